@@ -1,0 +1,71 @@
+/**
+ * The pipeline model: what `.gantry.yml` means once parsed, validated and
+ * expanded (matrix jobs are separate jobs here). Produced by `parsePipeline`,
+ * consumed by the scheduler when it plans a run. Plain data, no behaviour.
+ */
+
+/** A whole pipeline: stages run in order, jobs inside a stage in parallel. */
+export interface PipelineDefinition {
+  name: string;
+  /** Pipeline-wide environment, already merged into every job's `env`. */
+  env: Record<string, string>;
+  stages: StageDefinition[];
+}
+
+export interface StageDefinition {
+  name: string;
+  /** Deployment environment this stage targets ("staging", "production"), if any. */
+  environment: string | null;
+  /** A gate before the stage; null = the stage starts as soon as the previous one succeeds. */
+  approval: ApprovalPolicy | null;
+  /** Concurrency group: at most one running stage in this group at a time, oldest first. */
+  concurrency: string | null;
+  jobs: JobDefinition[];
+}
+
+export interface ApprovalPolicy {
+  /** Token names or `role:NAME`. Empty = anyone holding the `approve` role. */
+  approvers: string[];
+  /** How many distinct approvers must approve. */
+  required: number;
+  allowSelfApproval: boolean;
+  /** After this the stage is rejected; null = wait forever. */
+  timeoutMs: number | null;
+}
+
+export interface RetryPolicy {
+  /** Retries when the agent was lost mid-job. */
+  lost: number;
+  /** Retries when the job failed (non-zero exit, timeout). */
+  failed: number;
+}
+
+export interface JobDefinition {
+  /** Unique within the pipeline. Matrix jobs are named `api (node=20)`. */
+  name: string;
+  /** The agent queue; "default" unless given. Matches /^[A-Za-z0-9_-]+$/. */
+  queue: string;
+  /** Shell steps, each run with `bash -eo pipefail -c`; `${{ matrix.x }}` already substituted. */
+  steps: string[];
+  /** Pipeline env, then job env, then matrix values as MATRIX_<KEY> (later wins). */
+  env: Record<string, string>;
+  /** Whole-job timeout; null = none. */
+  timeoutMs: number | null;
+  retry: RetryPolicy;
+  /** Globs of files to keep as artifacts, relative to the workspace. */
+  artifacts: string[];
+  /** Names of earlier jobs whose artifacts this job downloads. */
+  needsArtifacts: string[];
+  /** The matrix cell this job was expanded from, if any. */
+  matrix: Record<string, string> | null;
+}
+
+/** One problem found in a pipeline file, with where it is. */
+export interface PipelineProblem {
+  /** e.g. `stages[1].jobs[0].steps` */
+  path: string;
+  /** 1-based; 0 when the problem has no position (empty file). */
+  line: number;
+  column: number;
+  message: string;
+}

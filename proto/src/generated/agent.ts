@@ -1,0 +1,48 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { AgentServiceClient as _gantry_agent_v1_AgentServiceClient, AgentServiceDefinition as _gantry_agent_v1_AgentServiceDefinition } from './gantry/agent/v1/AgentService.js';
+import type { ClaimJobRequest as _gantry_agent_v1_ClaimJobRequest, ClaimJobRequest__Output as _gantry_agent_v1_ClaimJobRequest__Output } from './gantry/agent/v1/ClaimJobRequest.js';
+import type { ClaimJobResponse as _gantry_agent_v1_ClaimJobResponse, ClaimJobResponse__Output as _gantry_agent_v1_ClaimJobResponse__Output } from './gantry/agent/v1/ClaimJobResponse.js';
+import type { FinishJobRequest as _gantry_agent_v1_FinishJobRequest, FinishJobRequest__Output as _gantry_agent_v1_FinishJobRequest__Output } from './gantry/agent/v1/FinishJobRequest.js';
+import type { FinishJobResponse as _gantry_agent_v1_FinishJobResponse, FinishJobResponse__Output as _gantry_agent_v1_FinishJobResponse__Output } from './gantry/agent/v1/FinishJobResponse.js';
+import type { HeartbeatRequest as _gantry_agent_v1_HeartbeatRequest, HeartbeatRequest__Output as _gantry_agent_v1_HeartbeatRequest__Output } from './gantry/agent/v1/HeartbeatRequest.js';
+import type { HeartbeatResponse as _gantry_agent_v1_HeartbeatResponse, HeartbeatResponse__Output as _gantry_agent_v1_HeartbeatResponse__Output } from './gantry/agent/v1/HeartbeatResponse.js';
+import type { JobSpec as _gantry_agent_v1_JobSpec, JobSpec__Output as _gantry_agent_v1_JobSpec__Output } from './gantry/agent/v1/JobSpec.js';
+import type { Lease as _gantry_agent_v1_Lease, Lease__Output as _gantry_agent_v1_Lease__Output } from './gantry/agent/v1/Lease.js';
+import type { LogChunk as _gantry_agent_v1_LogChunk, LogChunk__Output as _gantry_agent_v1_LogChunk__Output } from './gantry/agent/v1/LogChunk.js';
+import type { RegisterRequest as _gantry_agent_v1_RegisterRequest, RegisterRequest__Output as _gantry_agent_v1_RegisterRequest__Output } from './gantry/agent/v1/RegisterRequest.js';
+import type { RegisterResponse as _gantry_agent_v1_RegisterResponse, RegisterResponse__Output as _gantry_agent_v1_RegisterResponse__Output } from './gantry/agent/v1/RegisterResponse.js';
+import type { ReportStepRequest as _gantry_agent_v1_ReportStepRequest, ReportStepRequest__Output as _gantry_agent_v1_ReportStepRequest__Output } from './gantry/agent/v1/ReportStepRequest.js';
+import type { ReportStepResponse as _gantry_agent_v1_ReportStepResponse, ReportStepResponse__Output as _gantry_agent_v1_ReportStepResponse__Output } from './gantry/agent/v1/ReportStepResponse.js';
+import type { StreamLogsResponse as _gantry_agent_v1_StreamLogsResponse, StreamLogsResponse__Output as _gantry_agent_v1_StreamLogsResponse__Output } from './gantry/agent/v1/StreamLogsResponse.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  gantry: {
+    agent: {
+      v1: {
+        AgentService: SubtypeConstructor<typeof grpc.Client, _gantry_agent_v1_AgentServiceClient> & { service: _gantry_agent_v1_AgentServiceDefinition }
+        ClaimJobRequest: MessageTypeDefinition<_gantry_agent_v1_ClaimJobRequest, _gantry_agent_v1_ClaimJobRequest__Output>
+        ClaimJobResponse: MessageTypeDefinition<_gantry_agent_v1_ClaimJobResponse, _gantry_agent_v1_ClaimJobResponse__Output>
+        FinishJobRequest: MessageTypeDefinition<_gantry_agent_v1_FinishJobRequest, _gantry_agent_v1_FinishJobRequest__Output>
+        FinishJobResponse: MessageTypeDefinition<_gantry_agent_v1_FinishJobResponse, _gantry_agent_v1_FinishJobResponse__Output>
+        HeartbeatRequest: MessageTypeDefinition<_gantry_agent_v1_HeartbeatRequest, _gantry_agent_v1_HeartbeatRequest__Output>
+        HeartbeatResponse: MessageTypeDefinition<_gantry_agent_v1_HeartbeatResponse, _gantry_agent_v1_HeartbeatResponse__Output>
+        JobSpec: MessageTypeDefinition<_gantry_agent_v1_JobSpec, _gantry_agent_v1_JobSpec__Output>
+        Lease: MessageTypeDefinition<_gantry_agent_v1_Lease, _gantry_agent_v1_Lease__Output>
+        LogChunk: MessageTypeDefinition<_gantry_agent_v1_LogChunk, _gantry_agent_v1_LogChunk__Output>
+        ProtocolVersion: EnumTypeDefinition
+        RegisterRequest: MessageTypeDefinition<_gantry_agent_v1_RegisterRequest, _gantry_agent_v1_RegisterRequest__Output>
+        RegisterResponse: MessageTypeDefinition<_gantry_agent_v1_RegisterResponse, _gantry_agent_v1_RegisterResponse__Output>
+        ReportStepRequest: MessageTypeDefinition<_gantry_agent_v1_ReportStepRequest, _gantry_agent_v1_ReportStepRequest__Output>
+        ReportStepResponse: MessageTypeDefinition<_gantry_agent_v1_ReportStepResponse, _gantry_agent_v1_ReportStepResponse__Output>
+        StreamLogsResponse: MessageTypeDefinition<_gantry_agent_v1_StreamLogsResponse, _gantry_agent_v1_StreamLogsResponse__Output>
+      }
+    }
+  }
+}
+

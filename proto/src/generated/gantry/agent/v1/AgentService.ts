@@ -1,0 +1,163 @@
+// Original file: gantry/agent/v1/agent.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { ClaimJobRequest as _gantry_agent_v1_ClaimJobRequest, ClaimJobRequest__Output as _gantry_agent_v1_ClaimJobRequest__Output } from '../../../gantry/agent/v1/ClaimJobRequest.js';
+import type { ClaimJobResponse as _gantry_agent_v1_ClaimJobResponse, ClaimJobResponse__Output as _gantry_agent_v1_ClaimJobResponse__Output } from '../../../gantry/agent/v1/ClaimJobResponse.js';
+import type { FinishJobRequest as _gantry_agent_v1_FinishJobRequest, FinishJobRequest__Output as _gantry_agent_v1_FinishJobRequest__Output } from '../../../gantry/agent/v1/FinishJobRequest.js';
+import type { FinishJobResponse as _gantry_agent_v1_FinishJobResponse, FinishJobResponse__Output as _gantry_agent_v1_FinishJobResponse__Output } from '../../../gantry/agent/v1/FinishJobResponse.js';
+import type { HeartbeatRequest as _gantry_agent_v1_HeartbeatRequest, HeartbeatRequest__Output as _gantry_agent_v1_HeartbeatRequest__Output } from '../../../gantry/agent/v1/HeartbeatRequest.js';
+import type { HeartbeatResponse as _gantry_agent_v1_HeartbeatResponse, HeartbeatResponse__Output as _gantry_agent_v1_HeartbeatResponse__Output } from '../../../gantry/agent/v1/HeartbeatResponse.js';
+import type { LogChunk as _gantry_agent_v1_LogChunk, LogChunk__Output as _gantry_agent_v1_LogChunk__Output } from '../../../gantry/agent/v1/LogChunk.js';
+import type { RegisterRequest as _gantry_agent_v1_RegisterRequest, RegisterRequest__Output as _gantry_agent_v1_RegisterRequest__Output } from '../../../gantry/agent/v1/RegisterRequest.js';
+import type { RegisterResponse as _gantry_agent_v1_RegisterResponse, RegisterResponse__Output as _gantry_agent_v1_RegisterResponse__Output } from '../../../gantry/agent/v1/RegisterResponse.js';
+import type { ReportStepRequest as _gantry_agent_v1_ReportStepRequest, ReportStepRequest__Output as _gantry_agent_v1_ReportStepRequest__Output } from '../../../gantry/agent/v1/ReportStepRequest.js';
+import type { ReportStepResponse as _gantry_agent_v1_ReportStepResponse, ReportStepResponse__Output as _gantry_agent_v1_ReportStepResponse__Output } from '../../../gantry/agent/v1/ReportStepResponse.js';
+import type { StreamLogsResponse as _gantry_agent_v1_StreamLogsResponse, StreamLogsResponse__Output as _gantry_agent_v1_StreamLogsResponse__Output } from '../../../gantry/agent/v1/StreamLogsResponse.js';
+
+export interface AgentServiceClient extends grpc.Client {
+  /**
+   * Claims one attempt of a job. Never an error for "already taken": the
+   * answer says granted=false with a reason, and the agent terms the message.
+   */
+  ClaimJob(argument: _gantry_agent_v1_ClaimJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ClaimJobResponse__Output>): grpc.ClientUnaryCall;
+  ClaimJob(argument: _gantry_agent_v1_ClaimJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_ClaimJobResponse__Output>): grpc.ClientUnaryCall;
+  ClaimJob(argument: _gantry_agent_v1_ClaimJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ClaimJobResponse__Output>): grpc.ClientUnaryCall;
+  ClaimJob(argument: _gantry_agent_v1_ClaimJobRequest, callback: grpc.requestCallback<_gantry_agent_v1_ClaimJobResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Claims one attempt of a job. Never an error for "already taken": the
+   * answer says granted=false with a reason, and the agent terms the message.
+   */
+  claimJob(argument: _gantry_agent_v1_ClaimJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ClaimJobResponse__Output>): grpc.ClientUnaryCall;
+  claimJob(argument: _gantry_agent_v1_ClaimJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_ClaimJobResponse__Output>): grpc.ClientUnaryCall;
+  claimJob(argument: _gantry_agent_v1_ClaimJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ClaimJobResponse__Output>): grpc.ClientUnaryCall;
+  claimJob(argument: _gantry_agent_v1_ClaimJobRequest, callback: grpc.requestCallback<_gantry_agent_v1_ClaimJobResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Ends the attempt. Idempotent for the same (job_id, attempt, lease_token).
+   */
+  FinishJob(argument: _gantry_agent_v1_FinishJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_FinishJobResponse__Output>): grpc.ClientUnaryCall;
+  FinishJob(argument: _gantry_agent_v1_FinishJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_FinishJobResponse__Output>): grpc.ClientUnaryCall;
+  FinishJob(argument: _gantry_agent_v1_FinishJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_FinishJobResponse__Output>): grpc.ClientUnaryCall;
+  FinishJob(argument: _gantry_agent_v1_FinishJobRequest, callback: grpc.requestCallback<_gantry_agent_v1_FinishJobResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Ends the attempt. Idempotent for the same (job_id, attempt, lease_token).
+   */
+  finishJob(argument: _gantry_agent_v1_FinishJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_FinishJobResponse__Output>): grpc.ClientUnaryCall;
+  finishJob(argument: _gantry_agent_v1_FinishJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_FinishJobResponse__Output>): grpc.ClientUnaryCall;
+  finishJob(argument: _gantry_agent_v1_FinishJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_FinishJobResponse__Output>): grpc.ClientUnaryCall;
+  finishJob(argument: _gantry_agent_v1_FinishJobRequest, callback: grpc.requestCallback<_gantry_agent_v1_FinishJobResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Renews the lease of a running attempt. Also tells the agent when the job
+   * was canceled so it can stop early.
+   */
+  Heartbeat(argument: _gantry_agent_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  Heartbeat(argument: _gantry_agent_v1_HeartbeatRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  Heartbeat(argument: _gantry_agent_v1_HeartbeatRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  Heartbeat(argument: _gantry_agent_v1_HeartbeatRequest, callback: grpc.requestCallback<_gantry_agent_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Renews the lease of a running attempt. Also tells the agent when the job
+   * was canceled so it can stop early.
+   */
+  heartbeat(argument: _gantry_agent_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  heartbeat(argument: _gantry_agent_v1_HeartbeatRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  heartbeat(argument: _gantry_agent_v1_HeartbeatRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  heartbeat(argument: _gantry_agent_v1_HeartbeatRequest, callback: grpc.requestCallback<_gantry_agent_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Announces an agent process. Returns its id and the timing it must keep.
+   */
+  Register(argument: _gantry_agent_v1_RegisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  Register(argument: _gantry_agent_v1_RegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  Register(argument: _gantry_agent_v1_RegisterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  Register(argument: _gantry_agent_v1_RegisterRequest, callback: grpc.requestCallback<_gantry_agent_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Announces an agent process. Returns its id and the timing it must keep.
+   */
+  register(argument: _gantry_agent_v1_RegisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  register(argument: _gantry_agent_v1_RegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  register(argument: _gantry_agent_v1_RegisterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  register(argument: _gantry_agent_v1_RegisterRequest, callback: grpc.requestCallback<_gantry_agent_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Step started / finished. Idempotent per (job_id, attempt, step_index, state).
+   */
+  ReportStep(argument: _gantry_agent_v1_ReportStepRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
+  ReportStep(argument: _gantry_agent_v1_ReportStepRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
+  ReportStep(argument: _gantry_agent_v1_ReportStepRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
+  ReportStep(argument: _gantry_agent_v1_ReportStepRequest, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Step started / finished. Idempotent per (job_id, attempt, step_index, state).
+   */
+  reportStep(argument: _gantry_agent_v1_ReportStepRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
+  reportStep(argument: _gantry_agent_v1_ReportStepRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
+  reportStep(argument: _gantry_agent_v1_ReportStepRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
+  reportStep(argument: _gantry_agent_v1_ReportStepRequest, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Client stream of output chunks for one attempt. Chunks are keyed by
+   * (job_id, attempt, seq): a resent chunk is stored once. The agent honours
+   * the stream's write() backpressure; the controller acknowledges on close.
+   */
+  StreamLogs(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_StreamLogsResponse__Output>): grpc.ClientWritableStream<_gantry_agent_v1_LogChunk>;
+  StreamLogs(metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_StreamLogsResponse__Output>): grpc.ClientWritableStream<_gantry_agent_v1_LogChunk>;
+  StreamLogs(options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_StreamLogsResponse__Output>): grpc.ClientWritableStream<_gantry_agent_v1_LogChunk>;
+  StreamLogs(callback: grpc.requestCallback<_gantry_agent_v1_StreamLogsResponse__Output>): grpc.ClientWritableStream<_gantry_agent_v1_LogChunk>;
+  /**
+   * Client stream of output chunks for one attempt. Chunks are keyed by
+   * (job_id, attempt, seq): a resent chunk is stored once. The agent honours
+   * the stream's write() backpressure; the controller acknowledges on close.
+   */
+  streamLogs(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_StreamLogsResponse__Output>): grpc.ClientWritableStream<_gantry_agent_v1_LogChunk>;
+  streamLogs(metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_StreamLogsResponse__Output>): grpc.ClientWritableStream<_gantry_agent_v1_LogChunk>;
+  streamLogs(options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_StreamLogsResponse__Output>): grpc.ClientWritableStream<_gantry_agent_v1_LogChunk>;
+  streamLogs(callback: grpc.requestCallback<_gantry_agent_v1_StreamLogsResponse__Output>): grpc.ClientWritableStream<_gantry_agent_v1_LogChunk>;
+  
+}
+
+export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * Claims one attempt of a job. Never an error for "already taken": the
+   * answer says granted=false with a reason, and the agent terms the message.
+   */
+  ClaimJob: grpc.handleUnaryCall<_gantry_agent_v1_ClaimJobRequest__Output, _gantry_agent_v1_ClaimJobResponse>;
+  
+  /**
+   * Ends the attempt. Idempotent for the same (job_id, attempt, lease_token).
+   */
+  FinishJob: grpc.handleUnaryCall<_gantry_agent_v1_FinishJobRequest__Output, _gantry_agent_v1_FinishJobResponse>;
+  
+  /**
+   * Renews the lease of a running attempt. Also tells the agent when the job
+   * was canceled so it can stop early.
+   */
+  Heartbeat: grpc.handleUnaryCall<_gantry_agent_v1_HeartbeatRequest__Output, _gantry_agent_v1_HeartbeatResponse>;
+  
+  /**
+   * Announces an agent process. Returns its id and the timing it must keep.
+   */
+  Register: grpc.handleUnaryCall<_gantry_agent_v1_RegisterRequest__Output, _gantry_agent_v1_RegisterResponse>;
+  
+  /**
+   * Step started / finished. Idempotent per (job_id, attempt, step_index, state).
+   */
+  ReportStep: grpc.handleUnaryCall<_gantry_agent_v1_ReportStepRequest__Output, _gantry_agent_v1_ReportStepResponse>;
+  
+  /**
+   * Client stream of output chunks for one attempt. Chunks are keyed by
+   * (job_id, attempt, seq): a resent chunk is stored once. The agent honours
+   * the stream's write() backpressure; the controller acknowledges on close.
+   */
+  StreamLogs: grpc.handleClientStreamingCall<_gantry_agent_v1_LogChunk__Output, _gantry_agent_v1_StreamLogsResponse>;
+  
+}
+
+export interface AgentServiceDefinition extends grpc.ServiceDefinition {
+  ClaimJob: MethodDefinition<_gantry_agent_v1_ClaimJobRequest, _gantry_agent_v1_ClaimJobResponse, _gantry_agent_v1_ClaimJobRequest__Output, _gantry_agent_v1_ClaimJobResponse__Output>
+  FinishJob: MethodDefinition<_gantry_agent_v1_FinishJobRequest, _gantry_agent_v1_FinishJobResponse, _gantry_agent_v1_FinishJobRequest__Output, _gantry_agent_v1_FinishJobResponse__Output>
+  Heartbeat: MethodDefinition<_gantry_agent_v1_HeartbeatRequest, _gantry_agent_v1_HeartbeatResponse, _gantry_agent_v1_HeartbeatRequest__Output, _gantry_agent_v1_HeartbeatResponse__Output>
+  Register: MethodDefinition<_gantry_agent_v1_RegisterRequest, _gantry_agent_v1_RegisterResponse, _gantry_agent_v1_RegisterRequest__Output, _gantry_agent_v1_RegisterResponse__Output>
+  ReportStep: MethodDefinition<_gantry_agent_v1_ReportStepRequest, _gantry_agent_v1_ReportStepResponse, _gantry_agent_v1_ReportStepRequest__Output, _gantry_agent_v1_ReportStepResponse__Output>
+  StreamLogs: MethodDefinition<_gantry_agent_v1_LogChunk, _gantry_agent_v1_StreamLogsResponse, _gantry_agent_v1_LogChunk__Output, _gantry_agent_v1_StreamLogsResponse__Output>
+}

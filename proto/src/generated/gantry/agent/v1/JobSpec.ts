@@ -1,0 +1,49 @@
+// Original file: gantry/agent/v1/agent.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+/**
+ * What the agent needs to run an attempt.
+ */
+export interface JobSpec {
+  'runId'?: (string);
+  'jobId'?: (string);
+  'attempt'?: (number);
+  'name'?: (string);
+  'stage'?: (string);
+  /**
+   * A git URL or a local path the agent host can read.
+   */
+  'repoUrl'?: (string);
+  'ref'?: (string);
+  'sha'?: (string);
+  'steps'?: (string)[];
+  'env'?: ({[key: string]: string});
+  /**
+   * 0 = no timeout.
+   */
+  'timeoutMs'?: (number | string | Long);
+}
+
+/**
+ * What the agent needs to run an attempt.
+ */
+export interface JobSpec__Output {
+  'runId': (string);
+  'jobId': (string);
+  'attempt': (number);
+  'name': (string);
+  'stage': (string);
+  /**
+   * A git URL or a local path the agent host can read.
+   */
+  'repoUrl': (string);
+  'ref': (string);
+  'sha': (string);
+  'steps': (string)[];
+  'env': ({[key: string]: string});
+  /**
+   * 0 = no timeout.
+   */
+  'timeoutMs': (number);
+}

@@ -1,0 +1,23 @@
+// Original file: gantry/agent/v1/agent.proto
+
+/**
+ * The version of this file. Bumped on any incompatible change.
+ */
+export const ProtocolVersion = {
+  PROTOCOL_VERSION_UNSPECIFIED: 'PROTOCOL_VERSION_UNSPECIFIED',
+  PROTOCOL_VERSION_CURRENT: 'PROTOCOL_VERSION_CURRENT',
+} as const;
+
+/**
+ * The version of this file. Bumped on any incompatible change.
+ */
+export type ProtocolVersion =
+  | 'PROTOCOL_VERSION_UNSPECIFIED'
+  | 0
+  | 'PROTOCOL_VERSION_CURRENT'
+  | 1
+
+/**
+ * The version of this file. Bumped on any incompatible change.
+ */
+export type ProtocolVersion__Output = typeof ProtocolVersion[keyof typeof ProtocolVersion]

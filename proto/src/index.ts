@@ -1,0 +1,94 @@
+/**
+ * The agent protocol shared by controller and agent: loads agent.proto with
+ * @grpc/proto-loader and re-exports the generated TypeScript types.
+ * Regenerate the types with `npm run generate -w @gantry/proto` after editing the .proto.
+ *
+ * Naming: `X` is what a sender may pass (fields optional), `X__Output` is what a
+ * receiver gets (defaults filled in, 64-bit integers as numbers, enums as strings).
+ */
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType } from './generated/agent.js';
+import type { AgentServiceDefinition } from './generated/gantry/agent/v1/AgentService.js';
+
+export type {
+  AgentServiceClient,
+  AgentServiceHandlers,
+} from './generated/gantry/agent/v1/AgentService.js';
+export type * from './generated/gantry/agent/v1/ClaimJobRequest.js';
+export type * from './generated/gantry/agent/v1/ClaimJobResponse.js';
+export type * from './generated/gantry/agent/v1/FinishJobRequest.js';
+export type * from './generated/gantry/agent/v1/FinishJobResponse.js';
+export type * from './generated/gantry/agent/v1/HeartbeatRequest.js';
+export type * from './generated/gantry/agent/v1/HeartbeatResponse.js';
+export type * from './generated/gantry/agent/v1/JobSpec.js';
+export type * from './generated/gantry/agent/v1/Lease.js';
+export type * from './generated/gantry/agent/v1/LogChunk.js';
+export type * from './generated/gantry/agent/v1/RegisterRequest.js';
+export type * from './generated/gantry/agent/v1/RegisterResponse.js';
+export type * from './generated/gantry/agent/v1/ReportStepRequest.js';
+export type * from './generated/gantry/agent/v1/ReportStepResponse.js';
+export type * from './generated/gantry/agent/v1/StreamLogsResponse.js';
+
+/** The protocol version this build speaks; checked by the controller at Register. */
+export const PROTOCOL_VERSION = 1;
+
+/** gRPC metadata key carrying `Bearer <token>` on every agent call. */
+export const AUTHORIZATION_METADATA_KEY = 'authorization';
+
+/** Absolute path of agent.proto inside this package. */
+export const agentProtoPath = fileURLToPath(new URL('../gantry/agent/v1/agent.proto', import.meta.url));
+
+const loaderOptions: protoLoader.Options = {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+let loaded: ProtoGrpcType | undefined;
+
+/** Loads the package definition once per process. */
+export function loadAgentProtocol(): ProtoGrpcType {
+  if (!loaded) {
+    const definition = protoLoader.loadSync(agentProtoPath, loaderOptions);
+    loaded = grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
+  }
+  return loaded;
+}
+
+/** The service definition the controller registers with `server.addService`. */
+export function agentServiceDefinition(): AgentServiceDefinition {
+  return loadAgentProtocol().gantry.agent.v1.AgentService.service;
+}
+
+/** A typed client constructor for the agent side. */
+export function agentServiceClientConstructor() {
+  return loadAgentProtocol().gantry.agent.v1.AgentService;
+}
+
+/** Topology of NATS subjects and stream names both sides agree on. */
+export const natsTopology = {
+  jobsStream: 'GANTRY_JOBS',
+  jobsSubjectPrefix: 'gantry.jobs.',
+  /** Subject that carries job offers for one queue. */
+  jobsSubject: (queue: string) => `gantry.jobs.${queue}`,
+  /** Durable pull consumer for one queue (one per queue: WorkQueue streams allow one per subject). */
+  jobsConsumer: (queue: string) => `jobs-${queue}`,
+  /** Core-NATS subject for controller → agent control messages (cancel, drain). */
+  agentControlSubject: (agentId: string) => `gantry.agents.${agentId}.control`,
+  /** Core-NATS subject for run events fed to live pages. */
+  runEventsSubject: (runId: string) => `gantry.events.runs.${runId}`,
+} as const;
+
+/** Body of a job offer on `gantry.jobs.<queue>`; Nats-Msg-Id is `${jobId}.${attempt}`. */
+export interface JobOffer {
+  jobId: string;
+  attempt: number;
+  runId: string;
+}
+
+/** Body of a control message on `gantry.agents.<agentId>.control`. */
+export type AgentControlMessage = { type: 'cancel'; jobId: string; attempt: number } | { type: 'drain' };
