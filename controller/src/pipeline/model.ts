@@ -41,7 +41,10 @@ export interface RetryPolicy {
 }
 
 export interface JobDefinition {
-  /** Unique within the pipeline. Matrix jobs are named `api (node=20)`. */
+  /**
+   * Unique within its stage; another stage may reuse it (DESIGN §2 has a
+   * `deploy` job in both staging and production). Matrix jobs are named `api (node=20)`.
+   */
   name: string;
   /** The agent queue; "default" unless given. Matches /^[A-Za-z0-9_-]+$/. */
   queue: string;
@@ -54,7 +57,10 @@ export interface JobDefinition {
   retry: RetryPolicy;
   /** Globs of files to keep as artifacts, relative to the workspace. */
   artifacts: string[];
-  /** Names of earlier jobs whose artifacts this job downloads. */
+  /**
+   * Names of jobs in earlier stages whose artifacts this job downloads. Each
+   * name occurs in exactly one stage before this job's (the parser checks).
+   */
   needsArtifacts: string[];
   /** The matrix cell this job was expanded from, if any. */
   matrix: Record<string, string> | null;

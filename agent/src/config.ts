@@ -1,0 +1,161 @@
+/**
+ * Agent configuration: command-line flags first, then GANTRY_* environment
+ * variables, then defaults. The only module that reads process.env; every other
+ * module receives its slice of {@link AgentConfig}.
+ */
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+export interface AgentConfig {
+  /** Controller gRPC address, `host:port`. */
+  controllerAddress: string;
+  /** NATS server URL(s), comma separated as the nats client accepts them. */
+  natsUrl: string;
+  queues: string[];
+  slots: number;
+  /** Registration token sent as `authorization: Bearer <token>`. Never logged. */
+  token: string;
+  /** Absolute path; holds `repos/` (git caches) and `workspaces/`. */
+  workDir: string;
+  name: string;
+  /** SIGTERM → SIGKILL grace when a job is timed out or canceled. */
+  killGraceMs: number;
+  /** Environment every step starts from (the agent's own, minus its token). */
+  baseEnv: Record<string, string>;
+}
+
+export type ConfigResult = { ok: true; config: AgentConfig } | { ok: false; problems: string[] };
+
+export const agentUsage = `usage: gantry agent --controller HOST:PORT --nats URL --token T
+       [--queue Q ...] [--slots N] [--work-dir DIR] [--name NAME]
+env:   GANTRY_CONTROLLER GANTRY_NATS_URL GANTRY_AGENT_TOKEN GANTRY_AGENT_QUEUES
+       GANTRY_AGENT_SLOTS GANTRY_AGENT_WORK_DIR GANTRY_AGENT_NAME GANTRY_AGENT_KILL_GRACE_MS`;
+
+const flagOptions = {
+  controller: { type: 'string' },
+  nats: { type: 'string' },
+  queue: { type: 'string', multiple: true },
+  slots: { type: 'string' },
+  token: { type: 'string' },
+  'work-dir': { type: 'string' },
+  name: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Field → [flag, environment variable]: how problems are named. */
+const sources = {
+  controllerAddress: ['--controller', 'GANTRY_CONTROLLER'],
+  natsUrl: ['--nats', 'GANTRY_NATS_URL'],
+  queues: ['--queue', 'GANTRY_AGENT_QUEUES'],
+  slots: ['--slots', 'GANTRY_AGENT_SLOTS'],
+  token: ['--token', 'GANTRY_AGENT_TOKEN'],
+  workDir: ['--work-dir', 'GANTRY_AGENT_WORK_DIR'],
+  name: ['--name', 'GANTRY_AGENT_NAME'],
+  killGraceMs: [undefined, 'GANTRY_AGENT_KILL_GRACE_MS'],
+} as const;
+type Field = keyof typeof sources;
+
+const natsServer = /^((nats|tls|ws|wss):\/\/)?[^\s:/,]+(:\d{1,5})?\/?$/;
+const queueName = /^[A-Za-z0-9_-]+$/;
+const intString = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be an integer between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const schema = z.object({
+  controllerAddress: z
+    .string({ error: 'is required' })
+    .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be HOST:PORT'),
+  natsUrl: z
+    .string({ error: 'is required' })
+    .refine((v) => v.split(',').every((s) => natsServer.test(s.trim())), 'must be a NATS URL like nats://host:4222'),
+  queues: z
+    .array(z.string().regex(queueName, 'queue names may use only letters, digits, "_" and "-"'))
+    .min(1, 'needs at least one queue'),
+  slots: intString(1, 256),
+  token: z.string({ error: 'is required' }).min(1, 'must not be empty'),
+  workDir: z.string().min(1, 'must not be empty'),
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'may use only letters, digits, ".", "_" and "-"'),
+  killGraceMs: intString(0, 600_000),
+});
+
+/**
+ * Parses `gantry agent` arguments and the environment. Pure apart from reading
+ * the hostname and pid for defaults; collects every problem rather than the first.
+ */
+export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ConfigResult | 'help' {
+  let flags: ReturnType<typeof parseFlags>;
+  try {
+    flags = parseFlags(argv);
+  } catch (error) {
+    return { ok: false, problems: [(error as Error).message] };
+  }
+  if (flags.help) return 'help';
+
+  const used: Partial<Record<Field, string>> = {};
+  const pick = (field: Field, flagValue: string | undefined): string | undefined => {
+    const [flag, variable] = sources[field];
+    if (flagValue !== undefined && flag) {
+      used[field] = flag;
+      return flagValue;
+    }
+    const fromEnv = env[variable];
+    if (fromEnv !== undefined && fromEnv !== '') {
+      used[field] = variable;
+      return fromEnv;
+    }
+    used[field] = flag ? `${flag} / ${variable}` : variable;
+    return undefined;
+  };
+
+  const name = pick('name', flags.name) ?? `${hostname()}-${process.pid}`;
+  const queueList = flags.queue?.length ? flags.queue.join(',') : undefined;
+  const raw = {
+    controllerAddress: pick('controllerAddress', flags.controller),
+    natsUrl: pick('natsUrl', flags.nats),
+    queues: splitList(pick('queues', queueList) ?? 'default'),
+    slots: pick('slots', flags.slots) ?? '1',
+    token: pick('token', flags.token),
+    workDir: pick('workDir', flags['work-dir']) ?? `./.gantry/agent-${name}`,
+    name,
+    killGraceMs: pick('killGraceMs', undefined) ?? '10000',
+  };
+
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const field = issue.path[0] as Field;
+      const shown = field === 'token' ? '' : describeValue(raw[field]);
+      return `${used[field] ?? String(field)}: ${issue.message}${shown}`;
+    });
+    return { ok: false, problems };
+  }
+  const baseEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && key !== 'GANTRY_AGENT_TOKEN') baseEnv[key] = value;
+  }
+  const config = { ...parsed.data, workDir: resolve(parsed.data.workDir), baseEnv };
+  return { ok: true, config };
+}
+
+function parseFlags(argv: string[]) {
+  const { values, positionals } = parseArgs({ args: argv, options: flagOptions, strict: true, allowPositionals: true });
+  if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
+  return values;
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return '';
+  return ` (got ${JSON.stringify(value)})`;
+}

@@ -1,0 +1,181 @@
+/**
+ * The agent's side of the gRPC contract (proto/gantry/agent/v1/agent.proto):
+ * promise wrappers for every RPC, each with a deadline and the registration
+ * token as `authorization: Bearer <token>`. The only module importing @grpc.
+ * Failures surface as ControllerCallError carrying the gRPC status name, so
+ * callers branch on `code` without importing gRPC.
+ */
+import * as grpc from '@grpc/grpc-js';
+import {
+  AUTHORIZATION_METADATA_KEY,
+  type AgentServiceClient,
+  agentServiceClientConstructor,
+  type ClaimJobResponse__Output,
+  type FinishJobRequest,
+  type HeartbeatResponse__Output,
+  type Lease__Output,
+  type LogChunk,
+  type RegisterRequest,
+  type RegisterResponse__Output,
+  type ReportStepRequest,
+} from '@gantry/proto';
+import type { LogChunkSender, OutgoingLogChunk } from './logs/log-streamer.js';
+
+export type Lease = Lease__Output;
+export type StatusName = keyof typeof grpc.status;
+
+/** A failed controller call; `code` is the gRPC status name ("UNAVAILABLE", "FAILED_PRECONDITION", …). */
+export class ControllerCallError extends Error {
+  override name = 'ControllerCallError';
+  readonly code: StatusName;
+  readonly method: string;
+
+  constructor(method: string, code: StatusName, details: string, options?: { cause?: unknown }) {
+    super(`${method}: ${code}${details ? `: ${details}` : ''}`, options);
+    this.method = method;
+    this.code = code;
+  }
+}
+
+/** True when the controller could not be reached or answered in time: worth retrying. */
+export function isTransientCallError(error: unknown): boolean {
+  return (
+    error instanceof ControllerCallError &&
+    ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'CANCELLED', 'RESOURCE_EXHAUSTED', 'ABORTED', 'INTERNAL', 'UNKNOWN'].includes(
+      error.code,
+    )
+  );
+}
+
+/** True when the controller refused a lease as stale: the attempt belongs to someone else now. */
+export function isStaleLeaseError(error: unknown): boolean {
+  return error instanceof ControllerCallError && error.code === 'FAILED_PRECONDITION';
+}
+
+export interface ControllerClient {
+  register(request: RegisterRequest): Promise<RegisterResponse__Output>;
+  claimJob(agentId: string, jobId: string, attempt: number): Promise<ClaimJobResponse__Output>;
+  heartbeat(lease: Lease, timeoutMs?: number): Promise<HeartbeatResponse__Output>;
+  reportStep(request: ReportStepRequest): Promise<void>;
+  finishJob(request: FinishJobRequest): Promise<void>;
+  /** Opens one StreamLogs call for an attempt (no deadline: it lives as long as the job). */
+  openLogStream(lease: Lease): LogChunkSender;
+  /** Closes the channel; pending calls fail with CANCELLED. */
+  close(): void;
+}
+
+export interface ControllerClientOptions {
+  /** `host:port` of the controller's gRPC server. */
+  address: string;
+  token: string;
+  callTimeoutMs?: number;
+}
+
+export function createControllerClient(options: ControllerClientOptions): ControllerClient {
+  const Client = agentServiceClientConstructor();
+  const client = new Client(options.address, grpc.credentials.createInsecure(), {
+    // Notice a dead controller connection within ~30 s even between jobs.
+    'grpc.keepalive_time_ms': 20_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.initial_reconnect_backoff_ms': 200,
+    'grpc.max_reconnect_backoff_ms': 5_000,
+  }) as unknown as AgentServiceClient;
+  const defaultTimeoutMs = options.callTimeoutMs ?? 10_000;
+  const metadata = () => {
+    const m = new grpc.Metadata();
+    m.set(AUTHORIZATION_METADATA_KEY, `Bearer ${options.token}`);
+    return m;
+  };
+
+  function unary<Req, Res>(
+    method: string,
+    invoke: (
+      req: Req,
+      md: grpc.Metadata,
+      opts: grpc.CallOptions,
+      cb: (err: grpc.ServiceError | null, res?: Res) => void,
+    ) => unknown,
+    request: Req,
+    timeoutMs = defaultTimeoutMs,
+  ): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      invoke.call(client, request, metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) reject(toCallError(method, err));
+        else if (res === undefined) reject(new ControllerCallError(method, 'INTERNAL', 'empty response'));
+        else resolve(res);
+      });
+    });
+  }
+
+  return {
+    register: (request) => unary('Register', client.register, request),
+    claimJob: (agentId, jobId, attempt) => unary('ClaimJob', client.claimJob, { agentId, jobId, attempt }),
+    heartbeat: (lease, timeoutMs) => unary('Heartbeat', client.heartbeat, { lease }, timeoutMs),
+    reportStep: async (request) => {
+      await unary('ReportStep', client.reportStep, request);
+    },
+    finishJob: async (request) => {
+      await unary('FinishJob', client.finishJob, request);
+    },
+    openLogStream: (lease) => openLogStream(client, metadata(), lease),
+    close: () => client.close(),
+  };
+}
+
+function openLogStream(client: AgentServiceClient, md: grpc.Metadata, lease: Lease): LogChunkSender {
+  let failure: ControllerCallError | undefined;
+  const drainWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  let call: grpc.ClientWritableStream<LogChunk> | undefined;
+  const result = new Promise<number>((resolve, reject) => {
+    call = client.streamLogs(md, (err, res) => {
+      if (err) {
+        failure = toCallError('StreamLogs', err);
+        for (const w of drainWaiters.splice(0)) w.reject(failure);
+        reject(failure);
+      } else {
+        resolve(Number(res?.storedSeq ?? -1));
+      }
+    });
+  });
+  result.catch(() => {}); // observed through waitDrain()/finish()
+  const stream = call as grpc.ClientWritableStream<LogChunk>;
+  stream.on('error', () => {}); // reported through the callback above
+  stream.on('drain', () => {
+    for (const w of drainWaiters.splice(0)) w.resolve();
+  });
+  let ended = false;
+
+  return {
+    send: (chunk: OutgoingLogChunk) =>
+      failure || ended
+        ? false
+        : stream.write({
+            lease,
+            seq: chunk.seq,
+            offset: chunk.offset,
+            data: chunk.data,
+            stepIndex: chunk.stepIndex,
+          }),
+    waitDrain: () =>
+      failure
+        ? Promise.reject(failure)
+        : new Promise<void>((resolve, reject) => drainWaiters.push({ resolve, reject })),
+    finish: () => {
+      if (!ended) {
+        ended = true;
+        stream.end();
+      }
+      return result;
+    },
+    abort: () => {
+      ended = true;
+      stream.cancel();
+    },
+  };
+}
+
+function toCallError(method: string, err: grpc.ServiceError): ControllerCallError {
+  const code = (grpc.status[err.code] ?? 'UNKNOWN') as StatusName;
+  return new ControllerCallError(method, code, err.details, { cause: err });
+}

@@ -1,0 +1,199 @@
+/**
+ * Turns a job's merged output into StreamLogs chunks: at most `maxChunkBytes`
+ * each, `seq` 0,1,2… without gaps, `offset` = byte offset in the attempt's whole
+ * output, one step per chunk. A partial chunk is flushed after `flushDelayMs` of
+ * quiet. Output is queued in memory up to `maxQueuedBytes`; beyond that write()
+ * returns false and the producer waits for drain() — output is never dropped.
+ *
+ * If the transport fails with a retryable error the streamer opens a new one
+ * and resends the last `retainBytes` of chunks already sent (the controller
+ * stores a (jobId, attempt, seq) once), so a controller restart loses nothing.
+ */
+import { ChunkCutter, type OutgoingLogChunk } from './chunk-cutter.js';
+
+export type { OutgoingLogChunk } from './chunk-cutter.js';
+
+/**
+ * The transport of one attempt's log stream (a StreamLogs call in production,
+ * a fake in tests). Implemented by controller-client.ts.
+ */
+export interface LogChunkSender {
+  /** Queues a chunk; false = the transport is full, await waitDrain() before the next send. */
+  send(chunk: OutgoingLogChunk): boolean;
+  /** Resolves when the transport accepts more; rejects if the stream failed. */
+  waitDrain(): Promise<void>;
+  /** Ends the stream; resolves with the controller's highest stored seq (-1 = none). */
+  finish(): Promise<number>;
+  /** Cancels the stream without waiting (stale lease, agent stop). Idempotent. */
+  abort(): void;
+}
+
+export interface LogStreamerOptions {
+  /** Opens a transport; called once, and again after each retryable failure. */
+  openSender: () => LogChunkSender;
+  /** Decides whether a transport error is worth a new stream. Default: never. */
+  isRetryable?: (error: unknown) => boolean;
+  /** Called once when the streamer gives up (non-retryable error or too many retries). */
+  onFailure?: (error: unknown) => void;
+  maxChunkBytes?: number;
+  flushDelayMs?: number;
+  maxQueuedBytes?: number;
+  retainBytes?: number;
+  maxRetries?: number;
+  retryDelayMs?: number;
+}
+
+export class LogStreamer {
+  readonly #options: LogStreamerOptions;
+  readonly #cutter: ChunkCutter;
+  readonly #maxQueuedBytes: number;
+  readonly #retainBytes: number;
+  #sender: LogChunkSender;
+  /** Chunks cut but not yet accepted by the sender. */
+  #ready: OutgoingLogChunk[] = [];
+  #readyBytes = 0;
+  /** Chunks already sent on the current transport, newest last. */
+  #retained: OutgoingLogChunk[] = [];
+  #retainedBytes = 0;
+  #retries = 0;
+  #pumping = false;
+  #failure: unknown;
+  #closed = false;
+  #aborted = false;
+  #waiters: Array<() => void> = [];
+
+  constructor(options: LogStreamerOptions) {
+    this.#options = options;
+    this.#maxQueuedBytes = options.maxQueuedBytes ?? 4 * 1024 * 1024;
+    this.#retainBytes = options.retainBytes ?? 4 * 1024 * 1024;
+    this.#cutter = new ChunkCutter({
+      maxChunkBytes: options.maxChunkBytes ?? 64 * 1024,
+      flushDelayMs: options.flushDelayMs ?? 20,
+      onChunk: (chunk) => {
+        this.#ready.push(chunk);
+        this.#readyBytes += chunk.data.length;
+        this.#pump();
+      },
+    });
+    this.#sender = options.openSender();
+  }
+
+  /**
+   * Appends output of step `stepIndex`. Returns false when the queue is over its
+   * bound: the caller pauses its source until drain() resolves. Data is kept either way.
+   */
+  write(data: Buffer | string, stepIndex: number): boolean {
+    if (this.#closed || this.#failure !== undefined) return true;
+    this.#cutter.write(typeof data === 'string' ? Buffer.from(data) : data, stepIndex);
+    return !this.#isFull();
+  }
+
+  /** Resolves once the queue is below its bound again (immediately if it is). */
+  drain(): Promise<void> {
+    return this.#waitUntil(() => !this.#isFull() || this.#failure !== undefined || this.#aborted);
+  }
+
+  /**
+   * Flushes everything, ends the stream and waits for the controller's answer
+   * (its highest stored seq), so every byte is stored before the caller reports
+   * the job finished. Rejects if the transport failed for good or was aborted.
+   */
+  async end(): Promise<number> {
+    this.#closed = true;
+    this.#cutter.flush();
+    for (;;) {
+      await this.#waitUntil(() => (this.#ready.length === 0 && !this.#pumping) || this.#failure !== undefined);
+      if (this.#failure !== undefined) throw this.#failure;
+      try {
+        return await this.#sender.finish();
+      } catch (error) {
+        await this.#recover(error);
+        this.#pump();
+      }
+    }
+  }
+
+  /** Drops whatever is queued and cancels the transport. Idempotent. */
+  abort(): void {
+    this.#closed = true;
+    this.#aborted = true;
+    this.#cutter.discard();
+    this.#ready = [];
+    this.#readyBytes = 0;
+    this.#failure ??= new Error('log stream aborted');
+    this.#sender.abort();
+    this.#wake();
+  }
+
+  #isFull(): boolean {
+    return this.#cutter.pendingBytes + this.#readyBytes >= this.#maxQueuedBytes;
+  }
+
+  #pump(): void {
+    if (this.#pumping || this.#failure !== undefined) return;
+    this.#pumping = true;
+    void this.#pumpLoop();
+  }
+
+  /** Hands ready chunks to the sender in order, honouring its backpressure. */
+  async #pumpLoop(): Promise<void> {
+    while (this.#failure === undefined) {
+      const chunk = this.#ready.shift();
+      if (!chunk) break;
+      this.#readyBytes -= chunk.data.length;
+      this.#retain(chunk);
+      this.#wake();
+      try {
+        if (!this.#sender.send(chunk)) await this.#sender.waitDrain();
+      } catch (error) {
+        await this.#recover(error);
+      }
+    }
+    this.#pumping = false;
+    this.#wake();
+  }
+
+  #retain(chunk: OutgoingLogChunk): void {
+    this.#retained.push(chunk);
+    this.#retainedBytes += chunk.data.length;
+    while (this.#retainedBytes > this.#retainBytes && this.#retained.length > 1) {
+      this.#retainedBytes -= (this.#retained.shift() as OutgoingLogChunk).data.length;
+    }
+  }
+
+  /** After a transport error: new transport and resend what it may have lost, or give up. */
+  async #recover(error: unknown): Promise<void> {
+    const { isRetryable, maxRetries = 20, retryDelayMs = 100 } = this.#options;
+    this.#sender.abort();
+    if (this.#aborted) return;
+    if (!isRetryable?.(error) || this.#retries >= maxRetries) {
+      this.#failure = error;
+      this.#options.onFailure?.(error);
+      return;
+    }
+    const delayMs = Math.min(retryDelayMs * 2 ** this.#retries, 5000);
+    this.#retries += 1;
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (this.#aborted) return;
+    this.#ready = [...this.#retained, ...this.#ready];
+    this.#readyBytes += this.#retainedBytes;
+    this.#retained = [];
+    this.#retainedBytes = 0;
+    this.#sender = this.#options.openSender();
+  }
+
+  #waitUntil(condition: () => boolean): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (condition()) resolve();
+        else this.#waiters.push(check);
+      };
+      this.#waiters.push(check);
+    });
+  }
+
+  #wake(): void {
+    for (const check of this.#waiters.splice(0)) check();
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The agent's NATS connection: reconnects forever, pings every 10 s so a dead
+ * server is noticed quickly, and logs every disconnect/reconnect. Connecting
+ * retries with backoff until the server answers or the signal aborts.
+ */
+import { connect, type NatsConnection } from 'nats';
+import type { Logger } from 'pino';
+import { sleep } from '../sleep.js';
+
+export interface NatsConnectOptions {
+  /** Comma-separated server URLs. */
+  url: string;
+  /** Connection name shown by the server (`gantry-agent-<name>`). */
+  name: string;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+export async function connectNats(options: NatsConnectOptions): Promise<NatsConnection> {
+  const { url, name, logger, signal } = options;
+  const servers = url.split(',').map((s) => s.trim());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const nc = await connect({
+        servers,
+        name,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 1000,
+        pingInterval: 10_000,
+        maxPingOut: 2,
+      });
+      watchStatus(nc, logger);
+      return nc;
+    } catch (error) {
+      const delayMs = Math.min(200 * 2 ** (attempt - 1), 5000);
+      logger.warn({ attempt, delayMs, err: (error as Error).message, servers }, 'nats connect failed, retrying');
+      await sleep(delayMs, signal);
+    }
+  }
+}
+
+async function watchStatus(nc: NatsConnection, logger: Logger): Promise<void> {
+  for await (const status of nc.status()) {
+    if (status.type === 'disconnect') logger.warn({ server: status.data }, 'nats disconnected');
+    else if (status.type === 'reconnect') logger.info({ server: status.data }, 'nats reconnected');
+    else if (status.type === 'error') logger.error({ err: String(status.data) }, 'nats error');
+  }
+}

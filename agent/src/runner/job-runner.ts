@@ -1,0 +1,184 @@
+/**
+ * Runs claimed attempts: checkout → steps → finish → cleanup (DESIGN §4).
+ * While an attempt runs its lease is heartbeated; cancel (heartbeat answer or
+ * control message) and the job timeout stop the step's process group with
+ * SIGTERM then SIGKILL. A lost lease kills the group at once and nothing more
+ * is reported for that attempt. Every log byte is acknowledged by the
+ * controller before FinishJob is sent.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JobSpec__Output } from '@gantry/proto';
+import type { Logger } from 'pino';
+import type { GitCheckout } from '../checkout/git-checkout.js';
+import { type ControllerClient, isStaleLeaseError, isTransientCallError, type Lease } from '../controller-client.js';
+import { runStep, type StopReason } from '../executor/shell-executor.js';
+import { LogStreamer } from '../logs/log-streamer.js';
+import { jobEnvironment } from './job-environment.js';
+import { LeaseKeeper } from './lease-keeper.js';
+
+export type JobResult = 'succeeded' | 'failed' | 'timed_out' | 'canceled';
+
+export interface JobRunnerOptions {
+  controller: ControllerClient;
+  checkout: GitCheckout;
+  /** Workspaces go to `<workDir>/workspaces/<jobId>-<attempt>`. */
+  workDir: string;
+  baseEnv: Record<string, string>;
+  killGraceMs: number;
+  heartbeatIntervalMs: number;
+  leaseTtlMs: number;
+  logger: Logger;
+}
+
+interface Outcome {
+  result: JobResult;
+  exitCode: number;
+  message: string;
+}
+
+export class JobRunner {
+  readonly #options: JobRunnerOptions;
+  /** Running attempts by `jobId:attempt`; the controller aborts with the stop reason. */
+  readonly #running = new Map<string, AbortController>();
+
+  constructor(options: JobRunnerOptions) {
+    this.#options = options;
+  }
+
+  get runningCount(): number {
+    return this.#running.size;
+  }
+
+  /** Stops a running attempt with result "canceled". Returns false if it is not running here. */
+  cancel(jobId: string, attempt: number): boolean {
+    const stop = this.#running.get(`${jobId}:${attempt}`);
+    stop?.abort('canceled' satisfies StopReason);
+    return stop !== undefined;
+  }
+
+  /** Kills every running attempt at once without reporting (agent stop); their leases lapse. */
+  killAll(): void {
+    for (const stop of this.#running.values()) stop.abort('killed' satisfies StopReason);
+  }
+
+  /** Runs one claimed attempt to the end, cleanup included. Never rejects. */
+  async run(lease: Lease, job: JobSpec__Output): Promise<void> {
+    const { controller, logger, workDir } = this.#options;
+    const key = `${lease.jobId}:${lease.attempt}`;
+    const log = logger.child({ jobId: lease.jobId, attempt: lease.attempt, runId: job.runId });
+    const stop = new AbortController();
+    this.#running.set(key, stop);
+    const workspace = join(workDir, 'workspaces', `${lease.jobId}-${lease.attempt}`);
+    const keeper = new LeaseKeeper({
+      controller,
+      lease,
+      heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
+      leaseTtlMs: this.#options.leaseTtlMs,
+      logger: log,
+      onCancelRequested: () => stop.abort('canceled' satisfies StopReason),
+      onLost: () => {
+        stop.abort('killed' satisfies StopReason);
+        streamer.abort();
+      },
+    });
+    const streamer = new LogStreamer({
+      openSender: () => controller.openLogStream(lease),
+      isRetryable: (error) => isTransientCallError(error) && !keeper.lost,
+      onFailure: (error) => {
+        if (isStaleLeaseError(error)) keeper.markStale();
+        else log.error({ err: (error as Error).message }, 'log stream failed');
+      },
+    });
+    // Step reports go out in order without holding up the steps.
+    let reports: Promise<unknown> = Promise.resolve();
+    const reportStep = (stepIndex: number, state: string, exitCode = 0) => {
+      const request = { lease, stepIndex, state, exitCode, atMs: Date.now() };
+      reports = reports.then(() => keeper.call('ReportStep', () => controller.reportStep(request)));
+    };
+    const timeout =
+      job.timeoutMs > 0 ? setTimeout(() => stop.abort('timed_out' satisfies StopReason), job.timeoutMs) : undefined;
+
+    keeper.start();
+    log.info({ name: job.name, sha: job.sha, steps: job.steps.length }, 'job started');
+    try {
+      const outcome = await this.#execute(job, lease, workspace, streamer, stop.signal, reportStep);
+      clearTimeout(timeout);
+      if (keeper.lost) {
+        log.warn({ reason: keeper.lost }, 'job abandoned, lease lost');
+        return;
+      }
+      if (stop.signal.reason === 'killed') {
+        streamer.abort();
+        log.warn('job killed, not reported');
+        return;
+      }
+      await reports;
+      try {
+        await streamer.end();
+      } catch (error) {
+        log.error({ err: (error as Error).message }, 'job log incomplete');
+      }
+      const finished = await keeper.call('FinishJob', () => controller.finishJob({ lease, ...outcome }));
+      log.info({ ...outcome, reported: finished }, 'job finished');
+    } catch (error) {
+      log.error({ err: (error as Error).message }, 'job runner failed');
+      streamer.abort();
+    } finally {
+      clearTimeout(timeout);
+      keeper.stop();
+      this.#running.delete(key);
+      await rm(workspace, { recursive: true, force: true }).catch((error: Error) =>
+        log.warn({ workspace, err: error.message }, 'cannot remove workspace'),
+      );
+    }
+  }
+
+  async #execute(
+    job: JobSpec__Output,
+    lease: Lease,
+    workspace: string,
+    streamer: LogStreamer,
+    signal: AbortSignal,
+    reportStep: (stepIndex: number, state: string, exitCode?: number) => void,
+  ): Promise<Outcome> {
+    try {
+      await this.#options.checkout.checkout({ repoUrl: job.repoUrl, sha: job.sha, workspace });
+    } catch (error) {
+      const message = (error as Error).message;
+      streamer.write(`${message}\n`, 0);
+      return { result: 'failed', exitCode: 1, message };
+    }
+    const env = jobEnvironment(this.#options.baseEnv, job, lease, workspace);
+    for (const [stepIndex, command] of job.steps.entries()) {
+      if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, job, 0);
+      streamer.write(`$ ${command}\n`, stepIndex);
+      reportStep(stepIndex, 'running');
+      const step = await runStep({
+        command,
+        cwd: workspace,
+        env,
+        sink: { write: (data) => streamer.write(data, stepIndex), drain: () => streamer.drain() },
+        signal,
+        killGraceMs: this.#options.killGraceMs,
+      });
+      if (step.stopped) {
+        reportStep(stepIndex, step.stopped === 'timed_out' ? 'timed_out' : 'canceled', step.exitCode);
+        return stoppedOutcome(step.stopped, job, step.exitCode);
+      }
+      if (step.exitCode !== 0) {
+        reportStep(stepIndex, 'failed', step.exitCode);
+        const message = `step ${stepIndex + 1} failed with exit code ${step.exitCode}`;
+        return { result: 'failed', exitCode: step.exitCode, message };
+      }
+      reportStep(stepIndex, 'succeeded', 0);
+    }
+    if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, job, 0);
+    return { result: 'succeeded', exitCode: 0, message: '' };
+  }
+}
+
+function stoppedOutcome(reason: StopReason, job: JobSpec__Output, exitCode: number): Outcome {
+  if (reason === 'timed_out') return { result: 'timed_out', exitCode, message: `job timed out after ${job.timeoutMs} ms` };
+  return { result: 'canceled', exitCode, message: 'job canceled' };
+}

@@ -1,0 +1,122 @@
+/**
+ * Keeps one attempt's lease alive and decides when the agent must stop
+ * speaking for it. Heartbeats every `heartbeatIntervalMs`; the lease is *lost*
+ * when the controller answers FAILED_PRECONDITION to any call (stale lease) or
+ * when no heartbeat has succeeded for 2/3 of `leaseTtlMs` (self-fencing: the
+ * reaper may already have handed the job to another agent). Once lost, onLost
+ * fires once and every later call() is skipped.
+ */
+import type { Logger } from 'pino';
+import { type ControllerClient, isStaleLeaseError, isTransientCallError, type Lease } from '../controller-client.js';
+import { sleep } from '../sleep.js';
+
+export type LeaseLossReason = 'stale' | 'expired';
+
+export interface LeaseKeeperOptions {
+  controller: ControllerClient;
+  lease: Lease;
+  heartbeatIntervalMs: number;
+  leaseTtlMs: number;
+  logger: Logger;
+  /** The controller asked (through a heartbeat answer) to cancel the attempt. */
+  onCancelRequested: () => void;
+  onLost: (reason: LeaseLossReason) => void;
+}
+
+export class LeaseKeeper {
+  readonly #options: LeaseKeeperOptions;
+  readonly #stopped = new AbortController();
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #fenceTimer: NodeJS.Timeout | undefined;
+  #inFlight = false;
+  #lost: LeaseLossReason | undefined;
+
+  constructor(options: LeaseKeeperOptions) {
+    this.#options = options;
+  }
+
+  get lost(): LeaseLossReason | undefined {
+    return this.#lost;
+  }
+
+  /** Starts heartbeating; the claim just granted counts as the first renewal. */
+  start(): void {
+    this.#armFence();
+    this.#heartbeatTimer = setInterval(() => void this.#beat(), this.#options.heartbeatIntervalMs);
+  }
+
+  /** Stops heartbeating and any retries of call(). Idempotent. */
+  stop(): void {
+    clearInterval(this.#heartbeatTimer);
+    clearTimeout(this.#fenceTimer);
+    this.#stopped.abort();
+  }
+
+  /**
+   * Runs an idempotent lease-bearing call, retrying transient failures until it
+   * succeeds, the lease is lost, or stop() is called. Returns false if it never
+   * succeeded. A stale-lease answer marks the lease lost.
+   */
+  async call(method: string, invoke: () => Promise<unknown>): Promise<boolean> {
+    for (let attempt = 1; !this.#lost && !this.#stopped.signal.aborted; attempt++) {
+      try {
+        await invoke();
+        return true;
+      } catch (error) {
+        if (isStaleLeaseError(error)) {
+          this.#lose('stale');
+          return false;
+        }
+        const { jobId, attempt: jobAttempt } = this.#options.lease;
+        const err = (error as Error).message;
+        if (!isTransientCallError(error)) {
+          this.#options.logger.error({ jobId, attempt: jobAttempt, method, err }, 'controller refused call');
+          return false;
+        }
+        const delayMs = Math.min(100 * 2 ** (attempt - 1), 2000);
+        this.#options.logger.warn({ jobId, attempt: jobAttempt, method, delayMs, err }, 'controller call failed, retrying');
+        await sleep(delayMs, this.#stopped.signal).catch(() => {});
+      }
+    }
+    return false;
+  }
+
+  /** Another call (e.g. the log stream) was refused as stale: lose the lease now. */
+  markStale(): void {
+    this.#lose('stale');
+  }
+
+  async #beat(): Promise<void> {
+    if (this.#inFlight || this.#lost) return;
+    this.#inFlight = true;
+    const sentAt = Date.now();
+    const { controller, lease, heartbeatIntervalMs, logger } = this.#options;
+    try {
+      const answer = await controller.heartbeat(lease, Math.max(1000, Math.min(10_000, heartbeatIntervalMs)));
+      if (this.#lost || this.#stopped.signal.aborted) return;
+      this.#armFence(Date.now() - sentAt);
+      if (answer.cancelRequested) this.#options.onCancelRequested();
+    } catch (error) {
+      if (isStaleLeaseError(error)) this.#lose('stale');
+      else logger.warn({ jobId: lease.jobId, attempt: lease.attempt, err: (error as Error).message }, 'heartbeat failed');
+    } finally {
+      this.#inFlight = false;
+    }
+  }
+
+  /** (Re)starts the self-fencing deadline, measured from when the last good heartbeat was sent. */
+  #armFence(elapsedMs = 0): void {
+    clearTimeout(this.#fenceTimer);
+    const fenceAfterMs = Math.floor((this.#options.leaseTtlMs * 2) / 3);
+    this.#fenceTimer = setTimeout(() => this.#lose('expired'), Math.max(0, fenceAfterMs - elapsedMs));
+  }
+
+  #lose(reason: LeaseLossReason): void {
+    if (this.#lost || this.#stopped.signal.aborted) return;
+    this.#lost = reason;
+    this.stop();
+    const { jobId, attempt } = this.#options.lease;
+    this.#options.logger.warn({ jobId, attempt, reason }, 'lease lost, killing job');
+    this.#options.onLost(reason);
+  }
+}

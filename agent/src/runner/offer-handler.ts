@@ -1,0 +1,70 @@
+/**
+ * Turns one NATS job offer into a run (DESIGN §4 step 3): parse the hint,
+ * claim the attempt over gRPC, then settle the message — ack and run when
+ * granted, term when denied, nak with a delay when the controller cannot answer.
+ */
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { ControllerClient, ControllerCallError } from '../controller-client.js';
+import type { JobMessage } from '../queue/job-consumer.js';
+import type { JobRunner } from './job-runner.js';
+
+const offerSchema = z.object({
+  jobId: z.string().min(1),
+  attempt: z.number().int().min(1),
+  runId: z.string(),
+});
+
+/** Redelivery delay when the claim could not be decided. */
+export const claimRetryDelayMs = 2000;
+
+export interface OfferDeps {
+  controller: ControllerClient;
+  runner: JobRunner;
+  logger: Logger;
+  /** Current agent id (it may change after a re-registration). */
+  agentId: () => string;
+  /** The controller no longer knows this agent (UNAUTHENTICATED / NOT_FOUND). */
+  onUnknownAgent: (error: ControllerCallError) => void;
+}
+
+/** Handles one offer to the end of its job (if claimed). Never rejects. */
+export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise<void> {
+  const { controller, runner, logger } = deps;
+  let offer: z.infer<typeof offerSchema>;
+  try {
+    offer = offerSchema.parse(JSON.parse(new TextDecoder().decode(message.data)));
+  } catch (error) {
+    message.term();
+    logger.warn({ queue: message.queue, err: (error as Error).message }, 'malformed job offer dropped');
+    return;
+  }
+  const { jobId, attempt, runId } = offer;
+  const log = logger.child({ jobId, attempt, runId, queue: message.queue });
+  let claim: Awaited<ReturnType<ControllerClient['claimJob']>>;
+  try {
+    claim = await controller.claimJob(deps.agentId(), jobId, attempt);
+  } catch (error) {
+    message.nak(claimRetryDelayMs);
+    const err = error as ControllerCallError;
+    log.warn({ err: err.message, delayMs: claimRetryDelayMs }, 'claim failed, offer returned');
+    if (err.code === 'UNAUTHENTICATED' || err.code === 'NOT_FOUND') deps.onUnknownAgent(err);
+    return;
+  }
+  if (!claim.granted) {
+    message.term();
+    log.info({ reason: claim.reason }, 'claim denied');
+    return;
+  }
+  message.ack();
+  const lease = { jobId, attempt, leaseToken: claim.leaseToken };
+  if (!claim.job) {
+    log.error('claim granted without a job spec');
+    await controller
+      .finishJob({ lease, result: 'failed', exitCode: 1, message: 'controller sent no job spec' })
+      .catch(() => {});
+    return;
+  }
+  log.info('job claimed');
+  await runner.run(lease, claim.job);
+}

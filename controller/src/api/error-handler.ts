@@ -1,0 +1,53 @@
+/**
+ * The one place that turns failures into HTTP answers:
+ * `{ "error": { "code", "message", "issues"? } }`. Known failures map to
+ * 400/401/403/404/409/422; anything else is a 500 that leaks only a request id.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from 'pino';
+import { DomainError } from '../domain/errors.js';
+
+const statusOf: Record<string, ContentfulStatusCode> = {
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  INVALID_INPUT: 400,
+  INVALID_JSON: 400,
+  FORBIDDEN: 403,
+  UNAUTHENTICATED: 401,
+  STALE_LEASE: 409,
+  PROTOCOL_MISMATCH: 400,
+};
+
+/** An HTTP-only failure raised by routes (bad JSON, bad query). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly issues?: string[],
+  ) {
+    super(message);
+  }
+}
+
+export function errorBody(code: string, message: string, issues?: string[]) {
+  return { error: { code, message, ...(issues && issues.length > 0 ? { issues } : {}) } };
+}
+
+export function createErrorHandler(log: Logger) {
+  return (error: Error, c: Context) => {
+    if (error instanceof ApiError || error instanceof DomainError) {
+      const issues = error instanceof ApiError ? error.issues : error.issues;
+      return c.json(errorBody(error.code, error.message, issues), statusOf[error.code] ?? 400);
+    }
+    if (error instanceof HTTPException) {
+      return c.json(errorBody('HTTP_ERROR', error.message || 'request failed'), error.status as ContentfulStatusCode);
+    }
+    const requestId = randomUUID();
+    log.error({ err: error, requestId, path: c.req.path }, 'request failed');
+    return c.json(errorBody('INTERNAL', `internal error (request id ${requestId})`), 500);
+  };
+}

@@ -1,0 +1,25 @@
+/** /api/agents: the registered agent processes. */
+import { Hono } from 'hono';
+import { listAgents } from '../../store/agents-repository.js';
+import type { ApiDeps } from '../app.js';
+import type { AuthVariables } from '../auth.js';
+
+export function agentRoutes(deps: ApiDeps) {
+  const app = new Hono<{ Variables: AuthVariables }>();
+  app.get('/', async (c) => {
+    const agents = await listAgents(deps.db);
+    return c.json({
+      agents: agents.map((agent) => ({
+        id: agent.id,
+        name: agent.name,
+        hostname: agent.hostname,
+        queues: agent.queues,
+        slots: agent.slots,
+        version: agent.version,
+        registeredAt: agent.registeredAt.toISOString(),
+        lastSeenAt: agent.lastSeenAt.toISOString(),
+      })),
+    });
+  });
+  return app;
+}

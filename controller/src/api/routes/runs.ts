@@ -1,0 +1,94 @@
+/** /api/runs: trigger, list, show, log, approve/reject. */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { NotFoundError } from '../../domain/errors.js';
+import { decideStage } from '../../scheduler/approvals.js';
+import { findJobOfRun } from '../../store/jobs-repository.js';
+import { readLog } from '../../store/logs-repository.js';
+import { createRun, findRunDetail, listRuns } from '../../store/runs-repository.js';
+import type { ApiDeps } from '../app.js';
+import type { AuthVariables } from '../auth.js';
+import { ApiError } from '../error-handler.js';
+import { readJsonBody } from '../json-body.js';
+import { runDetailView, runSummaryView } from '../views.js';
+
+const triggerBody = z
+  .object({
+    repo: z.string().trim().min(1, 'repo is required: a git URL or a path on the controller host'),
+    ref: z.string().trim().min(1).max(255).default('HEAD'),
+    sha: z
+      .string()
+      .regex(/^[0-9a-f]{7,64}$/i, 'sha must be a hex commit id')
+      .optional(),
+  })
+  .strict();
+
+const decisionBody = z.object({ comment: z.string().max(4000).optional() }).strict();
+
+export function runRoutes(deps: ApiDeps) {
+  const app = new Hono<{ Variables: AuthVariables }>();
+
+  app.post('/', async (c) => {
+    const body = await readJsonBody(c, triggerBody);
+    const idempotencyKey = c.req.header('idempotency-key')?.trim() || null;
+    const { run, created } = await createRun(deps.db, {
+      repo: body.repo,
+      ref: body.ref,
+      sha: body.sha ?? null,
+      triggeredBy: c.get('principal').name,
+      idempotencyKey,
+    });
+    if (created) void deps.scheduler.planRun(run.id);
+    const view = runSummaryView(run, deps.baseUrl);
+    return c.json({ id: view.id, status: view.status, url: view.url }, created ? 201 : 200);
+  });
+
+  app.get('/', async (c) => {
+    const limit = Number(c.req.query('limit') ?? 50);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+      throw new ApiError('INVALID_INPUT', `limit must be an integer from 1 to 500, got "${c.req.query('limit')}"`);
+    }
+    const runs = await listRuns(deps.db, { limit });
+    return c.json({ runs: runs.map((run) => runSummaryView(run, deps.baseUrl)) });
+  });
+
+  app.get('/:id', async (c) => {
+    const run = await findRunDetail(deps.db, c.req.param('id'));
+    if (!run) throw new NotFoundError(`run "${c.req.param('id')}" not found`);
+    return c.json(runDetailView(run, deps.baseUrl));
+  });
+
+  app.get('/:id/jobs/:jobId/log', async (c) => {
+    const job = await findJobOfRun(deps.db, c.req.param('id'), c.req.param('jobId'));
+    if (!job) throw new NotFoundError(`run "${c.req.param('id')}" has no job "${c.req.param('jobId')}"`);
+    const attemptParam = c.req.query('attempt');
+    const attempt = attemptParam === undefined ? undefined : Number(attemptParam);
+    if (attempt !== undefined && (!Number.isInteger(attempt) || attempt < 1)) {
+      throw new ApiError('INVALID_INPUT', `attempt must be a positive integer, got "${attemptParam}"`);
+    }
+    const log = await readLog(deps.db, job.id, attempt);
+    return c.body(new Uint8Array(log), 200, { 'content-type': 'text/plain; charset=utf-8' });
+  });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    app.post(`/:id/stages/:stage/${decision}`, async (c) => {
+      const body = await readJsonBody(c, decisionBody, true);
+      const approval = await decideStage(deps.db, deps.scheduler, {
+        runId: c.req.param('id'),
+        stageName: c.req.param('stage'),
+        approver: c.get('principal').name,
+        comment: body.comment ?? null,
+        decision: decision === 'approve' ? 'approved' : 'rejected',
+      });
+      const run = await findRunDetail(deps.db, c.req.param('id'));
+      return c.json({
+        decision: approval.decision,
+        approver: approval.approver,
+        stage: c.req.param('stage'),
+        run: run ? runDetailView(run, deps.baseUrl) : null,
+      });
+    });
+  }
+
+  return app;
+}

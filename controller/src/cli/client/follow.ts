@@ -1,0 +1,100 @@
+/** `gantry trigger --follow`: poll a run, print its transitions, end on its outcome. */
+import { setTimeout as delay } from 'node:timers/promises';
+import { isTerminalRun, type RunStatus } from '../../domain/states.js';
+import { type ApiClient, ApiError, ApiUnreachableError } from './api-client.js';
+import { jobLogPath, runPath } from './api-paths.js';
+import type { RunDetail } from './api-types.js';
+import { exitCodes } from './command.js';
+import type { CliIo } from './io.js';
+import { describeProgress, jobLabel, type RunProgress } from './progress.js';
+
+export const logTailLines = 20;
+
+export interface FollowOptions {
+  /** The status the caller already printed, so it is not announced again. */
+  initialStatus: RunStatus;
+  /** Keep following through approvals instead of exiting 0 at the first one. */
+  waitForApproval: boolean;
+  pollIntervalMs: number;
+}
+
+/**
+ * Polls `GET /api/runs/:id` until the run ends (or waits for an approval and
+ * `waitForApproval` is off). Exit code: 0 succeeded or awaiting approval,
+ * 1 failed/canceled/rejected, 130 when `io.signal` aborts (the run itself goes on).
+ */
+export async function followRun(api: ApiClient, runId: string, io: CliIo, options: FollowOptions): Promise<number> {
+  let previous: RunProgress = { status: options.initialStatus, stages: [] };
+  const announcedApprovals = new Set<string>();
+  try {
+    for (;;) {
+      const run = await api.getJson<RunDetail>(runPath(runId));
+      for (const line of describeProgress(previous, run)) io.stdout(`${line}\n`);
+      if (isTerminalRun(run.status)) return await reportOutcome(api, run, io);
+      if (run.status === 'awaiting_approval') {
+        announceApprovals(run, announcedApprovals, io);
+        if (!options.waitForApproval) return exitCodes.ok;
+      }
+      previous = run;
+      await delay(options.pollIntervalMs, undefined, { signal: io.signal });
+    }
+  } catch (error) {
+    if (!io.signal?.aborted) throw error;
+    io.stderr(`stopped following run ${runId}; it goes on without you (see "gantry runs")\n`);
+    return exitCodes.interrupted;
+  }
+}
+
+function announceApprovals(run: RunDetail, announced: Set<string>, io: CliIo): void {
+  const waiting = run.stages.filter((stage) => stage.status === 'awaiting_approval');
+  if (waiting.length === 0 && announced.size === 0) {
+    announced.add('');
+    io.stdout(`run ${run.id} is waiting for approval\n`);
+  }
+  for (const stage of waiting) {
+    if (announced.has(stage.name)) continue;
+    announced.add(stage.name);
+    io.stdout(
+      `waiting for approval of stage "${stage.name}": gantry approve ${run.id} --stage ${quoteForShell(stage.name)}\n`,
+    );
+  }
+}
+
+async function reportOutcome(api: ApiClient, run: RunDetail, io: CliIo): Promise<number> {
+  io.stdout(`run ${run.id} ${run.status}\n`);
+  if (run.status === 'succeeded') return exitCodes.ok;
+  if (run.error) {
+    for (const line of run.error.trimEnd().split('\n')) io.stdout(`  ${line}\n`);
+  }
+  for (const stage of run.stages) {
+    for (const job of stage.jobs) {
+      if (job.status !== 'failed' && job.status !== 'timed_out') continue;
+      io.stdout(
+        `--- ${jobLabel(stage, job)} ${job.status}, attempt ${job.attempt}: last ${logTailLines} log lines ---\n`,
+      );
+      io.stdout(await readLogTail(api, run.id, job.id, job.attempt));
+    }
+  }
+  return exitCodes.failure;
+}
+
+/** The log's last lines, newline-terminated; a log that cannot be read becomes a note, not a failure. */
+async function readLogTail(api: ApiClient, runId: string, jobId: string, attempt: number): Promise<string> {
+  let log: string;
+  try {
+    log = await api.getText(jobLogPath(runId, jobId, attempt));
+  } catch (error) {
+    if (error instanceof ApiError || error instanceof ApiUnreachableError)
+      return `(log unavailable: ${error.message})\n`;
+    throw error;
+  }
+  const lines = log.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  if (lines.length === 0) return '(empty log)\n';
+  return `${lines.slice(-logTailLines).join('\n')}\n`;
+}
+
+/** Stage names are usually plain words; quote the rest so the printed command can be pasted. */
+function quoteForShell(word: string): string {
+  return /^[\w./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}

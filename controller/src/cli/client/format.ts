@@ -1,0 +1,47 @@
+/** Text shapes the client commands print: durations, timestamps, aligned tables. */
+
+/** `850ms`, `1.2s`, `3m05s`, `1h02m`. */
+export function formatDuration(durationMs: number): string {
+  if (durationMs < 1000) return `${Math.max(0, Math.round(durationMs))}ms`;
+  if (durationMs < 60_000) return `${(durationMs / 1000).toFixed(1)}s`;
+  const totalSeconds = Math.round(durationMs / 1000);
+  if (totalSeconds < 3600) return `${Math.floor(totalSeconds / 60)}m${pad2(totalSeconds % 60)}s`;
+  const totalMinutes = Math.floor(totalSeconds / 60);
+  return `${Math.floor(totalMinutes / 60)}h${pad2(totalMinutes % 60)}m`;
+}
+
+/** Duration between two API timestamps, or undefined when either is missing or unparsable. */
+export function durationBetween(startedAt: string | null, finishedAt: string | null): number | undefined {
+  if (startedAt === null || finishedAt === null) return undefined;
+  const ms = Date.parse(finishedAt) - Date.parse(startedAt);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** `2024-05-01 12:03:04Z`: UTC, to the second, so every reader sees the same text. */
+export function formatTimestamp(iso: string | null): string {
+  if (iso === null) return '-';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')}Z`;
+}
+
+export function shortSha(sha: string | null): string {
+  return sha === null || sha === '' ? '-' : sha.slice(0, 7);
+}
+
+/** Left-aligned columns separated by two spaces; one string per line, no trailing spaces. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  return [header, ...rows].map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}

@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { captureIo, type FakeApi, startFakeApi } from './fake-api.js';
+import { runsCommand } from './runs.js';
+
+let api: FakeApi | undefined;
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+});
+
+const runs = [
+  {
+    id: 'r2',
+    status: 'running',
+    repo: '/srv/app',
+    ref: 'main',
+    sha: '0123456789abcdef',
+    createdAt: '2024-05-01T12:03:04.567Z',
+    finishedAt: null,
+  },
+  {
+    id: 'r1',
+    status: 'failed',
+    repo: 'https://github.com/acme/app.git',
+    ref: 'release/1.2',
+    sha: null,
+    createdAt: '2024-04-30T08:00:00.000Z',
+    finishedAt: '2024-04-30T08:01:00.000Z',
+  },
+];
+
+describe('gantry runs', () => {
+  it('prints the runs as an aligned table with short SHAs and UTC times', async () => {
+    api = await startFakeApi({ 'GET /api/runs?limit=5': { json: { runs } } });
+    const { io, stdout } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
+    expect(await runsCommand(['--limit', '5'], io)).toBe(0);
+    expect(stdout()).toBe(
+      [
+        'ID  STATUS   REPO                             REF          SHA      CREATED',
+        'r2  running  /srv/app                         main         0123456  2024-05-01 12:03:04Z',
+        'r1  failed   https://github.com/acme/app.git  release/1.2  -        2024-04-30 08:00:00Z',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says so when there are no runs', async () => {
+    api = await startFakeApi({ 'GET /api/runs': { json: { runs: [] } } });
+    const { io, stdout } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
+    expect(await runsCommand([], io)).toBe(0);
+    expect(stdout()).toBe('no runs yet\n');
+  });
+
+  it.each([['0'], ['-3'], ['ten']])('rejects --limit %s with the usage, exit 2', async (limit) => {
+    const { io, stderr } = captureIo({ GANTRY_TOKEN: 't0ken' });
+    expect(await runsCommand([`--limit=${limit}`], io)).toBe(2);
+    expect(stderr()).toContain(`--limit must be a positive integer, got "${limit}"`);
+  });
+
+  it('prints an authentication error and exits 1', async () => {
+    api = await startFakeApi({
+      'GET /api/runs': { status: 401, json: { error: { code: 'unauthenticated', message: 'invalid token' } } },
+    });
+    const { io, stderr } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 'wrong' });
+    expect(await runsCommand([], io)).toBe(1);
+    expect(stderr()).toBe('error: invalid token (HTTP 401)\n');
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * Failures the domain reports. Edges map them: the Hono error handler to HTTP
+ * statuses, the gRPC service to status codes. Messages quote the bad value.
+ */
+export type DomainErrorCode =
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'INVALID_INPUT'
+  | 'FORBIDDEN'
+  | 'UNAUTHENTICATED'
+  | 'STALE_LEASE'
+  | 'PROTOCOL_MISMATCH';
+
+export class DomainError extends Error {
+  override readonly name: string = 'DomainError';
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    options?: ErrorOptions & { issues?: string[] },
+  ) {
+    super(message, options);
+    this.issues = options?.issues;
+  }
+  readonly issues: string[] | undefined;
+}
+
+export class NotFoundError extends DomainError {
+  override readonly name = 'NotFoundError';
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+export class ConflictError extends DomainError {
+  override readonly name = 'ConflictError';
+  constructor(message: string) {
+    super('CONFLICT', message);
+  }
+}
+
+/** A call carried a (jobId, attempt, leaseToken) that no longer holds the job. */
+export class StaleLeaseError extends DomainError {
+  override readonly name = 'StaleLeaseError';
+  constructor(jobId: string, attempt: number) {
+    super('STALE_LEASE', `lease of job ${jobId} attempt ${attempt} is no longer held`);
+  }
+}

@@ -1,0 +1,77 @@
+/** Domain types the store returns and the API shows; not database rows. */
+import type { ApprovalPolicy, JobDefinition } from '../pipeline/model.js';
+import type { AttemptStatus, JobStatus, RunStatus, StageStatus } from './states.js';
+
+export interface Run {
+  id: string;
+  repo: string;
+  ref: string;
+  /** Resolved commit; null until the pipeline file was read. */
+  sha: string | null;
+  status: RunStatus;
+  pipelineName: string | null;
+  /** Why the run failed before any job ran (bad pipeline file, unknown ref). */
+  error: string | null;
+  triggeredBy: string;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface Stage {
+  id: string;
+  runId: string;
+  position: number;
+  name: string;
+  status: StageStatus;
+  environment: string | null;
+  approval: ApprovalPolicy | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface Job {
+  id: string;
+  runId: string;
+  stageId: string;
+  position: number;
+  name: string;
+  queue: string;
+  status: JobStatus;
+  attempt: number;
+  spec: JobDefinition;
+  agentId: string | null;
+  exitCode: number | null;
+  message: string | null;
+  queuedAt: Date | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface JobAttempt {
+  attempt: number;
+  status: AttemptStatus;
+  agentId: string;
+  exitCode: number | null;
+  message: string | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface Approval {
+  id: string;
+  decision: 'approved' | 'rejected';
+  approver: string;
+  comment: string | null;
+  sha: string;
+  createdAt: Date;
+}
+
+export interface StageDetail extends Stage {
+  jobs: Job[];
+  approvals: Approval[];
+}
+
+export interface RunDetail extends Run {
+  stages: StageDetail[];
+}

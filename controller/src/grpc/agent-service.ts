@@ -1,0 +1,133 @@
+/**
+ * The agent-facing gRPC service (proto/gantry/agent/v1/agent.proto): checks
+ * the registration token on every call, converts wire ↔ domain, and maps
+ * domain errors to status codes. No business rules live here.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { type AgentServiceHandlers, type Lease__Output, PROTOCOL_VERSION } from '@gantry/proto';
+import { type Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { DomainError } from '../domain/errors.js';
+import { type JobResult, jobResults } from '../domain/states.js';
+import type { JobLifecycle } from '../scheduler/job-lifecycle.js';
+import { registerAgent } from '../store/agents-repository.js';
+import type { Database } from '../store/database.js';
+import type { LeaseKey } from '../store/jobs-repository.js';
+import { grpcError, toGrpcError } from './errors.js';
+import { handleLogStream } from './log-stream.js';
+
+export interface AgentServiceDeps {
+  db: Database;
+  lifecycle: JobLifecycle;
+  agentToken: string;
+  heartbeatIntervalMs: number;
+  leaseTtlMs: number;
+  log: Logger;
+}
+
+export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers {
+  const { lifecycle, log } = deps;
+  const expected = Buffer.from(`Bearer ${deps.agentToken}`);
+  const authorized = (metadata: Metadata) => {
+    const given = Buffer.from(String(metadata.get('authorization')[0] ?? ''));
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+
+  /** Wraps a unary handler with the token check and error mapping. */
+  function unary<Req, Res>(method: string, handle: (request: Req) => Promise<Res>) {
+    return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+      if (!authorized(call.metadata)) {
+        callback(grpcError(status.UNAUTHENTICATED, 'invalid agent registration token'));
+        return;
+      }
+      handle(call.request).then(
+        (response) => callback(null, response),
+        (error) => callback(toGrpcError(error, log, method)),
+      );
+    };
+  }
+
+  return {
+    Register: unary('Register', async (request) => {
+      if (request.protocolVersion !== PROTOCOL_VERSION) {
+        throw new DomainError(
+          'PROTOCOL_MISMATCH',
+          `agent speaks protocol ${request.protocolVersion}, controller speaks ${PROTOCOL_VERSION}`,
+        );
+      }
+      const agent = await registerAgent(deps.db, {
+        name: request.name,
+        hostname: request.hostname,
+        queues: request.queues,
+        slots: request.slots,
+        version: request.agentVersion,
+      });
+      log.info({ agentId: agent.id, name: agent.name, queues: agent.queues, slots: agent.slots }, 'agent registered');
+      return { agentId: agent.id, heartbeatIntervalMs: deps.heartbeatIntervalMs, leaseTtlMs: deps.leaseTtlMs };
+    }),
+
+    ClaimJob: unary('ClaimJob', async (request) => {
+      const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt);
+      if (!outcome.granted) return { granted: false, reason: outcome.reason };
+      const { job, run } = outcome;
+      log.info({ jobId: job.id, attempt: job.attempt, agentId: request.agentId }, 'job claimed');
+      return {
+        granted: true,
+        leaseToken: outcome.leaseToken,
+        job: {
+          runId: run.id,
+          jobId: job.id,
+          attempt: job.attempt,
+          name: job.name,
+          stage: job.stageId,
+          repoUrl: run.repo,
+          ref: run.ref,
+          sha: run.sha ?? '',
+          steps: job.spec.steps,
+          env: job.spec.env,
+          timeoutMs: job.spec.timeoutMs ?? 0,
+        },
+      };
+    }),
+
+    Heartbeat: unary('Heartbeat', async (request) => {
+      const renewed = await lifecycle.heartbeat(leaseOf(request.lease));
+      return { leaseExpiresAtMs: renewed.expiresAt.getTime(), cancelRequested: renewed.cancelRequested };
+    }),
+
+    ReportStep: unary('ReportStep', async (request) => {
+      await lifecycle.reportStep(leaseOf(request.lease), {
+        stepIndex: request.stepIndex,
+        state: request.state,
+        exitCode: request.state === 'running' ? null : request.exitCode,
+      });
+      return {};
+    }),
+
+    FinishJob: unary('FinishJob', async (request) => {
+      if (!jobResults.includes(request.result as JobResult)) {
+        throw new DomainError('INVALID_INPUT', `unknown job result "${request.result}"`);
+      }
+      const lease = leaseOf(request.lease);
+      await lifecycle.finish(lease, {
+        status: request.result as JobResult,
+        exitCode: request.exitCode,
+        message: request.message || null,
+      });
+      log.info({ jobId: lease.jobId, attempt: lease.attempt, result: request.result }, 'job finished');
+      return {};
+    }),
+
+    StreamLogs: (call, callback) => {
+      if (!authorized(call.metadata)) {
+        callback(grpcError(status.UNAUTHENTICATED, 'invalid agent registration token'));
+        return;
+      }
+      handleLogStream(call, callback, lifecycle, log);
+    },
+  };
+}
+
+function leaseOf(lease: Lease__Output | null): LeaseKey {
+  return { jobId: lease?.jobId ?? '', attempt: lease?.attempt ?? 0, leaseToken: lease?.leaseToken ?? '' };
+}

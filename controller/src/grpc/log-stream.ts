@@ -1,0 +1,84 @@
+/**
+ * Server side of StreamLogs: batches incoming chunks into one fenced insert
+ * per batch and pauses the stream while a batch is being written, so a fast
+ * agent is slowed by backpressure instead of growing this process's memory.
+ */
+
+import type { LogChunk__Output, StreamLogsResponse } from '@gantry/proto';
+import { type ServerReadableStream, type ServiceError, type sendUnaryData, status } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { JobLifecycle } from '../scheduler/job-lifecycle.js';
+import type { LeaseKey } from '../store/jobs-repository.js';
+import type { LogChunkInput } from '../store/logs-repository.js';
+import { grpcError, toGrpcError } from './errors.js';
+
+const maxBatchChunks = 64;
+
+export function handleLogStream(
+  call: ServerReadableStream<LogChunk__Output, StreamLogsResponse>,
+  callback: sendUnaryData<StreamLogsResponse>,
+  lifecycle: JobLifecycle,
+  log: Logger,
+): void {
+  let lease: LeaseKey | null = null;
+  let batch: LogChunkInput[] = [];
+  let writing: Promise<void> = Promise.resolve();
+  let storedSeq = -1;
+  let failed = false;
+
+  const failWith = (serviceError: Partial<ServiceError>) => {
+    if (failed) return;
+    failed = true;
+    callback(serviceError);
+  };
+  const fail = (error: unknown) => failWith(toGrpcError(error, log, 'StreamLogs'));
+
+  const flush = () => {
+    const chunks = batch;
+    batch = [];
+    if (chunks.length === 0 || !lease) return;
+    const key = lease;
+    call.pause();
+    writing = writing
+      .then(async () => {
+        storedSeq = await lifecycle.appendLogs(key, chunks);
+      })
+      .then(
+        () => {
+          call.resume();
+        },
+        (error) => fail(error),
+      );
+  };
+
+  call.on('data', (chunk: LogChunk__Output) => {
+    if (failed) return;
+    const chunkLease = chunk.lease;
+    if (!chunkLease?.jobId || !chunkLease.leaseToken) {
+      failWith(grpcError(status.INVALID_ARGUMENT, 'log chunk without a lease'));
+      return;
+    }
+    if (!lease) lease = { jobId: chunkLease.jobId, attempt: chunkLease.attempt, leaseToken: chunkLease.leaseToken };
+    else if (lease.jobId !== chunkLease.jobId || lease.attempt !== chunkLease.attempt) {
+      failWith(grpcError(status.INVALID_ARGUMENT, 'one log stream carries one attempt'));
+      return;
+    }
+    batch.push({ seq: chunk.seq, byteOffset: chunk.offset, stepIndex: chunk.stepIndex, data: chunk.data });
+    if (batch.length >= maxBatchChunks) flush();
+    else
+      queueMicrotask(() => {
+        if (batch.length > 0) flush();
+      });
+  });
+
+  call.on('end', () => {
+    flush();
+    void writing.then(() => {
+      if (!failed) callback(null, { storedSeq });
+    });
+  });
+
+  call.on('error', () => {
+    // The agent went away mid-stream; what was stored stays, the rest is resent on retry.
+  });
+}

@@ -1,0 +1,43 @@
+/** Starts the gRPC server agents call; resolves with the bound port. */
+
+import { agentServiceDefinition } from '@gantry/proto';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { type AgentServiceDeps, createAgentService } from './agent-service.js';
+
+export interface GrpcServerHandle {
+  port: number;
+  /** Stops accepting calls, lets calls in flight finish (bounded), then closes. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startGrpcServer(
+  deps: AgentServiceDeps,
+  options: { host: string; port: number },
+): Promise<GrpcServerHandle> {
+  const server = new Server({
+    'grpc.keepalive_time_ms': 10_000,
+    'grpc.keepalive_timeout_ms': 5_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+  });
+  server.addService(agentServiceDefinition(), createAgentService(deps));
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    );
+  });
+  return {
+    port,
+    close: (graceMs = 5000) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Agent child processes for `gantry up`: each runs `gantry agent …` through
+ * the same bin the user calls, logs to its own file, and is drained with
+ * SIGTERM on shutdown (SIGKILL if it does not exit within the grace period).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** bin/gantry.mjs at the repository root; the same path works from src/ and dist/. */
+export const gantryBin = fileURLToPath(new URL('../../../bin/gantry.mjs', import.meta.url));
+
+export interface LocalAgentOptions {
+  index: number;
+  controllerAddress: string;
+  natsUrl: string;
+  token: string;
+  slots: number;
+  queues: string[];
+  dataDir: string;
+  /** Receives each line the agent writes to stdout/stderr. */
+  onLine?: (line: string) => void;
+}
+
+export interface LocalAgent {
+  name: string;
+  logPath: string;
+  child: ChildProcess;
+  /** SIGTERM (drain), then SIGKILL after `graceMs`. Resolves when the process is gone. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export async function spawnLocalAgent(options: LocalAgentOptions): Promise<LocalAgent> {
+  const name = `local-agent-${options.index}`;
+  const logDir = join(options.dataDir, 'logs');
+  await mkdir(logDir, { recursive: true });
+  const logPath = join(logDir, `${name}.log`);
+  const logFile = createWriteStream(logPath, { flags: 'a' });
+  const args = [gantryBin, 'agent', '--controller', options.controllerAddress, '--nats', options.natsUrl];
+  for (const queue of options.queues) args.push('--queue', queue);
+  args.push('--slots', String(options.slots), '--name', name, '--work-dir', join(options.dataDir, 'agents', name));
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, GANTRY_AGENT_TOKEN: options.token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let partial = '';
+  const forward = (data: Buffer) => {
+    logFile.write(data);
+    if (!options.onLine) return;
+    const lines = (partial + data.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) options.onLine(line);
+  };
+  child.stdout?.on('data', forward);
+  child.stderr?.on('data', forward);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => logFile.end());
+  return {
+    name,
+    logPath,
+    child,
+    async stop(graceMs) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,248 @@
+/**
+ * Runs a local nats-server (JetStream, file store) as a child process. Used by
+ * `gantry up` and by the integration-test harness. The server's stdout and
+ * stderr go to `<storeDir>/nats-server.log`; the child is killed if this
+ * process exits without stopping it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { access, mkdir, open, stat } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+
+export interface NatsServerOptions {
+  /** JetStream store directory; created if missing. Also holds nats-server.log. */
+  storeDir: string;
+  /** 0 or undefined: pick a free port. */
+  port?: number;
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Path of the nats-server binary; default: `nats-server` on PATH, else /usr/sbin/nats-server. */
+  binary?: string;
+  /** How long to wait for the server to accept connections; default 10 s. */
+  startTimeoutMs?: number;
+}
+
+export interface NatsServerProcess {
+  /** `nats://HOST:PORT`; stays the same across restart(). */
+  readonly url: string;
+  readonly port: number;
+  /** Pid of the current child; changes on restart(). */
+  readonly pid: number;
+  /** SIGTERM and wait for exit (SIGKILL after 10 s). Idempotent. 2.9 exits with code 1 on SIGTERM; that is not an error. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait for exit, to simulate a crash. Idempotent. */
+  kill9(): Promise<void>;
+  /** Stop if running, then start again on the same port and store dir; resolves once it accepts connections. */
+  restart(): Promise<void>;
+}
+
+const FALLBACK_BINARY = '/usr/sbin/nats-server';
+const STOP_GRACE_MS = 10_000;
+const MAX_LOG_TAIL_BYTES = 4_000;
+
+export class NatsServerNotFoundError extends Error {
+  override readonly name = 'NatsServerNotFoundError';
+  readonly code = 'NATS_SERVER_NOT_FOUND';
+  constructor(
+    message = `nats-server not found on PATH or at ${FALLBACK_BINARY}; install it with: apt-get install -y nats-server`,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export class NatsServerStartError extends Error {
+  override readonly name = 'NatsServerStartError';
+  readonly code = 'NATS_SERVER_START_FAILED';
+}
+
+/** Starts nats-server and resolves once it accepts TCP connections. */
+export async function startNatsServer(options: NatsServerOptions): Promise<NatsServerProcess> {
+  const binary = await findNatsServerBinary(options.binary);
+  const host = options.host ?? '127.0.0.1';
+  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  const logPath = join(options.storeDir, 'nats-server.log');
+  await mkdir(options.storeDir, { recursive: true });
+
+  const pickPort = !options.port;
+  let port = options.port || (await findFreePort(host));
+  let child: ChildProcess | undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      child = await launch({ binary, host, port, storeDir: options.storeDir, logPath, startTimeoutMs });
+      break;
+    } catch (error) {
+      // Another process may take a port between our probe and the server's bind.
+      const portTaken = error instanceof NatsServerStartError && /address already in use/i.test(error.message);
+      if (!pickPort || !portTaken || attempt >= 3) throw error;
+      port = await findFreePort(host);
+    }
+  }
+
+  let current: ChildProcess = child;
+  return {
+    url: `nats://${host}:${port}`,
+    port,
+    get pid() {
+      return current.pid ?? -1;
+    },
+    stop: () => terminate(current, 'SIGTERM'),
+    kill9: () => terminate(current, 'SIGKILL'),
+    async restart() {
+      await terminate(current, 'SIGTERM');
+      current = await launch({ binary, host, port, storeDir: options.storeDir, logPath, startTimeoutMs });
+    },
+  };
+}
+
+async function findNatsServerBinary(explicit: string | undefined): Promise<string> {
+  if (explicit !== undefined) {
+    if (await isExecutable(explicit)) return explicit;
+    throw new NatsServerNotFoundError(
+      `nats-server not found at "${explicit}"; install it with: apt-get install -y nats-server`,
+    );
+  }
+  const candidates = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((dir) => dir !== '')
+    .map((dir) => join(dir, 'nats-server'));
+  for (const candidate of [...candidates, FALLBACK_BINARY]) {
+    if (await isExecutable(candidate)) return candidate;
+  }
+  throw new NatsServerNotFoundError();
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function findFreePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface LaunchOptions {
+  binary: string;
+  host: string;
+  port: number;
+  storeDir: string;
+  logPath: string;
+  startTimeoutMs: number;
+}
+
+async function launch(options: LaunchOptions): Promise<ChildProcess> {
+  const { binary, host, port, storeDir, logPath, startTimeoutMs } = options;
+  const logFd = openSync(logPath, 'a');
+  const logOffset = (await stat(logPath)).size;
+  let child: ChildProcess;
+  try {
+    child = spawn(binary, ['-js', '-sd', storeDir, '-a', host, '-p', String(port)], {
+      stdio: ['ignore', logFd, logFd],
+    });
+  } finally {
+    closeSync(logFd);
+  }
+  track(child);
+
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => {
+    exited = signal ? `signal ${signal}` : `code ${code}`;
+  });
+  child.once('error', (error) => {
+    exited = `spawn error: ${error.message}`;
+  });
+
+  // A TCP probe alone could reach another process holding the port; the ready
+  // line in this child's part of the log proves the listener is ours.
+  const deadline = Date.now() + startTimeoutMs;
+  let readyLogged = false;
+  while (exited === undefined) {
+    readyLogged ||= (await readFrom(logPath, logOffset, Number.POSITIVE_INFINITY)).includes('Server is ready');
+    if (readyLogged && (await acceptsConnections(host, port))) {
+      if (exited === undefined) return child;
+      break;
+    }
+    if (Date.now() > deadline) {
+      await terminate(child, 'SIGKILL');
+      const log = await readFrom(logPath, logOffset);
+      throw new NatsServerStartError(
+        `nats-server did not accept connections on ${host}:${port} within ${startTimeoutMs} ms; log:\n${log}`,
+      );
+    }
+    await sleep(25);
+  }
+  const log = await readFrom(logPath, logOffset);
+  throw new NatsServerStartError(`nats-server exited before accepting connections (${exited}); log:\n${log}`);
+}
+
+function acceptsConnections(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    socket.setTimeout(1_000);
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
+/** Sends `signal` (escalating SIGTERM to SIGKILL after a grace period) and waits for the exit. */
+async function terminate(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = signal === 'SIGTERM' ? setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS) : undefined;
+  await exit;
+  clearTimeout(timer);
+}
+
+/** The log written since `offset`, at most its last `maxBytes`. */
+async function readFrom(file: string, offset: number, maxBytes = MAX_LOG_TAIL_BYTES): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const start = Math.max(offset, size - maxBytes);
+    const buffer = Buffer.alloc(size - start);
+    await handle.read(buffer, 0, buffer.length, start);
+    return buffer.toString('utf8').trimEnd();
+  } finally {
+    await handle.close();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// Children still running when this process exits are killed, so a crashed
+// `gantry up` or test run leaves no nats-server behind.
+const liveChildren = new Set<ChildProcess>();
+
+function track(child: ChildProcess): void {
+  if (liveChildren.size === 0) process.on('exit', killLiveChildren);
+  liveChildren.add(child);
+  child.once('exit', () => {
+    liveChildren.delete(child);
+    if (liveChildren.size === 0) process.off('exit', killLiveChildren);
+  });
+}
+
+function killLiveChildren(): void {
+  for (const child of liveChildren) child.kill('SIGKILL');
+}

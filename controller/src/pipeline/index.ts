@@ -1,0 +1,11 @@
+/** The pipeline module's public surface: parse `.gantry.yml`, report its problems, and the model it yields. */
+export { type DurationResult, parseDuration } from './duration.js';
+export type {
+  ApprovalPolicy,
+  JobDefinition,
+  PipelineDefinition,
+  PipelineProblem,
+  RetryPolicy,
+  StageDefinition,
+} from './model.js';
+export { formatPipelineProblems, type ParseResult, PipelineError, parsePipeline } from './parse.js';

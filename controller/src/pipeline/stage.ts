@@ -1,0 +1,48 @@
+/** One entry of the top-level `stages:` list: its settings and its jobs as written. */
+import { readApproval } from './approval.js';
+import { type JobSpec, readJob } from './job.js';
+import type { Path } from './locate.js';
+import type { ApprovalPolicy } from './model.js';
+import type { ProblemCollector } from './problems.js';
+import { describe, readMapping, readString, reportMissing } from './schema.js';
+
+const STAGE_KEYS = ['name', 'environment', 'approval', 'concurrency', 'jobs'];
+
+/** A stage before matrix expansion. `name` is undefined when it was invalid. */
+export interface StageSpec {
+  path: Path;
+  name: string | undefined;
+  environment: string | null;
+  approval: ApprovalPolicy | null;
+  concurrency: string | null;
+  jobs: JobSpec[];
+}
+
+export function readStage(problems: ProblemCollector, value: unknown, path: Path): StageSpec | undefined {
+  const stage = readMapping(problems, value, path, STAGE_KEYS, 'a stage');
+  if (stage === undefined) return undefined;
+
+  if (stage.name === undefined) reportMissing(problems, path, 'name');
+  const name = stage.name === undefined ? undefined : readString(problems, stage.name, [...path, 'name']);
+  const environment = readOptionalString(problems, stage.environment, [...path, 'environment']);
+  const concurrency = readOptionalString(problems, stage.concurrency, [...path, 'concurrency']);
+  const approval = readApproval(problems, stage.approval, [...path, 'approval']);
+
+  const jobs: JobSpec[] = [];
+  const jobsPath = [...path, 'jobs'];
+  if (stage.jobs === undefined) {
+    reportMissing(problems, path, 'jobs');
+  } else if (!Array.isArray(stage.jobs) || stage.jobs.length === 0) {
+    problems.report(jobsPath, `jobs must be a non-empty list of jobs (got ${describe(stage.jobs)})`);
+  } else {
+    stage.jobs.forEach((entry: unknown, index) => {
+      const job = readJob(problems, entry, [...jobsPath, index]);
+      if (job !== undefined) jobs.push(job);
+    });
+  }
+  return { path, name, environment, approval, concurrency, jobs };
+}
+
+function readOptionalString(problems: ProblemCollector, value: unknown, path: Path): string | null {
+  return value === undefined ? null : (readString(problems, value, path) ?? null);
+}

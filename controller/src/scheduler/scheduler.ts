@@ -1,0 +1,111 @@
+/**
+ * The scheduler: every state change of runs, stages and jobs goes through
+ * here, each in one transaction that holds the run lock. Called by the API
+ * (trigger, approve), the gRPC service (claim, finish) and on start-up.
+ * After a commit that queued jobs it calls `wakeRelay` so the outbox is
+ * published at once instead of at the next poll.
+ */
+import type { Logger } from 'pino';
+import { formatPipelineProblems, parsePipeline } from '../pipeline/index.js';
+import type { PipelineSource } from '../source/git-source.js';
+import type { Database } from '../store/database.js';
+import {
+  findRun,
+  findUnplannedRunIds,
+  insertPlan,
+  lockRun,
+  setRunSha,
+  setRunStatus,
+} from '../store/runs-repository.js';
+import { advanceRun } from './advance-run.js';
+
+export interface SchedulerDeps {
+  db: Database;
+  source: PipelineSource;
+  log: Logger;
+  /** Called after a commit that wrote outbox rows. */
+  wakeRelay: () => void;
+  /** Called after a commit that changed a run (for live pages). */
+  runChanged: (runId: string) => void;
+}
+
+export class Scheduler {
+  private readonly planning = new Set<Promise<void>>();
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  /**
+   * Reads the pipeline at the run's commit, writes the plan and starts the
+   * first stage. A bad ref or pipeline file fails the run with the reason in
+   * `error`. Never throws; safe to call twice (a planned run is left alone).
+   */
+  planRun(runId: string): Promise<void> {
+    const work = this.plan(runId).catch((error: unknown) => {
+      this.deps.log.error({ err: error, runId }, 'planning failed');
+    });
+    this.planning.add(work);
+    void work.finally(() => this.planning.delete(work));
+    return work;
+  }
+
+  /** Plans runs a previous controller accepted but did not plan. */
+  async recoverUnplannedRuns(): Promise<number> {
+    const ids = await findUnplannedRunIds(this.deps.db);
+    await Promise.all(ids.map((id) => this.planRun(id)));
+    return ids.length;
+  }
+
+  /** Waits for planning in flight (shutdown). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.planning]);
+  }
+
+  /** Re-evaluates a run after something changed it (job finished, approval given). */
+  async advance(runId: string): Promise<void> {
+    const outcome = await this.deps.db.transaction((tx) => advanceRun(tx, runId));
+    this.afterCommit(runId, outcome.queuedJobs, outcome.transitions.length);
+  }
+
+  afterCommit(runId: string, queuedJobs: number, changes: number): void {
+    if (queuedJobs > 0) this.deps.wakeRelay();
+    if (changes > 0 || queuedJobs > 0) this.deps.runChanged(runId);
+  }
+
+  private async plan(runId: string): Promise<void> {
+    const run = await findRun(this.deps.db, runId);
+    if (run?.status !== 'queued' || run.pipelineName !== null) return;
+    let file: { sha: string; text: string };
+    try {
+      file = await this.deps.source.readPipelineFile(run.repo, run.ref, run.sha);
+    } catch (error) {
+      await this.failUnplanned(runId, (error as Error).message);
+      return;
+    }
+    const parsed = parsePipeline(file.text);
+    if (!parsed.ok) {
+      await this.failUnplanned(runId, formatPipelineProblems(parsed.problems), file.sha);
+      return;
+    }
+    const outcome = await this.deps.db.transaction(async (tx) => {
+      const locked = await lockRun(tx, runId);
+      if (locked?.status !== 'queued' || locked.pipelineName !== null) return null;
+      await insertPlan(tx, locked, file.sha, parsed.pipeline);
+      return advanceRun(tx, runId);
+    });
+    if (outcome) {
+      this.deps.log.info({ runId, sha: file.sha, pipeline: parsed.pipeline.name }, 'run planned');
+      this.afterCommit(runId, outcome.queuedJobs, outcome.transitions.length + 1);
+    }
+  }
+
+  private async failUnplanned(runId: string, error: string, sha?: string): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const locked = await lockRun(tx, runId);
+      if (locked?.status !== 'queued') return;
+      await setRunStatus(tx, runId, 'failed', error);
+      if (sha) await setRunSha(tx, runId, sha);
+    });
+    this.deps.log.info({ runId, error }, 'run failed before planning');
+    this.deps.runChanged(runId);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The run state machine as a pure function: given a snapshot of a run, its
+ * stages (in order) and their jobs, say what must change next. No I/O; the
+ * caller applies the transitions inside the transaction holding the run lock.
+ */
+import type { JobStatus, RunStatus, StageStatus } from '../domain/states.js';
+import { isTerminalJob, isTerminalRun } from '../domain/states.js';
+
+export interface RunSnapshot {
+  status: RunStatus;
+  stages: StageSnapshot[];
+}
+
+export interface StageSnapshot {
+  id: string;
+  status: StageStatus;
+  /** Distinct approvers required before the stage may start; 0 = no gate. */
+  approvalsRequired: number;
+  approvalsGiven: number;
+  jobs: { id: string; status: JobStatus }[];
+}
+
+export type Transition =
+  | { kind: 'stage'; stageId: string; to: StageStatus }
+  | { kind: 'queue-jobs'; stageId: string; jobIds: string[] }
+  | { kind: 'run'; to: RunStatus };
+
+const failedStage: StageStatus[] = ['failed', 'canceled', 'rejected'];
+
+/** Transitions that bring the snapshot to its next resting state, in the order to apply them. */
+export function nextTransitions(snapshot: RunSnapshot): Transition[] {
+  if (isTerminalRun(snapshot.status)) return [];
+  const out: Transition[] = [];
+  let runStatus = snapshot.status;
+  const setRun = (to: RunStatus) => {
+    if (runStatus !== to) out.push({ kind: 'run', to });
+    runStatus = to;
+  };
+
+  for (const [index, stage] of snapshot.stages.entries()) {
+    let status = stage.status;
+
+    if (status === 'running') {
+      if (stage.jobs.some((job) => !isTerminalJob(job.status))) {
+        setRun('running');
+        return out;
+      }
+      status = stageOutcome(stage.jobs.map((job) => job.status));
+      out.push({ kind: 'stage', stageId: stage.id, to: status });
+    }
+
+    if (status === 'succeeded' || status === 'skipped') continue;
+
+    if (failedStage.includes(status)) {
+      const later = snapshot.stages.slice(index + 1).filter((next) => next.status === 'pending');
+      for (const next of later) out.push({ kind: 'stage', stageId: next.id, to: 'skipped' });
+      setRun(status === 'failed' ? 'failed' : status === 'canceled' ? 'canceled' : 'rejected');
+      return out;
+    }
+
+    // pending or awaiting_approval: the gate decides whether the stage starts now.
+    if (stage.approvalsGiven < stage.approvalsRequired) {
+      if (status !== 'awaiting_approval') out.push({ kind: 'stage', stageId: stage.id, to: 'awaiting_approval' });
+      setRun('awaiting_approval');
+      return out;
+    }
+    out.push({ kind: 'stage', stageId: stage.id, to: 'running' });
+    const pending = stage.jobs.filter((job) => job.status === 'pending').map((job) => job.id);
+    out.push({ kind: 'queue-jobs', stageId: stage.id, jobIds: pending });
+    setRun('running');
+    return out;
+  }
+
+  setRun('succeeded');
+  return out;
+}
+
+/** A finished stage succeeded only if every job did; any cancel without failure cancels it. */
+export function stageOutcome(jobStatuses: JobStatus[]): StageStatus {
+  if (jobStatuses.every((status) => status === 'succeeded')) return 'succeeded';
+  if (jobStatuses.some((status) => status === 'failed' || status === 'timed_out')) return 'failed';
+  return 'canceled';
+}

@@ -1,0 +1,80 @@
+/**
+ * Opens the one database the controller uses — a PostgreSQL server when a
+ * `postgres://` URL is given, otherwise embedded PGlite in the data directory —
+ * and brings its schema up to date with the migrations in /migrations.
+ * Only store/ imports drizzle, pg and PGlite.
+ */
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+// biome-ignore lint/suspicious/noExplicitAny: drizzle's relational-config generic is irrelevant here
+export type Transaction = PgTransaction<PgQueryResultHKT, Schema, any>;
+/** Either the database or an open transaction: repositories accept both. */
+export type Queryable = Database | Transaction;
+
+export interface OpenDatabase {
+  db: Database;
+  kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** `postgres://…`; when absent, PGlite stores its files in `pgliteDir`. */
+  databaseUrl?: string | undefined;
+  pgliteDir: string;
+  /** Pool size for a PostgreSQL server. */
+  maxConnections?: number;
+}
+
+/** Migrations ship at the repository root; the same path works from src/ and dist/. */
+export const migrationsFolder = fileURLToPath(new URL('../../../migrations', import.meta.url));
+
+export class DatabaseOpenError extends Error {
+  override readonly name = 'DatabaseOpenError';
+  readonly code = 'DATABASE_OPEN_FAILED';
+}
+
+/** Opens and migrates. Safe to call from several replicas at once (drizzle's migrator takes a lock). */
+export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.maxConnections ?? 10);
+  return openPglite(options.pgliteDir);
+}
+
+async function openPostgres(url: string, max: number): Promise<OpenDatabase> {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it on next use.
+  });
+  try {
+    const db = drizzlePg(pool, { schema });
+    await migratePg(db, { migrationsFolder });
+    return { db: db as unknown as Database, kind: 'postgres', close: () => pool.end() };
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new DatabaseOpenError(`cannot open database ${redactUrl(url)}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+async function openPglite(dir: string): Promise<OpenDatabase> {
+  await mkdir(dir, { recursive: true });
+  const client = await PGlite.create(dir);
+  const db = drizzlePglite(client, { schema });
+  await migratePglite(db, { migrationsFolder });
+  return { db: db as unknown as Database, kind: 'pglite', close: () => client.close() };
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

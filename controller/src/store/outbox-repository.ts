@@ -1,0 +1,30 @@
+/** The transactional outbox read side: the relay takes unpublished rows and marks them sent. */
+import { asc, inArray, isNull, sql } from 'drizzle-orm';
+import type { Queryable } from './database.js';
+import { outbox } from './schema.js';
+
+export interface OutboxMessage {
+  id: number;
+  subject: string;
+  msgId: string;
+  payload: unknown;
+}
+
+/**
+ * Locks up to `limit` unpublished rows, oldest first, skipping rows another
+ * replica's relay holds. Call inside a transaction and mark them in the same one.
+ */
+export async function takeUnpublished(tx: Queryable, limit: number): Promise<OutboxMessage[]> {
+  return tx
+    .select({ id: outbox.id, subject: outbox.subject, msgId: outbox.msgId, payload: outbox.payload })
+    .from(outbox)
+    .where(isNull(outbox.publishedAt))
+    .orderBy(asc(outbox.id))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
+export async function markPublished(tx: Queryable, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.update(outbox).set({ publishedAt: sql`now()` }).where(inArray(outbox.id, ids));
+}

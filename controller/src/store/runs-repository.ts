@@ -1,0 +1,163 @@
+/** Runs and their stages/jobs as one aggregate: create, read, plan, change state. */
+import { randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Run, RunDetail, Stage } from '../domain/run.js';
+import type { RunStatus, StageStatus } from '../domain/states.js';
+import type { PipelineDefinition } from '../pipeline/model.js';
+import type { Queryable } from './database.js';
+import { toApproval, toJob, toRun, toStage } from './mappers.js';
+import { approvals, jobs, runs, stages } from './schema.js';
+
+export interface NewRun {
+  repo: string;
+  ref: string;
+  sha: string | null;
+  triggeredBy: string;
+  idempotencyKey: string | null;
+}
+
+/**
+ * Inserts a queued run. With an idempotency key already used, returns the
+ * existing run and `created: false` instead (same key → same run, always).
+ */
+export async function createRun(db: Queryable, input: NewRun): Promise<{ run: Run; created: boolean }> {
+  const inserted = await db
+    .insert(runs)
+    .values({ id: randomUUID(), status: 'queued', ...input })
+    .onConflictDoNothing({ target: runs.idempotencyKey })
+    .returning();
+  if (inserted[0]) return { run: toRun(inserted[0]), created: true };
+  const existing = await db
+    .select()
+    .from(runs)
+    .where(eq(runs.idempotencyKey, input.idempotencyKey ?? ''));
+  if (!existing[0]) throw new Error('run insert conflicted but no run holds the idempotency key');
+  return { run: toRun(existing[0]), created: false };
+}
+
+export async function findRun(db: Queryable, runId: string): Promise<Run | null> {
+  const rows = await db.select().from(runs).where(eq(runs.id, runId));
+  return rows[0] ? toRun(rows[0]) : null;
+}
+
+/** Newest first; `before` pages by creation time. */
+export async function listRuns(db: Queryable, options: { limit: number; before?: Date }): Promise<Run[]> {
+  const rows = await db
+    .select()
+    .from(runs)
+    .where(options.before ? lt(runs.createdAt, options.before) : undefined)
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(options.limit);
+  return rows.map(toRun);
+}
+
+export async function findRunDetail(db: Queryable, runId: string): Promise<RunDetail | null> {
+  const run = await findRun(db, runId);
+  if (!run) return null;
+  const [stageRows, jobRows, approvalRows] = await Promise.all([
+    db.select().from(stages).where(eq(stages.runId, runId)).orderBy(asc(stages.position)),
+    db.select().from(jobs).where(eq(jobs.runId, runId)).orderBy(asc(jobs.position)),
+    db.select().from(approvals).where(eq(approvals.runId, runId)).orderBy(asc(approvals.createdAt)),
+  ]);
+  return {
+    ...run,
+    stages: stageRows.map((row) => ({
+      ...toStage(row),
+      jobs: jobRows.filter((job) => job.stageId === row.id).map(toJob),
+      approvals: approvalRows.filter((approval) => approval.stageId === row.id).map(toApproval),
+    })),
+  };
+}
+
+/** Takes the run's row lock for the rest of the transaction; every state change of a run goes through it. */
+export async function lockRun(tx: Queryable, runId: string): Promise<Run | null> {
+  const rows = await tx.select().from(runs).where(eq(runs.id, runId)).for('update');
+  return rows[0] ? toRun(rows[0]) : null;
+}
+
+/** Runs still `queued` with no plan: left behind by a controller that stopped mid-planning. */
+export async function findUnplannedRunIds(db: Queryable): Promise<string[]> {
+  const rows = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(eq(runs.status, 'queued'), sql`not exists (select 1 from stages where stages.run_id = ${runs.id})`))
+    .orderBy(asc(runs.createdAt));
+  return rows.map((row) => row.id);
+}
+
+/** Writes the planned stages and jobs (all pending) of a queued run. */
+export async function insertPlan(tx: Queryable, run: Run, sha: string, pipeline: PipelineDefinition): Promise<void> {
+  await tx.update(runs).set({ sha, pipelineName: pipeline.name }).where(eq(runs.id, run.id));
+  let jobPosition = 0;
+  for (const [position, stage] of pipeline.stages.entries()) {
+    const stageId = randomUUID();
+    await tx.insert(stages).values({
+      id: stageId,
+      runId: run.id,
+      position,
+      name: stage.name,
+      status: 'pending',
+      environment: stage.environment,
+      approval: stage.approval,
+      concurrency: stage.concurrency,
+    });
+    await tx.insert(jobs).values(
+      stage.jobs.map((job) => ({
+        id: randomUUID(),
+        runId: run.id,
+        stageId,
+        position: jobPosition++,
+        name: job.name,
+        queue: job.queue,
+        status: 'pending',
+        spec: job,
+      })),
+    );
+  }
+}
+
+const terminalRun: RunStatus[] = ['succeeded', 'failed', 'canceled', 'rejected'];
+
+/** Sets a run's status with its timestamps. Caller holds the run lock. */
+export async function setRunStatus(
+  tx: Queryable,
+  runId: string,
+  status: RunStatus,
+  error?: string | null,
+): Promise<void> {
+  await tx
+    .update(runs)
+    .set({
+      status,
+      ...(error !== undefined ? { error } : {}),
+      ...(status === 'running' ? { startedAt: sql`coalesce(${runs.startedAt}, now())` } : {}),
+      ...(terminalRun.includes(status) ? { finishedAt: sql`now()` } : { finishedAt: null }),
+    })
+    .where(eq(runs.id, runId));
+}
+
+const terminalStage: StageStatus[] = ['succeeded', 'failed', 'canceled', 'rejected', 'skipped'];
+
+export async function setStageStatus(tx: Queryable, stageIds: string[], status: StageStatus): Promise<void> {
+  if (stageIds.length === 0) return;
+  await tx
+    .update(stages)
+    .set({
+      status,
+      ...(status === 'running' ? { startedAt: sql`coalesce(${stages.startedAt}, now())` } : {}),
+      ...(terminalStage.includes(status) ? { finishedAt: sql`now()` } : {}),
+    })
+    .where(inArray(stages.id, stageIds));
+}
+
+export async function setRunSha(tx: Queryable, runId: string, sha: string): Promise<void> {
+  await tx.update(runs).set({ sha }).where(eq(runs.id, runId));
+}
+
+export async function findStageByName(db: Queryable, runId: string, name: string): Promise<Stage | null> {
+  const rows = await db
+    .select()
+    .from(stages)
+    .where(and(eq(stages.runId, runId), eq(stages.name, name)));
+  return rows[0] ? toStage(rows[0]) : null;
+}

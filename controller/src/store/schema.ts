@@ -1,0 +1,200 @@
+/**
+ * The drizzle schema: the single source of the database layout. Migrations in
+ * /migrations are generated from this file by `npm run db:generate` and run
+ * unchanged on PostgreSQL 15+ and on embedded PGlite.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+});
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const runs = pgTable(
+  'runs',
+  {
+    id: text('id').primaryKey(),
+    repo: text('repo').notNull(),
+    ref: text('ref').notNull(),
+    sha: text('sha'),
+    status: text('status').notNull(),
+    pipelineName: text('pipeline_name'),
+    /** Why the run failed before any job ran (bad pipeline file, unknown ref). */
+    error: text('error'),
+    triggeredBy: text('triggered_by').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    createdAt: createdAt(),
+    startedAt: at('started_at'),
+    finishedAt: at('finished_at'),
+  },
+  (t) => [
+    uniqueIndex('runs_idempotency_key_unique').on(t.idempotencyKey),
+    index('runs_created_at_idx').on(t.createdAt),
+  ],
+);
+
+export const stages = pgTable(
+  'stages',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id),
+    position: integer('position').notNull(),
+    name: text('name').notNull(),
+    status: text('status').notNull(),
+    environment: text('environment'),
+    /** ApprovalPolicy from the pipeline, or null when the stage has no gate. */
+    approval: jsonb('approval'),
+    concurrency: text('concurrency'),
+    createdAt: createdAt(),
+    startedAt: at('started_at'),
+    finishedAt: at('finished_at'),
+  },
+  (t) => [uniqueIndex('stages_run_position_unique').on(t.runId, t.position)],
+);
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id),
+    stageId: text('stage_id')
+      .notNull()
+      .references(() => stages.id),
+    position: integer('position').notNull(),
+    name: text('name').notNull(),
+    queue: text('queue').notNull(),
+    status: text('status').notNull(),
+    /** Current attempt number; 0 until first queued. */
+    attempt: integer('attempt').notNull().default(0),
+    /** The JobDefinition from the pipeline (steps, env, timeout, retry, artifacts). */
+    spec: jsonb('spec').notNull(),
+    agentId: text('agent_id'),
+    leaseToken: text('lease_token'),
+    leaseExpiresAt: at('lease_expires_at'),
+    cancelRequested: integer('cancel_requested').notNull().default(0),
+    exitCode: integer('exit_code'),
+    message: text('message'),
+    queuedAt: at('queued_at'),
+    startedAt: at('started_at'),
+    finishedAt: at('finished_at'),
+  },
+  (t) => [
+    index('jobs_run_idx').on(t.runId),
+    index('jobs_stage_idx').on(t.stageId),
+    index('jobs_running_lease_idx').on(t.leaseExpiresAt).where(sql`status = 'running'`),
+  ],
+);
+
+export const jobAttempts = pgTable(
+  'job_attempts',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    attempt: integer('attempt').notNull(),
+    status: text('status').notNull(),
+    agentId: text('agent_id').notNull(),
+    leaseToken: text('lease_token').notNull(),
+    exitCode: integer('exit_code'),
+    message: text('message'),
+    startedAt: createdAt(),
+    finishedAt: at('finished_at'),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.attempt] })],
+);
+
+export const stepReports = pgTable(
+  'step_reports',
+  {
+    jobId: text('job_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    stepIndex: integer('step_index').notNull(),
+    status: text('status').notNull(),
+    exitCode: integer('exit_code'),
+    startedAt: at('started_at'),
+    finishedAt: at('finished_at'),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.attempt, t.stepIndex] })],
+);
+
+export const logChunks = pgTable(
+  'log_chunks',
+  {
+    jobId: text('job_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    seq: integer('seq').notNull(),
+    byteOffset: bigint('byte_offset', { mode: 'number' }).notNull(),
+    stepIndex: integer('step_index').notNull(),
+    data: bytea('data').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.attempt, t.seq] })],
+);
+
+/** Transactional outbox: rows written with the state change, published to JetStream by the relay. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    subject: text('subject').notNull(),
+    msgId: text('msg_id').notNull(),
+    payload: jsonb('payload').notNull(),
+    createdAt: createdAt(),
+    publishedAt: at('published_at'),
+  },
+  (t) => [index('outbox_unpublished_idx').on(t.id).where(sql`published_at is null`)],
+);
+
+export const agents = pgTable(
+  'agents',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    hostname: text('hostname').notNull(),
+    queues: jsonb('queues').notNull(),
+    slots: integer('slots').notNull(),
+    version: text('version').notNull(),
+    registeredAt: createdAt(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('agents_name_unique').on(t.name)],
+);
+
+/** Audit of every approval decision: who, when, what commit. */
+export const approvals = pgTable(
+  'approvals',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id),
+    stageId: text('stage_id')
+      .notNull()
+      .references(() => stages.id),
+    decision: text('decision').notNull(),
+    approver: text('approver').notNull(),
+    comment: text('comment'),
+    sha: text('sha').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('approvals_stage_idx').on(t.stageId)],
+);

@@ -1,0 +1,21 @@
+export {
+  type ApiClient,
+  type ApiResponse,
+  api,
+  type CreatedRun,
+  type JobView,
+  type RunView,
+  type StageView,
+} from './api-client.js';
+export {
+  type AgentOptions,
+  type AgentProcess,
+  type ControllerOptions,
+  type ControllerProcess,
+  startAgent,
+  startController,
+} from './farm.js';
+export { freshDatabase } from './fresh-database.js';
+export { createGitRepo, type GitRepo, type GitRepoOptions } from './git-repo.js';
+export { type NatsServer, startNats } from './nats.js';
+export { createDatabase, type PostgresServer, startPostgres } from './postgres.js';

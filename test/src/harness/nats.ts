@@ -1,0 +1,32 @@
+/**
+ * A throwaway nats-server (JetStream) for integration tests, on a free port
+ * with its store in a fresh temp dir that stop() deletes.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type NatsServerProcess, startNatsServer } from '../../../controller/src/local-farm/nats-server-process.js';
+
+export interface NatsServer extends NatsServerProcess {
+  /** The JetStream store (and nats-server.log). */
+  readonly storeDir: string;
+}
+
+export async function startNats(): Promise<NatsServer> {
+  const storeDir = await mkdtemp(join(tmpdir(), 'gantry-nats-'));
+  const server = await startNatsServer({ storeDir });
+  return {
+    storeDir,
+    url: server.url,
+    port: server.port,
+    get pid() {
+      return server.pid;
+    },
+    kill9: () => server.kill9(),
+    restart: () => server.restart(),
+    async stop() {
+      await server.stop();
+      await rm(storeDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` (next to the code, no services) and `integration`
+// (test/, against one real Postgres and nats-server started by the harness).
+// `npx vitest run --project unit` runs only the fast ones.
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['controller/src/**/*.test.ts', 'agent/src/**/*.test.ts', 'web/src/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          globalSetup: ['test/src/harness/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // The machines have 2 cores and the farm's processes need them.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
