@@ -22,6 +22,7 @@ export interface AgentConfig {
   name: string;
   /** SIGTERM → SIGKILL grace when a job is timed out or canceled. */
   killGraceMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Environment every step starts from (the agent's own, minus its token). */
   baseEnv: Record<string, string>;
 }
@@ -31,7 +32,7 @@ export type ConfigResult = { ok: true; config: AgentConfig } | { ok: false; prob
 export const agentUsage = `usage: gantry agent --controller HOST:PORT --nats URL --token T
        [--queue Q ...] [--slots N] [--work-dir DIR] [--name NAME]
 env:   GANTRY_CONTROLLER GANTRY_NATS_URL GANTRY_AGENT_TOKEN GANTRY_AGENT_QUEUES
-       GANTRY_AGENT_SLOTS GANTRY_AGENT_WORK_DIR GANTRY_AGENT_NAME GANTRY_AGENT_KILL_GRACE_MS`;
+       GANTRY_AGENT_SLOTS GANTRY_AGENT_WORK_DIR GANTRY_AGENT_NAME GANTRY_AGENT_KILL_GRACE_MS GANTRY_LOG_LEVEL`;
 
 const flagOptions = {
   controller: { type: 'string' },
@@ -54,10 +55,18 @@ const sources = {
   workDir: ['--work-dir', 'GANTRY_AGENT_WORK_DIR'],
   name: ['--name', 'GANTRY_AGENT_NAME'],
   killGraceMs: [undefined, 'GANTRY_AGENT_KILL_GRACE_MS'],
+  logLevel: [undefined, 'GANTRY_LOG_LEVEL'],
 } as const;
 type Field = keyof typeof sources;
 
-const natsServer = /^((nats|tls|ws|wss):\/\/)?[^\s:/,]+(:\d{1,5})?\/?$/;
+function isNatsServer(value: string): boolean {
+  try {
+    const url = new URL(/^[a-z]+:\/\//i.test(value) ? value : `nats://${value}`);
+    return ['nats:', 'tls:', 'ws:', 'wss:'].includes(url.protocol) && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
 const queueName = /^[A-Za-z0-9_-]+$/;
 const intString = (min: number, max: number) =>
   z
@@ -72,7 +81,7 @@ const schema = z.object({
     .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be HOST:PORT'),
   natsUrl: z
     .string({ error: 'is required' })
-    .refine((v) => v.split(',').every((s) => natsServer.test(s.trim())), 'must be a NATS URL like nats://host:4222'),
+    .refine((v) => v.split(',').every((s) => isNatsServer(s.trim())), 'must be a NATS URL like nats://host:4222'),
   queues: z
     .array(z.string().regex(queueName, 'queue names may use only letters, digits, "_" and "-"'))
     .min(1, 'needs at least one queue'),
@@ -81,6 +90,7 @@ const schema = z.object({
   workDir: z.string().min(1, 'must not be empty'),
   name: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'may use only letters, digits, ".", "_" and "-"'),
   killGraceMs: intString(0, 600_000),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
 });
 
 /**
@@ -123,13 +133,14 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
     workDir: pick('workDir', flags['work-dir']) ?? `./.gantry/agent-${name}`,
     name,
     killGraceMs: pick('killGraceMs', undefined) ?? '10000',
+    logLevel: pick('logLevel', undefined) ?? 'info',
   };
 
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const field = issue.path[0] as Field;
-      const shown = field === 'token' ? '' : describeValue(raw[field]);
+      const shown = field === 'token' || field === 'natsUrl' ? '' : describeValue(raw[field]);
       return `${used[field] ?? String(field)}: ${issue.message}${shown}`;
     });
     return { ok: false, problems };

@@ -5,10 +5,10 @@
  * Failures surface as ControllerCallError carrying the gRPC status name, so
  * callers branch on `code` without importing gRPC.
  */
-import * as grpc from '@grpc/grpc-js';
+
 import {
-  AUTHORIZATION_METADATA_KEY,
   type AgentServiceClient,
+  AUTHORIZATION_METADATA_KEY,
   agentServiceClientConstructor,
   type ClaimJobResponse__Output,
   type FinishJobRequest,
@@ -19,6 +19,7 @@ import {
   type RegisterResponse__Output,
   type ReportStepRequest,
 } from '@gantry/proto';
+import * as grpc from '@grpc/grpc-js';
 import type { LogChunkSender, OutgoingLogChunk } from './logs/log-streamer.js';
 
 export type Lease = Lease__Output;

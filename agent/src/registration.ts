@@ -2,13 +2,15 @@
  * Register with the controller (protocol step 1). Retries with backoff while
  * the controller cannot be reached; a refusal (protocol version, token) is final.
  */
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { PROTOCOL_VERSION, type RegisterResponse__Output } from '@gantry/proto';
 import type { Logger } from 'pino';
-import { type ControllerClient, ControllerCallError } from './controller-client.js';
+import { ControllerCallError, type ControllerClient } from './controller-client.js';
 import { sleep } from './sleep.js';
 
-export const agentVersion = '0.1.0';
+/** The agent package's version, sent at Register for the agents page. */
+export const agentVersion: string = createRequire(import.meta.url)('../package.json').version;
 
 export class RegistrationRefusedError extends Error {
   override name = 'RegistrationRefusedError';

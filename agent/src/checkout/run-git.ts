@@ -24,7 +24,10 @@ export interface GitResult {
   stderr: string;
 }
 
-export function runGit(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<GitResult> {
+export function runGit(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
       cwd: options.cwd,

@@ -1,9 +1,10 @@
 /**
  * Runs one step as `bash -eo pipefail -c <command>` in its own process group.
- * stdout and stderr are merged into the sink in the order they are read; when
- * the sink is full both pipes are paused until it drains. When the step's shell
+ * stderr shares stdout's pipe, so the sink sees output in the order it was
+ * written; while the sink is full the pipe is paused. When the step's shell
  * exits, or when it is stopped (abort/timeout), the whole group is signalled:
- * SIGTERM, then SIGKILL after `killGraceMs` — no background child outlives its step.
+ * SIGTERM, then SIGKILL after `killGraceMs` — no background child outlives its
+ * step. Reason "killed" (lost lease, agent stop) sends SIGKILL at once.
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
@@ -53,7 +54,9 @@ export function runStep(options: StepOptions): Promise<StepOutcome> {
       resolve({ exitCode: 128 + constants.signals.SIGTERM, stopped: stopReasonOf(signal), pid: 0 });
       return;
     }
-    const child = spawn('bash', ['-eo', 'pipefail', '-c', command], {
+    // The outer shell only joins stderr to stdout at the fd level (exact interleaving
+    // in one pipe) and execs the step shell, which keeps its pid and process group.
+    const child = spawn('bash', ['-c', 'exec bash -eo pipefail -c "$1" 2>&1', 'gantry-step', command], {
       cwd,
       env,
       detached: true,
@@ -78,6 +81,7 @@ export function runStep(options: StepOptions): Promise<StepOutcome> {
     };
     const stop = (reason: StopReason) => {
       stopped ??= reason;
+      if (reason === 'killed' && pid !== undefined) signalGroup(pid, 'SIGKILL');
       terminateGroup();
     };
     const onAbort = () => stop(stopReasonOf(signal));

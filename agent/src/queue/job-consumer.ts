@@ -4,9 +4,10 @@
  * agent holds no messages; an outstanding pull is delivered by the server the
  * moment a job is published.
  */
+
+import { natsTopology } from '@gantry/proto';
 import { AckPolicy, DeliverPolicy, type JsMsg, type NatsConnection, nanos } from 'nats';
 import type { Logger } from 'pino';
-import { natsTopology } from '@gantry/proto';
 import { sleep } from '../sleep.js';
 
 /** What the loop needs from the agent's slot pool (runner/slot-pool.ts). */

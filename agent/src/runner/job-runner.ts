@@ -41,6 +41,7 @@ export class JobRunner {
   readonly #options: JobRunnerOptions;
   /** Running attempts by `jobId:attempt`; the controller aborts with the stop reason. */
   readonly #running = new Map<string, AbortController>();
+  #killed = false;
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
@@ -59,6 +60,7 @@ export class JobRunner {
 
   /** Kills every running attempt at once without reporting (agent stop); their leases lapse. */
   killAll(): void {
+    this.#killed = true;
     for (const stop of this.#running.values()) stop.abort('killed' satisfies StopReason);
   }
 
@@ -67,6 +69,10 @@ export class JobRunner {
     const { controller, logger, workDir } = this.#options;
     const key = `${lease.jobId}:${lease.attempt}`;
     const log = logger.child({ jobId: lease.jobId, attempt: lease.attempt, runId: job.runId });
+    if (this.#killed) {
+      log.warn('agent stopping, claimed job not started');
+      return;
+    }
     const stop = new AbortController();
     this.#running.set(key, stop);
     const workspace = join(workDir, 'workspaces', `${lease.jobId}-${lease.attempt}`);
@@ -179,6 +185,7 @@ export class JobRunner {
 }
 
 function stoppedOutcome(reason: StopReason, job: JobSpec__Output, exitCode: number): Outcome {
-  if (reason === 'timed_out') return { result: 'timed_out', exitCode, message: `job timed out after ${job.timeoutMs} ms` };
+  if (reason === 'timed_out')
+    return { result: 'timed_out', exitCode, message: `job timed out after ${job.timeoutMs} ms` };
   return { result: 'canceled', exitCode, message: 'job canceled' };
 }

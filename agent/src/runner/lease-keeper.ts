@@ -74,7 +74,10 @@ export class LeaseKeeper {
           return false;
         }
         const delayMs = Math.min(100 * 2 ** (attempt - 1), 2000);
-        this.#options.logger.warn({ jobId, attempt: jobAttempt, method, delayMs, err }, 'controller call failed, retrying');
+        this.#options.logger.warn(
+          { jobId, attempt: jobAttempt, method, delayMs, err },
+          'controller call failed, retrying',
+        );
         await sleep(delayMs, this.#stopped.signal).catch(() => {});
       }
     }
@@ -98,7 +101,8 @@ export class LeaseKeeper {
       if (answer.cancelRequested) this.#options.onCancelRequested();
     } catch (error) {
       if (isStaleLeaseError(error)) this.#lose('stale');
-      else logger.warn({ jobId: lease.jobId, attempt: lease.attempt, err: (error as Error).message }, 'heartbeat failed');
+      else
+        logger.warn({ jobId: lease.jobId, attempt: lease.attempt, err: (error as Error).message }, 'heartbeat failed');
     } finally {
       this.#inFlight = false;
     }

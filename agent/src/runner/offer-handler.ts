@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { ControllerClient, ControllerCallError } from '../controller-client.js';
+import type { ControllerCallError, ControllerClient } from '../controller-client.js';
 import type { JobMessage } from '../queue/job-consumer.js';
 import type { JobRunner } from './job-runner.js';
 

@@ -1,0 +1,63 @@
+/**
+ * `gantry agent …`: parses the configuration, starts the agent and turns
+ * signals into shutdown. First SIGTERM/SIGINT drains (exit 0 once running jobs
+ * have finished); a second one kills the jobs (exit 1). Bad configuration
+ * exits 2; a refused registration or a lost NATS connection exits 1.
+ */
+import { pino } from 'pino';
+import { type AgentConfig, agentUsage, loadAgentConfig } from './config.js';
+import { type AgentHandle, startAgent } from './main.js';
+
+export function createAgentLogger(config: Pick<AgentConfig, 'logLevel' | 'name'>) {
+  return pino({
+    level: config.logLevel,
+    base: { service: 'gantry-agent', agent: config.name, pid: process.pid },
+    redact: { paths: ['token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' },
+  });
+}
+
+/** Runs the agent until it is shut down; resolves with the process exit code. */
+export async function runAgentCli(argv: string[]): Promise<number> {
+  const loaded = loadAgentConfig(argv);
+  if (loaded === 'help') {
+    process.stdout.write(`${agentUsage}\n`);
+    return 0;
+  }
+  if (!loaded.ok) {
+    const problems = loaded.problems.map((p) => `  ${p}`).join('\n');
+    process.stderr.write(`gantry agent: invalid configuration\n${problems}\n${agentUsage}\n`);
+    return 2;
+  }
+  const logger = createAgentLogger(loaded.config);
+  const startup = new AbortController();
+  let handle: AgentHandle | undefined;
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      logger.info({ signal }, 'signal received, draining');
+      startup.abort(new Error(`stopped by ${signal} during start-up`));
+      void handle?.drain();
+    } else {
+      logger.warn({ signal }, 'second signal, killing jobs');
+      void handle?.stop();
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    handle = await startAgent(loaded.config, logger, { signal: startup.signal });
+    if (signals > 0) void (signals > 1 ? handle.stop() : handle.drain());
+    const fatal = await handle.closed;
+    return fatal || signals > 1 ? 1 : 0;
+  } catch (error) {
+    if (startup.signal.aborted) return signals > 1 ? 1 : 0;
+    const message = (error as Error).message;
+    logger.fatal({ err: message, code: (error as { code?: string }).code }, 'agent failed to start');
+    process.stderr.write(`gantry agent: ${message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { loadAgentConfig } from './config.js';
+
+const required = ['--controller', 'ctl:7070', '--nats', 'nats://127.0.0.1:4222', '--token', 't0k'];
+
+function load(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = loadAgentConfig(argv, env);
+  if (result === 'help') throw new Error('unexpected help');
+  return result;
+}
+
+describe('loadAgentConfig', () => {
+  it('applies the documented defaults', () => {
+    const result = load(required, { PATH: '/bin' });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({ queues: ['default'], slots: 1, killGraceMs: 10_000, logLevel: 'info' });
+    expect(result.config.name).toBe(result.config.name.replace(/[^A-Za-z0-9._-]/g, ''));
+    expect(result.config.workDir).toMatch(new RegExp(`/\\.gantry/agent-${result.config.name}$`));
+  });
+
+  it.each([
+    [
+      ['--queue', 'linux', '--queue', 'arm64'],
+      ['linux', 'arm64'],
+    ],
+    [
+      ['--queue', 'linux,arm64'],
+      ['linux', 'arm64'],
+    ],
+    [[], ['gpu', 'docker']],
+  ])('reads queues from %j (env GANTRY_AGENT_QUEUES=gpu,docker)', (flags, queues) => {
+    const result = load([...required, ...flags], { GANTRY_AGENT_QUEUES: 'gpu, docker' });
+    expect(result.ok && result.config.queues).toEqual(queues);
+  });
+
+  it('prefers flags over environment variables', () => {
+    const result = load(['--slots', '4', '--name', 'builder-1', ...required], {
+      GANTRY_AGENT_SLOTS: '2',
+      GANTRY_AGENT_NAME: 'env-name',
+      GANTRY_CONTROLLER: 'other:1',
+    });
+    expect(result.ok && [result.config.slots, result.config.name, result.config.controllerAddress]).toEqual([
+      4,
+      'builder-1',
+      'ctl:7070',
+    ]);
+  });
+
+  it('takes everything from the environment', () => {
+    const result = load([], {
+      GANTRY_CONTROLLER: 'ctl:7070',
+      GANTRY_NATS_URL: 'nats://a:4222,nats://b:4222',
+      GANTRY_AGENT_TOKEN: 'secret',
+      GANTRY_AGENT_WORK_DIR: '/var/lib/gantry',
+    });
+    expect(result.ok && result.config).toMatchObject({ workDir: '/var/lib/gantry', token: 'secret' });
+  });
+
+  it('keeps its own token out of the environment given to steps', () => {
+    const result = load([], {
+      GANTRY_CONTROLLER: 'ctl:7070',
+      GANTRY_NATS_URL: 'nats://127.0.0.1:4222',
+      GANTRY_AGENT_TOKEN: 'secret',
+      HOME: '/home/ci',
+    });
+    expect(result.ok && result.config.baseEnv).toEqual({
+      GANTRY_CONTROLLER: 'ctl:7070',
+      GANTRY_NATS_URL: 'nats://127.0.0.1:4222',
+      HOME: '/home/ci',
+    });
+  });
+
+  it('names every bad flag and variable at once', () => {
+    const result = load(['--slots', 'many', '--queue', 'a b'], {
+      GANTRY_NATS_URL: 'http://x',
+      GANTRY_AGENT_KILL_GRACE_MS: '-1',
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const text = result.problems.join('\n');
+    expect(text).toContain('--controller / GANTRY_CONTROLLER: is required');
+    expect(text).toContain('GANTRY_NATS_URL: must be a NATS URL');
+    expect(text).toContain('--token / GANTRY_AGENT_TOKEN: is required');
+    expect(text).toContain('--slots: must be an integer between 1 and 256 (got "many")');
+    expect(text).toContain('--queue: queue names may use only');
+    expect(text).toContain('GANTRY_AGENT_KILL_GRACE_MS: must be an integer');
+    expect(result.problems).toHaveLength(6);
+  });
+
+  it('reports an unknown flag', () => {
+    const result = load([...required, '--slot', '2']);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems[0]).toMatch(/--slot/);
+  });
+});

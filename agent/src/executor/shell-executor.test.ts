@@ -1,0 +1,144 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type OutputSink, runStep, type StepOptions } from './shell-executor.js';
+
+const cwd = mkdtempSync(join(tmpdir(), 'gantry-executor-'));
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+/** Collects output; `onText` sees the whole output so far after each write. */
+function collectingSink(onText?: (text: string) => void): OutputSink & { text: () => string } {
+  const chunks: Buffer[] = [];
+  return {
+    write(data) {
+      chunks.push(data);
+      onText?.(Buffer.concat(chunks).toString());
+      return true;
+    },
+    drain: () => Promise.resolve(),
+    text: () => Buffer.concat(chunks).toString(),
+  };
+}
+
+function run(command: string, extra: Partial<StepOptions> = {}) {
+  const sink = collectingSink();
+  return runStep({ command, cwd, env: { PATH: process.env.PATH ?? '' }, sink, ...extra }).then((outcome) => ({
+    ...outcome,
+    output: sink.text(),
+  }));
+}
+
+/** Live (non-zombie) processes of a process group. */
+function liveMembers(pgid: number): string[] {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-o', 'pid=,stat=', '-g', String(pgid)]).toString();
+  } catch {
+    return []; // ps exits 1 when nothing matches
+  }
+  return out
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0 && !/\sZ/.test(line));
+}
+
+describe('runStep', () => {
+  it.each([
+    ['true', 0],
+    ['exit 3', 3],
+    ['false; echo not reached', 1],
+    ['false | true', 1],
+    ['kill -TERM $$', 143],
+    ['kill -KILL $$', 137],
+  ])('%s exits with %i', async (command, exitCode) => {
+    const outcome = await run(command);
+    expect(outcome.exitCode).toBe(exitCode);
+    expect(outcome.stopped).toBeUndefined();
+    expect(outcome.output).not.toContain('not reached');
+  });
+
+  it('passes the environment and runs in the working directory', async () => {
+    const outcome = await run('echo "$GREETING from $(pwd)"', {
+      env: { PATH: process.env.PATH ?? '', GREETING: 'hi' },
+    });
+    expect(outcome.output).toBe(`hi from ${cwd}\n`);
+  });
+
+  it('merges stdout and stderr in the order they were written', async () => {
+    const outcome = await run('for i in 1 2 3; do echo "out $i"; echo "err $i" >&2; done');
+    expect(outcome.output).toBe('out 1\nerr 1\nout 2\nerr 2\nout 3\nerr 3\n');
+  });
+
+  it('kills background children left behind when the step exits', async () => {
+    const outcome = await run('sleep 1000 & echo "bg=$!"');
+    expect(outcome.exitCode).toBe(0);
+    expect(outcome.output).toMatch(/^bg=\d+\n$/);
+    expect(liveMembers(outcome.pid)).toEqual([]);
+  });
+
+  it('stops the whole process group on timeout', async () => {
+    const outcome = await run('sleep 1000 & sleep 1000; echo not reached', { timeoutMs: 50, killGraceMs: 60_000 });
+    expect(outcome.stopped).toBe('timed_out');
+    expect(outcome.exitCode).toBe(143);
+    expect(liveMembers(outcome.pid)).toEqual([]);
+    expect(outcome.output).not.toContain('not reached');
+  });
+
+  it('escalates to SIGKILL after the grace period when SIGTERM is ignored', async () => {
+    const cancel = new AbortController();
+    const sink = collectingSink((text) => {
+      if (text.includes('ready')) cancel.abort('canceled');
+    });
+    const outcome = await runStep({
+      command: "trap '' TERM; sleep 1000 & echo ready; wait",
+      cwd,
+      env: { PATH: process.env.PATH ?? '' },
+      sink,
+      signal: cancel.signal,
+      killGraceMs: 100,
+    });
+    expect(outcome.stopped).toBe('canceled');
+    expect(outcome.exitCode).toBe(137);
+    expect(liveMembers(outcome.pid)).toEqual([]);
+  });
+
+  it('kills at once without grace when stopped with reason "killed"', async () => {
+    const stop = new AbortController();
+    const sink = collectingSink((text) => {
+      if (text.includes('ready')) stop.abort('killed');
+    });
+    const outcome = await runStep({
+      command: "trap '' TERM; echo ready; sleep 1000",
+      cwd,
+      env: { PATH: process.env.PATH ?? '' },
+      sink,
+      signal: stop.signal,
+      killGraceMs: 3_600_000,
+    });
+    expect(outcome).toMatchObject({ stopped: 'killed', exitCode: 137 });
+  });
+
+  it('pauses the output while the sink is full and loses nothing', async () => {
+    let received = 0;
+    let refusals = 0;
+    const sink: OutputSink = {
+      write(data) {
+        received += data.length;
+        refusals++;
+        return false; // always full: every chunk waits for a drain
+      },
+      drain: () => new Promise((resolve) => setImmediate(resolve)),
+    };
+    const outcome = await runStep({
+      command: "head -c 3000000 /dev/zero | tr '\\0' a",
+      cwd,
+      env: { PATH: process.env.PATH ?? '' },
+      sink,
+    });
+    expect(outcome.exitCode).toBe(0);
+    expect(received).toBe(3_000_000);
+    expect(refusals).toBeGreaterThan(1);
+  });
+});

@@ -1,0 +1,175 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type LogChunkSender, LogStreamer, type OutgoingLogChunk } from './log-streamer.js';
+
+/**
+ * An in-memory transport. `full` makes send() report backpressure until the
+ * test calls releaseDrain(); `failAfter` makes the stream fail after that many chunks.
+ */
+class FakeSender implements LogChunkSender {
+  readonly sent: OutgoingLogChunk[] = [];
+  full = false;
+  finished = false;
+  aborted = false;
+  #drainWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  #failure: Error | undefined;
+
+  constructor(private readonly failAfter = Number.POSITIVE_INFINITY) {}
+
+  send(chunk: OutgoingLogChunk): boolean {
+    if (this.#failure) return false;
+    if (this.sent.length >= this.failAfter) {
+      this.#failure = Object.assign(new Error('connection reset'), { code: 'UNAVAILABLE' });
+      return false;
+    }
+    this.sent.push(chunk);
+    return !this.full;
+  }
+  waitDrain(): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
+  }
+  releaseDrain(): void {
+    this.full = false;
+    for (const w of this.#drainWaiters.splice(0)) w.resolve();
+  }
+  finish(): Promise<number> {
+    this.finished = true;
+    if (this.#failure) return Promise.reject(this.#failure);
+    return Promise.resolve(this.sent.at(-1)?.seq ?? -1);
+  }
+  abort(): void {
+    this.aborted = true;
+  }
+}
+
+function text(chunks: OutgoingLogChunk[]): string {
+  return Buffer.concat(chunks.map((c) => c.data)).toString();
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('LogStreamer', () => {
+  it('cuts chunks of at most maxChunkBytes with gapless seq and byte offsets', async () => {
+    const sender = new FakeSender();
+    const streamer = new LogStreamer({ openSender: () => sender, maxChunkBytes: 10 });
+    streamer.write('0123456789abcdefghij', 0);
+    streamer.write('klmno', 0);
+    expect(await streamer.end()).toBe(2);
+    expect(sender.sent.map(({ seq, offset, stepIndex, data }) => [seq, offset, stepIndex, data.toString()])).toEqual([
+      [0, 0, 0, '0123456789'],
+      [1, 10, 0, 'abcdefghij'],
+      [2, 20, 0, 'klmno'],
+    ]);
+    expect(sender.finished).toBe(true);
+  });
+
+  it('never mixes two steps in one chunk', async () => {
+    const sender = new FakeSender();
+    const streamer = new LogStreamer({ openSender: () => sender, maxChunkBytes: 64 });
+    streamer.write('$ make\n', 0);
+    streamer.write('built\n', 0);
+    streamer.write('$ make test\n', 1);
+    streamer.write('ok\n', 1);
+    await streamer.end();
+    expect(sender.sent.map(({ seq, offset, stepIndex, data }) => [seq, offset, stepIndex, data.toString()])).toEqual([
+      [0, 0, 0, '$ make\nbuilt\n'],
+      [1, 13, 1, '$ make test\nok\n'],
+    ]);
+  });
+
+  it('sends a partial chunk once output has been quiet for flushDelayMs', () => {
+    vi.useFakeTimers();
+    const sender = new FakeSender();
+    const streamer = new LogStreamer({ openSender: () => sender, flushDelayMs: 20 });
+    streamer.write('line 1\n', 0);
+    vi.advanceTimersByTime(19);
+    expect(sender.sent).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(text(sender.sent)).toBe('line 1\n');
+  });
+
+  it('holds output while the transport is slow, signals backpressure, and loses nothing', async () => {
+    const sender = new FakeSender();
+    sender.full = true;
+    const streamer = new LogStreamer({ openSender: () => sender, maxChunkBytes: 4, maxQueuedBytes: 16 });
+    const written: string[] = [];
+    let accepted = true;
+    for (let i = 0; accepted; i++) {
+      const line = `${i}`.padStart(4, '0');
+      written.push(line);
+      accepted = streamer.write(line, 0);
+    }
+    // The first chunk went out and the transport said "full"; the rest is queued.
+    expect(sender.sent).toHaveLength(1);
+    const drained = streamer.drain();
+    let isDrained = false;
+    void drained.then(() => {
+      isDrained = true;
+    });
+    await Promise.resolve();
+    expect(isDrained).toBe(false);
+
+    // Let the transport accept chunks one at a time.
+    while (!isDrained) {
+      sender.full = true;
+      sender.releaseDrain();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    streamer.write('tail', 0);
+    const ending = streamer.end();
+    while (!sender.finished) {
+      sender.releaseDrain();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await ending;
+    expect(text(sender.sent)).toBe(`${written.join('')}tail`);
+    expect(sender.sent.map((c) => c.seq)).toEqual(sender.sent.map((_, i) => i));
+  });
+
+  it('resends retained chunks on a new stream after a retryable failure', async () => {
+    const senders = [new FakeSender(2), new FakeSender()];
+    let opened = 0;
+    const streamer = new LogStreamer({
+      openSender: () => senders[opened++] as FakeSender,
+      isRetryable: (error) => (error as { code?: string }).code === 'UNAVAILABLE',
+      maxChunkBytes: 3,
+      retryDelayMs: 0,
+    });
+    streamer.write('aaabbbcccddd', 0);
+    await streamer.end();
+    expect(opened).toBe(2);
+    const [first, second] = senders as [FakeSender, FakeSender];
+    expect(first.aborted).toBe(true);
+    // Every seq is stored at least once, in a gapless sequence, with the same bytes.
+    const stored = new Map<number, string>();
+    for (const c of [...first.sent, ...second.sent]) stored.set(c.seq, c.data.toString());
+    expect([...stored.keys()].sort()).toEqual([0, 1, 2, 3]);
+    expect([0, 1, 2, 3].map((seq) => stored.get(seq)).join('')).toBe('aaabbbcccddd');
+    expect(second.sent[0]?.seq).toBe(0);
+  });
+
+  it('gives up on a non-retryable failure and reports it', async () => {
+    const onFailure = vi.fn();
+    const streamer = new LogStreamer({ openSender: () => new FakeSender(0), onFailure, maxChunkBytes: 3 });
+    streamer.write('abcdef', 0);
+    await expect(streamer.end()).rejects.toThrow('connection reset');
+    expect(onFailure).toHaveBeenCalledOnce();
+    // Output after the failure is discarded without blocking the producer.
+    expect(streamer.write('more', 0)).toBe(true);
+    await streamer.drain();
+  });
+
+  it('abort() cancels the transport and drops queued output', async () => {
+    const sender = new FakeSender();
+    sender.full = true;
+    const streamer = new LogStreamer({ openSender: () => sender, maxChunkBytes: 2, maxQueuedBytes: 4 });
+    streamer.write('abcdefgh', 0);
+    const drained = streamer.drain();
+    streamer.abort();
+    await drained;
+    expect(sender.aborted).toBe(true);
+    await expect(streamer.end()).rejects.toThrow('aborted');
+  });
+});

@@ -1,0 +1,174 @@
+/**
+ * Composition root of the agent: config → controller client → Register →
+ * NATS (consumers, control subject) → pull loops feeding the job runner.
+ */
+import type { Logger } from 'pino';
+import { GitCheckout } from './checkout/git-checkout.js';
+import type { AgentConfig } from './config.js';
+import { type ControllerCallError, createControllerClient } from './controller-client.js';
+import { subscribeControl } from './queue/control-subscriber.js';
+import { ensureJobConsumer, pullJobs } from './queue/job-consumer.js';
+import { connectNats } from './queue/nats-connection.js';
+import { registerAgent } from './registration.js';
+import { JobRunner } from './runner/job-runner.js';
+import { handleOffer } from './runner/offer-handler.js';
+import { SlotPool } from './runner/slot-pool.js';
+
+/** A started agent. */
+export interface AgentHandle {
+  /** Id the controller gave this agent at Register. */
+  readonly agentId: string;
+  /**
+   * Graceful shutdown: stop pulling offers, let running jobs finish and report
+   * (heartbeats continue), then close NATS and gRPC. Idempotent; also started by
+   * a `drain` control message or an unrecoverable NATS close.
+   */
+  drain(): Promise<void>;
+  /**
+   * Hard shutdown: kill running jobs at once without reporting them (their
+   * leases lapse and the controller retries them), then close. Idempotent.
+   */
+  stop(): Promise<void>;
+  /** Settles when the agent has shut down; the value is the fatal error, if one caused it. */
+  readonly closed: Promise<Error | undefined>;
+}
+
+export interface StartAgentOptions {
+  /** Aborts start-up (Register and NATS retries); has no effect once started. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Registers, connects and starts pulling; logs `agent ready` once consumers are
+ * in place. Rejects with RegistrationRefusedError when the controller refuses
+ * this agent, or with the signal's reason when start-up is aborted.
+ */
+export async function startAgent(
+  config: AgentConfig,
+  logger: Logger,
+  options: StartAgentOptions = {},
+): Promise<AgentHandle> {
+  const signal = options.signal ?? new AbortController().signal;
+  const controller = createControllerClient({ address: config.controllerAddress, token: config.token });
+  const identity = { name: config.name, queues: config.queues, slots: config.slots };
+  let nc: Awaited<ReturnType<typeof connectNats>> | undefined;
+  let registration: Awaited<ReturnType<typeof registerAgent>>;
+  try {
+    registration = await registerAgent(controller, identity, logger, signal);
+    logger.info({ agentId: registration.agentId }, 'agent registered');
+    nc = await connectNats({ url: config.natsUrl, name: `gantry-agent-${config.name}`, logger, signal });
+    const connection = nc;
+    await Promise.all(config.queues.map((queue) => ensureJobConsumer(connection, queue, logger, signal)));
+  } catch (error) {
+    controller.close();
+    await nc?.close();
+    throw error;
+  }
+  const connection = nc;
+  let agentId = registration.agentId;
+  const leaseTtlMs = registration.leaseTtlMs || 30_000;
+  const runner = new JobRunner({
+    controller,
+    checkout: new GitCheckout({
+      workDir: config.workDir,
+      env: config.baseEnv,
+      onGitCommand: (args) => logger.debug({ args }, 'git'),
+    }),
+    workDir: config.workDir,
+    baseEnv: config.baseEnv,
+    killGraceMs: config.killGraceMs,
+    // Never slower than TTL/3, or self-fencing (at 2/3 TTL) would fire before a renewal could land.
+    heartbeatIntervalMs: Math.min(registration.heartbeatIntervalMs || leaseTtlMs, Math.floor(leaseTtlMs / 3)),
+    leaseTtlMs,
+    logger,
+  });
+  const slots = new SlotPool(config.slots);
+  const fetching = new AbortController();
+  const controlHandlers = {
+    cancel: (jobId: string, attempt: number) => runner.cancel(jobId, attempt),
+    drain: () => void drain(),
+  };
+  let control = subscribeControl(connection, agentId, controlHandlers, logger);
+
+  // The controller forgot us (restart without our row, token rotation): register again, once at a time.
+  let reRegistering = false;
+  const onUnknownAgent = (error: ControllerCallError) => {
+    if (reRegistering) return;
+    reRegistering = true;
+    registerAgent(controller, identity, logger, fetching.signal)
+      .then((again) => {
+        logger.warn({ agentId: again.agentId, previousAgentId: agentId, err: error.message }, 'agent registered again');
+        if (again.agentId !== agentId) {
+          control.unsubscribe();
+          agentId = again.agentId;
+          control = subscribeControl(connection, agentId, controlHandlers, logger);
+        }
+      })
+      .catch((err: Error) => logger.error({ err: err.message }, 'cannot register again'))
+      .finally(() => {
+        reRegistering = false;
+      });
+  };
+
+  const offerDeps = { controller, runner, logger, agentId: () => agentId, onUnknownAgent };
+  const loops = config.queues.map((queue) =>
+    pullJobs({
+      nc: connection,
+      queue,
+      slots,
+      logger,
+      signal: fetching.signal,
+      onMessage: (message) => {
+        void handleOffer(message, offerDeps).finally(() => slots.release());
+      },
+    }),
+  );
+
+  let fatal: Error | undefined;
+  let closing = false;
+  let resolveClosed!: (error: Error | undefined) => void;
+  const closed = new Promise<Error | undefined>((resolve) => {
+    resolveClosed = resolve;
+  });
+  void connection.closed().then((error) => {
+    if (closing) return;
+    fatal = error ?? new Error('NATS connection closed');
+    logger.error({ err: fatal.message }, 'nats connection lost for good, draining');
+    void drain();
+  });
+
+  let shutdown: Promise<void> | undefined;
+  const shutDown = () =>
+    (shutdown ??= (async () => {
+      fetching.abort();
+      await Promise.all(loops);
+      await slots.idle();
+      closing = true;
+      control.unsubscribe();
+      await connection.flush().catch(() => {});
+      await connection.close().catch(() => {});
+      controller.close();
+      logger.info({ agentId }, 'agent stopped');
+      resolveClosed(fatal);
+    })());
+  const drain = () => {
+    if (!shutdown) logger.info({ agentId, running: runner.runningCount }, 'agent draining');
+    return shutDown();
+  };
+  const stop = () => {
+    logger.warn({ agentId, running: runner.runningCount }, 'agent stopping, killing jobs');
+    runner.killAll();
+    return shutDown();
+  };
+
+  logger.info({ agentId, name: config.name, queues: config.queues, slots: config.slots }, 'agent ready');
+  const handle: AgentHandle = {
+    get agentId() {
+      return agentId;
+    },
+    drain,
+    stop,
+    closed,
+  };
+  return handle;
+}

@@ -1,0 +1,76 @@
+/**
+ * One real farm per test file: a fresh Postgres database, its own nats-server,
+ * the controller process and two agents with two slots each, all on loopback.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type AgentProcess,
+  type ApiClient,
+  api,
+  type ControllerProcess,
+  freshDatabase,
+  type NatsServer,
+  startAgent,
+  startController,
+  startNats,
+} from '../src/harness/index.js';
+
+export interface Farm {
+  controller: ControllerProcess;
+  agents: AgentProcess[];
+  nats: NatsServer;
+  client: ApiClient;
+  adminToken: string;
+  stop(): Promise<void>;
+}
+
+export async function startFarm(options: { agents?: number; slots?: number } = {}): Promise<Farm> {
+  const dir = await mkdtemp(join(tmpdir(), 'gantry-e2e-'));
+  const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+  const agentToken = `agent-${randomBytes(12).toString('hex')}`;
+  const nats = await startNats();
+  const controller = await startController({
+    databaseUrl: await freshDatabase(),
+    natsUrl: nats.url,
+    dataDir: join(dir, 'controller'),
+    adminToken,
+    agentToken,
+  });
+  const agents: AgentProcess[] = [];
+  for (let index = 0; index < (options.agents ?? 2); index++) {
+    agents.push(
+      await startAgent({
+        controller: controller.grpcAddress,
+        natsUrl: nats.url,
+        slots: options.slots ?? 2,
+        token: agentToken,
+        workDir: join(dir, `agent-${index}`),
+        name: `e2e-agent-${index}`,
+      }),
+    );
+  }
+  return {
+    controller,
+    agents,
+    nats,
+    client: api(controller.httpUrl, adminToken),
+    adminToken,
+    async stop() {
+      await Promise.all(agents.map((agent) => agent.stop()));
+      await controller.stop();
+      await nats.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Everything the farm's processes printed, for a failing test's message. */
+export function farmLogs(farm: Farm): string {
+  return [
+    `--- controller ---\n${farm.controller.logs()}`,
+    ...farm.agents.map((agent) => `--- ${agent.name} ---\n${agent.logs()}`),
+  ].join('\n');
+}
