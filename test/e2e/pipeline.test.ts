@@ -89,7 +89,9 @@ describe('a commit from trigger to production', () => {
     const testJobs = gated.stages[1]!.jobs as (RunView['stages'][number]['jobs'][number] & { agentId: string })[];
     expect(new Set(testJobs.map((job) => job.agentId)).size).toBe(2);
 
-    const compileLog = await farm.client.get<string>(`/api/runs/${runId}/jobs/${jobOf(gated, 'build', 'compile').id}/log`);
+    const compileLog = await farm.client.get<string>(
+      `/api/runs/${runId}/jobs/${jobOf(gated, 'build', 'compile').id}/log`,
+    );
     expect(compileLog.body).toContain(`compiling ${repo.sha}`);
     expect(compileLog.body).toContain('hello from build');
     expect(compileLog.body).toContain('to stderr');
@@ -102,7 +104,9 @@ describe('a commit from trigger to production', () => {
       timeoutMs: 60_000,
     });
     expect(done.status, farmLogs(farm)).toBe('succeeded');
-    const deployLog = await farm.client.get<string>(`/api/runs/${runId}/jobs/${jobOf(done, 'production', 'deploy').id}/log`);
+    const deployLog = await farm.client.get<string>(
+      `/api/runs/${runId}/jobs/${jobOf(done, 'production', 'deploy').id}/log`,
+    );
     expect(deployLog.body).toContain('deploying to production');
   });
 
@@ -132,7 +136,8 @@ describe('a commit from trigger to production', () => {
 
   it('fails a run whose .gantry.yml is invalid, naming the line', async () => {
     const repo = await createGitRepo({
-      '.gantry.yml': 'name: broken\nstages:\n  - name: build\n    jobs:\n      - name: compile\n        stpes: [make]\n',
+      '.gantry.yml':
+        'name: broken\nstages:\n  - name: build\n    jobs:\n      - name: compile\n        stpes: [make]\n',
     });
     const created = await farm.client.post<{ id: string }>('/api/runs', { repo: repo.path, ref: 'main' });
     const run = await farm.client.waitForRun(created.body.id, (r) => r.status === 'failed', { timeoutMs: 30_000 });
@@ -162,10 +167,20 @@ describe('a commit from trigger to production', () => {
     it.each([
       ['malformed JSON', () => send('/api/runs', { method: 'POST', body: '{"repo": ' }), 400, 'INVALID_JSON'],
       ['a missing repo', () => send('/api/runs', { method: 'POST', body: '{"ref":"main"}' }), 400, 'INVALID_INPUT'],
-      ['an unknown field', () => send('/api/runs', { method: 'POST', body: '{"repo":"x","branch":"main"}' }), 400, 'INVALID_INPUT'],
+      [
+        'an unknown field',
+        () => send('/api/runs', { method: 'POST', body: '{"repo":"x","branch":"main"}' }),
+        400,
+        'INVALID_INPUT',
+      ],
       ['an unknown run', () => send('/api/runs/00000000-0000-0000-0000-000000000000'), 404, 'NOT_FOUND'],
       ['an unknown job log', () => send('/api/runs/nope/jobs/nope/log'), 404, 'NOT_FOUND'],
-      ['approving an unknown run', () => send('/api/runs/nope/stages/production/approve', { method: 'POST' }), 404, 'NOT_FOUND'],
+      [
+        'approving an unknown run',
+        () => send('/api/runs/nope/stages/production/approve', { method: 'POST' }),
+        404,
+        'NOT_FOUND',
+      ],
       ['a missing token', () => send('/api/runs', {}, null), 401, 'UNAUTHENTICATED'],
       ['a wrong token', () => send('/api/runs', {}, 'not-the-token'), 401, 'UNAUTHENTICATED'],
       ['an unknown route', () => send('/api/nothing-here'), 404, 'NOT_FOUND'],
