@@ -18,6 +18,8 @@ export type {
 } from './generated/gantry/agent/v1/AgentService.js';
 export type * from './generated/gantry/agent/v1/ClaimJobRequest.js';
 export type * from './generated/gantry/agent/v1/ClaimJobResponse.js';
+export type * from './generated/gantry/agent/v1/ConnectRequest.js';
+export type * from './generated/gantry/agent/v1/ControllerEvent.js';
 export type * from './generated/gantry/agent/v1/FinishJobRequest.js';
 export type * from './generated/gantry/agent/v1/FinishJobResponse.js';
 export type * from './generated/gantry/agent/v1/HeartbeatRequest.js';

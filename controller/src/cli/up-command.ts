@@ -133,7 +133,7 @@ export async function upCommand(args: string[]): Promise<number> {
   say('');
   say('Trigger a run from another terminal:');
   say(`  export GANTRY_URL=${controller.baseUrl} GANTRY_TOKEN=${controller.adminToken.token}`);
-  say('  npx gantry trigger --repo examples/webapp --ref HEAD --follow');
+  say('  npx gantry trigger --repo "$(examples/webapp/init-repo.sh)" --ref main --follow');
   say('Press Ctrl-C to stop.');
 
   await waitForShutdownSignal();

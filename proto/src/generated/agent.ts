@@ -4,6 +4,8 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 import type { AgentServiceClient as _gantry_agent_v1_AgentServiceClient, AgentServiceDefinition as _gantry_agent_v1_AgentServiceDefinition } from './gantry/agent/v1/AgentService.js';
 import type { ClaimJobRequest as _gantry_agent_v1_ClaimJobRequest, ClaimJobRequest__Output as _gantry_agent_v1_ClaimJobRequest__Output } from './gantry/agent/v1/ClaimJobRequest.js';
 import type { ClaimJobResponse as _gantry_agent_v1_ClaimJobResponse, ClaimJobResponse__Output as _gantry_agent_v1_ClaimJobResponse__Output } from './gantry/agent/v1/ClaimJobResponse.js';
+import type { ConnectRequest as _gantry_agent_v1_ConnectRequest, ConnectRequest__Output as _gantry_agent_v1_ConnectRequest__Output } from './gantry/agent/v1/ConnectRequest.js';
+import type { ControllerEvent as _gantry_agent_v1_ControllerEvent, ControllerEvent__Output as _gantry_agent_v1_ControllerEvent__Output } from './gantry/agent/v1/ControllerEvent.js';
 import type { FinishJobRequest as _gantry_agent_v1_FinishJobRequest, FinishJobRequest__Output as _gantry_agent_v1_FinishJobRequest__Output } from './gantry/agent/v1/FinishJobRequest.js';
 import type { FinishJobResponse as _gantry_agent_v1_FinishJobResponse, FinishJobResponse__Output as _gantry_agent_v1_FinishJobResponse__Output } from './gantry/agent/v1/FinishJobResponse.js';
 import type { HeartbeatRequest as _gantry_agent_v1_HeartbeatRequest, HeartbeatRequest__Output as _gantry_agent_v1_HeartbeatRequest__Output } from './gantry/agent/v1/HeartbeatRequest.js';
@@ -28,6 +30,8 @@ export interface ProtoGrpcType {
         AgentService: SubtypeConstructor<typeof grpc.Client, _gantry_agent_v1_AgentServiceClient> & { service: _gantry_agent_v1_AgentServiceDefinition }
         ClaimJobRequest: MessageTypeDefinition<_gantry_agent_v1_ClaimJobRequest, _gantry_agent_v1_ClaimJobRequest__Output>
         ClaimJobResponse: MessageTypeDefinition<_gantry_agent_v1_ClaimJobResponse, _gantry_agent_v1_ClaimJobResponse__Output>
+        ConnectRequest: MessageTypeDefinition<_gantry_agent_v1_ConnectRequest, _gantry_agent_v1_ConnectRequest__Output>
+        ControllerEvent: MessageTypeDefinition<_gantry_agent_v1_ControllerEvent, _gantry_agent_v1_ControllerEvent__Output>
         FinishJobRequest: MessageTypeDefinition<_gantry_agent_v1_FinishJobRequest, _gantry_agent_v1_FinishJobRequest__Output>
         FinishJobResponse: MessageTypeDefinition<_gantry_agent_v1_FinishJobResponse, _gantry_agent_v1_FinishJobResponse__Output>
         HeartbeatRequest: MessageTypeDefinition<_gantry_agent_v1_HeartbeatRequest, _gantry_agent_v1_HeartbeatRequest__Output>

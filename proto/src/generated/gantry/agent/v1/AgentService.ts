@@ -4,6 +4,8 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { ClaimJobRequest as _gantry_agent_v1_ClaimJobRequest, ClaimJobRequest__Output as _gantry_agent_v1_ClaimJobRequest__Output } from '../../../gantry/agent/v1/ClaimJobRequest.js';
 import type { ClaimJobResponse as _gantry_agent_v1_ClaimJobResponse, ClaimJobResponse__Output as _gantry_agent_v1_ClaimJobResponse__Output } from '../../../gantry/agent/v1/ClaimJobResponse.js';
+import type { ConnectRequest as _gantry_agent_v1_ConnectRequest, ConnectRequest__Output as _gantry_agent_v1_ConnectRequest__Output } from '../../../gantry/agent/v1/ConnectRequest.js';
+import type { ControllerEvent as _gantry_agent_v1_ControllerEvent, ControllerEvent__Output as _gantry_agent_v1_ControllerEvent__Output } from '../../../gantry/agent/v1/ControllerEvent.js';
 import type { FinishJobRequest as _gantry_agent_v1_FinishJobRequest, FinishJobRequest__Output as _gantry_agent_v1_FinishJobRequest__Output } from '../../../gantry/agent/v1/FinishJobRequest.js';
 import type { FinishJobResponse as _gantry_agent_v1_FinishJobResponse, FinishJobResponse__Output as _gantry_agent_v1_FinishJobResponse__Output } from '../../../gantry/agent/v1/FinishJobResponse.js';
 import type { HeartbeatRequest as _gantry_agent_v1_HeartbeatRequest, HeartbeatRequest__Output as _gantry_agent_v1_HeartbeatRequest__Output } from '../../../gantry/agent/v1/HeartbeatRequest.js';
@@ -32,6 +34,21 @@ export interface AgentServiceClient extends grpc.Client {
   claimJob(argument: _gantry_agent_v1_ClaimJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_ClaimJobResponse__Output>): grpc.ClientUnaryCall;
   claimJob(argument: _gantry_agent_v1_ClaimJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ClaimJobResponse__Output>): grpc.ClientUnaryCall;
   claimJob(argument: _gantry_agent_v1_ClaimJobRequest, callback: grpc.requestCallback<_gantry_agent_v1_ClaimJobResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Held open by the agent after Register for as long as it runs. The
+   * controller sends "connected" first; the stream carries no other traffic
+   * today (work flows down NATS). NOT_FOUND = unknown agent id: Register again.
+   */
+  Connect(argument: _gantry_agent_v1_ConnectRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_gantry_agent_v1_ControllerEvent__Output>;
+  Connect(argument: _gantry_agent_v1_ConnectRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_gantry_agent_v1_ControllerEvent__Output>;
+  /**
+   * Held open by the agent after Register for as long as it runs. The
+   * controller sends "connected" first; the stream carries no other traffic
+   * today (work flows down NATS). NOT_FOUND = unknown agent id: Register again.
+   */
+  connect(argument: _gantry_agent_v1_ConnectRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_gantry_agent_v1_ControllerEvent__Output>;
+  connect(argument: _gantry_agent_v1_ConnectRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_gantry_agent_v1_ControllerEvent__Output>;
   
   /**
    * Ends the attempt. Idempotent for the same (job_id, attempt, lease_token).
@@ -124,6 +141,13 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
   ClaimJob: grpc.handleUnaryCall<_gantry_agent_v1_ClaimJobRequest__Output, _gantry_agent_v1_ClaimJobResponse>;
   
   /**
+   * Held open by the agent after Register for as long as it runs. The
+   * controller sends "connected" first; the stream carries no other traffic
+   * today (work flows down NATS). NOT_FOUND = unknown agent id: Register again.
+   */
+  Connect: grpc.handleServerStreamingCall<_gantry_agent_v1_ConnectRequest__Output, _gantry_agent_v1_ControllerEvent>;
+  
+  /**
    * Ends the attempt. Idempotent for the same (job_id, attempt, lease_token).
    */
   FinishJob: grpc.handleUnaryCall<_gantry_agent_v1_FinishJobRequest__Output, _gantry_agent_v1_FinishJobResponse>;
@@ -155,6 +179,7 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
 
 export interface AgentServiceDefinition extends grpc.ServiceDefinition {
   ClaimJob: MethodDefinition<_gantry_agent_v1_ClaimJobRequest, _gantry_agent_v1_ClaimJobResponse, _gantry_agent_v1_ClaimJobRequest__Output, _gantry_agent_v1_ClaimJobResponse__Output>
+  Connect: MethodDefinition<_gantry_agent_v1_ConnectRequest, _gantry_agent_v1_ControllerEvent, _gantry_agent_v1_ConnectRequest__Output, _gantry_agent_v1_ControllerEvent__Output>
   FinishJob: MethodDefinition<_gantry_agent_v1_FinishJobRequest, _gantry_agent_v1_FinishJobResponse, _gantry_agent_v1_FinishJobRequest__Output, _gantry_agent_v1_FinishJobResponse__Output>
   Heartbeat: MethodDefinition<_gantry_agent_v1_HeartbeatRequest, _gantry_agent_v1_HeartbeatResponse, _gantry_agent_v1_HeartbeatRequest__Output, _gantry_agent_v1_HeartbeatResponse__Output>
   Register: MethodDefinition<_gantry_agent_v1_RegisterRequest, _gantry_agent_v1_RegisterResponse, _gantry_agent_v1_RegisterRequest__Output, _gantry_agent_v1_RegisterResponse__Output>

@@ -20,9 +20,14 @@ export interface JobSpec {
   'steps'?: (string)[];
   'env'?: ({[key: string]: string});
   /**
-   * 0 = no timeout.
+   * Whole-job timeout; 0 = none.
    */
   'timeoutMs'?: (number | string | Long);
+  /**
+   * Per-step timeouts, parallel to `steps`; 0 = none. May be shorter than
+   * `steps` (missing entries = none).
+   */
+  'stepTimeoutsMs'?: (number | string | Long)[];
 }
 
 /**
@@ -43,7 +48,12 @@ export interface JobSpec__Output {
   'steps': (string)[];
   'env': ({[key: string]: string});
   /**
-   * 0 = no timeout.
+   * Whole-job timeout; 0 = none.
    */
   'timeoutMs': (number);
+  /**
+   * Per-step timeouts, parallel to `steps`; 0 = none. May be shorter than
+   * `steps` (missing entries = none).
+   */
+  'stepTimeoutsMs': (number)[];
 }
