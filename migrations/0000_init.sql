@@ -6,7 +6,11 @@ CREATE TABLE "agents" (
 	"slots" integer NOT NULL,
 	"version" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"last_seen_at" timestamp with time zone DEFAULT now() NOT NULL
+	"last_seen_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"session_id" text,
+	"connected_at" timestamp with time zone,
+	"disconnected_at" timestamp with time zone,
+	"drain_requested" boolean DEFAULT false NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "approvals" (
@@ -46,7 +50,9 @@ CREATE TABLE "jobs" (
 	"agent_id" text,
 	"lease_token" text,
 	"lease_expires_at" timestamp with time zone,
-	"cancel_requested" integer DEFAULT 0 NOT NULL,
+	"cancel_requested" boolean DEFAULT false NOT NULL,
+	"offers" integer DEFAULT 0 NOT NULL,
+	"last_offered_at" timestamp with time zone,
 	"exit_code" integer,
 	"message" text,
 	"queued_at" timestamp with time zone,
@@ -84,6 +90,7 @@ CREATE TABLE "runs" (
 	"error" text,
 	"triggered_by" text NOT NULL,
 	"idempotency_key" text,
+	"cancel_requested" boolean DEFAULT false NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"started_at" timestamp with time zone,
 	"finished_at" timestamp with time zone
@@ -124,6 +131,8 @@ CREATE UNIQUE INDEX "agents_name_unique" ON "agents" USING btree ("name");--> st
 CREATE INDEX "approvals_stage_idx" ON "approvals" USING btree ("stage_id");--> statement-breakpoint
 CREATE INDEX "jobs_run_idx" ON "jobs" USING btree ("run_id");--> statement-breakpoint
 CREATE INDEX "jobs_stage_idx" ON "jobs" USING btree ("stage_id");--> statement-breakpoint
+CREATE INDEX "jobs_queued_idx" ON "jobs" USING btree ("queued_at") WHERE status = 'queued';--> statement-breakpoint
+CREATE INDEX "jobs_agent_running_idx" ON "jobs" USING btree ("agent_id") WHERE status = 'running';--> statement-breakpoint
 CREATE INDEX "jobs_running_lease_idx" ON "jobs" USING btree ("lease_expires_at") WHERE status = 'running';--> statement-breakpoint
 CREATE INDEX "outbox_unpublished_idx" ON "outbox" USING btree ("id") WHERE published_at is null;--> statement-breakpoint
 CREATE UNIQUE INDEX "runs_idempotency_key_unique" ON "runs" USING btree ("idempotency_key");--> statement-breakpoint

@@ -28,6 +28,8 @@ const schema = z.object({
   GANTRY_AGENT_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   GANTRY_LEASE_TTL_MS: positiveMs.default(30_000),
   GANTRY_HEARTBEAT_INTERVAL_MS: positiveMs.default(3_000),
+  GANTRY_RECONNECT_GRACE_MS: positiveMs.default(2_000),
+  GANTRY_REPUBLISH_AFTER_MS: positiveMs.default(15_000),
   GANTRY_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
@@ -43,6 +45,10 @@ export interface ControllerConfig {
   agentToken: string | undefined;
   leaseTtlMs: number;
   heartbeatIntervalMs: number;
+  /** How long a disconnected agent has to reconnect before its attempts end `lost`. */
+  reconnectGraceMs: number;
+  /** A queued job not claimed after this long gets its offer published again. */
+  republishAfterMs: number;
   logLevel: string;
 }
 
@@ -88,6 +94,8 @@ export function loadControllerConfig(
     agentToken: value.GANTRY_AGENT_TOKEN,
     leaseTtlMs: value.GANTRY_LEASE_TTL_MS,
     heartbeatIntervalMs: value.GANTRY_HEARTBEAT_INTERVAL_MS,
+    reconnectGraceMs: value.GANTRY_RECONNECT_GRACE_MS,
+    republishAfterMs: value.GANTRY_REPUBLISH_AFTER_MS,
     logLevel: value.GANTRY_LOG_LEVEL,
   };
 }

@@ -9,10 +9,15 @@ import pino, { type Logger } from 'pino';
 import { createApp } from './api/app.js';
 import { startHttpServer } from './api/http-server.js';
 import type { ControllerConfig } from './config.js';
+import { createControlPublisher } from './dispatch/control-publisher.js';
 import { connectNats } from './dispatch/nats-connection.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
+import { ConnectStreams } from './grpc/connect-stream.js';
 import { startGrpcServer } from './grpc/server.js';
+import { AgentPresence } from './scheduler/agent-presence.js';
 import { JobLifecycle } from './scheduler/job-lifecycle.js';
+import { Reaper } from './scheduler/reaper.js';
+import { RunControl } from './scheduler/run-control.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { loadOrCreateToken } from './secrets.js';
 import { createGitSource } from './source/git-source.js';
@@ -69,11 +74,33 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
     });
     cleanups.push(() => scheduler.settle());
     const lifecycle = new JobLifecycle({ db: database.db, scheduler, leaseTtlMs: config.leaseTtlMs });
+    const reaper = new Reaper({
+      db: database.db,
+      lifecycle,
+      log,
+      leaseTtlMs: config.leaseTtlMs,
+      republishAfterMs: config.republishAfterMs,
+      wakeRelay: () => relay.wake(),
+    });
+    const reaperStop = new AbortController();
+    const reaperDone = reaper.run(reaperStop.signal);
+    cleanups.push(async () => {
+      reaperStop.abort();
+      await reaperDone;
+    });
+    const presence = new AgentPresence({ db: database.db, reaper, log, reconnectGraceMs: config.reconnectGraceMs });
+    const runControl = new RunControl({
+      db: database.db,
+      scheduler,
+      publishControl: createControlPublisher(nats.connection, log),
+    });
 
     const grpc = await startGrpcServer(
       {
         db: database.db,
         lifecycle,
+        presence,
+        connectStreams: new ConnectStreams(),
         agentToken,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         leaseTtlMs: config.leaseTtlMs,
@@ -81,12 +108,16 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       },
       { host: config.bindHost, port: config.grpcPort },
     );
-    cleanups.push(() => grpc.close());
+    cleanups.push(async () => {
+      presence.stop();
+      await grpc.close();
+    });
 
     let baseUrl = config.publicUrl ?? '';
     const app = createApp({
       db: database.db,
       scheduler,
+      runControl,
       adminToken: adminToken.token,
       get baseUrl() {
         return baseUrl;

@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import type { RunControl } from '../scheduler/run-control.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Database } from '../store/database.js';
 import { type AuthVariables, requireToken } from './auth.js';
@@ -14,6 +15,7 @@ import { runRoutes } from './routes/runs.js';
 export interface ApiDeps {
   db: Database;
   scheduler: Scheduler;
+  runControl: RunControl;
   adminToken: string;
   /** Public base URL used in links, e.g. http://127.0.0.1:8080 */
   baseUrl: string;

@@ -1,5 +1,5 @@
 /** Domain → JSON shapes of the public API (DESIGN.md §7). */
-import type { Job, Run, RunDetail, StageDetail } from '../domain/run.js';
+import type { JobDetail, Run, RunDetail, StageDetail } from '../domain/run.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -13,6 +13,7 @@ export function runSummaryView(run: Run, baseUrl: string) {
     pipeline: run.pipelineName,
     error: run.error,
     triggeredBy: run.triggeredBy,
+    cancelRequested: run.cancelRequested,
     url: `${baseUrl}/api/runs/${run.id}`,
     createdAt: iso(run.createdAt),
     startedAt: iso(run.startedAt),
@@ -48,7 +49,7 @@ function stageView(stage: StageDetail) {
   };
 }
 
-function jobView(job: Job) {
+function jobView(job: JobDetail) {
   return {
     id: job.id,
     name: job.name,
@@ -61,5 +62,14 @@ function jobView(job: Job) {
     queuedAt: iso(job.queuedAt),
     startedAt: iso(job.startedAt),
     finishedAt: iso(job.finishedAt),
+    attempts: job.attempts.map((attempt) => ({
+      attempt: attempt.attempt,
+      status: attempt.status,
+      agentId: attempt.agentId,
+      exitCode: attempt.exitCode,
+      message: attempt.message,
+      startedAt: iso(attempt.startedAt),
+      finishedAt: iso(attempt.finishedAt),
+    })),
   };
 }

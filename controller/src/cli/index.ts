@@ -2,7 +2,16 @@
  * The controller package's share of the `gantry` command (bin/gantry.mjs
  * sends every subcommand except `agent` here). Returns the exit code.
  */
-import { approveCommand, type CliIo, logsCommand, rejectCommand, runsCommand, triggerCommand } from './client/index.js';
+import {
+  approveCommand,
+  type CliIo,
+  cancelCommand,
+  logsCommand,
+  rejectCommand,
+  retryCommand,
+  runsCommand,
+  triggerCommand,
+} from './client/index.js';
 import { controllerCommand } from './controller-command.js';
 import { upCommand } from './up-command.js';
 
@@ -17,6 +26,8 @@ Client (GANTRY_URL, GANTRY_TOKEN):
   trigger      start a run: gantry trigger --repo PATH_OR_URL [--ref main] [--follow]
   approve      approve a gated stage: gantry approve RUN_ID --stage NAME [--comment TEXT]
   reject       reject a gated stage: gantry reject RUN_ID --stage NAME [--comment TEXT]
+  cancel       cancel a run: gantry cancel RUN_ID
+  retry        run a finished job again: gantry retry RUN_ID JOB_ID
   runs         list recent runs
   logs         print a job's log: gantry logs RUN_ID JOB
 `;
@@ -38,6 +49,10 @@ export async function runControllerCli(command: string | undefined, args: string
       return approveCommand(args, io);
     case 'reject':
       return rejectCommand(args, io);
+    case 'cancel':
+      return cancelCommand(args, io);
+    case 'retry':
+      return retryCommand(args, io);
     case 'runs':
       return runsCommand(args, io);
     case 'logs':

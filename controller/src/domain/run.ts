@@ -13,6 +13,7 @@ export interface Run {
   /** Why the run failed before any job ran (bad pipeline file, unknown ref). */
   error: string | null;
   triggeredBy: string;
+  cancelRequested: boolean;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -41,6 +42,8 @@ export interface Job {
   attempt: number;
   spec: JobDefinition;
   agentId: string | null;
+  /** A cancel was requested while the job ran; its agent is being told to stop. */
+  cancelRequested: boolean;
   exitCode: number | null;
   message: string | null;
   queuedAt: Date | null;
@@ -67,8 +70,12 @@ export interface Approval {
   createdAt: Date;
 }
 
+export interface JobDetail extends Job {
+  attempts: JobAttempt[];
+}
+
 export interface StageDetail extends Stage {
-  jobs: Job[];
+  jobs: JobDetail[];
   approvals: Approval[];
 }
 

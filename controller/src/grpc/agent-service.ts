@@ -7,18 +7,22 @@ import { timingSafeEqual } from 'node:crypto';
 import { type AgentServiceHandlers, type Lease__Output, PROTOCOL_VERSION } from '@gantry/proto';
 import { type Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, StaleLeaseError } from '../domain/errors.js';
 import { type JobResult, jobResults } from '../domain/states.js';
+import type { AgentPresence } from '../scheduler/agent-presence.js';
 import type { JobLifecycle } from '../scheduler/job-lifecycle.js';
 import { registerAgent } from '../store/agents-repository.js';
 import type { Database } from '../store/database.js';
 import type { LeaseKey } from '../store/jobs-repository.js';
+import { type ConnectStreams, handleConnect } from './connect-stream.js';
 import { grpcError, toGrpcError } from './errors.js';
 import { handleLogStream } from './log-stream.js';
 
 export interface AgentServiceDeps {
   db: Database;
   lifecycle: JobLifecycle;
+  presence: AgentPresence;
+  connectStreams: ConnectStreams;
   agentToken: string;
   heartbeatIntervalMs: number;
   leaseTtlMs: number;
@@ -42,7 +46,10 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       }
       handle(call.request).then(
         (response) => callback(null, response),
-        (error) => callback(toGrpcError(error, log, method)),
+        (error) => {
+          if (error instanceof StaleLeaseError) log.warn({ method, err: error.message }, 'stale lease refused');
+          callback(toGrpcError(error, log, method));
+        },
       );
     };
   }
@@ -117,6 +124,19 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       log.info({ jobId: lease.jobId, attempt: lease.attempt, result: request.result }, 'job finished');
       return {};
     }),
+
+    Connect: (call) => {
+      if (!authorized(call.metadata)) {
+        call.destroy(
+          Object.assign(
+            new Error('invalid agent registration token'),
+            grpcError(status.UNAUTHENTICATED, 'invalid agent registration token'),
+          ),
+        );
+        return;
+      }
+      handleConnect(call, deps.presence, deps.connectStreams, log);
+    },
 
     StreamLogs: (call, callback) => {
       if (!authorized(call.metadata)) {

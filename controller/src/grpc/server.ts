@@ -30,6 +30,7 @@ export async function startGrpcServer(
     port,
     close: (graceMs = 5000) =>
       new Promise<void>((resolve) => {
+        deps.connectStreams.endAll();
         const timer = setTimeout(() => {
           server.forceShutdown();
           resolve();

@@ -13,15 +13,19 @@ import {
   type ClaimOutcome,
   claimJob,
   countAttempts,
+  findRunIdOfJob,
   finishAttempt,
+  type HeldLease,
   type LeaseKey,
   lockHeldLease,
+  markAttemptLost,
   queueJobs,
   renewLease,
+  setJobStatus,
   wasFinishedBy,
 } from '../store/jobs-repository.js';
 import { appendLogChunks, highestStoredSeq, type LogChunkInput } from '../store/logs-repository.js';
-import { findRun } from '../store/runs-repository.js';
+import { findRun, lockRun } from '../store/runs-repository.js';
 import { recordStep } from '../store/steps-repository.js';
 import { advanceRun } from './advance-run.js';
 import type { Scheduler } from './scheduler.js';
@@ -72,28 +76,58 @@ export class JobLifecycle {
 
   /**
    * Ends the attempt and advances the run; a failed attempt within the job's
-   * `retry.failed` budget is queued again as the next attempt. Idempotent for
-   * the same lease: a repeated finish is accepted and changes nothing.
+   * `retry.failed` budget is queued again as the next attempt (never after a
+   * cancel request). Idempotent for the same lease: a repeated finish is
+   * accepted and changes nothing. Lock order, as everywhere: run, then job.
    */
   async finish(
     lease: LeaseKey,
     result: { status: JobResult; exitCode: number | null; message: string | null },
   ): Promise<void> {
+    const runId = await findRunIdOfJob(this.deps.db, lease.jobId);
+    if (!runId) throw new StaleLeaseError(lease.jobId, lease.attempt);
     const outcome = await this.deps.db.transaction(async (tx) => {
+      await lockRun(tx, runId);
       const job = await finishAttempt(tx, lease, result);
       if (!job) return null;
       let queued = 0;
-      if (result.status === 'failed' || result.status === 'timed_out') {
+      if ((result.status === 'failed' || result.status === 'timed_out') && !job.cancelRequested) {
         const failures = (await countAttempts(tx, job.id, 'failed')) + (await countAttempts(tx, job.id, 'timed_out'));
         if (failures <= job.spec.retry.failed) queued = (await queueJobs(tx, [job.id])).length;
       }
-      const advanced = await advanceRun(tx, job.runId);
-      return { runId: job.runId, queued: queued + advanced.queuedJobs };
+      const advanced = await advanceRun(tx, runId);
+      return { queued: queued + advanced.queuedJobs };
     });
     if (!outcome) {
       if (await wasFinishedBy(this.deps.db, lease)) return;
       throw new StaleLeaseError(lease.jobId, lease.attempt);
     }
-    this.deps.scheduler.afterCommit(outcome.runId, outcome.queued, 1);
+    this.deps.scheduler.afterCommit(runId, outcome.queued, 1);
+  }
+
+  /**
+   * Ends an attempt whose agent vanished as `lost`. Within `retry.lost` the job
+   * is queued again as the next attempt; after a cancel request it ends
+   * `canceled`; otherwise `failed`. Returns false when the lease was no longer
+   * held (finished or reaped meanwhile).
+   */
+  async endLostAttempt(lease: HeldLease, reason: string): Promise<boolean> {
+    const outcome = await this.deps.db.transaction(async (tx) => {
+      await lockRun(tx, lease.runId);
+      const job = await markAttemptLost(tx, lease, reason);
+      if (!job) return null;
+      let queued = 0;
+      if (job.cancelRequested) await setJobStatus(tx, job.id, 'canceled', 'canceled; its agent was lost');
+      else if ((await countAttempts(tx, job.id, 'lost')) <= job.spec.retry.lost) {
+        queued = (await queueJobs(tx, [job.id])).length;
+      } else {
+        await setJobStatus(tx, job.id, 'failed', `${reason}; no retries left (retry.lost = ${job.spec.retry.lost})`);
+      }
+      const advanced = await advanceRun(tx, lease.runId);
+      return { queued: queued + advanced.queuedJobs, retried: queued > 0 };
+    });
+    if (!outcome) return false;
+    this.deps.scheduler.afterCommit(lease.runId, outcome.queued, 1);
+    return true;
   }
 }

@@ -8,6 +8,8 @@ import { isTerminalJob, isTerminalRun } from '../domain/states.js';
 
 export interface RunSnapshot {
   status: RunStatus;
+  /** A cancel was requested: start nothing more; end the run `canceled` once its jobs stopped. */
+  cancelRequested: boolean;
   stages: StageSnapshot[];
 }
 
@@ -45,11 +47,16 @@ export function nextTransitions(snapshot: RunSnapshot): Transition[] {
         setRun('running');
         return out;
       }
-      status = stageOutcome(stage.jobs.map((job) => job.status));
+      status = snapshot.cancelRequested ? 'canceled' : stageOutcome(stage.jobs.map((job) => job.status));
       out.push({ kind: 'stage', stageId: stage.id, to: status });
     }
 
     if (status === 'succeeded' || status === 'skipped') continue;
+
+    if (snapshot.cancelRequested && (status === 'pending' || status === 'awaiting_approval')) {
+      out.push({ kind: 'stage', stageId: stage.id, to: 'canceled' });
+      status = 'canceled';
+    }
 
     if (failedStage.includes(status)) {
       const later = snapshot.stages.slice(index + 1).filter((next) => next.status === 'pending');

@@ -1,6 +1,6 @@
 /** Registered agent processes. */
 import { randomUUID } from 'node:crypto';
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Queryable } from './database.js';
 import { agents } from './schema.js';
 
@@ -13,6 +13,10 @@ export interface Agent {
   version: string;
   registeredAt: Date;
   lastSeenAt: Date;
+  connectedAt: Date | null;
+  /** Set when its Connect stream closed; null while connected. */
+  disconnectedAt: Date | null;
+  drainRequested: boolean;
 }
 
 export interface AgentRegistration {
@@ -30,7 +34,7 @@ export async function registerAgent(db: Queryable, input: AgentRegistration): Pr
     .values({ id: randomUUID(), ...input })
     .onConflictDoUpdate({
       target: agents.name,
-      set: { ...input, lastSeenAt: sql`now()` },
+      set: { ...input, lastSeenAt: sql`now()`, drainRequested: false },
     })
     .returning();
   return toAgent(rows[0]!);
@@ -51,5 +55,49 @@ export async function listAgents(db: Queryable): Promise<Agent[]> {
 }
 
 function toAgent(row: typeof agents.$inferSelect): Agent {
-  return { ...row, queues: row.queues as string[] };
+  return {
+    id: row.id,
+    name: row.name,
+    hostname: row.hostname,
+    queues: row.queues as string[],
+    slots: row.slots,
+    version: row.version,
+    registeredAt: row.registeredAt,
+    lastSeenAt: row.lastSeenAt,
+    connectedAt: row.connectedAt,
+    disconnectedAt: row.disconnectedAt,
+    drainRequested: row.drainRequested,
+  };
+}
+
+/** Makes `sessionId` the agent's current Connect session. False when the agent is unknown. */
+export async function openAgentSession(db: Queryable, agentId: string, sessionId: string): Promise<boolean> {
+  const rows = await db
+    .update(agents)
+    .set({ sessionId, connectedAt: sql`now()`, disconnectedAt: null, lastSeenAt: sql`now()` })
+    .where(eq(agents.id, agentId))
+    .returning({ id: agents.id });
+  return rows.length > 0;
+}
+
+export async function closeAgentSession(db: Queryable, agentId: string, sessionId: string): Promise<void> {
+  await db
+    .update(agents)
+    .set({ disconnectedAt: sql`now()`, lastSeenAt: sql`now()` })
+    .where(and(eq(agents.id, agentId), eq(agents.sessionId, sessionId)));
+}
+
+/** True while no newer session replaced `sessionId` (the agent has not come back). */
+export async function isSessionCurrent(db: Queryable, agentId: string, sessionId: string): Promise<boolean> {
+  const rows = await db.select({ sessionId: agents.sessionId }).from(agents).where(eq(agents.id, agentId));
+  return rows[0]?.sessionId === sessionId;
+}
+
+export async function setDrainRequested(db: Queryable, agentId: string): Promise<boolean> {
+  const rows = await db
+    .update(agents)
+    .set({ drainRequested: true })
+    .where(eq(agents.id, agentId))
+    .returning({ id: agents.id });
+  return rows.length > 0;
 }

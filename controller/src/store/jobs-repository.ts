@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { natsTopology } from '@gantry/proto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Job } from '../domain/run.js';
-import type { JobResult, JobStatus } from '../domain/states.js';
+import type { Job, JobAttempt } from '../domain/run.js';
+import type { AttemptStatus, JobResult, JobStatus } from '../domain/states.js';
 import type { Queryable } from './database.js';
 import { toJob } from './mappers.js';
 import { jobAttempts, jobs, outbox } from './schema.js';
@@ -25,6 +25,9 @@ export async function queueJobs(tx: Queryable, jobIds: string[]): Promise<Job[]>
       status: 'queued',
       attempt: sql`${jobs.attempt} + 1`,
       queuedAt: sql`now()`,
+      offers: 1,
+      lastOfferedAt: sql`now()`,
+      cancelRequested: false,
       agentId: null,
       leaseToken: null,
       leaseExpiresAt: null,
@@ -111,7 +114,7 @@ export async function renewLease(
     .returning({ expiresAt: jobs.leaseExpiresAt, cancelRequested: jobs.cancelRequested });
   const row = rows[0];
   if (!row?.expiresAt) return null;
-  return { expiresAt: row.expiresAt, cancelRequested: row.cancelRequested !== 0 };
+  return { expiresAt: row.expiresAt, cancelRequested: row.cancelRequested };
 }
 
 /** Locks the job row for share while the lease holds, so a finish or reap waits for this transaction. */
@@ -182,4 +185,175 @@ export async function findJobOfRun(db: Queryable, runId: string, jobId: string):
     .from(jobs)
     .where(and(eq(jobs.runId, runId), eq(jobs.id, jobId)));
   return rows[0] ? toJob(rows[0]) : null;
+}
+
+export async function findRunIdOfJob(db: Queryable, jobId: string): Promise<string | null> {
+  const rows = await db.select({ runId: jobs.runId }).from(jobs).where(eq(jobs.id, jobId));
+  return rows[0]?.runId ?? null;
+}
+
+export interface HeldLease extends LeaseKey {
+  runId: string;
+  agentId: string | null;
+}
+
+const heldLeaseColumns = {
+  jobId: jobs.id,
+  attempt: jobs.attempt,
+  leaseToken: jobs.leaseToken,
+  runId: jobs.runId,
+  agentId: jobs.agentId,
+};
+
+function toHeldLeases(
+  rows: { jobId: string; attempt: number; leaseToken: string | null; runId: string; agentId: string | null }[],
+): HeldLease[] {
+  return rows.flatMap((row) => (row.leaseToken ? [{ ...row, leaseToken: row.leaseToken }] : []));
+}
+
+/** Running attempts whose lease expired by database time, oldest expiry first. */
+export async function findExpiredLeases(db: Queryable, limit: number): Promise<HeldLease[]> {
+  const rows = await db
+    .select(heldLeaseColumns)
+    .from(jobs)
+    .where(and(eq(jobs.status, 'running'), sql`${jobs.leaseExpiresAt} < now()`))
+    .orderBy(jobs.leaseExpiresAt)
+    .limit(limit);
+  return toHeldLeases(rows);
+}
+
+/** Running attempts held by one agent. */
+export async function findLeasesOfAgent(db: Queryable, agentId: string): Promise<HeldLease[]> {
+  const rows = await db
+    .select(heldLeaseColumns)
+    .from(jobs)
+    .where(and(eq(jobs.status, 'running'), eq(jobs.agentId, agentId)));
+  return toHeldLeases(rows);
+}
+
+/**
+ * Ends the attempt holding `lease` as `lost` (its agent vanished). The job is
+ * left `failed` with a message; the caller re-queues it when the retry policy
+ * allows. Returns the job, or null when the lease is no longer held.
+ */
+export async function markAttemptLost(tx: Queryable, lease: LeaseKey, reason: string): Promise<Job | null> {
+  const rows = await tx
+    .update(jobs)
+    .set({
+      status: 'failed',
+      message: reason,
+      exitCode: null,
+      leaseToken: null,
+      leaseExpiresAt: null,
+      finishedAt: sql`now()`,
+    })
+    .where(holdsLease(lease))
+    .returning();
+  const row = rows[0];
+  if (!row) return null;
+  await tx
+    .update(jobAttempts)
+    .set({ status: 'lost', message: reason, finishedAt: sql`now()` })
+    .where(and(eq(jobAttempts.jobId, lease.jobId), eq(jobAttempts.attempt, lease.attempt)));
+  return toJob(row);
+}
+
+/** Whether a cancel was requested for the job (it must not be retried). */
+export async function isCancelRequested(db: Queryable, jobId: string): Promise<boolean> {
+  const rows = await db.select({ cancel: jobs.cancelRequested }).from(jobs).where(eq(jobs.id, jobId));
+  return rows[0]?.cancel ?? false;
+}
+
+export async function setJobStatus(tx: Queryable, jobId: string, status: JobStatus, message?: string): Promise<void> {
+  await tx
+    .update(jobs)
+    .set({ status, ...(message !== undefined ? { message } : {}), finishedAt: sql`now()` })
+    .where(eq(jobs.id, jobId));
+}
+
+/**
+ * Cancel of a run's jobs: pending and queued ones end `canceled` now; running
+ * ones are flagged so their agent stops them. Returns the running attempts to
+ * notify. Caller holds the run lock.
+ */
+export async function cancelJobsOfRun(tx: Queryable, runId: string): Promise<HeldLease[]> {
+  await tx
+    .update(jobs)
+    .set({ status: 'canceled', message: 'canceled before it started', finishedAt: sql`now()` })
+    .where(and(eq(jobs.runId, runId), inArray(jobs.status, ['pending', 'queued'])));
+  const running = await tx
+    .update(jobs)
+    .set({ cancelRequested: true })
+    .where(and(eq(jobs.runId, runId), eq(jobs.status, 'running')))
+    .returning(heldLeaseColumns);
+  return toHeldLeases(running);
+}
+
+/**
+ * Queued attempts whose offer was published more than `olderThanMs` ago and
+ * still not claimed: the message may be lost inside NATS. Writes a fresh
+ * outbox row for each (a new Nats-Msg-Id, so JetStream does not drop it as a
+ * duplicate) and returns how many. Claims stay conditional, so a duplicate
+ * offer is harmless.
+ */
+export async function republishStaleOffers(tx: Queryable, olderThanMs: number, limit: number): Promise<number> {
+  const stale = await tx
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(
+      and(
+        eq(jobs.status, 'queued'),
+        sql`coalesce(${jobs.lastOfferedAt}, ${jobs.queuedAt}) < now() - make_interval(secs => ${olderThanMs / 1000})`,
+      ),
+    )
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  if (stale.length === 0) return 0;
+  const rows = await tx
+    .update(jobs)
+    .set({ offers: sql`${jobs.offers} + 1`, lastOfferedAt: sql`now()` })
+    .where(
+      inArray(
+        jobs.id,
+        stale.map((row) => row.id),
+      ),
+    )
+    .returning();
+  await tx.insert(outbox).values(
+    rows.map((row) => ({
+      subject: natsTopology.jobsSubject(row.queue),
+      msgId: `${row.id}.${row.attempt}.r${row.offers}`,
+      payload: { jobId: row.id, attempt: row.attempt, runId: row.runId },
+    })),
+  );
+  return rows.length;
+}
+
+/** Puts finished jobs of later stages back to pending (a manual retry re-opens the run). */
+export async function resetJobsToPending(tx: Queryable, stageIds: string[]): Promise<void> {
+  if (stageIds.length === 0) return;
+  await tx
+    .update(jobs)
+    .set({ status: 'pending', cancelRequested: false, finishedAt: null, message: null, exitCode: null })
+    .where(inArray(jobs.stageId, stageIds));
+}
+
+/** Attempt history of the given jobs, oldest first. */
+export async function listAttempts(db: Queryable, jobIds: string[]): Promise<(JobAttempt & { jobId: string })[]> {
+  if (jobIds.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(jobAttempts)
+    .where(inArray(jobAttempts.jobId, jobIds))
+    .orderBy(jobAttempts.jobId, jobAttempts.attempt);
+  return rows.map((row) => ({
+    jobId: row.jobId,
+    attempt: row.attempt,
+    status: row.status as AttemptStatus,
+    agentId: row.agentId,
+    exitCode: row.exitCode,
+    message: row.message,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  }));
 }

@@ -23,6 +23,7 @@ export async function readRunSnapshot(tx: Queryable, run: Run): Promise<RunSnaps
   ]);
   return {
     status: run.status,
+    cancelRequested: run.cancelRequested,
     stages: stageRows.map((stage) => {
       const policy = stage.approval as ApprovalPolicy | null;
       return {

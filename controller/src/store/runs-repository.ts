@@ -5,6 +5,7 @@ import type { Run, RunDetail, Stage } from '../domain/run.js';
 import type { RunStatus, StageStatus } from '../domain/states.js';
 import type { PipelineDefinition } from '../pipeline/model.js';
 import type { Queryable } from './database.js';
+import { listAttempts } from './jobs-repository.js';
 import { toApproval, toJob, toRun, toStage } from './mappers.js';
 import { approvals, jobs, runs, stages } from './schema.js';
 
@@ -59,11 +60,17 @@ export async function findRunDetail(db: Queryable, runId: string): Promise<RunDe
     db.select().from(jobs).where(eq(jobs.runId, runId)).orderBy(asc(jobs.position)),
     db.select().from(approvals).where(eq(approvals.runId, runId)).orderBy(asc(approvals.createdAt)),
   ]);
+  const attempts = await listAttempts(
+    db,
+    jobRows.map((job) => job.id),
+  );
   return {
     ...run,
     stages: stageRows.map((row) => ({
       ...toStage(row),
-      jobs: jobRows.filter((job) => job.stageId === row.id).map(toJob),
+      jobs: jobRows
+        .filter((job) => job.stageId === row.id)
+        .map((job) => ({ ...toJob(job), attempts: attempts.filter((attempt) => attempt.jobId === job.id) })),
       approvals: approvalRows.filter((approval) => approval.stageId === row.id).map(toApproval),
     })),
   };
@@ -160,4 +167,13 @@ export async function findStageByName(db: Queryable, runId: string, name: string
     .from(stages)
     .where(and(eq(stages.runId, runId), eq(stages.name, name)));
   return rows[0] ? toStage(rows[0]) : null;
+}
+
+export async function setRunCancelRequested(tx: Queryable, runId: string, value: boolean): Promise<void> {
+  await tx.update(runs).set({ cancelRequested: value }).where(eq(runs.id, runId));
+}
+
+export async function listStagesOfRun(db: Queryable, runId: string): Promise<Stage[]> {
+  const rows = await db.select().from(stages).where(eq(stages.runId, runId)).orderBy(asc(stages.position));
+  return rows.map(toStage);
 }

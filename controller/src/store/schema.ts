@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  boolean,
   customType,
   index,
   integer,
@@ -38,6 +39,8 @@ export const runs = pgTable(
     error: text('error'),
     triggeredBy: text('triggered_by').notNull(),
     idempotencyKey: text('idempotency_key'),
+    /** Set by a cancel request: stages stop being started and the run ends `canceled`. */
+    cancelRequested: boolean('cancel_requested').notNull().default(false),
     createdAt: createdAt(),
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
@@ -90,7 +93,10 @@ export const jobs = pgTable(
     agentId: text('agent_id'),
     leaseToken: text('lease_token'),
     leaseExpiresAt: at('lease_expires_at'),
-    cancelRequested: integer('cancel_requested').notNull().default(0),
+    cancelRequested: boolean('cancel_requested').notNull().default(false),
+    /** How many times the current attempt's offer was published (re-published when not claimed in time). */
+    offers: integer('offers').notNull().default(0),
+    lastOfferedAt: at('last_offered_at'),
     exitCode: integer('exit_code'),
     message: text('message'),
     queuedAt: at('queued_at'),
@@ -100,6 +106,8 @@ export const jobs = pgTable(
   (t) => [
     index('jobs_run_idx').on(t.runId),
     index('jobs_stage_idx').on(t.stageId),
+    index('jobs_queued_idx').on(t.queuedAt).where(sql`status = 'queued'`),
+    index('jobs_agent_running_idx').on(t.agentId).where(sql`status = 'running'`),
     index('jobs_running_lease_idx').on(t.leaseExpiresAt).where(sql`status = 'running'`),
   ],
 );
@@ -175,6 +183,11 @@ export const agents = pgTable(
     version: text('version').notNull(),
     registeredAt: createdAt(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** The Connect stream currently open for this agent (any replica); null when none ever opened. */
+    sessionId: text('session_id'),
+    connectedAt: at('connected_at'),
+    disconnectedAt: at('disconnected_at'),
+    drainRequested: boolean('drain_requested').notNull().default(false),
   },
   (t) => [uniqueIndex('agents_name_unique').on(t.name)],
 );

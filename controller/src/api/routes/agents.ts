@@ -16,10 +16,17 @@ export function agentRoutes(deps: ApiDeps) {
         queues: agent.queues,
         slots: agent.slots,
         version: agent.version,
+        connected: agent.connectedAt !== null && agent.disconnectedAt === null,
+        draining: agent.drainRequested,
         registeredAt: agent.registeredAt.toISOString(),
         lastSeenAt: agent.lastSeenAt.toISOString(),
       })),
     });
+  });
+
+  app.post('/:id/drain', async (c) => {
+    await deps.runControl.drainAgent(c.req.param('id'));
+    return c.json({ id: c.req.param('id'), draining: true }, 202);
   });
   return app;
 }

@@ -70,6 +70,18 @@ export function runRoutes(deps: ApiDeps) {
     return c.body(new Uint8Array(log), 200, { 'content-type': 'text/plain; charset=utf-8' });
   });
 
+  app.post('/:id/cancel', async (c) => {
+    const { stopping } = await deps.runControl.cancelRun(c.req.param('id'));
+    const run = await findRunDetail(deps.db, c.req.param('id'));
+    return c.json({ stoppingJobs: stopping, run: run ? runDetailView(run, deps.baseUrl) : null });
+  });
+
+  app.post('/:id/jobs/:jobId/retry', async (c) => {
+    await deps.runControl.retryJob(c.req.param('id'), c.req.param('jobId'));
+    const run = await findRunDetail(deps.db, c.req.param('id'));
+    return c.json({ run: run ? runDetailView(run, deps.baseUrl) : null });
+  });
+
   for (const decision of ['approve', 'reject'] as const) {
     app.post(`/:id/stages/:stage/${decision}`, async (c) => {
       const body = await readJsonBody(c, decisionBody, true);
@@ -81,10 +93,11 @@ export function runRoutes(deps: ApiDeps) {
         decision: decision === 'approve' ? 'approved' : 'rejected',
       });
       const run = await findRunDetail(deps.db, c.req.param('id'));
+      const stage = run?.stages.find((candidate) => candidate.name === c.req.param('stage'));
       return c.json({
         decision: approval.decision,
         approver: approval.approver,
-        stage: c.req.param('stage'),
+        stage: { name: c.req.param('stage'), status: stage?.status ?? null },
         run: run ? runDetailView(run, deps.baseUrl) : null,
       });
     });

@@ -7,5 +7,6 @@ export { approveCommand, rejectCommand } from './approve.js';
 export type { ClientOptions } from './command.js';
 export type { CliIo } from './io.js';
 export { logsCommand } from './logs.js';
+export { cancelCommand, retryCommand } from './run-actions.js';
 export { runsCommand } from './runs.js';
 export { triggerCommand } from './trigger.js';

@@ -1,0 +1,66 @@
+/**
+ * Server side of Connect: one long-lived stream per agent. Opening records the
+ * session; the stream's end (client gone, connection reset, cancel) tells the
+ * presence tracker, which gives the agent a short grace to come back.
+ */
+
+import type { ConnectRequest__Output, ControllerEvent } from '@gantry/proto';
+import { type ServerWritableStream, status } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { AgentPresence } from '../scheduler/agent-presence.js';
+import { grpcError } from './errors.js';
+
+type ConnectCall = ServerWritableStream<ConnectRequest__Output, ControllerEvent>;
+
+/** Open Connect streams, so shutdown can end them instead of waiting on them. */
+export class ConnectStreams {
+  private readonly calls = new Set<ConnectCall>();
+  add(call: ConnectCall): void {
+    this.calls.add(call);
+    call.once('close', () => this.calls.delete(call));
+    call.once('cancelled', () => this.calls.delete(call));
+  }
+  endAll(): void {
+    for (const call of this.calls) call.end();
+    this.calls.clear();
+  }
+}
+
+export function handleConnect(call: ConnectCall, presence: AgentPresence, streams: ConnectStreams, log: Logger): void {
+  streams.add(call);
+  const agentId = call.request.agentId;
+  let sessionId: string | null = null;
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    if (sessionId) presence.disconnected(agentId, sessionId);
+  };
+  call.on('cancelled', end);
+  call.on('close', end);
+  call.on('error', end);
+  presence.connected(agentId).then(
+    (session) => {
+      if (!session) {
+        call.destroy(
+          Object.assign(
+            new Error(`unknown agent ${agentId}`),
+            grpcError(status.NOT_FOUND, `unknown agent "${agentId}": register again`),
+          ),
+        );
+        return;
+      }
+      sessionId = session;
+      if (ended || call.cancelled) {
+        presence.disconnected(agentId, session);
+        return;
+      }
+      log.info({ agentId }, 'agent connected');
+      call.write({ kind: 'connected' });
+    },
+    (error) => {
+      log.error({ err: error, agentId }, 'cannot open agent session');
+      call.destroy(Object.assign(new Error('internal error'), grpcError(status.INTERNAL, 'internal error')));
+    },
+  );
+}
