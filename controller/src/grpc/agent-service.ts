@@ -76,7 +76,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
     ClaimJob: unary('ClaimJob', async (request) => {
       const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt);
       if (!outcome.granted) return { granted: false, reason: outcome.reason };
-      const { job, run } = outcome;
+      const { job, run, stageName } = outcome;
       log.info({ jobId: job.id, attempt: job.attempt, agentId: request.agentId }, 'job claimed');
       return {
         granted: true,
@@ -86,13 +86,14 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           jobId: job.id,
           attempt: job.attempt,
           name: job.name,
-          stage: job.stageId,
+          stage: stageName,
           repoUrl: run.repo,
           ref: run.ref,
           sha: run.sha ?? '',
           steps: job.spec.steps,
           env: job.spec.env,
           timeoutMs: job.spec.timeoutMs ?? 0,
+          stepTimeoutsMs: (job.spec.stepTimeoutsMs ?? []).map((timeout) => timeout ?? 0),
         },
       };
     }),

@@ -16,6 +16,7 @@ import {
   readStringList,
   reportMissing,
 } from './schema.js';
+import { readSteps } from './steps.js';
 
 const JOB_KEYS = ['name', 'queue', 'steps', 'env', 'timeout', 'retry', 'artifacts', 'needs_artifacts', 'matrix'];
 const RETRY_KEYS = ['lost', 'failed'];
@@ -29,6 +30,7 @@ export interface JobSpec {
   name: string | undefined;
   queue: string;
   steps: string[];
+  stepTimeoutsMs: (number | null)[];
   env: Map<string, string>;
   timeoutMs: number | null;
   retry: RetryPolicy;
@@ -58,13 +60,11 @@ export function readJob(problems: ProblemCollector, value: unknown, path: Path):
   const matrix = job.matrix === undefined ? null : readMatrix(problems, job.matrix, [...path, 'matrix']);
 
   let steps: string[] = [];
+  let stepTimeoutsMs: (number | null)[] = [];
   if (job.steps === undefined) {
     reportMissing(problems, path, 'steps');
   } else {
-    steps = readStringList(problems, job.steps, [...path, 'steps'], 'steps') ?? [];
-    if (Array.isArray(job.steps) && job.steps.length === 0) {
-      problems.report([...path, 'steps'], 'must list at least one step');
-    }
+    ({ steps, timeoutsMs: stepTimeoutsMs } = readSteps(problems, job.steps, [...path, 'steps']));
     if (matrix !== undefined) {
       steps.forEach((step, index) => {
         checkExpressions(problems, step, [...path, 'steps', index], matrix);
@@ -90,7 +90,19 @@ export function readJob(problems: ProblemCollector, value: unknown, path: Path):
       : (readStringList(problems, job.needs_artifacts, needsPath, 'needs_artifacts') ?? []);
   const needsArtifacts = needs.map((needed, index) => ({ name: needed, path: [...needsPath, index] }));
 
-  return { path, name, queue, steps, env, timeoutMs, retry, artifacts, needsArtifacts, matrix: matrix ?? null };
+  return {
+    path,
+    name,
+    queue,
+    steps,
+    stepTimeoutsMs,
+    env,
+    timeoutMs,
+    retry,
+    artifacts,
+    needsArtifacts,
+    matrix: matrix ?? null,
+  };
 }
 
 function readRetry(problems: ProblemCollector, value: unknown, path: Path): RetryPolicy {

@@ -50,6 +50,8 @@ export interface JobDefinition {
   queue: string;
   /** Shell steps, each run with `bash -eo pipefail -c`; `${{ matrix.x }}` already substituted. */
   steps: string[];
+  /** Per-step timeouts, parallel to `steps` (`{ run, timeout }` steps); null = none. */
+  stepTimeoutsMs: (number | null)[];
   /** Pipeline env, then job env, then matrix values as MATRIX_<KEY> (later wins). */
   env: Record<string, string>;
   /** Whole-job timeout; null = none. */

@@ -74,6 +74,7 @@ describe('parsePipeline: the DESIGN.md example', () => {
               name: 'compile',
               queue: 'linux',
               steps: ['npm ci', 'npm run build'],
+              stepTimeoutsMs: [null, null],
               artifacts: ['dist/**'],
               timeoutMs: 600_000,
             },
@@ -85,12 +86,19 @@ describe('parsePipeline: the DESIGN.md example', () => {
           approval: null,
           concurrency: null,
           jobs: [
-            { ...plainJob, name: 'unit', steps: ['npm test'] },
-            { ...plainJob, name: 'integration', steps: ['./ci/integration.sh'], retry: { lost: 2, failed: 1 } },
+            { ...plainJob, name: 'unit', steps: ['npm test'], stepTimeoutsMs: [null] },
+            {
+              ...plainJob,
+              name: 'integration',
+              steps: ['./ci/integration.sh'],
+              stepTimeoutsMs: [null],
+              retry: { lost: 2, failed: 1 },
+            },
             {
               ...plainJob,
               name: 'api (node=20)',
               steps: ['./ci/api.sh 20'],
+              stepTimeoutsMs: [null],
               env: { NODE_ENV: 'test', MATRIX_NODE: '20' },
               matrix: { node: '20' },
             },
@@ -98,6 +106,7 @@ describe('parsePipeline: the DESIGN.md example', () => {
               ...plainJob,
               name: 'api (node=22)',
               steps: ['./ci/api.sh 22'],
+              stepTimeoutsMs: [null],
               env: { NODE_ENV: 'test', MATRIX_NODE: '22' },
               matrix: { node: '22' },
             },
@@ -108,14 +117,30 @@ describe('parsePipeline: the DESIGN.md example', () => {
           environment: 'staging',
           approval: null,
           concurrency: null,
-          jobs: [{ ...plainJob, name: 'deploy', steps: ['./deploy.sh staging dist/'], needsArtifacts: ['compile'] }],
+          jobs: [
+            {
+              ...plainJob,
+              name: 'deploy',
+              steps: ['./deploy.sh staging dist/'],
+              stepTimeoutsMs: [null],
+              needsArtifacts: ['compile'],
+            },
+          ],
         },
         {
           name: 'production',
           environment: 'production',
           approval: { approvers: ['role:release'], required: 1, allowSelfApproval: false, timeoutMs: 259_200_000 },
           concurrency: 'production',
-          jobs: [{ ...plainJob, name: 'deploy', steps: ['./deploy.sh production dist/'], needsArtifacts: ['compile'] }],
+          jobs: [
+            {
+              ...plainJob,
+              name: 'deploy',
+              steps: ['./deploy.sh production dist/'],
+              stepTimeoutsMs: [null],
+              needsArtifacts: ['compile'],
+            },
+          ],
         },
       ],
     });
@@ -202,7 +227,10 @@ describe('parsePipeline: problems point at the offending key or value', () => {
     ['key from another CI system', jobs('      - name: j', '        steps: [make]', '        script: [make]'), 7, 9, 'stages[0].jobs[0].script', 'unknown key "script" (did you mean "steps"?)'],
     ['steps as one string', jobs('      - name: j', '        steps: make test'), 6, 16, 'stages[0].jobs[0].steps', 'must be a list, not a single string; write steps: ["make test"]'],
     ['empty steps list', jobs('      - name: j', '        steps: []'), 6, 16, 'stages[0].jobs[0].steps', 'at least one step'],
-    ['steps key with no value', jobs('      - name: j', '        steps:'), 6, 9, 'stages[0].jobs[0].steps', 'must be a list of strings (got nothing)'],
+    ['steps key with no value', jobs('      - name: j', '        steps:'), 6, 9, 'stages[0].jobs[0].steps', 'must be a list of shell lines or { run, timeout } mappings (got nothing)'],
+    ['step mapping without run', jobs('      - name: j', '        steps:', '          - { timeout: 5m }'), 7, 13, 'stages[0].jobs[0].steps[0].run', 'required key "run" is missing'],
+    ['step timeout not a duration', jobs('      - name: j', '        steps:', '          - { run: make, timeout: soon }'), 7, 35, 'stages[0].jobs[0].steps[0].timeout', 'duration'],
+    ['unknown step key', jobs('      - name: j', '        steps:', '          - { run: make, timout: 5m }'), 7, 26, 'stages[0].jobs[0].steps[0].timout', 'did you mean "timeout"'],
     ['missing steps', jobs('      - name: j', '        queue: linux'), 5, 9, 'stages[0].jobs[0].steps', 'required key "steps" is missing'],
     ['unquoted step with ": "', jobs('      - name: j', '        steps:', '          - echo a: b'), 7, 13, 'stages[0].jobs[0].steps[0]', 'quote the line'],
     ['empty step', jobs('      - name: j', '        steps: [make, ""]'), 6, 23, 'stages[0].jobs[0].steps[1]', 'must not be empty'],
@@ -316,5 +344,26 @@ describe('formatPipelineProblems and PipelineError', () => {
     expect(error.code).toBe('PIPELINE_INVALID');
     expect(error.problems).toBe(problems);
     expect(error.message).toBe(formatPipelineProblems(problems));
+  });
+});
+
+describe('parsePipeline: step timeouts', () => {
+  it('reads { run, timeout } steps next to plain lines', () => {
+    const result = parsePipeline(
+      [
+        'name: p',
+        'stages:',
+        '  - name: s',
+        '    jobs:',
+        '      - name: j',
+        '        steps:',
+        '          - make',
+        '          - { run: make test, timeout: 90s }',
+      ].join('\n'),
+    );
+    expect(result.ok && result.pipeline.stages[0]?.jobs[0]).toMatchObject({
+      steps: ['make', 'make test'],
+      stepTimeoutsMs: [null, 90_000],
+    });
   });
 });

@@ -55,6 +55,7 @@ function expandJob(spec: JobSpec, pipelineEnv: ReadonlyMap<string, string>): Job
       name: cell === null ? baseName : matrixJobName(baseName, cell),
       queue: spec.queue,
       steps: spec.steps.map(substitute),
+      stepTimeoutsMs: [...spec.stepTimeoutsMs],
       env: Object.fromEntries(env),
       timeoutMs: spec.timeoutMs,
       retry: { ...spec.retry },

@@ -25,7 +25,7 @@ import {
   wasFinishedBy,
 } from '../store/jobs-repository.js';
 import { appendLogChunks, highestStoredSeq, type LogChunkInput } from '../store/logs-repository.js';
-import { findRun, lockRun } from '../store/runs-repository.js';
+import { findRun, findStageName, lockRun } from '../store/runs-repository.js';
 import { recordStep } from '../store/steps-repository.js';
 import { advanceRun } from './advance-run.js';
 import type { Scheduler } from './scheduler.js';
@@ -36,7 +36,9 @@ export interface JobLifecycleDeps {
   leaseTtlMs: number;
 }
 
-export type ClaimResult = (ClaimOutcome & { granted: false }) | (ClaimOutcome & { granted: true; run: Run });
+export type ClaimResult =
+  | (ClaimOutcome & { granted: false })
+  | (ClaimOutcome & { granted: true; run: Run; stageName: string });
 
 export class JobLifecycle {
   constructor(private readonly deps: JobLifecycleDeps) {}
@@ -46,10 +48,13 @@ export class JobLifecycle {
       claimJob(tx, { jobId, attempt, agentId, leaseTtlMs: this.deps.leaseTtlMs }),
     );
     if (!outcome.granted) return outcome;
-    const run = await findRun(this.deps.db, outcome.job.runId);
+    const [run, stageName] = await Promise.all([
+      findRun(this.deps.db, outcome.job.runId),
+      findStageName(this.deps.db, outcome.job.stageId),
+    ]);
     if (!run) throw new Error(`job ${jobId} belongs to no run`);
     this.deps.scheduler.afterCommit(run.id, 0, 1);
-    return { ...outcome, run };
+    return { ...outcome, run, stageName: stageName ?? '' };
   }
 
   async heartbeat(lease: LeaseKey): Promise<{ expiresAt: Date; cancelRequested: boolean }> {

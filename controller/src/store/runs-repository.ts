@@ -177,3 +177,8 @@ export async function listStagesOfRun(db: Queryable, runId: string): Promise<Sta
   const rows = await db.select().from(stages).where(eq(stages.runId, runId)).orderBy(asc(stages.position));
   return rows.map(toStage);
 }
+
+export async function findStageName(db: Queryable, stageId: string): Promise<string | null> {
+  const rows = await db.select({ name: stages.name }).from(stages).where(eq(stages.id, stageId));
+  return rows[0]?.name ?? null;
+}
