@@ -24,10 +24,19 @@ export interface Farm {
   nats: NatsServer;
   client: ApiClient;
   adminToken: string;
+  /** Starts one more agent process (same settings). */
+  addAgent(): Promise<AgentProcess>;
   stop(): Promise<void>;
 }
 
-export async function startFarm(options: { agents?: number; slots?: number } = {}): Promise<Farm> {
+export interface FarmOptions {
+  agents?: number;
+  slots?: number;
+  /** Extra controller environment (GANTRY_LEASE_TTL_MS, …). */
+  controllerEnv?: Record<string, string>;
+}
+
+export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
   const dir = await mkdtemp(join(tmpdir(), 'gantry-e2e-'));
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
   const agentToken = `agent-${randomBytes(12).toString('hex')}`;
@@ -38,23 +47,27 @@ export async function startFarm(options: { agents?: number; slots?: number } = {
     dataDir: join(dir, 'controller'),
     adminToken,
     agentToken,
+    ...(options.controllerEnv ? { env: options.controllerEnv } : {}),
   });
   const agents: AgentProcess[] = [];
-  for (let index = 0; index < (options.agents ?? 2); index++) {
-    agents.push(
-      await startAgent({
-        controller: controller.grpcAddress,
-        natsUrl: nats.url,
-        slots: options.slots ?? 2,
-        token: agentToken,
-        workDir: join(dir, `agent-${index}`),
-        name: `e2e-agent-${index}`,
-      }),
-    );
-  }
+  const addAgent = async () => {
+    const index = agents.length;
+    const agent = await startAgent({
+      controller: controller.grpcAddress,
+      natsUrl: nats.url,
+      slots: options.slots ?? 2,
+      token: agentToken,
+      workDir: join(dir, `agent-${index}`),
+      name: `e2e-agent-${index}`,
+    });
+    agents.push(agent);
+    return agent;
+  };
+  for (let index = 0; index < (options.agents ?? 2); index++) await addAgent();
   return {
     controller,
     agents,
+    addAgent,
     nats,
     client: api(controller.httpUrl, adminToken),
     adminToken,

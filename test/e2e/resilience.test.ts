@@ -1,0 +1,259 @@
+/**
+ * Nothing lost, nothing run twice: lost agents, zombies, cancel, timeouts,
+ * retries, drain and restarts, each driven on real processes.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGitRepo, type JobView, type RunView } from '../src/harness/index.js';
+import { type Farm, type FarmOptions, farmLogs, startFarm } from './farm-fixture.js';
+import { isGone, waitFor } from './wait.js';
+
+type JobWithAttempts = JobView & {
+  agentId: string | null;
+  attempts: { attempt: number; status: string; agentId: string; startedAt: string; finishedAt: string | null }[];
+};
+
+const onlyJob = (run: RunView) => run.stages[0]!.jobs[0] as JobWithAttempts;
+const terminal = (run: RunView) => ['succeeded', 'failed', 'canceled', 'rejected'].includes(run.status);
+
+function oneJobPipeline(steps: string[], extra = '') {
+  const lines = steps.map((step) => `          - ${JSON.stringify(step)}`).join('\n');
+  return `name: resilience\nstages:\n  - name: only\n    jobs:\n      - name: job\n${extra}        steps:\n${lines}\n`;
+}
+
+let farm: Farm | undefined;
+async function farmWith(options: FarmOptions) {
+  farm = await startFarm(options);
+  return farm;
+}
+afterEach(async () => {
+  await farm?.stop();
+  farm = undefined;
+});
+
+async function trigger(current: Farm, pipeline: string, files: Record<string, string> = {}) {
+  const repo = await createGitRepo({ '.gantry.yml': pipeline, ...files });
+  const created = await current.client.post<{ id: string }>('/api/runs', { repo: repo.path, ref: 'main' });
+  expect(created.status).toBe(201);
+  return created.body.id;
+}
+
+describe('lost agents', () => {
+  it('re-runs the job of a kill -9ed agent on another agent, and the run succeeds', async () => {
+    const current = await farmWith({ agents: 2, slots: 1 });
+    const marks = await mkdtemp(join(tmpdir(), 'gantry-marks-'));
+    const runId = await trigger(
+      current,
+      oneJobPipeline([
+        `touch ${marks}/started-$GANTRY_ATTEMPT`,
+        '[ "$GANTRY_ATTEMPT" -ge 2 ] || sleep 1000',
+        'echo "finished by attempt $GANTRY_ATTEMPT"',
+      ]),
+    );
+    await waitFor('attempt 1 to start', () => existsSync(join(marks, 'started-1')));
+    const first = onlyJob(await current.client.waitForRun(runId, (run) => onlyJob(run).agentId !== null));
+    const victim = current.agents.find((agent) => agent.agentId === first.agentId)!;
+    const killedAt = Date.now();
+    await victim.kill9();
+
+    const run = await current.client.waitForRun(runId, terminal, { timeoutMs: 60_000 });
+    expect(run.status, farmLogs(current)).toBe('succeeded');
+    const job = onlyJob(run);
+    expect(job.attempt).toBe(2);
+    expect(job.attempts.map((attempt) => attempt.status)).toEqual(['lost', 'succeeded']);
+    expect(job.attempts[1]!.agentId).not.toBe(victim.agentId);
+    const log = await current.client.get<string>(`/api/runs/${runId}/jobs/${job.id}/log`);
+    expect(log.body).toContain('finished by attempt 2');
+    console.info(`kill -9 → attempt 2 started after ${Date.parse(job.attempts[1]!.startedAt) - killedAt} ms`);
+  });
+
+  it('catches a SIGSTOPped agent by its lease, re-runs the job, and fences the zombie when it wakes', async () => {
+    const current = await farmWith({
+      agents: 2,
+      slots: 1,
+      controllerEnv: { GANTRY_LEASE_TTL_MS: '3000', GANTRY_HEARTBEAT_INTERVAL_MS: '500' },
+    });
+    const marks = await mkdtemp(join(tmpdir(), 'gantry-marks-'));
+    const runId = await trigger(
+      current,
+      oneJobPipeline([
+        `touch ${marks}/started-$GANTRY_ATTEMPT`,
+        `if [ "$GANTRY_ATTEMPT" = 1 ]; then while [ ! -f ${marks}/woken ]; do sleep 0.05; done; echo "zombie says hello"; fi`,
+        'echo "finished by attempt $GANTRY_ATTEMPT"',
+      ]),
+    );
+    await waitFor('attempt 1 to start', () => existsSync(join(marks, 'started-1')));
+    const first = onlyJob(await current.client.waitForRun(runId, (run) => onlyJob(run).agentId !== null));
+    const zombie = current.agents.find((agent) => agent.agentId === first.agentId)!;
+    process.kill(zombie.pid, 'SIGSTOP');
+    try {
+      const run = await current.client.waitForRun(runId, terminal, { timeoutMs: 60_000 });
+      expect(run.status, farmLogs(current)).toBe('succeeded');
+      expect(onlyJob(run).attempts.map((attempt) => attempt.status)).toEqual(['lost', 'succeeded']);
+    } finally {
+      process.kill(zombie.pid, 'SIGCONT');
+    }
+    await writeFile(join(marks, 'woken'), '');
+    await waitFor('the zombie to be fenced', () => /lease (lost|is no longer held)|stale/i.test(zombie.logs()), 30_000);
+    const run = await current.client.waitForRun(runId, terminal);
+    const log = await current.client.get<string>(`/api/runs/${runId}/jobs/${onlyJob(run).id}/log`);
+    expect(log.body).toContain('finished by attempt 2');
+    expect(log.body).not.toContain('zombie says hello');
+    const firstLog = await current.client.get<string>(`/api/runs/${runId}/jobs/${onlyJob(run).id}/log?attempt=1`);
+    expect(firstLog.body).not.toContain('zombie says hello');
+  });
+});
+
+describe('stopping jobs', () => {
+  const processTree = (marks: string) =>
+    `echo $$ > ${marks}/shell; (sleep 1000 & echo $! > ${marks}/child; wait) & touch ${marks}/started; wait`;
+
+  async function pidsOf(marks: string) {
+    await waitFor('the step to start its children', () => existsSync(join(marks, 'child')));
+    return [Number(await readFile(join(marks, 'shell'), 'utf8')), Number(await readFile(join(marks, 'child'), 'utf8'))];
+  }
+
+  it('cancels a running run and leaves no process of the job alive', async () => {
+    const current = await farmWith({ agents: 1, slots: 1 });
+    const marks = await mkdtemp(join(tmpdir(), 'gantry-marks-'));
+    const runId = await trigger(
+      current,
+      `${oneJobPipeline([processTree(marks)])}  - name: later\n    jobs:\n      - { name: never, steps: ["true"] }\n`,
+    );
+    const pids = await pidsOf(marks);
+    const canceled = await current.client.post(`/api/runs/${runId}/cancel`, {});
+    expect(canceled.status).toBe(200);
+    const run = await current.client.waitForRun(runId, terminal);
+    expect(run.status).toBe('canceled');
+    expect(onlyJob(run).status).toBe('canceled');
+    expect(run.stages.map((stage) => stage.status)).toEqual(['canceled', 'skipped']);
+    for (const pid of pids) await waitFor(`pid ${pid} to be gone`, () => isGone(pid), 30_000);
+    const again = await current.client.post(`/api/runs/${runId}/cancel`, {});
+    expect(again.status).toBe(409);
+  });
+
+  it('times a job out and kills its whole process group', async () => {
+    const current = await farmWith({ agents: 1, slots: 1 });
+    const marks = await mkdtemp(join(tmpdir(), 'gantry-marks-'));
+    const runId = await trigger(current, oneJobPipeline([processTree(marks)], '        timeout: 2s\n'));
+    const pids = await pidsOf(marks);
+    const run = await current.client.waitForRun(runId, terminal);
+    expect(run.status).toBe('failed');
+    expect(onlyJob(run).status).toBe('timed_out');
+    for (const pid of pids) await waitFor(`pid ${pid} to be gone`, () => isGone(pid), 30_000);
+  });
+});
+
+describe('retries', () => {
+  it('retries a failed job within retry.failed, keeping each attempt in the history', async () => {
+    const current = await farmWith({ agents: 1, slots: 1 });
+    const runId = await trigger(
+      current,
+      oneJobPipeline(
+        ['echo "attempt $GANTRY_ATTEMPT"; [ "$GANTRY_ATTEMPT" -ge 2 ] || exit 7'],
+        '        retry: { failed: 1 }\n',
+      ),
+    );
+    const run = await current.client.waitForRun(runId, terminal);
+    expect(run.status).toBe('succeeded');
+    const job = onlyJob(run);
+    expect(job.attempts.map((attempt) => attempt.status)).toEqual(['failed', 'succeeded']);
+    const firstLog = await current.client.get<string>(`/api/runs/${runId}/jobs/${job.id}/log?attempt=1`);
+    expect(firstLog.body).toContain('attempt 1');
+  });
+
+  it('re-opens a failed run when a job is retried by hand', async () => {
+    const current = await farmWith({ agents: 1, slots: 1 });
+    const marks = await mkdtemp(join(tmpdir(), 'gantry-marks-'));
+    const runId = await trigger(
+      current,
+      `${oneJobPipeline([`test -f ${marks}/fixed`])}  - name: after\n    jobs:\n      - { name: next, steps: ["echo next ran"] }\n`,
+    );
+    const failed = await current.client.waitForRun(runId, terminal);
+    expect(failed.status).toBe('failed');
+    expect(failed.stages[1]!.status).toBe('skipped');
+    await writeFile(join(marks, 'fixed'), '');
+    const retried = await current.client.post(`/api/runs/${runId}/jobs/${onlyJob(failed).id}/retry`, {});
+    expect(retried.status).toBe(200);
+    const run = await current.client.waitForRun(runId, terminal);
+    expect(run.status).toBe('succeeded');
+    expect(run.stages.map((stage) => stage.status)).toEqual(['succeeded', 'succeeded']);
+    expect(onlyJob(run).attempts.map((attempt) => attempt.status)).toEqual(['failed', 'succeeded']);
+  });
+});
+
+describe('drain and restarts', () => {
+  it('drains an agent: it finishes its job, takes no new one, and exits', async () => {
+    const current = await farmWith({ agents: 1, slots: 1 });
+    const marks = await mkdtemp(join(tmpdir(), 'gantry-marks-'));
+    const runId = await trigger(
+      current,
+      oneJobPipeline([
+        `touch ${marks}/started; while [ ! -f ${marks}/go ]; do sleep 0.05; done`,
+        'echo drained job done',
+      ]),
+    );
+    await waitFor('the job to start', () => existsSync(join(marks, 'started')));
+    const agent = current.agents[0]!;
+    const drained = await current.client.post(`/api/agents/${agent.agentId}/drain`, {});
+    expect(drained.status).toBe(202);
+    await writeFile(join(marks, 'go'), '');
+    const run = await current.client.waitForRun(runId, terminal);
+    expect(run.status).toBe('succeeded');
+    await waitFor('the drained agent to exit', () => isGone(agent.pid), 30_000);
+    expect(agent.logs()).toContain('agent stopped');
+  });
+
+  it('loses nothing when the controller restarts mid-job', async () => {
+    const current = await farmWith({ agents: 1, slots: 1 });
+    const marks = await mkdtemp(join(tmpdir(), 'gantry-marks-'));
+    const runId = await trigger(
+      current,
+      `${oneJobPipeline([`touch ${marks}/started; while [ ! -f ${marks}/go ]; do sleep 0.05; done`, 'echo survived'])}  - name: after\n    jobs:\n      - { name: next, steps: ["echo next ran"] }\n`,
+    );
+    await waitFor('the job to start', () => existsSync(join(marks, 'started')));
+    await current.controller.kill9();
+    await current.controller.restart();
+    await writeFile(join(marks, 'go'), '');
+    const run = await current.client.waitForRun(runId, terminal);
+    expect(run.status, farmLogs(current)).toBe('succeeded');
+    expect(onlyJob(run).attempts.map((attempt) => attempt.status)).toEqual(['succeeded']);
+    const log = await current.client.get<string>(`/api/runs/${runId}/jobs/${onlyJob(run).id}/log`);
+    expect(log.body).toContain('survived');
+  });
+
+  it('keeps dispatching after nats-server is killed and restarted', async () => {
+    const current = await farmWith({ agents: 1, slots: 1 });
+    await current.nats.kill9();
+    await current.nats.restart();
+    const runId = await trigger(current, oneJobPipeline(['echo after the outage']));
+    const run = await current.client.waitForRun(runId, terminal, { timeoutMs: 90_000 });
+    expect(run.status, farmLogs(current)).toBe('succeeded');
+  });
+});
+
+describe('idempotent triggers', () => {
+  it('maps concurrent triggers with one Idempotency-Key to one run', async () => {
+    const current = await farmWith({ agents: 1, slots: 1 });
+    const repo = await createGitRepo({ '.gantry.yml': oneJobPipeline(['true']) });
+    const send = () =>
+      fetch(`${current.controller.httpUrl}/api/runs`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${current.adminToken}`,
+          'content-type': 'application/json',
+          'idempotency-key': 'push-1234',
+        },
+        body: JSON.stringify({ repo: repo.path, ref: 'main' }),
+      });
+    const responses = await Promise.all([send(), send(), send()]);
+    const bodies = (await Promise.all(responses.map((response) => response.json()))) as { id: string }[];
+    expect(new Set(bodies.map((body) => body.id)).size).toBe(1);
+    expect(responses.map((response) => response.status).sort()).toEqual([200, 200, 201]);
+    const list = await current.client.get<{ runs: { id: string }[] }>('/api/runs');
+    expect(list.body.runs.filter((run) => run.id === bodies[0]!.id)).toHaveLength(1);
+  });
+});
