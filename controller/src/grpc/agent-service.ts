@@ -13,7 +13,7 @@ import type { AgentPresence } from '../scheduler/agent-presence.js';
 import type { JobLifecycle } from '../scheduler/job-lifecycle.js';
 import { registerAgent } from '../store/agents-repository.js';
 import type { Database } from '../store/database.js';
-import type { LeaseKey } from '../store/jobs-repository.js';
+import type { LeaseKey } from '../store/leases-repository.js';
 import { type ConnectStreams, handleConnect } from './connect-stream.js';
 import { grpcError, toGrpcError } from './errors.js';
 import { handleLogStream } from './log-stream.js';

@@ -8,7 +8,7 @@ import type { LogChunk__Output, StreamLogsResponse } from '@gantry/proto';
 import { type ServerReadableStream, type ServiceError, type sendUnaryData, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { JobLifecycle } from '../scheduler/job-lifecycle.js';
-import type { LeaseKey } from '../store/jobs-repository.js';
+import type { LeaseKey } from '../store/leases-repository.js';
 import type { LogChunkInput } from '../store/logs-repository.js';
 import { grpcError, toGrpcError } from './errors.js';
 

@@ -8,22 +8,20 @@
 import { StaleLeaseError } from '../domain/errors.js';
 import type { Run } from '../domain/run.js';
 import type { JobResult } from '../domain/states.js';
+import { countAttempts } from '../store/attempts-repository.js';
 import type { Database } from '../store/database.js';
+import { findRunIdOfJob, queueJobs, setJobStatus } from '../store/jobs-repository.js';
 import {
   type ClaimOutcome,
   claimJob,
-  countAttempts,
-  findRunIdOfJob,
   finishAttempt,
   type HeldLease,
   type LeaseKey,
   lockHeldLease,
   markAttemptLost,
-  queueJobs,
   renewLease,
-  setJobStatus,
   wasFinishedBy,
-} from '../store/jobs-repository.js';
+} from '../store/leases-repository.js';
 import { appendLogChunks, highestStoredSeq, type LogChunkInput } from '../store/logs-repository.js';
 import { findRun, findStageName, lockRun } from '../store/runs-repository.js';
 import { recordStep } from '../store/steps-repository.js';

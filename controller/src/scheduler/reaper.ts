@@ -11,7 +11,8 @@
  */
 import type { Logger } from 'pino';
 import type { Database } from '../store/database.js';
-import { findExpiredLeases, findLeasesOfAgent, republishStaleOffers } from '../store/jobs-repository.js';
+import { republishStaleOffers } from '../store/jobs-repository.js';
+import { findExpiredLeases, findLeasesOfAgent } from '../store/leases-repository.js';
 import type { JobLifecycle } from './job-lifecycle.js';
 
 export interface ReaperOptions {

@@ -1,7 +1,7 @@
 /** Step reports of an attempt: one row per step, updated as it starts and ends. */
 import { sql } from 'drizzle-orm';
 import type { Queryable } from './database.js';
-import type { LeaseKey } from './jobs-repository.js';
+import type { LeaseKey } from './leases-repository.js';
 import { stepReports } from './schema.js';
 
 /** Idempotent per (jobId, attempt, stepIndex, state). */
