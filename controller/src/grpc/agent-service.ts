@@ -76,20 +76,20 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
     ClaimJob: unary('ClaimJob', async (request) => {
       const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt);
       if (!outcome.granted) return { granted: false, reason: outcome.reason };
-      const { job, run, stageName } = outcome;
+      const { job } = outcome;
       log.info({ jobId: job.id, attempt: job.attempt, agentId: request.agentId }, 'job claimed');
       return {
         granted: true,
         leaseToken: outcome.leaseToken,
         job: {
-          runId: run.id,
+          runId: job.runId,
           jobId: job.id,
           attempt: job.attempt,
           name: job.name,
-          stage: stageName,
-          repoUrl: run.repo,
-          ref: run.ref,
-          sha: run.sha ?? '',
+          stage: job.stageName,
+          repoUrl: job.repo,
+          ref: job.ref,
+          sha: job.sha,
           steps: job.spec.steps,
           env: job.spec.env,
           timeoutMs: job.spec.timeoutMs ?? 0,

@@ -6,7 +6,6 @@
  */
 
 import { StaleLeaseError } from '../domain/errors.js';
-import type { Run } from '../domain/run.js';
 import type { JobResult } from '../domain/states.js';
 import { countAttempts } from '../store/attempts-repository.js';
 import type { Database } from '../store/database.js';
@@ -23,7 +22,7 @@ import {
   wasFinishedBy,
 } from '../store/leases-repository.js';
 import { appendLogChunks, highestStoredSeq, type LogChunkInput } from '../store/logs-repository.js';
-import { findRun, findStageName, lockRun } from '../store/runs-repository.js';
+import { lockRun } from '../store/runs-repository.js';
 import { recordStep } from '../store/steps-repository.js';
 import { advanceRun } from './advance-run.js';
 import type { Scheduler } from './scheduler.js';
@@ -34,25 +33,13 @@ export interface JobLifecycleDeps {
   leaseTtlMs: number;
 }
 
-export type ClaimResult =
-  | (ClaimOutcome & { granted: false })
-  | (ClaimOutcome & { granted: true; run: Run; stageName: string });
-
 export class JobLifecycle {
   constructor(private readonly deps: JobLifecycleDeps) {}
 
-  async claim(agentId: string, jobId: string, attempt: number): Promise<ClaimResult> {
-    const outcome = await this.deps.db.transaction((tx) =>
-      claimJob(tx, { jobId, attempt, agentId, leaseTtlMs: this.deps.leaseTtlMs }),
-    );
-    if (!outcome.granted) return outcome;
-    const [run, stageName] = await Promise.all([
-      findRun(this.deps.db, outcome.job.runId),
-      findStageName(this.deps.db, outcome.job.stageId),
-    ]);
-    if (!run) throw new Error(`job ${jobId} belongs to no run`);
-    this.deps.scheduler.afterCommit(run.id, 0, 1);
-    return { ...outcome, run, stageName: stageName ?? '' };
+  async claim(agentId: string, jobId: string, attempt: number): Promise<ClaimOutcome> {
+    const outcome = await claimJob(this.deps.db, { jobId, attempt, agentId, leaseTtlMs: this.deps.leaseTtlMs });
+    if (outcome.granted) this.deps.scheduler.afterCommit(outcome.job.runId, 0, 1);
+    return outcome;
   }
 
   async heartbeat(lease: LeaseKey): Promise<{ expiresAt: Date; cancelRequested: boolean }> {

@@ -8,44 +8,87 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Job } from '../domain/run.js';
 import type { JobResult, JobStatus } from '../domain/states.js';
-import type { Queryable } from './database.js';
+import type { JobDefinition } from '../pipeline/model.js';
+import { type Queryable, queryRows } from './database.js';
 import { toJob } from './mappers.js';
 import { jobAttempts, jobs } from './schema.js';
 
+/** What an agent needs to run a claimed attempt. */
+export interface ClaimedJob {
+  id: string;
+  runId: string;
+  attempt: number;
+  name: string;
+  stageName: string;
+  spec: JobDefinition;
+  repo: string;
+  ref: string;
+  sha: string;
+}
+
 export type ClaimOutcome =
-  | { granted: true; job: Job; leaseToken: string }
+  | { granted: true; job: ClaimedJob; leaseToken: string }
   | { granted: false; reason: 'taken' | 'stale_attempt' | 'canceled' | 'unknown_job' };
 
-/** The conditional claim of DESIGN.md §4: exactly one caller wins a queued attempt. */
-
+/**
+ * The conditional claim of DESIGN.md §4: exactly one caller wins a queued
+ * attempt. One statement (claim, attempt row, and what the agent needs), so
+ * dispatch costs one database round trip.
+ */
 export async function claimJob(
-  tx: Queryable,
+  db: Queryable,
   input: { jobId: string; attempt: number; agentId: string; leaseTtlMs: number },
 ): Promise<ClaimOutcome> {
   const leaseToken = randomUUID();
-  const claimed = await tx
-    .update(jobs)
-    .set({
-      status: 'running',
-      agentId: input.agentId,
-      leaseToken,
-      leaseExpiresAt: sql`now() + make_interval(secs => ${input.leaseTtlMs / 1000})`,
-      startedAt: sql`coalesce(${jobs.startedAt}, now())`,
-    })
-    .where(and(eq(jobs.id, input.jobId), eq(jobs.attempt, input.attempt), eq(jobs.status, 'queued')))
-    .returning();
-  const row = claimed[0];
+  const rows = await queryRows<{
+    id: string;
+    run_id: string;
+    attempt: number;
+    name: string;
+    stage_name: string;
+    spec: JobDefinition;
+    repo: string;
+    ref: string;
+    sha: string | null;
+  }>(
+    db,
+    sql`
+    with claimed as (
+      update jobs set status = 'running', agent_id = ${input.agentId}, lease_token = ${leaseToken},
+        lease_expires_at = now() + make_interval(secs => ${input.leaseTtlMs / 1000}),
+        started_at = coalesce(started_at, now())
+      where id = ${input.jobId} and attempt = ${input.attempt} and status = 'queued'
+      returning id, run_id, stage_id, attempt, name, spec
+    ), recorded as (
+      insert into job_attempts (job_id, attempt, status, agent_id, lease_token)
+      select id, attempt, 'running', ${input.agentId}, ${leaseToken} from claimed
+    )
+    select claimed.id, claimed.run_id, claimed.attempt, claimed.name, claimed.spec,
+      stages.name as stage_name, runs.repo, runs.ref, runs.sha
+    from claimed join runs on runs.id = claimed.run_id join stages on stages.id = claimed.stage_id`,
+  );
+  const row = rows[0];
   if (row) {
-    await tx.insert(jobAttempts).values({
-      jobId: row.id,
-      attempt: row.attempt,
-      status: 'running',
-      agentId: input.agentId,
+    return {
+      granted: true,
       leaseToken,
-    });
-    return { granted: true, job: toJob(row), leaseToken };
+      job: {
+        id: row.id,
+        runId: row.run_id,
+        attempt: row.attempt,
+        name: row.name,
+        stageName: row.stage_name,
+        spec: row.spec,
+        repo: row.repo,
+        ref: row.ref,
+        sha: row.sha ?? '',
+      },
+    };
   }
-  const current = await tx.select().from(jobs).where(eq(jobs.id, input.jobId));
+  const current = await db
+    .select({ status: jobs.status, attempt: jobs.attempt })
+    .from(jobs)
+    .where(eq(jobs.id, input.jobId));
   const job = current[0];
   if (!job) return { granted: false, reason: 'unknown_job' };
   if (job.status === 'canceled') return { granted: false, reason: 'canceled' };
