@@ -112,8 +112,14 @@ describe('stopping jobs', () => {
     `echo $$ > ${marks}/shell; (sleep 1000 & echo $! > ${marks}/child; wait) & touch ${marks}/started; wait`;
 
   async function pidsOf(marks: string) {
-    await waitFor('the step to start its children', () => existsSync(join(marks, 'child')));
-    return [Number(await readFile(join(marks, 'shell'), 'utf8')), Number(await readFile(join(marks, 'child'), 'utf8'))];
+    const pidIn = async (file: string) => {
+      const text = existsSync(join(marks, file)) ? (await readFile(join(marks, file), 'utf8')).trim() : '';
+      return /^\d+$/.test(text) ? Number(text) : undefined;
+    };
+    return waitFor('the step to write its pids', async () => {
+      const [shell, child] = [await pidIn('shell'), await pidIn('child')];
+      return shell && child ? [shell, child] : undefined;
+    });
   }
 
   it('cancels a running run and leaves no process of the job alive', async () => {

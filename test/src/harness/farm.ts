@@ -20,6 +20,8 @@ export interface ControllerOptions {
   /** Extra environment variables. */
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  /** How much of its output logs() keeps (the latest part); default 1,000,000 characters. */
+  maxLogChars?: number;
 }
 
 export interface ControllerProcess {
@@ -52,7 +54,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
     GANTRY_ADMIN_TOKEN: options.adminToken,
     GANTRY_AGENT_TOKEN: options.agentToken,
   };
-  const output = new CapturedOutput();
+  const output = new CapturedOutput(options.maxLogChars);
   const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
 
   const launch = async (): Promise<GantryProcess> => {
@@ -104,6 +106,8 @@ export interface AgentOptions {
   /** Extra environment variables. */
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  /** How much of its output logs() keeps (the latest part); default 1,000,000 characters. */
+  maxLogChars?: number;
 }
 
 export interface AgentProcess {
@@ -125,7 +129,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
   const args = ['agent', '--controller', options.controller, '--nats', options.natsUrl];
   args.push('--queue', options.queue ?? 'default', '--slots', String(options.slots ?? 1));
   args.push('--token', options.token, '--work-dir', options.workDir, '--name', name);
-  const gantry = spawnGantry(args, options.env ?? {});
+  const gantry = spawnGantry(args, options.env ?? {}, new CapturedOutput(options.maxLogChars));
 
   let agentId: string | undefined;
   if (gantry.child.stdout) {

@@ -1,0 +1,89 @@
+/**
+ * What one chaos run does: its seed, the size of the workload and farm, and
+ * how many faults of each kind it injects. `chaosOptionsFromEnv` reads the
+ * CHAOS_* variables that `npm run chaos -- --seed N …` (test/chaos/cli.mjs) sets.
+ */
+import { randomSeed } from './prng.js';
+
+export interface FaultCounts {
+  /** kill -9 of an agent and everything it started, mid-job; a replacement agent starts. */
+  agentCrash: number;
+  /** SIGSTOP of an agent and its jobs past the lease TTL, then SIGCONT: a zombie. */
+  agentPause: number;
+  /** kill -9 of the controller, restart after a short outage. */
+  controllerCrash: number;
+  /** kill -9 of nats-server, restart after a short outage. */
+  natsCrash: number;
+}
+
+export interface ChaosOptions {
+  seed: number;
+  /** At least this many jobs (whole runs are added until it is reached). */
+  jobs: number;
+  agents: number;
+  slotsPerAgent: number;
+  /** Git repositories the runs are spread over. */
+  repos: number;
+  /** Runs triggered but not yet terminal at any time (keeps spare slots, so a lost job can run again at once). */
+  maxRunsInFlight: number;
+  /** Share of triggers sent 2–4 times concurrently with one Idempotency-Key. */
+  duplicateShare: number;
+  faults: FaultCounts;
+  leaseTtlMs: number;
+  heartbeatIntervalMs: number;
+  reconnectGraceMs: number;
+  /** Bound on the whole run (workload, faults and the wait for terminal runs). */
+  deadlineMs: number;
+}
+
+/** Fault counts scaled to the workload: 300 jobs → 4 crashes, 3 pauses, 2 controller and 2 nats crashes. */
+export function defaultFaults(jobs: number): FaultCounts {
+  return {
+    agentCrash: Math.max(1, Math.round(jobs / 75)),
+    agentPause: Math.max(1, Math.round(jobs / 100)),
+    controllerCrash: Math.max(1, Math.round(jobs / 150)),
+    natsCrash: Math.max(1, Math.round(jobs / 150)),
+  };
+}
+
+export function chaosOptions(overrides: Partial<ChaosOptions> & { seed: number; jobs: number }): ChaosOptions {
+  const agents = overrides.agents ?? 4;
+  const slotsPerAgent = overrides.slotsPerAgent ?? 2;
+  return {
+    agents,
+    slotsPerAgent,
+    repos: 3,
+    maxRunsInFlight: Math.max(2, Math.round((agents * slotsPerAgent) / 2.5)),
+    duplicateShare: 0.2,
+    faults: defaultFaults(overrides.jobs),
+    leaseTtlMs: 4_000,
+    heartbeatIntervalMs: 1_000,
+    reconnectGraceMs: 1_000,
+    deadlineMs: Math.max(120_000, overrides.jobs * 3_000),
+    ...overrides,
+  };
+}
+
+export class ChaosOptionError extends Error {
+  override readonly name = 'ChaosOptionError';
+  readonly code = 'CHAOS_OPTION_INVALID';
+}
+
+/** CHAOS_SEED, CHAOS_JOBS (default 300), CHAOS_AGENTS (4), CHAOS_SLOTS (2); a missing seed is drawn at random. */
+export function chaosOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ChaosOptions {
+  const int = (name: string, fallback: number, min: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min) {
+      throw new ChaosOptionError(`${name}=${JSON.stringify(raw)}: must be an integer ≥ ${min}`);
+    }
+    return value;
+  };
+  return chaosOptions({
+    seed: int('CHAOS_SEED', randomSeed(), 0),
+    jobs: int('CHAOS_JOBS', 300, 1),
+    agents: int('CHAOS_AGENTS', 4, 2),
+    slotsPerAgent: int('CHAOS_SLOTS', 2, 1),
+  });
+}

@@ -1,0 +1,224 @@
+/**
+ * One chaos run: plan the workload and the faults from the seed, start the
+ * farm, trigger the runs (paced, with duplicate triggers) while the faults
+ * are injected, wait (bounded) for every run to end, then check. The work dir
+ * (events file, farm logs) is kept when the check fails and deleted otherwise.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGitRepo, type GitRepo } from '../harness/index.js';
+import { type ChaosFarm, startChaosFarm } from './chaos-farm.js';
+import { type ChaosFigures, checkChaos } from './checker.js';
+import { pollUntil } from './clock.js';
+import { readEvents } from './events.js';
+import { type FaultRecord, injectFault, type PlannedFault, planFaults } from './faults.js';
+import type { ChaosOptions } from './options.js';
+import { Oracle, TERMINAL_RUN } from './oracle.js';
+import { Prng } from './prng.js';
+import { runIdOf, type TriggerRecord, triggerConcurrently } from './triggers.js';
+import { JOB_SCRIPT, pipelineFile, planWorkload, type WorkloadPlan } from './workload.js';
+
+export interface ChaosReport {
+  options: ChaosOptions;
+  plannedFaults: PlannedFault[];
+  faults: FaultRecord[];
+  figures: ChaosFigures;
+  violations: string[];
+  /** Wall clock (ms) at the start. */
+  startedAt: number;
+  durationMs: number;
+  /** The kept work dir (farm logs, events) when there were violations. */
+  keptDir: string | undefined;
+}
+
+const TRIGGER_TIMEOUT_MS = 60_000;
+/** Pacing gives up waiting for a free in-flight place after this long (a stuck run must not stall the workload). */
+const PACING_STALL_MS = 60_000;
+
+export async function runChaos(
+  options: ChaosOptions,
+  input: { databaseUrl: string; log?: (message: string) => void },
+): Promise<ChaosReport> {
+  const started = Date.now();
+  const log = (message: string) => input.log?.(`[chaos +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
+  const prng = new Prng(options.seed);
+  const plan = planWorkload(prng.fork('workload'), options);
+  const plannedFaults = planFaults(prng.fork('faults'), options.faults, plan.totalJobs);
+  log(
+    `${plan.runs.length} runs, ${plan.totalJobs} jobs; faults ${plannedFaults.map((f) => `${f.kind}@${f.afterJobs}`).join(' ')}`,
+  );
+
+  const dir = await mkdtemp(join(tmpdir(), `gantry-chaos-${options.seed}-`));
+  const eventsFile = join(dir, 'events.log');
+  await writeFile(eventsFile, '');
+  const repos: GitRepo[] = [];
+  const oracle = new Oracle(input.databaseUrl);
+  let farm: ChaosFarm | undefined;
+  let keptDir: string | undefined;
+  try {
+    const shas = await commitWorkload(plan, options.repos, repos);
+    farm = await startChaosFarm({ options, databaseUrl: input.databaseUrl, dir, eventsFile });
+    log(
+      `farm up: controller ${farm.controller.httpUrl}, ${farm.agents.length} agents × ${options.slotsPerAgent} slots`,
+    );
+    const errors: string[] = [];
+    const deadline = started + options.deadlineMs;
+    const triggers: TriggerRecord[] = [];
+    const faults: FaultRecord[] = [];
+    const target = { httpUrl: farm.controller.httpUrl, adminToken: farm.adminToken };
+    const activeFarm = farm;
+
+    const triggerLoop = async () => {
+      const inFlight = new Set<string>();
+      for (const run of plan.runs) {
+        const free = await pollUntil(
+          async () => {
+            const statuses = await oracle.runStatuses([...inFlight]);
+            for (const [id, status] of statuses) if (TERMINAL_RUN.includes(status)) inFlight.delete(id);
+            return inFlight.size < options.maxRunsInFlight ? true : undefined;
+          },
+          { timeoutMs: Math.min(PACING_STALL_MS, Math.max(0, deadline - Date.now())), intervalMs: 250 },
+        );
+        if (!free) log(`pacing stalled with ${inFlight.size} runs in flight; triggering run ${run.index} anyway`);
+        const record: TriggerRecord = { key: run.key, runIndex: run.index, responses: [] };
+        triggers.push(record);
+        const repo = repos[run.repo] as GitRepo;
+        const body = { repo: repo.path, ref: repo.branch, sha: shas[run.index] as string };
+        const failed = await triggerConcurrently(target, record, body, run.copies, TRIGGER_TIMEOUT_MS);
+        errors.push(...failed.map((error) => error.message));
+        const id = runIdOf(record);
+        if (id) inFlight.add(id);
+      }
+      log(`all ${plan.runs.length} runs triggered`);
+    };
+
+    const faultLoop = async () => {
+      for (const fault of plannedFaults) {
+        const reached = await pollUntil(
+          async () => ((await oracle.terminalJobCount()) >= fault.afterJobs ? true : undefined),
+          { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs: 250 },
+        );
+        if (!reached) {
+          errors.push(
+            `fault ${fault.kind} (after ${fault.afterJobs} jobs) never fired: the workload did not get there`,
+          );
+          continue;
+        }
+        const record = await injectFault(fault, {
+          farm: activeFarm,
+          oracle,
+          leaseTtlMs: options.leaseTtlMs,
+          eventsFile,
+        });
+        faults.push(record);
+        log(`${record.kind} ${record.target}: ${record.detail}`);
+      }
+    };
+
+    const progress = setInterval(() => {
+      void oracle
+        .terminalJobCount()
+        .then((done) =>
+          log(`${done}/${plan.totalJobs} jobs done, ${triggers.length}/${plan.runs.length} runs triggered`),
+        )
+        .catch(() => {});
+    }, 15_000);
+    try {
+      const outcomes = await Promise.allSettled([triggerLoop(), faultLoop()]);
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') errors.push(`chaos driver failed: ${(outcome.reason as Error).stack}`);
+      }
+      const ids = triggers.map(runIdOf).filter((id): id is string => id !== undefined);
+      const allDone = await pollUntil(
+        async () => {
+          const statuses = await oracle.runStatuses(ids);
+          return [...statuses.values()].every((status) => TERMINAL_RUN.includes(status)) ? true : undefined;
+        },
+        { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs: 500 },
+      );
+      if (!allDone) errors.push(`not every run ended within the ${options.deadlineMs} ms bound`);
+    } finally {
+      clearInterval(progress);
+    }
+    log('workload over; late duplicate triggers, then checking');
+
+    for (const run of plan.runs.filter((r) => r.resendAfterDone)) {
+      const record = triggers.find((t) => t.key === run.key);
+      const repo = repos[run.repo] as GitRepo;
+      if (!record) continue;
+      const body = { repo: repo.path, ref: repo.branch, sha: shas[run.index] as string };
+      const failed = await triggerConcurrently(target, record, body, 1, TRIGGER_TIMEOUT_MS);
+      errors.push(...failed.map((error) => error.message));
+    }
+
+    const result = await checkChaos({
+      plan,
+      triggers,
+      faults,
+      oracle,
+      events: await readEvents(eventsFile),
+      controllerLog: farm.controller.logs(),
+      agentLogs: farm.agents.map((agent) => agent.process.logs()),
+      readJobLog: (runId, jobId) => readJobLog(target, runId, jobId),
+    });
+    const violations = [...errors, ...result.violations];
+    if (violations.length > 0) {
+      keptDir = dir;
+      await writeFile(join(dir, 'controller.log'), farm.controller.logs());
+      for (const agent of farm.agents) await writeFile(join(dir, `${agent.name}.log`), agent.process.logs());
+    }
+    return {
+      options,
+      plannedFaults,
+      faults,
+      figures: result.figures,
+      violations,
+      startedAt: started,
+      durationMs: Date.now() - started,
+      keptDir,
+    };
+  } catch (error) {
+    keptDir = dir;
+    if (farm) {
+      await writeFile(join(dir, 'controller.log'), farm.controller.logs()).catch(() => {});
+      for (const agent of farm.agents)
+        await writeFile(join(dir, `${agent.name}.log`), agent.process.logs()).catch(() => {});
+    }
+    throw new Error(`chaos run (seed ${options.seed}) failed; farm logs in ${dir}`, { cause: error });
+  } finally {
+    await farm?.stop();
+    await oracle.close().catch(() => {});
+    await Promise.all(repos.map((repo) => repo.remove()));
+    if (keptDir === undefined) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The repositories (with chaos-job.sh) and one commit per run; returns each run's sha. */
+async function commitWorkload(plan: WorkloadPlan, repoCount: number, repos: GitRepo[]): Promise<string[]> {
+  for (let i = 0; i < repoCount; i++) {
+    repos.push(await createGitRepo({ 'chaos-job.sh': JOB_SCRIPT, 'README.md': `chaos repository ${i}\n` }));
+  }
+  const shas: string[] = [];
+  for (const run of plan.runs) {
+    const repo = repos[run.repo] as GitRepo;
+    shas[run.index] = await repo.commit({ '.gantry.yml': pipelineFile(run) }, `chaos run ${run.index}`);
+  }
+  return shas;
+}
+
+async function readJobLog(
+  target: { httpUrl: string; adminToken: string },
+  runId: string,
+  jobId: string,
+): Promise<{ status: number; text: string }> {
+  try {
+    const response = await fetch(`${target.httpUrl}/api/runs/${runId}/jobs/${jobId}/log`, {
+      headers: { authorization: `Bearer ${target.adminToken}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    return { status: response.status, text: await response.text() };
+  } catch (error) {
+    return { status: 0, text: (error as Error).message };
+  }
+}
