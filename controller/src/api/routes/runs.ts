@@ -12,10 +12,21 @@ import { ApiError } from '../error-handler.js';
 import { readJsonBody } from '../json-body.js';
 import { runDetailView, runSummaryView } from '../views.js';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+const printable = /^[^\u0000-\u001f\u007f]*$/;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what is refused (Postgres cannot store it in text)
+const printableText = /^[^\u0000]*$/;
+
 const triggerBody = z
   .object({
-    repo: z.string().trim().min(1, 'repo is required: a git URL or a path on the controller host'),
-    ref: z.string().trim().min(1).max(255).default('HEAD'),
+    repo: z
+      .string()
+      .trim()
+      .min(1, 'repo is required: a git URL or a path on the controller host')
+      .max(4096)
+      .regex(printable, 'repo must not contain control characters'),
+    ref: z.string().trim().min(1).max(255).regex(printable, 'ref must not contain control characters').default('HEAD'),
     sha: z
       .string()
       .regex(/^[0-9a-f]{7,64}$/i, 'sha must be a hex commit id')
@@ -23,7 +34,9 @@ const triggerBody = z
   })
   .strict();
 
-const decisionBody = z.object({ comment: z.string().max(4000).optional() }).strict();
+const decisionBody = z
+  .object({ comment: z.string().max(4000).regex(printableText, 'comment must not contain NUL characters').optional() })
+  .strict();
 
 export function runRoutes(deps: ApiDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();

@@ -1,0 +1,101 @@
+/**
+ * The same schema, migrations and queries on embedded PGlite (the default
+ * database of `gantry up`): a run is planned from a real git repository,
+ * claimed, finished, gated and approved, all through the scheduler.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decideStage } from '../scheduler/approvals.js';
+import { JobLifecycle } from '../scheduler/job-lifecycle.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { createGitSource } from '../source/git-source.js';
+import { type OpenDatabase, openDatabase } from './database.js';
+import { takeUnpublished } from './outbox-repository.js';
+import { createRun, findRunDetail } from './runs-repository.js';
+
+const pipeline = `name: pglite
+stages:
+  - name: build
+    jobs:
+      - { name: compile, steps: [make] }
+  - name: production
+    approval: { required: 1 }
+    jobs:
+      - { name: deploy, steps: [./deploy.sh] }
+`;
+
+describe('the store on PGlite', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gantry-pglite-'));
+  let database: OpenDatabase;
+  let scheduler: Scheduler;
+  let lifecycle: JobLifecycle;
+  let repo: string;
+
+  beforeAll(async () => {
+    repo = join(dir, 'repo');
+    execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+    writeFileSync(join(repo, '.gantry.yml'), pipeline);
+    execFileSync('git', ['-C', repo, 'add', '.']);
+    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init']);
+    database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
+    scheduler = new Scheduler({
+      db: database.db,
+      source: createGitSource({ cacheDir: join(dir, 'repos') }),
+      log: pino({ level: 'silent' }),
+      wakeRelay: () => {},
+      runChanged: () => {},
+    });
+    lifecycle = new JobLifecycle({ db: database.db, scheduler, leaseTtlMs: 30_000 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await database?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('migrates, plans, claims, finishes, gates and approves', async () => {
+    expect(database.kind).toBe('pglite');
+    const { run } = await createRun(database.db, {
+      repo,
+      ref: 'main',
+      sha: null,
+      triggeredBy: 'test',
+      idempotencyKey: null,
+    });
+    await scheduler.planRun(run.id);
+
+    const offers = await database.db.transaction((tx) => takeUnpublished(tx, 10));
+    expect(offers).toHaveLength(1);
+    const offer = offers[0]!.payload as { jobId: string; attempt: number };
+    const claim = await lifecycle.claim('agent-1', offer.jobId, offer.attempt);
+    expect(claim.granted).toBe(true);
+    if (!claim.granted) return;
+    expect(claim.job).toMatchObject({ name: 'compile', stageName: 'build', ref: 'main', attempt: 1 });
+    expect(claim.job.spec.steps).toEqual(['make']);
+    expect((await lifecycle.claim('agent-2', offer.jobId, offer.attempt)).granted).toBe(false);
+
+    const lease = { jobId: offer.jobId, attempt: offer.attempt, leaseToken: claim.leaseToken };
+    await lifecycle.appendLogs(lease, [{ seq: 0, byteOffset: 0, stepIndex: 0, data: Buffer.from('built\n') }]);
+    await lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null });
+
+    const gated = await findRunDetail(database.db, run.id);
+    expect(gated?.status).toBe('awaiting_approval');
+    expect(gated?.stages.map((stage) => stage.status)).toEqual(['succeeded', 'awaiting_approval']);
+
+    await decideStage(database.db, scheduler, {
+      runId: run.id,
+      stageName: 'production',
+      approver: 'release',
+      comment: 'go',
+      decision: 'approved',
+    });
+    const released = await findRunDetail(database.db, run.id);
+    expect(released?.status).toBe('running');
+    expect(released?.stages[1]?.jobs[0]?.status).toBe('queued');
+    expect(released?.stages[1]?.approvals.map((approval) => approval.approver)).toEqual(['release']);
+  }, 60_000);
+});
