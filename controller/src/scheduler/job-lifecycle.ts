@@ -16,14 +16,13 @@ import {
   finishAttempt,
   type HeldLease,
   type LeaseKey,
-  lockHeldLease,
   markAttemptLost,
   renewLease,
   wasFinishedBy,
 } from '../store/leases-repository.js';
-import { appendLogChunks, highestStoredSeq, type LogChunkInput } from '../store/logs-repository.js';
+import { appendLogChunksFenced, type LogChunkInput } from '../store/logs-repository.js';
 import { lockRun } from '../store/runs-repository.js';
-import { recordStep } from '../store/steps-repository.js';
+import { recordStepFenced } from '../store/steps-repository.js';
 import { advanceRun } from './advance-run.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -48,20 +47,16 @@ export class JobLifecycle {
     return renewed;
   }
 
-  /** Stores chunks only while the lease holds; returns the highest stored seq. */
+  /** Stores chunks only while the lease holds; returns the highest seq of the batch. */
   async appendLogs(lease: LeaseKey, chunks: LogChunkInput[]): Promise<number> {
-    return this.deps.db.transaction(async (tx) => {
-      if (!(await lockHeldLease(tx, lease))) throw new StaleLeaseError(lease.jobId, lease.attempt);
-      await appendLogChunks(tx, lease.jobId, lease.attempt, chunks);
-      return highestStoredSeq(tx, lease.jobId, lease.attempt);
-    });
+    if (chunks.length === 0) return -1;
+    const stored = await appendLogChunksFenced(this.deps.db, lease, chunks);
+    if (stored === null) throw new StaleLeaseError(lease.jobId, lease.attempt);
+    return stored;
   }
 
   async reportStep(lease: LeaseKey, step: { stepIndex: number; state: string; exitCode: number | null }) {
-    await this.deps.db.transaction(async (tx) => {
-      if (!(await lockHeldLease(tx, lease))) throw new StaleLeaseError(lease.jobId, lease.attempt);
-      await recordStep(tx, lease, step);
-    });
+    if (!(await recordStepFenced(this.deps.db, lease, step))) throw new StaleLeaseError(lease.jobId, lease.attempt);
   }
 
   /**

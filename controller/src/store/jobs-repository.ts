@@ -124,7 +124,6 @@ export async function republishStaleOffers(tx: Queryable, olderThanMs: number, l
 }
 
 /** Puts finished jobs of later stages back to pending (a manual retry re-opens the run). */
-
 export async function resetJobsToPending(tx: Queryable, stageIds: string[]): Promise<void> {
   if (stageIds.length === 0) return;
   await tx

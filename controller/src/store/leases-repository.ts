@@ -111,7 +111,6 @@ const holdsLease = (lease: LeaseKey) =>
   );
 
 /** Extends a held lease by one TTL from database time; null when the lease is no longer held. */
-
 export async function renewLease(
   db: Queryable,
   lease: LeaseKey,
@@ -125,13 +124,6 @@ export async function renewLease(
   const row = rows[0];
   if (!row?.expiresAt) return null;
   return { expiresAt: row.expiresAt, cancelRequested: row.cancelRequested };
-}
-
-/** Locks the job row for share while the lease holds, so a finish or reap waits for this transaction. */
-
-export async function lockHeldLease(tx: Queryable, lease: LeaseKey): Promise<boolean> {
-  const rows = await tx.select({ id: jobs.id }).from(jobs).where(holdsLease(lease)).for('share');
-  return rows.length > 0;
 }
 
 /**
@@ -166,7 +158,6 @@ export async function finishAttempt(
 }
 
 /** True when this exact lease already finished its attempt (a retried FinishJob). */
-
 export async function wasFinishedBy(db: Queryable, lease: LeaseKey): Promise<boolean> {
   const rows = await db
     .select({ status: jobAttempts.status })
@@ -183,7 +174,6 @@ export async function wasFinishedBy(db: Queryable, lease: LeaseKey): Promise<boo
 }
 
 /** How many earlier attempts of a job ended with the given status. */
-
 export interface HeldLease extends LeaseKey {
   runId: string;
   agentId: string | null;
@@ -204,7 +194,6 @@ export function toHeldLeases(
 }
 
 /** Running attempts whose lease expired by database time, oldest expiry first. */
-
 export async function findExpiredLeases(db: Queryable, limit: number): Promise<HeldLease[]> {
   const rows = await db
     .select(heldLeaseColumns)
@@ -216,7 +205,6 @@ export async function findExpiredLeases(db: Queryable, limit: number): Promise<H
 }
 
 /** Running attempts held by one agent. */
-
 export async function findLeasesOfAgent(db: Queryable, agentId: string): Promise<HeldLease[]> {
   const rows = await db
     .select(heldLeaseColumns)

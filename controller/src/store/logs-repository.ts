@@ -1,6 +1,7 @@
 /** Job output as sequenced chunks, keyed by (jobId, attempt, seq) so a resent chunk is stored once. */
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import type { Queryable } from './database.js';
+import { type Queryable, queryRows } from './database.js';
+import type { LeaseKey } from './leases-repository.js';
 import { jobAttempts, logChunks } from './schema.js';
 
 export interface LogChunkInput {
@@ -10,27 +11,42 @@ export interface LogChunkInput {
   data: Uint8Array;
 }
 
-/** Inserts chunks of one attempt; duplicates (same seq) are ignored. */
-export async function appendLogChunks(
-  tx: Queryable,
-  jobId: string,
-  attempt: number,
+/**
+ * Stores chunks of one attempt only while `lease` holds the job, in one
+ * statement: the lease row is locked for share, so a concurrent finish or
+ * reap waits for it. Duplicates (same seq) are ignored. Returns the highest
+ * seq of the batch, or null when the lease is no longer held.
+ */
+export async function appendLogChunksFenced(
+  db: Queryable,
+  lease: LeaseKey,
   chunks: LogChunkInput[],
-): Promise<void> {
-  if (chunks.length === 0) return;
-  await tx
-    .insert(logChunks)
-    .values(chunks.map((chunk) => ({ jobId, attempt, ...chunk })))
-    .onConflictDoNothing();
-}
-
-/** The highest stored seq of an attempt, or -1. */
-export async function highestStoredSeq(db: Queryable, jobId: string, attempt: number): Promise<number> {
-  const rows = await db
-    .select({ seq: sql<number | null>`max(${logChunks.seq})` })
-    .from(logChunks)
-    .where(and(eq(logChunks.jobId, jobId), eq(logChunks.attempt, attempt)));
-  return rows[0]?.seq ?? -1;
+): Promise<number | null> {
+  const values = sql.join(
+    chunks.map(
+      (chunk) =>
+        sql`(${chunk.seq}::int, ${chunk.byteOffset}::bigint, ${chunk.stepIndex}::int, ${Buffer.from(chunk.data)}::bytea)`,
+    ),
+    sql`, `,
+  );
+  const rows = await queryRows<{ held: number }>(
+    db,
+    sql`
+    with lease as (
+      select 1 from jobs
+      where id = ${lease.jobId} and attempt = ${lease.attempt} and lease_token = ${lease.leaseToken} and status = 'running'
+      for share
+    ), stored as (
+      insert into log_chunks (job_id, attempt, seq, byte_offset, step_index, data)
+      select ${lease.jobId}, ${lease.attempt}, chunk.seq, chunk.byte_offset, chunk.step_index, chunk.data
+      from (values ${values}) as chunk (seq, byte_offset, step_index, data)
+      where exists (select 1 from lease)
+      on conflict do nothing
+    )
+    select count(*)::int as held from lease`,
+  );
+  if (!rows[0]?.held) return null;
+  return Math.max(...chunks.map((chunk) => chunk.seq));
 }
 
 /** The whole output of one attempt (the latest attempt when `attempt` is omitted), in order. */

@@ -9,11 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StaleLeaseError } from '../domain/errors.js';
 import { decideStage } from '../scheduler/approvals.js';
 import { JobLifecycle } from '../scheduler/job-lifecycle.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { createGitSource } from '../source/git-source.js';
 import { type OpenDatabase, openDatabase } from './database.js';
+import { readLog } from './logs-repository.js';
 import { takeUnpublished } from './outbox-repository.js';
 import { createRun, findRunDetail } from './runs-repository.js';
 
@@ -80,7 +82,22 @@ describe('the store on PGlite', () => {
 
     const lease = { jobId: offer.jobId, attempt: offer.attempt, leaseToken: claim.leaseToken };
     await lifecycle.appendLogs(lease, [{ seq: 0, byteOffset: 0, stepIndex: 0, data: Buffer.from('built\n') }]);
+    await lifecycle.reportStep(lease, { stepIndex: 0, state: 'succeeded', exitCode: 0 });
     await lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null });
+    await lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null });
+    expect((await readLog(database.db, offer.jobId)).toString()).toBe('built\n');
+
+    // The attempt is over: anything more under its lease is fenced off.
+    const late = [{ seq: 1, byteOffset: 6, stepIndex: 0, data: Buffer.from('late\n') }];
+    await expect(lifecycle.appendLogs(lease, late)).rejects.toBeInstanceOf(StaleLeaseError);
+    await expect(lifecycle.reportStep(lease, { stepIndex: 0, state: 'failed', exitCode: 1 })).rejects.toBeInstanceOf(
+      StaleLeaseError,
+    );
+    await expect(lifecycle.heartbeat(lease)).rejects.toBeInstanceOf(StaleLeaseError);
+    await expect(
+      lifecycle.finish({ ...lease, leaseToken: 'forged' }, { status: 'failed', exitCode: 1, message: null }),
+    ).rejects.toBeInstanceOf(StaleLeaseError);
+    expect((await readLog(database.db, offer.jobId)).toString()).toBe('built\n');
 
     const gated = await findRunDetail(database.db, run.id);
     expect(gated?.status).toBe('awaiting_approval');

@@ -1,29 +1,37 @@
 /** Step reports of an attempt: one row per step, updated as it starts and ends. */
 import { sql } from 'drizzle-orm';
-import type { Queryable } from './database.js';
+import { type Queryable, queryRows } from './database.js';
 import type { LeaseKey } from './leases-repository.js';
-import { stepReports } from './schema.js';
 
-/** Idempotent per (jobId, attempt, stepIndex, state). */
-export async function recordStep(
-  tx: Queryable,
+/**
+ * Records a step's state while `lease` holds the job, in one statement (the
+ * lease row is locked for share). Idempotent per (jobId, attempt, stepIndex,
+ * state). Returns false when the lease is no longer held.
+ */
+export async function recordStepFenced(
+  db: Queryable,
   lease: LeaseKey,
   step: { stepIndex: number; state: string; exitCode: number | null },
-): Promise<void> {
+): Promise<boolean> {
   const finished = step.state !== 'running';
-  await tx
-    .insert(stepReports)
-    .values({
-      jobId: lease.jobId,
-      attempt: lease.attempt,
-      stepIndex: step.stepIndex,
-      status: step.state,
-      exitCode: step.exitCode,
-      startedAt: sql`now()`,
-      finishedAt: finished ? sql`now()` : null,
-    })
-    .onConflictDoUpdate({
-      target: [stepReports.jobId, stepReports.attempt, stepReports.stepIndex],
-      set: finished ? { status: step.state, exitCode: step.exitCode, finishedAt: sql`now()` } : { status: step.state },
-    });
+  const rows = await queryRows<{ held: number }>(
+    db,
+    sql`
+    with lease as (
+      select 1 from jobs
+      where id = ${lease.jobId} and attempt = ${lease.attempt} and lease_token = ${lease.leaseToken} and status = 'running'
+      for share
+    ), recorded as (
+      insert into step_reports (job_id, attempt, step_index, status, exit_code, started_at, finished_at)
+      select ${lease.jobId}, ${lease.attempt}, ${step.stepIndex}::int, ${step.state}, ${step.exitCode}::int, now(),
+        ${finished ? sql`now()` : sql`null`}
+      where exists (select 1 from lease)
+      on conflict (job_id, attempt, step_index) do update set
+        status = excluded.status,
+        exit_code = coalesce(excluded.exit_code, step_reports.exit_code),
+        finished_at = coalesce(excluded.finished_at, step_reports.finished_at)
+    )
+    select count(*)::int as held from lease`,
+  );
+  return (rows[0]?.held ?? 0) > 0;
 }
