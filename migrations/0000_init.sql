@@ -32,7 +32,7 @@ CREATE TABLE "job_attempts" (
 	"lease_token" text NOT NULL,
 	"exit_code" integer,
 	"message" text,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"started_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"finished_at" timestamp with time zone,
 	CONSTRAINT "job_attempts_job_id_attempt_pk" PRIMARY KEY("job_id","attempt")
 );

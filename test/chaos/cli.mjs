@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// `npm run chaos -- [--seed N] [--jobs N] [--agents N] [--slots N]`: runs the
-// full chaos profile (full.chaos.ts) through vitest with those values as
-// CHAOS_* variables. Without --seed a random one is drawn; it is printed first
-// so a failing run can be replayed exactly.
+// `npm run chaos -- [--seed N] [--jobs N] [--agents N] [--slots N] [--no-faults] [--keep]`:
+// runs the full chaos profile (full.chaos.ts) through vitest with those values
+// as CHAOS_* variables. Without --seed a random one is drawn; it is printed
+// first so a failing run can be replayed exactly. --no-faults runs the workload
+// alone (a baseline); --keep keeps the farm logs and events file.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const usage = 'usage: npm run chaos -- [--seed N] [--jobs N] [--agents N] [--slots N]';
+const usage = 'usage: npm run chaos -- [--seed N] [--jobs N] [--agents N] [--slots N] [--no-faults] [--keep]';
 let values;
 try {
   ({ values } = parseArgs({
@@ -16,6 +17,8 @@ try {
       jobs: { type: 'string' },
       agents: { type: 'string' },
       slots: { type: 'string' },
+      'no-faults': { type: 'boolean' },
+      keep: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -29,7 +32,7 @@ if (values.help) {
   process.exit(0);
 }
 for (const [name, value] of Object.entries(values)) {
-  if (name !== 'help' && !/^\d+$/.test(value)) {
+  if (typeof value === 'string' && !/^\d+$/.test(value)) {
     console.error(`--${name} ${JSON.stringify(value)}: must be a non-negative integer\n${usage}`);
     process.exit(2);
   }
@@ -39,15 +42,24 @@ const seed = values.seed ?? String(Math.floor(Math.random() * 2 ** 31));
 const jobs = values.jobs ?? '300';
 const agents = values.agents ?? '4';
 const slots = values.slots ?? '2';
+const replay = `npm run chaos -- --seed ${seed} --jobs ${jobs} --agents ${agents} --slots ${slots}${values['no-faults'] ? ' --no-faults' : ''}`;
 console.log(`chaos seed=${seed} jobs=${jobs} agents=${agents} slots=${slots}`);
-console.log(`replay: npm run chaos -- --seed ${seed} --jobs ${jobs} --agents ${agents} --slots ${slots}`);
+console.log(`replay: ${replay}`);
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const vitest = fileURLToPath(new URL('../../node_modules/vitest/vitest.mjs', import.meta.url));
 const child = spawn(process.execPath, [vitest, 'run', '--config', 'test/chaos/vitest.config.ts'], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, CHAOS_SEED: seed, CHAOS_JOBS: jobs, CHAOS_AGENTS: agents, CHAOS_SLOTS: slots },
+  env: {
+    ...process.env,
+    CHAOS_SEED: seed,
+    CHAOS_JOBS: jobs,
+    CHAOS_AGENTS: agents,
+    CHAOS_SLOTS: slots,
+    CHAOS_NO_FAULTS: values['no-faults'] ? '1' : '',
+    CHAOS_KEEP: values.keep ? '1' : '',
+  },
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => {

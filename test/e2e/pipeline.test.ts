@@ -173,7 +173,12 @@ describe('a commit from trigger to production', () => {
         400,
         'INVALID_INPUT',
       ],
-      ['a NUL byte in the repo', () => send('/api/runs', { method: 'POST', body: '{"repo":"a\\u0000b"}' }), 400, 'INVALID_INPUT'],
+      [
+        'a NUL byte in the repo',
+        () => send('/api/runs', { method: 'POST', body: '{"repo":"a\\u0000b"}' }),
+        400,
+        'INVALID_INPUT',
+      ],
       ['a JSON array body', () => send('/api/runs', { method: 'POST', body: '[1,2]' }), 400, 'INVALID_INPUT'],
       ['a bad limit', () => send('/api/runs?limit=abc'), 400, 'INVALID_INPUT'],
       ['an unknown run', () => send('/api/runs/00000000-0000-0000-0000-000000000000'), 404, 'NOT_FOUND'],

@@ -124,7 +124,7 @@ export const jobAttempts = pgTable(
     leaseToken: text('lease_token').notNull(),
     exitCode: integer('exit_code'),
     message: text('message'),
-    startedAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     finishedAt: at('finished_at'),
   },
   (t) => [primaryKey({ columns: [t.jobId, t.attempt] })],

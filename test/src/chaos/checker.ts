@@ -26,13 +26,15 @@ export interface ChaosFigures {
   agentDeathToRerunMs: number | null;
   /** Longest wall time from an agent's kill -9 to its attempt ending `lost` (ms). */
   agentDeathToLostMs: number | null;
+  /** Longest time a paused agent's step went on printing after SIGCONT before the agent killed it (ms). */
+  zombieRunOnMs: number | null;
 }
 
 export interface CheckInput {
   plan: WorkloadPlan;
   triggers: TriggerRecord[];
   faults: FaultRecord[];
-  oracle: Oracle;
+  oracle: Pick<Oracle, 'runs' | 'jobs' | 'attempts' | 'attemptFates'>;
   events: EventsSummary;
   controllerLog: string;
   agentLogs: string[];
@@ -75,7 +77,10 @@ export async function checkChaos(input: CheckInput): Promise<CheckResult> {
   const concurrency = checkExecutions(input.events, attempts, pauseHit, report);
   const logs = await checkLogs(input, jobs, runByKey, report);
 
-  const fences = countFences(input.controllerLog, input.agentLogs);
+  const statusByAttempt = new Map(attempts.map((a) => [executionKey(a.jobId, a.attempt), a.status]));
+  const fences = countFences(input.controllerLog, input.agentLogs, (jobId, attempt) =>
+    statusByAttempt.get(executionKey(jobId, attempt)),
+  );
   const pauses = input.faults.filter((fault) => fault.kind === 'agentPause' && fault.held.length > 0);
   if (pauses.length > 0 && fences.controllerRefused + fences.agentStale === 0) {
     violations.push(
@@ -103,6 +108,7 @@ export async function checkChaos(input: CheckInput): Promise<CheckResult> {
       duplicateExecutions: concurrency.duplicates,
       unclaimedExecutions: concurrency.unclaimed,
       logs,
+      zombieRunOnMs: zombieRunOn(input.faults, input.events),
       ...(await agentDeathFigures(input.faults, input.oracle, attempts)),
     },
     violations,
@@ -330,9 +336,23 @@ async function checkLogs(
   return { checked, incomplete: incomplete.length, foreignLines };
 }
 
+function zombieRunOn(faults: FaultRecord[], events: EventsSummary): number | null {
+  let longest: number | null = null;
+  for (const fault of faults) {
+    if (fault.kind !== 'agentPause') continue;
+    for (const held of fault.held) {
+      const execution = events.executions.get(executionKey(held.jobId, held.attempt));
+      if (execution && execution.agent === fault.target && execution.lastSeenAt > fault.until * 1000) {
+        longest = Math.max(longest ?? 0, Math.round(execution.lastSeenAt / 1000 - fault.until));
+      }
+    }
+  }
+  return longest;
+}
+
 async function agentDeathFigures(
   faults: FaultRecord[],
-  oracle: Oracle,
+  oracle: CheckInput['oracle'],
   attempts: AttemptRow[],
 ): Promise<Pick<ChaosFigures, 'agentDeathToRerunMs' | 'agentDeathToLostMs'>> {
   let rerun: number | null = null;

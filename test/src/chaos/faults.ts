@@ -23,6 +23,8 @@ export interface PlannedFault {
   pick: number;
   /** Controller or nats-server downtime before the restart. */
   outageMs: number;
+  /** Controller crash: kill -9 this long after sending the crash-time triggers (so some are in flight). */
+  killDelayMs: number;
   /** A paused agent stays stopped at least leaseTtlMs × this (then until its attempts were re-run). */
   pauseTtls: number;
 }
@@ -56,6 +58,7 @@ export function planFaults(prng: Prng, counts: FaultCounts, totalJobs: number): 
     afterJobs: thresholds[i] ?? 0,
     pick: prng.next(),
     outageMs: prng.int(200, 3_000),
+    killDelayMs: prng.int(0, 40),
     pauseTtls: 1.25 + prng.next(),
   }));
 }
@@ -66,6 +69,8 @@ export interface FaultContext {
   leaseTtlMs: number;
   /** The jobs' events file: tells which agents are inside a step right now. */
   eventsFile: string;
+  /** Sends the next crash-time trigger (concurrent POSTs that retry through the outage); settles when answered. */
+  sendCrashTrigger(): Promise<void>;
 }
 
 export async function injectFault(fault: PlannedFault, context: FaultContext): Promise<FaultRecord> {
@@ -75,11 +80,18 @@ export async function injectFault(fault: PlannedFault, context: FaultContext): P
     case 'agentPause':
       return pauseAgent(fault, context);
     case 'controllerCrash': {
+      const triggered = context.sendCrashTrigger();
+      await delay(fault.killDelayMs);
       const at = Date.now();
       await context.farm.controller.kill9();
       await delay(fault.outageMs);
       await context.farm.controller.restart();
-      return { ...base(fault, at), target: 'controller', detail: `down ${fault.outageMs} ms` };
+      await triggered;
+      return {
+        ...base(fault, at),
+        target: 'controller',
+        detail: `killed ${fault.killDelayMs} ms after a triggered burst, down ${fault.outageMs} ms`,
+      };
     }
     case 'natsCrash': {
       const at = Date.now();

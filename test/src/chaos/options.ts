@@ -34,6 +34,8 @@ export interface ChaosOptions {
   reconnectGraceMs: number;
   /** Bound on the whole run (workload, faults and the wait for terminal runs). */
   deadlineMs: number;
+  /** Keep the work dir (farm logs, events file) even when the run passes. */
+  keep: boolean;
 }
 
 /** Fault counts scaled to the workload: 300 jobs → 4 crashes, 3 pauses, 2 controller and 2 nats crashes. */
@@ -60,6 +62,7 @@ export function chaosOptions(overrides: Partial<ChaosOptions> & { seed: number; 
     heartbeatIntervalMs: 1_000,
     reconnectGraceMs: 1_000,
     deadlineMs: Math.max(120_000, overrides.jobs * 3_000),
+    keep: false,
     ...overrides,
   };
 }
@@ -69,7 +72,11 @@ export class ChaosOptionError extends Error {
   readonly code = 'CHAOS_OPTION_INVALID';
 }
 
-/** CHAOS_SEED, CHAOS_JOBS (default 300), CHAOS_AGENTS (4), CHAOS_SLOTS (2); a missing seed is drawn at random. */
+/**
+ * CHAOS_SEED, CHAOS_JOBS (default 300), CHAOS_AGENTS (4), CHAOS_SLOTS (2); a
+ * missing seed is drawn at random. CHAOS_NO_FAULTS=1: the workload alone (a
+ * baseline); CHAOS_KEEP=1: keep the work dir with the farm logs.
+ */
 export function chaosOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ChaosOptions {
   const int = (name: string, fallback: number, min: number): number => {
     const raw = env[name];
@@ -80,10 +87,14 @@ export function chaosOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Chaos
     }
     return value;
   };
+  const jobs = int('CHAOS_JOBS', 300, 1);
+  const noFaults = env.CHAOS_NO_FAULTS === '1';
   return chaosOptions({
     seed: int('CHAOS_SEED', randomSeed(), 0),
-    jobs: int('CHAOS_JOBS', 300, 1),
+    jobs,
     agents: int('CHAOS_AGENTS', 4, 2),
     slotsPerAgent: int('CHAOS_SLOTS', 2, 1),
+    faults: noFaults ? { agentCrash: 0, agentPause: 0, controllerCrash: 0, natsCrash: 0 } : defaultFaults(jobs),
+    keep: env.CHAOS_KEEP === '1',
   });
 }

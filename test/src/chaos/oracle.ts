@@ -40,7 +40,6 @@ const micros = (column: string) => `(extract(epoch from ${column}) * 1000000)::f
 
 export class Oracle {
   readonly #pool: pg.Pool;
-  #attemptStart: Promise<string> | undefined;
 
   constructor(databaseUrl: string) {
     this.#pool = new pg.Pool({ connectionString: databaseUrl, max: 3, connectionTimeoutMillis: 10_000 });
@@ -49,18 +48,6 @@ export class Oracle {
 
   close(): Promise<void> {
     return this.#pool.end();
-  }
-
-  /** job_attempts' start column: `started_at`, or `created_at` (the schema's name for it so far). */
-  #startColumn(): Promise<string> {
-    this.#attemptStart ??= this.#pool
-      .query<{ column_name: string }>(
-        `select column_name from information_schema.columns
-          where table_name = 'job_attempts' and column_name in ('started_at', 'created_at')
-          order by column_name desc`,
-      )
-      .then(({ rows }) => rows[0]?.column_name ?? 'started_at');
-    return this.#attemptStart;
   }
 
   async runs(): Promise<RunRow[]> {
@@ -95,10 +82,9 @@ export class Oracle {
   }
 
   async attempts(): Promise<AttemptRow[]> {
-    const start = await this.#startColumn();
     const { rows } = await this.#pool.query(
       `select job_id as "jobId", attempt, status, agent_id as "agentId", message,
-              ${micros(start)} as "startedAt", ${micros('finished_at')} as "finishedAt"
+              ${micros('started_at')} as "startedAt", ${micros('finished_at')} as "finishedAt"
          from job_attempts order by job_id, attempt`,
     );
     return rows;

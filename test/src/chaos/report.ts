@@ -5,8 +5,9 @@ import type { ChaosReport } from './run-chaos.js';
 const seconds = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
 
 export function replayCommand(report: Pick<ChaosReport, 'options'>): string {
-  const { seed, jobs, agents, slotsPerAgent } = report.options;
-  return `npm run chaos -- --seed ${seed} --jobs ${jobs} --agents ${agents} --slots ${slotsPerAgent}`;
+  const { seed, jobs, agents, slotsPerAgent, faults } = report.options;
+  const noFaults = Object.values(faults).every((count) => count === 0) ? ' --no-faults' : '';
+  return `npm run chaos -- --seed ${seed} --jobs ${jobs} --agents ${agents} --slots ${slotsPerAgent}${noFaults}`;
 }
 
 export function formatReport(report: ChaosReport): string {
@@ -21,9 +22,10 @@ export function formatReport(report: ChaosReport): string {
     `triggers            ${f.triggers.keys} keys, ${f.triggers.posts} POSTs (${f.triggers.created}×201, ${f.triggers.replayed}×200, ${f.triggers.retriedThroughOutage} retried through an outage)`,
     `faults              ${faultKinds.map(byKind).join(', ')}`,
     `retries             ${f.attempts.retriedJobs} jobs ran more than once; ${f.attempts.total} attempts, ${f.attempts.lost} lost, highest attempt ${f.attempts.maxAttempt}`,
-    `fenced              ${f.fences.controllerRefused} stale calls refused by the controller; ${f.fences.agentStale} attempts killed by agents on a stale answer; ${f.fences.agentExpired} self-fenced (no renewal)`,
+    `fenced              ${f.fences.controllerRefused} stale calls of reaped attempts refused by the controller; ${f.fences.agentStale} reaped attempts killed by agents on a stale answer; ${f.fences.agentExpired} self-fenced (no renewal); ${f.fences.afterFinish} refusals racing a normal finish`,
+    ...f.fences.samples.map((line) => `  ${line}`),
     `overlapping leases  ${f.overlappingLeases}`,
-    `concurrent attempts ${f.concurrentExecutions.outsidePauses} outside pauses (${f.concurrentExecutions.duringPauses} on ${f.concurrentExecutions.pauseHitJobs} pause-hit jobs, allowed)`,
+    `concurrent attempts ${f.concurrentExecutions.outsidePauses} outside pauses (${f.concurrentExecutions.duringPauses} on ${f.concurrentExecutions.pauseHitJobs} pause-hit jobs, allowed; a zombie step printed for ${f.zombieRunOnMs ?? 0} ms at most after SIGCONT)`,
     `duplicate/unclaimed executions ${f.duplicateExecutions}/${f.unclaimedExecutions}`,
     `committed logs      ${f.logs.checked} checked; ${f.logs.incomplete} incomplete or out of order; ${f.logs.foreignLines} foreign lines`,
     `agent kill -9 → job running again: longest ${seconds(f.agentDeathToRerunMs)} (→ attempt lost: ${seconds(f.agentDeathToLostMs)})`,
@@ -34,9 +36,7 @@ export function formatReport(report: ChaosReport): string {
     ),
   ];
   if (report.violations.length === 0) lines.push('result: PASS');
-  else {
-    lines.push(`result: FAIL, ${report.violations.length} violations:`, ...report.violations.map((v) => `  - ${v}`));
-    if (report.keptDir) lines.push(`farm logs and events kept in ${report.keptDir}`);
-  }
+  else lines.push(`result: FAIL, ${report.violations.length} violations:`, ...report.violations.map((v) => `  - ${v}`));
+  if (report.keptDir) lines.push(`farm logs and events kept in ${report.keptDir}`);
   return lines.join('\n');
 }

@@ -17,7 +17,7 @@ import type { ChaosOptions } from './options.js';
 import { Oracle, TERMINAL_RUN } from './oracle.js';
 import { Prng } from './prng.js';
 import { runIdOf, type TriggerRecord, triggerConcurrently } from './triggers.js';
-import { JOB_SCRIPT, pipelineFile, planWorkload, type WorkloadPlan } from './workload.js';
+import { JOB_SCRIPT, pipelineFile, planWorkload, type RunPlan, type WorkloadPlan } from './workload.js';
 
 export interface ChaosReport {
   options: ChaosOptions;
@@ -43,7 +43,7 @@ export async function runChaos(
   const started = Date.now();
   const log = (message: string) => input.log?.(`[chaos +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
   const prng = new Prng(options.seed);
-  const plan = planWorkload(prng.fork('workload'), options);
+  const plan = planWorkload(prng.fork('workload'), { ...options, crashTriggers: options.faults.controllerCrash });
   const plannedFaults = planFaults(prng.fork('faults'), options.faults, plan.totalJobs);
   log(
     `${plan.runs.length} runs, ${plan.totalJobs} jobs; faults ${plannedFaults.map((f) => `${f.kind}@${f.afterJobs}`).join(' ')}`,
@@ -69,9 +69,30 @@ export async function runChaos(
     const target = { httpUrl: farm.controller.httpUrl, adminToken: farm.adminToken };
     const activeFarm = farm;
 
+    const body = (run: RunPlan) => {
+      const repo = repos[run.repo] as GitRepo;
+      return { repo: repo.path, ref: repo.branch, sha: shas[run.index] as string };
+    };
+    const trigger = async (run: RunPlan, copies: number) => {
+      let record = triggers.find((t) => t.key === run.key);
+      if (!record) {
+        record = { key: run.key, runIndex: run.index, responses: [] };
+        triggers.push(record);
+      }
+      const failed = await triggerConcurrently(target, record, body(run), copies, TRIGGER_TIMEOUT_MS);
+      errors.push(...failed.map((error) => error.message));
+      return record;
+    };
+    const crashRuns = plan.runs.filter((run) => run.duringCrash);
+    const pacedRuns = plan.runs.filter((run) => !run.duringCrash);
+    const sendCrashTrigger = async () => {
+      const run = crashRuns.shift();
+      if (run) await trigger(run, run.copies);
+    };
+
     const triggerLoop = async () => {
       const inFlight = new Set<string>();
-      for (const run of plan.runs) {
+      for (const run of pacedRuns) {
         const free = await pollUntil(
           async () => {
             const statuses = await oracle.runStatuses([...inFlight]);
@@ -81,16 +102,11 @@ export async function runChaos(
           { timeoutMs: Math.min(PACING_STALL_MS, Math.max(0, deadline - Date.now())), intervalMs: 250 },
         );
         if (!free) log(`pacing stalled with ${inFlight.size} runs in flight; triggering run ${run.index} anyway`);
-        const record: TriggerRecord = { key: run.key, runIndex: run.index, responses: [] };
-        triggers.push(record);
-        const repo = repos[run.repo] as GitRepo;
-        const body = { repo: repo.path, ref: repo.branch, sha: shas[run.index] as string };
-        const failed = await triggerConcurrently(target, record, body, run.copies, TRIGGER_TIMEOUT_MS);
-        errors.push(...failed.map((error) => error.message));
+        const record = await trigger(run, run.copies);
         const id = runIdOf(record);
         if (id) inFlight.add(id);
       }
-      log(`all ${plan.runs.length} runs triggered`);
+      log(`all ${pacedRuns.length} paced runs triggered`);
     };
 
     const faultLoop = async () => {
@@ -110,6 +126,7 @@ export async function runChaos(
           oracle,
           leaseTtlMs: options.leaseTtlMs,
           eventsFile,
+          sendCrashTrigger,
         });
         faults.push(record);
         log(`${record.kind} ${record.target}: ${record.detail}`);
@@ -129,6 +146,8 @@ export async function runChaos(
       for (const outcome of outcomes) {
         if (outcome.status === 'rejected') errors.push(`chaos driver failed: ${(outcome.reason as Error).stack}`);
       }
+      // Crash-time runs whose fault never fired still belong to the workload.
+      while (crashRuns.length > 0) await sendCrashTrigger();
       const ids = triggers.map(runIdOf).filter((id): id is string => id !== undefined);
       const allDone = await pollUntil(
         async () => {
@@ -143,14 +162,7 @@ export async function runChaos(
     }
     log('workload over; late duplicate triggers, then checking');
 
-    for (const run of plan.runs.filter((r) => r.resendAfterDone)) {
-      const record = triggers.find((t) => t.key === run.key);
-      const repo = repos[run.repo] as GitRepo;
-      if (!record) continue;
-      const body = { repo: repo.path, ref: repo.branch, sha: shas[run.index] as string };
-      const failed = await triggerConcurrently(target, record, body, 1, TRIGGER_TIMEOUT_MS);
-      errors.push(...failed.map((error) => error.message));
-    }
+    for (const run of plan.runs.filter((r) => r.resendAfterDone)) await trigger(run, 1);
 
     const result = await checkChaos({
       plan,
@@ -163,7 +175,7 @@ export async function runChaos(
       readJobLog: (runId, jobId) => readJobLog(target, runId, jobId),
     });
     const violations = [...errors, ...result.violations];
-    if (violations.length > 0) {
+    if (violations.length > 0 || options.keep) {
       keptDir = dir;
       await writeFile(join(dir, 'controller.log'), farm.controller.logs());
       for (const agent of farm.agents) await writeFile(join(dir, `${agent.name}.log`), agent.process.logs());

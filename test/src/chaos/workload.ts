@@ -31,6 +31,8 @@ export interface RunPlan {
   copies: number;
   /** Trigger once more with the same key after the run is done (expects 200, same run). */
   resendAfterDone: boolean;
+  /** Triggered by a controller-crash fault just before its kill -9 (with 3 concurrent copies), not by the paced loop. */
+  duringCrash: boolean;
 }
 
 export interface WorkloadPlan {
@@ -59,14 +61,21 @@ done
 event end "$lines"
 `;
 
+/**
+ * Runs until `jobs` is reached, then `crashTriggers` more (one per controller
+ * crash) that the faults trigger while the controller dies.
+ */
 export function planWorkload(
   prng: Prng,
-  options: { jobs: number; repos: number; duplicateShare: number },
+  options: { jobs: number; repos: number; duplicateShare: number; crashTriggers: number },
 ): WorkloadPlan {
   const runs: RunPlan[] = [];
   let totalJobs = 0;
-  while (totalJobs < options.jobs) {
+  let crashRuns = 0;
+  while (totalJobs < options.jobs || crashRuns < options.crashTriggers) {
     const index = runs.length;
+    const duringCrash = totalJobs >= options.jobs;
+    if (duringCrash) crashRuns++;
     const stageCount = prng.int(2, 4);
     const stages: StagePlan[] = [];
     for (let s = 0; s < stageCount; s++) {
@@ -83,8 +92,9 @@ export function planWorkload(
       repo: prng.int(0, options.repos - 1),
       key: `chaos-${prng.seed}-${index}`,
       stages,
-      copies: prng.chance(options.duplicateShare) ? prng.int(2, 4) : 1,
+      copies: duringCrash ? 3 : prng.chance(options.duplicateShare) ? prng.int(2, 4) : 1,
       resendAfterDone: prng.chance(0.1),
+      duringCrash,
     });
   }
   return { runs, totalJobs };
