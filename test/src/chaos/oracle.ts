@@ -112,9 +112,8 @@ export class Oracle {
     attempts: { jobId: string; attempt: number }[],
   ): Promise<{ jobId: string; attempt: number; status: string; nextStartedAt: Micros | null }[]> {
     if (attempts.length === 0) return [];
-    const start = await this.#startColumn();
     const { rows } = await this.#pool.query(
-      `select a.job_id as "jobId", a.attempt, a.status, ${micros(`n.${start}`)} as "nextStartedAt"
+      `select a.job_id as "jobId", a.attempt, a.status, ${micros('n.started_at')} as "nextStartedAt"
          from job_attempts a
          left join job_attempts n on n.job_id = a.job_id and n.attempt = a.attempt + 1
         where (a.job_id, a.attempt) in (select * from unnest($1::text[], $2::int[]))`,
