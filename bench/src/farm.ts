@@ -1,0 +1,289 @@
+/**
+ * One farm per scenario, on the bench's Postgres server (a fresh database) and
+ * a fresh nats-server: the real controller and agents through the built CLI,
+ * started by the end-to-end test harness, and one git repository whose commits
+ * carry the pipelines the scenario triggers by sha.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type AgentProcess,
+  type ApiClient,
+  api,
+  type ControllerProcess,
+  createGitRepo,
+  type GitRepo,
+  type NatsServer,
+  type PostgresServer,
+  startAgent,
+  startController,
+  startNats,
+} from '../../test/src/harness/index.js';
+import { wallNs } from './clock.js';
+
+export interface JobDetail {
+  id: string;
+  name: string;
+  status: string;
+  attempt: number;
+  agentId: string | null;
+  exitCode: number | null;
+  message: string | null;
+  queuedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface RunDetail {
+  id: string;
+  status: string;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  stages: { name: string; status: string; startedAt: string | null; finishedAt: string | null; jobs: JobDetail[] }[];
+}
+
+export interface RunSummary {
+  id: string;
+  status: string;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export const terminalRunStatuses = new Set(['succeeded', 'failed', 'canceled', 'rejected']);
+
+export interface FarmOptions {
+  /** Name used for temp dirs and profile files. */
+  name: string;
+  postgres: PostgresServer;
+  /** null: the controller uses embedded PGlite. */
+  database: 'postgres' | 'pglite';
+  /** Files of the repository's first commit (`.gantry.yml` …). */
+  files: Record<string, string>;
+  agents: number;
+  slots: number;
+  queue?: string;
+  /** Write V8 CPU profiles of the controller and agents here (`--cpu-prof`). */
+  profileDir?: string | undefined;
+  /** Overrides the controller's DATABASE_URL (the DB round-trip proxy). */
+  databaseUrlFor?: (url: string) => string;
+}
+
+/** Temp dirs of farms still running; removed synchronously if the bench exits early (Ctrl-C). */
+const liveDirs = new Set<string>();
+process.on('exit', () => {
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+export class Farm {
+  readonly agents: AgentProcess[] = [];
+  private agentsStarted = 0;
+  private constructor(
+    readonly options: FarmOptions,
+    readonly nats: NatsServer,
+    readonly databaseUrl: string,
+    readonly controller: ControllerProcess,
+    readonly client: ApiClient,
+    readonly repo: GitRepo,
+    readonly agentToken: string,
+    private readonly dirs: string[],
+  ) {}
+
+  static async start(options: FarmOptions): Promise<Farm> {
+    const dirs: string[] = [];
+    const nats = await startNats();
+    let controller: ControllerProcess | undefined;
+    try {
+      const databaseUrl =
+        options.database === 'postgres'
+          ? await options.postgres.createDatabase(
+              `bench_${options.name.replace(/\W/g, '_')}_${randomBytes(3).toString('hex')}`,
+            )
+          : '';
+      const dataDir = await mkdtemp(join(tmpdir(), `gantry-bench-${options.name}-`));
+      dirs.push(dataDir);
+      liveDirs.add(dataDir);
+      const adminToken = randomBytes(16).toString('hex');
+      const agentToken = randomBytes(16).toString('hex');
+      controller = await startController({
+        databaseUrl: databaseUrl === '' ? '' : (options.databaseUrlFor?.(databaseUrl) ?? databaseUrl),
+        natsUrl: nats.url,
+        dataDir,
+        adminToken,
+        agentToken,
+        env: profileEnv(options.profileDir, `${options.name}-controller`),
+        startTimeoutMs: 60_000,
+      });
+      const repo = await createGitRepo(options.files);
+      dirs.push(repo.path);
+      liveDirs.add(repo.path);
+      const farm = new Farm(
+        options,
+        nats,
+        databaseUrl,
+        controller,
+        api(controller.httpUrl, adminToken),
+        repo,
+        agentToken,
+        dirs,
+      );
+      await Promise.all(Array.from({ length: options.agents }, () => farm.addAgent()));
+      return farm;
+    } catch (error) {
+      await controller?.stop().catch(() => {});
+      await nats.stop().catch(() => {});
+      for (const dir of dirs) {
+        await rm(dir, { recursive: true, force: true });
+        liveDirs.delete(dir);
+      }
+      throw error;
+    }
+  }
+
+  async addAgent(overrides: { queue?: string; slots?: number } = {}): Promise<AgentProcess> {
+    const index = this.agentsStarted++;
+    const workDir = await mkdtemp(join(tmpdir(), `gantry-bench-agent-`));
+    this.dirs.push(workDir);
+    liveDirs.add(workDir);
+    const agent = await startAgent({
+      controller: this.controller.grpcAddress,
+      natsUrl: this.nats.url,
+      queue: overrides.queue ?? this.options.queue ?? 'default',
+      slots: overrides.slots ?? this.options.slots,
+      token: this.agentToken,
+      workDir,
+      name: `bench-${this.options.name}-${index}-${randomBytes(2).toString('hex')}`,
+      env: profileEnv(this.options.profileDir, `${this.options.name}-agent-${index}`),
+      startTimeoutMs: 60_000,
+    });
+    this.agents.push(agent);
+    return agent;
+  }
+
+  /** Commits `files` and returns the new sha. */
+  commit(files: Record<string, string | null>, message = 'bench pipeline'): Promise<string> {
+    return this.repo.commit(files, message);
+  }
+
+  /** POST /api/runs for `sha` (default: HEAD); `returnedNs` = wall clock right after the response. */
+  async trigger(sha = this.repo.sha): Promise<{ id: string; returnedNs: bigint }> {
+    const response = await this.client.post<{ id: string }>('/api/runs', {
+      repo: this.repo.path,
+      ref: this.repo.branch,
+      sha,
+    });
+    const returnedNs = wallNs();
+    if (response.status !== 201) {
+      throw new Error(`POST /api/runs answered ${response.status}: ${JSON.stringify(response.body)}`);
+    }
+    return { id: response.body.id, returnedNs };
+  }
+
+  async run(id: string): Promise<RunDetail> {
+    const response = await this.client.get<RunDetail>(`/api/runs/${id}`);
+    if (response.status !== 200) throw new Error(`GET /api/runs/${id} answered ${response.status}`);
+    return response.body;
+  }
+
+  async listRuns(limit = 50): Promise<RunSummary[]> {
+    const response = await this.client.get<{ runs: RunSummary[] }>(`/api/runs?limit=${limit}`);
+    if (response.status !== 200) throw new Error(`GET /api/runs answered ${response.status}`);
+    return response.body.runs;
+  }
+
+  /** Polls until the run is terminal; throws on timeout, or when `requireSuccess` and it did not succeed. */
+  async waitRun(
+    id: string,
+    options: { timeoutMs?: number; intervalMs?: number; firstDelayMs?: number; requireSuccess?: boolean } = {},
+  ): Promise<RunDetail> {
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    await sleep(options.firstDelayMs ?? 0);
+    for (;;) {
+      const run = await this.run(id);
+      if (terminalRunStatuses.has(run.status)) {
+        if ((options.requireSuccess ?? true) && run.status !== 'succeeded') throw new Error(describeFailure(run));
+        return run;
+      }
+      if (Date.now() > deadline)
+        throw new Error(`run ${id} still ${run.status} after ${options.timeoutMs ?? 60_000} ms`);
+      await sleep(options.intervalMs ?? 20);
+    }
+  }
+
+  async log(runId: string, jobId: string): Promise<string> {
+    const response = await this.client.get<string>(`/api/runs/${runId}/jobs/${jobId}/log`);
+    if (response.status !== 200) throw new Error(`job log answered ${response.status}`);
+    return String(response.body);
+  }
+
+  /** Writes the controller's and agents' captured output to `dir` (after a failure). */
+  saveLogs(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${this.options.name}-controller.log`), this.controller.logs());
+    for (const [index, agent] of this.agents.entries()) {
+      writeFileSync(join(dir, `${this.options.name}-agent-${index}.log`), agent.logs());
+    }
+  }
+
+  /** Stops agents, then the controller (which writes its CPU profile on a clean exit), then NATS; removes temp dirs. */
+  async stop(): Promise<void> {
+    await Promise.all(this.agents.map((agent) => agent.stop().catch(() => {})));
+    await this.controller.stop().catch(() => {});
+    await this.nats.stop().catch(() => {});
+    for (const dir of this.dirs) {
+      await rm(dir, { recursive: true, force: true }).catch(() => {});
+      liveDirs.delete(dir);
+    }
+  }
+}
+
+const cpuProfiler = fileURLToPath(new URL('../cpu-profiler.cjs', import.meta.url));
+
+/** Node 20 refuses --cpu-prof in NODE_OPTIONS: preload bench/cpu-profiler.cjs, which profiles through the inspector. */
+function profileEnv(profileDir: string | undefined, name: string): Record<string, string> {
+  if (!profileDir) return {};
+  return {
+    NODE_OPTIONS: `--require ${cpuProfiler}`,
+    GANTRY_BENCH_CPU_PROFILE: join(profileDir, `${name}.cpuprofile`),
+  };
+}
+
+export function describeFailure(run: RunDetail): string {
+  const jobs = run.stages.flatMap((stage) => stage.jobs).filter((job) => job.status !== 'succeeded');
+  const first = jobs[0];
+  return `run ${run.id} ended ${run.status}${run.error ? `: ${run.error}` : ''}${
+    first ? ` (job ${first.name}: ${first.status} ${first.message ?? ''})` : ''
+  }`;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A pipeline file: JSON is YAML, and JSON.stringify quotes every step exactly. */
+export function pipelineFile(pipeline: unknown): string {
+  return `${JSON.stringify(pipeline, null, 1)}\n`;
+}
+
+export const isoMs = (iso: string | null): number => (iso === null ? Number.NaN : Date.parse(iso));
+
+const logsDir = fileURLToPath(new URL('../logs', import.meta.url));
+
+/** Starts a farm, runs `body`, stops the farm; on failure saves its processes' output to bench/logs/ first. */
+export async function withFarm<T>(options: FarmOptions, body: (farm: Farm) => Promise<T>): Promise<T> {
+  const farm = await Farm.start(options);
+  try {
+    return await body(farm);
+  } catch (error) {
+    farm.saveLogs(logsDir);
+    process.stderr.write(`[bench] output of the ${options.name} farm saved in ${logsDir}/\n`);
+    throw error;
+  } finally {
+    await farm.stop();
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * 2. Throughput: a burst of no-op jobs (runs of one stage with a 100-cell
+ * matrix of `true`) on 4 agents × 4 slots, trigger → every run succeeded, and
+ * the controller's CPU time per job from /proc. Baseline: the same number of
+ * `bash -eo pipefail -c true` spawned directly, 16 at a time.
+ */
+import pg from 'pg';
+import { msBetween, wallNs } from '../clock.js';
+import { runDirect, runXargs } from '../direct.js';
+import { isoMs, pipelineFile, type RunSummary, sleep, terminalRunStatuses, withFarm } from '../farm.js';
+import { cpuTimes, findPostmaster, peakRssMiB, treeCpuMs } from '../proc.js';
+import { progress } from '../report.js';
+import type { Scenario, ScenarioContext } from './types.js';
+
+const JOBS_PER_RUN = 100;
+const AGENTS = 4;
+const SLOTS = 4;
+
+const noopMatrix = pipelineFile({
+  name: 'bench-throughput',
+  stages: [
+    {
+      name: 'burst',
+      jobs: [
+        {
+          name: 'noop',
+          matrix: { i: Array.from({ length: JOBS_PER_RUN }, (_, index) => String(index + 1)) },
+          steps: ['true'],
+        },
+      ],
+    },
+  ],
+});
+
+export const throughputScenario: Scenario = {
+  name: 'throughput',
+  description: `no-op jobs/s for a burst of ≥2,000 jobs on ${AGENTS} agents × ${SLOTS} slots, controller CPU ms/job`,
+  run: runThroughput,
+};
+
+async function runThroughput(context: ScenarioContext): Promise<void> {
+  const { report, quick } = context;
+  const runs = quick ? 5 : 20;
+  const jobs = runs * JOBS_PER_RUN;
+  await withFarm(
+    {
+      name: 'throughput',
+      postgres: context.postgres,
+      database: 'postgres',
+      files: { '.gantry.yml': noopMatrix },
+      agents: AGENTS,
+      slots: SLOTS,
+      profileDir: context.profileDir,
+    },
+    async (farm) => {
+      progress(`throughput: warm-up run of ${JOBS_PER_RUN} jobs`);
+      const warm = await farm.trigger();
+      await farm.waitRun(warm.id, { intervalMs: 200, timeoutMs: 180_000 });
+      await sleep(1000);
+
+      const postmaster = findPostmaster(Number(new URL(context.postgres.url).port));
+      const controllerPid = farm.controller.pid;
+      const before = {
+        controller: cpuTimes(controllerPid),
+        agents: farm.agents.map((agent) => cpuTimes(agent.pid)),
+        postgres: postmaster ? treeCpuMs(postmaster) : Number.NaN,
+        nats: cpuTimes(farm.nats.pid).selfMs,
+        xacts: await transactions(farm.databaseUrl),
+      };
+
+      progress(`throughput: burst of ${runs} runs × ${JOBS_PER_RUN} jobs = ${jobs} jobs`);
+      const startNs = wallNs();
+      const ids: string[] = [];
+      for (let i = 0; i < runs; i++) ids.push((await farm.trigger()).id);
+      const triggeredMs = msBetween(startNs, wallNs());
+      const deadline = Date.now() + (quick ? 180_000 : 600_000);
+      let finished: RunSummary[] = [];
+      for (;;) {
+        const list = await farm.listRuns(Math.min(500, runs + 10));
+        finished = list.filter((run) => ids.includes(run.id) && terminalRunStatuses.has(run.status));
+        if (finished.length === ids.length) break;
+        if (Date.now() > deadline) throw new Error(`only ${finished.length} of ${ids.length} runs finished in time`);
+        await sleep(250);
+      }
+      const failed = finished.filter((run) => run.status !== 'succeeded');
+      if (failed.length > 0) throw new Error(`${failed.length} burst runs did not succeed (first: ${failed[0]?.id})`);
+      const lastFinishedMs = Math.max(...finished.map((run) => isoMs(run.finishedAt)));
+      const elapsedMs = lastFinishedMs - Number(startNs / 1_000_000n);
+      await sleep(1500); // let the statistics collector catch up
+      const after = {
+        controller: cpuTimes(controllerPid),
+        agents: farm.agents.map((agent) => cpuTimes(agent.pid)),
+        postgres: postmaster ? treeCpuMs(postmaster) : Number.NaN,
+        nats: cpuTimes(farm.nats.pid).selfMs,
+        xacts: await transactions(farm.databaseUrl),
+      };
+      const controllerRssPeak = peakRssMiB(controllerPid);
+
+      progress(`throughput: baseline, ${jobs} direct bash -c true, 16 at a time`);
+      const direct = await runDirect({ mode: 'concurrent', command: 'true', count: jobs, concurrency: AGENTS * SLOTS });
+      const directMs = direct.totalMs ?? Number.NaN;
+      const xargsMs = await runXargs(jobs, AGENTS * SLOTS);
+
+      const jobsPerSecond = (jobs / elapsedMs) * 1000;
+      const directPerSecond = (jobs / directMs) * 1000;
+      report.figure({
+        name: 'throughput_jobs_per_s',
+        unit: 'jobs/s',
+        value: jobsPerSecond,
+        baseline: directPerSecond,
+        baselineWhat: `${jobs} × bash -eo pipefail -c true spawned by a small Node process, ${AGENTS * SLOTS} in flight`,
+        samples: jobs,
+        target: { op: '>=', value: 300 },
+      });
+      const controllerMsPerJob = (after.controller.selfMs - before.controller.selfMs) / jobs;
+      // Baseline: what the Node process of the direct run spent per job (spawning and reaping one bash).
+      const spawnCpuMs = direct.cpuMsPerRun ?? Number.NaN;
+      report.figure({
+        name: 'throughput_controller_cpu_ms_per_job',
+        unit: 'ms',
+        value: controllerMsPerJob,
+        baseline: spawnCpuMs,
+        baselineWhat: 'CPU ms the Node process of the direct baseline spent per job (spawn and reap one bash -c true)',
+        samples: jobs,
+        target: { op: '<=', value: 3 },
+      });
+      report.diagnostic('throughput_direct_xargs_jobs_per_s', (jobs / xargsMs) * 1000);
+      report.diagnostic('throughput_direct_children_cpu_ms_per_job', direct.childrenCpuMs / jobs);
+      report.diagnostic('throughput_jobs', jobs);
+      report.diagnostic('throughput_elapsed_s', elapsedMs / 1000);
+      report.diagnostic('throughput_trigger_all_ms', triggeredMs);
+      report.diagnostic(
+        'throughput_controller_children_cpu_ms_per_job',
+        (after.controller.childrenMs - before.controller.childrenMs) / jobs,
+      );
+      const agentsMs = after.agents.reduce((sum, times, i) => sum + times.selfMs - (before.agents[i]?.selfMs ?? 0), 0);
+      const stepsMs = after.agents.reduce(
+        (sum, times, i) => sum + times.childrenMs - (before.agents[i]?.childrenMs ?? 0),
+        0,
+      );
+      report.diagnostic('throughput_agent_cpu_ms_per_job', agentsMs / jobs);
+      report.diagnostic('throughput_agent_children_cpu_ms_per_job', stepsMs / jobs);
+      report.diagnostic('throughput_postgres_cpu_ms_per_job', (after.postgres - before.postgres) / jobs);
+      report.diagnostic('throughput_nats_cpu_ms_per_job', (after.nats - before.nats) / jobs);
+      report.diagnostic('throughput_db_transactions_per_job', (after.xacts - before.xacts) / jobs);
+      report.diagnostic('throughput_controller_peak_rss_mib', controllerRssPeak);
+    },
+  );
+}
+
+/** Committed transactions of the database so far (pg_stat_database; every statement outside BEGIN counts as one). */
+async function transactions(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('select pg_stat_clear_snapshot()');
+    const result = await client.query<{ xact_commit: string }>(
+      'select xact_commit from pg_stat_database where datname = current_database()',
+    );
+    return Number(result.rows[0]?.xact_commit ?? Number.NaN);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Simulated agents for the scale scenario, run as their own process
+ * (`node bench/run.mjs bench/src/sim-agents.ts --count 200 …`) so their load
+ * does not disturb the bench's own measurements. Each speaks the real protocol
+ * like an idle agent: its own gRPC channel, Register, a Connect stream held
+ * open (reopened after a drop, as an agent would), and its own NATS connection
+ * subscribed to its control subject. They never pull jobs. Prints one JSON line
+ * `{"ready":true,…}` once every agent is set up, then a status line every few
+ * seconds, and closes everything when stdin closes or on SIGTERM.
+ */
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import {
+  type AgentServiceClient,
+  AUTHORIZATION_METADATA_KEY,
+  agentServiceClientConstructor,
+  natsTopology,
+  PROTOCOL_VERSION,
+} from '@gantry/proto';
+import * as grpc from '@grpc/grpc-js';
+import { connect, type NatsConnection } from 'nats';
+
+interface SimAgent {
+  client: AgentServiceClient;
+  agentId: string;
+  stream: grpc.ClientReadableStream<unknown> | undefined;
+  nats: NatsConnection;
+}
+
+const status = { registered: 0, streamsOpen: 0, connectedEvents: 0, connectUnimplemented: 0, streamErrors: 0, nats: 0 };
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      controller: { type: 'string' },
+      nats: { type: 'string' },
+      token: { type: 'string' },
+      count: { type: 'string', default: '200' },
+      queue: { type: 'string', default: 'scale' },
+      batch: { type: 'string', default: '20' },
+    },
+    strict: true,
+  });
+  if (!values.controller || !values.nats || !values.token) throw new Error('--controller, --nats, --token required');
+  const count = Number(values.count);
+  const batch = Number(values.batch);
+  const Client = agentServiceClientConstructor();
+  const metadata = () => {
+    const m = new grpc.Metadata();
+    m.set(AUTHORIZATION_METADATA_KEY, `Bearer ${values.token}`);
+    return m;
+  };
+  const agents: SimAgent[] = [];
+  let closing = false;
+
+  const openStream = (agent: SimAgent) => {
+    if (closing) return;
+    const stream = agent.client.connect({ agentId: agent.agentId }, metadata());
+    agent.stream = stream;
+    let counted = true;
+    status.streamsOpen++;
+    const closed = (code?: grpc.status) => {
+      if (!counted) return;
+      counted = false;
+      status.streamsOpen--;
+      if (closing) return;
+      if (code === grpc.status.UNIMPLEMENTED) {
+        status.connectUnimplemented++;
+        return; // this controller has no Connect yet: the agent lives without it, as the real one does today
+      }
+      status.streamErrors++;
+      setTimeout(() => openStream(agent), 1000).unref();
+    };
+    stream.on('data', () => {
+      status.connectedEvents++;
+    });
+    stream.on('error', (error: grpc.ServiceError) => closed(error.code));
+    stream.on('end', () => closed());
+  };
+
+  const start = async (index: number): Promise<SimAgent> => {
+    // A channel of its own (no shared subchannel): one HTTP/2 connection per agent, as with separate processes.
+    const client = new Client(values.controller as string, grpc.credentials.createInsecure(), {
+      'grpc.use_local_subchannel_pool': 1,
+      'grpc.keepalive_time_ms': 20_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.keepalive_permit_without_calls': 1,
+    }) as unknown as AgentServiceClient;
+    const registered = await new Promise<string>((resolve, reject) => {
+      client.register(
+        {
+          protocolVersion: PROTOCOL_VERSION,
+          name: `bench-sim-${index}`,
+          queues: [values.queue as string],
+          slots: 4,
+          hostname: hostname(),
+          agentVersion: 'bench-sim',
+        },
+        metadata(),
+        { deadline: Date.now() + 30_000 },
+        (error, response) => (error || !response ? reject(error ?? new Error('empty')) : resolve(response.agentId)),
+      );
+    });
+    status.registered++;
+    const nats = await connect({
+      servers: values.nats as string,
+      name: `bench-sim-${index}`,
+      maxReconnectAttempts: -1,
+      pingInterval: 15_000,
+    });
+    nats.subscribe(natsTopology.agentControlSubject(registered), { callback: () => {} });
+    status.nats++;
+    const agent: SimAgent = { client, agentId: registered, stream: undefined, nats };
+    openStream(agent);
+    return agent;
+  };
+
+  for (let first = 0; first < count; first += batch) {
+    const indexes = Array.from({ length: Math.min(batch, count - first) }, (_, i) => first + i);
+    agents.push(...(await Promise.all(indexes.map(start))));
+  }
+  // Give the streams a moment to deliver "connected" (or be refused).
+  const settleDeadline = Date.now() + 10_000;
+  while (status.connectedEvents + status.connectUnimplemented < count && Date.now() < settleDeadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  process.stdout.write(`${JSON.stringify({ ready: true, ...status })}\n`);
+  const ticker = setInterval(() => process.stdout.write(`${JSON.stringify({ ready: true, ...status })}\n`), 5000);
+
+  await new Promise<void>((resolve) => {
+    process.stdin.on('end', resolve);
+    process.stdin.on('close', resolve);
+    process.stdin.resume();
+    process.once('SIGTERM', resolve);
+  });
+  closing = true;
+  clearInterval(ticker);
+  for (const agent of agents) {
+    agent.stream?.cancel();
+    agent.client.close();
+  }
+  await Promise.all(agents.map((agent) => agent.nats.close().catch(() => {})));
+  return 0;
+}
