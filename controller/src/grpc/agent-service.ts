@@ -77,7 +77,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt);
       if (!outcome.granted) return { granted: false, reason: outcome.reason };
       const { job } = outcome;
-      log.info({ jobId: job.id, attempt: job.attempt, agentId: request.agentId }, 'job claimed');
+      log.debug({ jobId: job.id, attempt: job.attempt, agentId: request.agentId }, 'job claimed');
       return {
         granted: true,
         leaseToken: outcome.leaseToken,
@@ -122,7 +122,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
         exitCode: request.exitCode,
         message: request.message || null,
       });
-      log.info({ jobId: lease.jobId, attempt: lease.attempt, result: request.result }, 'job finished');
+      log.debug({ jobId: lease.jobId, attempt: lease.attempt, result: request.result }, 'job finished');
       return {};
     }),
 

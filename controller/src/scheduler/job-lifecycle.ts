@@ -9,7 +9,7 @@ import { StaleLeaseError } from '../domain/errors.js';
 import type { JobResult } from '../domain/states.js';
 import { countAttempts } from '../store/attempts-repository.js';
 import type { Database } from '../store/database.js';
-import { findRunIdOfJob, queueJobs, setJobStatus } from '../store/jobs-repository.js';
+import { findRunIdOfJob, queueJobs, setJobStatus, stageHasUnfinishedJobs } from '../store/jobs-repository.js';
 import {
   type ClaimOutcome,
   claimJob,
@@ -80,6 +80,8 @@ export class JobLifecycle {
         const failures = (await countAttempts(tx, job.id, 'failed')) + (await countAttempts(tx, job.id, 'timed_out'));
         if (failures <= job.spec.retry.failed) queued = (await queueJobs(tx, [job.id])).length;
       }
+      // Most finishes leave siblings running: then the run cannot change, and reading it is wasted work.
+      if (await stageHasUnfinishedJobs(tx, job.stageId)) return { queued };
       const advanced = await advanceRun(tx, runId);
       return { queued: queued + advanced.queuedJobs };
     });

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { type CommitFile, readCommitFile } from './cat-file.js';
 
 const run = promisify(execFile);
 export const pipelineFileName = '.gantry.yml';
@@ -71,42 +72,34 @@ export function createGitSource(options: { cacheDir: string; timeoutMs?: number 
     async readPipelineFile(repo, ref, sha) {
       const wanted = sha ?? ref;
       if (wanted.startsWith('-')) throw new SourceError('REF_NOT_FOUND', `ref "${wanted}" is not a valid git ref`);
-      let gitDir: string;
+      let file: CommitFile;
       try {
-        gitDir = isUrl(repo) ? await mirror(repo, wanted) : await localGitDir(repo);
+        const where = isUrl(repo) ? ['--git-dir', await mirror(repo, wanted)] : ['-C', repo];
+        file = await readCommitFile(where, wanted, pipelineFileName, timeout);
       } catch (error) {
         throw new SourceError('REPOSITORY_UNREADABLE', `cannot read repository "${repo}": ${gitMessage(error)}`, {
           cause: error,
         });
       }
-      const commit = await resolves(git, gitDir, wanted);
-      if (!commit) {
+      if (file.found === 'nothing') {
         throw new SourceError(
           'REF_NOT_FOUND',
           `${sha ? 'commit' : 'ref'} "${wanted}" not found in repository "${repo}"`,
         );
       }
-      try {
-        const text = await git(gitDir, ['show', `${commit}:${pipelineFileName}`]);
-        return { sha: commit, text };
-      } catch (error) {
+      if (file.found === 'commit-only') {
         throw new SourceError(
           'PIPELINE_FILE_MISSING',
-          `${pipelineFileName} not found at the repository root of "${repo}" at commit ${commit.slice(0, 12)}`,
-          { cause: error },
+          `${pipelineFileName} not found at the repository root of "${repo}" at commit ${file.sha.slice(0, 12)}`,
         );
       }
+      return { sha: file.sha, text: file.text };
     },
   };
 }
 
 function isUrl(repo: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/\s]+@[^:\s]+:/.test(repo);
-}
-
-async function localGitDir(path: string): Promise<string> {
-  const { stdout } = await run('git', ['-C', path, 'rev-parse', '--absolute-git-dir'], { timeout: 30_000 });
-  return stdout.trim();
 }
 
 async function resolves(

@@ -133,3 +133,13 @@ export async function resetJobsToPending(tx: Queryable, stageIds: string[]): Pro
 }
 
 /** Attempt history of the given jobs, oldest first. */
+
+/** True while any job of the stage is not finished: the run cannot move on yet. */
+export async function stageHasUnfinishedJobs(tx: Queryable, stageId: string): Promise<boolean> {
+  const rows = await tx
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.stageId, stageId), inArray(jobs.status, ['pending', 'queued', 'running'])))
+    .limit(1);
+  return rows.length > 0;
+}

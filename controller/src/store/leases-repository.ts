@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Job } from '../domain/run.js';
-import type { JobResult, JobStatus } from '../domain/states.js';
+import type { JobResult } from '../domain/states.js';
 import type { JobDefinition } from '../pipeline/model.js';
 import { type Queryable, queryRows } from './database.js';
 import { toJob } from './mappers.js';
@@ -126,35 +126,55 @@ export async function renewLease(
   return { expiresAt: row.expiresAt, cancelRequested: row.cancelRequested };
 }
 
+/** The facts about a just-finished job that the retry decision and the state machine need. */
+export interface FinishedJob {
+  id: string;
+  runId: string;
+  stageId: string;
+  spec: JobDefinition;
+  cancelRequested: boolean;
+}
+
 /**
- * Ends the attempt holding `lease` with the agent's result. Returns the job as
- * it was before (for the retry decision), or null if the lease is not held —
+ * Ends the attempt holding `lease` with the agent's result, job and attempt
+ * rows in one statement. Returns the job, or null if the lease is not held —
  * including a repeat of a finish already applied (see `wasFinishedBy`).
  */
 export async function finishAttempt(
   tx: Queryable,
   lease: LeaseKey,
   result: { status: JobResult; exitCode: number | null; message: string | null },
-): Promise<Job | null> {
-  const rows = await tx
-    .update(jobs)
-    .set({
-      status: result.status satisfies JobStatus,
-      exitCode: result.exitCode,
-      message: result.message,
-      leaseToken: null,
-      leaseExpiresAt: null,
-      finishedAt: sql`now()`,
-    })
-    .where(holdsLease(lease))
-    .returning();
+): Promise<FinishedJob | null> {
+  const rows = await queryRows<{
+    id: string;
+    run_id: string;
+    stage_id: string;
+    spec: JobDefinition;
+    cancel_requested: boolean;
+  }>(
+    tx,
+    sql`
+    with finished as (
+      update jobs set status = ${result.status}, exit_code = ${result.exitCode}::int, message = ${result.message},
+        lease_token = null, lease_expires_at = null, finished_at = now()
+      where id = ${lease.jobId} and attempt = ${lease.attempt} and lease_token = ${lease.leaseToken} and status = 'running'
+      returning id, run_id, stage_id, spec, cancel_requested
+    ), recorded as (
+      update job_attempts set status = ${result.status}, exit_code = ${result.exitCode}::int, message = ${result.message},
+        finished_at = now()
+      where job_id = ${lease.jobId} and attempt = ${lease.attempt} and exists (select 1 from finished)
+    )
+    select * from finished`,
+  );
   const row = rows[0];
   if (!row) return null;
-  await tx
-    .update(jobAttempts)
-    .set({ status: result.status, exitCode: result.exitCode, message: result.message, finishedAt: sql`now()` })
-    .where(and(eq(jobAttempts.jobId, lease.jobId), eq(jobAttempts.attempt, lease.attempt)));
-  return toJob(row);
+  return {
+    id: row.id,
+    runId: row.run_id,
+    stageId: row.stage_id,
+    spec: row.spec,
+    cancelRequested: row.cancel_requested,
+  };
 }
 
 /** True when this exact lease already finished its attempt (a retried FinishJob). */

@@ -1,40 +1,37 @@
-/** Reads the state-machine snapshot of one run (caller holds the run lock). */
-import { and, asc, eq, sql } from 'drizzle-orm';
+/** Reads the state-machine snapshot of one run in one query (caller holds the run lock). */
+import { sql } from 'drizzle-orm';
 import type { Run } from '../domain/run.js';
 import type { JobStatus, StageStatus } from '../domain/states.js';
 import type { ApprovalPolicy } from '../pipeline/model.js';
 import type { RunSnapshot } from '../scheduler/transitions.js';
-import type { Queryable } from './database.js';
-import { approvals, jobs, stages } from './schema.js';
+import { type Queryable, queryRows } from './database.js';
 
 export async function readRunSnapshot(tx: Queryable, run: Run): Promise<RunSnapshot> {
-  const [stageRows, jobRows, approvalRows] = await Promise.all([
-    tx.select().from(stages).where(eq(stages.runId, run.id)).orderBy(asc(stages.position)),
-    tx
-      .select({ id: jobs.id, stageId: jobs.stageId, status: jobs.status })
-      .from(jobs)
-      .where(eq(jobs.runId, run.id))
-      .orderBy(asc(jobs.position)),
-    tx
-      .select({ stageId: approvals.stageId, count: sql<number>`count(distinct ${approvals.approver})::int` })
-      .from(approvals)
-      .where(and(eq(approvals.runId, run.id), eq(approvals.decision, 'approved')))
-      .groupBy(approvals.stageId),
-  ]);
+  const rows = await queryRows<{
+    id: string;
+    status: StageStatus;
+    approval: ApprovalPolicy | null;
+    approvals_given: number;
+    jobs: { id: string; status: JobStatus }[];
+  }>(
+    tx,
+    sql`
+    select s.id, s.status, s.approval,
+      (select count(distinct a.approver)::int from approvals a
+        where a.stage_id = s.id and a.decision = 'approved') as approvals_given,
+      coalesce((select json_agg(json_build_object('id', j.id, 'status', j.status) order by j.position)
+        from jobs j where j.stage_id = s.id), '[]'::json) as jobs
+    from stages s where s.run_id = ${run.id} order by s.position`,
+  );
   return {
     status: run.status,
     cancelRequested: run.cancelRequested,
-    stages: stageRows.map((stage) => {
-      const policy = stage.approval as ApprovalPolicy | null;
-      return {
-        id: stage.id,
-        status: stage.status as StageStatus,
-        approvalsRequired: policy ? policy.required : 0,
-        approvalsGiven: approvalRows.find((row) => row.stageId === stage.id)?.count ?? 0,
-        jobs: jobRows
-          .filter((job) => job.stageId === stage.id)
-          .map((job) => ({ id: job.id, status: job.status as JobStatus })),
-      };
-    }),
+    stages: rows.map((stage) => ({
+      id: stage.id,
+      status: stage.status,
+      approvalsRequired: stage.approval ? stage.approval.required : 0,
+      approvalsGiven: stage.approvals_given,
+      jobs: stage.jobs,
+    })),
   };
 }

@@ -1,0 +1,100 @@
+/**
+ * Resolves a ref and reads one file at that commit with a single
+ * `git cat-file --batch` process (instead of one process per question):
+ * first `<wanted>^{commit}`, then `<sha>:<path>`, both over stdin.
+ */
+import { spawn } from 'node:child_process';
+
+export type CommitFile =
+  | { found: 'file'; sha: string; text: string }
+  | { found: 'commit-only'; sha: string }
+  | { found: 'nothing' };
+
+export class GitProcessError extends Error {
+  override readonly name = 'GitProcessError';
+  readonly code = 'GIT_FAILED';
+}
+
+/** `gitArgs` select the repository: `['-C', path]` or `['--git-dir', dir]`. */
+export function readCommitFile(
+  gitArgs: string[],
+  wanted: string,
+  path: string,
+  timeoutMs: number,
+): Promise<CommitFile> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [...gitArgs, 'cat-file', '--batch'], {
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+    });
+    let buffered = Buffer.alloc(0);
+    let stderr = '';
+    const answers: Answer[] = [];
+    let settled = false;
+    const settle = (outcome: CommitFile | Error) => {
+      if (settled) return;
+      settled = true;
+      child.stdin.end();
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+
+    const onAnswer = (answer: Answer) => {
+      answers.push(answer);
+      const [commit, file] = answers;
+      if (answers.length === 1) {
+        if (!commit || commit.missing) return settle({ found: 'nothing' });
+        child.stdin.write(`${commit.sha}:${path}\n`);
+        return;
+      }
+      if (!commit || commit.missing) return settle({ found: 'nothing' });
+      if (!file || file.missing || file.type !== 'blob') return settle({ found: 'commit-only', sha: commit.sha });
+      settle({ found: 'file', sha: commit.sha, text: file.content.toString('utf8') });
+    };
+
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      for (;;) {
+        const parsed = parseAnswer(buffered);
+        if (!parsed) break;
+        buffered = buffered.subarray(parsed.consumed);
+        onAnswer(parsed.answer);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('error', (error) => settle(new GitProcessError(`cannot run git: ${error.message}`, { cause: error })));
+    child.on('close', (code) => {
+      const lastLine = stderr.trim().split('\n').at(-1);
+      settle(new GitProcessError(lastLine || `git cat-file exited with ${code}`));
+    });
+    child.stdin.on('error', () => {
+      // git exited early (not a repository); 'close' reports why.
+    });
+    child.stdin.write(`${wanted}^{commit}\n`);
+  });
+}
+
+interface Answer {
+  sha: string;
+  type: string;
+  missing: boolean;
+  content: Buffer;
+}
+
+/** One `<sha> <type> <size>\n<content>\n` or `<name> missing\n` record, if complete. */
+function parseAnswer(buffer: Buffer): { answer: Answer; consumed: number } | null {
+  const newline = buffer.indexOf(10);
+  if (newline < 0) return null;
+  const header = buffer.subarray(0, newline).toString('utf8');
+  if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+    return { answer: { sha: '', type: '', missing: true, content: Buffer.alloc(0) }, consumed: newline + 1 };
+  }
+  const [sha = '', type = '', sizeText = '0'] = header.split(' ');
+  const size = Number(sizeText);
+  if (buffer.length < newline + 1 + size + 1) return null;
+  const content = buffer.subarray(newline + 1, newline + 1 + size);
+  return { answer: { sha, type, missing: false, content }, consumed: newline + 1 + size + 1 };
+}
