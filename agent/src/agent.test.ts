@@ -3,171 +3,38 @@
  * offer → claim → checkout → steps → logs → finish, and the ways a job ends.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { natsTopology } from '@gantry/proto';
 import * as grpc from '@grpc/grpc-js';
-import { connect, type NatsConnection, RetentionPolicy, StorageType } from 'nats';
-import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AgentConfig } from './config.js';
-import { type AgentHandle, startAgent } from './main.js';
+import { describe, expect, it } from 'vitest';
+import { runAgentCli } from './cli.js';
 import { RegistrationRefusedError } from './registration.js';
-import { type Call, FakeController } from './testing/fake-controller.js';
-import { startTestNatsServer, type TestNatsServer } from './testing/nats-server.js';
+import { useAgentFixture } from './testing/agent-fixture.js';
 
-const root = mkdtempSync(join(tmpdir(), 'gantry-agent-'));
-const repo = join(root, 'repo');
-const gitEnv = { PATH: process.env.PATH ?? '', HOME: root };
-let sha = '';
-let nats: TestNatsServer;
-let nc: NatsConnection;
-let controller: FakeController;
-let agent: AgentHandle | undefined;
-let logs: Array<Record<string, unknown>>;
-let logListeners: Array<() => void> = [];
-let jobCounter = 0;
+const f = useAgentFixture();
+const { offer, publishOffer, logLine, finishOf, methodsFor, logTextOf, start } = f;
 
-function git(...args: string[]) {
-  return execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.com', ...args], {
-    cwd: repo,
-    env: gitEnv,
-  })
-    .toString()
-    .trim();
+/** True while process `pid` exists (zombies count as gone). */
+function isAlive(pid: number): boolean {
+  try {
+    return !/^Z/.test(
+      execFileSync('ps', ['-o', 'stat=', '-p', String(pid)])
+        .toString()
+        .trim(),
+    );
+  } catch {
+    return false;
+  }
 }
-
-function config(overrides: Partial<AgentConfig> = {}): AgentConfig {
-  return {
-    controllerAddress: controller.address,
-    natsUrl: nats.url,
-    queues: ['default'],
-    slots: 1,
-    token: 't0k',
-    workDir: join(root, `work-${++jobCounter}`),
-    name: 'test-agent',
-    killGraceMs: 100,
-    logLevel: 'debug',
-    baseEnv: gitEnv,
-    ...overrides,
-  };
-}
-
-async function start(overrides: Partial<AgentConfig> = {}) {
-  const logger = pino(
-    { level: 'debug' },
-    {
-      write: (line: string) => {
-        logs.push(JSON.parse(line));
-        for (const listener of logListeners.splice(0)) listener();
-      },
-    },
-  );
-  const cfg = config(overrides);
-  agent = await startAgent(cfg, logger);
-  return cfg;
-}
-
-/** Registers a job with the fake controller and publishes its offer. */
-async function offer(steps: string[], extra: { timeoutMs?: number; sha?: string; queue?: string } = {}) {
-  const jobId = `job-${++jobCounter}`;
-  controller.jobs.set(jobId, {
-    runId: 'run-1',
-    jobId,
-    name: 'build',
-    stage: 'test',
-    repoUrl: repo,
-    ref: 'refs/heads/main',
-    sha: extra.sha ?? sha,
-    steps,
-    env: { FOO: 'bar' },
-    timeoutMs: extra.timeoutMs ?? 0,
-  });
-  await publishOffer(jobId, extra.queue);
-  return jobId;
-}
-
-async function publishOffer(jobId: string, queue = 'default', body?: string) {
-  const data = body ?? JSON.stringify({ jobId, attempt: 1, runId: 'run-1' });
-  await nc.jetstream().publish(natsTopology.jobsSubject(queue), data, { msgID: `${jobId}.1` });
-}
-
-/** Resolves with the first agent log line matching `fields`. */
-function logLine(fields: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const matches = (l: Record<string, unknown>) => Object.entries(fields).every(([k, v]) => l[k] === v);
-  return new Promise((resolve) => {
-    const check = () => {
-      const found = logs.find(matches);
-      if (found) resolve(found);
-      else logListeners.push(check);
-    };
-    check();
-  });
-}
-
-const finishOf = (jobId: string) =>
-  controller.waitFor(
-    (c): c is Extract<Call, { method: 'FinishJob' }> => c.method === 'FinishJob' && c.request.lease?.jobId === jobId,
-  );
-const methodsFor = (jobId: string) =>
-  controller.calls
-    .filter((c) =>
-      'request' in c && 'lease' in c.request ? c.request.lease?.jobId === jobId : c.method === 'StreamLogs',
-    )
-    .map((c) => c.method);
-const logTextOf = (jobId: string) => {
-  const call = controller.calls.find(
-    (c): c is Extract<Call, { method: 'StreamLogs' }> =>
-      c.method === 'StreamLogs' && c.chunks[0]?.lease?.jobId === jobId,
-  );
-  return Buffer.concat(call?.chunks.map((c) => c.data) ?? []).toString();
-};
-
-beforeAll(async () => {
-  mkdirSync(repo);
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env: gitEnv });
-  writeFileSync(join(repo, 'README'), 'hello\n');
-  git('add', 'README');
-  git('commit', '-q', '-m', 'first');
-  sha = git('rev-parse', 'HEAD');
-  nats = await startTestNatsServer();
-  nc = await connect({ servers: nats.url });
-  const jsm = await nc.jetstreamManager();
-  await jsm.streams.add({
-    name: natsTopology.jobsStream,
-    subjects: ['gantry.jobs.>'],
-    retention: RetentionPolicy.Workqueue,
-    storage: StorageType.File,
-  });
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await nats?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
-
-beforeEach(async () => {
-  logs = [];
-  logListeners = [];
-  controller = new FakeController();
-  await controller.start();
-});
-
-afterEach(async () => {
-  await agent?.stop();
-  agent = undefined;
-  await controller.stop();
-});
 
 describe('agent', () => {
   it('registers, announces readiness, runs an offered job and reports it', async () => {
     const cfg = await start();
-    const ready = logs.filter((l) => l.msg === 'agent ready');
+    const ready = f.logs.filter((l) => l.msg === 'agent ready');
     expect(ready).toHaveLength(1);
     expect(ready[0]).toMatchObject({ agentId: 'agent-1', name: 'test-agent', queues: ['default'], slots: 1 });
-    const register = controller.calls.find((c) => c.method === 'Register');
+    const register = f.controller.calls.find((c) => c.method === 'Register');
     expect(register).toMatchObject({ authorization: 'Bearer t0k', request: { protocolVersion: 1, slots: 1 } });
 
     const jobId = await offer(['echo "$GANTRY_JOB_NAME $FOO $CI $GANTRY_ATTEMPT"', 'cat README >&2']);
@@ -183,7 +50,7 @@ describe('agent', () => {
     // Every log byte is stored before the job is reported finished.
     const methods = methodsFor(jobId);
     expect(methods.indexOf('StreamLogs')).toBeLessThan(methods.indexOf('FinishJob'));
-    const steps = controller.calls.flatMap((c) =>
+    const steps = f.controller.calls.flatMap((c) =>
       c.method === 'ReportStep' ? [[c.request.stepIndex, c.request.state]] : [],
     );
     expect(steps).toEqual([
@@ -193,9 +60,9 @@ describe('agent', () => {
       [1, 'succeeded'],
     ]);
     // The offer was acked (a WorkQueue stream drops acked messages).
-    const info = await (await nc.jetstreamManager()).consumers.info(natsTopology.jobsStream, 'jobs-default');
+    const info = await (await f.nc.jetstreamManager()).consumers.info(natsTopology.jobsStream, 'jobs-default');
     expect(info.num_ack_pending).toBe(0);
-    await agent?.drain();
+    await f.agent?.drain();
     expect(readdirSync(join(cfg.workDir, 'workspaces'))).toEqual([]);
     expect(readdirSync(join(cfg.workDir, 'repos'))).toHaveLength(1);
   });
@@ -225,11 +92,37 @@ describe('agent', () => {
     expect(finish.request).toMatchObject({ result: 'timed_out', message: 'job timed out after 50 ms' });
   });
 
+  it('times a step out on its own timeout and kills its process group', async () => {
+    await start();
+    const pidFile = join(f.root, 'step-timeout.pid');
+    const jobId = await offer(['echo first', `sleep 1000 & echo $! > ${pidFile}; wait`, 'echo never'], {
+      stepTimeoutsMs: [0, 100],
+    });
+    const finish = await finishOf(jobId);
+    expect(finish.request).toMatchObject({
+      result: 'timed_out',
+      exitCode: 143,
+      message: 'step 2 timed out after 100 ms',
+    });
+    const steps = f.controller.calls.flatMap((c) =>
+      c.method === 'ReportStep' ? [[c.request.stepIndex, c.request.state, c.request.exitCode]] : [],
+    );
+    expect(steps).toEqual([
+      [0, 'running', 0],
+      [0, 'succeeded', 0],
+      [1, 'running', 0],
+      [1, 'timed_out', 143],
+    ]);
+    expect(logTextOf(jobId)).not.toContain('never');
+    // The step may be stopped before it wrote the pid file; if it did, its background sleep is gone.
+    if (existsSync(pidFile)) expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+  });
+
   it('cancels a job on a control message', async () => {
     await start();
     const jobId = await offer(['echo started; sleep 1000']);
-    await controller.waitFor((c) => c.method === 'ReportStep' && c.request.lease?.jobId === jobId);
-    const reply = await nc.request(
+    await f.controller.waitFor((c) => c.method === 'ReportStep' && c.request.lease?.jobId === jobId);
+    const reply = await f.nc.request(
       natsTopology.agentControlSubject('agent-1'),
       JSON.stringify({ type: 'cancel', jobId, attempt: 1 }),
     );
@@ -238,8 +131,8 @@ describe('agent', () => {
   });
 
   it('cancels a job when a heartbeat says so', async () => {
-    controller.heartbeatIntervalMs = 20;
-    controller.heartbeat = () => ({ cancelRequested: true });
+    f.controller.heartbeatIntervalMs = 20;
+    f.controller.heartbeat = () => ({ cancelRequested: true });
     await start();
     const jobId = await offer(['sleep 1000']);
     expect((await finishOf(jobId)).request.result).toBe('canceled');
@@ -247,29 +140,27 @@ describe('agent', () => {
 
   it('kills a job whose lease went stale and reports nothing more for it', async () => {
     let staleJob = '';
-    controller.heartbeatIntervalMs = 20;
-    controller.heartbeat = (request) =>
+    f.controller.heartbeatIntervalMs = 20;
+    f.controller.heartbeat = (request) =>
       request.lease?.jobId === staleJob
         ? { error: grpc.status.FAILED_PRECONDITION, details: 'stale lease' }
         : { cancelRequested: false };
     await start();
-    const pidFile = join(root, 'stale.pid');
+    const pidFile = join(f.root, 'stale.pid');
     staleJob = await offer([`sleep 1000 & echo $! > ${pidFile}; wait`]);
     // One slot: the next job runs only once the stale one is gone.
     const nextJob = await offer(['true']);
     await finishOf(nextJob);
     expect(methodsFor(staleJob)).not.toContain('FinishJob');
-    expect(logs.some((l) => l.msg === 'lease lost, killing job' && l.jobId === staleJob)).toBe(true);
-    if (existsSync(pidFile)) {
-      expect(() => process.kill(Number(execFileSync('cat', [pidFile]).toString()), 0)).toThrow();
-    }
+    expect(f.logs.some((l) => l.msg === 'lease lost, killing job' && l.jobId === staleJob)).toBe(true);
+    if (existsSync(pidFile)) expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
   });
 
   it('fences itself when heartbeats fail for most of the lease TTL', async () => {
     let unreachableJob = '';
-    controller.heartbeatIntervalMs = 20;
-    controller.leaseTtlMs = 150;
-    controller.heartbeat = (request) =>
+    f.controller.heartbeatIntervalMs = 20;
+    f.controller.leaseTtlMs = 150;
+    f.controller.heartbeat = (request) =>
       request.lease?.jobId === unreachableJob
         ? { error: grpc.status.UNAVAILABLE, details: 'controller down' }
         : { cancelRequested: false };
@@ -288,8 +179,8 @@ describe('agent', () => {
     await publishOffer('garbage', 'default', '{not json');
     const jobId = await offer(['true']);
     await finishOf(jobId);
-    expect(controller.calls.some((c) => c.method === 'ClaimJob' && c.request.jobId === 'not-known')).toBe(true);
-    const info = await (await nc.jetstreamManager()).streams.info(natsTopology.jobsStream);
+    expect(f.controller.calls.some((c) => c.method === 'ClaimJob' && c.request.jobId === 'not-known')).toBe(true);
+    const info = await (await f.nc.jetstreamManager()).streams.info(natsTopology.jobsStream);
     expect(info.state.messages).toBe(0);
   });
 
@@ -299,22 +190,72 @@ describe('agent', () => {
     expect((await finishOf(jobId)).request.result).toBe('succeeded');
   });
 
-  it('drains: stops taking work and waits for the running job to report', async () => {
+  it('drains: stops pulling, heartbeats the running job until it reports, then closes Connect', async () => {
+    await start();
+    const gate = join(f.root, 'drain.gate');
+    const jobId = await offer([`until [ -e ${gate} ]; do sleep 0.02; done; echo finished`]);
+    await f.controller.waitFor((c) => c.method === 'ReportStep' && c.request.lease?.jobId === jobId);
+    const drained = f.agent?.drain();
+    await logLine({ msg: 'agent draining' });
+    const later = await offer(['echo never']);
+    // Heartbeats go on while the job runs, and so does the Connect stream.
+    const beatsFor = () =>
+      f.controller.calls.filter((c) => c.method === 'Heartbeat' && c.request.lease?.jobId === jobId).length;
+    const beats = beatsFor();
+    await f.controller.waitUntil(() => beatsFor() >= beats + 2);
+    expect(f.controller.openConnects).toBe(1);
+    writeFileSync(gate, '');
+    await drained;
+    expect(await f.agent?.closed).toBeUndefined();
+    expect((await finishOf(jobId)).request.result).toBe('succeeded');
+    // Connect closed only after the job reported.
+    await f.controller.waitFor((c) => c.method === 'ConnectClosed');
+    const order = f.controller.calls.map((c) => c.method);
+    expect(order.lastIndexOf('FinishJob')).toBeLessThan(order.indexOf('ConnectClosed'));
+    expect(f.controller.openConnects).toBe(0);
+    expect(f.controller.calls.some((c) => c.method === 'ClaimJob' && c.request.jobId === later)).toBe(false);
+    await (await f.nc.jetstreamManager()).streams.purge(natsTopology.jobsStream);
+  });
+
+  it('drains on a drain control message', async () => {
     await start();
     const jobId = await offer(['echo working']);
-    await controller.waitFor((c) => c.method === 'ClaimJob' && c.request.jobId === jobId);
-    await agent?.drain();
+    await f.controller.waitFor((c) => c.method === 'ClaimJob' && c.request.jobId === jobId);
+    f.nc.publish(natsTopology.agentControlSubject('agent-1'), JSON.stringify({ type: 'drain' }));
+    expect(await f.agent?.closed).toBeUndefined();
     expect(methodsFor(jobId)).toContain('FinishJob');
-    expect(await agent?.closed).toBeUndefined();
+    await f.controller.waitFor((c) => c.method === 'ConnectClosed');
+  });
+
+  it('gantry agent exits 0 after SIGTERM, once the running job has reported', async () => {
+    const logLevel = process.env.GANTRY_LOG_LEVEL;
+    process.env.GANTRY_LOG_LEVEL = 'fatal';
+    const cfg = f.config();
+    const argv = ['--controller', cfg.controllerAddress, '--nats', cfg.natsUrl, '--token', 't0k'];
+    const exitCode = runAgentCli([...argv, '--work-dir', cfg.workDir, '--name', 'cli-agent']);
+    try {
+      const gate = join(f.root, 'cli.gate');
+      const jobId = await offer([`until [ -e ${gate} ]; do sleep 0.02; done`]);
+      await f.controller.waitFor((c) => c.method === 'ReportStep' && c.request.lease?.jobId === jobId);
+      // What the signal handler sees on a real SIGTERM (emitting spares the test runner the signal).
+      process.emit('SIGTERM', 'SIGTERM');
+      writeFileSync(gate, '');
+      expect(await exitCode).toBe(0);
+      expect((await finishOf(jobId)).request.result).toBe('succeeded');
+      await f.controller.waitFor((c) => c.method === 'ConnectClosed');
+    } finally {
+      if (logLevel === undefined) delete process.env.GANTRY_LOG_LEVEL;
+      else process.env.GANTRY_LOG_LEVEL = logLevel;
+    }
   });
 
   it('refuses to start when the controller rejects the protocol version', async () => {
-    controller.register = () => ({ error: grpc.status.FAILED_PRECONDITION, details: 'protocol 1 not supported' });
+    f.controller.register = () => ({ error: grpc.status.FAILED_PRECONDITION, details: 'protocol 1 not supported' });
     await expect(start()).rejects.toMatchObject({ name: 'RegistrationRefusedError', code: 'VERSION_MISMATCH' });
   });
 
   it('refuses to start with a token the controller rejects', async () => {
-    controller.register = () => ({ error: grpc.status.UNAUTHENTICATED, details: 'bad token' });
+    f.controller.register = () => ({ error: grpc.status.UNAUTHENTICATED, details: 'bad token' });
     const attempt = start();
     await expect(attempt).rejects.toBeInstanceOf(RegistrationRefusedError);
     await expect(attempt).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });

@@ -6,7 +6,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 
 export interface AgentConfig {
   /** Controller gRPC address, `host:port`. */
@@ -68,30 +67,64 @@ function isNatsServer(value: string): boolean {
   }
 }
 const queueName = /^[A-Za-z0-9_-]+$/;
-const intString = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `must be an integer between ${min} and ${max}`)
-    .transform(Number)
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
-const schema = z.object({
-  controllerAddress: z
-    .string({ error: 'is required' })
-    .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be HOST:PORT'),
-  natsUrl: z
-    .string({ error: 'is required' })
-    .refine((v) => v.split(',').every((s) => isNatsServer(s.trim())), 'must be a NATS URL like nats://host:4222'),
-  queues: z
-    .array(z.string().regex(queueName, 'queue names may use only letters, digits, "_" and "-"'))
-    .min(1, 'needs at least one queue'),
-  slots: intString(1, 256),
-  token: z.string({ error: 'is required' }).min(1, 'must not be empty'),
-  workDir: z.string().min(1, 'must not be empty'),
-  name: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'may use only letters, digits, ".", "_" and "-"'),
-  killGraceMs: intString(0, 600_000),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
-});
+/** Checks one raw value: the parsed value, or the problem with it. */
+type Check<T> = (raw: unknown) => { ok: true; value: T } | { ok: false; message: string };
+
+const valid = <T>(value: T) => ({ ok: true as const, value });
+const problem = (message: string) => ({ ok: false as const, message });
+
+function text(options: { pattern?: RegExp; message?: string; refine?: (v: string) => boolean } = {}): Check<string> {
+  return (raw) => {
+    if (typeof raw !== 'string') return problem('is required');
+    if (raw.length === 0) return problem('must not be empty');
+    if (options.pattern && !options.pattern.test(raw)) return problem(options.message ?? 'is not valid');
+    if (options.refine && !options.refine(raw)) return problem(options.message ?? 'is not valid');
+    return valid(raw);
+  };
+}
+
+function integer(min: number, max: number): Check<number> {
+  return (raw) => {
+    if (typeof raw !== 'string' || !/^\d+$/.test(raw)) return problem(`must be an integer between ${min} and ${max}`);
+    const value = Number(raw);
+    if (value < min) return problem(`must be at least ${min}`);
+    if (value > max) return problem(`must be at most ${max}`);
+    return valid(value);
+  };
+}
+
+/**
+ * The schema: one check per field. Plain functions rather than a schema
+ * library: zod alone added ~15-20 MB to the agent's idle memory.
+ */
+const schema: { [K in Exclude<keyof AgentConfig, 'baseEnv'>]: Check<AgentConfig[K]> } = {
+  controllerAddress: text({
+    pattern: /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/,
+    message: 'must be HOST:PORT',
+  }),
+  natsUrl: text({
+    refine: (v) => v.split(',').every((s) => isNatsServer(s.trim())),
+    message: 'must be a NATS URL like nats://host:4222',
+  }),
+  queues: (raw) => {
+    const queues = raw as string[];
+    if (queues.length === 0) return problem('needs at least one queue');
+    if (!queues.every((q) => queueName.test(q)))
+      return problem('queue names may use only letters, digits, "_" and "-"');
+    return valid(queues);
+  },
+  slots: integer(1, 256),
+  token: text(),
+  workDir: text(),
+  name: text({ pattern: /^[A-Za-z0-9._-]{1,128}$/, message: 'may use only letters, digits, ".", "_" and "-"' }),
+  killGraceMs: integer(0, 600_000),
+  logLevel: (raw) =>
+    logLevels.includes(raw as AgentConfig['logLevel'])
+      ? valid(raw as AgentConfig['logLevel'])
+      : problem(`must be one of ${logLevels.join(', ')}`),
+};
 
 /**
  * Parses `gantry agent` arguments and the environment. Pure apart from reading
@@ -136,20 +169,23 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
     logLevel: pick('logLevel', undefined) ?? 'info',
   };
 
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const field = issue.path[0] as Field;
+  const problems: string[] = [];
+  const parsed: Record<string, unknown> = {};
+  for (const field of Object.keys(schema) as Field[]) {
+    const result = (schema[field] as Check<unknown>)(raw[field]);
+    if (result.ok) parsed[field] = result.value;
+    else {
       const shown = field === 'token' || field === 'natsUrl' ? '' : describeValue(raw[field]);
-      return `${used[field] ?? String(field)}: ${issue.message}${shown}`;
-    });
-    return { ok: false, problems };
+      problems.push(`${used[field] ?? String(field)}: ${result.message}${shown}`);
+    }
   }
+  if (problems.length > 0) return { ok: false, problems };
+  const data = parsed as Omit<AgentConfig, 'baseEnv'>;
   const baseEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && key !== 'GANTRY_AGENT_TOKEN') baseEnv[key] = value;
   }
-  const config = { ...parsed.data, workDir: resolve(parsed.data.workDir), baseEnv };
+  const config = { ...data, workDir: resolve(data.workDir), baseEnv };
   return { ok: true, config };
 }
 

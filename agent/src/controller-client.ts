@@ -11,6 +11,7 @@ import {
   AUTHORIZATION_METADATA_KEY,
   agentServiceClientConstructor,
   type ClaimJobResponse__Output,
+  type ControllerEvent__Output,
   type FinishJobRequest,
   type HeartbeatResponse__Output,
   type Lease__Output,
@@ -61,7 +62,26 @@ export interface ControllerClient {
   finishJob(request: FinishJobRequest): Promise<void>;
   /** Opens one StreamLogs call for an attempt (no deadline: it lives as long as the job). */
   openLogStream(lease: Lease): LogChunkSender;
+  /**
+   * Opens the agent's Connect stream (no deadline; waits for the channel to be
+   * ready instead of failing while the controller is down). `onEvent` sees each
+   * controller event; `onEnd` is called exactly once when the stream is over:
+   * with undefined when the controller ended it cleanly, else with the error
+   * (CANCELLED after close()).
+   */
+  connect(agentId: string, listener: ConnectListener): ConnectStream;
   /** Closes the channel; pending calls fail with CANCELLED. */
+  close(): void;
+}
+
+export interface ConnectListener {
+  onEvent(kind: string): void;
+  onEnd(error: ControllerCallError | undefined): void;
+}
+
+/** One open Connect call. */
+export interface ConnectStream {
+  /** Cancels the call; onEnd follows with CANCELLED. Idempotent. */
   close(): void;
 }
 
@@ -79,8 +99,10 @@ export function createControllerClient(options: ControllerClientOptions): Contro
     'grpc.keepalive_time_ms': 20_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
-    'grpc.initial_reconnect_backoff_ms': 200,
-    'grpc.max_reconnect_backoff_ms': 5_000,
+    // Reconnect soon after a controller restart: the controller gives a vanished
+    // agent only a short grace before it hands the agent's jobs to someone else.
+    'grpc.initial_reconnect_backoff_ms': 100,
+    'grpc.max_reconnect_backoff_ms': 2_000,
   }) as unknown as AgentServiceClient;
   const defaultTimeoutMs = options.callTimeoutMs ?? 10_000;
   const metadata = () => {
@@ -120,12 +142,38 @@ export function createControllerClient(options: ControllerClientOptions): Contro
       await unary('FinishJob', client.finishJob, request);
     },
     openLogStream: (lease) => openLogStream(client, metadata(), lease),
+    connect: (agentId, listener) => openConnectStream(client, metadata(), agentId, listener),
     close: () => client.close(),
   };
 }
 
+function openConnectStream(
+  client: AgentServiceClient,
+  md: grpc.Metadata,
+  agentId: string,
+  listener: ConnectListener,
+): ConnectStream {
+  // Wait for the channel rather than fail while the controller restarts: the call
+  // starts the moment the controller accepts connections again.
+  md.setOptions({ waitForReady: true });
+  const call = client.connect({ agentId }, md);
+  let ended = false;
+  call.on('data', (event: ControllerEvent__Output) => {
+    if (!ended) listener.onEvent(event.kind);
+  });
+  call.on('error', () => {}); // reported through 'status' below
+  // 'status' comes exactly once, however the call ends (grpc-js ClientReadableStream).
+  call.on('status', (status: grpc.StatusObject) => {
+    if (ended) return;
+    ended = true;
+    listener.onEnd(status.code === grpc.status.OK ? undefined : toCallError('Connect', status));
+  });
+  return { close: () => call.cancel() };
+}
+
 function openLogStream(client: AgentServiceClient, md: grpc.Metadata, lease: Lease): LogChunkSender {
   let failure: ControllerCallError | undefined;
+  const failureListeners: Array<(error: unknown) => void> = [];
   const drainWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   let call: grpc.ClientWritableStream<LogChunk> | undefined;
   const result = new Promise<number>((resolve, reject) => {
@@ -133,6 +181,7 @@ function openLogStream(client: AgentServiceClient, md: grpc.Metadata, lease: Lea
       if (err) {
         failure = toCallError('StreamLogs', err);
         for (const w of drainWaiters.splice(0)) w.reject(failure);
+        for (const notify of failureListeners.splice(0)) notify(failure);
         reject(failure);
       } else {
         resolve(Number(res?.storedSeq ?? -1));
@@ -173,10 +222,14 @@ function openLogStream(client: AgentServiceClient, md: grpc.Metadata, lease: Lea
       ended = true;
       stream.cancel();
     },
+    onFailure: (notify) => {
+      if (failure) notify(failure);
+      else failureListeners.push(notify);
+    },
   };
 }
 
-function toCallError(method: string, err: grpc.ServiceError): ControllerCallError {
+function toCallError(method: string, err: Pick<grpc.ServiceError, 'code' | 'details'>): ControllerCallError {
   const code = (grpc.status[err.code] ?? 'UNKNOWN') as StatusName;
   return new ControllerCallError(method, code, err.details, { cause: err });
 }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { GitCheckout } from './checkout/git-checkout.js';
 import type { AgentConfig } from './config.js';
 import { type ControllerCallError, createControllerClient } from './controller-client.js';
+import { parentDeathGuardAvailable } from './executor/step-command.js';
 import { subscribeControl } from './queue/control-subscriber.js';
 import { ensureJobConsumer, pullJobs } from './queue/job-consumer.js';
 import { connectNats } from './queue/nats-connection.js';
@@ -13,6 +14,7 @@ import { registerAgent } from './registration.js';
 import { JobRunner } from './runner/job-runner.js';
 import { handleOffer } from './runner/offer-handler.js';
 import { SlotPool } from './runner/slot-pool.js';
+import { AgentSession } from './session/agent-session.js';
 
 /** A started agent. */
 export interface AgentHandle {
@@ -49,6 +51,11 @@ export async function startAgent(
   options: StartAgentOptions = {},
 ): Promise<AgentHandle> {
   const signal = options.signal ?? new AbortController().signal;
+  if (!parentDeathGuardAvailable()) {
+    logger.warn(
+      'setpriv --pdeathsig is not available: if this agent is killed (kill -9), its running steps keep running',
+    );
+  }
   const controller = createControllerClient({ address: config.controllerAddress, token: config.token });
   const identity = { name: config.name, queues: config.queues, slots: config.slots };
   let nc: Awaited<ReturnType<typeof connectNats>> | undefined;
@@ -65,7 +72,6 @@ export async function startAgent(
     throw error;
   }
   const connection = nc;
-  let agentId = registration.agentId;
   const leaseTtlMs = registration.leaseTtlMs || 30_000;
   const runner = new JobRunner({
     controller,
@@ -88,29 +94,22 @@ export async function startAgent(
     cancel: (jobId: string, attempt: number) => runner.cancel(jobId, attempt),
     drain: () => void drain(),
   };
-  let control = subscribeControl(connection, agentId, controlHandlers, logger);
+  let control = subscribeControl(connection, registration.agentId, controlHandlers, logger);
+  // The controller forgot us (restart without our row, token rotation): the session registers again.
+  const session = new AgentSession({
+    controller,
+    identity,
+    logger,
+    agentId: registration.agentId,
+    onAgentIdChanged: (newAgentId) => {
+      control.unsubscribe();
+      control = subscribeControl(connection, newAgentId, controlHandlers, logger);
+    },
+  });
+  session.start();
+  const onUnknownAgent = (error: ControllerCallError) => void session.reRegister(error);
 
-  // The controller forgot us (restart without our row, token rotation): register again, once at a time.
-  let reRegistering = false;
-  const onUnknownAgent = (error: ControllerCallError) => {
-    if (reRegistering) return;
-    reRegistering = true;
-    registerAgent(controller, identity, logger, fetching.signal)
-      .then((again) => {
-        logger.warn({ agentId: again.agentId, previousAgentId: agentId, err: error.message }, 'agent registered again');
-        if (again.agentId !== agentId) {
-          control.unsubscribe();
-          agentId = again.agentId;
-          control = subscribeControl(connection, agentId, controlHandlers, logger);
-        }
-      })
-      .catch((err: Error) => logger.error({ err: err.message }, 'cannot register again'))
-      .finally(() => {
-        reRegistering = false;
-      });
-  };
-
-  const offerDeps = { controller, runner, logger, agentId: () => agentId, onUnknownAgent };
+  const offerDeps = { controller, runner, logger, agentId: () => session.agentId, onUnknownAgent };
   const loops = config.queues.map((queue) =>
     pullJobs({
       nc: connection,
@@ -143,28 +142,41 @@ export async function startAgent(
       fetching.abort();
       await Promise.all(loops);
       await slots.idle();
+      // Only now that every job has reported may the controller see this agent leave.
+      await session.close();
       closing = true;
       control.unsubscribe();
-      await connection.flush().catch(() => {});
+      // Send pending acks if NATS is there; do not wait on an outage to end.
+      let flushTimer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        connection.flush().catch(() => {}),
+        new Promise((resolve) => {
+          flushTimer = setTimeout(resolve, 2000);
+        }),
+      ]);
+      clearTimeout(flushTimer);
       await connection.close().catch(() => {});
       controller.close();
-      logger.info({ agentId }, 'agent stopped');
+      logger.info({ agentId: session.agentId }, 'agent stopped');
       resolveClosed(fatal);
     })());
   const drain = () => {
-    if (!shutdown) logger.info({ agentId, running: runner.runningCount }, 'agent draining');
+    if (!shutdown) logger.info({ agentId: session.agentId, running: runner.runningCount }, 'agent draining');
     return shutDown();
   };
   const stop = () => {
-    logger.warn({ agentId, running: runner.runningCount }, 'agent stopping, killing jobs');
+    logger.warn({ agentId: session.agentId, running: runner.runningCount }, 'agent stopping, killing jobs');
     runner.killAll();
     return shutDown();
   };
 
-  logger.info({ agentId, name: config.name, queues: config.queues, slots: config.slots }, 'agent ready');
+  logger.info(
+    { agentId: session.agentId, name: config.name, queues: config.queues, slots: config.slots },
+    'agent ready',
+  );
   const handle: AgentHandle = {
     get agentId() {
-      return agentId;
+      return session.agentId;
     },
     drain,
     stop,

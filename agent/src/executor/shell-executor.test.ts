@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type OutputSink, runStep, type StepOptions } from './shell-executor.js';
+import { parentDeathGuardAvailable } from './step-command.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'gantry-executor-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -22,29 +23,39 @@ function collectingSink(onText?: (text: string) => void): OutputSink & { text: (
   };
 }
 
-function run(command: string, extra: Partial<StepOptions> = {}) {
-  const sink = collectingSink();
-  return runStep({ command, cwd, env: { PATH: process.env.PATH ?? '' }, sink, ...extra }).then((outcome) => ({
-    ...outcome,
-    output: sink.text(),
-  }));
-}
+// Every behaviour holds both with the parent-death guard (setpriv wrapper) and without it.
+const modes = parentDeathGuardAvailable()
+  ? [
+      { mode: 'guarded by setpriv', dieWithAgent: true },
+      { mode: 'unguarded', dieWithAgent: false },
+    ]
+  : [{ mode: 'unguarded', dieWithAgent: false }];
 
-/** Live (non-zombie) processes of a process group. */
-function liveMembers(pgid: number): string[] {
-  let out = '';
-  try {
-    out = execFileSync('ps', ['-o', 'pid=,stat=', '-g', String(pgid)]).toString();
-  } catch {
-    return []; // ps exits 1 when nothing matches
+describe.each(modes)('runStep ($mode)', ({ dieWithAgent }) => {
+  function run(command: string, extra: Partial<StepOptions> = {}) {
+    const sink = collectingSink();
+    return runStep({ command, cwd, env: { PATH: process.env.PATH ?? '' }, sink, dieWithAgent, ...extra }).then(
+      (outcome) => ({
+        ...outcome,
+        output: sink.text(),
+      }),
+    );
   }
-  return out
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0 && !/\sZ/.test(line));
-}
 
-describe('runStep', () => {
+  /** Live (non-zombie) processes of a process group. */
+  function liveMembers(pgid: number): string[] {
+    let out = '';
+    try {
+      out = execFileSync('ps', ['-o', 'pid=,stat=', '-g', String(pgid)]).toString();
+    } catch {
+      return []; // ps exits 1 when nothing matches
+    }
+    return out
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.length > 0 && !/\sZ/.test(line));
+  }
+
   it.each([
     ['true', 0],
     ['exit 3', 3],
@@ -52,6 +63,10 @@ describe('runStep', () => {
     ['false | true', 1],
     ['kill -TERM $$', 143],
     ['kill -KILL $$', 137],
+    // SIGINT/SIGQUIT are not ignored (bash ignores them in background jobs; the guard undoes that).
+    ['kill -INT $$; echo not reached', 130],
+    ["trap 'exit 9' INT; kill -INT $$; sleep 1; echo not reached", 9],
+    ['kill -TERM 0; echo not reached', 143],
   ])('%s exits with %i', async (command, exitCode) => {
     const outcome = await run(command);
     expect(outcome.exitCode).toBe(exitCode);
@@ -80,8 +95,7 @@ describe('runStep', () => {
 
   it('stops the whole process group on timeout', async () => {
     const outcome = await run('sleep 1000 & sleep 1000; echo not reached', { timeoutMs: 50, killGraceMs: 60_000 });
-    expect(outcome.stopped).toBe('timed_out');
-    expect(outcome.exitCode).toBe(143);
+    expect(outcome).toMatchObject({ stopped: 'timed_out', stoppedBy: 'timeout', exitCode: 143 });
     expect(liveMembers(outcome.pid)).toEqual([]);
     expect(outcome.output).not.toContain('not reached');
   });
@@ -98,9 +112,28 @@ describe('runStep', () => {
       sink,
       signal: cancel.signal,
       killGraceMs: 100,
+      dieWithAgent,
     });
-    expect(outcome.stopped).toBe('canceled');
-    expect(outcome.exitCode).toBe(137);
+    expect(outcome).toMatchObject({ stopped: 'canceled', stoppedBy: 'signal', exitCode: 137 });
+    expect(liveMembers(outcome.pid)).toEqual([]);
+  });
+
+  it('lets a step that handles SIGTERM clean up, and keeps its exit code', async () => {
+    const cancel = new AbortController();
+    const sink = collectingSink((text) => {
+      if (text.includes('ready')) cancel.abort('canceled');
+    });
+    const outcome = await runStep({
+      command: "trap 'echo cleaning up; exit 7' TERM; sleep 1000 & echo ready; wait",
+      cwd,
+      env: { PATH: process.env.PATH ?? '' },
+      sink,
+      signal: cancel.signal,
+      killGraceMs: 3_600_000,
+      dieWithAgent,
+    });
+    expect(outcome).toMatchObject({ stopped: 'canceled', exitCode: 7 });
+    expect(sink.text()).toBe('ready\ncleaning up\n');
     expect(liveMembers(outcome.pid)).toEqual([]);
   });
 
@@ -116,6 +149,7 @@ describe('runStep', () => {
       sink,
       signal: stop.signal,
       killGraceMs: 3_600_000,
+      dieWithAgent,
     });
     expect(outcome).toMatchObject({ stopped: 'killed', exitCode: 137 });
   });
@@ -136,6 +170,7 @@ describe('runStep', () => {
       cwd,
       env: { PATH: process.env.PATH ?? '' },
       sink,
+      dieWithAgent,
     });
     expect(outcome.exitCode).toBe(0);
     expect(received).toBe(3_000_000);

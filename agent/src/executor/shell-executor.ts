@@ -1,14 +1,19 @@
 /**
- * Runs one step as `bash -eo pipefail -c <command>` in its own process group.
- * stderr shares stdout's pipe, so the sink sees output in the order it was
- * written; while the sink is full the pipe is paused. When the step's shell
- * exits, or when it is stopped (abort/timeout), the whole group is signalled:
- * SIGTERM, then SIGKILL after `killGraceMs` — no background child outlives its
- * step. Reason "killed" (lost lease, agent stop) sends SIGKILL at once.
+ * Runs one step as `bash -eo pipefail -c <command>` in its own process group
+ * (see step-command.ts; where the host allows it, the group also dies with the
+ * agent, even on SIGKILL). stderr shares stdout's pipe, so the sink sees output
+ * in the order it was written; while the sink is full the pipe is paused. When
+ * the step's shell exits, or when it is stopped (abort/timeout), the whole group
+ * is signalled: SIGTERM, then SIGKILL after `killGraceMs` — no background child
+ * outlives its step. Reason "killed" (lost lease, agent stop) sends SIGKILL at once.
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
+import { parentDeathGuardAvailable, stepCommand } from './step-command.js';
+
+/** setTimeout's limit; a longer delay would fire at once. Longer timeouts are clamped to it (~24.8 days). */
+export const maxTimerMs = 2 ** 31 - 1;
 
 /** Where output goes; LogStreamer fits this shape. */
 export interface OutputSink {
@@ -31,6 +36,11 @@ export interface StepOptions {
   timeoutMs?: number;
   /** SIGTERM → SIGKILL grace for the process group. Default 10 s. */
   killGraceMs?: number;
+  /**
+   * Kill the step's process group when the agent process dies (setpriv
+   * parent-death signal). Default: whenever the host supports it.
+   */
+  dieWithAgent?: boolean;
 }
 
 export interface StepOutcome {
@@ -38,6 +48,8 @@ export interface StepOutcome {
   exitCode: number;
   /** Set when the step was stopped by abort or timeout rather than exiting by itself. */
   stopped?: StopReason;
+  /** What stopped it first: the step's own `timeoutMs` or the abort signal. */
+  stoppedBy?: 'timeout' | 'signal';
   /** The shell's pid, which is also its process group id. */
   pid: number;
 }
@@ -49,22 +61,24 @@ export class StepSpawnError extends Error {
 
 export function runStep(options: StepOptions): Promise<StepOutcome> {
   const { command, cwd, env, sink, signal, timeoutMs = 0, killGraceMs = 10_000 } = options;
+  const dieWithAgent = options.dieWithAgent ?? parentDeathGuardAvailable();
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      resolve({ exitCode: 128 + constants.signals.SIGTERM, stopped: stopReasonOf(signal), pid: 0 });
+      resolve({
+        exitCode: 128 + constants.signals.SIGTERM,
+        stopped: stopReasonOf(signal),
+        stoppedBy: 'signal',
+        pid: 0,
+      });
       return;
     }
-    // The outer shell only joins stderr to stdout at the fd level (exact interleaving
-    // in one pipe) and execs the step shell, which keeps its pid and process group.
-    const child = spawn('bash', ['-c', 'exec bash -eo pipefail -c "$1" 2>&1', 'gantry-step', command], {
-      cwd,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { file, args } = stepCommand(command, dieWithAgent);
+    // detached = setsid(): the step leads a new process group (and session).
+    const child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const pid = child.pid;
     const streams = [child.stdout, child.stderr];
     let stopped: StopReason | undefined;
+    let stoppedBy: StepOutcome['stoppedBy'];
     let killTimer: NodeJS.Timeout | undefined;
     let timeoutTimer: NodeJS.Timeout | undefined;
 
@@ -79,21 +93,22 @@ export function runStep(options: StepOptions): Promise<StepOutcome> {
         }, 1000);
       }, killGraceMs);
     };
-    const stop = (reason: StopReason) => {
+    const stop = (reason: StopReason, by: NonNullable<StepOutcome['stoppedBy']>) => {
       stopped ??= reason;
+      stoppedBy ??= by;
       if (reason === 'killed' && pid !== undefined) signalGroup(pid, 'SIGKILL');
       terminateGroup();
     };
-    const onAbort = () => stop(stopReasonOf(signal));
+    const onAbort = () => stop(stopReasonOf(signal), 'signal');
     signal?.addEventListener('abort', onAbort, { once: true });
-    if (timeoutMs > 0) timeoutTimer = setTimeout(() => stop('timed_out'), timeoutMs);
+    if (timeoutMs > 0) timeoutTimer = setTimeout(() => stop('timed_out', 'timeout'), Math.min(timeoutMs, maxTimerMs));
 
     pipeWithBackpressure(streams, sink);
 
     let exitCode: number | undefined;
     child.once('error', (error) => {
       cleanup();
-      reject(new StepSpawnError(`cannot start bash: ${error.message}`, { cause: error }));
+      reject(new StepSpawnError(`cannot start ${file}: ${error.message}`, { cause: error }));
     });
     // 'exit' = the shell is gone; background children may still hold the pipes.
     child.once('exit', (code, signalName) => {
@@ -103,7 +118,7 @@ export function runStep(options: StepOptions): Promise<StepOutcome> {
     // 'close' = both pipes reached EOF: every process of the group is gone or closed them.
     child.once('close', () => {
       cleanup();
-      resolve({ exitCode: exitCode ?? 1, stopped, pid: pid ?? 0 });
+      resolve({ exitCode: exitCode ?? 1, stopped, stoppedBy, pid: pid ?? 0 });
     });
 
     function cleanup() {

@@ -12,6 +12,7 @@ class FakeSender implements LogChunkSender {
   aborted = false;
   #drainWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   #failure: Error | undefined;
+  #failureListeners: Array<(error: unknown) => void> = [];
 
   constructor(private readonly failAfter = Number.POSITIVE_INFINITY) {}
 
@@ -40,7 +41,18 @@ class FakeSender implements LogChunkSender {
   abort(): void {
     this.aborted = true;
   }
+  onFailure(listener: (error: unknown) => void): void {
+    this.#failureListeners.push(listener);
+  }
+  /** The stream fails on its own (the controller answered with an error). */
+  fail(error: Error): void {
+    this.#failure = error;
+    for (const w of this.#drainWaiters.splice(0)) w.reject(error);
+    for (const listener of this.#failureListeners.splice(0)) listener(error);
+  }
 }
+
+const unavailable = (error: unknown) => (error as { code?: string }).code === 'UNAVAILABLE';
 
 function text(chunks: OutgoingLogChunk[]): string {
   return Buffer.concat(chunks.map((c) => c.data)).toString();
@@ -148,6 +160,59 @@ describe('LogStreamer', () => {
     expect([...stored.keys()].sort()).toEqual([0, 1, 2, 3]);
     expect([0, 1, 2, 3].map((seq) => stored.get(seq)).join('')).toBe('aaabbbcccddd');
     expect(second.sent[0]?.seq).toBe(0);
+  });
+
+  it('keeps retrying as long as failures are retryable, then delivers everything', async () => {
+    const senders: FakeSender[] = [];
+    const streamer = new LogStreamer({
+      // 30 transports in a row fail at once; the 31st works.
+      openSender: () => {
+        const sender = new FakeSender(senders.length < 30 ? 0 : Number.POSITIVE_INFINITY);
+        senders.push(sender);
+        return sender;
+      },
+      isRetryable: unavailable,
+      maxChunkBytes: 4,
+      retryDelayMs: 0,
+    });
+    streamer.write('abcdefgh', 0);
+    await streamer.end();
+    expect(senders).toHaveLength(31);
+    expect(text(senders[30]?.sent ?? [])).toBe('abcdefgh');
+  });
+
+  it('ends and acknowledges the transport every retainBytes, so a later failure resends only what is unacknowledged', async () => {
+    const senders: FakeSender[] = [];
+    const streamer = new LogStreamer({
+      // The second transport fails after one chunk.
+      openSender: () => {
+        const sender = new FakeSender(senders.length === 1 ? 1 : Number.POSITIVE_INFINITY);
+        senders.push(sender);
+        return sender;
+      },
+      isRetryable: unavailable,
+      maxChunkBytes: 2,
+      retainBytes: 4,
+      retryDelayMs: 0,
+    });
+    streamer.write('aabbccddee', 0);
+    await streamer.end();
+    // Every 4 bytes the stream was ended (acknowledged) and a new one began; the
+    // failed second stream's chunk was resent from the first unacknowledged seq.
+    expect(senders.map((sender) => sender.sent.map((c) => c.seq))).toEqual([[0, 1], [2], [2, 3], [4]]);
+    expect(senders.map((sender) => sender.finished)).toEqual([true, false, true, true]);
+    const acknowledged = senders.filter((sender) => sender.finished).flatMap((sender) => sender.sent);
+    expect(text(acknowledged)).toBe('aabbccddee');
+  });
+
+  it('reports a non-retryable failure as soon as the transport does, even with nothing to send', () => {
+    const onFailure = vi.fn();
+    const sender = new FakeSender();
+    const streamer = new LogStreamer({ openSender: () => sender, isRetryable: unavailable, onFailure });
+    sender.fail(Object.assign(new Error('stale lease'), { code: 'FAILED_PRECONDITION' }));
+    expect(onFailure).toHaveBeenCalledOnce();
+    expect(sender.aborted).toBe(true);
+    expect(streamer.write('more', 0)).toBe(true);
   });
 
   it('gives up on a non-retryable failure and reports it', async () => {

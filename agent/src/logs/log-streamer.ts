@@ -5,9 +5,16 @@
  * quiet. Output is queued in memory up to `maxQueuedBytes`; beyond that write()
  * returns false and the producer waits for drain() — output is never dropped.
  *
+ * Every chunk handed to a transport is retained until the controller has
+ * acknowledged that transport (a StreamLogs call is acknowledged when it ends).
  * If the transport fails with a retryable error the streamer opens a new one
- * and resends the last `retainBytes` of chunks already sent (the controller
- * stores a (jobId, attempt, seq) once), so a controller restart loses nothing.
+ * and resends every retained chunk (the controller stores a (jobId, attempt,
+ * seq) once), so a controller restart neither loses nor duplicates output.
+ * Once `retainBytes` are unacknowledged the streamer ends the transport, waits
+ * for the acknowledgement and continues on a new one, which bounds memory.
+ * Retries are unbounded by default: `isRetryable` decides (the job runner stops
+ * when the lease is lost); a non-retryable failure is acted upon as soon as the
+ * transport reports it, even while the job prints nothing.
  */
 import { ChunkCutter, type OutgoingLogChunk } from './chunk-cutter.js';
 
@@ -26,6 +33,8 @@ export interface LogChunkSender {
   finish(): Promise<number>;
   /** Cancels the stream without waiting (stale lease, agent stop). Idempotent. */
   abort(): void;
+  /** Registers a listener for the transport failing on its own (once, at most). */
+  onFailure?(listener: (error: unknown) => void): void;
 }
 
 export interface LogStreamerOptions {
@@ -38,9 +47,14 @@ export interface LogStreamerOptions {
   maxChunkBytes?: number;
   flushDelayMs?: number;
   maxQueuedBytes?: number;
+  /** Unacknowledged bytes after which the transport is ended and acknowledged. Default 4 MiB. */
   retainBytes?: number;
+  /** Consecutive failed transports before giving up. Default: no limit. */
   maxRetries?: number;
+  /** First retry delay, doubled per consecutive failure up to `maxRetryDelayMs`. Default 100 ms. */
   retryDelayMs?: number;
+  /** Default 2 s. */
+  maxRetryDelayMs?: number;
 }
 
 export class LogStreamer {
@@ -49,10 +63,12 @@ export class LogStreamer {
   readonly #maxQueuedBytes: number;
   readonly #retainBytes: number;
   #sender: LogChunkSender;
+  /** False once the current sender was aborted by the streamer itself. */
+  #senderLive = true;
   /** Chunks cut but not yet accepted by the sender. */
   #ready: OutgoingLogChunk[] = [];
   #readyBytes = 0;
-  /** Chunks already sent on the current transport, newest last. */
+  /** Chunks sent on the current transport and not yet acknowledged, oldest first. */
   #retained: OutgoingLogChunk[] = [];
   #retainedBytes = 0;
   #retries = 0;
@@ -75,7 +91,7 @@ export class LogStreamer {
         this.#pump();
       },
     });
-    this.#sender = options.openSender();
+    this.#sender = this.#open();
   }
 
   /**
@@ -105,7 +121,9 @@ export class LogStreamer {
       await this.#waitUntil(() => (this.#ready.length === 0 && !this.#pumping) || this.#failure !== undefined);
       if (this.#failure !== undefined) throw this.#failure;
       try {
-        return await this.#sender.finish();
+        const storedSeq = await this.#sender.finish();
+        this.#acknowledged();
+        return storedSeq;
       } catch (error) {
         await this.#recover(error);
         this.#pump();
@@ -121,7 +139,7 @@ export class LogStreamer {
     this.#ready = [];
     this.#readyBytes = 0;
     this.#failure ??= new Error('log stream aborted');
-    this.#sender.abort();
+    this.#abortSender();
     this.#wake();
   }
 
@@ -138,6 +156,11 @@ export class LogStreamer {
   /** Hands ready chunks to the sender in order, honouring its backpressure. */
   async #pumpLoop(): Promise<void> {
     while (this.#failure === undefined) {
+      if (this.#ready.length === 0) break;
+      if (this.#retainedBytes >= this.#retainBytes) {
+        await this.#rotate();
+        continue;
+      }
       const chunk = this.#ready.shift();
       if (!chunk) break;
       this.#readyBytes -= chunk.data.length;
@@ -156,30 +179,73 @@ export class LogStreamer {
   #retain(chunk: OutgoingLogChunk): void {
     this.#retained.push(chunk);
     this.#retainedBytes += chunk.data.length;
-    while (this.#retainedBytes > this.#retainBytes && this.#retained.length > 1) {
-      this.#retainedBytes -= (this.#retained.shift() as OutgoingLogChunk).data.length;
+  }
+
+  #open(): LogChunkSender {
+    const sender = this.#options.openSender();
+    this.#senderLive = true;
+    // A refusal (stale lease) must stop the job now, not at its next line of output.
+    sender.onFailure?.((error) => {
+      if (sender !== this.#sender || !this.#senderLive || this.#failure !== undefined) return;
+      if (!this.#options.isRetryable?.(error)) this.#giveUp(error);
+    });
+    return sender;
+  }
+
+  #abortSender(): void {
+    this.#senderLive = false;
+    this.#sender.abort();
+  }
+
+  /** The controller stored everything sent on the current transport. */
+  #acknowledged(): void {
+    this.#retained = [];
+    this.#retainedBytes = 0;
+    this.#retries = 0;
+  }
+
+  /** Ends the current transport, waits for its acknowledgement, continues on a new one. */
+  async #rotate(): Promise<void> {
+    try {
+      await this.#sender.finish();
+      this.#acknowledged();
+      this.#sender = this.#open();
+    } catch (error) {
+      await this.#recover(error);
     }
   }
 
-  /** After a transport error: new transport and resend what it may have lost, or give up. */
+  #giveUp(error: unknown): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#abortSender();
+    this.#options.onFailure?.(error);
+    this.#wake();
+  }
+
+  /** After a transport error: new transport and resend everything unacknowledged, or give up. */
   async #recover(error: unknown): Promise<void> {
-    const { isRetryable, maxRetries = 20, retryDelayMs = 100 } = this.#options;
-    this.#sender.abort();
-    if (this.#aborted) return;
+    const {
+      isRetryable,
+      maxRetries = Number.POSITIVE_INFINITY,
+      retryDelayMs = 100,
+      maxRetryDelayMs = 2000,
+    } = this.#options;
+    this.#abortSender();
+    if (this.#aborted || this.#failure !== undefined) return;
     if (!isRetryable?.(error) || this.#retries >= maxRetries) {
-      this.#failure = error;
-      this.#options.onFailure?.(error);
+      this.#giveUp(error);
       return;
     }
-    const delayMs = Math.min(retryDelayMs * 2 ** this.#retries, 5000);
+    const delayMs = Math.min(retryDelayMs * 2 ** this.#retries, maxRetryDelayMs);
     this.#retries += 1;
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    if (this.#aborted) return;
+    if (this.#aborted || this.#failure !== undefined) return;
     this.#ready = [...this.#retained, ...this.#ready];
     this.#readyBytes += this.#retainedBytes;
     this.#retained = [];
     this.#retainedBytes = 0;
-    this.#sender = this.#options.openSender();
+    this.#sender = this.#open();
   }
 
   #waitUntil(condition: () => boolean): Promise<void> {

@@ -7,12 +7,18 @@ import type { AgentControlMessage } from '@gantry/proto';
 import { natsTopology } from '@gantry/proto';
 import type { NatsConnection, Subscription } from 'nats';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 
-const controlSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('cancel'), jobId: z.string().min(1), attempt: z.number().int().min(1) }),
-  z.object({ type: z.literal('drain') }),
-]);
+/** Parses a control message; throws on anything else. */
+export function parseControlMessage(data: Uint8Array): AgentControlMessage {
+  const body: unknown = JSON.parse(new TextDecoder().decode(data));
+  const { type, jobId, attempt } = (body ?? {}) as Record<string, unknown>;
+  if (type === 'drain') return { type };
+  if (type !== 'cancel') throw new Error(`unknown control message type ${JSON.stringify(type)}`);
+  if (typeof jobId !== 'string' || jobId.length === 0) throw new Error('cancel without a jobId');
+  if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1)
+    throw new Error(`cancel with a bad attempt ${JSON.stringify(attempt)}`);
+  return { type, jobId, attempt };
+}
 
 export interface ControlHandlers {
   /** Returns whether the attempt was running here. */
@@ -36,7 +42,7 @@ export function subscribeControl(
       }
       let message: AgentControlMessage;
       try {
-        message = controlSchema.parse(JSON.parse(new TextDecoder().decode(msg.data)));
+        message = parseControlMessage(msg.data);
       } catch (error) {
         logger.warn({ subject, err: (error as Error).message }, 'ignoring malformed control message');
         return;

@@ -3,10 +3,15 @@
  * is outstanding only while the shared slot gate has a free slot, so a busy
  * agent holds no messages; an outstanding pull is delivered by the server the
  * moment a job is published.
+ *
+ * The loop outlives NATS trouble: a failed pull (server restarting, outage,
+ * timeout) is retried with backoff and a log line; a consumer or stream that
+ * is gone (a nats-server that lost its store) is created again first. Only
+ * the signal ends the loop.
  */
 
 import { natsTopology } from '@gantry/proto';
-import { AckPolicy, DeliverPolicy, type JsMsg, type NatsConnection, nanos } from 'nats';
+import { AckPolicy, DeliverPolicy, type JsMsg, type NatsConnection, nanos, type Status } from 'nats';
 import type { Logger } from 'pino';
 import { sleep } from '../sleep.js';
 
@@ -33,17 +38,24 @@ export interface JobMessage {
 }
 
 export const consumerAckWaitMs = 30_000;
-const pullExpiresMs = 30_000;
+/**
+ * Lifetime of one outstanding pull. The server sends idle heartbeats every
+ * half of it; two missed ones make the client check that the consumer still
+ * exists, so a consumer lost under an idle agent is noticed within this time.
+ */
+const pullExpiresMs = 10_000;
 
 /**
  * Adds the queue's durable pull consumer; idempotent. Waits (with backoff) for
  * the controller to create the stream. Rejects only when the signal aborts.
  */
 export async function ensureJobConsumer(nc: NatsConnection, queue: string, logger: Logger, signal: AbortSignal) {
-  const jsm = await nc.jetstreamManager();
   const durable = natsTopology.jobsConsumer(queue);
   for (let attempt = 1; ; attempt++) {
+    let jsm: Awaited<ReturnType<NatsConnection['jetstreamManager']>> | undefined;
     try {
+      // No API check: it is one more request that fails while the server is away.
+      jsm = await nc.jetstreamManager({ checkAPI: false });
       await jsm.consumers.add(natsTopology.jobsStream, {
         durable_name: durable,
         filter_subject: natsTopology.jobsSubject(queue),
@@ -56,7 +68,7 @@ export async function ensureJobConsumer(nc: NatsConnection, queue: string, logge
     } catch (error) {
       const err = error as Error & { api_error?: { err_code?: number } };
       // Someone created it with other settings: use it as it is rather than fight over it.
-      if (err.api_error?.err_code !== 10059 && (await consumerExists(jsm, durable))) {
+      if (jsm && err.api_error?.err_code !== 10059 && (await consumerExists(jsm, durable))) {
         logger.warn({ queue, durable, err: err.message }, 'job consumer exists with other settings, using it');
         return;
       }
@@ -89,6 +101,15 @@ export interface PullJobsOptions {
 
 /** The pull loop of one queue. Resolves when the signal aborts. */
 export async function pullJobs(options: PullJobsOptions): Promise<void> {
+  const reconnects = watchReconnects(options.nc);
+  try {
+    await pullLoop(options, reconnects);
+  } finally {
+    reconnects.stop();
+  }
+}
+
+async function pullLoop(options: PullJobsOptions, reconnects: ReconnectWatch): Promise<void> {
   const { nc, queue, slots, logger, signal, onMessage } = options;
   const js = nc.jetstream();
   let failures = 0;
@@ -98,13 +119,17 @@ export async function pullJobs(options: PullJobsOptions): Promise<void> {
     try {
       consumer ??= await js.consumers.get(natsTopology.jobsStream, natsTopology.jobsConsumer(queue));
       const messages = await consumer.fetch({ max_messages: 1, expires: pullExpiresMs });
-      // Withdraw the pull when the agent is full or stops, so no message waits in a busy agent.
+      // Withdraw the pull when the agent is full or stops, so no message waits in a busy agent;
+      // and after a reconnect, when the server may have forgotten it (restart): then pull again at once.
       const stop = () => messages.stop();
       const unsubscribe = slots.onFull(stop);
       signal.addEventListener('abort', stop, { once: true });
+      reconnects.onReconnect = stop;
+      let delivered = 0;
       try {
         for await (const msg of messages) {
           failures = 0;
+          delivered++;
           if (signal.aborted || !slots.tryAcquire()) {
             msg.nak();
             continue;
@@ -112,19 +137,52 @@ export async function pullJobs(options: PullJobsOptions): Promise<void> {
           onMessage(toJobMessage(msg, queue));
         }
       } finally {
+        reconnects.onReconnect = undefined;
         unsubscribe();
         signal.removeEventListener('abort', stop);
       }
+      if (delivered === 0 && !signal.aborted) logger.debug({ queue }, 'job pull ended empty, pulling again');
     } catch (error) {
       if (signal.aborted) break;
       consumer = undefined;
       failures++;
+      const err = (error as Error).message;
+      const missing = isMissingResource(error);
       const delayMs = Math.min(250 * 2 ** (failures - 1), 5000);
-      logger.warn({ queue, delayMs, err: (error as Error).message }, 'job pull failed, retrying');
+      logger.warn({ queue, delayMs, err, recreate: missing || failures >= 3 }, 'job pull failed, retrying');
       await sleep(delayMs, signal).catch(() => {});
-      if (failures >= 3) await ensureJobConsumer(nc, queue, logger, signal).catch(() => {});
+      // Resolves once the consumer exists again (waiting for the stream if need be), or on abort.
+      if (missing || failures >= 3) await ensureJobConsumer(nc, queue, logger, signal).catch(() => {});
     }
   }
+}
+
+interface ReconnectWatch {
+  /** Called after each reconnect of the connection. */
+  onReconnect: (() => void) | undefined;
+  stop(): void;
+}
+
+function watchReconnects(nc: NatsConnection): ReconnectWatch {
+  const statuses = nc.status() as AsyncIterable<Status> & { stop(): void };
+  const watch: ReconnectWatch = { onReconnect: undefined, stop: () => statuses.stop() };
+  void (async () => {
+    for await (const status of statuses) if (status.type === 'reconnect') watch.onReconnect?.();
+  })();
+  return watch;
+}
+
+/** The consumer or its stream is gone (deleted, or a server that lost its store). */
+function isMissingResource(error: unknown): boolean {
+  const err = error as Error & { code?: string; api_error?: { err_code?: number } };
+  return (
+    err.message === 'consumer not found' ||
+    err.message === 'stream not found' ||
+    err.message === 'consumer deleted' ||
+    err.message === 'no responders' ||
+    err.api_error?.err_code === 10014 ||
+    err.api_error?.err_code === 10059
+  );
 }
 
 function toJobMessage(msg: JsMsg, queue: string): JobMessage {

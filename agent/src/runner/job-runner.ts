@@ -1,8 +1,8 @@
 /**
  * Runs claimed attempts: checkout → steps → finish → cleanup (DESIGN §4).
  * While an attempt runs its lease is heartbeated; cancel (heartbeat answer or
- * control message) and the job timeout stop the step's process group with
- * SIGTERM then SIGKILL. A lost lease kills the group at once and nothing more
+ * control message), the job timeout and a step's own timeout stop the step's
+ * process group with SIGTERM then SIGKILL. A lost lease kills the group at once and nothing more
  * is reported for that attempt. Every log byte is acknowledged by the
  * controller before FinishJob is sent.
  */
@@ -12,7 +12,7 @@ import type { JobSpec__Output } from '@gantry/proto';
 import type { Logger } from 'pino';
 import type { GitCheckout } from '../checkout/git-checkout.js';
 import { type ControllerClient, isStaleLeaseError, isTransientCallError, type Lease } from '../controller-client.js';
-import { runStep, type StopReason } from '../executor/shell-executor.js';
+import { maxTimerMs, runStep, type StopReason } from '../executor/shell-executor.js';
 import { LogStreamer } from '../logs/log-streamer.js';
 import { jobEnvironment } from './job-environment.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -103,7 +103,9 @@ export class JobRunner {
       reports = reports.then(() => keeper.call('ReportStep', () => controller.reportStep(request)));
     };
     const timeout =
-      job.timeoutMs > 0 ? setTimeout(() => stop.abort('timed_out' satisfies StopReason), job.timeoutMs) : undefined;
+      job.timeoutMs > 0
+        ? setTimeout(() => stop.abort('timed_out' satisfies StopReason), Math.min(job.timeoutMs, maxTimerMs))
+        : undefined;
 
     keeper.start();
     log.info({ name: job.name, sha: job.sha, steps: job.steps.length }, 'job started');
@@ -123,8 +125,13 @@ export class JobRunner {
       try {
         await streamer.end();
       } catch (error) {
-        log.error({ err: (error as Error).message }, 'job log incomplete');
+        if (!keeper.lost) log.error({ err: (error as Error).message }, 'job log incomplete');
       }
+      if (keeper.lost) {
+        log.warn({ reason: keeper.lost }, 'job abandoned, lease lost');
+        return;
+      }
+      // Retried until the controller answers (it is idempotent for this lease) or the lease is lost.
       const finished = await keeper.call('FinishJob', () => controller.finishJob({ lease, ...outcome }));
       log.info({ ...outcome, reported: finished }, 'job finished');
     } catch (error) {
@@ -160,16 +167,22 @@ export class JobRunner {
       if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, job, 0);
       streamer.write(`$ ${command}\n`, stepIndex);
       reportStep(stepIndex, 'running');
+      const stepTimeoutMs = job.stepTimeoutsMs[stepIndex] ?? 0;
       const step = await runStep({
         command,
         cwd: workspace,
         env,
         sink: { write: (data) => streamer.write(data, stepIndex), drain: () => streamer.drain() },
         signal,
+        timeoutMs: stepTimeoutMs,
         killGraceMs: this.#options.killGraceMs,
       });
       if (step.stopped) {
         reportStep(stepIndex, step.stopped === 'timed_out' ? 'timed_out' : 'canceled', step.exitCode);
+        if (step.stoppedBy === 'timeout') {
+          const message = `step ${stepIndex + 1} timed out after ${stepTimeoutMs} ms`;
+          return { result: 'timed_out', exitCode: step.exitCode, message };
+        }
         return stoppedOutcome(step.stopped, job, step.exitCode);
       }
       if (step.exitCode !== 0) {

@@ -1,6 +1,9 @@
 /**
  * Keeps one attempt's lease alive and decides when the agent must stop
- * speaking for it. Heartbeats every `heartbeatIntervalMs`; the lease is *lost*
+ * speaking for it. Heartbeats every `heartbeatIntervalMs`; a failed heartbeat
+ * is retried sooner, with backoff (100 ms doubling, at most 2 s and never
+ * later than the next regular beat), so a controller that comes back after a
+ * restart renews the lease well before the fence; the lease is *lost*
  * when the controller answers FAILED_PRECONDITION to any call (stale lease) or
  * when no heartbeat has succeeded for 2/3 of `leaseTtlMs` (self-fencing: the
  * reaper may already have handed the job to another agent). Once lost, onLost
@@ -28,7 +31,7 @@ export class LeaseKeeper {
   readonly #stopped = new AbortController();
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #fenceTimer: NodeJS.Timeout | undefined;
-  #inFlight = false;
+  #failedBeats = 0;
   #lost: LeaseLossReason | undefined;
 
   constructor(options: LeaseKeeperOptions) {
@@ -42,12 +45,12 @@ export class LeaseKeeper {
   /** Starts heartbeating; the claim just granted counts as the first renewal. */
   start(): void {
     this.#armFence();
-    this.#heartbeatTimer = setInterval(() => void this.#beat(), this.#options.heartbeatIntervalMs);
+    this.#scheduleBeat(this.#options.heartbeatIntervalMs);
   }
 
   /** Stops heartbeating and any retries of call(). Idempotent. */
   stop(): void {
-    clearInterval(this.#heartbeatTimer);
+    clearTimeout(this.#heartbeatTimer);
     clearTimeout(this.#fenceTimer);
     this.#stopped.abort();
   }
@@ -89,22 +92,35 @@ export class LeaseKeeper {
     this.#lose('stale');
   }
 
+  #scheduleBeat(delayMs: number): void {
+    if (this.#lost || this.#stopped.signal.aborted) return;
+    this.#heartbeatTimer = setTimeout(() => void this.#beat(), delayMs);
+  }
+
+  /** One heartbeat; schedules the next (regular after success, backoff after failure). */
   async #beat(): Promise<void> {
-    if (this.#inFlight || this.#lost) return;
-    this.#inFlight = true;
     const sentAt = Date.now();
     const { controller, lease, heartbeatIntervalMs, logger } = this.#options;
     try {
       const answer = await controller.heartbeat(lease, Math.max(1000, Math.min(10_000, heartbeatIntervalMs)));
       if (this.#lost || this.#stopped.signal.aborted) return;
+      if (this.#failedBeats > 0) {
+        logger.info({ jobId: lease.jobId, attempt: lease.attempt, failures: this.#failedBeats }, 'heartbeat renewed');
+      }
+      this.#failedBeats = 0;
       this.#armFence(Date.now() - sentAt);
+      this.#scheduleBeat(heartbeatIntervalMs);
       if (answer.cancelRequested) this.#options.onCancelRequested();
     } catch (error) {
-      if (isStaleLeaseError(error)) this.#lose('stale');
-      else
-        logger.warn({ jobId: lease.jobId, attempt: lease.attempt, err: (error as Error).message }, 'heartbeat failed');
-    } finally {
-      this.#inFlight = false;
+      if (isStaleLeaseError(error)) {
+        this.#lose('stale');
+        return;
+      }
+      this.#failedBeats++;
+      const delayMs = Math.min(100 * 2 ** (this.#failedBeats - 1), 2000, heartbeatIntervalMs);
+      const err = (error as Error).message;
+      logger.warn({ jobId: lease.jobId, attempt: lease.attempt, delayMs, err }, 'heartbeat failed, retrying');
+      this.#scheduleBeat(delayMs);
     }
   }
 

@@ -3,17 +3,22 @@
  * claim the attempt over gRPC, then settle the message — ack and run when
  * granted, term when denied, nak with a delay when the controller cannot answer.
  */
+import type { JobOffer } from '@gantry/proto';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import type { ControllerCallError, ControllerClient } from '../controller-client.js';
 import type { JobMessage } from '../queue/job-consumer.js';
 import type { JobRunner } from './job-runner.js';
 
-const offerSchema = z.object({
-  jobId: z.string().min(1),
-  attempt: z.number().int().min(1),
-  runId: z.string(),
-});
+/** Parses an offer's body (`{"jobId","attempt","runId"}`); throws on anything else. */
+export function parseOffer(data: Uint8Array): JobOffer {
+  const body: unknown = JSON.parse(new TextDecoder().decode(data));
+  const { jobId, attempt, runId } = (body ?? {}) as Partial<Record<keyof JobOffer, unknown>>;
+  if (typeof jobId !== 'string' || jobId.length === 0) throw new Error('offer without a jobId');
+  if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1)
+    throw new Error(`offer with a bad attempt ${JSON.stringify(attempt)}`);
+  if (typeof runId !== 'string') throw new Error('offer without a runId');
+  return { jobId, attempt, runId };
+}
 
 /** Redelivery delay when the claim could not be decided. */
 export const claimRetryDelayMs = 2000;
@@ -31,9 +36,9 @@ export interface OfferDeps {
 /** Handles one offer to the end of its job (if claimed). Never rejects. */
 export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise<void> {
   const { controller, runner, logger } = deps;
-  let offer: z.infer<typeof offerSchema>;
+  let offer: JobOffer;
   try {
-    offer = offerSchema.parse(JSON.parse(new TextDecoder().decode(message.data)));
+    offer = parseOffer(message.data);
   } catch (error) {
     message.term();
     logger.warn({ queue: message.queue, err: (error as Error).message }, 'malformed job offer dropped');

@@ -1,7 +1,9 @@
 /**
  * Test support: an in-process gRPC AgentService that records every call.
  * Each handler can be replaced per test; the defaults grant every claim for
- * jobs registered in `jobs` and accept everything else.
+ * jobs registered in `jobs` and accept everything else. `stopServer()` and
+ * `startServer()` take the server down and bring it back on the same port (a
+ * controller restart); what was recorded survives.
  */
 
 import {
@@ -9,6 +11,8 @@ import {
   agentServiceDefinition,
   type ClaimJobRequest__Output,
   type ClaimJobResponse,
+  type ConnectRequest__Output,
+  type ControllerEvent,
   type FinishJobRequest__Output,
   type HeartbeatRequest__Output,
   type HeartbeatResponse,
@@ -21,6 +25,8 @@ import * as grpc from '@grpc/grpc-js';
 
 export type Call =
   | { method: 'Register'; request: RegisterRequest__Output; authorization: string }
+  | { method: 'Connect'; request: ConnectRequest__Output }
+  | { method: 'ConnectClosed'; request: ConnectRequest__Output }
   | { method: 'ClaimJob'; request: ClaimJobRequest__Output }
   | { method: 'Heartbeat'; request: HeartbeatRequest__Output }
   | { method: 'StreamLogs'; chunks: LogChunk__Output[] }
@@ -29,8 +35,12 @@ export type Call =
 
 type Answer<T> = T | { error: grpc.status; details?: string };
 
+type ConnectCall = grpc.ServerWritableStream<ConnectRequest__Output, ControllerEvent>;
+
 export class FakeController {
   readonly calls: Call[] = [];
+  /** Every log chunk received, on any StreamLogs call, as it arrived (before the call ended). */
+  readonly chunks: LogChunk__Output[] = [];
   readonly jobs = new Map<string, JobSpec>();
   heartbeatIntervalMs = 200;
   leaseTtlMs = 30_000;
@@ -46,31 +56,93 @@ export class FakeController {
   };
   heartbeat: (request: HeartbeatRequest__Output) => Answer<HeartbeatResponse> = () => ({});
   register: (request: RegisterRequest__Output) => Answer<{ agentId: string }> = () => ({ agentId: 'agent-1' });
-  #server = new grpc.Server();
+  /** Answer to a Connect call: `connected` writes {kind:"connected"} and keeps the stream open. */
+  connect: (request: ConnectRequest__Output) => Answer<'connected'> = () => 'connected';
+  reportStep: (request: ReportStepRequest__Output) => Answer<object> = () => ({});
+  finishJob: (request: FinishJobRequest__Output) => Answer<object> = () => ({});
+  /** Answer to a StreamLogs call once the agent ended it (or an error on its first chunk). */
+  streamLogs: (chunk: LogChunk__Output) => Answer<'ok'> = () => 'ok';
+  #server: grpc.Server | undefined;
   #listeners: Array<() => void> = [];
+  readonly #openConnects = new Set<ConnectCall>();
+  #port = 0;
   address = '';
 
   /** Resolves when a recorded call satisfies `predicate` (checked after every call). */
   waitFor<T extends Call>(predicate: (call: Call) => call is T): Promise<T>;
   waitFor(predicate: (call: Call) => boolean): Promise<Call>;
   waitFor(predicate: (call: Call) => boolean): Promise<Call> {
+    return this.waitUntil(() => this.calls.find(predicate));
+  }
+
+  /** Resolves with `check()`'s value once it is truthy (checked after every recorded call and chunk). */
+  waitUntil<T>(check: () => T | undefined | false | null): Promise<T> {
     return new Promise((resolve) => {
-      const check = () => {
-        const found = this.calls.find(predicate);
-        if (found) resolve(found);
-        else this.#listeners.push(check);
+      const poll = () => {
+        const value = check();
+        if (value) resolve(value);
+        else this.#listeners.push(poll);
       };
-      check();
+      poll();
     });
   }
 
+  /** Number of recorded calls of one method. */
+  count(method: Call['method']): number {
+    return this.calls.filter((c) => c.method === method).length;
+  }
+
+  /** Open Connect streams. */
+  get openConnects(): number {
+    return this.#openConnects.size;
+  }
+
+  /** Ends every open Connect stream cleanly (status OK), as a controller shutting down does. */
+  endConnects(): void {
+    for (const call of this.#openConnects) call.end();
+  }
+
+  /** Fails every open Connect stream with `code`. */
+  failConnects(code: grpc.status, details = 'fake error'): void {
+    // grpc-js sends an error emitted on a server stream as the call's status.
+    for (const call of this.#openConnects) call.emit('error', Object.assign(new Error(details), { code, details }));
+  }
+
   async start(): Promise<void> {
+    await this.startServer();
+  }
+
+  /** (Re)starts the server, on the same port after a stopServer(). */
+  async startServer(): Promise<void> {
+    const server = new grpc.Server();
+    server.addService(agentServiceDefinition(), this.#handlers());
+    this.#port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`127.0.0.1:${this.#port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
+    this.#server = server;
+    this.address = `127.0.0.1:${this.#port}`;
+  }
+
+  /** Takes the server down at once (connections reset), as a crashed controller would. */
+  stopServer(): void {
+    this.#server?.forceShutdown();
+    this.#server = undefined;
+  }
+
+  stop(): Promise<void> {
+    this.stopServer();
+    return Promise.resolve();
+  }
+
+  #handlers(): AgentServiceHandlers {
     const reply = <T>(callback: grpc.sendUnaryData<T>, answer: Answer<T>) => {
       if (answer && typeof answer === 'object' && 'error' in answer) {
         callback({ code: answer.error, details: answer.details ?? 'fake error' } as grpc.ServiceError, null);
       } else callback(null, answer as T);
     };
-    const handlers: AgentServiceHandlers = {
+    return {
       Register: (call, callback) => {
         const authorization = String(call.metadata.get('authorization')[0] ?? '');
         this.#record({ method: 'Register', request: call.request, authorization });
@@ -82,6 +154,28 @@ export class FakeController {
             : { ...answer, heartbeatIntervalMs: this.heartbeatIntervalMs, leaseTtlMs: this.leaseTtlMs },
         );
       },
+      Connect: (call) => {
+        this.#record({ method: 'Connect', request: call.request });
+        const answer = this.connect(call.request);
+        if (typeof answer === 'object') {
+          const details = answer.details ?? 'fake error';
+          call.emit('error', Object.assign(new Error(details), { code: answer.error, details }));
+          return;
+        }
+        this.#openConnects.add(call);
+        let closed = false;
+        const onClosed = () => {
+          if (closed) return;
+          closed = true;
+          this.#openConnects.delete(call);
+          this.#record({ method: 'ConnectClosed', request: call.request });
+        };
+        call.on('cancelled', onClosed);
+        call.on('close', onClosed);
+        call.on('finish', onClosed);
+        call.on('error', onClosed);
+        call.write({ kind: 'connected' });
+      },
       ClaimJob: (call, callback) => {
         this.#record({ method: 'ClaimJob', request: call.request });
         reply(callback, this.claim(call.request));
@@ -92,37 +186,43 @@ export class FakeController {
       },
       StreamLogs: (call, callback) => {
         const chunks: LogChunk__Output[] = [];
-        call.on('data', (chunk: LogChunk__Output) => chunks.push(chunk));
+        let refused: { error: grpc.status; details?: string } | undefined;
+        call.on('data', (chunk: LogChunk__Output) => {
+          if (refused) return;
+          const answer = this.streamLogs(chunk);
+          if (typeof answer === 'object') {
+            refused = answer;
+            reply(callback, answer);
+            return;
+          }
+          chunks.push(chunk);
+          this.chunks.push(chunk);
+          this.#notify();
+        });
+        call.on('error', () => {}); // the agent went away mid-stream
         call.on('end', () => {
+          if (refused) return;
           this.#record({ method: 'StreamLogs', chunks });
           callback(null, { storedSeq: chunks.at(-1)?.seq ?? -1 });
         });
       },
       ReportStep: (call, callback) => {
         this.#record({ method: 'ReportStep', request: call.request });
-        callback(null, {});
+        reply(callback, this.reportStep(call.request));
       },
       FinishJob: (call, callback) => {
         this.#record({ method: 'FinishJob', request: call.request });
-        callback(null, {});
+        reply(callback, this.finishJob(call.request));
       },
     };
-    this.#server.addService(agentServiceDefinition(), handlers);
-    const port = await new Promise<number>((resolve, reject) =>
-      this.#server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
-        err ? reject(err) : resolve(p),
-      ),
-    );
-    this.address = `127.0.0.1:${port}`;
-  }
-
-  stop(): Promise<void> {
-    this.#server.forceShutdown();
-    return Promise.resolve();
   }
 
   #record(call: Call): void {
     this.calls.push(call);
+    this.#notify();
+  }
+
+  #notify(): void {
     for (const listener of this.#listeners.splice(0)) listener();
   }
 }

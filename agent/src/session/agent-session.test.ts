@@ -1,0 +1,136 @@
+/**
+ * The Connect session against a real in-process gRPC server: held open after
+ * Register, reopened when the controller ends or fails it or restarts,
+ * re-registered on NOT_FOUND, closed for good on close().
+ */
+import * as grpc from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ControllerClient, createControllerClient } from '../controller-client.js';
+import { type Call, FakeController } from '../testing/fake-controller.js';
+import { AgentSession } from './agent-session.js';
+
+let controller: FakeController;
+let client: ControllerClient;
+let session: AgentSession | undefined;
+const logs: Array<Record<string, unknown>> = [];
+let logListeners: Array<() => void> = [];
+const logger = pino(
+  { level: 'debug' },
+  {
+    write: (line: string) => {
+      logs.push(JSON.parse(line));
+      for (const listener of logListeners.splice(0)) listener();
+    },
+  },
+);
+/** Resolves once `count` log lines have message `msg`. */
+function logged(msg: string, count = 1): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (logs.filter((l) => l.msg === msg).length >= count) resolve();
+      else logListeners.push(check);
+    };
+    check();
+  });
+}
+const identity = { name: 'test-agent', queues: ['default'], slots: 1 };
+
+const connects = (agentId?: string) =>
+  controller.calls.filter(
+    (c): c is Extract<Call, { method: 'Connect' }> =>
+      c.method === 'Connect' && (agentId === undefined || c.request.agentId === agentId),
+  );
+/** Resolves once the agent has heard "connected" on its `n`th stream. */
+const connectedTimes = async (n: number) => {
+  await logged('controller session open');
+  if (n > 1) await logged('controller session restored', n - 1);
+  expect(connects()).toHaveLength(n);
+  expect(controller.openConnects).toBe(1);
+};
+
+beforeEach(async () => {
+  logs.length = 0;
+  logListeners = [];
+  controller = new FakeController();
+  await controller.start();
+  client = createControllerClient({ address: controller.address, token: 't0k' });
+});
+
+afterEach(async () => {
+  await session?.close();
+  session = undefined;
+  client.close();
+  await controller.stop();
+});
+
+function startSession(onAgentIdChanged?: (agentId: string) => void) {
+  session = new AgentSession({ controller: client, identity, logger, agentId: 'agent-1', onAgentIdChanged });
+  session.start();
+  return session;
+}
+
+describe('AgentSession', () => {
+  it('holds one Connect stream open with the agent id', async () => {
+    startSession();
+    await connectedTimes(1);
+    expect(connects().map((c) => c.request.agentId)).toEqual(['agent-1']);
+    expect(logs.some((l) => l.msg === 'controller session open')).toBe(true);
+  });
+
+  it('reconnects when the controller ends the stream', async () => {
+    startSession();
+    await connectedTimes(1);
+    controller.endConnects();
+    await connectedTimes(2);
+    controller.failConnects(grpc.status.UNAVAILABLE, 'going away');
+    await connectedTimes(3);
+    expect(controller.count('Register')).toBe(0);
+  });
+
+  it('reconnects after a controller restart on the same address', async () => {
+    startSession();
+    await connectedTimes(1);
+    controller.stopServer();
+    await logged('controller session lost, reconnecting');
+    await controller.startServer();
+    await connectedTimes(2);
+    expect(logs.some((l) => l.msg === 'controller session restored')).toBe(true);
+  });
+
+  it('registers again on NOT_FOUND, then reconnects with the new agent id', async () => {
+    const changes: string[] = [];
+    startSession((agentId) => changes.push(agentId));
+    await connectedTimes(1);
+    // The controller forgot agent-1; registering again gives a new id.
+    controller.register = () => ({ agentId: 'agent-2' });
+    controller.connect = (request) =>
+      request.agentId === 'agent-1' ? { error: grpc.status.NOT_FOUND, details: 'unknown agent' } : 'connected';
+    controller.failConnects(grpc.status.NOT_FOUND, 'unknown agent');
+    await logged('controller session restored');
+    expect(connects('agent-2')).toHaveLength(1);
+    expect(controller.count('Register')).toBe(1);
+    expect(session?.agentId).toBe('agent-2');
+    expect(changes).toEqual(['agent-2']);
+  });
+
+  it('keeps trying while the controller does not know Connect', async () => {
+    controller.connect = () => ({ error: grpc.status.UNIMPLEMENTED, details: 'no Connect' });
+    startSession();
+    await controller.waitUntil(() => connects().length >= 3);
+    // Logged once, not once per attempt.
+    expect(logs.filter((l) => l.msg === 'controller session lost, reconnecting' && l.level === 40)).toHaveLength(1);
+    controller.connect = () => 'connected';
+    await logged('controller session open');
+    expect(controller.openConnects).toBe(1);
+  });
+
+  it('closes the stream for good on close()', async () => {
+    startSession();
+    await connectedTimes(1);
+    await session?.close();
+    await controller.waitFor((c) => c.method === 'ConnectClosed');
+    expect(controller.openConnects).toBe(0);
+    expect(connects()).toHaveLength(1);
+  });
+});
