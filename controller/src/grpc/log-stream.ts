@@ -12,7 +12,9 @@ import type { LeaseKey } from '../store/leases-repository.js';
 import type { LogChunkInput } from '../store/logs-repository.js';
 import { grpcError, toGrpcError } from './errors.js';
 
+/** A batch is written when it holds this many chunks or bytes, whichever comes first. */
 const maxBatchChunks = 64;
+const maxBatchBytes = 4 * 1024 * 1024;
 
 export function handleLogStream(
   call: ServerReadableStream<LogChunk__Output, StreamLogsResponse>,
@@ -22,6 +24,7 @@ export function handleLogStream(
 ): void {
   let lease: LeaseKey | null = null;
   let batch: LogChunkInput[] = [];
+  let batchBytes = 0;
   let writing: Promise<void> = Promise.resolve();
   let storedSeq = -1;
   let failed = false;
@@ -36,6 +39,7 @@ export function handleLogStream(
   const flush = () => {
     const chunks = batch;
     batch = [];
+    batchBytes = 0;
     if (chunks.length === 0 || !lease) return;
     const key = lease;
     call.pause();
@@ -64,7 +68,8 @@ export function handleLogStream(
       return;
     }
     batch.push({ seq: chunk.seq, byteOffset: chunk.offset, stepIndex: chunk.stepIndex, data: chunk.data });
-    if (batch.length >= maxBatchChunks) flush();
+    batchBytes += chunk.data.length;
+    if (batch.length >= maxBatchChunks || batchBytes >= maxBatchBytes) flush();
     else
       queueMicrotask(() => {
         if (batch.length > 0) flush();

@@ -1,5 +1,5 @@
 /** Job output as sequenced chunks, keyed by (jobId, attempt, seq) so a resent chunk is stored once. */
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from './database.js';
 import type { LeaseKey } from './leases-repository.js';
 import { jobAttempts, logChunks } from './schema.js';
@@ -49,16 +49,38 @@ export async function appendLogChunksFenced(
   return Math.max(...chunks.map((chunk) => chunk.seq));
 }
 
-/** The whole output of one attempt (the latest attempt when `attempt` is omitted), in order. */
-export async function readLog(db: Queryable, jobId: string, attempt?: number): Promise<Buffer> {
+/**
+ * The output of one attempt (the latest when `attempt` is omitted), in order,
+ * a page of chunks at a time so a large log never sits in memory whole.
+ */
+export async function* readLogPages(
+  db: Queryable,
+  jobId: string,
+  attempt?: number,
+  pageChunks = 64,
+): AsyncGenerator<Uint8Array> {
   const chosen = attempt ?? (await latestAttempt(db, jobId));
-  if (chosen === null) return Buffer.alloc(0);
-  const rows = await db
-    .select({ data: logChunks.data })
-    .from(logChunks)
-    .where(and(eq(logChunks.jobId, jobId), eq(logChunks.attempt, chosen)))
-    .orderBy(asc(logChunks.seq));
-  return Buffer.concat(rows.map((row) => Buffer.from(row.data)));
+  if (chosen === null) return;
+  let after = -1;
+  for (;;) {
+    const rows = await db
+      .select({ seq: logChunks.seq, data: logChunks.data })
+      .from(logChunks)
+      .where(and(eq(logChunks.jobId, jobId), eq(logChunks.attempt, chosen), gt(logChunks.seq, after)))
+      .orderBy(asc(logChunks.seq))
+      .limit(pageChunks);
+    for (const row of rows) yield row.data;
+    const last = rows.at(-1);
+    if (!last || rows.length < pageChunks) return;
+    after = last.seq;
+  }
+}
+
+/** The whole output of one attempt as one buffer (small logs, tests). */
+export async function readLog(db: Queryable, jobId: string, attempt?: number): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const part of readLogPages(db, jobId, attempt)) parts.push(part);
+  return Buffer.concat(parts);
 }
 
 async function latestAttempt(db: Queryable, jobId: string): Promise<number | null> {

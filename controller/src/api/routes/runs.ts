@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../../domain/errors.js';
 import { decideStage } from '../../scheduler/approvals.js';
 import { findJobOfRun } from '../../store/jobs-repository.js';
-import { readLog } from '../../store/logs-repository.js';
+import { readLogPages } from '../../store/logs-repository.js';
 import { createRun, findRunDetail, listRuns } from '../../store/runs-repository.js';
 import type { ApiDeps } from '../app.js';
 import type { AuthVariables } from '../auth.js';
@@ -79,8 +79,18 @@ export function runRoutes(deps: ApiDeps) {
     if (attempt !== undefined && (!Number.isInteger(attempt) || attempt < 1)) {
       throw new ApiError('INVALID_INPUT', `attempt must be a positive integer, got "${attemptParam}"`);
     }
-    const log = await readLog(deps.db, job.id, attempt);
-    return c.body(new Uint8Array(log), 200, { 'content-type': 'text/plain; charset=utf-8' });
+    const pages = readLogPages(deps.db, job.id, attempt);
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = await pages.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      async cancel() {
+        await pages.return(undefined);
+      },
+    });
+    return c.body(body, 200, { 'content-type': 'text/plain; charset=utf-8' });
   });
 
   app.post('/:id/cancel', async (c) => {
