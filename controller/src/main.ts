@@ -11,6 +11,7 @@ import { startHttpServer } from './api/http-server.js';
 import type { ControllerConfig } from './config.js';
 import { createControlPublisher } from './dispatch/control-publisher.js';
 import { connectNats } from './dispatch/nats-connection.js';
+import { createOfferCounter } from './dispatch/offer-counter.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
 import { ConnectStreams } from './grpc/connect-stream.js';
 import { startGrpcServer } from './grpc/server.js';
@@ -80,6 +81,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       log,
       leaseTtlMs: config.leaseTtlMs,
       republishAfterMs: config.republishAfterMs,
+      countOffers: createOfferCounter(nats.connection),
       wakeRelay: () => relay.wake(),
     });
     const reaperStop = new AbortController();

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'nats';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGitRepo, type JobView, type RunView } from '../src/harness/index.js';
 import { type Farm, type FarmOptions, farmLogs, startFarm } from './farm-fixture.js';
@@ -238,6 +239,34 @@ describe('drain and restarts', () => {
     const runId = await trigger(current, oneJobPipeline(['echo after the outage']));
     const run = await current.client.waitForRun(runId, terminal, { timeoutMs: 90_000 });
     expect(run.status, farmLogs(current)).toBe('succeeded');
+  });
+});
+
+describe('offers lost inside NATS', () => {
+  it('re-publishes an offer missing from the stream, once, and the job runs', async () => {
+    const current = await farmWith({ agents: 0, controllerEnv: { GANTRY_REPUBLISH_AFTER_MS: '500' } });
+    const runId = await trigger(current, oneJobPipeline(['echo ran after all']));
+    await current.client.waitForRun(runId, (run) => run.stages[0]?.jobs[0]?.status === 'queued');
+    const connection = await connect({ servers: current.nats.url });
+    try {
+      const streams = (await connection.jetstreamManager()).streams;
+      const offers = async () =>
+        (await streams.info('GANTRY_JOBS', { subjects_filter: 'gantry.jobs.default' })).state.subjects?.[
+          'gantry.jobs.default'
+        ] ?? 0;
+      await waitFor('the offer to be published', async () => (await offers()) === 1);
+      await streams.purge('GANTRY_JOBS', { filter: 'gantry.jobs.default' });
+      await waitFor('the lost offer to be re-published', () =>
+        current.controller.logs().includes('offers missing from the stream, re-published'),
+      );
+      expect(await offers()).toBe(1);
+      await current.addAgent();
+      const run = await current.client.waitForRun(runId, terminal);
+      expect(run.status, farmLogs(current)).toBe('succeeded');
+      expect(onlyJob(run).attempts).toHaveLength(1);
+    } finally {
+      await connection.close();
+    }
   });
 });
 

@@ -6,12 +6,12 @@
  *    (during which agents could not renew) never mass-fails healthy jobs.
  *  - by agent: `reapAgent` ends every attempt of an agent whose Connect
  *    stream closed and did not come back (called by the presence tracker).
- * Also re-publishes offers of queued jobs that nobody claimed in time, so a
- * message lost inside NATS never strands a job.
+ * Also re-publishes offers that went missing from the stream, so a message
+ * lost inside NATS never strands a job.
  */
 import type { Logger } from 'pino';
 import type { Database } from '../store/database.js';
-import { republishStaleOffers } from '../store/jobs-repository.js';
+import { countQueuedByQueue, republishStaleOffers } from '../store/jobs-repository.js';
 import { findExpiredLeases, findLeasesOfAgent } from '../store/leases-repository.js';
 import type { JobLifecycle } from './job-lifecycle.js';
 
@@ -20,8 +20,10 @@ export interface ReaperOptions {
   lifecycle: JobLifecycle;
   log: Logger;
   leaseTtlMs: number;
-  /** Re-publish an offer not claimed after this long. */
+  /** Re-publish an offer not claimed after this long, when its message is missing from the stream. */
   republishAfterMs: number;
+  /** How many offers for the queue the jobs stream holds now (pending or being delivered). */
+  countOffers: (queue: string) => Promise<number>;
   wakeRelay: () => void;
   /** Monotonic clock in ms; injectable for tests. */
   now?: () => number;
@@ -56,16 +58,33 @@ export class Reaper {
   async sweep(): Promise<void> {
     try {
       if (this.now() >= this.armedAt) await this.reapExpiredLeases();
-      const republished = await this.options.db.transaction((tx) =>
-        republishStaleOffers(tx, this.options.republishAfterMs, 500),
-      );
-      if (republished > 0) {
-        this.options.log.warn({ jobs: republished }, 'offers not claimed in time, re-published');
-        this.options.wakeRelay();
-      }
+      await this.republishMissingOffers();
     } catch (error) {
       this.armedAt = this.now() + this.options.leaseTtlMs;
       this.options.log.error({ err: error }, 'reaper sweep failed; lease expiry paused for one TTL');
+    }
+  }
+
+  /**
+   * A queued job whose published offer is no longer in the stream (lost
+   * inside NATS, e.g. a crash before the file store synced) would wait forever. Per queue, compare the queued jobs with the offers the stream
+   * holds; re-offer the missing ones, longest-waiting first, once they waited
+   * `republishAfterMs`. Never adds offers beyond the queued jobs, so a queue
+   * nobody serves does not grow the stream.
+   */
+  private async republishMissingOffers(): Promise<void> {
+    const { db, republishAfterMs } = this.options;
+    for (const { queue, queued, stale } of await countQueuedByQueue(db, republishAfterMs)) {
+      if (stale === 0) continue;
+      const missing = queued - (await this.options.countOffers(queue));
+      if (missing <= 0) continue;
+      const republished = await db.transaction((tx) =>
+        republishStaleOffers(tx, queue, republishAfterMs, Math.min(missing, stale, 500)),
+      );
+      if (republished > 0) {
+        this.options.log.warn({ queue, jobs: republished }, 'offers missing from the stream, re-published');
+        this.options.wakeRelay();
+      }
     }
   }
 

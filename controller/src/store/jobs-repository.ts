@@ -83,23 +83,46 @@ export async function cancelJobsOfRun(tx: Queryable, runId: string): Promise<Hel
   return toHeldLeases(running);
 }
 
+/** Per queue: how many jobs are queued, and how many of those waited longer than `olderThanMs` since their last offer. */
+export async function countQueuedByQueue(
+  db: Queryable,
+  olderThanMs: number,
+): Promise<{ queue: string; queued: number; stale: number }[]> {
+  return db
+    .select({
+      queue: jobs.queue,
+      queued: sql<number>`count(*)::int`,
+      stale: sql<number>`(count(*) filter (where coalesce(${jobs.lastOfferedAt}, ${jobs.queuedAt}) < now() - make_interval(secs => ${olderThanMs / 1000})))::int`,
+    })
+    .from(jobs)
+    .where(eq(jobs.status, 'queued'))
+    .groupBy(jobs.queue);
+}
+
 /**
- * Queued attempts whose offer was published more than `olderThanMs` ago and
- * still not claimed: the message may be lost inside NATS. Writes a fresh
- * outbox row for each (a new Nats-Msg-Id, so JetStream does not drop it as a
- * duplicate) and returns how many. Claims stay conditional, so a duplicate
- * offer is harmless.
+ * Writes a fresh outbox row (a new Nats-Msg-Id, so JetStream does not drop it
+ * as a duplicate) for up to `limit` of the queue's jobs that waited longest
+ * since their last offer. Claims stay conditional, so a duplicate offer is
+ * harmless. Returns how many were re-offered.
  */
-export async function republishStaleOffers(tx: Queryable, olderThanMs: number, limit: number): Promise<number> {
+export async function republishStaleOffers(
+  tx: Queryable,
+  queue: string,
+  olderThanMs: number,
+  limit: number,
+): Promise<number> {
+  if (limit <= 0) return 0;
   const stale = await tx
     .select({ id: jobs.id })
     .from(jobs)
     .where(
       and(
         eq(jobs.status, 'queued'),
+        eq(jobs.queue, queue),
         sql`coalesce(${jobs.lastOfferedAt}, ${jobs.queuedAt}) < now() - make_interval(secs => ${olderThanMs / 1000})`,
       ),
     )
+    .orderBy(sql`coalesce(${jobs.lastOfferedAt}, ${jobs.queuedAt})`)
     .limit(limit)
     .for('update', { skipLocked: true });
   if (stale.length === 0) return 0;
