@@ -16,7 +16,7 @@ export interface AgentConfig {
   slots: number;
   /** Registration token sent as `authorization: Bearer <token>`. Never logged. */
   token: string;
-  /** Absolute path; holds `repos/` (git caches) and `workspaces/`. */
+  /** Absolute path; holds `repos/` (git caches), `snapshots/` (checked-out commits) and `workspaces/`. */
   workDir: string;
   name: string;
   /** SIGTERM → SIGKILL grace when a job is timed out or canceled. */

@@ -142,6 +142,7 @@ export async function startAgent(
       fetching.abort();
       await Promise.all(loops);
       await slots.idle();
+      await runner.idle();
       // Only now that every job has reported may the controller see this agent leave.
       await session.close();
       closing = true;

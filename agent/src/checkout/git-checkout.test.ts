@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,9 +37,9 @@ function commit(content: string): string {
   return git(origin, 'rev-parse', 'HEAD');
 }
 
-function newCheckout(workDir: string) {
+function newCheckout(workDir: string, maxSnapshotsPerRepo?: number) {
   const commands: string[][] = [];
-  const checkout = new GitCheckout({ workDir, env, onGitCommand: (args) => commands.push(args) });
+  const checkout = new GitCheckout({ workDir, env, maxSnapshotsPerRepo, onGitCommand: (args) => commands.push(args) });
   const bareClones = () => commands.filter((args) => args[0] === 'clone' && args.includes('--bare')).length;
   return { checkout, commands, bareClones };
 }
@@ -116,5 +125,149 @@ describe('GitCheckout', () => {
     await expect(attempt).rejects.toThrow(/^checkout failed: fatal: .*no-such-repo/);
     // A failed clone leaves no half-made cache behind.
     expect(existsSync(checkout.cachePath(join(root, 'no-such-repo')))).toBe(false);
+  });
+
+  it('runs git only for the first job of a commit; later jobs copy its snapshot', async () => {
+    const sha = commit('seven');
+    const workDir = join(root, 'agent-g');
+    const { checkout, commands } = newCheckout(workDir);
+    const ws1 = join(workDir, 'workspaces', 'job1-1');
+    await checkout.checkout({ repoUrl: origin, sha, workspace: ws1 });
+    const gitForFirst = commands.length;
+    expect(gitForFirst).toBeGreaterThan(0);
+    expect(existsSync(checkout.snapshotPath(origin, sha))).toBe(true);
+
+    const ws2 = join(workDir, 'workspaces', 'job2-1');
+    await checkout.checkout({ repoUrl: origin, sha, workspace: ws2 });
+    expect(commands).toHaveLength(gitForFirst);
+    // A real, private, writable checkout of the exact commit.
+    expect(git(ws2, 'rev-parse', 'HEAD')).toBe(sha);
+    expect(git(ws2, 'status', '--porcelain')).toBe('');
+    writeFileSync(join(ws2, 'file.txt'), 'changed in job 2');
+    writeFileSync(join(ws2, 'new.txt'), 'new');
+    expect(git(ws2, 'status', '--porcelain')).toBe('M file.txt\n?? new.txt');
+    git(ws2, 'add', '-A');
+    git(ws2, 'commit', '-q', '-m', 'job 2 commits locally');
+    expect(git(ws2, 'reflog', '-1', '--format=%gs')).toBe('commit: job 2 commits locally');
+    expect(git(ws2, 'rev-parse', 'HEAD~1')).toBe(sha);
+    // Neither the snapshot nor another workspace saw any of it.
+    expect(readFileSync(join(ws1, 'file.txt'), 'utf8')).toBe('seven');
+    expect(git(ws1, 'rev-parse', 'HEAD')).toBe(sha);
+    expect(git(ws1, 'status', '--porcelain')).toBe('');
+    const ws3 = join(workDir, 'workspaces', 'job3-1');
+    await checkout.checkout({ repoUrl: origin, sha, workspace: ws3 });
+    expect(readFileSync(join(ws3, 'file.txt'), 'utf8')).toBe('seven');
+    expect(existsSync(join(ws3, 'new.txt'))).toBe(false);
+    expect(git(ws3, 'rev-parse', 'HEAD')).toBe(sha);
+    expect(commands).toHaveLength(gitForFirst);
+  });
+
+  it('builds a snapshot once when jobs of a new commit check out at the same time', async () => {
+    const sha = commit('eight');
+    const workDir = join(root, 'agent-h');
+    const { checkout, commands } = newCheckout(workDir);
+    const workspaces = ['a', 'b', 'c'].map((name) => join(workDir, 'workspaces', name));
+    await Promise.all(workspaces.map((workspace) => checkout.checkout({ repoUrl: origin, sha, workspace })));
+    expect(commands.filter((args) => args.includes('--shared'))).toHaveLength(1);
+    for (const ws of workspaces) expect(git(ws, 'rev-parse', 'HEAD')).toBe(sha);
+  });
+
+  it('keeps the newest snapshots of a repository and removes the least recently used', async () => {
+    const [a, b, c] = [commit('nine'), commit('ten'), commit('eleven')];
+    const workDir = join(root, 'agent-i');
+    const { checkout } = newCheckout(workDir, 2);
+    const ws = (name: string) => join(workDir, 'workspaces', name);
+    await checkout.checkout({ repoUrl: origin, sha: a, workspace: ws('1') });
+    await checkout.checkout({ repoUrl: origin, sha: b, workspace: ws('2') });
+    // a is used again: b is now the least recently used.
+    await checkout.checkout({ repoUrl: origin, sha: a, workspace: ws('3') });
+    await checkout.checkout({ repoUrl: origin, sha: c, workspace: ws('4') });
+    expect(existsSync(checkout.snapshotPath(origin, a))).toBe(true);
+    expect(existsSync(checkout.snapshotPath(origin, b))).toBe(false);
+    expect(existsSync(checkout.snapshotPath(origin, c))).toBe(true);
+    await checkout.idle();
+    const left = readdirSync(join(checkout.snapshotPath(origin, a), '..'));
+    expect(left.filter((name) => !name.startsWith('.')).sort()).toEqual([a, c].sort());
+    // Spare copies of the removed snapshot went with it.
+    expect(left.filter((name) => name.includes(b))).toEqual([]);
+    // An evicted commit is built again when needed.
+    await checkout.checkout({ repoUrl: origin, sha: b, workspace: ws('5') });
+    expect(git(ws('5'), 'rev-parse', 'HEAD')).toBe(b);
+  });
+
+  it('uses the snapshots a previous run left, but never a half-built one', async () => {
+    const sha = commit('twelve');
+    const workDir = join(root, 'agent-j');
+    await newCheckout(workDir).checkout.checkout({ repoUrl: origin, sha, workspace: join(workDir, 'ws-1') });
+    // A crash in the middle of building another snapshot left this behind.
+    const snapshots = join(workDir, 'snapshots', readdirSync(join(workDir, 'snapshots'))[0] as string);
+    mkdirSync(join(snapshots, `.partial-${'b'.repeat(40)}-0000`));
+
+    const restarted = newCheckout(workDir);
+    const ws = join(workDir, 'ws-2');
+    await restarted.checkout.checkout({ repoUrl: origin, sha, workspace: ws });
+    expect(restarted.commands).toEqual([]);
+    expect(git(ws, 'rev-parse', 'HEAD')).toBe(sha);
+    await restarted.checkout.idle();
+    expect(readdirSync(snapshots).filter((name) => !name.startsWith('.spare-'))).toEqual([sha]);
+  });
+
+  it('builds a snapshot again when it was removed by hand', async () => {
+    const sha = commit('thirteen');
+    const workDir = join(root, 'agent-k');
+    const { checkout } = newCheckout(workDir);
+    await checkout.checkout({ repoUrl: origin, sha, workspace: join(workDir, 'ws-1') });
+    rmSync(checkout.snapshotPath(origin, sha), { recursive: true });
+    const ws = join(workDir, 'ws-2');
+    await checkout.checkout({ repoUrl: origin, sha, workspace: ws });
+    expect(git(ws, 'rev-parse', 'HEAD')).toBe(sha);
+    expect(git(ws, 'status', '--porcelain')).toBe('');
+  });
+
+  it('prepares a spare copy: the next job of the commit gets it renamed into place', async () => {
+    const sha = commit('fourteen');
+    const workDir = join(root, 'agent-l');
+    const { checkout, commands } = newCheckout(workDir);
+    const snapshots = join(checkout.snapshotPath(origin, sha), '..');
+    const spares = () => readdirSync(snapshots).filter((name) => name.startsWith('.spare-'));
+    await checkout.checkout({ repoUrl: origin, sha, workspace: join(workDir, 'ws-1') });
+    await checkout.idle();
+    expect(spares()).toEqual([]);
+    checkout.prepareSpare(origin, sha);
+    await checkout.idle();
+    const [spare] = spares();
+    expect(spare).toBeDefined();
+    const spareInode = statSync(join(snapshots, spare as string)).ino;
+    const gitCommands = commands.length;
+
+    const ws = join(workDir, 'ws-2');
+    await checkout.checkout({ repoUrl: origin, sha, workspace: ws });
+    expect(statSync(ws).ino).toBe(spareInode);
+    expect(spares()).toEqual([]);
+    expect(git(ws, 'rev-parse', 'HEAD')).toBe(sha);
+    expect(git(ws, 'status', '--porcelain')).toBe('');
+    expect(commands).toHaveLength(gitCommands);
+    // One spare at most; none for a commit without a snapshot.
+    checkout.prepareSpare(origin, sha);
+    checkout.prepareSpare(origin, sha);
+    checkout.prepareSpare(origin, 'f'.repeat(40));
+    await checkout.idle();
+    expect(spares()).toHaveLength(1);
+  });
+
+  it('takes a spare that is still being made rather than copying again', async () => {
+    const sha = commit('fifteen');
+    const workDir = join(root, 'agent-m');
+    const { checkout } = newCheckout(workDir);
+    const snapshots = join(checkout.snapshotPath(origin, sha), '..');
+    await checkout.checkout({ repoUrl: origin, sha, workspace: join(workDir, 'ws-1') });
+    checkout.prepareSpare(origin, sha);
+    const ws = join(workDir, 'ws-2');
+    await checkout.checkout({ repoUrl: origin, sha, workspace: ws });
+    await checkout.idle();
+    // The spare went into ws-2, and no other was made.
+    expect(readdirSync(snapshots).filter((name) => name.startsWith('.'))).toEqual([]);
+    expect(git(ws, 'rev-parse', 'HEAD')).toBe(sha);
+    expect(git(ws, 'status', '--porcelain')).toBe('');
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type OutputSink, runStep, type StepOptions } from './shell-executor.js';
+import { JobShell, type OutputSink, runStep, type StepOptions } from './job-shell.js';
 import { parentDeathGuardAvailable } from './step-command.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'gantry-executor-'));
@@ -23,6 +23,17 @@ function collectingSink(onText?: (text: string) => void): OutputSink & { text: (
   };
 }
 
+/** Live (non-zombie) processes of a process group. */
+function liveMembers(pgid: number): number[] {
+  expect(pgid).toBeGreaterThan(1);
+  return execFileSync('ps', ['-e', '-o', 'pid=,pgid=,stat='])
+    .toString()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, group, stat]) => Number(group) === pgid && stat && !stat.startsWith('Z'))
+    .map(([pid]) => Number(pid));
+}
+
 // Every behaviour holds both with the parent-death guard (setpriv wrapper) and without it.
 const modes = parentDeathGuardAvailable()
   ? [
@@ -40,20 +51,6 @@ describe.each(modes)('runStep ($mode)', ({ dieWithAgent }) => {
         output: sink.text(),
       }),
     );
-  }
-
-  /** Live (non-zombie) processes of a process group. */
-  function liveMembers(pgid: number): string[] {
-    let out = '';
-    try {
-      out = execFileSync('ps', ['-o', 'pid=,stat=', '-g', String(pgid)]).toString();
-    } catch {
-      return []; // ps exits 1 when nothing matches
-    }
-    return out
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line.length > 0 && !/\sZ/.test(line));
   }
 
   it.each([
@@ -175,5 +172,98 @@ describe.each(modes)('runStep ($mode)', ({ dieWithAgent }) => {
     expect(outcome.exitCode).toBe(0);
     expect(received).toBe(3_000_000);
     expect(refusals).toBeGreaterThan(1);
+  });
+});
+
+describe.each(modes)('JobShell ($mode)', ({ dieWithAgent }) => {
+  const env = { PATH: process.env.PATH ?? '', FROM_AGENT: 'agent' };
+
+  it('runs the steps of a job one by one in one shell; a step’s cd and variables end with it', async () => {
+    const shell = new JobShell({ cwd, env, dieWithAgent });
+    const sinks = [collectingSink(), collectingSink(), collectingSink(), collectingSink()];
+    const steps = [
+      'cd /; export FROM_AGENT=changed; LOCAL=1; echo "one $PPID"',
+      'echo "two $(pwd) $FROM_AGENT $(printenv LOCAL || echo unset) $PPID"; printf "no newline"',
+      'echo three >&2; exit 4',
+      'echo four',
+    ];
+    const outcomes = [];
+    for (const [index, command] of steps.entries()) {
+      outcomes.push(await shell.runStep({ command, sink: sinks[index] as OutputSink }));
+    }
+    await shell.close();
+    expect(outcomes.map((o) => o.exitCode)).toEqual([0, 0, 4, 0]);
+    expect(new Set(outcomes.map((o) => o.pid)).size).toBe(4);
+    expect(sinks.map((sink) => sink.text())).toEqual([
+      `one ${shell.pid}\n`,
+      `two ${cwd} agent unset ${shell.pid}\nno newline`,
+      'three\n',
+      'four\n',
+    ]);
+  });
+
+  it('gives a step /dev/null as input, so it cannot read what the agent tells the shell', async () => {
+    const shell = new JobShell({ cwd, env, dieWithAgent });
+    const first = collectingSink();
+    const second = collectingSink();
+    expect(await shell.runStep({ command: 'cat; echo "read $(wc -c)"', sink: first })).toMatchObject({ exitCode: 0 });
+    expect(await shell.runStep({ command: 'echo next', sink: second })).toMatchObject({ exitCode: 0 });
+    await shell.close();
+    expect(first.text()).toBe('read 0\n');
+    expect(second.text()).toBe('next\n');
+  });
+
+  it('waits on for a step that is stopped and continued', async () => {
+    const shell = new JobShell({ cwd, env, dieWithAgent });
+    const sink = collectingSink();
+    // A helper keeps continuing the step until it is gone, so it never stays stopped.
+    const command =
+      '( while sleep 0.02; do kill -CONT $$ 2>/dev/null || exit 0; done ) & kill -STOP $$; echo resumed; exit 5';
+    expect(await shell.runStep({ command, sink })).toMatchObject({ exitCode: 5 });
+    await shell.close();
+    expect(sink.text()).toBe('resumed\n');
+  });
+
+  it('fails the step, and kills what it started, when the job shell is killed under it', async () => {
+    const shell = new JobShell({ cwd, env, dieWithAgent });
+    const pidFile = join(cwd, 'orphan.pid');
+    const sink = collectingSink();
+    const outcome = await shell.runStep({
+      command: `sleep 1000 & echo $! > ${pidFile}; kill -KILL $PPID; wait`,
+      sink,
+    });
+    expect(outcome.exitCode).toBe(137);
+    expect(liveMembers(Number(execFileSync('cat', [pidFile]).toString()))).toEqual([]);
+    // The next step fails at once with the shell's status.
+    expect(await shell.runStep({ command: 'echo never', sink })).toMatchObject({ exitCode: 137 });
+    await shell.close();
+    expect(sink.text()).toBe('');
+  });
+
+  it('close() kills a running step at once; nothing runs after it', async () => {
+    const shell = new JobShell({ cwd, env, dieWithAgent, killGraceMs: 3_600_000 });
+    const started = collectingSink((text) => {
+      if (text.includes('running')) void shell.close();
+    });
+    const outcome = await shell.runStep({ command: `echo running; trap '' TERM; sleep 1000`, sink: started });
+    expect(outcome).toMatchObject({ exitCode: 137, stopped: 'killed' });
+    expect(liveMembers(outcome.pid)).toEqual([]);
+    await expect(shell.runStep({ command: 'echo never', sink: started })).rejects.toThrow(/closed/);
+    expect(started.text()).toBe('running\n');
+  });
+
+  it('starts no step once it was told to stop (SIGTERM to the shell is for good)', async () => {
+    const shell = new JobShell({ cwd, env, dieWithAgent });
+    const sink = collectingSink();
+    expect(await shell.runStep({ command: 'echo one', sink })).toMatchObject({ exitCode: 0 });
+    process.kill(shell.pid, 'SIGTERM');
+    expect(await shell.runStep({ command: 'echo never', sink })).toEqual({
+      exitCode: 143,
+      stopped: undefined,
+      stoppedBy: undefined,
+      pid: 0,
+    });
+    await shell.close();
+    expect(sink.text()).toBe('one\n');
   });
 });

@@ -11,16 +11,18 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { transpileToTempDir } from '../testing/transpile.js';
-import { runStep } from './shell-executor.js';
+import { runStep } from './job-shell.js';
 import { parentDeathGuardAvailable } from './step-command.js';
 
 const here = new URL('.', import.meta.url).pathname;
-const moduleDir = transpileToTempDir([join(here, 'shell-executor.ts'), join(here, 'step-command.ts')]);
+const moduleDir = transpileToTempDir(
+  ['job-shell.ts', 'process-groups.ts', 'step-command.ts', 'step-markers.ts'].map((file) => join(here, file)),
+);
 const work = mkdtempSync(join(tmpdir(), 'gantry-parent-death-'));
 // A minimal agent: runs one step through the executor, its output to stdout.
 writeFileSync(
   join(moduleDir, 'agent.js'),
-  `import { runStep } from './shell-executor.js';
+  `import { runStep } from './job-shell.js';
 const [command, mode] = process.argv.slice(2);
 const sink = { write: (data) => process.stdout.write(data), drain: () => Promise.resolve() };
 await runStep({ command, cwd: process.cwd(), env: { PATH: process.env.PATH }, sink, dieWithAgent: mode === 'guarded' });
@@ -46,16 +48,11 @@ afterAll(() => {
 
 /** Live (non-zombie) pids of a process group. */
 function liveMembers(pgid: number): number[] {
-  let out = '';
-  try {
-    out = execFileSync('ps', ['-o', 'pid=,stat=', '-g', String(pgid)]).toString();
-  } catch {
-    return []; // ps exits 1 when nothing matches
-  }
-  return out
+  return execFileSync('ps', ['-e', '-o', 'pid=,pgid=,stat='])
+    .toString()
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .filter(([pid, stat]) => pid && stat && !stat.startsWith('Z'))
+    .filter(([, group, stat]) => Number(group) === pgid && stat && !stat.startsWith('Z'))
     .map(([pid]) => Number(pid));
 }
 
@@ -81,64 +78,68 @@ async function waitUntilHandled(pid: number, deadlineMs = 10_000): Promise<boole
   return false;
 }
 
-/** Starts the mini agent and resolves once its step printed the step's process group. */
+/** Starts the mini agent and resolves once its step printed its process group and its job shell's. */
 async function startAgentWithStep(mode: 'guarded' | 'unguarded') {
-  const step = 'sleep 1000 & echo "pgid=$(ps -o pgid= -p $$ | tr -d " ")"; wait';
+  // The step's parent is the job shell, which leads a group of its own.
+  const step = 'sleep 1000 & echo "pgid=$(ps -o pgid= -p $$ | tr -d " ") shell=$PPID"; wait';
   const agent = spawn(process.execPath, [join(moduleDir, 'agent.js'), step, mode], {
     cwd: work,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   agents.push(agent);
   const exited = new Promise<void>((resolve) => agent.once('exit', () => resolve()));
-  const pgid = await new Promise<number>((resolve, reject) => {
+  const [pgid, shell] = await new Promise<[number, number]>((resolve, reject) => {
     createInterface({ input: agent.stdout }).on('line', (line) => {
-      const match = /^pgid=(\d+)$/.exec(line);
-      if (match) resolve(Number(match[1]));
+      const match = /^pgid=(\d+) shell=(\d+)$/.exec(line);
+      if (match) resolve([Number(match[1]), Number(match[2])]);
     });
     agent.once('exit', (code, signal) => reject(new Error(`agent exited early (${code ?? signal})`)));
   });
-  groups.push(pgid);
-  return { agent, pgid, exited };
+  groups.push(pgid, shell);
+  return { agent, pgid, shell, exited };
 }
 
 // Starting a node process takes a while on a busy machine.
 describe.runIf(parentDeathGuardAvailable())('a step whose agent is killed with SIGKILL', { timeout: 30_000 }, () => {
   it('dies with its whole process group', async () => {
-    const { agent, pgid, exited } = await startAgentWithStep('guarded');
-    // The wrapper, the step's shell and its background sleep.
-    expect(liveMembers(pgid).length).toBeGreaterThanOrEqual(3);
+    const { agent, pgid, shell, exited } = await startAgentWithStep('guarded');
+    // The step's shell and its background sleep; the job shell.
+    expect(liveMembers(pgid).length).toBeGreaterThanOrEqual(2);
+    expect(liveMembers(shell)).toEqual([shell]);
     agent.kill('SIGKILL');
     await exited;
     expect(await waitUntilGone(pgid)).toEqual([]);
+    expect(await waitUntilGone(shell)).toEqual([]);
   });
 
   it('survives it without the guard (what the guard prevents)', async () => {
-    const { agent, pgid, exited } = await startAgentWithStep('unguarded');
+    const { agent, pgid, shell, exited } = await startAgentWithStep('unguarded');
     agent.kill('SIGKILL');
     await exited;
     expect(liveMembers(pgid).length).toBeGreaterThanOrEqual(2);
+    expect(liveMembers(shell)).toEqual([shell]);
   });
 
   it('ignores a stray parent-death signal while the agent lives', async () => {
     const gate = join(work, 'gate');
     const chunks: Buffer[] = [];
-    let wrapperPid = 0;
+    let shellPid = 0;
     let signalled!: () => void;
-    const wrapperKnown = new Promise<void>((resolve) => {
+    const shellKnown = new Promise<void>((resolve) => {
       signalled = resolve;
     });
     const outcome = runStep({
-      // In a guarded step, $PPID is the wrapper.
-      command: `echo "wrapper=$PPID"; until [ -e ${gate} ]; do sleep 0.01; done; exit 4`,
+      // A step's $PPID is its job shell.
+      command: `echo "shell=$PPID"; until [ -e ${gate} ]; do sleep 0.01; done; exit 4`,
       cwd: work,
       env: { PATH: process.env.PATH ?? '' },
       dieWithAgent: true,
       sink: {
         write: (data) => {
           chunks.push(data);
-          const match = /wrapper=(\d+)/.exec(Buffer.concat(chunks).toString());
-          if (match && !wrapperPid) {
-            wrapperPid = Number(match[1]);
+          const match = /shell=(\d+)/.exec(Buffer.concat(chunks).toString());
+          if (match && !shellPid) {
+            shellPid = Number(match[1]);
             signalled();
           }
           return true;
@@ -146,10 +147,10 @@ describe.runIf(parentDeathGuardAvailable())('a step whose agent is killed with S
         drain: () => Promise.resolve(),
       },
     });
-    await wrapperKnown;
-    execFileSync('kill', ['-s', 'RTMIN+3', String(wrapperPid)]);
-    // Let the step end only once the wrapper has taken the signal and sleeps again (in its wait).
-    expect(await waitUntilHandled(wrapperPid)).toBe(true);
+    await shellKnown;
+    execFileSync('kill', ['-s', 'RTMIN+3', String(shellPid)]);
+    // Let the step end only once the job shell has taken the signal and sleeps again (in its wait).
+    expect(await waitUntilHandled(shellPid)).toBe(true);
     writeFileSync(gate, '');
     expect(await outcome).toMatchObject({ exitCode: 4, stopped: undefined });
   });

@@ -1,32 +1,48 @@
 /**
- * The command line that starts one step. Every step runs as
- * `bash -eo pipefail -c STEP` with stderr joined to stdout at the fd level
- * (one pipe, exact interleaving), in a process group of its own that the agent
- * signals as a whole (SIGTERM, grace, SIGKILL).
+ * The command line of an attempt's job shell: one long-lived bash per attempt
+ * that runs the steps one by one when the agent tells it (see job-shell.ts),
+ * so a step costs one fork of a small bash and one exec, not a fork of the
+ * agent and a chain of wrappers.
  *
- * Guarded (Linux: util-linux `setpriv`, coreutils `env --default-signal`): the
- * group leader is a tiny bash wrapper started with a parent-death signal armed
- * (`setpriv --pdeathsig`), so when the agent dies — even by SIGKILL — the
- * wrapper is told and SIGKILLs its whole process group: no step outlives its
- * agent to run next to the retried attempt. The wrapper waits for the step and
- * exits with its status (a signal death reads 128+N, as before).
- * - It ignores SIGTERM once the step runs: the agent's SIGTERM to the group is
- *   for the step, and the wrapper must stay to report the step's own exit code.
+ * Protocol, on the shell's fd 3: first one line, the step-end marker (random
+ * per attempt, never in the environment or on a command line); then each step
+ * command terminated by a NUL byte; EOF ends the shell. On its stdout, shared
+ * with the steps: after each step, `<marker><exit status> <step pgid> <left>\n`,
+ * where left = 1 when processes outlived the step's shell in its group (the
+ * shell has sent them SIGTERM, unless a stop did already).
+ * The shell's stdin is /dev/null, not the command channel: Node's pipes are
+ * socketpairs, and Debian's bash sources ~/.bashrc when its stdin is a socket
+ * (it takes itself for a shell started by sshd).
+ *
+ * Each step runs as `bash -eo pipefail -c STEP` with stdin from /dev/null and
+ * stderr joined to stdout at the fd level (exact interleaving), as a job of its
+ * own (`set -m`): its own process group, which the agent signals as a whole,
+ * and SIGINT/SIGQUIT not ignored (an asynchronous job without job control
+ * would ignore them). The shell's traps are reset in the step, so the step
+ * starts with default dispositions. A step's `cd` or variables end with it.
+ * A stopped step is not taken for a finished one (`wait -f` would do that,
+ * but bash 5.2 can spin forever in it when the step dies of SIGINT); a signal
+ * death reads 128+N.
+ *
+ * Stopping: SIGTERM to the shell forwards SIGTERM to the running step's group,
+ * SIGUSR1 sends it SIGKILL; both are sticky (a stop ends the attempt): a step
+ * the agent sent meanwhile is not started and reads 143 or 137.
+ *
+ * Guarded (Linux: util-linux `setpriv`): the shell is started with a
+ * parent-death signal armed (`setpriv --pdeathsig`), so when the agent dies —
+ * even by SIGKILL — the shell is told and SIGKILLs the running step's group
+ * and itself: no step outlives its agent to run next to the retried attempt.
  * - The parent-death signal is a real-time one (RTMIN+3) that no step sends to
- *   its group by accident, so the wrapper's `wait` is never interrupted in
- *   normal operation.
- * - The kernel sends it when the *thread* that forked the wrapper exits (and
+ *   the shell by accident, so a `wait` is never interrupted in normal operation.
+ * - The kernel sends it when the *thread* that forked the shell exits (and
  *   again at each hand-over to another thread of the dying process): Node
- *   forks from its main thread, so the wrapper acts when it has been
+ *   forks from its main thread, so the shell acts when it has been
  *   re-parented, or when the agent's main thread is exiting (PF_EXITING, 0x4,
  *   in /proc/<agent>/stat — set before the kernel sends the signal) or is gone.
- *   A stray signal while the agent lives changes nothing. A wrapper that
- *   starts after the agent already died (the signal was armed too late) runs
- *   nothing.
- * - Bash starts background commands with SIGINT/SIGQUIT ignored; `env
- *   --default-signal` gives the step the dispositions it would have had.
+ *   A stray signal while the agent lives changes nothing. A shell that starts
+ *   after the agent already died (the signal was armed too late) runs nothing.
  *
- * Unguarded (no setpriv): the step shell itself leads the group, as before.
+ * Unguarded (no setpriv): the same shell without the parent-death trap.
  */
 import { spawnSync } from 'node:child_process';
 
@@ -37,41 +53,80 @@ export interface StepCommand {
 
 const parentDeathSignal = 'RTMIN+3';
 
-// $1 = step command, $2 = the agent's pid.
-const wrapperScript = `agent=$2
+// Runs in the job shell; $1 = the agent's pid when guarded.
+const stepLoop = `on_term() {
+  interrupted=1
+  term=1
+  [ -z "$step" ] || [ -n "$termed" ] || { termed=1; kill -TERM -- "-$step"; }
+}
+on_kill() {
+  interrupted=1
+  killed=1
+  [ -z "$step" ] || kill -KILL -- "-$step"
+}
+trap on_term TERM
+trap on_kill USR1
+while IFS= read -r -d '' -u 3 cmd; do
+  pg=0 left=0
+  if [ -n "$killed" ]; then rc=137
+  elif [ -n "$term" ]; then rc=143
+  else
+    bash -eo pipefail -c "$cmd" </dev/null 2>&1 3<&- &
+    step=$! pg=$! termed=
+    [ -z "$term" ] || { termed=1; kill -TERM -- "-$step"; }
+    [ -z "$killed" ] || kill -KILL -- "-$step"
+    while :; do
+      interrupted=
+      wait "$step"
+      rc=$?
+      [ -z "$interrupted" ] || continue
+      kill -0 "$step" || break
+      # Stopped, not finished (with job control, wait returns then too): wait on.
+      sleep 0.05
+    done
+    step=
+    # Left behind in the step's group: SIGTERM now (unless a stop sent it already); the agent does the rest.
+    if [ -z "$termed" ] && [ -z "$killed" ]; then kill -TERM -- "-$pg" && left=1
+    else kill -0 -- "-$pg" && left=1
+    fi
+  fi
+  printf '%s%d %d %d\\n' "$mark" "$rc" "$pg" "$left"
+done`;
+
+const prelude = `set -m
+exec 2>/dev/null
+step= term= termed= killed= interrupted=
+IFS= read -r -u 3 mark || exit 125`;
+
+const guard = `agent=$1
 on_agent_gone() {
   interrupted=1
   local stat=
   read -r stat < /proc/$$/stat
   set -- \${stat##*) }
-  [ "$2" = "$agent" ] || kill -KILL 0
+  [ "$2" = "$agent" ] || kill_all
   stat=
   read -r stat 2>/dev/null < /proc/$agent/stat
   set -- \${stat##*) }
-  case $1 in Z | X | '') kill -KILL 0 ;; esac
-  (( \${7:-4} & 4 )) && kill -KILL 0
+  case $1 in Z | X | '') kill_all ;; esac
+  (( \${7:-4} & 4 )) && kill_all
+}
+kill_all() {
+  [ -z "$step" ] || kill -KILL -- "-$step"
+  kill -KILL 0
 }
 trap on_agent_gone ${parentDeathSignal}
-[ "$PPID" = "$agent" ] || exit 125
-env --default-signal=INT,QUIT bash -eo pipefail -c "$1" 2>&1 &
-step=$!
-trap '' TERM
-while :; do
-  interrupted=
-  wait "$step"
-  rc=$?
-  [ -n "$interrupted" ] || exit "$rc"
-done`;
+[ "$PPID" = "$agent" ] || exit 125`;
 
-/** The program and arguments that run `command` as a step. */
-export function stepCommand(command: string, guarded: boolean): StepCommand {
-  if (!guarded) {
-    // The outer shell only joins stderr to stdout and execs the step shell, which keeps its pid and group.
-    return { file: 'bash', args: ['-c', 'exec bash -eo pipefail -c "$1" 2>&1', 'gantry-step', command] };
-  }
+const guardedScript = `${prelude}\n${guard}\n${stepLoop}`;
+const unguardedScript = `${prelude}\n${stepLoop}`;
+
+/** The program and arguments that start a job shell. */
+export function jobShellCommand(guarded: boolean): StepCommand {
+  if (!guarded) return { file: 'bash', args: ['-c', unguardedScript, 'gantry-job'] };
   return {
     file: 'setpriv',
-    args: ['--pdeathsig', parentDeathSignal, 'bash', '-c', wrapperScript, 'gantry-step', command, String(process.pid)],
+    args: ['--pdeathsig', parentDeathSignal, 'bash', '-c', guardedScript, 'gantry-job', String(process.pid)],
   };
 }
 
@@ -79,15 +134,12 @@ let guardAvailable: boolean | undefined;
 
 /**
  * Whether steps can be tied to the agent's life on this host (setpriv with
- * --pdeathsig, env with --default-signal, /proc). Checked once per process.
+ * --pdeathsig, /proc). Checked once per process.
  */
 export function parentDeathGuardAvailable(): boolean {
   guardAvailable ??=
     process.platform === 'linux' &&
-    spawnSync(
-      'setpriv',
-      ['--pdeathsig', parentDeathSignal, 'env', '--default-signal=INT,QUIT', 'test', '-r', '/proc/self/stat'],
-      { stdio: 'ignore' },
-    ).status === 0;
+    spawnSync('setpriv', ['--pdeathsig', parentDeathSignal, 'test', '-r', '/proc/self/stat'], { stdio: 'ignore' })
+      .status === 0;
   return guardAvailable;
 }

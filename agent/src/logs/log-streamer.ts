@@ -83,7 +83,7 @@ export class LogStreamer {
     this.#maxQueuedBytes = options.maxQueuedBytes ?? 4 * 1024 * 1024;
     this.#retainBytes = options.retainBytes ?? 4 * 1024 * 1024;
     this.#cutter = new ChunkCutter({
-      maxChunkBytes: options.maxChunkBytes ?? 64 * 1024,
+      maxChunkBytes: options.maxChunkBytes ?? 1024 * 1024,
       flushDelayMs: options.flushDelayMs ?? 20,
       onChunk: (chunk) => {
         this.#ready.push(chunk);

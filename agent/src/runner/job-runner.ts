@@ -6,13 +6,13 @@
  * is reported for that attempt. Every log byte is acknowledged by the
  * controller before FinishJob is sent.
  */
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobSpec__Output } from '@gantry/proto';
 import type { Logger } from 'pino';
+import { removeTree } from '../checkout/copy-tree.js';
 import type { GitCheckout } from '../checkout/git-checkout.js';
 import { type ControllerClient, isStaleLeaseError, isTransientCallError, type Lease } from '../controller-client.js';
-import { maxTimerMs, runStep, type StopReason } from '../executor/shell-executor.js';
+import { JobShell, maxTimerMs, type StopReason } from '../executor/job-shell.js';
 import { LogStreamer } from '../logs/log-streamer.js';
 import { jobEnvironment } from './job-environment.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -41,6 +41,8 @@ export class JobRunner {
   readonly #options: JobRunnerOptions;
   /** Running attempts by `jobId:attempt`; the controller aborts with the stop reason. */
   readonly #running = new Map<string, AbortController>();
+  /** Workspaces of finished attempts being removed. */
+  readonly #cleanups = new Set<Promise<void>>();
   #killed = false;
 
   constructor(options: JobRunnerOptions) {
@@ -58,13 +60,19 @@ export class JobRunner {
     return stop !== undefined;
   }
 
+  /** Resolves once the workspaces of every finished attempt are removed (and checkout's background work is done). */
+  async idle(): Promise<void> {
+    while (this.#cleanups.size > 0) await Promise.all(this.#cleanups);
+    await this.#options.checkout.idle();
+  }
+
   /** Kills every running attempt at once without reporting (agent stop); their leases lapse. */
   killAll(): void {
     this.#killed = true;
     for (const stop of this.#running.values()) stop.abort('killed' satisfies StopReason);
   }
 
-  /** Runs one claimed attempt to the end, cleanup included. Never rejects. */
+  /** Runs one claimed attempt to the end; its workspace is removed afterwards (see idle()). Never rejects. */
   async run(lease: Lease, job: JobSpec__Output): Promise<void> {
     const { controller, logger, workDir } = this.#options;
     const key = `${lease.jobId}:${lease.attempt}`;
@@ -121,16 +129,19 @@ export class JobRunner {
         log.warn('job killed, not reported');
         return;
       }
-      await reports;
-      try {
-        await streamer.end();
-      } catch (error) {
-        if (!keeper.lost) log.error({ err: (error as Error).message }, 'job log incomplete');
+      // The last step reports and the log's acknowledgement travel at the same time; both precede FinishJob.
+      const [, logEnd] = await Promise.allSettled([reports, streamer.end()]);
+      if (logEnd.status === 'rejected' && !keeper.lost) {
+        log.error({ err: (logEnd.reason as Error).message }, 'job log incomplete');
       }
       if (keeper.lost) {
         log.warn({ reason: keeper.lost }, 'job abandoned, lease lost');
         return;
       }
+      // A heartbeat landing after FinishJob would be refused as stale: none from now on.
+      keeper.stopHeartbeats();
+      // The next job of this commit will want a workspace: prepare it while the controller advances the run.
+      this.#options.checkout.prepareSpare(job.repoUrl, job.sha);
       // Retried until the controller answers (it is idempotent for this lease) or the lease is lost.
       const finished = await keeper.call('FinishJob', () => controller.finishJob({ lease, ...outcome }));
       log.info({ ...outcome, reported: finished }, 'job finished');
@@ -141,9 +152,11 @@ export class JobRunner {
       clearTimeout(timeout);
       keeper.stop();
       this.#running.delete(key);
-      await rm(workspace, { recursive: true, force: true }).catch((error: Error) =>
-        log.warn({ workspace, err: error.message }, 'cannot remove workspace'),
-      );
+      // Off the slot's critical path: the next job need not wait for the unlinks.
+      const cleanup = removeTree(workspace, { background: true })
+        .catch((error: Error) => log.warn({ workspace, err: error.message }, 'cannot remove workspace'))
+        .finally(() => this.#cleanups.delete(cleanup));
+      this.#cleanups.add(cleanup);
     }
   }
 
@@ -163,34 +176,37 @@ export class JobRunner {
       return { result: 'failed', exitCode: 1, message };
     }
     const env = jobEnvironment(this.#options.baseEnv, job, lease, workspace);
-    for (const [stepIndex, command] of job.steps.entries()) {
-      if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, job, 0);
-      streamer.write(`$ ${command}\n`, stepIndex);
-      reportStep(stepIndex, 'running');
-      const stepTimeoutMs = job.stepTimeoutsMs[stepIndex] ?? 0;
-      const step = await runStep({
-        command,
-        cwd: workspace,
-        env,
-        sink: { write: (data) => streamer.write(data, stepIndex), drain: () => streamer.drain() },
-        signal,
-        timeoutMs: stepTimeoutMs,
-        killGraceMs: this.#options.killGraceMs,
-      });
-      if (step.stopped) {
-        reportStep(stepIndex, step.stopped === 'timed_out' ? 'timed_out' : 'canceled', step.exitCode);
-        if (step.stoppedBy === 'timeout') {
-          const message = `step ${stepIndex + 1} timed out after ${stepTimeoutMs} ms`;
-          return { result: 'timed_out', exitCode: step.exitCode, message };
+    // One shell runs every step of the attempt (started with the first step).
+    const shell = new JobShell({ cwd: workspace, env, killGraceMs: this.#options.killGraceMs });
+    try {
+      for (const [stepIndex, command] of job.steps.entries()) {
+        if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, job, 0);
+        streamer.write(`$ ${command}\n`, stepIndex);
+        reportStep(stepIndex, 'running');
+        const stepTimeoutMs = job.stepTimeoutsMs[stepIndex] ?? 0;
+        const step = await shell.runStep({
+          command,
+          sink: { write: (data) => streamer.write(data, stepIndex), drain: () => streamer.drain() },
+          signal,
+          timeoutMs: stepTimeoutMs,
+        });
+        if (step.stopped) {
+          reportStep(stepIndex, step.stopped === 'timed_out' ? 'timed_out' : 'canceled', step.exitCode);
+          if (step.stoppedBy === 'timeout') {
+            const message = `step ${stepIndex + 1} timed out after ${stepTimeoutMs} ms`;
+            return { result: 'timed_out', exitCode: step.exitCode, message };
+          }
+          return stoppedOutcome(step.stopped, job, step.exitCode);
         }
-        return stoppedOutcome(step.stopped, job, step.exitCode);
+        if (step.exitCode !== 0) {
+          reportStep(stepIndex, 'failed', step.exitCode);
+          const message = `step ${stepIndex + 1} failed with exit code ${step.exitCode}`;
+          return { result: 'failed', exitCode: step.exitCode, message };
+        }
+        reportStep(stepIndex, 'succeeded', 0);
       }
-      if (step.exitCode !== 0) {
-        reportStep(stepIndex, 'failed', step.exitCode);
-        const message = `step ${stepIndex + 1} failed with exit code ${step.exitCode}`;
-        return { result: 'failed', exitCode: step.exitCode, message };
-      }
-      reportStep(stepIndex, 'succeeded', 0);
+    } finally {
+      await shell.close();
     }
     if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, job, 0);
     return { result: 'succeeded', exitCode: 0, message: '' };

@@ -7,7 +7,8 @@
  * when the controller answers FAILED_PRECONDITION to any call (stale lease) or
  * when no heartbeat has succeeded for 2/3 of `leaseTtlMs` (self-fencing: the
  * reaper may already have handed the job to another agent). Once lost, onLost
- * fires once and every later call() is skipped.
+ * fires once and every later call() is skipped. Heartbeats stop before
+ * FinishJob (stopHeartbeats): one landing after it would be refused as stale.
  */
 import type { Logger } from 'pino';
 import { type ControllerClient, isStaleLeaseError, isTransientCallError, type Lease } from '../controller-client.js';
@@ -33,6 +34,7 @@ export class LeaseKeeper {
   #fenceTimer: NodeJS.Timeout | undefined;
   #failedBeats = 0;
   #lost: LeaseLossReason | undefined;
+  #heartbeatsStopped = false;
 
   constructor(options: LeaseKeeperOptions) {
     this.#options = options;
@@ -46,6 +48,19 @@ export class LeaseKeeper {
   start(): void {
     this.#armFence();
     this.#scheduleBeat(this.#options.heartbeatIntervalMs);
+  }
+
+  /**
+   * Stops heartbeating, for good: the attempt is about to be finished. No
+   * heartbeat is sent from now on, and the answer to one already in flight is
+   * ignored — landing after FinishJob it would be refused as stale, which
+   * says nothing about the lease FinishJob carries. A stale answer to call()
+   * (FinishJob itself) still loses the lease, and the self-fencing deadline
+   * still runs. Idempotent.
+   */
+  stopHeartbeats(): void {
+    this.#heartbeatsStopped = true;
+    clearTimeout(this.#heartbeatTimer);
   }
 
   /** Stops heartbeating and any retries of call(). Idempotent. */
@@ -93,7 +108,7 @@ export class LeaseKeeper {
   }
 
   #scheduleBeat(delayMs: number): void {
-    if (this.#lost || this.#stopped.signal.aborted) return;
+    if (this.#lost || this.#stopped.signal.aborted || this.#heartbeatsStopped) return;
     this.#heartbeatTimer = setTimeout(() => void this.#beat(), delayMs);
   }
 
@@ -103,7 +118,7 @@ export class LeaseKeeper {
     const { controller, lease, heartbeatIntervalMs, logger } = this.#options;
     try {
       const answer = await controller.heartbeat(lease, Math.max(1000, Math.min(10_000, heartbeatIntervalMs)));
-      if (this.#lost || this.#stopped.signal.aborted) return;
+      if (this.#lost || this.#stopped.signal.aborted || this.#heartbeatsStopped) return;
       if (this.#failedBeats > 0) {
         logger.info({ jobId: lease.jobId, attempt: lease.attempt, failures: this.#failedBeats }, 'heartbeat renewed');
       }
@@ -112,6 +127,7 @@ export class LeaseKeeper {
       this.#scheduleBeat(heartbeatIntervalMs);
       if (answer.cancelRequested) this.#options.onCancelRequested();
     } catch (error) {
+      if (this.#heartbeatsStopped) return;
       if (isStaleLeaseError(error)) {
         this.#lose('stale');
         return;

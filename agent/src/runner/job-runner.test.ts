@@ -1,0 +1,153 @@
+/**
+ * The job runner against an in-memory controller client: what it sends, and
+ * in which order, around the end of a job.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JobSpec__Output } from '@gantry/proto';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { GitCheckout } from '../checkout/git-checkout.js';
+import { ControllerCallError, type ControllerClient } from '../controller-client.js';
+import type { LogChunkSender, OutgoingLogChunk } from '../logs/log-streamer.js';
+import { JobRunner } from './job-runner.js';
+
+const root = mkdtempSync(join(tmpdir(), 'gantry-runner-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const lease = { jobId: 'job-1', attempt: 1, leaseToken: 'lease-1' };
+
+function jobSpec(steps: string[]): JobSpec__Output {
+  return {
+    runId: 'run-1',
+    jobId: lease.jobId,
+    attempt: 1,
+    name: 'build',
+    stage: 'test',
+    repoUrl: 'unused',
+    ref: 'refs/heads/main',
+    sha: 'a'.repeat(40),
+    steps,
+    env: {},
+    timeoutMs: 0,
+    stepTimeoutsMs: [],
+  } as JobSpec__Output;
+}
+
+/** Records calls in order; each method can be replaced. */
+function fakeController() {
+  const calls: string[] = [];
+  const chunks: OutgoingLogChunk[] = [];
+  const client = {
+    heartbeat: async () => {
+      calls.push('Heartbeat');
+      return { cancelRequested: false };
+    },
+    reportStep: async (request: { stepIndex: number; state: string }) => {
+      calls.push(`ReportStep ${request.stepIndex} ${request.state}`);
+    },
+    finishJob: async (request: { result: string }) => {
+      calls.push(`FinishJob ${request.result}`);
+    },
+    openLogStream: (): LogChunkSender => ({
+      send: (chunk) => {
+        chunks.push(chunk);
+        return true;
+      },
+      waitDrain: () => Promise.resolve(),
+      finish: async () => {
+        calls.push('StreamLogs');
+        return chunks.at(-1)?.seq ?? -1;
+      },
+      abort: () => {},
+    }),
+  };
+  return { client, calls, chunks };
+}
+
+function newRunner(controller: unknown, workDir: string) {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  // No repository: the workspace is just a directory.
+  const checkout = {
+    checkout: async ({ workspace }: { workspace: string }) => mkdirSync(workspace, { recursive: true }),
+    prepareSpare: () => {},
+    idle: async () => {},
+  };
+  const runner = new JobRunner({
+    controller: controller as ControllerClient,
+    checkout: checkout as unknown as GitCheckout,
+    workDir,
+    baseEnv: { PATH: process.env.PATH ?? '' },
+    killGraceMs: 100,
+    heartbeatIntervalMs: 1,
+    leaseTtlMs: 60_000,
+    logger,
+  });
+  return { runner, lines };
+}
+
+describe('JobRunner', () => {
+  it('sends no heartbeat after FinishJob, and a late refusal of one in flight does not fail the job', async () => {
+    const workDir = join(root, 'late-heartbeat');
+    const gate = join(root, 'late-heartbeat.gate');
+    const { client, calls } = fakeController();
+    let finishSent!: () => void;
+    const finishJobSent = new Promise<void>((resolve) => {
+      finishSent = resolve;
+    });
+    // The first heartbeat is answered only after FinishJob was sent, and then refused as stale:
+    // what the controller does to a heartbeat that lands after the job finished.
+    client.heartbeat = async () => {
+      calls.push('Heartbeat');
+      writeFileSync(gate, '');
+      await finishJobSent;
+      throw new ControllerCallError('Heartbeat', 'FAILED_PRECONDITION', 'stale lease');
+    };
+    client.finishJob = async (request) => {
+      calls.push(`FinishJob ${request.result}`);
+      finishSent();
+      // Answered after the heartbeat's refusal has been seen.
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    const { runner, lines } = newRunner(client, workDir);
+    // The step ends only once a heartbeat is in flight.
+    await runner.run(lease, jobSpec([`until [ -e ${gate} ]; do sleep 0.01; done`]));
+
+    expect(calls.filter((c) => c === 'Heartbeat')).toHaveLength(1);
+    expect(calls.slice(calls.indexOf('FinishJob succeeded'))).toEqual(['FinishJob succeeded']);
+    expect(lines.some((l) => l.msg === 'lease lost, killing job')).toBe(false);
+    expect(lines.find((l) => l.msg === 'job finished')).toMatchObject({ result: 'succeeded', reported: true });
+  });
+
+  it('runs every step in one job shell: each step starts where the job started, with its own variables', async () => {
+    const workDir = join(root, 'one-shell');
+    const { client, calls, chunks } = fakeController();
+    const { runner } = newRunner(client, workDir);
+    await runner.run(
+      lease,
+      jobSpec([
+        'cd /; FOO=set-in-step-1; echo "shell=$PPID"',
+        'echo "pwd=$(pwd) foo=$(printenv FOO || echo unset) shell=$PPID"; printf no-newline',
+        'echo last >&2',
+      ]),
+    );
+    expect(calls.at(-1)).toBe('FinishJob succeeded');
+    const byStep = new Map<number, string>();
+    for (const chunk of chunks) byStep.set(chunk.stepIndex, (byStep.get(chunk.stepIndex) ?? '') + chunk.data);
+    const [first, second, third] = [0, 1, 2].map((i) => byStep.get(i) ?? '');
+    const shell = /shell=(\d+)/.exec(first ?? '')?.[1];
+    expect(first).toMatch(/^\$ cd \/; FOO=set-in-step-1; echo "shell=\$PPID"\nshell=\d+\n$/);
+    expect(second).toBe(
+      `$ echo "pwd=$(pwd) foo=$(printenv FOO || echo unset) shell=$PPID"; printf no-newline\npwd=${join(workDir, 'workspaces', 'job-1-1')} foo=unset shell=${shell}\nno-newline`,
+    );
+    expect(third).toBe('$ echo last >&2\nlast\n');
+    // Offsets are gapless over the whole log: no marker bytes were counted.
+    const total = chunks.reduce((sum, chunk) => {
+      expect(chunk.offset).toBe(sum);
+      return sum + chunk.data.length;
+    }, 0);
+    expect(total).toBe(Buffer.byteLength(`${first}${second}${third}`));
+  });
+});

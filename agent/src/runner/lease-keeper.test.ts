@@ -1,0 +1,102 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ControllerCallError, type ControllerClient } from '../controller-client.js';
+import { LeaseKeeper } from './lease-keeper.js';
+
+const lease = { jobId: 'job-1', attempt: 1, leaseToken: 't' };
+const stale = () => new ControllerCallError('Heartbeat', 'FAILED_PRECONDITION', 'stale lease');
+
+/** A controller whose heartbeats the test answers one by one. */
+function fakeController() {
+  const beats: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  const controller = {
+    heartbeat: () =>
+      new Promise((resolve, reject) => beats.push({ resolve: () => resolve({ cancelRequested: false }), reject })),
+  } as unknown as ControllerClient;
+  return { controller, beats };
+}
+
+function newKeeper(controller: ControllerClient) {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const onLost = vi.fn();
+  const keeper = new LeaseKeeper({
+    controller,
+    lease,
+    heartbeatIntervalMs: 100,
+    leaseTtlMs: 30_000,
+    logger,
+    onCancelRequested: () => {},
+    onLost,
+  });
+  return { keeper, onLost, lines };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('LeaseKeeper', () => {
+  it('sends no heartbeat once stopHeartbeats() was called', async () => {
+    vi.useFakeTimers();
+    const { controller, beats } = fakeController();
+    const { keeper } = newKeeper(controller);
+    keeper.start();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(beats).toHaveLength(1);
+    beats[0]?.resolve();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(beats).toHaveLength(2);
+    beats[1]?.resolve();
+    keeper.stopHeartbeats();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(beats).toHaveLength(2);
+    keeper.stop();
+  });
+
+  it('ignores a stale answer to a heartbeat that was in flight when heartbeats stopped', async () => {
+    vi.useFakeTimers();
+    const { controller, beats } = fakeController();
+    const { keeper, onLost, lines } = newKeeper(controller);
+    keeper.start();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(beats).toHaveLength(1);
+    // FinishJob is about to go out while this heartbeat is on its way; it lands after and is refused.
+    keeper.stopHeartbeats();
+    beats[0]?.reject(stale());
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(keeper.lost).toBeUndefined();
+    expect(onLost).not.toHaveBeenCalled();
+    expect(lines.some((l) => l.msg === 'lease lost, killing job')).toBe(false);
+    expect(beats).toHaveLength(1);
+    keeper.stop();
+  });
+
+  it('still loses the lease when the finishing call itself is refused as stale', async () => {
+    vi.useFakeTimers();
+    const { controller } = fakeController();
+    const { keeper, onLost } = newKeeper(controller);
+    keeper.start();
+    keeper.stopHeartbeats();
+    const finished = await keeper.call('FinishJob', () =>
+      Promise.reject(new ControllerCallError('FinishJob', 'FAILED_PRECONDITION', 'stale lease')),
+    );
+    expect(finished).toBe(false);
+    expect(keeper.lost).toBe('stale');
+    expect(onLost).toHaveBeenCalledWith('stale');
+    keeper.stop();
+  });
+
+  it('still fences itself when nothing renewed the lease for 2/3 of its TTL', async () => {
+    vi.useFakeTimers();
+    const { controller } = fakeController();
+    const { keeper, onLost } = newKeeper(controller);
+    keeper.start();
+    keeper.stopHeartbeats();
+    await vi.advanceTimersByTimeAsync(19_999);
+    expect(onLost).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(onLost).toHaveBeenCalledWith('expired');
+    keeper.stop();
+  });
+});
