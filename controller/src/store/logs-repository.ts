@@ -57,7 +57,7 @@ export async function* readLogPages(
   db: Queryable,
   jobId: string,
   attempt?: number,
-  pageChunks = 64,
+  pageChunks = 16,
 ): AsyncGenerator<Uint8Array> {
   const chosen = attempt ?? (await latestAttempt(db, jobId));
   if (chosen === null) return;
