@@ -5,7 +5,7 @@
  * never change it.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Job } from '../domain/run.js';
 import type { JobResult } from '../domain/states.js';
 import type { JobDefinition } from '../pipeline/model.js';
@@ -261,3 +261,14 @@ export async function markAttemptLost(tx: Queryable, lease: LeaseKey, reason: st
 }
 
 /** Whether a cancel was requested for the job (it must not be retried). */
+
+/**
+ * `select 1 from jobs … for share` while `lease` holds the job: the guard of
+ * every fenced write, used as a CTE so the write and the check are one
+ * statement and a concurrent finish or reap waits for it.
+ */
+export function heldLeaseRow(lease: LeaseKey): SQL {
+  return sql`select 1 from jobs
+      where id = ${lease.jobId} and attempt = ${lease.attempt} and lease_token = ${lease.leaseToken} and status = 'running'
+      for share`;
+}

@@ -1,7 +1,7 @@
 /** Job output as sequenced chunks, keyed by (jobId, attempt, seq) so a resent chunk is stored once. */
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from './database.js';
-import type { LeaseKey } from './leases-repository.js';
+import { heldLeaseRow, type LeaseKey } from './leases-repository.js';
 import { jobAttempts, logChunks } from './schema.js';
 
 export interface LogChunkInput {
@@ -32,11 +32,7 @@ export async function appendLogChunksFenced(
   const rows = await queryRows<{ held: number }>(
     db,
     sql`
-    with lease as (
-      select 1 from jobs
-      where id = ${lease.jobId} and attempt = ${lease.attempt} and lease_token = ${lease.leaseToken} and status = 'running'
-      for share
-    ), stored as (
+    with lease as (${heldLeaseRow(lease)}), stored as (
       insert into log_chunks (job_id, attempt, seq, byte_offset, step_index, data)
       select ${lease.jobId}, ${lease.attempt}, chunk.seq, chunk.byte_offset, chunk.step_index, chunk.data
       from (values ${values}) as chunk (seq, byte_offset, step_index, data)

@@ -1,7 +1,7 @@
 /** Step reports of an attempt: one row per step, updated as it starts and ends. */
 import { sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from './database.js';
-import type { LeaseKey } from './leases-repository.js';
+import { heldLeaseRow, type LeaseKey } from './leases-repository.js';
 
 /**
  * Records a step's state while `lease` holds the job, in one statement (the
@@ -17,11 +17,7 @@ export async function recordStepFenced(
   const rows = await queryRows<{ held: number }>(
     db,
     sql`
-    with lease as (
-      select 1 from jobs
-      where id = ${lease.jobId} and attempt = ${lease.attempt} and lease_token = ${lease.leaseToken} and status = 'running'
-      for share
-    ), recorded as (
+    with lease as (${heldLeaseRow(lease)}), recorded as (
       insert into step_reports (job_id, attempt, step_index, status, exit_code, started_at, finished_at)
       select ${lease.jobId}, ${lease.attempt}, ${step.stepIndex}::int, ${step.state}, ${step.exitCode}::int, now(),
         ${finished ? sql`now()` : sql`null`}
