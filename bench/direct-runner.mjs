@@ -10,31 +10,9 @@
 //   output      one run whose output is read and counted; ms spawn → close, bytes
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { calibrateClock, msBetween, wallNs } from './wall-clock.mjs';
 
-let offsetNs = 0n;
-function calibrate() {
-  // Same as bench/src/clock.ts: bracket the Date.now() tick with hrtime, keep the tightest of 10.
-  let best;
-  for (let i = 0; i < 10; i++) {
-    let now = Date.now();
-    const start = now;
-    let before = process.hrtime.bigint();
-    let previous = before;
-    let after = before;
-    while (now === start) {
-      previous = before;
-      before = process.hrtime.bigint();
-      now = Date.now();
-      after = process.hrtime.bigint();
-    }
-    const width = after - previous;
-    const offset = BigInt(now) * 1_000_000n - (previous + after) / 2n;
-    if (best === undefined || width < best.width) best = { offset, width };
-  }
-  offsetNs = best.offset;
-}
-const wallNs = () => process.hrtime.bigint() + offsetNs;
-const ms = (from, to) => Number(to - from) / 1e6;
+const ms = msBetween;
 
 function run(command, keep) {
   return new Promise((resolve, reject) => {
@@ -71,7 +49,7 @@ function childrenCpuMs() {
 }
 
 const task = JSON.parse(process.argv[2] ?? '{}');
-calibrate();
+calibrateClock();
 const result = { mode: task.mode, samples: [] };
 const childrenBefore = childrenCpuMs();
 if (task.mode === 'latency') {
