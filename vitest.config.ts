@@ -11,7 +11,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['controller/src/**/*.test.ts', 'agent/src/**/*.test.ts', 'web/src/**/*.test.ts'],
+          include: [
+            'common/src/**/*.test.ts',
+            'controller/src/**/*.test.ts',
+            'agent/src/**/*.test.ts',
+            'web/src/**/*.test.ts',
+          ],
         },
       },
       {

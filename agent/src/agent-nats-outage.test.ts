@@ -7,11 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// Tests only: the controller's nats-server runner can kill -9 and restart on the same port and store.
+import { type NatsServerProcess, startNatsServer } from '@gantry/common';
 import { natsTopology } from '@gantry/proto';
 import { RetentionPolicy, StorageType } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// Tests only: the controller's nats-server runner can kill -9 and restart on the same port and store.
-import { type NatsServerProcess, startNatsServer } from '../../controller/src/local-farm/nats-server-process.js';
 import { useAgentFixture } from './testing/agent-fixture.js';
 
 const storeDir = mkdtempSync(join(tmpdir(), 'gantry-nats-outage-'));

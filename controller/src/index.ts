@@ -1,5 +1,5 @@
 /** Public entry of @gantry/controller for embedding and tests. */
 export { ConfigError, type ControllerConfig, loadControllerConfig } from './config.js';
-export { NatsServerNotFoundError, startNatsServer } from './local-farm/nats-server-process.js';
+export type { JobStatus, RunStatus, StageStatus } from './domain/states.js';
 export { type ControllerHandle, createLogger, startController } from './main.js';
 export { parsePipeline } from './pipeline/index.js';

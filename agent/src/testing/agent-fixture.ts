@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type NatsServerProcess, startNatsServer } from '@gantry/common';
 import { natsTopology } from '@gantry/proto';
 import { connect, type NatsConnection, RetentionPolicy, StorageType } from 'nats';
 import { pino } from 'pino';
@@ -15,7 +16,6 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { AgentConfig } from '../config.js';
 import { type AgentHandle, startAgent } from '../main.js';
 import { type Call, FakeController } from './fake-controller.js';
-import { startTestNatsServer, type TestNatsServer } from './nats-server.js';
 
 export type LogLine = Record<string, unknown>;
 
@@ -58,7 +58,7 @@ export function useAgentFixture(options: { nats?: () => string } = {}): AgentFix
   const repo = join(root, 'repo');
   const gitEnv = { PATH: process.env.PATH ?? '', HOME: root };
   let sha = '';
-  let nats: TestNatsServer | undefined;
+  let nats: NatsServerProcess | undefined;
   let natsUrl = '';
   let nc: NatsConnection;
   let controller: FakeController;
@@ -81,7 +81,7 @@ export function useAgentFixture(options: { nats?: () => string } = {}): AgentFix
     sha = git('rev-parse', 'HEAD');
     if (options.nats) natsUrl = options.nats();
     else {
-      nats = await startTestNatsServer();
+      nats = await startNatsServer({ storeDir: join(root, 'nats') });
       natsUrl = nats.url;
     }
     nc = await connect({ servers: natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 100 });

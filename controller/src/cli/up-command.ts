@@ -6,10 +6,10 @@
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { NatsServerNotFoundError, type NatsServerProcess, startNatsServer } from '@gantry/common';
 import pino from 'pino';
 import { ConfigError, loadControllerConfig } from '../config.js';
 import { type LocalAgent, spawnLocalAgent } from '../local-farm/agent-processes.js';
-import { NatsServerNotFoundError, type NatsServerProcess, startNatsServer } from '../local-farm/nats-server-process.js';
 import { createLogger, startController } from '../main.js';
 import { waitForShutdownSignal } from './shutdown.js';
 

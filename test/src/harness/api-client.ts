@@ -2,7 +2,7 @@
  * A small typed client of the controller's HTTP API for end-to-end tests. It
  * returns every status instead of throwing, so tests can assert on 4xx too.
  */
-import type { JobStatus, RunStatus, StageStatus } from '../../../controller/src/domain/states.js';
+import type { JobStatus, RunStatus, StageStatus } from '@gantry/controller';
 
 export interface ApiResponse<T = unknown> {
   status: number;

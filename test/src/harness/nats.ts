@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type NatsServerProcess, startNatsServer } from '../../../controller/src/local-farm/nats-server-process.js';
+import { type NatsServerProcess, startNatsServer } from '@gantry/common';
 
 export interface NatsServer extends NatsServerProcess {
   /** The JetStream store (and nats-server.log). */

@@ -9,7 +9,7 @@ import {
   type NatsServerProcess,
   NatsServerStartError,
   startNatsServer,
-} from './nats-server-process.js';
+} from './nats-server.js';
 
 let storeDir: string;
 let server: NatsServerProcess | undefined;

@@ -1,0 +1,7 @@
+export {
+  NatsServerNotFoundError,
+  type NatsServerOptions,
+  type NatsServerProcess,
+  NatsServerStartError,
+  startNatsServer,
+} from './nats-server.js';
