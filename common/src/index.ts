@@ -1,3 +1,5 @@
+export { type Child, type ChildOptions, startChild } from './child-process.js';
+export { killOnExit } from './exit-cleanup.js';
 export {
   NatsServerNotFoundError,
   type NatsServerOptions,

@@ -4,11 +4,11 @@
  * stderr go to `<storeDir>/nats-server.log`; the child is killed if this
  * process exits without stopping it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
 import { access, mkdir, open, stat } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { type Child, startChild } from './child-process.js';
 
 export interface NatsServerOptions {
   /** JetStream store directory; created if missing. Also holds nats-server.log. */
@@ -67,7 +67,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
 
   const pickPort = !options.port;
   let port = options.port || (await findFreePort(host));
-  let child: ChildProcess | undefined;
+  let child: Child | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
       child = await launch({ binary, host, port, storeDir: options.storeDir, logPath, startTimeoutMs });
@@ -80,17 +80,17 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     }
   }
 
-  let current: ChildProcess = child;
+  let current: Child = child;
   return {
     url: `nats://${host}:${port}`,
     port,
     get pid() {
-      return current.pid ?? -1;
+      return current.pid;
     },
-    stop: () => terminate(current, 'SIGTERM'),
-    kill9: () => terminate(current, 'SIGKILL'),
+    stop: () => current.stop({ graceMs: STOP_GRACE_MS }),
+    kill9: () => current.kill9(),
     async restart() {
-      await terminate(current, 'SIGTERM');
+      await current.stop({ graceMs: STOP_GRACE_MS });
       current = await launch({ binary, host, port, storeDir: options.storeDir, logPath, startTimeoutMs });
     },
   };
@@ -143,40 +143,31 @@ interface LaunchOptions {
   startTimeoutMs: number;
 }
 
-async function launch(options: LaunchOptions): Promise<ChildProcess> {
+async function launch(options: LaunchOptions): Promise<Child> {
   const { binary, host, port, storeDir, logPath, startTimeoutMs } = options;
   const logFd = openSync(logPath, 'a');
   const logOffset = (await stat(logPath)).size;
-  let child: ChildProcess;
+  let child: Child;
   try {
-    child = spawn(binary, ['-js', '-sd', storeDir, '-a', host, '-p', String(port)], {
+    child = startChild(binary, ['-js', '-sd', storeDir, '-a', host, '-p', String(port)], {
       stdio: ['ignore', logFd, logFd],
     });
   } finally {
     closeSync(logFd);
   }
-  track(child);
-
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => {
-    exited = signal ? `signal ${signal}` : `code ${code}`;
-  });
-  child.once('error', (error) => {
-    exited = `spawn error: ${error.message}`;
-  });
 
   // A TCP probe alone could reach another process holding the port; the ready
   // line in this child's part of the log proves the listener is ours.
   const deadline = Date.now() + startTimeoutMs;
   let readyLogged = false;
-  while (exited === undefined) {
+  while (child.exitReason() === undefined) {
     readyLogged ||= (await readFrom(logPath, logOffset, Number.POSITIVE_INFINITY)).includes('Server is ready');
     if (readyLogged && (await acceptsConnections(host, port))) {
-      if (exited === undefined) return child;
+      if (child.exitReason() === undefined) return child;
       break;
     }
     if (Date.now() > deadline) {
-      await terminate(child, 'SIGKILL');
+      await child.kill9();
       const log = await readFrom(logPath, logOffset);
       throw new NatsServerStartError(
         `nats-server did not accept connections on ${host}:${port} within ${startTimeoutMs} ms; log:\n${log}`,
@@ -185,7 +176,9 @@ async function launch(options: LaunchOptions): Promise<ChildProcess> {
     await sleep(25);
   }
   const log = await readFrom(logPath, logOffset);
-  throw new NatsServerStartError(`nats-server exited before accepting connections (${exited}); log:\n${log}`);
+  throw new NatsServerStartError(
+    `nats-server exited before accepting connections (${child.exitReason()}); log:\n${log}`,
+  );
 }
 
 function acceptsConnections(host: string, port: number): Promise<boolean> {
@@ -200,16 +193,6 @@ function acceptsConnections(host: string, port: number): Promise<boolean> {
     socket.once('error', () => done(false));
     socket.once('timeout', () => done(false));
   });
-}
-
-/** Sends `signal` (escalating SIGTERM to SIGKILL after a grace period) and waits for the exit. */
-async function terminate(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = signal === 'SIGTERM' ? setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS) : undefined;
-  await exit;
-  clearTimeout(timer);
 }
 
 /** The log written since `offset`, at most its last `maxBytes`. */
@@ -228,21 +211,4 @@ async function readFrom(file: string, offset: number, maxBytes = MAX_LOG_TAIL_BY
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-// Children still running when this process exits are killed, so a crashed
-// `gantry up` or test run leaves no nats-server behind.
-const liveChildren = new Set<ChildProcess>();
-
-function track(child: ChildProcess): void {
-  if (liveChildren.size === 0) process.on('exit', killLiveChildren);
-  liveChildren.add(child);
-  child.once('exit', () => {
-    liveChildren.delete(child);
-    if (liveChildren.size === 0) process.off('exit', killLiveChildren);
-  });
-}
-
-function killLiveChildren(): void {
-  for (const child of liveChildren) child.kill('SIGKILL');
 }

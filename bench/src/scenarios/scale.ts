@@ -5,9 +5,10 @@
  * idle), GET /api/runs p99 (baseline: on the same farm before the load, with a
  * few runs), RSS of one idle real agent (baseline: an idle bare `node` process).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { type Child, startChild } from '@gantry/common';
 import { connect } from 'nats';
 import pg from 'pg';
 import { type Farm, pipelineFile, sleep, withFarm } from '../farm.js';
@@ -64,7 +65,7 @@ async function runScale(context: ScenarioContext): Promise<void> {
       profileDir: context.profileDir,
     },
     async (farm) => {
-      let sim: ChildProcess | undefined;
+      let sim: Child | undefined;
       try {
         const smallSha = farm.repo.sha;
         const wideSha = await farm.commit({ '.gantry.yml': wide });
@@ -84,7 +85,7 @@ async function runScale(context: ScenarioContext): Promise<void> {
 
         progress(`scale: starting ${SIM_AGENTS} simulated agents`);
         const simStart = Date.now();
-        sim = spawn(
+        sim = startChild(
           process.execPath,
           [
             runner,
@@ -102,9 +103,7 @@ async function runScale(context: ScenarioContext): Promise<void> {
           ],
           { stdio: ['pipe', 'pipe', 'inherit'] },
         );
-        const killSim = () => sim?.kill('SIGKILL');
-        process.once('exit', killSim);
-        const simStatus = await firstReadyLine(sim, 120_000);
+        const simStatus = await firstReadyLine(sim.process, 120_000);
         report.diagnostic('scale_sim_agents_start_s', (Date.now() - simStart) / 1000);
         report.diagnostic('scale_sim_agents_registered', Number(simStatus.registered));
         report.diagnostic('scale_sim_agents_connect_streams_open', Number(simStatus.streamsOpen));
@@ -193,7 +192,6 @@ async function runScale(context: ScenarioContext): Promise<void> {
         report.diagnostic('scale_api_run_detail_250_jobs_p99_ms', percentile(loadedRun, 99));
         report.diagnostic('scale_api_run_detail_1_job_idle_p99_ms', percentile(idleRun, 99));
         report.diagnostic('scale_api_agents_201_p99_ms', percentile(loadedAgents, 99));
-        process.off('exit', killSim);
       } finally {
         if (sim) await stopChild(sim);
       }
@@ -224,10 +222,10 @@ async function timeRequests(
 }
 
 async function bareNodeRssMiB(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const child = startChild(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
   await sleep(1500);
-  const rss = rssMiB(child.pid ?? -1);
-  await stopChild(child);
+  const rss = rssMiB(child.pid);
+  await child.stop();
   return rss;
 }
 
@@ -250,16 +248,11 @@ function firstReadyLine(child: ChildProcess, timeoutMs: number): Promise<Record<
   });
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  if (child.stdin) child.stdin.end();
-  else child.kill('SIGTERM');
-  const term = setTimeout(() => child.kill('SIGTERM'), 5_000);
-  const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(term);
-  clearTimeout(kill);
+/** The simulated agents leave when their stdin closes; SIGTERM after 5 s, SIGKILL 10 s later. */
+async function stopChild(child: Child): Promise<void> {
+  child.process.stdin?.end();
+  await Promise.race([child.exited, sleep(5_000)]);
+  await child.stop({ graceMs: 10_000 });
 }
 
 async function streamMessages(natsUrl: string): Promise<number> {

@@ -112,8 +112,8 @@ export async function upCommand(args: string[]): Promise<number> {
       );
     }
     for (const agent of agents) {
-      agent.child.once('exit', (code, signal) => {
-        if (!stopping) say(`agent ${agent.name} exited (${signal ?? `code ${code}`}); see ${agent.logPath}`);
+      void agent.child.exited.then(() => {
+        if (!stopping) say(`agent ${agent.name} exited (${agent.child.exitReason()}); see ${agent.logPath}`);
       });
     }
   } catch (error) {

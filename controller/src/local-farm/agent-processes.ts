@@ -3,11 +3,11 @@
  * the same bin the user calls, logs to its own file, and is drained with
  * SIGTERM on shutdown (SIGKILL if it does not exit within the grace period).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Child, startChild } from '@gantry/common';
 
 /** bin/gantry.mjs at the repository root; the same path works from src/ and dist/. */
 export const gantryBin = fileURLToPath(new URL('../../../bin/gantry.mjs', import.meta.url));
@@ -27,7 +27,7 @@ export interface LocalAgentOptions {
 export interface LocalAgent {
   name: string;
   logPath: string;
-  child: ChildProcess;
+  child: Child;
   /** SIGTERM (drain), then SIGKILL after `graceMs`. Resolves when the process is gone. */
   stop(graceMs: number): Promise<void>;
 }
@@ -41,7 +41,7 @@ export async function spawnLocalAgent(options: LocalAgentOptions): Promise<Local
   const args = [gantryBin, 'agent', '--controller', options.controllerAddress, '--nats', options.natsUrl];
   for (const queue of options.queues) args.push('--queue', queue);
   args.push('--slots', String(options.slots), '--name', name, '--work-dir', join(options.dataDir, 'agents', name));
-  const child = spawn(process.execPath, args, {
+  const child = startChild(process.execPath, args, {
     env: { ...process.env, GANTRY_AGENT_TOKEN: options.token },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -53,20 +53,13 @@ export async function spawnLocalAgent(options: LocalAgentOptions): Promise<Local
     partial = lines.pop() ?? '';
     for (const line of lines) options.onLine(line);
   };
-  child.stdout?.on('data', forward);
-  child.stderr?.on('data', forward);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => logFile.end());
+  child.process.stdout?.on('data', forward);
+  child.process.stderr?.on('data', forward);
+  void child.exited.then(() => logFile.end());
   return {
     name,
     logPath,
     child,
-    async stop(graceMs) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: (graceMs) => child.stop({ graceMs }),
   };
 }

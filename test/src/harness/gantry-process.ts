@@ -4,10 +4,10 @@
  * kill9() also takes down whatever it started (job processes of an agent), as
  * a machine crash would.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startChild } from '@gantry/common';
 import { CapturedOutput } from './captured-output.js';
-import { killOnExit } from './exit-cleanup.js';
 
 const gantryBin = fileURLToPath(new URL('../../../bin/gantry.mjs', import.meta.url));
 const STOP_GRACE_MS = 15_000;
@@ -39,51 +39,20 @@ export function spawnGantry(
   env: Record<string, string>,
   output: CapturedOutput = new CapturedOutput(),
 ): GantryProcess {
-  const child = spawn(process.execPath, [gantryBin, ...args], {
+  const child = startChild(process.execPath, [gantryBin, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
+    processGroup: true,
   });
-  output.capture(child.stdout);
-  output.capture(child.stderr);
-
-  let reason: string | undefined;
-  const killGroup = () => {
-    if (reason !== undefined || child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // The group is already gone.
-    }
-  };
-  const forget = killOnExit(killGroup);
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      reason = signal ? `signal ${signal}` : `code ${code}`;
-      resolve();
-    });
-    child.once('error', (error) => {
-      reason = `spawn error: ${error.message}`;
-      resolve();
-    });
-  }).finally(forget);
-
+  output.capture(child.process.stdout);
+  output.capture(child.process.stderr);
   return {
-    child,
+    child: child.process,
     output,
-    exitReason: () => reason,
-    exited,
-    async stop() {
-      if (reason !== undefined) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(killGroup, STOP_GRACE_MS);
-      await exited;
-      clearTimeout(timer);
-    },
-    async kill9() {
-      killGroup();
-      await exited;
-    },
+    exitReason: child.exitReason,
+    exited: child.exited,
+    stop: () => child.stop({ graceMs: STOP_GRACE_MS }),
+    kill9: child.kill9,
   };
 }
 

@@ -3,15 +3,15 @@
  * initdb template, listening on a free port on 127.0.0.1, trust auth, no fsync.
  * As root everything runs as the `postgres` user (Postgres refuses root).
  */
-import { type ChildProcess, execFile, type SpawnOptions, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { access, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { type Child, type ChildOptions, startChild } from '@gantry/common';
 import pg from 'pg';
-import { killOnExit } from './exit-cleanup.js';
 import { findFreePort } from './free-port.js';
 
 export interface PostgresServer {
@@ -50,43 +50,30 @@ export async function startPostgres(): Promise<PostgresServer> {
   const port = await findFreePort();
   const logPath = join(workDir, 'postgres.log');
   const logFd = openSync(logPath, 'a');
-  let child: ChildProcess;
+  // As root the child is runuser: signalling it delays shutdown by 2 s and a
+  // SIGKILL would orphan postgres, so signal the postmaster (postmaster.pid).
+  let child: Child | undefined;
+  const signalServer = (signal: NodeJS.Signals) => {
+    if (!child || child.exitReason() !== undefined) return;
+    const postmasterPid = readPostmasterPid(dataDir);
+    if (postmasterPid !== undefined) process.kill(postmasterPid, signal);
+    else child.process.kill('SIGKILL');
+  };
   try {
     const args = ['-D', dataDir, '-p', String(port), '-k', dataDir, '-c', 'listen_addresses=127.0.0.1'];
     args.push('-c', 'fsync=off', '-c', 'max_connections=200');
-    child = spawnAsPostgres(join(binDir, 'postgres'), args, logFd);
+    child = spawnAsPostgres(join(binDir, 'postgres'), args, logFd, () => signalServer('SIGQUIT'));
   } finally {
     closeSync(logFd);
   }
-  let exited: string | undefined;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exited = signal ? `signal ${signal}` : `code ${code}`;
-      resolve();
-    });
-    child.once('error', (error) => {
-      exited = `spawn error: ${error.message}`;
-      resolve();
-    });
-  });
-  // As root the child is runuser: signalling it delays shutdown by 2 s and a
-  // SIGKILL would orphan postgres, so signal the postmaster (postmaster.pid).
-  const signalServer = (signal: NodeJS.Signals) => {
-    if (exited !== undefined) return;
-    const postmasterPid = readPostmasterPid(dataDir);
-    if (postmasterPid !== undefined) process.kill(postmasterPid, signal);
-    else child.kill('SIGKILL');
-  };
-  const forget = killOnExit(() => signalServer('SIGQUIT'));
+  const server = child;
 
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   try {
-    await waitUntilAccepting(url, () => exited);
+    await waitUntilAccepting(url, server.exitReason);
   } catch (error) {
     signalServer('SIGKILL');
-    child.kill('SIGKILL');
-    await exit;
-    forget();
+    await server.kill9();
     const log = await readFile(logPath, 'utf8').catch(() => '');
     await rm(workDir, { recursive: true, force: true });
     const reason = error instanceof Error ? error.message : String(error);
@@ -103,9 +90,8 @@ export async function startPostgres(): Promise<PostgresServer> {
       stopping ??= (async () => {
         signalServer('SIGINT');
         const timer = setTimeout(() => signalServer('SIGQUIT'), STOP_TIMEOUT_MS);
-        await exit;
+        await server.exited;
         clearTimeout(timer);
-        forget();
         await rm(workDir, { recursive: true, force: true });
       })();
       return stopping;
@@ -184,11 +170,11 @@ async function run(command: string, args: string[]): Promise<void> {
   await execFileAsync(file, fileArgs, { cwd: tmpdir(), maxBuffer: 10_000_000 });
 }
 
-function spawnAsPostgres(command: string, args: string[], logFd: number): ChildProcess {
+function spawnAsPostgres(command: string, args: string[], logFd: number, killAtExit: () => void): Child {
   // The caller's cwd may be closed to the postgres user (a checkout under /root).
-  const settings: SpawnOptions = { stdio: ['ignore', logFd, logFd], cwd: tmpdir() };
-  if (asRoot) return spawn('runuser', ['-u', 'postgres', '--', command, ...args], settings);
-  return spawn(command, args, settings);
+  const settings: ChildOptions = { stdio: ['ignore', logFd, logFd], cwd: tmpdir(), killAtExit };
+  if (asRoot) return startChild('runuser', ['-u', 'postgres', '--', command, ...args], settings);
+  return startChild(command, args, settings);
 }
 
 async function waitUntilAccepting(url: string, exited: () => string | undefined): Promise<void> {

@@ -1,8 +1,8 @@
 /**
- * Last-resort cleanup for processes the harness started: if the test process
+ * Last-resort cleanup for child processes: if this process
  * exits while they still run (a test crashed before its `stop()`), each
  * registered kill runs synchronously in the `exit` handler. Signal deaths of
- * the test process itself (SIGKILL, Ctrl-C) skip `exit` handlers; nothing helps
+ * this process itself (SIGKILL, an unhandled Ctrl-C) skip `exit` handlers; nothing helps
  * there.
  */
 const kills = new Set<() => void>();
