@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
+import { backoffDelayMs } from '@gantry/common';
 import { PROTOCOL_VERSION, type RegisterResponse__Output } from '@gantry/proto';
 import type { Logger } from 'pino';
 import { ControllerCallError, type ControllerClient } from './controller-client.js';
@@ -60,7 +61,7 @@ export async function registerAgent(
           cause: error,
         });
       }
-      const delayMs = Math.min(200 * 2 ** (attempt - 1), 5000);
+      const delayMs = backoffDelayMs(attempt, { initialDelayMs: 200, maxDelayMs: 5000 });
       logger.warn({ attempt, delayMs, err: error.message }, 'register failed, retrying');
       await sleep(delayMs, signal);
     }

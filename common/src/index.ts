@@ -7,3 +7,11 @@ export {
   NatsServerStartError,
   startNatsServer,
 } from './nats-server.js';
+export {
+  type BackoffPolicy,
+  backoffDelayMs,
+  RetryAbortedError,
+  type RetryOptions,
+  retry,
+  sleep,
+} from './retry.js';

@@ -3,6 +3,8 @@
  * server is noticed quickly, and logs every disconnect/reconnect. Connecting
  * retries with backoff until the server answers or the signal aborts.
  */
+
+import { backoffDelayMs } from '@gantry/common';
 import { connect, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { sleep } from '../sleep.js';
@@ -32,7 +34,7 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
       watchStatus(nc, logger);
       return nc;
     } catch (error) {
-      const delayMs = Math.min(200 * 2 ** (attempt - 1), 5000);
+      const delayMs = backoffDelayMs(attempt, { initialDelayMs: 200, maxDelayMs: 5000 });
       logger.warn({ attempt, delayMs, err: (error as Error).message, servers }, 'nats connect failed, retrying');
       await sleep(delayMs, signal);
     }

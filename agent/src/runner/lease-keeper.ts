@@ -1,7 +1,7 @@
 /**
  * Keeps one attempt's lease alive and decides when the agent must stop
  * speaking for it. Heartbeats every `heartbeatIntervalMs`; a failed heartbeat
- * is retried sooner, with backoff (100 ms doubling, at most 2 s and never
+ * is retried sooner, with jittered backoff (100 ms doubling, at most 2 s and never
  * later than the next regular beat), so a controller that comes back after a
  * restart renews the lease well before the fence; the lease is *lost*
  * when the controller answers FAILED_PRECONDITION to any call (stale lease) or
@@ -10,6 +10,8 @@
  * fires once and every later call() is skipped. Heartbeats stop before
  * FinishJob (stopHeartbeats): one landing after it would be refused as stale.
  */
+
+import { backoffDelayMs } from '@gantry/common';
 import type { Logger } from 'pino';
 import { type ControllerClient, isStaleLeaseError, isTransientCallError, type Lease } from '../controller-client.js';
 import { sleep } from '../sleep.js';
@@ -91,7 +93,7 @@ export class LeaseKeeper {
           this.#options.logger.error({ jobId, attempt: jobAttempt, method, err }, 'controller refused call');
           return false;
         }
-        const delayMs = Math.min(100 * 2 ** (attempt - 1), 2000);
+        const delayMs = backoffDelayMs(attempt, { initialDelayMs: 100, maxDelayMs: 2000 });
         this.#options.logger.warn(
           { jobId, attempt: jobAttempt, method, delayMs, err },
           'controller call failed, retrying',
@@ -133,7 +135,10 @@ export class LeaseKeeper {
         return;
       }
       this.#failedBeats++;
-      const delayMs = Math.min(100 * 2 ** (this.#failedBeats - 1), 2000, heartbeatIntervalMs);
+      const delayMs = backoffDelayMs(this.#failedBeats, {
+        initialDelayMs: 100,
+        maxDelayMs: Math.min(2000, heartbeatIntervalMs),
+      });
       const err = (error as Error).message;
       logger.warn({ jobId: lease.jobId, attempt: lease.attempt, delayMs, err }, 'heartbeat failed, retrying');
       this.#scheduleBeat(delayMs);

@@ -3,9 +3,10 @@
  * registering again when the controller has forgotten it, and the one Connect
  * stream held open for the agent's whole life, whose end tells the controller
  * at once that the agent is gone. When the stream ends or fails it is reopened
- * at once, then with a short backoff (100 ms doubling to 2 s), for as long as
+ * at once, then with a short jittered backoff (up to 100 ms, doubling to 2 s), for as long as
  * the agent runs; NOT_FOUND / UNAUTHENTICATED first registers again.
  */
+import { backoffDelayMs } from '@gantry/common';
 import type { Logger } from 'pino';
 import type { ConnectStream, ControllerCallError, ControllerClient } from '../controller-client.js';
 import { type AgentIdentity, registerAgent } from '../registration.js';
@@ -95,7 +96,10 @@ export class AgentSession {
         await this.reRegister(error);
         failures = 0;
       }
-      const delayMs = failures === 0 ? 0 : Math.min(minReconnectDelayMs * 2 ** (failures - 1), maxReconnectDelayMs);
+      const delayMs =
+        failures === 0
+          ? 0
+          : backoffDelayMs(failures, { initialDelayMs: minReconnectDelayMs, maxDelayMs: maxReconnectDelayMs });
       failures++;
       // The same failure again and again (e.g. an older controller without Connect) is logged once.
       const level = code === lastCode ? 'debug' : 'warn';
