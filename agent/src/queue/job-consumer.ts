@@ -1,5 +1,5 @@
 /**
- * Pulls job offers from the durable consumer of one queue (DESIGN §4). A pull
+ * Pulls job offers from the durable consumer of one queue. A pull
  * is outstanding only while the shared slot gate has a free slot, so a busy
  * agent holds no messages; an outstanding pull is delivered by the server the
  * moment a job is published.

@@ -1,5 +1,5 @@
 /**
- * Runs claimed attempts: checkout → steps → finish → cleanup (DESIGN §4).
+ * Runs claimed attempts: checkout → steps → finish → cleanup.
  * While an attempt runs its lease is heartbeated; cancel (heartbeat answer or
  * control message), the job timeout and a step's own timeout stop the step's
  * process group with SIGTERM then SIGKILL. A lost lease kills the group at once and nothing more

@@ -1,5 +1,5 @@
 /**
- * Turns one NATS job offer into a run (DESIGN §4 step 3): parse the hint,
+ * Turns one NATS job offer into a run (protocol step 3, ClaimJob): parse the hint,
  * claim the attempt over gRPC, then settle the message — ack and run when
  * granted, term when denied, nak with a delay when the controller cannot answer.
  */

@@ -1,5 +1,5 @@
 /**
- * The HTTP API (DESIGN.md §7). `createApp(deps)` builds the Hono app without
+ * The HTTP API. `createApp(deps)` builds the Hono app without
  * listening, so tests call `app.request(...)` in-process.
  */
 import { Hono } from 'hono';

@@ -1,4 +1,4 @@
-/** Domain → JSON shapes of the public API (DESIGN.md §7). */
+/** Domain → JSON shapes of the public API. */
 import type { JobDetail, Run, RunDetail, StageDetail } from '../domain/run.js';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);

@@ -1,4 +1,4 @@
-/** Lifecycle words exactly as DESIGN.md §3; the API shows these strings. */
+/** Lifecycle words (docs/architecture.md, "Lifecycles"); the API shows these strings. */
 
 export const runStatuses = [
   'queued',

@@ -42,7 +42,7 @@ export interface RetryPolicy {
 
 export interface JobDefinition {
   /**
-   * Unique within its stage; another stage may reuse it (DESIGN §2 has a
+   * Unique within its stage; another stage may reuse it (the README example has a
    * `deploy` job in both staging and production). Matrix jobs are named `api (node=20)`.
    */
   name: string;

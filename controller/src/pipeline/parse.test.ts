@@ -19,7 +19,7 @@ function pipelineOf(text: string): PipelineDefinition {
   return result.pipeline;
 }
 
-const DESIGN_EXAMPLE = yaml(
+const README_EXAMPLE = yaml(
   'name: webapp',
   'env: { NODE_ENV: test }',
   'stages:',
@@ -57,9 +57,9 @@ const env = { NODE_ENV: 'test' };
 const retry = { lost: 2, failed: 0 };
 const plainJob = { queue: 'default', env, timeoutMs: null, retry, artifacts: [], needsArtifacts: [], matrix: null };
 
-describe('parsePipeline: the DESIGN.md example', () => {
+describe('parsePipeline: the example pipeline', () => {
   it('parses into stages with the matrix expanded and defaults filled in', () => {
-    expect(pipelineOf(DESIGN_EXAMPLE)).toEqual({
+    expect(pipelineOf(README_EXAMPLE)).toEqual({
       name: 'webapp',
       env,
       stages: [

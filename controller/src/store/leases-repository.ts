@@ -31,7 +31,7 @@ export type ClaimOutcome =
   | { granted: false; reason: 'taken' | 'stale_attempt' | 'canceled' | 'unknown_job' };
 
 /**
- * The conditional claim of DESIGN.md §4: exactly one caller wins a queued
+ * The conditional claim of the dispatch protocol: exactly one caller wins a queued
  * attempt. One statement (claim, attempt row, and what the agent needs), so
  * dispatch costs one database round trip.
  */

@@ -1,4 +1,4 @@
-/** The API routes the CLI calls (DESIGN.md §7), with every path segment encoded. */
+/** The API routes the CLI calls, with every path segment encoded. */
 
 export const runsPath = '/api/runs';
 

@@ -1,4 +1,4 @@
-/** Response bodies of the HTTP API (DESIGN.md §7) as the CLI reads them. */
+/** Response bodies of the HTTP API as the CLI reads them. */
 import type { JobStatus, RunStatus, StageStatus } from '../../domain/states.js';
 
 /** `POST /api/runs` → 201. `url` is the run's page; it may be relative to the API base URL. */
