@@ -5,6 +5,7 @@
  * reach git, and a URL only after `--`.
  */
 import { readCommitFile } from './cat-file.js';
+import { GitProcessError } from './git-command.js';
 import { createMirrors } from './mirror.js';
 import { assertRefName } from './ref-name.js';
 import { type ReadableRepository, resolveCommitIn, unreadable } from './resolve-commit.js';
@@ -55,13 +56,19 @@ export function createGitSource(options: GitSourceOptions): PipelineSource {
     display: `repository "${displayRepo(repo)}"`,
   });
 
-  /** Runs `task`, turning a git that could not run or finish into REPOSITORY_UNREADABLE. */
+  /**
+   * Runs `task`, turning any other failure into REPOSITORY_UNREADABLE: git's
+   * own words when git failed, else only the error code (a file-system error
+   * would name the controller's directories).
+   */
   const reading = async <T>(repository: ReadableRepository, task: () => Promise<T>): Promise<T> => {
     try {
       return await task();
     } catch (error) {
       if (error instanceof SourceError) throw error;
-      throw unreadable(repository, (error as Error).message, error);
+      if (error instanceof GitProcessError) throw unreadable(repository, error.message, error);
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).name;
+      throw unreadable(repository, `the controller could not update its copy (${code})`, error);
     }
   };
 

@@ -56,7 +56,10 @@ export function createMirrors(options: MirrorOptions): Mirrors {
     const temporary = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
     try {
       await runGitChecked(['clone', '--bare', '--quiet', '--', url, temporary], { timeoutMs: options.timeoutMs });
-      await rename(temporary, dir);
+      await rename(temporary, dir).catch(async (error: NodeJS.ErrnoException) => {
+        // Another process sharing the cache made it first: theirs is as good.
+        if (!(await pathExists(dir))) throw error;
+      });
     } finally {
       await rm(temporary, { recursive: true, force: true });
     }
