@@ -66,9 +66,10 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       await relayDone;
     });
 
+    const source = createGitSource({ cacheDir: join(config.dataDir, 'repos') });
     const scheduler = new Scheduler({
       db: database.db,
-      source: createGitSource({ cacheDir: join(config.dataDir, 'repos') }),
+      source,
       log,
       wakeRelay: () => relay.wake(),
       runChanged: () => {},
@@ -120,6 +121,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       db: database.db,
       scheduler,
       runControl,
+      source,
       adminToken: adminToken.token,
       get baseUrl() {
         return baseUrl;

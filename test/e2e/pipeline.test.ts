@@ -146,11 +146,15 @@ describe('a commit from trigger to production', () => {
     expect(run.stages).toEqual([]);
   });
 
-  it('fails a run whose ref does not exist, saying so', async () => {
+  it('refuses to trigger a ref that does not exist, saying so', async () => {
     const repo = await createGitRepo({ '.gantry.yml': 'name: x\n' });
-    const created = await farm.client.post<{ id: string }>('/api/runs', { repo: repo.path, ref: 'no-such-branch' });
-    const run = await farm.client.waitForRun(created.body.id, (r) => r.status === 'failed', { timeoutMs: 30_000 });
-    expect(run.error).toContain('"no-such-branch" not found');
+    const refused = await farm.client.post<{ error: { code: string; message: string } }>('/api/runs', {
+      repo: repo.path,
+      ref: 'no-such-branch',
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('REF_NOT_FOUND');
+    expect(refused.body.error.message).toContain('ref "no-such-branch" not found');
   });
 
   describe('bad input answers a JSON error, never a 500', () => {

@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { RunControl } from '../scheduler/run-control.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { PipelineSource } from '../source/git-source.js';
 import type { Database } from '../store/database.js';
 import { type AuthVariables, requireToken } from './auth.js';
 import { createErrorHandler, errorBody } from './error-handler.js';
@@ -16,6 +17,8 @@ export interface ApiDeps {
   db: Database;
   scheduler: Scheduler;
   runControl: RunControl;
+  /** Resolves a trigger's ref and sha before its run is created. */
+  source: PipelineSource;
   adminToken: string;
   /** Public base URL used in links, e.g. http://127.0.0.1:8080 */
   baseUrl: string;

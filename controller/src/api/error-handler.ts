@@ -19,6 +19,12 @@ const statusOf: Record<string, ContentfulStatusCode> = {
   UNAUTHENTICATED: 401,
   STALE_LEASE: 409,
   PROTOCOL_MISMATCH: 400,
+  INVALID_REF: 400,
+  REPOSITORY_UNREADABLE: 422,
+  REF_NOT_FOUND: 422,
+  COMMIT_NOT_FOUND: 422,
+  SHA_NOT_ON_REF: 422,
+  PIPELINE_FILE_MISSING: 422,
 };
 
 /** An HTTP-only failure raised by routes (bad JSON, bad query). */

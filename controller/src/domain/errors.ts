@@ -9,7 +9,14 @@ export type DomainErrorCode =
   | 'FORBIDDEN'
   | 'UNAUTHENTICATED'
   | 'STALE_LEASE'
-  | 'PROTOCOL_MISMATCH';
+  | 'PROTOCOL_MISMATCH'
+  // The repository a trigger names cannot give what it asks for (source/).
+  | 'INVALID_REF'
+  | 'REPOSITORY_UNREADABLE'
+  | 'REF_NOT_FOUND'
+  | 'COMMIT_NOT_FOUND'
+  | 'SHA_NOT_ON_REF'
+  | 'PIPELINE_FILE_MISSING';
 
 export class DomainError extends Error {
   override readonly name: string = 'DomainError';

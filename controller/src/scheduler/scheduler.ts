@@ -35,9 +35,9 @@ export class Scheduler {
   constructor(private readonly deps: SchedulerDeps) {}
 
   /**
-   * Reads the pipeline at the run's commit, writes the plan and starts the
-   * first stage. A bad ref or pipeline file fails the run with the reason in
-   * `error`. Never throws; safe to call twice (a planned run is left alone).
+   * Reads the pipeline at the run's recorded commit, writes the plan and
+   * starts the first stage. A missing or bad pipeline file fails the run with
+   * the reason in `error`. Never throws; safe to call twice (a planned run is left alone).
    */
   planRun(runId: string): Promise<void> {
     const work = this.plan(runId).catch((error: unknown) => {
@@ -76,7 +76,10 @@ export class Scheduler {
     if (run?.status !== 'queued' || run.pipelineName !== null) return;
     let file: { sha: string; text: string };
     try {
-      file = await this.deps.source.readPipelineFile(run.repo, run.ref, run.sha);
+      // The trigger recorded the resolved commit; only a run accepted by an
+      // older controller (which resolved at planning) still lacks it.
+      const sha = run.sha ?? (await this.deps.source.resolveCommit(run.repo, run.ref, null));
+      file = { sha, text: await this.deps.source.readPipelineFile(run.repo, sha) };
     } catch (error) {
       await this.failUnplanned(runId, (error as Error).message);
       return;

@@ -1,19 +1,15 @@
 /**
- * Resolves a ref and reads one file at that commit with a single
- * `git cat-file --batch` process (instead of one process per question):
- * first `<wanted>^{commit}`, then `<sha>:<path>`, both over stdin.
+ * Reads one file at a commit with a single `git cat-file --batch` process
+ * (instead of one process per question): first `<wanted>^{commit}`, then
+ * `<sha>:<path>`, both over stdin. `wanted` is a commit id the caller checked.
  */
 import { spawn } from 'node:child_process';
+import { GitProcessError, gitEnvironment, gitReason } from './git-command.js';
 
 export type CommitFile =
   | { found: 'file'; sha: string; text: string }
   | { found: 'commit-only'; sha: string }
   | { found: 'nothing' };
-
-export class GitProcessError extends Error {
-  override readonly name = 'GitProcessError';
-  readonly code = 'GIT_FAILED';
-}
 
 /** `gitArgs` select the repository: `['-C', path]` or `['--git-dir', dir]`. */
 export function readCommitFile(
@@ -24,7 +20,7 @@ export function readCommitFile(
 ): Promise<CommitFile> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', [...gitArgs, 'cat-file', '--batch'], {
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+      env: gitEnvironment(),
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: timeoutMs,
     });
@@ -67,8 +63,7 @@ export function readCommitFile(
     });
     child.on('error', (error) => settle(new GitProcessError(`cannot run git: ${error.message}`, { cause: error })));
     child.on('close', (code) => {
-      const lastLine = stderr.trim().split('\n').at(-1);
-      settle(new GitProcessError(lastLine || `git cat-file exited with ${code}`));
+      settle(new GitProcessError(gitReason(stderr) || `git cat-file exited with ${code ?? 'a signal'}`));
     });
     child.stdin.on('error', () => {
       // git exited early (not a repository); 'close' reports why.

@@ -1,58 +1,165 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitSource, SourceError } from './git-source.js';
 
-describe('reading .gantry.yml from a repository', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gantry-source-'));
+const dir = mkdtempSync(join(tmpdir(), 'gantry-source-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const git = (repo: string, ...args: string[]) =>
+  execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+    encoding: 'utf8',
+  }).trim();
+
+async function failure(promise: Promise<unknown>): Promise<SourceError> {
+  const error = await promise.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(SourceError);
+  return error as SourceError;
+}
+
+describe('a repository on the controller host', () => {
   const repo = join(dir, 'repo');
-  const source = createGitSource({ cacheDir: join(dir, 'cache') });
+  const source = createGitSource({ cacheDir: join(dir, 'cache-local') });
   let first: string;
   let second: string;
-
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
-      encoding: 'utf8',
-    }).trim();
+  let sideBranch: string;
+  let dangling: string;
+  let withoutPipeline: string;
 
   beforeAll(() => {
     execFileSync('git', ['init', '-q', '-b', 'main', repo]);
     writeFileSync(join(repo, '.gantry.yml'), 'name: one\n');
-    git('add', '.');
-    git('commit', '-qm', 'one');
-    first = git('rev-parse', 'HEAD');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'one');
+    first = git(repo, 'rev-parse', 'HEAD');
     writeFileSync(join(repo, '.gantry.yml'), 'name: two\n');
-    git('commit', '-qam', 'two');
-    second = git('rev-parse', 'HEAD');
-    git('rm', '-q', '.gantry.yml');
-    git('commit', '-qm', 'gone');
-    git('tag', 'without-pipeline');
-    git('reset', '-q', '--hard', second);
+    git(repo, 'commit', '-qam', 'two');
+    second = git(repo, 'rev-parse', 'HEAD');
+    git(repo, 'rm', '-q', '.gantry.yml');
+    git(repo, 'commit', '-qm', 'gone');
+    withoutPipeline = git(repo, 'rev-parse', 'HEAD');
+    git(repo, 'tag', 'without-pipeline');
+    git(repo, 'reset', '-q', '--hard', second);
+    git(repo, 'checkout', '-q', '-b', 'side', first);
+    git(repo, 'commit', '-q', '--allow-empty', '-m', 'side');
+    sideBranch = git(repo, 'rev-parse', 'HEAD');
+    git(repo, 'checkout', '-q', 'main');
+    dangling = git(repo, 'commit-tree', '-p', second, '-m', 'dangling', `${second}^{tree}`);
   });
 
-  it('resolves a branch to its commit and reads the file there', async () => {
-    expect(await source.readPipelineFile(repo, 'main', null)).toEqual({ sha: second, text: 'name: two\n' });
+  it('resolves a branch to its head and reads the file at a commit', async () => {
+    expect(await source.resolveCommit(repo, 'main', null)).toBe(second);
+    expect(await source.readPipelineFile(repo, second)).toBe('name: two\n');
+    expect(await source.readPipelineFile(repo, first)).toBe('name: one\n');
   });
 
-  it('reads at an explicit commit, whatever the ref says', async () => {
-    expect(await source.readPipelineFile(repo, 'main', first)).toEqual({ sha: first, text: 'name: one\n' });
-  });
-
-  it('reads through a mirror when given a URL', async () => {
-    expect(await source.readPipelineFile(`file://${repo}`, 'main', null)).toEqual({ sha: second, text: 'name: two\n' });
+  it('accepts a sha on the ref (an ancestor, abbreviated or not) and gives its full id', async () => {
+    expect(await source.resolveCommit(repo, 'main', first)).toBe(first);
+    expect(await source.resolveCommit(repo, 'main', first.slice(0, 8))).toBe(first);
+    expect(await source.resolveCommit(repo, 'main', second)).toBe(second);
+    expect(await source.resolveCommit(repo, 'refs/heads/side', first)).toBe(first);
   });
 
   it.each([
-    ['an unknown ref', repo, 'nope', 'REF_NOT_FOUND', 'ref "nope" not found'],
-    ['a commit without the file', repo, 'without-pipeline', 'PIPELINE_FILE_MISSING', '.gantry.yml not found'],
-    ['a path that is no repository', dir, 'main', 'REPOSITORY_UNREADABLE', 'cannot read repository'],
-    ['a ref that looks like an option', repo, '--all', 'REF_NOT_FOUND', 'not a valid git ref'],
-  ])('reports %s', async (_what, where, ref, code, message) => {
-    const error = await source.readPipelineFile(where, ref, null).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(SourceError);
-    expect(error).toMatchObject({ code });
-    expect((error as Error).message).toContain(message);
+    ['on another branch', () => sideBranch],
+    ['dangling', () => dangling],
+  ])('refuses a sha %s, naming the commit and the ref', async (_what, sha) => {
+    const error = await failure(source.resolveCommit(repo, 'main', sha()));
+    expect(error.code).toBe('SHA_NOT_ON_REF');
+    expect(error.message).toContain(`commit ${sha()} is not on ref "main" of repository "${repo}"`);
+  });
+
+  it.each([
+    ['an unknown ref', 'nope', null, 'REF_NOT_FOUND', 'ref "nope" not found in repository'],
+    [
+      'an unknown sha',
+      'main',
+      'deadbeefdeadbeef',
+      'COMMIT_NOT_FOUND',
+      'commit deadbeefdeadbeef is not on ref "main" of repository',
+    ],
+    ['a ref that looks like an option', '--all', null, 'INVALID_REF', 'ref "--all" is not a valid git ref name'],
+    ['a revision expression', 'main~1', null, 'INVALID_REF', 'ref "main~1" is not a valid git ref name'],
+    ['a range', 'main..side', null, 'INVALID_REF', 'not a valid git ref name'],
+    ['a sha that is no hex', 'main', '--all', 'COMMIT_NOT_FOUND', 'is not a hex commit id'],
+  ])('reports %s', async (_what, ref, sha, code, message) => {
+    const error = await failure(source.resolveCommit(repo, ref, sha));
+    expect(error.code).toBe(code);
+    expect(error.message).toContain(message);
+  });
+
+  it('reports a path that is no repository', async () => {
+    const error = await failure(source.resolveCommit(join(dir, 'nothing-here'), 'main', null));
+    expect(error.code).toBe('REPOSITORY_UNREADABLE');
+    expect(error.message).toContain('cannot read repository');
+  });
+
+  it('reports a commit without the pipeline file', async () => {
+    const error = await failure(source.readPipelineFile(repo, withoutPipeline));
+    expect(error.code).toBe('PIPELINE_FILE_MISSING');
+    expect(error.message).toContain('.gantry.yml not found');
+  });
+});
+
+describe('a repository given as a URL', () => {
+  const work = join(dir, 'work');
+  const origin = join(dir, 'origin.git');
+  const url = `file://${origin}`;
+  const fetches: string[] = [];
+  const source = createGitSource({ cacheDir: join(dir, 'cache-url'), onFetch: (fetched) => fetches.push(fetched) });
+  let first: string;
+
+  const push = (content: string) => {
+    writeFileSync(join(work, '.gantry.yml'), content);
+    git(work, 'add', '.');
+    git(work, 'commit', '-qm', content);
+    git(work, 'push', '-q', 'origin', 'main');
+    return git(work, 'rev-parse', 'HEAD');
+  };
+
+  beforeAll(() => {
+    execFileSync('git', ['init', '-q', '--bare', '-b', 'main', origin]);
+    execFileSync('git', ['init', '-q', '-b', 'main', work]);
+    git(work, 'remote', 'add', 'origin', origin);
+    first = push('name: one\n');
+  });
+
+  it('builds what the ref points at when asked, fetching every time', async () => {
+    expect(await source.resolveCommit(url, 'main', null)).toBe(first);
+    expect(await source.readPipelineFile(url, first)).toBe('name: one\n');
+    expect(fetches).toHaveLength(1);
+    const second = push('name: two\n');
+    expect(await source.resolveCommit(url, 'main', null)).toBe(second);
+    expect(await source.readPipelineFile(url, second)).toBe('name: two\n');
+    expect(await source.resolveCommit(url, 'main', first)).toBe(first);
+    expect(fetches).toHaveLength(3);
+  });
+
+  it('lets triggers that arrive during a fetch share the next one', async () => {
+    const before = fetches.length;
+    const latest = push('name: three\n');
+    const resolved = await Promise.all([
+      source.resolveCommit(url, 'main', null),
+      source.resolveCommit(url, 'main', null),
+      source.resolveCommit(url, 'main', null),
+    ]);
+    expect(resolved).toEqual([latest, latest, latest]);
+    expect(fetches.length - before).toBe(2);
+  });
+
+  it('lets another controller read a commit it has not fetched yet', async () => {
+    const elsewhere = createGitSource({ cacheDir: join(dir, 'cache-other') });
+    expect(await elsewhere.readPipelineFile(url, first)).toBe('name: one\n');
+  });
+
+  it('reports an origin that cannot be read, in git words', async () => {
+    const error = await failure(source.resolveCommit(`file://${join(dir, 'no-such-origin.git')}`, 'main', null));
+    expect(error.code).toBe('REPOSITORY_UNREADABLE');
+    expect(error.message).toContain(`cannot read repository "file://${join(dir, 'no-such-origin.git')}"`);
   });
 });

@@ -1,128 +1,115 @@
 /**
- * Reads `.gantry.yml` from a repository at the triggered commit. A local path
- * is read in place; a URL is mirrored once into `<cacheDir>/<hash>.git` and
- * fetched on later triggers. Every git call has a timeout.
+ * Where runs get their commit and their `.gantry.yml`. A local path is read in
+ * place; a URL through a bare mirror (mirror.ts) that is fetched on every
+ * trigger. Every git call has a timeout; only validated refs and hex ids
+ * reach git, and a URL only after `--`.
  */
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { access, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { type CommitFile, readCommitFile } from './cat-file.js';
+import { readCommitFile } from './cat-file.js';
+import { GitProcessError } from './git-command.js';
+import { createMirrors } from './mirror.js';
+import { assertRefName } from './ref-name.js';
+import { type ReadableRepository, resolveCommitIn, unreadable } from './resolve-commit.js';
+import { displayRepo, SourceError } from './source-error.js';
 
-const run = promisify(execFile);
+export { SourceError } from './source-error.js';
 export const pipelineFileName = '.gantry.yml';
 
-export class SourceError extends Error {
-  override readonly name = 'SourceError';
-  constructor(
-    readonly code: 'REPOSITORY_UNREADABLE' | 'REF_NOT_FOUND' | 'PIPELINE_FILE_MISSING',
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
 export interface PipelineSource {
-  /** Resolves `sha` (when given) or `ref` to a commit and returns the pipeline file there. */
-  readPipelineFile(repo: string, ref: string, sha: string | null): Promise<{ sha: string; text: string }>;
+  /**
+   * Called by the trigger handler before a run exists. Brings a URL's mirror
+   * up to date (sharing a fetch with concurrent triggers), then returns the
+   * full id of `sha` if given, else of `ref`'s head. Throws SourceError:
+   * INVALID_REF, REPOSITORY_UNREADABLE, REF_NOT_FOUND, COMMIT_NOT_FOUND, or
+   * SHA_NOT_ON_REF when `sha` is not reachable from `ref`.
+   */
+  resolveCommit(repo: string, ref: string, sha: string | null): Promise<string>;
+  /**
+   * Called by planning with the run's recorded full sha; never looks at refs.
+   * Fetches a URL's mirror only if it lacks the commit (another controller
+   * may have resolved it). Throws SourceError (COMMIT_NOT_FOUND,
+   * PIPELINE_FILE_MISSING, REPOSITORY_UNREADABLE).
+   */
+  readPipelineFile(repo: string, sha: string): Promise<string>;
 }
 
-export function createGitSource(options: { cacheDir: string; timeoutMs?: number }): PipelineSource {
-  const timeout = options.timeoutMs ?? 120_000;
-  const locks = new Map<string, Promise<unknown>>();
+export interface GitSourceOptions {
+  /** Holds the mirrors of URL repositories. */
+  cacheDir: string;
+  /** Bound of each git call (clone and fetch included). Default 120 s. */
+  timeoutMs?: number;
+  /** Observes every clone or fetch of a mirror as it starts. */
+  onFetch?: (url: string) => void;
+}
 
-  const git = async (gitDir: string, args: string[]) => {
-    const { stdout } = await run('git', ['--git-dir', gitDir, ...args], {
-      timeout,
-      maxBuffer: 16 * 1024 * 1024,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
-    });
-    return stdout;
-  };
+const hexCommit = /^[0-9a-f]{4,64}$/i;
 
-  /** One mirror per URL; concurrent triggers of the same URL wait for each other. */
-  const mirror = async (url: string, wanted: string): Promise<string> => {
-    const dir = join(options.cacheDir, `${createHash('sha256').update(url).digest('hex').slice(0, 16)}.git`);
-    const previous = locks.get(dir) ?? Promise.resolve();
-    const next = previous
-      .catch(() => {})
-      .then(async () => {
-        if (!(await exists(dir))) {
-          await mkdir(options.cacheDir, { recursive: true });
-          await run('git', ['clone', '--bare', '--quiet', '--', url, dir], { timeout });
-        } else if (!(await resolves(git, dir, wanted))) {
-          await git(dir, [
-            'fetch',
-            '--quiet',
-            '--prune',
-            'origin',
-            '+refs/heads/*:refs/heads/*',
-            '+refs/tags/*:refs/tags/*',
-          ]);
-        }
-        return dir;
-      });
-    locks.set(dir, next);
-    return next;
+export function createGitSource(options: GitSourceOptions): PipelineSource {
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const mirrors = createMirrors({ cacheDir: options.cacheDir, timeoutMs, onFetch: options.onFetch });
+
+  const local = (repo: string): ReadableRepository => ({
+    gitArgs: ['-C', repo],
+    display: `repository "${displayRepo(repo)}"`,
+  });
+  const mirrored = (repo: string): ReadableRepository => ({
+    gitArgs: ['--git-dir', mirrors.directoryOf(repo)],
+    display: `repository "${displayRepo(repo)}"`,
+  });
+
+  /**
+   * Runs `task`, turning any other failure into REPOSITORY_UNREADABLE: git's
+   * own words when git failed, else only the error code (a file-system error
+   * would name the controller's directories).
+   */
+  const reading = async <T>(repository: ReadableRepository, task: () => Promise<T>): Promise<T> => {
+    try {
+      return await task();
+    } catch (error) {
+      if (error instanceof SourceError) throw error;
+      if (error instanceof GitProcessError) throw unreadable(repository, error.message, error);
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).name;
+      throw unreadable(repository, `the controller could not update its copy (${code})`, error);
+    }
   };
 
   return {
-    async readPipelineFile(repo, ref, sha) {
-      const wanted = sha ?? ref;
-      if (wanted.startsWith('-')) throw new SourceError('REF_NOT_FOUND', `ref "${wanted}" is not a valid git ref`);
-      let file: CommitFile;
-      try {
-        const where = isUrl(repo) ? ['--git-dir', await mirror(repo, wanted)] : ['-C', repo];
-        file = await readCommitFile(where, wanted, pipelineFileName, timeout);
-      } catch (error) {
-        throw new SourceError('REPOSITORY_UNREADABLE', `cannot read repository "${repo}": ${gitMessage(error)}`, {
-          cause: error,
-        });
+    async resolveCommit(repo, ref, sha) {
+      assertRefName(ref);
+      if (sha !== null && !hexCommit.test(sha)) {
+        throw new SourceError('COMMIT_NOT_FOUND', `"${sha}" is not a hex commit id`);
       }
+      const repository = isUrl(repo) ? mirrored(repo) : local(repo);
+      return reading(repository, async () => {
+        if (isUrl(repo)) await mirrors.refresh(repo);
+        return resolveCommitIn(repository, ref, sha, timeoutMs);
+      });
+    },
+
+    async readPipelineFile(repo, sha) {
+      if (!hexCommit.test(sha)) throw new SourceError('COMMIT_NOT_FOUND', `"${sha}" is not a hex commit id`);
+      const repository = isUrl(repo) ? mirrored(repo) : local(repo);
+      const file = await reading(repository, async () => {
+        if (isUrl(repo) && !(await mirrors.exists(repo))) await mirrors.refresh(repo);
+        const found = await readCommitFile(repository.gitArgs, sha, pipelineFileName, timeoutMs);
+        if (found.found !== 'nothing' || !isUrl(repo)) return found;
+        await mirrors.refresh(repo);
+        return readCommitFile(repository.gitArgs, sha, pipelineFileName, timeoutMs);
+      });
       if (file.found === 'nothing') {
-        throw new SourceError(
-          'REF_NOT_FOUND',
-          `${sha ? 'commit' : 'ref'} "${wanted}" not found in repository "${repo}"`,
-        );
+        throw new SourceError('COMMIT_NOT_FOUND', `commit ${sha} not found in ${repository.display}`);
       }
       if (file.found === 'commit-only') {
         throw new SourceError(
           'PIPELINE_FILE_MISSING',
-          `${pipelineFileName} not found at the repository root of "${repo}" at commit ${file.sha.slice(0, 12)}`,
+          `${pipelineFileName} not found at the root of ${repository.display} at commit ${file.sha.slice(0, 12)}`,
         );
       }
-      return { sha: file.sha, text: file.text };
+      return file.text;
     },
   };
 }
 
-function isUrl(repo: string): boolean {
+/** `scheme://…` or scp-like `user@host:path`; anything else is a path on the controller host. */
+export function isUrl(repo: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/\s]+@[^:\s]+:/.test(repo);
-}
-
-async function resolves(
-  git: (gitDir: string, args: string[]) => Promise<string>,
-  gitDir: string,
-  wanted: string,
-): Promise<string | null> {
-  try {
-    return (await git(gitDir, ['rev-parse', '--verify', '--quiet', `${wanted}^{commit}`])).trim() || null;
-  } catch {
-    return null;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-function gitMessage(error: unknown): string {
-  const stderr = (error as { stderr?: string }).stderr?.trim();
-  const lastLine = stderr?.split('\n').at(-1);
-  return lastLine || (error as Error).message;
 }

@@ -36,6 +36,7 @@ describe('the store on PGlite', () => {
   let scheduler: Scheduler;
   let lifecycle: JobLifecycle;
   let repo: string;
+  let sha: string;
 
   beforeAll(async () => {
     repo = join(dir, 'repo');
@@ -43,6 +44,7 @@ describe('the store on PGlite', () => {
     writeFileSync(join(repo, '.gantry.yml'), pipeline);
     execFileSync('git', ['-C', repo, 'add', '.']);
     execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init']);
+    sha = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
     database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
     scheduler = new Scheduler({
       db: database.db,
@@ -64,7 +66,7 @@ describe('the store on PGlite', () => {
     const { run } = await createRun(database.db, {
       repo,
       ref: 'main',
-      sha: null,
+      sha,
       triggeredBy: 'test',
       idempotencyKey: null,
     });

@@ -12,7 +12,8 @@ import { approvals, jobs, runs, stages } from './schema.js';
 export interface NewRun {
   repo: string;
   ref: string;
-  sha: string | null;
+  /** The full commit id the trigger resolved; planning reads the pipeline there. */
+  sha: string;
   triggeredBy: string;
   idempotencyKey: string | null;
 }
@@ -28,12 +29,15 @@ export async function createRun(db: Queryable, input: NewRun): Promise<{ run: Ru
     .onConflictDoNothing({ target: runs.idempotencyKey })
     .returning();
   if (inserted[0]) return { run: toRun(inserted[0]), created: true };
-  const existing = await db
-    .select()
-    .from(runs)
-    .where(eq(runs.idempotencyKey, input.idempotencyKey ?? ''));
-  if (!existing[0]) throw new Error('run insert conflicted but no run holds the idempotency key');
-  return { run: toRun(existing[0]), created: false };
+  const existing = await findRunByIdempotencyKey(db, input.idempotencyKey ?? '');
+  if (!existing) throw new Error('run insert conflicted but no run holds the idempotency key');
+  return { run: existing, created: false };
+}
+
+/** The run an earlier trigger with this `Idempotency-Key` created, if any. */
+export async function findRunByIdempotencyKey(db: Queryable, idempotencyKey: string): Promise<Run | null> {
+  const rows = await db.select().from(runs).where(eq(runs.idempotencyKey, idempotencyKey));
+  return rows[0] ? toRun(rows[0]) : null;
 }
 
 export async function findRun(db: Queryable, runId: string): Promise<Run | null> {

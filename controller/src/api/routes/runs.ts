@@ -2,10 +2,11 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { NotFoundError } from '../../domain/errors.js';
+import type { Run } from '../../domain/run.js';
 import { decideStage } from '../../scheduler/approvals.js';
 import { findJobOfRun } from '../../store/jobs-repository.js';
 import { readLogPages } from '../../store/logs-repository.js';
-import { createRun, findRunDetail, listRuns } from '../../store/runs-repository.js';
+import { createRun, findRunByIdempotencyKey, findRunDetail, listRuns } from '../../store/runs-repository.js';
 import type { ApiDeps } from '../app.js';
 import type { AuthVariables } from '../auth.js';
 import { ApiError } from '../error-handler.js';
@@ -44,16 +45,24 @@ export function runRoutes(deps: ApiDeps) {
   app.post('/', async (c) => {
     const body = await readJsonBody(c, triggerBody);
     const idempotencyKey = c.req.header('idempotency-key')?.trim() || null;
+    const answer = (run: Run, created: boolean) => {
+      const view = runSummaryView(run, deps.baseUrl);
+      return c.json({ id: view.id, status: view.status, url: view.url }, created ? 201 : 200);
+    };
+    // A retrigger with a used key gets its run back without touching the repository.
+    const earlier = idempotencyKey ? await findRunByIdempotencyKey(deps.db, idempotencyKey) : null;
+    if (earlier) return answer(earlier, false);
+    // The run builds what the ref points at now (or the given sha, once it is known to be on the ref).
+    const sha = await deps.source.resolveCommit(body.repo, body.ref, body.sha ?? null);
     const { run, created } = await createRun(deps.db, {
       repo: body.repo,
       ref: body.ref,
-      sha: body.sha ?? null,
+      sha,
       triggeredBy: c.get('principal').name,
       idempotencyKey,
     });
     if (created) void deps.scheduler.planRun(run.id);
-    const view = runSummaryView(run, deps.baseUrl);
-    return c.json({ id: view.id, status: view.status, url: view.url }, created ? 201 : 200);
+    return answer(run, created);
   });
 
   app.get('/', async (c) => {

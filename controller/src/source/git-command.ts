@@ -1,0 +1,84 @@
+/**
+ * Runs one git command for the controller: never prompts, always bounded by a
+ * timeout, English messages, and blind to repository-locating variables the
+ * controller may have inherited (a hook's GIT_DIR must not redirect it).
+ */
+import { spawn } from 'node:child_process';
+
+export class GitProcessError extends Error {
+  override readonly name = 'GitProcessError';
+  readonly code = 'GIT_FAILED';
+}
+
+export interface GitOutcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+const inheritedLocators = [
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_COMMON_DIR',
+  'GIT_NAMESPACE',
+];
+
+export function gitEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+  for (const name of inheritedLocators) delete env[name];
+  return env;
+}
+
+/**
+ * Resolves with the exit code (callers decide what a non-zero exit means);
+ * rejects with GitProcessError when git cannot start or outlives `timeoutMs`.
+ */
+export function runGit(args: string[], options: { timeoutMs: number; stdin?: string }): Promise<GitOutcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, {
+      env: gitEnvironment(),
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      timeout: options.timeoutMs,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+    child.once('error', (error) => reject(new GitProcessError(`cannot run git: ${error.message}`, { cause: error })));
+    child.once('close', (code, signal) => {
+      const stderr = Buffer.concat(err).toString('utf8');
+      if (code === null) {
+        reject(new GitProcessError(`git did not finish within ${options.timeoutMs} ms (${signal})`));
+        return;
+      }
+      resolve({ exitCode: code, stdout: Buffer.concat(out).toString('utf8'), stderr });
+    });
+    if (options.stdin !== undefined) {
+      child.stdin?.on('error', () => {
+        // git exited before reading everything; 'close' reports why.
+      });
+      child.stdin?.end(options.stdin);
+    }
+  });
+}
+
+/** Like runGit, but a non-zero exit rejects with the reason git gave. */
+export async function runGitChecked(args: string[], options: { timeoutMs: number }): Promise<string> {
+  const outcome = await runGit(args, options);
+  if (outcome.exitCode !== 0) {
+    throw new GitProcessError(gitReason(outcome.stderr) || `git exited with code ${outcome.exitCode}`);
+  }
+  return outcome.stdout;
+}
+
+/** The line of git's stderr that says what went wrong: its first `fatal:`/`error:` line, else its last line. */
+export function gitReason(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+  return lines.find((line) => line.startsWith('fatal:') || line.startsWith('error:')) ?? lines.at(-1) ?? '';
+}
