@@ -1,15 +1,18 @@
 /**
  * The HTTP API. `createApp(deps)` builds the Hono app without
- * listening, so tests call `app.request(...)` in-process.
+ * listening, so tests call `app.request(...)` in-process. Every route is
+ * declared with its contract (api/contract/), served as GET /openapi.json.
  */
-import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { RunControl } from '../scheduler/run-control.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { PipelineSource } from '../source/git-source.js';
 import type { Database } from '../store/database.js';
-import { type AuthVariables, requireToken } from './auth.js';
+import { requireToken } from './auth.js';
+import { getHealth } from './contract/health.js';
 import { createErrorHandler, errorBody } from './error-handler.js';
+import { serveOpenApiDocument } from './openapi.js';
+import { createRouter } from './router.js';
 import { agentRoutes } from './routes/agents.js';
 import { runRoutes } from './routes/runs.js';
 
@@ -28,11 +31,11 @@ export interface ApiDeps {
 }
 
 export function createApp(deps: ApiDeps) {
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = createRouter();
   app.onError(createErrorHandler(deps.log));
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
 
-  app.get('/healthz', async (c) => {
+  app.openapi(getHealth, async (c) => {
     const health = await deps.health();
     return c.json({ status: health.ok ? 'ok' : 'degraded', checks: health.checks }, health.ok ? 200 : 503);
   });
@@ -40,5 +43,6 @@ export function createApp(deps: ApiDeps) {
   app.use('/api/*', requireToken(deps.adminToken));
   app.route('/api/runs', runRoutes(deps));
   app.route('/api/agents', agentRoutes(deps));
+  serveOpenApiDocument(app);
   return app;
 }

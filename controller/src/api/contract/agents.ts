@@ -1,0 +1,34 @@
+/** The routes of /api/agents as the OpenAPI document describes them; routes/agents.ts gives each its handler. */
+import { createRoute, z } from '@hono/zod-openapi';
+import { AgentList, DrainResponse } from '../schemas/agents.js';
+import { errorResponses } from '../schemas/errors.js';
+
+const security = [{ bearerAuth: [] }];
+const tags = ['agents'];
+
+export const listAgents = createRoute({
+  method: 'get',
+  path: '/',
+  operationId: 'listAgents',
+  summary: 'The registered agent processes',
+  tags,
+  security,
+  responses: {
+    200: { description: 'The agents.', content: { 'application/json': { schema: AgentList } } },
+    ...errorResponses(),
+  },
+});
+
+export const drainAgent = createRoute({
+  method: 'post',
+  path: '/{id}/drain',
+  operationId: 'drainAgent',
+  summary: 'Let an agent finish its jobs and take no new ones',
+  tags,
+  security,
+  request: { params: z.object({ id: z.string().min(1).max(255).openapi({ description: 'Agent id.' }) }) },
+  responses: {
+    202: { description: 'The agent is draining.', content: { 'application/json': { schema: DrainResponse } } },
+    ...errorResponses(400, 404),
+  },
+});
