@@ -25,21 +25,27 @@ export interface CallResult<T> {
   response: Response;
 }
 
-/** The call's data, or a GantryApiError describing the error status it answered. */
-export function unwrap<T>(result: CallResult<T>): T {
+/**
+ * The call's data, or a GantryApiError describing the error status it answered.
+ * `what` (e.g. `GET /api/runs`) names the request in errors whose body says nothing.
+ */
+export function unwrap<T>(result: CallResult<T>, what?: string): T {
   if (result.response.ok && result.error === undefined) return result.data as T;
-  throw toApiError(result.response, result.error);
+  throw toApiError(result.response, result.error, what);
 }
 
 /** An error body in the API's shape becomes its code and message; anything else (a proxy page) a short summary. */
-export function toApiError(response: Response, body: unknown): GantryApiError {
-  const what = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+export function toApiError(response: Response, body: unknown, what = 'the request'): GantryApiError {
   if (isErrorBody(body)) {
     return new GantryApiError(response.status, body.error.code, body.error.message, body.error.issues ?? []);
   }
   const text = typeof body === 'string' ? body.trim() : '';
   const readable = text !== '' && text.length <= 200 && !text.startsWith('<') && !text.includes('\n');
-  return new GantryApiError(response.status, 'HTTP_ERROR', readable ? text : `the API answered ${what}`);
+  return new GantryApiError(
+    response.status,
+    'HTTP_ERROR',
+    readable ? text : `${what}: ${response.statusText || `HTTP ${response.status}`}`,
+  );
 }
 
 function isErrorBody(body: unknown): body is ErrorBody {

@@ -24,7 +24,7 @@ export async function openJobLog(client: GantryClient, request: JobLogRequest): 
     parseAs: 'stream',
     ...(request.signal ? { signal: request.signal } : {}),
   });
-  if (!response.ok || error !== undefined) throw toApiError(response, error);
+  if (!response.ok || error !== undefined) throw toApiError(response, error, `GET log of job ${request.jobId}`);
   return data ?? new ReadableStream({ start: (controller) => controller.close() });
 }
 

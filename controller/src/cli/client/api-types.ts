@@ -1,50 +1,9 @@
-/** Response bodies of the HTTP API as the CLI reads them. */
-import type { JobStatus, RunStatus, StageStatus } from '../../domain/states.js';
-
-/** `POST /api/runs` → 201. `url` is the run's page; it may be relative to the API base URL. */
-export interface TriggerResponse {
-  id: string;
-  status: RunStatus;
-  url: string;
-}
-
-export interface RunSummary {
-  id: string;
-  status: RunStatus;
-  repo: string;
-  ref: string;
-  sha: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
-
-/** `GET /api/runs` */
-export interface RunList {
-  runs: RunSummary[];
-}
-
-export interface JobView {
-  id: string;
-  name: string;
-  status: JobStatus;
-  attempt: number;
-  exitCode: number | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** Not promised by the API; shown when present. */
-  agentId?: string | null;
-}
-
-export interface StageView {
-  name: string;
-  status: StageStatus;
-  environment: string | null;
-  jobs: JobView[];
-}
-
-/** `GET /api/runs/:id`. `error` explains a run that failed before any job ran (e.g. an invalid .gantry.yml). */
-export interface RunDetail extends RunSummary {
-  error: string | null;
-  startedAt: string | null;
-  stages: StageView[];
-}
+/** Response bodies of the HTTP API under the names the CLI uses; all from @gantry/client's generated types. */
+export type {
+  Job as JobView,
+  RunDetail,
+  RunList,
+  RunSummary,
+  Stage as StageView,
+  TriggerResponse,
+} from '@gantry/client';

@@ -1,6 +1,5 @@
 /** `gantry approve` / `gantry reject`: decide on a stage waiting for approval. */
 import { parseArgs } from 'node:util';
-import { stageDecisionPath } from './api-paths.js';
 import {
   type ClientOptions,
   connect,
@@ -46,8 +45,7 @@ async function decideStage(decision: Decision, args: string[], io: CliIo, option
     if (values.stage === undefined || values.stage === '') throw new UsageError('--stage is required');
     const api = connect(values, io, options);
 
-    const body = values.comment === undefined ? {} : { comment: values.comment };
-    const answer = await api.postJson<unknown>(stageDecisionPath(runId, values.stage, decision), body);
+    const answer = await api.decideStage(runId, values.stage, decision, values.comment);
     const status = statusAfterDecision(answer, values.stage);
     const suffix = status === undefined ? '' : ` (stage is now ${status})`;
     io.stdout(`${pastTense[decision]} stage "${values.stage}" of run ${runId}${suffix}\n`);

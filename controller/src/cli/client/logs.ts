@@ -1,6 +1,5 @@
 /** `gantry logs`: print one job's log. */
 import { parseArgs } from 'node:util';
-import { jobLogPath, runPath } from './api-paths.js';
 import type { JobView, RunDetail, StageView } from './api-types.js';
 import {
   type ClientOptions,
@@ -45,7 +44,7 @@ export async function logsCommand(args: string[], io: CliIo, options: ClientOpti
     const attempt = parsePositiveInteger('--attempt', values.attempt);
     const api = connect(values, io, options);
 
-    const run = await api.getJson<RunDetail>(runPath(runId));
+    const run = await api.getRun(runId);
     let job: JobView;
     try {
       job = findJob(run, jobRef);
@@ -54,7 +53,7 @@ export async function logsCommand(args: string[], io: CliIo, options: ClientOpti
       io.stderr(`error: ${error.message}\n`);
       return 1;
     }
-    const log = await api.getText(jobLogPath(run.id, job.id, attempt));
+    const log = await api.jobLogText(run.id, job.id, attempt);
     io.stdout(log === '' || log.endsWith('\n') ? log : `${log}\n`);
     return 0;
   });

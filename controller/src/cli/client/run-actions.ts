@@ -33,10 +33,7 @@ export async function cancelCommand(args: string[], io: CliIo, options: ClientOp
   return runClientCommand(args, io, cancelUsage, async () => {
     const { values, positionals } = positionalsOf(args, 1, ['RUN_ID']);
     const [runId] = positionals as [string];
-    const answer = await connect(values, io, options).postJson<{ stoppingJobs: number }>(
-      `/api/runs/${encodeURIComponent(runId)}/cancel`,
-      {},
-    );
+    const answer = await connect(values, io, options).cancelRun(runId);
     io.stdout(
       `canceled run ${runId}${answer.stoppingJobs > 0 ? ` (stopping ${answer.stoppingJobs} running jobs)` : ''}\n`,
     );
@@ -48,10 +45,7 @@ export async function retryCommand(args: string[], io: CliIo, options: ClientOpt
   return runClientCommand(args, io, retryUsage, async () => {
     const { values, positionals } = positionalsOf(args, 2, ['RUN_ID', 'JOB_ID']);
     const [runId, jobId] = positionals as [string, string];
-    await connect(values, io, options).postJson<unknown>(
-      `/api/runs/${encodeURIComponent(runId)}/jobs/${encodeURIComponent(jobId)}/retry`,
-      {},
-    );
+    await connect(values, io, options).retryJob(runId, jobId);
     io.stdout(`retrying job ${jobId} of run ${runId}\n`);
     return 0;
   });

@@ -1,7 +1,5 @@
 /** `gantry runs`: the latest runs as a table. */
 import { parseArgs } from 'node:util';
-import { runsPath } from './api-paths.js';
-import type { RunList } from './api-types.js';
 import {
   type ClientOptions,
   connect,
@@ -32,7 +30,7 @@ export async function runsCommand(args: string[], io: CliIo, options: ClientOpti
     const limit = parsePositiveInteger('--limit', values.limit);
     const api = connect(values, io, options);
 
-    const { runs } = await api.getJson<RunList>(limit === undefined ? runsPath : `${runsPath}?limit=${limit}`);
+    const { runs } = await api.listRuns(limit);
     const shown = limit === undefined ? runs : runs.slice(0, limit);
     if (shown.length === 0) {
       io.stdout('no runs yet\n');

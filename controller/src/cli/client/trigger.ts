@@ -1,8 +1,6 @@
 /** `gantry trigger`: start a run, optionally follow it to its outcome. */
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runPath, runsPath } from './api-paths.js';
-import type { TriggerResponse } from './api-types.js';
 import {
   type ClientOptions,
   connect,
@@ -51,10 +49,8 @@ export async function triggerCommand(args: string[], io: CliIo, options: ClientO
       ref: values.ref,
       ...(values.sha === undefined ? {} : { sha: values.sha }),
     };
-    const key = values['idempotency-key'];
-    const headers: Record<string, string> = key === undefined ? {} : { 'idempotency-key': key };
-    const run = await api.postJson<TriggerResponse>(runsPath, body, headers);
-    const page = run.url ? new URL(run.url, `${api.baseUrl}/`).href : runPath(run.id);
+    const run = await api.triggerRun(body, values['idempotency-key']);
+    const page = new URL(run.url, `${api.baseUrl}/`).href;
     io.stdout(`run ${run.id} ${run.status}: ${page}\n`);
     if (!values.follow) return 0;
     return followRun(api, run.id, io, {
