@@ -72,6 +72,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       log,
       wakeRelay: () => relay.wake(),
       runChanged: () => {},
+      limits: config.limits,
     });
     cleanups.push(() => scheduler.settle());
     const lifecycle = new JobLifecycle({ db: database.db, scheduler, leaseTtlMs: config.leaseTtlMs });
@@ -121,6 +122,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       scheduler,
       runControl,
       adminToken: adminToken.token,
+      maxRequestBytes: config.limits.maxRequestBytes,
       get baseUrl() {
         return baseUrl;
       },
