@@ -56,6 +56,7 @@ describe('request body limit', () => {
   ])('answers 413 with the error shape on %s when Content-Length is over the limit', async (_name, path) => {
     const response = await app.request(path, { method: 'POST', headers, body: 'x'.repeat(LIMIT + 1) });
     expect(response.status).toBe(413);
+    expect(response.headers.get('connection')).toBe('close');
     expect(await response.json()).toEqual(tooLarge);
   });
 
