@@ -6,9 +6,43 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_MAX_REQUEST_BYTES } from './api/request-limit.js';
+import { DEFAULT_PIPELINE_LIMITS, type PipelineLimits } from './pipeline/index.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveMs = z.coerce.number().int().positive();
+
+// Limits on what users send: GANTRY_MAX_* (README "Limits"). The upper bounds keep
+// every statement over one stage's or run's jobs within PostgreSQL's 65,535 parameters.
+const limit = (max: number) => z.coerce.number().int().positive().max(max);
+const MiB = 1024 * 1024;
+const limitVariables = {
+  GANTRY_MAX_PIPELINE_BYTES: limit(64 * MiB).default(DEFAULT_PIPELINE_LIMITS.maxPipelineBytes),
+  GANTRY_MAX_JOBS_PER_STAGE: limit(50_000).default(DEFAULT_PIPELINE_LIMITS.maxJobsPerStage),
+  GANTRY_MAX_JOBS_PER_RUN: limit(50_000).default(DEFAULT_PIPELINE_LIMITS.maxJobsPerRun),
+  GANTRY_MAX_STEPS_PER_JOB: limit(1_000_000).default(DEFAULT_PIPELINE_LIMITS.maxStepsPerJob),
+  GANTRY_MAX_STEP_BYTES: limit(64 * MiB).default(DEFAULT_PIPELINE_LIMITS.maxStepBytes),
+  GANTRY_MAX_JOB_SPEC_BYTES: limit(256 * MiB).default(DEFAULT_PIPELINE_LIMITS.maxJobSpecBytes),
+  GANTRY_MAX_REQUEST_BYTES: limit(256 * MiB).default(DEFAULT_MAX_REQUEST_BYTES),
+};
+
+/** The pipeline's bounds (for the scheduler) and the request body bound (for the API). */
+export interface ControllerLimits extends PipelineLimits {
+  maxRequestBytes: number;
+}
+
+function limitsOf(value: { [K in keyof typeof limitVariables]: number }): ControllerLimits {
+  return {
+    ...DEFAULT_PIPELINE_LIMITS,
+    maxPipelineBytes: value.GANTRY_MAX_PIPELINE_BYTES,
+    maxJobsPerStage: value.GANTRY_MAX_JOBS_PER_STAGE,
+    maxJobsPerRun: value.GANTRY_MAX_JOBS_PER_RUN,
+    maxStepsPerJob: value.GANTRY_MAX_STEPS_PER_JOB,
+    maxStepBytes: value.GANTRY_MAX_STEP_BYTES,
+    maxJobSpecBytes: value.GANTRY_MAX_JOB_SPEC_BYTES,
+    maxRequestBytes: value.GANTRY_MAX_REQUEST_BYTES,
+  };
+}
 
 const schema = z.object({
   DATABASE_URL: z
@@ -31,6 +65,7 @@ const schema = z.object({
   GANTRY_RECONNECT_GRACE_MS: positiveMs.default(2_000),
   GANTRY_REPUBLISH_AFTER_MS: positiveMs.default(15_000),
   GANTRY_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  ...limitVariables,
 });
 
 export interface ControllerConfig {
@@ -50,6 +85,7 @@ export interface ControllerConfig {
   /** A queued job not claimed after this long gets its offer published again. */
   republishAfterMs: number;
   logLevel: string;
+  limits: ControllerLimits;
 }
 
 export class ConfigError extends Error {
@@ -97,5 +133,6 @@ export function loadControllerConfig(
     reconnectGraceMs: value.GANTRY_RECONNECT_GRACE_MS,
     republishAfterMs: value.GANTRY_REPUBLISH_AFTER_MS,
     logLevel: value.GANTRY_LOG_LEVEL,
+    limits: limitsOf(value),
   };
 }

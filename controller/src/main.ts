@@ -73,6 +73,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       log,
       wakeRelay: () => relay.wake(),
       runChanged: () => {},
+      limits: config.limits,
     });
     cleanups.push(() => scheduler.settle());
     const lifecycle = new JobLifecycle({ db: database.db, scheduler, leaseTtlMs: config.leaseTtlMs });
@@ -123,6 +124,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       runControl,
       source,
       adminToken: adminToken.token,
+      maxRequestBytes: config.limits.maxRequestBytes,
       get baseUrl() {
         return baseUrl;
       },

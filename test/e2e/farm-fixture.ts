@@ -22,6 +22,8 @@ export interface Farm {
   controller: ControllerProcess;
   agents: AgentProcess[];
   nats: NatsServer;
+  /** The farm's own PostgreSQL database. */
+  databaseUrl: string;
   client: ApiClient;
   adminToken: string;
   /** Starts one more agent process (same settings). */
@@ -41,8 +43,9 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
   const agentToken = `agent-${randomBytes(12).toString('hex')}`;
   const nats = await startNats();
+  const databaseUrl = await freshDatabase();
   const controller = await startController({
-    databaseUrl: await freshDatabase(),
+    databaseUrl,
     natsUrl: nats.url,
     dataDir: join(dir, 'controller'),
     adminToken,
@@ -69,6 +72,7 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     agents,
     addAgent,
     nats,
+    databaseUrl,
     client: api(controller.httpUrl, adminToken),
     adminToken,
     async stop() {

@@ -10,6 +10,7 @@ import type { PipelineSource } from '../source/git-source.js';
 import type { Database } from '../store/database.js';
 import { type AuthVariables, requireToken } from './auth.js';
 import { createErrorHandler, errorBody } from './error-handler.js';
+import { DEFAULT_MAX_REQUEST_BYTES, limitRequestBodies } from './request-limit.js';
 import { agentRoutes } from './routes/agents.js';
 import { runRoutes } from './routes/runs.js';
 
@@ -25,12 +26,15 @@ export interface ApiDeps {
   log: Logger;
   /** Liveness of the parts the controller depends on. */
   health: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+  /** Larger request bodies get 413 (GANTRY_MAX_REQUEST_BYTES); default 1 MiB. */
+  maxRequestBytes?: number;
 }
 
 export function createApp(deps: ApiDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
   app.onError(createErrorHandler(deps.log));
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.use(limitRequestBodies(deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES));
 
   app.get('/healthz', async (c) => {
     const health = await deps.health();
