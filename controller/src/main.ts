@@ -66,7 +66,10 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       await relayDone;
     });
 
-    const source = createGitSource({ cacheDir: join(config.dataDir, 'repos') });
+    const source = createGitSource({
+      cacheDir: join(config.dataDir, 'repos'),
+      maxPipelineBytes: config.limits.maxPipelineBytes,
+    });
     const scheduler = new Scheduler({
       db: database.db,
       source,

@@ -25,6 +25,7 @@ const statusOf: Record<string, ContentfulStatusCode> = {
   COMMIT_NOT_FOUND: 422,
   SHA_NOT_ON_REF: 422,
   PIPELINE_FILE_MISSING: 422,
+  PIPELINE_FILE_TOO_LARGE: 422,
 };
 
 /** An HTTP-only failure raised by routes (bad JSON, bad query). */
