@@ -139,8 +139,10 @@ describe('JobRunner', () => {
     const [first, second, third] = [0, 1, 2].map((i) => byStep.get(i) ?? '');
     const shell = /shell=(\d+)/.exec(first ?? '')?.[1];
     expect(first).toMatch(/^\$ cd \/; FOO=set-in-step-1; echo "shell=\$PPID"\nshell=\d+\n$/);
-    expect(second).toBe(
-      `$ echo "pwd=$(pwd) foo=$(printenv FOO || echo unset) shell=$PPID"; printf no-newline\npwd=${join(workDir, 'workspaces', 'job-1-1')} foo=unset shell=${shell}\nno-newline`,
+    // The attempt's own workspace, named so that no other attempt ever gets it.
+    const workspaces = `${join(workDir, 'workspaces')}/job-1-1-[0-9a-f]{12}`;
+    expect(second).toMatch(
+      new RegExp(`^\\$ echo "pwd=\\$\\(pwd\\) foo=.*\\npwd=${workspaces} foo=unset shell=${shell}\\nno-newline$`),
     );
     expect(third).toBe('$ echo last >&2\nlast\n');
     // Offsets are gapless over the whole log: no marker bytes were counted.

@@ -6,6 +6,7 @@
  * is reported for that attempt. Every log byte is acknowledged by the
  * controller before FinishJob is sent.
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { JobSpec__Output } from '@gantry/proto';
 import type { Logger } from 'pino';
@@ -22,7 +23,7 @@ export type JobResult = 'succeeded' | 'failed' | 'timed_out' | 'canceled';
 export interface JobRunnerOptions {
   controller: ControllerClient;
   checkout: GitCheckout;
-  /** Workspaces go to `<workDir>/workspaces/<jobId>-<attempt>`. */
+  /** Workspaces go to `<workDir>/workspaces/<jobId>-<attempt>-<random>`: never shared by two attempts. */
   workDir: string;
   baseEnv: Record<string, string>;
   killGraceMs: number;
@@ -83,7 +84,7 @@ export class JobRunner {
     }
     const stop = new AbortController();
     this.#running.set(key, stop);
-    const workspace = join(workDir, 'workspaces', `${lease.jobId}-${lease.attempt}`);
+    const workspace = join(workDir, 'workspaces', `${lease.jobId}-${lease.attempt}-${randomBytes(6).toString('hex')}`);
     const keeper = new LeaseKeeper({
       controller,
       lease,
