@@ -23,7 +23,10 @@
  * tree-manifest.ts) after the copy is made — a change before or during the
  * copy is caught, and the job then gets a snapshot built afresh by git. A
  * previous process's snapshots cannot be vouched for (their manifests died
- * with it): they are removed at the first checkout of their repository.
+ * with it): they are removed at the first checkout of their repository. The
+ * bare cache is reachable too, and git does not re-hash what it checks out:
+ * a snapshot is built only after every object of its commit was re-hashed
+ * (verify-commit-objects.ts); a cache that fails is cloned again.
  * Copies never share writable data with their source: files are copied (or
  * reflinked, which is copy-on-write), never hard-linked; symbolic links are
  * reproduced as links, never followed.
@@ -46,6 +49,7 @@ import { KeyedLock } from './keyed-lock.js';
 import { pruneGitDir } from './prune-git-dir.js';
 import { GitCommandError, runGit } from './run-git.js';
 import { recordTreeManifest, type TreeManifest, verifyTreeManifest } from './tree-manifest.js';
+import { findCorruptObject } from './verify-commit-objects.js';
 
 export class CheckoutError extends Error {
   override name = 'CheckoutError';
@@ -231,7 +235,7 @@ export class GitCheckout {
     return this.#locks.run(`snapshot:${path}`, async () => {
       const built = repo.bySha.get(sha);
       if (built) return pin(repo, sha, built);
-      const cache = await this.#locks.run(repoUrl, () => this.#ensureCommit(repoUrl, sha));
+      const cache = await this.#locks.run(repoUrl, () => this.#ensureIntactCommit(repoUrl, sha));
       const partial = join(path, '..', `.partial-${sha}-${randomBytes(4).toString('hex')}`);
       try {
         await mkdir(join(path, '..'), { recursive: true });
@@ -315,6 +319,23 @@ export class GitCheckout {
       return; // already gone
     }
     await removeTree(trash);
+  }
+
+  /**
+   * The cache with `sha` and every object of its tree intact, cloned afresh
+   * when a job wrote into it. Returns the cache path. Caller holds the repo lock.
+   */
+  async #ensureIntactCommit(repoUrl: string, sha: string): Promise<string> {
+    for (let round = 1; ; round++) {
+      const cache = await this.#ensureCommit(repoUrl, sha);
+      const problem = await findCorruptObject(cache, sha, this.#options.env);
+      if (problem === undefined) return cache;
+      this.#options.onTampered?.(cache, problem);
+      if (round >= 2) throw new CheckoutError(`checkout failed: ${problem} in ${repoUrl}`);
+      const trash = `${cache}.trash-${randomBytes(4).toString('hex')}`;
+      await rename(cache, trash);
+      await removeTree(trash);
+    }
   }
 
   /** Clone-once, fetch-when-missing. Returns the cache path. Caller holds the repo lock. */

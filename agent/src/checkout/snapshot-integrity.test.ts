@@ -21,6 +21,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitCheckout } from './git-checkout.js';
 
@@ -155,5 +156,22 @@ describe('snapshot integrity', () => {
     await checkout.checkout({ repoUrl: origin, sha, workspace: ws2 });
     expectPristine(ws2);
     expect(tampered).toHaveLength(1);
+  });
+
+  it('builds no snapshot from a cache a job wrote into: the cache is cloned again', async () => {
+    const workDir = mkdtempSync(join(root, 'agent-'));
+    await newCheckout(workDir).checkout.checkout({ repoUrl: origin, sha, workspace: join(workDir, 'ws-1') });
+    // Swap the cached blob of message.txt for one of the same size but other content.
+    const blob = git(origin, 'rev-parse', `${sha}:message.txt`);
+    const restarted = newCheckout(workDir);
+    const object = join(restarted.checkout.cachePath(origin), 'objects', blob.slice(0, 2), blob.slice(2));
+    unlinkSync(object);
+    writeFileSync(object, deflateSync(Buffer.from('blob 8\0planted!')));
+
+    // A new process builds its snapshot from the cache.
+    const ws = join(workDir, 'ws-2');
+    await restarted.checkout.checkout({ repoUrl: origin, sha, workspace: ws });
+    expectPristine(ws);
+    expect(restarted.tampered).toEqual([`object ${blob} does not match its name`]);
   });
 });
