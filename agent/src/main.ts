@@ -79,6 +79,7 @@ export async function startAgent(
       workDir: config.workDir,
       env: config.baseEnv,
       onGitCommand: (args) => logger.debug({ args }, 'git'),
+      onTampered: (path, problem) => logger.warn({ path, problem }, 'snapshot changed since it was made, rebuilding'),
     }),
     workDir: config.workDir,
     baseEnv: config.baseEnv,

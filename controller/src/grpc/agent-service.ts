@@ -4,7 +4,14 @@
  * domain errors to status codes. No business rules live here.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { type AgentServiceHandlers, type Lease__Output, PROTOCOL_VERSION } from '@gantry/proto';
+import {
+  type AgentServiceHandlers,
+  agentServiceDefinition,
+  type ClaimJobResponse,
+  type Lease__Output,
+  MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+} from '@gantry/proto';
 import { type Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { DomainError, StaleLeaseError } from '../domain/errors.js';
@@ -77,8 +84,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt);
       if (!outcome.granted) return { granted: false, reason: outcome.reason };
       const { job } = outcome;
-      log.debug({ jobId: job.id, attempt: job.attempt, agentId: request.agentId }, 'job claimed');
-      return {
+      const response: ClaimJobResponse = {
         granted: true,
         leaseToken: outcome.leaseToken,
         job: {
@@ -96,6 +102,16 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           stepTimeoutsMs: (job.spec.stepTimeoutsMs ?? []).map((timeout) => timeout ?? 0),
         },
       };
+      // The backstop for specs the pipeline limits let through: never send what the agent cannot read.
+      const specBytes = claimResponseBytes(response);
+      if (specBytes > MAX_MESSAGE_BYTES) {
+        const reason = `job spec is ${mebibytes(specBytes)}, over the ${mebibytes(MAX_MESSAGE_BYTES, 0)} limit of the agent protocol`;
+        await lifecycle.failClaimed({ jobId: job.id, attempt: job.attempt, leaseToken: outcome.leaseToken }, reason);
+        log.warn({ jobId: job.id, attempt: job.attempt, specBytes }, 'job spec too large, attempt failed');
+        return { granted: false, reason: 'spec_too_large' };
+      }
+      log.debug({ jobId: job.id, attempt: job.attempt, agentId: request.agentId }, 'job claimed');
+      return response;
     }),
 
     Heartbeat: unary('Heartbeat', async (request) => {
@@ -147,6 +163,15 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       handleLogStream(call, callback, lifecycle, log);
     },
   };
+}
+
+/** Bytes of the ClaimJob answer on the wire, as gRPC will serialize it. */
+function claimResponseBytes(response: ClaimJobResponse): number {
+  return agentServiceDefinition().ClaimJob.responseSerialize(response).length;
+}
+
+function mebibytes(bytes: number, digits = 1): string {
+  return `${(bytes / (1024 * 1024)).toFixed(digits)} MiB`;
 }
 
 function leaseOf(lease: Lease__Output | null): LeaseKey {

@@ -60,14 +60,26 @@ export class JobLifecycle {
   }
 
   /**
+   * Fails a just-claimed attempt the agent cannot be given (its spec does not
+   * fit the protocol): the reason becomes the attempt's log and its message,
+   * and the job is not retried, since every attempt would fail the same way.
+   */
+  async failClaimed(lease: LeaseKey, reason: string): Promise<void> {
+    await this.appendLogs(lease, [{ seq: 0, byteOffset: 0, stepIndex: 0, data: Buffer.from(`${reason}\n`) }]);
+    await this.finish(lease, { status: 'failed', exitCode: null, message: reason }, { retry: false });
+  }
+
+  /**
    * Ends the attempt and advances the run; a failed attempt within the job's
    * `retry.failed` budget is queued again as the next attempt (never after a
-   * cancel request). Idempotent for the same lease: a repeated finish is
-   * accepted and changes nothing. Lock order, as everywhere: run, then job.
+   * cancel request, nor with `retry: false`). Idempotent for the same lease: a
+   * repeated finish is accepted and changes nothing. Lock order, as
+   * everywhere: run, then job.
    */
   async finish(
     lease: LeaseKey,
     result: { status: JobResult; exitCode: number | null; message: string | null },
+    options: { retry?: boolean } = {},
   ): Promise<void> {
     const runId = await findRunIdOfJob(this.deps.db, lease.jobId);
     if (!runId) throw new StaleLeaseError(lease.jobId, lease.attempt);
@@ -76,7 +88,8 @@ export class JobLifecycle {
       const job = await finishAttempt(tx, lease, result);
       if (!job) return null;
       let queued = 0;
-      if ((result.status === 'failed' || result.status === 'timed_out') && !job.cancelRequested) {
+      const retryable = (result.status === 'failed' || result.status === 'timed_out') && options.retry !== false;
+      if (retryable && !job.cancelRequested) {
         const failures = (await countAttempts(tx, job.id, 'failed')) + (await countAttempts(tx, job.id, 'timed_out'));
         if (failures <= job.spec.retry.failed) queued = (await queueJobs(tx, [job.id])).length;
       }
