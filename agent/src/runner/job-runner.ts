@@ -14,6 +14,7 @@ import type { GitCheckout } from '../checkout/git-checkout.js';
 import { type ControllerClient, isStaleLeaseError, isTransientCallError, type Lease } from '../controller-client.js';
 import { JobShell, maxTimerMs, type StopReason } from '../executor/job-shell.js';
 import { LogStreamer } from '../logs/log-streamer.js';
+import type { JobEnding } from '../metrics/agent-metrics.js';
 import { jobEnvironment } from './job-environment.js';
 import { LeaseKeeper } from './lease-keeper.js';
 
@@ -29,6 +30,8 @@ export interface JobRunnerOptions {
   heartbeatIntervalMs: number;
   leaseTtlMs: number;
   logger: Logger;
+  /** Called once per attempt run() took, with how it ended. */
+  onEnded?: (ending: JobEnding) => void;
 }
 
 interface Outcome {
@@ -79,6 +82,7 @@ export class JobRunner {
     const log = logger.child({ jobId: lease.jobId, attempt: lease.attempt, runId: job.runId });
     if (this.#killed) {
       log.warn('agent stopping, claimed job not started');
+      this.#options.onEnded?.('killed');
       return;
     }
     const stop = new AbortController();
@@ -117,14 +121,17 @@ export class JobRunner {
 
     keeper.start();
     log.info({ name: job.name, sha: job.sha, steps: job.steps.length }, 'job started');
+    let ending: JobEnding = 'error';
     try {
       const outcome = await this.#execute(job, lease, workspace, streamer, stop.signal, reportStep);
       clearTimeout(timeout);
       if (keeper.lost) {
+        ending = 'lease_lost';
         log.warn({ reason: keeper.lost }, 'job abandoned, lease lost');
         return;
       }
       if (stop.signal.reason === 'killed') {
+        ending = 'killed';
         streamer.abort();
         log.warn('job killed, not reported');
         return;
@@ -135,6 +142,7 @@ export class JobRunner {
         log.error({ err: (logEnd.reason as Error).message }, 'job log incomplete');
       }
       if (keeper.lost) {
+        ending = 'lease_lost';
         log.warn({ reason: keeper.lost }, 'job abandoned, lease lost');
         return;
       }
@@ -144,11 +152,13 @@ export class JobRunner {
       this.#options.checkout.prepareSpare(job.repoUrl, job.sha);
       // Retried until the controller answers (it is idempotent for this lease) or the lease is lost.
       const finished = await keeper.call('FinishJob', () => controller.finishJob({ lease, ...outcome }));
+      ending = finished ? outcome.result : 'lease_lost';
       log.info({ ...outcome, reported: finished }, 'job finished');
     } catch (error) {
       log.error({ err: (error as Error).message }, 'job runner failed');
       streamer.abort();
     } finally {
+      this.#options.onEnded?.(ending);
       clearTimeout(timeout);
       keeper.stop();
       this.#running.delete(key);
