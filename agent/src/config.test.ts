@@ -93,4 +93,15 @@ describe('loadAgentConfig', () => {
     expect(result.ok).toBe(false);
     expect(!result.ok && result.problems[0]).toMatch(/--slot/);
   });
+
+  it('serves metrics only when a port is given, on loopback unless told otherwise', () => {
+    const plain = load(required);
+    expect(plain.ok && plain.config.metricsPort).toBeUndefined();
+    const fromFlag = load([...required, '--metrics-port', '9100']);
+    expect(fromFlag.ok && fromFlag.config).toMatchObject({ metricsPort: 9100, metricsHost: '127.0.0.1' });
+    const fromEnv = load(required, { GANTRY_AGENT_METRICS_PORT: '0', GANTRY_AGENT_METRICS_HOST: '0.0.0.0' });
+    expect(fromEnv.ok && fromEnv.config).toMatchObject({ metricsPort: 0, metricsHost: '0.0.0.0' });
+    const bad = load([...required, '--metrics-port', '70000']);
+    expect(!bad.ok && bad.problems).toEqual(['--metrics-port: must be at most 65535 (got "70000")']);
+  });
 });

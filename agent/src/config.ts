@@ -24,14 +24,19 @@ export interface AgentConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Environment every step starts from (the agent's own, minus its token). */
   baseEnv: Record<string, string>;
+  /** Port of the agent's own /metrics and /healthz; undefined = not served, 0 = any free port. */
+  metricsPort: number | undefined;
+  metricsHost: string;
 }
 
 export type ConfigResult = { ok: true; config: AgentConfig } | { ok: false; problems: string[] };
 
 export const agentUsage = `usage: gantry agent --controller HOST:PORT --nats URL --token T
        [--queue Q ...] [--slots N] [--work-dir DIR] [--name NAME]
+       [--metrics-port PORT] [--metrics-host HOST]
 env:   GANTRY_CONTROLLER GANTRY_NATS_URL GANTRY_AGENT_TOKEN GANTRY_AGENT_QUEUES
-       GANTRY_AGENT_SLOTS GANTRY_AGENT_WORK_DIR GANTRY_AGENT_NAME GANTRY_AGENT_KILL_GRACE_MS GANTRY_LOG_LEVEL`;
+       GANTRY_AGENT_SLOTS GANTRY_AGENT_WORK_DIR GANTRY_AGENT_NAME GANTRY_AGENT_KILL_GRACE_MS GANTRY_LOG_LEVEL
+       GANTRY_AGENT_METRICS_PORT GANTRY_AGENT_METRICS_HOST`;
 
 const flagOptions = {
   controller: { type: 'string' },
@@ -41,6 +46,8 @@ const flagOptions = {
   token: { type: 'string' },
   'work-dir': { type: 'string' },
   name: { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'metrics-host': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -55,6 +62,8 @@ const sources = {
   name: ['--name', 'GANTRY_AGENT_NAME'],
   killGraceMs: [undefined, 'GANTRY_AGENT_KILL_GRACE_MS'],
   logLevel: [undefined, 'GANTRY_LOG_LEVEL'],
+  metricsPort: ['--metrics-port', 'GANTRY_AGENT_METRICS_PORT'],
+  metricsHost: ['--metrics-host', 'GANTRY_AGENT_METRICS_HOST'],
 } as const;
 type Field = keyof typeof sources;
 
@@ -124,6 +133,8 @@ const schema: { [K in Exclude<keyof AgentConfig, 'baseEnv'>]: Check<AgentConfig[
     logLevels.includes(raw as AgentConfig['logLevel'])
       ? valid(raw as AgentConfig['logLevel'])
       : problem(`must be one of ${logLevels.join(', ')}`),
+  metricsPort: (raw) => (raw === undefined ? valid(undefined) : integer(0, 65535)(raw)),
+  metricsHost: text({ pattern: /^[A-Za-z0-9.:[\]-]+$/, message: 'must be a host name or IP address' }),
 };
 
 /**
@@ -167,6 +178,8 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
     name,
     killGraceMs: pick('killGraceMs', undefined) ?? '10000',
     logLevel: pick('logLevel', undefined) ?? 'info',
+    metricsPort: pick('metricsPort', flags['metrics-port']),
+    metricsHost: pick('metricsHost', flags['metrics-host']) ?? '127.0.0.1',
   };
 
   const problems: string[] = [];

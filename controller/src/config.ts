@@ -64,6 +64,9 @@ const schema = z.object({
   GANTRY_HEARTBEAT_INTERVAL_MS: positiveMs.default(3_000),
   GANTRY_RECONNECT_GRACE_MS: positiveMs.default(2_000),
   GANTRY_REPUBLISH_AFTER_MS: positiveMs.default(15_000),
+  GANTRY_METRICS_PUBLIC: z
+    .enum(['0', '1'], { message: 'must be 1 (serve /metrics without a token) or 0' })
+    .default('0'),
   GANTRY_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   ...limitVariables,
 });
@@ -84,6 +87,8 @@ export interface ControllerConfig {
   reconnectGraceMs: number;
   /** A queued job not claimed after this long gets its offer published again. */
   republishAfterMs: number;
+  /** Serve GET /metrics without the admin token. */
+  metricsPublic: boolean;
   logLevel: string;
   limits: ControllerLimits;
 }
@@ -132,6 +137,7 @@ export function loadControllerConfig(
     heartbeatIntervalMs: value.GANTRY_HEARTBEAT_INTERVAL_MS,
     reconnectGraceMs: value.GANTRY_RECONNECT_GRACE_MS,
     republishAfterMs: value.GANTRY_REPUBLISH_AFTER_MS,
+    metricsPublic: value.GANTRY_METRICS_PUBLIC === '1',
     logLevel: value.GANTRY_LOG_LEVEL,
     limits: limitsOf(value),
   };

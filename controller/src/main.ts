@@ -15,6 +15,8 @@ import { createOfferCounter } from './dispatch/offer-counter.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
 import { ConnectStreams } from './grpc/connect-stream.js';
 import { startGrpcServer } from './grpc/server.js';
+import { ControllerMetrics } from './metrics/controller-metrics.js';
+import { registerFarmStateGauges } from './metrics/farm-state-gauges.js';
 import { AgentPresence } from './scheduler/agent-presence.js';
 import { JobLifecycle } from './scheduler/job-lifecycle.js';
 import { Reaper } from './scheduler/reaper.js';
@@ -50,6 +52,8 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
 
   const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite') });
   const cleanups: (() => Promise<void>)[] = [() => database.close()];
+  const metrics = new ControllerMetrics();
+  registerFarmStateGauges(metrics.registry, { db: database.db, poolUse: database.poolUse, log });
   const closeAll = async () => {
     for (const cleanup of cleanups.reverse())
       await cleanup().catch((error) => log.warn({ err: error }, 'close failed'));
@@ -79,7 +83,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       limits: config.limits,
     });
     cleanups.push(() => scheduler.settle());
-    const lifecycle = new JobLifecycle({ db: database.db, scheduler, leaseTtlMs: config.leaseTtlMs });
+    const lifecycle = new JobLifecycle({ db: database.db, scheduler, leaseTtlMs: config.leaseTtlMs, metrics });
     const reaper = new Reaper({
       db: database.db,
       lifecycle,
@@ -88,6 +92,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       republishAfterMs: config.republishAfterMs,
       countOffers: createOfferCounter(nats.connection),
       wakeRelay: () => relay.wake(),
+      metrics,
     });
     const reaperStop = new AbortController();
     const reaperDone = reaper.run(reaperStop.signal);
@@ -112,6 +117,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         leaseTtlMs: config.leaseTtlMs,
         log,
+        metrics,
       },
       { host: config.bindHost, port: config.grpcPort },
     );
@@ -132,6 +138,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
         return baseUrl;
       },
       log,
+      metrics: { instruments: metrics, public: config.metricsPublic },
       health: async () => {
         const natsOk = !nats.connection.isClosed();
         return { ok: natsOk, checks: { database: database.kind, nats: natsOk ? 'connected' : 'closed' } };

@@ -36,6 +36,8 @@ export interface FarmOptions {
   slots?: number;
   /** Extra controller environment (GANTRY_LEASE_TTL_MS, …). */
   controllerEnv?: Record<string, string>;
+  /** Extra environment of every agent (GANTRY_AGENT_METRICS_PORT, …). */
+  agentEnv?: Record<string, string>;
 }
 
 export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
@@ -62,6 +64,7 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
       token: agentToken,
       workDir: join(dir, `agent-${index}`),
       name: `e2e-agent-${index}`,
+      ...(options.agentEnv ? { env: options.agentEnv } : {}),
     });
     agents.push(agent);
     return agent;

@@ -28,6 +28,7 @@ import {
 } from '../controller-client.js';
 import { JobShell, maxTimerMs, type StopReason } from '../executor/job-shell.js';
 import { LogStreamer } from '../logs/log-streamer.js';
+import type { JobEnding } from '../metrics/agent-metrics.js';
 import { jobEnvironment } from './job-environment.js';
 import { LeaseKeeper } from './lease-keeper.js';
 
@@ -43,6 +44,8 @@ export interface JobRunnerOptions {
   heartbeatIntervalMs: number;
   leaseTtlMs: number;
   logger: Logger;
+  /** Called once per attempt run() took, with how it ended. */
+  onEnded?: (ending: JobEnding) => void;
 }
 
 interface Outcome {
@@ -96,6 +99,7 @@ export class JobRunner {
     const log = logger.child({ jobId: lease.jobId, attempt: lease.attempt, runId: job.runId });
     if (this.#killed) {
       log.warn('agent stopping, claimed job not started');
+      this.#options.onEnded?.('killed');
       return;
     }
     const stop = new AbortController();
@@ -148,6 +152,7 @@ export class JobRunner {
 
     keeper.start();
     log.info({ name: job.name, sha: job.sha, steps: job.steps.length }, 'job started');
+    let ending: JobEnding = 'error';
     try {
       let outcome = await this.#execute(job, lease, workspace, streamer, stop.signal, reportStep);
       clearTimeout(timeout);
@@ -156,10 +161,12 @@ export class JobRunner {
         streamer.write(`${refusal}\n`, Math.max(0, job.steps.length - 1));
       }
       if (keeper.lost) {
+        ending = 'lease_lost';
         log.warn({ reason: keeper.lost }, 'job abandoned, lease lost');
         return;
       }
       if (stop.signal.reason === 'killed') {
+        ending = 'killed';
         streamer.abort();
         log.warn('job killed, not reported');
         return;
@@ -170,6 +177,7 @@ export class JobRunner {
         log.error({ err: (logEnd.reason as Error).message }, 'job log incomplete');
       }
       if (keeper.lost) {
+        ending = 'lease_lost';
         log.warn({ reason: keeper.lost }, 'job abandoned, lease lost');
         return;
       }
@@ -180,11 +188,13 @@ export class JobRunner {
       // Retried until the controller answers (it is idempotent for this lease) or the lease is lost.
       const message = outcome.message.slice(0, maxMessageChars);
       const finished = await keeper.call('FinishJob', () => controller.finishJob({ lease, ...outcome, message }));
+      ending = finished ? outcome.result : 'lease_lost';
       log.info({ ...outcome, reported: finished }, 'job finished');
     } catch (error) {
       log.error({ err: (error as Error).message }, 'job runner failed');
       streamer.abort();
     } finally {
+      this.#options.onEnded?.(ending);
       clearTimeout(timeout);
       keeper.stop();
       this.#running.delete(key);

@@ -4,14 +4,18 @@
  */
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { RunControl } from '../scheduler/run-control.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { PipelineSource } from '../source/git-source.js';
 import type { Database } from '../store/database.js';
 import { type AuthVariables, requireToken } from './auth.js';
 import { createErrorHandler, errorBody } from './error-handler.js';
+import { assignRequestId, type RequestIdVariables } from './request-id.js';
 import { DEFAULT_MAX_REQUEST_BYTES, limitRequestBodies } from './request-limit.js';
+import { logRequests } from './request-log.js';
 import { agentRoutes } from './routes/agents.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { runRoutes } from './routes/runs.js';
 
 export interface ApiDeps {
@@ -28,18 +32,29 @@ export interface ApiDeps {
   health: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
   /** Larger request bodies get 413 (GANTRY_MAX_REQUEST_BYTES); default 1 MiB. */
   maxRequestBytes?: number;
+  /** Serves GET /metrics and times requests; `public` lifts the token requirement. */
+  metrics?: { instruments: ControllerMetrics; public: boolean };
 }
 
 export function createApp(deps: ApiDeps) {
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = new Hono<{ Variables: AuthVariables & RequestIdVariables }>();
   app.onError(createErrorHandler(deps.log));
-  app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) =>
+    c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`, undefined, c.var.requestId), 404),
+  );
+  app.use(assignRequestId());
+  app.use(logRequests(deps.log, deps.metrics?.instruments));
   app.use(limitRequestBodies(deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES));
 
   app.get('/healthz', async (c) => {
     const health = await deps.health();
     return c.json({ status: health.ok ? 'ok' : 'degraded', checks: health.checks }, health.ok ? 200 : 503);
   });
+
+  if (deps.metrics) {
+    const { instruments, public: isPublic } = deps.metrics;
+    app.route('/metrics', metricsRoutes({ metrics: instruments, adminToken: deps.adminToken, public: isPublic }));
+  }
 
   app.use('/api/*', requireToken(deps.adminToken));
   app.route('/api/runs', runRoutes(deps));

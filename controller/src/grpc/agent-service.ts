@@ -16,6 +16,7 @@ import { type Metadata, type ServerUnaryCall, type sendUnaryData, status } from 
 import type { Logger } from 'pino';
 import { DomainError, StaleLeaseError } from '../domain/errors.js';
 import { type JobResult, jobResults } from '../domain/states.js';
+import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { AgentPresence } from '../scheduler/agent-presence.js';
 import type { JobLifecycle } from '../scheduler/job-lifecycle.js';
 import { registerAgent } from '../store/agents-repository.js';
@@ -34,6 +35,8 @@ export interface AgentServiceDeps {
   heartbeatIntervalMs: number;
   leaseTtlMs: number;
   log: Logger;
+  /** Call durations by method and code, and fenced calls refused. */
+  metrics?: ControllerMetrics;
 }
 
 export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers {
@@ -44,9 +47,20 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
     return given.length === expected.length && timingSafeEqual(given, expected);
   };
 
-  /** Wraps a unary handler with the token check and error mapping. */
+  /** `callback` that also observes the call's duration and status code. */
+  function observed<Res>(method: string, callback: sendUnaryData<Res>): sendUnaryData<Res> {
+    const startedAt = performance.now();
+    return (...answer) => {
+      const code = answer[0]?.code ?? status.OK;
+      deps.metrics?.grpcCallServed(method, status[code] ?? String(code), (performance.now() - startedAt) / 1000);
+      callback(...answer);
+    };
+  }
+
+  /** Wraps a unary handler with the token check, error mapping and metrics. */
   function unary<Req, Res>(method: string, handle: (request: Req) => Promise<Res>) {
-    return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>) => {
+      const callback = observed(method, done);
       if (!authorized(call.metadata)) {
         callback(grpcError(status.UNAUTHENTICATED, 'invalid agent registration token'));
         return;
@@ -54,7 +68,10 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       handle(call.request).then(
         (response) => callback(null, response),
         (error) => {
-          if (error instanceof StaleLeaseError) log.warn({ method, err: error.message }, 'stale lease refused');
+          if (error instanceof StaleLeaseError) {
+            log.warn({ method, err: error.message }, 'stale lease refused');
+            deps.metrics?.fencedCallRefused(method);
+          }
           callback(toGrpcError(error, log, method));
         },
       );
@@ -155,12 +172,22 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       handleConnect(call, deps.presence, deps.connectStreams, log);
     },
 
-    StreamLogs: (call, callback) => {
+    StreamLogs: (call, done) => {
+      const callback = observed('StreamLogs', done);
       if (!authorized(call.metadata)) {
         callback(grpcError(status.UNAUTHENTICATED, 'invalid agent registration token'));
         return;
       }
-      handleLogStream(call, callback, lifecycle, log);
+      // Only a lease that no longer holds the job ends a log stream with FAILED_PRECONDITION.
+      handleLogStream(
+        call,
+        (...answer) => {
+          if (answer[0]?.code === status.FAILED_PRECONDITION) deps.metrics?.fencedCallRefused('StreamLogs');
+          callback(...answer);
+        },
+        lifecycle,
+        log,
+      );
     },
   };
 }

@@ -7,6 +7,7 @@
 
 import { StaleLeaseError } from '../domain/errors.js';
 import type { JobResult } from '../domain/states.js';
+import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { countAttempts } from '../store/attempts-repository.js';
 import type { Database } from '../store/database.js';
 import { findRunIdOfJob, queueJobs, setJobStatus, stageHasUnfinishedJobs } from '../store/jobs-repository.js';
@@ -30,6 +31,8 @@ export interface JobLifecycleDeps {
   db: Database;
   scheduler: Scheduler;
   leaseTtlMs: number;
+  /** Told of claims, first steps and finishes as they commit. */
+  metrics?: ControllerMetrics;
 }
 
 export class JobLifecycle {
@@ -37,7 +40,10 @@ export class JobLifecycle {
 
   async claim(agentId: string, jobId: string, attempt: number): Promise<ClaimOutcome> {
     const outcome = await claimJob(this.deps.db, { jobId, attempt, agentId, leaseTtlMs: this.deps.leaseTtlMs });
-    if (outcome.granted) this.deps.scheduler.afterCommit(outcome.job.runId, 0, 1);
+    if (outcome.granted) {
+      this.deps.metrics?.claimGranted(outcome.leaseToken, outcome.job.queue, outcome.job.queuedSeconds);
+      this.deps.scheduler.afterCommit(outcome.job.runId, 0, 1);
+    }
     return outcome;
   }
 
@@ -57,6 +63,7 @@ export class JobLifecycle {
 
   async reportStep(lease: LeaseKey, step: { stepIndex: number; state: string; exitCode: number | null }) {
     if (!(await recordStepFenced(this.deps.db, lease, step))) throw new StaleLeaseError(lease.jobId, lease.attempt);
+    this.deps.metrics?.stepReported(lease.leaseToken, step.stepIndex, step.state);
   }
 
   /**
@@ -94,14 +101,15 @@ export class JobLifecycle {
         if (failures <= job.spec.retry.failed) queued = (await queueJobs(tx, [job.id])).length;
       }
       // Most finishes leave siblings running: then the run cannot change, and reading it is wasted work.
-      if (await stageHasUnfinishedJobs(tx, job.stageId)) return { queued };
+      if (await stageHasUnfinishedJobs(tx, job.stageId)) return { queued, job };
       const advanced = await advanceRun(tx, runId);
-      return { queued: queued + advanced.queuedJobs };
+      return { queued: queued + advanced.queuedJobs, job };
     });
     if (!outcome) {
       if (await wasFinishedBy(this.deps.db, lease)) return;
       throw new StaleLeaseError(lease.jobId, lease.attempt);
     }
+    this.deps.metrics?.attemptFinished(lease.leaseToken, outcome.job.queue, result.status, outcome.job.attemptSeconds);
     this.deps.scheduler.afterCommit(runId, outcome.queued, 1);
   }
 
@@ -127,6 +135,7 @@ export class JobLifecycle {
       return { queued: queued + advanced.queuedJobs, retried: queued > 0 };
     });
     if (!outcome) return false;
+    this.deps.metrics?.attemptAbandoned(lease.leaseToken);
     this.deps.scheduler.afterCommit(lease.runId, outcome.queued, 1);
     return true;
   }

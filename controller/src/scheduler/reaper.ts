@@ -10,6 +10,7 @@
  * lost inside NATS never strands a job.
  */
 import type { Logger } from 'pino';
+import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { Database } from '../store/database.js';
 import { countQueuedByQueue, republishStaleOffers } from '../store/jobs-repository.js';
 import { findExpiredLeases, findLeasesOfAgent } from '../store/leases-repository.js';
@@ -25,6 +26,8 @@ export interface ReaperOptions {
   /** How many offers for the queue the jobs stream holds now (pending or being delivered). */
   countOffers: (queue: string) => Promise<number>;
   wakeRelay: () => void;
+  /** Counts lease expiries. */
+  metrics?: ControllerMetrics;
   /** Monotonic clock in ms; injectable for tests. */
   now?: () => number;
 }
@@ -104,6 +107,7 @@ export class Reaper {
       const expired = await findExpiredLeases(this.options.db, 100);
       for (const lease of expired) {
         if (await this.options.lifecycle.endLostAttempt(lease, 'lease expired: agent stopped heartbeating')) {
+          this.options.metrics?.leaseExpired();
           this.options.log.warn(
             { jobId: lease.jobId, attempt: lease.attempt, agentId: lease.agentId },
             'lease expired',

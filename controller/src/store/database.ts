@@ -26,7 +26,17 @@ export type Queryable = Database | Transaction;
 export interface OpenDatabase {
   db: Database;
   kind: 'postgres' | 'pglite';
+  /** Connection pool use, on PostgreSQL only (PGlite is one in-process connection). */
+  poolUse?: () => PoolUse;
   close(): Promise<void>;
+}
+
+export interface PoolUse {
+  /** Open connections, idle or checked out. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
 }
 
 export interface DatabaseOptions {
@@ -59,7 +69,12 @@ async function openPostgres(url: string, max: number): Promise<OpenDatabase> {
   try {
     const db = drizzlePg(pool, { schema });
     await migratePg(db, { migrationsFolder });
-    return { db: db as unknown as Database, kind: 'postgres', close: () => pool.end() };
+    return {
+      db: db as unknown as Database,
+      kind: 'postgres',
+      poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      close: () => pool.end(),
+    };
   } catch (error) {
     await pool.end().catch(() => {});
     throw new DatabaseOpenError(`cannot open database ${redactUrl(url)}: ${(error as Error).message}`, {
