@@ -30,6 +30,8 @@ const schema = z.object({
   GANTRY_HEARTBEAT_INTERVAL_MS: positiveMs.default(3_000),
   GANTRY_RECONNECT_GRACE_MS: positiveMs.default(2_000),
   GANTRY_REPUBLISH_AFTER_MS: positiveMs.default(15_000),
+  GANTRY_JOBS_STREAM_CHECK_INTERVAL_MS: positiveMs.default(10_000),
+  GANTRY_OUTBOX_MAX_AGE_MS: positiveMs.default(30_000),
   GANTRY_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
@@ -49,6 +51,10 @@ export interface ControllerConfig {
   reconnectGraceMs: number;
   /** A queued job not claimed after this long gets its offer published again. */
   republishAfterMs: number;
+  /** How often the controller checks that the jobs stream exists (it also checks when a publish fails). */
+  jobsStreamCheckIntervalMs: number;
+  /** /healthz reports the outbox as not draining once its oldest unpublished row is older than this. */
+  outboxMaxAgeMs: number;
   logLevel: string;
 }
 
@@ -96,6 +102,8 @@ export function loadControllerConfig(
     heartbeatIntervalMs: value.GANTRY_HEARTBEAT_INTERVAL_MS,
     reconnectGraceMs: value.GANTRY_RECONNECT_GRACE_MS,
     republishAfterMs: value.GANTRY_REPUBLISH_AFTER_MS,
+    jobsStreamCheckIntervalMs: value.GANTRY_JOBS_STREAM_CHECK_INTERVAL_MS,
+    outboxMaxAgeMs: value.GANTRY_OUTBOX_MAX_AGE_MS,
     logLevel: value.GANTRY_LOG_LEVEL,
   };
 }

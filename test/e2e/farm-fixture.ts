@@ -24,8 +24,8 @@ export interface Farm {
   nats: NatsServer;
   client: ApiClient;
   adminToken: string;
-  /** Starts one more agent process (same settings). */
-  addAgent(): Promise<AgentProcess>;
+  /** Starts one more agent process (same settings; on `queue` when given). */
+  addAgent(options?: { queue?: string }): Promise<AgentProcess>;
   stop(): Promise<void>;
 }
 
@@ -50,11 +50,12 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     ...(options.controllerEnv ? { env: options.controllerEnv } : {}),
   });
   const agents: AgentProcess[] = [];
-  const addAgent = async () => {
+  const addAgent = async (agentOptions: { queue?: string } = {}) => {
     const index = agents.length;
     const agent = await startAgent({
       controller: controller.grpcAddress,
       natsUrl: nats.url,
+      ...(agentOptions.queue ? { queue: agentOptions.queue } : {}),
       slots: options.slots ?? 2,
       token: agentToken,
       workDir: join(dir, `agent-${index}`),

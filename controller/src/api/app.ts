@@ -21,7 +21,7 @@ export interface ApiDeps {
   baseUrl: string;
   log: Logger;
   /** Liveness of the parts the controller depends on. */
-  health: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+  health: () => Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail: string }> }>;
 }
 
 export function createApp(deps: ApiDeps) {
