@@ -5,6 +5,7 @@
  * stop the relay → close NATS and the database.
  */
 import { join } from 'node:path';
+import { redactError, redactedLogPaths, redactionCensor } from '@gantry/proto';
 import pino, { type Logger } from 'pino';
 import { createApp } from './api/app.js';
 import { startHttpServer } from './api/http-server.js';
@@ -18,6 +19,7 @@ import { ConnectStreams } from './grpc/connect-stream.js';
 import { startGrpcServer } from './grpc/server.js';
 import { controllerHealthChecks } from './health/controller-checks.js';
 import { runHealthChecks } from './health/health-report.js';
+import { restrictToOwner } from './owner-only-files.js';
 import { AgentPresence } from './scheduler/agent-presence.js';
 import { JobLifecycle } from './scheduler/job-lifecycle.js';
 import { Reaper } from './scheduler/reaper.js';
@@ -40,15 +42,27 @@ export interface ControllerHandle {
   stop(): Promise<void>;
 }
 
-export function createLogger(level: string, name = 'controller'): Logger {
-  return pino({
-    name,
-    level,
-    redact: { paths: ['token', 'adminToken', 'agentToken', 'leaseToken', '*.token'], censor: '[redacted]' },
-  });
+/**
+ * The controller's one logger (stdout unless `destination` is given). Tokens,
+ * Authorization headers and the values of failed database queries never reach
+ * it: known fields are redacted and every logged error is scrubbed.
+ */
+export function createLogger(level: string, name = 'controller', destination?: pino.DestinationStream): Logger {
+  const redactErr = (error: unknown) => redactError(error, pino.stdSerializers.err);
+  return pino(
+    {
+      name,
+      level,
+      redact: { paths: redactedLogPaths, censor: redactionCensor },
+      serializers: { err: redactErr, error: redactErr },
+    },
+    destination,
+  );
 }
 
 export async function startController(config: ControllerConfig, log: Logger): Promise<ControllerHandle> {
+  // Everything below the data directory is the owner's only; tighten what an older version left.
+  await restrictToOwner(config.dataDir, 1);
   const adminToken = config.adminToken
     ? { token: config.adminToken, path: null, created: false }
     : await loadOrCreateToken(config.dataDir, 'admin-token');

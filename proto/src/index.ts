@@ -94,3 +94,4 @@ export interface JobOffer {
 
 /** Body of a control message on `gantry.agents.<agentId>.control`. */
 export type AgentControlMessage = { type: 'cancel'; jobId: string; attempt: number } | { type: 'drain' };
+export { redactError, redactedLogPaths, redactionCensor } from './log-redaction.js';
