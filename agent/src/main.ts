@@ -15,6 +15,7 @@ import { JobRunner } from './runner/job-runner.js';
 import { handleOffer } from './runner/offer-handler.js';
 import { SlotPool } from './runner/slot-pool.js';
 import { AgentSession } from './session/agent-session.js';
+import { prepareWorkDir } from './work-dir.js';
 
 /** A started agent. */
 export interface AgentHandle {
@@ -56,6 +57,7 @@ export async function startAgent(
       'setpriv --pdeathsig is not available: if this agent is killed (kill -9), its running steps keep running',
     );
   }
+  await prepareWorkDir(config.workDir);
   const controller = createControllerClient({ address: config.controllerAddress, token: config.token });
   const identity = { name: config.name, queues: config.queues, slots: config.slots };
   let nc: Awaited<ReturnType<typeof connectNats>> | undefined;
