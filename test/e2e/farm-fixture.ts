@@ -24,6 +24,9 @@ export interface Farm {
   nats: NatsServer;
   client: ApiClient;
   adminToken: string;
+  agentToken: string;
+  /** The farm's own PostgreSQL database. */
+  databaseUrl: string;
   /** Starts one more agent process (same settings; on `queue` when given). */
   addAgent(options?: { queue?: string }): Promise<AgentProcess>;
   stop(): Promise<void>;
@@ -34,6 +37,8 @@ export interface FarmOptions {
   slots?: number;
   /** Extra controller environment (GANTRY_LEASE_TTL_MS, …). */
   controllerEnv?: Record<string, string>;
+  /** Extra environment of every agent (GANTRY_LOG_LEVEL, …). */
+  agentEnv?: Record<string, string>;
 }
 
 export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
@@ -41,8 +46,9 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
   const agentToken = `agent-${randomBytes(12).toString('hex')}`;
   const nats = await startNats();
+  const databaseUrl = await freshDatabase();
   const controller = await startController({
-    databaseUrl: await freshDatabase(),
+    databaseUrl,
     natsUrl: nats.url,
     dataDir: join(dir, 'controller'),
     adminToken,
@@ -60,6 +66,7 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
       token: agentToken,
       workDir: join(dir, `agent-${index}`),
       name: `e2e-agent-${index}`,
+      ...(options.agentEnv ? { env: options.agentEnv } : {}),
     });
     agents.push(agent);
     return agent;
@@ -72,6 +79,8 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     nats,
     client: api(controller.httpUrl, adminToken),
     adminToken,
+    agentToken,
+    databaseUrl,
     async stop() {
       await Promise.all(agents.map((agent) => agent.stop()));
       await controller.stop();
