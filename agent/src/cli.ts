@@ -4,15 +4,19 @@
  * have finished); a second one kills the jobs (exit 1). Bad configuration
  * exits 2; a refused registration or a lost NATS connection exits 1.
  */
-import { pino } from 'pino';
+import { redactError, redactedLogPaths, redactionCensor } from '@gantry/common';
+import { pino, stdSerializers } from 'pino';
 import { type AgentConfig, agentUsage, loadAgentConfig } from './config.js';
 import { type AgentHandle, startAgent } from './main.js';
 
+/** The agent's logger: tokens and failed-query values never reach it (see @gantry/proto log-redaction). */
 export function createAgentLogger(config: Pick<AgentConfig, 'logLevel' | 'name'>) {
+  const redactErr = (error: unknown) => redactError(error, stdSerializers.err);
   return pino({
     level: config.logLevel,
     base: { service: 'gantry-agent', agent: config.name, pid: process.pid },
-    redact: { paths: ['token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' },
+    redact: { paths: redactedLogPaths, censor: redactionCensor },
+    serializers: { err: redactErr, error: redactErr },
   });
 }
 

@@ -17,6 +17,7 @@ import { JobRunner } from './runner/job-runner.js';
 import { handleOffer } from './runner/offer-handler.js';
 import { SlotPool } from './runner/slot-pool.js';
 import { AgentSession } from './session/agent-session.js';
+import { prepareWorkDir } from './work-dir.js';
 
 /** A started agent. */
 export interface AgentHandle {
@@ -77,6 +78,7 @@ export async function startAgent(
     config.metricsPort === undefined
       ? undefined
       : await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, metrics, state, logger });
+  await prepareWorkDir(config.workDir);
   const controller = createControllerClient({ address: config.controllerAddress, token: config.token });
   const identity = { name: config.name, queues: config.queues, slots: config.slots };
   let nc: Awaited<ReturnType<typeof connectNats>> | undefined;

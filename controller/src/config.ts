@@ -67,6 +67,8 @@ const schema = z.object({
   GANTRY_METRICS_PUBLIC: z
     .enum(['0', '1'], { message: 'must be 1 (serve /metrics without a token) or 0' })
     .default('0'),
+  GANTRY_JOBS_STREAM_CHECK_INTERVAL_MS: positiveMs.default(10_000),
+  GANTRY_OUTBOX_MAX_AGE_MS: positiveMs.default(30_000),
   GANTRY_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   ...limitVariables,
 });
@@ -89,6 +91,10 @@ export interface ControllerConfig {
   republishAfterMs: number;
   /** Serve GET /metrics without the admin token. */
   metricsPublic: boolean;
+  /** How often the controller checks that the jobs stream exists (it also checks when a publish fails). */
+  jobsStreamCheckIntervalMs: number;
+  /** /healthz reports the outbox as not draining once its oldest unpublished row is older than this. */
+  outboxMaxAgeMs: number;
   logLevel: string;
   limits: ControllerLimits;
 }
@@ -138,6 +144,8 @@ export function loadControllerConfig(
     reconnectGraceMs: value.GANTRY_RECONNECT_GRACE_MS,
     republishAfterMs: value.GANTRY_REPUBLISH_AFTER_MS,
     metricsPublic: value.GANTRY_METRICS_PUBLIC === '1',
+    jobsStreamCheckIntervalMs: value.GANTRY_JOBS_STREAM_CHECK_INTERVAL_MS,
+    outboxMaxAgeMs: value.GANTRY_OUTBOX_MAX_AGE_MS,
     logLevel: value.GANTRY_LOG_LEVEL,
     limits: limitsOf(value),
   };

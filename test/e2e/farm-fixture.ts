@@ -26,8 +26,9 @@ export interface Farm {
   databaseUrl: string;
   client: ApiClient;
   adminToken: string;
-  /** Starts one more agent process (same settings). */
-  addAgent(): Promise<AgentProcess>;
+  agentToken: string;
+  /** Starts one more agent process (same settings; on `queue` when given). */
+  addAgent(options?: { queue?: string }): Promise<AgentProcess>;
   stop(): Promise<void>;
 }
 
@@ -36,7 +37,7 @@ export interface FarmOptions {
   slots?: number;
   /** Extra controller environment (GANTRY_LEASE_TTL_MS, …). */
   controllerEnv?: Record<string, string>;
-  /** Extra environment of every agent (GANTRY_AGENT_METRICS_PORT, …). */
+  /** Extra environment of every agent (GANTRY_AGENT_METRICS_PORT, GANTRY_LOG_LEVEL, …). */
   agentEnv?: Record<string, string>;
 }
 
@@ -55,11 +56,12 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     ...(options.controllerEnv ? { env: options.controllerEnv } : {}),
   });
   const agents: AgentProcess[] = [];
-  const addAgent = async () => {
+  const addAgent = async (agentOptions: { queue?: string } = {}) => {
     const index = agents.length;
     const agent = await startAgent({
       controller: controller.grpcAddress,
       natsUrl: nats.url,
+      ...(agentOptions.queue ? { queue: agentOptions.queue } : {}),
       slots: options.slots ?? 2,
       token: agentToken,
       workDir: join(dir, `agent-${index}`),
@@ -78,6 +80,7 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     databaseUrl,
     client: api(controller.httpUrl, adminToken),
     adminToken,
+    agentToken,
     async stop() {
       await Promise.all(agents.map((agent) => agent.stop()));
       await controller.stop();

@@ -29,11 +29,11 @@ export interface ApiDeps {
   baseUrl: string;
   log: Logger;
   /** Liveness of the parts the controller depends on. */
-  health: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
   /** Larger request bodies get 413 (GANTRY_MAX_REQUEST_BYTES); default 1 MiB. */
   maxRequestBytes?: number;
   /** Serves GET /metrics and times requests; `public` lifts the token requirement. */
   metrics?: { instruments: ControllerMetrics; public: boolean };
+  health: () => Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail: string }> }>;
 }
 
 export function createApp(deps: ApiDeps) {

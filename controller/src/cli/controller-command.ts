@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadControllerConfig } from '../config.js';
 import { createLogger, startController } from '../main.js';
+import { restrictNewFilesToOwner } from '../owner-only-files.js';
 import { waitForShutdownSignal } from './shutdown.js';
 
 export const controllerUsage = `usage: gantry controller [--http-port N] [--grpc-port N] [--host ADDR] [--data-dir DIR]
@@ -11,6 +12,7 @@ export const controllerUsage = `usage: gantry controller [--http-port N] [--grpc
 `;
 
 export async function controllerCommand(args: string[]): Promise<number> {
+  restrictNewFilesToOwner();
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({

@@ -11,6 +11,7 @@ import pino from 'pino';
 import { ConfigError, loadControllerConfig } from '../config.js';
 import { type LocalAgent, spawnLocalAgent } from '../local-farm/agent-processes.js';
 import { createLogger, startController } from '../main.js';
+import { restrictNewFilesToOwner } from '../owner-only-files.js';
 import { waitForShutdownSignal } from './shutdown.js';
 
 export const upUsage = `usage: gantry up [--data-dir DIR] [--http-port 8080] [--grpc-port 7070] [--nats-port 4222]
@@ -20,6 +21,7 @@ export const upUsage = `usage: gantry up [--data-dir DIR] [--http-port 8080] [--
 `;
 
 export async function upCommand(args: string[]): Promise<number> {
+  restrictNewFilesToOwner();
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({
@@ -70,8 +72,9 @@ export async function upCommand(args: string[]): Promise<number> {
   const dataDir = resolve(config.dataDir);
   const logDestination = values.logs ? 1 : join(dataDir, 'logs', 'controller.log');
   const log = createLogger(config.logLevel);
-  const fileLog = pino(
-    { name: 'controller', level: config.logLevel },
+  const fileLog = createLogger(
+    config.logLevel,
+    'controller',
     pino.destination({ dest: logDestination, mkdir: true, sync: false }),
   );
   const say = (line: string) => process.stdout.write(`${line}\n`);

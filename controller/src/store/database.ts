@@ -4,16 +4,16 @@
  * and brings its schema up to date with the migrations in /migrations.
  * Only store/ imports drizzle, pg and PGlite.
  */
-import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import type { SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { restrictToOwner } from '../owner-only-files.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -84,8 +84,10 @@ async function openPostgres(url: string, max: number): Promise<OpenDatabase> {
 }
 
 async function openPglite(dir: string): Promise<OpenDatabase> {
-  await mkdir(dir, { recursive: true });
+  await restrictToOwner(dir, 0);
   const client = await PGlite.create(dir);
+  // PGlite unpacks its initial cluster with mode 0666 whatever the umask; files it adds later are 0600.
+  await restrictToOwner(dir);
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
   return { db: db as unknown as Database, kind: 'pglite', close: () => client.close() };
@@ -99,4 +101,9 @@ function redactUrl(url: string): string {
 export async function queryRows<Row>(db: Queryable, query: SQL): Promise<Row[]> {
   const result = (await db.execute(query)) as unknown as { rows: Row[] };
   return result.rows;
+}
+
+/** One trivial round trip: resolves once the database answered. */
+export async function pingDatabase(db: Queryable): Promise<void> {
+  await db.execute(sql`select 1`);
 }

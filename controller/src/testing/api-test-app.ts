@@ -74,7 +74,7 @@ export async function openTestApp(options: { pipeline: string }): Promise<TestAp
     adminToken: testAdminToken,
     baseUrl: 'http://gantry.test',
     log,
-    health: async () => ({ ok: true, checks: { database: database.kind } }),
+    health: async () => ({ ok: true, checks: { database: { ok: true, detail: database.kind } } }),
     metrics: { instruments: metrics, public: false },
   };
   let databaseClosed = false;

@@ -12,11 +12,14 @@ import { type GantryProcess, spawnGantry, waitForReady } from './gantry-process.
 const DEFAULT_START_TIMEOUT_MS = 30_000;
 
 export interface ControllerOptions {
-  databaseUrl: string;
+  /** Absent: embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
   natsUrl: string;
   dataDir: string;
-  adminToken: string;
-  agentToken: string;
+  /** Absent: the controller generates one and saves it in `dataDir/admin-token`. */
+  adminToken?: string;
+  /** Absent: the controller generates one and saves it in `dataDir/agent-token`. */
+  agentToken?: string;
   /** Extra environment variables. */
   env?: Record<string, string>;
   startTimeoutMs?: number;
@@ -49,10 +52,11 @@ export async function startController(options: ControllerOptions): Promise<Contr
   args.push('--data-dir', options.dataDir);
   const env = {
     ...options.env,
-    DATABASE_URL: options.databaseUrl,
+    // Empty counts as unset, so nothing inherited from this process's environment applies.
+    DATABASE_URL: options.databaseUrl ?? '',
     GANTRY_NATS_URL: options.natsUrl,
-    GANTRY_ADMIN_TOKEN: options.adminToken,
-    GANTRY_AGENT_TOKEN: options.agentToken,
+    GANTRY_ADMIN_TOKEN: options.adminToken ?? '',
+    GANTRY_AGENT_TOKEN: options.agentToken ?? '',
   };
   const output = new CapturedOutput(options.maxLogChars);
   const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
