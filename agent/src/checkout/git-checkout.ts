@@ -63,6 +63,8 @@ export interface CheckoutRequest {
   sha: string;
   /** Directory to create; removed first if it exists. */
   workspace: string;
+  /** The job's stop signal (cancel, timeout): a clone or fetch under way is killed at once. */
+  signal?: AbortSignal;
 }
 
 export interface GitCheckoutOptions {
@@ -70,6 +72,8 @@ export interface GitCheckoutOptions {
   workDir: string;
   /** Environment git runs with (PATH, HOME, SSH agent…). */
   env: Record<string, string>;
+  /** Bound of each git command (clone and fetch included); default 10 minutes. */
+  gitTimeoutMs?: number;
   /** Observes every git command (tests count clones; main logs at debug). */
   onGitCommand?: (args: string[]) => void;
   /** Snapshots kept per repository. Default 8. */
@@ -145,14 +149,14 @@ export class GitCheckout {
    * same repository. Throws CheckoutError with git's last stderr line.
    */
   async checkout(request: CheckoutRequest): Promise<void> {
-    const { repoUrl, workspace } = request;
+    const { repoUrl, workspace, signal } = request;
     if (!/^[0-9a-f]{7,64}$/i.test(request.sha))
       throw new CheckoutError(`checkout failed: "${request.sha}" is not a commit sha`);
     const sha = request.sha.toLowerCase();
     try {
       const repo = await this.#repoSnapshots(repoUrl);
       for (let round = 1; ; round++) {
-        const snapshot = await this.#pinSnapshot(repoUrl, sha, repo);
+        const snapshot = await this.#pinSnapshot(repoUrl, sha, repo, signal);
         let problem: string | undefined;
         try {
           problem = await this.#copySnapshot(snapshot, workspace);
@@ -227,7 +231,7 @@ export class GitCheckout {
   }
 
   /** The snapshot of `sha`, built first if need be, marked most recently used and pinned (unpin when copied). */
-  async #pinSnapshot(repoUrl: string, sha: string, repo: RepoSnapshots): Promise<Snapshot> {
+  async #pinSnapshot(repoUrl: string, sha: string, repo: RepoSnapshots, signal?: AbortSignal): Promise<Snapshot> {
     const known = repo.bySha.get(sha);
     if (known) return pin(repo, sha, known);
     const path = this.snapshotPath(repoUrl, sha);
@@ -235,12 +239,12 @@ export class GitCheckout {
     return this.#locks.run(`snapshot:${path}`, async () => {
       const built = repo.bySha.get(sha);
       if (built) return pin(repo, sha, built);
-      const cache = await this.#locks.run(repoUrl, () => this.#ensureIntactCommit(repoUrl, sha));
+      const cache = await this.#locks.run(repoUrl, () => this.#ensureIntactCommit(repoUrl, sha, signal));
       const partial = join(path, '..', `.partial-${sha}-${randomBytes(4).toString('hex')}`);
       try {
         await mkdir(join(path, '..'), { recursive: true });
-        await this.#git(['clone', '--shared', '--no-checkout', '-q', cache, partial]);
-        await this.#git(['-C', partial, 'checkout', '--detach', '-q', sha]);
+        await this.#git(['clone', '--shared', '--no-checkout', '-q', cache, partial], signal);
+        await this.#git(['-C', partial, 'checkout', '--detach', '-q', sha], signal);
         await pruneGitDir(join(partial, '.git'));
         const manifest = recordTreeManifest(partial);
         await removeTree(path);
@@ -325,9 +329,9 @@ export class GitCheckout {
    * The cache with `sha` and every object of its tree intact, cloned afresh
    * when a job wrote into it. Returns the cache path. Caller holds the repo lock.
    */
-  async #ensureIntactCommit(repoUrl: string, sha: string): Promise<string> {
+  async #ensureIntactCommit(repoUrl: string, sha: string, signal?: AbortSignal): Promise<string> {
     for (let round = 1; ; round++) {
-      const cache = await this.#ensureCommit(repoUrl, sha);
+      const cache = await this.#ensureCommit(repoUrl, sha, signal);
       const problem = await findCorruptObject(cache, sha, this.#options.env);
       if (problem === undefined) return cache;
       this.#options.onTampered?.(cache, problem);
@@ -339,33 +343,27 @@ export class GitCheckout {
   }
 
   /** Clone-once, fetch-when-missing. Returns the cache path. Caller holds the repo lock. */
-  async #ensureCommit(repoUrl: string, sha: string): Promise<string> {
+  async #ensureCommit(repoUrl: string, sha: string, signal?: AbortSignal): Promise<string> {
     const cache = this.cachePath(repoUrl);
     if (!(await exists(cache))) {
       await mkdir(join(this.#options.workDir, 'repos'), { recursive: true });
       // Clone beside the cache and rename, so an interrupted clone never looks like a cache.
       const partial = `${cache}.partial-${randomBytes(4).toString('hex')}`;
       try {
-        await this.#git(['clone', '--bare', '-q', '--', repoUrl, partial]);
+        await this.#git(['clone', '--bare', '-q', '--', repoUrl, partial], signal);
         await rename(partial, cache);
       } finally {
         await rm(partial, { recursive: true, force: true });
       }
     }
     if (await this.#hasCommit(cache, sha)) return cache;
-    await this.#git([
-      '-C',
-      cache,
-      'fetch',
-      '-q',
-      '--prune',
-      'origin',
-      '+refs/heads/*:refs/heads/*',
-      '+refs/tags/*:refs/tags/*',
-    ]);
+    await this.#git(
+      ['-C', cache, 'fetch', '-q', '--prune', 'origin', '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'],
+      signal,
+    );
     if (await this.#hasCommit(cache, sha)) return cache;
     // A commit no branch or tag points at (servers may refuse; then the error says so).
-    await this.#git(['-C', cache, 'fetch', '-q', 'origin', sha]);
+    await this.#git(['-C', cache, 'fetch', '-q', 'origin', sha], signal);
     if (await this.#hasCommit(cache, sha)) return cache;
     throw new CheckoutError(`checkout failed: commit ${sha} not found in ${repoUrl}`);
   }
@@ -380,9 +378,14 @@ export class GitCheckout {
     }
   }
 
-  #git(args: string[]) {
+  #git(args: string[], signal?: AbortSignal) {
     this.#options.onGitCommand?.(args);
-    return runGit(args, { env: this.#options.env });
+    const timeoutMs = this.#options.gitTimeoutMs;
+    return runGit(args, {
+      env: this.#options.env,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(signal ? { signal } : {}),
+    });
   }
 }
 

@@ -217,6 +217,8 @@ export class JobRunner {
     try {
       return await this.#runSteps(job, lease, workspace, streamer, signal, reportStep);
     } catch (error) {
+      // A checkout killed by cancel or timeout ends the attempt as that, not as a failure.
+      if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, job, 0);
       // Checkout, workspace, shell: whatever kept the steps from running is the attempt's result.
       const message = (error as Error).message || String(error);
       streamer.write(`${message}\n`, 0);
@@ -232,7 +234,7 @@ export class JobRunner {
     signal: AbortSignal,
     reportStep: (stepIndex: number, state: string, exitCode?: number) => void,
   ): Promise<Outcome> {
-    await this.#options.checkout.checkout({ repoUrl: job.repoUrl, sha: job.sha, workspace });
+    await this.#options.checkout.checkout({ repoUrl: job.repoUrl, sha: job.sha, workspace, signal });
     const env = jobEnvironment(this.#options.baseEnv, job, lease, workspace);
     // One shell runs every step of the attempt (started with the first step).
     const shell = new JobShell({ cwd: workspace, env, killGraceMs: this.#options.killGraceMs });
