@@ -10,6 +10,7 @@ import type { Database } from '../store/database.js';
 import { type AuthVariables, requireToken } from './auth.js';
 import { createErrorHandler, errorBody } from './error-handler.js';
 import { agentRoutes } from './routes/agents.js';
+import { jobLogRoutes } from './routes/job-logs.js';
 import { runRoutes } from './routes/runs.js';
 
 export interface ApiDeps {
@@ -36,6 +37,7 @@ export function createApp(deps: ApiDeps) {
 
   app.use('/api/*', requireToken(deps.adminToken));
   app.route('/api/runs', runRoutes(deps));
+  app.route('/api/runs', jobLogRoutes(deps));
   app.route('/api/agents', agentRoutes(deps));
   return app;
 }

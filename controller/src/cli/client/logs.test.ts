@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { runControllerCli } from '../index.js';
 import type { RunDetail } from './api-types.js';
 import { captureIo, type FakeApi, startFakeApi } from './fake-api.js';
-import { logsCommand } from './logs.js';
 
 function jobView(id: string, name: string) {
   return { id, name, status: 'failed', attempt: 2, exitCode: 1, startedAt: null, finishedAt: null } as const;
@@ -37,7 +37,7 @@ async function logs(args: string[]) {
     'GET /api/runs/r1/jobs/j3/log': { text: 'verify check\n' },
   });
   const captured = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
-  const code = await logsCommand(args, captured.io);
+  const code = await runControllerCli(['logs', ...args], captured.io);
   return { code, stdout: captured.stdout(), stderr: captured.stderr() };
 }
 
@@ -78,7 +78,9 @@ describe('gantry logs', () => {
 
   it('needs RUN_ID and JOB', async () => {
     const { io, stderr } = captureIo({ GANTRY_TOKEN: 't0ken' });
-    expect(await logsCommand(['r1'], io)).toBe(2);
-    expect(stderr()).toContain('RUN_ID and JOB are required');
+    expect(await runControllerCli(['logs', 'r1'], io)).toBe(2);
+    expect(stderr()).toBe(
+      'gantry: Not enough non-option arguments: got 1, need at least 2\nRun "gantry logs --help" for usage.\n',
+    );
   });
 });
