@@ -49,6 +49,12 @@ export async function runControllerCli(
   };
   try {
     const parser = buildParser(context);
+    if (args[0] === '--get-yargs-completions') {
+      // What the script of `gantry completion` asks for; the shell filters the words by the typed prefix.
+      const words = await parser.getCompletion(args.slice(1));
+      io.stdout(words.map((word) => `${word}\n`).join(''));
+      return exitCodes.ok;
+    }
     const output = await new Promise<string>((resolve, reject) => {
       try {
         void parser.parse([...args], {}, (error, _argv, text) => (error ? reject(error) : resolve(text)));
@@ -98,7 +104,9 @@ function buildParser(context: CommandContext) {
     .recommendCommands()
     .completion('completion', 'print a bash or zsh completion script (gantry completion >> ~/.bashrc)')
     .fail((message, error) => {
-      throw error ?? new ParseError(message);
+      // yargs reports usage problems as YError; anything else came from a handler and is a bug.
+      if (error && error.name !== 'YError') throw error;
+      throw new ParseError(message ?? error?.message ?? 'invalid command line');
     })
     .epilogue('Client commands read GANTRY_URL and GANTRY_TOKEN (or GANTRY_TOKEN_FILE).');
   parser = registerUp(parser, context);

@@ -21,7 +21,6 @@ export interface CliIo {
 
 /** The real process: colour only on a terminal and only without NO_COLOR (https://no-color.org). */
 export function processIo(): CliIo {
-  const noColor = (process.env.NO_COLOR ?? '') !== '';
   return {
     env: process.env,
     stdout: (text) => process.stdout.write(text),
@@ -34,6 +33,11 @@ export function processIo(): CliIo {
           process.stdout.once('error', reject);
         }
       }),
-    color: process.stdout.isTTY === true && !noColor,
+    color: colorWanted(process.env, process.stdout.isTTY === true),
   };
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set to anything but "". */
+export function colorWanted(env: Record<string, string | undefined>, stdoutIsTty: boolean): boolean {
+  return stdoutIsTty && (env.NO_COLOR ?? '') === '';
 }
