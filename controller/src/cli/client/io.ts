@@ -27,11 +27,17 @@ export function processIo(): CliIo {
     stderr: (text) => process.stderr.write(text),
     writeBytes: (chunk) =>
       new Promise<void>((resolve, reject) => {
-        if (process.stdout.write(chunk)) resolve();
-        else {
-          process.stdout.once('drain', resolve);
-          process.stdout.once('error', reject);
-        }
+        if (process.stdout.write(chunk)) return resolve();
+        const onDrain = () => {
+          process.stdout.off('error', onError);
+          resolve();
+        };
+        const onError = (error: Error) => {
+          process.stdout.off('drain', onDrain);
+          reject(error);
+        };
+        process.stdout.once('drain', onDrain);
+        process.stdout.once('error', onError);
       }),
     color: colorWanted(process.env, process.stdout.isTTY === true),
   };
