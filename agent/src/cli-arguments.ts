@@ -28,6 +28,7 @@ function buildParser() {
     .usage(
       '$0 --controller HOST:PORT --nats URL [options]\n\nRun one agent: take jobs from NATS, run them, report to the controller.',
     )
+    .parserConfiguration({ 'camel-case-expansion': false })
     .strict()
     .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns ?? 80))

@@ -101,6 +101,7 @@ describe('gantry (help, version, completion, errors)', () => {
   it.each([
     [['runz'], 'gantry: Did you mean runs?\nRun "gantry --help" for usage.\n'],
     [['runs', '--bogus'], 'gantry: Unknown argument: bogus\nRun "gantry runs --help" for usage.\n'],
+    [['runs', '--bogus-flag'], 'gantry: Unknown argument: bogus-flag\nRun "gantry runs --help" for usage.\n'],
     [
       ['logs', 'r1', 'j1', '--attempt'],
       'gantry: Not enough arguments following: attempt\nRun "gantry logs --help" for usage.\n',

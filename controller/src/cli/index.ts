@@ -10,6 +10,9 @@ import { registerAgents } from './client/agents.js';
 import { registerStageDecisions } from './client/approve.js';
 import { type ClientOptions, type CommandContext, exitCodes } from './client/command.js';
 import { type CliIo, processIo } from './client/io.js';
+
+export { clientVariables } from './client/connection.js';
+
 import { registerLogs } from './client/logs.js';
 import { registerRunActions } from './client/run-actions.js';
 import { registerRuns } from './client/runs.js';
@@ -106,7 +109,7 @@ function buildParser(context: CommandContext) {
     .fail((message, error) => {
       // yargs reports usage problems as YError; anything else came from a handler and is a bug.
       if (error && error.name !== 'YError') throw error;
-      throw new ParseError(message ?? error?.message ?? 'invalid command line');
+      throw new ParseError(withoutCamelCaseTwins(message ?? error?.message ?? 'invalid command line'));
     })
     .epilogue('Client commands read GANTRY_URL and GANTRY_TOKEN (or GANTRY_TOKEN_FILE).');
   parser = registerUp(parser, context);
@@ -128,4 +131,19 @@ function buildParser(context: CommandContext) {
   parser = registerLogs(parser, context);
   parser = registerAgents(parser, context);
   return parser;
+}
+
+/** yargs lists an unknown `--foo-bar` twice (`foo-bar, fooBar`); keep the spelling the user typed. */
+function withoutCamelCaseTwins(message: string): string {
+  const match = /^Unknown arguments?: (.*)$/.exec(message);
+  if (!match?.[1]) return message;
+  const names = match[1].split(', ');
+  const typed = names.filter(
+    (name) => !names.some((other) => other.includes('-') && camelCase(other) === name && other !== name),
+  );
+  return `Unknown argument${typed.length > 1 ? 's' : ''}: ${typed.join(', ')}`;
+}
+
+function camelCase(name: string): string {
+  return name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }

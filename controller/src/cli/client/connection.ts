@@ -16,6 +16,11 @@ export const clientVariables = {
     help: 'API token of the client commands; `GANTRY_TOKEN_FILE` or `--token-file` to read it from a file',
     secret: true,
   },
+  NO_COLOR: {
+    defaultText: '(unset)',
+    help: 'set to anything to print no colour (none is printed off a terminal either)',
+    secret: false,
+  },
 } as const;
 
 /** The CLI cannot start: a setting is missing or malformed (exit code 2). */
