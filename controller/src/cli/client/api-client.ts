@@ -70,10 +70,6 @@ export class ApiClient {
     return parseJson<T>('POST', path, await this.#send('POST', path, body, headers));
   }
 
-  async getText(path: string): Promise<string> {
-    return (await this.#send('GET', path)).body;
-  }
-
   /**
    * GETs `path` and hands the body to `write` chunk by chunk as it arrives,
    * never holding it whole; `write` resolving means the next chunk may come.
