@@ -1,5 +1,6 @@
 /** Public entry of @gantry/controller for embedding and tests. */
 export { ConfigError, type ControllerConfig, loadControllerConfig } from './config.js';
+export { controllerVariables, type VariableDeclaration } from './config-variables.js';
 export type { JobStatus, RunStatus, StageStatus } from './domain/states.js';
 export { type ControllerHandle, createLogger, startController } from './main.js';
 export { parsePipeline } from './pipeline/index.js';

@@ -9,7 +9,7 @@ import { redactError, redactedLogPaths, redactionCensor } from '@gantry/common';
 import pino, { type Logger } from 'pino';
 import { createApp } from './api/app.js';
 import { startHttpServer } from './api/http-server.js';
-import type { ControllerConfig } from './config.js';
+import { type ControllerConfig, pipelineLimitsOf } from './config.js';
 import { createControlPublisher } from './dispatch/control-publisher.js';
 import { JobsStreamKeeper } from './dispatch/jobs-stream.js';
 import { connectNats } from './dispatch/nats-connection.js';
@@ -111,7 +111,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
 
     const source = createGitSource({
       cacheDir: join(config.dataDir, 'repos'),
-      maxPipelineBytes: config.limits.maxPipelineBytes,
+      maxPipelineBytes: config.maxPipelineBytes,
     });
     const scheduler = new Scheduler({
       db: database.db,
@@ -119,7 +119,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       log,
       wakeRelay: () => relay.wake(),
       runChanged: () => {},
-      limits: config.limits,
+      limits: pipelineLimitsOf(config),
     });
     cleanups.push(() => scheduler.settle());
     const lifecycle = new JobLifecycle({ db: database.db, scheduler, leaseTtlMs: config.leaseTtlMs, metrics });
@@ -180,7 +180,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       runControl,
       source,
       adminToken: adminToken.token,
-      maxRequestBytes: config.limits.maxRequestBytes,
+      maxRequestBytes: config.maxRequestBytes,
       get baseUrl() {
         return baseUrl;
       },

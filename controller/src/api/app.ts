@@ -15,6 +15,7 @@ import { assignRequestId, type RequestIdVariables } from './request-id.js';
 import { DEFAULT_MAX_REQUEST_BYTES, limitRequestBodies } from './request-limit.js';
 import { logRequests } from './request-log.js';
 import { agentRoutes } from './routes/agents.js';
+import { jobLogRoutes } from './routes/job-logs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { runRoutes } from './routes/runs.js';
 
@@ -58,6 +59,7 @@ export function createApp(deps: ApiDeps) {
 
   app.use('/api/*', requireToken(deps.adminToken));
   app.route('/api/runs', runRoutes(deps));
+  app.route('/api/runs', jobLogRoutes(deps));
   app.route('/api/agents', agentRoutes(deps));
   return app;
 }

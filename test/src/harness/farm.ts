@@ -132,8 +132,10 @@ export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
   const name = options.name ?? `agent-${randomBytes(3).toString('hex')}`;
   const args = ['agent', '--controller', options.controller, '--nats', options.natsUrl];
   args.push('--queue', options.queue ?? 'default', '--slots', String(options.slots ?? 1));
-  args.push('--token', options.token, '--work-dir', options.workDir, '--name', name);
-  const gantry = spawnGantry(args, options.env ?? {}, new CapturedOutput(options.maxLogChars));
+  args.push('--work-dir', options.workDir, '--name', name);
+  // The token goes through the environment: on the command line every user could read it in `ps`.
+  const env = { GANTRY_AGENT_TOKEN: options.token, ...options.env };
+  const gantry = spawnGantry(args, env, new CapturedOutput(options.maxLogChars));
 
   let agentId: string | undefined;
   if (gantry.child.stdout) {

@@ -1,11 +1,9 @@
-/** /api/runs: trigger, list, show, log, approve/reject. */
+/** /api/runs: trigger, list, show, cancel, retry, approve/reject (a job's log: job-logs.ts). */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { NotFoundError } from '../../domain/errors.js';
 import type { Run } from '../../domain/run.js';
 import { decideStage } from '../../scheduler/approvals.js';
-import { findJobOfRun } from '../../store/jobs-repository.js';
-import { readLogPages } from '../../store/logs-repository.js';
 import { createRun, findRunByIdempotencyKey, findRunDetail, listRuns } from '../../store/runs-repository.js';
 import type { ApiDeps } from '../app.js';
 import type { AuthVariables } from '../auth.js';
@@ -78,28 +76,6 @@ export function runRoutes(deps: ApiDeps) {
     const run = await findRunDetail(deps.db, c.req.param('id'));
     if (!run) throw new NotFoundError(`run "${c.req.param('id')}" not found`);
     return c.json(runDetailView(run, deps.baseUrl));
-  });
-
-  app.get('/:id/jobs/:jobId/log', async (c) => {
-    const job = await findJobOfRun(deps.db, c.req.param('id'), c.req.param('jobId'));
-    if (!job) throw new NotFoundError(`run "${c.req.param('id')}" has no job "${c.req.param('jobId')}"`);
-    const attemptParam = c.req.query('attempt');
-    const attempt = attemptParam === undefined ? undefined : Number(attemptParam);
-    if (attempt !== undefined && (!Number.isInteger(attempt) || attempt < 1)) {
-      throw new ApiError('INVALID_INPUT', `attempt must be a positive integer, got "${attemptParam}"`);
-    }
-    const pages = readLogPages(deps.db, job.id, attempt);
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const next = await pages.next();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      async cancel() {
-        await pages.return(undefined);
-      },
-    });
-    return c.body(body, 200, { 'content-type': 'text/plain; charset=utf-8' });
   });
 
   app.post('/:id/cancel', async (c) => {

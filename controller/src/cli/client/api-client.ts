@@ -70,8 +70,72 @@ export class ApiClient {
     return parseJson<T>('POST', path, await this.#send('POST', path, body, headers));
   }
 
-  async getText(path: string): Promise<string> {
-    return (await this.#send('GET', path)).body;
+  /**
+   * GETs `path` and hands the body to `write` chunk by chunk as it arrives,
+   * never holding it whole; `write` resolving means the next chunk may come.
+   * The request timeout bounds the wait for the answer and, unless
+   * `idleTimeout` is off (a followed log may be silent for long), every gap
+   * between chunks; nothing bounds the whole transfer.
+   */
+  async streamBody(
+    path: string,
+    write: (chunk: Uint8Array) => Promise<void>,
+    options: { idleTimeout: boolean },
+  ): Promise<void> {
+    const timer = new AbortController();
+    let timerHandle: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timerHandle);
+      timerHandle = setTimeout(() => timer.abort(), this.#timeoutMs);
+    };
+    const signal = this.#signal ? AbortSignal.any([this.#signal, timer.signal]) : timer.signal;
+    const failed = (error: unknown, what: string) => {
+      if (this.#signal?.aborted) return this.#signal.reason;
+      if (timer.signal.aborted) {
+        return new ApiUnreachableError(
+          'timeout',
+          this.baseUrl,
+          `no data from GET ${path} within ${this.#timeoutMs} ms ${what}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      return new ApiUnreachableError('unreachable', this.baseUrl, describeNetworkError(error), { cause: error });
+    };
+    arm();
+    try {
+      let response: Response;
+      try {
+        response = await fetch(`${this.baseUrl}${path}`, {
+          headers: { authorization: `Bearer ${this.#token}`, accept: 'text/plain, application/json' },
+          signal,
+        });
+      } catch (error) {
+        throw failed(error, 'for the answer');
+      }
+      if (response.status < 200 || response.status > 299) {
+        const body = await response.text().catch(() => '');
+        throw toApiError('GET', path, { status: response.status, statusText: response.statusText, body });
+      }
+      if (!response.body) return;
+      const reader = response.body.getReader();
+      for (;;) {
+        if (options.idleTimeout) arm();
+        else clearTimeout(timerHandle);
+        let next: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          next = await reader.read();
+        } catch (error) {
+          throw failed(error, 'between two parts of the answer');
+        }
+        if (next.done) return;
+        clearTimeout(timerHandle);
+        await write(next.value);
+      }
+    } finally {
+      clearTimeout(timerHandle);
+    }
   }
 
   async #send(

@@ -48,3 +48,22 @@ export interface RunDetail extends RunSummary {
   startedAt: string | null;
   stages: StageView[];
 }
+
+/** One agent process of `GET /api/agents`. */
+export interface AgentView {
+  id: string;
+  name: string;
+  hostname: string;
+  queues: string[];
+  slots: number;
+  version: string;
+  connected: boolean;
+  draining: boolean;
+  registeredAt: string;
+  lastSeenAt: string;
+}
+
+/** `GET /api/agents` */
+export interface AgentList {
+  agents: AgentView[];
+}
