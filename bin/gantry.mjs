@@ -2,12 +2,12 @@
 // The `gantry` command. Agent and controller never import each other, so this
 // dispatcher is the one place that knows both: `gantry agent …` runs the agent,
 // every other subcommand belongs to the controller package's CLI.
-const [command, ...args] = process.argv.slice(2);
+const argv = process.argv.slice(2);
 
-if (command === 'agent') {
+if (argv[0] === 'agent') {
   const { runAgentCli } = await import('@gantry/agent');
-  process.exitCode = await runAgentCli(args);
+  process.exitCode = await runAgentCli(argv.slice(1));
 } else {
   const { runControllerCli } = await import('@gantry/controller/cli');
-  process.exitCode = await runControllerCli(command, args);
+  process.exitCode = await runControllerCli(argv);
 }

@@ -4,30 +4,41 @@
  * have finished); a second one kills the jobs (exit 1). Bad configuration
  * exits 2; a refused registration or a lost NATS connection exits 1.
  */
-import { pino } from 'pino';
-import { type AgentConfig, agentUsage, loadAgentConfig } from './config.js';
+import { redactError, redactedLogPaths, redactionCensor } from '@gantry/common';
+import { pino, stdSerializers } from 'pino';
+import { parseAgentArguments } from './cli-arguments.js';
+import { type AgentConfig, resolveAgentConfig } from './config.js';
 import { type AgentHandle, startAgent } from './main.js';
 
+/** The agent's logger: tokens and failed-query values never reach it (see @gantry/common log-redaction). */
 export function createAgentLogger(config: Pick<AgentConfig, 'logLevel' | 'name'>) {
+  const redactErr = (error: unknown) => redactError(error, stdSerializers.err);
   return pino({
     level: config.logLevel,
     base: { service: 'gantry-agent', agent: config.name, pid: process.pid },
-    redact: { paths: ['token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' },
+    redact: { paths: redactedLogPaths, censor: redactionCensor },
+    serializers: { err: redactErr, error: redactErr },
   });
 }
 
 /** Runs the agent until it is shut down; resolves with the process exit code. */
 export async function runAgentCli(argv: string[]): Promise<number> {
-  const loaded = loadAgentConfig(argv);
-  if (loaded === 'help') {
-    process.stdout.write(`${agentUsage}\n`);
+  const parsed = await parseAgentArguments(argv);
+  if (parsed.kind === 'output') {
+    process.stdout.write(`${parsed.text}\n`);
     return 0;
   }
-  if (!loaded.ok) {
-    const problems = loaded.problems.map((p) => `  ${p}`).join('\n');
-    process.stderr.write(`gantry agent: invalid configuration\n${problems}\n${agentUsage}\n`);
+  if (parsed.kind === 'error') {
+    process.stderr.write(`gantry agent: ${parsed.message}\nRun "gantry agent --help" for usage.\n`);
     return 2;
   }
+  const loaded = resolveAgentConfig(parsed.flags, process.env);
+  if (!loaded.ok) {
+    const problems = loaded.problems.map((p) => `  ${p}`).join('\n');
+    process.stderr.write(`gantry agent: invalid configuration\n${problems}\nRun "gantry agent --help" for usage.\n`);
+    return 2;
+  }
+  for (const warning of loaded.warnings) process.stderr.write(`gantry agent: warning: ${warning}\n`);
   const logger = createAgentLogger(loaded.config);
   const startup = new AbortController();
   let handle: AgentHandle | undefined;

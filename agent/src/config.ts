@@ -1,11 +1,14 @@
 /**
  * Agent configuration: command-line flags first, then GANTRY_* environment
- * variables, then defaults. The only module that reads process.env; every other
+ * variables (a secret also from VARIABLE_FILE), then defaults, as declared in
+ * config-variables.ts. The only module that reads process.env; every other
  * module receives its slice of {@link AgentConfig}.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { type AgentFlags, parseAgentArguments } from './cli-arguments.js';
+import { type AgentVariable, type AgentVariableDeclaration, agentVariables } from './config-variables.js';
 
 export interface AgentConfig {
   /** Controller gRPC address, `host:port`. */
@@ -22,187 +25,129 @@ export interface AgentConfig {
   /** SIGTERM → SIGKILL grace when a job is timed out or canceled. */
   killGraceMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-  /** Environment every step starts from (the agent's own, minus its token). */
+  /** Port of the agent's own /metrics and /healthz; undefined = not served, 0 = any free port. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** Environment every step starts from (the agent's own, minus its secrets). */
   baseEnv: Record<string, string>;
 }
 
-export type ConfigResult = { ok: true; config: AgentConfig } | { ok: false; problems: string[] };
+export type ConfigResult = { ok: true; config: AgentConfig; warnings: string[] } | { ok: false; problems: string[] };
 
-export const agentUsage = `usage: gantry agent --controller HOST:PORT --nats URL --token T
-       [--queue Q ...] [--slots N] [--work-dir DIR] [--name NAME]
-env:   GANTRY_CONTROLLER GANTRY_NATS_URL GANTRY_AGENT_TOKEN GANTRY_AGENT_QUEUES
-       GANTRY_AGENT_SLOTS GANTRY_AGENT_WORK_DIR GANTRY_AGENT_NAME GANTRY_AGENT_KILL_GRACE_MS GANTRY_LOG_LEVEL`;
+/** A secret file larger than this is the wrong file. */
+const maxSecretFileBytes = 64 * 1024;
 
-const flagOptions = {
-  controller: { type: 'string' },
-  nats: { type: 'string' },
-  queue: { type: 'string', multiple: true },
-  slots: { type: 'string' },
-  token: { type: 'string' },
-  'work-dir': { type: 'string' },
-  name: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-/** Field → [flag, environment variable]: how problems are named. */
-const sources = {
-  controllerAddress: ['--controller', 'GANTRY_CONTROLLER'],
-  natsUrl: ['--nats', 'GANTRY_NATS_URL'],
-  queues: ['--queue', 'GANTRY_AGENT_QUEUES'],
-  slots: ['--slots', 'GANTRY_AGENT_SLOTS'],
-  token: ['--token', 'GANTRY_AGENT_TOKEN'],
-  workDir: ['--work-dir', 'GANTRY_AGENT_WORK_DIR'],
-  name: ['--name', 'GANTRY_AGENT_NAME'],
-  killGraceMs: [undefined, 'GANTRY_AGENT_KILL_GRACE_MS'],
-  logLevel: [undefined, 'GANTRY_LOG_LEVEL'],
-} as const;
-type Field = keyof typeof sources;
-
-function isNatsServer(value: string): boolean {
-  try {
-    const url = new URL(/^[a-z]+:\/\//i.test(value) ? value : `nats://${value}`);
-    return ['nats:', 'tls:', 'ws:', 'wss:'].includes(url.protocol) && url.hostname.length > 0;
-  } catch {
-    return false;
-  }
-}
-const queueName = /^[A-Za-z0-9_-]+$/;
-const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
-
-/** Checks one raw value: the parsed value, or the problem with it. */
-type Check<T> = (raw: unknown) => { ok: true; value: T } | { ok: false; message: string };
-
-const valid = <T>(value: T) => ({ ok: true as const, value });
-const problem = (message: string) => ({ ok: false as const, message });
-
-function text(options: { pattern?: RegExp; message?: string; refine?: (v: string) => boolean } = {}): Check<string> {
-  return (raw) => {
-    if (typeof raw !== 'string') return problem('is required');
-    if (raw.length === 0) return problem('must not be empty');
-    if (options.pattern && !options.pattern.test(raw)) return problem(options.message ?? 'is not valid');
-    if (options.refine && !options.refine(raw)) return problem(options.message ?? 'is not valid');
-    return valid(raw);
-  };
-}
-
-function integer(min: number, max: number): Check<number> {
-  return (raw) => {
-    if (typeof raw !== 'string' || !/^\d+$/.test(raw)) return problem(`must be an integer between ${min} and ${max}`);
-    const value = Number(raw);
-    if (value < min) return problem(`must be at least ${min}`);
-    if (value > max) return problem(`must be at most ${max}`);
-    return valid(value);
-  };
+/** Parses `gantry agent` arguments and the environment; 'help' when --help or --version was asked for. */
+export async function loadAgentConfig(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ConfigResult | 'help'> {
+  const parsed = await parseAgentArguments(argv);
+  if (parsed.kind === 'output') return 'help';
+  if (parsed.kind === 'error') return { ok: false, problems: [parsed.message] };
+  return resolveAgentConfig(parsed.flags, env);
 }
 
 /**
- * The schema: one check per field. Plain functions rather than a schema
- * library: zod alone added ~15-20 MB to the agent's idle memory.
+ * Builds the configuration from parsed flags and the environment. Pure apart
+ * from reading secret files and the hostname and pid for defaults; collects
+ * every problem rather than the first.
  */
-const schema: { [K in Exclude<keyof AgentConfig, 'baseEnv'>]: Check<AgentConfig[K]> } = {
-  controllerAddress: text({
-    pattern: /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/,
-    message: 'must be HOST:PORT',
-  }),
-  natsUrl: text({
-    refine: (v) => v.split(',').every((s) => isNatsServer(s.trim())),
-    message: 'must be a NATS URL like nats://host:4222',
-  }),
-  queues: (raw) => {
-    const queues = raw as string[];
-    if (queues.length === 0) return problem('needs at least one queue');
-    if (!queues.every((q) => queueName.test(q)))
-      return problem('queue names may use only letters, digits, "_" and "-"');
-    return valid(queues);
-  },
-  slots: integer(1, 256),
-  token: text(),
-  workDir: text(),
-  name: text({ pattern: /^[A-Za-z0-9._-]{1,128}$/, message: 'may use only letters, digits, ".", "_" and "-"' }),
-  killGraceMs: integer(0, 600_000),
-  logLevel: (raw) =>
-    logLevels.includes(raw as AgentConfig['logLevel'])
-      ? valid(raw as AgentConfig['logLevel'])
-      : problem(`must be one of ${logLevels.join(', ')}`),
-};
-
-/**
- * Parses `gantry agent` arguments and the environment. Pure apart from reading
- * the hostname and pid for defaults; collects every problem rather than the first.
- */
-export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ConfigResult | 'help' {
-  let flags: ReturnType<typeof parseFlags>;
-  try {
-    flags = parseFlags(argv);
-  } catch (error) {
-    return { ok: false, problems: [(error as Error).message] };
-  }
-  if (flags.help) return 'help';
-
-  const used: Partial<Record<Field, string>> = {};
-  const pick = (field: Field, flagValue: string | undefined): string | undefined => {
-    const [flag, variable] = sources[field];
-    if (flagValue !== undefined && flag) {
-      used[field] = flag;
-      return flagValue;
-    }
-    const fromEnv = env[variable];
-    if (fromEnv !== undefined && fromEnv !== '') {
-      used[field] = variable;
-      return fromEnv;
-    }
-    used[field] = flag ? `${flag} / ${variable}` : variable;
-    return undefined;
-  };
-
-  const name = pick('name', flags.name) ?? `${hostname()}-${process.pid}`;
-  const queueList = flags.queue?.length ? flags.queue.join(',') : undefined;
-  const raw = {
-    controllerAddress: pick('controllerAddress', flags.controller),
-    natsUrl: pick('natsUrl', flags.nats),
-    queues: splitList(pick('queues', queueList) ?? 'default'),
-    slots: pick('slots', flags.slots) ?? '1',
-    token: pick('token', flags.token),
-    workDir: pick('workDir', flags['work-dir']) ?? `./.gantry/agent-${name}`,
-    name,
-    killGraceMs: pick('killGraceMs', undefined) ?? '10000',
-    logLevel: pick('logLevel', undefined) ?? 'info',
-  };
-
+export function resolveAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): ConfigResult {
   const problems: string[] = [];
-  const parsed: Record<string, unknown> = {};
-  for (const field of Object.keys(schema) as Field[]) {
-    const result = (schema[field] as Check<unknown>)(raw[field]);
-    if (result.ok) parsed[field] = result.value;
+  const warnings: string[] = [];
+  const values: Record<string, unknown> = {};
+  const raws: Partial<Record<AgentVariable, string>> = {};
+  for (const [variable, declaration] of Object.entries(agentVariables) as [AgentVariable, AgentVariableDeclaration][]) {
+    const before = problems.length;
+    const { raw, source } = rawValue(variable, declaration, flags, env, problems);
+    if (problems.length > before) continue;
+    if (declaration.secret && source === `--${declaration.flag}`) {
+      warnings.push(
+        `--${declaration.flag} is visible to every user of this machine (ps); use ${variable}_FILE or --${declaration.flag}-file`,
+      );
+    }
+    const value = raw ?? computedDefault(variable, raws);
+    raws[variable] = value;
+    const result = declaration.check(value);
+    if (result.ok) values[declaration.field] = result.value;
     else {
-      const shown = field === 'token' || field === 'natsUrl' ? '' : describeValue(raw[field]);
-      problems.push(`${used[field] ?? String(field)}: ${result.message}${shown}`);
+      const shown =
+        declaration.secret || variable === 'GANTRY_NATS_URL' || value === undefined
+          ? ''
+          : ` (got ${JSON.stringify(value)})`;
+      problems.push(`${source}: ${result.message}${shown}`);
     }
   }
   if (problems.length > 0) return { ok: false, problems };
-  const data = parsed as Omit<AgentConfig, 'baseEnv'>;
+  const data = values as Omit<AgentConfig, 'baseEnv'>;
+  const hidden = new Set(
+    Object.entries(agentVariables as Record<string, AgentVariableDeclaration>)
+      .filter(([, declaration]) => declaration.secret)
+      .flatMap(([variable]) => [variable, `${variable}_FILE`]),
+  );
   const baseEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && key !== 'GANTRY_AGENT_TOKEN') baseEnv[key] = value;
+    if (value !== undefined && !hidden.has(key)) baseEnv[key] = value;
   }
-  const config = { ...data, workDir: resolve(data.workDir), baseEnv };
-  return { ok: true, config };
+  return { ok: true, config: { ...data, workDir: resolve(data.workDir), baseEnv }, warnings };
 }
 
-function parseFlags(argv: string[]) {
-  const { values, positionals } = parseArgs({ args: argv, options: flagOptions, strict: true, allowPositionals: true });
-  if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
-  return values;
+/** Flag, flag-file, variable, VARIABLE_FILE, default; `source` names where the value came from (for problems). */
+function rawValue(
+  variable: string,
+  declaration: AgentVariableDeclaration,
+  flags: AgentFlags,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): { raw: string | undefined; source: string } {
+  const flag = declaration.flag === undefined ? undefined : `--${declaration.flag}`;
+  const fromFile = (source: string, path: string) => {
+    try {
+      return { raw: readSecretFile(path), source };
+    } catch (error) {
+      problems.push(`${source}: ${(error as Error).message}`);
+      return { raw: '', source };
+    }
+  };
+  if (flag && flags[declaration.flag as string] !== undefined)
+    return { raw: flags[declaration.flag as string], source: flag };
+  const flagFile = flag && declaration.secret ? flags[`${declaration.flag}-file`] : undefined;
+  if (flagFile !== undefined) return fromFile(`${flag}-file`, flagFile);
+  const direct = env[variable];
+  if (direct !== undefined && direct !== '') return { raw: direct, source: variable };
+  const file = declaration.secret ? env[`${variable}_FILE`] : undefined;
+  if (file !== undefined && file !== '') return fromFile(`${variable}_FILE`, file);
+  return { raw: declaration.default, source: flag ? `${flag} / ${variable}` : variable };
 }
 
-function splitList(value: string): string[] {
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+/** Defaults that depend on the machine or on another setting. */
+function computedDefault(variable: AgentVariable, raws: Partial<Record<AgentVariable, string>>): string | undefined {
+  if (variable === 'GANTRY_AGENT_NAME') return `${hostname()}-${process.pid}`;
+  if (variable === 'GANTRY_AGENT_WORK_DIR') return `./.gantry/agent-${raws.GANTRY_AGENT_NAME}`;
+  return undefined;
 }
 
-function describeValue(value: unknown): string {
-  if (value === undefined) return '';
-  return ` (got ${JSON.stringify(value)})`;
+/** The file's contents without one trailing newline, as `echo token > file` writes it. */
+function readSecretFile(path: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new Error(`cannot read "${path}": ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size > maxSecretFileBytes) throw new Error(`"${path}" is larger than ${maxSecretFileBytes} bytes`);
+    const buffer = Buffer.alloc(size);
+    const read = readSync(fd, buffer, 0, size, 0);
+    const value = buffer
+      .subarray(0, read)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
+    if (value === '') throw new Error(`"${path}" is empty`);
+    return value;
+  } finally {
+    closeSync(fd);
+  }
 }

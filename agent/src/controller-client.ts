@@ -16,6 +16,7 @@ import {
   type HeartbeatResponse__Output,
   type Lease__Output,
   type LogChunk,
+  MAX_MESSAGE_BYTES,
   type RegisterRequest,
   type RegisterResponse__Output,
   type ReportStepRequest,
@@ -39,13 +40,24 @@ export class ControllerCallError extends Error {
   }
 }
 
-/** True when the controller could not be reached or answered in time: worth retrying. */
+/**
+ * True when the controller could not be reached or answered in time: worth
+ * retrying. Not RESOURCE_EXHAUSTED (a message over MAX_MESSAGE_BYTES, which
+ * no retry makes smaller) nor INVALID_ARGUMENT: those are refusals, and the
+ * attempt fails with them.
+ */
 export function isTransientCallError(error: unknown): boolean {
   return (
     error instanceof ControllerCallError &&
-    ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'CANCELLED', 'RESOURCE_EXHAUSTED', 'ABORTED', 'INTERNAL', 'UNKNOWN'].includes(
-      error.code,
-    )
+    ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'CANCELLED', 'ABORTED', 'INTERNAL', 'UNKNOWN'].includes(error.code)
+  );
+}
+
+/** True when the controller refused a call as invalid or too large: no retry will change its answer. */
+export function isRefusedCallError(error: unknown): boolean {
+  return (
+    error instanceof ControllerCallError &&
+    ['RESOURCE_EXHAUSTED', 'INVALID_ARGUMENT', 'OUT_OF_RANGE'].includes(error.code)
   );
 }
 
@@ -103,6 +115,9 @@ export function createControllerClient(options: ControllerClientOptions): Contro
     // agent only a short grace before it hands the agent's jobs to someone else.
     'grpc.initial_reconnect_backoff_ms': 100,
     'grpc.max_reconnect_backoff_ms': 2_000,
+    // The controller's server sets the same: what one side sends, the other accepts.
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   }) as unknown as AgentServiceClient;
   const defaultTimeoutMs = options.callTimeoutMs ?? 10_000;
   const metadata = () => {

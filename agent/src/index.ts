@@ -1,5 +1,6 @@
 /** Public surface of @gantry/agent, used by bin/gantry.mjs and the end-to-end tests. */
 export { createAgentLogger, runAgentCli } from './cli.js';
 export { type AgentConfig, loadAgentConfig } from './config.js';
+export { type AgentVariableDeclaration, agentVariables } from './config-variables.js';
 export { type AgentHandle, type StartAgentOptions, startAgent } from './main.js';
 export { RegistrationRefusedError } from './registration.js';

@@ -7,14 +7,17 @@ import { GitCheckout } from './checkout/git-checkout.js';
 import type { AgentConfig } from './config.js';
 import { type ControllerCallError, createControllerClient } from './controller-client.js';
 import { parentDeathGuardAvailable } from './executor/step-command.js';
+import { AgentMetrics, type AgentState } from './metrics/agent-metrics.js';
+import { type MetricsServer, startMetricsServer } from './metrics/metrics-server.js';
 import { subscribeControl } from './queue/control-subscriber.js';
 import { ensureJobConsumer, pullJobs } from './queue/job-consumer.js';
-import { connectNats } from './queue/nats-connection.js';
+import { connectNats, trackNatsConnected } from './queue/nats-connection.js';
 import { registerAgent } from './registration.js';
 import { JobRunner } from './runner/job-runner.js';
 import { handleOffer } from './runner/offer-handler.js';
 import { SlotPool } from './runner/slot-pool.js';
 import { AgentSession } from './session/agent-session.js';
+import { prepareWorkDir } from './work-dir.js';
 
 /** A started agent. */
 export interface AgentHandle {
@@ -56,6 +59,26 @@ export async function startAgent(
       'setpriv --pdeathsig is not available: if this agent is killed (kill -9), its running steps keep running',
     );
   }
+  // Read by /metrics and /healthz; each part reports once it exists.
+  const live = {
+    registered: false,
+    busySlots: () => 0,
+    controllerConnected: () => false,
+    natsConnected: () => false,
+  };
+  const state: AgentState = {
+    slots: config.slots,
+    busySlots: () => live.busySlots(),
+    registered: () => live.registered,
+    controllerConnected: () => live.controllerConnected(),
+    natsConnected: () => live.natsConnected(),
+  };
+  const metrics = new AgentMetrics(state);
+  const metricsServer: MetricsServer | undefined =
+    config.metricsPort === undefined
+      ? undefined
+      : await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, metrics, state, logger });
+  await prepareWorkDir(config.workDir);
   const controller = createControllerClient({ address: config.controllerAddress, token: config.token });
   const identity = { name: config.name, queues: config.queues, slots: config.slots };
   let nc: Awaited<ReturnType<typeof connectNats>> | undefined;
@@ -63,12 +86,15 @@ export async function startAgent(
   try {
     registration = await registerAgent(controller, identity, logger, signal);
     logger.info({ agentId: registration.agentId }, 'agent registered');
+    live.registered = true;
     nc = await connectNats({ url: config.natsUrl, name: `gantry-agent-${config.name}`, logger, signal });
     const connection = nc;
+    live.natsConnected = trackNatsConnected(connection);
     await Promise.all(config.queues.map((queue) => ensureJobConsumer(connection, queue, logger, signal)));
   } catch (error) {
     controller.close();
     await nc?.close();
+    await metricsServer?.close();
     throw error;
   }
   const connection = nc;
@@ -79,6 +105,7 @@ export async function startAgent(
       workDir: config.workDir,
       env: config.baseEnv,
       onGitCommand: (args) => logger.debug({ args }, 'git'),
+      onTampered: (path, problem) => logger.warn({ path, problem }, 'snapshot changed since it was made, rebuilding'),
     }),
     workDir: config.workDir,
     baseEnv: config.baseEnv,
@@ -87,8 +114,10 @@ export async function startAgent(
     heartbeatIntervalMs: Math.min(registration.heartbeatIntervalMs || leaseTtlMs, Math.floor(leaseTtlMs / 3)),
     leaseTtlMs,
     logger,
+    onEnded: (ending) => metrics.jobEnded(ending),
   });
   const slots = new SlotPool(config.slots);
+  live.busySlots = () => slots.busy;
   const fetching = new AbortController();
   const controlHandlers = {
     cancel: (jobId: string, attempt: number) => runner.cancel(jobId, attempt),
@@ -107,9 +136,10 @@ export async function startAgent(
     },
   });
   session.start();
+  live.controllerConnected = () => session.connected;
   const onUnknownAgent = (error: ControllerCallError) => void session.reRegister(error);
 
-  const offerDeps = { controller, runner, logger, agentId: () => session.agentId, onUnknownAgent };
+  const offerDeps = { controller, runner, logger, agentId: () => session.agentId, onUnknownAgent, metrics };
   const loops = config.queues.map((queue) =>
     pullJobs({
       nc: connection,
@@ -158,6 +188,7 @@ export async function startAgent(
       clearTimeout(flushTimer);
       await connection.close().catch(() => {});
       controller.close();
+      await metricsServer?.close();
       logger.info({ agentId: session.agentId }, 'agent stopped');
       resolveClosed(fatal);
     })());

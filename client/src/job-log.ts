@@ -7,6 +7,8 @@ export interface JobLogRequest {
   jobId: string;
   /** Which attempt; the latest when left out. */
   attempt?: number | undefined;
+  /** Keep the answer open and carry new output until the attempt ends. */
+  follow?: boolean | undefined;
   /** Aborting it ends the request and the stream. */
   signal?: AbortSignal | undefined;
 }
@@ -19,7 +21,10 @@ export async function openJobLog(client: GantryClient, request: JobLogRequest): 
   const { data, error, response } = await client.GET('/api/runs/{id}/jobs/{jobId}/log', {
     params: {
       path: { id: request.runId, jobId: request.jobId },
-      query: request.attempt === undefined ? {} : { attempt: request.attempt },
+      query: {
+        ...(request.attempt === undefined ? {} : { attempt: request.attempt }),
+        ...(request.follow ? { follow: '1' as const } : {}),
+      },
     },
     parseAs: 'stream',
     ...(request.signal ? { signal: request.signal } : {}),

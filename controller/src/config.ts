@@ -1,56 +1,22 @@
 /**
- * The only reader of process.env for the controller. Parses every GANTRY_*
- * variable (and DATABASE_URL) once with a schema, reports every bad one by
- * name, and hands each module its slice. Command-line flags override the
- * environment by being passed in as `overrides`.
+ * The only reader of process.env for the controller. Reads every variable
+ * declared in config-variables.ts once (a secret also from VARIABLE_FILE),
+ * checks it with its schema, reports every bad one by name, and hands each
+ * module its slice. Command-line flags override the environment by being
+ * passed in as `overrides`, keyed by variable name.
  */
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { type ControllerVariable, controllerVariables, type VariableDeclaration } from './config-variables.js';
+import { DEFAULT_PIPELINE_LIMITS, type PipelineLimits } from './pipeline/limits.js';
+import { readSecretFile, SecretFileError } from './secret-file.js';
 
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveMs = z.coerce.number().int().positive();
+type Declarations = typeof controllerVariables;
 
-const schema = z.object({
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for embedded PGlite)')
-    .optional(),
-  GANTRY_NATS_URL: z
-    .string()
-    .regex(/^(nats|tls|wss?):\/\//, 'must be a nats:// URL')
-    .default('nats://127.0.0.1:4222'),
-  GANTRY_DATA_DIR: z.string().min(1).default('.gantry'),
-  GANTRY_BIND_HOST: z.string().min(1).default('127.0.0.1'),
-  GANTRY_HTTP_PORT: port.default(8080),
-  GANTRY_GRPC_PORT: port.default(7070),
-  GANTRY_PUBLIC_URL: z.url().optional(),
-  GANTRY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  GANTRY_AGENT_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  GANTRY_LEASE_TTL_MS: positiveMs.default(30_000),
-  GANTRY_HEARTBEAT_INTERVAL_MS: positiveMs.default(3_000),
-  GANTRY_RECONNECT_GRACE_MS: positiveMs.default(2_000),
-  GANTRY_REPUBLISH_AFTER_MS: positiveMs.default(15_000),
-  GANTRY_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-});
-
-export interface ControllerConfig {
-  databaseUrl: string | undefined;
-  natsUrl: string;
-  dataDir: string;
-  bindHost: string;
-  httpPort: number;
-  grpcPort: number;
-  publicUrl: string | undefined;
-  adminToken: string | undefined;
-  agentToken: string | undefined;
-  leaseTtlMs: number;
-  heartbeatIntervalMs: number;
-  /** How long a disconnected agent has to reconnect before its attempts end `lost`. */
-  reconnectGraceMs: number;
-  /** A queued job not claimed after this long gets its offer published again. */
-  republishAfterMs: number;
-  logLevel: string;
-}
+/** One field per declared variable, typed by its schema. */
+export type ControllerConfig = {
+  -readonly [K in ControllerVariable as Declarations[K]['field']]: z.output<Declarations[K]['schema']>;
+};
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -63,39 +29,71 @@ export class ConfigError extends Error {
 /** Parses the environment (plus flag overrides keyed by variable name). Throws ConfigError listing every problem. */
 export function loadControllerConfig(
   env: Record<string, string | undefined> = process.env,
-  overrides: Record<string, string | undefined> = {},
+  overrides: Partial<Record<ControllerVariable, string | undefined>> = {},
 ): ControllerConfig {
-  const merged: Record<string, string | undefined> = { ...env };
-  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = value;
-  for (const key of Object.keys(merged)) if (merged[key] === '') delete merged[key];
-  const parsed = schema.safeParse(merged);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map(
-        (issue) => `${String(issue.path[0])}=${JSON.stringify(merged[String(issue.path[0])] ?? '')}: ${issue.message}`,
-      ),
-    );
+  const problems: string[] = [];
+  const config: Record<string, unknown> = {};
+  const declarations: [string, VariableDeclaration][] = Object.entries(controllerVariables);
+  for (const [variable, declaration] of declarations) {
+    const raw = rawValue(variable, declaration, env, overrides[variable as ControllerVariable], problems);
+    const parsed = declaration.schema.safeParse(raw);
+    if (parsed.success) config[declaration.field] = parsed.data;
+    else {
+      const shown = declaration.secret ? '' : `=${JSON.stringify(raw ?? '')}`;
+      problems.push(...parsed.error.issues.map((issue) => `${variable}${shown}: ${issue.message}`));
+    }
   }
-  const value = parsed.data;
-  if (value.GANTRY_HEARTBEAT_INTERVAL_MS * 2 > value.GANTRY_LEASE_TTL_MS) {
+  if (problems.length > 0) throw new ConfigError(problems);
+  const value = config as ControllerConfig;
+  if (value.heartbeatIntervalMs * 2 > value.leaseTtlMs) {
     throw new ConfigError([
-      `GANTRY_HEARTBEAT_INTERVAL_MS=${value.GANTRY_HEARTBEAT_INTERVAL_MS}: must be at most half of GANTRY_LEASE_TTL_MS (${value.GANTRY_LEASE_TTL_MS})`,
+      `GANTRY_HEARTBEAT_INTERVAL_MS=${value.heartbeatIntervalMs}: must be at most half of GANTRY_LEASE_TTL_MS (${value.leaseTtlMs})`,
     ]);
   }
+  return { ...value, dataDir: resolve(value.dataDir) };
+}
+
+/** The pipeline's bounds, for the scheduler and the source (the fixed ones keep their defaults). */
+export function pipelineLimitsOf(config: ControllerConfig): PipelineLimits {
   return {
-    databaseUrl: value.DATABASE_URL,
-    natsUrl: value.GANTRY_NATS_URL,
-    dataDir: resolve(value.GANTRY_DATA_DIR),
-    bindHost: value.GANTRY_BIND_HOST,
-    httpPort: value.GANTRY_HTTP_PORT,
-    grpcPort: value.GANTRY_GRPC_PORT,
-    publicUrl: value.GANTRY_PUBLIC_URL,
-    adminToken: value.GANTRY_ADMIN_TOKEN,
-    agentToken: value.GANTRY_AGENT_TOKEN,
-    leaseTtlMs: value.GANTRY_LEASE_TTL_MS,
-    heartbeatIntervalMs: value.GANTRY_HEARTBEAT_INTERVAL_MS,
-    reconnectGraceMs: value.GANTRY_RECONNECT_GRACE_MS,
-    republishAfterMs: value.GANTRY_REPUBLISH_AFTER_MS,
-    logLevel: value.GANTRY_LOG_LEVEL,
+    ...DEFAULT_PIPELINE_LIMITS,
+    maxPipelineBytes: config.maxPipelineBytes,
+    maxJobsPerStage: config.maxJobsPerStage,
+    maxJobsPerRun: config.maxJobsPerRun,
+    maxStepsPerJob: config.maxStepsPerJob,
+    maxStepBytes: config.maxStepBytes,
+    maxJobSpecBytes: config.maxJobSpecBytes,
   };
+}
+
+/** Flag, then variable, then VARIABLE_FILE for a secret, then the default; an empty string counts as unset. */
+function rawValue(
+  variable: string,
+  declaration: VariableDeclaration,
+  env: Record<string, string | undefined>,
+  override: string | undefined,
+  problems: string[],
+): string | undefined {
+  if (nonEmpty(override)) return override;
+  const direct = env[variable];
+  const file = declaration.secret ? env[`${variable}_FILE`] : undefined;
+  if (nonEmpty(direct) && nonEmpty(file)) {
+    problems.push(`${variable}_FILE: set either ${variable} or ${variable}_FILE, not both`);
+    return direct;
+  }
+  if (nonEmpty(direct)) return direct;
+  if (nonEmpty(file)) {
+    try {
+      return readSecretFile(file);
+    } catch (error) {
+      if (!(error instanceof SecretFileError)) throw error;
+      problems.push(`${variable}_FILE: ${error.message}`);
+      return undefined;
+    }
+  }
+  return declaration.default;
+}
+
+function nonEmpty(value: string | undefined): value is string {
+  return value !== undefined && value !== '';
 }

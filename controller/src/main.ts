@@ -5,16 +5,23 @@
  * stop the relay → close NATS and the database.
  */
 import { join } from 'node:path';
+import { redactError, redactedLogPaths, redactionCensor } from '@gantry/common';
 import pino, { type Logger } from 'pino';
 import { createApp } from './api/app.js';
 import { startHttpServer } from './api/http-server.js';
-import type { ControllerConfig } from './config.js';
+import { type ControllerConfig, pipelineLimitsOf } from './config.js';
 import { createControlPublisher } from './dispatch/control-publisher.js';
+import { JobsStreamKeeper } from './dispatch/jobs-stream.js';
 import { connectNats } from './dispatch/nats-connection.js';
 import { createOfferCounter } from './dispatch/offer-counter.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
 import { ConnectStreams } from './grpc/connect-stream.js';
 import { startGrpcServer } from './grpc/server.js';
+import { controllerHealthChecks } from './health/controller-checks.js';
+import { runHealthChecks } from './health/health-report.js';
+import { ControllerMetrics } from './metrics/controller-metrics.js';
+import { registerFarmStateGauges } from './metrics/farm-state-gauges.js';
+import { restrictToOwner } from './owner-only-files.js';
 import { AgentPresence } from './scheduler/agent-presence.js';
 import { JobLifecycle } from './scheduler/job-lifecycle.js';
 import { Reaper } from './scheduler/reaper.js';
@@ -23,6 +30,9 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { loadOrCreateToken } from './secrets.js';
 import { createGitSource } from './source/git-source.js';
 import { openDatabase } from './store/database.js';
+
+/** How long /healthz waits for each check before reporting it failed. */
+const healthCheckTimeoutMs = 2_000;
 
 export interface ControllerHandle {
   httpPort: number;
@@ -34,15 +44,27 @@ export interface ControllerHandle {
   stop(): Promise<void>;
 }
 
-export function createLogger(level: string, name = 'controller'): Logger {
-  return pino({
-    name,
-    level,
-    redact: { paths: ['token', 'adminToken', 'agentToken', 'leaseToken', '*.token'], censor: '[redacted]' },
-  });
+/**
+ * The controller's one logger (stdout unless `destination` is given). Tokens,
+ * Authorization headers and the values of failed database queries never reach
+ * it: known fields are redacted and every logged error is scrubbed.
+ */
+export function createLogger(level: string, name = 'controller', destination?: pino.DestinationStream): Logger {
+  const redactErr = (error: unknown) => redactError(error, pino.stdSerializers.err);
+  return pino(
+    {
+      name,
+      level,
+      redact: { paths: redactedLogPaths, censor: redactionCensor },
+      serializers: { err: redactErr, error: redactErr },
+    },
+    destination,
+  );
 }
 
 export async function startController(config: ControllerConfig, log: Logger): Promise<ControllerHandle> {
+  // Everything below the data directory is the owner's only; tighten what an older version left.
+  await restrictToOwner(config.dataDir, 1);
   const adminToken = config.adminToken
     ? { token: config.adminToken, path: null, created: false }
     : await loadOrCreateToken(config.dataDir, 'admin-token');
@@ -50,6 +72,8 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
 
   const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite') });
   const cleanups: (() => Promise<void>)[] = [() => database.close()];
+  const metrics = new ControllerMetrics();
+  registerFarmStateGauges(metrics.registry, { db: database.db, poolUse: database.poolUse, log });
   const closeAll = async () => {
     for (const cleanup of cleanups.reverse())
       await cleanup().catch((error) => log.warn({ err: error }, 'close failed'));
@@ -58,7 +82,26 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
     const nats = await connectNats(config.natsUrl, log);
     cleanups.push(() => nats.close());
 
-    const relay = new OutboxRelay({ db: database.db, jetstream: nats.jetstream, log });
+    const streamKeeper = new JobsStreamKeeper({
+      connection: nats.connection,
+      log,
+      checkIntervalMs: config.jobsStreamCheckIntervalMs,
+      // Runs only after an await, when `reaper` below is initialised.
+      onRecreated: async () => {
+        relay.wake();
+        await reaper.republishLostOffers().catch((error) => log.warn({ err: error }, 'cannot re-publish lost offers'));
+      },
+    });
+    const relay = new OutboxRelay({
+      db: database.db,
+      jetstream: nats.jetstream,
+      log,
+      onPublishFailed: async () => {
+        await streamKeeper
+          .ensure('publish failed')
+          .catch((error) => log.warn({ err: error }, 'cannot check the jobs stream'));
+      },
+    });
     const relayStop = new AbortController();
     const relayDone = relay.run(relayStop.signal);
     cleanups.push(async () => {
@@ -66,16 +109,20 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       await relayDone;
     });
 
-    const source = createGitSource({ cacheDir: join(config.dataDir, 'repos') });
+    const source = createGitSource({
+      cacheDir: join(config.dataDir, 'repos'),
+      maxPipelineBytes: config.maxPipelineBytes,
+    });
     const scheduler = new Scheduler({
       db: database.db,
       source,
       log,
       wakeRelay: () => relay.wake(),
       runChanged: () => {},
+      limits: pipelineLimitsOf(config),
     });
     cleanups.push(() => scheduler.settle());
-    const lifecycle = new JobLifecycle({ db: database.db, scheduler, leaseTtlMs: config.leaseTtlMs });
+    const lifecycle = new JobLifecycle({ db: database.db, scheduler, leaseTtlMs: config.leaseTtlMs, metrics });
     const reaper = new Reaper({
       db: database.db,
       lifecycle,
@@ -84,12 +131,14 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       republishAfterMs: config.republishAfterMs,
       countOffers: createOfferCounter(nats.connection),
       wakeRelay: () => relay.wake(),
+      metrics,
     });
     const reaperStop = new AbortController();
     const reaperDone = reaper.run(reaperStop.signal);
+    const keeperDone = streamKeeper.run(reaperStop.signal);
     cleanups.push(async () => {
       reaperStop.abort();
-      await reaperDone;
+      await Promise.all([reaperDone, keeperDone]);
     });
     const presence = new AgentPresence({ db: database.db, reaper, log, reconnectGraceMs: config.reconnectGraceMs });
     const runControl = new RunControl({
@@ -108,6 +157,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         leaseTtlMs: config.leaseTtlMs,
         log,
+        metrics,
       },
       { host: config.bindHost, port: config.grpcPort },
     );
@@ -116,6 +166,13 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       await grpc.close();
     });
 
+    const healthChecks = controllerHealthChecks({
+      db: database.db,
+      databaseKind: database.kind,
+      pingNats: () => nats.ping(),
+      jobsStreamExists: () => streamKeeper.exists(),
+      outboxMaxAgeMs: config.outboxMaxAgeMs,
+    });
     let baseUrl = config.publicUrl ?? '';
     const app = createApp({
       db: database.db,
@@ -123,14 +180,13 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       runControl,
       source,
       adminToken: adminToken.token,
+      maxRequestBytes: config.maxRequestBytes,
       get baseUrl() {
         return baseUrl;
       },
       log,
-      health: async () => {
-        const natsOk = !nats.connection.isClosed();
-        return { ok: natsOk, checks: { database: database.kind, nats: natsOk ? 'connected' : 'closed' } };
-      },
+      metrics: { instruments: metrics, public: config.metricsPublic },
+      health: () => runHealthChecks(healthChecks, healthCheckTimeoutMs),
     });
     const http = await startHttpServer(app, { host: config.bindHost, port: config.httpPort });
     cleanups.push(() => http.close());

@@ -36,6 +36,14 @@ export type * from './generated/gantry/agent/v1/StreamLogsResponse.js';
 /** The protocol version this build speaks; checked by the controller at Register. */
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * The largest message either side sends or accepts (gRPC's own default
+ * receive limit, set explicitly on the controller's server and the agent's
+ * client). The controller refuses to hand out a job spec that would not fit:
+ * the attempt fails with the reason instead of the agent failing to read it.
+ */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
 /** gRPC metadata key carrying `Bearer <token>` on every agent call. */
 export const AUTHORIZATION_METADATA_KEY = 'authorization';
 

@@ -22,10 +22,13 @@ export interface Farm {
   controller: ControllerProcess;
   agents: AgentProcess[];
   nats: NatsServer;
+  /** The farm's own PostgreSQL database. */
+  databaseUrl: string;
   client: ApiClient;
   adminToken: string;
-  /** Starts one more agent process (same settings). */
-  addAgent(): Promise<AgentProcess>;
+  agentToken: string;
+  /** Starts one more agent process (same settings; on `queue` when given). */
+  addAgent(options?: { queue?: string }): Promise<AgentProcess>;
   stop(): Promise<void>;
 }
 
@@ -34,6 +37,8 @@ export interface FarmOptions {
   slots?: number;
   /** Extra controller environment (GANTRY_LEASE_TTL_MS, …). */
   controllerEnv?: Record<string, string>;
+  /** Extra environment of every agent (GANTRY_AGENT_METRICS_PORT, GANTRY_LOG_LEVEL, …). */
+  agentEnv?: Record<string, string>;
 }
 
 export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
@@ -41,8 +46,9 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
   const agentToken = `agent-${randomBytes(12).toString('hex')}`;
   const nats = await startNats();
+  const databaseUrl = await freshDatabase();
   const controller = await startController({
-    databaseUrl: await freshDatabase(),
+    databaseUrl,
     natsUrl: nats.url,
     dataDir: join(dir, 'controller'),
     adminToken,
@@ -50,15 +56,17 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     ...(options.controllerEnv ? { env: options.controllerEnv } : {}),
   });
   const agents: AgentProcess[] = [];
-  const addAgent = async () => {
+  const addAgent = async (agentOptions: { queue?: string } = {}) => {
     const index = agents.length;
     const agent = await startAgent({
       controller: controller.grpcAddress,
       natsUrl: nats.url,
+      ...(agentOptions.queue ? { queue: agentOptions.queue } : {}),
       slots: options.slots ?? 2,
       token: agentToken,
       workDir: join(dir, `agent-${index}`),
       name: `e2e-agent-${index}`,
+      ...(options.agentEnv ? { env: options.agentEnv } : {}),
     });
     agents.push(agent);
     return agent;
@@ -69,8 +77,10 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     agents,
     addAgent,
     nats,
+    databaseUrl,
     client: api(controller.httpUrl, adminToken),
     adminToken,
+    agentToken,
     async stop() {
       await Promise.all(agents.map((agent) => agent.stop()));
       await controller.stop();

@@ -29,6 +29,13 @@ import {
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 
+/**
+ * A copy never shares writes with its source: a reflink (where the file
+ * system can) is copy-on-write, never a hard link; and it never writes
+ * through something already at the target (a planted symbolic link).
+ */
+const copyFlags = constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE;
+
 export interface TreeOptions {
   /** Use the thread pool (see above) rather than synchronous calls. */
   background?: boolean;
@@ -60,7 +67,7 @@ export async function copyTree(from: string, to: string, options: TreeOptions = 
       if (entry.isDirectory()) {
         mkdirSync(t);
         pending.push([s, t]);
-      } else if (entry.isFile()) copyFileSync(s, t, constants.COPYFILE_FICLONE);
+      } else if (entry.isFile()) copyFileSync(s, t, copyFlags);
       else if (entry.isSymbolicLink()) symlinkSync(readlinkSync(s), t);
       else throw new Error(`cannot copy ${s}: not a file, directory or symbolic link`);
     }
@@ -119,7 +126,7 @@ async function copyTreeInBackground(from: string, to: string, concurrency: numbe
       await limited(() => fsp.mkdir(target));
       await copyChildren(source, target);
     } else if (entry.isFile()) {
-      await limited(() => fsp.copyFile(source, target, constants.COPYFILE_FICLONE));
+      await limited(() => fsp.copyFile(source, target, copyFlags));
     } else if (entry.isSymbolicLink()) {
       const link = await limited(() => fsp.readlink(source));
       await limited(() => fsp.symlink(link, target));

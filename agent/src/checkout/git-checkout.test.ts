@@ -195,19 +195,23 @@ describe('GitCheckout', () => {
     expect(git(ws('5'), 'rev-parse', 'HEAD')).toBe(b);
   });
 
-  it('uses the snapshots a previous run left, but never a half-built one', async () => {
+  it('never trusts what a previous run left: its snapshots are removed and built again', async () => {
     const sha = commit('twelve');
     const workDir = join(root, 'agent-j');
     await newCheckout(workDir).checkout.checkout({ repoUrl: origin, sha, workspace: join(workDir, 'ws-1') });
     // A crash in the middle of building another snapshot left this behind.
     const snapshots = join(workDir, 'snapshots', readdirSync(join(workDir, 'snapshots'))[0] as string);
     mkdirSync(join(snapshots, `.partial-${'b'.repeat(40)}-0000`));
+    // No manifest in this process vouches for the old snapshot: whatever a job did to it stays out.
+    writeFileSync(join(snapshots, sha, 'file.txt'), 'planted between runs');
 
     const restarted = newCheckout(workDir);
     const ws = join(workDir, 'ws-2');
     await restarted.checkout.checkout({ repoUrl: origin, sha, workspace: ws });
-    expect(restarted.commands).toEqual([]);
+    expect(restarted.commands.filter((args) => args[0] === 'clone')).toHaveLength(1);
+    expect(restarted.bareClones()).toBe(0);
     expect(git(ws, 'rev-parse', 'HEAD')).toBe(sha);
+    expect(readFileSync(join(ws, 'file.txt'), 'utf8')).toBe('twelve');
     await restarted.checkout.idle();
     expect(readdirSync(snapshots).filter((name) => !name.startsWith('.spare-'))).toEqual([sha]);
   });

@@ -13,6 +13,23 @@
  * A snapshot is built in a temporary directory and renamed into place, so a
  * half-built one is never used; building is serialized per (repository, sha),
  * cache access per repository (within this process: one agent per work dir).
+ *
+ * Jobs run as the agent's Unix user, so nothing under the work dir is out of
+ * their reach: a job can rewrite, chmod, link or replace files of a snapshot
+ * (`$GANTRY_WORKSPACE/../../snapshots/…`) or of a spare copy. So nothing is
+ * handed out on trust: a snapshot's (and each spare's) TreeManifest is taken
+ * when the agent finishes writing it and kept in this process's memory only,
+ * and every copy is checked against it (one lstat per entry, see
+ * tree-manifest.ts) after the copy is made — a change before or during the
+ * copy is caught, and the job then gets a snapshot built afresh by git. A
+ * previous process's snapshots cannot be vouched for (their manifests died
+ * with it): they are removed at the first checkout of their repository. The
+ * bare cache is reachable too, and git does not re-hash what it checks out:
+ * a snapshot is built only after every object of its commit was re-hashed
+ * (verify-commit-objects.ts); a cache that fails is cloned again.
+ * Copies never share writable data with their source: files are copied (or
+ * reflinked, which is copy-on-write), never hard-linked; symbolic links are
+ * reproduced as links, never followed.
  * At most `maxSnapshotsPerRepo` snapshots are kept per repository; the least
  * recently used one that no job is copying is removed when a new one is made.
  *
@@ -25,11 +42,14 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync } from 'node:fs';
-import { access, mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { copyTree, removeTree } from './copy-tree.js';
 import { KeyedLock } from './keyed-lock.js';
+import { pruneGitDir } from './prune-git-dir.js';
 import { GitCommandError, runGit } from './run-git.js';
+import { recordTreeManifest, type TreeManifest, verifyTreeManifest } from './tree-manifest.js';
+import { findCorruptObject } from './verify-commit-objects.js';
 
 export class CheckoutError extends Error {
   override name = 'CheckoutError';
@@ -43,6 +63,8 @@ export interface CheckoutRequest {
   sha: string;
   /** Directory to create; removed first if it exists. */
   workspace: string;
+  /** The job's stop signal (cancel, timeout): a clone or fetch under way is killed at once. */
+  signal?: AbortSignal;
 }
 
 export interface GitCheckoutOptions {
@@ -50,13 +72,20 @@ export interface GitCheckoutOptions {
   workDir: string;
   /** Environment git runs with (PATH, HOME, SSH agent…). */
   env: Record<string, string>;
+  /** Bound of each git command (clone and fetch included); default 10 minutes. */
+  gitTimeoutMs?: number;
   /** Observes every git command (tests count clones; main logs at debug). */
   onGitCommand?: (args: string[]) => void;
   /** Snapshots kept per repository. Default 8. */
   maxSnapshotsPerRepo?: number;
   /** Copies of a recently used snapshot kept ready for the next job of its commit. Default 1; 0 = none. */
   spareCopies?: number;
+  /** A snapshot or spare copy no longer matched its manifest (it is rebuilt); main logs a warning. */
+  onTampered?: (path: string, problem: string) => void;
 }
+
+/** Checkouts given up after this many snapshots changed under them in a row. */
+const maxCheckoutRounds = 3;
 
 /** The snapshots of one repository known to this process. */
 interface RepoSnapshots {
@@ -66,16 +95,23 @@ interface RepoSnapshots {
 
 interface Snapshot {
   path: string;
+  /** The snapshot as built; every copy is verified against it. */
+  manifest: TreeManifest;
   /** Jobs (and spare copies) copying it right now: never removed while > 0. */
   pins: number;
-  /** Complete copies, each ready to be renamed into a workspace. */
-  spares: string[];
+  /** Complete copies, each ready to be renamed into a workspace (and verified then). */
+  spares: Spare[];
   /** The spare copy being made, if any. */
   refilling: Promise<void> | undefined;
   /** A checkout is waiting for that copy. */
   awaited: boolean;
   /** Removed (least recently used): make no more spares. */
   evicted: boolean;
+}
+
+interface Spare {
+  path: string;
+  manifest: TreeManifest;
 }
 
 export class GitCheckout {
@@ -113,32 +149,30 @@ export class GitCheckout {
    * same repository. Throws CheckoutError with git's last stderr line.
    */
   async checkout(request: CheckoutRequest): Promise<void> {
-    const { repoUrl, workspace } = request;
+    const { repoUrl, workspace, signal } = request;
     if (!/^[0-9a-f]{7,64}$/i.test(request.sha))
       throw new CheckoutError(`checkout failed: "${request.sha}" is not a commit sha`);
     const sha = request.sha.toLowerCase();
     try {
       const repo = await this.#repoSnapshots(repoUrl);
-      for (let attempt = 1; ; attempt++) {
-        const snapshot = await this.#pinSnapshot(repoUrl, sha, repo);
+      for (let round = 1; ; round++) {
+        const snapshot = await this.#pinSnapshot(repoUrl, sha, repo, signal);
+        let problem: string | undefined;
         try {
-          await removeTree(workspace);
-          // A spare on its way is nearer done than a copy started now (unless another job waits for it).
-          if (snapshot.spares.length === 0 && snapshot.refilling && !snapshot.awaited) {
-            snapshot.awaited = true;
-            await snapshot.refilling;
-            snapshot.awaited = false;
-          }
-          if (!takeSpare(snapshot, workspace)) await copyTree(snapshot.path, workspace);
-          break;
+          problem = await this.#copySnapshot(snapshot, workspace);
         } catch (error) {
-          // Removed behind our back (by hand): forget it and build it again, once.
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 1 || (await exists(snapshot.path)))
-            throw error;
-          if (repo.bySha.get(sha) === snapshot) repo.bySha.delete(sha);
+          // Removed behind our back (by hand, or by a job): build it again.
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || (await exists(snapshot.path))) throw error;
+          problem = 'removed';
         } finally {
           snapshot.pins--;
         }
+        if (problem === undefined) break;
+        this.#options.onTampered?.(snapshot.path, problem);
+        await removeTree(workspace);
+        await this.#discard(repo, sha, snapshot);
+        if (round >= maxCheckoutRounds)
+          throw new CheckoutError(`checkout failed: the snapshot of ${sha} keeps changing (${problem})`);
       }
       await this.#evict(repo);
     } catch (error) {
@@ -146,6 +180,42 @@ export class GitCheckout {
       const reason = error instanceof GitCommandError ? error.message : String(error);
       throw new CheckoutError(`checkout failed: ${reason}`, { cause: error });
     }
+  }
+
+  /**
+   * Fills `workspace` from a verified spare or a copy of the snapshot. Returns
+   * undefined when the workspace is exactly the snapshot as built, else how
+   * the snapshot differs (then the workspace holds no trustworthy tree).
+   */
+  async #copySnapshot(snapshot: Snapshot, workspace: string): Promise<string | undefined> {
+    await removeTree(workspace);
+    // A spare on its way is nearer done than a copy started now (unless another job waits for it).
+    if (snapshot.spares.length === 0 && snapshot.refilling && !snapshot.awaited) {
+      snapshot.awaited = true;
+      await snapshot.refilling;
+      snapshot.awaited = false;
+    }
+    for (let spare = snapshot.spares.pop(); spare; spare = snapshot.spares.pop()) {
+      if (!renameInto(spare.path, workspace)) continue;
+      const problem = verifyTreeManifest(workspace, spare.manifest);
+      if (problem === undefined) return undefined;
+      this.#options.onTampered?.(spare.path, problem);
+      await removeTree(workspace);
+    }
+    await copyTree(snapshot.path, workspace);
+    // Checked after the copy: whatever changed the snapshot before or while it was copied shows now.
+    return verifyTreeManifest(snapshot.path, snapshot.manifest, { contentRoot: workspace });
+  }
+
+  /**
+   * Forgets a snapshot that failed verification and removes it, once: a job
+   * still copying it then fails its own verification and builds anew.
+   */
+  async #discard(repo: RepoSnapshots, sha: string, snapshot: Snapshot): Promise<void> {
+    if (repo.bySha.get(sha) === snapshot) repo.bySha.delete(sha);
+    if (snapshot.evicted) return;
+    snapshot.evicted = true;
+    await this.#remove(sha, snapshot);
   }
 
   /** This repository's snapshots; the first call per repository reads what a previous run left on disk. */
@@ -161,7 +231,7 @@ export class GitCheckout {
   }
 
   /** The snapshot of `sha`, built first if need be, marked most recently used and pinned (unpin when copied). */
-  async #pinSnapshot(repoUrl: string, sha: string, repo: RepoSnapshots): Promise<Snapshot> {
+  async #pinSnapshot(repoUrl: string, sha: string, repo: RepoSnapshots, signal?: AbortSignal): Promise<Snapshot> {
     const known = repo.bySha.get(sha);
     if (known) return pin(repo, sha, known);
     const path = this.snapshotPath(repoUrl, sha);
@@ -169,19 +239,20 @@ export class GitCheckout {
     return this.#locks.run(`snapshot:${path}`, async () => {
       const built = repo.bySha.get(sha);
       if (built) return pin(repo, sha, built);
-      const cache = await this.#locks.run(repoUrl, () => this.#ensureCommit(repoUrl, sha));
+      const cache = await this.#locks.run(repoUrl, () => this.#ensureIntactCommit(repoUrl, sha, signal));
       const partial = join(path, '..', `.partial-${sha}-${randomBytes(4).toString('hex')}`);
       try {
         await mkdir(join(path, '..'), { recursive: true });
-        await this.#git(['clone', '--shared', '--no-checkout', '-q', cache, partial]);
-        await this.#git(['-C', partial, 'checkout', '--detach', '-q', sha]);
+        await this.#git(['clone', '--shared', '--no-checkout', '-q', cache, partial], signal);
+        await this.#git(['-C', partial, 'checkout', '--detach', '-q', sha], signal);
         await pruneGitDir(join(partial, '.git'));
-        await rm(path, { recursive: true, force: true });
+        const manifest = recordTreeManifest(partial);
+        await removeTree(path);
         await rename(partial, path);
+        return pin(repo, sha, newSnapshot(path, manifest));
       } finally {
         await rm(partial, { recursive: true, force: true });
       }
-      return pin(repo, sha, newSnapshot(path));
     });
   }
 
@@ -204,8 +275,11 @@ export class GitCheckout {
     snapshot.refilling = copyTree(snapshot.path, spare, { background: true })
       .then(
         async () => {
-          if (snapshot.evicted) await removeTree(spare, { background: true });
-          else snapshot.spares.push(spare);
+          const problem = verifyTreeManifest(snapshot.path, snapshot.manifest, { contentRoot: spare });
+          if (snapshot.evicted || problem !== undefined) {
+            if (problem !== undefined) this.#options.onTampered?.(snapshot.path, problem);
+            await removeTree(spare, { background: true });
+          } else snapshot.spares.push({ path: spare, manifest: recordTreeManifest(spare) });
         },
         () => removeTree(spare, { background: true }),
       )
@@ -231,49 +305,65 @@ export class GitCheckout {
       repo.bySha.delete(sha);
       snapshot.evicted = true;
       excess--;
-      const spares = snapshot.spares.splice(0);
-      this.#inBackground(
-        Promise.all(spares.map((spare) => removeTree(spare, { background: true }).catch(() => {}))).then(() => {}),
-      );
-      // Renamed first: a snapshot is either complete under its name or gone.
-      const trash = join(snapshot.path, '..', `.trash-${sha}-${randomBytes(4).toString('hex')}`);
-      try {
-        await rename(snapshot.path, trash);
-      } catch {
-        continue; // already gone
-      }
+      await this.#remove(sha, snapshot);
+    }
+  }
+
+  /** Removes an evicted snapshot and its spares from disk. */
+  async #remove(sha: string, snapshot: Snapshot): Promise<void> {
+    const spares = snapshot.spares.splice(0);
+    this.#inBackground(
+      Promise.all(spares.map((spare) => removeTree(spare.path, { background: true }).catch(() => {}))).then(() => {}),
+    );
+    // Renamed first: a snapshot is either complete under its name or gone.
+    const trash = join(snapshot.path, '..', `.trash-${sha}-${randomBytes(4).toString('hex')}`);
+    try {
+      await rename(snapshot.path, trash);
+    } catch {
+      return; // already gone
+    }
+    await removeTree(trash);
+  }
+
+  /**
+   * The cache with `sha` and every object of its tree intact, cloned afresh
+   * when a job wrote into it. Returns the cache path. Caller holds the repo lock.
+   */
+  async #ensureIntactCommit(repoUrl: string, sha: string, signal?: AbortSignal): Promise<string> {
+    for (let round = 1; ; round++) {
+      const cache = await this.#ensureCommit(repoUrl, sha, signal);
+      const problem = await findCorruptObject(cache, sha, this.#options.env);
+      if (problem === undefined) return cache;
+      this.#options.onTampered?.(cache, problem);
+      if (round >= 2) throw new CheckoutError(`checkout failed: ${problem} in ${repoUrl}`);
+      const trash = `${cache}.trash-${randomBytes(4).toString('hex')}`;
+      await rename(cache, trash);
       await removeTree(trash);
     }
   }
 
   /** Clone-once, fetch-when-missing. Returns the cache path. Caller holds the repo lock. */
-  async #ensureCommit(repoUrl: string, sha: string): Promise<string> {
+  async #ensureCommit(repoUrl: string, sha: string, signal?: AbortSignal): Promise<string> {
     const cache = this.cachePath(repoUrl);
     if (!(await exists(cache))) {
       await mkdir(join(this.#options.workDir, 'repos'), { recursive: true });
       // Clone beside the cache and rename, so an interrupted clone never looks like a cache.
       const partial = `${cache}.partial-${randomBytes(4).toString('hex')}`;
       try {
-        await this.#git(['clone', '--bare', '-q', '--', repoUrl, partial]);
+        await this.#git(['clone', '--bare', '-q', '--', repoUrl, partial], signal);
         await rename(partial, cache);
       } finally {
         await rm(partial, { recursive: true, force: true });
       }
     }
     if (await this.#hasCommit(cache, sha)) return cache;
-    await this.#git([
-      '-C',
-      cache,
-      'fetch',
-      '-q',
-      '--prune',
-      'origin',
-      '+refs/heads/*:refs/heads/*',
-      '+refs/tags/*:refs/tags/*',
-    ]);
+    await this.#git(
+      ['-C', cache, 'fetch', '-q', '--prune', 'origin', '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'],
+      signal,
+    );
     if (await this.#hasCommit(cache, sha)) return cache;
     // A commit no branch or tag points at (servers may refuse; then the error says so).
-    await this.#git(['-C', cache, 'fetch', '-q', 'origin', sha]);
+    await this.#git(['-C', cache, 'fetch', '-q', 'origin', sha], signal);
     if (await this.#hasCommit(cache, sha)) return cache;
     throw new CheckoutError(`checkout failed: commit ${sha} not found in ${repoUrl}`);
   }
@@ -288,9 +378,14 @@ export class GitCheckout {
     }
   }
 
-  #git(args: string[]) {
+  #git(args: string[], signal?: AbortSignal) {
     this.#options.onGitCommand?.(args);
-    return runGit(args, { env: this.#options.env });
+    const timeoutMs = this.#options.gitTimeoutMs;
+    return runGit(args, {
+      env: this.#options.env,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(signal ? { signal } : {}),
+    });
   }
 }
 
@@ -298,22 +393,19 @@ function repoKey(repoUrl: string): string {
   return createHash('sha256').update(repoUrl).digest('hex').slice(0, 16);
 }
 
-function newSnapshot(path: string): Snapshot {
-  return { path, pins: 0, spares: [], refilling: undefined, awaited: false, evicted: false };
+function newSnapshot(path: string, manifest: TreeManifest): Snapshot {
+  return { path, manifest, pins: 0, spares: [], refilling: undefined, awaited: false, evicted: false };
 }
 
-/** Renames a spare copy of the snapshot into place as `workspace`; false if there is none. */
-function takeSpare(snapshot: Snapshot, workspace: string): boolean {
-  for (let spare = snapshot.spares.pop(); spare; spare = snapshot.spares.pop()) {
-    mkdirSync(dirname(workspace), { recursive: true });
-    try {
-      renameSync(spare, workspace);
-      return true;
-    } catch {
-      // Gone (removed by hand): try the next one, or copy.
-    }
+/** Renames a spare copy into place as `workspace`; false when it is gone (removed by hand). */
+function renameInto(spare: string, workspace: string): boolean {
+  mkdirSync(dirname(workspace), { recursive: true });
+  try {
+    renameSync(spare, workspace);
+    return true;
+  } catch {
+    return false;
   }
-  return false;
 }
 
 /** Marks a snapshot as the most recently used and in use. */
@@ -325,47 +417,13 @@ function pin(repo: RepoSnapshots, sha: string, snapshot: Snapshot): Snapshot {
 }
 
 /**
- * The snapshots a previous run of the agent left (oldest use first, by
- * modification time); removes what an interrupted build or removal left,
- * and spare copies.
+ * Starts the snapshots of a repository afresh: whatever a previous run of the
+ * agent left (snapshots, spares, half-built ones) is removed, since no
+ * manifest vouches for it any more.
  */
 async function loadSnapshots(dir: string): Promise<RepoSnapshots> {
-  const bySha = new Map<string, Snapshot>();
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { bySha };
-    throw error;
-  }
-  const found: Array<{ sha: string; path: string; mtimeMs: number }> = [];
-  for (const name of names) {
-    const path = join(dir, name);
-    if (name.startsWith('.')) await rm(path, { recursive: true, force: true });
-    else if (/^[0-9a-f]{7,64}$/.test(name)) found.push({ sha: name, path, mtimeMs: (await stat(path)).mtimeMs });
-  }
-  found.sort((a, b) => a.mtimeMs - b.mtimeMs);
-  for (const { sha, path } of found) bySha.set(sha, newSnapshot(path));
-  return { bySha };
-}
-
-/**
- * Removes what git does not need from a snapshot's .git, so that each
- * workspace costs fewer file creations: the sample hooks (and the hooks/
- * directory, when that leaves it empty), gitweb's description, the legacy
- * branches/, the reflogs of the clone (git starts new ones with the job's
- * first ref update) and empty directories git creates when it needs them
- * (objects/pack, refs/tags).
- */
-async function pruneGitDir(gitDir: string): Promise<void> {
-  const hooks = join(gitDir, 'hooks');
-  const samples = (await readdir(hooks).catch(() => [] as string[])).filter((name) => name.endsWith('.sample'));
-  await Promise.all([
-    ...samples.map((name) => rm(join(hooks, name), { force: true })),
-    ...['description', 'branches', 'logs'].map((name) => rm(join(gitDir, name), { recursive: true, force: true })),
-  ]);
-  // rmdir removes a directory only if it is empty.
-  for (const dir of ['hooks', 'objects/pack', 'refs/tags']) await rmdir(join(gitDir, dir)).catch(() => {});
+  await removeTree(dir, { background: true });
+  return { bySha: new Map() };
 }
 
 async function exists(path: string): Promise<boolean> {

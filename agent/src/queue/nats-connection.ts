@@ -48,3 +48,15 @@ async function watchStatus(nc: NatsConnection, logger: Logger): Promise<void> {
     else if (status.type === 'error') logger.error({ err: String(status.data) }, 'nats error');
   }
 }
+
+/** Whether `nc` is connected now (after a `disconnect` event, until `reconnect`); for metrics and /healthz. */
+export function trackNatsConnected(nc: NatsConnection): () => boolean {
+  let connected = true;
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') connected = false;
+      else if (status.type === 'reconnect') connected = true;
+    }
+  })();
+  return () => connected && !nc.isClosed();
+}

@@ -66,15 +66,15 @@ function fakeController() {
   return { client, calls, chunks };
 }
 
-function newRunner(controller: unknown, workDir: string) {
+/** No repository: the workspace is just a directory. */
+const makeWorkspace = async ({ workspace }: { workspace: string }) => {
+  mkdirSync(workspace, { recursive: true });
+};
+
+function newRunner(controller: unknown, workDir: string, makeCheckout = makeWorkspace) {
   const lines: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  // No repository: the workspace is just a directory.
-  const checkout = {
-    checkout: async ({ workspace }: { workspace: string }) => mkdirSync(workspace, { recursive: true }),
-    prepareSpare: () => {},
-    idle: async () => {},
-  };
+  const checkout = { checkout: makeCheckout, prepareSpare: () => {}, idle: async () => {} };
   const runner = new JobRunner({
     controller: controller as ControllerClient,
     checkout: checkout as unknown as GitCheckout,
@@ -139,8 +139,10 @@ describe('JobRunner', () => {
     const [first, second, third] = [0, 1, 2].map((i) => byStep.get(i) ?? '');
     const shell = /shell=(\d+)/.exec(first ?? '')?.[1];
     expect(first).toMatch(/^\$ cd \/; FOO=set-in-step-1; echo "shell=\$PPID"\nshell=\d+\n$/);
-    expect(second).toBe(
-      `$ echo "pwd=$(pwd) foo=$(printenv FOO || echo unset) shell=$PPID"; printf no-newline\npwd=${join(workDir, 'workspaces', 'job-1-1')} foo=unset shell=${shell}\nno-newline`,
+    // The attempt's own workspace, named so that no other attempt ever gets it.
+    const workspaces = `${join(workDir, 'workspaces')}/job-1-1-[0-9a-f]{12}`;
+    expect(second).toMatch(
+      new RegExp(`^\\$ echo "pwd=\\$\\(pwd\\) foo=.*\\npwd=${workspaces} foo=unset shell=${shell}\\nno-newline$`),
     );
     expect(third).toBe('$ echo last >&2\nlast\n');
     // Offsets are gapless over the whole log: no marker bytes were counted.
@@ -149,5 +151,84 @@ describe('JobRunner', () => {
       return sum + chunk.data.length;
     }, 0);
     expect(total).toBe(Buffer.byteLength(`${first}${second}${third}`));
+  });
+
+  describe('an attempt the agent cannot carry out fails at once, saying why', () => {
+    /** A runner whose FinishJob requests are recorded. */
+    function recordingRunner(
+      client: ReturnType<typeof fakeController>['client'],
+      workDir: string,
+      makeCheckout = makeWorkspace,
+    ) {
+      const finished: Array<{ result: string; message?: string }> = [];
+      client.finishJob = async (request: { result: string; message?: string }) => {
+        finished.push(request);
+      };
+      const { runner } = newRunner(client, workDir, makeCheckout);
+      return { finished, run: (steps: string[]) => runner.run(lease, jobSpec(steps)) };
+    }
+
+    it('a workspace that cannot be made', async () => {
+      const { client, chunks } = fakeController();
+      const { finished, run } = recordingRunner(client, join(root, 'no-workspace'), () =>
+        Promise.reject(new Error('EACCES: permission denied, mkdir')),
+      );
+      await run(['echo never']);
+      expect(finished).toEqual([
+        expect.objectContaining({ result: 'failed', message: 'EACCES: permission denied, mkdir' }),
+      ]);
+      expect(chunks.map((chunk) => chunk.data.toString()).join('')).toBe('EACCES: permission denied, mkdir\n');
+    });
+
+    it('a step report the controller refuses as invalid stops the step', async () => {
+      const { client, calls } = fakeController();
+      client.reportStep = async (request: { stepIndex: number; state: string }) => {
+        calls.push(`ReportStep ${request.stepIndex} ${request.state}`);
+        throw new ControllerCallError('ReportStep', 'INVALID_ARGUMENT', 'step index 0 out of range');
+      };
+      const { finished, run } = recordingRunner(client, join(root, 'refused-report'));
+      await run(['sleep 60', 'echo never']);
+      expect(finished).toEqual([
+        expect.objectContaining({
+          result: 'failed',
+          message: 'controller refused the report of step 1: ReportStep: INVALID_ARGUMENT: step index 0 out of range',
+        }),
+      ]);
+      // Refusals are not retried.
+      expect(calls.filter((call) => call === 'ReportStep 0 running')).toHaveLength(1);
+    });
+
+    it('a log chunk the controller refuses as too large stops the job', async () => {
+      const { client } = fakeController();
+      const failureListeners: Array<(error: unknown) => void> = [];
+      let opened = 0;
+      client.openLogStream = () => {
+        opened++;
+        return {
+          send: () => {
+            const tooLarge = new ControllerCallError(
+              'StreamLogs',
+              'RESOURCE_EXHAUSTED',
+              'Received message larger than max',
+            );
+            for (const notify of failureListeners.splice(0)) notify(tooLarge);
+            return true;
+          },
+          waitDrain: () => Promise.resolve(),
+          finish: () => Promise.reject(new Error('stream failed')),
+          abort: () => {},
+          onFailure: (notify: (error: unknown) => void) => failureListeners.push(notify),
+        } as LogChunkSender;
+      };
+      const { finished, run } = recordingRunner(client, join(root, 'refused-log'));
+      await run(['echo output; sleep 60']);
+      expect(finished).toEqual([
+        expect.objectContaining({
+          result: 'failed',
+          message: 'controller refused the job log: StreamLogs: RESOURCE_EXHAUSTED: Received message larger than max',
+        }),
+      ]);
+      expect(opened).toBe(1);
+    });
   });
 });

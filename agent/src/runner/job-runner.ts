@@ -5,15 +5,30 @@
  * process group with SIGTERM then SIGKILL. A lost lease kills the group at once and nothing more
  * is reported for that attempt. Every log byte is acknowledged by the
  * controller before FinishJob is sent.
+ *
+ * An attempt the agent cannot carry out ends `failed` with the reason, in
+ * its log and its FinishJob message, never by going silent (which the
+ * controller would take for a lost agent and retry): an error before the
+ * steps start (checkout, workspace, shell), or a call the controller refuses
+ * as invalid or too large (a log chunk, a step report), which also stops the
+ * running step.
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { JobSpec__Output } from '@gantry/proto';
 import type { Logger } from 'pino';
 import { removeTree } from '../checkout/copy-tree.js';
 import type { GitCheckout } from '../checkout/git-checkout.js';
-import { type ControllerClient, isStaleLeaseError, isTransientCallError, type Lease } from '../controller-client.js';
+import {
+  type ControllerClient,
+  isRefusedCallError,
+  isStaleLeaseError,
+  isTransientCallError,
+  type Lease,
+} from '../controller-client.js';
 import { JobShell, maxTimerMs, type StopReason } from '../executor/job-shell.js';
 import { LogStreamer } from '../logs/log-streamer.js';
+import type { JobEnding } from '../metrics/agent-metrics.js';
 import { jobEnvironment } from './job-environment.js';
 import { LeaseKeeper } from './lease-keeper.js';
 
@@ -22,13 +37,15 @@ export type JobResult = 'succeeded' | 'failed' | 'timed_out' | 'canceled';
 export interface JobRunnerOptions {
   controller: ControllerClient;
   checkout: GitCheckout;
-  /** Workspaces go to `<workDir>/workspaces/<jobId>-<attempt>`. */
+  /** Workspaces go to `<workDir>/workspaces/<jobId>-<attempt>-<random>`: never shared by two attempts. */
   workDir: string;
   baseEnv: Record<string, string>;
   killGraceMs: number;
   heartbeatIntervalMs: number;
   leaseTtlMs: number;
   logger: Logger;
+  /** Called once per attempt run() took, with how it ended. */
+  onEnded?: (ending: JobEnding) => void;
 }
 
 interface Outcome {
@@ -36,6 +53,9 @@ interface Outcome {
   exitCode: number;
   message: string;
 }
+
+/** FinishJob's message is a short reason: a longer one is cut (the log holds the whole story). */
+const maxMessageChars = 2000;
 
 export class JobRunner {
   readonly #options: JobRunnerOptions;
@@ -79,11 +99,20 @@ export class JobRunner {
     const log = logger.child({ jobId: lease.jobId, attempt: lease.attempt, runId: job.runId });
     if (this.#killed) {
       log.warn('agent stopping, claimed job not started');
+      this.#options.onEnded?.('killed');
       return;
     }
     const stop = new AbortController();
     this.#running.set(key, stop);
-    const workspace = join(workDir, 'workspaces', `${lease.jobId}-${lease.attempt}`);
+    // Set when the controller refuses a call for good: the attempt fails with this reason.
+    let refusal: string | undefined;
+    const refuse = (what: string, error: unknown) => {
+      if (refusal !== undefined) return;
+      refusal = `controller refused ${what}: ${(error as Error).message}`;
+      log.error({ err: refusal }, 'controller refused a call, failing the job');
+      stop.abort('canceled' satisfies StopReason);
+    };
+    const workspace = join(workDir, 'workspaces', `${lease.jobId}-${lease.attempt}-${randomBytes(6).toString('hex')}`);
     const keeper = new LeaseKeeper({
       controller,
       lease,
@@ -101,6 +130,7 @@ export class JobRunner {
       isRetryable: (error) => isTransientCallError(error) && !keeper.lost,
       onFailure: (error) => {
         if (isStaleLeaseError(error)) keeper.markStale();
+        else if (isRefusedCallError(error)) refuse('the job log', error);
         else log.error({ err: (error as Error).message }, 'log stream failed');
       },
     });
@@ -108,7 +138,12 @@ export class JobRunner {
     let reports: Promise<unknown> = Promise.resolve();
     const reportStep = (stepIndex: number, state: string, exitCode = 0) => {
       const request = { lease, stepIndex, state, exitCode, atMs: Date.now() };
-      reports = reports.then(() => keeper.call('ReportStep', () => controller.reportStep(request)));
+      const send = () =>
+        controller.reportStep(request).catch((error: unknown) => {
+          if (isRefusedCallError(error)) refuse(`the report of step ${stepIndex + 1}`, error);
+          throw error;
+        });
+      reports = reports.then(() => keeper.call('ReportStep', send));
     };
     const timeout =
       job.timeoutMs > 0
@@ -117,14 +152,21 @@ export class JobRunner {
 
     keeper.start();
     log.info({ name: job.name, sha: job.sha, steps: job.steps.length }, 'job started');
+    let ending: JobEnding = 'error';
     try {
-      const outcome = await this.#execute(job, lease, workspace, streamer, stop.signal, reportStep);
+      let outcome = await this.#execute(job, lease, workspace, streamer, stop.signal, reportStep);
       clearTimeout(timeout);
+      if (refusal !== undefined) {
+        outcome = { result: 'failed', exitCode: outcome.exitCode, message: refusal };
+        streamer.write(`${refusal}\n`, Math.max(0, job.steps.length - 1));
+      }
       if (keeper.lost) {
+        ending = 'lease_lost';
         log.warn({ reason: keeper.lost }, 'job abandoned, lease lost');
         return;
       }
       if (stop.signal.reason === 'killed') {
+        ending = 'killed';
         streamer.abort();
         log.warn('job killed, not reported');
         return;
@@ -135,6 +177,7 @@ export class JobRunner {
         log.error({ err: (logEnd.reason as Error).message }, 'job log incomplete');
       }
       if (keeper.lost) {
+        ending = 'lease_lost';
         log.warn({ reason: keeper.lost }, 'job abandoned, lease lost');
         return;
       }
@@ -143,12 +186,15 @@ export class JobRunner {
       // The next job of this commit will want a workspace: prepare it while the controller advances the run.
       this.#options.checkout.prepareSpare(job.repoUrl, job.sha);
       // Retried until the controller answers (it is idempotent for this lease) or the lease is lost.
-      const finished = await keeper.call('FinishJob', () => controller.finishJob({ lease, ...outcome }));
+      const message = outcome.message.slice(0, maxMessageChars);
+      const finished = await keeper.call('FinishJob', () => controller.finishJob({ lease, ...outcome, message }));
+      ending = finished ? outcome.result : 'lease_lost';
       log.info({ ...outcome, reported: finished }, 'job finished');
     } catch (error) {
       log.error({ err: (error as Error).message }, 'job runner failed');
       streamer.abort();
     } finally {
+      this.#options.onEnded?.(ending);
       clearTimeout(timeout);
       keeper.stop();
       this.#running.delete(key);
@@ -169,12 +215,26 @@ export class JobRunner {
     reportStep: (stepIndex: number, state: string, exitCode?: number) => void,
   ): Promise<Outcome> {
     try {
-      await this.#options.checkout.checkout({ repoUrl: job.repoUrl, sha: job.sha, workspace });
+      return await this.#runSteps(job, lease, workspace, streamer, signal, reportStep);
     } catch (error) {
-      const message = (error as Error).message;
+      // A checkout killed by cancel or timeout ends the attempt as that, not as a failure.
+      if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, job, 0);
+      // Checkout, workspace, shell: whatever kept the steps from running is the attempt's result.
+      const message = (error as Error).message || String(error);
       streamer.write(`${message}\n`, 0);
       return { result: 'failed', exitCode: 1, message };
     }
+  }
+
+  async #runSteps(
+    job: JobSpec__Output,
+    lease: Lease,
+    workspace: string,
+    streamer: LogStreamer,
+    signal: AbortSignal,
+    reportStep: (stepIndex: number, state: string, exitCode?: number) => void,
+  ): Promise<Outcome> {
+    await this.#options.checkout.checkout({ repoUrl: job.repoUrl, sha: job.sha, workspace, signal });
     const env = jobEnvironment(this.#options.baseEnv, job, lease, workspace);
     // One shell runs every step of the attempt (started with the first step).
     const shell = new JobShell({ cwd: workspace, env, killGraceMs: this.#options.killGraceMs });

@@ -6,6 +6,7 @@
 import type { JobOffer } from '@gantry/proto';
 import type { Logger } from 'pino';
 import type { ControllerCallError, ControllerClient } from '../controller-client.js';
+import type { AgentMetrics } from '../metrics/agent-metrics.js';
 import type { JobMessage } from '../queue/job-consumer.js';
 import type { JobRunner } from './job-runner.js';
 
@@ -31,6 +32,8 @@ export interface OfferDeps {
   agentId: () => string;
   /** The controller no longer knows this agent (UNAUTHENTICATED / NOT_FOUND). */
   onUnknownAgent: (error: ControllerCallError) => void;
+  /** Times each claim round trip. */
+  metrics?: AgentMetrics;
 }
 
 /** Handles one offer to the end of its job (if claimed). Never rejects. */
@@ -47,9 +50,13 @@ export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise
   const { jobId, attempt, runId } = offer;
   const log = logger.child({ jobId, attempt, runId, queue: message.queue });
   let claim: Awaited<ReturnType<ControllerClient['claimJob']>>;
+  const claimStartedAt = performance.now();
+  const claimSeconds = () => (performance.now() - claimStartedAt) / 1000;
   try {
     claim = await controller.claimJob(deps.agentId(), jobId, attempt);
+    deps.metrics?.claimAnswered(claim.granted ? 'granted' : 'denied', claimSeconds());
   } catch (error) {
+    deps.metrics?.claimAnswered('error', claimSeconds());
     message.nak(claimRetryDelayMs);
     const err = error as ControllerCallError;
     log.warn({ err: err.message, delayMs: claimRetryDelayMs }, 'claim failed, offer returned');

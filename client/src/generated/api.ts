@@ -21,6 +21,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics in the text exposition format
+         * @description Needs the admin token unless the controller runs with GANTRY_METRICS_PUBLIC=1.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs": {
         parameters: {
             query?: never;
@@ -51,23 +71,6 @@ export interface paths {
         };
         /** A run with its stages, jobs, attempts and approvals */
         get: operations["getRun"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/runs/{id}/jobs/{jobId}/log": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A job attempt's output as plain text, streamed */
-        get: operations["getJobLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -144,6 +147,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{id}/jobs/{jobId}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A job attempt's output as plain text, streamed
+         * @description Everything that can fail is checked before the first byte, so an error is always a whole JSON answer. With `follow=1` the answer stays open and carries new output as it is stored, ending when the attempt has finished.
+         */
+        get: operations["getJobLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agents": {
         parameters: {
             query?: never;
@@ -202,17 +225,15 @@ export interface components {
         Health: {
             /** @enum {string} */
             status: "ok" | "degraded";
-            /** @description Each dependency and what was found. */
+            /** @description Each part the controller depends on (database, NATS, job stream, outbox). */
             checks: {
-                [key: string]: string;
+                [key: string]: components["schemas"]["HealthCheck"];
             };
         };
-        TriggerResponse: {
-            id: string;
-            /** @enum {string} */
-            status: "queued" | "running" | "awaiting_approval" | "succeeded" | "failed" | "canceled" | "rejected";
-            /** @description The run's API URL. */
-            url: string;
+        HealthCheck: {
+            ok: boolean;
+            /** @description What was found, e.g. the error that failed the check. */
+            detail: string;
         };
         Error: {
             error: {
@@ -222,7 +243,16 @@ export interface components {
                 message: string;
                 /** @description Every validation problem, each as "path: problem". */
                 issues?: string[];
+                /** @description The request's id (also in the X-Request-Id header), to find it in the logs. */
+                requestId?: string;
             };
+        };
+        TriggerResponse: {
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "awaiting_approval" | "succeeded" | "failed" | "canceled" | "rejected";
+            /** @description The run's API URL. */
+            url: string;
         };
         TriggerRequest: {
             /** @description A git URL or a path on the controller host. */
@@ -402,6 +432,44 @@ export interface operations {
             };
         };
     };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listRuns: {
         parameters: {
             query?: {
@@ -504,6 +572,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The request body is larger than GANTRY_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A request body that is not JSON. */
             415: {
                 headers: {
@@ -552,70 +629,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunDetail"];
-                };
-            };
-            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No bearer token, or not a valid one. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such run, job, stage or agent. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description An unexpected failure; the message carries only a request id. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getJobLog: {
-        parameters: {
-            query?: {
-                /** @description Which attempt (default: the latest). */
-                attempt?: number;
-            };
-            header?: never;
-            path: {
-                /** @description Run id. */
-                id: string;
-                /** @description Job id. */
-                jobId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The log. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain": string;
                 };
             };
             /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
@@ -866,6 +879,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The request body is larger than GANTRY_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A request body that is not JSON. */
             415: {
                 headers: {
@@ -958,8 +980,83 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The request body is larger than GANTRY_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A request body that is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getJobLog: {
+        parameters: {
+            query?: {
+                /** @description Which attempt (default: the latest). */
+                attempt?: number;
+                /** @description Keep the answer open and send new output until the attempt ends. */
+                follow?: "0" | "1" | "true" | "false" | "";
+            };
+            header?: never;
+            path: {
+                /** @description Run id. */
+                id: string;
+                /** @description Job id. */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The log. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run, job, stage or agent. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,18 +3,9 @@
  * through @gantry/client: what a user of the API sees for the main routes,
  * good and bad input, and the OpenAPI document describing every route served.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createGantryClient, type GantryClient } from '@gantry/client';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunControl } from '../scheduler/run-control.js';
-import { Scheduler } from '../scheduler/scheduler.js';
-import { createGitSource } from '../source/git-source.js';
-import { type OpenDatabase, openDatabase } from '../store/database.js';
-import { createApp } from './app.js';
+import { openTestApp, type TestApp, testAdminToken as token } from '../testing/api-test-app.js';
 import { ErrorBody } from './schemas/errors.js';
 import { RunDetail, RunList, TriggerResponse } from './schemas/runs.js';
 
@@ -29,13 +20,9 @@ stages:
       - { name: deploy, steps: [./deploy.sh] }
 `;
 
-const token = 'test-admin-token';
-
 describe('the HTTP API', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gantry-api-'));
-  let database: OpenDatabase;
-  let scheduler: Scheduler;
-  let app: ReturnType<typeof createApp>;
+  let testApp: TestApp;
+  let app: TestApp['app'];
   let client: GantryClient;
   let repo: string;
 
@@ -44,33 +31,14 @@ describe('the HTTP API', () => {
     app.request(path, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
 
   beforeAll(async () => {
-    repo = join(dir, 'repo');
-    execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-    writeFileSync(join(repo, '.gantry.yml'), pipeline);
-    execFileSync('git', ['-C', repo, 'add', '.']);
-    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init']);
-    database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
-    const log = pino({ level: 'silent' });
-    const source = createGitSource({ cacheDir: join(dir, 'repos') });
-    scheduler = new Scheduler({ db: database.db, source, log, wakeRelay: () => {}, runChanged: () => {} });
-    const runControl = new RunControl({ db: database.db, scheduler, publishControl: () => {} });
-    app = createApp({
-      db: database.db,
-      scheduler,
-      runControl,
-      source,
-      adminToken: token,
-      baseUrl: 'http://gantry.test',
-      log,
-      health: async () => ({ ok: true, checks: { database: 'ok' } }),
-    });
+    testApp = await openTestApp({ pipeline });
+    ({ app, repo } = testApp);
     client = createGantryClient({ baseUrl: 'http://gantry.test', token, fetch: (request) => app.request(request) });
   }, 60_000);
 
   afterAll(async () => {
-    await scheduler?.settle();
-    await database?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await testApp?.scheduler.settle();
+    await testApp?.close();
   });
 
   it('triggers a run of a local repository, then lists and shows it', async () => {
@@ -83,7 +51,7 @@ describe('the HTTP API', () => {
     expect(list.response.status).toBe(200);
     expect(RunList.parse(list.data).runs.map((summary) => summary.id)).toContain(run.id);
 
-    await scheduler.settle();
+    await testApp.scheduler.settle();
     const detail = await client.GET('/api/runs/{id}', { params: { path: { id: run.id } } });
     expect(detail.response.status).toBe(200);
     const shown = RunDetail.parse(detail.data);
@@ -98,7 +66,7 @@ describe('the HTTP API', () => {
   it('refuses to approve a stage that is not awaiting approval (409)', async () => {
     const created = await client.POST('/api/runs', { body: { repo, ref: 'main' } });
     const id = TriggerResponse.parse(created.data).id;
-    await scheduler.settle();
+    await testApp.scheduler.settle();
     const approved = await client.POST('/api/runs/{id}/stages/{stage}/approve', {
       params: { path: { id, stage: 'production' } },
       body: { comment: 'too early' },
@@ -126,6 +94,8 @@ describe('the HTTP API', () => {
     ['a bad limit', () => send('/api/runs?limit=abc'), 400, 'INVALID_INPUT'],
     ['a limit out of bounds', () => send('/api/runs?limit=501'), 400, 'INVALID_INPUT'],
     ['attempt 0 of a log', () => send('/api/runs/r/jobs/j/log?attempt=0'), 400, 'INVALID_INPUT'],
+    ['an attempt past the bound', () => send('/api/runs/r/jobs/j/log?attempt=2147483648'), 400, 'INVALID_INPUT'],
+    ['follow=maybe', () => send('/api/runs/r/jobs/j/log?follow=maybe'), 400, 'INVALID_INPUT'],
     ['an unknown route', () => send('/api/nothing-here'), 404, 'NOT_FOUND'],
   ])('answers %s with %i %s in the error shape', async (_what, request, status, code) => {
     const response = await request();
@@ -160,7 +130,10 @@ describe('the HTTP API', () => {
   });
 
   it('serves /healthz and /openapi.json without a token', async () => {
-    expect((await client.GET('/healthz')).data).toEqual({ status: 'ok', checks: { database: 'ok' } });
+    expect((await client.GET('/healthz')).data).toEqual({
+      status: 'ok',
+      checks: { database: { ok: true, detail: 'pglite' } },
+    });
     const response = await app.request('/openapi.json');
     expect(response.status).toBe(200);
     const document = (await response.json()) as { openapi: string; info: { title: string; version: string } };
@@ -176,6 +149,7 @@ describe('the HTTP API', () => {
     const described = Object.entries(document.paths).flatMap(([path, operations]) =>
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
     );
+    expect(served).toContain('GET /metrics');
     expect(served.length).toBeGreaterThan(5);
     expect([...new Set(served)].sort()).toEqual([...new Set(described)].sort());
   });

@@ -4,6 +4,7 @@
  * declared with its contract (api/contract/), served as GET /openapi.json.
  */
 import type { Logger } from 'pino';
+import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { RunControl } from '../scheduler/run-control.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { PipelineSource } from '../source/git-source.js';
@@ -12,8 +13,13 @@ import { requireToken } from './auth.js';
 import { getHealth } from './contract/health.js';
 import { createErrorHandler, errorBody } from './error-handler.js';
 import { serveOpenApiDocument } from './openapi.js';
+import { assignRequestId } from './request-id.js';
+import { DEFAULT_MAX_REQUEST_BYTES, limitRequestBodies } from './request-limit.js';
+import { logRequests } from './request-log.js';
 import { createRouter } from './router.js';
 import { agentRoutes } from './routes/agents.js';
+import { jobLogRoutes } from './routes/job-logs.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { runRoutes } from './routes/runs.js';
 
 export interface ApiDeps {
@@ -27,21 +33,36 @@ export interface ApiDeps {
   baseUrl: string;
   log: Logger;
   /** Liveness of the parts the controller depends on. */
-  health: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+  /** Larger request bodies get 413 (GANTRY_MAX_REQUEST_BYTES); default 1 MiB. */
+  maxRequestBytes?: number;
+  /** Serves GET /metrics and times requests; `public` lifts the token requirement. */
+  metrics?: { instruments: ControllerMetrics; public: boolean };
+  health: () => Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail: string }> }>;
 }
 
 export function createApp(deps: ApiDeps) {
   const app = createRouter();
   app.onError(createErrorHandler(deps.log));
-  app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) =>
+    c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`, undefined, c.var.requestId), 404),
+  );
+  app.use(assignRequestId());
+  app.use(logRequests(deps.log, deps.metrics?.instruments));
+  app.use(limitRequestBodies(deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES));
 
   app.openapi(getHealth, async (c) => {
     const health = await deps.health();
     return c.json({ status: health.ok ? 'ok' : 'degraded', checks: health.checks }, health.ok ? 200 : 503);
   });
 
+  if (deps.metrics) {
+    const { instruments, public: isPublic } = deps.metrics;
+    app.route('/metrics', metricsRoutes({ metrics: instruments, adminToken: deps.adminToken, public: isPublic }));
+  }
+
   app.use('/api/*', requireToken(deps.adminToken));
   app.route('/api/runs', runRoutes(deps));
+  app.route('/api/runs', jobLogRoutes(deps));
   app.route('/api/agents', agentRoutes(deps));
   serveOpenApiDocument(app);
   return app;

@@ -1,7 +1,8 @@
 /**
  * The one place that turns failures into HTTP answers:
- * `{ "error": { "code", "message", "issues"? } }`. Known failures map to
- * 400/401/403/404/409/422; anything else is a 500 that leaks only a request id.
+ * `{ "error": { "code", "message", "issues"?, "requestId" } }`. Known failures
+ * map to 400/401/403/404/409/422; anything else is a 500 that leaks only the
+ * request id (the same id is in the `X-Request-Id` header and the log).
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
@@ -9,6 +10,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
+import type { RequestIdVariables } from './request-id.js';
 
 const statusOf: Record<string, ContentfulStatusCode> = {
   NOT_FOUND: 404,
@@ -25,6 +27,7 @@ const statusOf: Record<string, ContentfulStatusCode> = {
   COMMIT_NOT_FOUND: 422,
   SHA_NOT_ON_REF: 422,
   PIPELINE_FILE_MISSING: 422,
+  PIPELINE_FILE_TOO_LARGE: 422,
   UNSUPPORTED_MEDIA_TYPE: 415,
 };
 
@@ -40,21 +43,27 @@ export class ApiError extends Error {
   }
 }
 
-export function errorBody(code: string, message: string, issues?: string[]) {
-  return { error: { code, message, ...(issues && issues.length > 0 ? { issues } : {}) } };
+export function errorBody(code: string, message: string, issues?: string[], requestId?: string) {
+  return {
+    error: { code, message, ...(issues && issues.length > 0 ? { issues } : {}), ...(requestId ? { requestId } : {}) },
+  };
 }
 
 export function createErrorHandler(log: Logger) {
   return (error: Error, c: Context) => {
+    // Set by assignRequestId, which runs first; an app without it still answers with an id.
+    const requestId = (c.get('requestId') as RequestIdVariables['requestId'] | undefined) ?? randomUUID();
     if (error instanceof ApiError || error instanceof DomainError) {
       const issues = error instanceof ApiError ? error.issues : error.issues;
-      return c.json(errorBody(error.code, error.message, issues), statusOf[error.code] ?? 400);
+      return c.json(errorBody(error.code, error.message, issues, requestId), statusOf[error.code] ?? 400);
     }
     if (error instanceof HTTPException) {
-      return c.json(errorBody('HTTP_ERROR', error.message || 'request failed'), error.status as ContentfulStatusCode);
+      return c.json(
+        errorBody('HTTP_ERROR', error.message || 'request failed', undefined, requestId),
+        error.status as ContentfulStatusCode,
+      );
     }
-    const requestId = randomUUID();
-    log.error({ err: error, requestId, path: c.req.path }, 'request failed');
-    return c.json(errorBody('INTERNAL', `internal error (request id ${requestId})`), 500);
+    log.error({ err: error, requestId, method: c.req.method, path: c.req.path }, 'request failed');
+    return c.json(errorBody('INTERNAL', `internal error (request id ${requestId})`, undefined, requestId), 500);
   };
 }

@@ -16,6 +16,8 @@ export function openApiDocument() {
     source: inert('source'),
     log: inert<Logger>('log'),
     health: inert('health'),
+    // Declared only when there are metrics; the document describes every route a controller may serve.
+    metrics: { instruments: inert('metrics'), public: false },
     adminToken: 'document-only',
     baseUrl: '',
   } satisfies ApiDeps);

@@ -2,9 +2,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { TypedResponse } from 'hono';
 import type { AuthVariables } from './auth.js';
+import type { RequestIdVariables } from './request-id.js';
 import { rejectInvalidInput } from './validation-hook.js';
 
-export type ApiEnv = { Variables: AuthVariables };
+export type ApiEnv = { Variables: AuthVariables & RequestIdVariables };
 
 export function createRouter() {
   return new OpenAPIHono<ApiEnv>({ defaultHook: rejectInvalidInput });

@@ -1,52 +1,31 @@
 /** `gantry controller`: runs the controller alone, for deployments where agents live on other hosts. */
-import { parseArgs } from 'node:util';
+import type { Argv } from 'yargs';
 import { ConfigError, loadControllerConfig } from '../config.js';
 import { createLogger, startController } from '../main.js';
+import { restrictNewFilesToOwner } from '../owner-only-files.js';
+import type { CommandContext } from './client/command.js';
+import { configOverrides, environmentHelp, withConfigFlags } from './config-flags.js';
 import { waitForShutdownSignal } from './shutdown.js';
 
-export const controllerUsage = `usage: gantry controller [--http-port N] [--grpc-port N] [--host ADDR] [--data-dir DIR]
-                         [--nats URL] [--database-url URL]
-  Environment: DATABASE_URL, GANTRY_NATS_URL, GANTRY_HTTP_PORT, GANTRY_GRPC_PORT, GANTRY_BIND_HOST,
-  GANTRY_DATA_DIR, GANTRY_ADMIN_TOKEN, GANTRY_AGENT_TOKEN, GANTRY_LEASE_TTL_MS, GANTRY_LOG_LEVEL.
-`;
+export function registerController<T>(yargs: Argv<T>, { io, exit }: CommandContext) {
+  return yargs.command(
+    'controller',
+    'run the controller alone (agents on other hosts)',
+    (command) => withConfigFlags(command).epilogue(environmentHelp()),
+    async (args) => {
+      exit(await runController(configOverrides(args), io));
+    },
+  );
+}
 
-export async function controllerCommand(args: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        'http-port': { type: 'string' },
-        'grpc-port': { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-        nats: { type: 'string' },
-        'database-url': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    process.stderr.write(`gantry controller: ${(error as Error).message}\n${controllerUsage}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(controllerUsage);
-    return 0;
-  }
+async function runController(overrides: ReturnType<typeof configOverrides>, io: CommandContext['io']): Promise<number> {
+  restrictNewFilesToOwner();
   let config: ReturnType<typeof loadControllerConfig>;
   try {
-    config = loadControllerConfig(process.env, {
-      GANTRY_HTTP_PORT: values['http-port'] as string | undefined,
-      GANTRY_GRPC_PORT: values['grpc-port'] as string | undefined,
-      GANTRY_BIND_HOST: values.host as string | undefined,
-      GANTRY_DATA_DIR: values['data-dir'] as string | undefined,
-      GANTRY_NATS_URL: values.nats as string | undefined,
-      DATABASE_URL: values['database-url'] as string | undefined,
-    });
+    config = loadControllerConfig(io.env, overrides);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`gantry controller: ${error.message}\n`);
+      io.stderr(`gantry controller: ${error.message}\n`);
       return 2;
     }
     throw error;
@@ -57,11 +36,11 @@ export async function controllerCommand(args: string[]): Promise<number> {
     controller = await startController(config, log);
   } catch (error) {
     log.fatal({ err: error }, 'controller failed to start');
-    process.stderr.write(`gantry controller: ${(error as Error).message}\n`);
+    io.stderr(`gantry controller: ${(error as Error).message}\n`);
     return 1;
   }
   if (controller.adminToken.created) {
-    process.stderr.write(`admin token (saved in ${controller.adminToken.path}): ${controller.adminToken.token}\n`);
+    io.stderr(`admin token (saved in ${controller.adminToken.path}): ${controller.adminToken.token}\n`);
   }
   await waitForShutdownSignal();
   log.info('shutting down');

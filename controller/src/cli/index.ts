@@ -1,82 +1,149 @@
 /**
  * The controller package's share of the `gantry` command (bin/gantry.mjs
- * sends every subcommand except `agent` here). Returns the exit code.
+ * sends every subcommand except `agent` here): one yargs parser for every
+ * subcommand, with generated help, `--version`, and `gantry completion`.
+ * Returns the exit code: 0 ok, 1 failure, 2 usage or configuration, 130 interrupted.
  */
-import {
-  approveCommand,
-  type CliIo,
-  cancelCommand,
-  logsCommand,
-  rejectCommand,
-  retryCommand,
-  runsCommand,
-  triggerCommand,
-} from './client/index.js';
-import { controllerCommand } from './controller-command.js';
-import { upCommand } from './up-command.js';
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { registerAgents } from './client/agents.js';
+import { registerStageDecisions } from './client/approve.js';
+import { type ClientOptions, type CommandContext, exitCodes } from './client/command.js';
+import { type CliIo, processIo } from './client/io.js';
 
-const usage = `usage: gantry <command> [options]
+export { clientVariables } from './client/connection.js';
 
-Farm:
-  up           run a whole farm on this machine (NATS, controller, agents)
-  controller   run the controller alone
-  agent        run one agent (gantry agent --help)
+import { registerLogs } from './client/logs.js';
+import { registerRunActions } from './client/run-actions.js';
+import { registerRuns } from './client/runs.js';
+import { registerTrigger } from './client/trigger.js';
+import { registerController } from './controller-command.js';
+import { registerUp } from './up-command.js';
 
-Client (GANTRY_URL, GANTRY_TOKEN):
-  trigger      start a run: gantry trigger --repo PATH_OR_URL [--ref main] [--follow]
-  approve      approve a gated stage: gantry approve RUN_ID --stage NAME [--comment TEXT]
-  reject       reject a gated stage: gantry reject RUN_ID --stage NAME [--comment TEXT]
-  cancel       cancel a run: gantry cancel RUN_ID
-  retry        run a finished job again: gantry retry RUN_ID JOB_ID
-  runs         list recent runs
-  logs         print a job's log: gantry logs RUN_ID JOB
-`;
-
-export async function runControllerCli(command: string | undefined, args: string[]): Promise<number> {
-  const io: CliIo = {
-    env: process.env,
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+/** The version of the controller package, shown by `gantry --version`. */
+export function gantryVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
   };
-  switch (command) {
-    case 'up':
-      return upCommand(args);
-    case 'controller':
-      return controllerCommand(args);
-    case 'trigger':
-      return withInterrupt(io, (withSignal) => triggerCommand(args, withSignal));
-    case 'approve':
-      return approveCommand(args, io);
-    case 'reject':
-      return rejectCommand(args, io);
-    case 'cancel':
-      return cancelCommand(args, io);
-    case 'retry':
-      return retryCommand(args, io);
-    case 'runs':
-      return runsCommand(args, io);
-    case 'logs':
-      return logsCommand(args, io);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(usage);
-      return command === undefined ? 2 : 0;
-    default:
-      process.stderr.write(`gantry: unknown command "${command}"\n\n${usage}`);
-      return 2;
-  }
+  return manifest.version;
 }
 
-/** Gives a long-running client command an AbortSignal tied to Ctrl-C. */
-async function withInterrupt(io: CliIo, run: (io: CliIo) => Promise<number>): Promise<number> {
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
+/** A usage problem found by the parser (unknown flag or command, missing argument). */
+class ParseError extends Error {
+  override readonly name = 'ParseError';
+  readonly code = 'usage';
+}
+
+export async function runControllerCli(
+  args: readonly string[],
+  io: CliIo = processIo(),
+  options: ClientOptions = {},
+): Promise<number> {
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
   process.once('SIGINT', onSignal);
+  let code: number = exitCodes.ok;
+  const context: CommandContext = {
+    io: { ...io, signal: io.signal ? AbortSignal.any([io.signal, interrupt.signal]) : interrupt.signal },
+    options,
+    exit: (value) => {
+      code = value;
+    },
+  };
   try {
-    return await run({ ...io, signal: controller.signal });
+    const parser = buildParser(context);
+    if (args[0] === '--get-yargs-completions') {
+      // What the script of `gantry completion` asks for; the shell filters the words by the typed prefix.
+      const words = await parser.getCompletion(args.slice(1));
+      io.stdout(words.map((word) => `${word}\n`).join(''));
+      return exitCodes.ok;
+    }
+    const output = await new Promise<string>((resolve, reject) => {
+      try {
+        void parser.parse([...args], {}, (error, _argv, text) => (error ? reject(error) : resolve(text)));
+      } catch (error) {
+        reject(error);
+      }
+    });
+    if (output !== '') io.stdout(output.endsWith('\n') ? output : `${output}\n`);
+    return code;
+  } catch (error) {
+    if (!(error instanceof ParseError)) throw error;
+    const command = args.find((arg) => !arg.startsWith('-'));
+    const help = command && knownCommands.includes(command) ? `gantry ${command} --help` : 'gantry --help';
+    io.stderr(`gantry: ${error.message}\nRun "${help}" for usage.\n`);
+    return exitCodes.usage;
   } finally {
     process.off('SIGINT', onSignal);
   }
+}
+
+const knownCommands = [
+  'up',
+  'controller',
+  'agent',
+  'trigger',
+  'approve',
+  'reject',
+  'cancel',
+  'retry',
+  'runs',
+  'logs',
+  'agents',
+  'drain',
+];
+
+function buildParser(context: CommandContext) {
+  let parser = yargs()
+    .scriptName('gantry')
+    .usage('$0 <command> [options]')
+    .parserConfiguration({ 'strip-aliased': true })
+    .strict()
+    .exitProcess(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 80))
+    .version(gantryVersion())
+    .alias('help', 'h')
+    .demandCommand(1, 'name a command')
+    .recommendCommands()
+    .completion('completion', 'print a bash or zsh completion script (gantry completion >> ~/.bashrc)')
+    .fail((message, error) => {
+      // yargs reports usage problems as YError; anything else came from a handler and is a bug.
+      if (error && error.name !== 'YError') throw error;
+      throw new ParseError(withoutCamelCaseTwins(message ?? error?.message ?? 'invalid command line'));
+    })
+    .epilogue('Client commands read GANTRY_URL and GANTRY_TOKEN (or GANTRY_TOKEN_FILE).');
+  parser = registerUp(parser, context);
+  parser = registerController(parser, context);
+  parser = parser.command(
+    'agent',
+    'run one agent (gantry agent --help)',
+    (command) => command.strict(false),
+    () => {
+      // bin/gantry.mjs hands `gantry agent …` to the agent package before this parser runs.
+      context.io.stderr('gantry: "agent" is run by bin/gantry.mjs (npx gantry agent …)\n');
+      context.exit(exitCodes.usage);
+    },
+  );
+  parser = registerTrigger(parser, context);
+  parser = registerStageDecisions(parser, context);
+  parser = registerRunActions(parser, context);
+  parser = registerRuns(parser, context);
+  parser = registerLogs(parser, context);
+  parser = registerAgents(parser, context);
+  return parser;
+}
+
+/** yargs lists an unknown `--foo-bar` twice (`foo-bar, fooBar`); keep the spelling the user typed. */
+function withoutCamelCaseTwins(message: string): string {
+  const match = /^Unknown arguments?: (.*)$/.exec(message);
+  if (!match?.[1]) return message;
+  const names = match[1].split(', ');
+  const typed = names.filter(
+    (name) => !names.some((other) => other.includes('-') && camelCase(other) === name && other !== name),
+  );
+  return `Unknown argument${typed.length > 1 ? 's' : ''}: ${typed.join(', ')}`;
+}
+
+function camelCase(name: string): string {
+  return name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }

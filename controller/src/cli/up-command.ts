@@ -5,76 +5,100 @@
  * then stops the controller and nats-server.
  */
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { NatsServerNotFoundError, type NatsServerProcess, startNatsServer } from '@gantry/common';
 import pino from 'pino';
+import type { Argv } from 'yargs';
 import { ConfigError, loadControllerConfig } from '../config.js';
 import { type LocalAgent, spawnLocalAgent } from '../local-farm/agent-processes.js';
 import { createLogger, startController } from '../main.js';
+import { restrictNewFilesToOwner } from '../owner-only-files.js';
+import type { CommandContext } from './client/command.js';
+import { printJson } from './client/command.js';
+import type { CliIo } from './client/io.js';
+import { configOverrides, environmentHelp, withConfigFlags } from './config-flags.js';
 import { waitForShutdownSignal } from './shutdown.js';
 
-export const upUsage = `usage: gantry up [--data-dir DIR] [--http-port 8080] [--grpc-port 7070] [--nats-port 4222]
-                 [--agents 2] [--slots 2] [--logs]
-  Starts NATS, the controller and N agents on this machine. Logs go to DIR/logs/ (--logs: to the terminal).
-  GANTRY_NATS_URL and DATABASE_URL make it use external services instead.
-`;
+const upVariables = ['GANTRY_DATA_DIR', 'GANTRY_HTTP_PORT', 'GANTRY_GRPC_PORT'] as const;
 
-export async function upCommand(args: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        'data-dir': { type: 'string' },
-        'http-port': { type: 'string' },
-        'grpc-port': { type: 'string' },
-        'nats-port': { type: 'string', default: '4222' },
-        agents: { type: 'string', default: '2' },
-        slots: { type: 'string', default: '2' },
-        logs: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    process.stderr.write(`gantry up: ${(error as Error).message}\n${upUsage}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(upUsage);
-    return 0;
-  }
+export function registerUp<T>(yargs: Argv<T>, { io, exit }: CommandContext) {
+  return yargs.command(
+    'up',
+    'run a whole farm on this machine (NATS, controller, agents)',
+    (command) =>
+      withConfigFlags(command, upVariables)
+        .option('nats-port', {
+          type: 'number',
+          default: 4222,
+          requiresArg: true,
+          describe: 'port of the nats-server it starts',
+        })
+        .option('agents', { type: 'number', default: 2, requiresArg: true, describe: 'how many agent processes' })
+        .option('slots', { type: 'number', default: 2, requiresArg: true, describe: 'job slots of each agent' })
+        .option('logs', { type: 'boolean', default: false, describe: 'logs to the terminal instead of DATA_DIR/logs/' })
+        .option('json', {
+          type: 'boolean',
+          default: false,
+          describe: 'once up, print the URL, token and addresses as one JSON document',
+        })
+        .epilogue(`GANTRY_NATS_URL and DATABASE_URL make it use external services instead.\n\n${environmentHelp()}`),
+    async (args) => {
+      exit(
+        await runUp(
+          {
+            overrides: configOverrides(args, upVariables),
+            natsPort: args.natsPort,
+            agentCount: args.agents,
+            slots: args.slots,
+            logs: args.logs,
+            json: args.json,
+          },
+          io,
+        ),
+      );
+    },
+  );
+}
+
+interface UpOptions {
+  overrides: ReturnType<typeof configOverrides>;
+  natsPort: number;
+  agentCount: number;
+  slots: number;
+  logs: boolean;
+  json: boolean;
+}
+
+async function runUp(values: UpOptions, io: CliIo): Promise<number> {
+  restrictNewFilesToOwner();
   const problems: string[] = [];
-  const agentCount = Number(values.agents);
-  const slots = Number(values.slots);
-  const natsPort = Number(values['nats-port']);
-  if (!Number.isInteger(agentCount) || agentCount < 0) problems.push(`--agents ${values.agents}: must be 0 or more`);
-  if (!Number.isInteger(slots) || slots < 1) problems.push(`--slots ${values.slots}: must be 1 or more`);
+  const { agentCount, slots, natsPort } = values;
+  if (!Number.isInteger(agentCount) || agentCount < 0 || agentCount > 64)
+    problems.push(`--agents ${agentCount}: must be from 0 to 64`);
+  if (!Number.isInteger(slots) || slots < 1 || slots > 256) problems.push(`--slots ${slots}: must be from 1 to 256`);
   if (!Number.isInteger(natsPort) || natsPort < 0 || natsPort > 65535)
-    problems.push(`--nats-port ${values['nats-port']}: not a port`);
+    problems.push(`--nats-port ${natsPort}: not a port`);
   let config: ReturnType<typeof loadControllerConfig> | undefined;
   try {
-    config = loadControllerConfig(process.env, {
-      GANTRY_HTTP_PORT: values['http-port'] as string | undefined,
-      GANTRY_GRPC_PORT: values['grpc-port'] as string | undefined,
-      GANTRY_DATA_DIR: values['data-dir'] as string | undefined,
-    });
+    config = loadControllerConfig(io.env, values.overrides);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
   if (problems.length > 0 || !config) {
-    process.stderr.write(`gantry up: ${problems.join('\n  ')}\n`);
+    io.stderr(`gantry up: ${problems.join('\n  ')}\n`);
     return 2;
   }
   const dataDir = resolve(config.dataDir);
   const logDestination = values.logs ? 1 : join(dataDir, 'logs', 'controller.log');
   const log = createLogger(config.logLevel);
-  const fileLog = pino(
-    { name: 'controller', level: config.logLevel },
+  const fileLog = createLogger(
+    config.logLevel,
+    'controller',
     pino.destination({ dest: logDestination, mkdir: true, sync: false }),
   );
-  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const say = (line: string) => {
+    if (!values.json) io.stdout(`${line}\n`);
+  };
 
   let nats: NatsServerProcess | null = null;
   const agents: LocalAgent[] = [];
@@ -87,7 +111,7 @@ export async function upCommand(args: string[]): Promise<number> {
   };
 
   try {
-    if (!process.env.GANTRY_NATS_URL) {
+    if (!io.env.GANTRY_NATS_URL) {
       say(`starting nats-server (JetStream) on 127.0.0.1:${natsPort}…`);
       nats = await startNatsServer({ storeDir: join(dataDir, 'nats'), port: natsPort });
       config.natsUrl = nats.url;
@@ -117,10 +141,22 @@ export async function upCommand(args: string[]): Promise<number> {
       });
     }
   } catch (error) {
-    if (error instanceof NatsServerNotFoundError) process.stderr.write(`gantry up: ${error.message}\n`);
-    else process.stderr.write(`gantry up: ${(error as Error).message}\n`);
+    if (error instanceof NatsServerNotFoundError) io.stderr(`gantry up: ${error.message}\n`);
+    else io.stderr(`gantry up: ${(error as Error).message}\n`);
     await stopAll();
     return 1;
+  }
+  if (values.json) {
+    printJson(io, {
+      url: controller.baseUrl,
+      adminToken: controller.adminToken.token,
+      adminTokenPath: controller.adminToken.path ?? null,
+      grpc: `127.0.0.1:${controller.grpcPort}`,
+      nats: config.natsUrl,
+      agents: agents.length,
+      slots,
+      logs: join(dataDir, 'logs'),
+    });
   }
   say('');
   say(`Gantry is up: ${controller.baseUrl}`);

@@ -4,13 +4,15 @@
  * Reconnects without a cap and pings often (FIELD-NOTES: nats.js defaults
  * give up after ~20 s and ping every 2 min).
  */
-import { natsTopology } from '@gantry/proto';
-import { connect, DiscardPolicy, type JetStreamClient, type NatsConnection, RetentionPolicy, StorageType } from 'nats';
+import { connect, type JetStreamClient, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
+import { ensureJobsStream } from './jobs-stream.js';
 
 export interface ControllerNats {
   connection: NatsConnection;
   jetstream: JetStreamClient;
+  /** Resolves once the server answered a PING; rejects when the connection is closed. Waits during a reconnect. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,24 +45,10 @@ export async function connectNats(url: string, log: Logger): Promise<ControllerN
   return {
     connection,
     jetstream: connection.jetstream(),
+    ping: async () => {
+      if (connection.isClosed()) throw new NatsUnavailableError('connection closed');
+      await connection.flush();
+    },
     close: () => connection.drain(),
   };
-}
-
-/** Creates the jobs stream, or leaves an existing one as it is. Idempotent. */
-export async function ensureJobsStream(connection: NatsConnection): Promise<void> {
-  const manager = await connection.jetstreamManager();
-  const config = {
-    name: natsTopology.jobsStream,
-    subjects: [`${natsTopology.jobsSubjectPrefix}>`],
-    retention: RetentionPolicy.Workqueue,
-    storage: StorageType.File,
-    discard: DiscardPolicy.Old,
-    duplicate_window: 120 * 1_000_000_000,
-  };
-  try {
-    await manager.streams.info(natsTopology.jobsStream);
-  } catch {
-    await manager.streams.add(config);
-  }
 }

@@ -16,6 +16,8 @@ export interface OutboxRelayOptions {
   log: Logger;
   pollIntervalMs?: number;
   batchSize?: number;
+  /** Called after a batch failed to publish (the jobs stream may be gone), before the retry. Must not throw. */
+  onPublishFailed?: () => Promise<void>;
 }
 
 export class OutboxRelay {
@@ -41,6 +43,7 @@ export class OutboxRelay {
         published = await this.publishBatch();
       } catch (error) {
         this.options.log.warn({ err: error }, 'outbox publish failed; will retry');
+        await this.options.onPublishFailed?.();
       }
       if (published > 0 || this.pending) continue;
       await new Promise<void>((resolve) => {

@@ -16,7 +16,8 @@ export type DomainErrorCode =
   | 'REF_NOT_FOUND'
   | 'COMMIT_NOT_FOUND'
   | 'SHA_NOT_ON_REF'
-  | 'PIPELINE_FILE_MISSING';
+  | 'PIPELINE_FILE_MISSING'
+  | 'PIPELINE_FILE_TOO_LARGE';
 
 export class DomainError extends Error {
   override readonly name: string = 'DomainError';

@@ -4,11 +4,19 @@
  * domain errors to status codes. No business rules live here.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { type AgentServiceHandlers, type Lease__Output, PROTOCOL_VERSION } from '@gantry/proto';
+import {
+  type AgentServiceHandlers,
+  agentServiceDefinition,
+  type ClaimJobResponse,
+  type Lease__Output,
+  MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+} from '@gantry/proto';
 import { type Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { DomainError, StaleLeaseError } from '../domain/errors.js';
 import { type JobResult, jobResults } from '../domain/states.js';
+import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { AgentPresence } from '../scheduler/agent-presence.js';
 import type { JobLifecycle } from '../scheduler/job-lifecycle.js';
 import { registerAgent } from '../store/agents-repository.js';
@@ -27,6 +35,8 @@ export interface AgentServiceDeps {
   heartbeatIntervalMs: number;
   leaseTtlMs: number;
   log: Logger;
+  /** Call durations by method and code, and fenced calls refused. */
+  metrics?: ControllerMetrics;
 }
 
 export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers {
@@ -37,9 +47,20 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
     return given.length === expected.length && timingSafeEqual(given, expected);
   };
 
-  /** Wraps a unary handler with the token check and error mapping. */
+  /** `callback` that also observes the call's duration and status code. */
+  function observed<Res>(method: string, callback: sendUnaryData<Res>): sendUnaryData<Res> {
+    const startedAt = performance.now();
+    return (...answer) => {
+      const code = answer[0]?.code ?? status.OK;
+      deps.metrics?.grpcCallServed(method, status[code] ?? String(code), (performance.now() - startedAt) / 1000);
+      callback(...answer);
+    };
+  }
+
+  /** Wraps a unary handler with the token check, error mapping and metrics. */
   function unary<Req, Res>(method: string, handle: (request: Req) => Promise<Res>) {
-    return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>) => {
+      const callback = observed(method, done);
       if (!authorized(call.metadata)) {
         callback(grpcError(status.UNAUTHENTICATED, 'invalid agent registration token'));
         return;
@@ -47,7 +68,10 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       handle(call.request).then(
         (response) => callback(null, response),
         (error) => {
-          if (error instanceof StaleLeaseError) log.warn({ method, err: error.message }, 'stale lease refused');
+          if (error instanceof StaleLeaseError) {
+            log.warn({ method, err: error.message }, 'stale lease refused');
+            deps.metrics?.fencedCallRefused(method);
+          }
           callback(toGrpcError(error, log, method));
         },
       );
@@ -77,8 +101,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt);
       if (!outcome.granted) return { granted: false, reason: outcome.reason };
       const { job } = outcome;
-      log.debug({ jobId: job.id, attempt: job.attempt, agentId: request.agentId }, 'job claimed');
-      return {
+      const response: ClaimJobResponse = {
         granted: true,
         leaseToken: outcome.leaseToken,
         job: {
@@ -96,6 +119,16 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           stepTimeoutsMs: (job.spec.stepTimeoutsMs ?? []).map((timeout) => timeout ?? 0),
         },
       };
+      // The backstop for specs the pipeline limits let through: never send what the agent cannot read.
+      const specBytes = claimResponseBytes(response);
+      if (specBytes > MAX_MESSAGE_BYTES) {
+        const reason = `job spec is ${mebibytes(specBytes)}, over the ${mebibytes(MAX_MESSAGE_BYTES, 0)} limit of the agent protocol`;
+        await lifecycle.failClaimed({ jobId: job.id, attempt: job.attempt, leaseToken: outcome.leaseToken }, reason);
+        log.warn({ jobId: job.id, attempt: job.attempt, specBytes }, 'job spec too large, attempt failed');
+        return { granted: false, reason: 'spec_too_large' };
+      }
+      log.debug({ jobId: job.id, attempt: job.attempt, agentId: request.agentId }, 'job claimed');
+      return response;
     }),
 
     Heartbeat: unary('Heartbeat', async (request) => {
@@ -139,14 +172,33 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       handleConnect(call, deps.presence, deps.connectStreams, log);
     },
 
-    StreamLogs: (call, callback) => {
+    StreamLogs: (call, done) => {
+      const callback = observed('StreamLogs', done);
       if (!authorized(call.metadata)) {
         callback(grpcError(status.UNAUTHENTICATED, 'invalid agent registration token'));
         return;
       }
-      handleLogStream(call, callback, lifecycle, log);
+      // Only a lease that no longer holds the job ends a log stream with FAILED_PRECONDITION.
+      handleLogStream(
+        call,
+        (...answer) => {
+          if (answer[0]?.code === status.FAILED_PRECONDITION) deps.metrics?.fencedCallRefused('StreamLogs');
+          callback(...answer);
+        },
+        lifecycle,
+        log,
+      );
     },
   };
+}
+
+/** Bytes of the ClaimJob answer on the wire, as gRPC will serialize it. */
+function claimResponseBytes(response: ClaimJobResponse): number {
+  return agentServiceDefinition().ClaimJob.responseSerialize(response).length;
+}
+
+function mebibytes(bytes: number, digits = 1): string {
+  return `${(bytes / (1024 * 1024)).toFixed(digits)} MiB`;
 }
 
 function leaseOf(lease: Lease__Output | null): LeaseKey {

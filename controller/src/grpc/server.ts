@@ -1,6 +1,6 @@
 /** Starts the gRPC server agents call; resolves with the bound port. */
 
-import { agentServiceDefinition } from '@gantry/proto';
+import { agentServiceDefinition, MAX_MESSAGE_BYTES } from '@gantry/proto';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { type AgentServiceDeps, createAgentService } from './agent-service.js';
 
@@ -19,6 +19,9 @@ export async function startGrpcServer(
     'grpc.keepalive_timeout_ms': 5_000,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    // The agent's client sets the same: what one side sends, the other accepts.
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   });
   server.addService(agentServiceDefinition(), createAgentService(deps));
   const port = await new Promise<number>((resolve, reject) => {

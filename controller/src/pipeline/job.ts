@@ -3,6 +3,7 @@
  * expansion and checks that need the other jobs (unique names,
  * `needs_artifacts`) happen later, in `references.ts`.
  */
+import type { PipelineLimits } from './limits.js';
 import type { Path } from './locate.js';
 import { checkExpressions, type Matrix, readMatrix } from './matrix.js';
 import type { RetryPolicy } from './model.js';
@@ -39,7 +40,12 @@ export interface JobSpec {
   matrix: Matrix | null;
 }
 
-export function readJob(problems: ProblemCollector, value: unknown, path: Path): JobSpec | undefined {
+export function readJob(
+  problems: ProblemCollector,
+  value: unknown,
+  path: Path,
+  limits: PipelineLimits,
+): JobSpec | undefined {
   const job = readMapping(problems, value, path, JOB_KEYS, 'a job');
   if (job === undefined) return undefined;
 
@@ -64,7 +70,7 @@ export function readJob(problems: ProblemCollector, value: unknown, path: Path):
   if (job.steps === undefined) {
     reportMissing(problems, path, 'steps');
   } else {
-    ({ steps, timeoutsMs: stepTimeoutsMs } = readSteps(problems, job.steps, [...path, 'steps']));
+    ({ steps, timeoutsMs: stepTimeoutsMs } = readSteps(problems, job.steps, [...path, 'steps'], limits));
     if (matrix !== undefined) {
       steps.forEach((step, index) => {
         checkExpressions(problems, step, [...path, 'steps', index], matrix);

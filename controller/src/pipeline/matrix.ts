@@ -58,6 +58,13 @@ function readValues(problems: ProblemCollector, raw: unknown, path: Path, variab
     problems.report(path, `matrix variable "${variable}" must be a non-empty list of values (got ${describe(raw)})`);
     return undefined;
   }
+  if (raw.length > MAX_MATRIX_CELLS) {
+    problems.report(
+      path,
+      `matrix variable "${variable}" has ${raw.length} values; at most ${MAX_MATRIX_CELLS} are allowed`,
+    );
+    return undefined;
+  }
   const values: string[] = [];
   let valid = true;
   raw.forEach((item: unknown, index) => {
@@ -121,6 +128,16 @@ export function checkExpressions(problems: ProblemCollector, text: string, path:
       }
     }
   }
+}
+
+/** Every `${{ matrix.VAR }}` in `text`, as written, with its variable (other expressions are left out). */
+export function matrixReferences(text: string): { expression: string; variable: string }[] {
+  const references: { expression: string; variable: string }[] = [];
+  for (const match of text.matchAll(EXPRESSION)) {
+    const variable = MATRIX_REFERENCE.exec((match[1] ?? '').trim())?.[1];
+    if (variable !== undefined) references.push({ expression: match[0], variable });
+  }
+  return references;
 }
 
 /** Replaces `${{ matrix.VAR }}` with the cell's value; call after `checkExpressions` found nothing. */

@@ -1,11 +1,14 @@
 /**
  * `parsePipeline`: `.gantry.yml` text in, a validated and matrix-expanded
- * `PipelineDefinition` or every problem with its line and column out. Pure:
+ * `PipelineDefinition` or every problem with its line and column out. A
+ * pipeline over one of `limits` is refused before its matrices are expanded. Pure:
  * called by whoever fetched the file (run planning, the CLI's lint), any
  * number of times, with no side effects.
  */
 import { type Document, isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
+import { DEFAULT_PIPELINE_LIMITS, formatBytes, overLimit, type PipelineLimits, utf8Bytes } from './limits.js';
 import type { PipelineDefinition, PipelineProblem } from './model.js';
+import { checkPlanSize } from './plan-size.js';
 import { ProblemCollector } from './problems.js';
 import { resolveStages } from './references.js';
 import { describe, readEnv, readMapping, readString, reportMissing } from './schema.js';
@@ -19,7 +22,12 @@ const PIPELINE_KEYS = ['name', 'env', 'stages'];
 /** Bounds what a few aliases can blow up into (the "billion laughs" file). */
 const MAX_ALIAS_COUNT = 100;
 
-export function parsePipeline(text: string): ParseResult {
+export function parsePipeline(text: string, limits: PipelineLimits = DEFAULT_PIPELINE_LIMITS): ParseResult {
+  const bytes = utf8Bytes(text);
+  if (bytes > limits.maxPipelineBytes) {
+    const message = `the file is ${formatBytes(bytes)}, ${overLimit(limits, 'maxPipelineBytes', 'bytes')}`;
+    return fail([{ path: '', line: 0, column: 0, message }]);
+  }
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, keepSourceTokens: true, prettyErrors: false });
   const problems = new ProblemCollector(document, lineCounter);
@@ -71,11 +79,12 @@ export function parsePipeline(text: string): ParseResult {
     problems.report(['stages'], `stages must be a non-empty list of stages (got ${describe(pipeline.stages)})`);
   } else {
     pipeline.stages.forEach((entry: unknown, index) => {
-      const stage = readStage(problems, entry, ['stages', index]);
+      const stage = readStage(problems, entry, ['stages', index], limits);
       if (stage !== undefined) stages.push(stage);
     });
   }
   checkUniqueStageNames(problems, stages);
+  if (!checkPlanSize(problems, stages, env, limits)) return fail(problems.problems);
 
   const resolved = resolveStages(problems, stages, env);
   if (problems.problems.length > 0 || name === undefined) return fail(problems.problems);

@@ -1,6 +1,7 @@
 /** One entry of the top-level `stages:` list: its settings and its jobs as written. */
 import { readApproval } from './approval.js';
 import { type JobSpec, readJob } from './job.js';
+import type { PipelineLimits } from './limits.js';
 import type { Path } from './locate.js';
 import type { ApprovalPolicy } from './model.js';
 import type { ProblemCollector } from './problems.js';
@@ -18,7 +19,12 @@ export interface StageSpec {
   jobs: JobSpec[];
 }
 
-export function readStage(problems: ProblemCollector, value: unknown, path: Path): StageSpec | undefined {
+export function readStage(
+  problems: ProblemCollector,
+  value: unknown,
+  path: Path,
+  limits: PipelineLimits,
+): StageSpec | undefined {
   const stage = readMapping(problems, value, path, STAGE_KEYS, 'a stage');
   if (stage === undefined) return undefined;
 
@@ -36,7 +42,7 @@ export function readStage(problems: ProblemCollector, value: unknown, path: Path
     problems.report(jobsPath, `jobs must be a non-empty list of jobs (got ${describe(stage.jobs)})`);
   } else {
     stage.jobs.forEach((entry: unknown, index) => {
-      const job = readJob(problems, entry, [...jobsPath, index]);
+      const job = readJob(problems, entry, [...jobsPath, index], limits);
       if (job !== undefined) jobs.push(job);
     });
   }

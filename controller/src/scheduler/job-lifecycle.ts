@@ -7,6 +7,7 @@
 
 import { StaleLeaseError } from '../domain/errors.js';
 import type { JobResult } from '../domain/states.js';
+import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { countAttempts } from '../store/attempts-repository.js';
 import type { Database } from '../store/database.js';
 import { findRunIdOfJob, queueJobs, setJobStatus, stageHasUnfinishedJobs } from '../store/jobs-repository.js';
@@ -30,6 +31,8 @@ export interface JobLifecycleDeps {
   db: Database;
   scheduler: Scheduler;
   leaseTtlMs: number;
+  /** Told of claims, first steps and finishes as they commit. */
+  metrics?: ControllerMetrics;
 }
 
 export class JobLifecycle {
@@ -37,7 +40,10 @@ export class JobLifecycle {
 
   async claim(agentId: string, jobId: string, attempt: number): Promise<ClaimOutcome> {
     const outcome = await claimJob(this.deps.db, { jobId, attempt, agentId, leaseTtlMs: this.deps.leaseTtlMs });
-    if (outcome.granted) this.deps.scheduler.afterCommit(outcome.job.runId, 0, 1);
+    if (outcome.granted) {
+      this.deps.metrics?.claimGranted(outcome.leaseToken, outcome.job.queue, outcome.job.queuedSeconds);
+      this.deps.scheduler.afterCommit(outcome.job.runId, 0, 1);
+    }
     return outcome;
   }
 
@@ -57,17 +63,30 @@ export class JobLifecycle {
 
   async reportStep(lease: LeaseKey, step: { stepIndex: number; state: string; exitCode: number | null }) {
     if (!(await recordStepFenced(this.deps.db, lease, step))) throw new StaleLeaseError(lease.jobId, lease.attempt);
+    this.deps.metrics?.stepReported(lease.leaseToken, step.stepIndex, step.state);
+  }
+
+  /**
+   * Fails a just-claimed attempt the agent cannot be given (its spec does not
+   * fit the protocol): the reason becomes the attempt's log and its message,
+   * and the job is not retried, since every attempt would fail the same way.
+   */
+  async failClaimed(lease: LeaseKey, reason: string): Promise<void> {
+    await this.appendLogs(lease, [{ seq: 0, byteOffset: 0, stepIndex: 0, data: Buffer.from(`${reason}\n`) }]);
+    await this.finish(lease, { status: 'failed', exitCode: null, message: reason }, { retry: false });
   }
 
   /**
    * Ends the attempt and advances the run; a failed attempt within the job's
    * `retry.failed` budget is queued again as the next attempt (never after a
-   * cancel request). Idempotent for the same lease: a repeated finish is
-   * accepted and changes nothing. Lock order, as everywhere: run, then job.
+   * cancel request, nor with `retry: false`). Idempotent for the same lease: a
+   * repeated finish is accepted and changes nothing. Lock order, as
+   * everywhere: run, then job.
    */
   async finish(
     lease: LeaseKey,
     result: { status: JobResult; exitCode: number | null; message: string | null },
+    options: { retry?: boolean } = {},
   ): Promise<void> {
     const runId = await findRunIdOfJob(this.deps.db, lease.jobId);
     if (!runId) throw new StaleLeaseError(lease.jobId, lease.attempt);
@@ -76,19 +95,21 @@ export class JobLifecycle {
       const job = await finishAttempt(tx, lease, result);
       if (!job) return null;
       let queued = 0;
-      if ((result.status === 'failed' || result.status === 'timed_out') && !job.cancelRequested) {
+      const retryable = (result.status === 'failed' || result.status === 'timed_out') && options.retry !== false;
+      if (retryable && !job.cancelRequested) {
         const failures = (await countAttempts(tx, job.id, 'failed')) + (await countAttempts(tx, job.id, 'timed_out'));
         if (failures <= job.spec.retry.failed) queued = (await queueJobs(tx, [job.id])).length;
       }
       // Most finishes leave siblings running: then the run cannot change, and reading it is wasted work.
-      if (await stageHasUnfinishedJobs(tx, job.stageId)) return { queued };
+      if (await stageHasUnfinishedJobs(tx, job.stageId)) return { queued, job };
       const advanced = await advanceRun(tx, runId);
-      return { queued: queued + advanced.queuedJobs };
+      return { queued: queued + advanced.queuedJobs, job };
     });
     if (!outcome) {
       if (await wasFinishedBy(this.deps.db, lease)) return;
       throw new StaleLeaseError(lease.jobId, lease.attempt);
     }
+    this.deps.metrics?.attemptFinished(lease.leaseToken, outcome.job.queue, result.status, outcome.job.attemptSeconds);
     this.deps.scheduler.afterCommit(runId, outcome.queued, 1);
   }
 
@@ -114,6 +135,7 @@ export class JobLifecycle {
       return { queued: queued + advanced.queuedJobs, retried: queued > 0 };
     });
     if (!outcome) return false;
+    this.deps.metrics?.attemptAbandoned(lease.leaseToken);
     this.deps.scheduler.afterCommit(lease.runId, outcome.queued, 1);
     return true;
   }

@@ -10,6 +10,7 @@
  * lost inside NATS never strands a job.
  */
 import type { Logger } from 'pino';
+import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { Database } from '../store/database.js';
 import { countQueuedByQueue, republishStaleOffers } from '../store/jobs-repository.js';
 import { findExpiredLeases, findLeasesOfAgent } from '../store/leases-repository.js';
@@ -25,6 +26,8 @@ export interface ReaperOptions {
   /** How many offers for the queue the jobs stream holds now (pending or being delivered). */
   countOffers: (queue: string) => Promise<number>;
   wakeRelay: () => void;
+  /** Counts lease expiries. */
+  metrics?: ControllerMetrics;
   /** Monotonic clock in ms; injectable for tests. */
   now?: () => number;
 }
@@ -54,32 +57,50 @@ export class Reaper {
     }
   }
 
-  /** One pass: expired leases (when armed), then stale offers. Never throws. */
+  /**
+   * One pass: expired leases (when armed), then stale offers. Never throws. A
+   * failure to count offers (NATS trouble) does not pause lease expiry: only
+   * database trouble can keep agents from renewing.
+   */
   async sweep(): Promise<void> {
     try {
       if (this.now() >= this.armedAt) await this.reapExpiredLeases();
-      await this.republishMissingOffers();
     } catch (error) {
       this.armedAt = this.now() + this.options.leaseTtlMs;
       this.options.log.error({ err: error }, 'reaper sweep failed; lease expiry paused for one TTL');
+      return;
     }
+    try {
+      await this.republishMissingOffers(this.options.republishAfterMs);
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'cannot re-publish missing offers; will retry');
+    }
+  }
+
+  /**
+   * Re-offers every queued job whose offer the stream no longer holds, however
+   * recently it was offered: called once the jobs stream was created again, as
+   * everything the old one held is gone. Throws on database or NATS failure.
+   */
+  async republishLostOffers(): Promise<void> {
+    await this.republishMissingOffers(0);
   }
 
   /**
    * A queued job whose published offer is no longer in the stream (lost
    * inside NATS, e.g. a crash before the file store synced) would wait forever. Per queue, compare the queued jobs with the offers the stream
    * holds; re-offer the missing ones, longest-waiting first, once they waited
-   * `republishAfterMs`. Never adds offers beyond the queued jobs, so a queue
+   * `olderThanMs`. Never adds offers beyond the queued jobs, so a queue
    * nobody serves does not grow the stream.
    */
-  private async republishMissingOffers(): Promise<void> {
-    const { db, republishAfterMs } = this.options;
-    for (const { queue, queued, stale } of await countQueuedByQueue(db, republishAfterMs)) {
+  private async republishMissingOffers(olderThanMs: number): Promise<void> {
+    const { db } = this.options;
+    for (const { queue, queued, stale } of await countQueuedByQueue(db, olderThanMs)) {
       if (stale === 0) continue;
       const missing = queued - (await this.options.countOffers(queue));
       if (missing <= 0) continue;
       const republished = await db.transaction((tx) =>
-        republishStaleOffers(tx, queue, republishAfterMs, Math.min(missing, stale, 500)),
+        republishStaleOffers(tx, queue, olderThanMs, Math.min(missing, stale, 500)),
       );
       if (republished > 0) {
         this.options.log.warn({ queue, jobs: republished }, 'offers missing from the stream, re-published');
@@ -104,6 +125,7 @@ export class Reaper {
       const expired = await findExpiredLeases(this.options.db, 100);
       for (const lease of expired) {
         if (await this.options.lifecycle.endLostAttempt(lease, 'lease expired: agent stopped heartbeating')) {
+          this.options.metrics?.leaseExpired();
           this.options.log.warn(
             { jobId: lease.jobId, attempt: lease.attempt, agentId: lease.agentId },
             'lease expired',

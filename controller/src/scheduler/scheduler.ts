@@ -6,7 +6,12 @@
  * published at once instead of at the next poll.
  */
 import type { Logger } from 'pino';
-import { formatPipelineProblems, parsePipeline } from '../pipeline/index.js';
+import {
+  DEFAULT_PIPELINE_LIMITS,
+  formatPipelineProblems,
+  type PipelineLimits,
+  parsePipeline,
+} from '../pipeline/index.js';
 import type { PipelineSource } from '../source/git-source.js';
 import type { Database } from '../store/database.js';
 import {
@@ -18,6 +23,10 @@ import {
   setRunStatus,
 } from '../store/runs-repository.js';
 import { advanceRun } from './advance-run.js';
+import { summarizePlanningError } from './planning-error.js';
+
+/** A run's `error` lists at most this many pipeline problems (a broken 1 MiB file can have thousands). */
+const MAX_PROBLEMS_IN_RUN_ERROR = 100;
 
 export interface SchedulerDeps {
   db: Database;
@@ -27,6 +36,8 @@ export interface SchedulerDeps {
   wakeRelay: () => void;
   /** Called after a commit that changed a run (for live pages). */
   runChanged: (runId: string) => void;
+  /** Bounds on a pipeline; the defaults when not given. */
+  limits?: PipelineLimits;
 }
 
 export class Scheduler {
@@ -36,12 +47,20 @@ export class Scheduler {
 
   /**
    * Reads the pipeline at the run's recorded commit, writes the plan and
-   * starts the first stage. A missing or bad pipeline file fails the run with
-   * the reason in `error`. Never throws; safe to call twice (a planned run is left alone).
+   * starts the first stage. A missing or bad pipeline file, or any error while
+   * planning (the database refusing the plan included), fails the run with the
+   * reason in `error`; only when even that cannot be written does the run stay
+   * queued, to be planned again at the next start. Never throws; safe to
+   * call twice (a planned run is left alone).
    */
   planRun(runId: string): Promise<void> {
-    const work = this.plan(runId).catch((error: unknown) => {
-      this.deps.log.error({ err: error, runId }, 'planning failed');
+    const work = this.plan(runId).catch(async (error: unknown) => {
+      const { message, errorName } = summarizePlanningError(error);
+      this.deps.log.error({ runId, error: message, errorName }, 'planning failed');
+      await this.failUnplanned(runId, `planning failed: ${message}`).catch((failError: unknown) => {
+        const summary = summarizePlanningError(failError);
+        this.deps.log.error({ runId, error: summary.message, errorName: summary.errorName }, 'cannot fail run');
+      });
     });
     this.planning.add(work);
     void work.finally(() => this.planning.delete(work));
@@ -84,9 +103,11 @@ export class Scheduler {
       await this.failUnplanned(runId, (error as Error).message);
       return;
     }
-    const parsed = parsePipeline(file.text);
+    const parsed = parsePipeline(file.text, this.deps.limits ?? DEFAULT_PIPELINE_LIMITS);
     if (!parsed.ok) {
-      await this.failUnplanned(runId, formatPipelineProblems(parsed.problems), file.sha);
+      const shown = formatPipelineProblems(parsed.problems.slice(0, MAX_PROBLEMS_IN_RUN_ERROR));
+      const more = parsed.problems.length - MAX_PROBLEMS_IN_RUN_ERROR;
+      await this.failUnplanned(runId, more > 0 ? `${shown}\n… and ${more} more problems` : shown, file.sha);
       return;
     }
     const outcome = await this.deps.db.transaction(async (tx) => {
@@ -104,7 +125,7 @@ export class Scheduler {
   private async failUnplanned(runId: string, error: string, sha?: string): Promise<void> {
     await this.deps.db.transaction(async (tx) => {
       const locked = await lockRun(tx, runId);
-      if (locked?.status !== 'queued') return;
+      if (locked?.status !== 'queued' || locked.pipelineName !== null) return;
       await setRunStatus(tx, runId, 'failed', error);
       if (sha) await setRunSha(tx, runId, sha);
     });

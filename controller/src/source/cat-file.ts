@@ -8,6 +8,7 @@ import { GitProcessError, gitEnvironment, gitReason } from './git-command.js';
 
 export type CommitFile =
   | { found: 'file'; sha: string; text: string }
+  | { found: 'too-large'; sha: string; bytes: number }
   | { found: 'commit-only'; sha: string }
   | { found: 'nothing' };
 
@@ -17,6 +18,8 @@ export function readCommitFile(
   wanted: string,
   path: string,
   timeoutMs: number,
+  /** A bigger file is answered `too-large` without being read into memory. */
+  maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<CommitFile> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', [...gitArgs, 'cat-file', '--batch'], {
@@ -51,6 +54,12 @@ export function readCommitFile(
 
     child.stdout.on('data', (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
+      const commit = answers[0];
+      const declared = answers.length === 1 && commit ? declaredBlobBytes(buffered) : undefined;
+      if (commit && declared !== undefined && declared > maxBytes) {
+        child.kill();
+        return settle({ found: 'too-large', sha: commit.sha, bytes: declared });
+      }
       for (;;) {
         const parsed = parseAnswer(buffered);
         if (!parsed) break;
@@ -77,6 +86,14 @@ interface Answer {
   type: string;
   missing: boolean;
   content: Buffer;
+}
+
+/** The size a blob answer's header announces, once the header is complete. */
+function declaredBlobBytes(buffer: Buffer): number | undefined {
+  const newline = buffer.indexOf(10);
+  if (newline < 0) return undefined;
+  const [, type, sizeText] = buffer.subarray(0, newline).toString('utf8').split(' ');
+  return type === 'blob' ? Number(sizeText) : undefined;
 }
 
 /** One `<sha> <type> <size>\n<content>\n` or `<name> missing\n` record, if complete. */

@@ -52,6 +52,17 @@ describe('a repository on the controller host', () => {
     dangling = git(repo, 'commit-tree', '-p', second, '-m', 'dangling', `${second}^{tree}`);
   });
 
+  it('refuses a pipeline file over the size limit without reading it', async () => {
+    const small = createGitSource({ cacheDir: join(dir, 'cache-small'), maxPipelineBytes: 10 });
+    expect(await small.readPipelineFile(repo, first)).toBe('name: one\n');
+    const tooSmall = createGitSource({ cacheDir: join(dir, 'cache-smaller'), maxPipelineBytes: 9 });
+    const error = await failure(tooSmall.readPipelineFile(repo, first));
+    expect(error.code).toBe('PIPELINE_FILE_TOO_LARGE');
+    expect(error.message).toBe(
+      `.gantry.yml: the file is 10 bytes at commit ${first.slice(0, 12)}, over the limit of 9 bytes (GANTRY_MAX_PIPELINE_BYTES)`,
+    );
+  });
+
   it('resolves a branch to its head and reads the file at a commit', async () => {
     expect(await source.resolveCommit(repo, 'main', null)).toBe(second);
     expect(await source.readPipelineFile(repo, second)).toBe('name: two\n');

@@ -37,6 +37,8 @@ export interface GitSourceOptions {
   cacheDir: string;
   /** Bound of each git call (clone and fetch included). Default 120 s. */
   timeoutMs?: number;
+  /** A larger pipeline file fails the run without being read (GANTRY_MAX_PIPELINE_BYTES). */
+  maxPipelineBytes?: number;
   /** Observes every clone or fetch of a mirror as it starts. */
   onFetch?: (url: string) => void;
 }
@@ -45,6 +47,7 @@ const hexCommit = /^[0-9a-f]{4,64}$/i;
 
 export function createGitSource(options: GitSourceOptions): PipelineSource {
   const timeoutMs = options.timeoutMs ?? 120_000;
+  const maxPipelineBytes = options.maxPipelineBytes ?? Number.POSITIVE_INFINITY;
   const mirrors = createMirrors({ cacheDir: options.cacheDir, timeoutMs, onFetch: options.onFetch });
 
   const local = (repo: string): ReadableRepository => ({
@@ -90,10 +93,11 @@ export function createGitSource(options: GitSourceOptions): PipelineSource {
       const repository = isUrl(repo) ? mirrored(repo) : local(repo);
       const file = await reading(repository, async () => {
         if (isUrl(repo) && !(await mirrors.exists(repo))) await mirrors.refresh(repo);
-        const found = await readCommitFile(repository.gitArgs, sha, pipelineFileName, timeoutMs);
+        const read = () => readCommitFile(repository.gitArgs, sha, pipelineFileName, timeoutMs, maxPipelineBytes);
+        const found = await read();
         if (found.found !== 'nothing' || !isUrl(repo)) return found;
         await mirrors.refresh(repo);
-        return readCommitFile(repository.gitArgs, sha, pipelineFileName, timeoutMs);
+        return read();
       });
       if (file.found === 'nothing') {
         throw new SourceError('COMMIT_NOT_FOUND', `commit ${sha} not found in ${repository.display}`);
@@ -102,6 +106,12 @@ export function createGitSource(options: GitSourceOptions): PipelineSource {
         throw new SourceError(
           'PIPELINE_FILE_MISSING',
           `${pipelineFileName} not found at the root of ${repository.display} at commit ${file.sha.slice(0, 12)}`,
+        );
+      }
+      if (file.found === 'too-large') {
+        throw new SourceError(
+          'PIPELINE_FILE_TOO_LARGE',
+          `${pipelineFileName}: the file is ${file.bytes} bytes at commit ${file.sha.slice(0, 12)}, over the limit of ${maxPipelineBytes} bytes (GANTRY_MAX_PIPELINE_BYTES)`,
         );
       }
       return file.text;

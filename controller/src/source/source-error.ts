@@ -7,7 +7,8 @@ export type SourceErrorCode =
   | 'REF_NOT_FOUND'
   | 'COMMIT_NOT_FOUND'
   | 'SHA_NOT_ON_REF'
-  | 'PIPELINE_FILE_MISSING';
+  | 'PIPELINE_FILE_MISSING'
+  | 'PIPELINE_FILE_TOO_LARGE';
 
 export class SourceError extends DomainError {
   override readonly name = 'SourceError';

@@ -4,16 +4,16 @@
  * and brings its schema up to date with the migrations in /migrations.
  * Only store/ imports drizzle, pg and PGlite.
  */
-import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import type { SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { restrictToOwner } from '../owner-only-files.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -26,7 +26,17 @@ export type Queryable = Database | Transaction;
 export interface OpenDatabase {
   db: Database;
   kind: 'postgres' | 'pglite';
+  /** Connection pool use, on PostgreSQL only (PGlite is one in-process connection). */
+  poolUse?: () => PoolUse;
   close(): Promise<void>;
+}
+
+export interface PoolUse {
+  /** Open connections, idle or checked out. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
 }
 
 export interface DatabaseOptions {
@@ -59,7 +69,12 @@ async function openPostgres(url: string, max: number): Promise<OpenDatabase> {
   try {
     const db = drizzlePg(pool, { schema });
     await migratePg(db, { migrationsFolder });
-    return { db: db as unknown as Database, kind: 'postgres', close: () => pool.end() };
+    return {
+      db: db as unknown as Database,
+      kind: 'postgres',
+      poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      close: () => pool.end(),
+    };
   } catch (error) {
     await pool.end().catch(() => {});
     throw new DatabaseOpenError(`cannot open database ${redactUrl(url)}: ${(error as Error).message}`, {
@@ -69,8 +84,10 @@ async function openPostgres(url: string, max: number): Promise<OpenDatabase> {
 }
 
 async function openPglite(dir: string): Promise<OpenDatabase> {
-  await mkdir(dir, { recursive: true });
+  await restrictToOwner(dir, 0);
   const client = await PGlite.create(dir);
+  // PGlite unpacks its initial cluster with mode 0666 whatever the umask; files it adds later are 0600.
+  await restrictToOwner(dir);
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
   return { db: db as unknown as Database, kind: 'pglite', close: () => client.close() };
@@ -84,4 +101,9 @@ function redactUrl(url: string): string {
 export async function queryRows<Row>(db: Queryable, query: SQL): Promise<Row[]> {
   const result = (await db.execute(query)) as unknown as { rows: Row[] };
   return result.rows;
+}
+
+/** One trivial round trip: resolves once the database answered. */
+export async function pingDatabase(db: Queryable): Promise<void> {
+  await db.execute(sql`select 1`);
 }

@@ -6,6 +6,7 @@ import { natsTopology } from '@gantry/proto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Job } from '../domain/run.js';
 import type { JobStatus } from '../domain/states.js';
+import { inBatches } from './batches.js';
 import type { Queryable } from './database.js';
 import { type HeldLease, heldLeaseColumns, toHeldLeases } from './leases-repository.js';
 import { toJob } from './mappers.js';
@@ -35,13 +36,12 @@ export async function queueJobs(tx: Queryable, jobIds: string[]): Promise<Job[]>
     })
     .where(inArray(jobs.id, jobIds))
     .returning();
-  await tx.insert(outbox).values(
-    rows.map((row) => ({
-      subject: natsTopology.jobsSubject(row.queue),
-      msgId: `${row.id}.${row.attempt}`,
-      payload: { jobId: row.id, attempt: row.attempt, runId: row.runId },
-    })),
-  );
+  const messages = rows.map((row) => ({
+    subject: natsTopology.jobsSubject(row.queue),
+    msgId: `${row.id}.${row.attempt}`,
+    payload: { jobId: row.id, attempt: row.attempt, runId: row.runId },
+  }));
+  for (const batch of inBatches(messages)) await tx.insert(outbox).values(batch);
   return rows.map(toJob);
 }
 

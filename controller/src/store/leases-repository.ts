@@ -24,6 +24,9 @@ export interface ClaimedJob {
   repo: string;
   ref: string;
   sha: string;
+  queue: string;
+  /** How long the attempt waited between being queued and this claim, by database time. */
+  queuedSeconds: number;
 }
 
 export type ClaimOutcome =
@@ -50,6 +53,8 @@ export async function claimJob(
     repo: string;
     ref: string;
     sha: string | null;
+    queue: string;
+    queued_seconds: number | null;
   }>(
     db,
     sql`
@@ -58,12 +63,13 @@ export async function claimJob(
         lease_expires_at = now() + make_interval(secs => ${input.leaseTtlMs / 1000}),
         started_at = coalesce(started_at, now())
       where id = ${input.jobId} and attempt = ${input.attempt} and status = 'queued'
-      returning id, run_id, stage_id, attempt, name, spec
+      returning id, run_id, stage_id, attempt, name, spec, queue, queued_at
     ), recorded as (
       insert into job_attempts (job_id, attempt, status, agent_id, lease_token)
       select id, attempt, 'running', ${input.agentId}, ${leaseToken} from claimed
     )
-    select claimed.id, claimed.run_id, claimed.attempt, claimed.name, claimed.spec,
+    select claimed.id, claimed.run_id, claimed.attempt, claimed.name, claimed.spec, claimed.queue,
+      extract(epoch from now() - claimed.queued_at)::float8 as queued_seconds,
       stages.name as stage_name, runs.repo, runs.ref, runs.sha
     from claimed join runs on runs.id = claimed.run_id join stages on stages.id = claimed.stage_id`,
   );
@@ -82,6 +88,8 @@ export async function claimJob(
         repo: row.repo,
         ref: row.ref,
         sha: row.sha ?? '',
+        queue: row.queue,
+        queuedSeconds: Math.max(0, row.queued_seconds ?? 0),
       },
     };
   }
@@ -133,6 +141,9 @@ export interface FinishedJob {
   stageId: string;
   spec: JobDefinition;
   cancelRequested: boolean;
+  queue: string;
+  /** From the attempt's claim to this finish, by database time. */
+  attemptSeconds: number;
 }
 
 /**
@@ -151,6 +162,8 @@ export async function finishAttempt(
     stage_id: string;
     spec: JobDefinition;
     cancel_requested: boolean;
+    queue: string;
+    attempt_seconds: number | null;
   }>(
     tx,
     sql`
@@ -158,13 +171,15 @@ export async function finishAttempt(
       update jobs set status = ${result.status}, exit_code = ${result.exitCode}::int, message = ${result.message},
         lease_token = null, lease_expires_at = null, finished_at = now()
       where id = ${lease.jobId} and attempt = ${lease.attempt} and lease_token = ${lease.leaseToken} and status = 'running'
-      returning id, run_id, stage_id, spec, cancel_requested
+      returning id, run_id, stage_id, spec, cancel_requested, queue
     ), recorded as (
       update job_attempts set status = ${result.status}, exit_code = ${result.exitCode}::int, message = ${result.message},
         finished_at = now()
       where job_id = ${lease.jobId} and attempt = ${lease.attempt} and exists (select 1 from finished)
+      returning started_at
     )
-    select * from finished`,
+    select finished.*, (select extract(epoch from now() - started_at)::float8 from recorded) as attempt_seconds
+    from finished`,
   );
   const row = rows[0];
   if (!row) return null;
@@ -174,6 +189,8 @@ export async function finishAttempt(
     stageId: row.stage_id,
     spec: row.spec,
     cancelRequested: row.cancel_requested,
+    queue: row.queue,
+    attemptSeconds: Math.max(0, row.attempt_seconds ?? 0),
   };
 }
 

@@ -1,6 +1,6 @@
 /** The transactional outbox read side: the relay takes unpublished rows and marks them sent. */
 import { asc, inArray, isNull, sql } from 'drizzle-orm';
-import type { Queryable } from './database.js';
+import { type Queryable, queryRows } from './database.js';
 import { outbox } from './schema.js';
 
 export interface OutboxMessage {
@@ -27,4 +27,14 @@ export async function takeUnpublished(tx: Queryable, limit: number): Promise<Out
 export async function markPublished(tx: Queryable, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
   await tx.update(outbox).set({ publishedAt: sql`now()` }).where(inArray(outbox.id, ids));
+}
+
+/** Age in ms (by database time) of the oldest row the relay has not published yet; null when none waits. */
+export async function oldestUnpublishedAgeMs(db: Queryable): Promise<number | null> {
+  const rows = await queryRows<{ age_ms: number }>(
+    db,
+    sql`select (extract(epoch from now() - created_at) * 1000)::float8 as age_ms
+        from outbox where published_at is null order by id limit 1`,
+  );
+  return rows[0] ? Number(rows[0].age_ms) : null;
 }

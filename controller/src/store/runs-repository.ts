@@ -5,6 +5,7 @@ import type { Run, RunDetail, Stage } from '../domain/run.js';
 import type { RunStatus, StageStatus } from '../domain/states.js';
 import type { PipelineDefinition } from '../pipeline/model.js';
 import { listAttempts } from './attempts-repository.js';
+import { inBatches } from './batches.js';
 import type { Queryable } from './database.js';
 import { toApproval, toJob, toRun, toStage } from './mappers.js';
 import { approvals, jobs, runs, stages } from './schema.js';
@@ -96,35 +97,41 @@ export async function findUnplannedRunIds(db: Queryable): Promise<string[]> {
   return rows.map((row) => row.id);
 }
 
-/** Writes the planned stages and jobs (all pending) of a queued run. */
+/**
+ * Writes the planned stages and jobs (all pending) of a queued run, in
+ * batches, so a plan of any legal size fits PostgreSQL's parameter limit.
+ */
 export async function insertPlan(tx: Queryable, run: Run, sha: string, pipeline: PipelineDefinition): Promise<void> {
   await tx.update(runs).set({ sha, pipelineName: pipeline.name }).where(eq(runs.id, run.id));
+  const stageRows = pipeline.stages.map((stage, position) => ({
+    id: randomUUID(),
+    runId: run.id,
+    position,
+    name: stage.name,
+    status: 'pending' as const,
+    environment: stage.environment,
+    approval: stage.approval,
+    concurrency: stage.concurrency,
+  }));
+  for (const batch of inBatches(stageRows)) await tx.insert(stages).values(batch);
+
   let jobPosition = 0;
-  for (const [position, stage] of pipeline.stages.entries()) {
-    const stageId = randomUUID();
-    await tx.insert(stages).values({
-      id: stageId,
+  const jobRows = pipeline.stages.flatMap((stage, index) =>
+    stage.jobs.map((job) => ({
+      id: randomUUID(),
       runId: run.id,
-      position,
-      name: stage.name,
-      status: 'pending',
-      environment: stage.environment,
-      approval: stage.approval,
-      concurrency: stage.concurrency,
-    });
-    await tx.insert(jobs).values(
-      stage.jobs.map((job) => ({
-        id: randomUUID(),
-        runId: run.id,
-        stageId,
-        position: jobPosition++,
-        name: job.name,
-        queue: job.queue,
-        status: 'pending',
-        spec: job,
-      })),
-    );
-  }
+      stageId: stageRows[index]!.id,
+      position: jobPosition++,
+      name: job.name,
+      queue: job.queue,
+      status: 'pending' as const,
+      spec: job,
+    })),
+  );
+  // Steps and env are what makes a spec big; their length is close enough to size a batch.
+  const approximateSpecBytes = (row: (typeof jobRows)[number]) =>
+    [...row.spec.steps, ...Object.values(row.spec.env)].reduce((sum, text) => sum + text.length, 0);
+  for (const batch of inBatches(jobRows, approximateSpecBytes)) await tx.insert(jobs).values(batch);
 }
 
 const terminalRun: RunStatus[] = ['succeeded', 'failed', 'canceled', 'rejected'];

@@ -12,11 +12,14 @@ import { type GantryProcess, spawnGantry, waitForReady } from './gantry-process.
 const DEFAULT_START_TIMEOUT_MS = 30_000;
 
 export interface ControllerOptions {
-  databaseUrl: string;
+  /** Absent: embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
   natsUrl: string;
   dataDir: string;
-  adminToken: string;
-  agentToken: string;
+  /** Absent: the controller generates one and saves it in `dataDir/admin-token`. */
+  adminToken?: string;
+  /** Absent: the controller generates one and saves it in `dataDir/agent-token`. */
+  agentToken?: string;
   /** Extra environment variables. */
   env?: Record<string, string>;
   startTimeoutMs?: number;
@@ -49,10 +52,11 @@ export async function startController(options: ControllerOptions): Promise<Contr
   args.push('--data-dir', options.dataDir);
   const env = {
     ...options.env,
-    DATABASE_URL: options.databaseUrl,
+    // Empty counts as unset, so nothing inherited from this process's environment applies.
+    DATABASE_URL: options.databaseUrl ?? '',
     GANTRY_NATS_URL: options.natsUrl,
-    GANTRY_ADMIN_TOKEN: options.adminToken,
-    GANTRY_AGENT_TOKEN: options.agentToken,
+    GANTRY_ADMIN_TOKEN: options.adminToken ?? '',
+    GANTRY_AGENT_TOKEN: options.agentToken ?? '',
   };
   const output = new CapturedOutput(options.maxLogChars);
   const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
@@ -128,8 +132,10 @@ export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
   const name = options.name ?? `agent-${randomBytes(3).toString('hex')}`;
   const args = ['agent', '--controller', options.controller, '--nats', options.natsUrl];
   args.push('--queue', options.queue ?? 'default', '--slots', String(options.slots ?? 1));
-  args.push('--token', options.token, '--work-dir', options.workDir, '--name', name);
-  const gantry = spawnGantry(args, options.env ?? {}, new CapturedOutput(options.maxLogChars));
+  args.push('--work-dir', options.workDir, '--name', name);
+  // The token goes through the environment: on the command line every user could read it in `ps`.
+  const env = { GANTRY_AGENT_TOKEN: options.token, ...options.env };
+  const gantry = spawnGantry(args, env, new CapturedOutput(options.maxLogChars));
 
   let agentId: string | undefined;
   if (gantry.child.stdout) {

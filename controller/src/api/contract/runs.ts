@@ -22,7 +22,10 @@ const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
 const id = z.string().min(1).max(255).openapi({ description: 'Run id.' });
 const runParams = z.object({ id });
-const jobParams = z.object({ id, jobId: z.string().min(1).max(255).openapi({ description: 'Job id.' }) });
+export const jobParams = z.object({
+  id,
+  jobId: z.string().min(1).max(255).openapi({ description: 'Job id.' }),
+});
 const stageParams = z.object({ id, stage: z.string().min(1).max(255).openapi({ description: 'Stage name.' }) });
 
 export const triggerRun = createRoute({
@@ -47,7 +50,7 @@ export const triggerRun = createRoute({
       description: 'The run an earlier trigger with the same Idempotency-Key created.',
       content: json(TriggerResponse),
     },
-    ...errorResponses(400, 415, 422),
+    ...errorResponses(400, 413, 415, 422),
   },
 });
 
@@ -81,30 +84,6 @@ export const getRun = createRoute({
   security,
   request: { params: runParams },
   responses: { 200: { description: 'The run.', content: json(RunDetail) }, ...errorResponses(400, 404) },
-});
-
-export const getJobLog = createRoute({
-  method: 'get',
-  path: '/{id}/jobs/{jobId}/log',
-  operationId: 'getJobLog',
-  summary: "A job attempt's output as plain text, streamed",
-  tags,
-  security,
-  request: {
-    params: jobParams,
-    query: z.object({
-      attempt: z.coerce
-        .number({ error: 'must be a positive integer' })
-        .int({ error: 'must be a positive integer' })
-        .min(1, { error: 'must be a positive integer' })
-        .optional()
-        .openapi({ description: 'Which attempt (default: the latest).' }),
-    }),
-  },
-  responses: {
-    200: { description: 'The log.', content: { 'text/plain': { schema: z.string() } } },
-    ...errorResponses(400, 404),
-  },
 });
 
 export const cancelRun = createRoute({
@@ -141,7 +120,7 @@ function decideRoute(decision: 'approve' | 'reject') {
     request: { params: stageParams, body: { required: false, content: json(DecisionRequest) } },
     responses: {
       200: { description: 'The decision was recorded.', content: json(DecisionResponse) },
-      ...errorResponses(400, 403, 404, 409, 415),
+      ...errorResponses(400, 403, 404, 409, 413, 415),
     },
   });
 }

@@ -1,22 +1,19 @@
-/** /api/runs: trigger, list, show, log, approve/reject. */
+/** /api/runs: trigger, list, show, cancel, retry, approve/reject (a job's log: job-logs.ts). */
 import { NotFoundError } from '../../domain/errors.js';
 import type { Run } from '../../domain/run.js';
 import { decideStage } from '../../scheduler/approvals.js';
-import { findJobOfRun } from '../../store/jobs-repository.js';
-import { readLogPages } from '../../store/logs-repository.js';
 import { createRun, findRunByIdempotencyKey, findRunDetail, listRuns } from '../../store/runs-repository.js';
 import type { ApiDeps } from '../app.js';
 import {
   approveStage,
   cancelRun,
-  getJobLog,
   getRun,
   listRuns as listRunsRoute,
   rejectStage,
   retryJob,
   triggerRun,
 } from '../contract/runs.js';
-import { createRouter, type StreamedText } from '../router.js';
+import { createRouter } from '../router.js';
 import { runDetailView, runSummaryView } from '../views.js';
 
 export function runRoutes(deps: ApiDeps) {
@@ -55,24 +52,6 @@ export function runRoutes(deps: ApiDeps) {
     const run = await findRunDetail(deps.db, c.req.param('id'));
     if (!run) throw new NotFoundError(`run "${c.req.param('id')}" not found`);
     return c.json(runDetailView(run, deps.baseUrl), 200);
-  });
-
-  app.openapi(getJobLog, async (c) => {
-    const job = await findJobOfRun(deps.db, c.req.param('id'), c.req.param('jobId'));
-    if (!job) throw new NotFoundError(`run "${c.req.param('id')}" has no job "${c.req.param('jobId')}"`);
-    const { attempt } = c.req.valid('query');
-    const pages = readLogPages(deps.db, job.id, attempt);
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const next = await pages.next();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      async cancel() {
-        await pages.return(undefined);
-      },
-    });
-    return c.body(body, 200, { 'content-type': 'text/plain; charset=utf-8' }) as unknown as StreamedText;
   });
 
   app.openapi(cancelRun, async (c) => {

@@ -13,6 +13,10 @@ export const ErrorBody = z
         .array(z.string())
         .optional()
         .openapi({ description: 'Every validation problem, each as "path: problem".' }),
+      requestId: z
+        .string()
+        .optional()
+        .openapi({ description: "The request's id (also in the X-Request-Id header), to find it in the logs." }),
     }),
   })
   .openapi('Error');
@@ -25,7 +29,7 @@ const meaning = {
   403: 'The token may not do this.',
   404: 'No such run, job, stage or agent.',
   409: 'The request conflicts with the current state (e.g. the stage is not awaiting approval).',
-  413: 'The request body is larger than the controller accepts.',
+  413: 'The request body is larger than GANTRY_MAX_REQUEST_BYTES.',
   415: 'A request body that is not JSON.',
   422: 'The repository cannot give what the trigger asks for (unknown ref, sha not on the ref, unreadable).',
   500: 'An unexpected failure; the message carries only a request id.',

@@ -94,12 +94,77 @@ export class ApiClient {
     );
   }
 
-  /** A job attempt's whole log as text (the latest attempt when `attempt` is left out). */
-  jobLogText(runId: string, jobId: string, attempt?: number): Promise<string> {
-    return this.#send(`GET /api/runs/${runId}/jobs/${jobId}/log`, async (signal) => {
-      const log = await openJobLog(this.#client, { runId, jobId, attempt, signal });
-      return new Response(log).text();
-    });
+  listAgents() {
+    return this.#call('GET /api/agents', (signal) => this.#client.GET('/api/agents', { signal }));
+  }
+
+  drainAgent(id: string) {
+    return this.#call(`POST /api/agents/${id}/drain`, (signal) =>
+      this.#client.POST('/api/agents/{id}/drain', { params: { path: { id } }, signal }),
+    );
+  }
+
+  /**
+   * Hands a job attempt's log (the latest when `attempt` is left out) to
+   * `write` chunk by chunk as it arrives, never holding it whole; `write`
+   * resolving means the next chunk may come. With `follow` the answer stays
+   * open until the attempt ends. The request timeout bounds the wait for the
+   * answer and, unless `idleTimeout` is off (a followed log may be silent for
+   * long), every gap between chunks; nothing bounds the whole transfer.
+   */
+  async streamJobLog(
+    log: { runId: string; jobId: string; attempt?: number | undefined; follow?: boolean },
+    write: (chunk: Uint8Array) => Promise<void>,
+    options: { idleTimeout: boolean },
+  ): Promise<void> {
+    const what = `GET /api/runs/${log.runId}/jobs/${log.jobId}/log`;
+    const timer = new AbortController();
+    let timerHandle: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timerHandle);
+      timerHandle = setTimeout(() => timer.abort(), this.#timeoutMs);
+    };
+    const signal = this.#signal ? AbortSignal.any([this.#signal, timer.signal]) : timer.signal;
+    const failed = (error: unknown, when: string) => {
+      if (error instanceof GantryApiError) return error;
+      if (this.#signal?.aborted) return this.#signal.reason;
+      if (timer.signal.aborted) {
+        return new ApiUnreachableError(
+          'timeout',
+          this.baseUrl,
+          `no data from ${what} within ${this.#timeoutMs} ms ${when}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      return new ApiUnreachableError('unreachable', this.baseUrl, describeNetworkError(error), { cause: error });
+    };
+    arm();
+    try {
+      let body: ReadableStream<Uint8Array>;
+      try {
+        body = await openJobLog(this.#client, { ...log, signal });
+      } catch (error) {
+        throw failed(error, 'for the answer');
+      }
+      const reader = body.getReader();
+      for (;;) {
+        if (options.idleTimeout) arm();
+        else clearTimeout(timerHandle);
+        let next: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          next = await reader.read();
+        } catch (error) {
+          throw failed(error, 'between two parts of the answer');
+        }
+        if (next.done) return;
+        clearTimeout(timerHandle);
+        await write(next.value);
+      }
+    } finally {
+      clearTimeout(timerHandle);
+    }
   }
 
   /** One typed call; its data, or ApiError for an error status. */

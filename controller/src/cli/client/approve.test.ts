@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { approveCommand, rejectCommand } from './approve.js';
+import { runControllerCli } from '../index.js';
 import { captureIo, type FakeApi, startFakeApi } from './fake-api.js';
 
 let api: FakeApi | undefined;
@@ -16,7 +16,7 @@ describe('gantry approve / reject', () => {
       },
     });
     const { io, stdout } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
-    expect(await approveCommand(['r1', '--stage', 'deploy eu', '--comment', 'ship it'], io)).toBe(0);
+    expect(await runControllerCli(['approve', 'r1', '--stage', 'deploy eu', '--comment', 'ship it'], io)).toBe(0);
     expect(stdout()).toBe('approved stage "deploy eu" of run r1 (stage is now running)\n');
     expect(JSON.parse(api.requests[0]?.body ?? '')).toEqual({ comment: 'ship it' });
   });
@@ -29,14 +29,14 @@ describe('gantry approve / reject', () => {
       },
     });
     const { io, stderr } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
-    expect(await approveCommand(['r1', '--stage', 'deploy'], io)).toBe(1);
+    expect(await runControllerCli(['approve', 'r1', '--stage', 'deploy'], io)).toBe(1);
     expect(stderr()).toBe('error: the person who triggered the run cannot approve it (HTTP 403)\n');
   });
 
   it('rejects through the reject route', async () => {
     api = await startFakeApi({ 'POST /api/runs/r1/stages/deploy/reject': { json: {} } });
     const { io, stdout } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
-    expect(await rejectCommand(['r1', '--stage', 'deploy'], io)).toBe(0);
+    expect(await runControllerCli(['reject', 'r1', '--stage', 'deploy'], io)).toBe(0);
     expect(stdout()).toBe('rejected stage "deploy" of run r1\n');
     expect(JSON.parse(api.requests[0]?.body ?? '')).toEqual({});
   });
@@ -45,8 +45,8 @@ describe('gantry approve / reject', () => {
     'exits 2 with the usage on %j',
     async (args) => {
       const { io, stderr } = captureIo({ GANTRY_TOKEN: 't0ken' });
-      expect(await approveCommand(args, io)).toBe(2);
-      expect(stderr()).toContain('usage: gantry approve RUN_ID --stage NAME');
+      expect(await runControllerCli(['approve', ...args], io)).toBe(2);
+      expect(stderr()).toContain('Run "gantry approve --help" for usage.');
     },
   );
 });

@@ -1,56 +1,62 @@
 /** `gantry approve` / `gantry reject`: decide on a stage waiting for approval. */
-import { parseArgs } from 'node:util';
+import type { Argv } from 'yargs';
 import {
-  type ClientOptions,
+  type CommandContext,
   connect,
-  connectionHelp,
-  connectionOptions,
+  printJson,
   runClientCommand,
   UsageError,
+  withConnection,
+  withJson,
 } from './command.js';
-import type { CliIo } from './io.js';
 
 type Decision = 'approve' | 'reject';
 
 const pastTense: Record<Decision, string> = { approve: 'approved', reject: 'rejected' };
 
-function usageOf(decision: Decision): string {
-  return `usage: gantry ${decision} RUN_ID --stage NAME [--comment TEXT]
-
-${decision === 'approve' ? 'Approve' : 'Reject'} a stage that waits for approval.
-  --stage NAME     the stage, as named in .gantry.yml
-  --comment TEXT   recorded with the decision in the audit log
-${connectionHelp}`;
+/** Registers `approve` and `reject`. */
+export function registerStageDecisions<T>(yargs: Argv<T>, context: CommandContext) {
+  return registerDecision(registerDecision(yargs, 'approve', context), 'reject', context);
 }
 
-export async function approveCommand(args: string[], io: CliIo, options: ClientOptions = {}): Promise<number> {
-  return decideStage('approve', args, io, options);
-}
-
-export async function rejectCommand(args: string[], io: CliIo, options: ClientOptions = {}): Promise<number> {
-  return decideStage('reject', args, io, options);
-}
-
-async function decideStage(decision: Decision, args: string[], io: CliIo, options: ClientOptions): Promise<number> {
-  return runClientCommand(args, io, usageOf(decision), async () => {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { ...connectionOptions, stage: { type: 'string' }, comment: { type: 'string' } },
-      strict: true,
-      allowPositionals: true,
-    });
-    const [runId, ...extra] = positionals;
-    if (runId === undefined) throw new UsageError('RUN_ID is required');
-    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-    if (values.stage === undefined || values.stage === '') throw new UsageError('--stage is required');
-    const api = connect(values, io, options);
-
-    const answer = await api.decideStage(runId, values.stage, decision, values.comment);
-    const status = statusAfterDecision(answer, values.stage);
-    const suffix = status === undefined ? '' : ` (stage is now ${status})`;
-    io.stdout(`${pastTense[decision]} stage "${values.stage}" of run ${runId}${suffix}\n`);
-    return 0;
-  });
+function registerDecision<T>(yargs: Argv<T>, decision: Decision, { io, options, exit }: CommandContext) {
+  return yargs.command(
+    `${decision} <run>`,
+    `${decision} a stage that waits for approval`,
+    (command) =>
+      withJson(withConnection(command))
+        .positional('run', { type: 'string', describe: "the run's id" })
+        .option('stage', {
+          type: 'string',
+          demandOption: true,
+          requiresArg: true,
+          describe: 'the stage, as named in .gantry.yml',
+        })
+        .option('comment', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'recorded with the decision in the audit log',
+        }),
+    async (args) => {
+      exit(
+        await runClientCommand(io, async () => {
+          const runId = args.run;
+          if (!runId) throw new UsageError('RUN is required');
+          if (args.stage === '') throw new UsageError('--stage must not be empty');
+          const api = connect(args, io, options);
+          const answer = await api.decideStage(runId, args.stage, decision, args.comment);
+          if (args.json) {
+            printJson(io, answer);
+            return 0;
+          }
+          const status = statusAfterDecision(answer, args.stage);
+          const suffix = status === undefined ? '' : ` (stage is now ${status})`;
+          io.stdout(`${pastTense[decision]} stage "${args.stage}" of run ${runId}${suffix}\n`);
+          return 0;
+        }),
+      );
+    },
+  );
 }
 
 /**

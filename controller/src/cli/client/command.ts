@@ -1,11 +1,12 @@
 /** What every client subcommand shares: connection flags, the API client, and errors → messages and exit codes. */
+import type { Argv } from 'yargs';
 import { ApiClient, ApiError, ApiUnreachableError } from './api-client.js';
-import { ConfigError, type ConnectionFlags, resolveConnection } from './connection.js';
+import { ConfigError, resolveConnection } from './connection.js';
 import type { CliIo } from './io.js';
 
 /** Knobs for tests and embedding; the CLI uses the defaults. */
 export interface ClientOptions {
-  /** Bound on each HTTP request (default 10 000). */
+  /** Bound on each HTTP request, and on the wait for a log's first byte and each later one (default 10 000). */
   requestTimeoutMs?: number;
   /** Pause between polls of `--follow` (default 300). */
   pollIntervalMs?: number;
@@ -15,46 +16,61 @@ export interface ClientOptions {
 
 export const exitCodes = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
-/** The command line is wrong (exit code 2, usage printed). */
+/** The command line is wrong (exit code 2). */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
   readonly code = 'usage';
 }
 
-/** `parseArgs` options every client subcommand accepts. */
-export const connectionOptions = {
-  url: { type: 'string' },
-  token: { type: 'string' },
-} as const;
+/** Adds the flags every client subcommand accepts: where the API is and how to authenticate. */
+export function withConnection<T>(yargs: Argv<T>) {
+  return yargs
+    .option('url', {
+      type: 'string',
+      describe: 'API base URL (default: $GANTRY_URL, else http://127.0.0.1:8080)',
+      requiresArg: true,
+    })
+    .option('token-file', {
+      type: 'string',
+      describe: 'file holding the API token (default: $GANTRY_TOKEN, else the file $GANTRY_TOKEN_FILE)',
+      requiresArg: true,
+    })
+    .option('token', {
+      type: 'string',
+      describe: 'API token; visible to every user in `ps`, prefer --token-file or GANTRY_TOKEN',
+      requiresArg: true,
+    });
+}
 
-export const connectionHelp = [
-  '  --url URL       API base URL (default: $GANTRY_URL, else http://127.0.0.1:8080)',
-  '  --token TOKEN   API token (default: $GANTRY_TOKEN)',
-].join('\n');
+/** Adds `--json` to a command that prints runs, jobs, agents or tokens. */
+export function withJson<T>(yargs: Argv<T>) {
+  return yargs.option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of text' });
+}
 
-export function connect(flags: ConnectionFlags, io: CliIo, options: ClientOptions): ApiClient {
-  const { baseUrl, token } = resolveConnection(flags, io.env);
+export interface ConnectionArgs {
+  url?: string | undefined;
+  token?: string | undefined;
+  tokenFile?: string | undefined;
+}
+
+export function connect(args: ConnectionArgs, io: CliIo, options: ClientOptions): ApiClient {
+  if (args.token !== undefined) {
+    io.stderr('warning: --token is visible to every user of this machine (ps); use --token-file or GANTRY_TOKEN\n');
+  }
+  const { baseUrl, token } = resolveConnection(args, io.env);
   return new ApiClient({ baseUrl, token, timeoutMs: options.requestTimeoutMs ?? 10_000, signal: io.signal });
 }
 
+/** Prints `value` as one JSON document. */
+export function printJson(io: CliIo, value: unknown): void {
+  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+}
+
 /**
- * Runs one subcommand. `body` parses its flags (node:util parseArgs, strict) and
- * talks to the API; what it throws becomes a message and an exit code:
- * 2 for usage or configuration, 1 for API errors, 130 when `io.signal` aborted.
- * `--help` / `-h` prints `usage` and exits 0 without running `body`.
+ * Runs one subcommand's body; what it throws becomes a message and an exit
+ * code: 2 for usage or configuration, 1 for API errors, 130 when `io.signal` aborted.
  */
-export async function runClientCommand(
-  args: readonly string[],
-  io: CliIo,
-  usage: string,
-  body: () => Promise<number>,
-): Promise<number> {
-  const end = args.indexOf('--');
-  const flags = end === -1 ? args : args.slice(0, end);
-  if (flags.includes('--help') || flags.includes('-h')) {
-    io.stdout(`${usage}\n`);
-    return exitCodes.ok;
-  }
+export async function runClientCommand(io: CliIo, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (error) {
@@ -62,11 +78,7 @@ export async function runClientCommand(
       io.stderr('interrupted\n');
       return exitCodes.interrupted;
     }
-    if (error instanceof UsageError || isParseArgsError(error)) {
-      io.stderr(`error: ${(error as Error).message}\n\n${usage}\n`);
-      return exitCodes.usage;
-    }
-    if (error instanceof ConfigError) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
       io.stderr(`error: ${error.message}\n`);
       return exitCodes.usage;
     }
@@ -83,16 +95,6 @@ export async function runClientCommand(
   }
 }
 
-/** parseArgs throws TypeErrors coded ERR_PARSE_ARGS_* (unknown option, missing value, …). */
-function isParseArgsError(error: unknown): boolean {
-  return (
-    error instanceof TypeError &&
-    'code' in error &&
-    typeof error.code === 'string' &&
-    error.code.startsWith('ERR_PARSE_ARGS_')
-  );
-}
-
 /** Issues are the API's validation details: strings or `{ path, message }` objects. */
 function describeIssue(issue: unknown): string {
   if (typeof issue === 'string') return issue;
@@ -104,9 +106,17 @@ function describeIssue(issue: unknown): string {
   return JSON.stringify(issue);
 }
 
-/** Parses a positive integer flag such as `--limit 20`; `undefined` when the flag is absent. */
-export function parsePositiveInteger(flag: string, value: string | undefined): number | undefined {
+/** Checks a positive integer option such as `--limit 20`; `undefined` when absent. */
+export function positiveInteger(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
+  if (!/^[1-9]\d{0,8}$/.test(value)) throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
   return Number(value);
+}
+
+/** Handed to each subcommand's `register…` function by the CLI. */
+export interface CommandContext {
+  io: CliIo;
+  options: ClientOptions;
+  /** Records the exit code of the command that ran. */
+  exit(code: number): void;
 }

@@ -2,7 +2,7 @@
  * Test support (not used by the CLI): a scripted Gantry API on 127.0.0.1:0 and
  * an in-memory CliIo. Lives outside `*.test.ts` so several test files share it.
  */
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CliIo } from './io.js';
 
@@ -14,8 +14,11 @@ export interface RecordedRequest {
   body: string;
 }
 
-/** `hang` never answers (to exercise timeouts). */
-export type FakeAnswer = { status?: number; json?: unknown; text?: string } | { hang: true };
+/** `hang` never answers (to exercise timeouts); `respond` writes the answer itself (streaming). */
+export type FakeAnswer =
+  | { status?: number; json?: unknown; text?: string }
+  | { hang: true }
+  | { respond: (res: ServerResponse) => void };
 export type FakeRoute = FakeAnswer | ((request: RecordedRequest) => FakeAnswer);
 
 export interface FakeApi {
@@ -49,6 +52,7 @@ export async function startFakeApi(routes: Record<string, FakeRoute>): Promise<F
             ? route(request)
             : route;
       if ('hang' in answer) return;
+      if ('respond' in answer) return answer.respond(res);
       if (answer.text !== undefined) {
         res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(answer.text);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { runControllerCli } from '../index.js';
 import type { JobView, RunDetail, StageView } from './api-types.js';
 import { captureIo, type FakeApi, inSequence, startFakeApi } from './fake-api.js';
-import { triggerCommand } from './trigger.js';
 
 const options = { pollIntervalMs: 0, cwd: '/work' };
 const t0 = '2024-05-01T12:00:00.000Z';
@@ -57,7 +57,7 @@ async function follow(states: RunDetail[], extraRoutes: Parameters<typeof startF
     ...extraRoutes,
   });
   const captured = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
-  const code = await triggerCommand(['--repo', 'app', '--follow', ...flags], captured.io, options);
+  const code = await runControllerCli(['trigger', '--repo', 'app', '--follow', ...flags], captured.io, options);
   return { code, stdout: captured.stdout().replaceAll(api.url, 'URL'), stderr: captured.stderr() };
 }
 
@@ -220,7 +220,7 @@ describe('gantry trigger --follow', () => {
       },
     });
     const captured = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' }, controller.signal);
-    const code = await triggerCommand(['--repo', 'app', '--follow'], captured.io, options);
+    const code = await runControllerCli(['trigger', '--repo', 'app', '--follow'], captured.io, options);
     expect(code).toBe(130);
     expect(captured.stderr()).toContain('stopped following run r1');
     expect(api.requests.filter((request) => request.method === 'POST')).toHaveLength(1);

@@ -77,17 +77,29 @@ async function reportOutcome(api: ApiClient, run: RunDetail, io: CliIo): Promise
   return exitCodes.failure;
 }
 
-/** The log's last lines, newline-terminated; a log that cannot be read becomes a note, not a failure. */
+/**
+ * The log's last lines, newline-terminated, read as a stream that keeps only a
+ * bounded tail (a failed job's log may be huge); a log that cannot be read
+ * becomes a note, not a failure.
+ */
 async function readLogTail(api: ApiClient, runId: string, jobId: string, attempt: number): Promise<string> {
-  let log: string;
+  const maxTailBytes = 64 * 1024;
+  let tail = Buffer.alloc(0);
   try {
-    log = await api.jobLogText(runId, jobId, attempt);
+    await api.streamJobLog(
+      { runId, jobId, attempt },
+      async (chunk) => {
+        tail = Buffer.concat([tail, chunk]);
+        if (tail.length > maxTailBytes) tail = tail.subarray(tail.length - maxTailBytes);
+      },
+      { idleTimeout: true },
+    );
   } catch (error) {
     if (error instanceof ApiError || error instanceof ApiUnreachableError)
       return `(log unavailable: ${error.message})\n`;
     throw error;
   }
-  const lines = log.split('\n');
+  const lines = tail.toString('utf8').split('\n');
   if (lines.at(-1) === '') lines.pop();
   if (lines.length === 0) return '(empty log)\n';
   return `${lines.slice(-logTailLines).join('\n')}\n`;

@@ -29,17 +29,28 @@ export function shortSha(sha: string | null): string {
   return sha === null || sha === '' ? '-' : sha.slice(0, 7);
 }
 
-/** Left-aligned columns separated by two spaces; one string per line, no trailing spaces. */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+/**
+ * Left-aligned columns separated by two spaces; one string per line, no
+ * trailing spaces. `paint` may decorate a padded body cell (colour) without
+ * changing the alignment.
+ */
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  paint: (cell: string, column: number) => string = (cell) => cell,
+): string[] {
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
   );
-  return [header, ...rows].map((row) =>
+  const line = (row: readonly string[], painted: boolean) =>
     row
-      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .map((cell, column) => {
+        const padded = cell.padEnd(widths[column] ?? 0);
+        return painted ? paint(padded, column) : padded;
+      })
       .join('  ')
-      .trimEnd(),
-  );
+      .trimEnd();
+  return [line(header, false), ...rows.map((row) => line(row, true))];
 }
 
 function pad2(n: number): string {

@@ -2,14 +2,48 @@
  * What a CLI command may touch of the outside world, injected so tests can
  * drive commands in-process.
  *
- * - `env`: the only source of configuration (`GANTRY_URL`, `GANTRY_TOKEN`).
+ * - `env`: the only source of configuration (`GANTRY_URL`, `GANTRY_TOKEN`, `NO_COLOR`).
  * - `stdout` / `stderr`: raw writes; commands end every line with "\n" themselves
  *   (wire them to `process.stdout.write`, not `console.log`).
+ * - `writeBytes`: raw output with backpressure (a log of any size); resolves
+ *   once the bytes may be written again. Without it bytes go through `stdout`.
+ * - `color`: whether to colour statuses (stdout is a terminal and NO_COLOR is unset).
  * - `signal`: aborted on Ctrl-C; in-flight requests and `--follow` polling stop.
  */
 export interface CliIo {
   env: Record<string, string | undefined>;
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  writeBytes?: (chunk: Uint8Array) => Promise<void>;
+  color?: boolean;
   signal?: AbortSignal;
+}
+
+/** The real process: colour only on a terminal and only without NO_COLOR (https://no-color.org). */
+export function processIo(): CliIo {
+  return {
+    env: process.env,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    writeBytes: (chunk) =>
+      new Promise<void>((resolve, reject) => {
+        if (process.stdout.write(chunk)) return resolve();
+        const onDrain = () => {
+          process.stdout.off('error', onError);
+          resolve();
+        };
+        const onError = (error: Error) => {
+          process.stdout.off('drain', onDrain);
+          reject(error);
+        };
+        process.stdout.once('drain', onDrain);
+        process.stdout.once('error', onError);
+      }),
+    color: colorWanted(process.env, process.stdout.isTTY === true),
+  };
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set to anything but "". */
+export function colorWanted(env: Record<string, string | undefined>, stdoutIsTty: boolean): boolean {
+  return stdoutIsTty && (env.NO_COLOR ?? '') === '';
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { runControllerCli } from '../index.js';
 import type { RunDetail } from './api-types.js';
 import { captureIo, type FakeApi, startFakeApi } from './fake-api.js';
-import { logsCommand } from './logs.js';
 
 function jobView(id: string, name: string) {
   return { id, name, status: 'failed', attempt: 2, exitCode: 1, startedAt: null, finishedAt: null } as const;
@@ -37,7 +37,7 @@ async function logs(args: string[]) {
     'GET /api/runs/r1/jobs/j3/log': { text: 'verify check\n' },
   });
   const captured = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
-  const code = await logsCommand(args, captured.io);
+  const code = await runControllerCli(['logs', ...args], captured.io);
   return { code, stdout: captured.stdout(), stderr: captured.stderr() };
 }
 
@@ -78,7 +78,59 @@ describe('gantry logs', () => {
 
   it('needs RUN_ID and JOB', async () => {
     const { io, stderr } = captureIo({ GANTRY_TOKEN: 't0ken' });
-    expect(await logsCommand(['r1'], io)).toBe(2);
-    expect(stderr()).toContain('RUN_ID and JOB are required');
+    expect(await runControllerCli(['logs', 'r1'], io)).toBe(2);
+    expect(stderr()).toBe(
+      'gantry: Not enough non-option arguments: got 1, need at least 2\nRun "gantry logs --help" for usage.\n',
+    );
+  });
+
+  it('writes each part of the log as it arrives, before the answer has ended', async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    api = await startFakeApi({
+      'GET /api/runs/r1': { json: run },
+      'GET /api/runs/r1/jobs/j1/log?follow=1': {
+        respond: (res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.write('first part\n');
+          void released.then(() => res.end('second part\n'));
+        },
+      },
+    });
+    const captured = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
+    const parts: string[] = [];
+    captured.io.writeBytes = async (chunk) => {
+      parts.push(Buffer.from(chunk).toString('utf8'));
+      release();
+    };
+    // The job failed, so following it ends with exit code 1.
+    expect(await runControllerCli(['logs', 'r1', 'compile', '--follow'], captured.io)).toBe(1);
+    expect(parts).toEqual(['first part\n', 'second part\n']);
+  });
+
+  it('gives up when the log stops flowing for longer than the request timeout', async () => {
+    api = await startFakeApi({
+      'GET /api/runs/r1': { json: run },
+      'GET /api/runs/r1/jobs/j1/log': {
+        respond: (res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.write('partial');
+        },
+      },
+    });
+    const captured = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
+    expect(await runControllerCli(['logs', 'r1', 'compile'], captured.io, { requestTimeoutMs: 200 })).toBe(1);
+    expect(captured.stdout()).toBe('partial');
+    expect(captured.stderr()).toBe(
+      `cannot reach the Gantry API at ${api.url}: no data from GET /api/runs/r1/jobs/j1/log within 200 ms between two parts of the answer\n`,
+    );
+  });
+
+  it('names a bad --attempt before asking the API', async () => {
+    const { io, stderr } = captureIo({ GANTRY_TOKEN: 't0ken' });
+    expect(await runControllerCli(['logs', 'r1', 'compile', '--attempt', '0'], io)).toBe(2);
+    expect(stderr()).toBe('error: --attempt must be a positive integer, got "0"\n');
   });
 });

@@ -1,23 +1,16 @@
-/** `gantry logs`: print one job's log. */
-import { parseArgs } from 'node:util';
+/** `gantry logs`: print a job's log as it streams in, optionally following a running job to its end. */
+import type { Argv } from 'yargs';
 import type { JobView, RunDetail, StageView } from './api-types.js';
 import {
-  type ClientOptions,
+  type CommandContext,
   connect,
-  connectionHelp,
-  connectionOptions,
-  parsePositiveInteger,
+  exitCodes,
+  positiveInteger,
   runClientCommand,
-  UsageError,
+  withConnection,
 } from './command.js';
 import type { CliIo } from './io.js';
 import { jobLabel } from './progress.js';
-
-const usage = `usage: gantry logs RUN_ID JOB [--attempt N]
-
-Print a job's log. JOB is the job's id, its name, or STAGE/NAME.
-  --attempt N     which attempt (default: the latest)
-${connectionHelp}`;
 
 /** No job of the run matches what the user typed, or several do. */
 export class JobNotFoundError extends Error {
@@ -30,33 +23,65 @@ export class JobNotFoundError extends Error {
   }
 }
 
-export async function logsCommand(args: string[], io: CliIo, options: ClientOptions = {}): Promise<number> {
-  return runClientCommand(args, io, usage, async () => {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { ...connectionOptions, attempt: { type: 'string' } },
-      strict: true,
-      allowPositionals: true,
-    });
-    const [runId, jobRef, ...extra] = positionals;
-    if (runId === undefined || jobRef === undefined) throw new UsageError('RUN_ID and JOB are required');
-    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-    const attempt = parsePositiveInteger('--attempt', values.attempt);
-    const api = connect(values, io, options);
+export function registerLogs<T>(yargs: Argv<T>, { io, options, exit }: CommandContext) {
+  return yargs.command(
+    'logs <run> <job>',
+    "print a job's log as it arrives",
+    (command) =>
+      withConnection(command)
+        .positional('run', { type: 'string', describe: "the run's id" })
+        .positional('job', { type: 'string', describe: "the job's id, its name, or STAGE/NAME" })
+        .option('attempt', { type: 'string', requiresArg: true, describe: 'which attempt (default: the latest)' })
+        .option('follow', {
+          alias: 'f',
+          type: 'boolean',
+          default: false,
+          describe: "keep printing a running job's output; exit when it ends, with 0 only if it succeeded",
+        }),
+    async (args) => {
+      exit(
+        await runClientCommand(io, async () => {
+          const attempt = positiveInteger('--attempt', args.attempt);
+          const api = connect(args, io, options);
+          const run = await api.getRun(String(args.run));
+          let job: JobView;
+          try {
+            job = findJob(run, String(args.job));
+          } catch (error) {
+            if (!(error instanceof JobNotFoundError)) throw error;
+            io.stderr(`error: ${error.message}\n`);
+            return exitCodes.failure;
+          }
+          const write = byteWriter(io);
+          let last: number | undefined;
+          await api.streamJobLog(
+            { runId: run.id, jobId: job.id, attempt, follow: args.follow },
+            async (chunk) => {
+              last = chunk.at(-1) ?? last;
+              await write(chunk);
+            },
+            { idleTimeout: !args.follow },
+          );
+          if (last !== undefined && last !== 0x0a) io.stdout('\n');
+          if (!args.follow) return exitCodes.ok;
+          return outcomeOf(await api.getRun(run.id), job.id, attempt);
+        }),
+      );
+    },
+  );
+}
 
-    const run = await api.getRun(runId);
-    let job: JobView;
-    try {
-      job = findJob(run, jobRef);
-    } catch (error) {
-      if (!(error instanceof JobNotFoundError)) throw error;
-      io.stderr(`error: ${error.message}\n`);
-      return 1;
-    }
-    const log = await api.jobLogText(run.id, job.id, attempt);
-    io.stdout(log === '' || log.endsWith('\n') ? log : `${log}\n`);
-    return 0;
-  });
+function byteWriter(io: CliIo): (chunk: Uint8Array) => Promise<void> {
+  if (io.writeBytes) return io.writeBytes;
+  const decoder = new TextDecoder();
+  return async (chunk) => io.stdout(decoder.decode(chunk, { stream: true }));
+}
+
+/** After following: 0 when the followed attempt's job succeeded, 1 when it ended otherwise. */
+function outcomeOf(run: RunDetail, jobId: string, attempt: number | undefined): number {
+  const job = run.stages.flatMap((stage) => stage.jobs).find((candidate) => candidate.id === jobId);
+  if (!job || (attempt !== undefined && attempt !== job.attempt)) return exitCodes.ok;
+  return job.status === 'succeeded' ? exitCodes.ok : exitCodes.failure;
 }
 
 /** Matches a job id first, then `STAGE/NAME`, then a bare name that only one stage uses. */

@@ -1,52 +1,53 @@
-/** `gantry cancel RUN_ID` and `gantry retry RUN_ID JOB`: act on a run. */
-import { parseArgs } from 'node:util';
+/** `gantry cancel RUN` and `gantry retry RUN JOB`: act on a run. */
+import type { Argv } from 'yargs';
 import {
-  type ClientOptions,
+  type CommandContext,
   connect,
-  connectionHelp,
-  connectionOptions,
+  printJson,
   runClientCommand,
   UsageError,
+  withConnection,
+  withJson,
 } from './command.js';
-import type { CliIo } from './io.js';
 
-const cancelUsage = `usage: gantry cancel RUN_ID
-
-Cancel a run: queued jobs are dropped, running jobs are stopped (SIGTERM, grace, SIGKILL).
-${connectionHelp}`;
-
-const retryUsage = `usage: gantry retry RUN_ID JOB_ID
-
-Run a finished job again as its next attempt; the run re-opens.
-${connectionHelp}`;
-
-function positionalsOf(args: string[], count: number, names: string[]) {
-  const { values, positionals } = parseArgs({ args, options: connectionOptions, strict: true, allowPositionals: true });
-  for (const [index, name] of names.entries()) {
-    if (positionals[index] === undefined) throw new UsageError(`${name} is required`);
-  }
-  if (positionals.length > count) throw new UsageError(`unexpected argument "${positionals[count]}"`);
-  return { values, positionals: positionals as string[] };
-}
-
-export async function cancelCommand(args: string[], io: CliIo, options: ClientOptions = {}): Promise<number> {
-  return runClientCommand(args, io, cancelUsage, async () => {
-    const { values, positionals } = positionalsOf(args, 1, ['RUN_ID']);
-    const [runId] = positionals as [string];
-    const answer = await connect(values, io, options).cancelRun(runId);
-    io.stdout(
-      `canceled run ${runId}${answer.stoppingJobs > 0 ? ` (stopping ${answer.stoppingJobs} running jobs)` : ''}\n`,
+export function registerRunActions<T>(yargs: Argv<T>, { io, options, exit }: CommandContext) {
+  return yargs
+    .command(
+      'cancel <run>',
+      'cancel a run: queued jobs are dropped, running jobs are stopped (SIGTERM, grace, SIGKILL)',
+      (command) => withJson(withConnection(command)).positional('run', { type: 'string', describe: "the run's id" }),
+      async (args) => {
+        exit(
+          await runClientCommand(io, async () => {
+            if (!args.run) throw new UsageError('RUN is required');
+            const answer = await connect(args, io, options).cancelRun(args.run);
+            if (args.json) printJson(io, answer);
+            else {
+              const stopping = answer.stoppingJobs > 0 ? ` (stopping ${answer.stoppingJobs} running jobs)` : '';
+              io.stdout(`canceled run ${args.run}${stopping}\n`);
+            }
+            return 0;
+          }),
+        );
+      },
+    )
+    .command(
+      'retry <run> <job>',
+      'run a finished job again as its next attempt; the run re-opens',
+      (command) =>
+        withJson(withConnection(command))
+          .positional('run', { type: 'string', describe: "the run's id" })
+          .positional('job', { type: 'string', describe: "the job's id" }),
+      async (args) => {
+        exit(
+          await runClientCommand(io, async () => {
+            if (!args.run || !args.job) throw new UsageError('RUN and JOB are required');
+            const answer = await connect(args, io, options).retryJob(args.run, args.job);
+            if (args.json) printJson(io, answer);
+            else io.stdout(`retrying job ${args.job} of run ${args.run}\n`);
+            return 0;
+          }),
+        );
+      },
     );
-    return 0;
-  });
-}
-
-export async function retryCommand(args: string[], io: CliIo, options: ClientOptions = {}): Promise<number> {
-  return runClientCommand(args, io, retryUsage, async () => {
-    const { values, positionals } = positionalsOf(args, 2, ['RUN_ID', 'JOB_ID']);
-    const [runId, jobId] = positionals as [string, string];
-    await connect(values, io, options).retryJob(runId, jobId);
-    io.stdout(`retrying job ${jobId} of run ${runId}\n`);
-    return 0;
-  });
 }

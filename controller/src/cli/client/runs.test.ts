@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { runControllerCli } from '../index.js';
 import { captureIo, type FakeApi, startFakeApi } from './fake-api.js';
-import { runsCommand } from './runs.js';
 
 let api: FakeApi | undefined;
 afterEach(async () => {
@@ -33,7 +33,7 @@ describe('gantry runs', () => {
   it('prints the runs as an aligned table with short SHAs and UTC times', async () => {
     api = await startFakeApi({ 'GET /api/runs?limit=5': { json: { runs } } });
     const { io, stdout } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
-    expect(await runsCommand(['--limit', '5'], io)).toBe(0);
+    expect(await runControllerCli(['runs', '--limit', '5'], io)).toBe(0);
     expect(stdout()).toBe(
       [
         'ID  STATUS   REPO                             REF          SHA      CREATED',
@@ -47,13 +47,13 @@ describe('gantry runs', () => {
   it('says so when there are no runs', async () => {
     api = await startFakeApi({ 'GET /api/runs': { json: { runs: [] } } });
     const { io, stdout } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
-    expect(await runsCommand([], io)).toBe(0);
+    expect(await runControllerCli(['runs'], io)).toBe(0);
     expect(stdout()).toBe('no runs yet\n');
   });
 
   it.each([['0'], ['-3'], ['ten']])('rejects --limit %s with the usage, exit 2', async (limit) => {
     const { io, stderr } = captureIo({ GANTRY_TOKEN: 't0ken' });
-    expect(await runsCommand([`--limit=${limit}`], io)).toBe(2);
+    expect(await runControllerCli(['runs', `--limit=${limit}`], io)).toBe(2);
     expect(stderr()).toContain(`--limit must be a positive integer, got "${limit}"`);
   });
 
@@ -62,7 +62,7 @@ describe('gantry runs', () => {
       'GET /api/runs': { status: 401, json: { error: { code: 'unauthenticated', message: 'invalid token' } } },
     });
     const { io, stderr } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 'wrong' });
-    expect(await runsCommand([], io)).toBe(1);
+    expect(await runControllerCli(['runs'], io)).toBe(1);
     expect(stderr()).toBe('error: invalid token (HTTP 401)\n');
   });
 });

@@ -1,50 +1,57 @@
 /** `gantry runs`: the latest runs as a table. */
-import { parseArgs } from 'node:util';
+import type { Argv } from 'yargs';
+import { paintStatus } from './colors.js';
 import {
-  type ClientOptions,
+  type CommandContext,
   connect,
-  connectionHelp,
-  connectionOptions,
-  parsePositiveInteger,
+  positiveInteger,
+  printJson,
   runClientCommand,
-  UsageError,
+  withConnection,
+  withJson,
 } from './command.js';
 import { formatTable, formatTimestamp, shortSha } from './format.js';
-import type { CliIo } from './io.js';
 
-const usage = `usage: gantry runs [--limit N]
-
-List the latest runs, newest first.
-  --limit N       how many (default: the server's page size)
-${connectionHelp}`;
-
-export async function runsCommand(args: string[], io: CliIo, options: ClientOptions = {}): Promise<number> {
-  return runClientCommand(args, io, usage, async () => {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { ...connectionOptions, limit: { type: 'string' } },
-      strict: true,
-      allowPositionals: true,
-    });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    const limit = parsePositiveInteger('--limit', values.limit);
-    const api = connect(values, io, options);
-
-    const { runs } = await api.listRuns(limit);
-    const shown = limit === undefined ? runs : runs.slice(0, limit);
-    if (shown.length === 0) {
-      io.stdout('no runs yet\n');
-      return 0;
-    }
-    const rows = shown.map((run) => [
-      run.id,
-      run.status,
-      run.repo,
-      run.ref,
-      shortSha(run.sha),
-      formatTimestamp(run.createdAt),
-    ]);
-    for (const line of formatTable(['ID', 'STATUS', 'REPO', 'REF', 'SHA', 'CREATED'], rows)) io.stdout(`${line}\n`);
-    return 0;
-  });
+export function registerRuns<T>(yargs: Argv<T>, { io, options, exit }: CommandContext) {
+  return yargs.command(
+    'runs',
+    'list the latest runs, newest first',
+    (command) =>
+      withJson(withConnection(command)).option('limit', {
+        type: 'string',
+        describe: "how many (default: the server's page size)",
+        requiresArg: true,
+      }),
+    async (args) => {
+      exit(
+        await runClientCommand(io, async () => {
+          const limit = positiveInteger('--limit', args.limit);
+          const api = connect(args, io, options);
+          const { runs } = await api.listRuns(limit);
+          const shown = limit === undefined ? runs : runs.slice(0, limit);
+          if (args.json) {
+            printJson(io, { runs: shown });
+            return 0;
+          }
+          if (shown.length === 0) {
+            io.stdout('no runs yet\n');
+            return 0;
+          }
+          const rows = shown.map((run) => [
+            run.id,
+            run.status,
+            run.repo,
+            run.ref,
+            shortSha(run.sha),
+            formatTimestamp(run.createdAt),
+          ]);
+          const paint = (cell: string, column: number) =>
+            column === 1 ? paintStatus(cell, cell.trim(), io.color) : cell;
+          for (const line of formatTable(['ID', 'STATUS', 'REPO', 'REF', 'SHA', 'CREATED'], rows, paint))
+            io.stdout(`${line}\n`);
+          return 0;
+        }),
+      );
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { runControllerCli } from '../index.js';
 import { captureIo, type FakeApi, startFakeApi } from './fake-api.js';
-import { resolveRepo, triggerCommand } from './trigger.js';
+import { resolveRepo } from './trigger.js';
 
 const created = { status: 201, json: { id: 'r7', status: 'queued', url: '/runs/r7' } };
 
@@ -14,9 +15,13 @@ describe('gantry trigger', () => {
   it('posts the run with an absolute repo path, the token and the idempotency key', async () => {
     api = await startFakeApi({ 'POST /api/runs': created });
     const { io, stdout } = captureIo({ GANTRY_URL: `${api.url}/`, GANTRY_TOKEN: 't0ken' });
-    const code = await triggerCommand(['--repo', 'apps/web', '--sha', 'abc123', '--idempotency-key', 'push-42'], io, {
-      cwd: '/home/dev',
-    });
+    const code = await runControllerCli(
+      ['trigger', '--repo', 'apps/web', '--sha', 'abc123', '--idempotency-key', 'push-42'],
+      io,
+      {
+        cwd: '/home/dev',
+      },
+    );
     expect(code).toBe(0);
     expect(stdout()).toBe(`run r7 queued: ${api.url}/runs/r7\n`);
     const [request] = api.requests;
@@ -29,7 +34,10 @@ describe('gantry trigger', () => {
   it('lets --url and --token override the environment', async () => {
     api = await startFakeApi({ 'POST /api/runs': created });
     const { io } = captureIo({ GANTRY_URL: 'http://127.0.0.1:1', GANTRY_TOKEN: 'env-token' });
-    const code = await triggerCommand(['--repo', '/srv/app', '--url', api.url, '--token', 'flag-token'], io);
+    const code = await runControllerCli(
+      ['trigger', '--repo', '/srv/app', '--url', api.url, '--token', 'flag-token'],
+      io,
+    );
     expect(code).toBe(0);
     expect(api.requests[0]?.headers.authorization).toBe('Bearer flag-token');
     expect(api.requests[0]?.headers['idempotency-key']).toBeUndefined();
@@ -37,29 +45,30 @@ describe('gantry trigger', () => {
 
   it('exits 2 with a pointer to the admin token when GANTRY_TOKEN is missing', async () => {
     const { io, stderr } = captureIo({ GANTRY_TOKEN: '' });
-    expect(await triggerCommand(['--repo', '.'], io)).toBe(2);
+    expect(await runControllerCli(['trigger', '--repo', '.'], io)).toBe(2);
     expect(stderr()).toBe(
       'error: GANTRY_TOKEN is not set: use the token printed by "gantry up" (also in <data-dir>/admin-token)\n',
     );
   });
 
   it.each([
-    [['--repo', '.', '--bogus'], "Unknown option '--bogus'"],
-    [['--ref', 'main'], '--repo is required'],
+    [['--repo', '.', '--bogus'], 'Unknown argument: bogus'],
+    [['--ref', 'main'], 'Missing required argument: repo'],
     [['--repo', '.', '--wait'], '--wait only makes sense with --follow'],
-    [['--repo', '.', 'extra'], 'unexpected argument "extra"'],
+    [['--repo', '.', 'extra'], 'Unknown argument: extra'],
   ])('exits 2 with the usage on bad flags %j', async (args, message) => {
     const { io, stderr, stdout } = captureIo({ GANTRY_TOKEN: 't0ken' });
-    expect(await triggerCommand(args, io)).toBe(2);
+    expect(await runControllerCli(['trigger', ...args], io)).toBe(2);
     expect(stderr()).toContain(message);
-    expect(stderr()).toContain('usage: gantry trigger --repo PATH_OR_URL');
+    expect(stderr()).toMatch(/^(gantry|error): /);
     expect(stdout()).toBe('');
   });
 
   it('prints --help on stdout and exits 0', async () => {
     const { io, stdout } = captureIo({});
-    expect(await triggerCommand(['--help'], io)).toBe(0);
-    expect(stdout()).toContain('usage: gantry trigger');
+    expect(await runControllerCli(['trigger', '--help'], io)).toBe(0);
+    expect(stdout()).toContain('gantry trigger');
+    expect(stdout()).toContain('--idempotency-key');
   });
 
   it('prints the API error with its issues and exits 1', async () => {
@@ -76,7 +85,7 @@ describe('gantry trigger', () => {
       },
     });
     const { io, stderr } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
-    expect(await triggerCommand(['--repo', '/srv/app'], io)).toBe(1);
+    expect(await runControllerCli(['trigger', '--repo', '/srv/app'], io)).toBe(1);
     expect(stderr()).toBe(
       'error: the request is invalid (HTTP 422)\n  - ref: must not be empty\n  - repo: not a git repository\n',
     );
@@ -85,7 +94,7 @@ describe('gantry trigger', () => {
   it('explains an error answer that is not in the API format', async () => {
     api = await startFakeApi({ 'POST /api/runs': { status: 502, text: '<html>Bad gateway</html>' } });
     const { io, stderr } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
-    expect(await triggerCommand(['--repo', '/srv/app'], io)).toBe(1);
+    expect(await runControllerCli(['trigger', '--repo', '/srv/app'], io)).toBe(1);
     expect(stderr()).toBe('error: POST /api/runs: Bad Gateway (HTTP 502)\n');
   });
 
@@ -95,14 +104,14 @@ describe('gantry trigger', () => {
     await api.close();
     api = undefined;
     const { io, stderr } = captureIo({ GANTRY_URL: url, GANTRY_TOKEN: 't0ken' });
-    expect(await triggerCommand(['--repo', '/srv/app'], io)).toBe(1);
+    expect(await runControllerCli(['trigger', '--repo', '/srv/app'], io)).toBe(1);
     expect(stderr()).toMatch(new RegExp(`^cannot reach the Gantry API at ${url}: .*ECONNREFUSED`));
   });
 
   it('gives up on a request that gets no answer', async () => {
     api = await startFakeApi({ 'POST /api/runs': { hang: true } });
     const { io, stderr } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
-    expect(await triggerCommand(['--repo', '/srv/app'], io, { requestTimeoutMs: 50 })).toBe(1);
+    expect(await runControllerCli(['trigger', '--repo', '/srv/app'], io, { requestTimeoutMs: 50 })).toBe(1);
     expect(stderr()).toBe(`cannot reach the Gantry API at ${api.url}: no answer to POST /api/runs within 50 ms\n`);
   });
 });

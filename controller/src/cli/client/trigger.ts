@@ -1,64 +1,77 @@
 /** `gantry trigger`: start a run, optionally follow it to its outcome. */
 import { isAbsolute, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import type { Argv } from 'yargs';
 import {
-  type ClientOptions,
+  type CommandContext,
   connect,
-  connectionHelp,
-  connectionOptions,
+  printJson,
   runClientCommand,
   UsageError,
+  withConnection,
+  withJson,
 } from './command.js';
 import { followRun } from './follow.js';
-import type { CliIo } from './io.js';
 
-const usage = `usage: gantry trigger --repo PATH_OR_URL [--ref REF] [--sha SHA] [--follow [--wait]] [--idempotency-key KEY]
-
-Start a run of the repository's .gantry.yml.
-  --repo PATH_OR_URL      a local path (made absolute) or a clone URL
-  --ref REF               branch or tag (default: main)
-  --sha SHA               commit to build (default: the head of REF)
-  --follow                print progress until the run ends; exit 1 unless it succeeds
-  --wait                  with --follow, keep following through approvals
-  --idempotency-key KEY   the same key returns the same run instead of starting another
-${connectionHelp}`;
-
-export async function triggerCommand(args: string[], io: CliIo, options: ClientOptions = {}): Promise<number> {
-  return runClientCommand(args, io, usage, async () => {
-    const { values, positionals } = parseArgs({
-      args,
-      options: {
-        ...connectionOptions,
-        repo: { type: 'string' },
-        ref: { type: 'string', default: 'main' },
-        sha: { type: 'string' },
-        follow: { type: 'boolean', default: false },
-        wait: { type: 'boolean', default: false },
-        'idempotency-key': { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    if (values.repo === undefined || values.repo === '') throw new UsageError('--repo is required');
-    if (values.wait && !values.follow) throw new UsageError('--wait only makes sense with --follow');
-    const api = connect(values, io, options);
-
-    const body = {
-      repo: resolveRepo(values.repo, options.cwd ?? process.cwd()),
-      ref: values.ref,
-      ...(values.sha === undefined ? {} : { sha: values.sha }),
-    };
-    const run = await api.triggerRun(body, values['idempotency-key']);
-    const page = new URL(run.url, `${api.baseUrl}/`).href;
-    io.stdout(`run ${run.id} ${run.status}: ${page}\n`);
-    if (!values.follow) return 0;
-    return followRun(api, run.id, io, {
-      initialStatus: run.status,
-      waitForApproval: values.wait,
-      pollIntervalMs: options.pollIntervalMs ?? 300,
-    });
-  });
+export function registerTrigger<T>(yargs: Argv<T>, { io, options, exit }: CommandContext) {
+  return yargs.command(
+    'trigger',
+    "start a run of the repository's .gantry.yml",
+    (command) =>
+      withJson(withConnection(command))
+        .option('repo', {
+          type: 'string',
+          demandOption: true,
+          requiresArg: true,
+          describe: 'a local path (made absolute) or a clone URL',
+        })
+        .option('ref', { type: 'string', default: 'main', requiresArg: true, describe: 'branch or tag' })
+        .option('sha', { type: 'string', requiresArg: true, describe: 'commit to build (default: the head of REF)' })
+        .option('follow', {
+          type: 'boolean',
+          default: false,
+          describe: 'print progress until the run ends; exit 1 unless it succeeds',
+        })
+        .option('wait', {
+          type: 'boolean',
+          default: false,
+          describe: 'with --follow, keep following through approvals',
+        })
+        .option('idempotency-key', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'the same key returns the same run instead of starting another',
+        }),
+    async (args) => {
+      exit(
+        await runClientCommand(io, async () => {
+          if (args.repo === '') throw new UsageError('--repo must not be empty');
+          if (args.wait && !args.follow) throw new UsageError('--wait only makes sense with --follow');
+          const api = connect(args, io, options);
+          const body = {
+            repo: resolveRepo(args.repo, options.cwd ?? process.cwd()),
+            ref: args.ref,
+            ...(args.sha === undefined ? {} : { sha: args.sha }),
+          };
+          const run = await api.triggerRun(body, args.idempotencyKey);
+          const page = new URL(run.url, `${api.baseUrl}/`).href;
+          if (!args.json) io.stdout(`run ${run.id} ${run.status}: ${page}\n`);
+          if (!args.follow) {
+            if (args.json) printJson(io, { ...run, url: page });
+            return 0;
+          }
+          // With --json the progress lines are left out and the run as it ended is the one document.
+          const followIo = args.json ? { ...io, stdout: () => {} } : io;
+          const code = await followRun(api, run.id, followIo, {
+            initialStatus: run.status,
+            waitForApproval: args.wait,
+            pollIntervalMs: options.pollIntervalMs ?? 300,
+          });
+          if (args.json && code !== 130) printJson(io, await api.getRun(run.id));
+          return code;
+        }),
+      );
+    },
+  );
 }
 
 /**

@@ -5,7 +5,8 @@ import type { JobSpec as _gantry_agent_v1_JobSpec, JobSpec__Output as _gantry_ag
 export interface ClaimJobResponse {
   'granted'?: (boolean);
   /**
-   * Why a claim was denied: "taken", "stale_attempt", "canceled", "unknown_job".
+   * Why a claim was denied: "taken", "stale_attempt", "canceled", "unknown_job",
+   * "spec_too_large" (the attempt has failed saying so; term the message).
    */
   'reason'?: (string);
   'leaseToken'?: (string);
@@ -15,7 +16,8 @@ export interface ClaimJobResponse {
 export interface ClaimJobResponse__Output {
   'granted': (boolean);
   /**
-   * Why a claim was denied: "taken", "stale_attempt", "canceled", "unknown_job".
+   * Why a claim was denied: "taken", "stale_attempt", "canceled", "unknown_job",
+   * "spec_too_large" (the attempt has failed saying so; term the message).
    */
   'reason': (string);
   'leaseToken': (string);

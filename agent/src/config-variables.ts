@@ -1,0 +1,128 @@
+/**
+ * Every environment variable and flag of `gantry agent`, declared once: the
+ * check of its value, its default, its flag and help. config.ts reads the
+ * configuration from this table, cli-arguments.ts builds the flags and help
+ * from it, and the README's table is generated from it (`npm run docs:config`).
+ * Adding a setting is one entry here (and its field in AgentConfig).
+ *
+ * Plain check functions rather than a schema library: zod alone added
+ * ~15-20 MB to the agent's idle memory.
+ */
+import { type Check, integer, oneOf, problem, text, valid } from './config-checks.js';
+
+export interface AgentVariableDeclaration {
+  /** Field of AgentConfig it fills. */
+  field: string;
+  check: Check<unknown>;
+  /** Long flag (without `--`) that overrides the variable. */
+  flag?: string;
+  /** The flag may be repeated; its values are joined with commas, as the variable spells a list. */
+  repeatable?: boolean;
+  /** The value when unset, spelled as the variable would be. */
+  default?: string;
+  /** What the help and README show as the default when it is computed. */
+  defaultText?: string;
+  help: string;
+  /** Also read from VARIABLE_FILE (flag `--<flag>-file`); never echoed, never passed to steps. */
+  secret?: boolean;
+}
+
+function isNatsServer(value: string): boolean {
+  try {
+    const url = new URL(/^[a-z]+:\/\//i.test(value) ? value : `nats://${value}`);
+    return ['nats:', 'tls:', 'ws:', 'wss:'].includes(url.protocol) && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+const queueName = /^[A-Za-z0-9_-]+$/;
+
+export const agentVariables = {
+  GANTRY_CONTROLLER: {
+    field: 'controllerAddress',
+    flag: 'controller',
+    check: text({ pattern: /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, message: 'must be HOST:PORT' }),
+    defaultText: '(required)',
+    help: 'controller gRPC address, `HOST:PORT`',
+  },
+  GANTRY_NATS_URL: {
+    field: 'natsUrl',
+    flag: 'nats',
+    check: text({
+      refine: (v) => v.split(',').every((s) => isNatsServer(s.trim())),
+      message: 'must be a NATS URL like nats://host:4222',
+    }),
+    defaultText: '(required)',
+    help: 'NATS server URL(s), comma separated',
+  },
+  GANTRY_AGENT_TOKEN: {
+    field: 'token',
+    flag: 'token',
+    check: text(),
+    defaultText: '(required)',
+    help: 'registration token (the controller’s `GANTRY_AGENT_TOKEN`); prefer `GANTRY_AGENT_TOKEN_FILE` / `--token-file`: a `--token` is visible in `ps`',
+    secret: true,
+  },
+  GANTRY_AGENT_QUEUES: {
+    field: 'queues',
+    flag: 'queue',
+    repeatable: true,
+    default: 'default',
+    check: (raw) => {
+      const queues = String(raw)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+      if (queues.length === 0) return problem('needs at least one queue');
+      if (queues.length > 64) return problem('at most 64 queues');
+      if (!queues.every((q) => queueName.test(q)))
+        return problem('queue names may use only letters, digits, "_" and "-"');
+      return valid(queues);
+    },
+    help: 'queues to take jobs from, comma separated (the flag may be repeated)',
+  },
+  GANTRY_AGENT_SLOTS: { field: 'slots', flag: 'slots', check: integer(1, 256), default: '1', help: 'jobs run at once' },
+  GANTRY_AGENT_NAME: {
+    field: 'name',
+    flag: 'name',
+    check: text({ pattern: /^[A-Za-z0-9._-]{1,128}$/, message: 'may use only letters, digits, ".", "_" and "-"' }),
+    defaultText: '`HOSTNAME-PID`',
+    help: 'name shown in the API',
+  },
+  GANTRY_AGENT_WORK_DIR: {
+    field: 'workDir',
+    flag: 'work-dir',
+    check: text(),
+    defaultText: '`./.gantry/agent-NAME`',
+    help: 'git caches, snapshots and workspaces',
+  },
+  GANTRY_AGENT_KILL_GRACE_MS: {
+    field: 'killGraceMs',
+    check: integer(0, 600_000),
+    default: '10000',
+    help: 'SIGTERM → SIGKILL grace when a job is timed out or canceled',
+  },
+  GANTRY_AGENT_METRICS_PORT: {
+    field: 'metricsPort',
+    flag: 'metrics-port',
+    check: (raw) => (raw === undefined ? valid(undefined) : integer(0, 65535)(raw)),
+    defaultText: '(off)',
+    help: 'serve the agent’s own `/metrics` and `/healthz` on this port (`0`: any free port, logged)',
+  },
+  GANTRY_AGENT_METRICS_HOST: {
+    field: 'metricsHost',
+    flag: 'metrics-host',
+    check: text({ pattern: /^[A-Za-z0-9.:[\]-]+$/, message: 'must be a host name or IP address' }),
+    default: '127.0.0.1',
+    help: 'interface of the metrics port',
+  },
+  GANTRY_LOG_LEVEL: {
+    field: 'logLevel',
+    check: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
+    default: 'info',
+    help: 'agent log level',
+  },
+} as const satisfies Record<string, AgentVariableDeclaration>;
+
+export type AgentVariable = keyof typeof agentVariables;

@@ -1,0 +1,180 @@
+/**
+ * Every environment variable the controller reads, declared once: the schema
+ * that checks it, its default, the `gantry controller` / `gantry up` flag that
+ * overrides it, and its help line. config.ts builds the parsed configuration
+ * from this table, the CLI builds its flags and help from it, and the README's
+ * table is generated from it (`npm run docs:config`). Adding a variable is one
+ * entry here.
+ */
+import { z } from 'zod';
+import { DEFAULT_PIPELINE_LIMITS } from './pipeline/limits.js';
+
+/** One variable. `field` names it in {@link ControllerConfig}. */
+export interface VariableDeclaration {
+  field: string;
+  /** Checks the raw string (after the default is applied) and converts it. */
+  schema: z.ZodType;
+  /** The value when unset, spelled as the variable would be. */
+  default?: string;
+  /** What the README shows as the default when `default` does not say it (computed, or absent). */
+  defaultText?: string;
+  /** Long flag (without `--`) that overrides the variable on the commands that accept it. */
+  flag?: string;
+  help: string;
+  /** Also read from the file named by VARIABLE_FILE; its value is never echoed in messages. */
+  secret?: boolean;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveMs = z.coerce.number().int().positive();
+const token = z.string().min(16, 'must be at least 16 characters');
+/** The upper bounds keep every statement over one stage's or run's jobs within PostgreSQL's 65,535 parameters. */
+const limit = (max: number) => z.coerce.number().int().positive().max(max);
+const MiB = 1024 * 1024;
+
+export const controllerVariables = {
+  DATABASE_URL: {
+    field: 'databaseUrl',
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for embedded PGlite)')
+      .optional(),
+    defaultText: '(PGlite in the data dir)',
+    flag: 'database-url',
+    help: '`postgres://…` to use a PostgreSQL server',
+    secret: true,
+  },
+  GANTRY_NATS_URL: {
+    field: 'natsUrl',
+    schema: z.string().regex(/^(nats|tls|wss?):\/\//, 'must be a nats:// URL'),
+    default: 'nats://127.0.0.1:4222',
+    defaultText: '`nats://127.0.0.1:4222` (`up` starts its own)',
+    flag: 'nats',
+    help: 'NATS with JetStream',
+  },
+  GANTRY_DATA_DIR: {
+    field: 'dataDir',
+    schema: z.string().min(1),
+    default: '.gantry',
+    flag: 'data-dir',
+    help: 'tokens, PGlite files, repository cache, logs of `up`',
+  },
+  GANTRY_BIND_HOST: {
+    field: 'bindHost',
+    schema: z.string().min(1),
+    default: '127.0.0.1',
+    flag: 'host',
+    help: 'interface for HTTP and gRPC; `0.0.0.0` for remote agents',
+  },
+  GANTRY_HTTP_PORT: { field: 'httpPort', schema: port, default: '8080', flag: 'http-port', help: 'HTTP API port' },
+  GANTRY_GRPC_PORT: { field: 'grpcPort', schema: port, default: '7070', flag: 'grpc-port', help: 'agents’ gRPC port' },
+  GANTRY_PUBLIC_URL: {
+    field: 'publicUrl',
+    schema: z.url().optional(),
+    defaultText: '`http://HOST:HTTP_PORT`',
+    help: 'base URL of the links the API returns (set it behind a proxy)',
+  },
+  GANTRY_ADMIN_TOKEN: {
+    field: 'adminToken',
+    schema: token.optional(),
+    defaultText: 'generated, saved in `DATA_DIR/admin-token`',
+    help: 'API bearer token',
+    secret: true,
+  },
+  GANTRY_AGENT_TOKEN: {
+    field: 'agentToken',
+    schema: token.optional(),
+    defaultText: 'generated, saved in `DATA_DIR/agent-token`',
+    help: 'agents’ registration token',
+    secret: true,
+  },
+  GANTRY_LEASE_TTL_MS: { field: 'leaseTtlMs', schema: positiveMs, default: '30000', help: 'job lease' },
+  GANTRY_HEARTBEAT_INTERVAL_MS: {
+    field: 'heartbeatIntervalMs',
+    schema: positiveMs,
+    default: '3000',
+    help: 'agents’ heartbeat; at most half the lease',
+  },
+  GANTRY_RECONNECT_GRACE_MS: {
+    field: 'reconnectGraceMs',
+    schema: positiveMs,
+    default: '2000',
+    help: 'how long a disconnected agent has to reconnect before its attempts end `lost`',
+  },
+  GANTRY_REPUBLISH_AFTER_MS: {
+    field: 'republishAfterMs',
+    schema: positiveMs,
+    default: '15000',
+    help: 'a queued job not claimed after this long has its offer published again',
+  },
+  GANTRY_METRICS_PUBLIC: {
+    field: 'metricsPublic',
+    schema: z
+      .enum(['0', '1'], { message: 'must be 1 (serve /metrics without a token) or 0' })
+      .transform((v) => v === '1'),
+    default: '0',
+    help: '`1`: serve `GET /metrics` without the admin token',
+  },
+  GANTRY_JOBS_STREAM_CHECK_INTERVAL_MS: {
+    field: 'jobsStreamCheckIntervalMs',
+    schema: positiveMs,
+    default: '10000',
+    help: 'how often the jobs stream is checked (and recreated when missing)',
+  },
+  GANTRY_OUTBOX_MAX_AGE_MS: {
+    field: 'outboxMaxAgeMs',
+    schema: positiveMs,
+    default: '30000',
+    help: '`/healthz` fails once an offer waits longer than this unpublished',
+  },
+  GANTRY_MAX_PIPELINE_BYTES: {
+    field: 'maxPipelineBytes',
+    schema: limit(64 * MiB),
+    default: String(DEFAULT_PIPELINE_LIMITS.maxPipelineBytes),
+    help: 'size of the `.gantry.yml` file',
+  },
+  GANTRY_MAX_JOBS_PER_STAGE: {
+    field: 'maxJobsPerStage',
+    schema: limit(50_000),
+    default: String(DEFAULT_PIPELINE_LIMITS.maxJobsPerStage),
+    help: 'jobs in one stage, after matrix expansion (at most 50,000)',
+  },
+  GANTRY_MAX_JOBS_PER_RUN: {
+    field: 'maxJobsPerRun',
+    schema: limit(50_000),
+    default: String(DEFAULT_PIPELINE_LIMITS.maxJobsPerRun),
+    help: 'jobs in one run, after matrix expansion (at most 50,000)',
+  },
+  GANTRY_MAX_STEPS_PER_JOB: {
+    field: 'maxStepsPerJob',
+    schema: limit(1_000_000),
+    default: String(DEFAULT_PIPELINE_LIMITS.maxStepsPerJob),
+    help: 'steps in one job',
+  },
+  GANTRY_MAX_STEP_BYTES: {
+    field: 'maxStepBytes',
+    schema: limit(64 * MiB),
+    default: String(DEFAULT_PIPELINE_LIMITS.maxStepBytes),
+    help: 'one step’s shell line, in bytes',
+  },
+  GANTRY_MAX_JOB_SPEC_BYTES: {
+    field: 'maxJobSpecBytes',
+    schema: limit(256 * MiB),
+    default: String(DEFAULT_PIPELINE_LIMITS.maxJobSpecBytes),
+    help: 'one job as sent to an agent (name, queue, steps, env, artifacts, matrix values), in bytes',
+  },
+  GANTRY_MAX_REQUEST_BYTES: {
+    field: 'maxRequestBytes',
+    schema: limit(256 * MiB),
+    default: String(MiB),
+    help: 'an HTTP request body, in bytes (larger: 413)',
+  },
+  GANTRY_LOG_LEVEL: {
+    field: 'logLevel',
+    schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    default: 'info',
+    help: 'controller log level',
+  },
+} as const satisfies Record<string, VariableDeclaration>;
+
+export type ControllerVariable = keyof typeof controllerVariables;

@@ -1,0 +1,61 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadControllerConfig } from './config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadControllerConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadControllerConfig', () => {
+  it('applies the declared defaults', () => {
+    const config = loadControllerConfig({});
+    expect(config).toMatchObject({
+      natsUrl: 'nats://127.0.0.1:4222',
+      bindHost: '127.0.0.1',
+      httpPort: 8080,
+      grpcPort: 7070,
+      leaseTtlMs: 30_000,
+      republishAfterMs: 15_000,
+      logLevel: 'info',
+      databaseUrl: undefined,
+      adminToken: undefined,
+    });
+    expect(config.dataDir).toMatch(/\/\.gantry$/);
+  });
+
+  it('lets a flag override the variable', () => {
+    expect(loadControllerConfig({ GANTRY_HTTP_PORT: '9000' }, { GANTRY_HTTP_PORT: '9001' }).httpPort).toBe(9001);
+  });
+
+  it('reads a secret from VARIABLE_FILE without one trailing newline', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'controller-config-')), 'admin-token');
+    writeFileSync(file, 'an-admin-token-of-some-length\n');
+    expect(loadControllerConfig({ GANTRY_ADMIN_TOKEN_FILE: file }).adminToken).toBe('an-admin-token-of-some-length');
+  });
+
+  it('names every bad variable, never echoing a secret', () => {
+    const problems = problemsOf({
+      GANTRY_HTTP_PORT: 'eighty',
+      GANTRY_REPUBLISH_AFTER_MS: '-5',
+      GANTRY_AGENT_TOKEN: 'short',
+      GANTRY_ADMIN_TOKEN: 'an-admin-token-of-some-length',
+      GANTRY_ADMIN_TOKEN_FILE: '/somewhere',
+      DATABASE_URL_FILE: '/nonexistent/db-url',
+    });
+    expect(problems).toEqual([
+      'DATABASE_URL_FILE: cannot read "/nonexistent/db-url": ENOENT',
+      expect.stringMatching(/^GANTRY_HTTP_PORT="eighty": /),
+      'GANTRY_ADMIN_TOKEN_FILE: set either GANTRY_ADMIN_TOKEN or GANTRY_ADMIN_TOKEN_FILE, not both',
+      'GANTRY_AGENT_TOKEN: must be at least 16 characters',
+      expect.stringMatching(/^GANTRY_REPUBLISH_AFTER_MS="-5": /),
+    ]);
+  });
+});

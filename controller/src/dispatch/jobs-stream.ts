@@ -1,0 +1,109 @@
+/**
+ * The JetStream stream GANTRY_JOBS (WorkQueue retention, file storage, over
+ * `gantry.jobs.>`), which the controller owns. Created at start, and again
+ * whenever it disappears (deleted by an operator, a nats-server that lost its
+ * store): the keeper checks when a publish fails and every `checkIntervalMs`.
+ * Agents create their own per-queue consumers and re-add them once the stream
+ * is back (agent/src/queue/job-consumer.ts); offers lost with the old stream are
+ * re-published by the caller's `onRecreated`.
+ */
+import { natsTopology } from '@gantry/proto';
+import { DiscardPolicy, type JetStreamManager, type NatsConnection, RetentionPolicy, StorageType } from 'nats';
+import type { Logger } from 'pino';
+
+const streamNotFound = 10059;
+
+/** Creates the jobs stream, or leaves an existing one as it is. Idempotent. */
+export async function ensureJobsStream(connection: NatsConnection): Promise<void> {
+  const manager = await connection.jetstreamManager();
+  if (!(await jobsStreamExists(manager))) await addJobsStream(manager);
+}
+
+/** True when the stream exists; false when the server says it does not; throws when the server does not answer. */
+export async function jobsStreamExists(manager: JetStreamManager): Promise<boolean> {
+  try {
+    await manager.streams.info(natsTopology.jobsStream);
+    return true;
+  } catch (error) {
+    if ((error as { api_error?: { err_code?: number } }).api_error?.err_code === streamNotFound) return false;
+    throw error;
+  }
+}
+
+async function addJobsStream(manager: JetStreamManager): Promise<void> {
+  await manager.streams.add({
+    name: natsTopology.jobsStream,
+    subjects: [`${natsTopology.jobsSubjectPrefix}>`],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    duplicate_window: 120 * 1_000_000_000,
+  });
+}
+
+export interface JobsStreamKeeperOptions {
+  connection: NatsConnection;
+  log: Logger;
+  /** How often `run` checks that the stream exists. */
+  checkIntervalMs: number;
+  /** Called after the stream was created again; re-publishes what the old one held. Must not throw. */
+  onRecreated: () => Promise<void>;
+}
+
+export class JobsStreamKeeper {
+  private manager: JetStreamManager | undefined;
+  private inFlight: Promise<boolean> | undefined;
+
+  constructor(private readonly options: JobsStreamKeeperOptions) {}
+
+  /** The manager without the API probe each `jetstreamManager()` call would make. */
+  async jetstreamManager(): Promise<JetStreamManager> {
+    this.manager ??= await this.options.connection.jetstreamManager({ checkAPI: false });
+    return this.manager;
+  }
+
+  /** True when the stream exists now; rejects when NATS does not answer. Changes nothing. */
+  async exists(): Promise<boolean> {
+    return jobsStreamExists(await this.jetstreamManager());
+  }
+
+  /**
+   * Creates the stream again if it is missing. Concurrent callers share one
+   * check. Resolves true when it re-created the stream; rejects when NATS does
+   * not answer.
+   */
+  ensure(reason: string): Promise<boolean> {
+    this.inFlight ??= this.recreateIfMissing(reason).finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  /** Checks every `checkIntervalMs` until `signal` aborts. Never throws. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.options.checkIntervalMs);
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        }
+        signal.addEventListener('abort', done, { once: true });
+      });
+      if (signal.aborted) return;
+      await this.ensure('periodic check').catch((error) =>
+        this.options.log.warn({ err: error }, 'cannot check the jobs stream'),
+      );
+    }
+  }
+
+  private async recreateIfMissing(reason: string): Promise<boolean> {
+    const manager = await this.jetstreamManager();
+    if (await jobsStreamExists(manager)) return false;
+    await addJobsStream(manager);
+    this.options.log.warn({ stream: natsTopology.jobsStream, reason }, 'jobs stream was missing, created it again');
+    await this.options.onRecreated();
+    return true;
+  }
+}

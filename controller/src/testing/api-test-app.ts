@@ -1,0 +1,101 @@
+/**
+ * For handler tests: the real API app (`createApp(deps)`) over embedded PGlite
+ * in a temporary directory, with the real scheduler, lifecycle and metrics,
+ * and a logger whose JSON lines the test can read. Plans runs from a real git
+ * repository holding `pipeline`.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { type ApiDeps, createApp } from '../api/app.js';
+import { ControllerMetrics } from '../metrics/controller-metrics.js';
+import { registerFarmStateGauges } from '../metrics/farm-state-gauges.js';
+import { JobLifecycle } from '../scheduler/job-lifecycle.js';
+import { RunControl } from '../scheduler/run-control.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { createGitSource } from '../source/git-source.js';
+import { type OpenDatabase, openDatabase } from '../store/database.js';
+
+export const testAdminToken = 'admin-token-for-handler-tests';
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  /** What `app` was made from, to make variants of it. */
+  deps: ApiDeps;
+  database: OpenDatabase;
+  scheduler: Scheduler;
+  lifecycle: JobLifecycle;
+  metrics: ControllerMetrics;
+  /** A git repository whose `main` holds the pipeline. */
+  repo: string;
+  /** The JSON log lines written so far. */
+  logLines(): Record<string, unknown>[];
+  /** Closes the database under the running app: every later query fails. */
+  breakDatabase(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openTestApp(options: { pipeline: string }): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'gantry-api-'));
+  const repo = join(dir, 'repo');
+  execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+  writeFileSync(join(repo, '.gantry.yml'), options.pipeline);
+  execFileSync('git', ['-C', repo, 'add', '.']);
+  execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init']);
+
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const log = pino({ level: 'debug' }, sink);
+  const database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
+  const metrics = new ControllerMetrics();
+  registerFarmStateGauges(metrics.registry, { db: database.db, poolUse: database.poolUse, log });
+  const source = createGitSource({ cacheDir: join(dir, 'repos') });
+  const scheduler = new Scheduler({
+    db: database.db,
+    source,
+    log,
+    wakeRelay: () => {},
+    runChanged: () => {},
+  });
+  const lifecycle = new JobLifecycle({ db: database.db, scheduler, leaseTtlMs: 30_000, metrics });
+  const deps: ApiDeps = {
+    db: database.db,
+    scheduler,
+    runControl: new RunControl({ db: database.db, scheduler, publishControl: () => {} }),
+    source,
+    adminToken: testAdminToken,
+    baseUrl: 'http://gantry.test',
+    log,
+    health: async () => ({ ok: true, checks: { database: { ok: true, detail: database.kind } } }),
+    metrics: { instruments: metrics, public: false },
+  };
+  let databaseClosed = false;
+  const closeDatabase = async () => {
+    if (databaseClosed) return;
+    databaseClosed = true;
+    await database.close();
+  };
+  return {
+    app: createApp(deps),
+    deps,
+    database,
+    scheduler,
+    lifecycle,
+    metrics,
+    repo,
+    logLines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    breakDatabase: closeDatabase,
+    async close() {
+      await closeDatabase();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
