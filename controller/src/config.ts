@@ -30,6 +30,12 @@ const schema = z.object({
   GANTRY_HEARTBEAT_INTERVAL_MS: positiveMs.default(3_000),
   GANTRY_RECONNECT_GRACE_MS: positiveMs.default(2_000),
   GANTRY_REPUBLISH_AFTER_MS: positiveMs.default(15_000),
+  GANTRY_MAX_LOG_BYTES_PER_JOB: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(512 * 1024 * 1024),
   GANTRY_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
@@ -50,6 +56,8 @@ export interface ControllerConfig {
   /** A queued job not claimed after this long gets its offer published again. */
   republishAfterMs: number;
   logLevel: string;
+  /** Output stored per attempt; past it the log ends with a line saying it was cut, and the job goes on. */
+  maxLogBytesPerJob: number;
 }
 
 export class ConfigError extends Error {
@@ -97,5 +105,6 @@ export function loadControllerConfig(
     reconnectGraceMs: value.GANTRY_RECONNECT_GRACE_MS,
     republishAfterMs: value.GANTRY_REPUBLISH_AFTER_MS,
     logLevel: value.GANTRY_LOG_LEVEL,
+    maxLogBytesPerJob: value.GANTRY_MAX_LOG_BYTES_PER_JOB,
   };
 }

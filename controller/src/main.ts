@@ -74,7 +74,12 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       runChanged: () => {},
     });
     cleanups.push(() => scheduler.settle());
-    const lifecycle = new JobLifecycle({ db: database.db, scheduler, leaseTtlMs: config.leaseTtlMs });
+    const lifecycle = new JobLifecycle({
+      db: database.db,
+      scheduler,
+      leaseTtlMs: config.leaseTtlMs,
+      maxLogBytesPerJob: config.maxLogBytesPerJob,
+    });
     const reaper = new Reaper({
       db: database.db,
       lifecycle,
