@@ -72,6 +72,7 @@ describe('limits with the default settings', () => {
       error: {
         code: 'PAYLOAD_TOO_LARGE',
         message: 'request body is over the limit of 1048576 bytes (GANTRY_MAX_REQUEST_BYTES)',
+        requestId: expect.any(String),
       },
     };
 

@@ -31,6 +31,7 @@ const tooLarge = {
   error: {
     code: 'PAYLOAD_TOO_LARGE',
     message: `request body is over the limit of ${LIMIT} bytes (GANTRY_MAX_REQUEST_BYTES)`,
+    requestId: expect.any(String),
   },
 };
 
