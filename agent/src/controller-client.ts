@@ -19,7 +19,7 @@ import {
   MAX_MESSAGE_BYTES,
   type RegisterRequest,
   type RegisterResponse__Output,
-  type ReportStepRequest,
+  type ReportStepsRequest,
 } from '@gantry/proto';
 import * as grpc from '@grpc/grpc-js';
 import type { LogChunkSender, OutgoingLogChunk } from './logs/log-streamer.js';
@@ -70,7 +70,7 @@ export interface ControllerClient {
   register(request: RegisterRequest): Promise<RegisterResponse__Output>;
   claimJob(agentId: string, jobId: string, attempt: number): Promise<ClaimJobResponse__Output>;
   heartbeat(lease: Lease, timeoutMs?: number): Promise<HeartbeatResponse__Output>;
-  reportStep(request: ReportStepRequest): Promise<void>;
+  reportSteps(request: ReportStepsRequest): Promise<void>;
   finishJob(request: FinishJobRequest): Promise<void>;
   /** Opens one StreamLogs call for an attempt (no deadline: it lives as long as the job). */
   openLogStream(lease: Lease): LogChunkSender;
@@ -150,8 +150,8 @@ export function createControllerClient(options: ControllerClientOptions): Contro
     register: (request) => unary('Register', client.register, request),
     claimJob: (agentId, jobId, attempt) => unary('ClaimJob', client.claimJob, { agentId, jobId, attempt }),
     heartbeat: (lease, timeoutMs) => unary('Heartbeat', client.heartbeat, { lease }, timeoutMs),
-    reportStep: async (request) => {
-      await unary('ReportStep', client.reportStep, request);
+    reportSteps: async (request) => {
+      await unary('ReportSteps', client.reportSteps, request);
     },
     finishJob: async (request) => {
       await unary('FinishJob', client.finishJob, request);

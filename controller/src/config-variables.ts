@@ -163,6 +163,12 @@ export const controllerVariables = {
     default: String(DEFAULT_PIPELINE_LIMITS.maxJobSpecBytes),
     help: 'one job as sent to an agent (name, queue, steps, env, artifacts, matrix values), in bytes',
   },
+  GANTRY_MAX_LOG_BYTES_PER_JOB: {
+    field: 'maxLogBytesPerJob',
+    schema: z.coerce.number().int().min(1024).max(Number.MAX_SAFE_INTEGER),
+    default: String(512 * MiB),
+    help: 'output stored per job attempt, in bytes; past it the log says it was cut and the job goes on',
+  },
   GANTRY_MAX_REQUEST_BYTES: {
     field: 'maxRequestBytes',
     schema: limit(256 * MiB),

@@ -122,7 +122,13 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       limits: pipelineLimitsOf(config),
     });
     cleanups.push(() => scheduler.settle());
-    const lifecycle = new JobLifecycle({ db: database.db, scheduler, leaseTtlMs: config.leaseTtlMs, metrics });
+    const lifecycle = new JobLifecycle({
+      db: database.db,
+      scheduler,
+      leaseTtlMs: config.leaseTtlMs,
+      maxLogBytesPerJob: config.maxLogBytesPerJob,
+      metrics,
+    });
     const reaper = new Reaper({
       db: database.db,
       lifecycle,

@@ -29,12 +29,13 @@ export type * from './generated/gantry/agent/v1/Lease.js';
 export type * from './generated/gantry/agent/v1/LogChunk.js';
 export type * from './generated/gantry/agent/v1/RegisterRequest.js';
 export type * from './generated/gantry/agent/v1/RegisterResponse.js';
-export type * from './generated/gantry/agent/v1/ReportStepRequest.js';
-export type * from './generated/gantry/agent/v1/ReportStepResponse.js';
+export type * from './generated/gantry/agent/v1/ReportStepsRequest.js';
+export type * from './generated/gantry/agent/v1/ReportStepsResponse.js';
+export type * from './generated/gantry/agent/v1/StepReport.js';
 export type * from './generated/gantry/agent/v1/StreamLogsResponse.js';
 
 /** The protocol version this build speaks; checked by the controller at Register. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /**
  * The largest message either side sends or accepts (gRPC's own default

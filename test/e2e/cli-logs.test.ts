@@ -91,8 +91,8 @@ stages:
     expect(onlyJob(done).id).toBe(job.id);
   });
 
-  it('prints a 50 MB log whole, with the CLI staying under 150 MB of memory', async () => {
-    const lines = 500_000;
+  it('prints a 200 MB log whole, with the CLI staying under 150 MB of memory', async () => {
+    const lines = 2_000_000;
     const repo = await createGitRepo({
       '.gantry.yml': `name: big
 stages:

@@ -252,11 +252,17 @@ describe.each(modes)('JobShell ($mode)', ({ dieWithAgent }) => {
     expect(started.text()).toBe('running\n');
   });
 
-  it('starts no step once it was told to stop (SIGTERM to the shell is for good)', async () => {
+  it('ends at once on SIGTERM between steps and starts no step after it', { timeout: 60_000 }, async () => {
     const shell = new JobShell({ cwd, env, dieWithAgent });
     const sink = collectingSink();
     expect(await shell.runStep({ command: 'echo one', sink })).toMatchObject({ exitCode: 0 });
-    process.kill(shell.pid, 'SIGTERM');
+    const pid = shell.pid;
+    process.kill(pid, 'SIGTERM');
+    // Not left waiting for a next command that may never come.
+    for (const deadline = Date.now() + 30_000; liveMembers(pid).length > 0; ) {
+      if (Date.now() > deadline) throw new Error(`job shell ${pid} still alive after SIGTERM between steps`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     expect(await shell.runStep({ command: 'echo never', sink })).toEqual({
       exitCode: 143,
       stopped: undefined,

@@ -26,7 +26,10 @@
  *
  * Stopping: SIGTERM to the shell forwards SIGTERM to the running step's group,
  * SIGUSR1 sends it SIGKILL; both are sticky (a stop ends the attempt): a step
- * the agent sent meanwhile is not started and reads 143 or 137.
+ * the agent sent meanwhile is not started and reads 143 or 137. Between steps
+ * (no step running) either signal ends the shell at once with 143 or 137
+ * rather than leaving it blocked on its next command: bash does not interrupt
+ * a `read` for a trapped signal, it runs the trap and reads on.
  *
  * Guarded (Linux: util-linux `setpriv`): the shell is started with a
  * parent-death signal armed (`setpriv --pdeathsig`), so when the agent dies —
@@ -57,12 +60,14 @@ const parentDeathSignal = 'RTMIN+3';
 const stepLoop = `on_term() {
   interrupted=1
   term=1
-  [ -z "$step" ] || [ -n "$termed" ] || { termed=1; kill -TERM -- "-$step"; }
+  [ -n "$step" ] || exit 143
+  [ -n "$termed" ] || { termed=1; kill -TERM -- "-$step"; }
 }
 on_kill() {
   interrupted=1
   killed=1
-  [ -z "$step" ] || kill -KILL -- "-$step"
+  [ -n "$step" ] || exit 137
+  kill -KILL -- "-$step"
 }
 trap on_term TERM
 trap on_kill USR1

@@ -237,4 +237,40 @@ describe('LogStreamer', () => {
     expect(sender.aborted).toBe(true);
     await expect(streamer.end()).rejects.toThrow('aborted');
   });
+
+  it('sends only the first maxBytes + 1 bytes and never holds the producer up past them', async () => {
+    const sender = new FakeSender();
+    const streamer = new LogStreamer({ openSender: () => sender, maxChunkBytes: 4, maxBytes: 10, maxQueuedBytes: 8 });
+    expect(streamer.write('abcdefgh', 0)).toBe(true);
+    streamer.write('ijklmnop', 1);
+    for (let i = 0; i < 1000; i++) expect(streamer.write('more output nobody stores', 2)).toBe(true);
+    await streamer.end();
+    expect(text(sender.sent)).toBe('abcdefghijk');
+    expect(sender.sent.at(-1)).toMatchObject({ offset: 8, stepIndex: 1 });
+  });
+
+  it('bounds tiny chunks by count: write() says full at maxQueuedChunks, and the transport is acknowledged every retainChunks', async () => {
+    const senders: FakeSender[] = [];
+    const streamer = new LogStreamer({
+      openSender: () => {
+        const sender = new FakeSender();
+        sender.full = senders.length === 0;
+        senders.push(sender);
+        return sender;
+      },
+      maxQueuedChunks: 3,
+      retainChunks: 5,
+    });
+    // One chunk per step, as a job of many short steps makes them. Step 0's chunk is with the
+    // (full) transport; steps 1-3 make three queued chunks when step 4 begins.
+    const accepted = [0, 1, 2, 3, 4].map((step) => streamer.write('x', step));
+    expect(accepted).toEqual([true, true, true, true, false]);
+    (senders[0] as FakeSender).releaseDrain();
+    await streamer.drain();
+    for (let step = 5; step < 12; step++) streamer.write('x', step);
+    await streamer.end();
+    expect(senders.map((sender) => sender.sent.length)).toEqual([5, 5, 2]);
+    expect(senders.every((sender) => sender.finished)).toBe(true);
+    expect(text(senders.flatMap((sender) => sender.sent))).toBe('x'.repeat(12));
+  });
 });

@@ -15,6 +15,12 @@
  * Retries are unbounded by default: `isRetryable` decides (the job runner stops
  * when the lease is lost); a non-retryable failure is acted upon as soon as the
  * transport reports it, even while the job prints nothing.
+ *
+ * Both bounds also hold in chunks (`maxQueuedChunks`, `retainChunks`), so a
+ * job of many tiny chunks (one per short step) is bounded too. With
+ * `maxBytes` (the controller's cap) only the first `maxBytes + 1` bytes of
+ * output are sent — the extra byte tells the controller there was more — and
+ * the rest is dropped here, the producer never held up by it.
  */
 import { ChunkCutter, type OutgoingLogChunk } from './chunk-cutter.js';
 
@@ -47,8 +53,14 @@ export interface LogStreamerOptions {
   maxChunkBytes?: number;
   flushDelayMs?: number;
   maxQueuedBytes?: number;
+  /** Queued chunks beyond which write() returns false. Default 4096. */
+  maxQueuedChunks?: number;
   /** Unacknowledged bytes after which the transport is ended and acknowledged. Default 4 MiB. */
   retainBytes?: number;
+  /** The same bound in chunks. Default 4096. */
+  retainChunks?: number;
+  /** Output past this many bytes (plus one) is not sent; 0 = no cap. Default 0. */
+  maxBytes?: number;
   /** Consecutive failed transports before giving up. Default: no limit. */
   maxRetries?: number;
   /** First retry delay, doubled per consecutive failure up to `maxRetryDelayMs`. Default 100 ms. */
@@ -62,6 +74,11 @@ export class LogStreamer {
   readonly #cutter: ChunkCutter;
   readonly #maxQueuedBytes: number;
   readonly #retainBytes: number;
+  readonly #maxQueuedChunks: number;
+  readonly #retainChunks: number;
+  readonly #maxBytes: number;
+  /** Bytes of output taken so far (at most maxBytes + 1 when capped). */
+  #taken = 0;
   #sender: LogChunkSender;
   /** False once the current sender was aborted by the streamer itself. */
   #senderLive = true;
@@ -82,6 +99,9 @@ export class LogStreamer {
     this.#options = options;
     this.#maxQueuedBytes = options.maxQueuedBytes ?? 4 * 1024 * 1024;
     this.#retainBytes = options.retainBytes ?? 4 * 1024 * 1024;
+    this.#maxQueuedChunks = options.maxQueuedChunks ?? 4096;
+    this.#retainChunks = options.retainChunks ?? 4096;
+    this.#maxBytes = options.maxBytes ?? 0;
     this.#cutter = new ChunkCutter({
       maxChunkBytes: options.maxChunkBytes ?? 1024 * 1024,
       flushDelayMs: options.flushDelayMs ?? 20,
@@ -96,11 +116,19 @@ export class LogStreamer {
 
   /**
    * Appends output of step `stepIndex`. Returns false when the queue is over its
-   * bound: the caller pauses its source until drain() resolves. Data is kept either way.
+   * bound: the caller pauses its source until drain() resolves. Data is kept
+   * either way, up to the cap.
    */
   write(data: Buffer | string, stepIndex: number): boolean {
     if (this.#closed || this.#failure !== undefined) return true;
-    this.#cutter.write(typeof data === 'string' ? Buffer.from(data) : data, stepIndex);
+    let bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    if (this.#maxBytes > 0) {
+      const room = this.#maxBytes + 1 - this.#taken;
+      if (room <= 0) return true;
+      if (bytes.length > room) bytes = bytes.subarray(0, room);
+    }
+    this.#taken += bytes.length;
+    this.#cutter.write(bytes, stepIndex);
     return !this.#isFull();
   }
 
@@ -144,7 +172,10 @@ export class LogStreamer {
   }
 
   #isFull(): boolean {
-    return this.#cutter.pendingBytes + this.#readyBytes >= this.#maxQueuedBytes;
+    return (
+      this.#cutter.pendingBytes + this.#readyBytes >= this.#maxQueuedBytes ||
+      this.#ready.length >= this.#maxQueuedChunks
+    );
   }
 
   #pump(): void {
@@ -157,7 +188,7 @@ export class LogStreamer {
   async #pumpLoop(): Promise<void> {
     while (this.#failure === undefined) {
       if (this.#ready.length === 0) break;
-      if (this.#retainedBytes >= this.#retainBytes) {
+      if (this.#retainedBytes >= this.#retainBytes || this.#retained.length >= this.#retainChunks) {
         await this.#rotate();
         continue;
       }

@@ -44,8 +44,8 @@ function fakeController() {
       calls.push('Heartbeat');
       return { cancelRequested: false };
     },
-    reportStep: async (request: { stepIndex: number; state: string }) => {
-      calls.push(`ReportStep ${request.stepIndex} ${request.state}`);
+    reportSteps: async (request: { steps: Array<{ stepIndex: number; state: string }> }) => {
+      calls.push(`ReportSteps ${request.steps.map((step) => `${step.stepIndex}:${step.state}`).join(' ')}`);
     },
     finishJob: async (request: { result: string }) => {
       calls.push(`FinishJob ${request.result}`);
@@ -182,20 +182,20 @@ describe('JobRunner', () => {
 
     it('a step report the controller refuses as invalid stops the step', async () => {
       const { client, calls } = fakeController();
-      client.reportStep = async (request: { stepIndex: number; state: string }) => {
-        calls.push(`ReportStep ${request.stepIndex} ${request.state}`);
-        throw new ControllerCallError('ReportStep', 'INVALID_ARGUMENT', 'step index 0 out of range');
+      client.reportSteps = async (request: { steps: Array<{ stepIndex: number; state: string }> }) => {
+        calls.push(`ReportSteps ${request.steps.map((step) => `${step.stepIndex}:${step.state}`).join(' ')}`);
+        throw new ControllerCallError('ReportSteps', 'INVALID_ARGUMENT', 'step index 0 out of range');
       };
       const { finished, run } = recordingRunner(client, join(root, 'refused-report'));
       await run(['sleep 60', 'echo never']);
       expect(finished).toEqual([
         expect.objectContaining({
           result: 'failed',
-          message: 'controller refused the report of step 1: ReportStep: INVALID_ARGUMENT: step index 0 out of range',
+          message: 'controller refused a report of the steps: ReportSteps: INVALID_ARGUMENT: step index 0 out of range',
         }),
       ]);
       // Refusals are not retried.
-      expect(calls.filter((call) => call === 'ReportStep 0 running')).toHaveLength(1);
+      expect(calls.filter((call) => call === 'ReportSteps 0:running')).toHaveLength(1);
     });
 
     it('a log chunk the controller refuses as too large stops the job', async () => {
@@ -230,5 +230,51 @@ describe('JobRunner', () => {
       ]);
       expect(opened).toBe(1);
     });
+  });
+
+  it('reports many short steps in a few batched calls, each step once with its end state', {
+    timeout: 60_000,
+  }, async () => {
+    const workDir = join(root, 'many-steps');
+    const { client, calls, chunks } = fakeController();
+    const count = 50;
+    // The first report is answered only once the last step has begun: meanwhile the others wait, merged.
+    let first = true;
+    const reportSteps = client.reportSteps;
+    client.reportSteps = async (request) => {
+      if (first) {
+        first = false;
+        while (!chunks.some((chunk) => chunk.stepIndex === count - 1)) await new Promise((r) => setTimeout(r, 5));
+      }
+      await reportSteps(request);
+    };
+    const { runner } = newRunner(client, workDir);
+    await runner.run(lease, jobSpec(Array.from({ length: count }, () => 'true')));
+
+    expect(calls.at(-1)).toBe('FinishJob succeeded');
+    const reports = calls.filter((call) => call.startsWith('ReportSteps '));
+    const latest = new Map<string, string>();
+    for (const report of reports) {
+      for (const entry of report.slice('ReportSteps '.length).split(' ')) {
+        const [index, state] = entry.split(':');
+        latest.set(index as string, state as string);
+      }
+    }
+    expect(latest.size).toBe(count);
+    expect(new Set(latest.values())).toEqual(new Set(['succeeded']));
+    // Step 0's start; then everything up to the last step; then perhaps the last step's end.
+    expect(reports.length).toBeLessThanOrEqual(3);
+  });
+
+  it('sends no output past the cap plus one byte, and the job goes on to succeed', async () => {
+    const workDir = join(root, 'log-cap');
+    const { client, calls, chunks } = fakeController();
+    const { runner } = newRunner(client, workDir);
+    await runner.run(lease, jobSpec(['head -c 200000 /dev/zero | tr "\\0" x', 'echo after-the-cap']), 1000);
+
+    expect(calls.at(-1)).toBe('FinishJob succeeded');
+    const sent = Buffer.concat(chunks.map((chunk) => chunk.data));
+    expect(sent.length).toBe(1001);
+    expect(calls.filter((call) => call.startsWith('ReportSteps ')).join(' ')).toContain('1:succeeded');
   });
 });

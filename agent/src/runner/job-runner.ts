@@ -31,6 +31,7 @@ import { LogStreamer } from '../logs/log-streamer.js';
 import type { JobEnding } from '../metrics/agent-metrics.js';
 import { jobEnvironment } from './job-environment.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { StepReporter } from './step-reporter.js';
 
 export type JobResult = 'succeeded' | 'failed' | 'timed_out' | 'canceled';
 
@@ -92,8 +93,12 @@ export class JobRunner {
     for (const stop of this.#running.values()) stop.abort('killed' satisfies StopReason);
   }
 
-  /** Runs one claimed attempt to the end; its workspace is removed afterwards (see idle()). Never rejects. */
-  async run(lease: Lease, job: JobSpec__Output): Promise<void> {
+  /**
+   * Runs one claimed attempt to the end; its workspace is removed afterwards
+   * (see idle()). `maxLogBytes` is the controller's cap on the attempt's output
+   * (0 = none). Never rejects.
+   */
+  async run(lease: Lease, job: JobSpec__Output, maxLogBytes = 0): Promise<void> {
     const { controller, logger, workDir } = this.#options;
     const key = `${lease.jobId}:${lease.attempt}`;
     const log = logger.child({ jobId: lease.jobId, attempt: lease.attempt, runId: job.runId });
@@ -123,9 +128,11 @@ export class JobRunner {
       onLost: () => {
         stop.abort('killed' satisfies StopReason);
         streamer.abort();
+        steps.stop();
       },
     });
     const streamer = new LogStreamer({
+      maxBytes: maxLogBytes,
       openSender: () => controller.openLogStream(lease),
       isRetryable: (error) => isTransientCallError(error) && !keeper.lost,
       onFailure: (error) => {
@@ -134,17 +141,16 @@ export class JobRunner {
         else log.error({ err: (error as Error).message }, 'log stream failed');
       },
     });
-    // Step reports go out in order without holding up the steps.
-    let reports: Promise<unknown> = Promise.resolve();
-    const reportStep = (stepIndex: number, state: string, exitCode = 0) => {
-      const request = { lease, stepIndex, state, exitCode, atMs: Date.now() };
-      const send = () =>
-        controller.reportStep(request).catch((error: unknown) => {
-          if (isRefusedCallError(error)) refuse(`the report of step ${stepIndex + 1}`, error);
-          throw error;
-        });
-      reports = reports.then(() => keeper.call('ReportStep', send));
-    };
+    // Step reports go out in order, batched, without holding up the steps (unless too many wait).
+    const steps = new StepReporter({
+      send: (batch) =>
+        keeper.call('ReportSteps', () =>
+          controller.reportSteps({ lease, steps: batch }).catch((error: unknown) => {
+            if (isRefusedCallError(error)) refuse('a report of the steps', error);
+            throw error;
+          }),
+        ),
+    });
     const timeout =
       job.timeoutMs > 0
         ? setTimeout(() => stop.abort('timed_out' satisfies StopReason), Math.min(job.timeoutMs, maxTimerMs))
@@ -154,7 +160,7 @@ export class JobRunner {
     log.info({ name: job.name, sha: job.sha, steps: job.steps.length }, 'job started');
     let ending: JobEnding = 'error';
     try {
-      let outcome = await this.#execute(job, lease, workspace, streamer, stop.signal, reportStep);
+      let outcome = await this.#execute(job, lease, workspace, streamer, stop.signal, steps);
       clearTimeout(timeout);
       if (refusal !== undefined) {
         outcome = { result: 'failed', exitCode: outcome.exitCode, message: refusal };
@@ -172,7 +178,7 @@ export class JobRunner {
         return;
       }
       // The last step reports and the log's acknowledgement travel at the same time; both precede FinishJob.
-      const [, logEnd] = await Promise.allSettled([reports, streamer.end()]);
+      const [, logEnd] = await Promise.allSettled([steps.flush(), streamer.end()]);
       if (logEnd.status === 'rejected' && !keeper.lost) {
         log.error({ err: (logEnd.reason as Error).message }, 'job log incomplete');
       }
@@ -197,6 +203,7 @@ export class JobRunner {
       this.#options.onEnded?.(ending);
       clearTimeout(timeout);
       keeper.stop();
+      steps.stop();
       this.#running.delete(key);
       // Off the slot's critical path: the next job need not wait for the unlinks.
       const cleanup = removeTree(workspace, { background: true })
@@ -212,10 +219,10 @@ export class JobRunner {
     workspace: string,
     streamer: LogStreamer,
     signal: AbortSignal,
-    reportStep: (stepIndex: number, state: string, exitCode?: number) => void,
+    steps: StepReporter,
   ): Promise<Outcome> {
     try {
-      return await this.#runSteps(job, lease, workspace, streamer, signal, reportStep);
+      return await this.#runSteps(job, lease, workspace, streamer, signal, steps);
     } catch (error) {
       // A checkout killed by cancel or timeout ends the attempt as that, not as a failure.
       if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, job, 0);
@@ -232,7 +239,7 @@ export class JobRunner {
     workspace: string,
     streamer: LogStreamer,
     signal: AbortSignal,
-    reportStep: (stepIndex: number, state: string, exitCode?: number) => void,
+    steps: StepReporter,
   ): Promise<Outcome> {
     await this.#options.checkout.checkout({ repoUrl: job.repoUrl, sha: job.sha, workspace, signal });
     const env = jobEnvironment(this.#options.baseEnv, job, lease, workspace);
@@ -240,9 +247,11 @@ export class JobRunner {
     const shell = new JobShell({ cwd: workspace, env, killGraceMs: this.#options.killGraceMs });
     try {
       for (const [stepIndex, command] of job.steps.entries()) {
+        if (steps.full) await steps.room(signal);
         if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, job, 0);
-        streamer.write(`$ ${command}\n`, stepIndex);
-        reportStep(stepIndex, 'running');
+        // Short steps print little but each is a chunk: the header obeys the log queue's bound too.
+        if (!streamer.write(`$ ${command}\n`, stepIndex)) await untilAborted(streamer.drain(), signal);
+        steps.started(stepIndex);
         const stepTimeoutMs = job.stepTimeoutsMs[stepIndex] ?? 0;
         const step = await shell.runStep({
           command,
@@ -251,7 +260,7 @@ export class JobRunner {
           timeoutMs: stepTimeoutMs,
         });
         if (step.stopped) {
-          reportStep(stepIndex, step.stopped === 'timed_out' ? 'timed_out' : 'canceled', step.exitCode);
+          steps.ended(stepIndex, step.stopped === 'timed_out' ? 'timed_out' : 'canceled', step.exitCode);
           if (step.stoppedBy === 'timeout') {
             const message = `step ${stepIndex + 1} timed out after ${stepTimeoutMs} ms`;
             return { result: 'timed_out', exitCode: step.exitCode, message };
@@ -259,11 +268,11 @@ export class JobRunner {
           return stoppedOutcome(step.stopped, job, step.exitCode);
         }
         if (step.exitCode !== 0) {
-          reportStep(stepIndex, 'failed', step.exitCode);
+          steps.ended(stepIndex, 'failed', step.exitCode);
           const message = `step ${stepIndex + 1} failed with exit code ${step.exitCode}`;
           return { result: 'failed', exitCode: step.exitCode, message };
         }
-        reportStep(stepIndex, 'succeeded', 0);
+        steps.ended(stepIndex, 'succeeded', 0);
       }
     } finally {
       await shell.close();
@@ -277,4 +286,17 @@ function stoppedOutcome(reason: StopReason, job: JobSpec__Output, exitCode: numb
   if (reason === 'timed_out')
     return { result: 'timed_out', exitCode, message: `job timed out after ${job.timeoutMs} ms` };
   return { result: 'canceled', exitCode, message: 'job canceled' };
+}
+
+/** Resolves when `promise` settles or `signal` aborts, whichever comes first. */
+function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    promise.then(done, done);
+  });
 }

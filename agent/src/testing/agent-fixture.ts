@@ -51,6 +51,8 @@ export interface AgentFixture {
   methodsFor(jobId: string): string[];
   /** The job's log as the controller stored it: every chunk by seq (resends must carry the same bytes). */
   logTextOf(jobId: string): string;
+  /** Each reported step's latest state and exit code, by step index, folded over every ReportSteps call. */
+  stepsOf(jobId: string): Array<[stepIndex: number, state: string, exitCode: number]>;
 }
 
 export function useAgentFixture(options: { nats?: () => string } = {}): AgentFixture {
@@ -203,6 +205,14 @@ export function useAgentFixture(options: { nats?: () => string } = {}): AgentFix
           'request' in c && 'lease' in c.request ? c.request.lease?.jobId === jobId : c.method === 'StreamLogs',
         )
         .map((c) => c.method),
+    stepsOf(jobId) {
+      const latest = new Map<number, [number, string, number]>();
+      for (const call of controller.calls) {
+        if (call.method !== 'ReportSteps' || call.request.lease?.jobId !== jobId) continue;
+        for (const step of call.request.steps) latest.set(step.stepIndex, [step.stepIndex, step.state, step.exitCode]);
+      }
+      return [...latest.values()].sort((a, b) => a[0] - b[0]);
+    },
     logTextOf(jobId) {
       const bySeq = new Map<number, Buffer>();
       for (const chunk of controller.chunks) {

@@ -19,7 +19,7 @@ import {
   type JobSpec,
   type LogChunk__Output,
   type RegisterRequest__Output,
-  type ReportStepRequest__Output,
+  type ReportStepsRequest__Output,
 } from '@gantry/proto';
 import * as grpc from '@grpc/grpc-js';
 
@@ -30,7 +30,7 @@ export type Call =
   | { method: 'ClaimJob'; request: ClaimJobRequest__Output }
   | { method: 'Heartbeat'; request: HeartbeatRequest__Output }
   | { method: 'StreamLogs'; chunks: LogChunk__Output[] }
-  | { method: 'ReportStep'; request: ReportStepRequest__Output }
+  | { method: 'ReportSteps'; request: ReportStepsRequest__Output }
   | { method: 'FinishJob'; request: FinishJobRequest__Output };
 
 type Answer<T> = T | { error: grpc.status; details?: string };
@@ -58,7 +58,7 @@ export class FakeController {
   register: (request: RegisterRequest__Output) => Answer<{ agentId: string }> = () => ({ agentId: 'agent-1' });
   /** Answer to a Connect call: `connected` writes {kind:"connected"} and keeps the stream open. */
   connect: (request: ConnectRequest__Output) => Answer<'connected'> = () => 'connected';
-  reportStep: (request: ReportStepRequest__Output) => Answer<object> = () => ({});
+  reportSteps: (request: ReportStepsRequest__Output) => Answer<object> = () => ({});
   finishJob: (request: FinishJobRequest__Output) => Answer<object> = () => ({});
   /** Answer to a StreamLogs call once the agent ended it (or an error on its first chunk). */
   streamLogs: (chunk: LogChunk__Output) => Answer<'ok'> = () => 'ok';
@@ -206,9 +206,9 @@ export class FakeController {
           callback(null, { storedSeq: chunks.at(-1)?.seq ?? -1 });
         });
       },
-      ReportStep: (call, callback) => {
-        this.#record({ method: 'ReportStep', request: call.request });
-        reply(callback, this.reportStep(call.request));
+      ReportSteps: (call, callback) => {
+        this.#record({ method: 'ReportSteps', request: call.request });
+        reply(callback, this.reportSteps(call.request));
       },
       FinishJob: (call, callback) => {
         this.#record({ method: 'FinishJob', request: call.request });

@@ -116,8 +116,9 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           steps: job.spec.steps,
           env: job.spec.env,
           timeoutMs: job.spec.timeoutMs ?? 0,
-          stepTimeoutsMs: (job.spec.stepTimeoutsMs ?? []).map((timeout) => timeout ?? 0),
+          stepTimeoutsMs: stepTimeoutsOf(job.spec.stepTimeoutsMs),
         },
+        maxLogBytes: lifecycle.maxLogBytesPerJob,
       };
       // The backstop for specs the pipeline limits let through: never send what the agent cannot read.
       const specBytes = claimResponseBytes(response);
@@ -136,12 +137,8 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       return { leaseExpiresAtMs: renewed.expiresAt.getTime(), cancelRequested: renewed.cancelRequested };
     }),
 
-    ReportStep: unary('ReportStep', async (request) => {
-      await lifecycle.reportStep(leaseOf(request.lease), {
-        stepIndex: request.stepIndex,
-        state: request.state,
-        exitCode: request.state === 'running' ? null : request.exitCode,
-      });
+    ReportSteps: unary('ReportSteps', async (request) => {
+      await lifecycle.reportSteps(leaseOf(request.lease), request.steps);
       return {};
     }),
 
@@ -199,6 +196,12 @@ function claimResponseBytes(response: ClaimJobResponse): number {
 
 function mebibytes(bytes: number, digits = 1): string {
   return `${(bytes / (1024 * 1024)).toFixed(digits)} MiB`;
+}
+
+/** Per-step timeouts for the wire; none at all (the common case) is an empty list, not one 0 per step. */
+function stepTimeoutsOf(timeouts: Array<number | null> | undefined): number[] {
+  if (!timeouts?.some((timeout) => timeout !== null && timeout > 0)) return [];
+  return timeouts.map((timeout) => timeout ?? 0);
 }
 
 function leaseOf(lease: Lease__Output | null): LeaseKey {

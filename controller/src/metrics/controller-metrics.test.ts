@@ -66,10 +66,11 @@ describe('GET /metrics', () => {
     const claim = await testApp.lifecycle.claim('agent-1', offer.jobId, offer.attempt);
     if (!claim.granted) throw new Error(`claim refused: ${claim.reason}`);
     const lease = { jobId: offer.jobId, attempt: offer.attempt, leaseToken: claim.leaseToken };
-    await testApp.lifecycle.reportStep(lease, { stepIndex: 0, state: 'running', exitCode: null });
+    const step = { stepIndex: 0, exitCode: 0, startedAtMs: Date.now(), finishedAtMs: 0 };
+    await testApp.lifecycle.reportSteps(lease, [{ ...step, state: 'running' }]);
     // A repeated report of the same step is not a second start.
-    await testApp.lifecycle.reportStep(lease, { stepIndex: 0, state: 'running', exitCode: null });
-    await testApp.lifecycle.reportStep(lease, { stepIndex: 0, state: 'succeeded', exitCode: 0 });
+    await testApp.lifecycle.reportSteps(lease, [{ ...step, state: 'running' }]);
+    await testApp.lifecycle.reportSteps(lease, [{ ...step, state: 'succeeded', finishedAtMs: Date.now() }]);
     await testApp.lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null });
 
     const response = await testApp.app.request('/metrics', { headers: auth });

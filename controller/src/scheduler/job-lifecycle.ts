@@ -23,9 +23,14 @@ import {
 } from '../store/leases-repository.js';
 import { appendLogChunksFenced, type LogChunkInput } from '../store/logs-repository.js';
 import { lockRun } from '../store/runs-repository.js';
-import { recordStepFenced } from '../store/steps-repository.js';
+import { endRunningSteps, recordStepsFenced } from '../store/steps-repository.js';
 import { advanceRun } from './advance-run.js';
+import { capLogChunks } from './log-cap.js';
 import type { Scheduler } from './scheduler.js';
+import { mergeStepReports, type StepReportMessage } from './step-reports.js';
+
+/** GANTRY_MAX_LOG_BYTES_PER_JOB's default. */
+export const defaultMaxLogBytesPerJob = 512 * 1024 * 1024;
 
 export interface JobLifecycleDeps {
   db: Database;
@@ -33,10 +38,17 @@ export interface JobLifecycleDeps {
   leaseTtlMs: number;
   /** Told of claims, first steps and finishes as they commit. */
   metrics?: ControllerMetrics;
+  /** Output stored per attempt (see log-cap.ts). Default 512 MiB. */
+  maxLogBytesPerJob?: number;
 }
 
 export class JobLifecycle {
-  constructor(private readonly deps: JobLifecycleDeps) {}
+  /** Output stored per attempt; agents are told it with each claim. */
+  readonly maxLogBytesPerJob: number;
+
+  constructor(private readonly deps: JobLifecycleDeps) {
+    this.maxLogBytesPerJob = deps.maxLogBytesPerJob ?? defaultMaxLogBytesPerJob;
+  }
 
   async claim(agentId: string, jobId: string, attempt: number): Promise<ClaimOutcome> {
     const outcome = await claimJob(this.deps.db, { jobId, attempt, agentId, leaseTtlMs: this.deps.leaseTtlMs });
@@ -53,17 +65,29 @@ export class JobLifecycle {
     return renewed;
   }
 
-  /** Stores chunks only while the lease holds; returns the highest seq of the batch. */
+  /**
+   * Stores chunks only while the lease holds, up to the attempt's log cap;
+   * returns the highest seq of the batch (dropped chunks past the cap count as
+   * handled).
+   */
   async appendLogs(lease: LeaseKey, chunks: LogChunkInput[]): Promise<number> {
     if (chunks.length === 0) return -1;
-    const stored = await appendLogChunksFenced(this.deps.db, lease, chunks);
-    if (stored === null) throw new StaleLeaseError(lease.jobId, lease.attempt);
-    return stored;
+    const highest = Math.max(...chunks.map((chunk) => chunk.seq));
+    const kept = capLogChunks(chunks, this.maxLogBytesPerJob);
+    // Nothing left to store: the fence is checked by the next heartbeat or FinishJob.
+    if (kept.length === 0) return highest;
+    if ((await appendLogChunksFenced(this.deps.db, lease, kept)) === null) {
+      throw new StaleLeaseError(lease.jobId, lease.attempt);
+    }
+    return highest;
   }
 
-  async reportStep(lease: LeaseKey, step: { stepIndex: number; state: string; exitCode: number | null }) {
-    if (!(await recordStepFenced(this.deps.db, lease, step))) throw new StaleLeaseError(lease.jobId, lease.attempt);
-    this.deps.metrics?.stepReported(lease.leaseToken, step.stepIndex, step.state);
+  /** Records a batch of step reports (INVALID_INPUT for a bad one) while the lease holds. */
+  async reportSteps(lease: LeaseKey, reports: StepReportMessage[]): Promise<void> {
+    const steps = mergeStepReports(reports);
+    if (!(await recordStepsFenced(this.deps.db, lease, steps))) throw new StaleLeaseError(lease.jobId, lease.attempt);
+    // The first step's start (merged with its end when both came in one batch) times claimed → first step.
+    if (steps.some((step) => step.stepIndex === 0)) this.deps.metrics?.stepReported(lease.leaseToken, 0, 'running');
   }
 
   /**
@@ -94,6 +118,7 @@ export class JobLifecycle {
       await lockRun(tx, runId);
       const job = await finishAttempt(tx, lease, result);
       if (!job) return null;
+      await endRunningSteps(tx, job.id, lease.attempt, result.status);
       let queued = 0;
       const retryable = (result.status === 'failed' || result.status === 'timed_out') && options.retry !== false;
       if (retryable && !job.cancelRequested) {

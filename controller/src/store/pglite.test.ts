@@ -18,6 +18,7 @@ import { type OpenDatabase, openDatabase } from './database.js';
 import { readLog } from './logs-repository.js';
 import { takeUnpublished } from './outbox-repository.js';
 import { createRun, findRunDetail } from './runs-repository.js';
+import { stepReports } from './schema.js';
 
 const pipeline = `name: pglite
 stages:
@@ -84,7 +85,23 @@ describe('the store on PGlite', () => {
 
     const lease = { jobId: offer.jobId, attempt: offer.attempt, leaseToken: claim.leaseToken };
     await lifecycle.appendLogs(lease, [{ seq: 0, byteOffset: 0, stepIndex: 0, data: Buffer.from('built\n') }]);
-    await lifecycle.reportStep(lease, { stepIndex: 0, state: 'succeeded', exitCode: 0 });
+    const at = Date.now();
+    await lifecycle.reportSteps(lease, [
+      { stepIndex: 0, state: 'running', exitCode: 0, startedAtMs: at, finishedAtMs: 0 },
+      { stepIndex: 0, state: 'succeeded', exitCode: 0, startedAtMs: 0, finishedAtMs: at + 5 },
+    ]);
+    // The two entries of step 0 in one batch are one row: its end state, the agent's times.
+    expect(await database.db.select().from(stepReports)).toEqual([
+      {
+        jobId: offer.jobId,
+        attempt: 1,
+        stepIndex: 0,
+        status: 'succeeded',
+        exitCode: 0,
+        startedAt: new Date(at),
+        finishedAt: new Date(at + 5),
+      },
+    ]);
     await lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null });
     await lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null });
     expect((await readLog(database.db, offer.jobId)).toString()).toBe('built\n');
@@ -92,9 +109,9 @@ describe('the store on PGlite', () => {
     // The attempt is over: anything more under its lease is fenced off.
     const late = [{ seq: 1, byteOffset: 6, stepIndex: 0, data: Buffer.from('late\n') }];
     await expect(lifecycle.appendLogs(lease, late)).rejects.toBeInstanceOf(StaleLeaseError);
-    await expect(lifecycle.reportStep(lease, { stepIndex: 0, state: 'failed', exitCode: 1 })).rejects.toBeInstanceOf(
-      StaleLeaseError,
-    );
+    await expect(
+      lifecycle.reportSteps(lease, [{ stepIndex: 0, state: 'failed', exitCode: 1, startedAtMs: 0, finishedAtMs: 1 }]),
+    ).rejects.toBeInstanceOf(StaleLeaseError);
     await expect(lifecycle.heartbeat(lease)).rejects.toBeInstanceOf(StaleLeaseError);
     await expect(
       lifecycle.finish({ ...lease, leaseToken: 'forged' }, { status: 'failed', exitCode: 1, message: null }),

@@ -1,33 +1,56 @@
 /** Step reports of an attempt: one row per step, updated as it starts and ends. */
 import { sql } from 'drizzle-orm';
+import type { StepReportInput } from '../scheduler/step-reports.js';
 import { type Queryable, queryRows } from './database.js';
 import { heldLeaseRow, type LeaseKey } from './leases-repository.js';
 
 /**
- * Records a step's state while `lease` holds the job, in one statement (the
- * lease row is locked for share). Idempotent per (jobId, attempt, stepIndex,
- * state). Returns false when the lease is no longer held.
+ * Records a batch of step reports while `lease` holds the job, in one
+ * statement (the lease row is locked for share). At most one entry per step
+ * (see mergeStepReports). Idempotent per (jobId, attempt, stepIndex, state): a
+ * resent batch changes nothing. Returns false when the lease is no longer held.
  */
-export async function recordStepFenced(
-  db: Queryable,
-  lease: LeaseKey,
-  step: { stepIndex: number; state: string; exitCode: number | null },
-): Promise<boolean> {
-  const finished = step.state !== 'running';
+export async function recordStepsFenced(db: Queryable, lease: LeaseKey, steps: StepReportInput[]): Promise<boolean> {
+  if (steps.length === 0) {
+    const rows = await queryRows<{ held: number }>(
+      db,
+      sql`select count(*)::int as held from (${heldLeaseRow(lease)}) lease`,
+    );
+    return (rows[0]?.held ?? 0) > 0;
+  }
+  const values = sql.join(
+    steps.map(
+      (step) =>
+        sql`(${step.stepIndex}::int, ${step.state}, ${step.exitCode}::int, ${step.startedAt?.toISOString() ?? null}::timestamptz, ${step.finishedAt?.toISOString() ?? null}::timestamptz)`,
+    ),
+    sql`, `,
+  );
   const rows = await queryRows<{ held: number }>(
     db,
     sql`
     with lease as (${heldLeaseRow(lease)}), recorded as (
       insert into step_reports (job_id, attempt, step_index, status, exit_code, started_at, finished_at)
-      select ${lease.jobId}, ${lease.attempt}, ${step.stepIndex}::int, ${step.state}, ${step.exitCode}::int, now(),
-        ${finished ? sql`now()` : sql`null`}
+      select ${lease.jobId}, ${lease.attempt}, step.step_index, step.status, step.exit_code, step.started_at, step.finished_at
+      from (values ${values}) as step (step_index, status, exit_code, started_at, finished_at)
       where exists (select 1 from lease)
       on conflict (job_id, attempt, step_index) do update set
         status = excluded.status,
         exit_code = coalesce(excluded.exit_code, step_reports.exit_code),
+        started_at = coalesce(step_reports.started_at, excluded.started_at),
         finished_at = coalesce(excluded.finished_at, step_reports.finished_at)
     )
     select count(*)::int as held from lease`,
   );
   return (rows[0]?.held ?? 0) > 0;
+}
+
+/**
+ * Ends whatever step of the attempt is still `running` with the attempt's
+ * result (a cancel or timeout stopped it, or its last report never came), in
+ * one statement however many steps the job has. Caller holds the run lock.
+ */
+export async function endRunningSteps(db: Queryable, jobId: string, attempt: number, state: string): Promise<void> {
+  await db.execute(sql`
+    update step_reports set status = ${state}, finished_at = coalesce(finished_at, now())
+    where job_id = ${jobId} and attempt = ${attempt} and status = 'running'`);
 }

@@ -15,8 +15,9 @@ import type { Lease as _gantry_agent_v1_Lease, Lease__Output as _gantry_agent_v1
 import type { LogChunk as _gantry_agent_v1_LogChunk, LogChunk__Output as _gantry_agent_v1_LogChunk__Output } from './gantry/agent/v1/LogChunk.js';
 import type { RegisterRequest as _gantry_agent_v1_RegisterRequest, RegisterRequest__Output as _gantry_agent_v1_RegisterRequest__Output } from './gantry/agent/v1/RegisterRequest.js';
 import type { RegisterResponse as _gantry_agent_v1_RegisterResponse, RegisterResponse__Output as _gantry_agent_v1_RegisterResponse__Output } from './gantry/agent/v1/RegisterResponse.js';
-import type { ReportStepRequest as _gantry_agent_v1_ReportStepRequest, ReportStepRequest__Output as _gantry_agent_v1_ReportStepRequest__Output } from './gantry/agent/v1/ReportStepRequest.js';
-import type { ReportStepResponse as _gantry_agent_v1_ReportStepResponse, ReportStepResponse__Output as _gantry_agent_v1_ReportStepResponse__Output } from './gantry/agent/v1/ReportStepResponse.js';
+import type { ReportStepsRequest as _gantry_agent_v1_ReportStepsRequest, ReportStepsRequest__Output as _gantry_agent_v1_ReportStepsRequest__Output } from './gantry/agent/v1/ReportStepsRequest.js';
+import type { ReportStepsResponse as _gantry_agent_v1_ReportStepsResponse, ReportStepsResponse__Output as _gantry_agent_v1_ReportStepsResponse__Output } from './gantry/agent/v1/ReportStepsResponse.js';
+import type { StepReport as _gantry_agent_v1_StepReport, StepReport__Output as _gantry_agent_v1_StepReport__Output } from './gantry/agent/v1/StepReport.js';
 import type { StreamLogsResponse as _gantry_agent_v1_StreamLogsResponse, StreamLogsResponse__Output as _gantry_agent_v1_StreamLogsResponse__Output } from './gantry/agent/v1/StreamLogsResponse.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -42,8 +43,9 @@ export interface ProtoGrpcType {
         ProtocolVersion: EnumTypeDefinition
         RegisterRequest: MessageTypeDefinition<_gantry_agent_v1_RegisterRequest, _gantry_agent_v1_RegisterRequest__Output>
         RegisterResponse: MessageTypeDefinition<_gantry_agent_v1_RegisterResponse, _gantry_agent_v1_RegisterResponse__Output>
-        ReportStepRequest: MessageTypeDefinition<_gantry_agent_v1_ReportStepRequest, _gantry_agent_v1_ReportStepRequest__Output>
-        ReportStepResponse: MessageTypeDefinition<_gantry_agent_v1_ReportStepResponse, _gantry_agent_v1_ReportStepResponse__Output>
+        ReportStepsRequest: MessageTypeDefinition<_gantry_agent_v1_ReportStepsRequest, _gantry_agent_v1_ReportStepsRequest__Output>
+        ReportStepsResponse: MessageTypeDefinition<_gantry_agent_v1_ReportStepsResponse, _gantry_agent_v1_ReportStepsResponse__Output>
+        StepReport: MessageTypeDefinition<_gantry_agent_v1_StepReport, _gantry_agent_v1_StepReport__Output>
         StreamLogsResponse: MessageTypeDefinition<_gantry_agent_v1_StreamLogsResponse, _gantry_agent_v1_StreamLogsResponse__Output>
       }
     }

@@ -13,8 +13,8 @@ import type { HeartbeatResponse as _gantry_agent_v1_HeartbeatResponse, Heartbeat
 import type { LogChunk as _gantry_agent_v1_LogChunk, LogChunk__Output as _gantry_agent_v1_LogChunk__Output } from '../../../gantry/agent/v1/LogChunk.js';
 import type { RegisterRequest as _gantry_agent_v1_RegisterRequest, RegisterRequest__Output as _gantry_agent_v1_RegisterRequest__Output } from '../../../gantry/agent/v1/RegisterRequest.js';
 import type { RegisterResponse as _gantry_agent_v1_RegisterResponse, RegisterResponse__Output as _gantry_agent_v1_RegisterResponse__Output } from '../../../gantry/agent/v1/RegisterResponse.js';
-import type { ReportStepRequest as _gantry_agent_v1_ReportStepRequest, ReportStepRequest__Output as _gantry_agent_v1_ReportStepRequest__Output } from '../../../gantry/agent/v1/ReportStepRequest.js';
-import type { ReportStepResponse as _gantry_agent_v1_ReportStepResponse, ReportStepResponse__Output as _gantry_agent_v1_ReportStepResponse__Output } from '../../../gantry/agent/v1/ReportStepResponse.js';
+import type { ReportStepsRequest as _gantry_agent_v1_ReportStepsRequest, ReportStepsRequest__Output as _gantry_agent_v1_ReportStepsRequest__Output } from '../../../gantry/agent/v1/ReportStepsRequest.js';
+import type { ReportStepsResponse as _gantry_agent_v1_ReportStepsResponse, ReportStepsResponse__Output as _gantry_agent_v1_ReportStepsResponse__Output } from '../../../gantry/agent/v1/ReportStepsResponse.js';
 import type { StreamLogsResponse as _gantry_agent_v1_StreamLogsResponse, StreamLogsResponse__Output as _gantry_agent_v1_StreamLogsResponse__Output } from '../../../gantry/agent/v1/StreamLogsResponse.js';
 
 export interface AgentServiceClient extends grpc.Client {
@@ -98,19 +98,25 @@ export interface AgentServiceClient extends grpc.Client {
   register(argument: _gantry_agent_v1_RegisterRequest, callback: grpc.requestCallback<_gantry_agent_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Step started / finished. Idempotent per (job_id, attempt, step_index, state).
+   * Steps started / finished, in batches: the agent sends what happened since
+   * its last call, one call at a time per attempt, so a job of many short
+   * steps costs a few calls, not two per step. Idempotent per
+   * (job_id, attempt, step_index, state).
    */
-  ReportStep(argument: _gantry_agent_v1_ReportStepRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
-  ReportStep(argument: _gantry_agent_v1_ReportStepRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
-  ReportStep(argument: _gantry_agent_v1_ReportStepRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
-  ReportStep(argument: _gantry_agent_v1_ReportStepRequest, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
+  ReportSteps(argument: _gantry_agent_v1_ReportStepsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepsResponse__Output>): grpc.ClientUnaryCall;
+  ReportSteps(argument: _gantry_agent_v1_ReportStepsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepsResponse__Output>): grpc.ClientUnaryCall;
+  ReportSteps(argument: _gantry_agent_v1_ReportStepsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepsResponse__Output>): grpc.ClientUnaryCall;
+  ReportSteps(argument: _gantry_agent_v1_ReportStepsRequest, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepsResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Step started / finished. Idempotent per (job_id, attempt, step_index, state).
+   * Steps started / finished, in batches: the agent sends what happened since
+   * its last call, one call at a time per attempt, so a job of many short
+   * steps costs a few calls, not two per step. Idempotent per
+   * (job_id, attempt, step_index, state).
    */
-  reportStep(argument: _gantry_agent_v1_ReportStepRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
-  reportStep(argument: _gantry_agent_v1_ReportStepRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
-  reportStep(argument: _gantry_agent_v1_ReportStepRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
-  reportStep(argument: _gantry_agent_v1_ReportStepRequest, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepResponse__Output>): grpc.ClientUnaryCall;
+  reportSteps(argument: _gantry_agent_v1_ReportStepsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepsResponse__Output>): grpc.ClientUnaryCall;
+  reportSteps(argument: _gantry_agent_v1_ReportStepsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepsResponse__Output>): grpc.ClientUnaryCall;
+  reportSteps(argument: _gantry_agent_v1_ReportStepsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepsResponse__Output>): grpc.ClientUnaryCall;
+  reportSteps(argument: _gantry_agent_v1_ReportStepsRequest, callback: grpc.requestCallback<_gantry_agent_v1_ReportStepsResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Client stream of output chunks for one attempt. Chunks are keyed by
@@ -164,9 +170,12 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
   Register: grpc.handleUnaryCall<_gantry_agent_v1_RegisterRequest__Output, _gantry_agent_v1_RegisterResponse>;
   
   /**
-   * Step started / finished. Idempotent per (job_id, attempt, step_index, state).
+   * Steps started / finished, in batches: the agent sends what happened since
+   * its last call, one call at a time per attempt, so a job of many short
+   * steps costs a few calls, not two per step. Idempotent per
+   * (job_id, attempt, step_index, state).
    */
-  ReportStep: grpc.handleUnaryCall<_gantry_agent_v1_ReportStepRequest__Output, _gantry_agent_v1_ReportStepResponse>;
+  ReportSteps: grpc.handleUnaryCall<_gantry_agent_v1_ReportStepsRequest__Output, _gantry_agent_v1_ReportStepsResponse>;
   
   /**
    * Client stream of output chunks for one attempt. Chunks are keyed by
@@ -183,6 +192,6 @@ export interface AgentServiceDefinition extends grpc.ServiceDefinition {
   FinishJob: MethodDefinition<_gantry_agent_v1_FinishJobRequest, _gantry_agent_v1_FinishJobResponse, _gantry_agent_v1_FinishJobRequest__Output, _gantry_agent_v1_FinishJobResponse__Output>
   Heartbeat: MethodDefinition<_gantry_agent_v1_HeartbeatRequest, _gantry_agent_v1_HeartbeatResponse, _gantry_agent_v1_HeartbeatRequest__Output, _gantry_agent_v1_HeartbeatResponse__Output>
   Register: MethodDefinition<_gantry_agent_v1_RegisterRequest, _gantry_agent_v1_RegisterResponse, _gantry_agent_v1_RegisterRequest__Output, _gantry_agent_v1_RegisterResponse__Output>
-  ReportStep: MethodDefinition<_gantry_agent_v1_ReportStepRequest, _gantry_agent_v1_ReportStepResponse, _gantry_agent_v1_ReportStepRequest__Output, _gantry_agent_v1_ReportStepResponse__Output>
+  ReportSteps: MethodDefinition<_gantry_agent_v1_ReportStepsRequest, _gantry_agent_v1_ReportStepsResponse, _gantry_agent_v1_ReportStepsRequest__Output, _gantry_agent_v1_ReportStepsResponse__Output>
   StreamLogs: MethodDefinition<_gantry_agent_v1_LogChunk, _gantry_agent_v1_StreamLogsResponse, _gantry_agent_v1_LogChunk__Output, _gantry_agent_v1_StreamLogsResponse__Output>
 }

@@ -1,6 +1,7 @@
 // Original file: gantry/agent/v1/agent.proto
 
 import type { JobSpec as _gantry_agent_v1_JobSpec, JobSpec__Output as _gantry_agent_v1_JobSpec__Output } from '../../../gantry/agent/v1/JobSpec.js';
+import type { Long } from '@grpc/proto-loader';
 
 export interface ClaimJobResponse {
   'granted'?: (boolean);
@@ -11,6 +12,14 @@ export interface ClaimJobResponse {
   'reason'?: (string);
   'leaseToken'?: (string);
   'job'?: (_gantry_agent_v1_JobSpec | null);
+  /**
+   * The most output the controller stores for this attempt; 0 = no cap. The
+   * agent sends output up to byte offset max_log_bytes inclusive (that one
+   * byte past the cap tells the controller there was more, and the stored log
+   * then ends with a line saying it was cut) and drops the rest. The job goes
+   * on either way.
+   */
+  'maxLogBytes'?: (number | string | Long);
 }
 
 export interface ClaimJobResponse__Output {
@@ -22,4 +31,12 @@ export interface ClaimJobResponse__Output {
   'reason': (string);
   'leaseToken': (string);
   'job': (_gantry_agent_v1_JobSpec__Output | null);
+  /**
+   * The most output the controller stores for this attempt; 0 = no cap. The
+   * agent sends output up to byte offset max_log_bytes inclusive (that one
+   * byte past the cap tells the controller there was more, and the stored log
+   * then ends with a line saying it was cut) and drops the rest. The job goes
+   * on either way.
+   */
+  'maxLogBytes': (number);
 }

@@ -2,6 +2,7 @@
 
 /**
  * The version of this file. Bumped on any incompatible change.
+ * 2: ReportSteps (batched) replaced ReportStep; ClaimJobResponse.max_log_bytes.
  */
 export const ProtocolVersion = {
   PROTOCOL_VERSION_UNSPECIFIED: 'PROTOCOL_VERSION_UNSPECIFIED',
@@ -10,14 +11,16 @@ export const ProtocolVersion = {
 
 /**
  * The version of this file. Bumped on any incompatible change.
+ * 2: ReportSteps (batched) replaced ReportStep; ClaimJobResponse.max_log_bytes.
  */
 export type ProtocolVersion =
   | 'PROTOCOL_VERSION_UNSPECIFIED'
   | 0
   | 'PROTOCOL_VERSION_CURRENT'
-  | 1
+  | 2
 
 /**
  * The version of this file. Bumped on any incompatible change.
+ * 2: ReportSteps (batched) replaced ReportStep; ClaimJobResponse.max_log_bytes.
  */
 export type ProtocolVersion__Output = typeof ProtocolVersion[keyof typeof ProtocolVersion]

@@ -1,0 +1,92 @@
+import type { StepReport } from '@gantry/proto';
+import { describe, expect, it } from 'vitest';
+import { StepReporter } from './step-reporter.js';
+
+/** A controller whose answers the test releases one at a time. */
+function heldController(answer = true) {
+  const batches: StepReport[][] = [];
+  const releases: Array<() => void> = [];
+  const send = (steps: StepReport[]) => {
+    batches.push(steps.map((step) => ({ ...step })));
+    return new Promise<boolean>((resolve) => releases.push(() => resolve(answer)));
+  };
+  const releaseAll = async () => {
+    while (releases.length > 0) {
+      releases.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  return { batches, send, releaseAll };
+}
+
+const brief = (batch: StepReport[]) => batch.map((step) => `${step.stepIndex}:${step.state}`);
+
+describe('StepReporter', () => {
+  it('sends one call at a time and merges a step that started and ended meanwhile into one entry', async () => {
+    const controller = heldController();
+    let clock = 1000;
+    const reporter = new StepReporter({ send: controller.send, now: () => clock++ });
+    reporter.started(0);
+    reporter.ended(0, 'succeeded', 0);
+    reporter.started(1);
+    reporter.ended(1, 'succeeded', 0);
+    reporter.started(2);
+    reporter.ended(2, 'failed', 3);
+    expect(controller.batches.map(brief)).toEqual([['0:running']]);
+    await controller.releaseAll();
+    const flushed = reporter.flush();
+    await controller.releaseAll();
+    await flushed;
+    expect(controller.batches.map(brief)).toEqual([['0:running'], ['0:succeeded', '1:succeeded', '2:failed']]);
+    const [end0, end1, end2] = controller.batches[1] as StepReport[];
+    // Step 0's start went out already: its end carries no start time; the merged ones carry both.
+    expect(end0).toMatchObject({ startedAtMs: 0, finishedAtMs: 1001 });
+    expect(end1).toMatchObject({ startedAtMs: 1002, finishedAtMs: 1003 });
+    expect(end2).toMatchObject({ exitCode: 3, startedAtMs: 1004, finishedAtMs: 1005 });
+  });
+
+  it('is full at maxPending entries until the call in flight returns, then has room again', async () => {
+    const controller = heldController();
+    const reporter = new StepReporter({ send: controller.send, maxPending: 3 });
+    reporter.started(0);
+    for (const index of [1, 2, 3]) reporter.started(index);
+    expect(reporter.full).toBe(true);
+    let roomy = false;
+    const room = reporter.room().then(() => {
+      roomy = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(roomy).toBe(false);
+    await controller.releaseAll();
+    await room;
+    expect(reporter.full).toBe(false);
+    expect(controller.batches.map(brief)).toEqual([['0:running'], ['1:running', '2:running', '3:running']]);
+  });
+
+  it('room() gives way to an abort', async () => {
+    const controller = heldController();
+    const reporter = new StepReporter({ send: controller.send, maxPending: 1 });
+    reporter.started(0);
+    reporter.started(1);
+    const stop = new AbortController();
+    const room = reporter.room(stop.signal);
+    stop.abort('canceled');
+    await room;
+    expect(reporter.full).toBe(true);
+  });
+
+  it('stops for good when a send gives up: drops what waits, frees waiters, sends nothing more', async () => {
+    const controller = heldController(false);
+    const reporter = new StepReporter({ send: controller.send, maxPending: 1 });
+    reporter.started(0);
+    reporter.started(1);
+    const room = reporter.room();
+    await controller.releaseAll();
+    await room;
+    await controller.releaseAll();
+    reporter.started(2);
+    await reporter.flush();
+    expect(controller.batches.map(brief)).toEqual([['0:running']]);
+    expect(reporter.full).toBe(false);
+  });
+});

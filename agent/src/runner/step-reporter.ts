@@ -1,0 +1,128 @@
+/**
+ * Step reports of one attempt, batched: what the steps did since the last
+ * ReportSteps call goes out in the next one, with one call in flight at a
+ * time. A step that started and ended while a call was in flight is one entry
+ * (its end state and both times), so a job of 200,000 short steps costs a few
+ * hundred calls instead of 400,000, and the controller sees each step once.
+ *
+ * Memory is bounded: at most `maxPending` entries wait; beyond that `full` is
+ * true and the job runner waits for room() before it starts the next step.
+ * Once a send gives up (lease lost, runner stopped) nothing more is sent and
+ * every waiter is released.
+ */
+import type { StepReport } from '@gantry/proto';
+
+/** The protocol's bound on entries per ReportSteps call. */
+export const maxStepsPerReport = 1000;
+
+export type StepEndState = 'succeeded' | 'failed' | 'timed_out' | 'canceled';
+
+export interface StepReporterOptions {
+  /**
+   * Sends one batch, in order; resolves true once the controller stored it,
+   * false when it never will (the reporter then stops). Never rejects.
+   */
+  send: (steps: StepReport[]) => Promise<boolean>;
+  /** Entries that may wait before the steps are held up. Default 1000. */
+  maxPending?: number;
+  /** Default `Date.now`. */
+  now?: () => number;
+}
+
+interface Entry {
+  stepIndex: number;
+  state: string;
+  exitCode: number;
+  startedAtMs: number;
+  finishedAtMs: number;
+}
+
+export class StepReporter {
+  readonly #options: StepReporterOptions;
+  readonly #maxPending: number;
+  readonly #now: () => number;
+  #pending: Entry[] = [];
+  #sending: Promise<void> | undefined;
+  #stopped = false;
+  #waiters: Array<() => void> = [];
+
+  constructor(options: StepReporterOptions) {
+    this.#options = options;
+    this.#maxPending = options.maxPending ?? maxStepsPerReport;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** True while `maxPending` entries wait: hold the next step until room(). */
+  get full(): boolean {
+    return !this.#stopped && this.#pending.length >= this.#maxPending;
+  }
+
+  /** Step `stepIndex` started now. */
+  started(stepIndex: number): void {
+    if (this.#stopped) return;
+    const now = this.#now();
+    this.#pending.push({ stepIndex, state: 'running', exitCode: 0, startedAtMs: now, finishedAtMs: 0 });
+    this.#send();
+  }
+
+  /** Step `stepIndex` ended now; merged into its "running" entry when that has not gone out yet. */
+  ended(stepIndex: number, state: StepEndState, exitCode: number): void {
+    if (this.#stopped) return;
+    const now = this.#now();
+    const last = this.#pending.at(-1);
+    if (last?.stepIndex === stepIndex && last.state === 'running') {
+      last.state = state;
+      last.exitCode = exitCode;
+      last.finishedAtMs = now;
+    } else {
+      // Its start was sent already; the controller keeps the start time it has.
+      this.#pending.push({ stepIndex, state, exitCode, startedAtMs: 0, finishedAtMs: now });
+    }
+    this.#send();
+  }
+
+  /** Resolves once fewer than `maxPending` entries wait, the reporter stopped, or `signal` aborted. */
+  room(signal?: AbortSignal): Promise<void> {
+    if (!this.full || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      signal?.addEventListener('abort', done, { once: true });
+      this.#waiters.push(done);
+    });
+  }
+
+  /** Resolves once every entry reported so far was sent (or the reporter stopped). */
+  async flush(): Promise<void> {
+    while (this.#sending) await this.#sending;
+  }
+
+  /** Sends nothing more and drops what waits (the attempt is abandoned). Idempotent. */
+  stop(): void {
+    this.#stopped = true;
+    this.#pending = [];
+    this.#wake();
+  }
+
+  #send(): void {
+    if (this.#sending || this.#pending.length === 0) return;
+    this.#sending = this.#sendLoop().finally(() => {
+      this.#sending = undefined;
+    });
+  }
+
+  async #sendLoop(): Promise<void> {
+    while (!this.#stopped && this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, maxStepsPerReport);
+      this.#wake();
+      if (!(await this.#options.send(batch))) this.stop();
+    }
+  }
+
+  #wake(): void {
+    if (this.full) return;
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+}
