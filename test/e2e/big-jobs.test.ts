@@ -61,15 +61,13 @@ afterAll(async () => {
 
 async function trigger(pipeline: string): Promise<string> {
   const repo = await createGitRepo({ '.gantry.yml': pipeline });
-  const created = await farm.client.post<{ id: string }>('/api/runs', { repo: repo.path, ref: 'main' });
-  expect(created.status).toBe(201);
-  return created.body.id;
+  const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
+  expect(created.response.status).toBe(201);
+  return created.data!.id;
 }
 
 async function logOf(runId: string, jobId: string): Promise<string> {
-  const log = await farm.client.get<string>(`/api/runs/${runId}/jobs/${jobId}/log`);
-  expect(log.status).toBe(200);
-  return log.body;
+  return farm.client.readLog(runId, jobId);
 }
 
 describe('big jobs', () => {
@@ -91,8 +89,8 @@ describe('big jobs', () => {
     sample();
     const sampler = setInterval(sample, 100);
     try {
-      const canceled = await farm.client.post(`/api/runs/${runId}/cancel`, {});
-      expect(canceled.status).toBe(200);
+      const canceled = await farm.client.POST('/api/runs/{id}/cancel', { params: { path: { id: runId } } });
+      expect(canceled.response.status).toBe(200);
       const run = await farm.client.waitForRun(runId, terminal, { intervalMs: 100 });
       expect(run.status, farmLogs(farm)).toBe('canceled');
       expect(onlyJob(run)?.status).toBe('canceled');
