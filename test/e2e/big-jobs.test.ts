@@ -10,8 +10,14 @@ import { type Farm, farmLogs, startFarm } from './farm-fixture.js';
 import { waitFor } from './wait.js';
 
 const maxLogBytes = 1024 * 1024;
-/** Generous: a controller or agent that kept something per step of 200,000 would pass it. */
-const maxRssMiB = 400;
+/**
+ * Resident memory bounds while the job runs and is canceled. The controller
+ * has just planned a 1.6 MB pipeline file of 200,000 steps, and the YAML
+ * document model it parsed leaves its heap at 350–500 MiB (V8 keeps the pages);
+ * a controller that kept something per step reported (reported before the fix:
+ * 1.1 GB) would pass the bound. The agent never parses the file.
+ */
+const maxRssMiB = { controller: 768, agent: 400 };
 
 const onlyJob = (run: RunView) => run.stages[0]?.jobs[0];
 const terminal = (run: RunView) => ['succeeded', 'failed', 'canceled', 'rejected'].includes(run.status);
@@ -99,8 +105,8 @@ describe('big jobs', () => {
     } finally {
       clearInterval(sampler);
     }
-    expect(peak.controller).toBeLessThan(maxRssMiB);
-    expect(peak.agent).toBeLessThan(maxRssMiB);
+    expect(peak.controller).toBeLessThan(maxRssMiB.controller);
+    expect(peak.agent).toBeLessThan(maxRssMiB.agent);
     const log = await logOf(runId, jobId);
     expect(log.startsWith('$ true\n')).toBe(true);
     expect(log.split('$ true\n').length - 1).toBeLessThan(200_000);
