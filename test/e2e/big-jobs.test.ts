@@ -14,8 +14,8 @@ const maxLogBytes = 1024 * 1024;
  * Resident memory bounds while the job runs and is canceled. The controller
  * has just planned a 1.6 MB pipeline file of 200,000 steps, and the YAML
  * document model it parsed leaves its heap at 350–500 MiB (V8 keeps the pages);
- * a controller that kept something per step reported (reported before the fix:
- * 1.1 GB) would pass the bound. The agent never parses the file.
+ * a controller that kept something per step reported (seen before the fix:
+ * 1.1 GB) would go over it. The agent never parses the file.
  */
 const maxRssMiB = { controller: 768, agent: 400 };
 
