@@ -78,6 +78,16 @@ describe.each(modes)('runStep ($mode)', ({ dieWithAgent }) => {
     expect(outcome.output).toBe(`hi from ${cwd}\n`);
   });
 
+  it('creates files with umask 022 whatever umask the agent runs under', async () => {
+    const previous = process.umask(0o077);
+    try {
+      const outcome = await run('umask');
+      expect(outcome.output).toBe('0022\n');
+    } finally {
+      process.umask(previous);
+    }
+  });
+
   it('merges stdout and stderr in the order they were written', async () => {
     const outcome = await run('for i in 1 2 3; do echo "out $i"; echo "err $i" >&2; done');
     expect(outcome.output).toBe('out 1\nerr 1\nout 2\nerr 2\nout 3\nerr 3\n');

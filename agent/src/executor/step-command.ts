@@ -98,7 +98,10 @@ while IFS= read -r -d '' -u 3 cmd; do
   printf '%s%d %d %d\\n' "$mark" "$rc" "$pg" "$left"
 done`;
 
+// umask 022: steps create files as a login shell would, whatever umask the
+// agent inherited (\`gantry up\` runs with 077 to keep its data directory private).
 const prelude = `set -m
+umask 022
 exec 2>/dev/null
 step= term= termed= killed= interrupted=
 IFS= read -r -u 3 mark || exit 125`;
