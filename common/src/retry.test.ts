@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs, RetryAbortedError, retry, sleep } from './retry.js';
 
@@ -80,6 +81,12 @@ describe('retry', () => {
       },
     );
     await expect(attempts).rejects.toBeInstanceOf(RetryAbortedError);
+  });
+
+  it('sleep leaves no listener behind on a long-lived signal (loops call it once a second for days)', async () => {
+    const controller = new AbortController();
+    for (let i = 0; i < 20; i++) await sleep(0, controller.signal);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('sleep resolves early on abort', async () => {

@@ -7,6 +7,7 @@
  * is back (agent/src/queue/job-consumer.ts); offers lost with the old stream are
  * re-published by the caller's `onRecreated`.
  */
+import { sleep } from '@gantry/common';
 import { natsTopology } from '@gantry/proto';
 import { DiscardPolicy, type JetStreamManager, type NatsConnection, RetentionPolicy, StorageType } from 'nats';
 import type { Logger } from 'pino';
@@ -82,15 +83,7 @@ export class JobsStreamKeeper {
   /** Checks every `checkIntervalMs` until `signal` aborts. Never throws. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.options.checkIntervalMs);
-        function done() {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', done);
-          resolve();
-        }
-        signal.addEventListener('abort', done, { once: true });
-      });
+      await sleep(this.options.checkIntervalMs, signal);
       if (signal.aborted) return;
       await this.ensure('periodic check').catch((error) =>
         this.options.log.warn({ err: error }, 'cannot check the jobs stream'),

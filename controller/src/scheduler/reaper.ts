@@ -9,6 +9,7 @@
  * Also re-publishes offers that went missing from the stream, so a message
  * lost inside NATS never strands a job.
  */
+import { sleep } from '@gantry/common';
 import type { Logger } from 'pino';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { Database } from '../store/database.js';
@@ -46,14 +47,7 @@ export class Reaper {
     const intervalMs = Math.max(100, Math.min(1000, Math.floor(this.options.leaseTtlMs / 4)));
     while (!signal.aborted) {
       await this.sweep();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, intervalMs);
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        signal.addEventListener('abort', done, { once: true });
-      });
+      await sleep(intervalMs, signal);
     }
   }
 
