@@ -40,21 +40,19 @@
  * workspace by renaming the spare into place: the copy is off the dispatch
  * path, and out of the way of the jobs that run meanwhile.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync } from 'node:fs';
-import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { CheckoutError } from './checkout-error.js';
 import { copyTree, removeTree } from './copy-tree.js';
 import { KeyedLock } from './keyed-lock.js';
 import { pruneGitDir } from './prune-git-dir.js';
-import { GitCommandError, runGit } from './run-git.js';
+import { exists, RepositoryCache, repoKey } from './repository-cache.js';
+import { GitCommandError } from './run-git.js';
 import { recordTreeManifest, type TreeManifest, verifyTreeManifest } from './tree-manifest.js';
-import { findCorruptObject } from './verify-commit-objects.js';
 
-export class CheckoutError extends Error {
-  override name = 'CheckoutError';
-  readonly code = 'CHECKOUT_FAILED';
-}
+export { CheckoutError };
 
 export interface CheckoutRequest {
   /** A git URL or a local path readable by the agent. */
@@ -119,12 +117,14 @@ export class GitCheckout {
   readonly #maxSnapshots: number;
   readonly #spareCopies: number;
   readonly #locks = new KeyedLock();
+  readonly #cache: RepositoryCache;
   readonly #repos = new Map<string, Promise<RepoSnapshots>>();
   /** Spare copies and removals under way. */
   readonly #background = new Set<Promise<void>>();
 
   constructor(options: GitCheckoutOptions) {
     this.#options = options;
+    this.#cache = new RepositoryCache(options);
     this.#maxSnapshots = Math.max(1, options.maxSnapshotsPerRepo ?? 8);
     this.#spareCopies = Math.max(0, options.spareCopies ?? 1);
   }
@@ -136,7 +136,7 @@ export class GitCheckout {
 
   /** The bare cache directory for a repository URL. */
   cachePath(repoUrl: string): string {
-    return join(this.#options.workDir, 'repos', `${repoKey(repoUrl)}.git`);
+    return this.#cache.pathOf(repoUrl);
   }
 
   /** The snapshot directory of a commit (it exists only once built). */
@@ -239,12 +239,12 @@ export class GitCheckout {
     return this.#locks.run(`snapshot:${path}`, async () => {
       const built = repo.bySha.get(sha);
       if (built) return pin(repo, sha, built);
-      const cache = await this.#locks.run(repoUrl, () => this.#ensureIntactCommit(repoUrl, sha, signal));
+      const cache = await this.#locks.run(repoUrl, () => this.#cache.ensureIntactCommit(repoUrl, sha, signal));
       const partial = join(path, '..', `.partial-${sha}-${randomBytes(4).toString('hex')}`);
       try {
         await mkdir(join(path, '..'), { recursive: true });
-        await this.#git(['clone', '--shared', '--no-checkout', '-q', cache, partial], signal);
-        await this.#git(['-C', partial, 'checkout', '--detach', '-q', sha], signal);
+        await this.#cache.git(['clone', '--shared', '--no-checkout', '-q', cache, partial], signal);
+        await this.#cache.git(['-C', partial, 'checkout', '--detach', '-q', sha], signal);
         await pruneGitDir(join(partial, '.git'));
         const manifest = recordTreeManifest(partial);
         await removeTree(path);
@@ -324,73 +324,6 @@ export class GitCheckout {
     }
     await removeTree(trash);
   }
-
-  /**
-   * The cache with `sha` and every object of its tree intact, cloned afresh
-   * when a job wrote into it. Returns the cache path. Caller holds the repo lock.
-   */
-  async #ensureIntactCommit(repoUrl: string, sha: string, signal?: AbortSignal): Promise<string> {
-    for (let round = 1; ; round++) {
-      const cache = await this.#ensureCommit(repoUrl, sha, signal);
-      const problem = await findCorruptObject(cache, sha, this.#options.env);
-      if (problem === undefined) return cache;
-      this.#options.onTampered?.(cache, problem);
-      if (round >= 2) throw new CheckoutError(`checkout failed: ${problem} in ${repoUrl}`);
-      const trash = `${cache}.trash-${randomBytes(4).toString('hex')}`;
-      await rename(cache, trash);
-      await removeTree(trash);
-    }
-  }
-
-  /** Clone-once, fetch-when-missing. Returns the cache path. Caller holds the repo lock. */
-  async #ensureCommit(repoUrl: string, sha: string, signal?: AbortSignal): Promise<string> {
-    const cache = this.cachePath(repoUrl);
-    if (!(await exists(cache))) {
-      await mkdir(join(this.#options.workDir, 'repos'), { recursive: true });
-      // Clone beside the cache and rename, so an interrupted clone never looks like a cache.
-      const partial = `${cache}.partial-${randomBytes(4).toString('hex')}`;
-      try {
-        await this.#git(['clone', '--bare', '-q', '--', repoUrl, partial], signal);
-        await rename(partial, cache);
-      } finally {
-        await rm(partial, { recursive: true, force: true });
-      }
-    }
-    if (await this.#hasCommit(cache, sha)) return cache;
-    await this.#git(
-      ['-C', cache, 'fetch', '-q', '--prune', 'origin', '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'],
-      signal,
-    );
-    if (await this.#hasCommit(cache, sha)) return cache;
-    // A commit no branch or tag points at (servers may refuse; then the error says so).
-    await this.#git(['-C', cache, 'fetch', '-q', 'origin', sha], signal);
-    if (await this.#hasCommit(cache, sha)) return cache;
-    throw new CheckoutError(`checkout failed: commit ${sha} not found in ${repoUrl}`);
-  }
-
-  async #hasCommit(cache: string, sha: string): Promise<boolean> {
-    try {
-      await this.#git(['-C', cache, 'cat-file', '-e', `${sha}^{commit}`]);
-      return true;
-    } catch (error) {
-      if (error instanceof GitCommandError) return false;
-      throw error;
-    }
-  }
-
-  #git(args: string[], signal?: AbortSignal) {
-    this.#options.onGitCommand?.(args);
-    const timeoutMs = this.#options.gitTimeoutMs;
-    return runGit(args, {
-      env: this.#options.env,
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      ...(signal ? { signal } : {}),
-    });
-  }
-}
-
-function repoKey(repoUrl: string): string {
-  return createHash('sha256').update(repoUrl).digest('hex').slice(0, 16);
 }
 
 function newSnapshot(path: string, manifest: TreeManifest): Snapshot {
@@ -424,13 +357,4 @@ function pin(repo: RepoSnapshots, sha: string, snapshot: Snapshot): Snapshot {
 async function loadSnapshots(dir: string): Promise<RepoSnapshots> {
   await removeTree(dir, { background: true });
   return { bySha: new Map() };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
