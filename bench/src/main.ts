@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the performance suite of issue 4. Starts one PostgreSQL
+ * `npm run bench`: the performance suite. Starts one PostgreSQL
  * server (and per scenario a fresh database, nats-server, controller and
  * agents) through the test harness, runs the selected scenarios, prints one
  * `name=value` line per figure on stdout and writes bench/results.json.

@@ -1,7 +1,7 @@
 /**
  * The controller's NATS connection and the JetStream topology it owns: stream
  * GANTRY_JOBS (WorkQueue retention, file storage) over `gantry.jobs.>`.
- * Reconnects without a cap and pings often (FIELD-NOTES: nats.js defaults
+ * Reconnects without a cap and pings often (nats.js defaults
  * give up after ~20 s and ping every 2 min).
  */
 import { connect, type JetStreamClient, type NatsConnection } from 'nats';
