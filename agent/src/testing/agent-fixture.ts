@@ -143,6 +143,8 @@ export function useAgentFixture(options: { nats?: () => string } = {}): AgentFix
       name: 'test-agent',
       killGraceMs: 100,
       logLevel: 'debug',
+      metricsPort: undefined,
+      metricsHost: '127.0.0.1',
       baseEnv: gitEnv,
       ...overrides,
     }),

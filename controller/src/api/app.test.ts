@@ -33,7 +33,11 @@ describe('the HTTP API', () => {
   beforeAll(async () => {
     testApp = await openTestApp({ pipeline });
     ({ app, repo } = testApp);
-    client = createGantryClient({ baseUrl: 'http://gantry.test', token, fetch: (request) => app.request(request) });
+    client = createGantryClient({
+      baseUrl: 'http://gantry.test',
+      token,
+      fetch: async (request) => app.request(request),
+    });
   }, 60_000);
 
   afterAll(async () => {

@@ -19,6 +19,7 @@ const app = createApp({
   db: unreachable as ApiDeps['db'],
   scheduler: unreachable as ApiDeps['scheduler'],
   runControl: unreachable as ApiDeps['runControl'],
+  source: unreachable as ApiDeps['source'],
   adminToken: token,
   baseUrl: 'http://127.0.0.1:8080',
   log: pino({ level: 'silent' }),

@@ -45,7 +45,8 @@ describe('planning on PGlite', () => {
     return repo;
   };
   const planFrom = async (repo: string) => {
-    const input = { repo, ref: 'main', sha: null, triggeredBy: 'test', idempotencyKey: null };
+    const sha = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    const input = { repo, ref: 'main', sha, triggeredBy: 'test', idempotencyKey: null };
     const { run } = await createRun(database.db, input);
     await scheduler.planRun(run.id);
     const detail = await findRunDetail(database.db, run.id);

@@ -2,22 +2,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runControllerCli } from '../index.js';
 import type { JobView, RunDetail, StageView } from './api-types.js';
 import { captureIo, type FakeApi, inSequence, startFakeApi } from './fake-api.js';
+import { jobView, runDetail, stageView } from './view-fixtures.js';
 
 const options = { pollIntervalMs: 0, cwd: '/work' };
 const t0 = '2024-05-01T12:00:00.000Z';
 
 function job(name: string, status: JobView['status'], extra: Partial<JobView> = {}): JobView {
   const finished = status === 'succeeded' || status === 'failed' || status === 'timed_out';
-  return {
+  return jobView({
     id: `job-${name}`,
     name,
     status,
-    attempt: 1,
-    exitCode: null,
     startedAt: status === 'pending' || status === 'queued' ? null : t0,
     finishedAt: finished ? '2024-05-01T12:00:01.200Z' : null,
     ...extra,
-  };
+  });
 }
 
 function stage(
@@ -26,22 +25,20 @@ function stage(
   jobs: JobView[],
   environment: string | null = null,
 ): StageView {
-  return { name, status, environment, jobs };
+  return stageView({ name, status, environment, jobs });
 }
 
 function run(status: RunDetail['status'], stages: StageView[], error: string | null = null): RunDetail {
-  return {
+  return runDetail({
     id: 'r1',
     status,
     repo: '/work/app',
-    ref: 'main',
     sha: 'abcdef0123456789',
     error,
     createdAt: t0,
     startedAt: t0,
-    finishedAt: null,
     stages,
-  };
+  });
 }
 
 let api: FakeApi | undefined;

@@ -1,27 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runControllerCli } from '../index.js';
-import type { RunDetail } from './api-types.js';
 import { captureIo, type FakeApi, startFakeApi } from './fake-api.js';
+import { jobView, runDetail, stageView } from './view-fixtures.js';
 
-function jobView(id: string, name: string) {
-  return { id, name, status: 'failed', attempt: 2, exitCode: 1, startedAt: null, finishedAt: null } as const;
-}
+const failedJob = (id: string, name: string) => jobView({ id, name, status: 'failed', attempt: 2, exitCode: 1 });
 
-const run: RunDetail = {
+const run = runDetail({
   id: 'r1',
   status: 'failed',
-  repo: '/srv/app',
-  ref: 'main',
-  sha: null,
-  error: null,
-  createdAt: '2024-05-01T12:00:00.000Z',
-  startedAt: null,
-  finishedAt: null,
   stages: [
-    { name: 'build', status: 'failed', environment: null, jobs: [jobView('j1', 'compile'), jobView('j2', 'check')] },
-    { name: 'verify', status: 'skipped', environment: null, jobs: [jobView('j3', 'check')] },
+    stageView({ name: 'build', status: 'failed', jobs: [failedJob('j1', 'compile'), failedJob('j2', 'check')] }),
+    stageView({ name: 'verify', status: 'skipped', jobs: [failedJob('j3', 'check')] }),
   ],
-};
+});
 
 let api: FakeApi | undefined;
 afterEach(async () => {

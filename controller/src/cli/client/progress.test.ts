@@ -1,24 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { JobView, RunDetail } from './api-types.js';
 import { describeProgress } from './progress.js';
+import { jobView, runDetail, stageView } from './view-fixtures.js';
 
 function job(status: JobView['status'], attempt = 1): JobView {
-  return { id: 'j1', name: 'compile', status, attempt, exitCode: null, startedAt: null, finishedAt: null };
+  return jobView({ id: 'j1', name: 'compile', status, attempt });
 }
 
 function run(status: RunDetail['status'], jobStatus: JobView['status'], attempt = 1): RunDetail {
-  return {
+  return runDetail({
     id: 'r1',
     status,
-    repo: '/srv/app',
-    ref: 'main',
-    sha: null,
-    error: null,
-    createdAt: '2024-05-01T12:00:00.000Z',
-    startedAt: null,
-    finishedAt: null,
-    stages: [{ name: 'build', status: 'running', environment: null, jobs: [job(jobStatus, attempt)] }],
-  };
+    stages: [stageView({ name: 'build', status: 'running', jobs: [job(jobStatus, attempt)] })],
+  });
 }
 
 describe('describeProgress', () => {
