@@ -2,11 +2,11 @@
 import { Hono } from 'hono';
 import { listAgents } from '../../store/agents-repository.js';
 import type { ApiDeps } from '../app.js';
-import type { AuthVariables } from '../auth.js';
+import { type AuthVariables, requireRole } from '../auth.js';
 
 export function agentRoutes(deps: ApiDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
-  app.get('/', async (c) => {
+  app.get('/', requireRole('read'), async (c) => {
     const agents = await listAgents(deps.db);
     return c.json({
       agents: agents.map((agent) => ({
@@ -24,8 +24,9 @@ export function agentRoutes(deps: ApiDeps) {
     });
   });
 
-  app.post('/:id/drain', async (c) => {
+  app.post('/:id/drain', requireRole('admin'), async (c) => {
     await deps.runControl.drainAgent(c.req.param('id'));
+    await c.var.audit({ action: 'agent.drain', details: { agentId: c.req.param('id') } });
     return c.json({ id: c.req.param('id'), draining: true }, 202);
   });
   return app;

@@ -12,7 +12,7 @@ import { findJobOfRun } from '../../store/jobs-repository.js';
 import { findAttemptState, followLogPages } from '../../store/log-follow.js';
 import { readLogPages } from '../../store/logs-repository.js';
 import type { ApiDeps } from '../app.js';
-import type { AuthVariables } from '../auth.js';
+import { type AuthVariables, requireRole } from '../auth.js';
 import { ApiError } from '../error-handler.js';
 
 /** Attempts are numbered from 1; the bound keeps the number inside the database's integer column. */
@@ -24,7 +24,7 @@ export const followPollIntervalMs = 250;
 export function jobLogRoutes(deps: ApiDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
 
-  app.get('/:id/jobs/:jobId/log', async (c) => {
+  app.get('/:id/jobs/:jobId/log', requireRole('read'), async (c) => {
     const runId = c.req.param('id');
     const jobId = c.req.param('jobId');
     const attempt = parseAttempt(c.req.query('attempt'));

@@ -6,7 +6,7 @@ import type { Run } from '../../domain/run.js';
 import { decideStage } from '../../scheduler/approvals.js';
 import { createRun, findRunByIdempotencyKey, findRunDetail, listRuns } from '../../store/runs-repository.js';
 import type { ApiDeps } from '../app.js';
-import type { AuthVariables } from '../auth.js';
+import { type AuthVariables, requireRole } from '../auth.js';
 import { ApiError } from '../error-handler.js';
 import { readJsonBody } from '../json-body.js';
 import { runDetailView, runSummaryView } from '../views.js';
@@ -40,7 +40,7 @@ const decisionBody = z
 export function runRoutes(deps: ApiDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
 
-  app.post('/', async (c) => {
+  app.post('/', requireRole('trigger'), async (c) => {
     const body = await readJsonBody(c, triggerBody);
     const idempotencyKey = c.req.header('idempotency-key')?.trim() || null;
     const answer = (run: Run, created: boolean) => {
@@ -59,11 +59,14 @@ export function runRoutes(deps: ApiDeps) {
       triggeredBy: c.get('principal').name,
       idempotencyKey,
     });
-    if (created) void deps.scheduler.planRun(run.id);
+    if (created) {
+      await c.var.audit({ action: 'trigger', runId: run.id, details: { repo: body.repo, ref: body.ref, sha } });
+      void deps.scheduler.planRun(run.id);
+    }
     return answer(run, created);
   });
 
-  app.get('/', async (c) => {
+  app.get('/', requireRole('read'), async (c) => {
     const limit = Number(c.req.query('limit') ?? 50);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
       throw new ApiError('INVALID_INPUT', `limit must be an integer from 1 to 500, got "${c.req.query('limit')}"`);
@@ -72,26 +75,28 @@ export function runRoutes(deps: ApiDeps) {
     return c.json({ runs: runs.map((run) => runSummaryView(run, deps.baseUrl)) });
   });
 
-  app.get('/:id', async (c) => {
+  app.get('/:id', requireRole('read'), async (c) => {
     const run = await findRunDetail(deps.db, c.req.param('id'));
     if (!run) throw new NotFoundError(`run "${c.req.param('id')}" not found`);
     return c.json(runDetailView(run, deps.baseUrl));
   });
 
-  app.post('/:id/cancel', async (c) => {
+  app.post('/:id/cancel', requireRole('trigger'), async (c) => {
     const { stopping } = await deps.runControl.cancelRun(c.req.param('id'));
+    await c.var.audit({ action: 'cancel', runId: c.req.param('id'), details: { stoppingJobs: stopping } });
     const run = await findRunDetail(deps.db, c.req.param('id'));
     return c.json({ stoppingJobs: stopping, run: run ? runDetailView(run, deps.baseUrl) : null });
   });
 
-  app.post('/:id/jobs/:jobId/retry', async (c) => {
+  app.post('/:id/jobs/:jobId/retry', requireRole('trigger'), async (c) => {
     await deps.runControl.retryJob(c.req.param('id'), c.req.param('jobId'));
+    await c.var.audit({ action: 'retry', runId: c.req.param('id'), details: { jobId: c.req.param('jobId') } });
     const run = await findRunDetail(deps.db, c.req.param('id'));
     return c.json({ run: run ? runDetailView(run, deps.baseUrl) : null });
   });
 
   for (const decision of ['approve', 'reject'] as const) {
-    app.post(`/:id/stages/:stage/${decision}`, async (c) => {
+    app.post(`/:id/stages/:stage/${decision}`, requireRole('approve'), async (c) => {
       const body = await readJsonBody(c, decisionBody, true);
       const approval = await decideStage(deps.db, deps.scheduler, {
         runId: c.req.param('id'),
@@ -99,6 +104,11 @@ export function runRoutes(deps: ApiDeps) {
         approver: c.get('principal').name,
         comment: body.comment ?? null,
         decision: decision === 'approve' ? 'approved' : 'rejected',
+      });
+      await c.var.audit({
+        action: decision,
+        runId: c.req.param('id'),
+        details: { stage: c.req.param('stage'), comment: approval.comment, sha: approval.sha },
       });
       const run = await findRunDetail(deps.db, c.req.param('id'));
       const stage = run?.stages.find((candidate) => candidate.name === c.req.param('stage'));
