@@ -70,6 +70,10 @@ export class ApiClient {
     return parseJson<T>('POST', path, await this.#send('POST', path, body, headers));
   }
 
+  async deleteJson<T>(path: string): Promise<T> {
+    return parseJson<T>('DELETE', path, await this.#send('DELETE', path));
+  }
+
   /**
    * GETs `path` and hands the body to `write` chunk by chunk as it arrives,
    * never holding it whole; `write` resolving means the next chunk may come.

@@ -23,3 +23,11 @@ export const agentsPath = '/api/agents';
 export function agentDrainPath(agentId: string): string {
   return `${agentsPath}/${encodeURIComponent(agentId)}/drain`;
 }
+
+export const tokensPath = '/api/tokens';
+
+export function tokenPath(name: string): string {
+  return `${tokensPath}/${encodeURIComponent(name)}`;
+}
+
+export const mePath = '/api/me';

@@ -67,3 +67,31 @@ export interface AgentView {
 export interface AgentList {
   agents: AgentView[];
 }
+
+/** An API identity as `GET /api/tokens` lists it: never its secret. */
+export interface TokenView {
+  name: string;
+  roles: string[];
+  email: string | null;
+  createdBy: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+}
+
+/** `POST /api/tokens` → 201: the record and, this once, the token itself. */
+export interface CreatedToken extends TokenView {
+  token: string;
+}
+
+/** `GET /api/tokens` */
+export interface TokenList {
+  tokens: TokenView[];
+}
+
+/** `GET /api/me` */
+export interface Identity {
+  name: string;
+  roles: string[];
+  email: string | null;
+}
