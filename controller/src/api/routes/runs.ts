@@ -52,17 +52,22 @@ export function runRoutes(deps: ApiDeps) {
     if (earlier) return answer(earlier, false);
     // The run builds what the ref points at now (or the given sha, once it is known to be on the ref).
     const sha = await deps.source.resolveCommit(body.repo, body.ref, body.sha ?? null);
-    const { run, created } = await createRun(deps.db, {
-      repo: body.repo,
-      ref: body.ref,
-      sha,
-      triggeredBy: c.get('principal').name,
-      idempotencyKey,
+    // The run and its audit event land together or not at all.
+    const { run, created } = await deps.db.transaction(async (tx) => {
+      const outcome = await createRun(tx, {
+        repo: body.repo,
+        ref: body.ref,
+        sha,
+        triggeredBy: c.get('principal').name,
+        idempotencyKey,
+      });
+      if (outcome.created) {
+        const details = { repo: body.repo, ref: body.ref, sha };
+        await c.var.audit({ action: 'trigger', runId: outcome.run.id, details }, tx);
+      }
+      return outcome;
     });
-    if (created) {
-      await c.var.audit({ action: 'trigger', runId: run.id, details: { repo: body.repo, ref: body.ref, sha } });
-      void deps.scheduler.planRun(run.id);
-    }
+    if (created) void deps.scheduler.planRun(run.id);
     return answer(run, created);
   });
 
