@@ -82,6 +82,7 @@ describe('API tokens', () => {
   it.each([
     ['a bad name', { name: 'al ice', roles: ['read'] }, 'name must be 1 to 64'],
     ['a long name', { name: 'a'.repeat(65), roles: ['read'] }, 'name must be 1 to 64'],
+    ['an upper-case name', { name: 'Admin', roles: ['read'] }, 'name must be 1 to 64 lower-case letters'],
     ['no role', { name: 'carol', roles: [] }, 'roles must name at least one role'],
     ['an unknown role', { name: 'carol', roles: ['deploy'] }, 'each role must be one of read, trigger, approve, admin'],
     ['a bad email', { name: 'carol', roles: ['read'], email: 'carol' }, 'email must be an e-mail address'],

@@ -11,15 +11,18 @@ import { ApiError } from '../error-handler.js';
 import { readJsonBody } from '../json-body.js';
 import { generateApiToken, hashApiToken } from '../token-secret.js';
 
-/** Names appear in runs' `triggeredBy`, approvals and the audit trail. */
-const tokenName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Names appear in runs' `triggeredBy`, approvals and the audit trail; lower case, so no two look alike. */
+const tokenName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const maxExpiryMs = 3650 * 86_400_000;
 
 const createBody = z
   .object({
     name: z
       .string()
-      .regex(tokenName, 'name must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+      .regex(
+        tokenName,
+        'name must be 1 to 64 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit',
+      ),
     roles: z
       .array(z.enum(roleNames, { message: `each role must be one of ${roleNames.join(', ')}` }))
       .min(1, 'roles must name at least one role')

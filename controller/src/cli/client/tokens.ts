@@ -17,7 +17,12 @@ export function registerTokens<T>(yargs: Argv<T>, context: CommandContext) {
         'create a token with roles; prints the token, shown only this once',
         (create) =>
           withJson(withConnection(create))
-            .option('name', { type: 'string', demandOption: true, requiresArg: true, describe: 'who the token is for' })
+            .option('name', {
+              type: 'string',
+              demandOption: true,
+              requiresArg: true,
+              describe: 'who the token is for: a-z, 0-9, ".", "_", "-"; at most 64',
+            })
             .option('role', {
               type: 'string',
               array: true,
