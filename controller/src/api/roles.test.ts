@@ -127,6 +127,26 @@ describe('roles', () => {
     expect((await audit('action=token.create&limit=2')).events).toHaveLength(2);
   });
 
+  it('checks a role on every /api route but /api/me: someone without it gets 403', async () => {
+    const routes = new Set(
+      testApp.app.routes
+        .filter((route) => route.method !== 'ALL' && route.path.startsWith('/api/') && route.path !== '/api/me')
+        .map((route) => `${route.method} ${route.path}`),
+    );
+    expect(routes.size).toBeGreaterThanOrEqual(13);
+    for (const route of routes) {
+      const [method = '', pattern = ''] = route.split(' ');
+      const path = pattern.replace(/:[A-Za-z]+/g, 'x');
+      const answers = await Promise.all(
+        ['alice', 'tina', 'paul'].map((who) => call(who, method, path, method === 'GET' ? undefined : {})),
+      );
+      expect(
+        answers.map((answer) => answer.status),
+        route,
+      ).toContain(403);
+    }
+  });
+
   it.each([
     ['limit=0', 'limit must be an integer from 1 to 500'],
     ['limit=501', 'limit must be an integer from 1 to 500'],
