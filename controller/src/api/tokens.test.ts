@@ -101,6 +101,12 @@ describe('API tokens', () => {
     expect(((await none.json()) as { error: { message: string } }).error.message).toContain('missing bearer token');
     const unknown = await me('gantry_not-a-real-token');
     expect(unknown.status).toBe(401);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toBe(
+      'invalid token: it is unknown or was revoked',
+    );
+    const huge = await me(`gantry_${'x'.repeat(600)}`);
+    expect(huge.status).toBe(401);
+    expect(((await huge.json()) as { error: { message: string } }).error.message).toContain('longer than 512');
   });
 
   it('refuses a revoked token at once', async () => {
