@@ -4,10 +4,12 @@
 // a package-name lint.
 //
 // The shape they keep:
-// - packages (proto, common, controller, agent, web, test) meet only through
+// - packages (proto, common, client, controller, agent, web, test) meet only through
 //   their package names, never through each other's folders; bench/ is not a
 //   package but a client of the test harness, and reaches only into that;
 // - the agent and the controller never import each other: both import proto;
+// - client/ (the typed HTTP client) is generated from the OpenAPI document and
+//   imports no other package, so the CLI, the tests and the bench can use it;
 // - inside the controller each outside system has one home: the database in
 //   store/, NATS in dispatch/, the HTTP framework in api/ (and the page in
 //   web/), gRPC in grpc/, object storage in artifacts/;
@@ -35,8 +37,12 @@ module.exports = {
       name: 'no-reaching-into-packages',
       comment: 'Packages meet through their names (@gantry/proto, …), never through relative paths into each other.',
       severity: 'error',
-      from: { path: '^(proto|common|controller|agent|web|test)/' },
-      to: { dependencyTypes: ['local'], path: '^(proto|common|controller|agent|web|test|bench)/', pathNot: '^$1/' },
+      from: { path: '^(proto|common|client|controller|agent|web|test)/' },
+      to: {
+        dependencyTypes: ['local'],
+        path: '^(proto|common|client|controller|agent|web|test|bench)/',
+        pathNot: '^$1/',
+      },
     },
     {
       name: 'bench-uses-the-test-harness-only',
@@ -44,9 +50,16 @@ module.exports = {
       from: { path: '^bench/' },
       to: {
         dependencyTypes: ['local'],
-        path: '^(proto|common|controller|agent|web|test)/',
+        path: '^(proto|common|client|controller|agent|web|test)/',
         pathNot: '^test/src/harness/',
       },
+    },
+    {
+      name: 'client-only-consumes-the-generated-types',
+      comment: 'client/ is built from the OpenAPI document, not from the controller: it imports no other package.',
+      severity: 'error',
+      from: { path: '^client/' },
+      to: { path: '^(proto|common|controller|agent|web|test|bench)/|node_modules/@gantry/' },
     },
     {
       name: 'agent-never-imports-controller',

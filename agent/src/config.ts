@@ -4,9 +4,10 @@
  * config-variables.ts. The only module that reads process.env; every other
  * module receives its slice of {@link AgentConfig}.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { readSecretFile } from '@gantry/common';
 import { type AgentFlags, parseAgentArguments } from './cli-arguments.js';
 import { type AgentVariable, type AgentVariableDeclaration, agentVariables } from './config-variables.js';
 
@@ -33,9 +34,6 @@ export interface AgentConfig {
 }
 
 export type ConfigResult = { ok: true; config: AgentConfig; warnings: string[] } | { ok: false; problems: string[] };
-
-/** A secret file larger than this is the wrong file. */
-const maxSecretFileBytes = 64 * 1024;
 
 /** Parses `gantry agent` arguments and the environment; 'help' when --help or --version was asked for. */
 export async function loadAgentConfig(
@@ -126,28 +124,4 @@ function computedDefault(variable: AgentVariable, raws: Partial<Record<AgentVari
   if (variable === 'GANTRY_AGENT_NAME') return `${hostname()}-${process.pid}`;
   if (variable === 'GANTRY_AGENT_WORK_DIR') return `./.gantry/agent-${raws.GANTRY_AGENT_NAME}`;
   return undefined;
-}
-
-/** The file's contents without one trailing newline, as `echo token > file` writes it. */
-function readSecretFile(path: string): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw new Error(`cannot read "${path}": ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  try {
-    const size = fstatSync(fd).size;
-    if (size > maxSecretFileBytes) throw new Error(`"${path}" is larger than ${maxSecretFileBytes} bytes`);
-    const buffer = Buffer.alloc(size);
-    const read = readSync(fd, buffer, 0, size, 0);
-    const value = buffer
-      .subarray(0, read)
-      .toString('utf8')
-      .replace(/\r?\n$/, '');
-    if (value === '') throw new Error(`"${path}" is empty`);
-    return value;
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -19,41 +19,16 @@ import {
   type GitRepo,
   type NatsServer,
   type PostgresServer,
+  type RunView as RunDetail,
+  type RunSummary,
   startAgent,
   startController,
   startNats,
 } from '../../test/src/harness/index.js';
 import { wallNs } from './clock.js';
 
-export interface JobDetail {
-  id: string;
-  name: string;
-  status: string;
-  attempt: number;
-  agentId: string | null;
-  exitCode: number | null;
-  message: string | null;
-  queuedAt: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface RunDetail {
-  id: string;
-  status: string;
-  error: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  stages: { name: string; status: string; startedAt: string | null; finishedAt: string | null; jobs: JobDetail[] }[];
-}
-
-export interface RunSummary {
-  id: string;
-  status: string;
-  createdAt: string;
-  finishedAt: string | null;
-}
+/** The API's bodies, from the generated client types (through the test harness). */
+export type { RunDetail, RunSummary };
 
 export const terminalRunStatuses = new Set(['succeeded', 'failed', 'canceled', 'rejected']);
 
@@ -172,28 +147,26 @@ export class Farm {
 
   /** POST /api/runs for `sha` (default: HEAD); `returnedNs` = wall clock right after the response. */
   async trigger(sha = this.repo.sha): Promise<{ id: string; returnedNs: bigint }> {
-    const response = await this.client.post<{ id: string }>('/api/runs', {
-      repo: this.repo.path,
-      ref: this.repo.branch,
-      sha,
+    const { data, error, response } = await this.client.POST('/api/runs', {
+      body: { repo: this.repo.path, ref: this.repo.branch, sha },
     });
     const returnedNs = wallNs();
-    if (response.status !== 201) {
-      throw new Error(`POST /api/runs answered ${response.status}: ${JSON.stringify(response.body)}`);
+    if (response.status !== 201 || !data) {
+      throw new Error(`POST /api/runs answered ${response.status}: ${JSON.stringify(error)}`);
     }
-    return { id: response.body.id, returnedNs };
+    return { id: data.id, returnedNs };
   }
 
   async run(id: string): Promise<RunDetail> {
-    const response = await this.client.get<RunDetail>(`/api/runs/${id}`);
-    if (response.status !== 200) throw new Error(`GET /api/runs/${id} answered ${response.status}`);
-    return response.body;
+    const { data, response } = await this.client.GET('/api/runs/{id}', { params: { path: { id } } });
+    if (!data) throw new Error(`GET /api/runs/${id} answered ${response.status}`);
+    return data;
   }
 
   async listRuns(limit = 50): Promise<RunSummary[]> {
-    const response = await this.client.get<{ runs: RunSummary[] }>(`/api/runs?limit=${limit}`);
-    if (response.status !== 200) throw new Error(`GET /api/runs answered ${response.status}`);
-    return response.body.runs;
+    const { data, response } = await this.client.GET('/api/runs', { params: { query: { limit } } });
+    if (!data) throw new Error(`GET /api/runs answered ${response.status}`);
+    return data.runs;
   }
 
   /** Polls until the run is terminal; throws on timeout, or when `requireSuccess` and it did not succeed. */
@@ -216,9 +189,7 @@ export class Farm {
   }
 
   async log(runId: string, jobId: string): Promise<string> {
-    const response = await this.client.get<string>(`/api/runs/${runId}/jobs/${jobId}/log`);
-    if (response.status !== 200) throw new Error(`job log answered ${response.status}`);
-    return String(response.body);
+    return this.client.readLog(runId, jobId);
   }
 
   /** Writes the controller's and agents' captured output to `dir` (after a failure). */

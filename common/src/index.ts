@@ -16,3 +16,4 @@ export {
   retry,
   sleep,
 } from './retry.js';
+export { maxSecretFileBytes, readSecretFile, SecretFileError } from './secret-file.js';

@@ -6,10 +6,10 @@
  * passed in as `overrides`, keyed by variable name.
  */
 import { resolve } from 'node:path';
+import { readSecretFile, SecretFileError } from '@gantry/common';
 import type { z } from 'zod';
 import { type ControllerVariable, controllerVariables, type VariableDeclaration } from './config-variables.js';
 import { DEFAULT_PIPELINE_LIMITS, type PipelineLimits } from './pipeline/limits.js';
-import { readSecretFile, SecretFileError } from './secret-file.js';
 
 type Declarations = typeof controllerVariables;
 

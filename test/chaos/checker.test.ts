@@ -146,6 +146,8 @@ describe('chaos checker', () => {
         detail: '',
       },
     ];
+    // Reaped while its agent was paused.
+    h.attempts.push({ ...h.attempts[0]!, jobId: 'jx', attempt: 1, status: 'lost', agentId: 'agent-9' });
     const result = await checkChaos(inputOf(h, { triggers, faults }));
     const text = result.violations.join('\n');
     for (const expected of [
@@ -161,6 +163,23 @@ describe('chaos checker', () => {
     }
     expect(result.figures.overlappingLeases).toBe(1);
     expect(result.figures.concurrentExecutions.outsidePauses).toBe(1);
+  });
+
+  it('expects no fence for a paused agent whose held attempt ended before the pause took hold', async () => {
+    const faults: CheckInput['faults'] = [
+      {
+        kind: 'agentPause',
+        afterJobs: 0,
+        at: 0,
+        until: 0,
+        target: 'a1',
+        agentId: 'agent-1',
+        held: [{ jobId: 'j1', attempt: 1 }],
+        detail: '',
+      },
+    ];
+    const result = await checkChaos(inputOf(history(), { faults }));
+    expect(result.violations.join('\n')).not.toContain('no fenced stale report observed');
   });
 
   it('reports runs that did not succeed and jobs left non-terminal', async () => {

@@ -10,8 +10,14 @@ import { type Farm, farmLogs, startFarm } from './farm-fixture.js';
 import { waitFor } from './wait.js';
 
 const maxLogBytes = 1024 * 1024;
-/** Generous: a controller or agent that kept something per step of 200,000 would pass it. */
-const maxRssMiB = 400;
+/**
+ * Resident memory bounds while the job runs and is canceled. The controller
+ * has just planned a 1.6 MB pipeline file of 200,000 steps, and the YAML
+ * document model it parsed leaves its heap at 350–500 MiB (V8 keeps the pages);
+ * a controller that kept something per step reported (seen before the fix:
+ * 1.1 GB) would go over it. The agent never parses the file.
+ */
+const maxRssMiB = { controller: 768, agent: 400 };
 
 const onlyJob = (run: RunView) => run.stages[0]?.jobs[0];
 const terminal = (run: RunView) => ['succeeded', 'failed', 'canceled', 'rejected'].includes(run.status);
@@ -61,15 +67,13 @@ afterAll(async () => {
 
 async function trigger(pipeline: string): Promise<string> {
   const repo = await createGitRepo({ '.gantry.yml': pipeline });
-  const created = await farm.client.post<{ id: string }>('/api/runs', { repo: repo.path, ref: 'main' });
-  expect(created.status).toBe(201);
-  return created.body.id;
+  const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
+  expect(created.response.status).toBe(201);
+  return created.data!.id;
 }
 
 async function logOf(runId: string, jobId: string): Promise<string> {
-  const log = await farm.client.get<string>(`/api/runs/${runId}/jobs/${jobId}/log`);
-  expect(log.status).toBe(200);
-  return log.body;
+  return farm.client.readLog(runId, jobId);
 }
 
 describe('big jobs', () => {
@@ -91,8 +95,8 @@ describe('big jobs', () => {
     sample();
     const sampler = setInterval(sample, 100);
     try {
-      const canceled = await farm.client.post(`/api/runs/${runId}/cancel`, {});
-      expect(canceled.status).toBe(200);
+      const canceled = await farm.client.POST('/api/runs/{id}/cancel', { params: { path: { id: runId } } });
+      expect(canceled.response.status).toBe(200);
       const run = await farm.client.waitForRun(runId, terminal, { intervalMs: 100 });
       expect(run.status, farmLogs(farm)).toBe('canceled');
       expect(onlyJob(run)?.status).toBe('canceled');
@@ -101,8 +105,8 @@ describe('big jobs', () => {
     } finally {
       clearInterval(sampler);
     }
-    expect(peak.controller).toBeLessThan(maxRssMiB);
-    expect(peak.agent).toBeLessThan(maxRssMiB);
+    expect(peak.controller).toBeLessThan(maxRssMiB.controller);
+    expect(peak.agent).toBeLessThan(maxRssMiB.agent);
     const log = await logOf(runId, jobId);
     expect(log.startsWith('$ true\n')).toBe(true);
     expect(log.split('$ true\n').length - 1).toBeLessThan(200_000);

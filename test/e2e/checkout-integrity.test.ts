@@ -57,13 +57,13 @@ describe('checkout integrity', () => {
   });
 
   const runToEnd = async (repo: string, ref: string): Promise<{ run: RunView; log: string }> => {
-    const created = await farm.client.post<{ id: string }>('/api/runs', { repo, ref });
-    expect(created.status).toBe(201);
-    const run = await farm.client.waitForRun(created.body.id, (r) => ['succeeded', 'failed'].includes(r.status), {
+    const created = await farm.client.POST('/api/runs', { body: { repo, ref } });
+    expect(created.response.status).toBe(201);
+    const run = await farm.client.waitForRun(created.data!.id, (r) => ['succeeded', 'failed'].includes(r.status), {
       timeoutMs: 60_000,
     });
     const job = run.stages[0]?.jobs[0];
-    const log = job ? (await farm.client.get<string>(`/api/runs/${run.id}/jobs/${job.id}/log`)).body : '';
+    const log = job ? await farm.client.readLog(run.id, job.id) : '';
     return { run, log };
   };
 

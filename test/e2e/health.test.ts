@@ -6,20 +6,17 @@
  * hour here, so the degraded answer is observed before any repair and the
  * repair under test is the one a publish failure triggers.
  */
+import type { Health as HealthAnswer } from '@gantry/client';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitRepo } from '../src/harness/index.js';
 import { type Farm, farmLogs, startFarm } from './farm-fixture.js';
 import { waitFor } from './wait.js';
 
-interface CheckResult {
-  ok: boolean;
-  detail: string;
-}
-interface Health {
-  status: 'ok' | 'degraded';
-  checks: Record<'database' | 'nats' | 'jobStream' | 'outbox', CheckResult>;
-}
+/** The answer, with the four checks the controller runs named. */
+type Health = HealthAnswer & {
+  checks: Record<'database' | 'nats' | 'jobStream' | 'outbox', HealthAnswer['checks'][string]>;
+};
 
 const anHour = String(60 * 60 * 1000);
 
@@ -41,14 +38,15 @@ describe('health of the jobs stream', () => {
   let jsm: JetStreamManager;
 
   const health = async () => {
-    const response = await fetch(`${farm.controller.httpUrl}/healthz`, { signal: AbortSignal.timeout(10_000) });
-    return { status: response.status, body: (await response.json()) as Health };
+    // 200 and 503 both carry the health answer.
+    const { data, error, response } = await farm.client.GET('/healthz');
+    return { status: response.status, body: (data ?? error) as Health };
   };
   const trigger = async (queue: string) => {
     const repo = await createGitRepo({ '.gantry.yml': pipelineOn(queue) });
-    const created = await farm.client.post<{ id: string }>('/api/runs', { repo: repo.path, ref: 'main' });
-    expect(created.status).toBe(201);
-    return created.body.id;
+    const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
+    expect(created.response.status).toBe(201);
+    return created.data!.id;
   };
   const offersFor = async (queue: string) => {
     const subject = `gantry.jobs.${queue}`;

@@ -24,13 +24,6 @@ stages:
       - { name: ship, steps: ["echo shipped"] }
 `;
 
-interface AuditEventView {
-  actor: string;
-  action: string;
-  runId: string | null;
-  sourceAddress: string | null;
-}
-
 describe('identities and the audit trail on PostgreSQL', () => {
   let farm: Farm;
   let database: pg.Client;
@@ -67,26 +60,27 @@ describe('identities and the audit trail on PostgreSQL', () => {
     const repo = await createGitRepo({ '.gantry.yml': pipeline });
     const tina = api(farm.controller.httpUrl, tinaToken);
     const paul = api(farm.controller.httpUrl, paulToken);
-    const created = await tina.post<{ id: string }>('/api/runs', { repo: repo.path, ref: 'main' });
-    expect(created.status).toBe(201);
-    const runId = created.body.id;
+    const created = await tina.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
+    expect(created.response.status).toBe(201);
+    const runId = created.data?.id ?? '';
     await tina.waitForRun(runId, (run) => run.status === 'awaiting_approval');
-    const refused = await tina.post<{ error: { message: string } }>(`/api/runs/${runId}/stages/deploy/approve`, {});
-    expect(refused.status).toBe(403);
-    expect(refused.body.error.message).toBe('this needs the "approve" role; tina has trigger, read');
-    expect((await paul.post(`/api/runs/${runId}/stages/deploy/approve`, {})).status).toBe(200);
+    const gate = { params: { path: { id: runId, stage: 'deploy' } }, body: {} };
+    const refused = await tina.POST('/api/runs/{id}/stages/{stage}/approve', gate);
+    expect(refused.response.status).toBe(403);
+    expect(refused.error?.error.message).toBe('this needs the "approve" role; tina has trigger, read');
+    expect((await paul.POST('/api/runs/{id}/stages/{stage}/approve', gate)).response.status).toBe(200);
     const finished = await tina.waitForRun(runId, (run) => run.status === 'succeeded' || run.status === 'failed');
     expect(finished.status, farmLogs(farm)).toBe('succeeded');
 
-    const trail = await tina.get<{ events: AuditEventView[] }>(`/api/audit?runId=${runId}`);
-    expect(trail.body.events.map((event) => [event.action, event.actor, event.sourceAddress])).toEqual([
+    const trail = await tina.GET('/api/audit', { params: { query: { runId } } });
+    expect(trail.data?.events.map((event) => [event.action, event.actor, event.sourceAddress])).toEqual([
       ['approve', 'paul', '127.0.0.1'],
       ['trigger', 'tina', '127.0.0.1'],
     ]);
 
     const revoked = await gantry(['token', 'revoke', 'tina'], farm.adminToken);
     expect(revoked.stdout).toBe('revoked token tina\n');
-    expect((await tina.get('/api/runs')).status).toBe(401);
+    expect((await tina.GET('/api/runs')).response.status).toBe(401);
     const listed = await gantry(['token', 'list', '--json'], farm.adminToken);
     expect(JSON.parse(listed.stdout)).toEqual({
       tokens: [expect.objectContaining({ name: 'paul', roles: ['approve'] })],

@@ -23,14 +23,14 @@ function matrixPipeline(stages: number, jobsPerStage: number): string {
 
 async function triggerAndSettle(farm: Farm, pipeline: string): Promise<RunView> {
   const repo = await createGitRepo({ '.gantry.yml': pipeline });
-  const created = await farm.client.post<{ id: string }>('/api/runs', { repo: repo.path, ref: 'main' });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  return farm.client.waitForRun(created.body.id, (run) => run.status !== 'queued', { timeoutMs: 90_000 });
+  const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
+  expect(created.response.status, JSON.stringify(created.error)).toBe(201);
+  return farm.client.waitForRun(created.data!.id, (run) => run.status !== 'queued', { timeoutMs: 90_000 });
 }
 
 async function runCount(farm: Farm): Promise<number> {
-  const listed = await farm.client.get<{ runs: unknown[] }>('/api/runs?limit=500');
-  return listed.body.runs.length;
+  const listed = await farm.client.GET('/api/runs', { params: { query: { limit: 500 } } });
+  return listed.data!.runs.length;
 }
 
 describe('limits with the default settings', () => {
@@ -109,8 +109,8 @@ describe('limits raised through the environment', () => {
     expect(run.status).toBe('running');
     expect(run.stages[0]?.jobs).toHaveLength(10_000);
     expect(run.stages[0]?.jobs.every((job) => job.status === 'queued')).toBe(true);
-    const canceled = await farm.client.post(`/api/runs/${run.id}/cancel`);
-    expect(canceled.status).toBe(200);
+    const canceled = await farm.client.POST('/api/runs/{id}/cancel', { params: { path: { id: run.id } } });
+    expect(canceled.response.status).toBe(200);
     await farm.client.waitForRun(run.id, (view) => view.status === 'canceled');
   });
 

@@ -38,9 +38,9 @@ describe('metrics of a farm after a run', () => {
   beforeAll(async () => {
     farm = await startFarm({ agents: 2, slots: 2, agentEnv: { GANTRY_AGENT_METRICS_PORT: '0' } });
     const repo = await createGitRepo({ '.gantry.yml': pipeline });
-    const created = await farm.client.post<{ id: string }>('/api/runs', { repo: repo.path, ref: 'main' });
-    expect(created.status).toBe(201);
-    runId = created.body.id;
+    const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
+    expect(created.response.status).toBe(201);
+    runId = created.data!.id;
     const run = await farm.client.waitForRun(runId, (view) => view.status !== 'queued' && view.status !== 'running');
     expect(run.status, farmLogs(farm)).toBe('succeeded');
   });

@@ -44,9 +44,9 @@ stages:
           - "${sixMebibyteStep}"
 `,
     });
-    const created = await farm.client.post<{ id: string }>('/api/runs', { repo: repo.path, ref: 'main' });
-    expect(created.status).toBe(201);
-    const run = await farm.client.waitForRun(created.body.id, (r) => ['succeeded', 'failed'].includes(r.status), {
+    const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
+    expect(created.response.status).toBe(201);
+    const run = await farm.client.waitForRun(created.data!.id, (r) => ['succeeded', 'failed'].includes(r.status), {
       timeoutMs: 60_000,
     });
     expect(run.status, farmLogs(farm)).toBe('failed');
@@ -60,7 +60,7 @@ stages:
     expect(job.attempts.map(({ attempt, status, message }) => ({ attempt, status, message }))).toEqual([
       { attempt: 1, status: 'failed', message: reason },
     ]);
-    const log = await farm.client.get<string>(`/api/runs/${run.id}/jobs/${job.id}/log`);
-    expect(log.body).toBe(`${reason}\n`);
+    const log = await farm.client.readLog(run.id, job.id);
+    expect(log).toBe(`${reason}\n`);
   });
 });

@@ -64,13 +64,10 @@ describe('a commit from trigger to production', () => {
   it('builds, tests in parallel on two agents, deploys to staging, waits for approval, then ships', async () => {
     const barrier = await mkdtemp(join(tmpdir(), 'gantry-barrier-'));
     const repo = await createGitRepo({ '.gantry.yml': pipelineFile(barrier) });
-    const created = await farm.client.post<{ id: string; status: string; url: string }>('/api/runs', {
-      repo: repo.path,
-      ref: 'main',
-    });
-    expect(created.status).toBe(201);
-    expect(created.body.status).toBe('queued');
-    const runId = created.body.id;
+    const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
+    expect(created.response.status).toBe(201);
+    expect(created.data!.status).toBe('queued');
+    const runId = created.data!.id;
 
     const gated = await farm.client.waitForRun(runId, (run) => run.status !== 'queued' && run.status !== 'running', {
       timeoutMs: 90_000,
@@ -86,35 +83,34 @@ describe('a commit from trigger to production', () => {
     expect(jobOf(gated, 'production', 'deploy').status).toBe('pending');
 
     // The three test jobs met at the barrier, so they overlapped; with two slots per agent both agents ran some.
-    const testJobs = gated.stages[1]!.jobs as (RunView['stages'][number]['jobs'][number] & { agentId: string })[];
+    const testJobs = gated.stages[1]!.jobs;
     expect(new Set(testJobs.map((job) => job.agentId)).size).toBe(2);
 
-    const compileLog = await farm.client.get<string>(
-      `/api/runs/${runId}/jobs/${jobOf(gated, 'build', 'compile').id}/log`,
-    );
-    expect(compileLog.body).toContain(`compiling ${repo.sha}`);
-    expect(compileLog.body).toContain('hello from build');
-    expect(compileLog.body).toContain('to stderr');
-    expect(compileLog.body).toContain('$ echo "compiling $GANTRY_SHA"');
+    const compileLog = await farm.client.readLog(runId, jobOf(gated, 'build', 'compile').id);
+    expect(compileLog).toContain(`compiling ${repo.sha}`);
+    expect(compileLog).toContain('hello from build');
+    expect(compileLog).toContain('to stderr');
+    expect(compileLog).toContain('$ echo "compiling $GANTRY_SHA"');
 
-    const approved = await farm.client.post(`/api/runs/${runId}/stages/production/approve`, { comment: 'ship it' });
-    expect(approved.status).toBe(200);
+    const approved = await farm.client.POST('/api/runs/{id}/stages/{stage}/approve', {
+      params: { path: { id: runId, stage: 'production' } },
+      body: { comment: 'ship it' },
+    });
+    expect(approved.response.status).toBe(200);
 
     const done = await farm.client.waitForRun(runId, (run) => run.status === 'succeeded' || run.status === 'failed', {
       timeoutMs: 60_000,
     });
     expect(done.status, farmLogs(farm)).toBe('succeeded');
-    const deployLog = await farm.client.get<string>(
-      `/api/runs/${runId}/jobs/${jobOf(done, 'production', 'deploy').id}/log`,
-    );
-    expect(deployLog.body).toContain('deploying to production');
+    const deployLog = await farm.client.readLog(runId, jobOf(done, 'production', 'deploy').id);
+    expect(deployLog).toContain('deploying to production');
   });
 
   it('fails the job, its stage and the run when a step fails, and never starts later stages', async () => {
     const barrier = await mkdtemp(join(tmpdir(), 'gantry-barrier-'));
     const repo = await createGitRepo({ '.gantry.yml': pipelineFile(barrier, { failUnit: true }) });
-    const created = await farm.client.post<{ id: string }>('/api/runs', { repo: repo.path, ref: 'main' });
-    const run = await farm.client.waitForRun(created.body.id, (r) => ['succeeded', 'failed'].includes(r.status), {
+    const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
+    const run = await farm.client.waitForRun(created.data!.id, (r) => ['succeeded', 'failed'].includes(r.status), {
       timeoutMs: 90_000,
     });
     expect(run.status, farmLogs(farm)).toBe('failed');
@@ -130,8 +126,8 @@ describe('a commit from trigger to production', () => {
     expect(jobOf(run, 'test', 'integration').status).toBe('succeeded');
     expect(jobOf(run, 'staging', 'deploy').status).toBe('pending');
     expect(jobOf(run, 'staging', 'deploy').startedAt).toBeNull();
-    const log = await farm.client.get<string>(`/api/runs/${run.id}/jobs/${unit.id}/log`);
-    expect(log.body).toContain('unit tests failing');
+    const log = await farm.client.readLog(run.id, unit.id);
+    expect(log).toContain('unit tests failing');
   });
 
   it('fails a run whose .gantry.yml is invalid, naming the line', async () => {
@@ -139,8 +135,8 @@ describe('a commit from trigger to production', () => {
       '.gantry.yml':
         'name: broken\nstages:\n  - name: build\n    jobs:\n      - name: compile\n        stpes: [make]\n',
     });
-    const created = await farm.client.post<{ id: string }>('/api/runs', { repo: repo.path, ref: 'main' });
-    const run = await farm.client.waitForRun(created.body.id, (r) => r.status === 'failed', { timeoutMs: 30_000 });
+    const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
+    const run = await farm.client.waitForRun(created.data!.id, (r) => r.status === 'failed', { timeoutMs: 30_000 });
     expect(run.error).toContain('.gantry.yml:6:9');
     expect(run.error).toContain('unknown key "stpes"');
     expect(run.stages).toEqual([]);
@@ -148,13 +144,10 @@ describe('a commit from trigger to production', () => {
 
   it('refuses to trigger a ref that does not exist, saying so', async () => {
     const repo = await createGitRepo({ '.gantry.yml': 'name: x\n' });
-    const refused = await farm.client.post<{ error: { code: string; message: string } }>('/api/runs', {
-      repo: repo.path,
-      ref: 'no-such-branch',
-    });
-    expect(refused.status).toBe(422);
-    expect(refused.body.error.code).toBe('REF_NOT_FOUND');
-    expect(refused.body.error.message).toContain('ref "no-such-branch" not found');
+    const refused = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'no-such-branch' } });
+    expect(refused.response.status).toBe(422);
+    expect(refused.error!.error.code).toBe('REF_NOT_FOUND');
+    expect(refused.error!.error.message).toContain('ref "no-such-branch" not found');
   });
 
   describe('bad input answers a JSON error, never a 500', () => {
@@ -209,9 +202,9 @@ describe('a commit from trigger to production', () => {
       const repo = await createGitRepo({
         '.gantry.yml': 'name: quick\nstages:\n  - name: only\n    jobs:\n      - { name: a, steps: ["true"] }\n',
       });
-      const created = await farm.client.post<{ id: string }>('/api/runs', { repo: repo.path, ref: 'main' });
-      await farm.client.waitForRun(created.body.id, (r) => r.status === 'succeeded', { timeoutMs: 30_000 });
-      const response = await send(`/api/runs/${created.body.id}/stages/only/approve`, { method: 'POST', body: '{}' });
+      const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
+      await farm.client.waitForRun(created.data!.id, (r) => r.status === 'succeeded', { timeoutMs: 30_000 });
+      const response = await send(`/api/runs/${created.data!.id}/stages/only/approve`, { method: 'POST', body: '{}' });
       expect(response.status).toBe(409);
     });
   });

@@ -12,12 +12,7 @@ import { createGitRepo, type JobView, type RunView } from '../src/harness/index.
 import { type Farm, type FarmOptions, farmLogs, startFarm } from './farm-fixture.js';
 import { isGone, waitFor } from './wait.js';
 
-type JobWithAttempts = JobView & {
-  agentId: string | null;
-  attempts: { attempt: number; status: string; agentId: string; startedAt: string; finishedAt: string | null }[];
-};
-
-const onlyJob = (run: RunView) => run.stages[0]!.jobs[0] as JobWithAttempts;
+const onlyJob = (run: RunView): JobView => run.stages[0]!.jobs[0]!;
 const terminal = (run: RunView) => ['succeeded', 'failed', 'canceled', 'rejected'].includes(run.status);
 
 function oneJobPipeline(steps: string[], extra = '') {
@@ -37,9 +32,9 @@ afterEach(async () => {
 
 async function trigger(current: Farm, pipeline: string, files: Record<string, string> = {}) {
   const repo = await createGitRepo({ '.gantry.yml': pipeline, ...files });
-  const created = await current.client.post<{ id: string }>('/api/runs', { repo: repo.path, ref: 'main' });
-  expect(created.status).toBe(201);
-  return created.body.id;
+  const created = await current.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
+  expect(created.response.status).toBe(201);
+  return created.data!.id;
 }
 
 describe('lost agents', () => {
@@ -66,8 +61,8 @@ describe('lost agents', () => {
     expect(job.attempt).toBe(2);
     expect(job.attempts.map((attempt) => attempt.status)).toEqual(['lost', 'succeeded']);
     expect(job.attempts[1]!.agentId).not.toBe(victim.agentId);
-    const log = await current.client.get<string>(`/api/runs/${runId}/jobs/${job.id}/log`);
-    expect(log.body).toContain('finished by attempt 2');
+    const log = await current.client.readLog(runId, job.id);
+    expect(log).toContain('finished by attempt 2');
     console.info(`kill -9 → attempt 2 started after ${Date.parse(job.attempts[1]!.startedAt) - killedAt} ms`);
   });
 
@@ -100,11 +95,11 @@ describe('lost agents', () => {
     await writeFile(join(marks, 'woken'), '');
     await waitFor('the zombie to be fenced', () => /lease (lost|is no longer held)|stale/i.test(zombie.logs()), 30_000);
     const run = await current.client.waitForRun(runId, terminal);
-    const log = await current.client.get<string>(`/api/runs/${runId}/jobs/${onlyJob(run).id}/log`);
-    expect(log.body).toContain('finished by attempt 2');
-    expect(log.body).not.toContain('\nzombie says hello\n');
-    const firstLog = await current.client.get<string>(`/api/runs/${runId}/jobs/${onlyJob(run).id}/log?attempt=1`);
-    expect(firstLog.body).not.toContain('\nzombie says hello\n');
+    const log = await current.client.readLog(runId, onlyJob(run).id);
+    expect(log).toContain('finished by attempt 2');
+    expect(log).not.toContain('\nzombie says hello\n');
+    const firstLog = await current.client.readLog(runId, onlyJob(run).id, 1);
+    expect(firstLog).not.toContain('\nzombie says hello\n');
   });
 });
 
@@ -131,15 +126,15 @@ describe('stopping jobs', () => {
       `${oneJobPipeline([processTree(marks)])}  - name: later\n    jobs:\n      - { name: never, steps: ["true"] }\n`,
     );
     const pids = await pidsOf(marks);
-    const canceled = await current.client.post(`/api/runs/${runId}/cancel`, {});
-    expect(canceled.status).toBe(200);
+    const canceled = await current.client.POST('/api/runs/{id}/cancel', { params: { path: { id: runId } } });
+    expect(canceled.response.status).toBe(200);
     const run = await current.client.waitForRun(runId, terminal);
     expect(run.status).toBe('canceled');
     expect(onlyJob(run).status).toBe('canceled');
     expect(run.stages.map((stage) => stage.status)).toEqual(['canceled', 'skipped']);
     for (const pid of pids) await waitFor(`pid ${pid} to be gone`, () => isGone(pid), 30_000);
-    const again = await current.client.post(`/api/runs/${runId}/cancel`, {});
-    expect(again.status).toBe(409);
+    const again = await current.client.POST('/api/runs/{id}/cancel', { params: { path: { id: runId } } });
+    expect(again.response.status).toBe(409);
   });
 
   it('times a job out and kills its whole process group', async () => {
@@ -168,8 +163,8 @@ describe('retries', () => {
     expect(run.status).toBe('succeeded');
     const job = onlyJob(run);
     expect(job.attempts.map((attempt) => attempt.status)).toEqual(['failed', 'succeeded']);
-    const firstLog = await current.client.get<string>(`/api/runs/${runId}/jobs/${job.id}/log?attempt=1`);
-    expect(firstLog.body).toContain('attempt 1');
+    const firstLog = await current.client.readLog(runId, job.id, 1);
+    expect(firstLog).toContain('attempt 1');
   });
 
   it('re-opens a failed run when a job is retried by hand', async () => {
@@ -183,8 +178,10 @@ describe('retries', () => {
     expect(failed.status).toBe('failed');
     expect(failed.stages[1]!.status).toBe('skipped');
     await writeFile(join(marks, 'fixed'), '');
-    const retried = await current.client.post(`/api/runs/${runId}/jobs/${onlyJob(failed).id}/retry`, {});
-    expect(retried.status).toBe(200);
+    const retried = await current.client.POST('/api/runs/{id}/jobs/{jobId}/retry', {
+      params: { path: { id: runId, jobId: onlyJob(failed).id } },
+    });
+    expect(retried.response.status).toBe(200);
     const run = await current.client.waitForRun(runId, terminal);
     expect(run.status).toBe('succeeded');
     expect(run.stages.map((stage) => stage.status)).toEqual(['succeeded', 'succeeded']);
@@ -205,8 +202,8 @@ describe('drain and restarts', () => {
     );
     await waitFor('the job to start', () => existsSync(join(marks, 'started')));
     const agent = current.agents[0]!;
-    const drained = await current.client.post(`/api/agents/${agent.agentId}/drain`, {});
-    expect(drained.status).toBe(202);
+    const drained = await current.client.POST('/api/agents/{id}/drain', { params: { path: { id: agent.agentId! } } });
+    expect(drained.response.status).toBe(202);
     await writeFile(join(marks, 'go'), '');
     const run = await current.client.waitForRun(runId, terminal);
     expect(run.status).toBe('succeeded');
@@ -228,8 +225,8 @@ describe('drain and restarts', () => {
     const run = await current.client.waitForRun(runId, terminal);
     expect(run.status, farmLogs(current)).toBe('succeeded');
     expect(onlyJob(run).attempts.map((attempt) => attempt.status)).toEqual(['succeeded']);
-    const log = await current.client.get<string>(`/api/runs/${runId}/jobs/${onlyJob(run).id}/log`);
-    expect(log.body).toContain('survived');
+    const log = await current.client.readLog(runId, onlyJob(run).id);
+    expect(log).toContain('survived');
   });
 
   it('keeps dispatching after nats-server is killed and restarted', async () => {
@@ -275,20 +272,15 @@ describe('idempotent triggers', () => {
     const current = await farmWith({ agents: 1, slots: 1 });
     const repo = await createGitRepo({ '.gantry.yml': oneJobPipeline(['true']) });
     const send = () =>
-      fetch(`${current.controller.httpUrl}/api/runs`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${current.adminToken}`,
-          'content-type': 'application/json',
-          'idempotency-key': 'push-1234',
-        },
-        body: JSON.stringify({ repo: repo.path, ref: 'main' }),
+      current.client.POST('/api/runs', {
+        body: { repo: repo.path, ref: 'main' },
+        params: { header: { 'idempotency-key': 'push-1234' } },
       });
-    const responses = await Promise.all([send(), send(), send()]);
-    const bodies = (await Promise.all(responses.map((response) => response.json()))) as { id: string }[];
-    expect(new Set(bodies.map((body) => body.id)).size).toBe(1);
-    expect(responses.map((response) => response.status).sort()).toEqual([200, 200, 201]);
-    const list = await current.client.get<{ runs: { id: string }[] }>('/api/runs');
-    expect(list.body.runs.filter((run) => run.id === bodies[0]!.id)).toHaveLength(1);
+    const answers = await Promise.all([send(), send(), send()]);
+    const ids = new Set(answers.map((answer) => answer.data?.id));
+    expect(ids.size).toBe(1);
+    expect(answers.map((answer) => answer.response.status).sort()).toEqual([200, 200, 201]);
+    const list = await current.client.GET('/api/runs');
+    expect(list.data!.runs.filter((run) => ids.has(run.id))).toHaveLength(1);
   });
 });

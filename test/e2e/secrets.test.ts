@@ -75,8 +75,8 @@ describe('logs at debug level', () => {
     farm = current;
     const marks = await mkdtemp(join(tmpdir(), 'gantry-marks-'));
     const repo = await createGitRepo({ '.gantry.yml': heldJobPipeline(marks) });
-    const created = await current.client.post<{ id: string }>('/api/runs', { repo: repo.path, ref: 'main' });
-    expect(created.status).toBe(201);
+    const created = await current.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
+    expect(created.response.status).toBe(201);
     await waitFor('the held job to start', async () => ((await readdir(marks)).includes('started') ? true : undefined));
 
     // Heartbeats of the running job now fail inside the database, with the lease token among the parameters.
@@ -93,7 +93,7 @@ describe('logs at debug level', () => {
     await query(current.databaseUrl, 'drop trigger refuse_heartbeat on jobs; drop function refuse_heartbeat();');
     await writeFile(join(marks, 'release'), '');
 
-    const run = await current.client.waitForRun(created.body.id, (view) => finished(view.status), {
+    const run = await current.client.waitForRun(created.data!.id, (view) => finished(view.status), {
       timeoutMs: 90_000,
     });
     expect(run.status, farmLogs(current)).toBe('succeeded');
@@ -149,9 +149,9 @@ describe('the data directory of a controller on PGlite', () => {
         'name: modes\nstages:\n  - name: build\n    jobs:\n      - { name: compile, steps: ["echo built > out.txt"] }\n',
     });
     // A URL (not a local path) makes the controller mirror the repository into its cache.
-    const created = await client.post<{ id: string }>('/api/runs', { repo: `file://${repo.path}`, ref: 'main' });
-    expect(created.status).toBe(201);
-    const run = await client.waitForRun(created.body.id, (view) => finished(view.status), { timeoutMs: 90_000 });
+    const created = await client.POST('/api/runs', { body: { repo: `file://${repo.path}`, ref: 'main' } });
+    expect(created.response.status).toBe(201);
+    const run = await client.waitForRun(created.data!.id, (view) => finished(view.status), { timeoutMs: 90_000 });
     expect(run.status, controller.logs()).toBe('succeeded');
 
     const modes = await modesUnder(dataDir);

@@ -8,6 +8,7 @@ import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { TriggerRequest } from '@gantry/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnGantry } from '../src/harness/gantry-process.js';
 import { createGitRepo, type GitRepo, type RunView } from '../src/harness/index.js';
@@ -27,10 +28,6 @@ stages:
           - echo "version $(cat version.txt)"
 `;
 
-interface ErrorBody {
-  error: { code: string; message: string };
-}
-
 describe('a run builds the commit its ref points at when it is triggered', () => {
   let farm: Farm;
   let work: GitRepo;
@@ -45,7 +42,8 @@ describe('a run builds the commit its ref points at when it is triggered', () =>
     return sha;
   };
 
-  const runCount = async () => (await farm.client.get<{ runs: unknown[] }>('/api/runs?limit=500')).body.runs.length;
+  const runCount = async () =>
+    (await farm.client.GET('/api/runs', { params: { query: { limit: 500 } } })).data!.runs.length;
 
   const finished = (id: string) =>
     farm.client.waitForRun(id, (run) => !['queued', 'running'].includes(run.status), { timeoutMs: 60_000 });
@@ -53,19 +51,15 @@ describe('a run builds the commit its ref points at when it is triggered', () =>
   const logOf = async (run: RunView) => {
     const job = run.stages[0]?.jobs[0];
     if (!job) throw new Error(`run ${run.id} has no job`);
-    return (await farm.client.get<string>(`/api/runs/${run.id}/jobs/${job.id}/log`)).body;
+    return farm.client.readLog(run.id, job.id);
   };
 
-  const trigger = (body: Record<string, string>, idempotencyKey?: string) =>
-    fetch(`${farm.controller.httpUrl}/api/runs`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${farm.adminToken}`,
-        'content-type': 'application/json',
-        ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
-      },
-      body: JSON.stringify(body),
-    });
+  /** The trigger's answer: `status`, and `body` (the run or the error). */
+  const trigger = async (body: TriggerRequest, idempotencyKey?: string) => {
+    const header = idempotencyKey ? { 'idempotency-key': idempotencyKey } : {};
+    const { data, error, response } = await farm.client.POST('/api/runs', { body, params: { header } });
+    return { status: response.status, run: data, error: error?.error };
+  };
 
   beforeAll(async () => {
     farm = await startFarm({ agents: 1, slots: 2 });
@@ -84,18 +78,18 @@ describe('a run builds the commit its ref points at when it is triggered', () =>
 
   it('builds the new head of main after a push, not the commit it saw first', async () => {
     const shaA = work.sha;
-    const first = await farm.client.post<{ id: string }>('/api/runs', { repo: url, ref: 'main' });
-    expect(first.status, JSON.stringify(first.body)).toBe(201);
-    const runA = await finished(first.body.id);
+    const first = await trigger({ repo: url, ref: 'main' });
+    expect(first.status, JSON.stringify(first.error)).toBe(201);
+    const runA = await finished(first.run!.id);
     expect(runA.status, farmLogs(farm)).toBe('succeeded');
     expect(runA.sha).toBe(shaA);
     expect(await logOf(runA)).toContain(`building ${shaA}`);
 
     const shaB = await push('B');
     expect(shaB).not.toBe(shaA);
-    const second = await farm.client.post<{ id: string }>('/api/runs', { repo: url, ref: 'main' });
-    expect(second.status, JSON.stringify(second.body)).toBe(201);
-    const runB = await finished(second.body.id);
+    const second = await trigger({ repo: url, ref: 'main' });
+    expect(second.status, JSON.stringify(second.error)).toBe(201);
+    const runB = await finished(second.run!.id);
     expect(runB.status, farmLogs(farm)).toBe('succeeded');
     expect(runB.sha).toBe(shaB);
     const log = await logOf(runB);
@@ -111,9 +105,9 @@ describe('a run builds the commit its ref points at when it is triggered', () =>
 
     const refused = await trigger({ repo: url, ref: 'main', sha: side });
     expect(refused.status).toBe(422);
-    const body = (await refused.json()) as ErrorBody;
-    expect(body.error.code).toBe('SHA_NOT_ON_REF');
-    expect(body.error.message).toContain(`commit ${side} is not on ref "main" of repository "${url}"`);
+    const body = refused.error;
+    expect(body?.code).toBe('SHA_NOT_ON_REF');
+    expect(body?.message).toContain(`commit ${side} is not on ref "main" of repository "${url}"`);
     expect(await runCount()).toBe(before);
 
     // The same sha is fine on the branch that has it.
@@ -126,9 +120,9 @@ describe('a run builds the commit its ref points at when it is triggered', () =>
     const before = await runCount();
     const refused = await trigger({ repo: work.path, ref: 'main', sha: dangling });
     expect(refused.status).toBe(422);
-    const body = (await refused.json()) as ErrorBody;
-    expect(body.error.code).toBe('SHA_NOT_ON_REF');
-    expect(body.error.message).toContain(`commit ${dangling} is not on ref "main" of repository "${work.path}"`);
+    const body = refused.error;
+    expect(body?.code).toBe('SHA_NOT_ON_REF');
+    expect(body?.message).toContain(`commit ${dangling} is not on ref "main" of repository "${work.path}"`);
     expect(await runCount()).toBe(before);
   });
 
@@ -137,7 +131,7 @@ describe('a run builds the commit its ref points at when it is triggered', () =>
     if (!oldest) throw new Error('main has no commits');
     const created = await trigger({ repo: url, ref: 'main', sha: oldest.slice(0, 10) });
     expect(created.status).toBe(201);
-    const run = await finished(((await created.json()) as { id: string }).id);
+    const run = await finished(created.run!.id);
     expect(run.status, farmLogs(farm)).toBe('succeeded');
     expect(run.sha).toBe(oldest);
     expect(run.ref).toBe('main');
@@ -147,7 +141,7 @@ describe('a run builds the commit its ref points at when it is triggered', () =>
   it('answers 422 naming an unknown ref, and gantry trigger prints why', async () => {
     const refused = await trigger({ repo: url, ref: 'no-such-branch' });
     expect(refused.status).toBe(422);
-    expect(((await refused.json()) as ErrorBody).error.message).toContain('ref "no-such-branch" not found');
+    expect(refused.error?.message).toContain('ref "no-such-branch" not found');
 
     const cli = spawnGantry(['trigger', '--repo', url, '--ref', 'no-such-branch'], {
       GANTRY_URL: farm.controller.httpUrl,
@@ -162,7 +156,7 @@ describe('a run builds the commit its ref points at when it is triggered', () =>
     const key = `freshness-${Date.now()}`;
     const created = await trigger({ repo: url, ref: 'main' }, key);
     expect(created.status).toBe(201);
-    const { id } = (await created.json()) as { id: string };
+    const id = created.run!.id;
     expect((await finished(id)).status, farmLogs(farm)).toBe('succeeded');
 
     // With the origin gone, any fetch would fail.
@@ -170,13 +164,13 @@ describe('a run builds the commit its ref points at when it is triggered', () =>
     try {
       const again = await trigger({ repo: url, ref: 'main' }, key);
       expect(again.status).toBe(200);
-      expect(((await again.json()) as { id: string }).id).toBe(id);
+      expect(again.run?.id).toBe(id);
 
       const fresh = await trigger({ repo: url, ref: 'main' });
       expect(fresh.status).toBe(422);
-      const body = (await fresh.json()) as ErrorBody;
-      expect(body.error.code).toBe('REPOSITORY_UNREADABLE');
-      expect(body.error.message).toContain(`cannot read repository "${url}"`);
+      const body = fresh.error;
+      expect(body?.code).toBe('REPOSITORY_UNREADABLE');
+      expect(body?.message).toContain(`cannot read repository "${url}"`);
     } finally {
       await rename(`${origin}.away`, origin);
     }

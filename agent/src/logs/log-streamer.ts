@@ -22,6 +22,7 @@
  * output are sent — the extra byte tells the controller there was more — and
  * the rest is dropped here, the producer never held up by it.
  */
+import { backoffDelayMs } from '@gantry/common';
 import { ChunkCutter, type OutgoingLogChunk } from './chunk-cutter.js';
 
 export type { OutgoingLogChunk } from './chunk-cutter.js';
@@ -268,7 +269,7 @@ export class LogStreamer {
       this.#giveUp(error);
       return;
     }
-    const delayMs = Math.min(retryDelayMs * 2 ** this.#retries, maxRetryDelayMs);
+    const delayMs = backoffDelayMs(this.#retries + 1, { initialDelayMs: retryDelayMs, maxDelayMs: maxRetryDelayMs });
     this.#retries += 1;
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     if (this.#aborted || this.#failure !== undefined) return;

@@ -10,6 +10,7 @@
  * the signal ends the loop.
  */
 
+import { backoffDelayMs } from '@gantry/common';
 import { natsTopology } from '@gantry/proto';
 import { AckPolicy, DeliverPolicy, type JsMsg, type NatsConnection, nanos, type Status } from 'nats';
 import type { Logger } from 'pino';
@@ -72,7 +73,7 @@ export async function ensureJobConsumer(nc: NatsConnection, queue: string, logge
         logger.warn({ queue, durable, err: err.message }, 'job consumer exists with other settings, using it');
         return;
       }
-      const delayMs = Math.min(250 * 2 ** (attempt - 1), 5000);
+      const delayMs = backoffDelayMs(attempt, { initialDelayMs: 250, maxDelayMs: 5000 });
       logger.warn({ queue, durable, attempt, delayMs, err: err.message }, 'cannot add job consumer, retrying');
       await sleep(delayMs, signal);
     }
@@ -148,7 +149,7 @@ async function pullLoop(options: PullJobsOptions, reconnects: ReconnectWatch): P
       failures++;
       const err = (error as Error).message;
       const missing = isMissingResource(error);
-      const delayMs = Math.min(250 * 2 ** (failures - 1), 5000);
+      const delayMs = backoffDelayMs(failures, { initialDelayMs: 250, maxDelayMs: 5000 });
       logger.warn({ queue, delayMs, err, recreate: missing || failures >= 3 }, 'job pull failed, retrying');
       await sleep(delayMs, signal).catch(() => {});
       // Resolves once the consumer exists again (waiting for the stream if need be), or on abort.

@@ -77,8 +77,8 @@ async function runScale(context: ScenarioContext): Promise<void> {
         const agent = await farm.addAgent({ queue: 'default', slots: 1 });
         for (let i = 0; i < 5; i++) await farm.waitRun((await farm.trigger(smallSha)).id, { timeoutMs: 60_000 });
         const smallRunId = (await farm.listRuns(1))[0]?.id ?? '';
-        const idleRuns = await timeRequests(farm, '/api/runs', requests);
-        const idleRun = await timeRequests(farm, `/api/runs/${smallRunId}`, requests);
+        const idleRuns = await timeRequests('GET /api/runs', () => farm.client.GET('/api/runs'), requests);
+        const idleRun = await timeRequests(`GET /api/runs/${smallRunId}`, () => getRun(farm, smallRunId), requests);
         await sleep(3000);
         const agentRss = rssMiB(agent.pid);
         const bareNodeRss = await bareNodeRssMiB();
@@ -117,7 +117,7 @@ async function runScale(context: ScenarioContext): Promise<void> {
         let queueing = true;
         const probe = (async () => {
           while (queueing) {
-            during.push(...(await timeRequests(farm, '/api/runs', 1)));
+            during.push(...(await timeRequests('GET /api/runs', () => farm.client.GET('/api/runs'), 1)));
             await sleep(20);
           }
         })();
@@ -152,12 +152,26 @@ async function runScale(context: ScenarioContext): Promise<void> {
         const cpuBefore = cpuTimes(controllerPid).selfMs;
         const windowStart = Date.now();
         let loadedRss = rssMiB(controllerPid);
-        const loadedRuns = await timeRequests(farm, '/api/runs', requests, loadedSpacingMs, () => {
-          loadedRss = Math.max(loadedRss, rssMiB(controllerPid));
-        });
+        const loadedRuns = await timeRequests(
+          'GET /api/runs',
+          () => farm.client.GET('/api/runs'),
+          requests,
+          loadedSpacingMs,
+          () => {
+            loadedRss = Math.max(loadedRss, rssMiB(controllerPid));
+          },
+        );
         const controllerCpuShare = (cpuTimes(controllerPid).selfMs - cpuBefore) / (Date.now() - windowStart);
-        const loadedRun = await timeRequests(farm, `/api/runs/${ids[0]}`, Math.min(requests, 100));
-        const loadedAgents = await timeRequests(farm, '/api/agents', Math.min(requests, 100));
+        const loadedRun = await timeRequests(
+          `GET /api/runs/${ids[0]}`,
+          () => getRun(farm, ids[0]!),
+          Math.min(requests, 100),
+        );
+        const loadedAgents = await timeRequests(
+          'GET /api/agents',
+          () => farm.client.GET('/api/agents'),
+          Math.min(requests, 100),
+        );
 
         report.figure({
           name: 'scale_controller_rss_mib',
@@ -199,10 +213,12 @@ async function runScale(context: ScenarioContext): Promise<void> {
   );
 }
 
-/** Sequential GETs; the latency of each in ms. */
+const getRun = (farm: Farm, id: string) => farm.client.GET('/api/runs/{id}', { params: { path: { id } } });
+
+/** `count` sequential calls of `request` (named `what` in errors); the latency of each in ms. */
 async function timeRequests(
-  farm: Farm,
-  path: string,
+  what: string,
+  request: () => Promise<{ response: Response }>,
   count: number,
   spacingMs = 0,
   between: () => void = () => {},
@@ -214,9 +230,9 @@ async function timeRequests(
       await sleep(spacingMs);
     }
     const start = process.hrtime.bigint();
-    const response = await farm.client.get(path);
+    const { response } = await request();
     latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
-    if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);
+    if (response.status !== 200) throw new Error(`${what} answered ${response.status}`);
   }
   return latencies;
 }

@@ -1,19 +1,22 @@
 /**
  * The HTTP API. `createApp(deps)` builds the Hono app without
- * listening, so tests call `app.request(...)` in-process.
+ * listening, so tests call `app.request(...)` in-process. Every route is
+ * declared with its contract (api/contract/), served as GET /openapi.json.
  */
-import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { RunControl } from '../scheduler/run-control.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { PipelineSource } from '../source/git-source.js';
 import type { Database } from '../store/database.js';
-import { type AuthVariables, authenticate } from './auth.js';
+import { authenticate } from './auth.js';
+import { getHealth } from './contract/health.js';
 import { createErrorHandler, errorBody } from './error-handler.js';
-import { assignRequestId, type RequestIdVariables } from './request-id.js';
+import { serveOpenApiDocument } from './openapi.js';
+import { assignRequestId } from './request-id.js';
 import { DEFAULT_MAX_REQUEST_BYTES, limitRequestBodies } from './request-limit.js';
 import { logRequests } from './request-log.js';
+import { createRouter } from './router.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
 import { jobLogRoutes } from './routes/job-logs.js';
@@ -42,7 +45,7 @@ export interface ApiDeps {
 }
 
 export function createApp(deps: ApiDeps) {
-  const app = new Hono<{ Variables: AuthVariables & RequestIdVariables }>();
+  const app = createRouter();
   app.onError(createErrorHandler(deps.log));
   app.notFound((c) =>
     c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`, undefined, c.var.requestId), 404),
@@ -51,7 +54,7 @@ export function createApp(deps: ApiDeps) {
   app.use(logRequests(deps.log, deps.metrics?.instruments));
   app.use(limitRequestBodies(deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES));
 
-  app.get('/healthz', async (c) => {
+  app.openapi(getHealth, async (c) => {
     const health = await deps.health();
     return c.json({ status: health.ok ? 'ok' : 'degraded', checks: health.checks }, health.ok ? 200 : 503);
   });
@@ -68,5 +71,6 @@ export function createApp(deps: ApiDeps) {
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/me', meRoutes(deps));
   app.route('/api/audit', auditRoutes(deps));
+  serveOpenApiDocument(app);
   return app;
 }

@@ -28,6 +28,7 @@ const statusOf: Record<string, ContentfulStatusCode> = {
   SHA_NOT_ON_REF: 422,
   PIPELINE_FILE_MISSING: 422,
   PIPELINE_FILE_TOO_LARGE: 422,
+  UNSUPPORTED_MEDIA_TYPE: 415,
 };
 
 /** An HTTP-only failure raised by routes (bad JSON, bad query). */

@@ -148,9 +148,9 @@ describe('roles', () => {
   });
 
   it.each([
-    ['limit=0', 'limit must be an integer from 1 to 500'],
-    ['limit=501', 'limit must be an integer from 1 to 500'],
-    ['action=delete', 'action must be one of'],
+    ['limit=0', 'limit: must be an integer from 1 to 500'],
+    ['limit=501', 'limit: must be an integer from 1 to 500'],
+    ['action=delete', 'action: must be one of'],
     ['who=me', 'who'],
   ])('answers 400 to the audit query %s', async (query, message) => {
     const response = await call('alice', 'GET', `/api/audit?${query}`);

@@ -1,9 +1,16 @@
-/** Domain → JSON shapes of the public API. */
-import type { JobDetail, Run, RunDetail, StageDetail } from '../domain/run.js';
+/** Domain → response objects of the public API, typed by the schemas the OpenAPI document is built from. */
+import type { JobDetail, Run, RunDetail as RunDetailRecord, StageDetail } from '../domain/run.js';
+import type { Agent as AgentRecord } from '../store/agents-repository.js';
+import type { Agent } from './schemas/agents.js';
+import type { Job, RunDetail, RunSummary, Stage } from './schemas/runs.js';
 
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
+function iso(date: Date): string;
+function iso(date: Date | null): string | null;
+function iso(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
+}
 
-export function runSummaryView(run: Run, baseUrl: string) {
+export function runSummaryView(run: Run, baseUrl: string): RunSummary {
   return {
     id: run.id,
     status: run.status,
@@ -21,11 +28,11 @@ export function runSummaryView(run: Run, baseUrl: string) {
   };
 }
 
-export function runDetailView(run: RunDetail, baseUrl: string) {
+export function runDetailView(run: RunDetailRecord, baseUrl: string): RunDetail {
   return { ...runSummaryView(run, baseUrl), stages: run.stages.map(stageView) };
 }
 
-function stageView(stage: StageDetail) {
+function stageView(stage: StageDetail): Stage {
   return {
     name: stage.name,
     status: stage.status,
@@ -49,7 +56,7 @@ function stageView(stage: StageDetail) {
   };
 }
 
-function jobView(job: JobDetail) {
+function jobView(job: JobDetail): Job {
   return {
     id: job.id,
     name: job.name,
@@ -71,5 +78,20 @@ function jobView(job: JobDetail) {
       startedAt: iso(attempt.startedAt),
       finishedAt: iso(attempt.finishedAt),
     })),
+  };
+}
+
+export function agentView(agent: AgentRecord): Agent {
+  return {
+    id: agent.id,
+    name: agent.name,
+    hostname: agent.hostname,
+    queues: agent.queues,
+    slots: agent.slots,
+    version: agent.version,
+    connected: agent.connectedAt !== null && agent.disconnectedAt === null,
+    draining: agent.drainRequested,
+    registeredAt: agent.registeredAt.toISOString(),
+    lastSeenAt: agent.lastSeenAt.toISOString(),
   };
 }

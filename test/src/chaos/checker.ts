@@ -81,10 +81,16 @@ export async function checkChaos(input: CheckInput): Promise<CheckResult> {
   const fences = countFences(input.controllerLog, input.agentLogs, (jobId, attempt) =>
     statusByAttempt.get(executionKey(jobId, attempt)),
   );
-  const pauses = input.faults.filter((fault) => fault.kind === 'agentPause' && fault.held.length > 0);
+  // Only an attempt the reaper ended `lost` must be fenced: one the agent finished just before the
+  // SIGSTOP landed (it was listed as held a moment earlier) ended normally and owes no fence.
+  const pauses = input.faults.filter(
+    (fault) =>
+      fault.kind === 'agentPause' &&
+      fault.held.some((held) => statusByAttempt.get(executionKey(held.jobId, held.attempt)) === 'lost'),
+  );
   if (pauses.length > 0 && fences.controllerRefused + fences.agentStale === 0) {
     violations.push(
-      `no fenced stale report observed although ${pauses.length} agents were paused past the lease TTL while holding attempts`,
+      `no fenced stale report observed although ${pauses.length} agents were paused past the lease TTL while holding attempts that were reaped`,
     );
   }
   if (fences.truncated) violations.push('a farm log outgrew its capture buffer; fence counts may be low');

@@ -7,7 +7,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGitRepo, type GitRepo } from '../harness/index.js';
+import { api, createGitRepo, type GitRepo } from '../harness/index.js';
 import { type ChaosFarm, startChaosFarm } from './chaos-farm.js';
 import { type ChaosFigures, checkChaos } from './checker.js';
 import { pollUntil } from './clock.js';
@@ -225,11 +225,11 @@ async function readJobLog(
   jobId: string,
 ): Promise<{ status: number; text: string }> {
   try {
-    const response = await fetch(`${target.httpUrl}/api/runs/${runId}/jobs/${jobId}/log`, {
-      headers: { authorization: `Bearer ${target.adminToken}` },
-      signal: AbortSignal.timeout(10_000),
-    });
-    return { status: response.status, text: await response.text() };
+    const { data, error, response } = await api(target.httpUrl, target.adminToken).GET(
+      '/api/runs/{id}/jobs/{jobId}/log',
+      { params: { path: { id: runId, jobId } }, parseAs: 'text' },
+    );
+    return { status: response.status, text: data ?? JSON.stringify(error) };
   } catch (error) {
     return { status: 0, text: (error as Error).message };
   }

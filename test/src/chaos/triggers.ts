@@ -4,6 +4,7 @@
  * down) is retried with the same key until the deadline, so a lost response
  * must never create a second run. Every response is recorded for the checker.
  */
+import { api } from '../harness/index.js';
 import { delay } from './clock.js';
 
 export interface TriggerResponse {
@@ -30,8 +31,6 @@ export class TriggerError extends Error {
   readonly code = 'CHAOS_TRIGGER_FAILED';
 }
 
-const REQUEST_TIMEOUT_MS = 10_000;
-
 /** One POST, retried through outages until it gets a non-5xx answer; throws TriggerError past `timeoutMs`. */
 export async function postRun(
   target: TriggerTarget,
@@ -39,31 +38,18 @@ export async function postRun(
   body: { repo: string; ref: string; sha: string },
   timeoutMs: number,
 ): Promise<TriggerResponse> {
+  const client = api(target.httpUrl, target.adminToken);
   const deadline = Date.now() + timeoutMs;
   let failures = 0;
   let last = '';
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`${target.httpUrl}/api/runs`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${target.adminToken}`,
-          'content-type': 'application/json',
-          'idempotency-key': key,
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      const { data, error, response } = await client.POST('/api/runs', {
+        body,
+        params: { header: { 'idempotency-key': key } },
       });
-      const text = await response.text();
-      if (response.status < 500) {
-        const parsed = text.startsWith('{') ? (JSON.parse(text) as { id?: unknown }) : {};
-        return {
-          status: response.status,
-          runId: typeof parsed.id === 'string' ? parsed.id : undefined,
-          failures,
-        };
-      }
-      last = `${response.status} ${text.slice(0, 200)}`;
+      if (response.status < 500) return { status: response.status, runId: data?.id, failures };
+      last = `${response.status} ${JSON.stringify(error).slice(0, 200)}`;
     } catch (error) {
       last = (error as Error).message;
     }

@@ -1,9 +1,9 @@
 export {
   type ApiClient,
-  type ApiResponse,
   api,
   type CreatedRun,
   type JobView,
+  type RunSummary,
   type RunView,
   type StageView,
 } from './api-client.js';

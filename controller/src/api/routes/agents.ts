@@ -1,33 +1,21 @@
 /** /api/agents: the registered agent processes. */
-import { Hono } from 'hono';
 import { listAgents } from '../../store/agents-repository.js';
 import type { ApiDeps } from '../app.js';
-import { type AuthVariables, requireRole } from '../auth.js';
+import { drainAgent, listAgents as listAgentsRoute } from '../contract/agents.js';
+import { createRouter } from '../router.js';
+import { agentView } from '../views.js';
 
 export function agentRoutes(deps: ApiDeps) {
-  const app = new Hono<{ Variables: AuthVariables }>();
-  app.get('/', requireRole('read'), async (c) => {
+  const app = createRouter();
+  app.openapi(listAgentsRoute, async (c) => {
     const agents = await listAgents(deps.db);
-    return c.json({
-      agents: agents.map((agent) => ({
-        id: agent.id,
-        name: agent.name,
-        hostname: agent.hostname,
-        queues: agent.queues,
-        slots: agent.slots,
-        version: agent.version,
-        connected: agent.connectedAt !== null && agent.disconnectedAt === null,
-        draining: agent.drainRequested,
-        registeredAt: agent.registeredAt.toISOString(),
-        lastSeenAt: agent.lastSeenAt.toISOString(),
-      })),
-    });
+    return c.json({ agents: agents.map(agentView) }, 200);
   });
 
-  app.post('/:id/drain', requireRole('admin'), async (c) => {
+  app.openapi(drainAgent, async (c) => {
     await deps.runControl.drainAgent(c.req.param('id'));
     await c.var.audit({ action: 'agent.drain', details: { agentId: c.req.param('id') } });
-    return c.json({ id: c.req.param('id'), draining: true }, 202);
+    return c.json({ id: c.req.param('id'), draining: true as const }, 202);
   });
   return app;
 }

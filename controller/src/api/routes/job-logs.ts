@@ -6,29 +6,24 @@
  * With `follow=1` the response stays open and carries new chunks as they are
  * stored, ending when the attempt has finished or the client goes away.
  */
-import { Hono } from 'hono';
 import { NotFoundError } from '../../domain/errors.js';
 import { findJobOfRun } from '../../store/jobs-repository.js';
 import { findAttemptState, followLogPages } from '../../store/log-follow.js';
 import { readLogPages } from '../../store/logs-repository.js';
 import type { ApiDeps } from '../app.js';
-import { type AuthVariables, requireRole } from '../auth.js';
-import { ApiError } from '../error-handler.js';
-
-/** Attempts are numbered from 1; the bound keeps the number inside the database's integer column. */
-const maxAttempt = 2_147_483_647;
+import { getJobLog } from '../contract/job-logs.js';
+import { createRouter, type StreamedText } from '../router.js';
 
 /** How often a followed log looks for new chunks. */
 export const followPollIntervalMs = 250;
 
 export function jobLogRoutes(deps: ApiDeps) {
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = createRouter();
 
-  app.get('/:id/jobs/:jobId/log', requireRole('read'), async (c) => {
+  app.openapi(getJobLog, async (c) => {
     const runId = c.req.param('id');
     const jobId = c.req.param('jobId');
-    const attempt = parseAttempt(c.req.query('attempt'));
-    const follow = parseFollow(c.req.query('follow'));
+    const { attempt, follow } = c.req.valid('query');
     const job = await findJobOfRun(deps.db, runId, jobId);
     if (!job) throw new NotFoundError(`run "${runId}" has no job "${jobId}"`);
     if (attempt !== undefined && !(await findAttemptState(deps.db, job.id, attempt))) {
@@ -59,23 +54,8 @@ export function jobLogRoutes(deps: ApiDeps) {
       'cache-control': 'no-store',
       // Tells proxies such as nginx not to hold a followed log back.
       'x-accel-buffering': 'no',
-    });
+    }) as unknown as StreamedText;
   });
 
   return app;
-}
-
-function parseAttempt(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = /^[1-9]\d{0,9}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(value <= maxAttempt)) {
-    throw new ApiError('INVALID_INPUT', `attempt must be an integer from 1 to ${maxAttempt}, got "${raw}"`);
-  }
-  return value;
-}
-
-function parseFollow(raw: string | undefined): boolean {
-  if (raw === undefined || raw === '0' || raw === 'false') return false;
-  if (raw === '1' || raw === 'true' || raw === '') return true;
-  throw new ApiError('INVALID_INPUT', `follow must be 1 or 0, got "${raw}"`);
 }

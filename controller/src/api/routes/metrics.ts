@@ -3,16 +3,17 @@
  * token (as Prometheus' `authorization` scrape setting sends it) unless the
  * controller runs with GANTRY_METRICS_PUBLIC=1.
  */
-import { Hono } from 'hono';
 import type { ControllerMetrics } from '../../metrics/controller-metrics.js';
-import { type AuthVariables, requireToken } from '../auth.js';
+import { requireToken } from '../auth.js';
+import { getMetrics } from '../contract/metrics.js';
+import { createRouter } from '../router.js';
 
 export function metricsRoutes(options: { metrics: ControllerMetrics; adminToken: string; public: boolean }) {
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = createRouter();
   if (!options.public) app.use('/', requireToken(options.adminToken));
-  app.get('/', async (c) => {
+  app.openapi(getMetrics, async (c) => {
     const { body, contentType } = await options.metrics.scrape();
-    return c.body(body, 200, { 'content-type': contentType });
+    return c.text(body, 200, { 'content-type': contentType });
   });
   return app;
 }

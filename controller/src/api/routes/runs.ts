@@ -1,47 +1,26 @@
 /** /api/runs: trigger, list, show, cancel, retry, approve/reject (a job's log: job-logs.ts). */
-import { Hono } from 'hono';
-import { z } from 'zod';
 import { NotFoundError } from '../../domain/errors.js';
 import type { Run } from '../../domain/run.js';
 import { decideStage } from '../../scheduler/approvals.js';
 import { createRun, findRunByIdempotencyKey, findRunDetail, listRuns } from '../../store/runs-repository.js';
 import type { ApiDeps } from '../app.js';
-import { type AuthVariables, requireRole } from '../auth.js';
-import { ApiError } from '../error-handler.js';
-import { readJsonBody } from '../json-body.js';
+import {
+  approveStage,
+  cancelRun,
+  getRun,
+  listRuns as listRunsRoute,
+  rejectStage,
+  retryJob,
+  triggerRun,
+} from '../contract/runs.js';
+import { createRouter } from '../router.js';
 import { runDetailView, runSummaryView } from '../views.js';
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
-const printable = /^[^\u0000-\u001f\u007f]*$/;
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what is refused (Postgres cannot store it in text)
-const printableText = /^[^\u0000]*$/;
-
-const triggerBody = z
-  .object({
-    repo: z
-      .string()
-      .trim()
-      .min(1, 'repo is required: a git URL or a path on the controller host')
-      .max(4096)
-      .regex(printable, 'repo must not contain control characters'),
-    ref: z.string().trim().min(1).max(255).regex(printable, 'ref must not contain control characters').default('HEAD'),
-    sha: z
-      .string()
-      .regex(/^[0-9a-f]{7,64}$/i, 'sha must be a hex commit id')
-      .optional(),
-  })
-  .strict();
-
-const decisionBody = z
-  .object({ comment: z.string().max(4000).regex(printableText, 'comment must not contain NUL characters').optional() })
-  .strict();
-
 export function runRoutes(deps: ApiDeps) {
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = createRouter();
 
-  app.post('/', requireRole('trigger'), async (c) => {
-    const body = await readJsonBody(c, triggerBody);
+  app.openapi(triggerRun, async (c) => {
+    const body = c.req.valid('json');
     const idempotencyKey = c.req.header('idempotency-key')?.trim() || null;
     const answer = (run: Run, created: boolean) => {
       const view = runSummaryView(run, deps.baseUrl);
@@ -71,38 +50,38 @@ export function runRoutes(deps: ApiDeps) {
     return answer(run, created);
   });
 
-  app.get('/', requireRole('read'), async (c) => {
-    const limit = Number(c.req.query('limit') ?? 50);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-      throw new ApiError('INVALID_INPUT', `limit must be an integer from 1 to 500, got "${c.req.query('limit')}"`);
-    }
+  app.openapi(listRunsRoute, async (c) => {
+    const { limit } = c.req.valid('query');
     const runs = await listRuns(deps.db, { limit });
-    return c.json({ runs: runs.map((run) => runSummaryView(run, deps.baseUrl)) });
+    return c.json({ runs: runs.map((run) => runSummaryView(run, deps.baseUrl)) }, 200);
   });
 
-  app.get('/:id', requireRole('read'), async (c) => {
+  app.openapi(getRun, async (c) => {
     const run = await findRunDetail(deps.db, c.req.param('id'));
     if (!run) throw new NotFoundError(`run "${c.req.param('id')}" not found`);
-    return c.json(runDetailView(run, deps.baseUrl));
+    return c.json(runDetailView(run, deps.baseUrl), 200);
   });
 
-  app.post('/:id/cancel', requireRole('trigger'), async (c) => {
+  app.openapi(cancelRun, async (c) => {
     const { stopping } = await deps.runControl.cancelRun(c.req.param('id'));
     await c.var.audit({ action: 'cancel', runId: c.req.param('id'), details: { stoppingJobs: stopping } });
     const run = await findRunDetail(deps.db, c.req.param('id'));
-    return c.json({ stoppingJobs: stopping, run: run ? runDetailView(run, deps.baseUrl) : null });
+    return c.json({ stoppingJobs: stopping, run: run ? runDetailView(run, deps.baseUrl) : null }, 200);
   });
 
-  app.post('/:id/jobs/:jobId/retry', requireRole('trigger'), async (c) => {
+  app.openapi(retryJob, async (c) => {
     await deps.runControl.retryJob(c.req.param('id'), c.req.param('jobId'));
     await c.var.audit({ action: 'retry', runId: c.req.param('id'), details: { jobId: c.req.param('jobId') } });
     const run = await findRunDetail(deps.db, c.req.param('id'));
-    return c.json({ run: run ? runDetailView(run, deps.baseUrl) : null });
+    return c.json({ run: run ? runDetailView(run, deps.baseUrl) : null }, 200);
   });
 
-  for (const decision of ['approve', 'reject'] as const) {
-    app.post(`/:id/stages/:stage/${decision}`, requireRole('approve'), async (c) => {
-      const body = await readJsonBody(c, decisionBody, true);
+  for (const [decision, route] of [
+    ['approve', approveStage],
+    ['reject', rejectStage],
+  ] as const) {
+    app.openapi(route, async (c) => {
+      const body = c.req.valid('json');
       const approval = await decideStage(deps.db, deps.scheduler, {
         runId: c.req.param('id'),
         stageName: c.req.param('stage'),
@@ -117,12 +96,15 @@ export function runRoutes(deps: ApiDeps) {
       });
       const run = await findRunDetail(deps.db, c.req.param('id'));
       const stage = run?.stages.find((candidate) => candidate.name === c.req.param('stage'));
-      return c.json({
-        decision: approval.decision,
-        approver: approval.approver,
-        stage: { name: c.req.param('stage'), status: stage?.status ?? null },
-        run: run ? runDetailView(run, deps.baseUrl) : null,
-      });
+      return c.json(
+        {
+          decision: approval.decision,
+          approver: approval.approver,
+          stage: { name: c.req.param('stage'), status: stage?.status ?? null },
+          run: run ? runDetailView(run, deps.baseUrl) : null,
+        },
+        200,
+      );
     });
   }
 

@@ -1,42 +1,22 @@
 /** /api/tokens (admin): create an identity with roles, list them, revoke one. */
-import { Hono } from 'hono';
-import { z } from 'zod';
 import { NotFoundError } from '../../domain/errors.js';
-import { bootstrapAdminName, roleNames } from '../../domain/identity.js';
+import { bootstrapAdminName } from '../../domain/identity.js';
 import { parseDuration } from '../../pipeline/duration.js';
 import { type ApiToken, deleteApiToken, insertApiToken, listApiTokens } from '../../store/api-tokens-repository.js';
 import type { ApiDeps } from '../app.js';
-import { type AuthVariables, requireRole } from '../auth.js';
+import { createToken, listTokens, revokeToken } from '../contract/tokens.js';
 import { ApiError } from '../error-handler.js';
-import { readJsonBody } from '../json-body.js';
+import { createRouter } from '../router.js';
+import type { Token } from '../schemas/identities.js';
 import { generateApiToken, hashApiToken } from '../token-secret.js';
 
-/** Names appear in runs' `triggeredBy`, approvals and the audit trail; lower case, so no two look alike. */
-const tokenName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const maxExpiryMs = 3650 * 86_400_000;
 
-const createBody = z
-  .object({
-    name: z
-      .string()
-      .regex(
-        tokenName,
-        'name must be 1 to 64 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit',
-      ),
-    roles: z
-      .array(z.enum(roleNames, { message: `each role must be one of ${roleNames.join(', ')}` }))
-      .min(1, 'roles must name at least one role')
-      .max(roleNames.length),
-    email: z.email('email must be an e-mail address').max(254).optional(),
-    expiresIn: z.string().max(32).optional(),
-  })
-  .strict();
-
 export function tokenRoutes(deps: ApiDeps) {
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = createRouter();
 
-  app.post('/', requireRole('admin'), async (c) => {
-    const body = await readJsonBody(c, createBody);
+  app.openapi(createToken, async (c) => {
+    const body = c.req.valid('json');
     if (body.name === bootstrapAdminName) {
       throw new ApiError('CONFLICT', `the name "${bootstrapAdminName}" belongs to the bootstrap GANTRY_ADMIN_TOKEN`);
     }
@@ -64,20 +44,20 @@ export function tokenRoutes(deps: ApiDeps) {
     return c.json({ token: secret, ...tokenView(created) }, 201);
   });
 
-  app.get('/', requireRole('admin'), async (c) => {
+  app.openapi(listTokens, async (c) => {
     const tokens = await listApiTokens(deps.db);
-    return c.json({ tokens: tokens.map(tokenView) });
+    return c.json({ tokens: tokens.map(tokenView) }, 200);
   });
 
-  app.delete('/:name', requireRole('admin'), async (c) => {
-    const name = c.req.param('name');
+  app.openapi(revokeToken, async (c) => {
+    const { name } = c.req.valid('param');
     const deleted = await deps.db.transaction(async (tx) => {
       if (!(await deleteApiToken(tx, name))) return false;
       await c.var.audit({ action: 'token.revoke', details: { name } }, tx);
       return true;
     });
     if (!deleted) throw new NotFoundError(`no token named "${name.slice(0, 64)}"`);
-    return c.json({ name, revoked: true });
+    return c.json({ name, revoked: true as const }, 200);
   });
 
   return app;
@@ -91,7 +71,7 @@ function parseExpiry(text: string): number {
 }
 
 /** Everything known of a token but its secret and hash. */
-function tokenView(token: ApiToken) {
+function tokenView(token: ApiToken): Token {
   return {
     name: token.name,
     roles: token.roles,

@@ -1,7 +1,6 @@
 /** `gantry agents` (the registered agents) and `gantry drain AGENT` (stop one taking jobs). */
 import type { Argv } from 'yargs';
-import { agentDrainPath, agentsPath } from './api-paths.js';
-import type { AgentList, AgentView } from './api-types.js';
+import type { AgentView } from './api-types.js';
 import { paintStatus } from './colors.js';
 import {
   type CommandContext,
@@ -23,7 +22,7 @@ export function registerAgents<T>(yargs: Argv<T>, { io, options, exit }: Command
       async (args) => {
         exit(
           await runClientCommand(io, async () => {
-            const { agents } = await connect(args, io, options).getJson<AgentList>(agentsPath);
+            const { agents } = await connect(args, io, options).listAgents();
             if (args.json) {
               printJson(io, { agents });
               return 0;
@@ -58,7 +57,7 @@ export function registerAgents<T>(yargs: Argv<T>, { io, options, exit }: Command
         exit(
           await runClientCommand(io, async () => {
             if (!args.agent) throw new UsageError('AGENT is required');
-            const answer = await connect(args, io, options).postJson<unknown>(agentDrainPath(args.agent), {});
+            const answer = await connect(args, io, options).drainAgent(args.agent);
             if (args.json) printJson(io, answer);
             else io.stdout(`draining agent ${args.agent}\n`);
             return 0;

@@ -1,22 +1,21 @@
 /**
- * A thin JSON-over-HTTP client for the Gantry API: bearer token, a timeout on
- * every request, and API error bodies turned into typed errors.
+ * The CLI's view of the Gantry API: @gantry/client's typed calls under a
+ * timeout on every request (body included), with the bearer token, and API
+ * error bodies and network failures turned into the errors command.ts reports.
  */
+import {
+  type CallResult,
+  type CreateTokenRequest,
+  createGantryClient,
+  GantryApiError,
+  type GantryClient,
+  openJobLog,
+  type TriggerRequest,
+  unwrap,
+} from '@gantry/client';
 
 /** The API answered with an error status (its body is `{ error: { code, message, issues? } }`). */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  readonly status: number;
-  readonly code: string;
-  readonly issues: readonly unknown[];
-
-  constructor(status: number, code: string, message: string, issues: readonly unknown[] = [], options?: ErrorOptions) {
-    super(message, options);
-    this.status = status;
-    this.code = code;
-    this.issues = issues;
-  }
-}
+export { GantryApiError as ApiError } from '@gantry/client';
 
 /** No HTTP answer at all: connection refused, DNS or TLS failure, or no answer within the timeout. */
 export class ApiUnreachableError extends Error {
@@ -43,49 +42,101 @@ export interface ApiClientOptions {
   signal?: AbortSignal | undefined;
 }
 
-interface RawResponse {
-  status: number;
-  statusText: string;
-  body: string;
-}
-
 export class ApiClient {
   readonly baseUrl: string;
-  readonly #token: string;
+  readonly #client: GantryClient;
   readonly #timeoutMs: number;
   readonly #signal: AbortSignal | undefined;
 
   constructor(options: ApiClientOptions) {
     this.baseUrl = options.baseUrl;
-    this.#token = options.token;
+    this.#client = createGantryClient({ baseUrl: options.baseUrl, token: options.token });
     this.#timeoutMs = options.timeoutMs;
     this.#signal = options.signal;
   }
 
-  async getJson<T>(path: string): Promise<T> {
-    return parseJson<T>('GET', path, await this.#send('GET', path));
+  triggerRun(body: TriggerRequest, idempotencyKey?: string) {
+    const headers = idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey };
+    return this.#call('POST /api/runs', (signal) =>
+      this.#client.POST('/api/runs', { body, params: { header: headers }, signal }),
+    );
   }
 
-  async postJson<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
-    return parseJson<T>('POST', path, await this.#send('POST', path, body, headers));
+  listRuns(limit?: number) {
+    const query = limit === undefined ? {} : { limit };
+    return this.#call('GET /api/runs', (signal) => this.#client.GET('/api/runs', { params: { query }, signal }));
   }
 
-  async deleteJson<T>(path: string): Promise<T> {
-    return parseJson<T>('DELETE', path, await this.#send('DELETE', path));
+  getRun(id: string) {
+    return this.#call(`GET /api/runs/${id}`, (signal) =>
+      this.#client.GET('/api/runs/{id}', { params: { path: { id } }, signal }),
+    );
+  }
+
+  cancelRun(id: string) {
+    return this.#call(`POST /api/runs/${id}/cancel`, (signal) =>
+      this.#client.POST('/api/runs/{id}/cancel', { params: { path: { id } }, signal }),
+    );
+  }
+
+  retryJob(id: string, jobId: string) {
+    return this.#call(`POST /api/runs/${id}/jobs/${jobId}/retry`, (signal) =>
+      this.#client.POST('/api/runs/{id}/jobs/{jobId}/retry', { params: { path: { id, jobId } }, signal }),
+    );
+  }
+
+  decideStage(id: string, stage: string, decision: 'approve' | 'reject', comment?: string) {
+    const body = comment === undefined ? {} : { comment };
+    const params = { path: { id, stage } };
+    return this.#call(`POST /api/runs/${id}/stages/${stage}/${decision}`, (signal) =>
+      decision === 'approve'
+        ? this.#client.POST('/api/runs/{id}/stages/{stage}/approve', { params, body, signal })
+        : this.#client.POST('/api/runs/{id}/stages/{stage}/reject', { params, body, signal }),
+    );
+  }
+
+  listAgents() {
+    return this.#call('GET /api/agents', (signal) => this.#client.GET('/api/agents', { signal }));
+  }
+
+  drainAgent(id: string) {
+    return this.#call(`POST /api/agents/${id}/drain`, (signal) =>
+      this.#client.POST('/api/agents/{id}/drain', { params: { path: { id } }, signal }),
+    );
+  }
+
+  createToken(body: CreateTokenRequest) {
+    return this.#call('POST /api/tokens', (signal) => this.#client.POST('/api/tokens', { body, signal }));
+  }
+
+  listTokens() {
+    return this.#call('GET /api/tokens', (signal) => this.#client.GET('/api/tokens', { signal }));
+  }
+
+  revokeToken(name: string) {
+    return this.#call(`DELETE /api/tokens/${name}`, (signal) =>
+      this.#client.DELETE('/api/tokens/{name}', { params: { path: { name } }, signal }),
+    );
+  }
+
+  whoami() {
+    return this.#call('GET /api/me', (signal) => this.#client.GET('/api/me', { signal }));
   }
 
   /**
-   * GETs `path` and hands the body to `write` chunk by chunk as it arrives,
-   * never holding it whole; `write` resolving means the next chunk may come.
-   * The request timeout bounds the wait for the answer and, unless
-   * `idleTimeout` is off (a followed log may be silent for long), every gap
-   * between chunks; nothing bounds the whole transfer.
+   * Hands a job attempt's log (the latest when `attempt` is left out) to
+   * `write` chunk by chunk as it arrives, never holding it whole; `write`
+   * resolving means the next chunk may come. With `follow` the answer stays
+   * open until the attempt ends. The request timeout bounds the wait for the
+   * answer and, unless `idleTimeout` is off (a followed log may be silent for
+   * long), every gap between chunks; nothing bounds the whole transfer.
    */
-  async streamBody(
-    path: string,
+  async streamJobLog(
+    log: { runId: string; jobId: string; attempt?: number | undefined; follow?: boolean },
     write: (chunk: Uint8Array) => Promise<void>,
     options: { idleTimeout: boolean },
   ): Promise<void> {
+    const what = `GET /api/runs/${log.runId}/jobs/${log.jobId}/log`;
     const timer = new AbortController();
     let timerHandle: NodeJS.Timeout | undefined;
     const arm = () => {
@@ -93,13 +144,14 @@ export class ApiClient {
       timerHandle = setTimeout(() => timer.abort(), this.#timeoutMs);
     };
     const signal = this.#signal ? AbortSignal.any([this.#signal, timer.signal]) : timer.signal;
-    const failed = (error: unknown, what: string) => {
+    const failed = (error: unknown, when: string) => {
+      if (error instanceof GantryApiError) return error;
       if (this.#signal?.aborted) return this.#signal.reason;
       if (timer.signal.aborted) {
         return new ApiUnreachableError(
           'timeout',
           this.baseUrl,
-          `no data from GET ${path} within ${this.#timeoutMs} ms ${what}`,
+          `no data from ${what} within ${this.#timeoutMs} ms ${when}`,
           {
             cause: error,
           },
@@ -109,21 +161,13 @@ export class ApiClient {
     };
     arm();
     try {
-      let response: Response;
+      let body: ReadableStream<Uint8Array>;
       try {
-        response = await fetch(`${this.baseUrl}${path}`, {
-          headers: { authorization: `Bearer ${this.#token}`, accept: 'text/plain, application/json' },
-          signal,
-        });
+        body = await openJobLog(this.#client, { ...log, signal });
       } catch (error) {
         throw failed(error, 'for the answer');
       }
-      if (response.status < 200 || response.status > 299) {
-        const body = await response.text().catch(() => '');
-        throw toApiError('GET', path, { status: response.status, statusText: response.statusText, body });
-      }
-      if (!response.body) return;
-      const reader = response.body.getReader();
+      const reader = body.getReader();
       for (;;) {
         if (options.idleTimeout) arm();
         else clearTimeout(timerHandle);
@@ -142,72 +186,31 @@ export class ApiClient {
     }
   }
 
-  async #send(
-    method: string,
-    path: string,
-    body?: unknown,
-    extraHeaders: Record<string, string> = {},
-  ): Promise<RawResponse> {
+  /** One typed call; its data, or ApiError for an error status. */
+  #call<T>(what: string, call: (signal: AbortSignal) => Promise<CallResult<T>>): Promise<T> {
+    return this.#send(what, async (signal) => unwrap(await call(signal), what));
+  }
+
+  /** Runs `send` under the timeout and the caller's signal; network failures become ApiUnreachableError. */
+  async #send<T>(what: string, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const signal = this.#signal ? AbortSignal.any([this.#signal, timeout]) : timeout;
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.#token}`,
-      accept: 'application/json, text/plain',
-      ...extraHeaders,
-    };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let raw: RawResponse;
     try {
-      const response = await fetch(`${this.baseUrl}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal,
-      });
-      raw = { status: response.status, statusText: response.statusText, body: await response.text() };
+      return await send(signal);
     } catch (error) {
+      if (error instanceof GantryApiError) throw error;
       if (this.#signal?.aborted) throw this.#signal.reason;
       if (timeout.aborted) {
-        throw new ApiUnreachableError(
-          'timeout',
-          this.baseUrl,
-          `no answer to ${method} ${path} within ${this.#timeoutMs} ms`,
-          {
-            cause: error,
-          },
-        );
+        throw new ApiUnreachableError('timeout', this.baseUrl, `no answer to ${what} within ${this.#timeoutMs} ms`, {
+          cause: error,
+        });
+      }
+      if (error instanceof SyntaxError) {
+        throw new GantryApiError(0, 'INVALID_RESPONSE', `${what} did not answer JSON`, [], { cause: error });
       }
       throw new ApiUnreachableError('unreachable', this.baseUrl, describeNetworkError(error), { cause: error });
     }
-    if (raw.status < 200 || raw.status > 299) throw toApiError(method, path, raw);
-    return raw;
   }
-}
-
-function parseJson<T>(method: string, path: string, raw: RawResponse): T {
-  try {
-    return JSON.parse(raw.body) as T;
-  } catch (error) {
-    throw new ApiError(raw.status, 'invalid_response', `${method} ${path} did not answer JSON`, [], { cause: error });
-  }
-}
-
-function toApiError(method: string, path: string, raw: RawResponse): ApiError {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.body);
-  } catch {
-    // Not the API's error format (a proxy page, plain text); fall back below.
-  }
-  const error = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : undefined;
-  if (error && typeof error.message === 'string') {
-    const code = typeof error.code === 'string' ? error.code : 'http_error';
-    const issues = Array.isArray(error.issues) ? error.issues : [];
-    return new ApiError(raw.status, code, error.message, issues);
-  }
-  const text = raw.body.trim();
-  const readable = text !== '' && text.length <= 200 && !text.startsWith('<') && !text.includes('\n');
-  return new ApiError(raw.status, 'http_error', readable ? text : `${method} ${path}: ${raw.statusText || 'failed'}`);
 }
 
 /** undici hides the useful part (`connect ECONNREFUSED 127.0.0.1:8080`) in `cause`. */
@@ -220,8 +223,4 @@ function describeNetworkError(error: unknown): string {
     if (code) return code;
   }
   return error.message;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

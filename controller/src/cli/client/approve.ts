@@ -1,6 +1,5 @@
 /** `gantry approve` / `gantry reject`: decide on a stage waiting for approval. */
 import type { Argv } from 'yargs';
-import { stageDecisionPath } from './api-paths.js';
 import {
   type CommandContext,
   connect,
@@ -45,8 +44,7 @@ function registerDecision<T>(yargs: Argv<T>, decision: Decision, { io, options, 
           if (!runId) throw new UsageError('RUN is required');
           if (args.stage === '') throw new UsageError('--stage must not be empty');
           const api = connect(args, io, options);
-          const body = args.comment === undefined ? {} : { comment: args.comment };
-          const answer = await api.postJson<unknown>(stageDecisionPath(runId, args.stage, decision), body);
+          const answer = await api.decideStage(runId, args.stage, decision, args.comment);
           if (args.json) {
             printJson(io, answer);
             return 0;

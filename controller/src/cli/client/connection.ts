@@ -3,7 +3,7 @@
  * the environment. The variables are declared in {@link clientVariables}, from
  * which the README's table is generated.
  */
-import { readSecretFile, SecretFileError } from '../../secret-file.js';
+import { readSecretFile, SecretFileError } from '@gantry/common';
 
 export const defaultApiUrl = 'http://127.0.0.1:8080';
 

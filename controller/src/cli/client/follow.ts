@@ -2,7 +2,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { isTerminalRun, type RunStatus } from '../../domain/states.js';
 import { type ApiClient, ApiError, ApiUnreachableError } from './api-client.js';
-import { jobLogPath, runPath } from './api-paths.js';
 import type { RunDetail } from './api-types.js';
 import { exitCodes } from './command.js';
 import type { CliIo } from './io.js';
@@ -28,7 +27,7 @@ export async function followRun(api: ApiClient, runId: string, io: CliIo, option
   const announcedApprovals = new Set<string>();
   try {
     for (;;) {
-      const run = await api.getJson<RunDetail>(runPath(runId));
+      const run = await api.getRun(runId);
       for (const line of describeProgress(previous, run)) io.stdout(`${line}\n`);
       if (isTerminalRun(run.status)) return await reportOutcome(api, run, io);
       if (run.status === 'awaiting_approval') {
@@ -87,8 +86,8 @@ async function readLogTail(api: ApiClient, runId: string, jobId: string, attempt
   const maxTailBytes = 64 * 1024;
   let tail = Buffer.alloc(0);
   try {
-    await api.streamBody(
-      jobLogPath(runId, jobId, attempt),
+    await api.streamJobLog(
+      { runId, jobId, attempt },
       async (chunk) => {
         tail = Buffer.concat([tail, chunk]);
         if (tail.length > maxTailBytes) tail = tail.subarray(tail.length - maxTailBytes);

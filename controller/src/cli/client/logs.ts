@@ -1,6 +1,5 @@
 /** `gantry logs`: print a job's log as it streams in, optionally following a running job to its end. */
 import type { Argv } from 'yargs';
-import { jobLogPath, runPath } from './api-paths.js';
 import type { JobView, RunDetail, StageView } from './api-types.js';
 import {
   type CommandContext,
@@ -44,7 +43,7 @@ export function registerLogs<T>(yargs: Argv<T>, { io, options, exit }: CommandCo
         await runClientCommand(io, async () => {
           const attempt = positiveInteger('--attempt', args.attempt);
           const api = connect(args, io, options);
-          const run = await api.getJson<RunDetail>(runPath(String(args.run)));
+          const run = await api.getRun(String(args.run));
           let job: JobView;
           try {
             job = findJob(run, String(args.job));
@@ -55,8 +54,8 @@ export function registerLogs<T>(yargs: Argv<T>, { io, options, exit }: CommandCo
           }
           const write = byteWriter(io);
           let last: number | undefined;
-          await api.streamBody(
-            jobLogPath(run.id, job.id, attempt, args.follow),
+          await api.streamJobLog(
+            { runId: run.id, jobId: job.id, attempt, follow: args.follow },
             async (chunk) => {
               last = chunk.at(-1) ?? last;
               await write(chunk);
@@ -65,7 +64,7 @@ export function registerLogs<T>(yargs: Argv<T>, { io, options, exit }: CommandCo
           );
           if (last !== undefined && last !== 0x0a) io.stdout('\n');
           if (!args.follow) return exitCodes.ok;
-          return outcomeOf(await api.getJson<RunDetail>(runPath(run.id)), job.id, attempt);
+          return outcomeOf(await api.getRun(run.id), job.id, attempt);
         }),
       );
     },

@@ -1,6 +1,5 @@
 /** `gantry cancel RUN` and `gantry retry RUN JOB`: act on a run. */
 import type { Argv } from 'yargs';
-import { runPath } from './api-paths.js';
 import {
   type CommandContext,
   connect,
@@ -21,10 +20,7 @@ export function registerRunActions<T>(yargs: Argv<T>, { io, options, exit }: Com
         exit(
           await runClientCommand(io, async () => {
             if (!args.run) throw new UsageError('RUN is required');
-            const answer = await connect(args, io, options).postJson<{ stoppingJobs: number }>(
-              `${runPath(args.run)}/cancel`,
-              {},
-            );
+            const answer = await connect(args, io, options).cancelRun(args.run);
             if (args.json) printJson(io, answer);
             else {
               const stopping = answer.stoppingJobs > 0 ? ` (stopping ${answer.stoppingJobs} running jobs)` : '';
@@ -46,10 +42,7 @@ export function registerRunActions<T>(yargs: Argv<T>, { io, options, exit }: Com
         exit(
           await runClientCommand(io, async () => {
             if (!args.run || !args.job) throw new UsageError('RUN and JOB are required');
-            const answer = await connect(args, io, options).postJson<unknown>(
-              `${runPath(args.run)}/jobs/${encodeURIComponent(args.job)}/retry`,
-              {},
-            );
+            const answer = await connect(args, io, options).retryJob(args.run, args.job);
             if (args.json) printJson(io, answer);
             else io.stdout(`retrying job ${args.job} of run ${args.run}\n`);
             return 0;

@@ -1,7 +1,5 @@
 /** `gantry runs`: the latest runs as a table. */
 import type { Argv } from 'yargs';
-import { runsPath } from './api-paths.js';
-import type { RunList } from './api-types.js';
 import { paintStatus } from './colors.js';
 import {
   type CommandContext,
@@ -29,7 +27,7 @@ export function registerRuns<T>(yargs: Argv<T>, { io, options, exit }: CommandCo
         await runClientCommand(io, async () => {
           const limit = positiveInteger('--limit', args.limit);
           const api = connect(args, io, options);
-          const { runs } = await api.getJson<RunList>(limit === undefined ? runsPath : `${runsPath}?limit=${limit}`);
+          const { runs } = await api.listRuns(limit);
           const shown = limit === undefined ? runs : runs.slice(0, limit);
           if (args.json) {
             printJson(io, { runs: shown });

@@ -4,8 +4,7 @@
  * captures it; it is shown this once.
  */
 import type { Argv } from 'yargs';
-import { tokenPath, tokensPath } from './api-paths.js';
-import type { CreatedToken, TokenList } from './api-types.js';
+import { type Role, roleNames } from '../../domain/identity.js';
 import { type CommandContext, connect, printJson, runClientCommand, withConnection, withJson } from './command.js';
 import { formatTable, formatTimestamp } from './format.js';
 
@@ -24,7 +23,7 @@ export function registerTokens<T>(yargs: Argv<T>, context: CommandContext) {
               describe: 'who the token is for: a-z, 0-9, ".", "_", "-"; at most 64',
             })
             .option('role', {
-              type: 'string',
+              choices: roleNames,
               array: true,
               demandOption: true,
               requiresArg: true,
@@ -61,7 +60,7 @@ interface ConnectionAndJson {
 async function createToken(
   args: ConnectionAndJson & {
     name: string;
-    role: string[];
+    role: Role[];
     email?: string | undefined;
     expiresIn?: string | undefined;
   },
@@ -69,7 +68,7 @@ async function createToken(
 ) {
   exit(
     await runClientCommand(io, async () => {
-      const created = await connect(args, io, options).postJson<CreatedToken>(tokensPath, {
+      const created = await connect(args, io, options).createToken({
         name: args.name,
         roles: args.role,
         ...(args.email === undefined ? {} : { email: args.email }),
@@ -89,7 +88,7 @@ async function createToken(
 async function listTokens(args: ConnectionAndJson, { io, options, exit }: CommandContext) {
   exit(
     await runClientCommand(io, async () => {
-      const { tokens } = await connect(args, io, options).getJson<TokenList>(tokensPath);
+      const { tokens } = await connect(args, io, options).listTokens();
       if (args.json) {
         printJson(io, { tokens });
         return 0;
@@ -118,7 +117,7 @@ async function revokeToken(args: ConnectionAndJson & { name?: string | undefined
   exit(
     await runClientCommand(io, async () => {
       const name = args.name ?? '';
-      const answer = await connect(args, io, options).deleteJson<unknown>(tokenPath(name));
+      const answer = await connect(args, io, options).revokeToken(name);
       if (args.json) printJson(io, answer);
       else io.stdout(`revoked token ${name}\n`);
       return 0;

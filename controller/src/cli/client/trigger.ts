@@ -1,8 +1,6 @@
 /** `gantry trigger`: start a run, optionally follow it to its outcome. */
 import { isAbsolute, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { runPath, runsPath } from './api-paths.js';
-import type { RunDetail, TriggerResponse } from './api-types.js';
 import {
   type CommandContext,
   connect,
@@ -54,10 +52,8 @@ export function registerTrigger<T>(yargs: Argv<T>, { io, options, exit }: Comman
             ref: args.ref,
             ...(args.sha === undefined ? {} : { sha: args.sha }),
           };
-          const key = args.idempotencyKey;
-          const headers: Record<string, string> = key === undefined ? {} : { 'idempotency-key': key };
-          const run = await api.postJson<TriggerResponse>(runsPath, body, headers);
-          const page = run.url ? new URL(run.url, `${api.baseUrl}/`).href : runPath(run.id);
+          const run = await api.triggerRun(body, args.idempotencyKey);
+          const page = new URL(run.url, `${api.baseUrl}/`).href;
           if (!args.json) io.stdout(`run ${run.id} ${run.status}: ${page}\n`);
           if (!args.follow) {
             if (args.json) printJson(io, { ...run, url: page });
@@ -70,7 +66,7 @@ export function registerTrigger<T>(yargs: Argv<T>, { io, options, exit }: Comman
             waitForApproval: args.wait,
             pollIntervalMs: options.pollIntervalMs ?? 300,
           });
-          if (args.json && code !== 130) printJson(io, await api.getJson<RunDetail>(runPath(run.id)));
+          if (args.json && code !== 130) printJson(io, await api.getRun(run.id));
           return code;
         }),
       );

@@ -1,7 +1,5 @@
 /** `gantry whoami`: the identity and roles of the token the CLI presents. */
 import type { Argv } from 'yargs';
-import { mePath } from './api-paths.js';
-import type { Identity } from './api-types.js';
 import { type CommandContext, connect, printJson, runClientCommand, withConnection, withJson } from './command.js';
 
 export function registerWhoami<T>(yargs: Argv<T>, { io, options, exit }: CommandContext) {
@@ -12,7 +10,7 @@ export function registerWhoami<T>(yargs: Argv<T>, { io, options, exit }: Command
     async (args) => {
       exit(
         await runClientCommand(io, async () => {
-          const identity = await connect(args, io, options).getJson<Identity>(mePath);
+          const identity = await connect(args, io, options).whoami();
           if (args.json) printJson(io, identity);
           else {
             const email = identity.email === null ? '' : ` <${identity.email}>`;

@@ -1,0 +1,153 @@
+/**
+ * Request and response bodies of /api/runs, declared once: the routes validate
+ * with them, views.ts builds objects of their inferred types, and the OpenAPI
+ * document (and through it @gantry/client) is generated from them.
+ */
+import { z } from '@hono/zod-openapi';
+import { attemptStatuses, jobStatuses, runStatuses, stageStatuses } from '../../domain/states.js';
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+const printable = /^[^\u0000-\u001f\u007f]*$/;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what is refused (Postgres cannot store it in text)
+const printableText = /^[^\u0000]*$/;
+
+const timestamp = z.iso.datetime();
+
+export const TriggerRequest = z
+  .object({
+    repo: z
+      .string()
+      .trim()
+      .min(1, 'repo is required: a git URL or a path on the controller host')
+      .max(4096)
+      .regex(printable, 'repo must not contain control characters')
+      .openapi({ description: 'A git URL or a path on the controller host.' }),
+    ref: z
+      .string()
+      .trim()
+      .min(1)
+      .max(255)
+      .regex(printable, 'ref must not contain control characters')
+      .default('HEAD')
+      .openapi({ description: 'Branch, tag or other ref; resolved to a commit when the run is triggered.' }),
+    sha: z
+      .string()
+      .regex(/^[0-9a-f]{7,64}$/i, 'sha must be a hex commit id')
+      .optional()
+      .openapi({ description: 'Build this commit; it must be the head of the ref or an ancestor of it.' }),
+  })
+  .strict()
+  .openapi('TriggerRequest');
+
+export const DecisionRequest = z
+  .object({ comment: z.string().max(4000).regex(printableText, 'comment must not contain NUL characters').optional() })
+  .strict()
+  .openapi('DecisionRequest');
+
+export const TriggerResponse = z
+  .object({
+    id: z.string(),
+    status: z.enum(runStatuses),
+    url: z.string().openapi({ description: "The run's API URL." }),
+  })
+  .openapi('TriggerResponse');
+
+export const RunSummary = z
+  .object({
+    id: z.string(),
+    status: z.enum(runStatuses),
+    repo: z.string(),
+    ref: z.string(),
+    sha: z.string().nullable().openapi({ description: 'The commit the run builds.' }),
+    pipeline: z.string().nullable(),
+    error: z.string().nullable().openapi({ description: 'Why the run failed before any job ran.' }),
+    triggeredBy: z.string(),
+    cancelRequested: z.boolean(),
+    url: z.string(),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+  })
+  .openapi('RunSummary');
+
+export const JobAttempt = z
+  .object({
+    attempt: z.int(),
+    status: z.enum(attemptStatuses),
+    agentId: z.string(),
+    exitCode: z.int().nullable(),
+    message: z.string().nullable(),
+    startedAt: timestamp,
+    finishedAt: timestamp.nullable(),
+  })
+  .openapi('JobAttempt');
+
+export const Job = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    queue: z.string(),
+    status: z.enum(jobStatuses),
+    attempt: z.int().openapi({ description: 'The latest attempt, from 1.' }),
+    agentId: z.string().nullable(),
+    exitCode: z.int().nullable(),
+    message: z.string().nullable(),
+    queuedAt: timestamp.nullable(),
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    attempts: z.array(JobAttempt),
+  })
+  .openapi('Job');
+
+export const ApprovalDecision = z
+  .object({
+    decision: z.enum(['approved', 'rejected']),
+    approver: z.string(),
+    comment: z.string().nullable(),
+    sha: z.string(),
+    at: timestamp,
+  })
+  .openapi('ApprovalDecision');
+
+export const Stage = z
+  .object({
+    name: z.string(),
+    status: z.enum(stageStatuses),
+    environment: z.string().nullable(),
+    approval: z
+      .object({ required: z.int(), approvers: z.array(z.string()), decisions: z.array(ApprovalDecision) })
+      .nullable(),
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    jobs: z.array(Job),
+  })
+  .openapi('Stage');
+
+export const RunDetail = RunSummary.extend({ stages: z.array(Stage) }).openapi('RunDetail');
+
+export const RunList = z.object({ runs: z.array(RunSummary) }).openapi('RunList');
+
+export const CancelResponse = z
+  .object({
+    stoppingJobs: z.int().openapi({ description: 'Running jobs whose agents were told to stop.' }),
+    run: RunDetail.nullable(),
+  })
+  .openapi('CancelResponse');
+
+export const RetryResponse = z.object({ run: RunDetail.nullable() }).openapi('RetryResponse');
+
+export const DecisionResponse = z
+  .object({
+    decision: z.enum(['approved', 'rejected']),
+    approver: z.string(),
+    stage: z.object({ name: z.string(), status: z.enum(stageStatuses).nullable() }),
+    run: RunDetail.nullable(),
+  })
+  .openapi('DecisionResponse');
+
+export type TriggerResponse = z.infer<typeof TriggerResponse>;
+export type RunSummary = z.infer<typeof RunSummary>;
+export type RunDetail = z.infer<typeof RunDetail>;
+export type Stage = z.infer<typeof Stage>;
+export type Job = z.infer<typeof Job>;
