@@ -18,6 +18,16 @@ export type RetryResponse = Schemas['RetryResponse'];
 export type Agent = Schemas['Agent'];
 export type AgentList = Schemas['AgentList'];
 export type Health = Schemas['Health'];
+export type Role = Schemas['Role'];
+export type CreateTokenRequest = Schemas['CreateTokenRequest'];
+export type Token = Schemas['Token'];
+export type CreatedToken = Schemas['CreatedToken'];
+export type TokenList = Schemas['TokenList'];
+export type RevokedToken = Schemas['RevokedToken'];
+export type Identity = Schemas['Identity'];
+export type AuditAction = Schemas['AuditAction'];
+export type AuditEvent = Schemas['AuditEvent'];
+export type AuditList = Schemas['AuditList'];
 export type ErrorBody = Schemas['Error'];
 
 export type RunStatus = RunSummary['status'];

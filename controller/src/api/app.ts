@@ -9,7 +9,7 @@ import type { RunControl } from '../scheduler/run-control.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { PipelineSource } from '../source/git-source.js';
 import type { Database } from '../store/database.js';
-import { requireToken } from './auth.js';
+import { authenticate } from './auth.js';
 import { getHealth } from './contract/health.js';
 import { createErrorHandler, errorBody } from './error-handler.js';
 import { serveOpenApiDocument } from './openapi.js';
@@ -18,9 +18,12 @@ import { DEFAULT_MAX_REQUEST_BYTES, limitRequestBodies } from './request-limit.j
 import { logRequests } from './request-log.js';
 import { createRouter } from './router.js';
 import { agentRoutes } from './routes/agents.js';
+import { auditRoutes } from './routes/audit.js';
 import { jobLogRoutes } from './routes/job-logs.js';
+import { meRoutes } from './routes/me.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { runRoutes } from './routes/runs.js';
+import { tokenRoutes } from './routes/tokens.js';
 
 export interface ApiDeps {
   db: Database;
@@ -28,6 +31,7 @@ export interface ApiDeps {
   runControl: RunControl;
   /** Resolves a trigger's ref and sha before its run is created. */
   source: PipelineSource;
+  /** The bootstrap token of the `admin` identity (GANTRY_ADMIN_TOKEN). */
   adminToken: string;
   /** Public base URL used in links, e.g. http://127.0.0.1:8080 */
   baseUrl: string;
@@ -60,10 +64,13 @@ export function createApp(deps: ApiDeps) {
     app.route('/metrics', metricsRoutes({ metrics: instruments, adminToken: deps.adminToken, public: isPublic }));
   }
 
-  app.use('/api/*', requireToken(deps.adminToken));
+  app.use('/api/*', authenticate(deps));
   app.route('/api/runs', runRoutes(deps));
   app.route('/api/runs', jobLogRoutes(deps));
   app.route('/api/agents', agentRoutes(deps));
+  app.route('/api/tokens', tokenRoutes(deps));
+  app.route('/api/me', meRoutes(deps));
+  app.route('/api/audit', auditRoutes(deps));
   serveOpenApiDocument(app);
   return app;
 }

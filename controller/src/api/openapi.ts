@@ -17,7 +17,8 @@ export function serveOpenApiDocument(app: OpenAPIHono<ApiEnv>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
-    description: 'The admin token (`GANTRY_ADMIN_TOKEN`, or the file DATA_DIR/admin-token).',
+    description:
+      'A token made with `POST /api/tokens`, or the bootstrap admin token (`GANTRY_ADMIN_TOKEN`, or the file DATA_DIR/admin-token). Each route names the role it needs as `x-gantry-role`.',
   });
   app.openapi(getOpenApiDocument, (c) => c.json({ ...app.getOpenAPI31Document(openApiInfo) }, 200));
 }
@@ -27,6 +28,7 @@ export const openApiInfo = {
   info: {
     title: 'Gantry API',
     version,
-    description: 'Trigger, follow, approve and cancel runs of the Gantry build farm; list and drain its agents.',
+    description:
+      'Trigger, follow, approve and cancel runs of the Gantry build farm; list and drain its agents; manage the tokens of its identities and read the audit trail.',
   },
 };

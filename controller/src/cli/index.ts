@@ -16,7 +16,9 @@ export { clientVariables } from './client/connection.js';
 import { registerLogs } from './client/logs.js';
 import { registerRunActions } from './client/run-actions.js';
 import { registerRuns } from './client/runs.js';
+import { registerTokens } from './client/tokens.js';
 import { registerTrigger } from './client/trigger.js';
+import { registerWhoami } from './client/whoami.js';
 import { registerController } from './controller-command.js';
 import { registerUp } from './up-command.js';
 
@@ -91,6 +93,8 @@ const knownCommands = [
   'logs',
   'agents',
   'drain',
+  'token',
+  'whoami',
 ];
 
 function buildParser(context: CommandContext) {
@@ -130,6 +134,8 @@ function buildParser(context: CommandContext) {
   parser = registerRuns(parser, context);
   parser = registerLogs(parser, context);
   parser = registerAgents(parser, context);
+  parser = registerTokens(parser, context);
+  parser = registerWhoami(parser, context);
   return parser;
 }
 

@@ -211,3 +211,49 @@ export const approvals = pgTable(
   },
   (t) => [index('approvals_stage_idx').on(t.stageId)],
 );
+
+/**
+ * API identities: a name, its roles, and the SHA-256 of its secret token (the
+ * token itself is shown once, when it is created, and never stored).
+ */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    name: text('name').primaryKey(),
+    /** Hex SHA-256 of the whole token string. */
+    tokenHash: text('token_hash').notNull(),
+    /** Role names, e.g. ["approve", "trigger"]. */
+    roles: jsonb('roles').notNull(),
+    email: text('email'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    /** Written at most once a minute per token. */
+    lastUsedAt: at('last_used_at'),
+    /** Null: never expires. */
+    expiresAt: at('expires_at'),
+  },
+  (t) => [uniqueIndex('api_tokens_token_hash_unique').on(t.tokenHash)],
+);
+
+/**
+ * Append-only record of who did what: the migration adds a trigger that makes
+ * the database refuse UPDATE, DELETE and TRUNCATE on this table.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    runId: text('run_id'),
+    /** The client's address as the controller's socket saw it; null when unknown. */
+    sourceAddress: text('source_address'),
+    details: jsonb('details').notNull().default({}),
+  },
+  (t) => [
+    index('audit_events_run_idx').on(t.runId, t.id),
+    index('audit_events_actor_idx').on(t.actor, t.id),
+    index('audit_events_action_idx').on(t.action, t.id),
+  ],
+);

@@ -2,6 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AgentList, DrainResponse } from '../schemas/agents.js';
 import { errorResponses } from '../schemas/errors.js';
+import { needsRole } from './role.js';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['agents'];
@@ -13,9 +14,10 @@ export const listAgents = createRoute({
   summary: 'The registered agent processes',
   tags,
   security,
+  ...needsRole('read'),
   responses: {
     200: { description: 'The agents.', content: { 'application/json': { schema: AgentList } } },
-    ...errorResponses(),
+    ...errorResponses(403),
   },
 });
 
@@ -26,9 +28,10 @@ export const drainAgent = createRoute({
   summary: 'Let an agent finish its jobs and take no new ones',
   tags,
   security,
+  ...needsRole('admin'),
   request: { params: z.object({ id: z.string().min(1).max(255).openapi({ description: 'Agent id.' }) }) },
   responses: {
     202: { description: 'The agent is draining.', content: { 'application/json': { schema: DrainResponse } } },
-    ...errorResponses(400, 404),
+    ...errorResponses(400, 403, 404),
   },
 });

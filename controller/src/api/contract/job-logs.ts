@@ -1,6 +1,7 @@
 /** GET /api/runs/{id}/jobs/{jobId}/log as the OpenAPI document describes it; routes/job-logs.ts is its handler. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses } from '../schemas/errors.js';
+import { needsRole } from './role.js';
 import { jobParams } from './runs.js';
 
 /** Attempts are numbered from 1; the bound keeps the number inside the database's integer column. */
@@ -16,6 +17,7 @@ export const getJobLog = createRoute({
     'Everything that can fail is checked before the first byte, so an error is always a whole JSON answer. With `follow=1` the answer stays open and carries new output as it is stored, ending when the attempt has finished.',
   tags: ['runs'],
   security: [{ bearerAuth: [] }],
+  ...needsRole('read'),
   request: {
     params: jobParams,
     query: z.object({
@@ -35,6 +37,6 @@ export const getJobLog = createRoute({
   },
   responses: {
     200: { description: 'The log.', content: { 'text/plain': { schema: z.string() } } },
-    ...errorResponses(400, 404),
+    ...errorResponses(400, 403, 404),
   },
 });

@@ -15,6 +15,7 @@ import {
   TriggerRequest,
   TriggerResponse,
 } from '../schemas/runs.js';
+import { needsRole } from './role.js';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['runs'];
@@ -37,7 +38,7 @@ export const triggerRun = createRoute({
     'The ref is resolved to a commit now; the run builds that commit. With an `Idempotency-Key` header a repeated trigger answers 200 with the run the key created.',
   tags,
   security,
-  middleware: [jsonBody({ required: true })] as const,
+  ...needsRole('trigger', jsonBody({ required: true })),
   request: {
     headers: z.object({
       'idempotency-key': z.string().max(255).optional().openapi({ description: 'Makes a retried trigger safe.' }),
@@ -50,7 +51,7 @@ export const triggerRun = createRoute({
       description: 'The run an earlier trigger with the same Idempotency-Key created.',
       content: json(TriggerResponse),
     },
-    ...errorResponses(400, 413, 415, 422),
+    ...errorResponses(400, 403, 413, 415, 422),
   },
 });
 
@@ -61,6 +62,7 @@ export const listRuns = createRoute({
   summary: 'The most recent runs, newest first',
   tags,
   security,
+  ...needsRole('read'),
   request: {
     query: z.object({
       limit: z.coerce
@@ -72,7 +74,7 @@ export const listRuns = createRoute({
         .openapi({ description: 'How many runs, 1 to 500.' }),
     }),
   },
-  responses: { 200: { description: 'The runs.', content: json(RunList) }, ...errorResponses(400) },
+  responses: { 200: { description: 'The runs.', content: json(RunList) }, ...errorResponses(400, 403) },
 });
 
 export const getRun = createRoute({
@@ -82,8 +84,9 @@ export const getRun = createRoute({
   summary: 'A run with its stages, jobs, attempts and approvals',
   tags,
   security,
+  ...needsRole('read'),
   request: { params: runParams },
-  responses: { 200: { description: 'The run.', content: json(RunDetail) }, ...errorResponses(400, 404) },
+  responses: { 200: { description: 'The run.', content: json(RunDetail) }, ...errorResponses(400, 403, 404) },
 });
 
 export const cancelRun = createRoute({
@@ -93,8 +96,12 @@ export const cancelRun = createRoute({
   summary: 'Cancel a run: queued jobs dropped, running jobs stopped',
   tags,
   security,
+  ...needsRole('trigger'),
   request: { params: runParams },
-  responses: { 200: { description: 'Canceling.', content: json(CancelResponse) }, ...errorResponses(400, 404, 409) },
+  responses: {
+    200: { description: 'Canceling.', content: json(CancelResponse) },
+    ...errorResponses(400, 403, 404, 409),
+  },
 });
 
 export const retryJob = createRoute({
@@ -104,8 +111,9 @@ export const retryJob = createRoute({
   summary: 'Run a finished job again as its next attempt',
   tags,
   security,
+  ...needsRole('trigger'),
   request: { params: jobParams },
-  responses: { 200: { description: 'Retrying.', content: json(RetryResponse) }, ...errorResponses(400, 404, 409) },
+  responses: { 200: { description: 'Retrying.', content: json(RetryResponse) }, ...errorResponses(400, 403, 404, 409) },
 });
 
 function decideRoute(decision: 'approve' | 'reject') {
@@ -116,7 +124,7 @@ function decideRoute(decision: 'approve' | 'reject') {
     summary: `${decision === 'approve' ? 'Approve' : 'Reject'} a stage that awaits approval`,
     tags,
     security,
-    middleware: [jsonBody({ required: false })] as const,
+    ...needsRole('approve', jsonBody({ required: false })),
     request: { params: stageParams, body: { required: false, content: json(DecisionRequest) } },
     responses: {
       200: { description: 'The decision was recorded.', content: json(DecisionResponse) },

@@ -31,12 +31,20 @@ export function runRoutes(deps: ApiDeps) {
     if (earlier) return answer(earlier, false);
     // The run builds what the ref points at now (or the given sha, once it is known to be on the ref).
     const sha = await deps.source.resolveCommit(body.repo, body.ref, body.sha ?? null);
-    const { run, created } = await createRun(deps.db, {
-      repo: body.repo,
-      ref: body.ref,
-      sha,
-      triggeredBy: c.get('principal').name,
-      idempotencyKey,
+    // The run and its audit event land together or not at all.
+    const { run, created } = await deps.db.transaction(async (tx) => {
+      const outcome = await createRun(tx, {
+        repo: body.repo,
+        ref: body.ref,
+        sha,
+        triggeredBy: c.get('principal').name,
+        idempotencyKey,
+      });
+      if (outcome.created) {
+        const details = { repo: body.repo, ref: body.ref, sha };
+        await c.var.audit({ action: 'trigger', runId: outcome.run.id, details }, tx);
+      }
+      return outcome;
     });
     if (created) void deps.scheduler.planRun(run.id);
     return answer(run, created);
@@ -56,12 +64,14 @@ export function runRoutes(deps: ApiDeps) {
 
   app.openapi(cancelRun, async (c) => {
     const { stopping } = await deps.runControl.cancelRun(c.req.param('id'));
+    await c.var.audit({ action: 'cancel', runId: c.req.param('id'), details: { stoppingJobs: stopping } });
     const run = await findRunDetail(deps.db, c.req.param('id'));
     return c.json({ stoppingJobs: stopping, run: run ? runDetailView(run, deps.baseUrl) : null }, 200);
   });
 
   app.openapi(retryJob, async (c) => {
     await deps.runControl.retryJob(c.req.param('id'), c.req.param('jobId'));
+    await c.var.audit({ action: 'retry', runId: c.req.param('id'), details: { jobId: c.req.param('jobId') } });
     const run = await findRunDetail(deps.db, c.req.param('id'));
     return c.json({ run: run ? runDetailView(run, deps.baseUrl) : null }, 200);
   });
@@ -78,6 +88,11 @@ export function runRoutes(deps: ApiDeps) {
         approver: c.get('principal').name,
         comment: body.comment ?? null,
         decision: decision === 'approve' ? 'approved' : 'rejected',
+      });
+      await c.var.audit({
+        action: decision,
+        runId: c.req.param('id'),
+        details: { stage: c.req.param('stage'), comment: approval.comment, sha: approval.sha },
       });
       const run = await findRunDetail(deps.db, c.req.param('id'));
       const stage = run?.stages.find((candidate) => candidate.name === c.req.param('stage'));

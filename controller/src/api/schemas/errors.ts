@@ -26,9 +26,9 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 const meaning = {
   400: 'The request is malformed: bad JSON, an unknown field, a value out of bounds.',
   401: 'No bearer token, or not a valid one.',
-  403: 'The token may not do this.',
-  404: 'No such run, job, stage or agent.',
-  409: 'The request conflicts with the current state (e.g. the stage is not awaiting approval).',
+  403: "The token's identity lacks the role this needs (the message names it), or may not decide this stage.",
+  404: 'No such run, job, stage, agent or token.',
+  409: 'The request conflicts with the current state (e.g. the stage is not awaiting approval, the token name is taken).',
   413: 'The request body is larger than GANTRY_MAX_REQUEST_BYTES.',
   415: 'A request body that is not JSON.',
   422: 'The repository cannot give what the trigger asks for (unknown ref, sha not on the ref, unreadable).',

@@ -5,6 +5,7 @@
  */
 import {
   type CallResult,
+  type CreateTokenRequest,
   createGantryClient,
   GantryApiError,
   type GantryClient,
@@ -102,6 +103,24 @@ export class ApiClient {
     return this.#call(`POST /api/agents/${id}/drain`, (signal) =>
       this.#client.POST('/api/agents/{id}/drain', { params: { path: { id } }, signal }),
     );
+  }
+
+  createToken(body: CreateTokenRequest) {
+    return this.#call('POST /api/tokens', (signal) => this.#client.POST('/api/tokens', { body, signal }));
+  }
+
+  listTokens() {
+    return this.#call('GET /api/tokens', (signal) => this.#client.GET('/api/tokens', { signal }));
+  }
+
+  revokeToken(name: string) {
+    return this.#call(`DELETE /api/tokens/${name}`, (signal) =>
+      this.#client.DELETE('/api/tokens/{name}', { params: { path: { name } }, signal }),
+    );
+  }
+
+  whoami() {
+    return this.#call('GET /api/me', (signal) => this.#client.GET('/api/me', { signal }));
   }
 
   /**
