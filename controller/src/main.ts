@@ -132,6 +132,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
     const reaper = new Reaper({
       db: database.db,
       lifecycle,
+      scheduler,
       log,
       leaseTtlMs: config.leaseTtlMs,
       republishAfterMs: config.republishAfterMs,

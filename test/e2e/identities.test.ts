@@ -68,6 +68,17 @@ describe('identities and the audit trail on PostgreSQL', () => {
     const refused = await tina.POST('/api/runs/{id}/stages/{stage}/approve', gate);
     expect(refused.response.status).toBe(403);
     expect(refused.error?.error.message).toBe('this needs the "approve" role; tina has trigger, read');
+    // ann wrote the commit (the repository's e-mail, in other case): she may not approve it.
+    const author = await gantry(
+      ['token', 'create', '--name', 'ann', '--role', 'approve', '--role', 'release', '--email', 'TEST@gantry.invalid'],
+      farm.adminToken,
+    );
+    const ann = api(farm.controller.httpUrl, author.stdout.trim());
+    const selfApproval = await ann.POST('/api/runs/{id}/stages/{stage}/approve', gate);
+    expect(selfApproval.response.status).toBe(403);
+    expect(selfApproval.error?.error.message).toBe(
+      'ann (TEST@gantry.invalid) authored this commit; the gate of stage "deploy" does not allow self-approval',
+    );
     expect((await paul.POST('/api/runs/{id}/stages/{stage}/approve', gate)).response.status).toBe(200);
     const finished = await tina.waitForRun(runId, (run) => run.status === 'succeeded' || run.status === 'failed');
     expect(finished.status, farmLogs(farm)).toBe('succeeded');
@@ -75,6 +86,7 @@ describe('identities and the audit trail on PostgreSQL', () => {
     const trail = await tina.GET('/api/audit', { params: { query: { runId } } });
     expect(trail.data?.events.map((event) => [event.action, event.actor, event.sourceAddress])).toEqual([
       ['approve', 'paul', '127.0.0.1'],
+      ['approval_refused', 'ann', '127.0.0.1'],
       ['trigger', 'tina', '127.0.0.1'],
     ]);
 
@@ -83,7 +95,10 @@ describe('identities and the audit trail on PostgreSQL', () => {
     expect((await tina.GET('/api/runs')).response.status).toBe(401);
     const listed = await gantry(['token', 'list', '--json'], farm.adminToken);
     expect(JSON.parse(listed.stdout)).toEqual({
-      tokens: [expect.objectContaining({ name: 'paul', roles: ['approve'] })],
+      tokens: [
+        expect.objectContaining({ name: 'ann', roles: ['approve', 'release'] }),
+        expect.objectContaining({ name: 'paul', roles: ['approve'] }),
+      ],
     });
 
     let dumped = '';

@@ -40,7 +40,7 @@ ${testJob('unit', options.failUnit ? "echo 'unit tests failing'; exit 3" : 'echo
       - { name: deploy, steps: ["echo deploying to staging"] }
   - name: production
     environment: production
-    approval: { required: 1 }
+    approval: { required: 1, allow_self_approval: true }
     jobs:
       - { name: deploy, steps: ["echo deploying to production"] }
 `;

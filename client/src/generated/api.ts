@@ -122,7 +122,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve a stage that awaits approval */
+        /**
+         * Approve a stage that awaits approval
+         * @description Besides the `approve` role, the caller must be one of the gate's `approvers` when it lists any; approving one's own run (triggered it, or authored or committed its commit) is refused unless the gate has `allow_self_approval: true`. A refusal is 403 with the reason and is audited. Approving twice counts once.
+         */
         post: operations["approveStage"];
         delete?: never;
         options?: never;
@@ -139,7 +142,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reject a stage that awaits approval */
+        /**
+         * Reject a stage that awaits approval
+         * @description Besides the `approve` role, the caller must be one of the gate's `approvers` when it lists any; approving one's own run (triggered it, or authored or committed its commit) is refused unless the gate has `allow_self_approval: true`. A refusal is 403 with the reason and is audited. Approving twice counts once.
+         */
         post: operations["rejectStage"];
         delete?: never;
         options?: never;
@@ -470,11 +476,8 @@ export interface components {
             /** @description The bearer token itself; shown only this once. */
             token: string;
         };
-        /**
-         * @description read, trigger (runs), approve (gated stages) or admin (everything).
-         * @enum {string}
-         */
-        Role: "read" | "trigger" | "approve" | "admin";
+        /** @description read, trigger (runs), approve (gated stages) or admin (everything); any other name (e.g. `release`) is a custom role: it grants no permission, a gate may list it as `role:NAME`. */
+        Role: string;
         Token: {
             name: string;
             roles: components["schemas"]["Role"][];
@@ -534,7 +537,7 @@ export interface components {
          * @description `forbidden` is a request refused for want of a role.
          * @enum {string}
          */
-        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "forbidden";
+        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "forbidden" | "approval_refused" | "approval_timeout";
     };
     responses: never;
     parameters: never;

@@ -1,4 +1,4 @@
-/** The audit trail: one append-only event per decision a person made through the API. */
+/** The audit trail: one append-only event per decision a person made through the API (or Gantry took for them). */
 
 export const auditActions = [
   'trigger',
@@ -11,6 +11,10 @@ export const auditActions = [
   'agent.drain',
   /** A request refused for want of a role. */
   'forbidden',
+  /** An approve or reject the stage's gate refused (not an approver, self-approval). */
+  'approval_refused',
+  /** A gate's timeout passed: the stage and its run were rejected (actor `gantry`). */
+  'approval_timeout',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

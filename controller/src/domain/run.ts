@@ -13,6 +13,9 @@ export interface Run {
   /** Why the run failed before any job ran (bad pipeline file, unknown ref). */
   error: string | null;
   triggeredBy: string;
+  /** The commit's author and committer e-mails; null until planned. */
+  authorEmail: string | null;
+  committerEmail: string | null;
   cancelRequested: boolean;
   createdAt: Date;
   startedAt: Date | null;
@@ -27,6 +30,8 @@ export interface Stage {
   status: StageStatus;
   environment: string | null;
   approval: ApprovalPolicy | null;
+  /** When it began awaiting approval; null if it never did. */
+  approvalRequestedAt: Date | null;
   startedAt: Date | null;
   finishedAt: Date | null;
 }

@@ -1,48 +1,72 @@
 /**
  * The production gate: approve or reject a stage that is awaiting approval.
- * Every decision is an audit row written in the same transaction as the
- * state change. Role and self-approval policy arrive with the approval-policy
- * issue; today any holder of the admin token decides.
+ * The gate's policy (approvers, self-approval) is checked by
+ * approval-eligibility.ts; `required` counts distinct approvers, so approving
+ * twice is answered with the first approval and recorded once. The stage
+ * opens once enough distinct approvals exist (advanceRun).
  */
 
-import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { ConflictError, DomainError, NotFoundError } from '../domain/errors.js';
+import type { Principal } from '../domain/identity.js';
 import type { Approval } from '../domain/run.js';
-import { recordDecision } from '../store/approvals-repository.js';
+import { findApprovalBy, recordDecision } from '../store/approvals-repository.js';
 import type { Database } from '../store/database.js';
 import { findStageByName, lockRun, setStageStatus } from '../store/runs-repository.js';
 import { advanceRun } from './advance-run.js';
+import { refusalOf } from './approval-eligibility.js';
 import type { Scheduler } from './scheduler.js';
 
 export interface Decision {
   runId: string;
   stageName: string;
-  approver: string;
+  principal: Principal;
   comment: string | null;
   decision: Approval['decision'];
 }
 
-export async function decideStage(db: Database, scheduler: Scheduler, input: Decision): Promise<Approval> {
+export interface DecisionOutcome {
+  approval: Approval;
+  /** False when the caller had already approved: nothing new was recorded. */
+  recorded: boolean;
+}
+
+/** The caller may not decide this gate (403); the message says why. Nothing was changed. */
+export class ApprovalRefusedError extends DomainError {
+  override readonly name = 'ApprovalRefusedError';
+  constructor(message: string) {
+    super('FORBIDDEN', message);
+  }
+}
+
+export async function decideStage(db: Database, scheduler: Scheduler, input: Decision): Promise<DecisionOutcome> {
   const outcome = await db.transaction(async (tx) => {
     const run = await lockRun(tx, input.runId);
     if (!run) throw new NotFoundError(`run "${input.runId}" not found`);
     const stage = await findStageByName(tx, input.runId, input.stageName);
     if (!stage) throw new NotFoundError(`run ${input.runId} has no stage "${input.stageName}"`);
     if (!stage.approval) throw new ConflictError(`stage "${stage.name}" has no approval gate`);
+    const approver = input.principal.name;
+    if (input.decision === 'approved') {
+      const earlier = await findApprovalBy(tx, stage.id, approver);
+      if (earlier) return { approval: earlier, recorded: false, queued: 0 };
+    }
     if (stage.status !== 'awaiting_approval') {
       throw new ConflictError(`stage "${stage.name}" is ${stage.status}, not awaiting_approval`);
     }
+    const refusal = refusalOf(input.principal, input.decision, stage.name, stage.approval, run);
+    if (refusal) throw new ApprovalRefusedError(refusal);
     const approval = await recordDecision(tx, {
       runId: run.id,
       stageId: stage.id,
       decision: input.decision,
-      approver: input.approver,
+      approver,
       comment: input.comment,
       sha: run.sha ?? '',
     });
     if (input.decision === 'rejected') await setStageStatus(tx, [stage.id], 'rejected');
     const advanced = await advanceRun(tx, run.id);
-    return { approval, queued: advanced.queuedJobs };
+    return { approval, recorded: true, queued: advanced.queuedJobs };
   });
   scheduler.afterCommit(input.runId, outcome.queued, 1);
-  return outcome.approval;
+  return { approval: outcome.approval, recorded: outcome.recorded };
 }

@@ -7,7 +7,8 @@
  *  - by agent: `reapAgent` ends every attempt of an agent whose Connect
  *    stream closed and did not come back (called by the presence tracker).
  * Also re-publishes offers that went missing from the stream, so a message
- * lost inside NATS never strands a job.
+ * lost inside NATS never strands a job, and rejects gated stages whose
+ * approval timeout passed (approval-timeouts.ts).
  */
 import { sleep } from '@gantry/common';
 import type { Logger } from 'pino';
@@ -15,11 +16,15 @@ import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { Database } from '../store/database.js';
 import { countQueuedByQueue, republishStaleOffers } from '../store/jobs-repository.js';
 import { findExpiredLeases, findLeasesOfAgent } from '../store/leases-repository.js';
+import { expireApprovalGates } from './approval-timeouts.js';
 import type { JobLifecycle } from './job-lifecycle.js';
+import type { Scheduler } from './scheduler.js';
 
 export interface ReaperOptions {
   db: Database;
   lifecycle: JobLifecycle;
+  /** Told about runs whose gate timed out. */
+  scheduler: Scheduler;
   log: Logger;
   leaseTtlMs: number;
   /** Re-publish an offer not claimed after this long, when its message is missing from the stream. */
@@ -52,9 +57,9 @@ export class Reaper {
   }
 
   /**
-   * One pass: expired leases (when armed), then stale offers. Never throws. A
-   * failure to count offers (NATS trouble) does not pause lease expiry: only
-   * database trouble can keep agents from renewing.
+   * One pass: expired leases (when armed), then stale offers, then approval
+   * timeouts. Never throws. A failure to count offers (NATS trouble) does not
+   * pause lease expiry: only database trouble can keep agents from renewing.
    */
   async sweep(): Promise<void> {
     try {
@@ -68,6 +73,12 @@ export class Reaper {
       await this.republishMissingOffers(this.options.republishAfterMs);
     } catch (error) {
       this.options.log.warn({ err: error }, 'cannot re-publish missing offers; will retry');
+    }
+    try {
+      const rejected = await expireApprovalGates(this.options.db, this.options.scheduler);
+      if (rejected > 0) this.options.log.info({ stages: rejected }, 'approval timeouts rejected stages');
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'cannot expire approval timeouts; will retry');
     }
   }
 

@@ -12,7 +12,7 @@ import {
   type PipelineLimits,
   parsePipeline,
 } from '../pipeline/index.js';
-import type { PipelineSource } from '../source/git-source.js';
+import type { PipelineFile, PipelineSource } from '../source/git-source.js';
 import type { Database } from '../store/database.js';
 import {
   findRun,
@@ -93,12 +93,12 @@ export class Scheduler {
   private async plan(runId: string): Promise<void> {
     const run = await findRun(this.deps.db, runId);
     if (run?.status !== 'queued' || run.pipelineName !== null) return;
-    let file: { sha: string; text: string };
+    let file: PipelineFile & { sha: string };
     try {
       // The trigger recorded the resolved commit; only a run accepted by an
       // older controller (which resolved at planning) still lacks it.
       const sha = run.sha ?? (await this.deps.source.resolveCommit(run.repo, run.ref, null));
-      file = { sha, text: await this.deps.source.readPipelineFile(run.repo, sha) };
+      file = { sha, ...(await this.deps.source.readPipelineFile(run.repo, sha)) };
     } catch (error) {
       await this.failUnplanned(runId, (error as Error).message);
       return;
@@ -113,7 +113,7 @@ export class Scheduler {
     const outcome = await this.deps.db.transaction(async (tx) => {
       const locked = await lockRun(tx, runId);
       if (locked?.status !== 'queued' || locked.pipelineName !== null) return null;
-      await insertPlan(tx, locked, file.sha, parsed.pipeline);
+      await insertPlan(tx, locked, file, parsed.pipeline);
       return advanceRun(tx, runId);
     });
     if (outcome) {

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { GitProcessError, gitEnvironment, gitReason } from './git-command.js';
 
 export type CommitFile =
-  | { found: 'file'; sha: string; text: string }
+  | { found: 'file'; sha: string; text: string; people: CommitPeople }
   | { found: 'too-large'; sha: string; bytes: number }
   | { found: 'commit-only'; sha: string }
   | { found: 'nothing' };
@@ -49,7 +49,8 @@ export function readCommitFile(
       }
       if (!commit || commit.missing) return settle({ found: 'nothing' });
       if (!file || file.missing || file.type !== 'blob') return settle({ found: 'commit-only', sha: commit.sha });
-      settle({ found: 'file', sha: commit.sha, text: file.content.toString('utf8') });
+      const people = commitPeople(commit.content);
+      settle({ found: 'file', sha: commit.sha, text: file.content.toString('utf8'), people });
     };
 
     child.stdout.on('data', (chunk: Buffer) => {
@@ -79,6 +80,24 @@ export function readCommitFile(
     });
     child.stdin.write(`${wanted}^{commit}\n`);
   });
+}
+
+/** The e-mails of a commit's author and committer (null when the header has none). */
+export interface CommitPeople {
+  authorEmail: string | null;
+  committerEmail: string | null;
+}
+
+/** Reads the `author` and `committer` headers of a raw commit object (they end at the first blank line). */
+export function commitPeople(commitObject: Buffer): CommitPeople {
+  const headerEnd = commitObject.indexOf('\n\n');
+  const headers = commitObject.subarray(0, headerEnd < 0 ? commitObject.length : headerEnd).toString('utf8');
+  const emailOf = (field: string) => {
+    const line = headers.split('\n').find((candidate) => candidate.startsWith(`${field} `));
+    const email = line ? /<([^<>]*)>/.exec(line)?.[1]?.trim() : undefined;
+    return email ? email : null;
+  };
+  return { authorEmail: emailOf('author'), committerEmail: emailOf('committer') };
 }
 
 interface Answer {

@@ -54,7 +54,7 @@ describe('a repository on the controller host', () => {
 
   it('refuses a pipeline file over the size limit without reading it', async () => {
     const small = createGitSource({ cacheDir: join(dir, 'cache-small'), maxPipelineBytes: 10 });
-    expect(await small.readPipelineFile(repo, first)).toBe('name: one\n');
+    expect((await small.readPipelineFile(repo, first)).text).toBe('name: one\n');
     const tooSmall = createGitSource({ cacheDir: join(dir, 'cache-smaller'), maxPipelineBytes: 9 });
     const error = await failure(tooSmall.readPipelineFile(repo, first));
     expect(error.code).toBe('PIPELINE_FILE_TOO_LARGE');
@@ -65,8 +65,24 @@ describe('a repository on the controller host', () => {
 
   it('resolves a branch to its head and reads the file at a commit', async () => {
     expect(await source.resolveCommit(repo, 'main', null)).toBe(second);
-    expect(await source.readPipelineFile(repo, second)).toBe('name: two\n');
-    expect(await source.readPipelineFile(repo, first)).toBe('name: one\n');
+    expect((await source.readPipelineFile(repo, second)).text).toBe('name: two\n');
+    expect((await source.readPipelineFile(repo, first)).text).toBe('name: one\n');
+  });
+
+  it("gives the commit's author and committer e-mails with the file", async () => {
+    const people = join(dir, 'people');
+    execFileSync('git', ['init', '-q', '-b', 'main', people]);
+    writeFileSync(join(people, '.gantry.yml'), 'name: people\n');
+    git(people, 'add', '.');
+    execFileSync('git', ['-C', people, 'commit', '-qm', 'by ann', '--author', 'Ann <Ann@Example.com>'], {
+      env: { ...process.env, GIT_COMMITTER_NAME: 'Carl', GIT_COMMITTER_EMAIL: 'carl@example.com' },
+    });
+    const sha = git(people, 'rev-parse', 'HEAD');
+    expect(await source.readPipelineFile(people, sha)).toEqual({
+      text: 'name: people\n',
+      authorEmail: 'Ann@Example.com',
+      committerEmail: 'carl@example.com',
+    });
   });
 
   it('accepts a sha on the ref (an ancestor, abbreviated or not) and gives its full id', async () => {
@@ -142,11 +158,11 @@ describe('a repository given as a URL', () => {
 
   it('builds what the ref points at when asked, fetching every time', async () => {
     expect(await source.resolveCommit(url, 'main', null)).toBe(first);
-    expect(await source.readPipelineFile(url, first)).toBe('name: one\n');
+    expect((await source.readPipelineFile(url, first)).text).toBe('name: one\n');
     expect(fetches).toHaveLength(1);
     const second = push('name: two\n');
     expect(await source.resolveCommit(url, 'main', null)).toBe(second);
-    expect(await source.readPipelineFile(url, second)).toBe('name: two\n');
+    expect((await source.readPipelineFile(url, second)).text).toBe('name: two\n');
     expect(await source.resolveCommit(url, 'main', first)).toBe(first);
     expect(fetches).toHaveLength(3);
   });
@@ -165,7 +181,7 @@ describe('a repository given as a URL', () => {
 
   it('lets another controller read a commit it has not fetched yet', async () => {
     const elsewhere = createGitSource({ cacheDir: join(dir, 'cache-other') });
-    expect(await elsewhere.readPipelineFile(url, first)).toBe('name: one\n');
+    expect((await elsewhere.readPipelineFile(url, first)).text).toBe('name: one\n');
   });
 
   it('reports an origin that cannot be read, in git words', async () => {

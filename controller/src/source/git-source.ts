@@ -4,7 +4,7 @@
  * trigger. Every git call has a timeout; only validated refs and hex ids
  * reach git, and a URL only after `--`.
  */
-import { readCommitFile } from './cat-file.js';
+import { type CommitPeople, readCommitFile } from './cat-file.js';
 import { GitProcessError } from './git-command.js';
 import { createMirrors } from './mirror.js';
 import { assertRefName } from './ref-name.js';
@@ -13,6 +13,11 @@ import { displayRepo, SourceError } from './source-error.js';
 
 export { SourceError } from './source-error.js';
 export const pipelineFileName = '.gantry.yml';
+
+/** The pipeline file at a commit, with who wrote and committed the commit. */
+export interface PipelineFile extends CommitPeople {
+  text: string;
+}
 
 export interface PipelineSource {
   /**
@@ -29,7 +34,7 @@ export interface PipelineSource {
    * may have resolved it). Throws SourceError (COMMIT_NOT_FOUND,
    * PIPELINE_FILE_MISSING, REPOSITORY_UNREADABLE).
    */
-  readPipelineFile(repo: string, sha: string): Promise<string>;
+  readPipelineFile(repo: string, sha: string): Promise<PipelineFile>;
 }
 
 export interface GitSourceOptions {
@@ -114,7 +119,7 @@ export function createGitSource(options: GitSourceOptions): PipelineSource {
           `${pipelineFileName}: the file is ${file.bytes} bytes at commit ${file.sha.slice(0, 12)}, over the limit of ${maxPipelineBytes} bytes (GANTRY_MAX_PIPELINE_BYTES)`,
         );
       }
-      return file.text;
+      return { text: file.text, ...file.people };
     },
   };
 }

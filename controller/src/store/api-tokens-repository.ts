@@ -5,14 +5,13 @@
  */
 import { asc, eq, sql } from 'drizzle-orm';
 import { ConflictError } from '../domain/errors.js';
-import type { Role } from '../domain/identity.js';
 import type { Queryable } from './database.js';
 import { apiTokens } from './schema.js';
 
 /** What is known of a token, never its secret. */
 export interface ApiToken {
   name: string;
-  roles: Role[];
+  roles: string[];
   email: string | null;
   createdBy: string;
   createdAt: Date;
@@ -23,7 +22,7 @@ export interface ApiToken {
 export interface NewApiToken {
   name: string;
   tokenHash: string;
-  roles: Role[];
+  roles: string[];
   email: string | null;
   createdBy: string;
   /** From now, by database time; null: never expires. */
@@ -102,7 +101,7 @@ export async function deleteApiToken(db: Queryable, name: string): Promise<boole
 function toApiToken(row: typeof apiTokens.$inferSelect): ApiToken {
   return {
     name: row.name,
-    roles: row.roles as Role[],
+    roles: row.roles as string[],
     email: row.email,
     createdBy: row.createdBy,
     createdAt: row.createdAt,

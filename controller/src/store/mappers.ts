@@ -14,6 +14,8 @@ export function toRun(row: typeof runs.$inferSelect): Run {
     pipelineName: row.pipelineName,
     error: row.error,
     triggeredBy: row.triggeredBy,
+    authorEmail: row.authorEmail,
+    committerEmail: row.committerEmail,
     cancelRequested: row.cancelRequested,
     createdAt: row.createdAt,
     startedAt: row.startedAt,
@@ -30,6 +32,7 @@ export function toStage(row: typeof stages.$inferSelect): Stage {
     status: row.status as StageStatus,
     environment: row.environment,
     approval: (row.approval as ApprovalPolicy | null) ?? null,
+    approvalRequestedAt: row.approvalRequestedAt,
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
   };

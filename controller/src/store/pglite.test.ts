@@ -120,12 +120,13 @@ describe('the store on PGlite', () => {
 
     const gated = await findRunDetail(database.db, run.id);
     expect(gated?.status).toBe('awaiting_approval');
+    expect([gated?.authorEmail, gated?.committerEmail]).toEqual(['t@t', 't@t']);
     expect(gated?.stages.map((stage) => stage.status)).toEqual(['succeeded', 'awaiting_approval']);
 
     await decideStage(database.db, scheduler, {
       runId: run.id,
       stageName: 'production',
-      approver: 'release',
+      principal: { name: 'release', roles: ['approve'], email: null },
       comment: 'go',
       decision: 'approved',
     });

@@ -101,8 +101,24 @@ export async function findUnplannedRunIds(db: Queryable): Promise<string[]> {
  * Writes the planned stages and jobs (all pending) of a queued run, in
  * batches, so a plan of any legal size fits PostgreSQL's parameter limit.
  */
-export async function insertPlan(tx: Queryable, run: Run, sha: string, pipeline: PipelineDefinition): Promise<void> {
-  await tx.update(runs).set({ sha, pipelineName: pipeline.name }).where(eq(runs.id, run.id));
+/** The planned commit: its id and who wrote and committed it. */
+export interface PlannedCommit {
+  sha: string;
+  authorEmail: string | null;
+  committerEmail: string | null;
+}
+
+export async function insertPlan(
+  tx: Queryable,
+  run: Run,
+  commit: PlannedCommit,
+  pipeline: PipelineDefinition,
+): Promise<void> {
+  const { sha, authorEmail, committerEmail } = commit;
+  await tx
+    .update(runs)
+    .set({ sha, authorEmail, committerEmail, pipelineName: pipeline.name })
+    .where(eq(runs.id, run.id));
   const stageRows = pipeline.stages.map((stage, position) => ({
     id: randomUUID(),
     runId: run.id,
@@ -163,6 +179,9 @@ export async function setStageStatus(tx: Queryable, stageIds: string[], status: 
     .set({
       status,
       ...(status === 'running' ? { startedAt: sql`coalesce(${stages.startedAt}, now())` } : {}),
+      ...(status === 'awaiting_approval'
+        ? { approvalRequestedAt: sql`coalesce(${stages.approvalRequestedAt}, now())` }
+        : {}),
       ...(terminalStage.includes(status) ? { finishedAt: sql`now()` } : {}),
     })
     .where(inArray(stages.id, stageIds));

@@ -38,6 +38,9 @@ export const runs = pgTable(
     /** Why the run failed before any job ran (bad pipeline file, unknown ref). */
     error: text('error'),
     triggeredBy: text('triggered_by').notNull(),
+    /** The commit's author and committer e-mails, read when the run is planned (self-approval checks). */
+    authorEmail: text('author_email'),
+    committerEmail: text('committer_email'),
     idempotencyKey: text('idempotency_key'),
     /** Set by a cancel request: stages stop being started and the run ends `canceled`. */
     cancelRequested: boolean('cancel_requested').notNull().default(false),
@@ -64,6 +67,8 @@ export const stages = pgTable(
     environment: text('environment'),
     /** ApprovalPolicy from the pipeline, or null when the stage has no gate. */
     approval: jsonb('approval'),
+    /** When the stage began awaiting approval (database time); its gate's timeout counts from here. */
+    approvalRequestedAt: at('approval_requested_at'),
     concurrency: text('concurrency'),
     createdAt: createdAt(),
     startedAt: at('started_at'),

@@ -122,6 +122,8 @@ function decideRoute(decision: 'approve' | 'reject') {
     path: `/{id}/stages/{stage}/${decision}`,
     operationId: `${decision}Stage`,
     summary: `${decision === 'approve' ? 'Approve' : 'Reject'} a stage that awaits approval`,
+    description:
+      "Besides the `approve` role, the caller must be one of the gate's `approvers` when it lists any; approving one's own run (triggered it, or authored or committed its commit) is refused unless the gate has `allow_self_approval: true`. A refusal is 403 with the reason and is audited. Approving twice counts once.",
     tags,
     security,
     ...needsRole('approve', jsonBody({ required: false })),

@@ -1,7 +1,7 @@
 /** /api/runs: trigger, list, show, cancel, retry, approve/reject (a job's log: job-logs.ts). */
 import { NotFoundError } from '../../domain/errors.js';
 import type { Run } from '../../domain/run.js';
-import { decideStage } from '../../scheduler/approvals.js';
+import { ApprovalRefusedError, decideStage } from '../../scheduler/approvals.js';
 import { createRun, findRunByIdempotencyKey, findRunDetail, listRuns } from '../../store/runs-repository.js';
 import type { ApiDeps } from '../app.js';
 import {
@@ -82,18 +82,29 @@ export function runRoutes(deps: ApiDeps) {
   ] as const) {
     app.openapi(route, async (c) => {
       const body = c.req.valid('json');
-      const approval = await decideStage(deps.db, deps.scheduler, {
-        runId: c.req.param('id'),
-        stageName: c.req.param('stage'),
-        approver: c.get('principal').name,
-        comment: body.comment ?? null,
+      const runId = c.req.param('id');
+      const stageName = c.req.param('stage');
+      const comment = body.comment ?? null;
+      const { approval, recorded } = await decideStage(deps.db, deps.scheduler, {
+        runId,
+        stageName,
+        principal: c.get('principal'),
+        comment,
         decision: decision === 'approve' ? 'approved' : 'rejected',
+      }).catch(async (error: unknown) => {
+        if (error instanceof ApprovalRefusedError) {
+          const details = { stage: stageName, decision, comment, reason: error.message };
+          await c.var.audit({ action: 'approval_refused', runId, details });
+        }
+        throw error;
       });
-      await c.var.audit({
-        action: decision,
-        runId: c.req.param('id'),
-        details: { stage: c.req.param('stage'), comment: approval.comment, sha: approval.sha },
-      });
+      if (recorded) {
+        await c.var.audit({
+          action: decision,
+          runId,
+          details: { stage: stageName, comment: approval.comment, sha: approval.sha },
+        });
+      }
       const run = await findRunDetail(deps.db, c.req.param('id'));
       const stage = run?.stages.find((candidate) => candidate.name === c.req.param('stage'));
       return c.json(

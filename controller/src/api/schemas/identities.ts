@@ -4,7 +4,7 @@
  * POST /api/tokens, and never stored.
  */
 import { z } from '@hono/zod-openapi';
-import { roleNames } from '../../domain/identity.js';
+import { maxRolesPerToken, roleNamePattern } from '../../domain/identity.js';
 
 /** Names appear in runs' `triggeredBy`, approvals and the audit trail; lower case, so no two look alike. */
 const tokenName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -12,8 +12,12 @@ const tokenName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const timestamp = z.iso.datetime();
 
 export const Role = z
-  .enum(roleNames, { message: `each role must be one of ${roleNames.join(', ')}` })
-  .openapi('Role', { description: 'read, trigger (runs), approve (gated stages) or admin (everything).' });
+  .string()
+  .regex(roleNamePattern, 'each role must be 1 to 64 lower-case letters, digits or "-"')
+  .openapi('Role', {
+    description:
+      'read, trigger (runs), approve (gated stages) or admin (everything); any other name (e.g. `release`) is a custom role: it grants no permission, a gate may list it as `role:NAME`.',
+  });
 
 export const CreateTokenRequest = z
   .object({
@@ -24,7 +28,10 @@ export const CreateTokenRequest = z
         'name must be 1 to 64 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit',
       )
       .openapi({ description: 'Who the token is for; the name runs, approvals and the audit trail show.' }),
-    roles: z.array(Role).min(1, 'roles must name at least one role').max(roleNames.length),
+    roles: z
+      .array(Role)
+      .min(1, 'roles must name at least one role')
+      .max(maxRolesPerToken, `roles: at most ${maxRolesPerToken}`),
     email: z.email('email must be an e-mail address').max(254).optional(),
     expiresIn: z.string().max(32).optional().openapi({ description: 'e.g. `90d` or `12h`; without it, never.' }),
   })

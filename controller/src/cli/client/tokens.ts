@@ -4,7 +4,6 @@
  * captures it; it is shown this once.
  */
 import type { Argv } from 'yargs';
-import { type Role, roleNames } from '../../domain/identity.js';
 import { type CommandContext, connect, printJson, runClientCommand, withConnection, withJson } from './command.js';
 import { formatTable, formatTimestamp } from './format.js';
 
@@ -23,11 +22,12 @@ export function registerTokens<T>(yargs: Argv<T>, context: CommandContext) {
               describe: 'who the token is for: a-z, 0-9, ".", "_", "-"; at most 64',
             })
             .option('role', {
-              choices: roleNames,
+              type: 'string',
               array: true,
               demandOption: true,
               requiresArg: true,
-              describe: 'read, trigger, approve or admin (admin implies all); repeat for several',
+              describe:
+                'read, trigger, approve or admin (admin implies all), or a custom group (e.g. release) a gate can name as role:NAME; repeat for several',
             })
             .option('email', { type: 'string', requiresArg: true, describe: "the holder's e-mail address" })
             .option('expires-in', { type: 'string', requiresArg: true, describe: 'e.g. 90d or 12h (default: never)' }),
@@ -60,7 +60,7 @@ interface ConnectionAndJson {
 async function createToken(
   args: ConnectionAndJson & {
     name: string;
-    role: Role[];
+    role: string[];
     email?: string | undefined;
     expiresIn?: string | undefined;
   },
