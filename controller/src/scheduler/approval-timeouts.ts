@@ -22,6 +22,7 @@ export async function expireApprovalGates(db: Database, scheduler: Scheduler): P
   let rejected = 0;
   for (;;) {
     const expired = await findExpiredGates(db, batchSize);
+    const before = rejected;
     for (const gate of expired) {
       const changed = await db.transaction(async (tx) => {
         await lockRun(tx, gate.runId);
@@ -40,6 +41,7 @@ export async function expireApprovalGates(db: Database, scheduler: Scheduler): P
         scheduler.afterCommit(gate.runId, 0, 1);
       }
     }
-    if (expired.length < batchSize) return rejected;
+    // A full batch none of which changed (another controller got there first) ends the pass too.
+    if (expired.length < batchSize || rejected === before) return rejected;
   }
 }
