@@ -279,6 +279,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/environments/{name}/protection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Protect an environment: every stage deploying to it gets at least this gate
+         * @description Applies to runs planned from now on. The commit's `.gantry.yml` may raise `required` or narrow the approvers, never weaken the gate; a run whose ref is not in `branches` fails that stage before it runs.
+         */
+        put: operations["protectEnvironment"];
+        post?: never;
+        /** Remove an environment's protection (runs planned from now on) */
+        delete: operations["unprotectEnvironment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/environments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The protected environments */
+        get: operations["listEnvironments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -537,7 +575,30 @@ export interface components {
          * @description `forbidden` is a request refused for want of a role.
          * @enum {string}
          */
-        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "forbidden" | "approval_refused" | "approval_timeout";
+        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "environment.protect" | "environment.unprotect" | "forbidden" | "approval_refused" | "approval_timeout";
+        EnvironmentProtection: {
+            name: string;
+            approvers: string[];
+            required: number;
+            /** @description null: any branch. */
+            branches: string[] | null;
+            updatedBy: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ProtectEnvironmentRequest: {
+            approvers: string[];
+            required: number;
+            branches?: string[];
+        };
+        EnvironmentList: {
+            environments: components["schemas"]["EnvironmentProtection"][];
+        };
+        UnprotectedEnvironment: {
+            name: string;
+            /** @enum {boolean} */
+            protected: false;
+        };
     };
     responses: never;
     parameters: never;
@@ -1662,6 +1723,202 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    protectEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment a stage names with `environment:`. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProtectEnvironmentRequest"];
+            };
+        };
+        responses: {
+            /** @description The environment is protected. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvironmentProtection"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than GANTRY_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A request body that is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    unprotectEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment a stage names with `environment:`. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The protection was removed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnprotectedEnvironment"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run, job, stage, agent or token. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEnvironments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The protections. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvironmentList"];
                 };
             };
             /** @description No bearer token, or not a valid one. */

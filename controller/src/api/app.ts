@@ -19,6 +19,7 @@ import { logRequests } from './request-log.js';
 import { createRouter } from './router.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
+import { environmentRoutes } from './routes/environments.js';
 import { jobLogRoutes } from './routes/job-logs.js';
 import { meRoutes } from './routes/me.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -71,6 +72,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/me', meRoutes(deps));
   app.route('/api/audit', auditRoutes(deps));
+  app.route('/api/environments', environmentRoutes(deps));
   serveOpenApiDocument(app);
   return app;
 }

@@ -9,6 +9,7 @@ import yargs from 'yargs';
 import { registerAgents } from './client/agents.js';
 import { registerStageDecisions } from './client/approve.js';
 import { type ClientOptions, type CommandContext, exitCodes } from './client/command.js';
+import { registerEnvironments } from './client/environments.js';
 import { type CliIo, processIo } from './client/io.js';
 
 export { clientVariables } from './client/connection.js';
@@ -135,6 +136,7 @@ function buildParser(context: CommandContext) {
   parser = registerLogs(parser, context);
   parser = registerAgents(parser, context);
   parser = registerTokens(parser, context);
+  parser = registerEnvironments(parser, context);
   parser = registerWhoami(parser, context);
   return parser;
 }

@@ -9,6 +9,8 @@ export const auditActions = [
   'token.create',
   'token.revoke',
   'agent.drain',
+  'environment.protect',
+  'environment.unprotect',
   /** A request refused for want of a role. */
   'forbidden',
   /** An approve or reject the stage's gate refused (not an approver, self-approval). */

@@ -31,6 +31,17 @@ export interface ApprovalPolicy {
   allowSelfApproval: boolean;
   /** After this the stage is rejected; null = wait forever. */
   timeoutMs: number | null;
+  /** Set at planning when the stage's environment is protected (not written in `.gantry.yml`). */
+  protection?: GateProtection;
+}
+
+/** What a protected environment adds to a gate. */
+export interface GateProtection {
+  environment: string;
+  /** The caller must match these as well as `approvers` (when listed). */
+  approvers: string[];
+  /** Why the stage may not run at all (its ref is not an allowed branch); null when it may. */
+  refusal: string | null;
 }
 
 export interface RetryPolicy {

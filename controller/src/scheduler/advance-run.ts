@@ -23,7 +23,7 @@ export async function advanceRun(tx: Queryable, runId: string): Promise<AdvanceO
   let queuedJobs = 0;
   for (const transition of transitions) {
     if (transition.kind === 'stage') await setStageStatus(tx, [transition.stageId], transition.to);
-    else if (transition.kind === 'run') await setRunStatus(tx, runId, transition.to);
+    else if (transition.kind === 'run') await setRunStatus(tx, runId, transition.to, transition.error);
     else queuedJobs += (await queueJobs(tx, transition.jobIds)).length;
   }
   return { transitions, queuedJobs };

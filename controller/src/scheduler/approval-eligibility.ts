@@ -24,6 +24,10 @@ export function refusalOf(
   if (policy.approvers.length > 0 && !policy.approvers.some((approver) => matches(principal, approver))) {
     return `${principal.name} is not an approver of stage "${stageName}" (approvers: ${policy.approvers.join(', ')})`;
   }
+  const protection = policy.protection;
+  if (protection && !protection.approvers.some((approver) => matches(principal, approver))) {
+    return `${principal.name} is not an approver of the protected environment "${protection.environment}" (approvers: ${protection.approvers.join(', ')})`;
+  }
   if (decision === 'rejected' || policy.allowSelfApproval) return null;
   const self = selfRelation(principal, run);
   return self ? `${self}; the gate of stage "${stageName}" does not allow self-approval` : null;

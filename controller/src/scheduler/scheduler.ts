@@ -14,6 +14,7 @@ import {
 } from '../pipeline/index.js';
 import type { PipelineFile, PipelineSource } from '../source/git-source.js';
 import type { Database } from '../store/database.js';
+import { findProtections } from '../store/environments-repository.js';
 import {
   findRun,
   findUnplannedRunIds,
@@ -24,6 +25,7 @@ import {
 } from '../store/runs-repository.js';
 import { advanceRun } from './advance-run.js';
 import { summarizePlanningError } from './planning-error.js';
+import { environmentsOf, withProtections } from './protected-environments.js';
 
 /** A run's `error` lists at most this many pipeline problems (a broken 1 MiB file can have thousands). */
 const MAX_PROBLEMS_IN_RUN_ERROR = 100;
@@ -113,7 +115,8 @@ export class Scheduler {
     const outcome = await this.deps.db.transaction(async (tx) => {
       const locked = await lockRun(tx, runId);
       if (locked?.status !== 'queued' || locked.pipelineName !== null) return null;
-      await insertPlan(tx, locked, file, parsed.pipeline);
+      const protections = await findProtections(tx, environmentsOf(parsed.pipeline));
+      await insertPlan(tx, locked, file, withProtections(parsed.pipeline, protections, locked.ref));
       return advanceRun(tx, runId);
     });
     if (outcome) {

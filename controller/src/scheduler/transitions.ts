@@ -19,13 +19,15 @@ export interface StageSnapshot {
   /** Distinct approvers required before the stage may start; 0 = no gate. */
   approvalsRequired: number;
   approvalsGiven: number;
+  /** Why the stage may not run at all (a protected environment refuses its ref); it fails when reached. */
+  refusal?: string | null;
   jobs: { id: string; status: JobStatus }[];
 }
 
 export type Transition =
   | { kind: 'stage'; stageId: string; to: StageStatus }
   | { kind: 'queue-jobs'; stageId: string; jobIds: string[] }
-  | { kind: 'run'; to: RunStatus };
+  | { kind: 'run'; to: RunStatus; error?: string };
 
 const failedStage: StageStatus[] = ['failed', 'canceled', 'rejected'];
 
@@ -62,6 +64,14 @@ export function nextTransitions(snapshot: RunSnapshot): Transition[] {
       const later = snapshot.stages.slice(index + 1).filter((next) => next.status === 'pending');
       for (const next of later) out.push({ kind: 'stage', stageId: next.id, to: 'skipped' });
       setRun(status === 'failed' ? 'failed' : status === 'canceled' ? 'canceled' : 'rejected');
+      return out;
+    }
+
+    if (stage.refusal) {
+      out.push({ kind: 'stage', stageId: stage.id, to: 'failed' });
+      const later = snapshot.stages.slice(index + 1).filter((next) => next.status === 'pending');
+      for (const next of later) out.push({ kind: 'stage', stageId: next.id, to: 'skipped' });
+      out.push({ kind: 'run', to: 'failed', error: stage.refusal });
       return out;
     }
 

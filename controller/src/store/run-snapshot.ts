@@ -31,6 +31,7 @@ export async function readRunSnapshot(tx: Queryable, run: Run): Promise<RunSnaps
       status: stage.status,
       approvalsRequired: stage.approval ? stage.approval.required : 0,
       approvalsGiven: stage.approvals_given,
+      refusal: stage.approval?.protection?.refusal ?? null,
       jobs: stage.jobs,
     })),
   };

@@ -217,6 +217,18 @@ export const approvals = pgTable(
   (t) => [index('approvals_stage_idx').on(t.stageId)],
 );
 
+/** Protected environments: every stage deploying to one gets at least this gate. */
+export const environmentProtections = pgTable('environment_protections', {
+  name: text('name').primaryKey(),
+  /** Token names or `role:NAME`. */
+  approvers: jsonb('approvers').notNull(),
+  required: integer('required').notNull(),
+  /** Refs a run must be on to deploy here; null: any. */
+  branches: jsonb('branches'),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
 /**
  * API identities: a name, its roles, and the SHA-256 of its secret token (the
  * token itself is shown once, when it is created, and never stored).

@@ -10,6 +10,7 @@ import {
   GantryApiError,
   type GantryClient,
   openJobLog,
+  type ProtectEnvironmentRequest,
   type TriggerRequest,
   unwrap,
 } from '@gantry/client';
@@ -117,6 +118,16 @@ export class ApiClient {
     return this.#call(`DELETE /api/tokens/${name}`, (signal) =>
       this.#client.DELETE('/api/tokens/{name}', { params: { path: { name } }, signal }),
     );
+  }
+
+  protectEnvironment(name: string, body: ProtectEnvironmentRequest) {
+    return this.#call(`PUT /api/environments/${name}/protection`, (signal) =>
+      this.#client.PUT('/api/environments/{name}/protection', { params: { path: { name } }, body, signal }),
+    );
+  }
+
+  listEnvironments() {
+    return this.#call('GET /api/environments', (signal) => this.#client.GET('/api/environments', { signal }));
   }
 
   whoami() {
