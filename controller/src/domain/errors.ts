@@ -10,7 +10,10 @@ export type DomainErrorCode =
   | 'UNAUTHENTICATED'
   | 'STALE_LEASE'
   | 'PROTOCOL_MISMATCH'
-  // The repository a trigger names cannot give what it asks for (source/).
+  | SourceErrorCode;
+
+/** The repository a trigger names cannot give what it asks for (source/). */
+export type SourceErrorCode =
   | 'INVALID_REF'
   | 'REPOSITORY_UNREADABLE'
   | 'REF_NOT_FOUND'

@@ -1,14 +1,7 @@
 /** What a repository could not give: mapped to 4xx at the API, a run's `error` at planning. */
-import { DomainError } from '../domain/errors.js';
+import { DomainError, type SourceErrorCode } from '../domain/errors.js';
 
-export type SourceErrorCode =
-  | 'INVALID_REF'
-  | 'REPOSITORY_UNREADABLE'
-  | 'REF_NOT_FOUND'
-  | 'COMMIT_NOT_FOUND'
-  | 'SHA_NOT_ON_REF'
-  | 'PIPELINE_FILE_MISSING'
-  | 'PIPELINE_FILE_TOO_LARGE';
+export type { SourceErrorCode };
 
 export class SourceError extends DomainError {
   override readonly name = 'SourceError';

@@ -1,5 +1,5 @@
 /** The attempt history of jobs: one row per claim, never deleted. */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { JobAttempt } from '../domain/run.js';
 import type { AttemptStatus } from '../domain/states.js';
 import type { Queryable } from './database.js';
@@ -30,4 +30,15 @@ export async function listAttempts(db: Queryable, jobIds: string[]): Promise<(Jo
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
   }));
+}
+
+/** The number of the job's latest attempt, or null before its first claim. */
+export async function findLatestAttempt(db: Queryable, jobId: string): Promise<number | null> {
+  const rows = await db
+    .select({ attempt: jobAttempts.attempt })
+    .from(jobAttempts)
+    .where(eq(jobAttempts.jobId, jobId))
+    .orderBy(desc(jobAttempts.attempt))
+    .limit(1);
+  return rows[0]?.attempt ?? null;
 }

@@ -4,8 +4,9 @@
  */
 
 import { setTimeout as delay } from 'node:timers/promises';
-import { and, asc, desc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt } from 'drizzle-orm';
 import { isTerminalJob, type JobStatus } from '../domain/states.js';
+import { findLatestAttempt } from './attempts-repository.js';
 import type { Queryable } from './database.js';
 import { jobAttempts, jobs, logChunks } from './schema.js';
 
@@ -29,17 +30,6 @@ export async function findAttemptState(
     .where(and(eq(jobAttempts.jobId, jobId), eq(jobAttempts.attempt, attempt)));
   const row = rows[0];
   return row ? { running: row.status === 'running' } : null;
-}
-
-/** The number of the job's latest attempt, or null before its first claim. */
-export async function findLatestAttempt(db: Queryable, jobId: string): Promise<number | null> {
-  const rows = await db
-    .select({ attempt: jobAttempts.attempt })
-    .from(jobAttempts)
-    .where(eq(jobAttempts.jobId, jobId))
-    .orderBy(desc(jobAttempts.attempt))
-    .limit(1);
-  return rows[0]?.attempt ?? null;
 }
 
 /**

@@ -1,8 +1,9 @@
 /** Job output as sequenced chunks, keyed by (jobId, attempt, seq) so a resent chunk is stored once. */
-import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { findLatestAttempt } from './attempts-repository.js';
 import { type Queryable, queryRows } from './database.js';
 import { heldLeaseRow, type LeaseKey } from './leases-repository.js';
-import { jobAttempts, logChunks } from './schema.js';
+import { logChunks } from './schema.js';
 
 export interface LogChunkInput {
   seq: number;
@@ -55,7 +56,7 @@ export async function* readLogPages(
   attempt?: number,
   pageChunks = 16,
 ): AsyncGenerator<Uint8Array> {
-  const chosen = attempt ?? (await latestAttempt(db, jobId));
+  const chosen = attempt ?? (await findLatestAttempt(db, jobId));
   if (chosen === null) return;
   let after = -1;
   for (;;) {
@@ -77,14 +78,4 @@ export async function readLog(db: Queryable, jobId: string, attempt?: number): P
   const parts: Uint8Array[] = [];
   for await (const part of readLogPages(db, jobId, attempt)) parts.push(part);
   return Buffer.concat(parts);
-}
-
-async function latestAttempt(db: Queryable, jobId: string): Promise<number | null> {
-  const rows = await db
-    .select({ attempt: jobAttempts.attempt })
-    .from(jobAttempts)
-    .where(eq(jobAttempts.jobId, jobId))
-    .orderBy(desc(jobAttempts.attempt))
-    .limit(1);
-  return rows[0]?.attempt ?? null;
 }
