@@ -10,7 +10,7 @@ import { ConflictError, DomainError, NotFoundError } from '../domain/errors.js';
 import type { Principal } from '../domain/identity.js';
 import type { Approval } from '../domain/run.js';
 import { findApprovalBy, recordDecision } from '../store/approvals-repository.js';
-import type { Database } from '../store/database.js';
+import type { Database, Transaction } from '../store/database.js';
 import { findStageByName, lockRun, setStageStatus } from '../store/runs-repository.js';
 import { advanceRun } from './advance-run.js';
 import { refusalOf } from './approval-eligibility.js';
@@ -22,12 +22,8 @@ export interface Decision {
   principal: Principal;
   comment: string | null;
   decision: Approval['decision'];
-}
-
-export interface DecisionOutcome {
-  approval: Approval;
-  /** False when the caller had already approved: nothing new was recorded. */
-  recorded: boolean;
+  /** Writes the decision's audit event in the transaction that records it, so neither lands alone. */
+  audit?: (tx: Transaction, approval: Approval) => Promise<void>;
 }
 
 /** The caller may not decide this gate (403); the message says why. Nothing was changed. */
@@ -38,7 +34,7 @@ export class ApprovalRefusedError extends DomainError {
   }
 }
 
-export async function decideStage(db: Database, scheduler: Scheduler, input: Decision): Promise<DecisionOutcome> {
+export async function decideStage(db: Database, scheduler: Scheduler, input: Decision): Promise<Approval> {
   const outcome = await db.transaction(async (tx) => {
     const run = await lockRun(tx, input.runId);
     if (!run) throw new NotFoundError(`run "${input.runId}" not found`);
@@ -48,7 +44,7 @@ export async function decideStage(db: Database, scheduler: Scheduler, input: Dec
     const approver = input.principal.name;
     if (input.decision === 'approved') {
       const earlier = await findApprovalBy(tx, stage.id, approver);
-      if (earlier) return { approval: earlier, recorded: false, queued: 0 };
+      if (earlier) return { approval: earlier, queued: 0 };
     }
     if (stage.status !== 'awaiting_approval') {
       throw new ConflictError(`stage "${stage.name}" is ${stage.status}, not awaiting_approval`);
@@ -63,10 +59,11 @@ export async function decideStage(db: Database, scheduler: Scheduler, input: Dec
       comment: input.comment,
       sha: run.sha ?? '',
     });
+    await input.audit?.(tx, approval);
     if (input.decision === 'rejected') await setStageStatus(tx, [stage.id], 'rejected');
     const advanced = await advanceRun(tx, run.id);
-    return { approval, recorded: true, queued: advanced.queuedJobs };
+    return { approval, queued: advanced.queuedJobs };
   });
   scheduler.afterCommit(input.runId, outcome.queued, 1);
-  return { approval: outcome.approval, recorded: outcome.recorded };
+  return outcome.approval;
 }

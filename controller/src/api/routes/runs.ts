@@ -85,12 +85,17 @@ export function runRoutes(deps: ApiDeps) {
       const runId = c.req.param('id');
       const stageName = c.req.param('stage');
       const comment = body.comment ?? null;
-      const { approval, recorded } = await decideStage(deps.db, deps.scheduler, {
+      const approval = await decideStage(deps.db, deps.scheduler, {
         runId,
         stageName,
         principal: c.get('principal'),
         comment,
         decision: decision === 'approve' ? 'approved' : 'rejected',
+        audit: (tx, recorded) =>
+          c.var.audit(
+            { action: decision, runId, details: { stage: stageName, comment: recorded.comment, sha: recorded.sha } },
+            tx,
+          ),
       }).catch(async (error: unknown) => {
         if (error instanceof ApprovalRefusedError) {
           const details = { stage: stageName, decision, comment, reason: error.message };
@@ -98,13 +103,6 @@ export function runRoutes(deps: ApiDeps) {
         }
         throw error;
       });
-      if (recorded) {
-        await c.var.audit({
-          action: decision,
-          runId,
-          details: { stage: stageName, comment: approval.comment, sha: approval.sha },
-        });
-      }
       const run = await findRunDetail(deps.db, c.req.param('id'));
       const stage = run?.stages.find((candidate) => candidate.name === c.req.param('stage'));
       return c.json(
