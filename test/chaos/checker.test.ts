@@ -157,7 +157,7 @@ describe('chaos checker', () => {
       'executions of attempts the database never granted',
       'committed logs incomplete or out of order',
       'committed logs with lines from other attempts',
-      'no fenced stale report observed',
+      'no fence observed for',
     ]) {
       expect(text).toContain(expected);
     }
@@ -179,7 +179,30 @@ describe('chaos checker', () => {
       },
     ];
     const result = await checkChaos(inputOf(history(), { faults }));
-    expect(result.violations.join('\n')).not.toContain('no fenced stale report observed');
+    expect(result.violations.join('\n')).not.toContain('no fence observed for');
+  });
+
+  it('accepts an agent giving up a reaped attempt on its own as its fence', async () => {
+    const faults: CheckInput['faults'] = [
+      {
+        kind: 'agentPause',
+        afterJobs: 0,
+        at: 0,
+        until: 0,
+        target: 'a9',
+        agentId: 'agent-9',
+        held: [{ jobId: 'jx', attempt: 1 }],
+        detail: '',
+      },
+    ];
+    const h = history();
+    h.attempts.push({ ...h.attempts[0]!, jobId: 'jx', attempt: 1, status: 'lost', agentId: 'agent-9' });
+    const selfFenced = JSON.stringify({ msg: 'job abandoned, lease lost', reason: 'expired', jobId: 'jx', attempt: 1 });
+    const unfenced = await checkChaos(inputOf(h, { faults }));
+    expect(unfenced.violations.join('\n')).toContain('no fence observed for 1 attempts');
+    const result = await checkChaos(inputOf(h, { faults, agentLogs: [selfFenced] }));
+    expect(result.violations.join('\n')).not.toContain('no fence observed');
+    expect(result.figures.fences.agentExpired).toBe(1);
   });
 
   it('reports runs that did not succeed and jobs left non-terminal', async () => {

@@ -81,16 +81,18 @@ export async function checkChaos(input: CheckInput): Promise<CheckResult> {
   const fences = countFences(input.controllerLog, input.agentLogs, (jobId, attempt) =>
     statusByAttempt.get(executionKey(jobId, attempt)),
   );
-  // Only an attempt the reaper ended `lost` must be fenced: one the agent finished just before the
-  // SIGSTOP landed (it was listed as held a moment earlier) ended normally and owes no fence.
-  const pauses = input.faults.filter(
-    (fault) =>
-      fault.kind === 'agentPause' &&
-      fault.held.some((held) => statusByAttempt.get(executionKey(held.jobId, held.attempt)) === 'lost'),
-  );
-  if (pauses.length > 0 && fences.controllerRefused + fences.agentStale === 0) {
+  // Every attempt the reaper ended `lost` under a paused agent must have been fenced somehow: its
+  // agent, on waking, either gave it up on its own (no renewal for most of the TTL) or was refused
+  // by the controller. Which comes first is a race, so any of them counts. One the agent finished
+  // just before the SIGSTOP landed (it was listed as held a moment earlier) owes no fence.
+  const fencedAttempts = new Set(fences.fencedAttempts);
+  const unfenced = input.faults
+    .filter((fault) => fault.kind === 'agentPause')
+    .flatMap((fault) => fault.held.map((held) => executionKey(held.jobId, held.attempt)))
+    .filter((key) => statusByAttempt.get(key) === 'lost' && !fencedAttempts.has(key));
+  if (unfenced.length > 0 && fences.unattributed === 0) {
     violations.push(
-      `no fenced stale report observed although ${pauses.length} agents were paused past the lease TTL while holding attempts that were reaped`,
+      `no fence observed for ${unfenced.length} attempts reaped while their agent was paused past the lease TTL: ${unfenced.slice(0, SHOWN).join(', ')}`,
     );
   }
   if (fences.truncated) violations.push('a farm log outgrew its capture buffer; fence counts may be low');

@@ -15,6 +15,12 @@ export interface FenceCounts {
   agentExpired: number;
   /** Refusals (controller lines + agent attempts) for attempts that ended normally: a call racing FinishJob. */
   afterFinish: number;
+  /**
+   * The attempts (`jobId:attempt`) that ended `lost` and were seen fenced by any of the three
+   * means above; `unattributed` counts controller refusals that named no attempt.
+   */
+  fencedAttempts: string[];
+  unattributed: number;
   /** Some log was longer than the capture buffer: early lines are missing. */
   truncated: boolean;
   /** A few of the lines counted, for the report. */
@@ -62,10 +68,15 @@ export function countFences(controllerLog: string, agentLogs: string[], statusOf
 
   let controllerRefused = 0;
   let afterFinish = 0;
+  let unattributed = 0;
+  const fenced = new Set<string>();
   for (const entry of jsonLines(controllerLog)) {
     if (entry.msg !== 'stale lease refused') continue;
     if (wasLost(entry)) {
       controllerRefused++;
+      const attempt = attemptOf(entry);
+      if (attempt) fenced.add(`${attempt.jobId}:${attempt.attempt}`);
+      else unattributed++;
       sample(samples.fenced, entry);
     } else {
       afterFinish++;
@@ -80,11 +91,14 @@ export function countFences(controllerLog: string, agentLogs: string[], statusOf
       const msg = typeof entry.msg === 'string' ? entry.msg : '';
       if (!/lease/i.test(msg) || !/lost|stale|fenc/i.test(msg)) continue;
       const key = `${String(entry.jobId)}:${String(entry.attempt)}`;
-      if (entry.reason === 'expired') expired.add(key);
-      else if (!wasLost(entry)) raced.add(key);
+      if (entry.reason === 'expired') {
+        expired.add(key);
+        if (wasLost(entry)) fenced.add(key);
+      } else if (!wasLost(entry)) raced.add(key);
       else {
         if (!stale.has(key)) sample(samples.fenced, entry);
         stale.add(key);
+        fenced.add(key);
       }
     }
   }
@@ -93,6 +107,8 @@ export function countFences(controllerLog: string, agentLogs: string[], statusOf
     agentStale: stale.size,
     agentExpired: expired.size,
     afterFinish: afterFinish + raced.size,
+    fencedAttempts: [...fenced],
+    unattributed,
     truncated: isTruncated(controllerLog) || agentLogs.some(isTruncated),
     samples: [...samples.fenced, ...samples.race],
   };
