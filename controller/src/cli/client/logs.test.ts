@@ -45,6 +45,18 @@ describe('gantry logs', () => {
     expect(result.stdout).toBe(expected);
   });
 
+  it('on a terminal, keeps colours and drops other control sequences from the job output', async () => {
+    api = await startFakeApi({
+      'GET /api/runs/r1': { json: run },
+      'GET /api/runs/r1/jobs/j1/log': { text: '\x1b]0;owned\x07\x1b[31mred\x1b[0m\x1b[2J\n' },
+    });
+    const captured = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
+    captured.io.terminal = true;
+    captured.io.color = true;
+    expect(await runControllerCli(['logs', 'r1', 'compile'], captured.io)).toBe(0);
+    expect(captured.stdout()).toBe('\x1b[31mred\x1b[0m\n');
+  });
+
   it('asks for STAGE/NAME when a name is used by several stages', async () => {
     const result = await logs(['r1', 'check']);
     expect(result.code).toBe(1);

@@ -11,6 +11,7 @@ import {
 } from './command.js';
 import type { CliIo } from './io.js';
 import { jobLabel } from './progress.js';
+import { TerminalFilter } from './terminal-filter.js';
 
 /** No job of the run matches what the user typed, or several do. */
 export class JobNotFoundError extends Error {
@@ -71,10 +72,13 @@ export function registerLogs<T>(yargs: Argv<T>, { io, options, exit }: CommandCo
   );
 }
 
+/** Raw bytes into a pipe or file; on a terminal, only text and colours (see TerminalFilter). */
 function byteWriter(io: CliIo): (chunk: Uint8Array) => Promise<void> {
-  if (io.writeBytes) return io.writeBytes;
   const decoder = new TextDecoder();
-  return async (chunk) => io.stdout(decoder.decode(chunk, { stream: true }));
+  const write = io.writeBytes ?? (async (chunk: Uint8Array) => io.stdout(decoder.decode(chunk, { stream: true })));
+  if (!io.terminal) return write;
+  const filter = new TerminalFilter({ keepColor: io.color === true });
+  return (chunk) => write(filter.write(chunk));
 }
 
 /** After following: 0 when the followed attempt's job succeeded, 1 when it ended otherwise. */
