@@ -11,6 +11,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          // Some unit tests start PGlite or git; a loaded machine must slow them down, not fail them.
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
           include: [
             'common/src/**/*.test.ts',
             'controller/src/**/*.test.ts',

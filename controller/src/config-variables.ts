@@ -31,6 +31,22 @@ const token = z.string().min(16, 'must be at least 16 characters');
 /** The upper bounds keep every statement over one stage's or run's jobs within PostgreSQL's 65,535 parameters. */
 const limit = (max: number) => z.coerce.number().int().positive().max(max);
 const MiB = 1024 * 1024;
+/** GANTRY_REPO_ALLOW: absolute directories and URL prefixes (`https://host/`, `ssh://…`, `git@host:`). */
+const repositoryList = z
+  .string()
+  .max(16_384)
+  .optional()
+  .transform((value) =>
+    value
+      ?.split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  )
+  .refine((entries) => entries === undefined || entries.length > 0, 'must list at least one entry')
+  .refine(
+    (entries) => (entries ?? []).every((entry) => /^(\/|[a-z][a-z0-9+.-]*:\/\/.|[^/\s]+@[^:\s]+:)/i.test(entry)),
+    'each entry must be an absolute directory or a URL prefix such as https://git.example.com/',
+  );
 
 export const controllerVariables = {
   DATABASE_URL: {
@@ -87,6 +103,12 @@ export const controllerVariables = {
     defaultText: 'generated, saved in `DATA_DIR/agent-token`',
     help: 'agents’ registration token',
     secret: true,
+  },
+  GANTRY_REPO_ALLOW: {
+    field: 'repoAllow',
+    schema: repositoryList,
+    defaultText: 'network URLs; local paths too under `up`',
+    help: 'comma-separated URL prefixes and absolute directories that may be built; nothing else is read',
   },
   GANTRY_LEASE_TTL_MS: { field: 'leaseTtlMs', schema: positiveMs, default: '30000', help: 'job lease' },
   GANTRY_HEARTBEAT_INTERVAL_MS: {

@@ -62,7 +62,17 @@ export function createLogger(level: string, name = 'controller', destination?: p
   );
 }
 
-export async function startController(config: ControllerConfig, log: Logger): Promise<ControllerHandle> {
+/** How the command that starts the controller differs from `gantry controller`. */
+export interface StartOptions {
+  /** Without GANTRY_REPO_ALLOW, local paths may be built too (`gantry up`: a farm on one's own machine). */
+  localRepositoriesByDefault?: boolean;
+}
+
+export async function startController(
+  config: ControllerConfig,
+  log: Logger,
+  options: StartOptions = {},
+): Promise<ControllerHandle> {
   // Everything below the data directory is the owner's only; tighten what an older version left.
   await restrictToOwner(config.dataDir, 1);
   const adminToken = config.adminToken
@@ -110,6 +120,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
     });
 
     const source = createGitSource({
+      allow: { entries: config.repoAllow ?? null, localByDefault: options.localRepositoriesByDefault === true },
       cacheDir: join(config.dataDir, 'repos'),
       maxPipelineBytes: config.maxPipelineBytes,
     });

@@ -119,7 +119,7 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
     say(
       `starting controller (${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${join(dataDir, 'pglite')}`})…`,
     );
-    controller = await startController(config, values.logs ? log : fileLog);
+    controller = await startController(config, values.logs ? log : fileLog, { localRepositoriesByDefault: true });
     const grpcAddress = `127.0.0.1:${controller.grpcPort}`;
     for (let index = 1; index <= agentCount; index++) {
       agents.push(

@@ -16,6 +16,7 @@ export type DomainErrorCode =
 export type SourceErrorCode =
   | 'INVALID_REF'
   | 'REPOSITORY_UNREADABLE'
+  | 'REPOSITORY_NOT_ALLOWED'
   | 'REF_NOT_FOUND'
   | 'COMMIT_NOT_FOUND'
   | 'SHA_NOT_ON_REF'

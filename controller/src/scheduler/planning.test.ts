@@ -14,6 +14,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PIPELINE_LIMITS } from '../pipeline/index.js';
 import { createGitSource } from '../source/git-source.js';
+import { localRepositories } from '../source/repository-allow-list.js';
 import { type OpenDatabase, openDatabase } from '../store/database.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
 import { createRun, findRunDetail } from '../store/runs-repository.js';
@@ -59,7 +60,7 @@ describe('planning on PGlite', () => {
     const log = pino({ level: 'info' }, { write: (line: string) => logLines.push(line) });
     scheduler = new Scheduler({
       db: database.db,
-      source: createGitSource({ cacheDir: join(dir, 'repos') }),
+      source: createGitSource({ allow: localRepositories, cacheDir: join(dir, 'repos') }),
       log,
       wakeRelay: () => {},
       runChanged: () => {},

@@ -4,6 +4,7 @@
  * controller may have inherited (a hook's GIT_DIR must not redirect it).
  */
 import { spawn } from 'node:child_process';
+import { allowedGitProtocols } from './repository-allow-list.js';
 
 export class GitProcessError extends Error {
   override readonly name = 'GitProcessError';
@@ -27,7 +28,13 @@ const inheritedLocators = [
 ];
 
 export function gitEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GIT_TERMINAL_PROMPT: '0',
+    LC_ALL: 'C',
+    // No `ext::` or `fd::` transport, whatever a repository's configuration or a URL asks for.
+    GIT_ALLOW_PROTOCOL: allowedGitProtocols,
+  };
   for (const name of inheritedLocators) delete env[name];
   return env;
 }

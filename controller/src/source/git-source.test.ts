@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitSource, SourceError } from './git-source.js';
+import { localRepositories } from './repository-allow-list.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gantry-source-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,7 +25,7 @@ async function failure(promise: Promise<unknown>): Promise<SourceError> {
 
 describe('a repository on the controller host', () => {
   const repo = join(dir, 'repo');
-  const source = createGitSource({ cacheDir: join(dir, 'cache-local') });
+  const source = createGitSource({ allow: localRepositories, cacheDir: join(dir, 'cache-local') });
   let first: string;
   let second: string;
   let sideBranch: string;
@@ -53,9 +54,17 @@ describe('a repository on the controller host', () => {
   });
 
   it('refuses a pipeline file over the size limit without reading it', async () => {
-    const small = createGitSource({ cacheDir: join(dir, 'cache-small'), maxPipelineBytes: 10 });
+    const small = createGitSource({
+      allow: localRepositories,
+      cacheDir: join(dir, 'cache-small'),
+      maxPipelineBytes: 10,
+    });
     expect((await small.readPipelineFile(repo, first)).text).toBe('name: one\n');
-    const tooSmall = createGitSource({ cacheDir: join(dir, 'cache-smaller'), maxPipelineBytes: 9 });
+    const tooSmall = createGitSource({
+      allow: localRepositories,
+      cacheDir: join(dir, 'cache-smaller'),
+      maxPipelineBytes: 9,
+    });
     const error = await failure(tooSmall.readPipelineFile(repo, first));
     expect(error.code).toBe('PIPELINE_FILE_TOO_LARGE');
     expect(error.message).toBe(
@@ -138,7 +147,11 @@ describe('a repository given as a URL', () => {
   const origin = join(dir, 'origin.git');
   const url = `file://${origin}`;
   const fetches: string[] = [];
-  const source = createGitSource({ cacheDir: join(dir, 'cache-url'), onFetch: (fetched) => fetches.push(fetched) });
+  const source = createGitSource({
+    allow: localRepositories,
+    cacheDir: join(dir, 'cache-url'),
+    onFetch: (fetched) => fetches.push(fetched),
+  });
   let first: string;
 
   const push = (content: string) => {
@@ -180,7 +193,7 @@ describe('a repository given as a URL', () => {
   });
 
   it('lets another controller read a commit it has not fetched yet', async () => {
-    const elsewhere = createGitSource({ cacheDir: join(dir, 'cache-other') });
+    const elsewhere = createGitSource({ allow: localRepositories, cacheDir: join(dir, 'cache-other') });
     expect((await elsewhere.readPipelineFile(url, first)).text).toBe('name: one\n');
   });
 

@@ -8,6 +8,7 @@ import { type CommitPeople, readCommitFile } from './cat-file.js';
 import { GitProcessError } from './git-command.js';
 import { createMirrors } from './mirror.js';
 import { assertRefName } from './ref-name.js';
+import { assertRepositoryAllowed, type RepositoryAllowList } from './repository-allow-list.js';
 import { type ReadableRepository, resolveCommitIn, unreadable } from './resolve-commit.js';
 import { displayRepo, SourceError } from './source-error.js';
 
@@ -24,7 +25,7 @@ export interface PipelineSource {
    * Called by the trigger handler before a run exists. Brings a URL's mirror
    * up to date (sharing a fetch with concurrent triggers), then returns the
    * full id of `sha` if given, else of `ref`'s head. Throws SourceError:
-   * INVALID_REF, REPOSITORY_UNREADABLE, REF_NOT_FOUND, COMMIT_NOT_FOUND, or
+   * REPOSITORY_NOT_ALLOWED, INVALID_REF, REPOSITORY_UNREADABLE, REF_NOT_FOUND, COMMIT_NOT_FOUND, or
    * SHA_NOT_ON_REF when `sha` is not reachable from `ref`.
    */
   resolveCommit(repo: string, ref: string, sha: string | null): Promise<string>;
@@ -40,6 +41,8 @@ export interface PipelineSource {
 export interface GitSourceOptions {
   /** Holds the mirrors of URL repositories. */
   cacheDir: string;
+  /** Which repositories may be read at all (GANTRY_REPO_ALLOW); checked before anything touches git. */
+  allow: RepositoryAllowList;
   /** Bound of each git call (clone and fetch included). Default 120 s. */
   timeoutMs?: number;
   /** A larger pipeline file fails the run without being read (GANTRY_MAX_PIPELINE_BYTES). */
@@ -82,6 +85,7 @@ export function createGitSource(options: GitSourceOptions): PipelineSource {
 
   return {
     async resolveCommit(repo, ref, sha) {
+      assertRepositoryAllowed(repo, options.allow);
       assertRefName(ref);
       if (sha !== null && !hexCommit.test(sha)) {
         throw new SourceError('COMMIT_NOT_FOUND', `"${sha}" is not a hex commit id`);
@@ -94,6 +98,7 @@ export function createGitSource(options: GitSourceOptions): PipelineSource {
     },
 
     async readPipelineFile(repo, sha) {
+      assertRepositoryAllowed(repo, options.allow);
       if (!hexCommit.test(sha)) throw new SourceError('COMMIT_NOT_FOUND', `"${sha}" is not a hex commit id`);
       const repository = isUrl(repo) ? mirrored(repo) : local(repo);
       const file = await reading(repository, async () => {

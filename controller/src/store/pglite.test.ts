@@ -14,6 +14,7 @@ import { decideStage } from '../scheduler/approvals.js';
 import { JobLifecycle } from '../scheduler/job-lifecycle.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { createGitSource } from '../source/git-source.js';
+import { localRepositories } from '../source/repository-allow-list.js';
 import { type OpenDatabase, openDatabase } from './database.js';
 import { readLog } from './logs-repository.js';
 import { takeUnpublished } from './outbox-repository.js';
@@ -49,7 +50,7 @@ describe('the store on PGlite', () => {
     database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
     scheduler = new Scheduler({
       db: database.db,
-      source: createGitSource({ cacheDir: join(dir, 'repos') }),
+      source: createGitSource({ allow: localRepositories, cacheDir: join(dir, 'repos') }),
       log: pino({ level: 'silent' }),
       wakeRelay: () => {},
       runChanged: () => {},

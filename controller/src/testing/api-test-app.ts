@@ -17,6 +17,7 @@ import { JobLifecycle } from '../scheduler/job-lifecycle.js';
 import { RunControl } from '../scheduler/run-control.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { createGitSource } from '../source/git-source.js';
+import { localRepositories } from '../source/repository-allow-list.js';
 import { type OpenDatabase, openDatabase } from '../store/database.js';
 
 export const testAdminToken = 'admin-token-for-handler-tests';
@@ -57,7 +58,7 @@ export async function openTestApp(options: { pipeline: string }): Promise<TestAp
   const database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
   const metrics = new ControllerMetrics();
   registerFarmStateGauges(metrics.registry, { db: database.db, poolUse: database.poolUse, log });
-  const source = createGitSource({ cacheDir: join(dir, 'repos') });
+  const source = createGitSource({ allow: localRepositories, cacheDir: join(dir, 'repos') });
   const scheduler = new Scheduler({
     db: database.db,
     source,

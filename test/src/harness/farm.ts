@@ -3,7 +3,9 @@
  * each started through the built CLI (`node bin/gantry.mjs …`), so run
  * `npm run build` first. Every process is killed when the test process exits.
  */
+
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { CapturedOutput } from './captured-output.js';
 import { findFreePort } from './free-port.js';
@@ -51,6 +53,8 @@ export async function startController(options: ControllerOptions): Promise<Contr
   const args = ['controller', '--http-port', String(httpPort), '--grpc-port', String(grpcPort)];
   args.push('--data-dir', options.dataDir);
   const env = {
+    // Tests build repositories they create under the temporary directory; `gantry controller` reads no local path by default.
+    GANTRY_REPO_ALLOW: tmpdir(),
     ...options.env,
     // Empty counts as unset, so nothing inherited from this process's environment applies.
     DATABASE_URL: options.databaseUrl ?? '',
