@@ -33,6 +33,8 @@ export function toStage(row: typeof stages.$inferSelect): Stage {
     environment: row.environment,
     approval: (row.approval as ApprovalPolicy | null) ?? null,
     approvalRequestedAt: row.approvalRequestedAt,
+    concurrency: row.concurrency,
+    supersede: row.supersede,
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
   };
