@@ -94,6 +94,7 @@ export class RunControl {
       let requeued = 0;
       if (stage?.concurrency && stage.status !== 'running') {
         // advanceRun queues the job once the stage holds its group again.
+        await setRunStatus(tx, runId, 'waiting_for_concurrency');
         await setStageStatus(tx, [job.stageId], 'waiting_for_concurrency');
         await returnJobToPending(tx, job.id);
       } else {
