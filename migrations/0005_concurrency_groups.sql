@@ -5,6 +5,7 @@ CREATE TABLE "concurrency_locks" (
 	"acquired_at" timestamp with time zone
 );
 --> statement-breakpoint
+ALTER TABLE "runs" ADD COLUMN "commit_subject" text;--> statement-breakpoint
 ALTER TABLE "stages" ADD COLUMN "supersede" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "concurrency_locks" ADD CONSTRAINT "concurrency_locks_run_id_runs_id_fk" FOREIGN KEY ("run_id") REFERENCES "public"."runs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "concurrency_locks" ADD CONSTRAINT "concurrency_locks_stage_id_stages_id_fk" FOREIGN KEY ("stage_id") REFERENCES "public"."stages"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

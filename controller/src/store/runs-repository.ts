@@ -114,6 +114,7 @@ export interface PlannedCommit {
   sha: string;
   authorEmail: string | null;
   committerEmail: string | null;
+  subject?: string | null;
 }
 
 export async function insertPlan(
@@ -125,7 +126,7 @@ export async function insertPlan(
   const { sha, authorEmail, committerEmail } = commit;
   await tx
     .update(runs)
-    .set({ sha, authorEmail, committerEmail, pipelineName: pipeline.name })
+    .set({ sha, authorEmail, committerEmail, commitSubject: commit.subject ?? null, pipelineName: pipeline.name })
     .where(eq(runs.id, run.id));
   const stageRows = pipeline.stages.map((stage, position) => ({
     id: randomUUID(),
