@@ -29,6 +29,18 @@ stages:
       - { name: ship, steps: [make] }
 `;
 
+const builtPipeline = `name: deploys
+stages:
+  - name: build
+    jobs:
+      - { name: ship, steps: [make] }
+  - name: release
+    approval: { allow_self_approval: true }
+    supersede: true
+    jobs:
+      - { name: ship, steps: [make] }
+`;
+
 interface StageAnswer {
   name: string;
   status: string;
@@ -77,6 +89,9 @@ describe('concurrency groups and supersede', () => {
     git('checkout', '-q', '-b', 'gated', 'main');
     writeFileSync(join(testApp.repo, '.gantry.yml'), gatedPipeline);
     git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'gated');
+    git('checkout', '-q', '-b', 'built', 'main');
+    writeFileSync(join(testApp.repo, '.gantry.yml'), builtPipeline);
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'built');
     git('checkout', '-q', 'main');
   }, 60_000);
   afterAll(async () => {
@@ -165,5 +180,20 @@ describe('concurrency groups and supersede', () => {
     const newest = await trigger('gated');
     expect((await runOf(newer)).status).toBe('running');
     expect((await runOf(newest)).status).toBe('awaiting_approval');
+  });
+
+  it('supersedes a run that reaches the gate after a newer run already waits there', { timeout: 30_000 }, async () => {
+    const older = await trigger('built');
+    const newer = await trigger('built');
+    // The newer run's build finishes first: it reaches the gate alone.
+    await runDeployJob(newer, 'succeeded');
+    expect((await runOf(newer)).status).toBe('awaiting_approval');
+    await runDeployJob(older, 'succeeded');
+    expect(await runOf(older)).toMatchObject({
+      status: 'superseded',
+      error: `superseded by run ${newer}`,
+      stages: [{ status: 'succeeded' }, { status: 'superseded' }],
+    });
+    expect((await runOf(newer)).status).toBe('awaiting_approval');
   });
 });
