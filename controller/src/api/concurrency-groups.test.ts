@@ -41,6 +41,18 @@ stages:
       - { name: ship, steps: [make] }
 `;
 
+const twoStagesPipeline = `name: migrations
+stages:
+  - name: migrate
+    concurrency: database
+    jobs:
+      - { name: migrate, steps: [make] }
+  - name: verify
+    concurrency: database
+    jobs:
+      - { name: verify, steps: [make] }
+`;
+
 interface StageAnswer {
   name: string;
   status: string;
@@ -89,6 +101,9 @@ describe('concurrency groups and supersede', () => {
     git('checkout', '-q', '-b', 'gated', 'main');
     writeFileSync(join(testApp.repo, '.gantry.yml'), gatedPipeline);
     git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'gated');
+    git('checkout', '-q', '-b', 'two-stages', 'main');
+    writeFileSync(join(testApp.repo, '.gantry.yml'), twoStagesPipeline);
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'two stages');
     git('checkout', '-q', '-b', 'built', 'main');
     writeFileSync(join(testApp.repo, '.gantry.yml'), builtPipeline);
     git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'built');
@@ -195,5 +210,13 @@ describe('concurrency groups and supersede', () => {
       stages: [{ status: 'succeeded' }, { status: 'superseded' }],
     });
     expect((await runOf(newer)).status).toBe('awaiting_approval');
+  });
+
+  it('hands the group from one stage of a run on to its next stage of the same group', async () => {
+    const runId = await trigger('two-stages');
+    await runDeployJob(runId, 'succeeded');
+    const run = await runOf(runId);
+    expect(run.stages.map((stage) => stage.status)).toEqual(['succeeded', 'running']);
+    expect(run.stages[1]?.jobs[0]?.status).toBe('queued');
   });
 });

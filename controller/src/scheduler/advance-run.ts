@@ -59,7 +59,11 @@ export async function advanceRun(tx: Queryable, runId: string): Promise<AdvanceO
         if (transition.to === 'awaiting_approval') outcome.gatesOpened.push(transition.stageId);
       } else if (transition.kind === 'run') await setRunStatus(tx, runId, transition.to, transition.error);
       else if (transition.kind === 'queue-jobs') outcome.queuedJobs += (await queueJobs(tx, transition.jobIds)).length;
-      else acquired = await acquireConcurrency(tx, { group: transition.group, runId, stageId: transition.stageId });
+      else {
+        // A stage of this run that just ended may hold the group: free it first, then ask in trigger order.
+        outcome.freedGroups.push(...(await releaseEndedHolders(tx, runId)));
+        acquired = await acquireConcurrency(tx, { group: transition.group, runId, stageId: transition.stageId });
+      }
     }
     if (!acquired) break;
   }
