@@ -9,7 +9,9 @@ const stage = (...lines: string[]): string =>
 function stageOf(text: string) {
   const result = parsePipeline(text);
   if (!result.ok) throw new Error(formatPipelineProblems(result.problems));
-  return result.pipeline.stages[0];
+  const [stage] = result.pipeline.stages;
+  if (!stage) throw new Error('no stage');
+  return stage;
 }
 
 describe('parsePipeline: concurrency and supersede', () => {
