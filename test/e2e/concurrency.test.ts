@@ -1,6 +1,8 @@
 /**
- * One deploy at a time, on real agents: three runs (two pipelines) reach a
- * `concurrency: production` stage while the farm has slots for all of them.
+ * One deploy at a time, on real agents and two controller replicas sharing
+ * PostgreSQL and NATS (each with its own agent): three runs (two pipelines),
+ * triggered through both replicas, reach a `concurrency: production` stage
+ * while the farm has slots for all of them.
  * The first deploy holds the group until the test releases it (its job waits
  * for a file the test writes), the others wait for the group naming the run
  * that holds it, and the deploys' job intervals never overlap, oldest first.
@@ -10,7 +12,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGitRepo, type GitRepo, type RunView } from '../src/harness/index.js';
+import {
+  type AgentProcess,
+  type ApiClient,
+  api,
+  type ControllerProcess,
+  createGitRepo,
+  type GitRepo,
+  type RunView,
+  startAgent,
+  startController,
+} from '../src/harness/index.js';
 import { type Farm, farmLogs, startFarm } from './farm-fixture.js';
 import { waitFor } from './wait.js';
 
@@ -35,19 +47,40 @@ const deployJob = (run: RunView) => {
 describe('concurrency: production on real agents', () => {
   let farm: Farm;
   let signals: string;
+  let replica: ControllerProcess;
+  let replicaAgent: AgentProcess;
+  let replicaClient: ApiClient;
   const repos: GitRepo[] = [];
   beforeAll(async () => {
-    farm = await startFarm({ agents: 2, slots: 2 });
+    farm = await startFarm({ agents: 1, slots: 2 });
     signals = await mkdtemp(join(tmpdir(), 'gantry-deploy-signals-'));
+    replica = await startController({
+      databaseUrl: farm.databaseUrl,
+      natsUrl: farm.nats.url,
+      dataDir: join(signals, 'replica'),
+      adminToken: farm.adminToken,
+      agentToken: farm.agentToken,
+    });
+    replicaAgent = await startAgent({
+      controller: replica.grpcAddress,
+      natsUrl: farm.nats.url,
+      slots: 2,
+      token: farm.agentToken,
+      workDir: join(signals, 'replica-agent'),
+      name: 'e2e-replica-agent',
+    });
+    replicaClient = api(replica.httpUrl, farm.adminToken);
   });
   afterAll(async () => {
+    await replicaAgent?.stop();
+    await replica?.stop();
     await farm?.stop();
     await Promise.all(repos.map((repo) => repo.remove()));
     if (signals) await rm(signals, { recursive: true, force: true });
   });
 
-  const trigger = async (repo: GitRepo) => {
-    const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main', sha: repo.sha } });
+  const trigger = async (repo: GitRepo, client: ApiClient) => {
+    const created = await client.POST('/api/runs', { body: { repo: repo.path, ref: 'main', sha: repo.sha } });
     expect(created.response.status, JSON.stringify(created.error)).toBe(201);
     return created.data?.id ?? '';
   };
@@ -57,22 +90,22 @@ describe('concurrency: production on real agents', () => {
       return deploy?.status === 'waiting_for_concurrency' && deploy.concurrency?.waitingFor?.runId === holder;
     });
 
-  it('deploys one run at a time across pipelines, in trigger order', async () => {
+  it('deploys one run at a time across pipelines and controllers, in trigger order', async () => {
     const webapp = await createGitRepo({ '.gantry.yml': pipeline('webapp', signals), 'id.txt': '1' });
-    const api = await createGitRepo({ '.gantry.yml': pipeline('api', signals), 'id.txt': '3' });
-    repos.push(webapp, api);
+    const service = await createGitRepo({ '.gantry.yml': pipeline('service', signals), 'id.txt': '3' });
+    repos.push(webapp, service);
 
-    const first = await trigger(webapp);
+    const first = await trigger(webapp, farm.client);
     await waitFor('the first deploy to start', () => existsSync(join(signals, 'started-1')));
     await webapp.commit({ 'id.txt': '2' }, 'second deploy');
-    const second = await trigger(webapp);
+    const second = await trigger(webapp, replicaClient);
     const secondWaiting = await waitsFor(second, first);
     expect(secondWaiting.status).toBe('waiting_for_concurrency');
     expect(secondWaiting.stages[0]?.concurrency).toEqual({
       group: 'production',
       waitingFor: { runId: first, stage: 'deploy' },
     });
-    const third = await trigger(api);
+    const third = await trigger(service, farm.client);
     await waitsFor(third, first);
     // Both waiting deploys had free slots on the agents: only the group held them back.
     expect(existsSync(join(signals, 'started-2'))).toBe(false);
@@ -84,7 +117,7 @@ describe('concurrency: production on real agents', () => {
       const run = await farm.client.waitForRun(runId, (candidate) =>
         ['succeeded', 'failed', 'canceled'].includes(candidate.status),
       );
-      expect(run.status, farmLogs(farm)).toBe('succeeded');
+      expect(run.status, `${farmLogs(farm)}\n--- replica ---\n${replica.logs()}`).toBe('succeeded');
       intervals.push(deployJob(run));
     }
     // In trigger order, each deploy started only after the one before it finished.
