@@ -197,6 +197,23 @@ export const controllerVariables = {
     default: String(MiB),
     help: 'an HTTP request body, in bytes (larger: 413)',
   },
+  GANTRY_APPROVAL_WEBHOOK: {
+    field: 'approvalWebhook',
+    schema: z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+      .max(2048)
+      .optional(),
+    defaultText: '(none)',
+    help: 'URL that gets a JSON POST whenever a stage starts waiting for approval',
+    secret: true,
+  },
+  GANTRY_APPROVAL_WEBHOOK_SECRET: {
+    field: 'approvalWebhookSecret',
+    schema: token.optional(),
+    defaultText: '(none)',
+    help: 'signs each approval webhook body: `X-Gantry-Signature-256: sha256=<HMAC-SHA256 hex>`',
+    secret: true,
+  },
   GANTRY_LOG_LEVEL: {
     field: 'logLevel',
     schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),

@@ -21,6 +21,7 @@ import { controllerHealthChecks } from './health/controller-checks.js';
 import { runHealthChecks } from './health/health-report.js';
 import { ControllerMetrics } from './metrics/controller-metrics.js';
 import { registerFarmStateGauges } from './metrics/farm-state-gauges.js';
+import { ApprovalWebhook } from './notify/approval-webhook.js';
 import { restrictToOwner } from './owner-only-files.js';
 import { AgentPresence } from './scheduler/agent-presence.js';
 import { JobLifecycle } from './scheduler/job-lifecycle.js';
@@ -124,6 +125,7 @@ export async function startController(
       cacheDir: join(config.dataDir, 'repos'),
       maxPipelineBytes: config.maxPipelineBytes,
     });
+    let approvalWebhook: ApprovalWebhook | undefined;
     const scheduler = new Scheduler({
       db: database.db,
       source,
@@ -131,6 +133,7 @@ export async function startController(
       wakeRelay: () => relay.wake(),
       runChanged: () => {},
       limits: pipelineLimitsOf(config),
+      gateOpened: (runId, stageId) => approvalWebhook?.notify(runId, stageId),
     });
     cleanups.push(() => scheduler.settle());
     const lifecycle = new JobLifecycle({
@@ -192,6 +195,17 @@ export async function startController(
       outboxMaxAgeMs: config.outboxMaxAgeMs,
     });
     let baseUrl = config.publicUrl ?? '';
+    if (config.approvalWebhook) {
+      const webhook = new ApprovalWebhook({
+        url: config.approvalWebhook,
+        secret: config.approvalWebhookSecret,
+        db: database.db,
+        log,
+        publicUrl: () => baseUrl,
+      });
+      approvalWebhook = webhook;
+      cleanups.push(() => webhook.stop());
+    }
     const app = createApp({
       db: database.db,
       scheduler,

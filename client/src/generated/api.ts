@@ -366,7 +366,7 @@ export interface components {
         TriggerResponse: {
             id: string;
             /** @enum {string} */
-            status: "queued" | "running" | "awaiting_approval" | "succeeded" | "failed" | "canceled" | "rejected";
+            status: "queued" | "running" | "awaiting_approval" | "waiting_for_concurrency" | "succeeded" | "failed" | "canceled" | "rejected" | "superseded";
             /** @description The run's API URL. */
             url: string;
         };
@@ -387,7 +387,7 @@ export interface components {
         RunSummary: {
             id: string;
             /** @enum {string} */
-            status: "queued" | "running" | "awaiting_approval" | "succeeded" | "failed" | "canceled" | "rejected";
+            status: "queued" | "running" | "awaiting_approval" | "waiting_for_concurrency" | "succeeded" | "failed" | "canceled" | "rejected" | "superseded";
             repo: string;
             ref: string;
             /** @description The commit the run builds. */
@@ -411,12 +411,21 @@ export interface components {
         Stage: {
             name: string;
             /** @enum {string} */
-            status: "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "canceled" | "rejected" | "skipped";
+            status: "pending" | "awaiting_approval" | "waiting_for_concurrency" | "running" | "succeeded" | "failed" | "canceled" | "rejected" | "superseded" | "skipped";
             environment: string | null;
             approval: {
                 required: number;
                 approvers: string[];
                 decisions: components["schemas"]["ApprovalDecision"][];
+            } | null;
+            /** @description The concurrency group of the stage, if any. */
+            concurrency: {
+                group: string;
+                /** @description While the stage is waiting_for_concurrency: the run and stage holding the group. */
+                waitingFor: {
+                    runId: string;
+                    stage: string;
+                } | null;
             } | null;
             /** Format: date-time */
             startedAt: string | null;
@@ -479,7 +488,7 @@ export interface components {
             stage: {
                 name: string;
                 /** @enum {string|null} */
-                status: "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "canceled" | "rejected" | "skipped" | null;
+                status: "pending" | "awaiting_approval" | "waiting_for_concurrency" | "running" | "succeeded" | "failed" | "canceled" | "rejected" | "superseded" | "skipped" | null;
             };
             run: components["schemas"]["RunDetail"];
         };
@@ -575,7 +584,7 @@ export interface components {
          * @description `forbidden` is a request refused for want of a role.
          * @enum {string}
          */
-        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "environment.protect" | "environment.unprotect" | "forbidden" | "approval_refused" | "approval_timeout";
+        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "environment.protect" | "environment.unprotect" | "forbidden" | "approval_refused" | "approval_timeout" | "supersede";
         EnvironmentProtection: {
             name: string;
             approvers: string[];

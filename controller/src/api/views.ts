@@ -50,6 +50,7 @@ function stageView(stage: StageDetail): Stage {
           })),
         }
       : null,
+    concurrency: stage.concurrency ? { group: stage.concurrency, waitingFor: stage.waitingFor } : null,
     startedAt: iso(stage.startedAt),
     finishedAt: iso(stage.finishedAt),
     jobs: stage.jobs.map(jobView),

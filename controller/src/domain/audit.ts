@@ -17,8 +17,13 @@ export const auditActions = [
   'approval_refused',
   /** A gate's timeout passed: the stage and its run were rejected (actor `gantry`). */
   'approval_timeout',
+  /** A newer run reached a `supersede: true` gate: this older run waiting there ended (actor `gantry`). */
+  'supersede',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
+
+/** The actor of decisions Gantry takes itself (timeouts, superseding). */
+export const gantryActor = 'gantry';
 
 export interface AuditEvent {
   id: number;

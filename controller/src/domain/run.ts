@@ -16,6 +16,8 @@ export interface Run {
   /** The commit's author and committer e-mails; null until planned. */
   authorEmail: string | null;
   committerEmail: string | null;
+  /** The first line of the commit message; null until planned (or when empty). */
+  commitSubject: string | null;
   cancelRequested: boolean;
   createdAt: Date;
   startedAt: Date | null;
@@ -32,6 +34,9 @@ export interface Stage {
   approval: ApprovalPolicy | null;
   /** When it began awaiting approval; null if it never did. */
   approvalRequestedAt: Date | null;
+  /** Its concurrency group, if any. */
+  concurrency: string | null;
+  supersede: boolean;
   startedAt: Date | null;
   finishedAt: Date | null;
 }
@@ -79,9 +84,17 @@ export interface JobDetail extends Job {
   attempts: JobAttempt[];
 }
 
+/** Which run's stage holds a concurrency group. */
+export interface ConcurrencyHolder {
+  runId: string;
+  stage: string;
+}
+
 export interface StageDetail extends Stage {
   jobs: JobDetail[];
   approvals: Approval[];
+  /** While the stage waits for its concurrency group: the stage holding it (null if it is free for a moment). */
+  waitingFor: ConcurrencyHolder | null;
 }
 
 export interface RunDetail extends Run {

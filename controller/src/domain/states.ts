@@ -4,21 +4,27 @@ export const runStatuses = [
   'queued',
   'running',
   'awaiting_approval',
+  /** A stage waits for its concurrency group (another run's stage holds it). */
+  'waiting_for_concurrency',
   'succeeded',
   'failed',
   'canceled',
   'rejected',
+  /** A newer run of the same pipeline reached the gate this run waited at (`supersede: true`). */
+  'superseded',
 ] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
 export const stageStatuses = [
   'pending',
   'awaiting_approval',
+  'waiting_for_concurrency',
   'running',
   'succeeded',
   'failed',
   'canceled',
   'rejected',
+  'superseded',
   'skipped',
 ] as const;
 export type StageStatus = (typeof stageStatuses)[number];
@@ -35,11 +41,22 @@ export const jobResults = ['succeeded', 'failed', 'timed_out', 'canceled'] as co
 export type JobResult = (typeof jobResults)[number];
 
 export function isTerminalRun(status: RunStatus): boolean {
-  return status === 'succeeded' || status === 'failed' || status === 'canceled' || status === 'rejected';
+  return (
+    status === 'succeeded' ||
+    status === 'failed' ||
+    status === 'canceled' ||
+    status === 'rejected' ||
+    status === 'superseded'
+  );
 }
 
 export function isTerminalStage(status: StageStatus): boolean {
-  return !(status === 'pending' || status === 'awaiting_approval' || status === 'running');
+  return !(
+    status === 'pending' ||
+    status === 'awaiting_approval' ||
+    status === 'waiting_for_concurrency' ||
+    status === 'running'
+  );
 }
 
 export function isTerminalJob(status: JobStatus): boolean {

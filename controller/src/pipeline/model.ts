@@ -20,6 +20,8 @@ export interface StageDefinition {
   approval: ApprovalPolicy | null;
   /** Concurrency group: at most one running stage in this group at a time, oldest first. */
   concurrency: string | null;
+  /** On a gated stage: a newer run of the same pipeline reaching the gate ends older runs waiting there `superseded`. */
+  supersede: boolean;
   jobs: JobDefinition[];
 }
 

@@ -68,6 +68,7 @@ describe('parsePipeline: the example pipeline', () => {
           environment: null,
           approval: null,
           concurrency: null,
+          supersede: false,
           jobs: [
             {
               ...plainJob,
@@ -85,6 +86,7 @@ describe('parsePipeline: the example pipeline', () => {
           environment: null,
           approval: null,
           concurrency: null,
+          supersede: false,
           jobs: [
             { ...plainJob, name: 'unit', steps: ['npm test'], stepTimeoutsMs: [null] },
             {
@@ -117,6 +119,7 @@ describe('parsePipeline: the example pipeline', () => {
           environment: 'staging',
           approval: null,
           concurrency: null,
+          supersede: false,
           jobs: [
             {
               ...plainJob,
@@ -132,6 +135,7 @@ describe('parsePipeline: the example pipeline', () => {
           environment: 'production',
           approval: { approvers: ['role:release'], required: 1, allowSelfApproval: false, timeoutMs: 259_200_000 },
           concurrency: 'production',
+          supersede: false,
           jobs: [
             {
               ...plainJob,

@@ -1,5 +1,6 @@
 /** One entry of the top-level `stages:` list: its settings and its jobs as written. */
 import { readApproval } from './approval.js';
+import { readConcurrencyGroup, readSupersede } from './concurrency.js';
 import { type JobSpec, readJob } from './job.js';
 import type { PipelineLimits } from './limits.js';
 import type { Path } from './locate.js';
@@ -7,7 +8,7 @@ import type { ApprovalPolicy } from './model.js';
 import type { ProblemCollector } from './problems.js';
 import { describe, readMapping, readString, reportMissing } from './schema.js';
 
-const STAGE_KEYS = ['name', 'environment', 'approval', 'concurrency', 'jobs'];
+const STAGE_KEYS = ['name', 'environment', 'approval', 'concurrency', 'supersede', 'jobs'];
 
 /** A stage before matrix expansion. `name` is undefined when it was invalid. */
 export interface StageSpec {
@@ -16,6 +17,7 @@ export interface StageSpec {
   environment: string | null;
   approval: ApprovalPolicy | null;
   concurrency: string | null;
+  supersede: boolean;
   jobs: JobSpec[];
 }
 
@@ -31,8 +33,9 @@ export function readStage(
   if (stage.name === undefined) reportMissing(problems, path, 'name');
   const name = stage.name === undefined ? undefined : readString(problems, stage.name, [...path, 'name']);
   const environment = readOptionalString(problems, stage.environment, [...path, 'environment']);
-  const concurrency = readOptionalString(problems, stage.concurrency, [...path, 'concurrency']);
+  const concurrency = readConcurrencyGroup(problems, stage.concurrency, [...path, 'concurrency']);
   const approval = readApproval(problems, stage.approval, [...path, 'approval']);
+  const supersede = readSupersede(problems, stage.supersede, [...path, 'supersede'], approval !== null);
 
   const jobs: JobSpec[] = [];
   const jobsPath = [...path, 'jobs'];
@@ -46,7 +49,7 @@ export function readStage(
       if (job !== undefined) jobs.push(job);
     });
   }
-  return { path, name, environment, approval, concurrency, jobs };
+  return { path, name, environment, approval, concurrency, supersede, jobs };
 }
 
 function readOptionalString(problems: ProblemCollector, value: unknown, path: Path): string | null {

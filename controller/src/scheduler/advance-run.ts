@@ -1,30 +1,78 @@
 /**
  * Applies the state machine to one run inside the caller's transaction: takes
  * the run lock, reads the snapshot, writes every transition nextTransitions()
- * asks for (queued jobs get their outbox rows in the same transaction).
+ * asks for (queued jobs get their outbox rows in the same transaction). A
+ * stage that needs its concurrency group tries to acquire it here and starts
+ * when it did; groups held by stages that ended are released. A stage that
+ * began awaiting a `supersede: true` gate ends older runs waiting there.
  * Idempotent: calling it on a run at rest changes nothing.
  */
+import { acquireConcurrency, releaseEndedHolders } from '../store/concurrency-repository.js';
 import type { Queryable } from '../store/database.js';
 import { queueJobs } from '../store/jobs-repository.js';
 import { readRunSnapshot } from '../store/run-snapshot.js';
 import { lockRun, setRunStatus, setStageStatus } from '../store/runs-repository.js';
+import { supersedeAtGate } from './supersede.js';
 import { nextTransitions, type Transition } from './transitions.js';
 
 export interface AdvanceOutcome {
   transitions: Transition[];
   /** Jobs queued by this call: their outbox rows wait for the relay. */
   queuedJobs: number;
+  /** Groups this run stopped holding or waiting for: after commit, the next waiter of each may start. */
+  freedGroups: string[];
+  /** Stages of this run that began awaiting approval (for notifications after commit). */
+  gatesOpened: string[];
+  /** Other runs this call ended (superseded). */
+  otherRuns: string[];
 }
+
+/** Nothing changed. */
+export const unchanged = (): AdvanceOutcome => ({
+  transitions: [],
+  queuedJobs: 0,
+  freedGroups: [],
+  gatesOpened: [],
+  otherRuns: [],
+});
 
 export async function advanceRun(tx: Queryable, runId: string): Promise<AdvanceOutcome> {
   const run = await lockRun(tx, runId);
-  if (!run) return { transitions: [], queuedJobs: 0 };
-  const transitions = nextTransitions(await readRunSnapshot(tx, run));
-  let queuedJobs = 0;
-  for (const transition of transitions) {
-    if (transition.kind === 'stage') await setStageStatus(tx, [transition.stageId], transition.to);
-    else if (transition.kind === 'run') await setRunStatus(tx, runId, transition.to, transition.error);
-    else queuedJobs += (await queueJobs(tx, transition.jobIds)).length;
+  const outcome = unchanged();
+  if (!run) return outcome;
+  // Two rounds at most: the second only after the group was acquired.
+  for (let round = 0; round < 2; round++) {
+    // The second round reads the run again: the first one may have changed its status.
+    const current = round === 0 ? run : await lockRun(tx, runId);
+    if (!current) break;
+    const snapshot = await readRunSnapshot(tx, current);
+    const transitions = nextTransitions(snapshot);
+    outcome.transitions.push(...transitions);
+    let acquired = false;
+    for (const transition of transitions) {
+      if (transition.kind === 'stage') {
+        await setStageStatus(tx, [transition.stageId], transition.to);
+        const before = snapshot.stages.find((stage) => stage.id === transition.stageId);
+        if (before?.status === 'waiting_for_concurrency' && transition.to !== 'running' && before.concurrency) {
+          outcome.freedGroups.push(before.concurrency.group);
+        }
+        if (transition.to === 'awaiting_approval') outcome.gatesOpened.push(transition.stageId);
+      } else if (transition.kind === 'run') await setRunStatus(tx, runId, transition.to, transition.error);
+      else if (transition.kind === 'queue-jobs') outcome.queuedJobs += (await queueJobs(tx, transition.jobIds)).length;
+      else {
+        // A stage of this run that just ended may hold the group: free it first, then ask in trigger order.
+        outcome.freedGroups.push(...(await releaseEndedHolders(tx, runId)));
+        acquired = await acquireConcurrency(tx, { group: transition.group, runId, stageId: transition.stageId });
+      }
+    }
+    if (!acquired) break;
   }
-  return { transitions, queuedJobs };
+  outcome.freedGroups.push(...(await releaseEndedHolders(tx, runId)));
+  for (const stageId of outcome.gatesOpened) {
+    const superseded = await supersedeAtGate(tx, run, stageId, advanceRun);
+    outcome.otherRuns.push(...superseded.otherRuns);
+    // This run came to the gate after a newer one and ended: nobody is to be asked to approve it.
+    if (superseded.self) outcome.gatesOpened = [];
+  }
+  return outcome;
 }

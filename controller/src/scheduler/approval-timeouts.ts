@@ -5,15 +5,13 @@
  * every controller at once: the rejection is a conditional update.
  */
 
+import { gantryActor } from '../domain/audit.js';
 import { findExpiredGates, rejectExpiredGate } from '../store/approvals-repository.js';
 import { recordAuditEvent } from '../store/audit-repository.js';
 import type { Database } from '../store/database.js';
 import { lockRun } from '../store/runs-repository.js';
 import { advanceRun } from './advance-run.js';
 import type { Scheduler } from './scheduler.js';
-
-/** The actor of decisions Gantry takes itself. */
-export const gantryActor = 'gantry';
 
 const batchSize = 100;
 
@@ -26,19 +24,18 @@ export async function expireApprovalGates(db: Database, scheduler: Scheduler): P
     for (const gate of expired) {
       const changed = await db.transaction(async (tx) => {
         await lockRun(tx, gate.runId);
-        if (!(await rejectExpiredGate(tx, gate.stageId))) return false;
+        if (!(await rejectExpiredGate(tx, gate.stageId))) return null;
         await recordAuditEvent(tx, {
           actor: gantryActor,
           action: 'approval_timeout',
           runId: gate.runId,
           details: { stage: gate.stageName, timeoutMs: gate.timeoutMs },
         });
-        await advanceRun(tx, gate.runId);
-        return true;
+        return advanceRun(tx, gate.runId);
       });
       if (changed) {
         rejected++;
-        scheduler.afterCommit(gate.runId, 0, 1);
+        scheduler.afterCommit(gate.runId, 0, 1, changed);
       }
     }
     // A full batch none of which changed (another controller got there first) ends the pass too.

@@ -12,7 +12,7 @@ import type { Approval } from '../domain/run.js';
 import { findApprovalBy, recordDecision } from '../store/approvals-repository.js';
 import type { Database, Transaction } from '../store/database.js';
 import { findStageByName, lockRun, setStageStatus } from '../store/runs-repository.js';
-import { advanceRun } from './advance-run.js';
+import { advanceRun, unchanged } from './advance-run.js';
 import { refusalOf } from './approval-eligibility.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -44,7 +44,7 @@ export async function decideStage(db: Database, scheduler: Scheduler, input: Dec
     const approver = input.principal.name;
     if (input.decision === 'approved') {
       const earlier = await findApprovalBy(tx, stage.id, approver);
-      if (earlier) return { approval: earlier, queued: 0 };
+      if (earlier) return { approval: earlier, advanced: unchanged() };
     }
     if (stage.status !== 'awaiting_approval') {
       throw new ConflictError(`stage "${stage.name}" is ${stage.status}, not awaiting_approval`);
@@ -61,9 +61,8 @@ export async function decideStage(db: Database, scheduler: Scheduler, input: Dec
     });
     await input.audit?.(tx, approval);
     if (input.decision === 'rejected') await setStageStatus(tx, [stage.id], 'rejected');
-    const advanced = await advanceRun(tx, run.id);
-    return { approval, queued: advanced.queuedJobs };
+    return { approval, advanced: await advanceRun(tx, run.id) };
   });
-  scheduler.afterCommit(input.runId, outcome.queued, 1);
+  scheduler.afterCommit(input.runId, outcome.advanced.queuedJobs, 1, outcome.advanced);
   return outcome.approval;
 }

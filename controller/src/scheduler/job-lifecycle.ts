@@ -126,16 +126,16 @@ export class JobLifecycle {
         if (failures <= job.spec.retry.failed) queued = (await queueJobs(tx, [job.id])).length;
       }
       // Most finishes leave siblings running: then the run cannot change, and reading it is wasted work.
-      if (await stageHasUnfinishedJobs(tx, job.stageId)) return { queued, job };
+      if (await stageHasUnfinishedJobs(tx, job.stageId)) return { queued, job, advanced: undefined };
       const advanced = await advanceRun(tx, runId);
-      return { queued: queued + advanced.queuedJobs, job };
+      return { queued: queued + advanced.queuedJobs, job, advanced };
     });
     if (!outcome) {
       if (await wasFinishedBy(this.deps.db, lease)) return;
       throw new StaleLeaseError(lease.jobId, lease.attempt);
     }
     this.deps.metrics?.attemptFinished(lease.leaseToken, outcome.job.queue, result.status, outcome.job.attemptSeconds);
-    this.deps.scheduler.afterCommit(runId, outcome.queued, 1);
+    this.deps.scheduler.afterCommit(runId, outcome.queued, 1, outcome.advanced);
   }
 
   /**
@@ -157,11 +157,11 @@ export class JobLifecycle {
         await setJobStatus(tx, job.id, 'failed', `${reason}; no retries left (retry.lost = ${job.spec.retry.lost})`);
       }
       const advanced = await advanceRun(tx, lease.runId);
-      return { queued: queued + advanced.queuedJobs, retried: queued > 0 };
+      return { queued: queued + advanced.queuedJobs, retried: queued > 0, advanced };
     });
     if (!outcome) return false;
     this.deps.metrics?.attemptAbandoned(lease.leaseToken);
-    this.deps.scheduler.afterCommit(lease.runId, outcome.queued, 1);
+    this.deps.scheduler.afterCommit(lease.runId, outcome.queued, 1, outcome.advanced);
     return true;
   }
 }

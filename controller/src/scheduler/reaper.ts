@@ -7,8 +7,9 @@
  *  - by agent: `reapAgent` ends every attempt of an agent whose Connect
  *    stream closed and did not come back (called by the presence tracker).
  * Also re-publishes offers that went missing from the stream, so a message
- * lost inside NATS never strands a job, and rejects gated stages whose
- * approval timeout passed (approval-timeouts.ts).
+ * lost inside NATS never strands a job, rejects gated stages whose
+ * approval timeout passed (approval-timeouts.ts), and starts the next waiter
+ * of any concurrency group left free.
  */
 import { sleep } from '@gantry/common';
 import type { Logger } from 'pino';
@@ -80,6 +81,8 @@ export class Reaper {
     } catch (error) {
       this.options.log.warn({ err: error }, 'cannot expire approval timeouts; will retry');
     }
+    // A controller that stopped between freeing a group and starting its next waiter left it free.
+    await this.options.scheduler.openNextWaiters();
   }
 
   /**

@@ -13,6 +13,7 @@ import {
   parsePipeline,
 } from '../pipeline/index.js';
 import type { PipelineFile, PipelineSource } from '../source/git-source.js';
+import { findNextWaiters } from '../store/concurrency-repository.js';
 import type { Database } from '../store/database.js';
 import { findProtections } from '../store/environments-repository.js';
 import {
@@ -23,7 +24,7 @@ import {
   setRunSha,
   setRunStatus,
 } from '../store/runs-repository.js';
-import { advanceRun } from './advance-run.js';
+import { type AdvanceOutcome, advanceRun } from './advance-run.js';
 import { summarizePlanningError } from './planning-error.js';
 import { environmentsOf, withProtections } from './protected-environments.js';
 
@@ -40,10 +41,13 @@ export interface SchedulerDeps {
   runChanged: (runId: string) => void;
   /** Bounds on a pipeline; the defaults when not given. */
   limits?: PipelineLimits;
+  /** Called after a commit in which a stage began awaiting approval (notifications). Must not throw. */
+  gateOpened?: (runId: string, stageId: string) => void;
 }
 
 export class Scheduler {
   private readonly planning = new Set<Promise<void>>();
+  private readonly followUps = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -76,20 +80,56 @@ export class Scheduler {
     return ids.length;
   }
 
-  /** Waits for planning in flight (shutdown). */
+  /** Waits for planning and the follow-ups of commits in flight (shutdown, tests). */
   async settle(): Promise<void> {
-    await Promise.all([...this.planning]);
+    while (this.planning.size > 0 || this.followUps.size > 0) {
+      await Promise.all([...this.planning, ...this.followUps]);
+    }
   }
 
   /** Re-evaluates a run after something changed it (job finished, approval given). */
   async advance(runId: string): Promise<void> {
     const outcome = await this.deps.db.transaction((tx) => advanceRun(tx, runId));
-    this.afterCommit(runId, outcome.queuedJobs, outcome.transitions.length);
+    this.afterCommit(runId, outcome.queuedJobs, outcome.transitions.length, outcome);
   }
 
-  afterCommit(runId: string, queuedJobs: number, changes: number): void {
+  /**
+   * Called by whoever committed a change of the run: wakes the relay, tells
+   * live pages, and carries out what `advanced` (the advanceRun outcome of that
+   * transaction, if any) left for after the commit: the next waiter of each
+   * freed concurrency group is started, and gates that opened are announced.
+   */
+  afterCommit(runId: string, queuedJobs: number, changes: number, advanced?: AdvanceOutcome): void {
     if (queuedJobs > 0) this.deps.wakeRelay();
     if (changes > 0 || queuedJobs > 0) this.deps.runChanged(runId);
+    if (!advanced) return;
+    for (const other of advanced.otherRuns) this.deps.runChanged(other);
+    if (advanced.freedGroups.length > 0) this.track(this.openNextWaiters(advanced.freedGroups));
+    for (const stageId of advanced.gatesOpened) this.deps.gateOpened?.(runId, stageId);
+  }
+
+  /**
+   * Starts the stage next in line for each free concurrency group (only
+   * `groups`, or every group). Called after a commit that freed a group and,
+   * as a safety net for a controller that stopped between the two, by the
+   * reaper's sweep. Safe on every replica at once: acquiring locks the group.
+   * Never throws; returns how many waiting runs it looked at.
+   */
+  async openNextWaiters(groups?: string[]): Promise<number> {
+    try {
+      const waiters = await findNextWaiters(this.deps.db, groups);
+      for (const waiter of waiters) await this.advance(waiter.runId);
+      return waiters.length;
+    } catch (error) {
+      const { message, errorName } = summarizePlanningError(error);
+      this.deps.log.warn({ groups, error: message, errorName }, 'cannot start the next stage of a concurrency group');
+      return 0;
+    }
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.followUps.add(work);
+    void work.finally(() => this.followUps.delete(work));
   }
 
   private async plan(runId: string): Promise<void> {
@@ -121,7 +161,7 @@ export class Scheduler {
     });
     if (outcome) {
       this.deps.log.info({ runId, sha: file.sha, pipeline: parsed.pipeline.name }, 'run planned');
-      this.afterCommit(runId, outcome.queuedJobs, outcome.transitions.length + 1);
+      this.afterCommit(runId, outcome.queuedJobs, outcome.transitions.length + 1, outcome);
     }
   }
 

@@ -21,15 +21,29 @@ export interface StageSnapshot {
   approvalsGiven: number;
   /** Why the stage may not run at all (a protected environment refuses its ref); it fails when reached. */
   refusal?: string | null;
+  /** The stage's concurrency group and whether it holds it now; null/absent = no group. */
+  concurrency?: { group: string; held: boolean } | null;
   jobs: { id: string; status: JobStatus }[];
 }
 
 export type Transition =
   | { kind: 'stage'; stageId: string; to: StageStatus }
   | { kind: 'queue-jobs'; stageId: string; jobIds: string[] }
-  | { kind: 'run'; to: RunStatus; error?: string };
+  | { kind: 'run'; to: RunStatus; error?: string }
+  /**
+   * The stage may start once it holds `group`: the caller tries to acquire it
+   * and, when it did, asks again with `held: true`. Always the last transition.
+   */
+  | { kind: 'acquire-concurrency'; stageId: string; group: string };
 
-const failedStage: StageStatus[] = ['failed', 'canceled', 'rejected'];
+/** A stage that ended this way ends its run the same way. */
+const endingStage: Partial<Record<StageStatus, RunStatus>> = {
+  failed: 'failed',
+  canceled: 'canceled',
+  rejected: 'rejected',
+  superseded: 'superseded',
+};
+const waitingStage: StageStatus[] = ['pending', 'awaiting_approval', 'waiting_for_concurrency'];
 
 /** Transitions that bring the snapshot to its next resting state, in the order to apply them. */
 export function nextTransitions(snapshot: RunSnapshot): Transition[] {
@@ -55,15 +69,16 @@ export function nextTransitions(snapshot: RunSnapshot): Transition[] {
 
     if (status === 'succeeded' || status === 'skipped') continue;
 
-    if (snapshot.cancelRequested && (status === 'pending' || status === 'awaiting_approval')) {
+    if (snapshot.cancelRequested && waitingStage.includes(status)) {
       out.push({ kind: 'stage', stageId: stage.id, to: 'canceled' });
       status = 'canceled';
     }
 
-    if (failedStage.includes(status)) {
+    const ending = endingStage[status];
+    if (ending) {
       const later = snapshot.stages.slice(index + 1).filter((next) => next.status === 'pending');
       for (const next of later) out.push({ kind: 'stage', stageId: next.id, to: 'skipped' });
-      setRun(status === 'failed' ? 'failed' : status === 'canceled' ? 'canceled' : 'rejected');
+      setRun(ending);
       return out;
     }
 
@@ -75,10 +90,18 @@ export function nextTransitions(snapshot: RunSnapshot): Transition[] {
       return out;
     }
 
-    // pending or awaiting_approval: the gate decides whether the stage starts now.
+    // pending, awaiting_approval or waiting_for_concurrency: first the gate, then the group.
     if (stage.approvalsGiven < stage.approvalsRequired) {
       if (status !== 'awaiting_approval') out.push({ kind: 'stage', stageId: stage.id, to: 'awaiting_approval' });
       setRun('awaiting_approval');
+      return out;
+    }
+    if (stage.concurrency && !stage.concurrency.held) {
+      if (status !== 'waiting_for_concurrency') {
+        out.push({ kind: 'stage', stageId: stage.id, to: 'waiting_for_concurrency' });
+      }
+      setRun('waiting_for_concurrency');
+      out.push({ kind: 'acquire-concurrency', stageId: stage.id, group: stage.concurrency.group });
       return out;
     }
     out.push({ kind: 'stage', stageId: stage.id, to: 'running' });

@@ -86,9 +86,13 @@ export function readCommitFile(
 export interface CommitPeople {
   authorEmail: string | null;
   committerEmail: string | null;
+  /** The first line of the commit message, at most 200 characters; null when empty. */
+  subject: string | null;
 }
 
-/** Reads the `author` and `committer` headers of a raw commit object (they end at the first blank line). */
+const MAX_SUBJECT_LENGTH = 200;
+
+/** Reads the `author` and `committer` headers of a raw commit object (they end at the first blank line) and its subject. */
 export function commitPeople(commitObject: Buffer): CommitPeople {
   const headerEnd = commitObject.indexOf('\n\n');
   const headers = commitObject.subarray(0, headerEnd < 0 ? commitObject.length : headerEnd).toString('utf8');
@@ -97,7 +101,9 @@ export function commitPeople(commitObject: Buffer): CommitPeople {
     const email = line ? /<([^<>]*)>/.exec(line)?.[1]?.trim() : undefined;
     return email ? email : null;
   };
-  return { authorEmail: emailOf('author'), committerEmail: emailOf('committer') };
+  const message = headerEnd < 0 ? '' : commitObject.subarray(headerEnd + 2).toString('utf8');
+  const subject = message.split('\n', 1)[0]?.trim().slice(0, MAX_SUBJECT_LENGTH) ?? '';
+  return { authorEmail: emailOf('author'), committerEmail: emailOf('committer'), subject: subject || null };
 }
 
 interface Answer {

@@ -78,12 +78,12 @@ describe('a repository on the controller host', () => {
     expect((await source.readPipelineFile(repo, first)).text).toBe('name: one\n');
   });
 
-  it("gives the commit's author and committer e-mails with the file", async () => {
+  it("gives the commit's author and committer e-mails and its subject with the file", async () => {
     const people = join(dir, 'people');
     execFileSync('git', ['init', '-q', '-b', 'main', people]);
     writeFileSync(join(people, '.gantry.yml'), 'name: people\n');
     git(people, 'add', '.');
-    execFileSync('git', ['-C', people, 'commit', '-qm', 'by ann', '--author', 'Ann <Ann@Example.com>'], {
+    execFileSync('git', ['-C', people, 'commit', '-qm', 'by ann\n\nthe body', '--author', 'Ann <Ann@Example.com>'], {
       env: { ...process.env, GIT_COMMITTER_NAME: 'Carl', GIT_COMMITTER_EMAIL: 'carl@example.com' },
     });
     const sha = git(people, 'rev-parse', 'HEAD');
@@ -91,6 +91,7 @@ describe('a repository on the controller host', () => {
       text: 'name: people\n',
       authorEmail: 'Ann@Example.com',
       committerEmail: 'carl@example.com',
+      subject: 'by ann',
     });
   });
 

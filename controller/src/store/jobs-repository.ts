@@ -155,7 +155,13 @@ export async function resetJobsToPending(tx: Queryable, stageIds: string[]): Pro
     .where(inArray(jobs.stageId, stageIds));
 }
 
-/** Attempt history of the given jobs, oldest first. */
+/** Puts one finished job back to pending (its stage waits for its concurrency group before it is queued). */
+export async function returnJobToPending(tx: Queryable, jobId: string): Promise<void> {
+  await tx
+    .update(jobs)
+    .set({ status: 'pending', cancelRequested: false, finishedAt: null, message: null, exitCode: null })
+    .where(eq(jobs.id, jobId));
+}
 
 /** True while any job of the stage is not finished: the run cannot move on yet. */
 export async function stageHasUnfinishedJobs(tx: Queryable, stageId: string): Promise<boolean> {

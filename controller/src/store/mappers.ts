@@ -16,6 +16,7 @@ export function toRun(row: typeof runs.$inferSelect): Run {
     triggeredBy: row.triggeredBy,
     authorEmail: row.authorEmail,
     committerEmail: row.committerEmail,
+    commitSubject: row.commitSubject,
     cancelRequested: row.cancelRequested,
     createdAt: row.createdAt,
     startedAt: row.startedAt,
@@ -33,6 +34,8 @@ export function toStage(row: typeof stages.$inferSelect): Stage {
     environment: row.environment,
     approval: (row.approval as ApprovalPolicy | null) ?? null,
     approvalRequestedAt: row.approvalRequestedAt,
+    concurrency: row.concurrency,
+    supersede: row.supersede,
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
   };

@@ -11,12 +11,15 @@ export async function readRunSnapshot(tx: Queryable, run: Run): Promise<RunSnaps
     id: string;
     status: StageStatus;
     approval: ApprovalPolicy | null;
+    concurrency: string | null;
+    holds_group: boolean;
     approvals_given: number;
     jobs: { id: string; status: JobStatus }[];
   }>(
     tx,
     sql`
-    select s.id, s.status, s.approval,
+    select s.id, s.status, s.approval, s.concurrency,
+      exists (select 1 from concurrency_locks l where l.name = s.concurrency and l.stage_id = s.id) as holds_group,
       (select count(distinct a.approver)::int from approvals a
         where a.stage_id = s.id and a.decision = 'approved') as approvals_given,
       coalesce((select json_agg(json_build_object('id', j.id, 'status', j.status) order by j.position)
@@ -32,6 +35,7 @@ export async function readRunSnapshot(tx: Queryable, run: Run): Promise<RunSnaps
       approvalsRequired: stage.approval ? stage.approval.required : 0,
       approvalsGiven: stage.approvals_given,
       refusal: stage.approval?.protection?.refusal ?? null,
+      concurrency: stage.concurrency ? { group: stage.concurrency, held: stage.holds_group } : null,
       jobs: stage.jobs,
     })),
   };

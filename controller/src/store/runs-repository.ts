@@ -6,6 +6,7 @@ import type { RunStatus, StageStatus } from '../domain/states.js';
 import type { PipelineDefinition } from '../pipeline/model.js';
 import { listAttempts } from './attempts-repository.js';
 import { inBatches } from './batches.js';
+import { findHolders } from './concurrency-repository.js';
 import type { Queryable } from './database.js';
 import { toApproval, toJob, toRun, toStage } from './mappers.js';
 import { approvals, jobs, runs, stages } from './schema.js';
@@ -69,6 +70,11 @@ export async function findRunDetail(db: Queryable, runId: string): Promise<RunDe
     db,
     jobRows.map((job) => job.id),
   );
+  const waitingGroups = stageRows.filter((row) => row.status === 'waiting_for_concurrency' && row.concurrency);
+  const holders = await findHolders(
+    db,
+    waitingGroups.map((row) => row.concurrency ?? ''),
+  );
   return {
     ...run,
     stages: stageRows.map((row) => ({
@@ -77,6 +83,8 @@ export async function findRunDetail(db: Queryable, runId: string): Promise<RunDe
         .filter((job) => job.stageId === row.id)
         .map((job) => ({ ...toJob(job), attempts: attempts.filter((attempt) => attempt.jobId === job.id) })),
       approvals: approvalRows.filter((approval) => approval.stageId === row.id).map(toApproval),
+      waitingFor:
+        row.status === 'waiting_for_concurrency' && row.concurrency ? (holders.get(row.concurrency) ?? null) : null,
     })),
   };
 }
@@ -106,6 +114,7 @@ export interface PlannedCommit {
   sha: string;
   authorEmail: string | null;
   committerEmail: string | null;
+  subject?: string | null;
 }
 
 export async function insertPlan(
@@ -117,7 +126,7 @@ export async function insertPlan(
   const { sha, authorEmail, committerEmail } = commit;
   await tx
     .update(runs)
-    .set({ sha, authorEmail, committerEmail, pipelineName: pipeline.name })
+    .set({ sha, authorEmail, committerEmail, commitSubject: commit.subject ?? null, pipelineName: pipeline.name })
     .where(eq(runs.id, run.id));
   const stageRows = pipeline.stages.map((stage, position) => ({
     id: randomUUID(),
@@ -128,6 +137,7 @@ export async function insertPlan(
     environment: stage.environment,
     approval: stage.approval,
     concurrency: stage.concurrency,
+    supersede: stage.supersede,
   }));
   for (const batch of inBatches(stageRows)) await tx.insert(stages).values(batch);
 
@@ -150,7 +160,7 @@ export async function insertPlan(
   for (const batch of inBatches(jobRows, approximateSpecBytes)) await tx.insert(jobs).values(batch);
 }
 
-const terminalRun: RunStatus[] = ['succeeded', 'failed', 'canceled', 'rejected'];
+const terminalRun: RunStatus[] = ['succeeded', 'failed', 'canceled', 'rejected', 'superseded'];
 
 /** Sets a run's status with its timestamps. Caller holds the run lock. */
 export async function setRunStatus(
@@ -170,7 +180,7 @@ export async function setRunStatus(
     .where(eq(runs.id, runId));
 }
 
-const terminalStage: StageStatus[] = ['succeeded', 'failed', 'canceled', 'rejected', 'skipped'];
+const terminalStage: StageStatus[] = ['succeeded', 'failed', 'canceled', 'rejected', 'superseded', 'skipped'];
 
 export async function setStageStatus(tx: Queryable, stageIds: string[], status: StageStatus): Promise<void> {
   if (stageIds.length === 0) return;

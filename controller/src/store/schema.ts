@@ -41,6 +41,8 @@ export const runs = pgTable(
     /** The commit's author and committer e-mails, read when the run is planned (self-approval checks). */
     authorEmail: text('author_email'),
     committerEmail: text('committer_email'),
+    /** The first line of the commit message, read when the run is planned. */
+    commitSubject: text('commit_subject'),
     idempotencyKey: text('idempotency_key'),
     /** Set by a cancel request: stages stop being started and the run ends `canceled`. */
     cancelRequested: boolean('cancel_requested').notNull().default(false),
@@ -69,13 +71,32 @@ export const stages = pgTable(
     approval: jsonb('approval'),
     /** When the stage began awaiting approval (database time); its gate's timeout counts from here. */
     approvalRequestedAt: at('approval_requested_at'),
+    /** Concurrency group: the stage runs only while it holds the group's row in `concurrency_locks`. */
     concurrency: text('concurrency'),
+    /** A newer run of the same repository reaching this gate supersedes older runs waiting at it. */
+    supersede: boolean('supersede').notNull().default(false),
     createdAt: createdAt(),
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
   },
-  (t) => [uniqueIndex('stages_run_position_unique').on(t.runId, t.position)],
+  (t) => [
+    uniqueIndex('stages_run_position_unique').on(t.runId, t.position),
+    index('stages_waiting_for_concurrency_idx').on(t.concurrency).where(sql`status = 'waiting_for_concurrency'`),
+    index('stages_awaiting_approval_idx').on(t.name).where(sql`status = 'awaiting_approval'`),
+  ],
 );
+
+/**
+ * One row per concurrency group ever used; `stage_id` is the stage that holds
+ * it (null: free). Every acquire and release locks the group's row, so
+ * controllers on one database hand a group out one stage at a time.
+ */
+export const concurrencyLocks = pgTable('concurrency_locks', {
+  name: text('name').primaryKey(),
+  runId: text('run_id').references(() => runs.id),
+  stageId: text('stage_id').references(() => stages.id),
+  acquiredAt: at('acquired_at'),
+});
 
 export const jobs = pgTable(
   'jobs',

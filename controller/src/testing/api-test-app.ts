@@ -13,6 +13,7 @@ import pino from 'pino';
 import { type ApiDeps, createApp } from '../api/app.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { registerFarmStateGauges } from '../metrics/farm-state-gauges.js';
+import { ApprovalWebhook, type ApprovalWebhookOptions } from '../notify/approval-webhook.js';
 import { JobLifecycle } from '../scheduler/job-lifecycle.js';
 import { RunControl } from '../scheduler/run-control.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -32,6 +33,8 @@ export interface TestApp {
   metrics: ControllerMetrics;
   /** A git repository whose `main` holds the pipeline. */
   repo: string;
+  /** Present when `approvalWebhook` was given. */
+  approvalWebhook: ApprovalWebhook | undefined;
   /** The JSON log lines written so far. */
   logLines(): Record<string, unknown>[];
   /** Closes the database under the running app: every later query fails. */
@@ -39,7 +42,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function openTestApp(options: { pipeline: string }): Promise<TestApp> {
+export interface TestAppOptions {
+  pipeline: string;
+  /** Announce approval requests to this webhook (`TestApp.approvalWebhook`). */
+  approvalWebhook?: Omit<ApprovalWebhookOptions, 'db' | 'log' | 'publicUrl'>;
+}
+
+export async function openTestApp(options: TestAppOptions): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'gantry-api-'));
   const repo = join(dir, 'repo');
   execFileSync('git', ['init', '-q', '-b', 'main', repo]);
@@ -59,12 +68,16 @@ export async function openTestApp(options: { pipeline: string }): Promise<TestAp
   const metrics = new ControllerMetrics();
   registerFarmStateGauges(metrics.registry, { db: database.db, poolUse: database.poolUse, log });
   const source = createGitSource({ allow: localRepositories, cacheDir: join(dir, 'repos') });
+  const approvalWebhook = options.approvalWebhook
+    ? new ApprovalWebhook({ ...options.approvalWebhook, db: database.db, log, publicUrl: () => 'http://gantry.test' })
+    : undefined;
   const scheduler = new Scheduler({
     db: database.db,
     source,
     log,
     wakeRelay: () => {},
     runChanged: () => {},
+    gateOpened: (runId, stageId) => approvalWebhook?.notify(runId, stageId),
   });
   const lifecycle = new JobLifecycle({ db: database.db, scheduler, leaseTtlMs: 30_000, metrics });
   const deps: ApiDeps = {
@@ -92,9 +105,11 @@ export async function openTestApp(options: { pipeline: string }): Promise<TestAp
     lifecycle,
     metrics,
     repo,
+    approvalWebhook,
     logLines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     breakDatabase: closeDatabase,
     async close() {
+      await approvalWebhook?.stop();
       await closeDatabase();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -13,8 +13,8 @@ export function agentRoutes(deps: ApiDeps) {
   });
 
   app.openapi(drainAgent, async (c) => {
-    await deps.runControl.drainAgent(c.req.param('id'));
-    await c.var.audit({ action: 'agent.drain', details: { agentId: c.req.param('id') } });
+    const agentId = c.req.param('id');
+    await deps.runControl.drainAgent(agentId, (tx) => c.var.audit({ action: 'agent.drain', details: { agentId } }, tx));
     return c.json({ id: c.req.param('id'), draining: true as const }, 202);
   });
   return app;

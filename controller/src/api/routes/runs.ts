@@ -63,15 +63,20 @@ export function runRoutes(deps: ApiDeps) {
   });
 
   app.openapi(cancelRun, async (c) => {
-    const { stopping } = await deps.runControl.cancelRun(c.req.param('id'));
-    await c.var.audit({ action: 'cancel', runId: c.req.param('id'), details: { stoppingJobs: stopping } });
+    const runId = c.req.param('id');
+    const { stopping } = await deps.runControl.cancelRun(runId, (tx, details) =>
+      c.var.audit({ action: 'cancel', runId, details }, tx),
+    );
     const run = await findRunDetail(deps.db, c.req.param('id'));
     return c.json({ stoppingJobs: stopping, run: run ? runDetailView(run, deps.baseUrl) : null }, 200);
   });
 
   app.openapi(retryJob, async (c) => {
-    await deps.runControl.retryJob(c.req.param('id'), c.req.param('jobId'));
-    await c.var.audit({ action: 'retry', runId: c.req.param('id'), details: { jobId: c.req.param('jobId') } });
+    const runId = c.req.param('id');
+    const jobId = c.req.param('jobId');
+    await deps.runControl.retryJob(runId, jobId, (tx) =>
+      c.var.audit({ action: 'retry', runId, details: { jobId } }, tx),
+    );
     const run = await findRunDetail(deps.db, c.req.param('id'));
     return c.json({ run: run ? runDetailView(run, deps.baseUrl) : null }, 200);
   });

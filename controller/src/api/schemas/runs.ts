@@ -118,6 +118,16 @@ export const Stage = z
     approval: z
       .object({ required: z.int(), approvers: z.array(z.string()), decisions: z.array(ApprovalDecision) })
       .nullable(),
+    concurrency: z
+      .object({
+        group: z.string(),
+        waitingFor: z
+          .object({ runId: z.string(), stage: z.string() })
+          .nullable()
+          .openapi({ description: 'While the stage is waiting_for_concurrency: the run and stage holding the group.' }),
+      })
+      .nullable()
+      .openapi({ description: 'The concurrency group of the stage, if any.' }),
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
     jobs: z.array(Job),

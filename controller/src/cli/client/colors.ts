@@ -9,6 +9,8 @@ const statusColors: Record<string, Parameters<typeof styleText>[0]> = {
   canceled: 'gray',
   running: 'yellow',
   awaiting_approval: 'cyan',
+  waiting_for_concurrency: 'cyan',
+  superseded: 'gray',
   queued: 'blue',
 };
 

@@ -31,6 +31,24 @@ describe('describeProgress', () => {
     expect(describeProgress(previous, next)).toEqual(lines);
   });
 
+  it('says which run holds the concurrency group a stage waits for', () => {
+    const waiting = runDetail({
+      id: 'r2',
+      status: 'waiting_for_concurrency',
+      stages: [
+        stageView({
+          name: 'deploy',
+          status: 'waiting_for_concurrency',
+          concurrency: { group: 'production', waitingFor: { runId: 'r1', stage: 'deploy' } },
+          jobs: [],
+        }),
+      ],
+    });
+    expect(describeProgress({ status: 'running', stages: [] }, waiting)).toEqual([
+      '  deploy  waiting_for_concurrency  (group production, held by run r1)',
+    ]);
+  });
+
   it('announces a non-pending stage and its jobs the first time they are seen', () => {
     expect(describeProgress({ status: 'queued', stages: [] }, run('running', 'running'))).toEqual([
       'run r1 running',

@@ -67,7 +67,12 @@ function jobChanged(before: { status: JobStatus; attempt: number } | undefined, 
 function describeStage(stage: StageView, width: number): string {
   const showEnvironment =
     stage.environment !== null && (stage.status === 'awaiting_approval' || stage.status === 'running');
-  return formatLine(stage.name, width, stage.status, showEnvironment ? [`(environment ${stage.environment})`] : []);
+  const details = showEnvironment ? [`(environment ${stage.environment})`] : [];
+  if (stage.status === 'waiting_for_concurrency' && stage.concurrency) {
+    const holder = stage.concurrency.waitingFor;
+    details.push(`(group ${stage.concurrency.group}${holder ? `, held by run ${holder.runId}` : ''})`);
+  }
+  return formatLine(stage.name, width, stage.status, details);
 }
 
 function describeJob(stage: StageView, job: JobView, width: number): string {

@@ -21,7 +21,7 @@ export function jobView(fields: Partial<JobView> & Pick<JobView, 'id' | 'name' |
 }
 
 export function stageView(fields: Partial<StageView> & Pick<StageView, 'name' | 'status' | 'jobs'>): StageView {
-  return { environment: null, approval: null, startedAt: null, finishedAt: null, ...fields };
+  return { environment: null, approval: null, concurrency: null, startedAt: null, finishedAt: null, ...fields };
 }
 
 export function runDetail(fields: Partial<RunDetail> & Pick<RunDetail, 'id' | 'status' | 'stages'>): RunDetail {

@@ -1,0 +1,67 @@
+/**
+ * Cancel, retry and drain write their audit event in the transaction of the
+ * change: when the event cannot be written, the change is not made either.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerAgent } from '../store/agents-repository.js';
+import { findRun, findRunDetail } from '../store/runs-repository.js';
+import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
+
+const pipeline = 'name: p\nstages:\n  - name: build\n    jobs:\n      - { name: compile, steps: [make] }\n';
+const refuse = async () => {
+  throw new Error('the audit trail refused the event');
+};
+
+describe('run control and its audit events', { timeout: 60_000 }, () => {
+  let testApp: TestApp;
+  beforeAll(async () => {
+    testApp = await openTestApp({ pipeline });
+  }, 60_000);
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  const trigger = async () => {
+    const response = await testApp.app.request('/api/runs', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${testAdminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
+    });
+    await testApp.scheduler.settle();
+    return ((await response.json()) as { id: string }).id;
+  };
+  const control = () => testApp.deps.runControl;
+
+  it('leaves the run running when the cancel event cannot be written', async () => {
+    const runId = await trigger();
+    await expect(control().cancelRun(runId, refuse)).rejects.toThrow('the audit trail refused the event');
+    expect(await findRun(testApp.database.db, runId)).toMatchObject({ status: 'running', cancelRequested: false });
+    await control().cancelRun(runId, async () => {});
+    expect((await findRun(testApp.database.db, runId))?.status).toBe('canceled');
+  });
+
+  it('leaves the job finished when the retry event cannot be written', async () => {
+    const runId = await trigger();
+    await control().cancelRun(runId);
+    const job = (await findRunDetail(testApp.database.db, runId))?.stages[0]?.jobs[0];
+    await expect(control().retryJob(runId, job?.id ?? '', refuse)).rejects.toThrow('refused');
+    const after = await findRunDetail(testApp.database.db, runId);
+    expect([after?.status, after?.stages[0]?.jobs[0]?.status]).toEqual(['canceled', 'canceled']);
+  });
+
+  it('does not mark the agent draining when the drain event cannot be written', async () => {
+    const agent = await registerAgent(testApp.database.db, {
+      name: 'a1',
+      hostname: 'h',
+      queues: ['default'],
+      slots: 1,
+      version: 'test',
+    });
+    await expect(control().drainAgent(agent.id, refuse)).rejects.toThrow('refused');
+    const response = await testApp.app.request('/api/agents', {
+      headers: { authorization: `Bearer ${testAdminToken}` },
+    });
+    const { agents } = (await response.json()) as { agents: { id: string; draining: boolean }[] };
+    expect(agents).toEqual([expect.objectContaining({ id: agent.id, draining: false })]);
+  });
+});
