@@ -317,6 +317,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-Sent Events: a run, or the runs list, each time it changes
+         * @description With `runId`: `event: run` whose data is the run as GET /api/runs/{id} answers it, sent at once and again whenever it changes. Without: `event: runs` whose data is `{"runs": […]}` as GET /api/runs answers it (same `limit`, `repo`, `status`). Each event has an opaque `id`; a client that reconnects with `Last-Event-ID` gets no event until something changed since that one (a missed change arrives as the state it led to). A comment line keeps the connection alive every 15 s.
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -367,7 +387,7 @@ export interface components {
             id: string;
             /** @enum {string} */
             status: "queued" | "running" | "awaiting_approval" | "succeeded" | "failed" | "canceled" | "rejected";
-            /** @description The run's API URL. */
+            /** @description The run's web page (GANTRY_PUBLIC_URL/runs/ID). */
             url: string;
         };
         TriggerRequest: {
@@ -382,7 +402,15 @@ export interface components {
             sha?: string;
         };
         RunList: {
-            runs: components["schemas"]["RunSummary"][];
+            runs: components["schemas"]["RunListEntry"][];
+        };
+        RunListEntry: components["schemas"]["RunSummary"] & {
+            /** @description Each stage of the run in order, by name and status. */
+            stages: {
+                name: string;
+                /** @enum {string} */
+                status: "pending" | "awaiting_approval" | "running" | "succeeded" | "failed" | "canceled" | "rejected" | "skipped";
+            }[];
         };
         RunSummary: {
             id: string;
@@ -392,11 +420,16 @@ export interface components {
             ref: string;
             /** @description The commit the run builds. */
             sha: string | null;
+            /** @description The first line of the commit's message. */
+            commitSubject: string | null;
+            /** @description The commit's author name. */
+            commitAuthor: string | null;
             pipeline: string | null;
             /** @description Why the run failed before any job ran. */
             error: string | null;
             triggeredBy: string;
             cancelRequested: boolean;
+            /** @description The run's web page. */
             url: string;
             /** Format: date-time */
             createdAt: string;
@@ -504,6 +537,13 @@ export interface components {
             registeredAt: string;
             /** Format: date-time */
             lastSeenAt: string;
+            /** @description The jobs it runs now (slots busy). */
+            jobs: {
+                runId: string;
+                jobId: string;
+                name: string;
+                attempt: number;
+            }[];
         };
         DrainResponse: {
             id: string;
@@ -680,6 +720,10 @@ export interface operations {
             query?: {
                 /** @description How many runs, 1 to 500. */
                 limit?: number;
+                /** @description Only runs of this repository. */
+                repo?: string;
+                /** @description Only runs in this status. */
+                status?: "queued" | "running" | "awaiting_approval" | "succeeded" | "failed" | "canceled" | "rejected";
             };
             header?: never;
             path?: never;
@@ -1932,6 +1976,83 @@ export interface operations {
             };
             /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /** @description How many runs, 1 to 500. */
+                limit?: number;
+                /** @description Only runs of this repository. */
+                repo?: string;
+                /** @description Only runs in this status. */
+                status?: "queued" | "running" | "awaiting_approval" | "succeeded" | "failed" | "canceled" | "rejected";
+                /** @description Follow this run. */
+                runId?: string;
+            };
+            header?: {
+                /** @description The id of the last event received. */
+                "last-event-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run, job, stage, agent or token. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -49,7 +49,7 @@ describe('the HTTP API', () => {
     const created = await client.POST('/api/runs', { body: { repo, ref: 'main' } });
     expect(created.response.status).toBe(201);
     const run = TriggerResponse.parse(created.data);
-    expect(run.url).toBe(`http://gantry.test/api/runs/${run.id}`);
+    expect(run.url).toBe(`http://gantry.test/runs/${run.id}`);
 
     const list = await client.GET('/api/runs', { params: { query: { limit: 10 } } });
     expect(list.response.status).toBe(200);

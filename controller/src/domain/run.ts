@@ -16,6 +16,9 @@ export interface Run {
   /** The commit's author and committer e-mails; null until planned. */
   authorEmail: string | null;
   committerEmail: string | null;
+  /** The commit's author name and subject line; null until planned. */
+  authorName: string | null;
+  commitSubject: string | null;
   cancelRequested: boolean;
   createdAt: Date;
   startedAt: Date | null;

@@ -49,7 +49,7 @@ export const TriggerResponse = z
   .object({
     id: z.string(),
     status: z.enum(runStatuses),
-    url: z.string().openapi({ description: "The run's API URL." }),
+    url: z.string().openapi({ description: "The run's web page (GANTRY_PUBLIC_URL/runs/ID)." }),
   })
   .openapi('TriggerResponse');
 
@@ -60,11 +60,13 @@ export const RunSummary = z
     repo: z.string(),
     ref: z.string(),
     sha: z.string().nullable().openapi({ description: 'The commit the run builds.' }),
+    commitSubject: z.string().nullable().openapi({ description: "The first line of the commit's message." }),
+    commitAuthor: z.string().nullable().openapi({ description: "The commit's author name." }),
     pipeline: z.string().nullable(),
     error: z.string().nullable().openapi({ description: 'Why the run failed before any job ran.' }),
     triggeredBy: z.string(),
     cancelRequested: z.boolean(),
-    url: z.string(),
+    url: z.string().openapi({ description: "The run's web page." }),
     createdAt: timestamp,
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
@@ -126,7 +128,13 @@ export const Stage = z
 
 export const RunDetail = RunSummary.extend({ stages: z.array(Stage) }).openapi('RunDetail');
 
-export const RunList = z.object({ runs: z.array(RunSummary) }).openapi('RunList');
+export const RunListEntry = RunSummary.extend({
+  stages: z
+    .array(z.object({ name: z.string(), status: z.enum(stageStatuses) }))
+    .openapi({ description: 'Each stage of the run in order, by name and status.' }),
+}).openapi('RunListEntry');
+
+export const RunList = z.object({ runs: z.array(RunListEntry) }).openapi('RunList');
 
 export const CancelResponse = z
   .object({
@@ -148,6 +156,7 @@ export const DecisionResponse = z
 
 export type TriggerResponse = z.infer<typeof TriggerResponse>;
 export type RunSummary = z.infer<typeof RunSummary>;
+export type RunListEntry = z.infer<typeof RunListEntry>;
 export type RunDetail = z.infer<typeof RunDetail>;
 export type Stage = z.infer<typeof Stage>;
 export type Job = z.infer<typeof Job>;
