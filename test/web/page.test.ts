@@ -2,7 +2,8 @@
  * The web page on a real farm in real headless Chromium: sign in, trigger a
  * run through the API, watch its job go queued → running → succeeded
  * without reloading, read its coloured log as it arrives, and release
- * production as a second identity with a comment.
+ * production as a second identity with a comment; a refused self-approval
+ * reads as a message; a commit subject full of markup stays text.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -137,6 +138,71 @@ stages:
       await listPage.locator(`tr[data-run="${runId}"] [data-status="succeeded"]`).waitFor();
       await listPage.screenshot({ path: join(screenshotDir, 'runs-list.png'), fullPage: true });
       expect([...problems, ...logProblems], farmLogs(farm)).toEqual([]);
+    },
+    flowTimeoutMs,
+  );
+
+  it(
+    'shows a refused self-approval as a readable message',
+    async () => {
+      const gateOnly = await createGitRepo({
+        '.gantry.yml':
+          'name: gated\nstages:\n  - name: production\n    approval: true\n    jobs: [{ name: ship, steps: ["true"] }]\n',
+      });
+      try {
+        const created = await tina.POST('/api/runs', { body: { repo: gateOnly.path, ref: 'main' } });
+        const runId = created.data?.id ?? '';
+        const page = await (await signedIn(browser, farm.controller.httpUrl, tinaToken)).newPage();
+        await page.goto(`/runs/${runId}`);
+        await page.locator('[data-gate="production"]').waitFor({ timeout: 60_000 });
+        await page.getByRole('button', { name: 'Approve' }).click();
+        const refusal = page.getByRole('alert');
+        await refusal.waitFor();
+        expect(await refusal.textContent()).toBe(
+          'Not approved: tina triggered this run; the gate of stage "production" does not allow self-approval',
+        );
+        expect(await page.title()).toContain('awaiting approval');
+        expect(await page.locator('[data-gate="production"]').count()).toBe(1);
+      } finally {
+        await gateOnly.remove();
+      }
+    },
+    flowTimeoutMs,
+  );
+
+  it(
+    'renders a commit subject full of markup as text, on the runs list (live) and the run page',
+    async () => {
+      const subject = '<script>document.title="pwned"</script><img src=x onerror="document.title=1"> fix & ship';
+      const hostile = await createGitRepo(
+        { '.gantry.yml': 'name: hostile\nstages:\n  - name: build\n    jobs: [{ name: compile, steps: ["true"] }]\n' },
+        { message: subject },
+      );
+      try {
+        const context = await signedIn(browser, farm.controller.httpUrl, tinaToken);
+        const list = await context.newPage();
+        const problems = watchProblems(list);
+        await list.goto(`/?repo=${encodeURIComponent(hostile.path)}`);
+        await list.getByText('No runs yet.').waitFor();
+        const created = await tina.POST('/api/runs', { body: { repo: hostile.path, ref: 'main' } });
+        const runId = created.data?.id ?? '';
+        // The new run appears on the open list without a reload, its subject as text.
+        const row = list.locator(`tr[data-run="${runId}"]`);
+        await row.getByText(subject).waitFor({ timeout: 60_000 });
+        await list.locator(`tr[data-run="${runId}"] [data-status="succeeded"]`).waitFor({ timeout: 60_000 });
+        expect(await row.locator('script, img').count()).toBe(0);
+        expect(await list.title()).toBe('Runs · Gantry');
+
+        const page = await context.newPage();
+        await page.goto(`/runs/${runId}`);
+        await page.locator('#summary').getByText(subject).waitFor();
+        expect(await page.locator('main script, main img').count()).toBe(0);
+        expect(await page.title()).not.toContain('pwned');
+        expect(await page.evaluate('document.title')).not.toBe('1');
+        expect(problems).toEqual([]);
+      } finally {
+        await hostile.remove();
+      }
     },
     flowTimeoutMs,
   );
