@@ -106,6 +106,9 @@ stages:
       expect(await logPage.locator('#log').getAttribute('data-state')).toBe('streaming');
       await expect.poll(() => logPage.locator('#log .step').count()).toBeGreaterThanOrEqual(2);
 
+      expect(await logPage.locator('#log .step').first().getAttribute('data-label')).toMatch(
+        /^succeeded · .* · exit 0$/,
+      );
       await writeFile(join(gates, 'compile'), '');
       await logPage.locator('#log', { hasText: 'released' }).waitFor({ timeout: 30_000 });
       await logPage.locator('#log[data-state="done"]').waitFor({ timeout: 30_000 });
@@ -175,7 +178,10 @@ stages:
     async () => {
       const subject = '<script>document.title="pwned"</script><img src=x onerror="document.title=1"> fix & ship';
       const hostile = await createGitRepo(
-        { '.gantry.yml': 'name: hostile\nstages:\n  - name: build\n    jobs: [{ name: compile, steps: ["true"] }]\n' },
+        {
+          '.gantry.yml':
+            'name: hostile\nstages:\n  - name: build\n    jobs: [{ name: compile, steps: ["seq 1 250000", "echo end-of-output"] }]\n',
+        },
         { message: subject },
       );
       try {
@@ -199,6 +205,23 @@ stages:
         expect(await page.locator('main script, main img').count()).toBe(0);
         expect(await page.title()).not.toContain('pwned');
         expect(await page.evaluate('document.title')).not.toBe('1');
+        // At phone width nothing runs off the side.
+        await page.setViewportSize({ width: 375, height: 800 });
+        expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+
+        // A 1.6 MB log opens at its end; the rest is a link away.
+        await page.locator('[data-job="compile"]').click();
+        await page.locator('#log[data-state="done"]').waitFor({ timeout: 30_000 });
+        expect(await page.locator('#log-earlier').isVisible()).toBe(true);
+        const shown = (await page.locator('#log').textContent()) ?? '';
+        expect(shown.endsWith('250000\n$ echo end-of-output\nend-of-output\n')).toBe(true);
+        // The last MiB, from the first whole line in it.
+        expect(shown.length).toBeLessThanOrEqual(1024 * 1024);
+        expect(shown.length).toBeGreaterThan(1024 * 1024 - 10);
+        expect(shown).toMatch(/^\d+\n/);
+        await page.getByRole('link', { name: 'Show all of it' }).click();
+        await page.locator('#log[data-state="done"]').waitFor({ timeout: 60_000 });
+        expect((await page.locator('#log').textContent())?.startsWith('$ seq 1 250000\n1\n2\n')).toBe(true);
         expect(problems).toEqual([]);
       } finally {
         await hostile.remove();

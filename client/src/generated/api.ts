@@ -173,6 +173,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{id}/jobs/{jobId}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job attempt's steps: command, status, times and exit code */
+        get: operations["getJobSteps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agents": {
         parameters: {
             query?: never;
@@ -518,6 +535,24 @@ export interface components {
         };
         DecisionRequest: {
             comment?: string;
+        };
+        JobSteps: {
+            /** @description The attempt shown; null when the job has not started. */
+            attempt: number | null;
+            steps: {
+                index: number;
+                command: string;
+                /**
+                 * @description `pending`: not started (in this attempt).
+                 * @enum {string}
+                 */
+                status: "pending" | "running" | "succeeded" | "failed" | "timed_out" | "canceled";
+                exitCode: number | null;
+                /** Format: date-time */
+                startedAt: string | null;
+                /** Format: date-time */
+                finishedAt: string | null;
+            }[];
         };
         AgentList: {
             agents: components["schemas"]["Agent"][];
@@ -1310,6 +1345,8 @@ export interface operations {
                 attempt?: number;
                 /** @description Keep the answer open and send new output until the attempt ends. */
                 follow?: "0" | "1" | "true" | "false" | "";
+                /** @description Only the end of the log: from the stored piece holding the last N bytes. `X-Gantry-Log-Offset` says where the answer starts. */
+                tailBytes?: number;
             };
             header?: never;
             path: {
@@ -1325,10 +1362,85 @@ export interface operations {
             /** @description The log. */
             200: {
                 headers: {
+                    /** @description The byte offset in the whole log where this answer starts (0 without tailBytes). */
+                    "x-gantry-log-offset": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run, job, stage, agent or token. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getJobSteps: {
+        parameters: {
+            query?: {
+                /** @description Which attempt (default: the latest). */
+                attempt?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Run id. */
+                id: string;
+                /** @description Job id. */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The steps. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobSteps"];
                 };
             };
             /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */

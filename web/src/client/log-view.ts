@@ -16,7 +16,7 @@ export async function streamLog(log: HTMLElement): Promise<void> {
   const url = log.dataset.log;
   if (!url) return;
   const status = document.getElementById('log-status');
-  const steps = JSON.parse(log.dataset.steps ?? '[]') as StepLabel[];
+  let steps = JSON.parse(log.dataset.steps ?? '[]') as StepLabel[];
   let stuckToEnd = true;
   const scroller = document.scrollingElement ?? document.documentElement;
   window.addEventListener('scroll', () => {
@@ -27,25 +27,47 @@ export async function streamLog(log: HTMLElement): Promise<void> {
   const decoder = new TextDecoder();
   let lineStart = true;
   let stepIndex = 0;
-  let pendingLine = '';
+
+  /** One node per styled run; only a step's `$ command` line gets a node of its own (a huge log stays a few nodes). */
+  const appendRun = (fragment: DocumentFragment, text: string, classes: string[]): void => {
+    if (text === '') return;
+    if (classes.length === 0) fragment.append(text);
+    else {
+      const span = document.createElement('span');
+      span.className = classes.join(' ');
+      span.textContent = text;
+      fragment.append(span);
+    }
+  };
+
+  const appendStep = (fragment: DocumentFragment, text: string, classes: string[]): void => {
+    const span = document.createElement('span');
+    span.className = ['step', ...classes].join(' ');
+    span.textContent = text;
+    const label = steps[stepIndex]?.label;
+    if (label) span.dataset.label = label;
+    stepIndex++;
+    fragment.append(span);
+  };
 
   const append = (text: string): void => {
     const fragment = document.createDocumentFragment();
     for (const run of parser.push(text)) {
-      for (const piece of run.text.split(/(?<=\n)/)) {
-        const heading = lineStart && (pendingLine + piece).startsWith('$ ');
-        const span = document.createElement('span');
-        span.textContent = piece;
-        if (run.classes.length > 0) span.className = run.classes.join(' ');
-        if (heading) {
-          span.classList.add('step');
-          const label = steps[stepIndex]?.label;
-          if (label) span.dataset.label = label;
-          stepIndex++;
+      let rest = run.text;
+      while (rest !== '') {
+        // The next step line: at the start of this run if a line starts here, else after a newline.
+        const at = lineStart && rest.startsWith('$ ') ? 0 : rest.indexOf('\n$ ') + 1;
+        if (at <= 0 && !(lineStart && rest.startsWith('$ '))) {
+          appendRun(fragment, rest, run.classes);
+          lineStart = rest.endsWith('\n');
+          break;
         }
-        fragment.append(span);
-        lineStart = piece.endsWith('\n');
-        pendingLine = lineStart ? '' : pendingLine + piece;
+        appendRun(fragment, rest.slice(0, at), run.classes);
+        const end = rest.indexOf('\n', at);
+        const line = end < 0 ? rest.slice(at) : rest.slice(at, end + 1);
+        appendStep(fragment, line, run.classes);
+        rest = rest.slice(at + line.length);
+        lineStart = line.endsWith('\n');
       }
     }
     log.append(fragment);
@@ -58,6 +80,13 @@ export async function streamLog(log: HTMLElement): Promise<void> {
       log.dataset.state = 'failed';
       if (status) status.textContent = `The log could not be read (HTTP ${answer.status}).`;
       return;
+    }
+    const offset = Number(answer.headers.get('x-gantry-log-offset') ?? '0');
+    const earlier = document.getElementById('log-earlier');
+    if (offset > 0) {
+      if (earlier) earlier.hidden = false;
+      // Labels count steps from the start of the log, which a tail does not show.
+      steps = [];
     }
     log.dataset.state = 'streaming';
     const reader = answer.body.getReader();

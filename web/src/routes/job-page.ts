@@ -16,7 +16,16 @@ export function jobPageRoutes() {
     const attempt = job.attempts.some((candidate) => candidate.attempt === asked)
       ? asked
       : (job.attempts.at(-1)?.attempt ?? null);
-    return c.html(await jobLogPage(pageUser(c), { run, job, attempt, nowMs: Date.now() }));
+    const steps =
+      attempt === null
+        ? null
+        : await c.var.api.GET('/api/runs/{id}/jobs/{jobId}/steps', {
+            params: { path: { id: run.id, jobId: job.id }, query: { attempt } },
+          });
+    const whole = c.req.query('whole') === '1';
+    return c.html(
+      await jobLogPage(pageUser(c), { run, job, attempt, steps: steps?.data?.steps ?? [], whole, nowMs: Date.now() }),
+    );
   });
 
   return app;

@@ -25,7 +25,7 @@ export function liveRoutes(deps: WebDeps) {
       bindings,
     );
     const passed = new Headers();
-    for (const name of ['content-type', 'cache-control', 'x-accel-buffering']) {
+    for (const name of ['content-type', 'cache-control', 'x-accel-buffering', 'x-gantry-log-offset']) {
       const value = answer.headers.get(name);
       if (value) passed.set(name, value);
     }
@@ -41,7 +41,7 @@ export function liveRoutes(deps: WebDeps) {
   app.get('/runs/:id/jobs/:jobId/log', requireScriptSession(), (c) => {
     const url = new URL(c.req.url);
     const query = new URLSearchParams();
-    for (const name of ['attempt', 'follow']) {
+    for (const name of ['attempt', 'follow', 'tailBytes']) {
       const value = url.searchParams.get(name);
       if (value !== null) query.set(name, value);
     }

@@ -3,7 +3,7 @@
  * the page (following it while the attempt runs) and colours. Without the
  * script, the raw log link still shows it.
  */
-import type { Job, RunDetail } from '@gantry/client';
+import type { components, Job, RunDetail } from '@gantry/client';
 import { html } from 'hono/html';
 import { formatDuration, statusText } from './format.js';
 import { type Html, layout, type PageFrame } from './layout.js';
@@ -14,18 +14,28 @@ export interface JobPageData {
   job: Job;
   /** The attempt shown; null when the job has not started. */
   attempt: number | null;
+  steps: components['schemas']['JobSteps']['steps'];
+  /** The whole log rather than its tail first. */
+  whole: boolean;
   nowMs: number;
 }
 
+/** A log is shown from its last MiB first; the rest on demand (`?whole=1`). */
+export const tailBytes = 1024 * 1024;
+
 export function jobLogPage(user: PageFrame['user'], data: JobPageData): Html {
-  const { run, job, attempt, nowMs } = data;
+  const { run, job, attempt, steps, whole, nowMs } = data;
   const runPath = `/runs/${encodeURIComponent(run.id)}`;
   const jobPath = `${runPath}/jobs/${encodeURIComponent(job.id)}`;
   const shown = job.attempts.find((candidate) => candidate.attempt === attempt);
   const running = shown ? shown.status === 'running' : job.status === 'queued' || job.status === 'pending';
   const logPath = `${jobPath}/log${attempt === null ? '' : `?attempt=${attempt}`}`;
-  const follow = `${logPath}${attempt === null ? '?' : '&'}follow=1`;
-  const download = `${logPath}${attempt === null ? '?' : '&'}download=1`;
+  const join = attempt === null ? '?' : '&';
+  const shownPath = whole ? logPath : `${logPath}${join}tailBytes=${tailBytes}`;
+  const follow = `${shownPath}${shownPath.includes('?') ? '&' : '?'}follow=1`;
+  const download = `${logPath}${join}download=1`;
+  const wholePage = `${jobPath}?${attempt === null ? '' : `attempt=${attempt}&`}whole=1`;
+  const labels = steps.map((step) => ({ label: stepLabel(step, nowMs) }));
   return layout({
     title: `${job.name} log · ${run.pipeline ?? run.repo}`,
     user,
@@ -42,8 +52,25 @@ ${
       )}</nav>`
     : ''
 }
+${
+  steps.length > 0
+    ? html`<ol class="steps">${steps.map(
+        (step) =>
+          html`<li class="status-${step.status}"><code>${step.command}</code> <span class="muted">${stepLabel(step, nowMs)}</span></li>`,
+      )}</ol>`
+    : ''
+}
 <p class="log-actions"><a href="${download}" download>Download raw log</a> · <a href="${logPath}">view raw</a></p>
-<pre id="log" class="log" tabindex="0" aria-label="log" aria-live="off" data-log="${running ? follow : logPath}" data-state="loading"></pre>
+<p id="log-earlier" class="muted" hidden>Showing the end of a long log. <a href="${wholePage}">Show all of it</a></p>
+<pre id="log" class="log" tabindex="0" aria-label="log" aria-live="off" data-log="${running ? follow : shownPath}" data-steps="${JSON.stringify(labels)}" data-state="loading"></pre>
 <p id="log-status" class="muted" role="status">${running ? 'following…' : ''}</p>`,
   });
+}
+
+/** `succeeded · 1.2s · exit 0`: how a step went, shown in the list and at its boundary in the log. */
+function stepLabel(step: JobPageData['steps'][number], nowMs: number): string {
+  const duration = formatDuration(step.startedAt, step.finishedAt, nowMs);
+  return [statusText(step.status), duration, step.exitCode === null ? null : `exit ${step.exitCode}`]
+    .filter((part) => part !== null)
+    .join(' · ');
 }

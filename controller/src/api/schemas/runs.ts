@@ -126,6 +126,24 @@ export const Stage = z
   })
   .openapi('Stage');
 
+export const JobSteps = z
+  .object({
+    attempt: z.int().nullable().openapi({ description: 'The attempt shown; null when the job has not started.' }),
+    steps: z.array(
+      z.object({
+        index: z.int(),
+        command: z.string(),
+        status: z
+          .enum(['pending', 'running', 'succeeded', 'failed', 'timed_out', 'canceled'])
+          .openapi({ description: '`pending`: not started (in this attempt).' }),
+        exitCode: z.int().nullable(),
+        startedAt: timestamp.nullable(),
+        finishedAt: timestamp.nullable(),
+      }),
+    ),
+  })
+  .openapi('JobSteps');
+
 export const RunDetail = RunSummary.extend({ stages: z.array(Stage) }).openapi('RunDetail');
 
 export const RunListEntry = RunSummary.extend({
