@@ -112,6 +112,7 @@ stages:
       await writeFile(join(gates, 'compile'), '');
       await logPage.locator('#log', { hasText: 'released' }).waitFor({ timeout: 30_000 });
       await logPage.locator('#log[data-state="done"]').waitFor({ timeout: 30_000 });
+      await logPage.locator('#job-head [data-status="succeeded"]').waitFor({ timeout: 30_000 });
       await logPage.screenshot({ path: join(screenshotDir, 'job-log.png'), fullPage: true });
 
       await runPage.locator('[data-job="compile"][data-status="succeeded"]').waitFor({ timeout: 30_000 });

@@ -56,6 +56,30 @@ describe('the web page', () => {
     expect(await answer.text()).toContain('invalid token: it is unknown or was revoked');
   });
 
+  it('shows the agents to an admin, and a Drain refused by the API as its message', async () => {
+    const signedIn = await signIn(testAdminToken);
+    const cookie = signedIn.headers
+      .getSetCookie()
+      .find((value) => value.startsWith('gantry_session='))
+      ?.split(';')[0];
+    const page = await test.app.request('/agents', { headers: { cookie: cookie ?? '' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<title>Agents · Gantry</title>');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+    const drained = await test.app.request('/agents/no-such-agent/drain', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie ?? '' },
+      body: new URLSearchParams({ _csrf: csrf }).toString(),
+    });
+    expect(drained.status).toBe(404);
+    const answer = await drained.text();
+    expect(answer).toContain(
+      '<p class="notice error" role="alert">Not drained: agent &quot;no-such-agent&quot; not found</p>',
+    );
+    expect(answer).not.toContain('"code"');
+  });
+
   it('refuses a form post without its CSRF token', async () => {
     const signedIn = await signIn(testAdminToken);
     const session = signedIn.headers.getSetCookie().find((value) => value.startsWith('gantry_session='));

@@ -98,8 +98,19 @@ export async function streamLog(log: HTMLElement): Promise<void> {
     append(decoder.decode());
     log.dataset.state = 'done';
     if (status) status.textContent = log.textContent === '' ? 'No output.' : 'End of log.';
+    if (url.includes('follow=1')) await refreshHead();
   } catch {
     log.dataset.state = 'failed';
     if (status) status.textContent = 'The log stream was cut; reload to read it again.';
   }
+}
+
+/** Once a followed attempt has ended: its status, duration and steps, as the server now renders them. */
+async function refreshHead(): Promise<void> {
+  const head = document.getElementById('job-head');
+  const answer = await fetch(window.location.href, { credentials: 'same-origin' });
+  if (!head || !answer.ok) return;
+  // The server's own rendering of this page, escaped there.
+  const fresh = new DOMParser().parseFromString(await answer.text(), 'text/html').getElementById('job-head');
+  if (fresh) head.replaceWith(fresh);
 }

@@ -41,6 +41,7 @@ export function jobLogPage(user: PageFrame['user'], data: JobPageData): Html {
     user,
     section: 'runs',
     body: html`<p class="crumbs"><a href="${runPath}">← run ${run.pipeline ?? ''} ${run.ref}</a></p>
+<div id="job-head">
 <h1>${statusBadge(shown?.status ?? job.status)} ${job.name}</h1>
 <p class="muted">queue ${job.queue}${shown ? html` · attempt ${shown.attempt} · ${statusText(shown.status)} · ${formatDuration(shown.startedAt, shown.finishedAt, nowMs)}${shown.exitCode === null ? '' : html` · exit ${shown.exitCode}`}` : ' · not started'}</p>
 ${
@@ -60,6 +61,7 @@ ${
       )}</ol>`
     : ''
 }
+</div>
 <p class="log-actions"><a href="${download}" download>Download raw log</a> · <a href="${logPath}">view raw</a></p>
 <p id="log-earlier" class="muted" hidden>Showing the end of a long log. <a href="${wholePage}">Show all of it</a></p>
 <pre id="log" class="log" tabindex="0" aria-label="log" aria-live="off" data-log="${running ? follow : shownPath}" data-steps="${JSON.stringify(labels)}" data-state="loading"></pre>
