@@ -6,6 +6,7 @@
  */
 import type { Context } from 'hono';
 import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { requireCsrf, requirePageSession, requireScriptSession } from '../session/session-middleware.js';
 import { type RunPageData, runLive, runPage } from '../views/run-view.js';
 import type { WebEnv } from '../web-env.js';
@@ -35,7 +36,8 @@ export function runPageRoutes() {
     if (answer.response.ok) {
       return c.redirect(`/runs/${encodeURIComponent(c.req.param('id'))}?decided=${decision}`, 303);
     }
-    const status = answer.response.status === 404 ? 404 : answer.response.status >= 500 ? 502 : 403;
+    const refused = answer.response.status;
+    const status = (refused >= 400 && refused < 500 ? refused : 502) as ContentfulStatusCode;
     const refusal = `Not ${decision === 'approve' ? 'approved' : 'rejected'}: ${apiMessage(answer)}`;
     return c.html(await runPage(pageUser(c), await runData(c), { error: refusal }), status);
   });
