@@ -6,6 +6,7 @@ type Schemas = components['schemas'];
 export type TriggerRequest = Schemas['TriggerRequest'];
 export type TriggerResponse = Schemas['TriggerResponse'];
 export type RunSummary = Schemas['RunSummary'];
+export type RunListEntry = Schemas['RunListEntry'];
 export type RunList = Schemas['RunList'];
 export type RunDetail = Schemas['RunDetail'];
 export type Stage = Schemas['Stage'];

@@ -173,6 +173,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{id}/jobs/{jobId}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job attempt's steps: command, status, times and exit code */
+        get: operations["getJobSteps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agents": {
         parameters: {
             query?: never;
@@ -317,6 +334,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-Sent Events: a run, or the runs list, each time it changes
+         * @description With `runId`: `event: run` whose data is the run as GET /api/runs/{id} answers it, sent at once and again whenever it changes. Without: `event: runs` whose data is `{"runs": […]}` as GET /api/runs answers it (same `limit`, `repo`, `status`). Each event has an opaque `id`; a client that reconnects with `Last-Event-ID` gets no event until something changed since that one (a missed change arrives as the state it led to). A comment line keeps the connection alive every 15 s.
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -367,7 +404,7 @@ export interface components {
             id: string;
             /** @enum {string} */
             status: "queued" | "running" | "awaiting_approval" | "waiting_for_concurrency" | "succeeded" | "failed" | "canceled" | "rejected" | "superseded";
-            /** @description The run's API URL. */
+            /** @description The run's web page (GANTRY_PUBLIC_URL/runs/ID). */
             url: string;
         };
         TriggerRequest: {
@@ -382,7 +419,15 @@ export interface components {
             sha?: string;
         };
         RunList: {
-            runs: components["schemas"]["RunSummary"][];
+            runs: components["schemas"]["RunListEntry"][];
+        };
+        RunListEntry: components["schemas"]["RunSummary"] & {
+            /** @description Each stage of the run in order, by name and status. */
+            stages: {
+                name: string;
+                /** @enum {string} */
+                status: "pending" | "awaiting_approval" | "waiting_for_concurrency" | "running" | "succeeded" | "failed" | "canceled" | "rejected" | "superseded" | "skipped";
+            }[];
         };
         RunSummary: {
             id: string;
@@ -392,11 +437,16 @@ export interface components {
             ref: string;
             /** @description The commit the run builds. */
             sha: string | null;
+            /** @description The first line of the commit's message. */
+            commitSubject: string | null;
+            /** @description The commit's author name. */
+            commitAuthor: string | null;
             pipeline: string | null;
             /** @description Why the run failed before any job ran. */
             error: string | null;
             triggeredBy: string;
             cancelRequested: boolean;
+            /** @description The run's web page. */
             url: string;
             /** Format: date-time */
             createdAt: string;
@@ -495,6 +545,24 @@ export interface components {
         DecisionRequest: {
             comment?: string;
         };
+        JobSteps: {
+            /** @description The attempt shown; null when the job has not started. */
+            attempt: number | null;
+            steps: {
+                index: number;
+                command: string;
+                /**
+                 * @description `pending`: not started (in this attempt).
+                 * @enum {string}
+                 */
+                status: "pending" | "running" | "succeeded" | "failed" | "timed_out" | "canceled";
+                exitCode: number | null;
+                /** Format: date-time */
+                startedAt: string | null;
+                /** Format: date-time */
+                finishedAt: string | null;
+            }[];
+        };
         AgentList: {
             agents: components["schemas"]["Agent"][];
         };
@@ -513,6 +581,13 @@ export interface components {
             registeredAt: string;
             /** Format: date-time */
             lastSeenAt: string;
+            /** @description The jobs it runs now (slots busy). */
+            jobs: {
+                runId: string;
+                jobId: string;
+                name: string;
+                attempt: number;
+            }[];
         };
         DrainResponse: {
             id: string;
@@ -689,6 +764,10 @@ export interface operations {
             query?: {
                 /** @description How many runs, 1 to 500. */
                 limit?: number;
+                /** @description Only runs of this repository. */
+                repo?: string;
+                /** @description Only runs in this status. */
+                status?: "queued" | "running" | "awaiting_approval" | "waiting_for_concurrency" | "succeeded" | "failed" | "canceled" | "rejected" | "superseded";
             };
             header?: never;
             path?: never;
@@ -1275,6 +1354,8 @@ export interface operations {
                 attempt?: number;
                 /** @description Keep the answer open and send new output until the attempt ends. */
                 follow?: "0" | "1" | "true" | "false" | "";
+                /** @description Only the end of the log: from the stored piece holding the last N bytes. `X-Gantry-Log-Offset` says where the answer starts. */
+                tailBytes?: number;
             };
             header?: never;
             path: {
@@ -1290,10 +1371,85 @@ export interface operations {
             /** @description The log. */
             200: {
                 headers: {
+                    /** @description The byte offset in the whole log where this answer starts (0 without tailBytes). */
+                    "x-gantry-log-offset": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run, job, stage, agent or token. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getJobSteps: {
+        parameters: {
+            query?: {
+                /** @description Which attempt (default: the latest). */
+                attempt?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Run id. */
+                id: string;
+                /** @description Job id. */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The steps. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobSteps"];
                 };
             };
             /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
@@ -1941,6 +2097,83 @@ export interface operations {
             };
             /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /** @description How many runs, 1 to 500. */
+                limit?: number;
+                /** @description Only runs of this repository. */
+                repo?: string;
+                /** @description Only runs in this status. */
+                status?: "queued" | "running" | "awaiting_approval" | "waiting_for_concurrency" | "succeeded" | "failed" | "canceled" | "rejected" | "superseded";
+                /** @description Follow this run. */
+                runId?: string;
+            };
+            header?: {
+                /** @description The id of the last event received. */
+                "last-event-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run, job, stage, agent or token. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,6 +3,7 @@
  * listening, so tests call `app.request(...)` in-process. Every route is
  * declared with its contract (api/contract/), served as GET /openapi.json.
  */
+import { createWebApp } from '@gantry/web';
 import type { Logger } from 'pino';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { RunControl } from '../scheduler/run-control.js';
@@ -20,6 +21,7 @@ import { createRouter } from './router.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
 import { environmentRoutes } from './routes/environments.js';
+import { eventRoutes } from './routes/events.js';
 import { jobLogRoutes } from './routes/job-logs.js';
 import { meRoutes } from './routes/me.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -73,6 +75,19 @@ export function createApp(deps: ApiDeps) {
   app.route('/api/me', meRoutes(deps));
   app.route('/api/audit', auditRoutes(deps));
   app.route('/api/environments', environmentRoutes(deps));
+  app.route('/api/events', eventRoutes(deps));
   serveOpenApiDocument(app);
+  // The web page, last: it calls the API above in-process with the signed-in user's token.
+  app.route(
+    '/',
+    createWebApp({
+      api: async (request, bindings) => app.fetch(request, bindings as object),
+      sessionSecret: deps.adminToken,
+      // Known only once the server listens (main.ts), so read when asked.
+      get baseUrl() {
+        return deps.baseUrl;
+      },
+    }),
+  );
   return app;
 }

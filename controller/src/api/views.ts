@@ -1,6 +1,6 @@
 /** Domain → response objects of the public API, typed by the schemas the OpenAPI document is built from. */
 import type { JobDetail, Run, RunDetail as RunDetailRecord, StageDetail } from '../domain/run.js';
-import type { Agent as AgentRecord } from '../store/agents-repository.js';
+import type { AgentJob, Agent as AgentRecord } from '../store/agents-repository.js';
 import type { Agent } from './schemas/agents.js';
 import type { Job, RunDetail, RunSummary, Stage } from './schemas/runs.js';
 
@@ -17,11 +17,13 @@ export function runSummaryView(run: Run, baseUrl: string): RunSummary {
     repo: run.repo,
     ref: run.ref,
     sha: run.sha,
+    commitSubject: run.commitSubject,
+    commitAuthor: run.authorName,
     pipeline: run.pipelineName,
     error: run.error,
     triggeredBy: run.triggeredBy,
     cancelRequested: run.cancelRequested,
-    url: `${baseUrl}/api/runs/${run.id}`,
+    url: `${baseUrl}/runs/${encodeURIComponent(run.id)}`,
     createdAt: iso(run.createdAt),
     startedAt: iso(run.startedAt),
     finishedAt: iso(run.finishedAt),
@@ -82,7 +84,7 @@ function jobView(job: JobDetail): Job {
   };
 }
 
-export function agentView(agent: AgentRecord): Agent {
+export function agentView(agent: AgentRecord, running: AgentJob[] = []): Agent {
   return {
     id: agent.id,
     name: agent.name,
@@ -94,5 +96,6 @@ export function agentView(agent: AgentRecord): Agent {
     draining: agent.drainRequested,
     registeredAt: agent.registeredAt.toISOString(),
     lastSeenAt: agent.lastSeenAt.toISOString(),
+    jobs: running.map(({ runId, jobId, name, attempt }) => ({ runId, jobId, name, attempt })),
   };
 }

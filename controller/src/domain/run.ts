@@ -16,7 +16,8 @@ export interface Run {
   /** The commit's author and committer e-mails; null until planned. */
   authorEmail: string | null;
   committerEmail: string | null;
-  /** The first line of the commit message; null until planned (or when empty). */
+  /** The commit's author name and subject line; null until planned. */
+  authorName: string | null;
   commitSubject: string | null;
   cancelRequested: boolean;
   createdAt: Date;

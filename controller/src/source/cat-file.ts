@@ -82,28 +82,34 @@ export function readCommitFile(
   });
 }
 
-/** The e-mails of a commit's author and committer (null when the header has none). */
+/** Who wrote and committed a commit (null when the header has none), and its subject line. */
 export interface CommitPeople {
   authorEmail: string | null;
   committerEmail: string | null;
-  /** The first line of the commit message, at most 200 characters; null when empty. */
+  /** The author's name, as the page shows it. */
+  authorName: string | null;
+  /** The first line of the message, cut at maxSubjectChars; null when the message is empty. */
   subject: string | null;
 }
 
-const MAX_SUBJECT_LENGTH = 200;
+/** A subject longer than this is cut (a commit message may be any size; the page shows one line). */
+export const maxSubjectChars = 500;
 
 /** Reads the `author` and `committer` headers of a raw commit object (they end at the first blank line) and its subject. */
 export function commitPeople(commitObject: Buffer): CommitPeople {
   const headerEnd = commitObject.indexOf('\n\n');
   const headers = commitObject.subarray(0, headerEnd < 0 ? commitObject.length : headerEnd).toString('utf8');
+  const line = (field: string) => headers.split('\n').find((candidate) => candidate.startsWith(`${field} `));
   const emailOf = (field: string) => {
-    const line = headers.split('\n').find((candidate) => candidate.startsWith(`${field} `));
-    const email = line ? /<([^<>]*)>/.exec(line)?.[1]?.trim() : undefined;
+    const found = line(field);
+    const email = found ? /<([^<>]*)>/.exec(found)?.[1]?.trim() : undefined;
     return email ? email : null;
   };
-  const message = headerEnd < 0 ? '' : commitObject.subarray(headerEnd + 2).toString('utf8');
-  const subject = message.split('\n', 1)[0]?.trim().slice(0, MAX_SUBJECT_LENGTH) ?? '';
-  return { authorEmail: emailOf('author'), committerEmail: emailOf('committer'), subject: subject || null };
+  const authorName = /^author ([^<]*)</.exec(line('author') ?? '')?.[1]?.trim() || null;
+  const message =
+    headerEnd < 0 ? '' : commitObject.subarray(headerEnd + 2, headerEnd + 2 + maxSubjectChars * 4).toString('utf8');
+  const subject = message.trimStart().split('\n', 1)[0]?.trim().slice(0, maxSubjectChars) || null;
+  return { authorEmail: emailOf('author'), committerEmail: emailOf('committer'), authorName, subject };
 }
 
 interface Answer {

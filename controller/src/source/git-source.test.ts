@@ -91,6 +91,7 @@ describe('a repository on the controller host', () => {
       text: 'name: people\n',
       authorEmail: 'Ann@Example.com',
       committerEmail: 'carl@example.com',
+      authorName: 'Ann',
       subject: 'by ann',
     });
   });

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Queryable } from './database.js';
-import { agents } from './schema.js';
+import { agents, jobs } from './schema.js';
 
 export interface Agent {
   id: string;
@@ -52,6 +52,32 @@ export async function touchAgent(db: Queryable, id: string): Promise<void> {
 export async function listAgents(db: Queryable): Promise<Agent[]> {
   const rows = await db.select().from(agents).orderBy(asc(agents.name));
   return rows.map(toAgent);
+}
+
+/** A job an agent is running now, as the agents list shows it. */
+export interface AgentJob {
+  agentId: string;
+  runId: string;
+  jobId: string;
+  name: string;
+  attempt: number;
+}
+
+/** Every running job by agent (uses the partial index on running jobs). */
+export async function listRunningJobsByAgent(db: Queryable): Promise<Map<string, AgentJob[]>> {
+  const rows = await db
+    .select({ agentId: jobs.agentId, runId: jobs.runId, jobId: jobs.id, name: jobs.name, attempt: jobs.attempt })
+    .from(jobs)
+    .where(eq(jobs.status, 'running'))
+    .orderBy(asc(jobs.startedAt));
+  const byAgent = new Map<string, AgentJob[]>();
+  for (const row of rows) {
+    if (row.agentId === null) continue;
+    const list = byAgent.get(row.agentId) ?? [];
+    list.push({ ...row, agentId: row.agentId });
+    byAgent.set(row.agentId, list);
+  }
+  return byAgent;
 }
 
 function toAgent(row: typeof agents.$inferSelect): Agent {

@@ -16,6 +16,8 @@ export interface FollowLogOptions {
   /** Ends the generator (no error) when aborted, e.g. when the client disconnects. */
   signal: AbortSignal;
   pageChunks?: number;
+  /** Start at this chunk of the attempt (see findTailStart); from the first when left out. */
+  fromSeq?: number;
 }
 
 /** Whether the attempt exists and whether it is still running; null when it does not exist. */
@@ -52,7 +54,7 @@ export async function* followLogPages(
     if (!(await pause(options))) return;
     chosen = await findLatestAttempt(db, jobId);
   }
-  let after = -1;
+  let after = (options.fromSeq ?? 0) - 1;
   // Set once the attempt is seen finished: one more read then collects what landed before the finish.
   let finished = false;
   while (!options.signal.aborted) {

@@ -55,10 +55,12 @@ export async function* readLogPages(
   jobId: string,
   attempt?: number,
   pageChunks = 16,
+  /** Start at this chunk (see findTailStart); from the first when left out. */
+  fromSeq = 0,
 ): AsyncGenerator<Uint8Array> {
   const chosen = attempt ?? (await findLatestAttempt(db, jobId));
   if (chosen === null) return;
-  let after = -1;
+  let after = fromSeq - 1;
   for (;;) {
     const rows = await db
       .select({ seq: logChunks.seq, data: logChunks.data })
@@ -78,4 +80,30 @@ export async function readLog(db: Queryable, jobId: string, attempt?: number): P
   const parts: Uint8Array[] = [];
   for await (const part of readLogPages(db, jobId, attempt)) parts.push(part);
   return Buffer.concat(parts);
+}
+
+/**
+ * Where the last `tailBytes` of an attempt's output start: the first chunk
+ * holding any of them (its seq and byte offset) and the byte the tail starts
+ * at (`cutAt`, inside that chunk). All zero when the log is that short.
+ */
+export async function findTailStart(
+  db: Queryable,
+  jobId: string,
+  attempt: number,
+  tailBytes: number,
+): Promise<{ seq: number; byteOffset: number; cutAt: number }> {
+  const rows = await queryRows<{ seq: number; byte_offset: string | number; cut_at: string | number }>(
+    db,
+    sql`
+    with size as (
+      select coalesce(max(byte_offset + octet_length(data)), 0) - ${tailBytes}::bigint as cut_at
+      from log_chunks where job_id = ${jobId} and attempt = ${attempt})
+    select seq, byte_offset, size.cut_at from log_chunks, size
+    where job_id = ${jobId} and attempt = ${attempt} and byte_offset + octet_length(data) > size.cut_at
+    order by seq limit 1`,
+  );
+  const row = rows[0];
+  if (!row || Number(row.cut_at) <= 0) return { seq: 0, byteOffset: 0, cutAt: 0 };
+  return { seq: row.seq, byteOffset: Number(row.byte_offset), cutAt: Number(row.cut_at) };
 }

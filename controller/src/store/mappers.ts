@@ -16,6 +16,7 @@ export function toRun(row: typeof runs.$inferSelect): Run {
     triggeredBy: row.triggeredBy,
     authorEmail: row.authorEmail,
     committerEmail: row.committerEmail,
+    authorName: row.authorName,
     commitSubject: row.commitSubject,
     cancelRequested: row.cancelRequested,
     createdAt: row.createdAt,

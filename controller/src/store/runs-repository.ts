@@ -47,15 +47,46 @@ export async function findRun(db: Queryable, runId: string): Promise<Run | null>
   return rows[0] ? toRun(rows[0]) : null;
 }
 
-/** Newest first; `before` pages by creation time. */
-export async function listRuns(db: Queryable, options: { limit: number; before?: Date }): Promise<Run[]> {
+export interface RunFilter {
+  limit: number;
+  /** Pages by creation time. */
+  before?: Date | undefined;
+  /** Only runs of this repository (as it was triggered). */
+  repo?: string | undefined;
+  status?: RunStatus | undefined;
+}
+
+/** Newest first. */
+export async function listRuns(db: Queryable, options: RunFilter): Promise<Run[]> {
   const rows = await db
     .select()
     .from(runs)
-    .where(options.before ? lt(runs.createdAt, options.before) : undefined)
+    .where(
+      and(
+        options.before ? lt(runs.createdAt, options.before) : undefined,
+        options.repo === undefined ? undefined : eq(runs.repo, options.repo),
+        options.status === undefined ? undefined : eq(runs.status, options.status),
+      ),
+    )
     .orderBy(desc(runs.createdAt), desc(runs.id))
     .limit(options.limit);
   return rows.map(toRun);
+}
+
+/** The name and status of each stage of the given runs, in order: the strip the runs list shows. */
+export async function listStageStatuses(
+  db: Queryable,
+  runIds: string[],
+): Promise<Map<string, { name: string; status: StageStatus }[]>> {
+  const strips = new Map<string, { name: string; status: StageStatus }[]>(runIds.map((id) => [id, []]));
+  if (runIds.length === 0) return strips;
+  const rows = await db
+    .select({ runId: stages.runId, name: stages.name, status: stages.status })
+    .from(stages)
+    .where(inArray(stages.runId, runIds))
+    .orderBy(asc(stages.runId), asc(stages.position));
+  for (const row of rows) strips.get(row.runId)?.push({ name: row.name, status: row.status as StageStatus });
+  return strips;
 }
 
 export async function findRunDetail(db: Queryable, runId: string): Promise<RunDetail | null> {
@@ -109,12 +140,13 @@ export async function findUnplannedRunIds(db: Queryable): Promise<string[]> {
  * Writes the planned stages and jobs (all pending) of a queued run, in
  * batches, so a plan of any legal size fits PostgreSQL's parameter limit.
  */
-/** The planned commit: its id and who wrote and committed it. */
+/** The planned commit: its id, who wrote and committed it, and its subject. */
 export interface PlannedCommit {
   sha: string;
   authorEmail: string | null;
   committerEmail: string | null;
-  subject?: string | null;
+  authorName: string | null;
+  subject: string | null;
 }
 
 export async function insertPlan(
@@ -123,10 +155,10 @@ export async function insertPlan(
   commit: PlannedCommit,
   pipeline: PipelineDefinition,
 ): Promise<void> {
-  const { sha, authorEmail, committerEmail } = commit;
+  const { sha, authorEmail, committerEmail, authorName, subject } = commit;
   await tx
     .update(runs)
-    .set({ sha, authorEmail, committerEmail, commitSubject: commit.subject ?? null, pipelineName: pipeline.name })
+    .set({ sha, authorEmail, committerEmail, authorName, commitSubject: subject, pipelineName: pipeline.name })
     .where(eq(runs.id, run.id));
   const stageRows = pipeline.stages.map((stage, position) => ({
     id: randomUUID(),

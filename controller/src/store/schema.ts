@@ -41,7 +41,8 @@ export const runs = pgTable(
     /** The commit's author and committer e-mails, read when the run is planned (self-approval checks). */
     authorEmail: text('author_email'),
     committerEmail: text('committer_email'),
-    /** The first line of the commit message, read when the run is planned. */
+    /** The commit's author name and subject line, read with the e-mails (shown on the page). */
+    authorName: text('author_name'),
     commitSubject: text('commit_subject'),
     idempotencyKey: text('idempotency_key'),
     /** Set by a cancel request: stages stop being started and the run ends `canceled`. */

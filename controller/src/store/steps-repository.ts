@@ -1,8 +1,33 @@
 /** Step reports of an attempt: one row per step, updated as it starts and ends. */
-import { sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { StepReportInput } from '../scheduler/step-reports.js';
 import { type Queryable, queryRows } from './database.js';
 import { heldLeaseRow, type LeaseKey } from './leases-repository.js';
+import { stepReports } from './schema.js';
+
+/** How one step of an attempt went, as its agent reported it. */
+export interface StepReport {
+  stepIndex: number;
+  status: string;
+  exitCode: number | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/** The reported steps of one attempt, in order (a step not started yet has no report). */
+export async function listStepReports(db: Queryable, jobId: string, attempt: number): Promise<StepReport[]> {
+  return db
+    .select({
+      stepIndex: stepReports.stepIndex,
+      status: stepReports.status,
+      exitCode: stepReports.exitCode,
+      startedAt: stepReports.startedAt,
+      finishedAt: stepReports.finishedAt,
+    })
+    .from(stepReports)
+    .where(and(eq(stepReports.jobId, jobId), eq(stepReports.attempt, attempt)))
+    .orderBy(asc(stepReports.stepIndex));
+}
 
 /**
  * Records a batch of step reports while `lease` holds the job, in one

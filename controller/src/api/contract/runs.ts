@@ -3,6 +3,7 @@
  * query, body and every answer. routes/runs.ts gives each its handler.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import { runStatuses } from '../../domain/states.js';
 import { jsonBody } from '../json-body.js';
 import { errorResponses } from '../schemas/errors.js';
 import {
@@ -55,6 +56,19 @@ export const triggerRun = createRoute({
   },
 });
 
+/** Which runs a list shows: GET /api/runs and the runs events of GET /api/events. */
+export const runListQuery = z.object({
+  limit: z.coerce
+    .number({ error: 'must be an integer from 1 to 500' })
+    .int({ error: 'must be an integer from 1 to 500' })
+    .min(1, { error: 'must be an integer from 1 to 500' })
+    .max(500, { error: 'must be an integer from 1 to 500' })
+    .default(50)
+    .openapi({ description: 'How many runs, 1 to 500.' }),
+  repo: z.string().min(1).max(4096).optional().openapi({ description: 'Only runs of this repository.' }),
+  status: z.enum(runStatuses).optional().openapi({ description: 'Only runs in this status.' }),
+});
+
 export const listRuns = createRoute({
   method: 'get',
   path: '/',
@@ -64,15 +78,7 @@ export const listRuns = createRoute({
   security,
   ...needsRole('read'),
   request: {
-    query: z.object({
-      limit: z.coerce
-        .number({ error: 'must be an integer from 1 to 500' })
-        .int({ error: 'must be an integer from 1 to 500' })
-        .min(1, { error: 'must be an integer from 1 to 500' })
-        .max(500, { error: 'must be an integer from 1 to 500' })
-        .default(50)
-        .openapi({ description: 'How many runs, 1 to 500.' }),
-    }),
+    query: runListQuery,
   },
   responses: { 200: { description: 'The runs.', content: json(RunList) }, ...errorResponses(400, 403) },
 });

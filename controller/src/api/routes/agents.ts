@@ -1,5 +1,5 @@
 /** /api/agents: the registered agent processes. */
-import { listAgents } from '../../store/agents-repository.js';
+import { listAgents, listRunningJobsByAgent } from '../../store/agents-repository.js';
 import type { ApiDeps } from '../app.js';
 import { drainAgent, listAgents as listAgentsRoute } from '../contract/agents.js';
 import { createRouter } from '../router.js';
@@ -8,8 +8,8 @@ import { agentView } from '../views.js';
 export function agentRoutes(deps: ApiDeps) {
   const app = createRouter();
   app.openapi(listAgentsRoute, async (c) => {
-    const agents = await listAgents(deps.db);
-    return c.json({ agents: agents.map(agentView) }, 200);
+    const [agents, running] = await Promise.all([listAgents(deps.db), listRunningJobsByAgent(deps.db)]);
+    return c.json({ agents: agents.map((agent) => agentView(agent, running.get(agent.id))) }, 200);
   });
 
   app.openapi(drainAgent, async (c) => {

@@ -1,5 +1,5 @@
 /**
- * GET /api/runs/:id/jobs/:jobId/log[?attempt=N][&follow=1]: one attempt's
+ * GET /api/runs/:id/jobs/:jobId/log[?attempt=N][&follow=1][&tailBytes=N]: one attempt's
  * output as text/plain, streamed a page of chunks at a time. Everything that
  * can fail (unknown job, bad or unknown attempt) is checked before the first
  * byte, so an error is always a whole JSON answer, never a cut-off body.
@@ -7,11 +7,13 @@
  * stored, ending when the attempt has finished or the client goes away.
  */
 import { NotFoundError } from '../../domain/errors.js';
+import { findLatestAttempt } from '../../store/attempts-repository.js';
 import { findJobOfRun } from '../../store/jobs-repository.js';
 import { findAttemptState, followLogPages } from '../../store/log-follow.js';
-import { readLogPages } from '../../store/logs-repository.js';
+import { findTailStart, readLogPages } from '../../store/logs-repository.js';
+import { listStepReports } from '../../store/steps-repository.js';
 import type { ApiDeps } from '../app.js';
-import { getJobLog } from '../contract/job-logs.js';
+import { getJobLog, getJobSteps } from '../contract/job-logs.js';
 import { createRouter, type StreamedText } from '../router.js';
 
 /** How often a followed log looks for new chunks. */
@@ -23,18 +25,43 @@ export function jobLogRoutes(deps: ApiDeps) {
   app.openapi(getJobLog, async (c) => {
     const runId = c.req.param('id');
     const jobId = c.req.param('jobId');
-    const { attempt, follow } = c.req.valid('query');
+    const { attempt: asked, follow, tailBytes } = c.req.valid('query');
     const job = await findJobOfRun(deps.db, runId, jobId);
     if (!job) throw new NotFoundError(`run "${runId}" has no job "${jobId}"`);
-    if (attempt !== undefined && !(await findAttemptState(deps.db, job.id, attempt))) {
-      throw new NotFoundError(`job "${jobId}" has no attempt ${attempt}`);
+    if (asked !== undefined && !(await findAttemptState(deps.db, job.id, asked))) {
+      throw new NotFoundError(`job "${jobId}" has no attempt ${asked}`);
     }
+    // A tail needs the attempt now; otherwise a followed log may wait for the job's first attempt.
+    const attempt =
+      tailBytes === undefined ? asked : (asked ?? (await findLatestAttempt(deps.db, job.id)) ?? undefined);
+    const start =
+      tailBytes === undefined || attempt === undefined
+        ? { seq: 0, byteOffset: 0, cutAt: 0 }
+        : await findTailStart(deps.db, job.id, attempt, tailBytes);
     const signal = c.req.raw.signal;
     const pages = follow
-      ? followLogPages(deps.db, job.id, attempt, { pollIntervalMs: followPollIntervalMs, signal })
-      : readLogPages(deps.db, job.id, attempt);
+      ? followLogPages(deps.db, job.id, attempt, { pollIntervalMs: followPollIntervalMs, signal, fromSeq: start.seq })
+      : readLogPages(deps.db, job.id, attempt, undefined, start.seq);
+    // A tail starts at the first line that begins inside its last tailBytes (or mid-line, for a line longer than that).
+    let first: Uint8Array | null = null;
+    let offset = start.byteOffset;
+    if (start.cutAt > start.byteOffset) {
+      const chunk = (await pages.next()).value;
+      if (chunk) {
+        const skip = start.cutAt - start.byteOffset;
+        const newline = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).indexOf(10, skip);
+        const from = newline < 0 ? skip : newline + 1;
+        first = chunk.subarray(from);
+        offset += from;
+      }
+    }
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
+        if (first) {
+          controller.enqueue(first);
+          first = null;
+          return;
+        }
         try {
           const next = await pages.next();
           if (next.done) controller.close();
@@ -54,7 +81,34 @@ export function jobLogRoutes(deps: ApiDeps) {
       'cache-control': 'no-store',
       // Tells proxies such as nginx not to hold a followed log back.
       'x-accel-buffering': 'no',
+      'x-gantry-log-offset': String(offset),
     }) as unknown as StreamedText;
+  });
+
+  app.openapi(getJobSteps, async (c) => {
+    const runId = c.req.param('id');
+    const jobId = c.req.param('jobId');
+    const job = await findJobOfRun(deps.db, runId, jobId);
+    if (!job) throw new NotFoundError(`run "${runId}" has no job "${jobId}"`);
+    const asked = c.req.valid('query').attempt;
+    if (asked !== undefined && !(await findAttemptState(deps.db, job.id, asked))) {
+      throw new NotFoundError(`job "${jobId}" has no attempt ${asked}`);
+    }
+    const attempt = asked ?? (await findLatestAttempt(deps.db, job.id));
+    const reports = attempt === null ? [] : await listStepReports(deps.db, job.id, attempt);
+    const byIndex = new Map(reports.map((report) => [report.stepIndex, report]));
+    const steps = job.spec.steps.map((command, index) => {
+      const report = byIndex.get(index);
+      return {
+        index,
+        command,
+        status: (report?.status ?? 'pending') as 'pending',
+        exitCode: report?.exitCode ?? null,
+        startedAt: report?.startedAt?.toISOString() ?? null,
+        finishedAt: report?.finishedAt?.toISOString() ?? null,
+      };
+    });
+    return c.json({ attempt, steps }, 200);
   });
 
   return app;

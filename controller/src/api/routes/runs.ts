@@ -2,7 +2,7 @@
 import { NotFoundError } from '../../domain/errors.js';
 import type { Run } from '../../domain/run.js';
 import { ApprovalRefusedError, decideStage } from '../../scheduler/approvals.js';
-import { createRun, findRunByIdempotencyKey, findRunDetail, listRuns } from '../../store/runs-repository.js';
+import { createRun, findRunByIdempotencyKey, findRunDetail } from '../../store/runs-repository.js';
 import type { ApiDeps } from '../app.js';
 import {
   approveStage,
@@ -14,6 +14,7 @@ import {
   triggerRun,
 } from '../contract/runs.js';
 import { createRouter } from '../router.js';
+import { runListEntries } from '../run-list.js';
 import { runDetailView, runSummaryView } from '../views.js';
 
 export function runRoutes(deps: ApiDeps) {
@@ -51,9 +52,7 @@ export function runRoutes(deps: ApiDeps) {
   });
 
   app.openapi(listRunsRoute, async (c) => {
-    const { limit } = c.req.valid('query');
-    const runs = await listRuns(deps.db, { limit });
-    return c.json({ runs: runs.map((run) => runSummaryView(run, deps.baseUrl)) }, 200);
+    return c.json({ runs: await runListEntries(deps, c.req.valid('query')) }, 200);
   });
 
   app.openapi(getRun, async (c) => {

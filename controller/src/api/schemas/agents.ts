@@ -13,6 +13,9 @@ export const Agent = z
     draining: z.boolean().openapi({ description: 'It finishes its jobs and takes no new ones.' }),
     registeredAt: z.iso.datetime(),
     lastSeenAt: z.iso.datetime(),
+    jobs: z
+      .array(z.object({ runId: z.string(), jobId: z.string(), name: z.string(), attempt: z.int() }))
+      .openapi({ description: 'The jobs it runs now (slots busy).' }),
   })
   .openapi('Agent');
 

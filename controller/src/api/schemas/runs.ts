@@ -49,7 +49,7 @@ export const TriggerResponse = z
   .object({
     id: z.string(),
     status: z.enum(runStatuses),
-    url: z.string().openapi({ description: "The run's API URL." }),
+    url: z.string().openapi({ description: "The run's web page (GANTRY_PUBLIC_URL/runs/ID)." }),
   })
   .openapi('TriggerResponse');
 
@@ -60,11 +60,13 @@ export const RunSummary = z
     repo: z.string(),
     ref: z.string(),
     sha: z.string().nullable().openapi({ description: 'The commit the run builds.' }),
+    commitSubject: z.string().nullable().openapi({ description: "The first line of the commit's message." }),
+    commitAuthor: z.string().nullable().openapi({ description: "The commit's author name." }),
     pipeline: z.string().nullable(),
     error: z.string().nullable().openapi({ description: 'Why the run failed before any job ran.' }),
     triggeredBy: z.string(),
     cancelRequested: z.boolean(),
-    url: z.string(),
+    url: z.string().openapi({ description: "The run's web page." }),
     createdAt: timestamp,
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
@@ -134,9 +136,33 @@ export const Stage = z
   })
   .openapi('Stage');
 
+export const JobSteps = z
+  .object({
+    attempt: z.int().nullable().openapi({ description: 'The attempt shown; null when the job has not started.' }),
+    steps: z.array(
+      z.object({
+        index: z.int(),
+        command: z.string(),
+        status: z
+          .enum(['pending', 'running', 'succeeded', 'failed', 'timed_out', 'canceled'])
+          .openapi({ description: '`pending`: not started (in this attempt).' }),
+        exitCode: z.int().nullable(),
+        startedAt: timestamp.nullable(),
+        finishedAt: timestamp.nullable(),
+      }),
+    ),
+  })
+  .openapi('JobSteps');
+
 export const RunDetail = RunSummary.extend({ stages: z.array(Stage) }).openapi('RunDetail');
 
-export const RunList = z.object({ runs: z.array(RunSummary) }).openapi('RunList');
+export const RunListEntry = RunSummary.extend({
+  stages: z
+    .array(z.object({ name: z.string(), status: z.enum(stageStatuses) }))
+    .openapi({ description: 'Each stage of the run in order, by name and status.' }),
+}).openapi('RunListEntry');
+
+export const RunList = z.object({ runs: z.array(RunListEntry) }).openapi('RunList');
 
 export const CancelResponse = z
   .object({
@@ -158,6 +184,7 @@ export const DecisionResponse = z
 
 export type TriggerResponse = z.infer<typeof TriggerResponse>;
 export type RunSummary = z.infer<typeof RunSummary>;
+export type RunListEntry = z.infer<typeof RunListEntry>;
 export type RunDetail = z.infer<typeof RunDetail>;
 export type Stage = z.infer<typeof Stage>;
 export type Job = z.infer<typeof Job>;

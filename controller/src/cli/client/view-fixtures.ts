@@ -29,6 +29,8 @@ export function runDetail(fields: Partial<RunDetail> & Pick<RunDetail, 'id' | 's
     repo: '/srv/app',
     ref: 'main',
     sha: null,
+    commitSubject: null,
+    commitAuthor: null,
     pipeline: null,
     error: null,
     triggeredBy: 'admin',

@@ -1,0 +1,93 @@
+/**
+ * The web page as the controller serves it, in-process: signing in exchanges
+ * a token for a sealed cookie, pages need a session, forms need their CSRF
+ * token, and every answer carries the strict Content-Security-Policy.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
+
+const pipeline = 'name: page\nstages:\n  - name: build\n    jobs:\n      - { name: compile, steps: ["true"] }\n';
+
+describe('the web page', () => {
+  let test: TestApp;
+  beforeAll(async () => {
+    test = await openTestApp({ pipeline });
+  }, 60_000);
+  afterAll(() => test?.close());
+
+  const signIn = async (token: string) => {
+    const form = await test.app.request('/login');
+    const loginCookie = /gantry_login=([^;]+)/.exec(form.headers.get('set-cookie') ?? '')?.[1] ?? '';
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+    return test.app.request('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `gantry_login=${loginCookie}` },
+      body: new URLSearchParams({ _csrf: csrf, token, next: '/agents' }).toString(),
+    });
+  };
+
+  it('sends a visitor without a session to /login, keeping where they were going', async () => {
+    const answer = await test.app.request('/runs/r1?x=1');
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get('location')).toBe('/login?next=%2Fruns%2Fr1%3Fx%3D1');
+    expect(answer.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+
+  it('exchanges a token for an HttpOnly, SameSite=Strict cookie that does not hold it in clear', async () => {
+    const answer = await signIn(testAdminToken);
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get('location')).toBe('/agents');
+    const cookie = answer.headers.getSetCookie().find((value) => value.startsWith('gantry_session=')) ?? '';
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).not.toContain(testAdminToken);
+    const session = cookie.split(';')[0] ?? '';
+    const page = await test.app.request('/', { headers: { cookie: session } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<title>Runs · Gantry</title>');
+    expect(html).not.toContain(testAdminToken);
+    expect(html).not.toMatch(/<script>|<script [^>]*>[^<]/);
+  });
+
+  it('refuses a wrong token with the reason on the sign-in page', async () => {
+    const answer = await signIn('gantry_nope');
+    expect(answer.status).toBe(401);
+    expect(await answer.text()).toContain('invalid token: it is unknown or was revoked');
+  });
+
+  it('shows the agents to an admin, and a Drain refused by the API as its message', async () => {
+    const signedIn = await signIn(testAdminToken);
+    const cookie = signedIn.headers
+      .getSetCookie()
+      .find((value) => value.startsWith('gantry_session='))
+      ?.split(';')[0];
+    const page = await test.app.request('/agents', { headers: { cookie: cookie ?? '' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<title>Agents · Gantry</title>');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+    const drained = await test.app.request('/agents/no-such-agent/drain', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie ?? '' },
+      body: new URLSearchParams({ _csrf: csrf }).toString(),
+    });
+    expect(drained.status).toBe(404);
+    const answer = await drained.text();
+    expect(answer).toContain(
+      '<p class="notice error" role="alert">Not drained: agent &quot;no-such-agent&quot; not found</p>',
+    );
+    expect(answer).not.toContain('"code"');
+  });
+
+  it('refuses a form post without its CSRF token', async () => {
+    const signedIn = await signIn(testAdminToken);
+    const session = signedIn.headers.getSetCookie().find((value) => value.startsWith('gantry_session='));
+    const answer = await test.app.request('/agents/a1/drain', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session?.split(';')[0] ?? '' },
+      body: '_csrf=forged',
+    });
+    expect(answer.status).toBe(403);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * A job's log streamed into the page: the body of `data-log` (the follow
+ * URL while the attempt runs) read as it arrives, coloured, with each
+ * step's `$ command` line marked as a step boundary and labelled with the
+ * step's duration and exit code from `data-steps`. The view follows the end
+ * of the log until the reader scrolls up, and again once they scroll back
+ * down.
+ */
+import { AnsiParser } from './ansi.js';
+
+interface StepLabel {
+  label: string;
+}
+
+export async function streamLog(log: HTMLElement): Promise<void> {
+  const url = log.dataset.log;
+  if (!url) return;
+  const status = document.getElementById('log-status');
+  let steps = JSON.parse(log.dataset.steps ?? '[]') as StepLabel[];
+  let stuckToEnd = true;
+  const scroller = document.scrollingElement ?? document.documentElement;
+  window.addEventListener('scroll', () => {
+    stuckToEnd = scroller.scrollTop + window.innerHeight >= scroller.scrollHeight - 40;
+  });
+
+  const parser = new AnsiParser();
+  const decoder = new TextDecoder();
+  let lineStart = true;
+  let stepIndex = 0;
+
+  /** One node per styled run; only a step's `$ command` line gets a node of its own (a huge log stays a few nodes). */
+  const appendRun = (fragment: DocumentFragment, text: string, classes: string[]): void => {
+    if (text === '') return;
+    if (classes.length === 0) fragment.append(text);
+    else {
+      const span = document.createElement('span');
+      span.className = classes.join(' ');
+      span.textContent = text;
+      fragment.append(span);
+    }
+  };
+
+  const appendStep = (fragment: DocumentFragment, text: string, classes: string[]): void => {
+    const span = document.createElement('span');
+    span.className = ['step', ...classes].join(' ');
+    span.textContent = text;
+    const label = steps[stepIndex]?.label;
+    if (label) span.dataset.label = label;
+    stepIndex++;
+    fragment.append(span);
+  };
+
+  const append = (text: string): void => {
+    const fragment = document.createDocumentFragment();
+    for (const run of parser.push(text)) {
+      let rest = run.text;
+      while (rest !== '') {
+        // The next step line: at the start of this run if a line starts here, else after a newline.
+        const at = lineStart && rest.startsWith('$ ') ? 0 : rest.indexOf('\n$ ') + 1;
+        if (at <= 0 && !(lineStart && rest.startsWith('$ '))) {
+          appendRun(fragment, rest, run.classes);
+          lineStart = rest.endsWith('\n');
+          break;
+        }
+        appendRun(fragment, rest.slice(0, at), run.classes);
+        const end = rest.indexOf('\n', at);
+        const line = end < 0 ? rest.slice(at) : rest.slice(at, end + 1);
+        appendStep(fragment, line, run.classes);
+        rest = rest.slice(at + line.length);
+        lineStart = line.endsWith('\n');
+      }
+    }
+    log.append(fragment);
+    if (stuckToEnd) window.scrollTo(0, scroller.scrollHeight);
+  };
+
+  try {
+    const answer = await fetch(url, { credentials: 'same-origin' });
+    if (!answer.ok || !answer.body) {
+      log.dataset.state = 'failed';
+      if (status) status.textContent = `The log could not be read (HTTP ${answer.status}).`;
+      return;
+    }
+    const offset = Number(answer.headers.get('x-gantry-log-offset') ?? '0');
+    const earlier = document.getElementById('log-earlier');
+    if (offset > 0) {
+      if (earlier) earlier.hidden = false;
+      // Labels count steps from the start of the log, which a tail does not show.
+      steps = [];
+    }
+    log.dataset.state = 'streaming';
+    const reader = answer.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      append(decoder.decode(value, { stream: true }));
+    }
+    append(decoder.decode());
+    log.dataset.state = 'done';
+    if (status) status.textContent = log.textContent === '' ? 'No output.' : 'End of log.';
+    if (url.includes('follow=1')) await refreshHead();
+  } catch {
+    log.dataset.state = 'failed';
+    if (status) status.textContent = 'The log stream was cut; reload to read it again.';
+  }
+}
+
+/** Once a followed attempt has ended: its status, duration and steps, as the server now renders them. */
+async function refreshHead(): Promise<void> {
+  const head = document.getElementById('job-head');
+  const answer = await fetch(window.location.href, { credentials: 'same-origin' });
+  if (!head || !answer.ok) return;
+  // The server's own rendering of this page, escaped there.
+  const fresh = new DOMParser().parseFromString(await answer.text(), 'text/html').getElementById('job-head');
+  if (fresh) head.replaceWith(fresh);
+}
