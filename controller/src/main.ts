@@ -9,7 +9,7 @@ import { redactError, redactedLogPaths, redactionCensor } from '@gantry/common';
 import pino, { type Logger } from 'pino';
 import { createApp } from './api/app.js';
 import { startHttpServer } from './api/http-server.js';
-import { type ControllerConfig, pipelineLimitsOf } from './config.js';
+import { type ControllerConfig, natsServersOf, pipelineLimitsOf } from './config.js';
 import { createControlPublisher } from './dispatch/control-publisher.js';
 import { JobsStreamKeeper } from './dispatch/jobs-stream.js';
 import { connectNats } from './dispatch/nats-connection.js';
@@ -79,13 +79,14 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       await cleanup().catch((error) => log.warn({ err: error }, 'close failed'));
   };
   try {
-    const nats = await connectNats(config.natsUrl, log);
+    const nats = await connectNats(natsServersOf(config.natsUrl), config.jobsReplicas, log);
     cleanups.push(() => nats.close());
 
     const streamKeeper = new JobsStreamKeeper({
       connection: nats.connection,
       log,
       checkIntervalMs: config.jobsStreamCheckIntervalMs,
+      replicas: config.jobsReplicas,
       // Runs only after an await, when `reaper` below is initialised.
       onRecreated: async () => {
         relay.wake();
