@@ -24,6 +24,7 @@ import { registerFarmStateGauges } from './metrics/farm-state-gauges.js';
 import { restrictToOwner } from './owner-only-files.js';
 import { AgentPresence } from './scheduler/agent-presence.js';
 import { JobLifecycle } from './scheduler/job-lifecycle.js';
+import { PlanningSweep } from './scheduler/planning-sweep.js';
 import { Reaper } from './scheduler/reaper.js';
 import { RunControl } from './scheduler/run-control.js';
 import { Scheduler } from './scheduler/scheduler.js';
@@ -148,7 +149,14 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       reaperStop.abort();
       await Promise.all([reaperDone, keeperDone]);
     });
-    const presence = new AgentPresence({ db: database.db, reaper, log, reconnectGraceMs: config.reconnectGraceMs });
+    const presence = new AgentPresence({
+      db: database.db,
+      reaper,
+      log,
+      reconnectGraceMs: config.reconnectGraceMs,
+      leaseTtlMs: config.leaseTtlMs,
+    });
+    const presenceDone = presence.run(reaperStop.signal);
     const runControl = new RunControl({
       db: database.db,
       scheduler,
@@ -172,6 +180,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
     cleanups.push(async () => {
       presence.stop();
       await grpc.close();
+      await presenceDone;
     });
 
     const healthChecks = controllerHealthChecks({
@@ -201,6 +210,12 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
     baseUrl ||= `http://${config.bindHost === '0.0.0.0' ? '127.0.0.1' : config.bindHost}:${http.port}`;
 
     const recovered = await scheduler.recoverUnplannedRuns();
+    const planningStop = new AbortController();
+    const planningDone = new PlanningSweep({ db: database.db, scheduler, log }).run(planningStop.signal);
+    cleanups.push(async () => {
+      planningStop.abort();
+      await planningDone;
+    });
     log.info(
       { httpPort: http.port, grpcPort: grpc.port, database: database.kind, recoveredRuns: recovered },
       'controller listening',

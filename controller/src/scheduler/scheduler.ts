@@ -6,6 +6,7 @@
  * published at once instead of at the next poll.
  */
 import type { Logger } from 'pino';
+import type { Run } from '../domain/run.js';
 import {
   DEFAULT_PIPELINE_LIMITS,
   formatPipelineProblems,
@@ -24,6 +25,7 @@ import {
   setRunStatus,
 } from '../store/runs-repository.js';
 import { advanceRun } from './advance-run.js';
+import { withPlanningClaim } from './planning-claim.js';
 import { summarizePlanningError } from './planning-error.js';
 import { environmentsOf, withProtections } from './protected-environments.js';
 
@@ -95,6 +97,12 @@ export class Scheduler {
   private async plan(runId: string): Promise<void> {
     const run = await findRun(this.deps.db, runId);
     if (run?.status !== 'queued' || run.pipelineName !== null) return;
+    // Another replica may be planning it; then it is theirs (planning-claim.ts).
+    await withPlanningClaim(this.deps.db, runId, () => this.planClaimed(run));
+  }
+
+  private async planClaimed(run: Run): Promise<void> {
+    const runId = run.id;
     let file: PipelineFile & { sha: string };
     try {
       // The trigger recorded the resolved commit; only a run accepted by an
