@@ -15,6 +15,7 @@ import {
 } from '../pipeline/index.js';
 import type { PipelineFile, PipelineSource } from '../source/git-source.js';
 import type { Database } from '../store/database.js';
+import { isDatabaseUnavailable } from '../store/database-unavailable.js';
 import { findProtections } from '../store/environments-repository.js';
 import {
   findRun,
@@ -54,11 +55,18 @@ export class Scheduler {
    * starts the first stage. A missing or bad pipeline file, or any error while
    * planning (the database refusing the plan included), fails the run with the
    * reason in `error`; only when even that cannot be written does the run stay
-   * queued, to be planned again at the next start. Never throws; safe to
+   * queued, to be planned again by a planning sweep (planning-sweep.ts), as
+   * when the database was unavailable. Never throws; safe to
    * call twice (a planned run is left alone).
    */
   planRun(runId: string): Promise<void> {
     const work = this.plan(runId).catch(async (error: unknown) => {
+      // The database went away mid-planning: the run is not at fault. It stays queued and
+      // unplanned, and a planning sweep takes it once the database and the claim allow.
+      if (isDatabaseUnavailable(error)) {
+        this.deps.log.warn({ runId }, 'planning paused: database unavailable');
+        return;
+      }
       const { message, errorName } = summarizePlanningError(error);
       this.deps.log.error({ runId, error: message, errorName }, 'planning failed');
       await this.failUnplanned(runId, `planning failed: ${message}`).catch((failError: unknown) => {

@@ -72,6 +72,12 @@ async function openPostgres(url: string, max: number): Promise<OpenDatabase> {
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on next use.
   });
+  // A checked-out client (inside a transaction, holding the migration lock) whose server
+  // goes away between two queries emits 'error' with no listener, which would crash the
+  // process on every Postgres restart. Its next query fails instead, and the pool drops it.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   try {
     await withMigrationLock(pool, (client) => migratePg(drizzlePg(client), { migrationsFolder }));
     const db = drizzlePg(pool, { schema });
