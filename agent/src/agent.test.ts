@@ -221,7 +221,7 @@ describe('agent', () => {
     const logLevel = process.env.GANTRY_LOG_LEVEL;
     process.env.GANTRY_LOG_LEVEL = 'fatal';
     const cfg = f.config();
-    const argv = ['--controller', cfg.controllerAddress, '--nats', cfg.natsUrl, '--token', 't0k'];
+    const argv = ['--controller', cfg.controllerAddresses.join(','), '--nats', cfg.natsUrl, '--token', 't0k'];
     const exitCode = runAgentCli([...argv, '--work-dir', cfg.workDir, '--name', 'cli-agent']);
     try {
       const gate = join(f.root, 'cli.gate');

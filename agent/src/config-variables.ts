@@ -37,14 +37,26 @@ function isNatsServer(value: string): boolean {
 }
 
 const queueName = /^[A-Za-z0-9_-]+$/;
+const controllerAddress = /^[^\s:,]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
 
 export const agentVariables = {
   GANTRY_CONTROLLER: {
-    field: 'controllerAddress',
+    field: 'controllerAddresses',
     flag: 'controller',
-    check: text({ pattern: /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, message: 'must be HOST:PORT' }),
+    repeatable: true,
+    check: (raw) => {
+      if (raw === undefined || String(raw).trim() === '') return problem('is required');
+      const addresses = String(raw)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+      if (addresses.length > 16) return problem('at most 16 controller addresses');
+      const bad = addresses.filter((address) => !controllerAddress.test(address));
+      if (bad.length > 0) return problem(`must be HOST:PORT, comma separated (not ${JSON.stringify(bad[0])})`);
+      return valid(addresses);
+    },
     defaultText: '(required)',
-    help: 'controller gRPC address, `HOST:PORT`',
+    help: 'controller gRPC address(es), `HOST:PORT`, comma separated (the flag may be repeated); on failure the agent moves to the next',
   },
   GANTRY_NATS_URL: {
     field: 'natsUrl',

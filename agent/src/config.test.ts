@@ -43,10 +43,10 @@ describe('loadAgentConfig', () => {
       GANTRY_AGENT_NAME: 'env-name',
       GANTRY_CONTROLLER: 'other:1',
     });
-    expect(result.ok && [result.config.slots, result.config.name, result.config.controllerAddress]).toEqual([
+    expect(result.ok && [result.config.slots, result.config.name, result.config.controllerAddresses]).toEqual([
       4,
       'builder-1',
-      'ctl:7070',
+      ['ctl:7070'],
     ]);
   });
 

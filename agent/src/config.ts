@@ -12,8 +12,8 @@ import { type AgentFlags, parseAgentArguments } from './cli-arguments.js';
 import { type AgentVariable, type AgentVariableDeclaration, agentVariables } from './config-variables.js';
 
 export interface AgentConfig {
-  /** Controller gRPC address, `host:port`. */
-  controllerAddress: string;
+  /** Controller gRPC addresses, `host:port`, in the order they are tried (several replicas fail over). */
+  controllerAddresses: string[];
   /** NATS server URL(s), comma separated as the nats client accepts them. */
   natsUrl: string;
   queues: string[];

@@ -12,6 +12,7 @@ import {
   agentServiceClientConstructor,
   type ClaimJobResponse__Output,
   type ControllerEvent__Output,
+  DATABASE_UNAVAILABLE_DETAIL,
   type FinishJobRequest,
   type HeartbeatResponse__Output,
   type Lease__Output,
@@ -22,6 +23,7 @@ import {
   type ReportStepsRequest,
 } from '@gantry/proto';
 import * as grpc from '@grpc/grpc-js';
+import { ControllerTargets } from './controller-targets.js';
 import type { LogChunkSender, OutgoingLogChunk } from './logs/log-streamer.js';
 
 export type Lease = Lease__Output;
@@ -58,6 +60,19 @@ export function isRefusedCallError(error: unknown): boolean {
   return (
     error instanceof ControllerCallError &&
     ['RESOURCE_EXHAUSTED', 'INVALID_ARGUMENT', 'OUT_OF_RANGE'].includes(error.code)
+  );
+}
+
+/**
+ * True when the controller answered but its database is away (restarting,
+ * failing over): no replica can reap a lease meanwhile, and each reaper stays
+ * disarmed for a lease TTL after the database returns.
+ */
+export function isDatabaseUnavailableError(error: unknown): boolean {
+  return (
+    error instanceof ControllerCallError &&
+    error.code === 'UNAVAILABLE' &&
+    error.message.endsWith(`: ${DATABASE_UNAVAILABLE_DETAIL}`)
   );
 }
 
@@ -98,15 +113,106 @@ export interface ConnectStream {
 }
 
 export interface ControllerClientOptions {
-  /** `host:port` of the controller's gRPC server. */
-  address: string;
+  /** `host:port` of each controller replica's gRPC server, in the order to try them. */
+  addresses: readonly string[];
   token: string;
   callTimeoutMs?: number;
+  /** Told when a failed call moved the agent to another replica. */
+  onSwitch?: (from: string, to: string, reason: string) => void;
 }
 
+/** Failures that say the replica (not the request) is the problem: the next call goes to another one. */
+const unreachableCodes: ReadonlySet<StatusName> = new Set(['UNAVAILABLE', 'DEADLINE_EXCEEDED']);
+
+/**
+ * One channel per replica; every call goes to the current one (ControllerTargets).
+ * A call failing with UNAVAILABLE or DEADLINE_EXCEEDED moves the next calls to the
+ * next replica; callers retry transient failures as before, so a replica's crash
+ * costs a retry. A name that resolves to several addresses is one target: gRPC's
+ * resolver tries its addresses in order (pick_first).
+ */
 export function createControllerClient(options: ControllerClientOptions): ControllerClient {
+  const targets = new ControllerTargets(options.addresses, options.onSwitch);
+  const clients = options.addresses.map((address) => newServiceClient(address));
+  /** The current replica's client, and a callback for the call's outcome. */
+  const pick = () => {
+    const index = targets.current;
+    return {
+      client: clients[index] as AgentServiceClient,
+      failed: (error: ControllerCallError) => {
+        if (unreachableCodes.has(error.code)) targets.unreachable(index, error.code);
+      },
+    };
+  };
+  const defaultTimeoutMs = options.callTimeoutMs ?? 10_000;
+  const metadata = () => {
+    const m = new grpc.Metadata();
+    m.set(AUTHORIZATION_METADATA_KEY, `Bearer ${options.token}`);
+    return m;
+  };
+
+  function unary<Req, Res>(
+    method: string,
+    invoke: (
+      client: AgentServiceClient,
+    ) => (
+      req: Req,
+      md: grpc.Metadata,
+      opts: grpc.CallOptions,
+      cb: (err: grpc.ServiceError | null, res?: Res) => void,
+    ) => unknown,
+    request: Req,
+    timeoutMs = defaultTimeoutMs,
+  ): Promise<Res> {
+    const { client, failed } = pick();
+    return new Promise((resolve, reject) => {
+      invoke(client).call(client, request, metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) {
+          const error = toCallError(method, err);
+          failed(error);
+          reject(error);
+        } else if (res === undefined) reject(new ControllerCallError(method, 'INTERNAL', 'empty response'));
+        else resolve(res);
+      });
+    });
+  }
+
+  // One address: Connect waits for the channel (a restarting controller is taken at once);
+  // several: it fails fast, so the agent moves on to a live replica.
+  const waitForReady = options.addresses.length === 1;
+  return {
+    register: (request) => unary('Register', (c) => c.register, request),
+    claimJob: (agentId, jobId, attempt) => unary('ClaimJob', (c) => c.claimJob, { agentId, jobId, attempt }),
+    heartbeat: (lease, timeoutMs) => unary('Heartbeat', (c) => c.heartbeat, { lease }, timeoutMs),
+    reportSteps: async (request) => {
+      await unary('ReportSteps', (c) => c.reportSteps, request);
+    },
+    finishJob: async (request) => {
+      await unary('FinishJob', (c) => c.finishJob, request);
+    },
+    openLogStream: (lease) => {
+      const { client, failed } = pick();
+      return openLogStream(client, metadata(), lease, failed);
+    },
+    connect: (agentId, listener) => {
+      const { client, failed } = pick();
+      return openConnectStream(client, metadata(), agentId, waitForReady, {
+        onEvent: (kind) => listener.onEvent(kind),
+        onEnd: (error) => {
+          if (error) failed(error);
+          listener.onEnd(error);
+        },
+      });
+    },
+    close: () => {
+      for (const client of clients) client.close();
+    },
+  };
+}
+
+function newServiceClient(address: string): AgentServiceClient {
   const Client = agentServiceClientConstructor();
-  const client = new Client(options.address, grpc.credentials.createInsecure(), {
+  return new Client(address, grpc.credentials.createInsecure(), {
     // Notice a dead controller connection within ~30 s even between jobs.
     'grpc.keepalive_time_ms': 20_000,
     'grpc.keepalive_timeout_ms': 10_000,
@@ -119,58 +225,17 @@ export function createControllerClient(options: ControllerClientOptions): Contro
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   }) as unknown as AgentServiceClient;
-  const defaultTimeoutMs = options.callTimeoutMs ?? 10_000;
-  const metadata = () => {
-    const m = new grpc.Metadata();
-    m.set(AUTHORIZATION_METADATA_KEY, `Bearer ${options.token}`);
-    return m;
-  };
-
-  function unary<Req, Res>(
-    method: string,
-    invoke: (
-      req: Req,
-      md: grpc.Metadata,
-      opts: grpc.CallOptions,
-      cb: (err: grpc.ServiceError | null, res?: Res) => void,
-    ) => unknown,
-    request: Req,
-    timeoutMs = defaultTimeoutMs,
-  ): Promise<Res> {
-    return new Promise((resolve, reject) => {
-      invoke.call(client, request, metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) reject(toCallError(method, err));
-        else if (res === undefined) reject(new ControllerCallError(method, 'INTERNAL', 'empty response'));
-        else resolve(res);
-      });
-    });
-  }
-
-  return {
-    register: (request) => unary('Register', client.register, request),
-    claimJob: (agentId, jobId, attempt) => unary('ClaimJob', client.claimJob, { agentId, jobId, attempt }),
-    heartbeat: (lease, timeoutMs) => unary('Heartbeat', client.heartbeat, { lease }, timeoutMs),
-    reportSteps: async (request) => {
-      await unary('ReportSteps', client.reportSteps, request);
-    },
-    finishJob: async (request) => {
-      await unary('FinishJob', client.finishJob, request);
-    },
-    openLogStream: (lease) => openLogStream(client, metadata(), lease),
-    connect: (agentId, listener) => openConnectStream(client, metadata(), agentId, listener),
-    close: () => client.close(),
-  };
 }
 
 function openConnectStream(
   client: AgentServiceClient,
   md: grpc.Metadata,
   agentId: string,
+  waitForReady: boolean,
   listener: ConnectListener,
 ): ConnectStream {
-  // Wait for the channel rather than fail while the controller restarts: the call
-  // starts the moment the controller accepts connections again.
-  md.setOptions({ waitForReady: true });
+  // With waitForReady the call starts the moment the controller accepts connections again.
+  md.setOptions({ waitForReady });
   const call = client.connect({ agentId }, md);
   let ended = false;
   call.on('data', (event: ControllerEvent__Output) => {
@@ -186,7 +251,12 @@ function openConnectStream(
   return { close: () => call.cancel() };
 }
 
-function openLogStream(client: AgentServiceClient, md: grpc.Metadata, lease: Lease): LogChunkSender {
+function openLogStream(
+  client: AgentServiceClient,
+  md: grpc.Metadata,
+  lease: Lease,
+  failed: (error: ControllerCallError) => void,
+): LogChunkSender {
   let failure: ControllerCallError | undefined;
   const failureListeners: Array<(error: unknown) => void> = [];
   const drainWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
@@ -195,6 +265,7 @@ function openLogStream(client: AgentServiceClient, md: grpc.Metadata, lease: Lea
     call = client.streamLogs(md, (err, res) => {
       if (err) {
         failure = toCallError('StreamLogs', err);
+        failed(failure);
         for (const w of drainWaiters.splice(0)) w.reject(failure);
         for (const notify of failureListeners.splice(0)) notify(failure);
         reject(failure);

@@ -79,7 +79,11 @@ export async function startAgent(
       ? undefined
       : await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, metrics, state, logger });
   await prepareWorkDir(config.workDir);
-  const controller = createControllerClient({ address: config.controllerAddress, token: config.token });
+  const controller = createControllerClient({
+    addresses: config.controllerAddresses,
+    token: config.token,
+    onSwitch: (from, to, reason) => logger.warn({ from, to, reason }, 'controller unreachable, moving to the next'),
+  });
   const identity = { name: config.name, queues: config.queues, slots: config.slots };
   let nc: Awaited<ReturnType<typeof connectNats>> | undefined;
   let registration: Awaited<ReturnType<typeof registerAgent>>;

@@ -2,6 +2,7 @@ export { type Child, type ChildOptions, startChild } from './child-process.js';
 export { killOnExit } from './exit-cleanup.js';
 export { redactError, redactedLogPaths, redactionCensor } from './log-redaction.js';
 export {
+  type NatsClusterMembership,
   NatsServerNotFoundError,
   type NatsServerOptions,
   type NatsServerProcess,

@@ -21,6 +21,20 @@ export interface NatsServerOptions {
   binary?: string;
   /** How long to wait for the server to accept connections; default 10 s. */
   startTimeoutMs?: number;
+  /** Join a cluster: this node's name, its route port, and the route URLs of every node. */
+  cluster?: NatsClusterMembership;
+}
+
+/** One node's part in a NATS cluster (JetStream clustering needs a unique server name per node). */
+export interface NatsClusterMembership {
+  /** Cluster name, the same on every node. */
+  name: string;
+  /** This node's server name, unique in the cluster. */
+  serverName: string;
+  /** Port this node accepts routes on. */
+  port: number;
+  /** `nats://HOST:PORT` route URL of every node (its own included: it ignores it). */
+  routes: string[];
 }
 
 export interface NatsServerProcess {
@@ -62,6 +76,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   const binary = await findNatsServerBinary(options.binary);
   const host = options.host ?? '127.0.0.1';
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  const cluster = options.cluster;
   const logPath = join(options.storeDir, 'nats-server.log');
   await mkdir(options.storeDir, { recursive: true });
 
@@ -70,7 +85,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   let child: Child | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
-      child = await launch({ binary, host, port, storeDir: options.storeDir, logPath, startTimeoutMs });
+      child = await launch({ binary, host, port, storeDir: options.storeDir, logPath, startTimeoutMs, cluster });
       break;
     } catch (error) {
       // Another process may take a port between our probe and the server's bind.
@@ -91,7 +106,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     kill9: () => current.kill9(),
     async restart() {
       await current.stop({ graceMs: STOP_GRACE_MS });
-      current = await launch({ binary, host, port, storeDir: options.storeDir, logPath, startTimeoutMs });
+      current = await launch({ binary, host, port, storeDir: options.storeDir, logPath, startTimeoutMs, cluster });
     },
   };
 }
@@ -141,15 +156,21 @@ interface LaunchOptions {
   storeDir: string;
   logPath: string;
   startTimeoutMs: number;
+  cluster: NatsClusterMembership | undefined;
 }
 
 async function launch(options: LaunchOptions): Promise<Child> {
-  const { binary, host, port, storeDir, logPath, startTimeoutMs } = options;
+  const { binary, host, port, storeDir, logPath, startTimeoutMs, cluster } = options;
   const logFd = openSync(logPath, 'a');
   const logOffset = (await stat(logPath)).size;
+  const args = ['-js', '-sd', storeDir, '-a', host, '-p', String(port)];
+  if (cluster) {
+    args.push('-n', cluster.serverName, '--cluster_name', cluster.name);
+    args.push('--cluster', `nats://${host}:${cluster.port}`, '--routes', cluster.routes.join(','));
+  }
   let child: Child;
   try {
-    child = startChild(binary, ['-js', '-sd', storeDir, '-a', host, '-p', String(port)], {
+    child = startChild(binary, args, {
       stdio: ['ignore', logFd, logFd],
     });
   } finally {

@@ -62,11 +62,22 @@ export const controllerVariables = {
   },
   GANTRY_NATS_URL: {
     field: 'natsUrl',
-    schema: z.string().regex(/^(nats|tls|wss?):\/\//, 'must be a nats:// URL'),
+    schema: z
+      .string()
+      .refine(
+        (value) => value.split(',').every((server) => /^(nats|tls|wss?):\/\/\S+$/.test(server.trim())),
+        'must be a nats:// URL, or several separated by commas',
+      ),
     default: 'nats://127.0.0.1:4222',
     defaultText: '`nats://127.0.0.1:4222` (`up` starts its own)',
     flag: 'nats',
-    help: 'NATS with JetStream',
+    help: 'NATS with JetStream; the servers of a cluster separated by commas',
+  },
+  GANTRY_JOBS_REPLICAS: {
+    field: 'jobsReplicas',
+    schema: z.coerce.number().int().min(1).max(5),
+    default: '1',
+    help: 'replicas of the `GANTRY_JOBS` stream, 1–5 (`3` on a 3-node NATS cluster)',
   },
   GANTRY_DATA_DIR: {
     field: 'dataDir',
@@ -88,20 +99,20 @@ export const controllerVariables = {
     field: 'publicUrl',
     schema: z.url().optional(),
     defaultText: '`http://HOST:HTTP_PORT`',
-    help: 'base URL of the links the API returns (set it behind a proxy)',
+    help: 'base URL of the links the API returns; behind a proxy or load balancer, its URL',
   },
   GANTRY_ADMIN_TOKEN: {
     field: 'adminToken',
     schema: token.optional(),
     defaultText: 'generated, saved in `DATA_DIR/admin-token`',
-    help: 'API bearer token',
+    help: 'API bearer token; required with `DATABASE_URL` (shared by every replica)',
     secret: true,
   },
   GANTRY_AGENT_TOKEN: {
     field: 'agentToken',
     schema: token.optional(),
     defaultText: 'generated, saved in `DATA_DIR/agent-token`',
-    help: 'agents’ registration token',
+    help: 'agents’ registration token; required with `DATABASE_URL` (shared by every replica)',
     secret: true,
   },
   GANTRY_REPO_ALLOW: {

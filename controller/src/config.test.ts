@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadControllerConfig } from './config.js';
+import { ConfigError, loadControllerConfig, natsServersOf, requireSharedTokens } from './config.js';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -57,5 +57,40 @@ describe('loadControllerConfig', () => {
       'GANTRY_AGENT_TOKEN: must be at least 16 characters',
       expect.stringMatching(/^GANTRY_REPUBLISH_AFTER_MS="-5": /),
     ]);
+  });
+
+  it('takes a comma-separated list of NATS servers and names a bad one', () => {
+    const config = loadControllerConfig({ GANTRY_NATS_URL: 'nats://n1:4222, nats://n2:4222,nats://n3:4222' });
+    expect(natsServersOf(config.natsUrl)).toEqual(['nats://n1:4222', 'nats://n2:4222', 'nats://n3:4222']);
+    expect(problemsOf({ GANTRY_NATS_URL: 'nats://n1:4222,http://n2' })).toEqual([
+      'GANTRY_NATS_URL="nats://n1:4222,http://n2": must be a nats:// URL, or several separated by commas',
+    ]);
+  });
+
+  it('sets the jobs stream replicas from 1 to 5', () => {
+    expect(loadControllerConfig({}).jobsReplicas).toBe(1);
+    expect(loadControllerConfig({ GANTRY_JOBS_REPLICAS: '3' }).jobsReplicas).toBe(3);
+    expect(problemsOf({ GANTRY_JOBS_REPLICAS: '7' })).toEqual([expect.stringMatching(/^GANTRY_JOBS_REPLICAS="7": /)]);
+  });
+
+  it('refuses to generate tokens per replica when DATABASE_URL is set', () => {
+    const shared = loadControllerConfig({ DATABASE_URL: 'postgres://db/gantry' });
+    expect(() => requireSharedTokens(shared)).toThrow(ConfigError);
+    try {
+      requireSharedTokens(shared);
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        expect.stringMatching(/^GANTRY_ADMIN_TOKEN: required with DATABASE_URL \(set it or GANTRY_ADMIN_TOKEN_FILE/),
+        expect.stringMatching(/^GANTRY_AGENT_TOKEN: required with DATABASE_URL/),
+      ]);
+    }
+    const tokens = {
+      GANTRY_ADMIN_TOKEN: 'an-admin-token-of-some-length',
+      GANTRY_AGENT_TOKEN: 'an-agent-token-of-some-length',
+    };
+    expect(() =>
+      requireSharedTokens(loadControllerConfig({ DATABASE_URL: 'postgres://db/gantry', ...tokens })),
+    ).not.toThrow();
+    expect(() => requireSharedTokens(loadControllerConfig({}))).not.toThrow();
   });
 });

@@ -53,6 +53,34 @@ export function loadControllerConfig(
   return { ...value, dataDir: resolve(value.dataDir) };
 }
 
+/**
+ * Replicas on one PostgreSQL database must share their tokens: a replica
+ * that generated its own would refuse the tokens the others accept. So with
+ * `DATABASE_URL` set, `gantry controller` takes both from the environment (or
+ * their `_FILE` variables) and refuses to start without them.
+ */
+export function requireSharedTokens(config: ControllerConfig): void {
+  if (!config.databaseUrl) return;
+  const missing = (['GANTRY_ADMIN_TOKEN', 'GANTRY_AGENT_TOKEN'] as const).filter(
+    (variable) => !config[controllerVariables[variable].field],
+  );
+  if (missing.length === 0) return;
+  throw new ConfigError(
+    missing.map(
+      (variable) =>
+        `${variable}: required with DATABASE_URL (set it or ${variable}_FILE to the same value on every controller replica; a generated token would differ per replica)`,
+    ),
+  );
+}
+
+/** The NATS servers of GANTRY_NATS_URL, in order. */
+export function natsServersOf(natsUrl: string): string[] {
+  return natsUrl
+    .split(',')
+    .map((server) => server.trim())
+    .filter((server) => server !== '');
+}
+
 /** The pipeline's bounds, for the scheduler and the source (the fixed ones keep their defaults). */
 export function pipelineLimitsOf(config: ControllerConfig): PipelineLimits {
   return {

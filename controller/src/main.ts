@@ -9,7 +9,7 @@ import { redactError, redactedLogPaths, redactionCensor } from '@gantry/common';
 import pino, { type Logger } from 'pino';
 import { createApp } from './api/app.js';
 import { startHttpServer } from './api/http-server.js';
-import { type ControllerConfig, pipelineLimitsOf } from './config.js';
+import { type ControllerConfig, natsServersOf, pipelineLimitsOf } from './config.js';
 import { createControlPublisher } from './dispatch/control-publisher.js';
 import { JobsStreamKeeper } from './dispatch/jobs-stream.js';
 import { connectNats } from './dispatch/nats-connection.js';
@@ -25,6 +25,7 @@ import { ApprovalWebhook } from './notify/approval-webhook.js';
 import { restrictToOwner } from './owner-only-files.js';
 import { AgentPresence } from './scheduler/agent-presence.js';
 import { JobLifecycle } from './scheduler/job-lifecycle.js';
+import { PlanningSweep } from './scheduler/planning-sweep.js';
 import { Reaper } from './scheduler/reaper.js';
 import { RunControl } from './scheduler/run-control.js';
 import { Scheduler } from './scheduler/scheduler.js';
@@ -90,13 +91,14 @@ export async function startController(
       await cleanup().catch((error) => log.warn({ err: error }, 'close failed'));
   };
   try {
-    const nats = await connectNats(config.natsUrl, log);
+    const nats = await connectNats(natsServersOf(config.natsUrl), config.jobsReplicas, log);
     cleanups.push(() => nats.close());
 
     const streamKeeper = new JobsStreamKeeper({
       connection: nats.connection,
       log,
       checkIntervalMs: config.jobsStreamCheckIntervalMs,
+      replicas: config.jobsReplicas,
       // Runs only after an await, when `reaper` below is initialised.
       onRecreated: async () => {
         relay.wake();
@@ -161,7 +163,14 @@ export async function startController(
       reaperStop.abort();
       await Promise.all([reaperDone, keeperDone]);
     });
-    const presence = new AgentPresence({ db: database.db, reaper, log, reconnectGraceMs: config.reconnectGraceMs });
+    const presence = new AgentPresence({
+      db: database.db,
+      reaper,
+      log,
+      reconnectGraceMs: config.reconnectGraceMs,
+      leaseTtlMs: config.leaseTtlMs,
+    });
+    const presenceDone = presence.run(reaperStop.signal);
     const runControl = new RunControl({
       db: database.db,
       scheduler,
@@ -185,6 +194,7 @@ export async function startController(
     cleanups.push(async () => {
       presence.stop();
       await grpc.close();
+      await presenceDone;
     });
 
     const healthChecks = controllerHealthChecks({
@@ -225,6 +235,12 @@ export async function startController(
     baseUrl ||= `http://${config.bindHost === '0.0.0.0' ? '127.0.0.1' : config.bindHost}:${http.port}`;
 
     const recovered = await scheduler.recoverUnplannedRuns();
+    const planningStop = new AbortController();
+    const planningDone = new PlanningSweep({ db: database.db, scheduler, log }).run(planningStop.signal);
+    cleanups.push(async () => {
+      planningStop.abort();
+      await planningDone;
+    });
     log.info(
       { httpPort: http.port, grpcPort: grpc.port, database: database.kind, recoveredRuns: recovered },
       'controller listening',

@@ -34,6 +34,13 @@ export type * from './generated/gantry/agent/v1/ReportStepsResponse.js';
 export type * from './generated/gantry/agent/v1/StepReport.js';
 export type * from './generated/gantry/agent/v1/StreamLogsResponse.js';
 
+/**
+ * The details of an UNAVAILABLE answer meaning "this controller is up but its
+ * database is away". No replica can reap leases then, so the agent keeps its
+ * running jobs instead of fencing itself (lease-keeper.ts).
+ */
+export const DATABASE_UNAVAILABLE_DETAIL = 'database unavailable';
+
 /** The protocol version this build speaks; checked by the controller at Register. */
 export const PROTOCOL_VERSION = 2;
 

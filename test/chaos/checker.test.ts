@@ -104,6 +104,7 @@ function inputOf(h: ReturnType<typeof history>, overrides: Partial<CheckInput> =
     events: h.events,
     controllerLog: '',
     agentLogs: [],
+    controllers: 2,
     readJobLog: async (_runId, jobId) => ({ status: 200, text: h.logs.get(jobId) ?? '' }),
     ...overrides,
   };
@@ -213,5 +214,50 @@ describe('chaos checker', () => {
     expect(result.figures.runs.lost).toBe(1);
     expect(result.figures.jobs.nonTerminal).toBe(1);
     expect(result.violations.join('\n')).toContain('non-terminal jobs');
+  });
+
+  it('reports a job re-run after a replica kill when no fault hit its agent, and not when one did', async () => {
+    const replicaKill: CheckInput['faults'][number] = {
+      kind: 'controllerReplicaKill',
+      afterJobs: 0,
+      at: 0,
+      until: 0,
+      target: 'controller-2',
+      held: [],
+      detail: '',
+    };
+    // j0's attempt 1 ran a step on agent-1 and ended lost.
+    const rerun = await checkChaos(inputOf(history(), { faults: [replicaKill] }));
+    expect(rerun.figures.rerunWithoutAgentFault).toBe(1);
+    expect(rerun.violations.join('\n')).toContain('jobs re-run although no fault hit their agent');
+    const agentCrash: CheckInput['faults'][number] = {
+      ...replicaKill,
+      kind: 'agentCrash',
+      target: 'a1',
+      agentId: 'agent-1',
+    };
+    const explained = await checkChaos(inputOf(history(), { faults: [replicaKill, agentCrash] }));
+    expect(explained.figures.rerunWithoutAgentFault).toBe(0);
+    expect(explained.violations.join('\n')).not.toContain('jobs re-run');
+    // A lone controller's crash may outlast the fence: no verdict then.
+    const lone = await checkChaos(
+      inputOf(history(), { faults: [{ ...replicaKill, kind: 'controllerCrash' }], controllers: 1 }),
+    );
+    expect(lone.figures.rerunWithoutAgentFault).toBe(0);
+  });
+
+  it('prints how long work paused after each kind of fault', async () => {
+    const fault: CheckInput['faults'][number] = {
+      kind: 'postgresRestart',
+      afterJobs: 0,
+      at: -1000,
+      until: -900,
+      target: 'postgres',
+      held: [],
+      detail: '',
+    };
+    const result = await checkChaos(inputOf(history(), { faults: [fault] }));
+    // The first attempt to finish after the fault (lost ones do not count) finished at 200 µs.
+    expect(result.figures.workPausedMs).toEqual({ postgresRestart: 1000 });
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The full chaos profile, run by `npm run chaos [-- --seed N --jobs 300 --agents 4 --slots 2]`
- * (cli.mjs sets CHAOS_SEED, CHAOS_JOBS, CHAOS_AGENTS, CHAOS_SLOTS). Prints the
+ * The full chaos profile, run by `npm run chaos [-- --seed N --jobs 300 --agents 4 --slots 2 --controllers 2]`
+ * (cli.mjs sets CHAOS_SEED, CHAOS_JOBS, CHAOS_AGENTS, CHAOS_SLOTS, CHAOS_CONTROLLERS). Prints the
  * seed first and the figures last; fails on any violation.
  */
 import { describe, expect, it } from 'vitest';

@@ -99,4 +99,30 @@ describe('LeaseKeeper', () => {
     expect(onLost).toHaveBeenCalledWith('expired');
     keeper.stop();
   });
+
+  it('keeps the lease while the controller says its database is away, then fences once answers stop', async () => {
+    vi.useFakeTimers();
+    const { controller, beats } = fakeController();
+    const { keeper, onLost } = newKeeper(controller);
+    keeper.start();
+    const databaseAway = () => new ControllerCallError('Heartbeat', 'UNAVAILABLE', 'database unavailable');
+    // 40 s of "database unavailable" answers: longer than the TTL, and no fence.
+    for (let elapsedMs = 0; elapsedMs < 40_000; ) {
+      const pending = beats.length;
+      await vi.advanceTimersByTimeAsync(100);
+      elapsedMs += 100;
+      for (const beat of beats.splice(pending)) beat.reject(databaseAway());
+    }
+    expect(onLost).not.toHaveBeenCalled();
+    // A controller that is gone altogether says nothing about the reaper: the fence runs again.
+    for (let elapsedMs = 0; elapsedMs < 20_100; ) {
+      const pending = beats.length;
+      await vi.advanceTimersByTimeAsync(100);
+      elapsedMs += 100;
+      for (const beat of beats.splice(pending))
+        beat.reject(new ControllerCallError('Heartbeat', 'UNAVAILABLE', 'connect ECONNREFUSED'));
+    }
+    expect(onLost).toHaveBeenCalledWith('expired');
+    keeper.stop();
+  });
 });

@@ -6,14 +6,22 @@
  * restart renews the lease well before the fence; the lease is *lost*
  * when the controller answers FAILED_PRECONDITION to any call (stale lease) or
  * when no heartbeat has succeeded for 2/3 of `leaseTtlMs` (self-fencing: the
- * reaper may already have handed the job to another agent). Once lost, onLost
+ * reaper may already have handed the job to another agent) — counting from the
+ * last answer saying the controller's database is away, during which no
+ * reaper can act. Once lost, onLost
  * fires once and every later call() is skipped. Heartbeats stop before
  * FinishJob (stopHeartbeats): one landing after it would be refused as stale.
  */
 
 import { backoffDelayMs } from '@gantry/common';
 import type { Logger } from 'pino';
-import { type ControllerClient, isStaleLeaseError, isTransientCallError, type Lease } from '../controller-client.js';
+import {
+  type ControllerClient,
+  isDatabaseUnavailableError,
+  isStaleLeaseError,
+  isTransientCallError,
+  type Lease,
+} from '../controller-client.js';
 import { sleep } from '../sleep.js';
 
 export type LeaseLossReason = 'stale' | 'expired';
@@ -89,6 +97,8 @@ export class LeaseKeeper {
         }
         const { jobId, attempt: jobAttempt } = this.#options.lease;
         const err = (error as Error).message;
+        // As for heartbeats: while the database is away no reaper can take the lease.
+        if (isDatabaseUnavailableError(error)) this.#armFence();
         if (!isTransientCallError(error)) {
           this.#options.logger.error({ jobId, attempt: jobAttempt, method, err }, 'controller refused call');
           return false;
@@ -134,6 +144,9 @@ export class LeaseKeeper {
         this.#lose('stale');
         return;
       }
+      // The controller is there but its database is not: nobody can reap the lease, so the
+      // fence waits; every reaper stays disarmed for a TTL once the database is back.
+      if (isDatabaseUnavailableError(error)) this.#armFence();
       this.#failedBeats++;
       const delayMs = backoffDelayMs(this.#failedBeats, {
         initialDelayMs: 100,

@@ -54,7 +54,7 @@ beforeEach(async () => {
   logListeners = [];
   controller = new FakeController();
   await controller.start();
-  client = createControllerClient({ address: controller.address, token: 't0k' });
+  client = createControllerClient({ addresses: [controller.address], token: 't0k' });
 });
 
 afterEach(async () => {

@@ -134,7 +134,7 @@ export function useAgentFixture(options: { nats?: () => string } = {}): AgentFix
       return logs;
     },
     config: (overrides = {}) => ({
-      controllerAddress: controller.address,
+      controllerAddresses: [controller.address],
       natsUrl,
       queues: ['default'],
       slots: 1,

@@ -1,8 +1,8 @@
 /**
  * The one place that turns failures into HTTP answers:
  * `{ "error": { "code", "message", "issues"?, "requestId" } }`. Known failures
- * map to 400/401/403/404/409/422; anything else is a 500 that leaks only the
- * request id (the same id is in the `X-Request-Id` header and the log).
+ * map to 400/401/403/404/409/422, an unavailable database to 503 (with
+ * Retry-After); anything else is a 500 that leaks only the request id (the same id is in the `X-Request-Id` header and the log).
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
@@ -10,6 +10,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
+import { isDatabaseUnavailable } from '../store/database-unavailable.js';
 import type { RequestIdVariables } from './request-id.js';
 
 const statusOf: Record<string, ContentfulStatusCode> = {
@@ -31,6 +32,9 @@ const statusOf: Record<string, ContentfulStatusCode> = {
   PIPELINE_FILE_TOO_LARGE: 422,
   UNSUPPORTED_MEDIA_TYPE: 415,
 };
+
+/** What a 503 for an unavailable database tells clients to wait before retrying. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** An HTTP-only failure raised by routes (bad JSON, bad query). */
 export class ApiError extends Error {
@@ -62,6 +66,19 @@ export function createErrorHandler(log: Logger) {
       return c.json(
         errorBody('HTTP_ERROR', error.message || 'request failed', undefined, requestId),
         error.status as ContentfulStatusCode,
+      );
+    }
+    if (isDatabaseUnavailable(error)) {
+      log.warn({ err: error, requestId, method: c.req.method, path: c.req.path }, 'database unavailable');
+      c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      return c.json(
+        errorBody(
+          'DATABASE_UNAVAILABLE',
+          'the database is unavailable (restarting or failing over); nothing was changed, try again in a few seconds',
+          undefined,
+          requestId,
+        ),
+        503,
       );
     }
     log.error({ err: error, requestId, method: c.req.method, path: c.req.path }, 'request failed');

@@ -92,7 +92,7 @@ export function agentView(agent: AgentRecord, running: AgentJob[] = []): Agent {
     queues: agent.queues,
     slots: agent.slots,
     version: agent.version,
-    connected: agent.connectedAt !== null && agent.disconnectedAt === null,
+    connected: agent.connected,
     draining: agent.drainRequested,
     registeredAt: agent.registeredAt.toISOString(),
     lastSeenAt: agent.lastSeenAt.toISOString(),

@@ -1,6 +1,6 @@
 /** `gantry controller`: runs the controller alone, for deployments where agents live on other hosts. */
 import type { Argv } from 'yargs';
-import { ConfigError, loadControllerConfig } from '../config.js';
+import { ConfigError, loadControllerConfig, requireSharedTokens } from '../config.js';
 import { createLogger, startController } from '../main.js';
 import { restrictNewFilesToOwner } from '../owner-only-files.js';
 import type { CommandContext } from './client/command.js';
@@ -23,6 +23,7 @@ async function runController(overrides: ReturnType<typeof configOverrides>, io: 
   let config: ReturnType<typeof loadControllerConfig>;
   try {
     config = loadControllerConfig(io.env, overrides);
+    requireSharedTokens(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`gantry controller: ${error.message}\n`);

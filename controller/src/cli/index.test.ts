@@ -74,6 +74,13 @@ describe('gantry (help, version, completion, errors)', () => {
     },
   );
 
+  it('refuses to start a controller on PostgreSQL without shared tokens, naming the variables', async () => {
+    const result = await gantry(['controller'], { DATABASE_URL: 'postgres://db.invalid/gantry' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('GANTRY_ADMIN_TOKEN: required with DATABASE_URL');
+    expect(result.stderr).toContain('GANTRY_AGENT_TOKEN: required with DATABASE_URL');
+  });
+
   it('shows every controller variable in `gantry controller --help`', async () => {
     const { stdout } = await gantry(['controller', '--help']);
     for (const text of ['--http-port', '--database-url', 'GANTRY_REPUBLISH_AFTER_MS', 'GANTRY_ADMIN_TOKEN_FILE']) {

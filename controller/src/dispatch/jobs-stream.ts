@@ -9,15 +9,36 @@
  */
 import { sleep } from '@gantry/common';
 import { natsTopology } from '@gantry/proto';
-import { DiscardPolicy, type JetStreamManager, type NatsConnection, RetentionPolicy, StorageType } from 'nats';
+import {
+  DiscardPolicy,
+  type JetStreamManager,
+  type NatsConnection,
+  RetentionPolicy,
+  StorageType,
+  type StreamInfo,
+} from 'nats';
 import type { Logger } from 'pino';
 
 const streamNotFound = 10059;
 
-/** Creates the jobs stream, or leaves an existing one as it is. Idempotent. */
-export async function ensureJobsStream(connection: NatsConnection): Promise<void> {
+/**
+ * Creates the jobs stream with `replicas` copies (on a NATS cluster), or
+ * brings an existing one to that many replicas. Idempotent; safe to call from
+ * several controllers at once (an identical add is accepted by JetStream).
+ */
+export async function ensureJobsStream(connection: NatsConnection, replicas: number): Promise<void> {
   const manager = await connection.jetstreamManager();
-  if (!(await jobsStreamExists(manager))) await addJobsStream(manager);
+  let info: StreamInfo;
+  try {
+    info = await manager.streams.info(natsTopology.jobsStream);
+  } catch (error) {
+    if ((error as { api_error?: { err_code?: number } }).api_error?.err_code !== streamNotFound) throw error;
+    await addJobsStream(manager, replicas);
+    return;
+  }
+  if (info.config.num_replicas !== replicas) {
+    await manager.streams.update(natsTopology.jobsStream, { ...info.config, num_replicas: replicas });
+  }
 }
 
 /** True when the stream exists; false when the server says it does not; throws when the server does not answer. */
@@ -31,8 +52,9 @@ export async function jobsStreamExists(manager: JetStreamManager): Promise<boole
   }
 }
 
-async function addJobsStream(manager: JetStreamManager): Promise<void> {
+async function addJobsStream(manager: JetStreamManager, replicas: number): Promise<void> {
   await manager.streams.add({
+    num_replicas: replicas,
     name: natsTopology.jobsStream,
     subjects: [`${natsTopology.jobsSubjectPrefix}>`],
     retention: RetentionPolicy.Workqueue,
@@ -47,6 +69,8 @@ export interface JobsStreamKeeperOptions {
   log: Logger;
   /** How often `run` checks that the stream exists. */
   checkIntervalMs: number;
+  /** Replicas of the stream when it is created again (GANTRY_JOBS_REPLICAS). */
+  replicas: number;
   /** Called after the stream was created again; re-publishes what the old one held. Must not throw. */
   onRecreated: () => Promise<void>;
 }
@@ -94,7 +118,7 @@ export class JobsStreamKeeper {
   private async recreateIfMissing(reason: string): Promise<boolean> {
     const manager = await this.jetstreamManager();
     if (await jobsStreamExists(manager)) return false;
-    await addJobsStream(manager);
+    await addJobsStream(manager, this.options.replicas);
     this.options.log.warn({ stream: natsTopology.jobsStream, reason }, 'jobs stream was missing, created it again');
     await this.options.onRecreated();
     return true;

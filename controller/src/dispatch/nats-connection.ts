@@ -21,11 +21,16 @@ export class NatsUnavailableError extends Error {
   readonly code = 'NATS_UNAVAILABLE';
 }
 
-export async function connectNats(url: string, log: Logger): Promise<ControllerNats> {
+/**
+ * Connects to any of `servers` (a cluster's members; nats.js moves to another
+ * when one goes away) and makes sure the jobs stream exists with `jobsReplicas`.
+ */
+export async function connectNats(servers: string[], jobsReplicas: number, log: Logger): Promise<ControllerNats> {
+  const url = servers.join(',');
   let connection: NatsConnection;
   try {
     connection = await connect({
-      servers: url,
+      servers,
       name: 'gantry-controller',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
@@ -41,7 +46,15 @@ export async function connectNats(url: string, log: Logger): Promise<ControllerN
       if (status.type === 'disconnect' || status.type === 'reconnect') log.warn({ nats: status.type }, 'nats status');
     }
   })();
-  await ensureJobsStream(connection);
+  try {
+    await ensureJobsStream(connection, jobsReplicas);
+  } catch (error) {
+    await connection.close().catch(() => {});
+    throw new NatsUnavailableError(
+      `cannot create the jobs stream with ${jobsReplicas} replicas (GANTRY_JOBS_REPLICAS) at ${url}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
   return {
     connection,
     jetstream: connection.jetstream(),

@@ -8,7 +8,7 @@ import type { ConnectRequest__Output, ControllerEvent } from '@gantry/proto';
 import { type ServerWritableStream, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { AgentPresence } from '../scheduler/agent-presence.js';
-import { grpcError } from './errors.js';
+import { grpcError, toGrpcError } from './errors.js';
 
 type ConnectCall = ServerWritableStream<ConnectRequest__Output, ControllerEvent>;
 
@@ -59,8 +59,9 @@ export function handleConnect(call: ConnectCall, presence: AgentPresence, stream
       call.write({ kind: 'connected' });
     },
     (error) => {
+      const failure = toGrpcError(error, log, 'Connect');
       log.error({ err: error, agentId }, 'cannot open agent session');
-      call.destroy(Object.assign(new Error('internal error'), grpcError(status.INTERNAL, 'internal error')));
+      call.destroy(Object.assign(new Error(failure.details), failure));
     },
   );
 }

@@ -1,56 +1,104 @@
 /**
- * Notices dead agents within seconds. Each agent holds one Connect stream;
- * when it closes, the agent gets `reconnectGraceMs` to open a new one (on any
- * replica — the session id in the database tells). If it does not, its
- * running attempts end `lost` at once instead of waiting for the lease TTL.
+ * Notices dead agents within seconds, with every fact in the database so any
+ * replica can act on it. Each agent holds one Connect stream on one replica.
+ * The replica holding it records the session when it opens and closes, and
+ * vouches for it every SESSION_STALE_MS / 5 while it stays open. Every
+ * replica sweeps: an agent holding leases whose session closed more than
+ * `reconnectGraceMs` ago, or that no replica vouched for lately (its replica
+ * crashed and the agent did not reconnect to another), has its running
+ * attempts ended `lost` at once instead of waiting for the lease TTL. Ending
+ * an attempt is conditional on its lease, so replicas sweeping together
+ * end it once.
+ *
+ * The sweep stays disarmed after this replica starts for SESSION_STALE_MS
+ * plus the grace, so agents of a farm whose every replica was down have time
+ * to reconnect; and, like the reaper, for one lease TTL after any database
+ * error: while the database was away no replica could vouch for any session,
+ * which says nothing about agents.
  */
 import { randomUUID } from 'node:crypto';
+import { sleep } from '@gantry/common';
 import type { Logger } from 'pino';
-import { closeAgentSession, isSessionCurrent, openAgentSession } from '../store/agents-repository.js';
+import {
+  closeAgentSession,
+  findGoneAgentsWithLeases,
+  openAgentSession,
+  refreshAgentSessions,
+  SESSION_STALE_MS,
+} from '../store/agents-repository.js';
 import type { Database } from '../store/database.js';
 import type { Reaper } from './reaper.js';
 
-export class AgentPresence {
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private stopped = false;
+export interface AgentPresenceDeps {
+  db: Database;
+  reaper: Pick<Reaper, 'reapAgent'>;
+  log: Logger;
+  reconnectGraceMs: number;
+  leaseTtlMs: number;
+  /** Monotonic clock in ms; injectable for tests. */
+  now?: () => number;
+}
 
-  constructor(private readonly deps: { db: Database; reaper: Reaper; log: Logger; reconnectGraceMs: number }) {}
+export class AgentPresence {
+  /** Sessions whose Connect stream is open on this replica, by session id. */
+  private readonly sessions = new Map<string, string>();
+  private stopped = false;
+  private armedAt: number;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: AgentPresenceDeps) {
+    this.now = deps.now ?? (() => performance.now());
+    this.armedAt = this.now() + SESSION_STALE_MS + deps.reconnectGraceMs;
+  }
 
   /** Records a new Connect stream; returns its session id, or null for an unknown agent. */
   async connected(agentId: string): Promise<string | null> {
     const sessionId = randomUUID();
     const known = await openAgentSession(this.deps.db, agentId, sessionId);
-    return known ? sessionId : null;
+    if (!known) return null;
+    this.sessions.set(sessionId, agentId);
+    return sessionId;
   }
 
   /** The stream of `sessionId` ended. Idempotent per session. */
   disconnected(agentId: string, sessionId: string): void {
+    this.sessions.delete(sessionId);
     if (this.stopped) return;
     void closeAgentSession(this.deps.db, agentId, sessionId).catch((error) =>
       this.deps.log.warn({ err: error, agentId }, 'cannot record agent disconnect'),
     );
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void this.checkGone(agentId, sessionId);
-    }, this.deps.reconnectGraceMs);
-    this.timers.add(timer);
   }
 
-  /** Shutdown: streams closing because this controller stops are not agent deaths. */
+  /**
+   * Shutdown: streams closing because this replica stops are not agent
+   * deaths. Their sessions are left open; the agents reconnect to another
+   * replica (or to this one restarted) well within the staleness bound.
+   */
   stop(): void {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
   }
 
-  private async checkGone(agentId: string, sessionId: string): Promise<void> {
-    if (this.stopped) return;
+  /** Vouches and sweeps until `signal` aborts. Never throws. */
+  async run(signal: AbortSignal): Promise<void> {
+    const intervalMs = Math.max(100, Math.min(SESSION_STALE_MS / 5, Math.floor(this.deps.reconnectGraceMs / 2)));
+    while (!signal.aborted && !this.stopped) {
+      await this.tick();
+      await sleep(intervalMs, signal);
+    }
+  }
+
+  /** One pass: vouch for this replica's sessions, then (when armed) end the leases of gone agents. */
+  async tick(): Promise<void> {
     try {
-      if (!(await isSessionCurrent(this.deps.db, agentId, sessionId))) return;
-      this.deps.log.warn({ agentId, graceMs: this.deps.reconnectGraceMs }, 'agent disconnected and did not return');
-      await this.deps.reaper.reapAgent(agentId, 'agent disconnected');
+      await refreshAgentSessions(this.deps.db, [...this.sessions.keys()]);
+      if (this.now() < this.armedAt) return;
+      for (const agentId of await findGoneAgentsWithLeases(this.deps.db, this.deps.reconnectGraceMs)) {
+        this.deps.log.warn({ agentId, graceMs: this.deps.reconnectGraceMs }, 'agent disconnected and did not return');
+        await this.deps.reaper.reapAgent(agentId, 'agent disconnected');
+      }
     } catch (error) {
-      this.deps.log.error({ err: error, agentId }, 'cannot end attempts of a disconnected agent');
+      this.armedAt = this.now() + this.deps.leaseTtlMs;
+      this.deps.log.error({ err: error }, 'agent presence sweep failed; agent expiry paused for one lease TTL');
     }
   }
 }

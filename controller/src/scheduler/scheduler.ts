@@ -6,6 +6,7 @@
  * published at once instead of at the next poll.
  */
 import type { Logger } from 'pino';
+import type { Run } from '../domain/run.js';
 import {
   DEFAULT_PIPELINE_LIMITS,
   formatPipelineProblems,
@@ -15,6 +16,7 @@ import {
 import type { PipelineFile, PipelineSource } from '../source/git-source.js';
 import { findNextWaiters } from '../store/concurrency-repository.js';
 import type { Database } from '../store/database.js';
+import { isDatabaseUnavailable } from '../store/database-unavailable.js';
 import { findProtections } from '../store/environments-repository.js';
 import {
   findRun,
@@ -25,6 +27,7 @@ import {
   setRunStatus,
 } from '../store/runs-repository.js';
 import { type AdvanceOutcome, advanceRun } from './advance-run.js';
+import { withPlanningClaim } from './planning-claim.js';
 import { summarizePlanningError } from './planning-error.js';
 import { environmentsOf, withProtections } from './protected-environments.js';
 
@@ -56,11 +59,18 @@ export class Scheduler {
    * starts the first stage. A missing or bad pipeline file, or any error while
    * planning (the database refusing the plan included), fails the run with the
    * reason in `error`; only when even that cannot be written does the run stay
-   * queued, to be planned again at the next start. Never throws; safe to
+   * queued, to be planned again by a planning sweep (planning-sweep.ts), as
+   * when the database was unavailable. Never throws; safe to
    * call twice (a planned run is left alone).
    */
   planRun(runId: string): Promise<void> {
     const work = this.plan(runId).catch(async (error: unknown) => {
+      // The database went away mid-planning: the run is not at fault. It stays queued and
+      // unplanned, and a planning sweep takes it once the database and the claim allow.
+      if (isDatabaseUnavailable(error)) {
+        this.deps.log.warn({ runId }, 'planning paused: database unavailable');
+        return;
+      }
       const { message, errorName } = summarizePlanningError(error);
       this.deps.log.error({ runId, error: message, errorName }, 'planning failed');
       await this.failUnplanned(runId, `planning failed: ${message}`).catch((failError: unknown) => {
@@ -135,6 +145,12 @@ export class Scheduler {
   private async plan(runId: string): Promise<void> {
     const run = await findRun(this.deps.db, runId);
     if (run?.status !== 'queued' || run.pipelineName !== null) return;
+    // Another replica may be planning it; then it is theirs (planning-claim.ts).
+    await withPlanningClaim(this.deps.db, runId, () => this.planClaimed(run));
+  }
+
+  private async planClaimed(run: Run): Promise<void> {
+    const runId = run.id;
     let file: PipelineFile & { sha: string };
     try {
       // The trigger recorded the resolved commit; only a run accepted by an

@@ -1,7 +1,7 @@
 /** Registered agent processes. */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, sql } from 'drizzle-orm';
-import type { Queryable } from './database.js';
+import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { type Queryable, queryRows } from './database.js';
 import { agents, jobs } from './schema.js';
 
 export interface Agent {
@@ -16,8 +16,25 @@ export interface Agent {
   connectedAt: Date | null;
   /** Set when its Connect stream closed; null while connected. */
   disconnectedAt: Date | null;
+  /**
+   * Its Connect stream is open on some replica, by the database's word: the
+   * session is not closed, and the replica holding it vouched for it within
+   * SESSION_STALE_MS (a crashed replica stops vouching).
+   */
+  connected: boolean;
   drainRequested: boolean;
 }
+
+/**
+ * A replica refreshes `last_seen_at` of the sessions it holds every
+ * SESSION_STALE_MS / 5; a session not refreshed for SESSION_STALE_MS is held
+ * by no live replica.
+ */
+export const SESSION_STALE_MS = 5_000;
+
+const connectedNow = sql<boolean>`(${agents.connectedAt} is not null and ${agents.disconnectedAt} is null
+  and ${agents.lastSeenAt} > now() - make_interval(secs => ${SESSION_STALE_MS / 1000}))`;
+const withConnected = { ...getTableColumns(agents), connected: connectedNow };
 
 export interface AgentRegistration {
   name: string;
@@ -41,7 +58,7 @@ export async function registerAgent(db: Queryable, input: AgentRegistration): Pr
 }
 
 export async function findAgent(db: Queryable, id: string): Promise<Agent | null> {
-  const rows = await db.select().from(agents).where(eq(agents.id, id));
+  const rows = await db.select(withConnected).from(agents).where(eq(agents.id, id));
   return rows[0] ? toAgent(rows[0]) : null;
 }
 
@@ -50,7 +67,7 @@ export async function touchAgent(db: Queryable, id: string): Promise<void> {
 }
 
 export async function listAgents(db: Queryable): Promise<Agent[]> {
-  const rows = await db.select().from(agents).orderBy(asc(agents.name));
+  const rows = await db.select(withConnected).from(agents).orderBy(asc(agents.name));
   return rows.map(toAgent);
 }
 
@@ -80,7 +97,7 @@ export async function listRunningJobsByAgent(db: Queryable): Promise<Map<string,
   return byAgent;
 }
 
-function toAgent(row: typeof agents.$inferSelect): Agent {
+function toAgent(row: typeof agents.$inferSelect & { connected?: boolean }): Agent {
   return {
     id: row.id,
     name: row.name,
@@ -92,6 +109,7 @@ function toAgent(row: typeof agents.$inferSelect): Agent {
     lastSeenAt: row.lastSeenAt,
     connectedAt: row.connectedAt,
     disconnectedAt: row.disconnectedAt,
+    connected: row.connected ?? false,
     drainRequested: row.drainRequested,
   };
 }
@@ -126,4 +144,34 @@ export async function setDrainRequested(db: Queryable, agentId: string): Promise
     .where(eq(agents.id, agentId))
     .returning({ id: agents.id });
   return rows.length > 0;
+}
+
+/** The sessions this replica holds are alive: vouches for them (see SESSION_STALE_MS). */
+export async function refreshAgentSessions(db: Queryable, sessionIds: string[]): Promise<void> {
+  if (sessionIds.length === 0) return;
+  await db
+    .update(agents)
+    .set({ lastSeenAt: sql`now()` })
+    .where(and(inArray(agents.sessionId, sessionIds), sql`${agents.disconnectedAt} is null`));
+}
+
+/**
+ * Agents that hold running attempts but are gone, by database time: their
+ * session closed more than `graceMs` ago, or no replica has vouched for it
+ * for SESSION_STALE_MS + `graceMs` (the replica holding it crashed, and the
+ * agent did not reconnect to another).
+ */
+export async function findGoneAgentsWithLeases(db: Queryable, graceMs: number): Promise<string[]> {
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`
+    select agents.id from agents
+    where agents.session_id is not null
+      and exists (select 1 from jobs where jobs.agent_id = agents.id and jobs.status = 'running')
+      and (agents.disconnected_at < now() - make_interval(secs => ${graceMs / 1000})
+        or (agents.disconnected_at is null
+          and agents.last_seen_at < now() - make_interval(secs => ${(SESSION_STALE_MS + graceMs) / 1000})))
+    limit 500`,
+  );
+  return rows.map((row) => row.id);
 }

@@ -14,6 +14,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { restrictToOwner } from '../owner-only-files.js';
+import { withMigrationLock } from './migration-lock.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -55,7 +56,12 @@ export class DatabaseOpenError extends Error {
   readonly code = 'DATABASE_OPEN_FAILED';
 }
 
-/** Opens and migrates. Safe to call from several replicas at once (drizzle's migrator takes a lock). */
+/**
+ * Opens and migrates. Safe to call from several replicas at once: on
+ * PostgreSQL the migrations run under a session advisory lock (see
+ * migration-lock.ts), so one replica applies them and the others, waiting on
+ * the lock, find them applied. PGlite is one process's own database.
+ */
 export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.maxConnections ?? 10);
   return openPglite(options.pgliteDir);
@@ -66,9 +72,15 @@ async function openPostgres(url: string, max: number): Promise<OpenDatabase> {
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on next use.
   });
+  // A checked-out client (inside a transaction, holding the migration lock) whose server
+  // goes away between two queries emits 'error' with no listener, which would crash the
+  // process on every Postgres restart. Its next query fails instead, and the pool drops it.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   try {
+    await withMigrationLock(pool, (client) => migratePg(drizzlePg(client), { migrationsFolder }));
     const db = drizzlePg(pool, { schema });
-    await migratePg(db, { migrationsFolder });
     return {
       db: db as unknown as Database,
       kind: 'postgres',

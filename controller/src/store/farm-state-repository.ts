@@ -4,6 +4,7 @@
  * jobs, unpublished outbox rows) and by one grouped scan of runs and jobs.
  */
 import { sql } from 'drizzle-orm';
+import { SESSION_STALE_MS } from './agents-repository.js';
 import { type Queryable, queryRows } from './database.js';
 
 export interface StatusCount {
@@ -67,7 +68,8 @@ export async function countAgents(db: Queryable): Promise<AgentCounts> {
       (count(*) filter (where exists (
         select 1 from jobs where jobs.agent_id = agents.id and jobs.status = 'running')))::int as busy,
       (count(*) filter (where drain_requested))::int as draining
-    from agents where connected_at is not null and disconnected_at is null`,
+    from agents where connected_at is not null and disconnected_at is null
+      and last_seen_at > now() - make_interval(secs => ${SESSION_STALE_MS / 1000})`,
   );
   return rows[0] ?? { connected: 0, busy: 0, draining: 0 };
 }

@@ -47,6 +47,8 @@ export const runs = pgTable(
     idempotencyKey: text('idempotency_key'),
     /** Set by a cancel request: stages stop being started and the run ends `canceled`. */
     cancelRequested: boolean('cancel_requested').notNull().default(false),
+    /** A replica is planning this run until then (see planning-claims.ts); null: nobody claimed it. */
+    planningClaimedUntil: at('planning_claimed_until'),
     createdAt: createdAt(),
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),

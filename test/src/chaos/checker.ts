@@ -5,7 +5,7 @@
  * when something fails, so a failing run still prints what happened.
  */
 import { type EventsSummary, type Execution, executionKey } from './events.js';
-import type { FaultRecord } from './faults.js';
+import type { FaultKind, FaultRecord } from './faults.js';
 import { countFences, type FenceCounts } from './log-lines.js';
 import type { AttemptRow, JobRow, Oracle, RunRow } from './oracle.js';
 import type { TriggerRecord } from './triggers.js';
@@ -28,6 +28,10 @@ export interface ChaosFigures {
   agentDeathToLostMs: number | null;
   /** Longest time a paused agent's step went on printing after SIGCONT before the agent killed it (ms). */
   zombieRunOnMs: number | null;
+  /** Attempts that had started a step, on an agent no fault hit, and still ended `lost` (a dead replica or database cost them their lease). */
+  rerunWithoutAgentFault: number;
+  /** Per fault kind, the longest time from the fault to the next job attempt finishing (ms): how long work paused. */
+  workPausedMs: Partial<Record<FaultKind, number>>;
 }
 
 export interface CheckInput {
@@ -38,6 +42,8 @@ export interface CheckInput {
   events: EventsSummary;
   controllerLog: string;
   agentLogs: string[];
+  /** Controller replicas of the farm: with one, a controller crash longer than the fence may re-run jobs. */
+  controllers: number;
   /** The committed log of a job through `GET /api/runs/:id/jobs/:jobId/log`. */
   readJobLog(runId: string, jobId: string): Promise<{ status: number; text: string }>;
 }
@@ -97,6 +103,8 @@ export async function checkChaos(input: CheckInput): Promise<CheckResult> {
   }
   if (fences.truncated) violations.push('a farm log outgrew its capture buffer; fence counts may be low');
 
+  const rerunWithoutAgentFault = checkNoRerunWithoutAgentFault(input, attempts, report);
+
   // A lost run: a trigger of the workload whose run is missing or did not succeed.
   const lostRuns = input.plan.runs.filter((run) => runByKey.get(run.key)?.status !== 'succeeded').length;
   return {
@@ -117,6 +125,8 @@ export async function checkChaos(input: CheckInput): Promise<CheckResult> {
       unclaimedExecutions: concurrency.unclaimed,
       logs,
       zombieRunOnMs: zombieRunOn(input.faults, input.events),
+      rerunWithoutAgentFault,
+      workPausedMs: workPauses(input.faults, attempts),
       ...(await agentDeathFigures(input.faults, input.oracle, attempts)),
     },
     violations,
@@ -382,3 +392,49 @@ async function agentDeathFigures(
 }
 
 const iso = (micros: number) => new Date(micros / 1000).toISOString();
+
+/**
+ * No job re-ran because a controller died (or the database restarted): once a
+ * replica was killed or Postgres restarted, every attempt that ended `lost`
+ * after it had started a step was on an agent that a fault crashed or paused.
+ * A lone controller whose crash outlasts the agents' fence may cost a re-run,
+ * so with one replica its crashes do not make the check apply (and while one
+ * happened, it does not).
+ */
+function checkNoRerunWithoutAgentFault(input: CheckInput, attempts: AttemptRow[], report: Report): number {
+  const kinds = new Set(input.faults.map((fault) => fault.kind));
+  const applies =
+    (kinds.has('controllerReplicaKill') ||
+      kinds.has('postgresRestart') ||
+      (kinds.has('controllerCrash') && input.controllers >= 2)) &&
+    !(kinds.has('controllerCrash') && input.controllers < 2);
+  if (!applies) return 0;
+  const hitAgents = new Set(
+    input.faults
+      .filter((fault) => fault.kind === 'agentCrash' || fault.kind === 'agentPause')
+      .map((fault) => fault.agentId),
+  );
+  const rerun = attempts.filter(
+    (a) =>
+      a.status === 'lost' && !hitAgents.has(a.agentId) && input.events.executions.has(executionKey(a.jobId, a.attempt)),
+  );
+  report(
+    'jobs re-run although no fault hit their agent (a controller or the database went away)',
+    rerun.map((a) => `job ${a.jobId} attempt ${a.attempt} on ${a.agentId}: ${a.message ?? 'lost'}`),
+  );
+  return rerun.length;
+}
+
+function workPauses(faults: FaultRecord[], attempts: AttemptRow[]): Partial<Record<FaultKind, number>> {
+  const finishes = attempts
+    .filter((a) => a.status !== 'lost' && a.finishedAt !== null)
+    .map((a) => (a.finishedAt as number) / 1000)
+    .sort((a, b) => a - b);
+  const longest: Partial<Record<FaultKind, number>> = {};
+  for (const fault of faults) {
+    const next = finishes.find((finishedAt) => finishedAt > fault.at);
+    if (next === undefined) continue;
+    longest[fault.kind] = Math.max(longest[fault.kind] ?? 0, Math.round(next - fault.at));
+  }
+  return longest;
+}

@@ -12,7 +12,9 @@ export function delay(ms: number): Promise<void> {
 /**
  * Calls `probe` every `intervalMs` until it returns a value other than
  * undefined, and returns it; after `timeoutMs` returns undefined (or throws
- * ChaosTimeoutError naming `what`, when given).
+ * ChaosTimeoutError naming `what`, when given). A probe that throws counts as
+ * "not yet" (the database it reads may be the one restarting); the last error
+ * is rethrown at the deadline.
  */
 export async function pollUntil<T>(
   probe: () => Promise<T | undefined> | T | undefined,
@@ -20,9 +22,15 @@ export async function pollUntil<T>(
 ): Promise<T | undefined> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
+    let failure: unknown;
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      failure = error;
+    }
     if (Date.now() >= deadline) {
+      if (failure !== undefined) throw failure;
       if (options.what) throw new ChaosTimeoutError(`${options.what}: not within ${options.timeoutMs} ms`);
       return undefined;
     }

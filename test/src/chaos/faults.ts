@@ -4,6 +4,7 @@
  * A fault fires when the number of finished jobs reaches its threshold, so the
  * plan lands at the same point of the workload on a fast or a slow machine.
  */
+import type { ControllerProcess, NatsServer } from '../harness/index.js';
 import type { ChaosAgent, ChaosFarm } from './chaos-farm.js';
 import { delay, pollUntil } from './clock.js';
 import { executionKey, readEvents } from './events.js';
@@ -13,7 +14,14 @@ import type { Prng } from './prng.js';
 import { freezeTree, killTree, thawTree } from './process-tree.js';
 
 export type FaultKind = keyof FaultCounts;
-export const faultKinds: FaultKind[] = ['agentCrash', 'agentPause', 'controllerCrash', 'natsCrash'];
+export const faultKinds: FaultKind[] = [
+  'agentCrash',
+  'agentPause',
+  'controllerCrash',
+  'natsCrash',
+  'controllerReplicaKill',
+  'postgresRestart',
+];
 
 export interface PlannedFault {
   kind: FaultKind;
@@ -93,12 +101,22 @@ export async function injectFault(fault: PlannedFault, context: FaultContext): P
         detail: `killed ${fault.killDelayMs} ms after a triggered burst, down ${fault.outageMs} ms`,
       };
     }
+    case 'controllerReplicaKill':
+      return killReplica(fault, context);
+    case 'postgresRestart':
+      return restartPostgres(fault, context);
     case 'natsCrash': {
+      // On a cluster: one node, the others carry on (the jobs stream has a replica on each).
+      const nodes = context.farm.natsNodes;
+      const index = Math.floor(fault.pick * nodes.length);
+      const node = nodes[index] as NatsServer;
       const at = Date.now();
-      await context.farm.nats.kill9();
+      await node.kill9();
       await delay(fault.outageMs);
-      await context.farm.nats.restart();
-      return { ...base(fault, at), target: 'nats-server', detail: `down ${fault.outageMs} ms` };
+      await node.restart();
+      const target = nodes.length > 1 ? `nats-node-${index + 1}` : 'nats-server';
+      const of = nodes.length > 1 ? ` (node ${index + 1} of ${nodes.length})` : '';
+      return { ...base(fault, at), target, detail: `down ${fault.outageMs} ms${of}` };
     }
   }
 }
@@ -196,4 +214,41 @@ async function pauseAgent(fault: PlannedFault, context: FaultContext): Promise<F
       `stopped ${pids.length} processes for ${pausedMs} ms holding ${held.length} attempts` +
       (rerun ? `, ${lost} reaped and re-run` : ', attempts not re-run before the bound'),
   };
+}
+
+/**
+ * kill -9 of a controller replica other than the first (the one triggers go
+ * to), while the agents that started on it run jobs; restarted after the
+ * outage. Its agents must move to another replica and keep their jobs.
+ */
+async function killReplica(fault: PlannedFault, context: FaultContext): Promise<FaultRecord> {
+  const replicas = context.farm.controllers;
+  if (replicas.length < 2) throw new Error('controllerReplicaKill needs at least 2 controllers');
+  const index = 1 + Math.floor(fault.pick * (replicas.length - 1));
+  const replica = replicas[index] as ControllerProcess;
+  const at = Date.now();
+  await replica.kill9();
+  await delay(fault.outageMs);
+  await replica.restart();
+  return {
+    ...base(fault, at),
+    target: `controller-${index + 1}`,
+    detail: `killed replica ${index + 1} of ${replicas.length}, down ${fault.outageMs} ms`,
+  };
+}
+
+/**
+ * kill -9 of PostgreSQL, restarted at the same address after more than one
+ * lease TTL: a lease counted by wall time would expire meanwhile; counted by
+ * the database's time, none may.
+ */
+async function restartPostgres(fault: PlannedFault, context: FaultContext): Promise<FaultRecord> {
+  const postgres = context.farm.postgres;
+  if (!postgres) throw new Error('postgresRestart needs the farm to have its own PostgreSQL server');
+  const outageMs = Math.round(context.leaseTtlMs * (1 + fault.pauseTtls / 2));
+  const at = Date.now();
+  await postgres.kill9();
+  await delay(outageMs);
+  await postgres.restart();
+  return { ...base(fault, at), target: 'postgres', detail: `down ${outageMs} ms (lease TTL ${context.leaseTtlMs} ms)` };
 }

@@ -44,6 +44,8 @@ export class Oracle {
   constructor(databaseUrl: string) {
     this.#pool = new pg.Pool({ connectionString: databaseUrl, max: 3, connectionTimeoutMillis: 10_000 });
     this.#pool.on('error', () => {});
+    // The database may be the one a fault restarts: a client it drops must not crash the run.
+    this.#pool.on('connect', (client) => client.on('error', () => {}));
   }
 
   close(): Promise<void> {

@@ -5,9 +5,9 @@ import type { ChaosReport } from './run-chaos.js';
 const seconds = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
 
 export function replayCommand(report: Pick<ChaosReport, 'options'>): string {
-  const { seed, jobs, agents, slotsPerAgent, faults } = report.options;
+  const { seed, jobs, agents, slotsPerAgent, controllers, natsNodes, faults } = report.options;
   const noFaults = Object.values(faults).every((count) => count === 0) ? ' --no-faults' : '';
-  return `npm run chaos -- --seed ${seed} --jobs ${jobs} --agents ${agents} --slots ${slotsPerAgent}${noFaults}`;
+  return `npm run chaos -- --seed ${seed} --jobs ${jobs} --agents ${agents} --slots ${slotsPerAgent} --controllers ${controllers} --nats-cluster ${natsNodes}${noFaults}`;
 }
 
 export function formatReport(report: ChaosReport): string {
@@ -29,6 +29,13 @@ export function formatReport(report: ChaosReport): string {
     `duplicate/unclaimed executions ${f.duplicateExecutions}/${f.unclaimedExecutions}`,
     `committed logs      ${f.logs.checked} checked; ${f.logs.incomplete} incomplete or out of order; ${f.logs.foreignLines} foreign lines`,
     `agent kill -9 → job running again: longest ${seconds(f.agentDeathToRerunMs)} (→ attempt lost: ${seconds(f.agentDeathToLostMs)})`,
+    `re-run without an agent fault ${f.rerunWithoutAgentFault} (controllers ${options.controllers})`,
+    `work paused         ${
+      faultKinds
+        .filter((kind) => f.workPausedMs[kind] !== undefined)
+        .map((kind) => `${kind} ${seconds(f.workPausedMs[kind] ?? null)}`)
+        .join(', ') || 'n/a'
+    } (longest per kind: fault → next job finished)`,
     'fault timeline:',
     ...report.faults.map(
       (fault) =>

@@ -7,7 +7,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, createGitRepo, type GitRepo } from '../harness/index.js';
+import { api, createGitRepo, type GitRepo, startPostgres } from '../harness/index.js';
 import { type ChaosFarm, startChaosFarm } from './chaos-farm.js';
 import { type ChaosFigures, checkChaos } from './checker.js';
 import { pollUntil } from './clock.js';
@@ -36,6 +36,10 @@ const TRIGGER_TIMEOUT_MS = 60_000;
 /** Pacing gives up waiting for a free in-flight place after this long (a stuck run must not stall the workload). */
 const PACING_STALL_MS = 60_000;
 
+/**
+ * `databaseUrl`: the database to use on a shared server. With Postgres faults
+ * planned the run starts a server of its own (it kills it) and ignores it.
+ */
 export async function runChaos(
   options: ChaosOptions,
   input: { databaseUrl: string; log?: (message: string) => void },
@@ -53,14 +57,16 @@ export async function runChaos(
   const eventsFile = join(dir, 'events.log');
   await writeFile(eventsFile, '');
   const repos: GitRepo[] = [];
-  const oracle = new Oracle(input.databaseUrl);
+  const postgres = options.faults.postgresRestart > 0 ? await startPostgres() : undefined;
+  const databaseUrl = postgres ? await postgres.createDatabase() : input.databaseUrl;
+  const oracle = new Oracle(databaseUrl);
   let farm: ChaosFarm | undefined;
   let keptDir: string | undefined;
   try {
     const shas = await commitWorkload(plan, options.repos, repos);
-    farm = await startChaosFarm({ options, databaseUrl: input.databaseUrl, dir, eventsFile });
+    farm = await startChaosFarm({ options, databaseUrl, ...(postgres ? { postgres } : {}), dir, eventsFile });
     log(
-      `farm up: controller ${farm.controller.httpUrl}, ${farm.agents.length} agents × ${options.slotsPerAgent} slots`,
+      `farm up: controllers ${farm.controllers.map((c) => c.httpUrl).join(' ')}, ${farm.agents.length} agents × ${options.slotsPerAgent} slots`,
     );
     const errors: string[] = [];
     const deadline = started + options.deadlineMs;
@@ -170,14 +176,15 @@ export async function runChaos(
       faults,
       oracle,
       events: await readEvents(eventsFile),
-      controllerLog: farm.controller.logs(),
+      controllerLog: farm.controllers.map((controller) => controller.logs()).join('\n'),
+      controllers: options.controllers,
       agentLogs: farm.agents.map((agent) => agent.process.logs()),
       readJobLog: (runId, jobId) => readJobLog(target, runId, jobId),
     });
     const violations = [...errors, ...result.violations];
     if (violations.length > 0 || options.keep) {
       keptDir = dir;
-      await writeFile(join(dir, 'controller.log'), farm.controller.logs());
+      await writeControllerLogs(farm, dir);
       for (const agent of farm.agents) await writeFile(join(dir, `${agent.name}.log`), agent.process.logs());
     }
     return {
@@ -193,7 +200,7 @@ export async function runChaos(
   } catch (error) {
     keptDir = dir;
     if (farm) {
-      await writeFile(join(dir, 'controller.log'), farm.controller.logs()).catch(() => {});
+      await writeControllerLogs(farm, dir).catch(() => {});
       for (const agent of farm.agents)
         await writeFile(join(dir, `${agent.name}.log`), agent.process.logs()).catch(() => {});
     }
@@ -201,6 +208,7 @@ export async function runChaos(
   } finally {
     await farm?.stop();
     await oracle.close().catch(() => {});
+    await postgres?.stop();
     await Promise.all(repos.map((repo) => repo.remove()));
     if (keptDir === undefined) await rm(dir, { recursive: true, force: true });
   }
@@ -232,5 +240,11 @@ async function readJobLog(
     return { status: response.status, text: data ?? JSON.stringify(error) };
   } catch (error) {
     return { status: 0, text: (error as Error).message };
+  }
+}
+
+async function writeControllerLogs(farm: ChaosFarm, dir: string): Promise<void> {
+  for (const [index, controller] of farm.controllers.entries()) {
+    await writeFile(join(dir, index === 0 ? 'controller.log' : `controller-${index + 1}.log`), controller.logs());
   }
 }

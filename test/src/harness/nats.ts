@@ -5,16 +5,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type NatsServerProcess, startNatsServer } from '@gantry/common';
+import { type NatsClusterMembership, type NatsServerProcess, startNatsServer } from '@gantry/common';
 
 export interface NatsServer extends NatsServerProcess {
   /** The JetStream store (and nats-server.log). */
   readonly storeDir: string;
 }
 
-export async function startNats(): Promise<NatsServer> {
+/** One nats-server; with `cluster`, a node of that cluster (see nats-cluster.ts). */
+export async function startNats(options: { cluster?: NatsClusterMembership } = {}): Promise<NatsServer> {
   const storeDir = await mkdtemp(join(tmpdir(), 'gantry-nats-'));
-  const server = await startNatsServer({ storeDir });
+  const server = await startNatsServer({ storeDir, ...(options.cluster ? { cluster: options.cluster } : {}) });
   return {
     storeDir,
     url: server.url,

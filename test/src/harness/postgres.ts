@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { access, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,10 @@ export interface PostgresServer {
   readonly url: string;
   /** Creates a database (default: a unique name) and returns its URL. */
   createDatabase(name?: string): Promise<string>;
+  /** SIGKILL to the postmaster and every backend (a crash), and wait until they are gone. */
+  kill9(): Promise<void>;
+  /** Starts the server again at the same address on the same data (after kill9), once it accepts connections. */
+  restart(): Promise<void>;
   /** Fast shutdown, then deletes the data directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -49,7 +53,6 @@ export async function startPostgres(): Promise<PostgresServer> {
 
   const port = await findFreePort();
   const logPath = join(workDir, 'postgres.log');
-  const logFd = openSync(logPath, 'a');
   // As root the child is runuser: signalling it delays shutdown by 2 s and a
   // SIGKILL would orphan postgres, so signal the postmaster (postmaster.pid).
   let child: Child | undefined;
@@ -59,14 +62,18 @@ export async function startPostgres(): Promise<PostgresServer> {
     if (postmasterPid !== undefined) process.kill(postmasterPid, signal);
     else child.process.kill('SIGKILL');
   };
-  try {
-    const args = ['-D', dataDir, '-p', String(port), '-k', dataDir, '-c', 'listen_addresses=127.0.0.1'];
-    args.push('-c', 'fsync=off', '-c', 'max_connections=200');
-    child = spawnAsPostgres(join(binDir, 'postgres'), args, logFd, () => signalServer('SIGQUIT'));
-  } finally {
-    closeSync(logFd);
-  }
-  const server = child;
+  const args = ['-D', dataDir, '-p', String(port), '-k', dataDir, '-c', 'listen_addresses=127.0.0.1'];
+  args.push('-c', 'fsync=off', '-c', 'max_connections=200');
+  const spawnServer = () => {
+    const logFd = openSync(logPath, 'a');
+    try {
+      return spawnAsPostgres(join(binDir, 'postgres'), args, logFd, () => signalServer('SIGQUIT'));
+    } finally {
+      closeSync(logFd);
+    }
+  };
+  child = spawnServer();
+  let server = child;
 
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   try {
@@ -86,6 +93,17 @@ export async function startPostgres(): Promise<PostgresServer> {
   return {
     url,
     createDatabase: (name) => createDatabase(url, name),
+    async kill9() {
+      const backends = postgresPidsOf(dataDir);
+      for (const pid of backends) signalPid(pid, 'SIGKILL');
+      await server.kill9();
+      await waitUntilGone(backends);
+    },
+    async restart() {
+      child = spawnServer();
+      server = child;
+      await waitUntilAccepting(url, server.exitReason);
+    },
     stop() {
       stopping ??= (async () => {
         signalServer('SIGINT');
@@ -217,5 +235,47 @@ async function isPresent(file: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The postmaster and every backend of the cluster in `dataDir` (its postmaster's children), from /proc. */
+function postgresPidsOf(dataDir: string): number[] {
+  const postmaster = readPostmasterPid(dataDir);
+  if (postmaster === undefined) return [];
+  const pids = [postmaster];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/PID/stat is the parent pid; the command name (field 2) may hold spaces, so split after ')'.
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      if (Number(fields[1]) === postmaster) pids.push(Number(entry));
+    } catch {
+      // Exited while listing.
+    }
+  }
+  return pids;
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+async function waitUntilGone(pids: number[]): Promise<void> {
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  // A zombie (state Z) is dead already; only its parent's wait() is missing.
+  const alive = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+    } catch {
+      return false;
+    }
+  };
+  while (pids.some(alive)) {
+    if (Date.now() > deadline) throw new Error(`postgres processes ${pids.filter(alive).join(', ')} outlived SIGKILL`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

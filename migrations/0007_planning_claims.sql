@@ -1,0 +1,1 @@
+ALTER TABLE "runs" ADD COLUMN "planning_claimed_until" timestamp with time zone;
