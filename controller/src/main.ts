@@ -9,7 +9,10 @@ import { redactError, redactedLogPaths, redactionCensor } from '@gantry/common';
 import pino, { type Logger } from 'pino';
 import { createApp } from './api/app.js';
 import { startHttpServer } from './api/http-server.js';
-import { type ControllerConfig, pipelineLimitsOf } from './config.js';
+import { ArtifactExchange } from './artifacts/artifact-exchange.js';
+import { createArtifactStore } from './artifacts/create-store.js';
+import { DiskStore } from './artifacts/disk-store.js';
+import { ConfigError, type ControllerConfig, pipelineLimitsOf } from './config.js';
 import { createControlPublisher } from './dispatch/control-publisher.js';
 import { JobsStreamKeeper } from './dispatch/jobs-stream.js';
 import { connectNats } from './dispatch/nats-connection.js';
@@ -70,7 +73,16 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
     : await loadOrCreateToken(config.dataDir, 'admin-token');
   const agentToken = config.agentToken ?? (await loadOrCreateToken(config.dataDir, 'agent-token')).token;
 
+  let baseUrl = config.publicUrl ?? '';
+  const artifactStore = createArtifactStore(config, () => baseUrl);
+  // A store that cannot be used stops the controller now, not at the first upload.
+  await artifactStore.open().catch((error: Error) => {
+    throw new ConfigError([`GANTRY_ARTIFACTS: ${error.message}`]);
+  });
+  log.info({ store: artifactStore.description }, 'artifact store ready');
+
   const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite') });
+  const artifacts = new ArtifactExchange({ db: database.db, store: artifactStore });
   const cleanups: (() => Promise<void>)[] = [() => database.close()];
   const metrics = new ControllerMetrics();
   registerFarmStateGauges(metrics.registry, { db: database.db, poolUse: database.poolUse, log });
@@ -158,6 +170,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       {
         db: database.db,
         lifecycle,
+        artifacts,
         presence,
         connectStreams: new ConnectStreams(),
         agentToken,
@@ -180,7 +193,6 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       jobsStreamExists: () => streamKeeper.exists(),
       outboxMaxAgeMs: config.outboxMaxAgeMs,
     });
-    let baseUrl = config.publicUrl ?? '';
     const app = createApp({
       db: database.db,
       scheduler,
@@ -193,6 +205,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       },
       log,
       metrics: { instruments: metrics, public: config.metricsPublic },
+      artifacts: { exchange: artifacts, diskStore: artifactStore instanceof DiskStore ? artifactStore : null },
       health: () => runHealthChecks(healthChecks, healthCheckTimeoutMs),
     });
     const http = await startHttpServer(app, { host: config.bindHost, port: config.httpPort });

@@ -4,6 +4,8 @@
  * declared with its contract (api/contract/), served as GET /openapi.json.
  */
 import type { Logger } from 'pino';
+import type { ArtifactExchange } from '../artifacts/artifact-exchange.js';
+import type { DiskStore } from '../artifacts/disk-store.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { RunControl } from '../scheduler/run-control.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -18,6 +20,7 @@ import { DEFAULT_MAX_REQUEST_BYTES, limitRequestBodies } from './request-limit.j
 import { logRequests } from './request-log.js';
 import { createRouter } from './router.js';
 import { agentRoutes } from './routes/agents.js';
+import { artifactObjectRoutes } from './routes/artifact-objects.js';
 import { auditRoutes } from './routes/audit.js';
 import { environmentRoutes } from './routes/environments.js';
 import { jobLogRoutes } from './routes/job-logs.js';
@@ -42,6 +45,8 @@ export interface ApiDeps {
   maxRequestBytes?: number;
   /** Serves GET /metrics and times requests; `public` lifts the token requirement. */
   metrics?: { instruments: ControllerMetrics; public: boolean };
+  /** Artifact URLs for the API; `diskStore` when the controller serves the objects itself. */
+  artifacts?: { exchange: ArtifactExchange; diskStore: DiskStore | null };
   health: () => Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail: string }> }>;
 }
 
@@ -53,6 +58,8 @@ export function createApp(deps: ApiDeps) {
   );
   app.use(assignRequestId());
   app.use(logRequests(deps.log, deps.metrics?.instruments));
+  // Before the request-body limit: objects are streamed to disk under their own cap.
+  if (deps.artifacts?.diskStore) app.route('/objects', artifactObjectRoutes(deps.artifacts.diskStore));
   app.use(limitRequestBodies(deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES));
 
   app.openapi(getHealth, async (c) => {

@@ -163,6 +163,35 @@ export const logChunks = pgTable(
   (t) => [primaryKey({ columns: [t.jobId, t.attempt, t.seq] })],
 );
 
+/**
+ * Files an attempt kept, recorded all at once by the fenced CommitArtifacts
+ * call after they were uploaded to the artifact store under
+ * `runs/<runId>/jobs/<jobId>/attempts/<attempt>/<path>`.
+ */
+export const artifacts = pgTable(
+  'artifacts',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    attempt: integer('attempt').notNull(),
+    /** Workspace-relative, normalised, `/`-separated. */
+    path: text('path').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    /** Lower-case hex SHA-256 of the stored bytes. */
+    sha256: text('sha256').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('artifacts_job_attempt_path_unique').on(t.jobId, t.attempt, t.path),
+    index('artifacts_run_idx').on(t.runId),
+  ],
+);
+
 /** Transactional outbox: rows written with the state change, published to JetStream by the relay. */
 export const outbox = pgTable(
   'outbox',
