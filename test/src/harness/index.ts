@@ -19,3 +19,4 @@ export { freshDatabase } from './fresh-database.js';
 export { createGitRepo, type GitRepo, type GitRepoOptions } from './git-repo.js';
 export { type NatsServer, startNats } from './nats.js';
 export { createDatabase, type PostgresServer, startPostgres } from './postgres.js';
+export { type S3Server, startS3Server } from './s3-server.js';

@@ -1,0 +1,131 @@
+/**
+ * Build once, promote the same bytes: with real agents against both artifact
+ * stores (the controller's disk store and an S3 server on loopback), a build
+ * job's multi-megabyte binary reaches a test job and a staging deploy in
+ * later stages, each verifying the SHA-256 the build printed. A symlink out of
+ * the workspace is refused by name; a stored object altered after the build
+ * fails the job that needs it, naming the file and both digests.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGitRepo, type RunView, type S3Server, startS3Server } from '../src/harness/index.js';
+import { type Farm, farmLogs, startFarm } from './farm-fixture.js';
+
+const binaryBytes = 6 * 1024 * 1024 + 17;
+
+const promotion = `name: promote
+stages:
+  - name: build
+    jobs:
+      - name: compile
+        artifacts: [dist/**]
+        steps:
+          - mkdir -p dist && head -c ${binaryBytes} /dev/urandom > dist/app.bin && echo v1 > dist/VERSION
+          - ln -s /etc/passwd dist/leak
+          - sha256sum dist/app.bin
+  - name: test
+    jobs:
+      - { name: unit, needs_artifacts: [compile], steps: ["sha256sum dist/app.bin", "cat dist/VERSION"] }
+  - name: staging
+    environment: staging
+    jobs:
+      - { name: deploy, needs_artifacts: [compile], steps: ["sha256sum dist/app.bin"] }
+`;
+
+const gatedConsumer = `name: gated
+stages:
+  - name: build
+    jobs:
+      - { name: compile, artifacts: [out/app.bin], steps: ["mkdir -p out && head -c 4096 /dev/urandom > out/app.bin"] }
+  - name: production
+    environment: production
+    approval: { required: 1, allow_self_approval: true }
+    jobs:
+      - { name: deploy, needs_artifacts: [compile], steps: ["sha256sum out/app.bin"] }
+`;
+
+const jobOf = (run: RunView, stage: string, job: string) => {
+  const found = run.stages.find((s) => s.name === stage)?.jobs.find((j) => j.name === job);
+  if (!found) throw new Error(`no job ${stage}/${job} in run ${run.id}`);
+  return found;
+};
+
+const finished = (run: RunView) => !['queued', 'running'].includes(run.status);
+
+describe.each(['disk', 's3'] as const)('artifacts through the %s store', (store) => {
+  let farm: Farm;
+  let s3: S3Server | undefined;
+  beforeAll(async () => {
+    s3 = store === 's3' ? await startS3Server() : undefined;
+    farm = await startFarm({ agents: 2, slots: 2, controllerEnv: s3?.controllerEnv('gantry-artifacts') ?? {} });
+  }, 120_000);
+  afterAll(async () => {
+    await farm?.stop();
+    await s3?.stop();
+  });
+
+  async function runToEnd(pipeline: string, until = finished): Promise<RunView> {
+    const repo = await createGitRepo({ '.gantry.yml': pipeline });
+    const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
+    expect(created.response.status).toBe(201);
+    return farm.client.waitForRun(created.data!.id, until, { timeoutMs: 120_000 });
+  }
+
+  it('hands the bytes the build made to the test and staging jobs, refusing a symlink out of the workspace', async () => {
+    const run = await runToEnd(promotion);
+    expect(run.status, farmLogs(farm)).toBe('succeeded');
+
+    const buildLog = await farm.client.readLog(run.id, jobOf(run, 'build', 'compile').id);
+    const printed = /^([0-9a-f]{64}) {2}dist\/app\.bin$/m.exec(buildLog)?.[1];
+    expect(printed, buildLog).toBeDefined();
+    expect(buildLog).toContain(`artifact dist/app.bin: ${binaryBytes} bytes, sha256 ${printed}`);
+    expect(buildLog).toContain('artifact dist/leak refused: symlink to /etc/passwd, outside the workspace');
+
+    for (const [stage, job] of [
+      ['test', 'unit'],
+      ['staging', 'deploy'],
+    ] as const) {
+      const log = await farm.client.readLog(run.id, jobOf(run, stage, job).id);
+      expect(log).toContain(`artifact dist/app.bin from compile: ${binaryBytes} bytes, sha256 ${printed} verified`);
+      expect(log).toContain(`${printed}  dist/app.bin`);
+      expect(log).not.toContain('dist/leak');
+    }
+    const unitLog = await farm.client.readLog(run.id, jobOf(run, 'test', 'unit').id);
+    expect(unitLog).toMatch(/^v1$/m);
+    // The bytes went through the S3 server, not the controller's disk.
+    if (s3) expect(await readdir(join(s3.directory, 'gantry-artifacts', 'runs'))).toEqual([run.id]);
+    else expect(await readdir(join(farm.controllerDataDir, 'artifacts', 'runs'))).toEqual([run.id]);
+  }, 180_000);
+
+  it.runIf(store === 'disk')(
+    'fails the job whose needed artifact was altered in the store, naming both digests',
+    async () => {
+      const gated = await runToEnd(gatedConsumer, (run) => run.status === 'awaiting_approval');
+      const compile = jobOf(gated, 'build', 'compile');
+      const buildLog = await farm.client.readLog(gated.id, compile.id);
+      const stored = /artifact out\/app\.bin: 4096 bytes, sha256 ([0-9a-f]{64})/.exec(buildLog)?.[1];
+      expect(stored, buildLog).toBeDefined();
+      const object = join(farm.controllerDataDir, 'artifacts', 'runs', gated.id, 'jobs', compile.id, 'attempts', '1');
+      const altered = Buffer.alloc(4096, 1);
+      await writeFile(join(object, 'out', 'app.bin'), altered);
+
+      const approved = await farm.client.POST('/api/runs/{id}/stages/{stage}/approve', {
+        params: { path: { id: gated.id, stage: 'production' } },
+        body: { comment: 'ship it' },
+      });
+      expect(approved.response.status).toBe(200);
+      const run = await farm.client.waitForRun(gated.id, finished, { timeoutMs: 60_000 });
+      expect(run.status).toBe('failed');
+      const deploy = jobOf(run, 'production', 'deploy');
+      const alteredDigest = createHash('sha256').update(altered).digest('hex');
+      expect(deploy.message).toBe(
+        `artifact out/app.bin of job "compile" does not match: expected sha256 ${stored} (4096 bytes), got sha256 ${alteredDigest} (4096 bytes)`,
+      );
+      const deployLog = await farm.client.readLog(run.id, deploy.id);
+      expect(deployLog).not.toContain('$ sha256sum');
+    },
+    180_000,
+  );
+});
