@@ -147,8 +147,9 @@ describe('the HTTP API', () => {
 
   it('describes every route it serves, with its method, in /openapi.json', async () => {
     const document = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, object> };
+    // The disk store's object URLs are presigned store URLs handed out by the API, not routes of it.
     const served = app.routes
-      .filter((route) => route.method !== 'ALL')
+      .filter((route) => route.method !== 'ALL' && !route.path.startsWith('/objects/'))
       .map((route) => `${route.method} ${route.path.replaceAll(/:(\w+)/g, '{$1}')}`);
     const described = Object.entries(document.paths).flatMap(([path, operations]) =>
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),

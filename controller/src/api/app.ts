@@ -21,6 +21,7 @@ import { logRequests } from './request-log.js';
 import { createRouter } from './router.js';
 import { agentRoutes } from './routes/agents.js';
 import { artifactObjectRoutes } from './routes/artifact-objects.js';
+import { artifactRoutes } from './routes/artifacts.js';
 import { auditRoutes } from './routes/audit.js';
 import { environmentRoutes } from './routes/environments.js';
 import { jobLogRoutes } from './routes/job-logs.js';
@@ -75,6 +76,7 @@ export function createApp(deps: ApiDeps) {
   app.use('/api/*', authenticate(deps));
   app.route('/api/runs', runRoutes(deps));
   app.route('/api/runs', jobLogRoutes(deps));
+  app.route('/api/runs', artifactRoutes(deps));
   app.route('/api/agents', agentRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/me', meRoutes(deps));

@@ -76,9 +76,9 @@ export class ArtifactExchange {
   }
 
   /** A short-lived GET URL of one committed file. */
-  downloadUrl(artifact: ArtifactRecord): Promise<string> {
+  downloadUrl(artifact: ArtifactRecord, expiresInSeconds = PRESIGNED_URL_TTL_SECONDS): Promise<string> {
     const key = artifactKey(artifact.runId, artifact.jobId, artifact.attempt, artifact.path);
-    return this.deps.store.presignDownload(key, PRESIGNED_URL_TTL_SECONDS);
+    return this.deps.store.presignDownload(key, expiresInSeconds);
   }
 }
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { registerAgents } from './client/agents.js';
 import { registerStageDecisions } from './client/approve.js';
+import { registerArtifacts } from './client/artifacts.js';
 import { type ClientOptions, type CommandContext, exitCodes } from './client/command.js';
 import { registerEnvironments } from './client/environments.js';
 import { type CliIo, processIo } from './client/io.js';
@@ -92,6 +93,7 @@ const knownCommands = [
   'retry',
   'runs',
   'logs',
+  'artifacts',
   'agents',
   'drain',
   'token',
@@ -134,6 +136,7 @@ function buildParser(context: CommandContext) {
   parser = registerRunActions(parser, context);
   parser = registerRuns(parser, context);
   parser = registerLogs(parser, context);
+  parser = registerArtifacts(parser, context);
   parser = registerAgents(parser, context);
   parser = registerTokens(parser, context);
   parser = registerEnvironments(parser, context);
