@@ -6,12 +6,21 @@
  * the workspace is refused by name; a stored object altered after the build
  * fails the job that needs it, naming the file and both digests.
  */
+
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitRepo, type RunView, type S3Server, startS3Server } from '../src/harness/index.js';
 import { type Farm, farmLogs, startFarm } from './farm-fixture.js';
+
+const execFileAsync = promisify(execFile);
+const gantryBin = fileURLToPath(new URL('../../bin/gantry.mjs', import.meta.url));
+const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 const binaryBytes = 6 * 1024 * 1024 + 17;
 
@@ -94,6 +103,22 @@ describe.each(['disk', 's3'] as const)('artifacts through the %s store', (store)
     }
     const unitLog = await farm.client.readLog(run.id, jobOf(run, 'test', 'unit').id);
     expect(unitLog).toMatch(/^v1$/m);
+    // The API lists what the build kept; the CLI fetches it and checks every digest.
+    const listed = await farm.client.GET('/api/runs/{id}/artifacts', { params: { path: { id: run.id } } });
+    expect(listed.data?.artifacts.map((a) => [a.jobName, a.attempt, a.path, a.size, a.sha256])).toEqual([
+      ['compile', 1, 'dist/VERSION', 3, sha256Of(Buffer.from('v1\n'))],
+      ['compile', 1, 'dist/app.bin', binaryBytes, printed],
+    ]);
+    const unknown = await farm.client.GET('/api/runs/{id}/artifacts', { params: { path: { id: 'nope' } } });
+    expect(unknown.response.status).toBe(404);
+    const into = await mkdtemp(join(tmpdir(), 'gantry-download-'));
+    const { stdout } = await execFileAsync(process.execPath, [gantryBin, 'artifacts', run.id, '--download', into], {
+      env: { ...process.env, GANTRY_URL: farm.controller.httpUrl, GANTRY_TOKEN: farm.adminToken },
+    });
+    expect(stdout).toContain(`${join(into, 'dist', 'app.bin')}: ${binaryBytes} bytes, sha256 ${printed} verified`);
+    expect(sha256Of(await readFile(join(into, 'dist', 'app.bin')))).toBe(printed);
+    await rm(into, { recursive: true, force: true });
+
     // The bytes went through the S3 server, not the controller's disk.
     if (s3) expect(await readdir(join(s3.directory, 'gantry-artifacts', 'runs'))).toEqual([run.id]);
     else expect(await readdir(join(farm.controllerDataDir, 'artifacts', 'runs'))).toEqual([run.id]);
@@ -119,7 +144,7 @@ describe.each(['disk', 's3'] as const)('artifacts through the %s store', (store)
       const run = await farm.client.waitForRun(gated.id, finished, { timeoutMs: 60_000 });
       expect(run.status).toBe('failed');
       const deploy = jobOf(run, 'production', 'deploy');
-      const alteredDigest = createHash('sha256').update(altered).digest('hex');
+      const alteredDigest = sha256Of(altered);
       expect(deploy.message).toBe(
         `artifact out/app.bin of job "compile" does not match: expected sha256 ${stored} (4096 bytes), got sha256 ${alteredDigest} (4096 bytes)`,
       );
