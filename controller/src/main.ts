@@ -12,6 +12,7 @@ import { startHttpServer } from './api/http-server.js';
 import { ArtifactExchange } from './artifacts/artifact-exchange.js';
 import { createArtifactStore } from './artifacts/create-store.js';
 import { DiskStore } from './artifacts/disk-store.js';
+import { LogArchiver } from './artifacts/log-archiver.js';
 import { ConfigError, type ControllerConfig, pipelineLimitsOf } from './config.js';
 import { createControlPublisher } from './dispatch/control-publisher.js';
 import { JobsStreamKeeper } from './dispatch/jobs-stream.js';
@@ -159,6 +160,18 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       reaperStop.abort();
       await Promise.all([reaperDone, keeperDone]);
     });
+    const archiver = new LogArchiver({
+      db: database.db,
+      store: artifactStore,
+      stagingDir: join(config.dataDir, 'tmp'),
+      log,
+    });
+    const archiverStop = new AbortController();
+    const archiverDone = archiver.run(archiverStop.signal);
+    cleanups.push(async () => {
+      archiverStop.abort();
+      await archiverDone;
+    });
     const presence = new AgentPresence({ db: database.db, reaper, log, reconnectGraceMs: config.reconnectGraceMs });
     const runControl = new RunControl({
       db: database.db,
@@ -205,7 +218,11 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       },
       log,
       metrics: { instruments: metrics, public: config.metricsPublic },
-      artifacts: { exchange: artifacts, diskStore: artifactStore instanceof DiskStore ? artifactStore : null },
+      artifacts: {
+        exchange: artifacts,
+        store: artifactStore,
+        diskStore: artifactStore instanceof DiskStore ? artifactStore : null,
+      },
       health: () => runHealthChecks(healthChecks, healthCheckTimeoutMs),
     });
     const http = await startHttpServer(app, { host: config.bindHost, port: config.httpPort });

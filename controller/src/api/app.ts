@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { ArtifactExchange } from '../artifacts/artifact-exchange.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { DiskStore } from '../artifacts/disk-store.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { RunControl } from '../scheduler/run-control.js';
@@ -47,7 +48,7 @@ export interface ApiDeps {
   /** Serves GET /metrics and times requests; `public` lifts the token requirement. */
   metrics?: { instruments: ControllerMetrics; public: boolean };
   /** Artifact URLs for the API; `diskStore` when the controller serves the objects itself. */
-  artifacts?: { exchange: ArtifactExchange; diskStore: DiskStore | null };
+  artifacts?: { exchange: ArtifactExchange; store: ArtifactStore; diskStore: DiskStore | null };
   health: () => Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail: string }> }>;
 }
 

@@ -61,7 +61,7 @@ export class DiskStore implements ArtifactStore {
     return verifyObjectUrl(this.signingSecret(), method, key, query, this.nowSeconds());
   }
 
-  async putObject(key: string, body: Readable | Buffer): Promise<void> {
+  async putObject(key: string, body: Readable | Buffer, _size?: number): Promise<void> {
     await this.write(key, Buffer.isBuffer(body) ? Readable.from([body]) : body);
   }
 

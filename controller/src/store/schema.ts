@@ -192,6 +192,27 @@ export const artifacts = pgTable(
   ],
 );
 
+/**
+ * Logs of ended attempts moved to the artifact store (gzip, `logs/<run>/<job>/<attempt>.log.gz`).
+ * A row is written only after the object is stored, and the attempt's
+ * log_chunks rows are deleted only after the row: a crash in between leaves
+ * chunks that the next sweep deletes (or archives again), never a lost log.
+ */
+export const logArchives = pgTable(
+  'log_archives',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    attempt: integer('attempt').notNull(),
+    key: text('key').notNull(),
+    /** Uncompressed bytes: the log as the API serves it. */
+    bytes: bigint('bytes', { mode: 'number' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.attempt] })],
+);
+
 /** Transactional outbox: rows written with the state change, published to JetStream by the relay. */
 export const outbox = pgTable(
   'outbox',

@@ -84,7 +84,7 @@ export async function openTestApp(options: { pipeline: string }): Promise<TestAp
     log,
     health: async () => ({ ok: true, checks: { database: { ok: true, detail: database.kind } } }),
     metrics: { instruments: metrics, public: false },
-    artifacts: { exchange: artifacts, diskStore: artifactStore },
+    artifacts: { exchange: artifacts, store: artifactStore, diskStore: artifactStore },
   };
   let databaseClosed = false;
   const closeDatabase = async () => {

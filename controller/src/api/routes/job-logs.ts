@@ -6,7 +6,9 @@
  * With `follow=1` the response stays open and carries new chunks as they are
  * stored, ending when the attempt has finished or the client goes away.
  */
+import { continueFromArchive } from '../../artifacts/archived-log.js';
 import { NotFoundError } from '../../domain/errors.js';
+import { findLatestAttempt } from '../../store/attempts-repository.js';
 import { findJobOfRun } from '../../store/jobs-repository.js';
 import { findAttemptState, followLogPages } from '../../store/log-follow.js';
 import { readLogPages } from '../../store/logs-repository.js';
@@ -30,9 +32,18 @@ export function jobLogRoutes(deps: ApiDeps) {
       throw new NotFoundError(`job "${jobId}" has no attempt ${attempt}`);
     }
     const signal = c.req.raw.signal;
-    const pages = follow
-      ? followLogPages(deps.db, job.id, attempt, { pollIntervalMs: followPollIntervalMs, signal })
-      : readLogPages(deps.db, job.id, attempt);
+    // Pinned now unless following: a retry starting during the read must not change which attempt is served.
+    const chosen = attempt ?? (follow ? undefined : ((await findLatestAttempt(deps.db, job.id)) ?? undefined));
+    const fromDatabase = follow
+      ? followLogPages(deps.db, job.id, chosen, { pollIntervalMs: followPollIntervalMs, signal })
+      : readLogPages(deps.db, job.id, chosen);
+    // An ended attempt's log moves to the artifact store; the reader continues there transparently.
+    const store = deps.artifacts?.store;
+    const pages = store
+      ? continueFromArchive(deps.db, store, job.id, fromDatabase, async () =>
+          chosen === undefined ? findLatestAttempt(deps.db, job.id) : chosen,
+        )
+      : fromDatabase;
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
