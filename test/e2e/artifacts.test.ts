@@ -172,4 +172,35 @@ describe.each(['disk', 's3'] as const)('artifacts through the %s store', (store)
     },
     180_000,
   );
+
+  it.runIf(store === 'disk')(
+    "gantry gc deletes an old run's artifacts but keeps the last staging deploy",
+    async () => {
+      const env = { ...process.env, GANTRY_URL: farm.controller.httpUrl, GANTRY_TOKEN: farm.adminToken };
+      const gc = async (...flags: string[]) => {
+        const { stdout } = await execFileAsync(
+          process.execPath,
+          [gantryBin, 'gc', '--older-than', '1s', '--json', ...flags],
+          {
+            env,
+          },
+        );
+        return JSON.parse(stdout) as { dryRun: boolean; runs: number; artifacts: number };
+      };
+      const runs = (await farm.client.GET('/api/runs')).data!.runs;
+      const failed = runs.find((run) => run.status === 'failed')!;
+      const deployed = runs.find((run) => run.status === 'succeeded')!;
+      // The failed gated run is collectable once it ended more than a second ago; the promoted run deployed to staging last.
+      const dry = await waitFor('the failed run to be a second old', async () => {
+        const report = await gc('--dry-run');
+        return report.runs === 1 ? report : undefined;
+      });
+      expect(dry).toMatchObject({ dryRun: true, runs: 1, artifacts: 1 });
+      expect(await gc()).toMatchObject({ dryRun: false, runs: 1, artifacts: 1 });
+      const list = (id: string) => farm.client.GET('/api/runs/{id}/artifacts', { params: { path: { id } } });
+      expect((await list(failed.id)).data?.artifacts).toEqual([]);
+      expect((await list(deployed.id)).data?.artifacts).toHaveLength(2);
+    },
+    60_000,
+  );
 });

@@ -357,6 +357,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/gc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete the artifacts and archived logs of old runs
+         * @description Never those of a run awaiting approval, nor of the latest run that succeeded in each environment (what is deployed there).
+         */
+        post: operations["collectGarbage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -659,6 +679,28 @@ export interface components {
             name: string;
             /** @enum {boolean} */
             protected: false;
+        };
+        GcReport: {
+            dryRun: boolean;
+            /** @description Runs whose artifacts and archived logs were (or would be) deleted. */
+            runs: number;
+            artifacts: number;
+            /** @description Archived attempt logs. */
+            logs: number;
+            /** @description Artifact bytes plus uncompressed log bytes. */
+            bytes: number;
+        };
+        GcRequest: {
+            /**
+             * @description Runs that ended longer ago than this duration, e.g. "30d".
+             * @example 30d
+             */
+            olderThan: string;
+            /**
+             * @description Only count what would be deleted.
+             * @default false
+             */
+            dryRun?: boolean;
         };
     };
     responses: never;
@@ -2130,6 +2172,84 @@ export interface operations {
             };
             /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    collectGarbage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GcRequest"];
+            };
+        };
+        responses: {
+            /** @description What was (or would be) deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GcReport"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than GANTRY_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A request body that is not JSON. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

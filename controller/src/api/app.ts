@@ -25,6 +25,7 @@ import { artifactObjectRoutes } from './routes/artifact-objects.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { auditRoutes } from './routes/audit.js';
 import { environmentRoutes } from './routes/environments.js';
+import { gcRoutes } from './routes/gc.js';
 import { jobLogRoutes } from './routes/job-logs.js';
 import { meRoutes } from './routes/me.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -83,6 +84,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/api/me', meRoutes(deps));
   app.route('/api/audit', auditRoutes(deps));
   app.route('/api/environments', environmentRoutes(deps));
+  app.route('/api/gc', gcRoutes(deps));
   serveOpenApiDocument(app);
   return app;
 }

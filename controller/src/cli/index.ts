@@ -11,6 +11,7 @@ import { registerStageDecisions } from './client/approve.js';
 import { registerArtifacts } from './client/artifacts.js';
 import { type ClientOptions, type CommandContext, exitCodes } from './client/command.js';
 import { registerEnvironments } from './client/environments.js';
+import { registerGc } from './client/gc.js';
 import { type CliIo, processIo } from './client/io.js';
 
 export { clientVariables } from './client/connection.js';
@@ -94,6 +95,7 @@ const knownCommands = [
   'runs',
   'logs',
   'artifacts',
+  'gc',
   'agents',
   'drain',
   'token',
@@ -137,6 +139,7 @@ function buildParser(context: CommandContext) {
   parser = registerRuns(parser, context);
   parser = registerLogs(parser, context);
   parser = registerArtifacts(parser, context);
+  parser = registerGc(parser, context);
   parser = registerAgents(parser, context);
   parser = registerTokens(parser, context);
   parser = registerEnvironments(parser, context);

@@ -10,6 +10,7 @@ import {
   createGantryClient,
   GantryApiError,
   type GantryClient,
+  type GcRequest,
   openJobLog,
   type ProtectEnvironmentRequest,
   type TriggerRequest,
@@ -142,6 +143,10 @@ export class ApiClient {
     return this.#send(`GET /api/runs/${runId}/artifacts/${artifactId}`, (signal) =>
       artifactDownloadUrl(this.#client, { runId, artifactId, signal }),
     );
+  }
+
+  collectGarbage(body: GcRequest) {
+    return this.#call('POST /api/gc', (signal) => this.#client.POST('/api/gc', { body, signal }));
   }
 
   whoami() {
