@@ -115,6 +115,12 @@ export const agentVariables = {
     default: '10000',
     help: 'SIGTERM → SIGKILL grace when a job is timed out or canceled',
   },
+  GANTRY_ARTIFACT_MAX_BYTES: {
+    field: 'artifactMaxBytes',
+    check: integer(1, 10 ** 14),
+    default: String(10 * 1024 ** 3),
+    help: 'artifacts one job may upload, in bytes all together; past it the job fails and nothing is committed',
+  },
   GANTRY_AGENT_METRICS_PORT: {
     field: 'metricsPort',
     flag: 'metrics-port',

@@ -25,6 +25,8 @@ export interface AgentConfig {
   name: string;
   /** SIGTERM → SIGKILL grace when a job is timed out or canceled. */
   killGraceMs: number;
+  /** GANTRY_ARTIFACT_MAX_BYTES: all the artifacts of one job, in bytes. */
+  artifactMaxBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Port of the agent's own /metrics and /healthz; undefined = not served, 0 = any free port. */
   metricsPort: number | undefined;

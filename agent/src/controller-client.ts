@@ -8,12 +8,21 @@
 
 import {
   type AgentServiceClient,
+  type ArtifactDownload__Output,
+  type ArtifactFile,
+  type ArtifactUpload__Output,
   AUTHORIZATION_METADATA_KEY,
   agentServiceClientConstructor,
   type ClaimJobResponse__Output,
+  type CommitArtifactsRequest,
+  type CommitArtifactsResponse__Output,
   type ControllerEvent__Output,
+  type CreateArtifactUploadsRequest,
+  type CreateArtifactUploadsResponse__Output,
   DATABASE_UNAVAILABLE_DETAIL,
   type FinishJobRequest,
+  type GetArtifactDownloadsRequest,
+  type GetArtifactDownloadsResponse__Output,
   type HeartbeatResponse__Output,
   type Lease__Output,
   type LogChunk,
@@ -87,6 +96,12 @@ export interface ControllerClient {
   heartbeat(lease: Lease, timeoutMs?: number): Promise<HeartbeatResponse__Output>;
   reportSteps(request: ReportStepsRequest): Promise<void>;
   finishJob(request: FinishJobRequest): Promise<void>;
+  /** Presigned PUT URLs for the attempt's files, parallel to `paths` (at most 1000). */
+  createArtifactUploads(lease: Lease, paths: string[]): Promise<ArtifactUpload__Output[]>;
+  /** Makes the uploaded files visible; returns how many the attempt has. */
+  commitArtifacts(lease: Lease, files: ArtifactFile[]): Promise<number>;
+  /** The files the job's needs_artifacts names, with presigned GET URLs. */
+  getArtifactDownloads(lease: Lease): Promise<ArtifactDownload__Output[]>;
   /** Opens one StreamLogs call for an attempt (no deadline: it lives as long as the job). */
   openLogStream(lease: Lease): LogChunkSender;
   /**
@@ -190,6 +205,30 @@ export function createControllerClient(options: ControllerClientOptions): Contro
     finishJob: async (request) => {
       await unary('FinishJob', (c) => c.finishJob, request);
     },
+    createArtifactUploads: async (lease, paths) =>
+      (
+        await unary<CreateArtifactUploadsRequest, CreateArtifactUploadsResponse__Output>(
+          'CreateArtifactUploads',
+          (c) => c.createArtifactUploads,
+          { lease, paths },
+        )
+      ).uploads,
+    commitArtifacts: async (lease, files) =>
+      (
+        await unary<CommitArtifactsRequest, CommitArtifactsResponse__Output>(
+          'CommitArtifacts',
+          (c) => c.commitArtifacts,
+          { lease, files },
+        )
+      ).committed,
+    getArtifactDownloads: async (lease) =>
+      (
+        await unary<GetArtifactDownloadsRequest, GetArtifactDownloadsResponse__Output>(
+          'GetArtifactDownloads',
+          (c) => c.getArtifactDownloads,
+          { lease },
+        )
+      ).downloads,
     openLogStream: (lease) => {
       const { client, failed } = pick();
       return openLogStream(client, metadata(), lease, failed);

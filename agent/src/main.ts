@@ -114,6 +114,7 @@ export async function startAgent(
     workDir: config.workDir,
     baseEnv: config.baseEnv,
     killGraceMs: config.killGraceMs,
+    artifactMaxBytes: config.artifactMaxBytes,
     // Never slower than TTL/3, or self-fencing (at 2/3 TTL) would fire before a renewal could land.
     heartbeatIntervalMs: Math.min(registration.heartbeatIntervalMs || leaseTtlMs, Math.floor(leaseTtlMs / 3)),
     leaseTtlMs,

@@ -7,6 +7,7 @@
  * entry here.
  */
 import { z } from 'zod';
+import { parseS3Location, StoreLocationError } from './artifacts/store-location.js';
 import { DEFAULT_PIPELINE_LIMITS } from './pipeline/limits.js';
 
 /** One variable. `field` names it in {@link ControllerConfig}. */
@@ -223,6 +224,35 @@ export const controllerVariables = {
     schema: token.optional(),
     defaultText: '(none)',
     help: 'signs each approval webhook body: `X-Gantry-Signature-256: sha256=<HMAC-SHA256 hex>`',
+    secret: true,
+  },
+  GANTRY_ARTIFACTS: {
+    field: 'artifacts',
+    schema: z
+      .string()
+      .transform((text, context) => {
+        try {
+          return parseS3Location(text);
+        } catch (error) {
+          if (!(error instanceof StoreLocationError)) throw error;
+          context.addIssue({ code: 'custom', message: error.message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+    defaultText: '(files in `DATA_DIR/artifacts`)',
+    help: 'artifact and log store: `s3://BUCKET?endpoint=http://HOST:PORT&region=REGION` (MinIO or any S3)',
+  },
+  GANTRY_S3_ACCESS_KEY: {
+    field: 's3AccessKey',
+    schema: z.string().optional(),
+    help: 'access key of the `s3://` store (required with it)',
+    secret: true,
+  },
+  GANTRY_S3_SECRET_KEY: {
+    field: 's3SecretKey',
+    schema: z.string().optional(),
+    help: 'secret key of the `s3://` store (required with it)',
     secret: true,
   },
   GANTRY_LOG_LEVEL: {

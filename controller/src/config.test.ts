@@ -93,4 +93,38 @@ describe('loadControllerConfig', () => {
     ).not.toThrow();
     expect(() => requireSharedTokens(loadControllerConfig({}))).not.toThrow();
   });
+  it('reads an s3:// artifact store with its keys, from files too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'controller-config-'));
+    writeFileSync(join(dir, 'secret'), 'the-secret\n');
+    const config = loadControllerConfig({
+      GANTRY_ARTIFACTS: 's3://builds?endpoint=http://127.0.0.1:9000&region=eu-west-1',
+      GANTRY_S3_ACCESS_KEY: 'access',
+      GANTRY_S3_SECRET_KEY_FILE: join(dir, 'secret'),
+    });
+    expect(config.artifacts).toEqual({
+      kind: 's3',
+      bucket: 'builds',
+      host: '127.0.0.1',
+      port: 9000,
+      useSsl: false,
+      region: 'eu-west-1',
+    });
+    expect(config.s3SecretKey).toBe('the-secret');
+  });
+
+  it.each([
+    ['ftp://builds', 'GANTRY_ARTIFACTS="ftp://builds": unsupported scheme "ftp:"; expected s3://'],
+    ['s3://B', 'GANTRY_ARTIFACTS="s3://B": bucket "B" is not a valid name'],
+    ['s3://builds?endpoint=localhost:9000', 'must be http:// or https://'],
+    ['s3://builds?endpont=http://h', 'unknown parameter "endpont"'],
+  ])('refuses the artifact store %s, naming the variable', (location, message) => {
+    const problems = problemsOf({ GANTRY_ARTIFACTS: location, GANTRY_S3_ACCESS_KEY: 'a', GANTRY_S3_SECRET_KEY: 's' });
+    expect(problems).toEqual([expect.stringContaining(message)]);
+  });
+
+  it('requires both keys with an s3:// store', () => {
+    expect(problemsOf({ GANTRY_ARTIFACTS: 's3://builds', GANTRY_S3_ACCESS_KEY: 'a' })).toEqual([
+      'GANTRY_S3_SECRET_KEY: required when GANTRY_ARTIFACTS is an s3:// store',
+    ]);
+  });
 });

@@ -50,6 +50,14 @@ export function loadControllerConfig(
       `GANTRY_HEARTBEAT_INTERVAL_MS=${value.heartbeatIntervalMs}: must be at most half of GANTRY_LEASE_TTL_MS (${value.leaseTtlMs})`,
     ]);
   }
+  if (value.artifacts !== undefined) {
+    const missing = (['GANTRY_S3_ACCESS_KEY', 'GANTRY_S3_SECRET_KEY'] as const).filter(
+      (variable) => !value[controllerVariables[variable].field],
+    );
+    if (missing.length > 0) {
+      throw new ConfigError(missing.map((variable) => `${variable}: required when GANTRY_ARTIFACTS is an s3:// store`));
+    }
+  }
   return { ...value, dataDir: resolve(value.dataDir) };
 }
 

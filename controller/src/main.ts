@@ -9,7 +9,11 @@ import { redactError, redactedLogPaths, redactionCensor } from '@gantry/common';
 import pino, { type Logger } from 'pino';
 import { createApp } from './api/app.js';
 import { startHttpServer } from './api/http-server.js';
-import { type ControllerConfig, natsServersOf, pipelineLimitsOf } from './config.js';
+import { ArtifactExchange } from './artifacts/artifact-exchange.js';
+import { createArtifactStore } from './artifacts/create-store.js';
+import { DiskStore } from './artifacts/disk-store.js';
+import { LogArchiver } from './artifacts/log-archiver.js';
+import { ConfigError, type ControllerConfig, natsServersOf, pipelineLimitsOf } from './config.js';
 import { createControlPublisher } from './dispatch/control-publisher.js';
 import { JobsStreamKeeper } from './dispatch/jobs-stream.js';
 import { connectNats } from './dispatch/nats-connection.js';
@@ -82,7 +86,16 @@ export async function startController(
     : await loadOrCreateToken(config.dataDir, 'admin-token');
   const agentToken = config.agentToken ?? (await loadOrCreateToken(config.dataDir, 'agent-token')).token;
 
+  let baseUrl = config.publicUrl ?? '';
+  const artifactStore = createArtifactStore(config, () => baseUrl);
+  // A store that cannot be used stops the controller now, not at the first upload.
+  await artifactStore.open().catch((error: Error) => {
+    throw new ConfigError([`GANTRY_ARTIFACTS: ${error.message}`]);
+  });
+  log.info({ store: artifactStore.description }, 'artifact store ready');
+
   const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite') });
+  const artifacts = new ArtifactExchange({ db: database.db, store: artifactStore });
   const cleanups: (() => Promise<void>)[] = [() => database.close()];
   const metrics = new ControllerMetrics();
   registerFarmStateGauges(metrics.registry, { db: database.db, poolUse: database.poolUse, log });
@@ -163,6 +176,18 @@ export async function startController(
       reaperStop.abort();
       await Promise.all([reaperDone, keeperDone]);
     });
+    const archiver = new LogArchiver({
+      db: database.db,
+      store: artifactStore,
+      stagingDir: join(config.dataDir, 'tmp'),
+      log,
+    });
+    const archiverStop = new AbortController();
+    const archiverDone = archiver.run(archiverStop.signal);
+    cleanups.push(async () => {
+      archiverStop.abort();
+      await archiverDone;
+    });
     const presence = new AgentPresence({
       db: database.db,
       reaper,
@@ -181,6 +206,7 @@ export async function startController(
       {
         db: database.db,
         lifecycle,
+        artifacts,
         presence,
         connectStreams: new ConnectStreams(),
         agentToken,
@@ -204,7 +230,6 @@ export async function startController(
       jobsStreamExists: () => streamKeeper.exists(),
       outboxMaxAgeMs: config.outboxMaxAgeMs,
     });
-    let baseUrl = config.publicUrl ?? '';
     if (config.approvalWebhook) {
       const webhook = new ApprovalWebhook({
         url: config.approvalWebhook,
@@ -228,6 +253,11 @@ export async function startController(
       },
       log,
       metrics: { instruments: metrics, public: config.metricsPublic },
+      artifacts: {
+        exchange: artifacts,
+        store: artifactStore,
+        diskStore: artifactStore instanceof DiskStore ? artifactStore : null,
+      },
       health: () => runHealthChecks(healthChecks, healthCheckTimeoutMs),
     });
     const http = await startHttpServer(app, { host: config.bindHost, port: config.httpPort });

@@ -16,12 +16,21 @@ export type {
   AgentServiceClient,
   AgentServiceHandlers,
 } from './generated/gantry/agent/v1/AgentService.js';
+export type * from './generated/gantry/agent/v1/ArtifactDownload.js';
+export type * from './generated/gantry/agent/v1/ArtifactFile.js';
+export type * from './generated/gantry/agent/v1/ArtifactUpload.js';
 export type * from './generated/gantry/agent/v1/ClaimJobRequest.js';
 export type * from './generated/gantry/agent/v1/ClaimJobResponse.js';
+export type * from './generated/gantry/agent/v1/CommitArtifactsRequest.js';
+export type * from './generated/gantry/agent/v1/CommitArtifactsResponse.js';
 export type * from './generated/gantry/agent/v1/ConnectRequest.js';
 export type * from './generated/gantry/agent/v1/ControllerEvent.js';
+export type * from './generated/gantry/agent/v1/CreateArtifactUploadsRequest.js';
+export type * from './generated/gantry/agent/v1/CreateArtifactUploadsResponse.js';
 export type * from './generated/gantry/agent/v1/FinishJobRequest.js';
 export type * from './generated/gantry/agent/v1/FinishJobResponse.js';
+export type * from './generated/gantry/agent/v1/GetArtifactDownloadsRequest.js';
+export type * from './generated/gantry/agent/v1/GetArtifactDownloadsResponse.js';
 export type * from './generated/gantry/agent/v1/HeartbeatRequest.js';
 export type * from './generated/gantry/agent/v1/HeartbeatResponse.js';
 export type * from './generated/gantry/agent/v1/JobSpec.js';
@@ -42,7 +51,7 @@ export type * from './generated/gantry/agent/v1/StreamLogsResponse.js';
 export const DATABASE_UNAVAILABLE_DETAIL = 'database unavailable';
 
 /** The protocol version this build speaks; checked by the controller at Register. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /**
  * The largest message either side sends or accepts (gRPC's own default

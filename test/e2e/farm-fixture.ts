@@ -20,6 +20,8 @@ import {
 
 export interface Farm {
   controller: ControllerProcess;
+  /** The controller's data directory (the disk artifact store is under it). */
+  controllerDataDir: string;
   agents: AgentProcess[];
   nats: NatsServer;
   /** The farm's own PostgreSQL database. */
@@ -74,6 +76,7 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
   for (let index = 0; index < (options.agents ?? 2); index++) await addAgent();
   return {
     controller,
+    controllerDataDir: join(dir, 'controller'),
     agents,
     addAgent,
     nats,

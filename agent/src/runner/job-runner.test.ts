@@ -32,6 +32,9 @@ function jobSpec(steps: string[]): JobSpec__Output {
     env: {},
     timeoutMs: 0,
     stepTimeoutsMs: [],
+    artifacts: [],
+    artifactsWhen: 'on_success',
+    needsArtifacts: [],
   } as JobSpec__Output;
 }
 

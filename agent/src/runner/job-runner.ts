@@ -1,5 +1,6 @@
 /**
- * Runs claimed attempts: checkout → steps → finish → cleanup.
+ * Runs claimed attempts: checkout → needed artifacts → steps → artifacts →
+ * finish → cleanup.
  * While an attempt runs its lease is heartbeated; cancel (heartbeat answer or
  * control message), the job timeout and a step's own timeout stop the step's
  * process group with SIGTERM then SIGKILL. A lost lease kills the group at once and nothing more
@@ -17,6 +18,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { JobSpec__Output } from '@gantry/proto';
 import type { Logger } from 'pino';
+import { ArtifactError } from '../artifacts/artifact-error.js';
+import { collectArtifacts } from '../artifacts/collect-artifacts.js';
+import { downloadArtifacts } from '../artifacts/download-artifacts.js';
+import { uploadArtifacts } from '../artifacts/upload-artifacts.js';
 import { removeTree } from '../checkout/copy-tree.js';
 import type { GitCheckout } from '../checkout/git-checkout.js';
 import {
@@ -42,6 +47,8 @@ export interface JobRunnerOptions {
   workDir: string;
   baseEnv: Record<string, string>;
   killGraceMs: number;
+  /** GANTRY_ARTIFACT_MAX_BYTES: all the artifacts one attempt uploads; default 10 GiB. */
+  artifactMaxBytes?: number;
   heartbeatIntervalMs: number;
   leaseTtlMs: number;
   logger: Logger;
@@ -177,6 +184,18 @@ export class JobRunner {
         log.warn('job killed, not reported');
         return;
       }
+      outcome = await this.#keepArtifacts(job, lease, workspace, outcome, (line) =>
+        streamer.write(`${line}\n`, Math.max(0, job.steps.length - 1)),
+      ).catch((error: unknown) => {
+        if (!isStaleLeaseError(error)) throw error;
+        keeper.markStale();
+        return outcome;
+      });
+      if (keeper.lost) {
+        ending = 'lease_lost';
+        log.warn({ reason: keeper.lost }, 'job abandoned, lease lost');
+        return;
+      }
       // The last step reports and the log's acknowledgement travel at the same time; both precede FinishJob.
       const [, logEnd] = await Promise.allSettled([steps.flush(), streamer.end()]);
       if (logEnd.status === 'rejected' && !keeper.lost) {
@@ -213,6 +232,37 @@ export class JobRunner {
     }
   }
 
+  /**
+   * Uploads and commits the job's artifacts when its result calls for it
+   * (`artifacts_when: always` keeps them after a failure too). A file that
+   * cannot be kept fails a succeeded attempt with the reason; a stale lease
+   * is thrown for run() to handle.
+   */
+  async #keepArtifacts(
+    job: JobSpec__Output,
+    lease: Lease,
+    workspace: string,
+    outcome: Outcome,
+    print: (line: string) => void,
+  ): Promise<Outcome> {
+    if (job.artifacts.length === 0 || outcome.result === 'canceled') return outcome;
+    if (outcome.result !== 'succeeded' && job.artifactsWhen !== 'always') return outcome;
+    try {
+      const { files, refused } = await collectArtifacts(workspace, job.artifacts);
+      for (const refusal of refused) print(`artifact ${refusal.path} refused: ${refusal.reason}`);
+      if (files.length === 0) print(`no files match the artifacts globs ${job.artifacts.join(', ')}`);
+      const { controller, artifactMaxBytes = 10 * 1024 ** 3 } = this.#options;
+      await uploadArtifacts({ controller, lease, files, maxBytes: artifactMaxBytes, print });
+      return outcome;
+    } catch (error) {
+      if (isStaleLeaseError(error)) throw error;
+      const message =
+        error instanceof ArtifactError ? error.message : `cannot keep artifacts: ${(error as Error).message}`;
+      print(message);
+      return outcome.result === 'succeeded' ? { result: 'failed', exitCode: 1, message } : outcome;
+    }
+  }
+
   async #execute(
     job: JobSpec__Output,
     lease: Lease,
@@ -242,6 +292,17 @@ export class JobRunner {
     steps: StepReporter,
   ): Promise<Outcome> {
     await this.#options.checkout.checkout({ repoUrl: job.repoUrl, sha: job.sha, workspace, signal });
+    if (job.needsArtifacts.length > 0) {
+      const print = (line: string) => streamer.write(`${line}\n`, 0);
+      await downloadArtifacts({
+        controller: this.#options.controller,
+        lease,
+        workspace,
+        needs: job.needsArtifacts,
+        signal,
+        print,
+      });
+    }
     const env = jobEnvironment(this.#options.baseEnv, job, lease, workspace);
     // One shell runs every step of the attempt (started with the first step).
     const shell = new JobShell({ cwd: workspace, env, killGraceMs: this.#options.killGraceMs });

@@ -142,6 +142,7 @@ export function useAgentFixture(options: { nats?: () => string } = {}): AgentFix
       workDir: join(root, `work-${++counter}`),
       name: 'test-agent',
       killGraceMs: 100,
+      artifactMaxBytes: 1024 * 1024,
       logLevel: 'debug',
       metricsPort: undefined,
       metricsHost: '127.0.0.1',

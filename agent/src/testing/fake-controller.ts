@@ -210,6 +210,16 @@ export class FakeController {
         this.#record({ method: 'ReportSteps', request: call.request });
         reply(callback, this.reportSteps(call.request));
       },
+      // Artifacts are exercised against the real controller (test/e2e/artifacts.test.ts).
+      CreateArtifactUploads: (_call, callback) => {
+        reply(callback, { error: grpc.status.UNIMPLEMENTED, details: 'no artifacts in the fake controller' });
+      },
+      CommitArtifacts: (_call, callback) => {
+        reply(callback, { error: grpc.status.UNIMPLEMENTED, details: 'no artifacts in the fake controller' });
+      },
+      GetArtifactDownloads: (_call, callback) => {
+        reply(callback, { error: grpc.status.UNIMPLEMENTED, details: 'no artifacts in the fake controller' });
+      },
       FinishJob: (call, callback) => {
         this.#record({ method: 'FinishJob', request: call.request });
         reply(callback, this.finishJob(call.request));

@@ -156,7 +156,8 @@ describe('the HTTP API', () => {
       ),
     );
     const served = app.routes
-      .filter((route) => route.method !== 'ALL')
+      // The disk store's object URLs are presigned store URLs handed out by the API, not routes of it.
+      .filter((route) => route.method !== 'ALL' && !route.path.startsWith('/objects/'))
       .map(named)
       .filter((route) => !page.has(route));
     const described = Object.entries(document.paths).flatMap(([path, operations]) =>

@@ -5,6 +5,9 @@
  */
 import { createWebApp } from '@gantry/web';
 import type { Logger } from 'pino';
+import type { ArtifactExchange } from '../artifacts/artifact-exchange.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { DiskStore } from '../artifacts/disk-store.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { RunControl } from '../scheduler/run-control.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -19,9 +22,12 @@ import { DEFAULT_MAX_REQUEST_BYTES, limitRequestBodies } from './request-limit.j
 import { logRequests } from './request-log.js';
 import { createRouter } from './router.js';
 import { agentRoutes } from './routes/agents.js';
+import { artifactObjectRoutes } from './routes/artifact-objects.js';
+import { artifactRoutes } from './routes/artifacts.js';
 import { auditRoutes } from './routes/audit.js';
 import { environmentRoutes } from './routes/environments.js';
 import { eventRoutes } from './routes/events.js';
+import { gcRoutes } from './routes/gc.js';
 import { jobLogRoutes } from './routes/job-logs.js';
 import { meRoutes } from './routes/me.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -44,6 +50,8 @@ export interface ApiDeps {
   maxRequestBytes?: number;
   /** Serves GET /metrics and times requests; `public` lifts the token requirement. */
   metrics?: { instruments: ControllerMetrics; public: boolean };
+  /** Artifact URLs for the API; `diskStore` when the controller serves the objects itself. */
+  artifacts?: { exchange: ArtifactExchange; store: ArtifactStore; diskStore: DiskStore | null };
   health: () => Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail: string }> }>;
 }
 
@@ -55,6 +63,8 @@ export function createApp(deps: ApiDeps) {
   );
   app.use(assignRequestId());
   app.use(logRequests(deps.log, deps.metrics?.instruments));
+  // Before the request-body limit: objects are streamed to disk under their own cap.
+  if (deps.artifacts?.diskStore) app.route('/objects', artifactObjectRoutes(deps.artifacts.diskStore));
   app.use(limitRequestBodies(deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES));
 
   app.openapi(getHealth, async (c) => {
@@ -70,12 +80,14 @@ export function createApp(deps: ApiDeps) {
   app.use('/api/*', authenticate(deps));
   app.route('/api/runs', runRoutes(deps));
   app.route('/api/runs', jobLogRoutes(deps));
+  app.route('/api/runs', artifactRoutes(deps));
   app.route('/api/agents', agentRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/me', meRoutes(deps));
   app.route('/api/audit', auditRoutes(deps));
   app.route('/api/environments', environmentRoutes(deps));
   app.route('/api/events', eventRoutes(deps));
+  app.route('/api/gc', gcRoutes(deps));
   serveOpenApiDocument(app);
   // The web page, last: it calls the API above in-process with the signed-in user's token.
   app.route(

@@ -8,8 +8,10 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { registerAgents } from './client/agents.js';
 import { registerStageDecisions } from './client/approve.js';
+import { registerArtifacts } from './client/artifacts.js';
 import { type ClientOptions, type CommandContext, exitCodes } from './client/command.js';
 import { registerEnvironments } from './client/environments.js';
+import { registerGc } from './client/gc.js';
 import { type CliIo, processIo } from './client/io.js';
 
 export { clientVariables } from './client/connection.js';
@@ -92,6 +94,8 @@ const knownCommands = [
   'retry',
   'runs',
   'logs',
+  'artifacts',
+  'gc',
   'agents',
   'drain',
   'token',
@@ -134,6 +138,8 @@ function buildParser(context: CommandContext) {
   parser = registerRunActions(parser, context);
   parser = registerRuns(parser, context);
   parser = registerLogs(parser, context);
+  parser = registerArtifacts(parser, context);
+  parser = registerGc(parser, context);
   parser = registerAgents(parser, context);
   parser = registerTokens(parser, context);
   parser = registerEnvironments(parser, context);

@@ -14,6 +14,7 @@ import {
 } from '@gantry/proto';
 import { type Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { ArtifactExchange } from '../artifacts/artifact-exchange.js';
 import { DomainError, StaleLeaseError } from '../domain/errors.js';
 import { type JobResult, jobResults } from '../domain/states.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
@@ -29,6 +30,8 @@ import { handleLogStream } from './log-stream.js';
 export interface AgentServiceDeps {
   db: Database;
   lifecycle: JobLifecycle;
+  /** Presigned URLs and commits of artifacts. */
+  artifacts: ArtifactExchange;
   presence: AgentPresence;
   connectStreams: ConnectStreams;
   agentToken: string;
@@ -117,6 +120,9 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           env: job.spec.env,
           timeoutMs: job.spec.timeoutMs ?? 0,
           stepTimeoutsMs: stepTimeoutsOf(job.spec.stepTimeoutsMs),
+          artifacts: job.spec.artifacts ?? [],
+          artifactsWhen: job.spec.artifactsWhen ?? 'on_success',
+          needsArtifacts: job.spec.needsArtifacts ?? [],
         },
         maxLogBytes: lifecycle.maxLogBytesPerJob,
       };
@@ -140,6 +146,32 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
     ReportSteps: unary('ReportSteps', async (request) => {
       await lifecycle.reportSteps(leaseOf(request.lease), request.steps);
       return {};
+    }),
+
+    CreateArtifactUploads: unary('CreateArtifactUploads', async (request) => {
+      const uploads = await deps.artifacts.createUploads(leaseOf(request.lease), request.paths);
+      return { uploads };
+    }),
+
+    CommitArtifacts: unary('CommitArtifacts', async (request) => {
+      const lease = leaseOf(request.lease);
+      const files = request.files.map((file) => ({ path: file.path, size: file.size, sha256: file.sha256 }));
+      const committed = await deps.artifacts.commit(lease, files);
+      log.debug({ jobId: lease.jobId, attempt: lease.attempt, committed }, 'artifacts committed');
+      return { committed };
+    }),
+
+    GetArtifactDownloads: unary('GetArtifactDownloads', async (request) => {
+      const downloads = await deps.artifacts.downloads(leaseOf(request.lease));
+      return {
+        downloads: downloads.map((file) => ({
+          jobName: file.jobName,
+          path: file.path,
+          size: file.size,
+          sha256: file.sha256,
+          url: file.url,
+        })),
+      };
     }),
 
     FinishJob: unary('FinishJob', async (request) => {

@@ -130,6 +130,7 @@ describe('GET /metrics', () => {
     const service = createAgentService({
       db: testApp.database.db,
       lifecycle: testApp.lifecycle,
+      artifacts: testApp.artifacts,
       presence: undefined as never, // Connect is not called here
       connectStreams: new ConnectStreams(),
       agentToken,

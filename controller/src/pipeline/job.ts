@@ -6,7 +6,7 @@
 import type { PipelineLimits } from './limits.js';
 import type { Path } from './locate.js';
 import { checkExpressions, type Matrix, readMatrix } from './matrix.js';
-import type { RetryPolicy } from './model.js';
+import type { ArtifactsWhen, RetryPolicy } from './model.js';
 import type { ProblemCollector } from './problems.js';
 import {
   readDurationMs,
@@ -19,7 +19,19 @@ import {
 } from './schema.js';
 import { readSteps } from './steps.js';
 
-const JOB_KEYS = ['name', 'queue', 'steps', 'env', 'timeout', 'retry', 'artifacts', 'needs_artifacts', 'matrix'];
+const JOB_KEYS = [
+  'name',
+  'queue',
+  'steps',
+  'env',
+  'timeout',
+  'retry',
+  'artifacts',
+  'artifacts_when',
+  'needs_artifacts',
+  'matrix',
+];
+const ARTIFACTS_WHEN: readonly ArtifactsWhen[] = ['on_success', 'always'];
 const RETRY_KEYS = ['lost', 'failed'];
 const QUEUE_NAME = /^[A-Za-z0-9_-]+$/;
 export const DEFAULT_QUEUE = 'default';
@@ -36,6 +48,7 @@ export interface JobSpec {
   timeoutMs: number | null;
   retry: RetryPolicy;
   artifacts: string[];
+  artifactsWhen: ArtifactsWhen;
   needsArtifacts: { name: string; path: Path }[];
   matrix: Matrix | null;
 }
@@ -89,6 +102,11 @@ export function readJob(
   const retry = job.retry === undefined ? { ...DEFAULT_RETRY } : readRetry(problems, job.retry, [...path, 'retry']);
   const artifacts = job.artifacts === undefined ? [] : readArtifacts(problems, job.artifacts, [...path, 'artifacts']);
 
+  const artifactsWhen =
+    job.artifacts_when === undefined
+      ? 'on_success'
+      : readArtifactsWhen(problems, job.artifacts_when, [...path, 'artifacts_when']);
+
   const needsPath = [...path, 'needs_artifacts'];
   const needs =
     job.needs_artifacts === undefined
@@ -106,6 +124,7 @@ export function readJob(
     timeoutMs,
     retry,
     artifacts,
+    artifactsWhen,
     needsArtifacts,
     matrix: matrix ?? null,
   };
@@ -120,6 +139,14 @@ function readRetry(problems: ProblemCollector, value: unknown, path: Path): Retr
     retry.failed = readInteger(problems, mapping.failed, [...path, 'failed'], 0) ?? retry.failed;
   }
   return retry;
+}
+
+function readArtifactsWhen(problems: ProblemCollector, value: unknown, path: Path): ArtifactsWhen {
+  const text = readString(problems, value, path);
+  if (text === undefined) return 'on_success';
+  if (ARTIFACTS_WHEN.includes(text as ArtifactsWhen)) return text as ArtifactsWhen;
+  problems.report(path, `artifacts_when must be "on_success" or "always" (got "${text}")`);
+  return 'on_success';
 }
 
 /** Artifact globs stay inside the workspace: no absolute paths, no `..`. */

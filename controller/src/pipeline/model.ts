@@ -53,6 +53,9 @@ export interface RetryPolicy {
   failed: number;
 }
 
+/** `artifacts_when:` of a job. */
+export type ArtifactsWhen = 'on_success' | 'always';
+
 export interface JobDefinition {
   /**
    * Unique within its stage; another stage may reuse it (the README example has a
@@ -72,6 +75,8 @@ export interface JobDefinition {
   retry: RetryPolicy;
   /** Globs of files to keep as artifacts, relative to the workspace. */
   artifacts: string[];
+  /** Whether artifacts are kept only after the steps succeeded (default) or whatever the result. */
+  artifactsWhen: ArtifactsWhen;
   /**
    * Names of jobs in earlier stages whose artifacts this job downloads. Each
    * name occurs in exactly one stage before this job's (the parser checks).

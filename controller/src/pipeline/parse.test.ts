@@ -55,7 +55,16 @@ const README_EXAMPLE = yaml(
 
 const env = { NODE_ENV: 'test' };
 const retry = { lost: 2, failed: 0 };
-const plainJob = { queue: 'default', env, timeoutMs: null, retry, artifacts: [], needsArtifacts: [], matrix: null };
+const plainJob = {
+  queue: 'default',
+  env,
+  timeoutMs: null,
+  retry,
+  artifacts: [],
+  artifactsWhen: 'on_success' as const,
+  needsArtifacts: [],
+  matrix: null,
+};
 
 describe('parsePipeline: the example pipeline', () => {
   it('parses into stages with the matrix expanded and defaults filled in', () => {
@@ -208,6 +217,16 @@ describe('parsePipeline: semantics', () => {
     ]);
   });
 
+  it('keeps artifacts_when: always, and on_success by default', () => {
+    const pipeline = pipelineOf(
+      jobs(
+        '      - { name: a, steps: [make], artifacts: [out], artifacts_when: always }',
+        '      - { name: b, steps: [make] }',
+      ),
+    );
+    expect(pipeline.stages[0]?.jobs.map((job) => job.artifactsWhen)).toEqual(['always', 'on_success']);
+  });
+
   it('lets needs_artifacts name a matrix job by its base name, meaning every cell', () => {
     const pipeline = pipelineOf(
       yaml(
@@ -244,6 +263,7 @@ describe('parsePipeline: problems point at the offending key or value', () => {
     ['negative retry', jobs('      - name: j', '        steps: [make]', '        retry: { lost: -1 }'), 7, 24, 'stages[0].jobs[0].retry.lost', 'must be a whole number ≥ 0 (got number -1)'],
     ['misspelt retry key', jobs('      - name: j', '        steps: [make]', '        retry: { faild: 1 }'), 7, 18, 'stages[0].jobs[0].retry.faild', 'did you mean "failed"?'],
     ['absolute artifact', jobs('      - name: j', '        steps: [make]', '        artifacts: [/etc/passwd]'), 7, 21, 'stages[0].jobs[0].artifacts[0]', 'artifact path "/etc/passwd" must be relative to the workspace'],
+    ['unknown artifacts_when', jobs('      - name: j', '        steps: [make]', '        artifacts: [out]', '        artifacts_when: never'), 8, 25, 'stages[0].jobs[0].artifacts_when', 'artifacts_when must be "on_success" or "always" (got "never")'],
     ['artifact leaving the workspace', jobs('      - name: j', '        steps: [make]', '        artifacts: [out/../../x]'), 7, 21, 'stages[0].jobs[0].artifacts[0]', 'must not contain ".."'],
     ['env name not a shell name', jobs('      - name: j', '        steps: [make]', '        env: { 1X: a }'), 7, 16, 'stages[0].jobs[0].env.1X', 'env name "1X" is not a valid shell variable name'],
     ['env value missing', jobs('      - name: j', '        steps: [make]', '        env:', '          A:'), 8, 11, 'stages[0].jobs[0].env.A', 'env value of "A" must be a string, number or boolean'],

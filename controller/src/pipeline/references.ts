@@ -61,6 +61,7 @@ function expandJob(spec: JobSpec, pipelineEnv: ReadonlyMap<string, string>): Job
       timeoutMs: spec.timeoutMs,
       retry: { ...spec.retry },
       artifacts: [...spec.artifacts],
+      artifactsWhen: spec.artifactsWhen,
       needsArtifacts: [],
       matrix: cell,
     };

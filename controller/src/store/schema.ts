@@ -187,6 +187,56 @@ export const logChunks = pgTable(
   (t) => [primaryKey({ columns: [t.jobId, t.attempt, t.seq] })],
 );
 
+/**
+ * Files an attempt kept, recorded all at once by the fenced CommitArtifacts
+ * call after they were uploaded to the artifact store under
+ * `runs/<runId>/jobs/<jobId>/attempts/<attempt>/<path>`.
+ */
+export const artifacts = pgTable(
+  'artifacts',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    attempt: integer('attempt').notNull(),
+    /** Workspace-relative, normalised, `/`-separated. */
+    path: text('path').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    /** Lower-case hex SHA-256 of the stored bytes. */
+    sha256: text('sha256').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('artifacts_job_attempt_path_unique').on(t.jobId, t.attempt, t.path),
+    index('artifacts_run_idx').on(t.runId),
+  ],
+);
+
+/**
+ * Logs of ended attempts moved to the artifact store (gzip, `logs/<run>/<job>/<attempt>.log.gz`).
+ * A row is written only after the object is stored, and the attempt's
+ * log_chunks rows are deleted only after the row: a crash in between leaves
+ * chunks that the next sweep deletes (or archives again), never a lost log.
+ */
+export const logArchives = pgTable(
+  'log_archives',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    attempt: integer('attempt').notNull(),
+    key: text('key').notNull(),
+    /** Uncompressed bytes: the log as the API serves it. */
+    bytes: bigint('bytes', { mode: 'number' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.attempt] })],
+);
+
 /** Transactional outbox: rows written with the state change, published to JetStream by the relay. */
 export const outbox = pgTable(
   'outbox',

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { type ApiDeps, createApp } from '../api/app.js';
+import { ArtifactExchange } from '../artifacts/artifact-exchange.js';
+import { DiskStore } from '../artifacts/disk-store.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { registerFarmStateGauges } from '../metrics/farm-state-gauges.js';
 import { ApprovalWebhook, type ApprovalWebhookOptions } from '../notify/approval-webhook.js';
@@ -31,6 +33,9 @@ export interface TestApp {
   scheduler: Scheduler;
   lifecycle: JobLifecycle;
   metrics: ControllerMetrics;
+  /** The disk store under the app's `/objects` URLs (base URL http://gantry.test). */
+  artifactStore: DiskStore;
+  artifacts: ArtifactExchange;
   /** A git repository whose `main` holds the pipeline. */
   repo: string;
   /** Present when `approvalWebhook` was given. */
@@ -80,6 +85,9 @@ export async function openTestApp(options: TestAppOptions): Promise<TestApp> {
     gateOpened: (runId, stageId) => approvalWebhook?.notify(runId, stageId),
   });
   const lifecycle = new JobLifecycle({ db: database.db, scheduler, leaseTtlMs: 30_000, metrics });
+  const artifactStore = new DiskStore({ dataDir: dir, baseUrl: () => 'http://gantry.test' });
+  await artifactStore.open();
+  const artifacts = new ArtifactExchange({ db: database.db, store: artifactStore });
   const deps: ApiDeps = {
     db: database.db,
     scheduler,
@@ -90,6 +98,7 @@ export async function openTestApp(options: TestAppOptions): Promise<TestApp> {
     log,
     health: async () => ({ ok: true, checks: { database: { ok: true, detail: database.kind } } }),
     metrics: { instruments: metrics, public: false },
+    artifacts: { exchange: artifacts, store: artifactStore, diskStore: artifactStore },
   };
   let databaseClosed = false;
   const closeDatabase = async () => {
@@ -104,6 +113,8 @@ export async function openTestApp(options: TestAppOptions): Promise<TestApp> {
     scheduler,
     lifecycle,
     metrics,
+    artifactStore,
+    artifacts,
     repo,
     approvalWebhook,
     logLines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),

@@ -7,3 +7,4 @@ target="${WEBAPP_DEPLOY_ROOT:-/tmp/webapp-deployments}/${environment}"
 mkdir -p "$target"
 cp -r dist/. "$target/"
 echo "deployed $(cat dist/version.json) to ${environment} (${target})"
+find dist -type f -print0 | sort -z | xargs -0 sha256sum

@@ -2,12 +2,21 @@ import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AgentServiceClient as _gantry_agent_v1_AgentServiceClient, AgentServiceDefinition as _gantry_agent_v1_AgentServiceDefinition } from './gantry/agent/v1/AgentService.js';
+import type { ArtifactDownload as _gantry_agent_v1_ArtifactDownload, ArtifactDownload__Output as _gantry_agent_v1_ArtifactDownload__Output } from './gantry/agent/v1/ArtifactDownload.js';
+import type { ArtifactFile as _gantry_agent_v1_ArtifactFile, ArtifactFile__Output as _gantry_agent_v1_ArtifactFile__Output } from './gantry/agent/v1/ArtifactFile.js';
+import type { ArtifactUpload as _gantry_agent_v1_ArtifactUpload, ArtifactUpload__Output as _gantry_agent_v1_ArtifactUpload__Output } from './gantry/agent/v1/ArtifactUpload.js';
 import type { ClaimJobRequest as _gantry_agent_v1_ClaimJobRequest, ClaimJobRequest__Output as _gantry_agent_v1_ClaimJobRequest__Output } from './gantry/agent/v1/ClaimJobRequest.js';
 import type { ClaimJobResponse as _gantry_agent_v1_ClaimJobResponse, ClaimJobResponse__Output as _gantry_agent_v1_ClaimJobResponse__Output } from './gantry/agent/v1/ClaimJobResponse.js';
+import type { CommitArtifactsRequest as _gantry_agent_v1_CommitArtifactsRequest, CommitArtifactsRequest__Output as _gantry_agent_v1_CommitArtifactsRequest__Output } from './gantry/agent/v1/CommitArtifactsRequest.js';
+import type { CommitArtifactsResponse as _gantry_agent_v1_CommitArtifactsResponse, CommitArtifactsResponse__Output as _gantry_agent_v1_CommitArtifactsResponse__Output } from './gantry/agent/v1/CommitArtifactsResponse.js';
 import type { ConnectRequest as _gantry_agent_v1_ConnectRequest, ConnectRequest__Output as _gantry_agent_v1_ConnectRequest__Output } from './gantry/agent/v1/ConnectRequest.js';
 import type { ControllerEvent as _gantry_agent_v1_ControllerEvent, ControllerEvent__Output as _gantry_agent_v1_ControllerEvent__Output } from './gantry/agent/v1/ControllerEvent.js';
+import type { CreateArtifactUploadsRequest as _gantry_agent_v1_CreateArtifactUploadsRequest, CreateArtifactUploadsRequest__Output as _gantry_agent_v1_CreateArtifactUploadsRequest__Output } from './gantry/agent/v1/CreateArtifactUploadsRequest.js';
+import type { CreateArtifactUploadsResponse as _gantry_agent_v1_CreateArtifactUploadsResponse, CreateArtifactUploadsResponse__Output as _gantry_agent_v1_CreateArtifactUploadsResponse__Output } from './gantry/agent/v1/CreateArtifactUploadsResponse.js';
 import type { FinishJobRequest as _gantry_agent_v1_FinishJobRequest, FinishJobRequest__Output as _gantry_agent_v1_FinishJobRequest__Output } from './gantry/agent/v1/FinishJobRequest.js';
 import type { FinishJobResponse as _gantry_agent_v1_FinishJobResponse, FinishJobResponse__Output as _gantry_agent_v1_FinishJobResponse__Output } from './gantry/agent/v1/FinishJobResponse.js';
+import type { GetArtifactDownloadsRequest as _gantry_agent_v1_GetArtifactDownloadsRequest, GetArtifactDownloadsRequest__Output as _gantry_agent_v1_GetArtifactDownloadsRequest__Output } from './gantry/agent/v1/GetArtifactDownloadsRequest.js';
+import type { GetArtifactDownloadsResponse as _gantry_agent_v1_GetArtifactDownloadsResponse, GetArtifactDownloadsResponse__Output as _gantry_agent_v1_GetArtifactDownloadsResponse__Output } from './gantry/agent/v1/GetArtifactDownloadsResponse.js';
 import type { HeartbeatRequest as _gantry_agent_v1_HeartbeatRequest, HeartbeatRequest__Output as _gantry_agent_v1_HeartbeatRequest__Output } from './gantry/agent/v1/HeartbeatRequest.js';
 import type { HeartbeatResponse as _gantry_agent_v1_HeartbeatResponse, HeartbeatResponse__Output as _gantry_agent_v1_HeartbeatResponse__Output } from './gantry/agent/v1/HeartbeatResponse.js';
 import type { JobSpec as _gantry_agent_v1_JobSpec, JobSpec__Output as _gantry_agent_v1_JobSpec__Output } from './gantry/agent/v1/JobSpec.js';
@@ -29,12 +38,21 @@ export interface ProtoGrpcType {
     agent: {
       v1: {
         AgentService: SubtypeConstructor<typeof grpc.Client, _gantry_agent_v1_AgentServiceClient> & { service: _gantry_agent_v1_AgentServiceDefinition }
+        ArtifactDownload: MessageTypeDefinition<_gantry_agent_v1_ArtifactDownload, _gantry_agent_v1_ArtifactDownload__Output>
+        ArtifactFile: MessageTypeDefinition<_gantry_agent_v1_ArtifactFile, _gantry_agent_v1_ArtifactFile__Output>
+        ArtifactUpload: MessageTypeDefinition<_gantry_agent_v1_ArtifactUpload, _gantry_agent_v1_ArtifactUpload__Output>
         ClaimJobRequest: MessageTypeDefinition<_gantry_agent_v1_ClaimJobRequest, _gantry_agent_v1_ClaimJobRequest__Output>
         ClaimJobResponse: MessageTypeDefinition<_gantry_agent_v1_ClaimJobResponse, _gantry_agent_v1_ClaimJobResponse__Output>
+        CommitArtifactsRequest: MessageTypeDefinition<_gantry_agent_v1_CommitArtifactsRequest, _gantry_agent_v1_CommitArtifactsRequest__Output>
+        CommitArtifactsResponse: MessageTypeDefinition<_gantry_agent_v1_CommitArtifactsResponse, _gantry_agent_v1_CommitArtifactsResponse__Output>
         ConnectRequest: MessageTypeDefinition<_gantry_agent_v1_ConnectRequest, _gantry_agent_v1_ConnectRequest__Output>
         ControllerEvent: MessageTypeDefinition<_gantry_agent_v1_ControllerEvent, _gantry_agent_v1_ControllerEvent__Output>
+        CreateArtifactUploadsRequest: MessageTypeDefinition<_gantry_agent_v1_CreateArtifactUploadsRequest, _gantry_agent_v1_CreateArtifactUploadsRequest__Output>
+        CreateArtifactUploadsResponse: MessageTypeDefinition<_gantry_agent_v1_CreateArtifactUploadsResponse, _gantry_agent_v1_CreateArtifactUploadsResponse__Output>
         FinishJobRequest: MessageTypeDefinition<_gantry_agent_v1_FinishJobRequest, _gantry_agent_v1_FinishJobRequest__Output>
         FinishJobResponse: MessageTypeDefinition<_gantry_agent_v1_FinishJobResponse, _gantry_agent_v1_FinishJobResponse__Output>
+        GetArtifactDownloadsRequest: MessageTypeDefinition<_gantry_agent_v1_GetArtifactDownloadsRequest, _gantry_agent_v1_GetArtifactDownloadsRequest__Output>
+        GetArtifactDownloadsResponse: MessageTypeDefinition<_gantry_agent_v1_GetArtifactDownloadsResponse, _gantry_agent_v1_GetArtifactDownloadsResponse__Output>
         HeartbeatRequest: MessageTypeDefinition<_gantry_agent_v1_HeartbeatRequest, _gantry_agent_v1_HeartbeatRequest__Output>
         HeartbeatResponse: MessageTypeDefinition<_gantry_agent_v1_HeartbeatResponse, _gantry_agent_v1_HeartbeatResponse__Output>
         JobSpec: MessageTypeDefinition<_gantry_agent_v1_JobSpec, _gantry_agent_v1_JobSpec__Output>

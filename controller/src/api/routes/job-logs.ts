@@ -6,6 +6,7 @@
  * With `follow=1` the response stays open and carries new chunks as they are
  * stored, ending when the attempt has finished or the client goes away.
  */
+import { continueFromArchive } from '../../artifacts/archived-log.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { findLatestAttempt } from '../../store/attempts-repository.js';
 import { findJobOfRun } from '../../store/jobs-repository.js';
@@ -39,9 +40,23 @@ export function jobLogRoutes(deps: ApiDeps) {
         ? { seq: 0, byteOffset: 0, cutAt: 0 }
         : await findTailStart(deps.db, job.id, attempt, tailBytes);
     const signal = c.req.raw.signal;
-    const pages = follow
-      ? followLogPages(deps.db, job.id, attempt, { pollIntervalMs: followPollIntervalMs, signal, fromSeq: start.seq })
-      : readLogPages(deps.db, job.id, attempt, undefined, start.seq);
+    // Pinned now unless following: a retry starting during the read must not change which attempt is served.
+    const chosen = attempt ?? (follow ? undefined : ((await findLatestAttempt(deps.db, job.id)) ?? undefined));
+    const fromDatabase = follow
+      ? followLogPages(deps.db, job.id, chosen, { pollIntervalMs: followPollIntervalMs, signal, fromSeq: start.seq })
+      : readLogPages(deps.db, job.id, chosen, undefined, start.seq);
+    // An ended attempt's log moves to the artifact store; the reader continues there transparently.
+    const store = deps.artifacts?.store;
+    const pages = store
+      ? continueFromArchive(
+          deps.db,
+          store,
+          job.id,
+          fromDatabase,
+          async () => (chosen === undefined ? findLatestAttempt(deps.db, job.id) : chosen),
+          start.byteOffset,
+        )
+      : fromDatabase;
     // A tail starts at the first line that begins inside its last tailBytes (or mid-line, for a line longer than that).
     let first: Uint8Array | null = null;
     let offset = start.byteOffset;

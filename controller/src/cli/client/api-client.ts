@@ -4,11 +4,13 @@
  * error bodies and network failures turned into the errors command.ts reports.
  */
 import {
+  artifactDownloadUrl,
   type CallResult,
   type CreateTokenRequest,
   createGantryClient,
   GantryApiError,
   type GantryClient,
+  type GcRequest,
   openJobLog,
   type ProtectEnvironmentRequest,
   type TriggerRequest,
@@ -128,6 +130,23 @@ export class ApiClient {
 
   listEnvironments() {
     return this.#call('GET /api/environments', (signal) => this.#client.GET('/api/environments', { signal }));
+  }
+
+  listArtifacts(runId: string) {
+    return this.#call(`GET /api/runs/${runId}/artifacts`, (signal) =>
+      this.#client.GET('/api/runs/{id}/artifacts', { params: { path: { id: runId } }, signal }),
+    );
+  }
+
+  /** The short-lived download URL of one artifact (the redirect's target, not followed). */
+  artifactDownloadUrl(runId: string, artifactId: string) {
+    return this.#send(`GET /api/runs/${runId}/artifacts/${artifactId}`, (signal) =>
+      artifactDownloadUrl(this.#client, { runId, artifactId, signal }),
+    );
+  }
+
+  collectGarbage(body: GcRequest) {
+    return this.#call('POST /api/gc', (signal) => this.#client.POST('/api/gc', { body, signal }));
   }
 
   whoami() {

@@ -4,10 +4,16 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { ClaimJobRequest as _gantry_agent_v1_ClaimJobRequest, ClaimJobRequest__Output as _gantry_agent_v1_ClaimJobRequest__Output } from '../../../gantry/agent/v1/ClaimJobRequest.js';
 import type { ClaimJobResponse as _gantry_agent_v1_ClaimJobResponse, ClaimJobResponse__Output as _gantry_agent_v1_ClaimJobResponse__Output } from '../../../gantry/agent/v1/ClaimJobResponse.js';
+import type { CommitArtifactsRequest as _gantry_agent_v1_CommitArtifactsRequest, CommitArtifactsRequest__Output as _gantry_agent_v1_CommitArtifactsRequest__Output } from '../../../gantry/agent/v1/CommitArtifactsRequest.js';
+import type { CommitArtifactsResponse as _gantry_agent_v1_CommitArtifactsResponse, CommitArtifactsResponse__Output as _gantry_agent_v1_CommitArtifactsResponse__Output } from '../../../gantry/agent/v1/CommitArtifactsResponse.js';
 import type { ConnectRequest as _gantry_agent_v1_ConnectRequest, ConnectRequest__Output as _gantry_agent_v1_ConnectRequest__Output } from '../../../gantry/agent/v1/ConnectRequest.js';
 import type { ControllerEvent as _gantry_agent_v1_ControllerEvent, ControllerEvent__Output as _gantry_agent_v1_ControllerEvent__Output } from '../../../gantry/agent/v1/ControllerEvent.js';
+import type { CreateArtifactUploadsRequest as _gantry_agent_v1_CreateArtifactUploadsRequest, CreateArtifactUploadsRequest__Output as _gantry_agent_v1_CreateArtifactUploadsRequest__Output } from '../../../gantry/agent/v1/CreateArtifactUploadsRequest.js';
+import type { CreateArtifactUploadsResponse as _gantry_agent_v1_CreateArtifactUploadsResponse, CreateArtifactUploadsResponse__Output as _gantry_agent_v1_CreateArtifactUploadsResponse__Output } from '../../../gantry/agent/v1/CreateArtifactUploadsResponse.js';
 import type { FinishJobRequest as _gantry_agent_v1_FinishJobRequest, FinishJobRequest__Output as _gantry_agent_v1_FinishJobRequest__Output } from '../../../gantry/agent/v1/FinishJobRequest.js';
 import type { FinishJobResponse as _gantry_agent_v1_FinishJobResponse, FinishJobResponse__Output as _gantry_agent_v1_FinishJobResponse__Output } from '../../../gantry/agent/v1/FinishJobResponse.js';
+import type { GetArtifactDownloadsRequest as _gantry_agent_v1_GetArtifactDownloadsRequest, GetArtifactDownloadsRequest__Output as _gantry_agent_v1_GetArtifactDownloadsRequest__Output } from '../../../gantry/agent/v1/GetArtifactDownloadsRequest.js';
+import type { GetArtifactDownloadsResponse as _gantry_agent_v1_GetArtifactDownloadsResponse, GetArtifactDownloadsResponse__Output as _gantry_agent_v1_GetArtifactDownloadsResponse__Output } from '../../../gantry/agent/v1/GetArtifactDownloadsResponse.js';
 import type { HeartbeatRequest as _gantry_agent_v1_HeartbeatRequest, HeartbeatRequest__Output as _gantry_agent_v1_HeartbeatRequest__Output } from '../../../gantry/agent/v1/HeartbeatRequest.js';
 import type { HeartbeatResponse as _gantry_agent_v1_HeartbeatResponse, HeartbeatResponse__Output as _gantry_agent_v1_HeartbeatResponse__Output } from '../../../gantry/agent/v1/HeartbeatResponse.js';
 import type { LogChunk as _gantry_agent_v1_LogChunk, LogChunk__Output as _gantry_agent_v1_LogChunk__Output } from '../../../gantry/agent/v1/LogChunk.js';
@@ -36,6 +42,25 @@ export interface AgentServiceClient extends grpc.Client {
   claimJob(argument: _gantry_agent_v1_ClaimJobRequest, callback: grpc.requestCallback<_gantry_agent_v1_ClaimJobResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Records the uploaded files of this attempt, all at once, while the lease
+   * holds (else FAILED_PRECONDITION). Idempotent for the same lease: a repeated
+   * commit of the same list changes nothing.
+   */
+  CommitArtifacts(argument: _gantry_agent_v1_CommitArtifactsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CommitArtifactsResponse__Output>): grpc.ClientUnaryCall;
+  CommitArtifacts(argument: _gantry_agent_v1_CommitArtifactsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_CommitArtifactsResponse__Output>): grpc.ClientUnaryCall;
+  CommitArtifacts(argument: _gantry_agent_v1_CommitArtifactsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CommitArtifactsResponse__Output>): grpc.ClientUnaryCall;
+  CommitArtifacts(argument: _gantry_agent_v1_CommitArtifactsRequest, callback: grpc.requestCallback<_gantry_agent_v1_CommitArtifactsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Records the uploaded files of this attempt, all at once, while the lease
+   * holds (else FAILED_PRECONDITION). Idempotent for the same lease: a repeated
+   * commit of the same list changes nothing.
+   */
+  commitArtifacts(argument: _gantry_agent_v1_CommitArtifactsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CommitArtifactsResponse__Output>): grpc.ClientUnaryCall;
+  commitArtifacts(argument: _gantry_agent_v1_CommitArtifactsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_CommitArtifactsResponse__Output>): grpc.ClientUnaryCall;
+  commitArtifacts(argument: _gantry_agent_v1_CommitArtifactsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CommitArtifactsResponse__Output>): grpc.ClientUnaryCall;
+  commitArtifacts(argument: _gantry_agent_v1_CommitArtifactsRequest, callback: grpc.requestCallback<_gantry_agent_v1_CommitArtifactsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Held open by the agent after Register for as long as it runs. The
    * controller sends "connected" first; the stream carries no other traffic
    * today (work flows down NATS). NOT_FOUND = unknown agent id: Register again.
@@ -51,6 +76,25 @@ export interface AgentServiceClient extends grpc.Client {
   connect(argument: _gantry_agent_v1_ConnectRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_gantry_agent_v1_ControllerEvent__Output>;
   
   /**
+   * Presigned PUT URLs for files of this attempt, each bound to the key
+   * runs/<run>/jobs/<job>/attempts/<n>/<path>. Fenced; INVALID_ARGUMENT for a
+   * path that is absolute, has `..`, or is not normalised.
+   */
+  CreateArtifactUploads(argument: _gantry_agent_v1_CreateArtifactUploadsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CreateArtifactUploadsResponse__Output>): grpc.ClientUnaryCall;
+  CreateArtifactUploads(argument: _gantry_agent_v1_CreateArtifactUploadsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_CreateArtifactUploadsResponse__Output>): grpc.ClientUnaryCall;
+  CreateArtifactUploads(argument: _gantry_agent_v1_CreateArtifactUploadsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CreateArtifactUploadsResponse__Output>): grpc.ClientUnaryCall;
+  CreateArtifactUploads(argument: _gantry_agent_v1_CreateArtifactUploadsRequest, callback: grpc.requestCallback<_gantry_agent_v1_CreateArtifactUploadsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Presigned PUT URLs for files of this attempt, each bound to the key
+   * runs/<run>/jobs/<job>/attempts/<n>/<path>. Fenced; INVALID_ARGUMENT for a
+   * path that is absolute, has `..`, or is not normalised.
+   */
+  createArtifactUploads(argument: _gantry_agent_v1_CreateArtifactUploadsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CreateArtifactUploadsResponse__Output>): grpc.ClientUnaryCall;
+  createArtifactUploads(argument: _gantry_agent_v1_CreateArtifactUploadsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_CreateArtifactUploadsResponse__Output>): grpc.ClientUnaryCall;
+  createArtifactUploads(argument: _gantry_agent_v1_CreateArtifactUploadsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CreateArtifactUploadsResponse__Output>): grpc.ClientUnaryCall;
+  createArtifactUploads(argument: _gantry_agent_v1_CreateArtifactUploadsRequest, callback: grpc.requestCallback<_gantry_agent_v1_CreateArtifactUploadsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Ends the attempt. Idempotent for the same (job_id, attempt, lease_token).
    */
   FinishJob(argument: _gantry_agent_v1_FinishJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_FinishJobResponse__Output>): grpc.ClientUnaryCall;
@@ -64,6 +108,23 @@ export interface AgentServiceClient extends grpc.Client {
   finishJob(argument: _gantry_agent_v1_FinishJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_FinishJobResponse__Output>): grpc.ClientUnaryCall;
   finishJob(argument: _gantry_agent_v1_FinishJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_FinishJobResponse__Output>): grpc.ClientUnaryCall;
   finishJob(argument: _gantry_agent_v1_FinishJobRequest, callback: grpc.requestCallback<_gantry_agent_v1_FinishJobResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Presigned GET URLs of the committed files of the jobs this job's
+   * needs_artifacts names (their latest attempt), in this run. Fenced.
+   */
+  GetArtifactDownloads(argument: _gantry_agent_v1_GetArtifactDownloadsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_GetArtifactDownloadsResponse__Output>): grpc.ClientUnaryCall;
+  GetArtifactDownloads(argument: _gantry_agent_v1_GetArtifactDownloadsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_GetArtifactDownloadsResponse__Output>): grpc.ClientUnaryCall;
+  GetArtifactDownloads(argument: _gantry_agent_v1_GetArtifactDownloadsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_GetArtifactDownloadsResponse__Output>): grpc.ClientUnaryCall;
+  GetArtifactDownloads(argument: _gantry_agent_v1_GetArtifactDownloadsRequest, callback: grpc.requestCallback<_gantry_agent_v1_GetArtifactDownloadsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Presigned GET URLs of the committed files of the jobs this job's
+   * needs_artifacts names (their latest attempt), in this run. Fenced.
+   */
+  getArtifactDownloads(argument: _gantry_agent_v1_GetArtifactDownloadsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_GetArtifactDownloadsResponse__Output>): grpc.ClientUnaryCall;
+  getArtifactDownloads(argument: _gantry_agent_v1_GetArtifactDownloadsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_GetArtifactDownloadsResponse__Output>): grpc.ClientUnaryCall;
+  getArtifactDownloads(argument: _gantry_agent_v1_GetArtifactDownloadsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_GetArtifactDownloadsResponse__Output>): grpc.ClientUnaryCall;
+  getArtifactDownloads(argument: _gantry_agent_v1_GetArtifactDownloadsRequest, callback: grpc.requestCallback<_gantry_agent_v1_GetArtifactDownloadsResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Renews the lease of a running attempt. Also tells the agent when the job
@@ -147,6 +208,13 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
   ClaimJob: grpc.handleUnaryCall<_gantry_agent_v1_ClaimJobRequest__Output, _gantry_agent_v1_ClaimJobResponse>;
   
   /**
+   * Records the uploaded files of this attempt, all at once, while the lease
+   * holds (else FAILED_PRECONDITION). Idempotent for the same lease: a repeated
+   * commit of the same list changes nothing.
+   */
+  CommitArtifacts: grpc.handleUnaryCall<_gantry_agent_v1_CommitArtifactsRequest__Output, _gantry_agent_v1_CommitArtifactsResponse>;
+  
+  /**
    * Held open by the agent after Register for as long as it runs. The
    * controller sends "connected" first; the stream carries no other traffic
    * today (work flows down NATS). NOT_FOUND = unknown agent id: Register again.
@@ -154,9 +222,22 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
   Connect: grpc.handleServerStreamingCall<_gantry_agent_v1_ConnectRequest__Output, _gantry_agent_v1_ControllerEvent>;
   
   /**
+   * Presigned PUT URLs for files of this attempt, each bound to the key
+   * runs/<run>/jobs/<job>/attempts/<n>/<path>. Fenced; INVALID_ARGUMENT for a
+   * path that is absolute, has `..`, or is not normalised.
+   */
+  CreateArtifactUploads: grpc.handleUnaryCall<_gantry_agent_v1_CreateArtifactUploadsRequest__Output, _gantry_agent_v1_CreateArtifactUploadsResponse>;
+  
+  /**
    * Ends the attempt. Idempotent for the same (job_id, attempt, lease_token).
    */
   FinishJob: grpc.handleUnaryCall<_gantry_agent_v1_FinishJobRequest__Output, _gantry_agent_v1_FinishJobResponse>;
+  
+  /**
+   * Presigned GET URLs of the committed files of the jobs this job's
+   * needs_artifacts names (their latest attempt), in this run. Fenced.
+   */
+  GetArtifactDownloads: grpc.handleUnaryCall<_gantry_agent_v1_GetArtifactDownloadsRequest__Output, _gantry_agent_v1_GetArtifactDownloadsResponse>;
   
   /**
    * Renews the lease of a running attempt. Also tells the agent when the job
@@ -188,8 +269,11 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
 
 export interface AgentServiceDefinition extends grpc.ServiceDefinition {
   ClaimJob: MethodDefinition<_gantry_agent_v1_ClaimJobRequest, _gantry_agent_v1_ClaimJobResponse, _gantry_agent_v1_ClaimJobRequest__Output, _gantry_agent_v1_ClaimJobResponse__Output>
+  CommitArtifacts: MethodDefinition<_gantry_agent_v1_CommitArtifactsRequest, _gantry_agent_v1_CommitArtifactsResponse, _gantry_agent_v1_CommitArtifactsRequest__Output, _gantry_agent_v1_CommitArtifactsResponse__Output>
   Connect: MethodDefinition<_gantry_agent_v1_ConnectRequest, _gantry_agent_v1_ControllerEvent, _gantry_agent_v1_ConnectRequest__Output, _gantry_agent_v1_ControllerEvent__Output>
+  CreateArtifactUploads: MethodDefinition<_gantry_agent_v1_CreateArtifactUploadsRequest, _gantry_agent_v1_CreateArtifactUploadsResponse, _gantry_agent_v1_CreateArtifactUploadsRequest__Output, _gantry_agent_v1_CreateArtifactUploadsResponse__Output>
   FinishJob: MethodDefinition<_gantry_agent_v1_FinishJobRequest, _gantry_agent_v1_FinishJobResponse, _gantry_agent_v1_FinishJobRequest__Output, _gantry_agent_v1_FinishJobResponse__Output>
+  GetArtifactDownloads: MethodDefinition<_gantry_agent_v1_GetArtifactDownloadsRequest, _gantry_agent_v1_GetArtifactDownloadsResponse, _gantry_agent_v1_GetArtifactDownloadsRequest__Output, _gantry_agent_v1_GetArtifactDownloadsResponse__Output>
   Heartbeat: MethodDefinition<_gantry_agent_v1_HeartbeatRequest, _gantry_agent_v1_HeartbeatResponse, _gantry_agent_v1_HeartbeatRequest__Output, _gantry_agent_v1_HeartbeatResponse__Output>
   Register: MethodDefinition<_gantry_agent_v1_RegisterRequest, _gantry_agent_v1_RegisterResponse, _gantry_agent_v1_RegisterRequest__Output, _gantry_agent_v1_RegisterResponse__Output>
   ReportSteps: MethodDefinition<_gantry_agent_v1_ReportStepsRequest, _gantry_agent_v1_ReportStepsResponse, _gantry_agent_v1_ReportStepsRequest__Output, _gantry_agent_v1_ReportStepsResponse__Output>

@@ -28,6 +28,18 @@ export interface JobSpec {
    * `steps` (missing entries = none).
    */
   'stepTimeoutsMs'?: (number | string | Long)[];
+  /**
+   * Globs of files to keep, relative to the workspace.
+   */
+  'artifacts'?: (string)[];
+  /**
+   * "on_success" (keep only when every step succeeded) or "always".
+   */
+  'artifactsWhen'?: (string);
+  /**
+   * Names of earlier jobs whose artifacts are downloaded before the first step.
+   */
+  'needsArtifacts'?: (string)[];
 }
 
 /**
@@ -56,4 +68,16 @@ export interface JobSpec__Output {
    * `steps` (missing entries = none).
    */
   'stepTimeoutsMs': (number)[];
+  /**
+   * Globs of files to keep, relative to the workspace.
+   */
+  'artifacts': (string)[];
+  /**
+   * "on_success" (keep only when every step succeeded) or "always".
+   */
+  'artifactsWhen': (string);
+  /**
+   * Names of earlier jobs whose artifacts are downloaded before the first step.
+   */
+  'needsArtifacts': (string)[];
 }

@@ -3,6 +3,7 @@
 /**
  * The version of this file. Bumped on any incompatible change.
  * 2: ReportSteps (batched) replaced ReportStep; ClaimJobResponse.max_log_bytes.
+ * 3: artifact calls; JobSpec.artifacts, artifacts_when, needs_artifacts.
  */
 export const ProtocolVersion = {
   PROTOCOL_VERSION_UNSPECIFIED: 'PROTOCOL_VERSION_UNSPECIFIED',
@@ -12,15 +13,17 @@ export const ProtocolVersion = {
 /**
  * The version of this file. Bumped on any incompatible change.
  * 2: ReportSteps (batched) replaced ReportStep; ClaimJobResponse.max_log_bytes.
+ * 3: artifact calls; JobSpec.artifacts, artifacts_when, needs_artifacts.
  */
 export type ProtocolVersion =
   | 'PROTOCOL_VERSION_UNSPECIFIED'
   | 0
   | 'PROTOCOL_VERSION_CURRENT'
-  | 2
+  | 3
 
 /**
  * The version of this file. Bumped on any incompatible change.
  * 2: ReportSteps (batched) replaced ReportStep; ClaimJobResponse.max_log_bytes.
+ * 3: artifact calls; JobSpec.artifacts, artifacts_when, needs_artifacts.
  */
 export type ProtocolVersion__Output = typeof ProtocolVersion[keyof typeof ProtocolVersion]

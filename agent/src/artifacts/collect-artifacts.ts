@@ -1,0 +1,95 @@
+/**
+ * Finds the files a job's `artifacts:` globs name, inside the workspace only.
+ * A glob that is absolute or has `..` is refused whole; a symlink whose
+ * target is outside the workspace is refused by name and never read; a
+ * symlink to a directory is not followed (no loops, no escapes). `.git` is
+ * never collected. The caller logs every refusal.
+ */
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { compileGlob, type GlobPattern } from './glob-pattern.js';
+
+export interface CollectedFile {
+  /** Workspace-relative, `/`-separated: the artifact's path and key suffix. */
+  path: string;
+  /** What to read (the symlink's target for a symlink inside the workspace). */
+  absolutePath: string;
+  size: number;
+}
+
+export interface Refusal {
+  /** The glob or workspace-relative path refused. */
+  path: string;
+  reason: string;
+}
+
+export class TooManyArtifactsError extends Error {
+  override readonly name = 'TooManyArtifactsError';
+  readonly code = 'TOO_MANY_ARTIFACTS';
+}
+
+/** Files one job may keep (the controller's limit per attempt). */
+export const MAX_ARTIFACT_FILES = 10_000;
+
+export async function collectArtifacts(
+  workspace: string,
+  globs: readonly string[],
+): Promise<{ files: CollectedFile[]; refused: Refusal[] }> {
+  const root = await realpath(workspace);
+  const found = new Map<string, CollectedFile>();
+  const refused = new Map<string, Refusal>();
+  const refuse = (path: string, reason: string): void => {
+    refused.set(path, { path, reason });
+  };
+
+  const visit = async (path: string, pattern: GlobPattern): Promise<void> => {
+    const absolute = join(root, ...path.split('/').filter(Boolean));
+    const entry = await lstat(absolute).catch(() => null);
+    if (entry === null) return;
+    if (entry.isDirectory()) {
+      if (path.split('/').at(-1) === '.git') return;
+      const names = (await readdir(absolute)).sort();
+      for (const name of names) await visit(path === '' ? name : `${path}/${name}`, pattern);
+      return;
+    }
+    if (entry.isSymbolicLink()) {
+      const target = await realpath(absolute).catch(() => null);
+      // A link leaving the workspace is named whether it would match as a file or lead to matches as a directory.
+      if (target !== null && !isInside(root, target))
+        return refuse(path, `symlink to ${target}, outside the workspace`);
+      if (!pattern.matches(path) || found.has(path)) return;
+      if (target === null) return refuse(path, 'symlink whose target does not exist');
+      const targetEntry = await stat(target);
+      if (!targetEntry.isFile()) return refuse(path, 'symlink to a directory is not followed');
+      add({ path, absolutePath: target, size: targetEntry.size });
+    } else if (entry.isFile() && pattern.matches(path) && !found.has(path)) {
+      add({ path, absolutePath: absolute, size: entry.size });
+    }
+  };
+  const add = (file: CollectedFile) => {
+    if (found.size >= MAX_ARTIFACT_FILES) {
+      throw new TooManyArtifactsError(`the artifacts globs match more than ${MAX_ARTIFACT_FILES} files`);
+    }
+    found.set(file.path, file);
+  };
+
+  for (const glob of globs) {
+    if (/^([/\\~]|[A-Za-z]:)/.test(glob)) {
+      refuse(glob, 'absolute path; artifacts must be relative to the workspace');
+      continue;
+    }
+    if (glob.split(/[/\\]/).includes('..')) {
+      refuse(glob, 'has ".."; artifacts must stay inside the workspace');
+      continue;
+    }
+    const pattern = compileGlob(glob);
+    await visit(pattern.base, pattern);
+  }
+  const files = [...found.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
+  return { files, refused: [...refused.values()] };
+}
+
+function isInside(root: string, target: string): boolean {
+  const path = relative(root, target);
+  return path !== '' && !path.startsWith(`..${sep}`) && path !== '..' && !path.startsWith(sep);
+}

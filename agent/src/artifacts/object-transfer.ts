@@ -1,0 +1,132 @@
+/**
+ * Moves one file to or from a presigned URL over HTTP(S), streaming: the
+ * SHA-256 and size are computed from the bytes as they pass, and a file is
+ * never held in memory whole. Every request has an idle timeout.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** Idle time after which a transfer is abandoned (and retried). */
+const idleTimeoutMs = 60_000;
+
+/** The store answered with an HTTP status; 5xx, 408 and 429 are worth retrying. */
+export class StoreResponseError extends Error {
+  override readonly name = 'StoreResponseError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+  get transient(): boolean {
+    return this.status >= 500 || this.status === 408 || this.status === 429;
+  }
+}
+
+/** True for errors a retry may cure: the connection failed or the store said "try later". */
+export function isTransientTransferError(error: unknown): boolean {
+  if (error instanceof StoreResponseError) return error.transient;
+  const code = (error as { code?: string }).code ?? '';
+  return [
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'EPIPE',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+    'ENOTFOUND',
+    'ERR_STREAM_PREMATURE_CLOSE',
+  ].includes(code);
+}
+
+export interface Digest {
+  size: number;
+  sha256: string;
+}
+
+/** PUTs the file at `path` (of `size` bytes) to `url`; resolves with the digest of what was sent. */
+export async function uploadFile(url: string, path: string, size: number, signal?: AbortSignal): Promise<Digest> {
+  const hasher = digester();
+  const request = requestOf(url)(url, {
+    method: 'PUT',
+    headers: { 'content-length': String(size), 'content-type': 'application/octet-stream' },
+    signal,
+    timeout: idleTimeoutMs,
+  });
+  request.on('timeout', () => request.destroy(Object.assign(new Error('store timed out'), { code: 'ETIMEDOUT' })));
+  const [sent, answer] = await Promise.allSettled([
+    pipeline(createReadStream(path), hasher.transform, request),
+    responseOf(request).then(drainOk),
+  ]);
+  // The store's own answer says more than the broken pipe it may have caused.
+  if (answer.status === 'rejected') throw answer.reason;
+  if (sent.status === 'rejected') throw sent.reason;
+  const digest = hasher.digest();
+  if (digest.size !== size) throw new Error(`file changed while it was uploaded (${size} bytes became ${digest.size})`);
+  return digest;
+}
+
+/**
+ * GETs `url` into `path` (through a temporary file beside it, renamed in place
+ * once complete); resolves with the digest of what arrived.
+ */
+export async function downloadFile(url: string, path: string, signal?: AbortSignal): Promise<Digest> {
+  const hasher = digester();
+  const partial = `${path}.gantry-partial`;
+  const request = requestOf(url)(url, { method: 'GET', signal, timeout: idleTimeoutMs });
+  request.on('timeout', () => request.destroy(Object.assign(new Error('store timed out'), { code: 'ETIMEDOUT' })));
+  request.end();
+  try {
+    const response = await responseOf(request);
+    if (response.statusCode !== 200) await drainOk(response);
+    await pipeline(response, hasher.transform, createWriteStream(partial, { mode: 0o644 }));
+    await rename(partial, path);
+    return hasher.digest();
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+}
+
+function requestOf(url: string) {
+  return url.startsWith('https:') ? httpsRequest : httpRequest;
+}
+
+function responseOf(request: ReturnType<typeof httpRequest>): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    request.once('response', resolve);
+    request.once('error', reject);
+  });
+}
+
+/** Reads the answer's body; rejects with StoreResponseError (quoting the store's message) unless it is a 2xx. */
+async function drainOk(response: IncomingMessage): Promise<void> {
+  const pieces: Buffer[] = [];
+  let kept = 0;
+  for await (const piece of response as AsyncIterable<Buffer>) {
+    if (kept < 4096) pieces.push(piece);
+    kept += piece.length;
+  }
+  const status = response.statusCode ?? 0;
+  if (status >= 200 && status < 300) return;
+  const text = Buffer.concat(pieces).toString('utf8').slice(0, 4096);
+  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? /"message":"([^"]*)"/.exec(text)?.[1] ?? text.trim();
+  throw new StoreResponseError(status, `store answered ${status}${message ? `: ${message}` : ''}`);
+}
+
+function digester() {
+  const hash = createHash('sha256');
+  let size = 0;
+  const transform = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return { transform, digest: (): Digest => ({ size, sha256: hash.digest('hex') }) };
+}

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ArtifactFile } from '@gantry/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ControllerClient } from '../controller-client.js';
+import { uploadArtifacts } from './upload-artifacts.js';
+
+const lease = { jobId: 'j', attempt: 1, leaseToken: 't' };
+
+describe('uploadArtifacts', () => {
+  let dir: string;
+  let server: Server;
+  let base: string;
+  const received = new Map<string, Buffer>();
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gantry-upload-'));
+    server = createServer((request, response) => {
+      const parts: Buffer[] = [];
+      request.on('data', (part: Buffer) => parts.push(part));
+      request.on('end', () => {
+        if (request.url === '/denied') {
+          response.writeHead(403).end('<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
+          return;
+        }
+        if (request.url === '/busy' && !received.has('busy')) {
+          received.set('busy', Buffer.alloc(0));
+          response.writeHead(503).end('<Error><Message>slow down</Message></Error>');
+          return;
+        }
+        received.set(request.url ?? '', Buffer.concat(parts));
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function controller(urlOf: (path: string) => string) {
+    const commits: ArtifactFile[][] = [];
+    const client = {
+      createArtifactUploads: async (_lease: unknown, paths: string[]) =>
+        paths.map((path) => ({ path, url: urlOf(path) })),
+      commitArtifacts: async (_lease: unknown, files: ArtifactFile[]) => {
+        commits.push(files);
+        return files.length;
+      },
+    } as unknown as ControllerClient;
+    return { client, commits };
+  }
+
+  it('uploads each file, retrying a busy store, and commits their digests', async () => {
+    const bytes = Buffer.from('x'.repeat(100_000));
+    writeFileSync(join(dir, 'app.bin'), bytes);
+    const { client, commits } = controller(() => `${base}/busy`);
+    const lines: string[] = [];
+    const file = { path: 'dist/app.bin', absolutePath: join(dir, 'app.bin'), size: bytes.length };
+    await uploadArtifacts({
+      controller: client,
+      lease,
+      files: [file],
+      maxBytes: 1e9,
+      print: (line) => lines.push(line),
+    });
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    expect(received.get('/busy')).toEqual(bytes);
+    expect(commits).toEqual([[{ path: 'dist/app.bin', size: bytes.length, sha256 }]]);
+    expect(lines).toEqual([`artifact dist/app.bin: ${bytes.length} bytes, sha256 ${sha256}`]);
+  });
+
+  it('fails over GANTRY_ARTIFACT_MAX_BYTES before uploading or committing anything', async () => {
+    const { client, commits } = controller((path) => `${base}/${path}`);
+    const files = [
+      { path: 'a', absolutePath: join(dir, 'app.bin'), size: 600 },
+      { path: 'b', absolutePath: join(dir, 'app.bin'), size: 600 },
+    ];
+    await expect(
+      uploadArtifacts({ controller: client, lease, files, maxBytes: 1000, print: () => {} }),
+    ).rejects.toThrow('artifacts are 1200 bytes in 2 files, over the limit of 1000 bytes (GANTRY_ARTIFACT_MAX_BYTES)');
+    expect(commits).toEqual([]);
+  });
+
+  it("fails with the store's message on a permanent refusal", async () => {
+    const { client, commits } = controller(() => `${base}/denied`);
+    writeFileSync(join(dir, 'small'), 'x');
+    const files = [{ path: 'small', absolutePath: join(dir, 'small'), size: 1 }];
+    await expect(uploadArtifacts({ controller: client, lease, files, maxBytes: 10, print: () => {} })).rejects.toThrow(
+      'cannot upload artifact small: store answered 403: Access Denied',
+    );
+    expect(commits).toEqual([]);
+  });
+});

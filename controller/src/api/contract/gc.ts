@@ -1,0 +1,43 @@
+/** POST /api/gc as the OpenAPI document describes it; routes/gc.ts handles it. */
+import { createRoute, z } from '@hono/zod-openapi';
+import { jsonBody } from '../json-body.js';
+import { errorResponses } from '../schemas/errors.js';
+import { needsRole } from './role.js';
+
+export const GcRequest = z
+  .object({
+    olderThan: z
+      .string()
+      .min(1)
+      .max(64)
+      .openapi({ description: 'Runs that ended longer ago than this duration, e.g. "30d".', example: '30d' }),
+    dryRun: z.boolean().default(false).openapi({ description: 'Only count what would be deleted.' }),
+  })
+  .openapi('GcRequest');
+
+export const GcReport = z
+  .object({
+    dryRun: z.boolean(),
+    runs: z.int().openapi({ description: 'Runs whose artifacts and archived logs were (or would be) deleted.' }),
+    artifacts: z.int(),
+    logs: z.int().openapi({ description: 'Archived attempt logs.' }),
+    bytes: z.int().openapi({ description: 'Artifact bytes plus uncompressed log bytes.' }),
+  })
+  .openapi('GcReport');
+
+export const collectGarbage = createRoute({
+  method: 'post',
+  path: '/',
+  operationId: 'collectGarbage',
+  summary: 'Delete the artifacts and archived logs of old runs',
+  description:
+    'Never those of a run awaiting approval, nor of the latest run that succeeded in each environment (what is deployed there).',
+  tags: ['runs'],
+  security: [{ bearerAuth: [] }],
+  ...needsRole('admin', jsonBody({ required: true })),
+  request: { body: { required: true, content: { 'application/json': { schema: GcRequest } } } },
+  responses: {
+    200: { description: 'What was (or would be) deleted.', content: { 'application/json': { schema: GcReport } } },
+    ...errorResponses(400, 403, 413, 415),
+  },
+});

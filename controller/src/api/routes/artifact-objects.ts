@@ -1,0 +1,88 @@
+/**
+ * The disk store's object URLs: `PUT /objects/<key>` and `GET /objects/<key>`,
+ * each answered only for a URL the controller signed for that key and that
+ * method, until it expires (401 unsigned, 403 tampered, expired or another
+ * method). No bearer token: the signature is the permission. Bodies stream
+ * to and from disk; a PUT over `maxObjectBytes` is refused with 413.
+ */
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Context } from 'hono';
+import { ArtifactStoreError } from '../../artifacts/artifact-store.js';
+import { type DiskStore, ObjectTooLargeError } from '../../artifacts/disk-store.js';
+import { errorBody } from '../error-handler.js';
+import { createRouter } from '../router.js';
+
+/** The largest object the disk store takes in one PUT (S3's own single-PUT limit). */
+export const DEFAULT_MAX_OBJECT_BYTES = 5 * 1024 ** 3;
+
+export function artifactObjectRoutes(store: DiskStore, maxObjectBytes = DEFAULT_MAX_OBJECT_BYTES) {
+  const app = createRouter();
+
+  const refusal = (c: Context, method: string) => {
+    const key = keyOf(c.req.url);
+    const verdict = key === null ? null : store.verify(method, key, c.req.query());
+    if (key === null || verdict === null) {
+      return { response: c.json(errorBody('FORBIDDEN', 'not an object key', undefined, c.get('requestId')), 403) };
+    }
+    if (!verdict.ok) {
+      const code = verdict.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN';
+      return { response: c.json(errorBody(code, verdict.message, undefined, c.get('requestId')), verdict.status) };
+    }
+    return { key };
+  };
+
+  app.put('/*', async (c) => {
+    const checked = refusal(c, 'PUT');
+    if (checked.response) return checked.response;
+    const declared = Number(c.req.header('content-length') ?? Number.NaN);
+    if (declared > maxObjectBytes) return tooLarge(c, maxObjectBytes);
+    const raw = c.req.raw.body;
+    const body = raw ? Readable.fromWeb(raw as WebReadableStream<Uint8Array>) : Readable.from([]);
+    try {
+      await store.write(checked.key, body, maxObjectBytes);
+    } catch (error) {
+      if (error instanceof ObjectTooLargeError) return tooLarge(c, maxObjectBytes);
+      throw error;
+    }
+    return c.body(null, 200);
+  });
+
+  app.on(['GET', 'HEAD'], '/*', async (c) => {
+    const checked = refusal(c, c.req.method);
+    if (checked.response) return checked.response;
+    try {
+      const { body, size } = await store.read(checked.key);
+      const headers = { 'content-type': 'application/octet-stream', 'content-length': String(size) };
+      if (c.req.method === 'HEAD') {
+        body.destroy();
+        return c.body(null, 200, headers);
+      }
+      return c.body(Readable.toWeb(body) as ReadableStream<Uint8Array>, 200, headers);
+    } catch (error) {
+      if (error instanceof ArtifactStoreError && error.code === 'OBJECT_NOT_FOUND') {
+        return c.json(errorBody('NOT_FOUND', 'no such object', undefined, c.get('requestId')), 404);
+      }
+      throw error;
+    }
+  });
+
+  return app;
+}
+
+/** The object key of `/objects/<key>`, segments percent-decoded; null when it cannot be one. */
+function keyOf(url: string): string | null {
+  const path = new URL(url).pathname;
+  const prefix = '/objects/';
+  if (!path.startsWith(prefix)) return null;
+  try {
+    return path.slice(prefix.length).split('/').map(decodeURIComponent).join('/');
+  } catch {
+    return null;
+  }
+}
+
+function tooLarge(c: Context, maxBytes: number) {
+  c.header('Connection', 'close');
+  return c.json(errorBody('PAYLOAD_TOO_LARGE', `object is over the limit of ${maxBytes} bytes`), 413);
+}

@@ -1,0 +1,53 @@
+/**
+ * `gantry gc`: deletes the artifacts and archived logs of runs that ended
+ * before a cutoff, keeping runs awaiting approval and the latest run that
+ * succeeded in each environment. Rows go first (in one transaction), objects
+ * after: a crash in between leaves unreferenced objects, never a listed
+ * artifact whose bytes are gone.
+ */
+import type { Database } from '../store/database.js';
+import { deleteRunObjectRows, findCollectableRuns, listRunObjects } from '../store/retention-repository.js';
+import { artifactKey } from './artifact-keys.js';
+import type { ArtifactStore } from './artifact-store.js';
+
+export interface GarbageReport {
+  dryRun: boolean;
+  runs: number;
+  artifacts: number;
+  logs: number;
+  /** Artifact bytes plus uncompressed log bytes. */
+  bytes: number;
+}
+
+/** Runs handled per batch. */
+const batchRuns = 100;
+
+export async function collectGarbage(
+  deps: { db: Database; store: ArtifactStore },
+  options: { olderThanMs: number; dryRun: boolean },
+): Promise<GarbageReport> {
+  const report: GarbageReport = { dryRun: options.dryRun, runs: 0, artifacts: 0, logs: 0, bytes: 0 };
+  const seen = new Set<string>();
+  for (;;) {
+    const runIds = (await findCollectableRuns(deps.db, options.olderThanMs, batchRuns + seen.size)).filter(
+      (id) => !seen.has(id),
+    );
+    if (runIds.length === 0) return report;
+    const objects = await listRunObjects(deps.db, runIds);
+    report.runs += runIds.length;
+    report.artifacts += objects.artifacts.length;
+    report.logs += objects.logs.length;
+    report.bytes +=
+      objects.artifacts.reduce((sum, artifact) => sum + artifact.size, 0) +
+      objects.logs.reduce((sum, log) => sum + log.bytes, 0);
+    if (options.dryRun) {
+      for (const id of runIds) seen.add(id);
+      continue;
+    }
+    await deps.db.transaction((tx) => deleteRunObjectRows(tx, runIds));
+    await deps.store.removeObjects([
+      ...objects.artifacts.map((a) => artifactKey(a.runId, a.jobId, a.attempt, a.path)),
+      ...objects.logs.map((log) => log.key),
+    ]);
+  }
+}

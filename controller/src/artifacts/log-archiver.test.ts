@@ -1,0 +1,140 @@
+/**
+ * Logs leave the database when an attempt ends and the log API serves the
+ * same bytes from the store; a store failure loses nothing, a crash between
+ * recording and deleting is finished by the next sweep, and a read that began
+ * on the rows continues from the archive when the rows go mid-way.
+ */
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findUnarchivedAttempts, recordLogArchive } from '../store/log-archives-repository.js';
+import { readLogPages } from '../store/logs-repository.js';
+import { takeUnpublished } from '../store/outbox-repository.js';
+import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
+import { continueFromArchive } from './archived-log.js';
+import { logArchiveKey } from './artifact-keys.js';
+import type { ArtifactStore } from './artifact-store.js';
+import { LogArchiver } from './log-archiver.js';
+
+const pipeline = `name: logs
+stages:
+  - name: build
+    jobs: [{ name: compile, steps: [make] }]
+`;
+const auth = { authorization: `Bearer ${testAdminToken}` };
+
+describe('log archiving', () => {
+  let testApp: TestApp;
+  let archiver: (store?: ArtifactStore) => LogArchiver;
+  beforeAll(async () => {
+    testApp = await openTestApp({ pipeline });
+    archiver = (store = testApp.artifactStore) =>
+      new LogArchiver({
+        db: testApp.database.db,
+        store,
+        stagingDir: `${testApp.repo}-staging`,
+        log: pino({ level: 'silent' }),
+      });
+  }, 60_000);
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  /** Runs one job whose log is `lines` numbered lines in many chunks; returns where to read it. */
+  async function finishedJobWithLog(lines: number) {
+    const created = await testApp.app.request('/api/runs', {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
+    });
+    const runId = ((await created.json()) as { id: string }).id;
+    await testApp.scheduler.settle();
+    const offers = await testApp.database.db.transaction((tx) => takeUnpublished(tx, 100));
+    const { jobId, attempt } = offers.at(-1)!.payload as { jobId: string; attempt: number };
+    const claim = await testApp.lifecycle.claim('agent-1', jobId, attempt);
+    if (!claim.granted) throw new Error('claim refused');
+    const lease = { jobId, attempt, leaseToken: claim.leaseToken };
+    let offset = 0;
+    const chunks = Array.from({ length: lines }, (_, seq) => {
+      const data = Buffer.from(`line ${seq} of the job's output\n`);
+      const chunk = { seq, byteOffset: offset, stepIndex: 0, data };
+      offset += data.length;
+      return chunk;
+    });
+    await testApp.lifecycle.appendLogs(lease, chunks);
+    await testApp.lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null });
+    const expected = Buffer.concat(chunks.map((chunk) => chunk.data)).toString();
+    const read = async () =>
+      (await testApp.app.request(`/api/runs/${runId}/jobs/${jobId}/log`, { headers: auth })).text();
+    return { runId, jobId, attempt, expected, read };
+  }
+
+  it('moves an ended attempt out of the database and serves the same bytes from the store', async () => {
+    const job = await finishedJobWithLog(500);
+    expect(await job.read()).toBe(job.expected);
+    expect(await archiver().sweep()).toBeGreaterThanOrEqual(1);
+    expect(await findUnarchivedAttempts(testApp.database.db, 100)).toEqual([]);
+    expect(Buffer.concat(await collect(readLogPages(testApp.database.db, job.jobId, job.attempt)))).toHaveLength(0);
+    expect(await job.read()).toBe(job.expected);
+  }, 30_000);
+
+  it('keeps the log in the database when the store fails, and archives it on a later sweep', async () => {
+    const job = await finishedJobWithLog(50);
+    const store = testApp.artifactStore;
+    const failing: ArtifactStore = {
+      description: 'failing',
+      open: () => store.open(),
+      presignUpload: (key, seconds) => store.presignUpload(key, seconds),
+      presignDownload: (key, seconds) => store.presignDownload(key, seconds),
+      putObject: async () => {
+        throw new Error('store unavailable');
+      },
+      getObject: (key) => store.getObject(key),
+      removeObjects: (keys) => store.removeObjects(keys),
+    };
+    await expect(archiver(failing).sweep()).rejects.toThrow('store unavailable');
+    expect(await job.read()).toBe(job.expected);
+    await archiver().sweep();
+    expect(await job.read()).toBe(job.expected);
+  }, 30_000);
+
+  it('finishes an archive recorded before a crash by deleting the rows', async () => {
+    const job = await finishedJobWithLog(20);
+    const key = logArchiveKey(job.runId, job.jobId, job.attempt);
+    // The controller stored and recorded the archive, then died before deleting the rows.
+    const { gzipSync } = await import('node:zlib');
+    const compressed = gzipSync(Buffer.from(job.expected));
+    await testApp.artifactStore.putObject(key, compressed, compressed.length);
+    const bytes = Buffer.byteLength(job.expected);
+    await recordLogArchive(testApp.database.db, { jobId: job.jobId, attempt: job.attempt, key, bytes });
+    expect(await findUnarchivedAttempts(testApp.database.db, 100)).toMatchObject([
+      { jobId: job.jobId, archived: true },
+    ]);
+    expect(await job.read()).toBe(job.expected);
+    await archiver().sweep();
+    const left = await findUnarchivedAttempts(testApp.database.db, 100);
+    expect(left.filter((attempt) => attempt.jobId === job.jobId)).toEqual([]);
+    expect(await job.read()).toBe(job.expected);
+  }, 30_000);
+
+  it('continues a read from the archive when the rows are deleted in the middle of it', async () => {
+    const job = await finishedJobWithLog(40);
+    const db = testApp.database.db;
+    const reader = continueFromArchive(
+      db,
+      testApp.artifactStore,
+      job.jobId,
+      readLogPages(db, job.jobId, job.attempt, 1),
+      async () => job.attempt,
+    );
+    const first = await reader.next();
+    await archiver().sweep();
+    const rest = await collect(reader);
+    expect(Buffer.concat([first.value as Uint8Array, ...rest]).toString()).toBe(job.expected);
+  }, 30_000);
+});
+
+async function collect(pages: AsyncGenerator<Uint8Array>): Promise<Uint8Array[]> {
+  const parts: Uint8Array[] = [];
+  for await (const page of pages) parts.push(page);
+  return parts;
+}

@@ -1,0 +1,102 @@
+/**
+ * Moves the logs of ended attempts out of the database into the artifact
+ * store, gzip-compressed. Crash-safe by its order: store the object, record
+ * it (log_archives), then delete the rows; a controller that dies in between
+ * leaves rows the next sweep finishes (deleting them, or archiving again over
+ * the same key). Runs as a loop every `intervalMs` until its signal aborts;
+ * agents cannot add to an ended attempt's log (every append is fenced by the
+ * lease), so an archive is final.
+ */
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import type { Logger } from 'pino';
+import type { Database } from '../store/database.js';
+import {
+  deleteArchivedChunks,
+  findUnarchivedAttempts,
+  recordLogArchive,
+  type UnarchivedAttempt,
+} from '../store/log-archives-repository.js';
+import { readLogPages } from '../store/logs-repository.js';
+import { logArchiveKey } from './artifact-keys.js';
+import type { ArtifactStore } from './artifact-store.js';
+
+export interface LogArchiverDeps {
+  db: Database;
+  store: ArtifactStore;
+  /** Where the compressed log is staged before it is stored (DATA_DIR/tmp). */
+  stagingDir: string;
+  log: Logger;
+  intervalMs?: number;
+}
+
+/** Attempts handled per sweep. */
+const batchSize = 20;
+
+export class LogArchiver {
+  constructor(private readonly deps: LogArchiverDeps) {}
+
+  /** Sweeps until `signal` aborts; a failed sweep is logged and tried again next time. */
+  async run(signal: AbortSignal): Promise<void> {
+    const intervalMs = this.deps.intervalMs ?? 2_000;
+    while (!signal.aborted) {
+      try {
+        while ((await this.sweep()) === batchSize && !signal.aborted) {}
+      } catch (error) {
+        this.deps.log.warn({ err: error }, 'log archive sweep failed');
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs);
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+  }
+
+  /** One pass: archives (or finishes archiving) up to a batch of ended attempts. Returns how many it handled. */
+  async sweep(): Promise<number> {
+    const attempts = await findUnarchivedAttempts(this.deps.db, batchSize);
+    for (const attempt of attempts) await this.archive(attempt);
+    return attempts.length;
+  }
+
+  private async archive(attempt: UnarchivedAttempt): Promise<void> {
+    const { db, store, log } = this.deps;
+    if (!attempt.archived) {
+      const key = logArchiveKey(attempt.runId, attempt.jobId, attempt.attempt);
+      await mkdir(this.deps.stagingDir, { recursive: true, mode: 0o700 });
+      const staged = join(this.deps.stagingDir, `${randomUUID()}.log.gz`);
+      try {
+        let bytes = 0;
+        const pages = readLogPages(db, attempt.jobId, attempt.attempt, 64);
+        const counted = Readable.from(
+          (async function* () {
+            for await (const page of pages) {
+              bytes += page.length;
+              yield page;
+            }
+          })(),
+        );
+        await pipeline(counted, createGzip(), createWriteStream(staged, { mode: 0o600 }));
+        const { size } = await stat(staged);
+        await store.putObject(key, createReadStream(staged), size);
+        await recordLogArchive(db, { jobId: attempt.jobId, attempt: attempt.attempt, key, bytes });
+        log.debug({ jobId: attempt.jobId, attempt: attempt.attempt, bytes, storedBytes: size }, 'log archived');
+      } finally {
+        await rm(staged, { force: true });
+      }
+    }
+    await deleteArchivedChunks(db, attempt.jobId, attempt.attempt);
+  }
+}

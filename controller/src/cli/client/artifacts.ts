@@ -1,0 +1,76 @@
+/**
+ * `gantry artifacts RUN [--download DIR]`: the files a run's jobs kept, with
+ * sizes and SHA-256 digests; `--download` fetches each (the latest attempt of
+ * each job) into DIR at its relative path and checks its digest.
+ */
+import type { Argv } from 'yargs';
+import { ArtifactDownloadError, downloadVerified, latestOfEachJob } from './artifact-download.js';
+import {
+  type CommandContext,
+  connect,
+  exitCodes,
+  printJson,
+  runClientCommand,
+  UsageError,
+  withConnection,
+  withJson,
+} from './command.js';
+import { formatTable } from './format.js';
+
+export function registerArtifacts<T>(yargs: Argv<T>, { io, options, exit }: CommandContext) {
+  return yargs.command(
+    'artifacts <run>',
+    "list a run's artifacts, or download them with --download DIR",
+    (command) =>
+      withJson(withConnection(command))
+        .positional('run', { type: 'string', describe: "the run's id" })
+        .option('download', {
+          type: 'string',
+          requiresArg: true,
+          describe: 'fetch the files into this directory, checking each SHA-256',
+        }),
+    async (args) => {
+      exit(
+        await runClientCommand(io, async () => {
+          if (!args.run) throw new UsageError('RUN is required');
+          const api = connect(args, io, options);
+          const { artifacts } = await api.listArtifacts(args.run);
+          if (args.download !== undefined) {
+            if (args.download === '') throw new UsageError('--download needs a directory');
+            try {
+              const chosen = latestOfEachJob(artifacts);
+              for (const artifact of chosen) {
+                const url = await api.artifactDownloadUrl(args.run, artifact.id);
+                const target = await downloadVerified(url, args.download, artifact, io.signal);
+                if (!args.json) io.stdout(`${target}: ${artifact.size} bytes, sha256 ${artifact.sha256} verified\n`);
+              }
+              if (args.json) printJson(io, { artifacts: chosen });
+              return 0;
+            } catch (error) {
+              if (!(error instanceof ArtifactDownloadError)) throw error;
+              io.stderr(`error: ${error.message}\n`);
+              return exitCodes.failure;
+            }
+          }
+          if (args.json) {
+            printJson(io, { artifacts });
+            return 0;
+          }
+          if (artifacts.length === 0) {
+            io.stdout('no artifacts\n');
+            return 0;
+          }
+          const rows = artifacts.map((artifact) => [
+            artifact.path,
+            artifact.jobName,
+            String(artifact.attempt),
+            String(artifact.size),
+            artifact.sha256,
+          ]);
+          for (const line of formatTable(['PATH', 'JOB', 'ATTEMPT', 'BYTES', 'SHA256'], rows)) io.stdout(`${line}\n`);
+          return 0;
+        }),
+      );
+    },
+  );
+}

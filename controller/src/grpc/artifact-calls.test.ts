@@ -1,0 +1,134 @@
+/**
+ * The fenced artifact calls as agents make them, through the gRPC handlers
+ * over a real database and the disk store: a winning attempt's files become
+ * visible only when committed, a stale attempt's commit is refused, and the
+ * next stage's job is handed exactly the winner's files.
+ */
+import { createHash } from 'node:crypto';
+import { Metadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { takeUnpublished } from '../store/outbox-repository.js';
+import { openTestApp, type TestApp } from '../testing/api-test-app.js';
+import { createAgentService } from './agent-service.js';
+import { ConnectStreams } from './connect-stream.js';
+
+const pipeline = `name: artifacts
+stages:
+  - name: build
+    jobs: [{ name: compile, steps: [make], artifacts: [dist/**] }]
+  - name: staging
+    jobs: [{ name: deploy, steps: [ship], needs_artifacts: [compile] }]
+`;
+const agentToken = 'agent-token-for-handler-tests';
+type Lease = { jobId: string; attempt: number; leaseToken: string };
+type Answer = { error: { code?: number; details?: string } | null; response: Record<string, unknown> };
+
+describe('artifact calls', () => {
+  let testApp: TestApp;
+  let call: (method: string, request: unknown) => Promise<Answer>;
+
+  beforeAll(async () => {
+    testApp = await openTestApp({ pipeline });
+    const service = createAgentService({
+      db: testApp.database.db,
+      lifecycle: testApp.lifecycle,
+      artifacts: testApp.artifacts,
+      presence: undefined as never, // Connect is not called here
+      connectStreams: new ConnectStreams(),
+      agentToken,
+      heartbeatIntervalMs: 1000,
+      leaseTtlMs: 30_000,
+      log: pino({ level: 'silent' }),
+    });
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${agentToken}`);
+    call = (method, request) =>
+      new Promise((resolve) => {
+        const unary = { metadata, request } as unknown as ServerUnaryCall<never, never>;
+        const callback: sendUnaryData<never> = (error, response) =>
+          resolve({ error: error as Answer['error'], response: (response ?? {}) as Record<string, unknown> });
+        (service[method as keyof typeof service] as (c: unknown, cb: unknown) => void)(unary, callback);
+      });
+  }, 60_000);
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  async function claimNext(): Promise<Lease> {
+    await testApp.scheduler.settle();
+    const offers = await testApp.database.db.transaction((tx) => takeUnpublished(tx, 10));
+    const offer = offers.at(-1)?.payload as { jobId: string; attempt: number };
+    const claim = await testApp.lifecycle.claim('agent-1', offer.jobId, offer.attempt);
+    if (!claim.granted) throw new Error(`claim refused: ${claim.reason}`);
+    return { jobId: offer.jobId, attempt: offer.attempt, leaseToken: claim.leaseToken };
+  }
+
+  async function upload(lease: Lease, path: string, bytes: Buffer): Promise<void> {
+    const answer = await call('CreateArtifactUploads', { lease, paths: [path] });
+    expect(answer.error).toBeNull();
+    const [target] = answer.response.uploads as { path: string; url: string }[];
+    expect(target?.url).toContain(`/attempts/${lease.attempt}/${path}`);
+    const put = await testApp.app.request(target!.url.replace('http://gantry.test', ''), {
+      method: 'PUT',
+      body: bytes,
+    });
+    expect(put.status).toBe(200);
+  }
+
+  const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+  it('commits only the winning attempt, refusing the stale one, and hands the winner to the next stage', async () => {
+    const trigger = await testApp.app.request('/api/runs', {
+      method: 'POST',
+      headers: { authorization: 'Bearer admin-token-for-handler-tests', 'content-type': 'application/json' },
+      body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
+    });
+    expect(trigger.status).toBe(201);
+    const first = await claimNext();
+    const stale = Buffer.from('built by the first attempt');
+    await upload(first, 'dist/app.bin', stale);
+
+    // The first agent vanishes: its attempt ends lost and the job runs again.
+    const runId = ((await trigger.json()) as { id: string }).id;
+    expect(await testApp.lifecycle.endLostAttempt({ ...first, runId, agentId: 'agent-1' }, 'agent lost')).toBe(true);
+    const second = await claimNext();
+    expect(second.attempt).toBe(2);
+    const winner = Buffer.from('built by the second attempt');
+    await upload(second, 'dist/app.bin', winner);
+
+    const refused = await call('CommitArtifacts', {
+      lease: first,
+      files: [{ path: 'dist/app.bin', size: stale.length, sha256: digest(stale) }],
+    });
+    expect(refused.error?.code).toBe(9); // FAILED_PRECONDITION
+    const refusedUploads = await call('CreateArtifactUploads', { lease: first, paths: ['dist/other'] });
+    expect(refusedUploads.error?.code).toBe(9);
+
+    const files = [{ path: 'dist/app.bin', size: winner.length, sha256: digest(winner) }];
+    expect((await call('CommitArtifacts', { lease: second, files })).response).toEqual({ committed: 1 });
+    // A retried commit changes nothing.
+    expect((await call('CommitArtifacts', { lease: second, files })).response).toEqual({ committed: 1 });
+    await testApp.lifecycle.finish(second, { status: 'succeeded', exitCode: 0, message: null });
+
+    const deploy = await claimNext();
+    const answer = await call('GetArtifactDownloads', { lease: deploy });
+    const downloads = answer.response.downloads as { jobName: string; path: string; sha256: string; url: string }[];
+    expect(downloads).toMatchObject([{ jobName: 'compile', path: 'dist/app.bin', sha256: digest(winner) }]);
+    const fetched = await testApp.app.request(downloads[0]!.url.replace('http://gantry.test', ''));
+    expect(Buffer.from(await fetched.arrayBuffer())).toEqual(winner);
+  });
+
+  it.each([
+    ['absolute', '/etc/passwd', 'is absolute'],
+    ['parent', 'dist/../../x', 'leaves the workspace'],
+    ['not normalised', 'dist//x', 'not normalised'],
+  ])('refuses a %s path with INVALID_ARGUMENT', async (_name, path, message) => {
+    const answer = await call('CreateArtifactUploads', {
+      lease: { jobId: 'j', attempt: 1, leaseToken: 't' },
+      paths: [path],
+    });
+    expect(answer.error?.code).toBe(3);
+    expect(answer.error?.details).toContain(message);
+  });
+});

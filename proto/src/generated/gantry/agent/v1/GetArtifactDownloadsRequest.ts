@@ -1,0 +1,11 @@
+// Original file: gantry/agent/v1/agent.proto
+
+import type { Lease as _gantry_agent_v1_Lease, Lease__Output as _gantry_agent_v1_Lease__Output } from '../../../gantry/agent/v1/Lease.js';
+
+export interface GetArtifactDownloadsRequest {
+  'lease'?: (_gantry_agent_v1_Lease | null);
+}
+
+export interface GetArtifactDownloadsRequest__Output {
+  'lease': (_gantry_agent_v1_Lease__Output | null);
+}
