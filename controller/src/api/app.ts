@@ -10,9 +10,10 @@ import type { Scheduler } from '../scheduler/scheduler.js';
 import type { PipelineSource } from '../source/git-source.js';
 import type { Database } from '../store/database.js';
 import { authenticate } from './auth.js';
-import { getHealth } from './contract/health.js';
+import { getHealth, getPipelineSchema } from './contract/health.js';
 import { createErrorHandler, errorBody } from './error-handler.js';
 import { serveOpenApiDocument } from './openapi.js';
+import { pipelineJsonSchema } from './pipeline-schema.js';
 import { assignRequestId } from './request-id.js';
 import { DEFAULT_MAX_REQUEST_BYTES, limitRequestBodies } from './request-limit.js';
 import { logRequests } from './request-log.js';
@@ -59,6 +60,8 @@ export function createApp(deps: ApiDeps) {
     const health = await deps.health();
     return c.json({ status: health.ok ? 'ok' : 'degraded', checks: health.checks }, health.ok ? 200 : 503);
   });
+
+  app.openapi(getPipelineSchema, (c) => c.json(pipelineJsonSchema(), 200));
 
   if (deps.metrics) {
     const { instruments, public: isPublic } = deps.metrics;

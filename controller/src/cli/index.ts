@@ -21,6 +21,7 @@ import { registerTokens } from './client/tokens.js';
 import { registerTrigger } from './client/trigger.js';
 import { registerWhoami } from './client/whoami.js';
 import { registerController } from './controller-command.js';
+import { registerLint } from './lint-command.js';
 import { registerUp } from './up-command.js';
 
 /** The version of the controller package, shown by `gantry --version`. */
@@ -96,6 +97,7 @@ const knownCommands = [
   'drain',
   'token',
   'whoami',
+  'lint',
 ];
 
 function buildParser(context: CommandContext) {
@@ -138,6 +140,7 @@ function buildParser(context: CommandContext) {
   parser = registerTokens(parser, context);
   parser = registerEnvironments(parser, context);
   parser = registerWhoami(parser, context);
+  parser = registerLint(parser, context);
   return parser;
 }
 

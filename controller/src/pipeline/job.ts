@@ -19,8 +19,8 @@ import {
 } from './schema.js';
 import { readSteps } from './steps.js';
 
-const JOB_KEYS = ['name', 'queue', 'steps', 'env', 'timeout', 'retry', 'artifacts', 'needs_artifacts', 'matrix'];
-const RETRY_KEYS = ['lost', 'failed'];
+export const JOB_KEYS = ['name', 'queue', 'steps', 'env', 'timeout', 'retry', 'artifacts', 'needs_artifacts', 'matrix'];
+export const RETRY_KEYS = ['lost', 'failed'];
 const QUEUE_NAME = /^[A-Za-z0-9_-]+$/;
 export const DEFAULT_QUEUE = 'default';
 export const DEFAULT_RETRY: RetryPolicy = { lost: 2, failed: 0 };

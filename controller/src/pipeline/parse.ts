@@ -18,7 +18,7 @@ export { formatPipelineProblems, PipelineError } from './problems.js';
 
 export type ParseResult = { ok: true; pipeline: PipelineDefinition } | { ok: false; problems: PipelineProblem[] };
 
-const PIPELINE_KEYS = ['name', 'env', 'stages'];
+export const PIPELINE_KEYS = ['name', 'env', 'stages'];
 /** Bounds what a few aliases can blow up into (the "billion laughs" file). */
 const MAX_ALIAS_COUNT = 100;
 

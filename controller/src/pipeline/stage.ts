@@ -7,7 +7,7 @@ import type { ApprovalPolicy } from './model.js';
 import type { ProblemCollector } from './problems.js';
 import { describe, readMapping, readString, reportMissing } from './schema.js';
 
-const STAGE_KEYS = ['name', 'environment', 'approval', 'concurrency', 'jobs'];
+export const STAGE_KEYS = ['name', 'environment', 'approval', 'concurrency', 'jobs'];
 
 /** A stage before matrix expansion. `name` is undefined when it was invalid. */
 export interface StageSpec {
