@@ -70,7 +70,7 @@ export interface paths {
         put?: never;
         /**
          * Trigger a run of a repository ref
-         * @description The ref is resolved to a commit now; the run builds that commit. With an `Idempotency-Key` header a repeated trigger answers 200 with the run the key created.
+         * @description The ref is resolved to a commit now; the run builds that commit. With an `Idempotency-Key` header a repeated trigger answers 200 with the run the key created; the same key with a different body answers 422.
          */
         post: operations["triggerRun"];
         delete?: never;
@@ -407,6 +407,8 @@ export interface components {
             status: "queued" | "running" | "awaiting_approval" | "succeeded" | "failed" | "canceled" | "rejected";
             repo: string;
             ref: string;
+            /** @description The ref in full (`refs/heads/main`, `refs/tags/v1`); null when it is neither. */
+            fullRef: string | null;
             /** @description The commit the run builds. */
             sha: string | null;
             pipeline: string | null;
@@ -435,6 +437,8 @@ export interface components {
                 approvers: string[];
                 decisions: components["schemas"]["ApprovalDecision"][];
             } | null;
+            /** @description Why the stage is `skipped` from the start (its `if:` does not hold for the run's ref). */
+            skipReason: string | null;
             /** Format: date-time */
             startedAt: string | null;
             /** Format: date-time */

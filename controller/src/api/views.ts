@@ -16,6 +16,7 @@ export function runSummaryView(run: Run, baseUrl: string): RunSummary {
     status: run.status,
     repo: run.repo,
     ref: run.ref,
+    fullRef: run.fullRef,
     sha: run.sha,
     pipeline: run.pipelineName,
     error: run.error,
@@ -50,6 +51,7 @@ function stageView(stage: StageDetail): Stage {
           })),
         }
       : null,
+    skipReason: stage.skipReason,
     startedAt: iso(stage.startedAt),
     finishedAt: iso(stage.finishedAt),
     jobs: stage.jobs.map(jobView),

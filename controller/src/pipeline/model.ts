@@ -21,6 +21,8 @@ export interface StageDefinition {
   /** Concurrency group: at most one running stage in this group at a time, oldest first. */
   concurrency: string | null;
   jobs: JobDefinition[];
+  /** Set at planning when the stage's `if:` does not hold for the run's ref: why it is skipped. */
+  skipReason?: string;
 }
 
 export interface ApprovalPolicy {
@@ -63,7 +65,7 @@ export interface JobDefinition {
   steps: string[];
   /** Per-step timeouts, parallel to `steps` (`{ run, timeout }` steps); null = none. */
   stepTimeoutsMs: (number | null)[];
-  /** Pipeline env, then job env, then matrix values as MATRIX_<KEY> (later wins). */
+  /** Pipeline env, then stage env, then job env, then matrix values as MATRIX_<KEY> (later wins). */
   env: Record<string, string>;
   /** Whole-job timeout; null = none. */
   timeoutMs: number | null;

@@ -191,6 +191,22 @@ describe('parsePipeline: semantics', () => {
     });
   });
 
+  it('merges env as pipeline, then stage, then job (later wins)', () => {
+    const pipeline = pipelineOf(
+      yaml(
+        'name: p',
+        'env: { A: pipeline, B: pipeline, C: pipeline }',
+        'stages:',
+        '  - name: s',
+        '    env: { B: stage, C: stage }',
+        '    jobs: [{ name: j, env: { C: job }, steps: [make] }]',
+        '  - { name: t, jobs: [{ name: k, steps: [make] }] }',
+      ),
+    );
+    expect(pipeline.stages[0]?.jobs[0]?.env).toEqual({ A: 'pipeline', B: 'stage', C: 'job' });
+    expect(pipeline.stages[1]?.jobs[0]?.env).toEqual({ A: 'pipeline', B: 'pipeline', C: 'pipeline' });
+  });
+
   it('reads approval: true as the default gate and false as none', () => {
     const stage = (approval: string, name: string): string[] => [
       `  - name: ${name}`,
@@ -268,6 +284,7 @@ describe('parsePipeline: problems point at the offending key or value', () => {
     ['pipeline name not a string', yaml('name: 5', 'stages:', '  - { name: s, jobs: [{ name: j, steps: [make] }] }'), 1, 7, 'name', 'must be a string (got number 5)'],
     ['empty stages', yaml('name: p', 'stages: []'), 2, 9, 'stages', 'stages must be a non-empty list of stages (got an empty list)'],
     ['expression in pipeline env', yaml('name: p', 'env: { A: "${{ matrix.x }}" }', 'stages:', '  - { name: s, jobs: [{ name: j, steps: [make] }] }'), 2, 11, 'env.A', 'cannot be used in the pipeline env'],
+    ['expression in stage env', yaml('name: p', 'stages:', '  - name: s', '    env: { A: "${{ matrix.x }}" }', '    jobs: [{ name: j, steps: [make] }]'), 4, 15, 'stages[0].env.A', 'cannot be used in the stage env'],
     ['top level is a list', yaml('- name: p'), 1, 1, '', 'the top level of .gantry.yml must be a mapping (got a list)'],
     ['YAML syntax error', yaml('name: p', 'stages:', '  - name: s', '    jobs: [{ name: j, steps: [make }]'), 4, 36, '', 'invalid YAML: Flow sequence'],
     ['tab indentation', yaml('name: p', 'stages:', '\t- name: s'), 3, 1, '', 'Tabs are not allowed'],

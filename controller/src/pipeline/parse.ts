@@ -8,10 +8,11 @@
 import { type Document, isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import { DEFAULT_PIPELINE_LIMITS, formatBytes, overLimit, type PipelineLimits, utf8Bytes } from './limits.js';
 import type { PipelineDefinition, PipelineProblem } from './model.js';
+import { readPlainEnv } from './plain-env.js';
 import { checkPlanSize } from './plan-size.js';
 import { ProblemCollector } from './problems.js';
 import { resolveStages } from './references.js';
-import { describe, readEnv, readMapping, readString, reportMissing } from './schema.js';
+import { describe, readMapping, readString, reportMissing } from './schema.js';
 import { readStage, type StageSpec } from './stage.js';
 
 export { formatPipelineProblems, PipelineError } from './problems.js';
@@ -61,16 +62,7 @@ export function parsePipeline(text: string, limits: PipelineLimits = DEFAULT_PIP
   if (pipeline.name === undefined) reportMissing(problems, [], 'name');
   const name = pipeline.name === undefined ? undefined : readString(problems, pipeline.name, ['name']);
 
-  const env =
-    pipeline.env === undefined ? new Map<string, string>() : (readEnv(problems, pipeline.env, ['env']) ?? new Map());
-  for (const [key, text] of env) {
-    if (text.includes('${{')) {
-      problems.report(
-        ['env', key],
-        `"\${{ … }}" cannot be used in the pipeline env; set the variable in the job's env`,
-      );
-    }
-  }
+  const env = readPlainEnv(problems, pipeline.env, ['env'], 'pipeline');
 
   const stages: StageSpec[] = [];
   if (pipeline.stages === undefined) {

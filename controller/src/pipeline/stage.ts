@@ -4,10 +4,11 @@ import { type JobSpec, readJob } from './job.js';
 import type { PipelineLimits } from './limits.js';
 import type { Path } from './locate.js';
 import type { ApprovalPolicy } from './model.js';
+import { readPlainEnv } from './plain-env.js';
 import type { ProblemCollector } from './problems.js';
 import { describe, readMapping, readString, reportMissing } from './schema.js';
 
-export const STAGE_KEYS = ['name', 'environment', 'approval', 'concurrency', 'jobs'];
+export const STAGE_KEYS = ['name', 'environment', 'approval', 'concurrency', 'env', 'jobs'];
 
 /** A stage before matrix expansion. `name` is undefined when it was invalid. */
 export interface StageSpec {
@@ -16,6 +17,8 @@ export interface StageSpec {
   environment: string | null;
   approval: ApprovalPolicy | null;
   concurrency: string | null;
+  /** The stage's own `env`, which its jobs get over the pipeline's. */
+  env: Map<string, string>;
   jobs: JobSpec[];
 }
 
@@ -33,6 +36,7 @@ export function readStage(
   const environment = readOptionalString(problems, stage.environment, [...path, 'environment']);
   const concurrency = readOptionalString(problems, stage.concurrency, [...path, 'concurrency']);
   const approval = readApproval(problems, stage.approval, [...path, 'approval']);
+  const env = readPlainEnv(problems, stage.env, [...path, 'env'], 'stage');
 
   const jobs: JobSpec[] = [];
   const jobsPath = [...path, 'jobs'];
@@ -46,7 +50,7 @@ export function readStage(
       if (job !== undefined) jobs.push(job);
     });
   }
-  return { path, name, environment, approval, concurrency, jobs };
+  return { path, name, environment, approval, concurrency, env, jobs };
 }
 
 function readOptionalString(problems: ProblemCollector, value: unknown, path: Path): string | null {

@@ -7,6 +7,7 @@
 import { type CommitPeople, readCommitFile } from './cat-file.js';
 import { GitProcessError } from './git-command.js';
 import { createMirrors } from './mirror.js';
+import { qualifyRefIn } from './qualify-ref.js';
 import { assertRefName } from './ref-name.js';
 import { type ReadableRepository, resolveCommitIn, unreadable } from './resolve-commit.js';
 import { displayRepo, SourceError } from './source-error.js';
@@ -28,6 +29,11 @@ export interface PipelineSource {
    * SHA_NOT_ON_REF when `sha` is not reachable from `ref`.
    */
   resolveCommit(repo: string, ref: string, sha: string | null): Promise<string>;
+  /**
+   * Called by the trigger handler after `resolveCommit` (no fetch): `ref` in
+   * full (`refs/heads/main`, `refs/tags/v1`), or null when it is neither.
+   */
+  qualifyRef(repo: string, ref: string): Promise<string | null>;
   /**
    * Called by planning with the run's recorded full sha; never looks at refs.
    * Fetches a URL's mirror only if it lacks the commit (another controller
@@ -91,6 +97,12 @@ export function createGitSource(options: GitSourceOptions): PipelineSource {
         if (isUrl(repo)) await mirrors.refresh(repo);
         return resolveCommitIn(repository, ref, sha, timeoutMs);
       });
+    },
+
+    async qualifyRef(repo, ref) {
+      assertRefName(ref);
+      const repository = isUrl(repo) ? mirrored(repo) : local(repo);
+      return reading(repository, () => qualifyRefIn(repository, ref, timeoutMs));
     },
 
     async readPipelineFile(repo, sha) {

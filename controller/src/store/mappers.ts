@@ -9,6 +9,7 @@ export function toRun(row: typeof runs.$inferSelect): Run {
     id: row.id,
     repo: row.repo,
     ref: row.ref,
+    fullRef: row.fullRef,
     sha: row.sha,
     status: row.status as RunStatus,
     pipelineName: row.pipelineName,
@@ -33,6 +34,7 @@ export function toStage(row: typeof stages.$inferSelect): Stage {
     environment: row.environment,
     approval: (row.approval as ApprovalPolicy | null) ?? null,
     approvalRequestedAt: row.approvalRequestedAt,
+    skipReason: row.skipReason,
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
   };

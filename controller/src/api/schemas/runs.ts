@@ -59,6 +59,10 @@ export const RunSummary = z
     status: z.enum(runStatuses),
     repo: z.string(),
     ref: z.string(),
+    fullRef: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The ref in full (`refs/heads/main`, `refs/tags/v1`); null when it is neither.' }),
     sha: z.string().nullable().openapi({ description: 'The commit the run builds.' }),
     pipeline: z.string().nullable(),
     error: z.string().nullable().openapi({ description: 'Why the run failed before any job ran.' }),
@@ -118,6 +122,9 @@ export const Stage = z
     approval: z
       .object({ required: z.int(), approvers: z.array(z.string()), decisions: z.array(ApprovalDecision) })
       .nullable(),
+    skipReason: z.string().nullable().openapi({
+      description: "Why the stage is `skipped` from the start (its `if:` does not hold for the run's ref).",
+    }),
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
     jobs: z.array(Job),

@@ -28,6 +28,17 @@ export interface JobSpec {
    * `steps` (missing entries = none).
    */
   'stepTimeoutsMs'?: (number | string | Long)[];
+  /**
+   * The run's pipeline name (GANTRY_PIPELINE).
+   */
+  'pipeline'?: (string);
+  /**
+   * The branch or the tag the run was triggered on (GANTRY_BRANCH or
+   * GANTRY_TAG); at most one is set. `ref` is the ref in full when git could
+   * name it (refs/heads/main).
+   */
+  'branch'?: (string);
+  'tag'?: (string);
 }
 
 /**
@@ -56,4 +67,15 @@ export interface JobSpec__Output {
    * `steps` (missing entries = none).
    */
   'stepTimeoutsMs': (number)[];
+  /**
+   * The run's pipeline name (GANTRY_PIPELINE).
+   */
+  'pipeline': (string);
+  /**
+   * The branch or the tag the run was triggered on (GANTRY_BRANCH or
+   * GANTRY_TAG); at most one is set. `ref` is the ref in full when git could
+   * name it (refs/heads/main).
+   */
+  'branch': (string);
+  'tag': (string);
 }
