@@ -190,6 +190,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pushes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a push of a branch or tag (what `gantry hook install` sends)
+         * @description Resolves `after` on `ref`, reads the pipeline's `on:` at that commit and starts a run when it matches; a deleted ref (all-zero `after`) starts none. Send `Idempotency-Key` (derived from repository, ref, before and after) so a hook firing twice makes one run; the same key with a different body answers 422.
+         */
+        post: operations["reportPush"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agents": {
         parameters: {
             query?: never;
@@ -506,6 +526,20 @@ export interface components {
         };
         DecisionRequest: {
             comment?: string;
+        };
+        TriggerSkipped: {
+            /** @description Why the push started no run (the pipeline's `on:`). */
+            skipped: string;
+        };
+        PushRequest: {
+            /** @description A git URL or a path on the controller host. */
+            repo: string;
+            /** @description The ref the push updated, in full. */
+            ref: string;
+            /** @description The ref's previous commit; all zeros when the push created the ref. */
+            before: string;
+            /** @description The commit the ref points at now; the run builds it. */
+            after: string;
         };
         AgentList: {
             agents: components["schemas"]["Agent"][];
@@ -1359,6 +1393,105 @@ export interface operations {
             };
             /** @description No such run, job, stage, agent or token. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportPush: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a repeated push one run. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushRequest"];
+            };
+        };
+        responses: {
+            /** @description The run an earlier report with the same Idempotency-Key started, or `skipped`: why the push starts no run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerResponse"] | components["schemas"]["TriggerSkipped"];
+                };
+            };
+            /** @description The push started this run. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerResponse"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than GANTRY_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A request body that is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The repository cannot give what the trigger asks for (unknown ref, sha not on the ref, unreadable). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -14,6 +14,7 @@ import { JOB_KEYS, RETRY_KEYS } from '../pipeline/job.js';
 import { PIPELINE_KEYS } from '../pipeline/parse.js';
 import { STAGE_KEYS } from '../pipeline/stage.js';
 import { STEP_KEYS } from '../pipeline/steps.js';
+import { IF_KEYS, ON_KEYS, PUSH_KEYS } from '../pipeline/triggers.js';
 import { openTestApp, type TestApp } from '../testing/api-test-app.js';
 import { pipelineJsonSchema } from './pipeline-schema.js';
 
@@ -61,6 +62,9 @@ describe('the JSON Schema of .gantry.yml', () => {
     ['a { run, timeout } step', schema.definitions.step, STEP_KEYS],
     ['retry', schema.definitions.retry, RETRY_KEYS],
     ['approval', schema.definitions.approval, APPROVAL_KEYS],
+    ['on', schema.definitions.on, ON_KEYS],
+    ['on.push', schema.definitions.push, PUSH_KEYS],
+    ["a stage's if", schema.definitions.if, IF_KEYS],
   ])('has exactly the keys the parser accepts in %s', (_where, node, parserKeys) => {
     expect(keysOf(node)).toEqual([...parserKeys].sort());
   });
@@ -90,6 +94,14 @@ describe('the JSON Schema of .gantry.yml', () => {
       'name: a\nstages:\n  - name: b\n    enviroment: x\n    jobs: [{ name: c, steps: [make] }]\n',
     ],
     ['a misspelled top-level key', 'name: a\nstage:\n  - name: b\n    jobs: [{ name: c, steps: [make] }]\n'],
+    [
+      'a misspelled push filter',
+      'on: { push: { branch: [main] } }\nname: a\nstages:\n  - name: b\n    jobs: [{ name: c, steps: [make] }]\n',
+    ],
+    [
+      'an if without branch or tag',
+      'name: a\nstages:\n  - name: b\n    if: {}\n    jobs: [{ name: c, steps: [make] }]\n',
+    ],
     ['a step that is a number', 'name: a\nstages:\n  - name: b\n    jobs: [{ name: c, steps: [1] }]\n'],
   ])('rejects %s, as the parser does', (_what, text) => {
     expect(parsePipeline(text).ok).toBe(false);

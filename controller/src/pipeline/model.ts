@@ -9,7 +9,22 @@ export interface PipelineDefinition {
   name: string;
   /** Pipeline-wide environment, already merged into every job's `env`. */
   env: Record<string, string>;
+  /** Which pushes start a run (`on: { push: … }`); null: every branch, no tag. */
+  on: PushFilter | null;
   stages: StageDefinition[];
+}
+
+/** `on.push`: a null list does not filter by that part (see the README for the rules). */
+export interface PushFilter {
+  branches: string[] | null;
+  tags: string[] | null;
+  paths: string[] | null;
+}
+
+/** A stage's `if:`: it runs only on a branch matching `branches` or a tag matching `tags` (globs). */
+export interface StageCondition {
+  branches: string[] | null;
+  tags: string[] | null;
 }
 
 export interface StageDefinition {
@@ -20,6 +35,8 @@ export interface StageDefinition {
   approval: ApprovalPolicy | null;
   /** Concurrency group: at most one running stage in this group at a time, oldest first. */
   concurrency: string | null;
+  /** `if:`; null: the stage always runs. */
+  condition: StageCondition | null;
   jobs: JobDefinition[];
   /** Set at planning when the stage's `if:` does not hold for the run's ref: why it is skipped. */
   skipReason?: string;

@@ -62,12 +62,14 @@ describe('parsePipeline: the example pipeline', () => {
     expect(pipelineOf(README_EXAMPLE)).toEqual({
       name: 'webapp',
       env,
+      on: null,
       stages: [
         {
           name: 'build',
           environment: null,
           approval: null,
           concurrency: null,
+          condition: null,
           jobs: [
             {
               ...plainJob,
@@ -85,6 +87,7 @@ describe('parsePipeline: the example pipeline', () => {
           environment: null,
           approval: null,
           concurrency: null,
+          condition: null,
           jobs: [
             { ...plainJob, name: 'unit', steps: ['npm test'], stepTimeoutsMs: [null] },
             {
@@ -117,6 +120,7 @@ describe('parsePipeline: the example pipeline', () => {
           environment: 'staging',
           approval: null,
           concurrency: null,
+          condition: null,
           jobs: [
             {
               ...plainJob,
@@ -132,6 +136,7 @@ describe('parsePipeline: the example pipeline', () => {
           environment: 'production',
           approval: { approvers: ['role:release'], required: 1, allowSelfApproval: false, timeoutMs: 259_200_000 },
           concurrency: 'production',
+          condition: null,
           jobs: [
             {
               ...plainJob,
@@ -279,7 +284,7 @@ describe('parsePipeline: problems point at the offending key or value', () => {
     ['approval required 0', yaml('name: p', 'stages:', '  - name: s', '    approval: { required: 0 }', '    jobs: [{ name: j, steps: [make] }]'), 4, 27, 'stages[0].approval.required', 'must be a whole number ≥ 1'],
     ['approval timeout without unit', yaml('name: p', 'stages:', '  - name: s', '    approval:', '      timeout: 3', '    jobs: [{ name: j, steps: [make] }]'), 5, 16, 'stages[0].approval.timeout', 'duration 3 has no unit'],
     ['more approvals than approvers', yaml('name: p', 'stages:', '  - name: s', '    approval: { approvers: [alice], required: 2 }', '    jobs: [{ name: j, steps: [make] }]'), 4, 47, 'stages[0].approval.required', 'requires 2 approvals but only 1 approver is listed'],
-    ['unknown key with no close match', yaml('name: p', 'stages:', '  - { name: s, jobs: [{ name: j, steps: [make] }] }', 'owner: me'), 4, 1, 'owner', 'unknown key "owner"; expected one of: name, env, stages'],
+    ['unknown key with no close match', yaml('name: p', 'stages:', '  - { name: s, jobs: [{ name: j, steps: [make] }] }', 'owner: me'), 4, 1, 'owner', 'unknown key "owner"; expected one of: name, on, env, stages'],
     ['missing pipeline name', yaml('stages:', '  - { name: s, jobs: [{ name: j, steps: [make] }] }'), 1, 1, 'name', 'required key "name" is missing'],
     ['pipeline name not a string', yaml('name: 5', 'stages:', '  - { name: s, jobs: [{ name: j, steps: [make] }] }'), 1, 7, 'name', 'must be a string (got number 5)'],
     ['empty stages', yaml('name: p', 'stages: []'), 2, 9, 'stages', 'stages must be a non-empty list of stages (got an empty list)'],

@@ -14,12 +14,13 @@ import { ProblemCollector } from './problems.js';
 import { resolveStages } from './references.js';
 import { describe, readMapping, readString, reportMissing } from './schema.js';
 import { readStage, type StageSpec } from './stage.js';
+import { readOn } from './triggers.js';
 
 export { formatPipelineProblems, PipelineError } from './problems.js';
 
 export type ParseResult = { ok: true; pipeline: PipelineDefinition } | { ok: false; problems: PipelineProblem[] };
 
-export const PIPELINE_KEYS = ['name', 'env', 'stages'];
+export const PIPELINE_KEYS = ['name', 'on', 'env', 'stages'];
 /** Bounds what a few aliases can blow up into (the "billion laughs" file). */
 const MAX_ALIAS_COUNT = 100;
 
@@ -63,6 +64,7 @@ export function parsePipeline(text: string, limits: PipelineLimits = DEFAULT_PIP
   const name = pipeline.name === undefined ? undefined : readString(problems, pipeline.name, ['name']);
 
   const env = readPlainEnv(problems, pipeline.env, ['env'], 'pipeline');
+  const on = readOn(problems, pipeline.on, ['on']);
 
   const stages: StageSpec[] = [];
   if (pipeline.stages === undefined) {
@@ -80,7 +82,7 @@ export function parsePipeline(text: string, limits: PipelineLimits = DEFAULT_PIP
 
   const resolved = resolveStages(problems, stages, env);
   if (problems.problems.length > 0 || name === undefined) return fail(problems.problems);
-  return { ok: true, pipeline: { name, env: Object.fromEntries(env), stages: resolved } };
+  return { ok: true, pipeline: { name, env: Object.fromEntries(env), on, stages: resolved } };
 }
 
 function fail(problems: PipelineProblem[]): ParseResult {

@@ -39,6 +39,7 @@ export function resolveStages(
     environment: stage.environment,
     approval: stage.approval,
     concurrency: stage.concurrency,
+    condition: stage.condition,
     jobs: all.filter((job) => job.stageIndex === stageIndex).map((job) => job.definition),
   }));
 }

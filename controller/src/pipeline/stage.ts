@@ -3,12 +3,13 @@ import { readApproval } from './approval.js';
 import { type JobSpec, readJob } from './job.js';
 import type { PipelineLimits } from './limits.js';
 import type { Path } from './locate.js';
-import type { ApprovalPolicy } from './model.js';
+import type { ApprovalPolicy, StageCondition } from './model.js';
 import { readPlainEnv } from './plain-env.js';
 import type { ProblemCollector } from './problems.js';
 import { describe, readMapping, readString, reportMissing } from './schema.js';
+import { readIf } from './triggers.js';
 
-export const STAGE_KEYS = ['name', 'environment', 'approval', 'concurrency', 'env', 'jobs'];
+export const STAGE_KEYS = ['name', 'if', 'environment', 'approval', 'concurrency', 'env', 'jobs'];
 
 /** A stage before matrix expansion. `name` is undefined when it was invalid. */
 export interface StageSpec {
@@ -17,6 +18,7 @@ export interface StageSpec {
   environment: string | null;
   approval: ApprovalPolicy | null;
   concurrency: string | null;
+  condition: StageCondition | null;
   /** The stage's own `env`, which its jobs get over the pipeline's. */
   env: Map<string, string>;
   jobs: JobSpec[];
@@ -37,6 +39,7 @@ export function readStage(
   const concurrency = readOptionalString(problems, stage.concurrency, [...path, 'concurrency']);
   const approval = readApproval(problems, stage.approval, [...path, 'approval']);
   const env = readPlainEnv(problems, stage.env, [...path, 'env'], 'stage');
+  const condition = readIf(problems, stage.if, [...path, 'if']);
 
   const jobs: JobSpec[] = [];
   const jobsPath = [...path, 'jobs'];
@@ -50,7 +53,7 @@ export function readStage(
       if (job !== undefined) jobs.push(job);
     });
   }
-  return { path, name, environment, approval, concurrency, env, jobs };
+  return { path, name, environment, approval, concurrency, condition, env, jobs };
 }
 
 function readOptionalString(problems: ProblemCollector, value: unknown, path: Path): string | null {

@@ -22,13 +22,15 @@ export function runRoutes(deps: ApiDeps) {
   app.openapi(triggerRun, async (c) => {
     const body = c.req.valid('json');
     const idempotencyKey = c.req.header('idempotency-key')?.trim() || null;
-    const { run, created } = await startRun(deps, body, {
+    const outcome = await startRun(deps, body, {
       idempotencyKey,
       actor: c.get('principal').name,
       audit: (event, tx) => c.var.audit(event, tx),
     });
-    const view = runSummaryView(run, deps.baseUrl);
-    return c.json({ id: view.id, status: view.status, url: view.url }, created ? 201 : 200);
+    // Only a push can be skipped, and this route triggers by hand.
+    if ('skipped' in outcome) throw new Error(`a run triggered by hand was skipped: ${outcome.skipped}`);
+    const view = runSummaryView(outcome.run, deps.baseUrl);
+    return c.json({ id: view.id, status: view.status, url: view.url }, outcome.created ? 201 : 200);
   });
 
   app.openapi(listRunsRoute, async (c) => {
