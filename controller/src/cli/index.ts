@@ -21,6 +21,7 @@ import { registerTokens } from './client/tokens.js';
 import { registerTrigger } from './client/trigger.js';
 import { registerWhoami } from './client/whoami.js';
 import { registerController } from './controller-command.js';
+import { registerHook } from './hook/hook-command.js';
 import { registerLint } from './lint-command.js';
 import { registerUp } from './up-command.js';
 
@@ -98,6 +99,7 @@ const knownCommands = [
   'token',
   'whoami',
   'lint',
+  'hook',
 ];
 
 function buildParser(context: CommandContext) {
@@ -141,6 +143,7 @@ function buildParser(context: CommandContext) {
   parser = registerEnvironments(parser, context);
   parser = registerWhoami(parser, context);
   parser = registerLint(parser, context);
+  parser = registerHook(parser, context);
   return parser;
 }
 
