@@ -58,6 +58,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/hooks/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A push webhook from Gitea, Forgejo or GitHub (no token: HMAC-signed)
+         * @description Send JSON (`content-type: application/json`) with `X-Gitea-Event`, `X-Forgejo-Event` or `X-GitHub-Event: push` and `X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body>` keyed with the secret registered by `POST /api/repositories`. A missing or wrong signature is 401 and nothing runs. The run's Idempotency-Key is derived from repository, ref, before and after, so a redelivery makes no second run. `ping` events answer 200.
+         */
+        post: operations["receivePushWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs": {
         parameters: {
             query?: never;
@@ -204,6 +224,27 @@ export interface paths {
          * @description Resolves `after` on `ref`, reads the pipeline's `on:` at that commit and starts a run when it matches; a deleted ref (all-zero `after`) starts none. Send `Idempotency-Key` (derived from repository, ref, before and after) so a hook firing twice makes one run; the same key with a different body answers 422.
          */
         post: operations["reportPush"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/repositories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The repositories registered for push webhooks (no secrets) */
+        get: operations["listRepositories"];
+        put?: never;
+        /**
+         * Register a repository for push webhooks (or give it a new secret)
+         * @description The secret is stored as given (verifying a signature needs it) and never returned.
+         */
+        post: operations["addRepository"];
         delete?: never;
         options?: never;
         head?: never;
@@ -407,6 +448,10 @@ export interface components {
             /** @description The run's API URL. */
             url: string;
         };
+        TriggerSkipped: {
+            /** @description Why the push started no run (the pipeline's `on:`). */
+            skipped: string;
+        };
         TriggerRequest: {
             /** @description A git URL or a path on the controller host. */
             repo: string;
@@ -527,10 +572,6 @@ export interface components {
         DecisionRequest: {
             comment?: string;
         };
-        TriggerSkipped: {
-            /** @description Why the push started no run (the pipeline's `on:`). */
-            skipped: string;
-        };
         PushRequest: {
             /** @description A git URL or a path on the controller host. */
             repo: string;
@@ -540,6 +581,21 @@ export interface components {
             before: string;
             /** @description The commit the ref points at now; the run builds it. */
             after: string;
+        };
+        Repository: {
+            url: string;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        AddRepositoryRequest: {
+            /** @description The clone URL as the hosting service's payload names it; runs build it. */
+            url: string;
+            /** @description The secret the webhook is configured with; verifies X-Hub-Signature-256. */
+            webhookSecret: string;
+        };
+        RepositoryList: {
+            repositories: components["schemas"]["Repository"][];
         };
         AgentList: {
             agents: components["schemas"]["Agent"][];
@@ -630,7 +686,7 @@ export interface components {
          * @description `forbidden` is a request refused for want of a role.
          * @enum {string}
          */
-        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "environment.protect" | "environment.unprotect" | "forbidden" | "approval_refused" | "approval_timeout";
+        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "environment.protect" | "environment.unprotect" | "repository.add" | "forbidden" | "approval_refused" | "approval_timeout";
         EnvironmentProtection: {
             name: string;
             approvers: string[];
@@ -734,6 +790,101 @@ export interface operations {
             };
             /** @description No bearer token, or not a valid one. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    receivePushWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run this push already started, `skipped` (why no run), or `pong` for a ping. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerResponse"] | components["schemas"]["TriggerSkipped"] | {
+                        /** @enum {boolean} */
+                        pong: true;
+                    };
+                };
+            };
+            /** @description The push started this run. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerResponse"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run, job, stage, agent or token. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than GANTRY_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A request body that is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The repository cannot give what the trigger asks for (unknown ref, sha not on the ref, unreadable). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1492,6 +1643,131 @@ export interface operations {
             };
             /** @description The repository cannot give what the trigger asks for (unknown ref, sha not on the ref, unreadable). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRepositories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The repositories. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepositoryList"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addRepository: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddRepositoryRequest"];
+            };
+        };
+        responses: {
+            /** @description The repository is registered. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Repository"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than GANTRY_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A request body that is not JSON. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

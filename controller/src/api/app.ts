@@ -25,8 +25,10 @@ import { jobLogRoutes } from './routes/job-logs.js';
 import { meRoutes } from './routes/me.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { pushRoutes } from './routes/pushes.js';
+import { repositoryRoutes } from './routes/repositories.js';
 import { runRoutes } from './routes/runs.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export interface ApiDeps {
   db: Database;
@@ -69,10 +71,13 @@ export function createApp(deps: ApiDeps) {
     app.route('/metrics', metricsRoutes({ metrics: instruments, adminToken: deps.adminToken, public: isPublic }));
   }
 
+  // Signed by the sender, not authenticated by a token: registered before the token check, which it never reaches.
+  app.route('/api/hooks', webhookRoutes(deps));
   app.use('/api/*', authenticate(deps));
   app.route('/api/runs', runRoutes(deps));
   app.route('/api/runs', jobLogRoutes(deps));
   app.route('/api/pushes', pushRoutes(deps));
+  app.route('/api/repositories', repositoryRoutes(deps));
   app.route('/api/agents', agentRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/me', meRoutes(deps));

@@ -15,6 +15,7 @@ import { type CliIo, processIo } from './client/io.js';
 export { clientVariables } from './client/connection.js';
 
 import { registerLogs } from './client/logs.js';
+import { registerRepositories } from './client/repositories.js';
 import { registerRunActions } from './client/run-actions.js';
 import { registerRuns } from './client/runs.js';
 import { registerTokens } from './client/tokens.js';
@@ -100,6 +101,7 @@ const knownCommands = [
   'whoami',
   'lint',
   'hook',
+  'repo',
 ];
 
 function buildParser(context: CommandContext) {
@@ -144,6 +146,7 @@ function buildParser(context: CommandContext) {
   parser = registerWhoami(parser, context);
   parser = registerLint(parser, context);
   parser = registerHook(parser, context);
+  parser = registerRepositories(parser, context);
   return parser;
 }
 
