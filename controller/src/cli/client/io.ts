@@ -8,6 +8,7 @@
  * - `writeBytes`: raw output with backpressure (a log of any size); resolves
  *   once the bytes may be written again. Without it bytes go through `stdout`.
  * - `color`: whether to colour statuses (stdout is a terminal and NO_COLOR is unset).
+ * - `terminal`: stdout is a terminal, so output may be redrawn in place (`--follow`'s board).
  * - `signal`: aborted on Ctrl-C; in-flight requests and `--follow` polling stop.
  */
 export interface CliIo {
@@ -16,6 +17,7 @@ export interface CliIo {
   stderr: (s: string) => void;
   writeBytes?: (chunk: Uint8Array) => Promise<void>;
   color?: boolean;
+  terminal?: boolean;
   signal?: AbortSignal;
 }
 
@@ -40,6 +42,7 @@ export function processIo(): CliIo {
         process.stdout.once('error', onError);
       }),
     color: colorWanted(process.env, process.stdout.isTTY === true),
+    terminal: process.stdout.isTTY === true,
   };
 }
 
