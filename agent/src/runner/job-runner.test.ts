@@ -32,6 +32,9 @@ function jobSpec(steps: string[]): JobSpec__Output {
     env: {},
     timeoutMs: 0,
     stepTimeoutsMs: [],
+    pipeline: 'app',
+    branch: 'main',
+    tag: '',
   } as JobSpec__Output;
 }
 

@@ -24,7 +24,7 @@ interface SchemaNode {
   properties?: Record<string, unknown>;
 }
 
-const schema = pipelineJsonSchema() as SchemaNode & { definitions: Record<string, SchemaNode> };
+const schema = pipelineJsonSchema() as unknown as SchemaNode & { definitions: Record<string, SchemaNode> };
 const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
 
 function keysOf(node: SchemaNode | undefined): string[] {
