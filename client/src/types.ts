@@ -39,3 +39,6 @@ export type ErrorBody = Schemas['Error'];
 export type RunStatus = RunSummary['status'];
 export type StageStatus = Stage['status'];
 export type JobStatus = Job['status'];
+export type AddRepositoryRequest = Schemas['AddRepositoryRequest'];
+export type Repository = Schemas['Repository'];
+export type RepositoryList = Schemas['RepositoryList'];

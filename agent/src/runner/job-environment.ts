@@ -3,7 +3,9 @@ import type { Lease } from '../controller-client.js';
 
 /**
  * The environment of every step of an attempt: the agent's environment, then
- * the job's own variables, then the GANTRY_* facts, which a job cannot override.
+ * the job's own variables (pipeline, stage and job `env`, merged by the
+ * controller), then the GANTRY_* facts, which a job cannot override.
+ * GANTRY_BRANCH or GANTRY_TAG is set when the run's ref is one.
  */
 export function jobEnvironment(
   baseEnv: Record<string, string>,
@@ -22,6 +24,11 @@ export function jobEnvironment(
     GANTRY_ATTEMPT: String(lease.attempt),
     GANTRY_SHA: job.sha,
     GANTRY_REF: job.ref,
+    ...(job.branch === '' ? {} : { GANTRY_BRANCH: job.branch }),
+    ...(job.tag === '' ? {} : { GANTRY_TAG: job.tag }),
+    GANTRY_REPO: job.repoUrl,
+    GANTRY_PIPELINE: job.pipeline,
+    GANTRY_STAGE: job.stage,
     GANTRY_WORKSPACE: workspace,
   };
 }

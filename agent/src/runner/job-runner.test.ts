@@ -35,6 +35,9 @@ function jobSpec(steps: string[]): JobSpec__Output {
     artifacts: [],
     artifactsWhen: 'on_success',
     needsArtifacts: [],
+    pipeline: 'app',
+    branch: 'main',
+    tag: '',
   } as JobSpec__Output;
 }
 

@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/schema/gantry.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The JSON Schema of .gantry.yml, for editors (no token needed) */
+        get: operations["getPipelineSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -41,6 +58,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/hooks/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A push webhook from Gitea, Forgejo or GitHub (no token: HMAC-signed)
+         * @description Send JSON (`content-type: application/json`) with `X-Gitea-Event`, `X-Forgejo-Event` or `X-GitHub-Event: push` and `X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body>` keyed with the secret registered by `POST /api/repositories`. A missing or wrong signature is 401 and nothing runs. The run's Idempotency-Key is derived from repository, ref, before and after, so a redelivery makes no second run. `ping` events answer 200.
+         */
+        post: operations["receivePushWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs": {
         parameters: {
             query?: never;
@@ -53,7 +90,7 @@ export interface paths {
         put?: never;
         /**
          * Trigger a run of a repository ref
-         * @description The ref is resolved to a commit now; the run builds that commit. With an `Idempotency-Key` header a repeated trigger answers 200 with the run the key created.
+         * @description The ref is resolved to a commit now; the run builds that commit. With an `Idempotency-Key` header a repeated trigger answers 200 with the run the key created; the same key with a different body answers 422.
          */
         post: operations["triggerRun"];
         delete?: never;
@@ -224,6 +261,47 @@ export interface paths {
         get: operations["downloadArtifact"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pushes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a push of a branch or tag (what `gantry hook install` sends)
+         * @description Resolves `after` on `ref`, reads the pipeline's `on:` at that commit and starts a run when it matches; a deleted ref (all-zero `after`) starts none. Send `Idempotency-Key` (derived from repository, ref, before and after) so a hook firing twice makes one run; the same key with a different body answers 422.
+         */
+        post: operations["reportPush"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/repositories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The repositories registered for push webhooks (no secrets) */
+        get: operations["listRepositories"];
+        put?: never;
+        /**
+         * Register a repository for push webhooks (or give it a new secret)
+         * @description The secret is stored as given (verifying a signature needs it) and never returned.
+         */
+        post: operations["addRepository"];
         delete?: never;
         options?: never;
         head?: never;
@@ -467,6 +545,10 @@ export interface components {
             /** @description The run's web page (GANTRY_PUBLIC_URL/runs/ID). */
             url: string;
         };
+        TriggerSkipped: {
+            /** @description Why the push started no run (the pipeline's `on:`). */
+            skipped: string;
+        };
         TriggerRequest: {
             /** @description A git URL or a path on the controller host. */
             repo: string;
@@ -495,6 +577,8 @@ export interface components {
             status: "queued" | "running" | "awaiting_approval" | "waiting_for_concurrency" | "succeeded" | "failed" | "canceled" | "rejected" | "superseded";
             repo: string;
             ref: string;
+            /** @description The ref in full (`refs/heads/main`, `refs/tags/v1`); null when it is neither. */
+            fullRef: string | null;
             /** @description The commit the run builds. */
             sha: string | null;
             /** @description The first line of the commit's message. */
@@ -537,6 +621,8 @@ export interface components {
                     stage: string;
                 } | null;
             } | null;
+            /** @description Why the stage is `skipped` from the start (its `if:` does not hold for the run's ref). */
+            skipReason: string | null;
             /** Format: date-time */
             startedAt: string | null;
             /** Format: date-time */
@@ -644,6 +730,31 @@ export interface components {
              */
             url: string;
         };
+        PushRequest: {
+            /** @description A git URL or a path on the controller host. */
+            repo: string;
+            /** @description The ref the push updated, in full. */
+            ref: string;
+            /** @description The ref's previous commit; all zeros when the push created the ref. */
+            before: string;
+            /** @description The commit the ref points at now; the run builds it. */
+            after: string;
+        };
+        Repository: {
+            url: string;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        AddRepositoryRequest: {
+            /** @description The clone URL as the hosting service's payload names it; runs build it. */
+            url: string;
+            /** @description The secret the webhook is configured with; verifies X-Hub-Signature-256. */
+            webhookSecret: string;
+        };
+        RepositoryList: {
+            repositories: components["schemas"]["Repository"][];
+        };
         AgentList: {
             agents: components["schemas"]["Agent"][];
         };
@@ -740,7 +851,7 @@ export interface components {
          * @description `forbidden` is a request refused for want of a role.
          * @enum {string}
          */
-        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "environment.protect" | "environment.unprotect" | "forbidden" | "approval_refused" | "approval_timeout" | "supersede";
+        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "environment.protect" | "environment.unprotect" | "repository.add" | "forbidden" | "approval_refused" | "approval_timeout" | "supersede";
         EnvironmentProtection: {
             name: string;
             approvers: string[];
@@ -824,6 +935,28 @@ export interface operations {
             };
         };
     };
+    getPipelineSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON Schema (draft-07) document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
     getMetrics: {
         parameters: {
             query?: never;
@@ -844,6 +977,101 @@ export interface operations {
             };
             /** @description No bearer token, or not a valid one. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    receivePushWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run this push already started, `skipped` (why no run), or `pong` for a ping. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerResponse"] | components["schemas"]["TriggerSkipped"] | {
+                        /** @enum {boolean} */
+                        pong: true;
+                    };
+                };
+            };
+            /** @description The push started this run. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerResponse"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run, job, stage, agent or token. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than GANTRY_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A request body that is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The repository cannot give what the trigger asks for (unknown ref, sha not on the ref, unreadable). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1721,6 +1949,230 @@ export interface operations {
             };
             /** @description No such run, job, stage, agent or token. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportPush: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a repeated push one run. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushRequest"];
+            };
+        };
+        responses: {
+            /** @description The run an earlier report with the same Idempotency-Key started, or `skipped`: why the push starts no run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerResponse"] | components["schemas"]["TriggerSkipped"];
+                };
+            };
+            /** @description The push started this run. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerResponse"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than GANTRY_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A request body that is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The repository cannot give what the trigger asks for (unknown ref, sha not on the ref, unreadable). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRepositories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The repositories. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepositoryList"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addRepository: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddRepositoryRequest"];
+            };
+        };
+        responses: {
+            /** @description The repository is registered. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Repository"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than GANTRY_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A request body that is not JSON. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -14,9 +14,10 @@ import type { Scheduler } from '../scheduler/scheduler.js';
 import type { PipelineSource } from '../source/git-source.js';
 import type { Database } from '../store/database.js';
 import { authenticate } from './auth.js';
-import { getHealth } from './contract/health.js';
+import { getHealth, getPipelineSchema } from './contract/health.js';
 import { createErrorHandler, errorBody } from './error-handler.js';
 import { serveOpenApiDocument } from './openapi.js';
+import { pipelineJsonSchema } from './pipeline-schema.js';
 import { assignRequestId } from './request-id.js';
 import { DEFAULT_MAX_REQUEST_BYTES, limitRequestBodies } from './request-limit.js';
 import { logRequests } from './request-log.js';
@@ -31,8 +32,11 @@ import { gcRoutes } from './routes/gc.js';
 import { jobLogRoutes } from './routes/job-logs.js';
 import { meRoutes } from './routes/me.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { pushRoutes } from './routes/pushes.js';
+import { repositoryRoutes } from './routes/repositories.js';
 import { runRoutes } from './routes/runs.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export interface ApiDeps {
   db: Database;
@@ -72,15 +76,21 @@ export function createApp(deps: ApiDeps) {
     return c.json({ status: health.ok ? 'ok' : 'degraded', checks: health.checks }, health.ok ? 200 : 503);
   });
 
+  app.openapi(getPipelineSchema, (c) => c.json(pipelineJsonSchema(), 200));
+
   if (deps.metrics) {
     const { instruments, public: isPublic } = deps.metrics;
     app.route('/metrics', metricsRoutes({ metrics: instruments, adminToken: deps.adminToken, public: isPublic }));
   }
 
+  // Signed by the sender, not authenticated by a token: registered before the token check, which it never reaches.
+  app.route('/api/hooks', webhookRoutes(deps));
   app.use('/api/*', authenticate(deps));
   app.route('/api/runs', runRoutes(deps));
   app.route('/api/runs', jobLogRoutes(deps));
   app.route('/api/runs', artifactRoutes(deps));
+  app.route('/api/pushes', pushRoutes(deps));
+  app.route('/api/repositories', repositoryRoutes(deps));
   app.route('/api/agents', agentRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/me', meRoutes(deps));

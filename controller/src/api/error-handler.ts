@@ -31,6 +31,7 @@ const statusOf: Record<string, ContentfulStatusCode> = {
   PIPELINE_FILE_MISSING: 422,
   PIPELINE_FILE_TOO_LARGE: 422,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
 };
 
 /** What a 503 for an unavailable database tells clients to wait before retrying. */

@@ -16,6 +16,7 @@ export function runSummaryView(run: Run, baseUrl: string): RunSummary {
     status: run.status,
     repo: run.repo,
     ref: run.ref,
+    fullRef: run.fullRef,
     sha: run.sha,
     commitSubject: run.commitSubject,
     commitAuthor: run.authorName,
@@ -53,6 +54,7 @@ function stageView(stage: StageDetail): Stage {
         }
       : null,
     concurrency: stage.concurrency ? { group: stage.concurrency, waitingFor: stage.waitingFor } : null,
+    skipReason: stage.skipReason,
     startedAt: iso(stage.startedAt),
     finishedAt: iso(stage.finishedAt),
     jobs: stage.jobs.map(jobView),

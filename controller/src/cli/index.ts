@@ -17,12 +17,15 @@ import { type CliIo, processIo } from './client/io.js';
 export { clientVariables } from './client/connection.js';
 
 import { registerLogs } from './client/logs.js';
+import { registerRepositories } from './client/repositories.js';
 import { registerRunActions } from './client/run-actions.js';
 import { registerRuns } from './client/runs.js';
 import { registerTokens } from './client/tokens.js';
 import { registerTrigger } from './client/trigger.js';
 import { registerWhoami } from './client/whoami.js';
 import { registerController } from './controller-command.js';
+import { registerHook } from './hook/hook-command.js';
+import { registerLint } from './lint-command.js';
 import { registerUp } from './up-command.js';
 
 /** The version of the controller package, shown by `gantry --version`. */
@@ -100,6 +103,9 @@ const knownCommands = [
   'drain',
   'token',
   'whoami',
+  'lint',
+  'hook',
+  'repo',
 ];
 
 function buildParser(context: CommandContext) {
@@ -144,6 +150,9 @@ function buildParser(context: CommandContext) {
   parser = registerTokens(parser, context);
   parser = registerEnvironments(parser, context);
   parser = registerWhoami(parser, context);
+  parser = registerLint(parser, context);
+  parser = registerHook(parser, context);
+  parser = registerRepositories(parser, context);
   return parser;
 }
 

@@ -11,6 +11,7 @@ export const auditActions = [
   'agent.drain',
   'environment.protect',
   'environment.unprotect',
+  'repository.add',
   /** A request refused for want of a role. */
   'forbidden',
   /** An approve or reject the stage's gate refused (not an approver, self-approval). */

@@ -10,6 +10,7 @@ export type DomainErrorCode =
   | 'UNAUTHENTICATED'
   | 'STALE_LEASE'
   | 'PROTOCOL_MISMATCH'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | SourceErrorCode;
 
 /** The repository a trigger names cannot give what it asks for (source/). */
@@ -55,5 +56,16 @@ export class StaleLeaseError extends DomainError {
   override readonly name = 'StaleLeaseError';
   constructor(jobId: string, attempt: number) {
     super('STALE_LEASE', `lease of job ${jobId} attempt ${attempt} is no longer held`);
+  }
+}
+
+/** An `Idempotency-Key` already made a run for a different request (422); nothing was created. */
+export class IdempotencyKeyReusedError extends DomainError {
+  override readonly name = 'IdempotencyKeyReusedError';
+  constructor(idempotencyKey: string, runId: string) {
+    super(
+      'IDEMPOTENCY_KEY_REUSED',
+      `Idempotency-Key "${idempotencyKey}" was already used for run ${runId} with a different request; use a new key`,
+    );
   }
 }

@@ -6,6 +6,8 @@ export interface Run {
   id: string;
   repo: string;
   ref: string;
+  /** `ref` as git names it in full (`refs/heads/main`, `refs/tags/v1`); null when it names no branch or tag. */
+  fullRef: string | null;
   /** Resolved commit; null until the pipeline file was read. */
   sha: string | null;
   status: RunStatus;
@@ -38,6 +40,8 @@ export interface Stage {
   /** Its concurrency group, if any. */
   concurrency: string | null;
   supersede: boolean;
+  /** Why the stage was skipped when its run was planned (its `if:` did not hold). */
+  skipReason: string | null;
   startedAt: Date | null;
   finishedAt: Date | null;
 }

@@ -3,6 +3,7 @@
  * the registration token on every call, converts wire ↔ domain, and maps
  * domain errors to status codes. No business rules live here.
  */
+
 import { timingSafeEqual } from 'node:crypto';
 import {
   type AgentServiceHandlers,
@@ -16,6 +17,7 @@ import { type Metadata, type ServerUnaryCall, type sendUnaryData, status } from 
 import type { Logger } from 'pino';
 import type { ArtifactExchange } from '../artifacts/artifact-exchange.js';
 import { DomainError, StaleLeaseError } from '../domain/errors.js';
+import { type RefKind, refKindOf } from '../domain/ref-kind.js';
 import { type JobResult, jobResults } from '../domain/states.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { AgentPresence } from '../scheduler/agent-presence.js';
@@ -114,8 +116,10 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           name: job.name,
           stage: job.stageName,
           repoUrl: job.repo,
-          ref: job.ref,
+          ref: job.fullRef ?? job.ref,
           sha: job.sha,
+          pipeline: job.pipeline,
+          ...refFields(refKindOf(job.fullRef, job.ref)),
           steps: job.spec.steps,
           env: job.spec.env,
           timeoutMs: job.spec.timeoutMs ?? 0,
@@ -238,4 +242,9 @@ function stepTimeoutsOf(timeouts: Array<number | null> | undefined): number[] {
 
 function leaseOf(lease: Lease__Output | null): LeaseKey {
   return { jobId: lease?.jobId ?? '', attempt: lease?.attempt ?? 0, leaseToken: lease?.leaseToken ?? '' };
+}
+
+/** GANTRY_BRANCH or GANTRY_TAG as the agent protocol carries them. */
+function refFields(kind: RefKind | null): { branch: string; tag: string } {
+  return { branch: kind?.kind === 'branch' ? kind.name : '', tag: kind?.kind === 'tag' ? kind.name : '' };
 }

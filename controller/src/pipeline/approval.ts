@@ -7,7 +7,7 @@ import type { ApprovalPolicy } from './model.js';
 import type { ProblemCollector } from './problems.js';
 import { describe, readBoolean, readDurationMs, readInteger, readMapping, readStringList } from './schema.js';
 
-const APPROVAL_KEYS = ['approvers', 'required', 'allow_self_approval', 'timeout'];
+export const APPROVAL_KEYS = ['approvers', 'required', 'allow_self_approval', 'timeout'];
 
 export function defaultApproval(): ApprovalPolicy {
   return { approvers: [], required: 1, allowSelfApproval: false, timeoutMs: null };

@@ -19,7 +19,7 @@ import {
 } from './schema.js';
 import { readSteps } from './steps.js';
 
-const JOB_KEYS = [
+export const JOB_KEYS = [
   'name',
   'queue',
   'steps',
@@ -32,7 +32,7 @@ const JOB_KEYS = [
   'matrix',
 ];
 const ARTIFACTS_WHEN: readonly ArtifactsWhen[] = ['on_success', 'always'];
-const RETRY_KEYS = ['lost', 'failed'];
+export const RETRY_KEYS = ['lost', 'failed'];
 const QUEUE_NAME = /^[A-Za-z0-9_-]+$/;
 export const DEFAULT_QUEUE = 'default';
 export const DEFAULT_RETRY: RetryPolicy = { lost: 2, failed: 0 };

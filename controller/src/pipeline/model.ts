@@ -9,7 +9,22 @@ export interface PipelineDefinition {
   name: string;
   /** Pipeline-wide environment, already merged into every job's `env`. */
   env: Record<string, string>;
+  /** Which pushes start a run (`on: { push: … }`); null: every branch, no tag. */
+  on: PushFilter | null;
   stages: StageDefinition[];
+}
+
+/** `on.push`: a null list does not filter by that part (see the README for the rules). */
+export interface PushFilter {
+  branches: string[] | null;
+  tags: string[] | null;
+  paths: string[] | null;
+}
+
+/** A stage's `if:`: it runs only on a branch matching `branches` or a tag matching `tags` (globs). */
+export interface StageCondition {
+  branches: string[] | null;
+  tags: string[] | null;
 }
 
 export interface StageDefinition {
@@ -22,7 +37,11 @@ export interface StageDefinition {
   concurrency: string | null;
   /** On a gated stage: a newer run of the same pipeline reaching the gate ends older runs waiting there `superseded`. */
   supersede: boolean;
+  /** `if:`; null: the stage always runs. */
+  condition: StageCondition | null;
   jobs: JobDefinition[];
+  /** Set at planning when the stage's `if:` does not hold for the run's ref: why it is skipped. */
+  skipReason?: string;
 }
 
 export interface ApprovalPolicy {
@@ -68,7 +87,7 @@ export interface JobDefinition {
   steps: string[];
   /** Per-step timeouts, parallel to `steps` (`{ run, timeout }` steps); null = none. */
   stepTimeoutsMs: (number | null)[];
-  /** Pipeline env, then job env, then matrix values as MATRIX_<KEY> (later wins). */
+  /** Pipeline env, then stage env, then job env, then matrix values as MATRIX_<KEY> (later wins). */
   env: Record<string, string>;
   /** Whole-job timeout; null = none. */
   timeoutMs: number | null;

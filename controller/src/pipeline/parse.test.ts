@@ -71,6 +71,7 @@ describe('parsePipeline: the example pipeline', () => {
     expect(pipelineOf(README_EXAMPLE)).toEqual({
       name: 'webapp',
       env,
+      on: null,
       stages: [
         {
           name: 'build',
@@ -78,6 +79,7 @@ describe('parsePipeline: the example pipeline', () => {
           approval: null,
           concurrency: null,
           supersede: false,
+          condition: null,
           jobs: [
             {
               ...plainJob,
@@ -96,6 +98,7 @@ describe('parsePipeline: the example pipeline', () => {
           approval: null,
           concurrency: null,
           supersede: false,
+          condition: null,
           jobs: [
             { ...plainJob, name: 'unit', steps: ['npm test'], stepTimeoutsMs: [null] },
             {
@@ -129,6 +132,7 @@ describe('parsePipeline: the example pipeline', () => {
           approval: null,
           concurrency: null,
           supersede: false,
+          condition: null,
           jobs: [
             {
               ...plainJob,
@@ -145,6 +149,7 @@ describe('parsePipeline: the example pipeline', () => {
           approval: { approvers: ['role:release'], required: 1, allowSelfApproval: false, timeoutMs: 259_200_000 },
           concurrency: 'production',
           supersede: false,
+          condition: null,
           jobs: [
             {
               ...plainJob,
@@ -202,6 +207,22 @@ describe('parsePipeline: semantics', () => {
       COUNT: '3',
       MATRIX_X: '1',
     });
+  });
+
+  it('merges env as pipeline, then stage, then job (later wins)', () => {
+    const pipeline = pipelineOf(
+      yaml(
+        'name: p',
+        'env: { A: pipeline, B: pipeline, C: pipeline }',
+        'stages:',
+        '  - name: s',
+        '    env: { B: stage, C: stage }',
+        '    jobs: [{ name: j, env: { C: job }, steps: [make] }]',
+        '  - { name: t, jobs: [{ name: k, steps: [make] }] }',
+      ),
+    );
+    expect(pipeline.stages[0]?.jobs[0]?.env).toEqual({ A: 'pipeline', B: 'stage', C: 'job' });
+    expect(pipeline.stages[1]?.jobs[0]?.env).toEqual({ A: 'pipeline', B: 'pipeline', C: 'pipeline' });
   });
 
   it('reads approval: true as the default gate and false as none', () => {
@@ -287,11 +308,12 @@ describe('parsePipeline: problems point at the offending key or value', () => {
     ['approval required 0', yaml('name: p', 'stages:', '  - name: s', '    approval: { required: 0 }', '    jobs: [{ name: j, steps: [make] }]'), 4, 27, 'stages[0].approval.required', 'must be a whole number ≥ 1'],
     ['approval timeout without unit', yaml('name: p', 'stages:', '  - name: s', '    approval:', '      timeout: 3', '    jobs: [{ name: j, steps: [make] }]'), 5, 16, 'stages[0].approval.timeout', 'duration 3 has no unit'],
     ['more approvals than approvers', yaml('name: p', 'stages:', '  - name: s', '    approval: { approvers: [alice], required: 2 }', '    jobs: [{ name: j, steps: [make] }]'), 4, 47, 'stages[0].approval.required', 'requires 2 approvals but only 1 approver is listed'],
-    ['unknown key with no close match', yaml('name: p', 'stages:', '  - { name: s, jobs: [{ name: j, steps: [make] }] }', 'owner: me'), 4, 1, 'owner', 'unknown key "owner"; expected one of: name, env, stages'],
+    ['unknown key with no close match', yaml('name: p', 'stages:', '  - { name: s, jobs: [{ name: j, steps: [make] }] }', 'owner: me'), 4, 1, 'owner', 'unknown key "owner"; expected one of: name, on, env, stages'],
     ['missing pipeline name', yaml('stages:', '  - { name: s, jobs: [{ name: j, steps: [make] }] }'), 1, 1, 'name', 'required key "name" is missing'],
     ['pipeline name not a string', yaml('name: 5', 'stages:', '  - { name: s, jobs: [{ name: j, steps: [make] }] }'), 1, 7, 'name', 'must be a string (got number 5)'],
     ['empty stages', yaml('name: p', 'stages: []'), 2, 9, 'stages', 'stages must be a non-empty list of stages (got an empty list)'],
     ['expression in pipeline env', yaml('name: p', 'env: { A: "${{ matrix.x }}" }', 'stages:', '  - { name: s, jobs: [{ name: j, steps: [make] }] }'), 2, 11, 'env.A', 'cannot be used in the pipeline env'],
+    ['expression in stage env', yaml('name: p', 'stages:', '  - name: s', '    env: { A: "${{ matrix.x }}" }', '    jobs: [{ name: j, steps: [make] }]'), 4, 15, 'stages[0].env.A', 'cannot be used in the stage env'],
     ['top level is a list', yaml('- name: p'), 1, 1, '', 'the top level of .gantry.yml must be a mapping (got a list)'],
     ['YAML syntax error', yaml('name: p', 'stages:', '  - name: s', '    jobs: [{ name: j, steps: [make }]'), 4, 36, '', 'invalid YAML: Flow sequence'],
     ['tab indentation', yaml('name: p', 'stages:', '\t- name: s'), 3, 1, '', 'Tabs are not allowed'],

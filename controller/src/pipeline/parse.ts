@@ -8,17 +8,19 @@
 import { type Document, isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import { DEFAULT_PIPELINE_LIMITS, formatBytes, overLimit, type PipelineLimits, utf8Bytes } from './limits.js';
 import type { PipelineDefinition, PipelineProblem } from './model.js';
+import { readPlainEnv } from './plain-env.js';
 import { checkPlanSize } from './plan-size.js';
 import { ProblemCollector } from './problems.js';
 import { resolveStages } from './references.js';
-import { describe, readEnv, readMapping, readString, reportMissing } from './schema.js';
+import { describe, readMapping, readString, reportMissing } from './schema.js';
 import { readStage, type StageSpec } from './stage.js';
+import { readOn } from './triggers.js';
 
 export { formatPipelineProblems, PipelineError } from './problems.js';
 
 export type ParseResult = { ok: true; pipeline: PipelineDefinition } | { ok: false; problems: PipelineProblem[] };
 
-const PIPELINE_KEYS = ['name', 'env', 'stages'];
+export const PIPELINE_KEYS = ['name', 'on', 'env', 'stages'];
 /** Bounds what a few aliases can blow up into (the "billion laughs" file). */
 const MAX_ALIAS_COUNT = 100;
 
@@ -61,16 +63,8 @@ export function parsePipeline(text: string, limits: PipelineLimits = DEFAULT_PIP
   if (pipeline.name === undefined) reportMissing(problems, [], 'name');
   const name = pipeline.name === undefined ? undefined : readString(problems, pipeline.name, ['name']);
 
-  const env =
-    pipeline.env === undefined ? new Map<string, string>() : (readEnv(problems, pipeline.env, ['env']) ?? new Map());
-  for (const [key, text] of env) {
-    if (text.includes('${{')) {
-      problems.report(
-        ['env', key],
-        `"\${{ … }}" cannot be used in the pipeline env; set the variable in the job's env`,
-      );
-    }
-  }
+  const env = readPlainEnv(problems, pipeline.env, ['env'], 'pipeline');
+  const on = readOn(problems, pipeline.on, ['on']);
 
   const stages: StageSpec[] = [];
   if (pipeline.stages === undefined) {
@@ -88,7 +82,7 @@ export function parsePipeline(text: string, limits: PipelineLimits = DEFAULT_PIP
 
   const resolved = resolveStages(problems, stages, env);
   if (problems.problems.length > 0 || name === undefined) return fail(problems.problems);
-  return { ok: true, pipeline: { name, env: Object.fromEntries(env), stages: resolved } };
+  return { ok: true, pipeline: { name, env: Object.fromEntries(env), on, stages: resolved } };
 }
 
 function fail(problems: PipelineProblem[]): ParseResult {

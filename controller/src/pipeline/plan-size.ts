@@ -8,6 +8,7 @@ import type { JobSpec } from './job.js';
 import { formatBytes, overLimit, type PipelineLimits, utf8Bytes } from './limits.js';
 import { matrixEnvName, matrixReferences } from './matrix.js';
 import type { ProblemCollector } from './problems.js';
+import { inheritedEnv } from './references.js';
 import type { StageSpec } from './stage.js';
 
 /** What one job spec expands to. */
@@ -32,7 +33,7 @@ export function checkPlanSize(
   for (const stage of stages) {
     let stageJobs = 0;
     for (const job of stage.jobs) {
-      const size = expansionSize(job, pipelineEnv);
+      const size = expansionSize(job, inheritedEnv(pipelineEnv, stage));
       stageJobs += size.jobs;
       planBytes += size.totalBytes;
       if (size.largestJobBytes > limits.maxJobSpecBytes) {

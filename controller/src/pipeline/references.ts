@@ -22,7 +22,7 @@ export function resolveStages(
   pipelineEnv: ReadonlyMap<string, string>,
 ): StageDefinition[] {
   const expanded = stages.flatMap((stage, stageIndex) =>
-    stage.jobs.map((spec) => ({ spec, stageIndex, jobs: expandJob(spec, pipelineEnv) })),
+    stage.jobs.map((spec) => ({ spec, stageIndex, jobs: expandJob(spec, inheritedEnv(pipelineEnv, stage)) })),
   );
   const all: ExpandedJob[] = expanded.flatMap(({ spec, stageIndex, jobs }) =>
     jobs.map((definition) => ({ spec, stageIndex, definition })),
@@ -40,8 +40,14 @@ export function resolveStages(
     approval: stage.approval,
     concurrency: stage.concurrency,
     supersede: stage.supersede,
+    condition: stage.condition,
     jobs: all.filter((job) => job.stageIndex === stageIndex).map((job) => job.definition),
   }));
+}
+
+/** What a stage's jobs inherit: the pipeline's env, then the stage's (later wins). */
+export function inheritedEnv(pipelineEnv: ReadonlyMap<string, string>, stage: StageSpec): Map<string, string> {
+  return new Map([...pipelineEnv, ...stage.env]);
 }
 
 function expandJob(spec: JobSpec, pipelineEnv: ReadonlyMap<string, string>): JobDefinition[] {

@@ -4,11 +4,13 @@ import { readConcurrencyGroup, readSupersede } from './concurrency.js';
 import { type JobSpec, readJob } from './job.js';
 import type { PipelineLimits } from './limits.js';
 import type { Path } from './locate.js';
-import type { ApprovalPolicy } from './model.js';
+import type { ApprovalPolicy, StageCondition } from './model.js';
+import { readPlainEnv } from './plain-env.js';
 import type { ProblemCollector } from './problems.js';
 import { describe, readMapping, readString, reportMissing } from './schema.js';
+import { readIf } from './triggers.js';
 
-const STAGE_KEYS = ['name', 'environment', 'approval', 'concurrency', 'supersede', 'jobs'];
+export const STAGE_KEYS = ['name', 'if', 'environment', 'approval', 'concurrency', 'supersede', 'env', 'jobs'];
 
 /** A stage before matrix expansion. `name` is undefined when it was invalid. */
 export interface StageSpec {
@@ -18,6 +20,9 @@ export interface StageSpec {
   approval: ApprovalPolicy | null;
   concurrency: string | null;
   supersede: boolean;
+  condition: StageCondition | null;
+  /** The stage's own `env`, which its jobs get over the pipeline's. */
+  env: Map<string, string>;
   jobs: JobSpec[];
 }
 
@@ -36,6 +41,8 @@ export function readStage(
   const concurrency = readConcurrencyGroup(problems, stage.concurrency, [...path, 'concurrency']);
   const approval = readApproval(problems, stage.approval, [...path, 'approval']);
   const supersede = readSupersede(problems, stage.supersede, [...path, 'supersede'], approval !== null);
+  const env = readPlainEnv(problems, stage.env, [...path, 'env'], 'stage');
+  const condition = readIf(problems, stage.if, [...path, 'if']);
 
   const jobs: JobSpec[] = [];
   const jobsPath = [...path, 'jobs'];
@@ -49,7 +56,7 @@ export function readStage(
       if (job !== undefined) jobs.push(job);
     });
   }
-  return { path, name, environment, approval, concurrency, supersede, jobs };
+  return { path, name, environment, approval, concurrency, supersede, condition, env, jobs };
 }
 
 function readOptionalString(problems: ProblemCollector, value: unknown, path: Path): string | null {

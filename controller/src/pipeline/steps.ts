@@ -7,7 +7,7 @@ import type { Path } from './locate.js';
 import type { ProblemCollector } from './problems.js';
 import { describe, isMapping, readDurationMs, readMapping, readString, reportMissing } from './schema.js';
 
-const STEP_KEYS = ['run', 'timeout'];
+export const STEP_KEYS = ['run', 'timeout'];
 
 export interface StepList {
   steps: string[];

@@ -30,6 +30,7 @@ import { type AdvanceOutcome, advanceRun } from './advance-run.js';
 import { withPlanningClaim } from './planning-claim.js';
 import { summarizePlanningError } from './planning-error.js';
 import { environmentsOf, withProtections } from './protected-environments.js';
+import { withStageConditions } from './stage-conditions.js';
 
 /** A run's `error` lists at most this many pipeline problems (a broken 1 MiB file can have thousands). */
 const MAX_PROBLEMS_IN_RUN_ERROR = 100;
@@ -172,7 +173,8 @@ export class Scheduler {
       const locked = await lockRun(tx, runId);
       if (locked?.status !== 'queued' || locked.pipelineName !== null) return null;
       const protections = await findProtections(tx, environmentsOf(parsed.pipeline));
-      await insertPlan(tx, locked, file, withProtections(parsed.pipeline, protections, locked.ref));
+      const planned = withStageConditions(withProtections(parsed.pipeline, protections, locked.ref), locked);
+      await insertPlan(tx, locked, file, planned);
       return advanceRun(tx, runId);
     });
     if (outcome) {

@@ -5,8 +5,10 @@
  * reach git, and a URL only after `--`.
  */
 import { type CommitPeople, readCommitFile } from './cat-file.js';
+import { changedPathsIn } from './changed-paths.js';
 import { GitProcessError } from './git-command.js';
 import { createMirrors } from './mirror.js';
+import { qualifyRefIn } from './qualify-ref.js';
 import { assertRefName } from './ref-name.js';
 import { assertRepositoryAllowed, type RepositoryAllowList } from './repository-allow-list.js';
 import { type ReadableRepository, resolveCommitIn, unreadable } from './resolve-commit.js';
@@ -29,6 +31,17 @@ export interface PipelineSource {
    * SHA_NOT_ON_REF when `sha` is not reachable from `ref`.
    */
   resolveCommit(repo: string, ref: string, sha: string | null): Promise<string>;
+  /**
+   * Called by the trigger handler after `resolveCommit` (no fetch): `ref` in
+   * full (`refs/heads/main`, `refs/tags/v1`), or null when it is neither.
+   */
+  qualifyRef(repo: string, ref: string): Promise<string | null>;
+  /**
+   * Called by the trigger handler after `resolveCommit` (no fetch): the files
+   * `before` and `after` (hex commit ids) differ in; null when `before` is
+   * unknown here or too much changed.
+   */
+  changedPaths(repo: string, before: string, after: string): Promise<string[] | null>;
   /**
    * Called by planning with the run's recorded full sha; never looks at refs.
    * Fetches a URL's mirror only if it lacks the commit (another controller
@@ -95,6 +108,18 @@ export function createGitSource(options: GitSourceOptions): PipelineSource {
         if (isUrl(repo)) await mirrors.refresh(repo);
         return resolveCommitIn(repository, ref, sha, timeoutMs);
       });
+    },
+
+    async qualifyRef(repo, ref) {
+      assertRefName(ref);
+      const repository = isUrl(repo) ? mirrored(repo) : local(repo);
+      return reading(repository, () => qualifyRefIn(repository, ref, timeoutMs));
+    },
+
+    async changedPaths(repo, before, after) {
+      if (!hexCommit.test(before) || !hexCommit.test(after)) return null;
+      const repository = isUrl(repo) ? mirrored(repo) : local(repo);
+      return reading(repository, () => changedPathsIn(repository, before, after, timeoutMs));
     },
 
     async readPipelineFile(repo, sha) {

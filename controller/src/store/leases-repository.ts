@@ -23,7 +23,11 @@ export interface ClaimedJob {
   spec: JobDefinition;
   repo: string;
   ref: string;
+  /** `ref` in full (`refs/heads/main`); null when git named it neither a branch nor a tag. */
+  fullRef: string | null;
   sha: string;
+  /** The name of the run's pipeline. */
+  pipeline: string;
   queue: string;
   /** How long the attempt waited between being queued and this claim, by database time. */
   queuedSeconds: number;
@@ -52,7 +56,9 @@ export async function claimJob(
     spec: JobDefinition;
     repo: string;
     ref: string;
+    full_ref: string | null;
     sha: string | null;
+    pipeline_name: string | null;
     queue: string;
     queued_seconds: number | null;
   }>(
@@ -70,7 +76,7 @@ export async function claimJob(
     )
     select claimed.id, claimed.run_id, claimed.attempt, claimed.name, claimed.spec, claimed.queue,
       extract(epoch from now() - claimed.queued_at)::float8 as queued_seconds,
-      stages.name as stage_name, runs.repo, runs.ref, runs.sha
+      stages.name as stage_name, runs.repo, runs.ref, runs.full_ref, runs.sha, runs.pipeline_name
     from claimed join runs on runs.id = claimed.run_id join stages on stages.id = claimed.stage_id`,
   );
   const row = rows[0];
@@ -87,7 +93,9 @@ export async function claimJob(
         spec: row.spec,
         repo: row.repo,
         ref: row.ref,
+        fullRef: row.full_ref,
         sha: row.sha ?? '',
+        pipeline: row.pipeline_name ?? '',
         queue: row.queue,
         queuedSeconds: Math.max(0, row.queued_seconds ?? 0),
       },

@@ -9,6 +9,7 @@ export function toRun(row: typeof runs.$inferSelect): Run {
     id: row.id,
     repo: row.repo,
     ref: row.ref,
+    fullRef: row.fullRef,
     sha: row.sha,
     status: row.status as RunStatus,
     pipelineName: row.pipelineName,
@@ -37,6 +38,7 @@ export function toStage(row: typeof stages.$inferSelect): Stage {
     approvalRequestedAt: row.approvalRequestedAt,
     concurrency: row.concurrency,
     supersede: row.supersede,
+    skipReason: row.skipReason,
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
   };

@@ -1,6 +1,7 @@
 /** Runs and their stages/jobs as one aggregate: create, read, plan, change state. */
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { IdempotencyKeyReusedError } from '../domain/errors.js';
 import type { Run, RunDetail, Stage } from '../domain/run.js';
 import type { RunStatus, StageStatus } from '../domain/states.js';
 import type { PipelineDefinition } from '../pipeline/model.js';
@@ -14,15 +15,20 @@ import { approvals, jobs, runs, stages } from './schema.js';
 export interface NewRun {
   repo: string;
   ref: string;
+  /** `ref` as git names it in full; null when it names no branch or tag. */
+  fullRef?: string | null;
   /** The full commit id the trigger resolved; planning reads the pipeline there. */
   sha: string;
   triggeredBy: string;
   idempotencyKey: string | null;
+  /** SHA-256 of what was asked, kept with the key: the same key asking for something else is refused. */
+  idempotencyFingerprint?: string | null;
 }
 
 /**
  * Inserts a queued run. With an idempotency key already used, returns the
- * existing run and `created: false` instead (same key → same run, always).
+ * existing run and `created: false` instead (same key → same run, always);
+ * throws IdempotencyKeyReusedError when that run was asked for with another fingerprint.
  */
 export async function createRun(db: Queryable, input: NewRun): Promise<{ run: Run; created: boolean }> {
   const inserted = await db
@@ -31,15 +37,27 @@ export async function createRun(db: Queryable, input: NewRun): Promise<{ run: Ru
     .onConflictDoNothing({ target: runs.idempotencyKey })
     .returning();
   if (inserted[0]) return { run: toRun(inserted[0]), created: true };
-  const existing = await findRunByIdempotencyKey(db, input.idempotencyKey ?? '');
+  const existing = await findRunByIdempotencyKey(db, input.idempotencyKey ?? '', input.idempotencyFingerprint ?? null);
   if (!existing) throw new Error('run insert conflicted but no run holds the idempotency key');
   return { run: existing, created: false };
 }
 
-/** The run an earlier trigger with this `Idempotency-Key` created, if any. */
-export async function findRunByIdempotencyKey(db: Queryable, idempotencyKey: string): Promise<Run | null> {
+/**
+ * The run an earlier trigger with this `Idempotency-Key` created, if any.
+ * Throws IdempotencyKeyReusedError when both it and `fingerprint` are known and differ.
+ */
+export async function findRunByIdempotencyKey(
+  db: Queryable,
+  idempotencyKey: string,
+  fingerprint: string | null = null,
+): Promise<Run | null> {
   const rows = await db.select().from(runs).where(eq(runs.idempotencyKey, idempotencyKey));
-  return rows[0] ? toRun(rows[0]) : null;
+  const row = rows[0];
+  if (!row) return null;
+  if (fingerprint !== null && row.idempotencyFingerprint !== null && row.idempotencyFingerprint !== fingerprint) {
+    throw new IdempotencyKeyReusedError(idempotencyKey, row.id);
+  }
+  return toRun(row);
 }
 
 export async function findRun(db: Queryable, runId: string): Promise<Run | null> {
@@ -165,7 +183,9 @@ export async function insertPlan(
     runId: run.id,
     position,
     name: stage.name,
-    status: 'pending' as const,
+    status: stage.skipReason === undefined ? ('pending' as const) : ('skipped' as const),
+    skipReason: stage.skipReason ?? null,
+    finishedAt: stage.skipReason === undefined ? null : sql`now()`,
     environment: stage.environment,
     approval: stage.approval,
     concurrency: stage.concurrency,

@@ -44,7 +44,11 @@ export const runs = pgTable(
     /** The commit's author name and subject line, read with the e-mails (shown on the page). */
     authorName: text('author_name'),
     commitSubject: text('commit_subject'),
+    /** The ref as git names it in full (`refs/heads/main`, `refs/tags/v1`); null when it names neither. */
+    fullRef: text('full_ref'),
     idempotencyKey: text('idempotency_key'),
+    /** SHA-256 of the trigger's body: the same key with another body is refused. */
+    idempotencyFingerprint: text('idempotency_fingerprint'),
     /** Set by a cancel request: stages stop being started and the run ends `canceled`. */
     cancelRequested: boolean('cancel_requested').notNull().default(false),
     /** A replica is planning this run until then (see planning-claims.ts); null: nobody claimed it. */
@@ -78,6 +82,8 @@ export const stages = pgTable(
     concurrency: text('concurrency'),
     /** A newer run of the same repository reaching this gate supersedes older runs waiting at it. */
     supersede: boolean('supersede').notNull().default(false),
+    /** Why the stage was skipped when the run was planned (its `if:` did not hold); null otherwise. */
+    skipReason: text('skip_reason'),
     createdAt: createdAt(),
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
@@ -301,6 +307,18 @@ export const environmentProtections = pgTable('environment_protections', {
   branches: jsonb('branches'),
   updatedBy: text('updated_by').notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+/**
+ * Repositories registered for push webhooks. The secret is stored as given:
+ * verifying an HMAC needs it; the API never returns it.
+ */
+export const repositories = pgTable('repositories', {
+  /** The clone URL the runs of its pushes build. */
+  url: text('url').primaryKey(),
+  webhookSecret: text('webhook_secret').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
 });
 
 /**

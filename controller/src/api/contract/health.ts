@@ -30,3 +30,17 @@ export const getOpenApiDocument = createRoute({
     },
   },
 });
+
+export const getPipelineSchema = createRoute({
+  method: 'get',
+  path: '/schema/gantry.json',
+  operationId: 'getPipelineSchema',
+  summary: 'The JSON Schema of .gantry.yml, for editors (no token needed)',
+  tags: ['health'],
+  responses: {
+    200: {
+      description: 'A JSON Schema (draft-07) document.',
+      content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+    },
+  },
+});

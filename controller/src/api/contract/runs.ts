@@ -36,7 +36,7 @@ export const triggerRun = createRoute({
   operationId: 'triggerRun',
   summary: 'Trigger a run of a repository ref',
   description:
-    'The ref is resolved to a commit now; the run builds that commit. With an `Idempotency-Key` header a repeated trigger answers 200 with the run the key created.',
+    'The ref is resolved to a commit now; the run builds that commit. With an `Idempotency-Key` header a repeated trigger answers 200 with the run the key created; the same key with a different body answers 422.',
   tags,
   security,
   ...needsRole('trigger', jsonBody({ required: true })),

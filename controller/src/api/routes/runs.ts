@@ -1,8 +1,8 @@
 /** /api/runs: trigger, list, show, cancel, retry, approve/reject (a job's log: job-logs.ts). */
 import { NotFoundError } from '../../domain/errors.js';
-import type { Run } from '../../domain/run.js';
 import { ApprovalRefusedError, decideStage } from '../../scheduler/approvals.js';
-import { createRun, findRunByIdempotencyKey, findRunDetail } from '../../store/runs-repository.js';
+import { findRunDetail } from '../../store/runs-repository.js';
+import { startRun } from '../../triggers/start-run.js';
 import type { ApiDeps } from '../app.js';
 import {
   approveStage,
@@ -23,32 +23,15 @@ export function runRoutes(deps: ApiDeps) {
   app.openapi(triggerRun, async (c) => {
     const body = c.req.valid('json');
     const idempotencyKey = c.req.header('idempotency-key')?.trim() || null;
-    const answer = (run: Run, created: boolean) => {
-      const view = runSummaryView(run, deps.baseUrl);
-      return c.json({ id: view.id, status: view.status, url: view.url }, created ? 201 : 200);
-    };
-    // A retrigger with a used key gets its run back without touching the repository.
-    const earlier = idempotencyKey ? await findRunByIdempotencyKey(deps.db, idempotencyKey) : null;
-    if (earlier) return answer(earlier, false);
-    // The run builds what the ref points at now (or the given sha, once it is known to be on the ref).
-    const sha = await deps.source.resolveCommit(body.repo, body.ref, body.sha ?? null);
-    // The run and its audit event land together or not at all.
-    const { run, created } = await deps.db.transaction(async (tx) => {
-      const outcome = await createRun(tx, {
-        repo: body.repo,
-        ref: body.ref,
-        sha,
-        triggeredBy: c.get('principal').name,
-        idempotencyKey,
-      });
-      if (outcome.created) {
-        const details = { repo: body.repo, ref: body.ref, sha };
-        await c.var.audit({ action: 'trigger', runId: outcome.run.id, details }, tx);
-      }
-      return outcome;
+    const outcome = await startRun(deps, body, {
+      idempotencyKey,
+      actor: c.get('principal').name,
+      audit: (event, tx) => c.var.audit(event, tx),
     });
-    if (created) void deps.scheduler.planRun(run.id);
-    return answer(run, created);
+    // Only a push can be skipped, and this route triggers by hand.
+    if ('skipped' in outcome) throw new Error(`a run triggered by hand was skipped: ${outcome.skipped}`);
+    const view = runSummaryView(outcome.run, deps.baseUrl);
+    return c.json({ id: view.id, status: view.status, url: view.url }, outcome.created ? 201 : 200);
   });
 
   app.openapi(listRunsRoute, async (c) => {

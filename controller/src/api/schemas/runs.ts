@@ -40,6 +40,33 @@ export const TriggerRequest = z
   .strict()
   .openapi('TriggerRequest');
 
+/** A push reported by a git server hook: which ref moved from which commit to which. */
+export const PushRequest = z
+  .object({
+    repo: TriggerRequest.shape.repo,
+    ref: z
+      .string()
+      .trim()
+      .min(1)
+      .max(255)
+      .regex(/^refs\/(heads|tags)\/\S+$/, 'ref must be a full branch or tag name, refs/heads/… or refs/tags/…')
+      .openapi({ description: 'The ref the push updated, in full.' }),
+    before: z
+      .string()
+      .regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/i, 'before must be a full hex commit id (all zeros for a new ref)')
+      .openapi({ description: "The ref's previous commit; all zeros when the push created the ref." }),
+    after: z
+      .string()
+      .regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/i, 'after must be a full hex commit id')
+      .openapi({ description: 'The commit the ref points at now; the run builds it.' }),
+  })
+  .strict()
+  .openapi('PushRequest');
+
+export const TriggerSkipped = z
+  .object({ skipped: z.string().openapi({ description: "Why the push started no run (the pipeline's `on:`)." }) })
+  .openapi('TriggerSkipped');
+
 export const DecisionRequest = z
   .object({ comment: z.string().max(4000).regex(printableText, 'comment must not contain NUL characters').optional() })
   .strict()
@@ -59,6 +86,10 @@ export const RunSummary = z
     status: z.enum(runStatuses),
     repo: z.string(),
     ref: z.string(),
+    fullRef: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The ref in full (`refs/heads/main`, `refs/tags/v1`); null when it is neither.' }),
     sha: z.string().nullable().openapi({ description: 'The commit the run builds.' }),
     commitSubject: z.string().nullable().openapi({ description: "The first line of the commit's message." }),
     commitAuthor: z.string().nullable().openapi({ description: "The commit's author name." }),
@@ -130,6 +161,9 @@ export const Stage = z
       })
       .nullable()
       .openapi({ description: 'The concurrency group of the stage, if any.' }),
+    skipReason: z.string().nullable().openapi({
+      description: "Why the stage is `skipped` from the start (its `if:` does not hold for the run's ref).",
+    }),
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
     jobs: z.array(Job),
@@ -183,6 +217,7 @@ export const DecisionResponse = z
   .openapi('DecisionResponse');
 
 export type TriggerResponse = z.infer<typeof TriggerResponse>;
+export type TriggerSkipped = z.infer<typeof TriggerSkipped>;
 export type RunSummary = z.infer<typeof RunSummary>;
 export type RunListEntry = z.infer<typeof RunListEntry>;
 export type RunDetail = z.infer<typeof RunDetail>;

@@ -4,6 +4,7 @@
  * error bodies and network failures turned into the errors command.ts reports.
  */
 import {
+  type AddRepositoryRequest,
   artifactDownloadUrl,
   type CallResult,
   type CreateTokenRequest,
@@ -96,6 +97,14 @@ export class ApiClient {
         ? this.#client.POST('/api/runs/{id}/stages/{stage}/approve', { params, body, signal })
         : this.#client.POST('/api/runs/{id}/stages/{stage}/reject', { params, body, signal }),
     );
+  }
+
+  addRepository(body: AddRepositoryRequest) {
+    return this.#call('POST /api/repositories', (signal) => this.#client.POST('/api/repositories', { body, signal }));
+  }
+
+  listRepositories() {
+    return this.#call('GET /api/repositories', (signal) => this.#client.GET('/api/repositories', { signal }));
   }
 
   listAgents() {

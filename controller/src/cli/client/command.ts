@@ -14,7 +14,15 @@ export interface ClientOptions {
   cwd?: string;
 }
 
-export const exitCodes = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+/** `awaitingApproval` and `unreachable` are what `gantry trigger --follow` ends with in those cases. */
+export const exitCodes = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  awaitingApproval: 2,
+  unreachable: 3,
+  interrupted: 130,
+} as const;
 
 /** The command line is wrong (exit code 2). */
 export class UsageError extends Error {

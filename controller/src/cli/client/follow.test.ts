@@ -47,13 +47,19 @@ afterEach(async () => {
   api = undefined;
 });
 
-async function follow(states: RunDetail[], extraRoutes: Parameters<typeof startFakeApi>[0] = {}, flags: string[] = []) {
+async function follow(
+  states: RunDetail[],
+  extraRoutes: Parameters<typeof startFakeApi>[0] = {},
+  flags: string[] = [],
+  terminal = false,
+) {
   api = await startFakeApi({
     'POST /api/runs': { status: 201, json: { id: 'r1', status: 'queued', url: '/runs/r1' } },
     'GET /api/runs/r1': inSequence(...states.map((json) => ({ json }))),
     ...extraRoutes,
   });
   const captured = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
+  captured.io.terminal = terminal;
   const code = await runControllerCli(['trigger', '--repo', 'app', '--follow', ...flags], captured.io, options);
   return { code, stdout: captured.stdout().replaceAll(api.url, 'URL'), stderr: captured.stderr() };
 }
@@ -155,14 +161,14 @@ describe('gantry trigger --follow', () => {
     );
   });
 
-  it('stops at an approval with the command to give it, exit 0', async () => {
+  it('stops at an approval with the command to give it, exit 2', async () => {
     const result = await follow([
       run('awaiting_approval', [
         stage('build', 'succeeded', [job('compile', 'succeeded', { exitCode: 0 })]),
         stage('deploy', 'awaiting_approval', [job('ship', 'pending')], 'production'),
       ]),
     ]);
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(2);
     expect(result.stdout).toBe(
       [
         'run r1 queued: URL/runs/r1',
@@ -173,6 +179,51 @@ describe('gantry trigger --follow', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('draws a board in place on a terminal: symbols, durations, a spinner, skip reasons, then the outcome', async () => {
+    const running = run('running', [
+      stage('build', 'running', [job('compile', 'running'), job('test', 'queued')]),
+      stageView({ name: 'deploy', status: 'pending', jobs: [job('ship', 'pending')] }),
+    ]);
+    const done = run('succeeded', [
+      stage('build', 'succeeded', [job('compile', 'succeeded'), job('test', 'succeeded')]),
+      stageView({
+        name: 'deploy',
+        status: 'skipped',
+        skipReason: 'if: branch main; this run is on branch x',
+        jobs: [job('ship', 'pending')],
+      }),
+    ]);
+    const result = await follow([running, done], {}, [], true);
+    expect(result.code).toBe(0);
+    const [first, second] = result.stdout.split('\x1b[6A\x1b[0J');
+    expect(first).toContain('⠋ compile');
+    expect(first).toContain('○ test');
+    expect(first).toContain('· deploy');
+    expect(second?.split('\n').slice(0, 6)).toEqual([
+      'run r1  succeeded',
+      '✓ build      succeeded',
+      '  ✓ compile  succeeded          1.2s',
+      '  ✓ test     succeeded          1.2s',
+      '– deploy     skipped  (if: branch main; this run is on branch x)',
+      '  · ship     pending',
+    ]);
+    expect(second).toContain('run r1 succeeded');
+  });
+
+  it('exits 3 when the farm stops answering while it follows', async () => {
+    api = await startFakeApi({
+      'POST /api/runs': { status: 201, json: { id: 'r1', status: 'queued', url: '/runs/r1' } },
+      'GET /api/runs/r1': { hang: true },
+    });
+    const captured = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
+    const code = await runControllerCli(['trigger', '--repo', 'app', '--follow'], captured.io, {
+      ...options,
+      requestTimeoutMs: 50,
+    });
+    expect(code).toBe(3);
+    expect(captured.stderr()).toContain('cannot reach the Gantry API');
   });
 
   it('with --wait follows through the approval to the outcome', async () => {

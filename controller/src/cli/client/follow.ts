@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { isTerminalRun, type RunStatus } from '../../domain/states.js';
 import { type ApiClient, ApiError, ApiUnreachableError } from './api-client.js';
 import type { RunDetail } from './api-types.js';
+import { renderBoard } from './board.js';
 import { exitCodes } from './command.js';
 import type { CliIo } from './io.js';
 import { describeProgress, jobLabel, type RunProgress } from './progress.js';
@@ -19,20 +20,25 @@ export interface FollowOptions {
 
 /**
  * Polls `GET /api/runs/:id` until the run ends (or waits for an approval and
- * `waitForApproval` is off). Exit code: 0 succeeded or awaiting approval,
- * 1 failed/canceled/rejected, 130 when `io.signal` aborts (the run itself goes on).
+ * `waitForApproval` is off). On a terminal (`io.terminal`) it redraws a board
+ * of every stage and job in place; otherwise it prints one line per change.
+ * Exit code: 0 succeeded, 1 failed/canceled/rejected, 2 awaiting approval,
+ * 130 when `io.signal` aborts (the run itself goes on).
  */
 export async function followRun(api: ApiClient, runId: string, io: CliIo, options: FollowOptions): Promise<number> {
   let previous: RunProgress = { status: options.initialStatus, stages: [] };
   const announcedApprovals = new Set<string>();
+  const board = io.terminal ? createBoardWriter(io) : null;
   try {
     for (;;) {
       const run = await api.getRun(runId);
-      for (const line of describeProgress(previous, run)) io.stdout(`${line}\n`);
+      if (board) board.draw(run);
+      else for (const line of describeProgress(previous, run)) io.stdout(`${line}\n`);
       if (isTerminalRun(run.status)) return await reportOutcome(api, run, io);
       if (run.status === 'awaiting_approval') {
-        announceApprovals(run, announcedApprovals, io);
-        if (!options.waitForApproval) return exitCodes.ok;
+        // Announced lines sit below the board: the next one is drawn under them.
+        if (announceApprovals(run, announcedApprovals, io)) board?.detach();
+        if (!options.waitForApproval) return exitCodes.awaitingApproval;
       }
       previous = run;
       await delay(options.pollIntervalMs, undefined, { signal: io.signal });
@@ -44,7 +50,26 @@ export async function followRun(api: ApiClient, runId: string, io: CliIo, option
   }
 }
 
-function announceApprovals(run: RunDetail, announced: Set<string>, io: CliIo): void {
+/** Redraws the board in place: moves up over the lines it drew last time and clears them. */
+function createBoardWriter(io: CliIo) {
+  let drawnLines = 0;
+  let frame = 0;
+  return {
+    draw(run: RunDetail) {
+      const lines = renderBoard(run, { frame: frame++, nowMs: Date.now(), color: io.color === true });
+      const erase = drawnLines > 0 ? `\x1b[${drawnLines}A\x1b[0J` : '';
+      io.stdout(`${erase}${lines.join('\n')}\n`);
+      drawnLines = lines.length;
+    },
+    detach() {
+      drawnLines = 0;
+    },
+  };
+}
+
+/** Prints how to approve each stage newly waiting; true when it printed anything. */
+function announceApprovals(run: RunDetail, announced: Set<string>, io: CliIo): boolean {
+  const before = announced.size;
   const waiting = run.stages.filter((stage) => stage.status === 'awaiting_approval');
   if (waiting.length === 0 && announced.size === 0) {
     announced.add('');
@@ -57,6 +82,7 @@ function announceApprovals(run: RunDetail, announced: Set<string>, io: CliIo): v
       `waiting for approval of stage "${stage.name}": gantry approve ${run.id} --stage ${quoteForShell(stage.name)}\n`,
     );
   }
+  return announced.size > before;
 }
 
 async function reportOutcome(api: ApiClient, run: RunDetail, io: CliIo): Promise<number> {

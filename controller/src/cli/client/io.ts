@@ -8,7 +8,8 @@
  * - `writeBytes`: raw output with backpressure (a log of any size); resolves
  *   once the bytes may be written again. Without it bytes go through `stdout`.
  * - `color`: whether to colour statuses (stdout is a terminal and NO_COLOR is unset).
- * - `terminal`: stdout is a terminal, so job output is filtered of control sequences first.
+ * - `terminal`: stdout is a terminal: output may be redrawn in place (`--follow`'s board), and job
+ *   output is filtered of control sequences first.
  * - `signal`: aborted on Ctrl-C; in-flight requests and `--follow` polling stop.
  */
 export interface CliIo {

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runControllerCli } from '../index.js';
 import { captureIo, type FakeApi, startFakeApi } from './fake-api.js';
@@ -53,7 +57,6 @@ describe('gantry trigger', () => {
 
   it.each([
     [['--repo', '.', '--bogus'], 'Unknown argument: bogus'],
-    [['--ref', 'main'], 'Missing required argument: repo'],
     [['--repo', '.', '--wait'], '--wait only makes sense with --follow'],
     [['--repo', '.', 'extra'], 'Unknown argument: extra'],
   ])('exits 2 with the usage on bad flags %j', async (args, message) => {
@@ -104,15 +107,37 @@ describe('gantry trigger', () => {
     await api.close();
     api = undefined;
     const { io, stderr } = captureIo({ GANTRY_URL: url, GANTRY_TOKEN: 't0ken' });
-    expect(await runControllerCli(['trigger', '--repo', '/srv/app'], io)).toBe(1);
+    expect(await runControllerCli(['trigger', '--repo', '/srv/app'], io)).toBe(3);
     expect(stderr()).toMatch(new RegExp(`^cannot reach the Gantry API at ${url}: .*ECONNREFUSED`));
   });
 
   it('gives up on a request that gets no answer', async () => {
     api = await startFakeApi({ 'POST /api/runs': { hang: true } });
     const { io, stderr } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
-    expect(await runControllerCli(['trigger', '--repo', '/srv/app'], io, { requestTimeoutMs: 50 })).toBe(1);
+    expect(await runControllerCli(['trigger', '--repo', '/srv/app'], io, { requestTimeoutMs: 50 })).toBe(3);
     expect(stderr()).toBe(`cannot reach the Gantry API at ${api.url}: no answer to POST /api/runs within 50 ms\n`);
+  });
+});
+
+describe('gantry trigger inside a working clone', () => {
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, ...args], { encoding: 'utf8' });
+
+  it("defaults --repo to the clone's origin and --ref to its current branch", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gantry-clone-'));
+    git(dir, 'init', '--quiet', '--bare', 'app.git');
+    git(dir, 'init', '--quiet', '--initial-branch', 'feature/login', 'work');
+    git(join(dir, 'work'), 'remote', 'add', 'origin', '../app.git');
+    api = await startFakeApi({ 'POST /api/runs': created });
+    const { io } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
+    expect(await runControllerCli(['trigger'], io, { cwd: join(dir, 'work') })).toBe(0);
+    expect(JSON.parse(api.requests[0]?.body ?? '')).toEqual({ repo: join(dir, 'app.git'), ref: 'feature/login' });
+  });
+
+  it('exits 2 saying what is missing outside a clone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gantry-not-a-clone-'));
+    const { io, stderr } = captureIo({ GANTRY_URL: 'http://127.0.0.1:1', GANTRY_TOKEN: 't0ken' });
+    expect(await runControllerCli(['trigger'], io, { cwd: dir })).toBe(2);
+    expect(stderr()).toBe(`error: no --repo given and ${dir} is not a git clone with an "origin" remote\n`);
   });
 });
 

@@ -1,9 +1,16 @@
-/** `gantry trigger`: start a run, optionally follow it to its outcome. */
+/**
+ * `gantry trigger`: start a run, optionally follow it to its outcome. Inside a
+ * working clone `--repo` defaults to its `origin` and `--ref` to its current
+ * branch. With `--follow`: exit 0 succeeded, 1 failed/canceled/rejected,
+ * 2 waiting for approval, 3 the farm could not be reached.
+ */
 import { isAbsolute, resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import { type ApiClient, ApiUnreachableError } from './api-client.js';
 import {
   type CommandContext,
   connect,
+  exitCodes,
   printJson,
   runClientCommand,
   UsageError,
@@ -11,6 +18,18 @@ import {
   withJson,
 } from './command.js';
 import { followRun } from './follow.js';
+import type { CliIo } from './io.js';
+import { currentBranchOf, originOf } from './working-clone.js';
+
+interface TriggerArgs {
+  repo?: string | undefined;
+  ref?: string | undefined;
+  sha?: string | undefined;
+  follow: boolean;
+  wait: boolean;
+  json: boolean;
+  idempotencyKey?: string | undefined;
+}
 
 export function registerTrigger<T>(yargs: Argv<T>, { io, options, exit }: CommandContext) {
   return yargs.command(
@@ -20,16 +39,20 @@ export function registerTrigger<T>(yargs: Argv<T>, { io, options, exit }: Comman
       withJson(withConnection(command))
         .option('repo', {
           type: 'string',
-          demandOption: true,
           requiresArg: true,
-          describe: 'a local path (made absolute) or a clone URL',
+          describe: "a local path (made absolute) or a clone URL (default: the working clone's origin)",
         })
-        .option('ref', { type: 'string', default: 'main', requiresArg: true, describe: 'branch or tag' })
+        .option('ref', {
+          type: 'string',
+          requiresArg: true,
+          describe: "branch or tag (default: the working clone's current branch without --repo, else main)",
+        })
         .option('sha', { type: 'string', requiresArg: true, describe: 'commit to build (default: the head of REF)' })
         .option('follow', {
           type: 'boolean',
           default: false,
-          describe: 'print progress until the run ends; exit 1 unless it succeeds',
+          describe:
+            'show progress until the run ends; exit 0 succeeded, 1 failed or canceled, 2 waiting for approval, 3 farm unreachable',
         })
         .option('wait', {
           type: 'boolean',
@@ -46,32 +69,61 @@ export function registerTrigger<T>(yargs: Argv<T>, { io, options, exit }: Comman
         await runClientCommand(io, async () => {
           if (args.repo === '') throw new UsageError('--repo must not be empty');
           if (args.wait && !args.follow) throw new UsageError('--wait only makes sense with --follow');
+          const target = await triggerTarget(args.repo, args.ref, options.cwd ?? process.cwd());
           const api = connect(args, io, options);
-          const body = {
-            repo: resolveRepo(args.repo, options.cwd ?? process.cwd()),
-            ref: args.ref,
-            ...(args.sha === undefined ? {} : { sha: args.sha }),
-          };
-          const run = await api.triggerRun(body, args.idempotencyKey);
-          const page = new URL(run.url, `${api.baseUrl}/`).href;
-          if (!args.json) io.stdout(`run ${run.id} ${run.status}: ${page}\n`);
-          if (!args.follow) {
-            if (args.json) printJson(io, { ...run, url: page });
-            return 0;
+          try {
+            return await triggerRun(api, io, args, target, options.pollIntervalMs ?? 300);
+          } catch (error) {
+            if (!(error instanceof ApiUnreachableError) || io.signal?.aborted) throw error;
+            io.stderr(`${error.message}\n`);
+            return exitCodes.unreachable;
           }
-          // With --json the progress lines are left out and the run as it ended is the one document.
-          const followIo = args.json ? { ...io, stdout: () => {} } : io;
-          const code = await followRun(api, run.id, followIo, {
-            initialStatus: run.status,
-            waitForApproval: args.wait,
-            pollIntervalMs: options.pollIntervalMs ?? 300,
-          });
-          if (args.json && code !== 130) printJson(io, await api.getRun(run.id));
-          return code;
         }),
       );
     },
   );
+}
+
+async function triggerRun(
+  api: ApiClient,
+  io: CliIo,
+  args: TriggerArgs,
+  target: { repo: string; ref: string },
+  pollIntervalMs: number,
+): Promise<number> {
+  const body = { ...target, ...(args.sha === undefined ? {} : { sha: args.sha }) };
+  const run = await api.triggerRun(body, args.idempotencyKey);
+  const page = new URL(run.url, `${api.baseUrl}/`).href;
+  if (!args.json) io.stdout(`run ${run.id} ${run.status}: ${page}\n`);
+  if (!args.follow) {
+    if (args.json) printJson(io, { ...run, url: page });
+    return exitCodes.ok;
+  }
+  // With --json the progress lines are left out and the run as it ended is the one document.
+  const followIo = args.json ? { ...io, stdout: () => {}, terminal: false } : io;
+  const code = await followRun(api, run.id, followIo, {
+    initialStatus: run.status,
+    waitForApproval: args.wait,
+    pollIntervalMs,
+  });
+  if (args.json && code !== exitCodes.interrupted) printJson(io, await api.getRun(run.id));
+  return code;
+}
+
+/** `--repo` and `--ref` as given, else the working clone's origin and current branch. */
+async function triggerTarget(
+  repo: string | undefined,
+  ref: string | undefined,
+  cwd: string,
+): Promise<{ repo: string; ref: string }> {
+  if (repo !== undefined) return { repo: resolveRepo(repo, cwd), ref: ref ?? 'main' };
+  const origin = await originOf(cwd);
+  if (origin === null) {
+    throw new UsageError(`no --repo given and ${cwd} is not a git clone with an "origin" remote`);
+  }
+  const branch = ref ?? (await currentBranchOf(cwd));
+  if (branch === null) throw new UsageError('no --ref given and the working clone is on no branch (detached HEAD)');
+  return { repo: resolveRepo(origin, cwd), ref: branch };
 }
 
 /**

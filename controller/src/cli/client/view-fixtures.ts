@@ -21,13 +21,22 @@ export function jobView(fields: Partial<JobView> & Pick<JobView, 'id' | 'name' |
 }
 
 export function stageView(fields: Partial<StageView> & Pick<StageView, 'name' | 'status' | 'jobs'>): StageView {
-  return { environment: null, approval: null, concurrency: null, startedAt: null, finishedAt: null, ...fields };
+  return {
+    environment: null,
+    approval: null,
+    concurrency: null,
+    skipReason: null,
+    startedAt: null,
+    finishedAt: null,
+    ...fields,
+  };
 }
 
 export function runDetail(fields: Partial<RunDetail> & Pick<RunDetail, 'id' | 'status' | 'stages'>): RunDetail {
   return {
     repo: '/srv/app',
     ref: 'main',
+    fullRef: 'refs/heads/main',
     sha: null,
     commitSubject: null,
     commitAuthor: null,

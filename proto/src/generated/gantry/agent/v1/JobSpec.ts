@@ -40,6 +40,17 @@ export interface JobSpec {
    * Names of earlier jobs whose artifacts are downloaded before the first step.
    */
   'needsArtifacts'?: (string)[];
+  /**
+   * The run's pipeline name (GANTRY_PIPELINE).
+   */
+  'pipeline'?: (string);
+  /**
+   * The branch or the tag the run was triggered on (GANTRY_BRANCH or
+   * GANTRY_TAG); at most one is set. `ref` is the ref in full when git could
+   * name it (refs/heads/main).
+   */
+  'branch'?: (string);
+  'tag'?: (string);
 }
 
 /**
@@ -80,4 +91,15 @@ export interface JobSpec__Output {
    * Names of earlier jobs whose artifacts are downloaded before the first step.
    */
   'needsArtifacts': (string)[];
+  /**
+   * The run's pipeline name (GANTRY_PIPELINE).
+   */
+  'pipeline': (string);
+  /**
+   * The branch or the tag the run was triggered on (GANTRY_BRANCH or
+   * GANTRY_TAG); at most one is set. `ref` is the ref in full when git could
+   * name it (refs/heads/main).
+   */
+  'branch': (string);
+  'tag': (string);
 }
