@@ -5,7 +5,9 @@
  * Called by the gRPC service; throws StaleLeaseError (FAILED_PRECONDITION) or
  * DomainError INVALID_INPUT (INVALID_ARGUMENT).
  */
+
 import { DomainError, StaleLeaseError } from '../domain/errors.js';
+import { approvalsOfJobStage } from '../store/approvals-repository.js';
 import {
   type ArtifactFileInput,
   type ArtifactRecord,
@@ -15,6 +17,7 @@ import {
 } from '../store/artifacts-repository.js';
 import type { Database } from '../store/database.js';
 import type { LeaseKey } from '../store/leases-repository.js';
+import { assertAsApproved } from './approved-artifacts.js';
 import { artifactKey, artifactPathProblem } from './artifact-keys.js';
 import { type ArtifactStore, PRESIGNED_URL_TTL_SECONDS } from './artifact-store.js';
 
@@ -72,6 +75,8 @@ export class ArtifactExchange {
   async downloads(lease: LeaseKey): Promise<(ArtifactRecord & { url: string })[]> {
     if ((await runOfHeldLease(this.deps.db, lease)) === null) throw new StaleLeaseError(lease.jobId, lease.attempt);
     const needed = await neededArtifacts(this.deps.db, lease.jobId);
+    // A gated job deploys only the bytes its stage's approvers released.
+    assertAsApproved(await approvalsOfJobStage(this.deps.db, lease.jobId), needed);
     return Promise.all(needed.map(async (artifact) => ({ ...artifact, url: await this.downloadUrl(artifact) })));
   }
 

@@ -81,8 +81,18 @@ export interface Approval {
   decision: 'approved' | 'rejected';
   approver: string;
   comment: string | null;
+  /** The commit approved. */
   sha: string;
+  /** The artifacts (by producing job and path) the gated stage was to receive, with their digests. */
+  artifacts: ApprovedArtifact[];
   createdAt: Date;
+}
+
+/** One file an approval released: the gated jobs refuse to start on any other bytes. */
+export interface ApprovedArtifact {
+  job: string;
+  path: string;
+  sha256: string;
 }
 
 export interface JobDetail extends Job {

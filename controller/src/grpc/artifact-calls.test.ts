@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Metadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeUnpublished } from '../store/outbox-repository.js';
@@ -24,45 +25,52 @@ const agentToken = 'agent-token-for-handler-tests';
 type Lease = { jobId: string; attempt: number; leaseToken: string };
 type Answer = { error: { code?: number; details?: string } | null; response: Record<string, unknown> };
 
+/** Calls the agent service's handlers as an agent would, with the agent token. */
+function agentCalls(testApp: TestApp): (method: string, request: unknown) => Promise<Answer> {
+  const service = createAgentService({
+    db: testApp.database.db,
+    lifecycle: testApp.lifecycle,
+    artifacts: testApp.artifacts,
+    presence: undefined as never, // Connect is not called here
+    connectStreams: new ConnectStreams(),
+    agentToken,
+    heartbeatIntervalMs: 1000,
+    leaseTtlMs: 30_000,
+    log: pino({ level: 'silent' }),
+  });
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${agentToken}`);
+  return (method, request) =>
+    new Promise((resolve) => {
+      const unary = { metadata, request } as unknown as ServerUnaryCall<never, never>;
+      const callback: sendUnaryData<never> = (error, response) =>
+        resolve({ error: error as Answer['error'], response: (response ?? {}) as Record<string, unknown> });
+      (service[method as keyof typeof service] as (c: unknown, cb: unknown) => void)(unary, callback);
+    });
+}
+
+const adminHeaders = { authorization: 'Bearer admin-token-for-handler-tests', 'content-type': 'application/json' };
+
+async function claimNext(testApp: TestApp): Promise<Lease> {
+  await testApp.scheduler.settle();
+  const offers = await testApp.database.db.transaction((tx) => takeUnpublished(tx, 10));
+  const offer = offers.at(-1)?.payload as { jobId: string; attempt: number };
+  const claim = await testApp.lifecycle.claim('agent-1', offer.jobId, offer.attempt);
+  if (!claim.granted) throw new Error(`claim refused: ${claim.reason}`);
+  return { jobId: offer.jobId, attempt: offer.attempt, leaseToken: claim.leaseToken };
+}
+
 describe('artifact calls', () => {
   let testApp: TestApp;
   let call: (method: string, request: unknown) => Promise<Answer>;
 
   beforeAll(async () => {
     testApp = await openTestApp({ pipeline });
-    const service = createAgentService({
-      db: testApp.database.db,
-      lifecycle: testApp.lifecycle,
-      artifacts: testApp.artifacts,
-      presence: undefined as never, // Connect is not called here
-      connectStreams: new ConnectStreams(),
-      agentToken,
-      heartbeatIntervalMs: 1000,
-      leaseTtlMs: 30_000,
-      log: pino({ level: 'silent' }),
-    });
-    const metadata = new Metadata();
-    metadata.set('authorization', `Bearer ${agentToken}`);
-    call = (method, request) =>
-      new Promise((resolve) => {
-        const unary = { metadata, request } as unknown as ServerUnaryCall<never, never>;
-        const callback: sendUnaryData<never> = (error, response) =>
-          resolve({ error: error as Answer['error'], response: (response ?? {}) as Record<string, unknown> });
-        (service[method as keyof typeof service] as (c: unknown, cb: unknown) => void)(unary, callback);
-      });
+    call = agentCalls(testApp);
   }, 60_000);
   afterAll(async () => {
     await testApp?.close();
   });
-
-  async function claimNext(): Promise<Lease> {
-    await testApp.scheduler.settle();
-    const offers = await testApp.database.db.transaction((tx) => takeUnpublished(tx, 10));
-    const offer = offers.at(-1)?.payload as { jobId: string; attempt: number };
-    const claim = await testApp.lifecycle.claim('agent-1', offer.jobId, offer.attempt);
-    if (!claim.granted) throw new Error(`claim refused: ${claim.reason}`);
-    return { jobId: offer.jobId, attempt: offer.attempt, leaseToken: claim.leaseToken };
-  }
 
   async function upload(lease: Lease, path: string, bytes: Buffer): Promise<void> {
     const answer = await call('CreateArtifactUploads', { lease, paths: [path] });
@@ -81,18 +89,18 @@ describe('artifact calls', () => {
   it('commits only the winning attempt, refusing the stale one, and hands the winner to the next stage', async () => {
     const trigger = await testApp.app.request('/api/runs', {
       method: 'POST',
-      headers: { authorization: 'Bearer admin-token-for-handler-tests', 'content-type': 'application/json' },
+      headers: adminHeaders,
       body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
     });
     expect(trigger.status).toBe(201);
-    const first = await claimNext();
+    const first = await claimNext(testApp);
     const stale = Buffer.from('built by the first attempt');
     await upload(first, 'dist/app.bin', stale);
 
     // The first agent vanishes: its attempt ends lost and the job runs again.
     const runId = ((await trigger.json()) as { id: string }).id;
     expect(await testApp.lifecycle.endLostAttempt({ ...first, runId, agentId: 'agent-1' }, 'agent lost')).toBe(true);
-    const second = await claimNext();
+    const second = await claimNext(testApp);
     expect(second.attempt).toBe(2);
     const winner = Buffer.from('built by the second attempt');
     await upload(second, 'dist/app.bin', winner);
@@ -111,7 +119,7 @@ describe('artifact calls', () => {
     expect((await call('CommitArtifacts', { lease: second, files })).response).toEqual({ committed: 1 });
     await testApp.lifecycle.finish(second, { status: 'succeeded', exitCode: 0, message: null });
 
-    const deploy = await claimNext();
+    const deploy = await claimNext(testApp);
     const answer = await call('GetArtifactDownloads', { lease: deploy });
     const downloads = answer.response.downloads as { jobName: string; path: string; sha256: string; url: string }[];
     expect(downloads).toMatchObject([{ jobName: 'compile', path: 'dist/app.bin', sha256: digest(winner) }]);
@@ -130,5 +138,69 @@ describe('artifact calls', () => {
     });
     expect(answer.error?.code).toBe(3);
     expect(answer.error?.details).toContain(message);
+  });
+});
+
+describe('a gated deploy', () => {
+  const gated = `name: gated
+stages:
+  - name: build
+    jobs: [{ name: compile, steps: [make], artifacts: [dist/**] }]
+  - name: production
+    approval: { allow_self_approval: true }
+    jobs: [{ name: deploy, steps: [ship], needs_artifacts: [compile] }]
+`;
+  let testApp: TestApp;
+  let call: (method: string, request: unknown) => Promise<Answer>;
+  beforeAll(async () => {
+    testApp = await openTestApp({ pipeline: gated });
+    call = agentCalls(testApp);
+  }, 60_000);
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  it('receives exactly the artifacts that were approved, and is refused anything else', async () => {
+    const trigger = await testApp.app.request('/api/runs', {
+      method: 'POST',
+      headers: adminHeaders,
+      body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
+    });
+    const runId = ((await trigger.json()) as { id: string }).id;
+    const build = await claimNext(testApp);
+    const bytes = Buffer.from('the release');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const [upload] = (await call('CreateArtifactUploads', { lease: build, paths: ['dist/app.bin'] })).response
+      .uploads as { url: string }[];
+    await testApp.app.request(upload!.url.replace('http://gantry.test', ''), { method: 'PUT', body: bytes });
+    await call('CommitArtifacts', { lease: build, files: [{ path: 'dist/app.bin', size: bytes.length, sha256 }] });
+    await testApp.lifecycle.finish(build, { status: 'succeeded', exitCode: 0, message: null });
+    await testApp.scheduler.settle();
+
+    const approved = await testApp.app.request(`/api/runs/${runId}/stages/production/approve`, {
+      method: 'POST',
+      headers: adminHeaders,
+      body: JSON.stringify({ comment: 'ship it' }),
+    });
+    expect(approved.status).toBe(200);
+    const audit = await testApp.app.request(`/api/audit?runId=${runId}`, { headers: adminHeaders });
+    const events = ((await audit.json()) as { events: { action: string; details: Record<string, unknown> }[] }).events;
+    expect(events.find((event) => event.action === 'approve')?.details.artifacts).toEqual([
+      { job: 'compile', path: 'dist/app.bin', sha256 },
+    ]);
+
+    const deploy = await claimNext(testApp);
+    const granted = await call('GetArtifactDownloads', { lease: deploy });
+    expect(granted.error).toBeNull();
+    expect(granted.response.downloads).toMatchObject([{ path: 'dist/app.bin', sha256 }]);
+
+    // The record of what the build produced changes after the approval (a tampered row, a re-run build):
+    const other = 'f'.repeat(64);
+    await testApp.database.db.execute(sql`update artifacts set sha256 = ${other} where path = 'dist/app.bin'`);
+    const refused = await call('GetArtifactDownloads', { lease: deploy });
+    expect(refused.error?.code).toBe(7); // PERMISSION_DENIED: the agent fails the job with this message
+    expect(refused.error?.details).toBe(
+      `artifact dist/app.bin of job "compile" is not what admin approved: approved sha256 ${sha256}, about to deploy sha256 ${other}; nothing was deployed`,
+    );
   });
 });

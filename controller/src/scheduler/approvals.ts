@@ -6,10 +6,12 @@
  * opens once enough distinct approvals exist (advanceRun).
  */
 
+import { approvedArtifactsOf } from '../artifacts/approved-artifacts.js';
 import { ConflictError, DomainError, NotFoundError } from '../domain/errors.js';
 import type { Principal } from '../domain/identity.js';
 import type { Approval } from '../domain/run.js';
 import { findApprovalBy, recordDecision } from '../store/approvals-repository.js';
+import { artifactsNeededByStage } from '../store/artifacts-repository.js';
 import type { Database, Transaction } from '../store/database.js';
 import { findStageByName, lockRun, setStageStatus } from '../store/runs-repository.js';
 import { advanceRun, unchanged } from './advance-run.js';
@@ -51,6 +53,9 @@ export async function decideStage(db: Database, scheduler: Scheduler, input: Dec
     }
     const refusal = refusalOf(input.principal, input.decision, stage.name, stage.approval, run);
     if (refusal) throw new ApprovalRefusedError(refusal);
+    // The approval binds to the commit and to the artifacts the gated jobs are to receive now.
+    const artifacts =
+      input.decision === 'approved' ? approvedArtifactsOf(await artifactsNeededByStage(tx, stage.id)) : [];
     const approval = await recordDecision(tx, {
       runId: run.id,
       stageId: stage.id,
@@ -58,6 +63,7 @@ export async function decideStage(db: Database, scheduler: Scheduler, input: Dec
       approver,
       comment: input.comment,
       sha: run.sha ?? '',
+      artifacts,
     });
     await input.audit?.(tx, approval);
     if (input.decision === 'rejected') await setStageStatus(tx, [stage.id], 'rejected');

@@ -1,10 +1,10 @@
 /** The approval audit: one row per decision, never updated or deleted. */
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Approval } from '../domain/run.js';
+import type { Approval, ApprovedArtifact } from '../domain/run.js';
 import type { Queryable } from './database.js';
 import { toApproval } from './mappers.js';
-import { approvals, stages } from './schema.js';
+import { approvals, jobs, stages } from './schema.js';
 
 export async function recordDecision(
   tx: Queryable,
@@ -15,6 +15,7 @@ export async function recordDecision(
     approver: string;
     comment: string | null;
     sha: string;
+    artifacts: ApprovedArtifact[];
   },
 ): Promise<Approval> {
   const rows = await tx
@@ -83,4 +84,14 @@ export async function rejectExpiredGate(tx: Queryable, stageId: string): Promise
     .where(and(eq(stages.id, stageId), deadlinePassed))
     .returning({ id: stages.id });
   return rows.length > 0;
+}
+
+/** The approvals that opened the gate of the job's stage (none when its stage has no gate). */
+export async function approvalsOfJobStage(db: Queryable, jobId: string): Promise<Approval[]> {
+  const rows = await db
+    .select({ approval: approvals })
+    .from(approvals)
+    .innerJoin(jobs, eq(jobs.stageId, approvals.stageId))
+    .where(and(eq(jobs.id, jobId), eq(approvals.decision, 'approved')));
+  return rows.map((row) => toApproval(row.approval));
 }

@@ -114,6 +114,24 @@ export async function neededArtifacts(db: Queryable, jobId: string): Promise<Art
   return rows.map(toArtifact);
 }
 
+/** What the jobs of a stage will receive: the union of their `needs_artifacts`, by stage, job and path. */
+export async function artifactsNeededByStage(db: Queryable, stageId: string): Promise<ArtifactRecord[]> {
+  const rows = await queryRows<ArtifactRow>(
+    db,
+    sql`
+    with me as (
+      select stages.run_id, stages.position,
+        array(select distinct jsonb_array_elements_text(j.spec -> 'needsArtifacts') from jobs j where j.stage_id = stages.id) as needs
+      from stages where stages.id = ${stageId}
+    )
+    ${selectArtifacts} join stages on stages.id = jobs.stage_id, me
+    where jobs.run_id = me.run_id and stages.position < me.position and jobs.name = any(me.needs)
+      and a.attempt = jobs.attempt
+    order by stages.position, jobs.position, a.path`,
+  );
+  return rows.map(toArtifact);
+}
+
 function toArtifact(row: ArtifactRow): ArtifactRecord {
   return {
     id: row.id,

@@ -72,6 +72,7 @@ export function toApproval(row: typeof approvals.$inferSelect): Approval {
     approver: row.approver,
     comment: row.comment,
     sha: row.sha,
+    artifacts: row.artifacts,
     createdAt: row.createdAt,
   };
 }

@@ -18,6 +18,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { ApprovedArtifact } from '../domain/run.js';
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
   dataType: () => 'bytea',
@@ -292,6 +293,8 @@ export const approvals = pgTable(
     approver: text('approver').notNull(),
     comment: text('comment'),
     sha: text('sha').notNull(),
+    /** What an approval released: the artifacts the gated stage's jobs were to receive at that moment. */
+    artifacts: jsonb('artifacts').$type<ApprovedArtifact[]>().notNull().default([]),
     createdAt: createdAt(),
   },
   (t) => [index('approvals_stage_idx').on(t.stageId)],

@@ -80,7 +80,16 @@ export function runRoutes(deps: ApiDeps) {
         decision: decision === 'approve' ? 'approved' : 'rejected',
         audit: (tx, recorded) =>
           c.var.audit(
-            { action: decision, runId, details: { stage: stageName, comment: recorded.comment, sha: recorded.sha } },
+            {
+              action: decision,
+              runId,
+              details: {
+                stage: stageName,
+                comment: recorded.comment,
+                sha: recorded.sha,
+                artifacts: recorded.artifacts,
+              },
+            },
             tx,
           ),
       }).catch(async (error: unknown) => {
