@@ -77,6 +77,22 @@ describe('log archiving', () => {
     expect(await job.read()).toBe(job.expected);
   }, 30_000);
 
+  it('serves the same tail of a log, with the same offset, before and after it is archived', async () => {
+    const job = await finishedJobWithLog(300);
+    const tail = async (tailBytes: number) => {
+      const url = `/api/runs/${job.runId}/jobs/${job.jobId}/log?tailBytes=${tailBytes}`;
+      const answer = await testApp.app.request(url, { headers: auth });
+      return { text: await answer.text(), offset: answer.headers.get('x-gantry-log-offset') };
+    };
+    const sizes = [1, 100, 1000, Buffer.byteLength(job.expected) - 1, Buffer.byteLength(job.expected) + 5];
+    const before = await Promise.all(sizes.map(tail));
+    expect(before[2]!.text).toMatch(/^line \d+ of/);
+    expect(job.expected.endsWith(before[2]!.text)).toBe(true);
+    await archiver().sweep();
+    expect(Buffer.concat(await collect(readLogPages(testApp.database.db, job.jobId, job.attempt)))).toHaveLength(0);
+    expect(await Promise.all(sizes.map(tail))).toEqual(before);
+  }, 30_000);
+
   it('keeps the log in the database when the store fails, and archives it on a later sweep', async () => {
     const job = await finishedJobWithLog(50);
     const store = testApp.artifactStore;

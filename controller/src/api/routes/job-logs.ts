@@ -10,12 +10,31 @@ import { continueFromArchive } from '../../artifacts/archived-log.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { findLatestAttempt } from '../../store/attempts-repository.js';
 import { findJobOfRun } from '../../store/jobs-repository.js';
+import { findLogArchive } from '../../store/log-archives-repository.js';
 import { findAttemptState, followLogPages } from '../../store/log-follow.js';
 import { findTailStart, readLogPages } from '../../store/logs-repository.js';
 import { listStepReports } from '../../store/steps-repository.js';
 import type { ApiDeps } from '../app.js';
 import { getJobLog, getJobSteps } from '../contract/job-logs.js';
 import { createRouter, type StreamedText } from '../router.js';
+
+/**
+ * Where a tail of `tailBytes` begins: in the database rows while the attempt's
+ * log is there, else in its archive (whose rows are gone). `cutAt` is the first
+ * byte of the tail; the reader starts at `byteOffset` and skips to the first
+ * line that begins after `cutAt`.
+ */
+async function tailStart(deps: ApiDeps, jobId: string, attempt: number, tailBytes: number) {
+  const inDatabase = await findTailStart(deps.db, jobId, attempt, tailBytes);
+  if (inDatabase.cutAt > 0 || !deps.artifacts?.store) return { ...inDatabase, archived: false };
+  const archive = await findLogArchive(deps.db, jobId, attempt);
+  if (!archive || archive.bytes <= tailBytes) return { ...inDatabase, archived: false };
+  const cutAt = archive.bytes - tailBytes;
+  // One byte early, so the skip to the first whole line after cutAt applies as it does on the rows.
+  return { seq: 0, byteOffset: cutAt - 1, cutAt, archived: true };
+}
+
+async function* noPages(): AsyncGenerator<Uint8Array> {}
 
 /** How often a followed log looks for new chunks. */
 export const followPollIntervalMs = 250;
@@ -37,14 +56,16 @@ export function jobLogRoutes(deps: ApiDeps) {
       tailBytes === undefined ? asked : (asked ?? (await findLatestAttempt(deps.db, job.id)) ?? undefined);
     const start =
       tailBytes === undefined || attempt === undefined
-        ? { seq: 0, byteOffset: 0, cutAt: 0 }
-        : await findTailStart(deps.db, job.id, attempt, tailBytes);
+        ? { seq: 0, byteOffset: 0, cutAt: 0, archived: false }
+        : await tailStart(deps, job.id, attempt, tailBytes);
     const signal = c.req.raw.signal;
     // Pinned now unless following: a retry starting during the read must not change which attempt is served.
     const chosen = attempt ?? (follow ? undefined : ((await findLatestAttempt(deps.db, job.id)) ?? undefined));
-    const fromDatabase = follow
-      ? followLogPages(deps.db, job.id, chosen, { pollIntervalMs: followPollIntervalMs, signal, fromSeq: start.seq })
-      : readLogPages(deps.db, job.id, chosen, undefined, start.seq);
+    const fromDatabase = start.archived
+      ? noPages()
+      : follow
+        ? followLogPages(deps.db, job.id, chosen, { pollIntervalMs: followPollIntervalMs, signal, fromSeq: start.seq })
+        : readLogPages(deps.db, job.id, chosen, undefined, start.seq);
     // An ended attempt's log moves to the artifact store; the reader continues there transparently.
     const store = deps.artifacts?.store;
     const pages = store
