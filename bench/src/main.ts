@@ -16,6 +16,7 @@ import { type PostgresServer, startPostgres } from '../../test/src/harness/index
 import { calibrateClock } from './clock.js';
 import { summarizeProfiles } from './profile.js';
 import { line, progress, Report } from './report.js';
+import { artifactsScenario } from './scenarios/artifacts.js';
 import { dbRoundTripsScenario } from './scenarios/db-round-trips.js';
 import { dispatchScenario } from './scenarios/dispatch.js';
 import { overheadScenario } from './scenarios/overhead.js';
@@ -31,6 +32,7 @@ const scenarios: Scenario[] = [
   overheadScenario,
   scaleScenario,
   dbRoundTripsScenario,
+  artifactsScenario,
   dispatchScenario('pglite'),
 ];
 

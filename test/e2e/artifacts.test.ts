@@ -63,6 +63,16 @@ const jobOf = (run: RunView, stage: string, job: string) => {
   return found;
 };
 
+/** The agents' JSON log lines. */
+const agentLines = (farm: Farm): Record<string, unknown>[] =>
+  farm.agents.flatMap((agent) =>
+    agent
+      .logs()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>),
+  );
+
 const finished = (run: RunView) => !['queued', 'running'].includes(run.status);
 
 describe.each(['disk', 's3'] as const)('artifacts through the %s store', (store) => {
@@ -105,6 +115,19 @@ describe.each(['disk', 's3'] as const)('artifacts through the %s store', (store)
     }
     const unitLog = await farm.client.readLog(run.id, jobOf(run, 'test', 'unit').id);
     expect(unitLog).toMatch(/^v1$/m);
+    // Each agent logs the transfers it made, with their size and duration (the bench reads these).
+    const transfers = agentLines(farm).filter((line) => String(line.msg).startsWith('artifacts '));
+    const transferOf = (msg: string, stage: string, job: string) =>
+      transfers.find((line) => line.msg === msg && line.jobId === jobOf(run, stage, job).id);
+    expect(transferOf('artifacts uploaded', 'build', 'compile')).toMatchObject({ files: 2, bytes: binaryBytes + 3 });
+    for (const [stage, job] of [
+      ['test', 'unit'],
+      ['staging', 'deploy'],
+    ] as const) {
+      const line = transferOf('artifacts downloaded', stage, job);
+      expect(line).toMatchObject({ files: 2, bytes: binaryBytes + 3 });
+      expect(line?.durationMs).toBeGreaterThanOrEqual(0);
+    }
     // Once the attempt ended its log left the database for the store; the API serves the same bytes.
     const compileId = jobOf(run, 'build', 'compile').id;
     const database = new pg.Client({ connectionString: farm.databaseUrl });

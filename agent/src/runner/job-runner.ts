@@ -252,7 +252,12 @@ export class JobRunner {
       for (const refusal of refused) print(`artifact ${refusal.path} refused: ${refusal.reason}`);
       if (files.length === 0) print(`no files match the artifacts globs ${job.artifacts.join(', ')}`);
       const { controller, artifactMaxBytes = 10 * 1024 ** 3 } = this.#options;
+      const started = performance.now();
       await uploadArtifacts({ controller, lease, files, maxBytes: artifactMaxBytes, print });
+      this.#transferLog(lease).info(
+        { files: files.length, bytes: bytesOf(files), durationMs: Math.round(performance.now() - started) },
+        'artifacts uploaded',
+      );
       return outcome;
     } catch (error) {
       if (isStaleLeaseError(error)) throw error;
@@ -261,6 +266,11 @@ export class JobRunner {
       print(message);
       return outcome.result === 'succeeded' ? { result: 'failed', exitCode: 1, message } : outcome;
     }
+  }
+
+  /** Where an attempt's artifact transfers are logged, with their size and duration (the bench reads them). */
+  #transferLog(lease: Lease): Logger {
+    return this.#options.logger.child({ jobId: lease.jobId, attempt: lease.attempt });
   }
 
   async #execute(
@@ -294,7 +304,8 @@ export class JobRunner {
     await this.#options.checkout.checkout({ repoUrl: job.repoUrl, sha: job.sha, workspace, signal });
     if (job.needsArtifacts.length > 0) {
       const print = (line: string) => streamer.write(`${line}\n`, 0);
-      await downloadArtifacts({
+      const started = performance.now();
+      const received = await downloadArtifacts({
         controller: this.#options.controller,
         lease,
         workspace,
@@ -302,6 +313,10 @@ export class JobRunner {
         signal,
         print,
       });
+      this.#transferLog(lease).info(
+        { files: received.length, bytes: bytesOf(received), durationMs: Math.round(performance.now() - started) },
+        'artifacts downloaded',
+      );
     }
     const env = jobEnvironment(this.#options.baseEnv, job, lease, workspace);
     // One shell runs every step of the attempt (started with the first step).
@@ -341,6 +356,10 @@ export class JobRunner {
     if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, job, 0);
     return { result: 'succeeded', exitCode: 0, message: '' };
   }
+}
+
+function bytesOf(files: readonly { size: number }[]): number {
+  return files.reduce((sum, file) => sum + file.size, 0);
 }
 
 function stoppedOutcome(reason: StopReason, job: JobSpec__Output, exitCode: number): Outcome {
