@@ -103,12 +103,12 @@ stages:
       await logPage.waitForURL(/\/jobs\//);
       const green = logPage.locator('#log .fg-2', { hasText: 'green light' });
       await green.waitFor({ timeout: 30_000 });
-      expect(await logPage.locator('#log').getAttribute('data-state')).toBe('streaming');
-      await expect.poll(() => logPage.locator('#log .step').count()).toBeGreaterThanOrEqual(2);
-
-      expect(await logPage.locator('#log .step').first().getAttribute('data-label')).toMatch(
-        /^succeeded · .* · exit 0$/,
-      );
+      await logPage.locator('#log[data-state="streaming"]').waitFor({ timeout: 30_000 });
+      await expect.poll(() => logPage.locator('#log .step').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+      // The first step's report may reach the controller a moment after its output: wait for its label.
+      await expect
+        .poll(() => logPage.locator('#log .step').first().getAttribute('data-label'), { timeout: 30_000 })
+        .toMatch(/^succeeded · .* · exit 0$/);
       await writeFile(join(gates, 'compile'), '');
       await logPage.locator('#log', { hasText: 'released' }).waitFor({ timeout: 30_000 });
       await logPage.locator('#log[data-state="done"]').waitFor({ timeout: 30_000 });
