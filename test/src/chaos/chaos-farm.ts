@@ -16,6 +16,7 @@ import {
   startController,
   startNats,
   startNatsCluster,
+  startS3Server,
 } from '../harness/index.js';
 import type { ChaosOptions } from './options.js';
 import { killTree } from './process-tree.js';
@@ -69,6 +70,11 @@ export async function startChaosFarm(input: {
   const stopNats = async () => {
     await Promise.allSettled(natsNodes.map((node) => node.stop()));
   };
+  // Replicas share one artifact and log store (each one's disk store would hold only its own archives).
+  const store = options.controllers > 1 ? await startS3Server() : undefined;
+  const stopStore = async () => {
+    await store?.stop();
+  };
   const controllers: ControllerProcess[] = [];
   try {
     // One at a time: the first applies the migrations (the others would wait on its lock anyway).
@@ -86,6 +92,7 @@ export async function startChaosFarm(input: {
             GANTRY_HEARTBEAT_INTERVAL_MS: String(options.heartbeatIntervalMs),
             GANTRY_RECONNECT_GRACE_MS: String(options.reconnectGraceMs),
             GANTRY_JOBS_REPLICAS: String(options.natsNodes),
+            ...store?.controllerEnv('chaos'),
           },
         }),
       );
@@ -93,6 +100,7 @@ export async function startChaosFarm(input: {
   } catch (error) {
     await Promise.allSettled(controllers.map((controller) => controller.stop()));
     await stopNats();
+    await stopStore();
     throw error;
   }
   const controller = controllers[0] as ControllerProcess;
@@ -134,6 +142,7 @@ export async function startChaosFarm(input: {
       await Promise.allSettled(agents.map((agent) => agent.process.kill9()));
       await Promise.allSettled(controllers.map((replica) => replica.stop()));
       await stopNats();
+      await stopStore();
     },
   };
   try {
