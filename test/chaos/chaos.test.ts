@@ -2,9 +2,8 @@
  * The small chaos profile inside `npm test`: a few dozen jobs on three agents
  * and two controller replicas with a fixed seed and one fault of each kind
  * (agent kill -9, agent paused past its lease, controller kill -9, kill -9 of
- * the other replica, nats-server kill -9) plus duplicate triggers. Postgres
- * kill -9 and restart is left to `npm run chaos` until the known re-run after a
- * long database outage is fixed (the README's highly available farm section). The full profile is `npm run chaos` (full.chaos.ts).
+ * the other replica, nats-server kill -9, Postgres kill -9 and restart) plus
+ * duplicate triggers. The full profile is `npm run chaos` (full.chaos.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { chaosOptions, formatReport, runChaos } from '../src/chaos/index.js';
@@ -23,15 +22,13 @@ const options = chaosOptions({
     controllerCrash: 1,
     natsCrash: 1,
     controllerReplicaKill: 1,
-    // Not yet: after a Postgres outage longer than the lease, a replica's reaper can expire a lease
-    // before the agent's first heartbeat gets through, and the job runs again. `npm run chaos` keeps it.
-    postgresRestart: 0,
+    postgresRestart: 1,
   },
   deadlineMs: 240_000,
 });
 
 describe('chaos (small profile)', () => {
-  it('loses no run and never runs a job twice at once under agent, controller, replica and nats faults', {
+  it('loses no run and never runs a job twice at once under agent, controller, replica, nats and Postgres faults', {
     timeout: 330_000,
   }, async () => {
     const report = await runChaos(options, { databaseUrl: await freshDatabase() });
@@ -48,6 +45,7 @@ describe('chaos (small profile)', () => {
       'controllerCrash',
       'controllerReplicaKill',
       'natsCrash',
+      'postgresRestart',
     ]);
   });
 });

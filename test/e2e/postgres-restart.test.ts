@@ -100,10 +100,10 @@ describe('a PostgreSQL restart', () => {
     await writeFile(join(marks, 'go'), '');
     const run = await client.waitForRun(runId, terminal, { timeoutMs: 60_000 });
     expect(run.status, `${controller.logs()}\n--- agent ---\n${agent.logs()}`).toBe('succeeded');
-    expect(run.stages[0]!.jobs.map((job) => job.attempts.map((attempt) => attempt.status))).toEqual([
-      ['succeeded'],
-      ['succeeded'],
-    ]);
+    expect(
+      run.stages[0]!.jobs.map((job) => job.attempts.map((attempt) => attempt.status)),
+      `${controller.logs()}\n--- agent ---\n${agent.logs()}`,
+    ).toEqual([['succeeded'], ['succeeded']]);
     for (const job of run.stages[0]!.jobs)
       expect(await client.readLog(runId, job.id)).toContain(`${job.name} survived`);
 

@@ -12,9 +12,11 @@
  * of any concurrency group left free.
  */
 import { sleep } from '@gantry/common';
+import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { Database } from '../store/database.js';
+import { isDatabaseUnavailable } from '../store/database-unavailable.js';
 import { countQueuedByQueue, republishStaleOffers } from '../store/jobs-repository.js';
 import { findExpiredLeases, findLeasesOfAgent } from '../store/leases-repository.js';
 import { expireApprovalGates } from './approval-timeouts.js';
@@ -41,6 +43,8 @@ export interface ReaperOptions {
 
 export class Reaper {
   private armedAt: number;
+  /** The database failed a sweep: lease expiry waits for it to answer again, then one more TTL. */
+  private databaseAway = false;
   private readonly now: () => number;
 
   constructor(private readonly options: ReaperOptions) {
@@ -64,25 +68,39 @@ export class Reaper {
    */
   async sweep(): Promise<void> {
     try {
+      if (this.databaseAway) {
+        // Agents could not renew while the database was away: they get one whole TTL from its return.
+        await this.options.db.execute(sql`select 1`);
+        this.databaseAway = false;
+        this.armedAt = this.now() + this.options.leaseTtlMs;
+      }
       if (this.now() >= this.armedAt) await this.reapExpiredLeases();
     } catch (error) {
-      this.armedAt = this.now() + this.options.leaseTtlMs;
-      this.options.log.error({ err: error }, 'reaper sweep failed; lease expiry paused for one TTL');
+      this.pauseExpiry();
+      this.options.log.error({ err: error }, 'reaper sweep failed; lease expiry paused until the database answers');
       return;
     }
     try {
       await this.republishMissingOffers(this.options.republishAfterMs);
     } catch (error) {
+      if (isDatabaseUnavailable(error)) this.pauseExpiry();
       this.options.log.warn({ err: error }, 'cannot re-publish missing offers; will retry');
     }
     try {
       const rejected = await expireApprovalGates(this.options.db, this.options.scheduler);
       if (rejected > 0) this.options.log.info({ stages: rejected }, 'approval timeouts rejected stages');
     } catch (error) {
+      if (isDatabaseUnavailable(error)) this.pauseExpiry();
       this.options.log.warn({ err: error }, 'cannot expire approval timeouts; will retry');
     }
     // A controller that stopped between freeing a group and starting its next waiter left it free.
     await this.options.scheduler.openNextWaiters();
+  }
+
+  /** No lease expires until the database has answered again and one more TTL has passed. */
+  private pauseExpiry(): void {
+    this.databaseAway = true;
+    this.armedAt = this.now() + this.options.leaseTtlMs;
   }
 
   /**
