@@ -12,10 +12,9 @@
  * of any concurrency group left free.
  */
 import { sleep } from '@gantry/common';
-import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
-import type { Database } from '../store/database.js';
+import { type Database, pingDatabase } from '../store/database.js';
 import { isDatabaseUnavailable } from '../store/database-unavailable.js';
 import { countQueuedByQueue, republishStaleOffers } from '../store/jobs-repository.js';
 import { findExpiredLeases, findLeasesOfAgent } from '../store/leases-repository.js';
@@ -70,7 +69,7 @@ export class Reaper {
     try {
       if (this.databaseAway) {
         // Agents could not renew while the database was away: they get one whole TTL from its return.
-        await this.options.db.execute(sql`select 1`);
+        await pingDatabase(this.options.db);
         this.databaseAway = false;
         this.armedAt = this.now() + this.options.leaseTtlMs;
       }
