@@ -36,7 +36,12 @@ export function artifactPathProblem(path: string): string | null {
   return null;
 }
 
-/** Key of an attempt's archived log. */
-export function logArchiveKey(runId: string, jobId: string, attempt: number): string {
-  return `logs/${runId}/${jobId}/${attempt}.log.gz`;
+/**
+ * Key of one archiving of an attempt's log. `writer` (random per archiving)
+ * keeps two controllers that archive the same attempt at once from writing
+ * the same object: one of them may have read the rows after the other deleted
+ * them, and only the archive recorded first is ever read.
+ */
+export function logArchiveKey(runId: string, jobId: string, attempt: number, writer: string): string {
+  return `logs/${runId}/${jobId}/${attempt}-${writer}.log.gz`;
 }

@@ -1,8 +1,9 @@
 /**
  * Logs leave the database when an attempt ends and the log API serves the
  * same bytes from the store; a store failure loses nothing, a crash between
- * recording and deleting is finished by the next sweep, and a read that began
- * on the rows continues from the archive when the rows go mid-way.
+ * recording and deleting is finished by the next sweep, a second controller
+ * archiving the same attempt late cannot replace the archive, and a read that
+ * began on the rows continues from the archive when the rows go mid-way.
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,7 +116,7 @@ describe('log archiving', () => {
 
   it('finishes an archive recorded before a crash by deleting the rows', async () => {
     const job = await finishedJobWithLog(20);
-    const key = logArchiveKey(job.runId, job.jobId, job.attempt);
+    const key = logArchiveKey(job.runId, job.jobId, job.attempt, 'crashed');
     // The controller stored and recorded the archive, then died before deleting the rows.
     const { gzipSync } = await import('node:zlib');
     const compressed = gzipSync(Buffer.from(job.expected));
@@ -130,6 +131,34 @@ describe('log archiving', () => {
     const left = await findUnarchivedAttempts(testApp.database.db, 100);
     expect(left.filter((attempt) => attempt.jobId === job.jobId)).toEqual([]);
     expect(await job.read()).toBe(job.expected);
+  }, 30_000);
+
+  it('keeps the first archive when a second controller archives the same attempt after the rows are gone', async () => {
+    const job = await finishedJobWithLog(30);
+    const [found] = (await findUnarchivedAttempts(testApp.database.db, 100)).filter(
+      (attempt) => attempt.jobId === job.jobId,
+    );
+    // Both controllers' sweeps found the attempt; the first archives it and deletes the rows.
+    await archiver().archive(found!);
+    const written: string[] = [];
+    const store = testApp.artifactStore;
+    const recordingStore: ArtifactStore = {
+      description: store.description,
+      open: () => store.open(),
+      presignUpload: (key, seconds) => store.presignUpload(key, seconds),
+      presignDownload: (key, seconds) => store.presignDownload(key, seconds),
+      putObject: (key, body, size) => {
+        written.push(key);
+        return store.putObject(key, body, size);
+      },
+      getObject: (key) => store.getObject(key),
+      removeObjects: (keys) => store.removeObjects(keys),
+    };
+    // The second reads no rows any more: it must neither replace the archive nor leave its object behind.
+    await archiver(recordingStore).archive(found!);
+    expect(await job.read()).toBe(job.expected);
+    expect(written).toHaveLength(1);
+    await expect(store.getObject(written[0]!)).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND' });
   }, 30_000);
 
   it('continues a read from the archive when the rows are deleted in the middle of it', async () => {

@@ -2,8 +2,11 @@
  * Moves the logs of ended attempts out of the database into the artifact
  * store, gzip-compressed. Crash-safe by its order: store the object, record
  * it (log_archives), then delete the rows; a controller that dies in between
- * leaves rows the next sweep finishes (deleting them, or archiving again over
- * the same key). Runs as a loop every `intervalMs` until its signal aborts;
+ * leaves rows the next sweep finishes (deleting them, or archiving again).
+ * Every archiving writes its own key and only the first recorded counts, so
+ * two controllers sweeping the same attempt at once (the second may read the
+ * rows after the first deleted them) never overwrite the archive that is read;
+ * the loser removes its object. Runs as a loop every `intervalMs` until its signal aborts;
  * agents cannot add to an ended attempt's log (every append is fenced by the
  * lease), so an archive is final.
  */
@@ -71,10 +74,11 @@ export class LogArchiver {
     return attempts.length;
   }
 
-  private async archive(attempt: UnarchivedAttempt): Promise<void> {
+  /** Archives one attempt as a sweep found it; the rows may be gone by now (another controller archived them). */
+  async archive(attempt: UnarchivedAttempt): Promise<void> {
     const { db, store, log } = this.deps;
     if (!attempt.archived) {
-      const key = logArchiveKey(attempt.runId, attempt.jobId, attempt.attempt);
+      const key = logArchiveKey(attempt.runId, attempt.jobId, attempt.attempt, randomUUID());
       await mkdir(this.deps.stagingDir, { recursive: true, mode: 0o700 });
       const staged = join(this.deps.stagingDir, `${randomUUID()}.log.gz`);
       try {
@@ -91,8 +95,11 @@ export class LogArchiver {
         await pipeline(counted, createGzip(), createWriteStream(staged, { mode: 0o600 }));
         const { size } = await stat(staged);
         await store.putObject(key, createReadStream(staged), size);
-        await recordLogArchive(db, { jobId: attempt.jobId, attempt: attempt.attempt, key, bytes });
-        log.debug({ jobId: attempt.jobId, attempt: attempt.attempt, bytes, storedBytes: size }, 'log archived');
+        if (await recordLogArchive(db, { jobId: attempt.jobId, attempt: attempt.attempt, key, bytes })) {
+          log.debug({ jobId: attempt.jobId, attempt: attempt.attempt, bytes, storedBytes: size }, 'log archived');
+        } else {
+          await store.removeObjects([key]);
+        }
       } finally {
         await rm(staged, { force: true });
       }

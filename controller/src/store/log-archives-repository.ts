@@ -37,12 +37,21 @@ export async function findUnarchivedAttempts(db: Queryable, limit: number): Prom
   return rows.map((row) => ({ runId: row.run_id, jobId: row.job_id, attempt: row.attempt, archived: row.archived }));
 }
 
-/** Records a stored archive; a repeated record (a sweep after a crash) keeps the first. */
+/**
+ * Records a stored archive unless one is recorded already (another controller,
+ * or a sweep before a crash, got there first). Returns whether this one was
+ * recorded: only the first record is ever read.
+ */
 export async function recordLogArchive(
   db: Queryable,
   archive: { jobId: string; attempt: number; key: string; bytes: number },
-): Promise<void> {
-  await db.insert(logArchives).values(archive).onConflictDoNothing();
+): Promise<boolean> {
+  const recorded = await db
+    .insert(logArchives)
+    .values(archive)
+    .onConflictDoNothing()
+    .returning({ key: logArchives.key });
+  return recorded.length === 1;
 }
 
 /** Deletes the attempt's chunks; only ever called once its archive is recorded. */
