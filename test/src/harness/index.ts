@@ -17,6 +17,7 @@ export {
 } from './farm.js';
 export { freshDatabase } from './fresh-database.js';
 export { createGitRepo, type GitRepo, type GitRepoOptions } from './git-repo.js';
+export { type LoadBalancer, startLoadBalancer } from './haproxy.js';
 export { type NatsServer, startNats } from './nats.js';
 export { type NatsCluster, startNatsCluster } from './nats-cluster.js';
 export { createDatabase, type PostgresServer, startPostgres } from './postgres.js';
