@@ -9,7 +9,7 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,11 +34,12 @@ stages:
         artifacts: [dist/**]
         steps:
           - mkdir -p dist && head -c ${binaryBytes} /dev/urandom > dist/app.bin && echo v1 > dist/VERSION
+          - printf '#!/bin/sh\\necho the tool runs\\n' > dist/tool && chmod 0755 dist/tool
           - ln -s /etc/passwd dist/leak
           - sha256sum dist/app.bin
   - name: test
     jobs:
-      - { name: unit, needs_artifacts: [compile], steps: ["sha256sum dist/app.bin", "cat dist/VERSION"] }
+      - { name: unit, needs_artifacts: [compile], steps: ["sha256sum dist/app.bin", "cat dist/VERSION", "./dist/tool", "test ! -x dist/VERSION"] }
   - name: staging
     environment: staging
     jobs:
@@ -115,17 +116,22 @@ describe.each(['disk', 's3'] as const)('artifacts through the %s store', (store)
     }
     const unitLog = await farm.client.readLog(run.id, jobOf(run, 'test', 'unit').id);
     expect(unitLog).toMatch(/^v1$/m);
+    // An executable file arrives executable; the others do not gain the bit.
+    expect(unitLog).toMatch(/^the tool runs$/m);
     // Each agent logs the transfers it made, with their size and duration (the bench reads these).
     const transfers = agentLines(farm).filter((line) => String(line.msg).startsWith('artifacts '));
     const transferOf = (msg: string, stage: string, job: string) =>
       transfers.find((line) => line.msg === msg && line.jobId === jobOf(run, stage, job).id);
-    expect(transferOf('artifacts uploaded', 'build', 'compile')).toMatchObject({ files: 2, bytes: binaryBytes + 3 });
+    expect(transferOf('artifacts uploaded', 'build', 'compile')).toMatchObject({
+      files: 3,
+      bytes: binaryBytes + 3 + 29,
+    });
     for (const [stage, job] of [
       ['test', 'unit'],
       ['staging', 'deploy'],
     ] as const) {
       const line = transferOf('artifacts downloaded', stage, job);
-      expect(line).toMatchObject({ files: 2, bytes: binaryBytes + 3 });
+      expect(line).toMatchObject({ files: 3, bytes: binaryBytes + 3 + 29 });
       expect(line?.durationMs).toBeGreaterThanOrEqual(0);
     }
     // Once the attempt ended its log left the database for the store; the API serves the same bytes.
@@ -147,9 +153,11 @@ describe.each(['disk', 's3'] as const)('artifacts through the %s store', (store)
 
     // The API lists what the build kept; the CLI fetches it and checks every digest.
     const listed = await farm.client.GET('/api/runs/{id}/artifacts', { params: { path: { id: run.id } } });
-    expect(listed.data?.artifacts.map((a) => [a.jobName, a.attempt, a.path, a.size, a.sha256])).toEqual([
-      ['compile', 1, 'dist/VERSION', 3, sha256Of(Buffer.from('v1\n'))],
-      ['compile', 1, 'dist/app.bin', binaryBytes, printed],
+    const tool = Buffer.from('#!/bin/sh\necho the tool runs\n');
+    expect(listed.data?.artifacts.map((a) => [a.jobName, a.attempt, a.path, a.size, a.sha256, a.executable])).toEqual([
+      ['compile', 1, 'dist/VERSION', 3, sha256Of(Buffer.from('v1\n')), false],
+      ['compile', 1, 'dist/app.bin', binaryBytes, printed, false],
+      ['compile', 1, 'dist/tool', tool.length, sha256Of(tool), true],
     ]);
     const unknown = await farm.client.GET('/api/runs/{id}/artifacts', { params: { path: { id: 'nope' } } });
     expect(unknown.response.status).toBe(404);
@@ -159,6 +167,8 @@ describe.each(['disk', 's3'] as const)('artifacts through the %s store', (store)
     });
     expect(stdout).toContain(`${join(into, 'dist', 'app.bin')}: ${binaryBytes} bytes, sha256 ${printed} verified`);
     expect(sha256Of(await readFile(join(into, 'dist', 'app.bin')))).toBe(printed);
+    expect((await stat(join(into, 'dist', 'tool'))).mode & 0o111).not.toBe(0);
+    expect((await stat(join(into, 'dist', 'VERSION'))).mode & 0o111).toBe(0);
     await rm(into, { recursive: true, force: true });
 
     // The bytes went through the S3 server, not the controller's disk.
@@ -222,7 +232,7 @@ describe.each(['disk', 's3'] as const)('artifacts through the %s store', (store)
       expect(await gc()).toMatchObject({ dryRun: false, runs: 1, artifacts: 1 });
       const list = (id: string) => farm.client.GET('/api/runs/{id}/artifacts', { params: { path: { id } } });
       expect((await list(failed.id)).data?.artifacts).toEqual([]);
-      expect((await list(deployed.id)).data?.artifacts).toHaveLength(2);
+      expect((await list(deployed.id)).data?.artifacts).toHaveLength(3);
     },
     60_000,
   );

@@ -15,6 +15,8 @@ export interface CollectedFile {
   /** What to read (the symlink's target for a symlink inside the workspace). */
   absolutePath: string;
   size: number;
+  /** Some execute bit is set (on the target, for a symlink). */
+  executable: boolean;
 }
 
 export interface Refusal {
@@ -61,9 +63,9 @@ export async function collectArtifacts(
       if (target === null) return refuse(path, 'symlink whose target does not exist');
       const targetEntry = await stat(target);
       if (!targetEntry.isFile()) return refuse(path, 'symlink to a directory is not followed');
-      add({ path, absolutePath: target, size: targetEntry.size });
+      add({ path, absolutePath: target, size: targetEntry.size, executable: isExecutable(targetEntry.mode) });
     } else if (entry.isFile() && pattern.matches(path) && !found.has(path)) {
-      add({ path, absolutePath: absolute, size: entry.size });
+      add({ path, absolutePath: absolute, size: entry.size, executable: isExecutable(entry.mode) });
     }
   };
   const add = (file: CollectedFile) => {
@@ -92,4 +94,8 @@ export async function collectArtifacts(
 function isInside(root: string, target: string): boolean {
   const path = relative(root, target);
   return path !== '' && !path.startsWith(`..${sep}`) && path !== '..' && !path.startsWith(sep);
+}
+
+function isExecutable(mode: number): boolean {
+  return (mode & 0o111) !== 0;
 }

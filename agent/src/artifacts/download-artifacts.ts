@@ -1,10 +1,11 @@
 /**
  * Fetches the files a job's `needs_artifacts` names into its workspace before
  * the first step, at their original relative paths, and checks each one's
- * size and SHA-256 against what the producing job committed. A missing or
+ * size and SHA-256 against what the producing job committed, and gives it
+ * execute permission when the producing job's file had it. A missing or
  * altered file fails with ArtifactError naming the file and both digests.
  */
-import { mkdir, realpath } from 'node:fs/promises';
+import { chmod, mkdir, realpath } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { retry } from '@gantry/common';
 import type { ArtifactDownload__Output } from '@gantry/proto';
@@ -53,6 +54,7 @@ export async function downloadArtifacts(options: DownloadArtifactsOptions): Prom
         `artifact ${file.path} of job "${file.jobName}" does not match: expected sha256 ${file.sha256} (${file.size} bytes), got sha256 ${digest.sha256} (${digest.size} bytes)`,
       );
     }
+    if (file.executable) await chmod(target, 0o755);
     print(`artifact ${file.path} from ${file.jobName}: ${digest.size} bytes, sha256 ${digest.sha256} verified`);
   });
   return downloads;

@@ -61,7 +61,7 @@ describe('uploadArtifacts', () => {
     writeFileSync(join(dir, 'app.bin'), bytes);
     const { client, commits } = controller(() => `${base}/busy`);
     const lines: string[] = [];
-    const file = { path: 'dist/app.bin', absolutePath: join(dir, 'app.bin'), size: bytes.length };
+    const file = { path: 'dist/app.bin', absolutePath: join(dir, 'app.bin'), size: bytes.length, executable: true };
     await uploadArtifacts({
       controller: client,
       lease,
@@ -71,15 +71,15 @@ describe('uploadArtifacts', () => {
     });
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     expect(received.get('/busy')).toEqual(bytes);
-    expect(commits).toEqual([[{ path: 'dist/app.bin', size: bytes.length, sha256 }]]);
+    expect(commits).toEqual([[{ path: 'dist/app.bin', size: bytes.length, sha256, executable: true }]]);
     expect(lines).toEqual([`artifact dist/app.bin: ${bytes.length} bytes, sha256 ${sha256}`]);
   });
 
   it('fails over GANTRY_ARTIFACT_MAX_BYTES before uploading or committing anything', async () => {
     const { client, commits } = controller((path) => `${base}/${path}`);
     const files = [
-      { path: 'a', absolutePath: join(dir, 'app.bin'), size: 600 },
-      { path: 'b', absolutePath: join(dir, 'app.bin'), size: 600 },
+      { path: 'a', absolutePath: join(dir, 'app.bin'), size: 600, executable: false },
+      { path: 'b', absolutePath: join(dir, 'app.bin'), size: 600, executable: false },
     ];
     await expect(
       uploadArtifacts({ controller: client, lease, files, maxBytes: 1000, print: () => {} }),
@@ -90,7 +90,7 @@ describe('uploadArtifacts', () => {
   it("fails with the store's message on a permanent refusal", async () => {
     const { client, commits } = controller(() => `${base}/denied`);
     writeFileSync(join(dir, 'small'), 'x');
-    const files = [{ path: 'small', absolutePath: join(dir, 'small'), size: 1 }];
+    const files = [{ path: 'small', absolutePath: join(dir, 'small'), size: 1, executable: false }];
     await expect(uploadArtifacts({ controller: client, lease, files, maxBytes: 10, print: () => {} })).rejects.toThrow(
       'cannot upload artifact small: store answered 403: Access Denied',
     );

@@ -61,7 +61,7 @@ export async function uploadArtifacts(options: UploadArtifactsOptions): Promise<
           throw new ArtifactError(`cannot upload artifact ${file.path}: ${error.message}`, { cause: error });
         });
         print(`artifact ${file.path}: ${digest.size} bytes, sha256 ${digest.sha256}`);
-        committed.push({ path: file.path, size: digest.size, sha256: digest.sha256 });
+        committed.push({ path: file.path, size: digest.size, sha256: digest.sha256, executable: file.executable });
       },
     );
   }

@@ -724,6 +724,8 @@ export interface components {
             size: number;
             /** @description Lower-case hex SHA-256 of the bytes. */
             sha256: string;
+            /** @description The file had an execute bit; downloads get one too. */
+            executable: boolean;
             /**
              * Format: uri
              * @description GET it (with the token) for a redirect to a short-lived download URL.

@@ -46,7 +46,7 @@ describe('POST /api/gc', () => {
       const [upload] = await testApp.artifacts.createUploads(lease, ['dist/app.bin']);
       await testApp.app.request(upload!.url.replace('http://gantry.test', ''), { method: 'PUT', body: 'bytes' });
       const sha256 = '9d8d1e6b7c2e2c1a2f7e30f5b3e0e7d8c0e0a3d5f1f6b1f3a1c8e9b2d4f6a8c0';
-      await testApp.artifacts.commit(lease, [{ path: 'dist/app.bin', size: 5, sha256 }]);
+      await testApp.artifacts.commit(lease, [{ path: 'dist/app.bin', size: 5, sha256, executable: false }]);
     }
     await testApp.lifecycle.finish(lease, { status: result, exitCode: result === 'succeeded' ? 0 : 1, message: null });
   }

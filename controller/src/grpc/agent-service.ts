@@ -159,7 +159,13 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
 
     CommitArtifacts: unary('CommitArtifacts', async (request) => {
       const lease = leaseOf(request.lease);
-      const files = request.files.map((file) => ({ path: file.path, size: file.size, sha256: file.sha256 }));
+      const files = request.files.map((file) => ({
+        path: file.path,
+        size: file.size,
+        sha256: file.sha256,
+        // An agent older than this field sends none.
+        executable: file.executable === true,
+      }));
       const committed = await deps.artifacts.commit(lease, files);
       log.debug({ jobId: lease.jobId, attempt: lease.attempt, committed }, 'artifacts committed');
       return { committed };
@@ -174,6 +180,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           size: file.size,
           sha256: file.sha256,
           url: file.url,
+          executable: file.executable,
         })),
       };
     }),

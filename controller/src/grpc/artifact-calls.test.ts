@@ -109,7 +109,7 @@ describe('artifact calls', () => {
       lease: first,
       files: [{ path: 'dist/app.bin', size: stale.length, sha256: digest(stale) }],
     });
-    expect(refused.error?.code).toBe(9); // FAILED_PRECONDITION
+    expect(refused.error?.code, refused.error?.details).toBe(9); // FAILED_PRECONDITION
     const refusedUploads = await call('CreateArtifactUploads', { lease: first, paths: ['dist/other'] });
     expect(refusedUploads.error?.code).toBe(9);
 

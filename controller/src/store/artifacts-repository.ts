@@ -12,6 +12,8 @@ export interface ArtifactFileInput {
   path: string;
   size: number;
   sha256: string;
+  /** The file had an execute bit: consumers get it executable. */
+  executable: boolean;
 }
 
 export interface ArtifactRecord extends ArtifactFileInput {
@@ -32,6 +34,7 @@ interface ArtifactRow {
   path: string;
   size: string | number;
   sha256: string;
+  executable: boolean;
   created_at: Date | string;
 }
 
@@ -47,9 +50,12 @@ export async function commitArtifactsFenced(
 ): Promise<number | null> {
   const values =
     files.length === 0
-      ? sql`select null::text, null::text, null::bigint, null::text where false`
+      ? sql`select null::text, null::text, null::bigint, null::text, null::boolean where false`
       : sql`values ${sql.join(
-          files.map((file) => sql`(${randomUUID()}, ${file.path}, ${file.size}::bigint, ${file.sha256})`),
+          files.map(
+            (file) =>
+              sql`(${randomUUID()}, ${file.path}, ${file.size}::bigint, ${file.sha256}, ${file.executable}::boolean)`,
+          ),
           sql`, `,
         )}`;
   const rows = await queryRows<{ held: number; existing: number; inserted: number }>(
@@ -58,9 +64,9 @@ export async function commitArtifactsFenced(
     with lease as (${heldLeaseRow(lease)}),
     existing as (select count(*)::int as n from artifacts where job_id = ${lease.jobId} and attempt = ${lease.attempt}),
     stored as (
-      insert into artifacts (id, run_id, job_id, attempt, path, size, sha256)
-      select file.id, jobs.run_id, jobs.id, ${lease.attempt}, file.path, file.size, file.sha256
-      from (${values}) as file (id, path, size, sha256), jobs
+      insert into artifacts (id, run_id, job_id, attempt, path, size, sha256, executable)
+      select file.id, jobs.run_id, jobs.id, ${lease.attempt}, file.path, file.size, file.sha256, file.executable
+      from (${values}) as file (id, path, size, sha256, executable), jobs
       where jobs.id = ${lease.jobId} and exists (select 1 from lease) and (select n from existing) = 0
       on conflict do nothing
       returning 1
@@ -74,7 +80,7 @@ export async function commitArtifactsFenced(
 }
 
 const selectArtifacts = sql`
-  select a.id, a.run_id, a.job_id, jobs.name as job_name, a.attempt, a.path, a.size, a.sha256, a.created_at
+  select a.id, a.run_id, a.job_id, jobs.name as job_name, a.attempt, a.path, a.size, a.sha256, a.executable, a.created_at
   from artifacts a join jobs on jobs.id = a.job_id`;
 
 /** Every committed file of the run, by job position, attempt and path. At most `limit` rows. */
@@ -142,6 +148,7 @@ function toArtifact(row: ArtifactRow): ArtifactRecord {
     path: row.path,
     size: Number(row.size),
     sha256: row.sha256,
+    executable: row.executable,
     createdAt: new Date(row.created_at),
   };
 }

@@ -215,6 +215,8 @@ export const artifacts = pgTable(
     size: bigint('size', { mode: 'number' }).notNull(),
     /** Lower-case hex SHA-256 of the stored bytes. */
     sha256: text('sha256').notNull(),
+    /** The file had an execute bit when the job kept it. */
+    executable: boolean('executable').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [

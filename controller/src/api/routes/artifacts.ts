@@ -26,6 +26,7 @@ export function artifactRoutes(deps: ApiDeps) {
           path: artifact.path,
           size: artifact.size,
           sha256: artifact.sha256,
+          executable: artifact.executable,
           url: `${deps.baseUrl}/api/runs/${encodeURIComponent(id)}/artifacts/${artifact.id}`,
         })),
       },

@@ -10,6 +10,7 @@ export const Artifact = z
     path: z.string().openapi({ description: 'Relative to the workspace, `/`-separated.' }),
     size: z.int().openapi({ description: 'Bytes.' }),
     sha256: z.string().openapi({ description: 'Lower-case hex SHA-256 of the bytes.' }),
+    executable: z.boolean().openapi({ description: 'The file had an execute bit; downloads get one too.' }),
     url: z.url().openapi({ description: 'GET it (with the token) for a redirect to a short-lived download URL.' }),
   })
   .openapi('Artifact');

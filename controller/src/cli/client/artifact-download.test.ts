@@ -18,6 +18,7 @@ const artifact = (overrides: Partial<Artifact> = {}): Artifact => ({
   path: 'dist/app.bin',
   size: bytes.length,
   sha256: digest,
+  executable: false,
   url: 'http://gantry.test/api/runs/r/artifacts/a1',
   ...overrides,
 });

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -78,6 +78,7 @@ export async function downloadVerified(
         `${artifact.path} does not match: expected sha256 ${artifact.sha256} (${artifact.size} bytes), got sha256 ${sha256} (${size} bytes)`,
       );
     }
+    if (artifact.executable) await chmod(partial, 0o755);
     await rename(partial, target);
     return target;
   } catch (error) {

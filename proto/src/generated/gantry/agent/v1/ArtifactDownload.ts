@@ -14,6 +14,10 @@ export interface ArtifactDownload {
    * Presigned GET URL, valid for a short while.
    */
   'url'?: (string);
+  /**
+   * Written with execute permission (as the producing job's file was).
+   */
+  'executable'?: (boolean);
 }
 
 export interface ArtifactDownload__Output {
@@ -28,4 +32,8 @@ export interface ArtifactDownload__Output {
    * Presigned GET URL, valid for a short while.
    */
   'url': (string);
+  /**
+   * Written with execute permission (as the producing job's file was).
+   */
+  'executable': (boolean);
 }

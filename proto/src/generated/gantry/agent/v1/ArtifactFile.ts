@@ -9,6 +9,10 @@ export interface ArtifactFile {
    * Lower-case hex SHA-256 of the bytes uploaded.
    */
   'sha256'?: (string);
+  /**
+   * Some execute bit was set on the file: downloads are made executable too.
+   */
+  'executable'?: (boolean);
 }
 
 export interface ArtifactFile__Output {
@@ -18,4 +22,8 @@ export interface ArtifactFile__Output {
    * Lower-case hex SHA-256 of the bytes uploaded.
    */
   'sha256': (string);
+  /**
+   * Some execute bit was set on the file: downloads are made executable too.
+   */
+  'executable': (boolean);
 }
