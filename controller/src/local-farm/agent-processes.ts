@@ -20,6 +20,8 @@ export interface LocalAgentOptions {
   slots: number;
   queues: string[];
   dataDir: string;
+  /** --run-as for the agent: the user its steps run as. */
+  runAs?: string;
   /** Receives each line the agent writes to stdout/stderr. */
   onLine?: (line: string) => void;
 }
@@ -41,6 +43,7 @@ export async function spawnLocalAgent(options: LocalAgentOptions): Promise<Local
   const args = [gantryBin, 'agent', '--controller', options.controllerAddress, '--nats', options.natsUrl];
   for (const queue of options.queues) args.push('--queue', queue);
   args.push('--slots', String(options.slots), '--name', name, '--work-dir', join(options.dataDir, 'agents', name));
+  if (options.runAs !== undefined) args.push('--run-as', options.runAs);
   const child = startChild(process.execPath, args, {
     env: { ...process.env, GANTRY_AGENT_TOKEN: options.token },
     stdio: ['ignore', 'pipe', 'pipe'],
