@@ -24,7 +24,7 @@ export function jobEnvironment(
   job: JobSpec__Output,
   lease: Lease,
   places: JobPlaces,
-  secrets: Record<string, string> = {},
+  secrets: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
   return {
     ...inheritedEnvironment(agentEnv),

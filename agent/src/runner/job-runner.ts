@@ -109,9 +109,15 @@ export class JobRunner {
   /**
    * Runs one claimed attempt to the end; its workspace is removed afterwards
    * (see idle()). `maxLogBytes` is the controller's cap on the attempt's output
-   * (0 = none). Never rejects.
+   * (0 = none). `secrets` (granted with the claim) become variables of the
+   * steps and are masked in the log; they are never logged. Never rejects.
    */
-  async run(lease: Lease, job: JobSpec__Output, maxLogBytes = 0): Promise<void> {
+  async run(
+    lease: Lease,
+    job: JobSpec__Output,
+    maxLogBytes = 0,
+    secrets: Readonly<Record<string, string>> = {},
+  ): Promise<void> {
     const { controller, logger, workDir } = this.#options;
     const key = `${lease.jobId}:${lease.attempt}`;
     const log = logger.child({ jobId: lease.jobId, attempt: lease.attempt, runId: job.runId });
@@ -148,6 +154,7 @@ export class JobRunner {
     });
     const streamer = new LogStreamer({
       maxBytes: maxLogBytes,
+      secrets: Object.values(secrets),
       openSender: () => controller.openLogStream(lease),
       isRetryable: (error) => isTransientCallError(error) && !keeper.lost,
       onFailure: (error) => {
@@ -175,7 +182,7 @@ export class JobRunner {
     log.info({ name: job.name, sha: job.sha, steps: job.steps.length }, 'job started');
     let ending: JobEnding = 'error';
     try {
-      let outcome = await this.#execute(job, lease, { workspace, tmpDir }, streamer, stop.signal, steps);
+      let outcome = await this.#execute(job, lease, { workspace, tmpDir }, secrets, streamer, stop.signal, steps);
       clearTimeout(timeout);
       if (refusal !== undefined) {
         outcome = { result: 'failed', exitCode: outcome.exitCode, message: refusal };
@@ -289,12 +296,13 @@ export class JobRunner {
     job: JobSpec__Output,
     lease: Lease,
     places: JobPlaces,
+    secrets: Readonly<Record<string, string>>,
     streamer: LogStreamer,
     signal: AbortSignal,
     steps: StepReporter,
   ): Promise<Outcome> {
     try {
-      return await this.#runSteps(job, lease, places, streamer, signal, steps);
+      return await this.#runSteps(job, lease, places, secrets, streamer, signal, steps);
     } catch (error) {
       // A checkout killed by cancel or timeout ends the attempt as that, not as a failure.
       if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, job, 0);
@@ -309,6 +317,7 @@ export class JobRunner {
     job: JobSpec__Output,
     lease: Lease,
     places: JobPlaces,
+    secrets: Readonly<Record<string, string>>,
     streamer: LogStreamer,
     signal: AbortSignal,
     steps: StepReporter,
@@ -337,10 +346,16 @@ export class JobRunner {
       await chownTree(workspace, runAs);
       await chownTree(tmpDir, runAs);
     }
-    const env = jobEnvironment(this.#options.baseEnv, job, lease, {
-      ...places,
-      ...(runAs ? { home: runAs.home !== undefined && existsSync(runAs.home) ? runAs.home : tmpDir } : {}),
-    });
+    const env = jobEnvironment(
+      this.#options.baseEnv,
+      job,
+      lease,
+      {
+        ...places,
+        ...(runAs ? { home: runAs.home !== undefined && existsSync(runAs.home) ? runAs.home : tmpDir } : {}),
+      },
+      secrets,
+    );
     // One shell runs every step of the attempt (started with the first step).
     const shell = new JobShell({
       cwd: workspace,
@@ -362,6 +377,8 @@ export class JobRunner {
           signal,
           timeoutMs: stepTimeoutMs,
         });
+        // What the masker held back of the step's output goes out now, not with the next step.
+        streamer.endStep();
         if (step.stopped) {
           steps.ended(stepIndex, step.stopped === 'timed_out' ? 'timed_out' : 'canceled', step.exitCode);
           if (step.stoppedBy === 'timeout') {

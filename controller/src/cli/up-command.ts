@@ -121,7 +121,10 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
     say(
       `starting controller (${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${join(dataDir, 'pglite')}`})…`,
     );
-    controller = await startController(config, values.logs ? log : fileLog, { localRepositoriesByDefault: true });
+    controller = await startController(config, values.logs ? log : fileLog, {
+      localRepositoriesByDefault: true,
+      secretKeyInDataDir: true,
+    });
     const grpcAddress = `127.0.0.1:${controller.grpcPort}`;
     const jobUser = agentCount > 0 ? await chooseJobUser(io.env, dataDir) : ({ kind: 'operator' } as const);
     if (jobUser.kind === 'agent-user' && jobUser.warning) io.stderr(`gantry up: warning: ${jobUser.warning}\n`);
