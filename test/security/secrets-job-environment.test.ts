@@ -20,7 +20,7 @@ const agentSecrets = {
   LC_TIME: 'C.UTF-8',
 };
 
-async function runPipeline(farm: Farm, pipeline: string): Promise<{ run: RunView; log: string }> {
+async function runPipeline(farm: Farm, pipeline: string): Promise<{ run: RunView; log: string; sha: string }> {
   const repo = await createGitRepo({ '.gantry.yml': pipeline });
   const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
   expect(created.response.status).toBe(201);
@@ -31,7 +31,7 @@ async function runPipeline(farm: Farm, pipeline: string): Promise<{ run: RunView
   const job = run.stages[0]!.jobs[0]!;
   const log = await farm.client.readLog(run.id, job.id);
   await repo.remove();
-  return { run, log };
+  return { run, log, sha: repo.sha };
 }
 
 function variablesOf(log: string): Map<string, string> {
@@ -107,6 +107,7 @@ describe.skipIf(process.getuid?.() !== 0)('a step under --run-as nobody', () => 
     const steps = [
       'echo "uid=$(id -u)"',
       'touch written-by-the-step && echo "workspace=writable"',
+      'echo "head=$(git log -1 --format=%H)"',
       'echo x > "$TMPDIR/scratch" && echo "tmpdir=writable"',
       `cat ${tokenFile} && echo "token=READ" || echo "token=refused"`,
       `ls ${workDir}/repos && echo "caches=READ" || echo "caches=refused"`,
@@ -115,11 +116,12 @@ describe.skipIf(process.getuid?.() !== 0)('a step under --run-as nobody', () => 
       `cat ${join(farm.controllerDataDir, 'admin-token')} && echo "admin=READ" || echo "admin=refused"`,
     ];
     const pipeline = `name: probe\nstages:\n  - name: build\n    jobs:\n      - name: probe\n        steps: ${JSON.stringify(steps)}\n`;
-    const { run, log } = await runPipeline(farm, pipeline);
+    const { run, log, sha } = await runPipeline(farm, pipeline);
     expect(run.status, `${log}\n${agent.logs()}`).toBe('succeeded');
     const variables = variablesOf(log);
     expect(Object.fromEntries(variables)).toMatchObject({
       uid: '65534',
+      head: sha,
       workspace: 'writable',
       tmpdir: 'writable',
       token: 'refused',

@@ -25,6 +25,7 @@ import { collectArtifacts } from '../artifacts/collect-artifacts.js';
 import { downloadArtifacts } from '../artifacts/download-artifacts.js';
 import { uploadArtifacts } from '../artifacts/upload-artifacts.js';
 import { removeTree } from '../checkout/copy-tree.js';
+import { dissociateWorkspace } from '../checkout/dissociate-workspace.js';
 import type { GitCheckout } from '../checkout/git-checkout.js';
 import {
   type ControllerClient,
@@ -343,6 +344,7 @@ export class JobRunner {
     await mkdir(tmpDir, { recursive: true, mode: 0o700 });
     const { runAs } = this.#options;
     if (runAs) {
+      await dissociateWorkspace(workspace, { env: this.#options.baseEnv, signal });
       await chownTree(workspace, runAs);
       await chownTree(tmpDir, runAs);
     }
