@@ -6,10 +6,12 @@
  *
  * Under --run-as the steps' user must reach its workspace and temporary
  * directory: the work dir is then 0711 (enter, not list), `workspaces/` and
- * `tmp/` too, while `repos/` and `snapshots/` stay 0700; each attempt's own
- * directories are handed to that user.
+ * `tmp/` too, while `repos/`, `snapshots/` and everything else found there
+ * are closed to others (0700 / 0600): a new top-level directory must be made
+ * 0700 by whoever adds one. Each attempt's own directories are handed to
+ * that user.
  */
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 export class WorkDirError extends Error {
@@ -25,6 +27,11 @@ export async function prepareWorkDir(workDir: string, options: { sharedWithJobUs
     return;
   }
   await chmod(workDir, 0o711);
+  // Whatever else is there (caches, credentials, an older layout) stays the agent's alone.
+  for (const entry of await readdir(workDir, { withFileTypes: true })) {
+    if (entry.name === 'workspaces' || entry.name === 'tmp' || entry.isSymbolicLink()) continue;
+    await chmod(join(workDir, entry.name), entry.isDirectory() ? 0o700 : 0o600);
+  }
   for (const [name, mode] of [
     ['repos', 0o700],
     ['snapshots', 0o700],
