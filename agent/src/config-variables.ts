@@ -109,6 +109,16 @@ export const agentVariables = {
     defaultText: '`./.gantry/agent-NAME`',
     help: 'git caches, snapshots and workspaces',
   },
+  GANTRY_AGENT_RUN_AS: {
+    field: 'runAs',
+    flag: 'run-as',
+    check: (raw) =>
+      raw === undefined
+        ? valid(undefined)
+        : text({ pattern: /^[A-Za-z0-9._][A-Za-z0-9._-]{0,31}$/, message: 'must be a user name or uid' })(raw),
+    defaultText: '(the agent’s user)',
+    help: 'run steps as this unprivileged user (the agent must run as root): it owns the job’s workspace and TMPDIR, and cannot read the agent’s work dir, caches or token files',
+  },
   GANTRY_AGENT_KILL_GRACE_MS: {
     field: 'killGraceMs',
     check: integer(0, 600_000),

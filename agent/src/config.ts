@@ -23,6 +23,8 @@ export interface AgentConfig {
   /** Absolute path; holds `repos/` (git caches), `snapshots/` (checked-out commits) and `workspaces/`. */
   workDir: string;
   name: string;
+  /** --run-as: the user steps run as (a name or uid), or undefined for the agent's own user. */
+  runAs: string | undefined;
   /** SIGTERM → SIGKILL grace when a job is timed out or canceled. */
   killGraceMs: number;
   /** GANTRY_ARTIFACT_MAX_BYTES: all the artifacts of one job, in bytes. */
@@ -31,7 +33,7 @@ export interface AgentConfig {
   /** Port of the agent's own /metrics and /healthz; undefined = not served, 0 = any free port. */
   metricsPort: number | undefined;
   metricsHost: string;
-  /** Environment every step starts from (the agent's own, minus its secrets). */
+  /** The agent's environment minus its secrets: git runs with it; steps get only its allow-listed part. */
   baseEnv: Record<string, string>;
 }
 

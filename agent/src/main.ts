@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { GitCheckout } from './checkout/git-checkout.js';
 import type { AgentConfig } from './config.js';
 import { type ControllerCallError, createControllerClient } from './controller-client.js';
+import { resolveRunAsUser } from './executor/run-as.js';
 import { parentDeathGuardAvailable } from './executor/step-command.js';
 import { AgentMetrics, type AgentState } from './metrics/agent-metrics.js';
 import { type MetricsServer, startMetricsServer } from './metrics/metrics-server.js';
@@ -59,6 +60,8 @@ export async function startAgent(
       'setpriv --pdeathsig is not available: if this agent is killed (kill -9), its running steps keep running',
     );
   }
+  const runAs = config.runAs === undefined ? undefined : resolveRunAsUser(config.runAs);
+  if (runAs) logger.info({ user: runAs.name, uid: runAs.uid }, 'steps run as another user');
   // Read by /metrics and /healthz; each part reports once it exists.
   const live = {
     registered: false,
@@ -78,7 +81,7 @@ export async function startAgent(
     config.metricsPort === undefined
       ? undefined
       : await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, metrics, state, logger });
-  await prepareWorkDir(config.workDir);
+  await prepareWorkDir(config.workDir, { sharedWithJobUser: runAs !== undefined });
   const controller = createControllerClient({
     addresses: config.controllerAddresses,
     token: config.token,
@@ -113,6 +116,7 @@ export async function startAgent(
     }),
     workDir: config.workDir,
     baseEnv: config.baseEnv,
+    ...(runAs ? { runAs } : {}),
     killGraceMs: config.killGraceMs,
     artifactMaxBytes: config.artifactMaxBytes,
     // Never slower than TTL/3, or self-fencing (at 2/3 TTL) would fire before a renewal could land.

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { parseS3Location, StoreLocationError } from './artifacts/store-location.js';
 import { DEFAULT_PIPELINE_LIMITS } from './pipeline/limits.js';
+import { parseSecretKey } from './secret-store/secret-key.js';
 
 /** One variable. `field` names it in {@link ControllerConfig}. */
 export interface VariableDeclaration {
@@ -114,6 +115,17 @@ export const controllerVariables = {
     schema: token.optional(),
     defaultText: 'generated, saved in `DATA_DIR/agent-token`',
     help: 'agents’ registration token; required with `DATABASE_URL` (shared by every replica)',
+    secret: true,
+  },
+  GANTRY_SECRET_KEY: {
+    field: 'secretKey',
+    schema: z
+      .string()
+      .refine((value) => parseSecretKey(value) !== undefined, 'must be 32 bytes as 64 hex digits or base64')
+      .transform((value) => parseSecretKey(value))
+      .optional(),
+    defaultText: '(none; `up`: generated, saved in `DATA_DIR/secret-key`)',
+    help: 'key that encrypts job secrets at rest (AES-256-GCM); without it secrets cannot be set or used. The same on every replica',
     secret: true,
   },
   GANTRY_REPO_ALLOW: {

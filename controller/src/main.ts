@@ -33,6 +33,8 @@ import { PlanningSweep } from './scheduler/planning-sweep.js';
 import { Reaper } from './scheduler/reaper.js';
 import { RunControl } from './scheduler/run-control.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { loadOrCreateSecretKey } from './secret-store/secret-key.js';
+import { SecretVault } from './secret-store/secret-vault.js';
 import { loadOrCreateToken } from './secrets.js';
 import { createGitSource } from './source/git-source.js';
 import { openDatabase } from './store/database.js';
@@ -72,6 +74,8 @@ export function createLogger(level: string, name = 'controller', destination?: p
 export interface StartOptions {
   /** Without GANTRY_REPO_ALLOW, local paths may be built too (`gantry up`: a farm on one's own machine). */
   localRepositoriesByDefault?: boolean;
+  /** Without GANTRY_SECRET_KEY, generate one and keep it in the data directory (`gantry up`). */
+  secretKeyInDataDir?: boolean;
 }
 
 export async function startController(
@@ -85,6 +89,10 @@ export async function startController(
     ? { token: config.adminToken, path: null, created: false }
     : await loadOrCreateToken(config.dataDir, 'admin-token');
   const agentToken = config.agentToken ?? (await loadOrCreateToken(config.dataDir, 'agent-token')).token;
+  const secretKey =
+    config.secretKey ?? (options.secretKeyInDataDir ? await loadOrCreateSecretKey(config.dataDir) : undefined);
+  const secretVault = new SecretVault(secretKey);
+  if (!secretKey) log.warn('GANTRY_SECRET_KEY is not set: job secrets cannot be stored or used');
 
   let baseUrl = config.publicUrl ?? '';
   const artifactStore = createArtifactStore(config, () => baseUrl);
@@ -210,6 +218,7 @@ export async function startController(
         presence,
         connectStreams: new ConnectStreams(),
         agentToken,
+        secrets: secretVault,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         leaseTtlMs: config.leaseTtlMs,
         log,
@@ -247,6 +256,7 @@ export async function startController(
       runControl,
       source,
       adminToken: adminToken.token,
+      secrets: secretVault,
       maxRequestBytes: config.maxRequestBytes,
       get baseUrl() {
         return baseUrl;

@@ -60,6 +60,8 @@ export class StepSpawnError extends Error {
 export interface JobShellOptions {
   cwd: string;
   env: Record<string, string>;
+  /** Run the shell and its steps as this user (--run-as; the agent must be root). */
+  user?: { uid: number; gid: number };
   /** SIGTERM → SIGKILL grace for a step's process group. Default 10 s. */
   killGraceMs?: number;
   /**
@@ -197,13 +199,20 @@ export class JobShell {
   }
 
   #spawn(): ShellProcess {
-    const { cwd, env } = this.#options;
+    const { cwd, env, user } = this.#options;
     const dieWithAgent = this.#options.dieWithAgent ?? parentDeathGuardAvailable();
     const { file, args } = jobShellCommand(dieWithAgent);
     const marker = `\x1egantry-step-end:${randomBytes(12).toString('hex')}:`;
     // detached = setsid(): the shell leads a new session and process group.
     // fd 3 carries the commands (see step-command.ts for why not stdin).
-    const spawned = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'ignore', 'pipe'] });
+    // With a user: libuv drops the supplementary groups, then sets gid and uid before exec.
+    const spawned = spawn(file, args, {
+      cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'ignore', 'pipe'],
+      ...(user ? { uid: user.uid, gid: user.gid } : {}),
+    });
     const child: ShellProcess = {
       process: spawned,
       stdout: spawned.stdout as Readable,

@@ -274,3 +274,18 @@ describe('LogStreamer', () => {
     expect(text(senders.flatMap((sender) => sender.sent))).toBe('x'.repeat(12));
   });
 });
+
+describe('LogStreamer with secrets', () => {
+  it('masks a value split across writes, releases the held-back tail at the step end, and keeps steps apart', async () => {
+    const sender = new FakeSender();
+    const streamer = new LogStreamer({ openSender: () => sender, secrets: ['hunter2-deploy'] });
+    streamer.write('token: hunter2-', 0);
+    streamer.write('deploy\nlast line of step 0', 0);
+    streamer.endStep();
+    streamer.write('step 1 says hunter2-deploy', 1);
+    await streamer.end();
+    expect(text(sender.sent)).toBe('token: ***\nlast line of step 0step 1 says ***');
+    const step0 = sender.sent.filter((chunk) => chunk.stepIndex === 0);
+    expect(text(step0)).toBe('token: ***\nlast line of step 0');
+  });
+});

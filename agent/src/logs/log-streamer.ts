@@ -21,9 +21,16 @@
  * `maxBytes` (the controller's cap) only the first `maxBytes + 1` bytes of
  * output are sent — the extra byte tells the controller there was more — and
  * the rest is dropped here, the producer never held up by it.
+ *
+ * With `secrets`, every value is masked before it is cut into chunks (see
+ * secret-masker.ts): the cap and the offsets count the masked output. The few
+ * bytes the masker keeps back are released by the next write, by endStep()
+ * (the runner calls it when a step ends), by a write for another step, and by
+ * end().
  */
 import { backoffDelayMs } from '@gantry/common';
 import { ChunkCutter, type OutgoingLogChunk } from './chunk-cutter.js';
+import { SecretMasker } from './secret-masker.js';
 
 export type { OutgoingLogChunk } from './chunk-cutter.js';
 
@@ -62,6 +69,8 @@ export interface LogStreamerOptions {
   retainChunks?: number;
   /** Output past this many bytes (plus one) is not sent; 0 = no cap. Default 0. */
   maxBytes?: number;
+  /** Values masked as `***` in the output (granted secrets). Never logged. */
+  secrets?: readonly string[];
   /** Consecutive failed transports before giving up. Default: no limit. */
   maxRetries?: number;
   /** First retry delay, doubled per consecutive failure up to `maxRetryDelayMs`. Default 100 ms. */
@@ -78,6 +87,9 @@ export class LogStreamer {
   readonly #maxQueuedChunks: number;
   readonly #retainChunks: number;
   readonly #maxBytes: number;
+  readonly #masker: SecretMasker;
+  /** The step whose output the masker holds back bytes of. */
+  #maskedStep = 0;
   /** Bytes of output taken so far (at most maxBytes + 1 when capped). */
   #taken = 0;
   #sender: LogChunkSender;
@@ -103,6 +115,7 @@ export class LogStreamer {
     this.#maxQueuedChunks = options.maxQueuedChunks ?? 4096;
     this.#retainChunks = options.retainChunks ?? 4096;
     this.#maxBytes = options.maxBytes ?? 0;
+    this.#masker = new SecretMasker(options.secrets ?? []);
     this.#cutter = new ChunkCutter({
       maxChunkBytes: options.maxChunkBytes ?? 1024 * 1024,
       flushDelayMs: options.flushDelayMs ?? 20,
@@ -122,7 +135,22 @@ export class LogStreamer {
    */
   write(data: Buffer | string, stepIndex: number): boolean {
     if (this.#closed || this.#failure !== undefined) return true;
-    let bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    if (!this.#masker.active) return this.#take(bytes, stepIndex);
+    if (stepIndex !== this.#maskedStep) this.endStep();
+    this.#maskedStep = stepIndex;
+    return this.#take(this.#masker.push(bytes), stepIndex);
+  }
+
+  /** Releases what the masker kept back of the current step's output (its step ended). */
+  endStep(): void {
+    if (!this.#masker.active || this.#closed || this.#failure !== undefined) return;
+    this.#take(this.#masker.flush(), this.#maskedStep);
+  }
+
+  #take(data: Buffer, stepIndex: number): boolean {
+    let bytes = data;
+    if (bytes.length === 0) return !this.#isFull();
     if (this.#maxBytes > 0) {
       const room = this.#maxBytes + 1 - this.#taken;
       if (room <= 0) return true;
@@ -144,6 +172,7 @@ export class LogStreamer {
    * the job finished. Rejects if the transport failed for good or was aborted.
    */
   async end(): Promise<number> {
+    this.endStep();
     this.#closed = true;
     this.#cutter.flush();
     for (;;) {

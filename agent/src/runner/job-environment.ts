@@ -1,21 +1,37 @@
 import type { JobSpec__Output } from '@gantry/proto';
 import type { Lease } from '../controller-client.js';
+import { inheritedEnvironment } from '../executor/step-environment.js';
+
+/** Where an attempt runs: its checkout, its own temporary directory and, under --run-as, its HOME. */
+export interface JobPlaces {
+  workspace: string;
+  /** TMPDIR of every step; made for the attempt and removed with it. */
+  tmpDir: string;
+  /** Overrides the agent's HOME (a run-as user's home). */
+  home?: string;
+}
 
 /**
- * The environment of every step of an attempt: the agent's environment, then
- * the job's own variables (pipeline, stage and job `env`, merged by the
- * controller), then the GANTRY_* facts, which a job cannot override.
+ * The environment of every step of an attempt, built from an allow-list and
+ * never the agent's whole environment: PATH, HOME, LANG, LC_* and TZ from the
+ * agent, TMPDIR (the attempt's own), then the job's own variables (pipeline,
+ * stage and job `env`, merged by the controller), then the granted secrets,
+ * then the GANTRY_* facts, which neither can override.
  * GANTRY_BRANCH or GANTRY_TAG is set when the run's ref is one.
  */
 export function jobEnvironment(
-  baseEnv: Record<string, string>,
+  agentEnv: Record<string, string>,
   job: JobSpec__Output,
   lease: Lease,
-  workspace: string,
+  places: JobPlaces,
+  secrets: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
   return {
-    ...baseEnv,
+    ...inheritedEnvironment(agentEnv),
+    ...(places.home === undefined ? {} : { HOME: places.home }),
+    TMPDIR: places.tmpDir,
     ...job.env,
+    ...secrets,
     CI: 'true',
     GANTRY: 'true',
     GANTRY_RUN_ID: job.runId,
@@ -29,6 +45,6 @@ export function jobEnvironment(
     GANTRY_REPO: job.repoUrl,
     GANTRY_PIPELINE: job.pipeline,
     GANTRY_STAGE: job.stage,
-    GANTRY_WORKSPACE: workspace,
+    GANTRY_WORKSPACE: places.workspace,
   };
 }

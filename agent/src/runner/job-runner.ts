@@ -15,6 +15,8 @@
  * running step.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobSpec__Output } from '@gantry/proto';
 import type { Logger } from 'pino';
@@ -23,6 +25,7 @@ import { collectArtifacts } from '../artifacts/collect-artifacts.js';
 import { downloadArtifacts } from '../artifacts/download-artifacts.js';
 import { uploadArtifacts } from '../artifacts/upload-artifacts.js';
 import { removeTree } from '../checkout/copy-tree.js';
+import { dissociateWorkspace } from '../checkout/dissociate-workspace.js';
 import type { GitCheckout } from '../checkout/git-checkout.js';
 import {
   type ControllerClient,
@@ -32,9 +35,10 @@ import {
   type Lease,
 } from '../controller-client.js';
 import { JobShell, maxTimerMs, type StopReason } from '../executor/job-shell.js';
+import { chownTree, type RunAsUser } from '../executor/run-as.js';
 import { LogStreamer } from '../logs/log-streamer.js';
 import type { JobEnding } from '../metrics/agent-metrics.js';
-import { jobEnvironment } from './job-environment.js';
+import { type JobPlaces, jobEnvironment } from './job-environment.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { StepReporter } from './step-reporter.js';
 
@@ -45,7 +49,10 @@ export interface JobRunnerOptions {
   checkout: GitCheckout;
   /** Workspaces go to `<workDir>/workspaces/<jobId>-<attempt>-<random>`: never shared by two attempts. */
   workDir: string;
+  /** The agent's environment; steps get only its allow-listed part (see job-environment.ts). */
   baseEnv: Record<string, string>;
+  /** --run-as: steps run as this user, who owns the attempt's workspace and TMPDIR. */
+  runAs?: RunAsUser;
   killGraceMs: number;
   /** GANTRY_ARTIFACT_MAX_BYTES: all the artifacts one attempt uploads; default 10 GiB. */
   artifactMaxBytes?: number;
@@ -103,9 +110,15 @@ export class JobRunner {
   /**
    * Runs one claimed attempt to the end; its workspace is removed afterwards
    * (see idle()). `maxLogBytes` is the controller's cap on the attempt's output
-   * (0 = none). Never rejects.
+   * (0 = none). `secrets` (granted with the claim) become variables of the
+   * steps and are masked in the log; they are never logged. Never rejects.
    */
-  async run(lease: Lease, job: JobSpec__Output, maxLogBytes = 0): Promise<void> {
+  async run(
+    lease: Lease,
+    job: JobSpec__Output,
+    maxLogBytes = 0,
+    secrets: Readonly<Record<string, string>> = {},
+  ): Promise<void> {
     const { controller, logger, workDir } = this.#options;
     const key = `${lease.jobId}:${lease.attempt}`;
     const log = logger.child({ jobId: lease.jobId, attempt: lease.attempt, runId: job.runId });
@@ -124,7 +137,9 @@ export class JobRunner {
       log.error({ err: refusal }, 'controller refused a call, failing the job');
       stop.abort('canceled' satisfies StopReason);
     };
-    const workspace = join(workDir, 'workspaces', `${lease.jobId}-${lease.attempt}-${randomBytes(6).toString('hex')}`);
+    const placeName = `${lease.jobId}-${lease.attempt}-${randomBytes(6).toString('hex')}`;
+    const workspace = join(workDir, 'workspaces', placeName);
+    const tmpDir = join(workDir, 'tmp', placeName);
     const keeper = new LeaseKeeper({
       controller,
       lease,
@@ -140,6 +155,7 @@ export class JobRunner {
     });
     const streamer = new LogStreamer({
       maxBytes: maxLogBytes,
+      secrets: Object.values(secrets),
       openSender: () => controller.openLogStream(lease),
       isRetryable: (error) => isTransientCallError(error) && !keeper.lost,
       onFailure: (error) => {
@@ -167,7 +183,7 @@ export class JobRunner {
     log.info({ name: job.name, sha: job.sha, steps: job.steps.length }, 'job started');
     let ending: JobEnding = 'error';
     try {
-      let outcome = await this.#execute(job, lease, workspace, streamer, stop.signal, steps);
+      let outcome = await this.#execute(job, lease, { workspace, tmpDir }, secrets, streamer, stop.signal, steps);
       clearTimeout(timeout);
       if (refusal !== undefined) {
         outcome = { result: 'failed', exitCode: outcome.exitCode, message: refusal };
@@ -225,7 +241,11 @@ export class JobRunner {
       steps.stop();
       this.#running.delete(key);
       // Off the slot's critical path: the next job need not wait for the unlinks.
-      const cleanup = removeTree(workspace, { background: true })
+      const cleanup = Promise.all([
+        removeTree(workspace, { background: true }),
+        removeTree(tmpDir, { background: true }),
+      ])
+        .then(() => {})
         .catch((error: Error) => log.warn({ workspace, err: error.message }, 'cannot remove workspace'))
         .finally(() => this.#cleanups.delete(cleanup));
       this.#cleanups.add(cleanup);
@@ -276,13 +296,14 @@ export class JobRunner {
   async #execute(
     job: JobSpec__Output,
     lease: Lease,
-    workspace: string,
+    places: JobPlaces,
+    secrets: Readonly<Record<string, string>>,
     streamer: LogStreamer,
     signal: AbortSignal,
     steps: StepReporter,
   ): Promise<Outcome> {
     try {
-      return await this.#runSteps(job, lease, workspace, streamer, signal, steps);
+      return await this.#runSteps(job, lease, places, secrets, streamer, signal, steps);
     } catch (error) {
       // A checkout killed by cancel or timeout ends the attempt as that, not as a failure.
       if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, job, 0);
@@ -296,11 +317,13 @@ export class JobRunner {
   async #runSteps(
     job: JobSpec__Output,
     lease: Lease,
-    workspace: string,
+    places: JobPlaces,
+    secrets: Readonly<Record<string, string>>,
     streamer: LogStreamer,
     signal: AbortSignal,
     steps: StepReporter,
   ): Promise<Outcome> {
+    const { workspace, tmpDir } = places;
     await this.#options.checkout.checkout({ repoUrl: job.repoUrl, sha: job.sha, workspace, signal });
     if (job.needsArtifacts.length > 0) {
       const print = (line: string) => streamer.write(`${line}\n`, 0);
@@ -318,9 +341,30 @@ export class JobRunner {
         'artifacts downloaded',
       );
     }
-    const env = jobEnvironment(this.#options.baseEnv, job, lease, workspace);
+    await mkdir(tmpDir, { recursive: true, mode: 0o700 });
+    const { runAs } = this.#options;
+    if (runAs) {
+      await dissociateWorkspace(workspace, { env: this.#options.baseEnv, signal });
+      await chownTree(workspace, runAs);
+      await chownTree(tmpDir, runAs);
+    }
+    const env = jobEnvironment(
+      this.#options.baseEnv,
+      job,
+      lease,
+      {
+        ...places,
+        ...(runAs ? { home: runAs.home !== undefined && existsSync(runAs.home) ? runAs.home : tmpDir } : {}),
+      },
+      secrets,
+    );
     // One shell runs every step of the attempt (started with the first step).
-    const shell = new JobShell({ cwd: workspace, env, killGraceMs: this.#options.killGraceMs });
+    const shell = new JobShell({
+      cwd: workspace,
+      env,
+      killGraceMs: this.#options.killGraceMs,
+      ...(runAs ? { user: { uid: runAs.uid, gid: runAs.gid } } : {}),
+    });
     try {
       for (const [stepIndex, command] of job.steps.entries()) {
         if (steps.full) await steps.room(signal);
@@ -335,6 +379,8 @@ export class JobRunner {
           signal,
           timeoutMs: stepTimeoutMs,
         });
+        // What the masker held back of the step's output goes out now, not with the next step.
+        streamer.endStep();
         if (step.stopped) {
           steps.ended(stepIndex, step.stopped === 'timed_out' ? 'timed_out' : 'canceled', step.exitCode);
           if (step.stoppedBy === 'timeout') {

@@ -78,5 +78,5 @@ export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise
     return;
   }
   log.info('job claimed');
-  await runner.run(lease, claim.job, claim.maxLogBytes);
+  await runner.run(lease, claim.job, claim.maxLogBytes, claim.secrets);
 }

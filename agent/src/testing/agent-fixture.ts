@@ -141,6 +141,7 @@ export function useAgentFixture(options: { nats?: () => string } = {}): AgentFix
       token: 't0k',
       workDir: join(root, `work-${++counter}`),
       name: 'test-agent',
+      runAs: undefined,
       killGraceMs: 100,
       artifactMaxBytes: 1024 * 1024,
       logLevel: 'debug',

@@ -308,6 +308,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/secrets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a secret jobs may name in `secrets:` (created or replaced)
+         * @description The value is encrypted with GANTRY_SECRET_KEY (AES-256-GCM) and never returned; 409 when the controller has no key.
+         */
+        put: operations["setSecret"];
+        post?: never;
+        /** Delete a secret (of `repo`, or the farm-wide one) */
+        delete: operations["deleteSecret"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The secrets: names and scopes, never values */
+        get: operations["listSecrets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agents": {
         parameters: {
             query?: never;
@@ -757,6 +795,28 @@ export interface components {
         RepositoryList: {
             repositories: components["schemas"]["Repository"][];
         };
+        Secret: {
+            name: string;
+            repo: string;
+            updatedBy: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SetSecretRequest: {
+            /** @description The value; stored encrypted, never returned. */
+            value: string;
+            /** @description The repository (as runs name it) whose jobs get this secret; '' or absent: every one. */
+            repo?: string;
+        };
+        SecretList: {
+            secrets: components["schemas"]["Secret"][];
+        };
+        DeletedSecret: {
+            name: string;
+            repo: string;
+            /** @enum {boolean} */
+            deleted: true;
+        };
         AgentList: {
             agents: components["schemas"]["Agent"][];
         };
@@ -853,7 +913,7 @@ export interface components {
          * @description `forbidden` is a request refused for want of a role.
          * @enum {string}
          */
-        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "environment.protect" | "environment.unprotect" | "repository.add" | "forbidden" | "approval_refused" | "approval_timeout" | "supersede";
+        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "environment.protect" | "environment.unprotect" | "repository.add" | "secret.set" | "secret.delete" | "forbidden" | "approval_refused" | "approval_timeout" | "supersede";
         EnvironmentProtection: {
             name: string;
             approvers: string[];
@@ -2175,6 +2235,224 @@ export interface operations {
             };
             /** @description A request body that is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetSecretRequest"];
+            };
+        };
+        responses: {
+            /** @description The secret is stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Secret"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. the stage is not awaiting approval, the token name is taken). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than GANTRY_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A request body that is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSecret: {
+        parameters: {
+            query?: {
+                /** @description The repository (as runs name it) whose jobs get this secret; '' or absent: every one. */
+                repo?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The secret was deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedSecret"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run, job, stage, agent or token. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSecrets: {
+        parameters: {
+            query?: {
+                /** @description The repository (as runs name it) whose jobs get this secret; '' or absent: every one. */
+                repo?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The secrets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretList"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -11,6 +11,7 @@ import type { DiskStore } from '../artifacts/disk-store.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { RunControl } from '../scheduler/run-control.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { SecretVault } from '../secret-store/secret-vault.js';
 import type { PipelineSource } from '../source/git-source.js';
 import type { Database } from '../store/database.js';
 import { authenticate } from './auth.js';
@@ -35,6 +36,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { pushRoutes } from './routes/pushes.js';
 import { repositoryRoutes } from './routes/repositories.js';
 import { runRoutes } from './routes/runs.js';
+import { secretRoutes } from './routes/secrets.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -46,6 +48,8 @@ export interface ApiDeps {
   source: PipelineSource;
   /** The bootstrap token of the `admin` identity (GANTRY_ADMIN_TOKEN). */
   adminToken: string;
+  /** Job secrets: encrypts what /api/secrets stores. */
+  secrets: SecretVault;
   /** Public base URL used in links, e.g. http://127.0.0.1:8080 */
   baseUrl: string;
   log: Logger;
@@ -91,6 +95,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/api/runs', artifactRoutes(deps));
   app.route('/api/pushes', pushRoutes(deps));
   app.route('/api/repositories', repositoryRoutes(deps));
+  app.route('/api/secrets', secretRoutes(deps));
   app.route('/api/agents', agentRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/me', meRoutes(deps));

@@ -19,6 +19,7 @@ export function openApiDocument() {
     // Declared only when there are metrics; the document describes every route a controller may serve.
     metrics: { instruments: inert('metrics'), public: false },
     adminToken: 'document-only',
+    secrets: inert('secrets'),
     baseUrl: '',
   } satisfies ApiDeps);
   return app.getOpenAPI31Document(openApiInfo);

@@ -21,6 +21,7 @@ const app = createApp({
   runControl: unreachable as ApiDeps['runControl'],
   source: unreachable as ApiDeps['source'],
   adminToken: token,
+  secrets: unreachable as ApiDeps['secrets'],
   baseUrl: 'http://127.0.0.1:8080',
   log: pino({ level: 'silent' }),
   health: async () => ({ ok: true, checks: {} }),

@@ -20,6 +20,7 @@ import { registerLogs } from './client/logs.js';
 import { registerRepositories } from './client/repositories.js';
 import { registerRunActions } from './client/run-actions.js';
 import { registerRuns } from './client/runs.js';
+import { registerSecrets } from './client/secrets.js';
 import { registerTokens } from './client/tokens.js';
 import { registerTrigger } from './client/trigger.js';
 import { registerWhoami } from './client/whoami.js';
@@ -153,6 +154,7 @@ function buildParser(context: CommandContext) {
   parser = registerLint(parser, context);
   parser = registerHook(parser, context);
   parser = registerRepositories(parser, context);
+  parser = registerSecrets(parser, context);
   return parser;
 }
 

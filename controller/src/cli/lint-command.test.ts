@@ -28,7 +28,7 @@ stages:
   - name: production
     environment: production
     approval: { required: 2, approvers: ["role:release"] }
-    jobs: [{ name: deploy, steps: [./deploy.sh] }]
+    jobs: [{ name: deploy, secrets: [DEPLOY_KEY], steps: [./deploy.sh] }]
 `;
 
 describe('gantry lint', () => {
@@ -44,7 +44,7 @@ describe('gantry lint', () => {
         '   - api (node=20)',
         '   - api (node=22)',
         '3. production  (environment production; waits for 2 approvals from role:release)',
-        '   - deploy',
+        '   - deploy  (secrets DEPLOY_KEY)',
         '',
       ].join('\n'),
     );
@@ -58,6 +58,14 @@ describe('gantry lint', () => {
     expect(result.stderr).toContain('ci.yml:5:9: stages[0].jobs[0].steps: required key "steps" is missing');
     expect(result.stderr).toMatch(/ci\.yml: 2 problems\n$/);
     expect(result.stdout).toBe('');
+  });
+
+  it('refuses a secret name that is not an environment variable name', async () => {
+    const result = await lint({ '.gantry.yml': valid.replace('secrets: [DEPLOY_KEY]', 'secrets: [deploy-key]') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'stages[2].jobs[0].secrets[0]: secret name "deploy-key" must be an environment variable name',
+    );
   });
 
   it('lists every problem of the file at once', async () => {

@@ -10,8 +10,11 @@ export function describePipeline(pipeline: PipelineDefinition, fileName: string)
     const details = stageDetails(stage);
     lines.push(`${index + 1}. ${stage.name}${details.length > 0 ? `  (${details.join('; ')})` : ''}`);
     for (const job of stage.jobs) {
-      const queue = job.queue === 'default' ? '' : `  (queue ${job.queue})`;
-      lines.push(`   - ${job.name}${queue}`);
+      const details = [
+        ...(job.queue === 'default' ? [] : [`queue ${job.queue}`]),
+        ...(job.secrets && job.secrets.length > 0 ? [`secrets ${job.secrets.join(', ')}`] : []),
+      ];
+      lines.push(`   - ${job.name}${details.length > 0 ? `  (${details.join('; ')})` : ''}`);
     }
   }
   return lines;

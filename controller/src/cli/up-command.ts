@@ -10,6 +10,7 @@ import pino from 'pino';
 import type { Argv } from 'yargs';
 import { ConfigError, loadControllerConfig } from '../config.js';
 import { type LocalAgent, spawnLocalAgent } from '../local-farm/agent-processes.js';
+import { chooseJobUser } from '../local-farm/job-user.js';
 import { createLogger, startController } from '../main.js';
 import { restrictNewFilesToOwner } from '../owner-only-files.js';
 import type { CommandContext } from './client/command.js';
@@ -104,6 +105,7 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
   const agents: LocalAgent[] = [];
   let controller: Awaited<ReturnType<typeof startController>> | null = null;
   let stopping = false;
+  let runAsNote = '';
   const stopAll = async () => {
     await Promise.all(agents.map((agent) => agent.stop(15_000)));
     await controller?.stop();
@@ -119,8 +121,14 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
     say(
       `starting controller (${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${join(dataDir, 'pglite')}`})…`,
     );
-    controller = await startController(config, values.logs ? log : fileLog, { localRepositoriesByDefault: true });
+    controller = await startController(config, values.logs ? log : fileLog, {
+      localRepositoriesByDefault: true,
+      secretKeyInDataDir: true,
+    });
     const grpcAddress = `127.0.0.1:${controller.grpcPort}`;
+    const jobUser = agentCount > 0 ? await chooseJobUser(io.env, dataDir) : ({ kind: 'operator' } as const);
+    if (jobUser.kind === 'agent-user' && jobUser.warning) io.stderr(`gantry up: warning: ${jobUser.warning}\n`);
+    if (jobUser.kind === 'run-as') runAsNote = `, steps run as ${jobUser.user}`;
     for (let index = 1; index <= agentCount; index++) {
       agents.push(
         await spawnLocalAgent({
@@ -131,6 +139,7 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
           slots,
           queues: ['default'],
           dataDir,
+          ...(jobUser.kind === 'run-as' ? { runAs: jobUser.user } : {}),
           ...(values.logs ? { onLine: (line: string) => say(line) } : {}),
         }),
       );
@@ -164,7 +173,7 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
     `  API token   ${controller.adminToken.token}${controller.adminToken.path ? `  (saved in ${controller.adminToken.path})` : ''}`,
   );
   say(`  gRPC        ${`127.0.0.1:${controller.grpcPort}`}   NATS ${config.natsUrl}`);
-  say(`  agents      ${agents.length} × ${slots} slots on queue "default"`);
+  say(`  agents      ${agents.length} × ${slots} slots on queue "default"${runAsNote}`);
   say(`  logs        ${join(dataDir, 'logs')}`);
   say('');
   say('Trigger a run from another terminal:');

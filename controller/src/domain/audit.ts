@@ -12,6 +12,9 @@ export const auditActions = [
   'environment.protect',
   'environment.unprotect',
   'repository.add',
+  /** A job secret was set or deleted; details name it and its scope, never its value. */
+  'secret.set',
+  'secret.delete',
   /** A request refused for want of a role. */
   'forbidden',
   /** An approve or reject the stage's gate refused (not an approver, self-approval). */

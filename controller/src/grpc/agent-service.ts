@@ -22,6 +22,7 @@ import { type JobResult, jobResults } from '../domain/states.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { AgentPresence } from '../scheduler/agent-presence.js';
 import type { JobLifecycle } from '../scheduler/job-lifecycle.js';
+import type { SecretVault } from '../secret-store/secret-vault.js';
 import { registerAgent } from '../store/agents-repository.js';
 import type { Database } from '../store/database.js';
 import type { LeaseKey } from '../store/leases-repository.js';
@@ -37,6 +38,8 @@ export interface AgentServiceDeps {
   presence: AgentPresence;
   connectStreams: ConnectStreams;
   agentToken: string;
+  /** Opens a granted job's `secrets:` for its claim answer. */
+  secrets: SecretVault;
   heartbeatIntervalMs: number;
   leaseTtlMs: number;
   log: Logger;
@@ -106,6 +109,16 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt);
       if (!outcome.granted) return { granted: false, reason: outcome.reason };
       const { job } = outcome;
+      const leaseKey = { jobId: job.id, attempt: job.attempt, leaseToken: outcome.leaseToken };
+      const granted = await deps.secrets.grantedTo(deps.db, job.repo, job.spec.secrets ?? []);
+      if (!granted.ok) {
+        await lifecycle.failClaimed(leaseKey, granted.reason);
+        log.warn(
+          { jobId: job.id, attempt: job.attempt, reason: granted.reason },
+          'job secrets unavailable, attempt failed',
+        );
+        return { granted: false, reason: 'secret_missing' };
+      }
       const response: ClaimJobResponse = {
         granted: true,
         leaseToken: outcome.leaseToken,
@@ -129,12 +142,13 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           needsArtifacts: job.spec.needsArtifacts ?? [],
         },
         maxLogBytes: lifecycle.maxLogBytesPerJob,
+        secrets: granted.values,
       };
       // The backstop for specs the pipeline limits let through: never send what the agent cannot read.
       const specBytes = claimResponseBytes(response);
       if (specBytes > MAX_MESSAGE_BYTES) {
         const reason = `job spec is ${mebibytes(specBytes)}, over the ${mebibytes(MAX_MESSAGE_BYTES, 0)} limit of the agent protocol`;
-        await lifecycle.failClaimed({ jobId: job.id, attempt: job.attempt, leaseToken: outcome.leaseToken }, reason);
+        await lifecycle.failClaimed(leaseKey, reason);
         log.warn({ jobId: job.id, attempt: job.attempt, specBytes }, 'job spec too large, attempt failed');
         return { granted: false, reason: 'spec_too_large' };
       }

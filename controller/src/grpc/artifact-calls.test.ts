@@ -9,6 +9,7 @@ import { Metadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-j
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretVault } from '../secret-store/secret-vault.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
 import { openTestApp, type TestApp } from '../testing/api-test-app.js';
 import { createAgentService } from './agent-service.js';
@@ -34,6 +35,7 @@ function agentCalls(testApp: TestApp): (method: string, request: unknown) => Pro
     presence: undefined as never, // Connect is not called here
     connectStreams: new ConnectStreams(),
     agentToken,
+    secrets: new SecretVault(undefined),
     heartbeatIntervalMs: 1000,
     leaseTtlMs: 30_000,
     log: pino({ level: 'silent' }),

@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Child, startChild } from '@gantry/common';
+import { controllerVariables } from '../config-variables.js';
 
 /** bin/gantry.mjs at the repository root; the same path works from src/ and dist/. */
 export const gantryBin = fileURLToPath(new URL('../../../bin/gantry.mjs', import.meta.url));
@@ -20,6 +21,8 @@ export interface LocalAgentOptions {
   slots: number;
   queues: string[];
   dataDir: string;
+  /** --run-as for the agent: the user its steps run as. */
+  runAs?: string;
   /** Receives each line the agent writes to stdout/stderr. */
   onLine?: (line: string) => void;
 }
@@ -32,6 +35,23 @@ export interface LocalAgent {
   stop(graceMs: number): Promise<void>;
 }
 
+/**
+ * The environment an agent of `gantry up` inherits: this process's, minus what
+ * only the controller may hold (its tokens, keys and database URL). Steps
+ * never see the agent's environment anyway; git, which the agent runs, need
+ * not either.
+ */
+export function withoutControllerSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    const variable = name.replace(/_FILE$/, '');
+    const declaration = (controllerVariables as Record<string, { secret?: boolean }>)[variable];
+    if (declaration?.secret || variable === 'DATABASE_URL' || variable === 'GANTRY_ARTIFACTS') continue;
+    kept[name] = value;
+  }
+  return kept;
+}
+
 export async function spawnLocalAgent(options: LocalAgentOptions): Promise<LocalAgent> {
   const name = `local-agent-${options.index}`;
   const logDir = join(options.dataDir, 'logs');
@@ -41,8 +61,9 @@ export async function spawnLocalAgent(options: LocalAgentOptions): Promise<Local
   const args = [gantryBin, 'agent', '--controller', options.controllerAddress, '--nats', options.natsUrl];
   for (const queue of options.queues) args.push('--queue', queue);
   args.push('--slots', String(options.slots), '--name', name, '--work-dir', join(options.dataDir, 'agents', name));
+  if (options.runAs !== undefined) args.push('--run-as', options.runAs);
   const child = startChild(process.execPath, args, {
-    env: { ...process.env, GANTRY_AGENT_TOKEN: options.token },
+    env: { ...withoutControllerSecrets(process.env), GANTRY_AGENT_TOKEN: options.token },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let partial = '';

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.js';
 import { createAgentService } from '../grpc/agent-service.js';
 import { ConnectStreams } from '../grpc/connect-stream.js';
+import { SecretVault } from '../secret-store/secret-vault.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
 import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
 
@@ -134,6 +135,7 @@ describe('GET /metrics', () => {
       presence: undefined as never, // Connect is not called here
       connectStreams: new ConnectStreams(),
       agentToken,
+      secrets: new SecretVault(undefined),
       heartbeatIntervalMs: 1000,
       leaseTtlMs: 30_000,
       log: pino({ level: 'silent' }),

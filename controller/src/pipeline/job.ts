@@ -30,10 +30,15 @@ export const JOB_KEYS = [
   'artifacts_when',
   'needs_artifacts',
   'matrix',
+  'secrets',
 ];
 const ARTIFACTS_WHEN: readonly ArtifactsWhen[] = ['on_success', 'always'];
 export const RETRY_KEYS = ['lost', 'failed'];
 const QUEUE_NAME = /^[A-Za-z0-9_-]+$/;
+/** A secret is handed to the steps as the environment variable of its name. */
+export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** Secrets one job may name. */
+export const MAX_JOB_SECRETS = 100;
 export const DEFAULT_QUEUE = 'default';
 export const DEFAULT_RETRY: RetryPolicy = { lost: 2, failed: 0 };
 
@@ -50,6 +55,8 @@ export interface JobSpec {
   artifacts: string[];
   artifactsWhen: ArtifactsWhen;
   needsArtifacts: { name: string; path: Path }[];
+  /** Names of the secrets granted to the job (environment variables of its steps). */
+  secrets: string[];
   matrix: Matrix | null;
 }
 
@@ -114,6 +121,8 @@ export function readJob(
       : (readStringList(problems, job.needs_artifacts, needsPath, 'needs_artifacts') ?? []);
   const needsArtifacts = needs.map((needed, index) => ({ name: needed, path: [...needsPath, index] }));
 
+  const secrets = job.secrets === undefined ? [] : readSecretNames(problems, job.secrets, [...path, 'secrets']);
+
   return {
     path,
     name,
@@ -126,8 +135,32 @@ export function readJob(
     artifacts,
     artifactsWhen,
     needsArtifacts,
+    secrets,
     matrix: matrix ?? null,
   };
+}
+
+/** Secret names: environment variable names, not GANTRY_* (reserved), each once, at most MAX_JOB_SECRETS. */
+function readSecretNames(problems: ProblemCollector, value: unknown, path: Path): string[] {
+  const names = readStringList(problems, value, path, 'secrets') ?? [];
+  if (names.length > MAX_JOB_SECRETS) {
+    problems.report(path, `a job may name at most ${MAX_JOB_SECRETS} secrets (got ${names.length})`);
+  }
+  const seen = new Set<string>();
+  names.forEach((name, index) => {
+    if (!SECRET_NAME.test(name)) {
+      problems.report(
+        [...path, index],
+        `secret name "${name}" must be an environment variable name (letters, digits and _, not starting with a digit)`,
+      );
+    } else if (name.startsWith('GANTRY_') || name === 'GANTRY' || name === 'CI') {
+      problems.report([...path, index], `secret name "${name}" is reserved for Gantry's own variables`);
+    } else if (seen.has(name)) {
+      problems.report([...path, index], `secret "${name}" is named twice`);
+    }
+    seen.add(name);
+  });
+  return [...seen].filter((name) => SECRET_NAME.test(name));
 }
 
 function readRetry(problems: ProblemCollector, value: unknown, path: Path): RetryPolicy {

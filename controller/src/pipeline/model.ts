@@ -101,6 +101,12 @@ export interface JobDefinition {
    * name occurs in exactly one stage before this job's (the parser checks).
    */
   needsArtifacts: string[];
+  /**
+   * Names of the secrets the job is granted: each value is handed to the
+   * agent with a granted claim only, as the environment variable of its name.
+   * Absent when it names none (and on jobs planned before secrets existed).
+   */
+  secrets?: string[];
   /** The matrix cell this job was expanded from, if any. */
   matrix: Record<string, string> | null;
 }

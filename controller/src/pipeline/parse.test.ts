@@ -413,3 +413,24 @@ describe('parsePipeline: step timeouts', () => {
     });
   });
 });
+
+describe('parsePipeline: secrets', () => {
+  const withSecrets = (list: string) =>
+    `name: s\nstages:\n  - name: deploy\n    jobs:\n      - name: ship\n        secrets: ${list}\n        steps: [./ship.sh]\n`;
+
+  it('grants a job the secrets it names', () => {
+    const result = parsePipeline(withSecrets('[DEPLOY_KEY, NPM_TOKEN]'));
+    expect(result.ok && result.pipeline.stages[0]?.jobs[0]?.secrets).toEqual(['DEPLOY_KEY', 'NPM_TOKEN']);
+  });
+
+  it.each([
+    ['[1BAD]', 'secret name "1BAD" must be an environment variable name'],
+    ['[GANTRY_TOKEN]', 'secret name "GANTRY_TOKEN" is reserved'],
+    ['[KEY, KEY]', 'secret "KEY" is named twice'],
+    ['KEY', 'must be a list, not a single string'],
+  ])('refuses secrets: %s', (list, message) => {
+    const result = parsePipeline(withSecrets(list));
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.problems.map((problem) => problem.message).join('\n')).toContain(message);
+  });
+});

@@ -69,6 +69,7 @@ function expandJob(spec: JobSpec, pipelineEnv: ReadonlyMap<string, string>): Job
       artifacts: [...spec.artifacts],
       artifactsWhen: spec.artifactsWhen,
       needsArtifacts: [],
+      ...(spec.secrets.length > 0 ? { secrets: [...spec.secrets] } : {}),
       matrix: cell,
     };
   });

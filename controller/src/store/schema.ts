@@ -371,3 +371,26 @@ export const auditEvents = pgTable(
     index('audit_events_action_idx').on(t.action, t.id),
   ],
 );
+
+/**
+ * Secret values jobs may be granted (`secrets:` in a job), encrypted with
+ * AES-256-GCM under GANTRY_SECRET_KEY: the plaintext is never stored. `repo`
+ * is '' for a secret every repository's jobs may name, else the repository
+ * (as runs name it) whose jobs get it in preference to the farm-wide one.
+ */
+export const secrets = pgTable(
+  'secrets',
+  {
+    repo: text('repo').notNull().default(''),
+    name: text('name').notNull(),
+    /** 12 random bytes, one per encryption. */
+    nonce: bytea('nonce').notNull(),
+    /** The encrypted value followed by the 16-byte GCM tag; the additional data binds it to (repo, name). */
+    ciphertext: bytea('ciphertext').notNull(),
+    /** Names the key that encrypted it (the start of its SHA-256), so a wrong key is reported as such. */
+    keyId: text('key_id').notNull(),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.repo, t.name] })],
+);

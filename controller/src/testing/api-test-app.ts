@@ -4,7 +4,9 @@
  * and a logger whose JSON lines the test can read. Plans runs from a real git
  * repository holding `pipeline`.
  */
+
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +21,8 @@ import { ApprovalWebhook, type ApprovalWebhookOptions } from '../notify/approval
 import { JobLifecycle } from '../scheduler/job-lifecycle.js';
 import { RunControl } from '../scheduler/run-control.js';
 import { Scheduler } from '../scheduler/scheduler.js';
+import { parseSecretKey } from '../secret-store/secret-key.js';
+import { SecretVault } from '../secret-store/secret-vault.js';
 import { createGitSource } from '../source/git-source.js';
 import { localRepositories } from '../source/repository-allow-list.js';
 import { type OpenDatabase, openDatabase } from '../store/database.js';
@@ -94,6 +98,7 @@ export async function openTestApp(options: TestAppOptions): Promise<TestApp> {
     runControl: new RunControl({ db: database.db, scheduler, publishControl: () => {} }),
     source,
     adminToken: testAdminToken,
+    secrets: new SecretVault(parseSecretKey(randomBytes(32).toString('hex'))),
     baseUrl: 'http://gantry.test',
     log,
     health: async () => ({ ok: true, checks: { database: { ok: true, detail: database.kind } } }),

@@ -20,5 +20,5 @@ export { createGitRepo, type GitRepo, type GitRepoOptions } from './git-repo.js'
 export { type LoadBalancer, startLoadBalancer } from './haproxy.js';
 export { type NatsServer, startNats } from './nats.js';
 export { type NatsCluster, startNatsCluster } from './nats-cluster.js';
-export { createDatabase, type PostgresServer, startPostgres } from './postgres.js';
+export { createDatabase, dumpDatabase, type PostgresServer, startPostgres } from './postgres.js';
 export { type S3Server, startS3Server } from './s3-server.js';

@@ -279,3 +279,12 @@ async function waitUntilGone(pids: number[]): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** The whole of a database as `pg_dump` prints it (plain SQL; bytea in hex), for tests that search it. */
+export async function dumpDatabase(databaseUrl: string): Promise<string> {
+  const { binDir } = await findPostgres();
+  const { stdout } = await execFileAsync(join(binDir, 'pg_dump'), ['--no-owner', databaseUrl], {
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  return stdout;
+}

@@ -107,6 +107,27 @@ export class ApiClient {
     return this.#call('GET /api/repositories', (signal) => this.#client.GET('/api/repositories', { signal }));
   }
 
+  setSecret(name: string, body: { value: string; repo?: string }) {
+    return this.#call(`PUT /api/secrets/${name}`, (signal) =>
+      this.#client.PUT('/api/secrets/{name}', { params: { path: { name } }, body, signal }),
+    );
+  }
+
+  listSecrets(repo?: string) {
+    return this.#call('GET /api/secrets', (signal) =>
+      this.#client.GET('/api/secrets', { params: { query: repo === undefined ? {} : { repo } }, signal }),
+    );
+  }
+
+  deleteSecret(name: string, repo?: string) {
+    return this.#call(`DELETE /api/secrets/${name}`, (signal) =>
+      this.#client.DELETE('/api/secrets/{name}', {
+        params: { path: { name }, query: repo === undefined ? {} : { repo } },
+        signal,
+      }),
+    );
+  }
+
   listAgents() {
     return this.#call('GET /api/agents', (signal) => this.#client.GET('/api/agents', { signal }));
   }

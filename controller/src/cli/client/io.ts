@@ -11,6 +11,8 @@
  * - `terminal`: stdout is a terminal: output may be redrawn in place (`--follow`'s board), and job
  *   output is filtered of control sequences first.
  * - `signal`: aborted on Ctrl-C; in-flight requests and `--follow` polling stop.
+ * - `readStdin`: the whole of standard input, up to `maxBytes` (more rejects); `stdinIsTerminal` says
+ *   whether a person types it (a prompt is then shown).
  */
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -20,6 +22,8 @@ export interface CliIo {
   color?: boolean;
   terminal?: boolean;
   signal?: AbortSignal;
+  readStdin?: (maxBytes: number) => Promise<string>;
+  stdinIsTerminal?: boolean;
 }
 
 /** The real process: colour only on a terminal and only without NO_COLOR (https://no-color.org). */
@@ -44,7 +48,23 @@ export function processIo(): CliIo {
       }),
     color: colorWanted(process.env, process.stdout.isTTY === true),
     terminal: process.stdout.isTTY === true,
+    readStdin: readProcessStdin,
+    stdinIsTerminal: process.stdin.isTTY === true,
   };
+}
+
+async function readProcessStdin(maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of process.stdin) {
+    total += (chunk as Buffer).length;
+    if (total > maxBytes) {
+      process.stdin.destroy();
+      throw new Error(`standard input is over ${maxBytes} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Colour only on a terminal, and never when NO_COLOR is set to anything but "". */

@@ -20,6 +20,14 @@ export interface ClaimJobResponse {
    * on either way.
    */
   'maxLogBytes'?: (number | string | Long);
+  /**
+   * The job's granted secrets, name → value (only in a granted answer). The
+   * agent sets each as an environment variable of the steps and masks every
+   * value in the log before it leaves the host; it never logs or stores them.
+   * A job naming a secret that is not set is denied with reason
+   * "secret_missing" (the attempt has failed naming it; term the message).
+   */
+  'secrets'?: ({[key: string]: string});
 }
 
 export interface ClaimJobResponse__Output {
@@ -39,4 +47,12 @@ export interface ClaimJobResponse__Output {
    * on either way.
    */
   'maxLogBytes': (number);
+  /**
+   * The job's granted secrets, name → value (only in a granted answer). The
+   * agent sets each as an environment variable of the steps and masks every
+   * value in the log before it leaves the host; it never logs or stores them.
+   * A job naming a secret that is not set is denied with reason
+   * "secret_missing" (the attempt has failed naming it; term the message).
+   */
+  'secrets': ({[key: string]: string});
 }
