@@ -91,7 +91,15 @@ export async function startAgent(
     registration = await registerAgent(controller, identity, logger, signal);
     logger.info({ agentId: registration.agentId }, 'agent registered');
     live.registered = true;
-    nc = await connectNats({ url: config.natsUrl, name: `gantry-agent-${config.name}`, logger, signal });
+    nc = await connectNats({
+      url: config.natsUrl,
+      name: `gantry-agent-${config.name}`,
+      user: config.natsUser,
+      password: config.natsPassword,
+      caFile: config.caFile,
+      logger,
+      signal,
+    });
     const connection = nc;
     live.natsConnected = trackNatsConnected(connection);
     await Promise.all(config.queues.map((queue) => ensureJobConsumer(connection, queue, logger, signal)));

@@ -15,6 +15,7 @@ import { DiskStore } from './artifacts/disk-store.js';
 import { LogArchiver } from './artifacts/log-archiver.js';
 import { ConfigError, type ControllerConfig, natsServersOf, pipelineLimitsOf } from './config.js';
 import { createControlPublisher } from './dispatch/control-publisher.js';
+import { JobConsumers, queueOfSubject } from './dispatch/job-consumers.js';
 import { JobsStreamKeeper } from './dispatch/jobs-stream.js';
 import { connectNats } from './dispatch/nats-connection.js';
 import { createOfferCounter } from './dispatch/offer-counter.js';
@@ -104,8 +105,13 @@ export async function startController(
       await cleanup().catch((error) => log.warn({ err: error }, 'close failed'));
   };
   try {
-    const nats = await connectNats(natsServersOf(config.natsUrl), config.jobsReplicas, log);
+    const nats = await connectNats(natsServersOf(config.natsUrl), config.jobsReplicas, log, {
+      user: config.natsUser,
+      password: config.natsPassword,
+      caFile: config.caFile,
+    });
     cleanups.push(() => nats.close());
+    const jobConsumers = new JobConsumers(nats.connection, log);
 
     const streamKeeper = new JobsStreamKeeper({
       connection: nats.connection,
@@ -114,6 +120,7 @@ export async function startController(
       replicas: config.jobsReplicas,
       // Runs only after an await, when `reaper` below is initialised.
       onRecreated: async () => {
+        jobConsumers.forget();
         relay.wake();
         await reaper.republishLostOffers().catch((error) => log.warn({ err: error }, 'cannot re-publish lost offers'));
       },
@@ -122,6 +129,7 @@ export async function startController(
       db: database.db,
       jetstream: nats.jetstream,
       log,
+      beforePublish: (subjects) => jobConsumers.ensure(subjects.map(queueOfSubject)),
       onPublishFailed: async () => {
         await streamKeeper
           .ensure('publish failed')
@@ -210,6 +218,7 @@ export async function startController(
         presence,
         connectStreams: new ConnectStreams(),
         agentToken,
+        ensureJobConsumers: (queues) => jobConsumers.ensure(queues),
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         leaseTtlMs: config.leaseTtlMs,
         log,

@@ -10,6 +10,7 @@ import pino from 'pino';
 import type { Argv } from 'yargs';
 import { ConfigError, loadControllerConfig } from '../config.js';
 import { type LocalAgent, spawnLocalAgent } from '../local-farm/agent-processes.js';
+import { agentNatsUser, writeNatsAuthorization } from '../local-farm/nats-authorization-files.js';
 import { createLogger, startController } from '../main.js';
 import { restrictNewFilesToOwner } from '../owner-only-files.js';
 import type { CommandContext } from './client/command.js';
@@ -101,6 +102,7 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
   };
 
   let nats: NatsServerProcess | null = null;
+  let agentNats: { user: string; password: string } | undefined;
   const agents: LocalAgent[] = [];
   let controller: Awaited<ReturnType<typeof startController>> | null = null;
   let stopping = false;
@@ -113,8 +115,13 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
   try {
     if (!io.env.GANTRY_NATS_URL) {
       say(`starting nats-server (JetStream) on 127.0.0.1:${natsPort}…`);
-      nats = await startNatsServer({ storeDir: join(dataDir, 'nats'), port: natsPort });
+      // Users in the data dir: the controller alone may publish offers and control messages.
+      const users = await writeNatsAuthorization(join(dataDir, 'nats-users'), [{ user: agentNatsUser }]);
+      nats = await startNatsServer({ storeDir: join(dataDir, 'nats'), port: natsPort, configFile: users.configFile });
       config.natsUrl = nats.url;
+      config.natsUser = users.controller.user;
+      config.natsPassword = users.controller.password;
+      agentNats = users.agents[0];
     }
     say(
       `starting controller (${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${join(dataDir, 'pglite')}`})…`,
@@ -127,6 +134,7 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
           index,
           controllerAddress: grpcAddress,
           natsUrl: config.natsUrl,
+          ...(agentNats ? { natsUser: agentNats.user, natsPassword: agentNats.password } : {}),
           token: controller.agentToken,
           slots,
           queues: ['default'],

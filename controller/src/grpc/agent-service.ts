@@ -37,6 +37,8 @@ export interface AgentServiceDeps {
   presence: AgentPresence;
   connectStreams: ConnectStreams;
   agentToken: string;
+  /** Adds the NATS consumers of the queues an agent registers for (it may not add them itself). */
+  ensureJobConsumers?: (queues: string[]) => Promise<void>;
   heartbeatIntervalMs: number;
   leaseTtlMs: number;
   log: Logger;
@@ -99,6 +101,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
         version: request.agentVersion,
       });
       log.info({ agentId: agent.id, name: agent.name, queues: agent.queues, slots: agent.slots }, 'agent registered');
+      await deps.ensureJobConsumers?.(agent.queues);
       return { agentId: agent.id, heartbeatIntervalMs: deps.heartbeatIntervalMs, leaseTtlMs: deps.leaseTtlMs };
     }),
 

@@ -16,6 +16,9 @@ export interface LocalAgentOptions {
   index: number;
   controllerAddress: string;
   natsUrl: string;
+  /** NATS user of the agents; its password goes through the environment, never the command line. */
+  natsUser?: string;
+  natsPassword?: string;
   token: string;
   slots: number;
   queues: string[];
@@ -42,7 +45,11 @@ export async function spawnLocalAgent(options: LocalAgentOptions): Promise<Local
   for (const queue of options.queues) args.push('--queue', queue);
   args.push('--slots', String(options.slots), '--name', name, '--work-dir', join(options.dataDir, 'agents', name));
   const child = startChild(process.execPath, args, {
-    env: { ...process.env, GANTRY_AGENT_TOKEN: options.token },
+    env: {
+      ...process.env,
+      GANTRY_AGENT_TOKEN: options.token,
+      ...(options.natsUser ? { GANTRY_NATS_USER: options.natsUser, GANTRY_NATS_PASSWORD: options.natsPassword } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let partial = '';
