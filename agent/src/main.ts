@@ -2,6 +2,7 @@
  * Composition root of the agent: config → controller client → Register →
  * NATS (consumers, control subject) → pull loops feeding the job runner.
  */
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { GitCheckout } from './checkout/git-checkout.js';
 import type { AgentConfig } from './config.js';
@@ -82,6 +83,7 @@ export async function startAgent(
   const controller = createControllerClient({
     addresses: config.controllerAddresses,
     token: config.token,
+    ca: config.caFile === undefined ? undefined : await readFile(config.caFile),
     onSwitch: (from, to, reason) => logger.warn({ from, to, reason }, 'controller unreachable, moving to the next'),
   });
   const identity = { name: config.name, queues: config.queues, slots: config.slots };

@@ -117,11 +117,24 @@ export const controllerVariables = {
     defaultText: '`http://HOST:HTTP_PORT`',
     help: 'base URL of the links the API returns; behind a proxy or load balancer, its URL',
   },
+  GANTRY_TLS_CERT: {
+    field: 'tlsCert',
+    schema: z.string().min(1).optional(),
+    defaultText: '(plaintext)',
+    flag: 'tls-cert',
+    help: 'PEM certificate (chain) file: serve HTTP and gRPC over TLS only; needs `GANTRY_TLS_KEY`',
+  },
+  GANTRY_TLS_KEY: {
+    field: 'tlsKey',
+    schema: z.string().min(1).optional(),
+    flag: 'tls-key',
+    help: 'PEM private key file of `GANTRY_TLS_CERT`',
+  },
   GANTRY_CA: {
     field: 'caFile',
     schema: z.string().min(1).optional(),
     defaultText: '(system CAs)',
-    help: 'PEM file of the CA certificates to trust for `tls://` NATS servers (and, for the CLI, the controller)',
+    help: 'PEM file of the CA certificates that sign the `tls://` NATS servers’ certificates',
   },
   GANTRY_ADMIN_TOKEN: {
     field: 'adminToken',

@@ -35,6 +35,7 @@ import { Reaper } from './scheduler/reaper.js';
 import { RunControl } from './scheduler/run-control.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { loadOrCreateToken } from './secrets.js';
+import { readServerTls } from './server-tls.js';
 import { createGitSource } from './source/git-source.js';
 import { openDatabase } from './store/database.js';
 
@@ -95,6 +96,7 @@ export async function startController(
   });
   log.info({ store: artifactStore.description }, 'artifact store ready');
 
+  const tls = await readServerTls(config);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite') });
   const artifacts = new ArtifactExchange({ db: database.db, store: artifactStore });
   const cleanups: (() => Promise<void>)[] = [() => database.close()];
@@ -224,7 +226,7 @@ export async function startController(
         log,
         metrics,
       },
-      { host: config.bindHost, port: config.grpcPort },
+      { host: config.bindHost, port: config.grpcPort, tls },
     );
     cleanups.push(async () => {
       presence.stop();
@@ -269,9 +271,9 @@ export async function startController(
       },
       health: () => runHealthChecks(healthChecks, healthCheckTimeoutMs),
     });
-    const http = await startHttpServer(app, { host: config.bindHost, port: config.httpPort });
+    const http = await startHttpServer(app, { host: config.bindHost, port: config.httpPort, tls });
     cleanups.push(() => http.close());
-    baseUrl ||= `http://${config.bindHost === '0.0.0.0' ? '127.0.0.1' : config.bindHost}:${http.port}`;
+    baseUrl ||= `${tls ? 'https' : 'http'}://${config.bindHost === '0.0.0.0' ? '127.0.0.1' : config.bindHost}:${http.port}`;
 
     const recovered = await scheduler.recoverUnplannedRuns();
     const planningStop = new AbortController();

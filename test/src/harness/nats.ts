@@ -5,7 +5,7 @@
  * first) and anonymous clients are refused.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,20 +41,26 @@ export interface StartNatsOptions {
   cluster?: NatsClusterMembership;
   /** Require the users `gantry nats-config` writes (a controller user and an agent user). */
   auth?: boolean;
+  /** Serve TLS only with this PEM certificate and key; the URL is then `tls://`. */
+  tls?: { cert: string; key: string };
 }
 
 export async function startNats(options: StartNatsOptions = {}): Promise<NatsServer> {
   const storeDir = await mkdtemp(join(tmpdir(), 'gantry-nats-'));
   const auth = options.auth ? await writeUsers(join(storeDir, 'users')) : undefined;
+  const parts = [auth ? await readFile(auth.configFile, 'utf8') : ''];
+  if (options.tls) parts.push(`tls ${JSON.stringify({ cert_file: options.tls.cert, key_file: options.tls.key })}\n`);
+  const configFile = join(storeDir, 'server.conf');
+  await writeFile(configFile, parts.join('\n'));
   const server = await startNatsServer({
     storeDir,
     ...(options.cluster ? { cluster: options.cluster } : {}),
-    ...(auth ? { configFile: auth.configFile } : {}),
+    ...(auth || options.tls ? { configFile } : {}),
   });
   return {
     storeDir,
     ...(auth ? { users: auth.users } : {}),
-    url: server.url,
+    url: options.tls ? server.url.replace(/^nats:/, 'tls:') : server.url,
     port: server.port,
     get pid() {
       return server.pid;
