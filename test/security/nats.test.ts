@@ -4,17 +4,24 @@
  * client holding the agents' credentials (as a job on a build host could)
  * cannot publish a job offer or a control message, delete the jobs stream,
  * add consumers or read other clients' replies. The agents still pull, run
- * and obey the controller's own drain; the controller stays healthy.
+ * and obey the controller's own drain; the controller stays healthy. An
+ * agent user limited to some queues cannot pull from another's consumer.
  */
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection, type Status } from 'nats';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type NatsServerProcess, startNatsServer } from '@gantry/common';
+import { AckPolicy, connect, type NatsConnection, RetentionPolicy, type Status } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Farm, farmLogs, startFarm } from '../e2e/farm-fixture.js';
 import { isGone, waitFor } from '../e2e/wait.js';
 import { createGitRepo, type GitRepo } from '../src/harness/index.js';
 
 const jobsStream = 'GANTRY_JOBS';
+const gantryBin = fileURLToPath(new URL('../../bin/gantry.mjs', import.meta.url));
 const controlSubject = (agentId: string) => `gantry.agents.${agentId}.control`;
 const terminal = (run: { status: string }) => !['queued', 'running', 'accepted'].includes(run.status);
 
@@ -130,5 +137,75 @@ describe('NATS with users written by gantry nats-config', () => {
     expect(drained.response.status).toBe(202);
     await waitFor('the drained agent to exit', () => isGone(agent.pid), 30_000);
     expect(agent.logs()).toContain('agent draining');
+  });
+});
+
+describe('an agent user limited to its queues (gantry nats-config --agent USER=QUEUE)', () => {
+  let dir: string;
+  let server: NatsServerProcess;
+  let controller: NatsConnection;
+  let linuxAgent: NatsConnection;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gantry-nats-queues-'));
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      gantryBin,
+      'nats-config',
+      '--out',
+      join(dir, 'users'),
+      '--agent',
+      'linux-agents=linux',
+      '--json',
+    ]);
+    const written = JSON.parse(stdout) as { configFile: string; users: { user: string; passwordFile: string }[] };
+    const password = async (user: string) =>
+      (await readFile(written.users.find((entry) => entry.user === user)!.passwordFile, 'utf8')).trim();
+    server = await startNatsServer({ storeDir: join(dir, 'store'), configFile: written.configFile });
+    controller = await connect({
+      servers: server.url,
+      user: 'gantry-controller',
+      pass: await password('gantry-controller'),
+    });
+    const manager = await controller.jetstreamManager();
+    await manager.streams.add({ name: jobsStream, subjects: ['gantry.jobs.>'], retention: RetentionPolicy.Workqueue });
+    for (const queue of ['linux', 'prod']) {
+      await manager.consumers.add(jobsStream, {
+        durable_name: `jobs-${queue}`,
+        filter_subject: `gantry.jobs.${queue}`,
+        ack_policy: AckPolicy.Explicit,
+      });
+      await controller.jetstream().publish(`gantry.jobs.${queue}`, JSON.stringify({ jobId: queue, attempt: 1 }));
+    }
+    linuxAgent = await connect({
+      servers: server.url,
+      user: 'linux-agents',
+      pass: await password('linux-agents'),
+      inboxPrefix: '_GANTRY_INBOX.linux-agents',
+    });
+  });
+  afterAll(async () => {
+    await linuxAgent?.close();
+    await controller?.close();
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('pulls and acknowledges an offer of its own queue', async () => {
+    const consumer = await linuxAgent.jetstream().consumers.get(jobsStream, 'jobs-linux');
+    const message = await consumer.next({ expires: 5_000 });
+    expect(message?.json()).toEqual({ jobId: 'linux', attempt: 1 });
+    await message?.ackAck();
+  });
+
+  it('cannot look up or pull from another queue’s consumer', async () => {
+    await expect(linuxAgent.jetstream().consumers.get(jobsStream, 'jobs-prod')).rejects.toThrow(
+      /permissions violation/i,
+    );
+    const pull = JSON.stringify({ batch: 1, expires: 1_000_000_000 });
+    await expect(linuxAgent.request(`$JS.API.CONSUMER.MSG.NEXT.${jobsStream}.jobs-prod`, pull)).rejects.toThrow(
+      /permissions violation/i,
+    );
+    const manager = await controller.jetstreamManager();
+    expect((await manager.consumers.info(jobsStream, 'jobs-prod')).num_pending).toBe(1);
   });
 });
