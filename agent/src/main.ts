@@ -103,6 +103,13 @@ export async function startAgent(
       signal,
     });
     const connection = nc;
+    // Control messages are authenticated by NATS permissions: without users, anyone on NATS can send them.
+    if (!config.natsUser) {
+      logger.warn(
+        { see: 'gantry nats-config' },
+        'NATS without a user: anyone who reaches NATS can send this agent control messages',
+      );
+    }
     live.natsConnected = trackNatsConnected(connection);
     await Promise.all(config.queues.map((queue) => ensureJobConsumer(connection, queue, logger, signal)));
   } catch (error) {
