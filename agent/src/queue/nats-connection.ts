@@ -17,7 +17,7 @@ export interface NatsConnectOptions {
   /** NATS user and password; with a user, replies come under its own inbox prefix, the only one it may subscribe to. */
   user?: string | undefined;
   password?: string | undefined;
-  /** PEM CA file that signs the servers' certificates (`tls://`). */
+  /** PEM CA file that signs the servers' certificates; used for `tls://` URLs. */
   caFile?: string | undefined;
   logger: Logger;
   signal: AbortSignal;
@@ -36,7 +36,8 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
         pingInterval: 10_000,
         maxPingOut: 2,
         ...(user ? { user, pass: password ?? '', inboxPrefix: natsAgentInboxPrefix(user) } : {}),
-        ...(caFile ? { tls: { caFile } } : {}),
+        // The CA also checks the controller; it makes NATS use TLS only when the URLs ask for it.
+        ...(caFile && servers.some((server) => server.startsWith('tls://')) ? { tls: { caFile } } : {}),
       });
       watchStatus(nc, logger);
       return nc;

@@ -135,6 +135,8 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
           controllerAddress: grpcAddress,
           natsUrl: config.natsUrl,
           ...(agentNats ? { natsUser: agentNats.user, natsPassword: agentNats.password } : {}),
+          // Over TLS, its agents trust GANTRY_CA, else the (self-signed) certificate itself.
+          ...(config.tlsCert ? { caFile: io.env.GANTRY_CA || config.tlsCert } : {}),
           token: controller.agentToken,
           slots,
           queues: ['default'],
@@ -171,7 +173,7 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
   say(
     `  API token   ${controller.adminToken.token}${controller.adminToken.path ? `  (saved in ${controller.adminToken.path})` : ''}`,
   );
-  say(`  gRPC        ${`127.0.0.1:${controller.grpcPort}`}   NATS ${config.natsUrl}`);
+  say(`  gRPC        ${`127.0.0.1:${controller.grpcPort}`}${config.tlsCert ? ' (TLS)' : ''}   NATS ${config.natsUrl}`);
   say(`  agents      ${agents.length} × ${slots} slots on queue "default"`);
   say(`  logs        ${join(dataDir, 'logs')}`);
   say('');

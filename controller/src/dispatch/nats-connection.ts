@@ -51,7 +51,9 @@ export async function connectNats(
       maxPingOut: 3,
       timeout: 10_000,
       ...(client.user ? { user: client.user, pass: client.password ?? '' } : {}),
-      ...(client.caFile ? { tls: { caFile: client.caFile } } : {}),
+      ...(client.caFile && servers.some((server) => server.startsWith('tls://'))
+        ? { tls: { caFile: client.caFile } }
+        : {}),
     });
   } catch (error) {
     throw new NatsUnavailableError(`cannot connect to NATS at ${url}: ${(error as Error).message}`, { cause: error });

@@ -19,6 +19,8 @@ export interface LocalAgentOptions {
   /** NATS user of the agents; its password goes through the environment, never the command line. */
   natsUser?: string;
   natsPassword?: string;
+  /** PEM CA file the agent checks the controller's TLS certificate with (`--ca`). */
+  caFile?: string;
   token: string;
   slots: number;
   queues: string[];
@@ -43,6 +45,7 @@ export async function spawnLocalAgent(options: LocalAgentOptions): Promise<Local
   const logFile = createWriteStream(logPath, { flags: 'a' });
   const args = [gantryBin, 'agent', '--controller', options.controllerAddress, '--nats', options.natsUrl];
   for (const queue of options.queues) args.push('--queue', queue);
+  if (options.caFile) args.push('--ca', options.caFile);
   args.push('--slots', String(options.slots), '--name', name, '--work-dir', join(options.dataDir, 'agents', name));
   const child = startChild(process.execPath, args, {
     env: {
