@@ -68,6 +68,30 @@ export const agentVariables = {
     defaultText: '(required)',
     help: 'NATS server URL(s), comma separated',
   },
+  GANTRY_NATS_USER: {
+    field: 'natsUser',
+    flag: 'nats-user',
+    check: (raw) =>
+      raw === undefined
+        ? valid(undefined)
+        : text({ pattern: /^[A-Za-z0-9_-]{1,64}$/, message: 'must be 1-64 of A-Z a-z 0-9 _ -' })(raw),
+    defaultText: '(none)',
+    help: 'NATS user of the agents (see `gantry nats-config`); needs `GANTRY_NATS_PASSWORD`',
+  },
+  GANTRY_NATS_PASSWORD: {
+    field: 'natsPassword',
+    flag: 'nats-password',
+    check: (raw) => (raw === undefined ? valid(undefined) : text()(raw)),
+    help: 'password of `GANTRY_NATS_USER`; prefer `GANTRY_NATS_PASSWORD_FILE` / `--nats-password-file`',
+    secret: true,
+  },
+  GANTRY_CA: {
+    field: 'caFile',
+    flag: 'ca',
+    check: (raw) => (raw === undefined ? valid(undefined) : text()(raw)),
+    defaultText: '(system CAs)',
+    help: 'PEM file of the CA certificates that sign the controller’s certificate (gRPC over TLS) and the NATS servers’ (`tls://`)',
+  },
   GANTRY_AGENT_TOKEN: {
     field: 'token',
     flag: 'token',

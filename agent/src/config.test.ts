@@ -128,4 +128,20 @@ describe('loadAgentConfig', () => {
     const bad = await load([...required, '--metrics-port', '70000']);
     expect(!bad.ok && bad.problems).toEqual(['--metrics-port: must be at most 65535 (got "70000")']);
   });
+
+  it('reads the NATS user, its password from a file, and the CA; and wants both user and password', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gantry-agent-nats-'));
+    writeFileSync(join(dir, 'password'), 'secret-password\n');
+    const withUser = await load([...required, '--nats-user', 'gantry-agent', '--ca', '/etc/gantry/ca.pem'], {
+      GANTRY_NATS_PASSWORD_FILE: join(dir, 'password'),
+    });
+    expect(withUser.ok && withUser.config).toMatchObject({
+      natsUser: 'gantry-agent',
+      natsPassword: 'secret-password',
+      caFile: '/etc/gantry/ca.pem',
+    });
+    expect(withUser.ok && Object.keys(withUser.config.baseEnv)).not.toContain('GANTRY_NATS_PASSWORD_FILE');
+    const half = await load([...required, '--nats-user', 'gantry-agent']);
+    expect(!half.ok && half.problems).toEqual(['GANTRY_NATS_USER and GANTRY_NATS_PASSWORD: set both or neither']);
+  });
 });

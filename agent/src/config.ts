@@ -16,6 +16,11 @@ export interface AgentConfig {
   controllerAddresses: string[];
   /** NATS server URL(s), comma separated as the nats client accepts them. */
   natsUrl: string;
+  /** NATS user and password (GANTRY_NATS_USER / _PASSWORD); the password is never logged. */
+  natsUser: string | undefined;
+  natsPassword: string | undefined;
+  /** PEM CA file trusted for the controller's gRPC and NATS TLS; undefined: plaintext gRPC, system CAs for NATS. */
+  caFile: string | undefined;
   queues: string[];
   slots: number;
   /** Registration token sent as `authorization: Bearer <token>`. Never logged. */
@@ -80,6 +85,9 @@ export function resolveAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): C
           : ` (got ${JSON.stringify(value)})`;
       problems.push(`${source}: ${result.message}${shown}`);
     }
+  }
+  if ((values.natsUser === undefined) !== (values.natsPassword === undefined)) {
+    problems.push('GANTRY_NATS_USER and GANTRY_NATS_PASSWORD: set both or neither');
   }
   if (problems.length > 0) return { ok: false, problems };
   const data = values as Omit<AgentConfig, 'baseEnv'>;

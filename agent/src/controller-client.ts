@@ -131,6 +131,8 @@ export interface ControllerClientOptions {
   /** `host:port` of each controller replica's gRPC server, in the order to try them. */
   addresses: readonly string[];
   token: string;
+  /** PEM CA certificates that sign the controller's certificate: the calls go over TLS. Absent: plaintext. */
+  ca?: Buffer | undefined;
   callTimeoutMs?: number;
   /** Told when a failed call moved the agent to another replica. */
   onSwitch?: (from: string, to: string, reason: string) => void;
@@ -148,7 +150,8 @@ const unreachableCodes: ReadonlySet<StatusName> = new Set(['UNAVAILABLE', 'DEADL
  */
 export function createControllerClient(options: ControllerClientOptions): ControllerClient {
   const targets = new ControllerTargets(options.addresses, options.onSwitch);
-  const clients = options.addresses.map((address) => newServiceClient(address));
+  const credentials = options.ca ? grpc.credentials.createSsl(options.ca) : grpc.credentials.createInsecure();
+  const clients = options.addresses.map((address) => newServiceClient(address, credentials));
   /** The current replica's client, and a callback for the call's outcome. */
   const pick = () => {
     const index = targets.current;
@@ -249,9 +252,9 @@ export function createControllerClient(options: ControllerClientOptions): Contro
   };
 }
 
-function newServiceClient(address: string): AgentServiceClient {
+function newServiceClient(address: string, credentials: grpc.ChannelCredentials): AgentServiceClient {
   const Client = agentServiceClientConstructor();
-  return new Client(address, grpc.credentials.createInsecure(), {
+  return new Client(address, credentials, {
     // Notice a dead controller connection within ~30 s even between jobs.
     'grpc.keepalive_time_ms': 20_000,
     'grpc.keepalive_timeout_ms': 10_000,

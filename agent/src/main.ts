@@ -2,6 +2,7 @@
  * Composition root of the agent: config → controller client → Register →
  * NATS (consumers, control subject) → pull loops feeding the job runner.
  */
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { GitCheckout } from './checkout/git-checkout.js';
 import type { AgentConfig } from './config.js';
@@ -85,6 +86,7 @@ export async function startAgent(
   const controller = createControllerClient({
     addresses: config.controllerAddresses,
     token: config.token,
+    ca: config.caFile === undefined ? undefined : await readFile(config.caFile),
     onSwitch: (from, to, reason) => logger.warn({ from, to, reason }, 'controller unreachable, moving to the next'),
   });
   const identity = { name: config.name, queues: config.queues, slots: config.slots };
@@ -94,8 +96,23 @@ export async function startAgent(
     registration = await registerAgent(controller, identity, logger, signal);
     logger.info({ agentId: registration.agentId }, 'agent registered');
     live.registered = true;
-    nc = await connectNats({ url: config.natsUrl, name: `gantry-agent-${config.name}`, logger, signal });
+    nc = await connectNats({
+      url: config.natsUrl,
+      name: `gantry-agent-${config.name}`,
+      user: config.natsUser,
+      password: config.natsPassword,
+      caFile: config.caFile,
+      logger,
+      signal,
+    });
     const connection = nc;
+    // Control messages are authenticated by NATS permissions: without users, anyone on NATS can send them.
+    if (!config.natsUser) {
+      logger.warn(
+        { see: 'gantry nats-config' },
+        'NATS without a user: anyone who reaches NATS can send this agent control messages',
+      );
+    }
     live.natsConnected = trackNatsConnected(connection);
     await Promise.all(config.queues.map((queue) => ensureJobConsumer(connection, queue, logger, signal)));
   } catch (error) {

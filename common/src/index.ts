@@ -2,6 +2,16 @@ export { type Child, type ChildOptions, startChild } from './child-process.js';
 export { killOnExit } from './exit-cleanup.js';
 export { redactError, redactedLogPaths, redactionCensor } from './log-redaction.js';
 export {
+  generateNatsPassword,
+  type NatsAgentUser,
+  type NatsAuthorization,
+  NatsAuthorizationError,
+  type NatsAuthorizationTopology,
+  type NatsUser,
+  natsAgentInboxPrefix,
+  natsAuthorizationBlock,
+} from './nats-authorization.js';
+export {
   type NatsClusterMembership,
   NatsServerNotFoundError,
   type NatsServerOptions,

@@ -23,6 +23,8 @@ export interface NatsServerOptions {
   startTimeoutMs?: number;
   /** Join a cluster: this node's name, its route port, and the route URLs of every node. */
   cluster?: NatsClusterMembership;
+  /** A nats-server configuration file (`-c`), e.g. users and TLS; the options above override it. */
+  configFile?: string;
 }
 
 /** One node's part in a NATS cluster (JetStream clustering needs a unique server name per node). */
@@ -77,6 +79,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   const host = options.host ?? '127.0.0.1';
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   const cluster = options.cluster;
+  const configFile = options.configFile;
   const logPath = join(options.storeDir, 'nats-server.log');
   await mkdir(options.storeDir, { recursive: true });
 
@@ -85,7 +88,16 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   let child: Child | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
-      child = await launch({ binary, host, port, storeDir: options.storeDir, logPath, startTimeoutMs, cluster });
+      child = await launch({
+        binary,
+        host,
+        port,
+        storeDir: options.storeDir,
+        logPath,
+        startTimeoutMs,
+        cluster,
+        configFile,
+      });
       break;
     } catch (error) {
       // Another process may take a port between our probe and the server's bind.
@@ -106,7 +118,16 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     kill9: () => current.kill9(),
     async restart() {
       await current.stop({ graceMs: STOP_GRACE_MS });
-      current = await launch({ binary, host, port, storeDir: options.storeDir, logPath, startTimeoutMs, cluster });
+      current = await launch({
+        binary,
+        host,
+        port,
+        storeDir: options.storeDir,
+        logPath,
+        startTimeoutMs,
+        cluster,
+        configFile,
+      });
     },
   };
 }
@@ -157,13 +178,14 @@ interface LaunchOptions {
   logPath: string;
   startTimeoutMs: number;
   cluster: NatsClusterMembership | undefined;
+  configFile: string | undefined;
 }
 
 async function launch(options: LaunchOptions): Promise<Child> {
-  const { binary, host, port, storeDir, logPath, startTimeoutMs, cluster } = options;
+  const { binary, host, port, storeDir, logPath, startTimeoutMs, cluster, configFile } = options;
   const logFd = openSync(logPath, 'a');
   const logOffset = (await stat(logPath)).size;
-  const args = ['-js', '-sd', storeDir, '-a', host, '-p', String(port)];
+  const args = [...(configFile ? ['-c', configFile] : []), '-js', '-sd', storeDir, '-a', host, '-p', String(port)];
   if (cluster) {
     args.push('-n', cluster.serverName, '--cluster_name', cluster.name);
     args.push('--cluster', `nats://${host}:${cluster.port}`, '--routes', cluster.routes.join(','));

@@ -81,6 +81,21 @@ export const controllerVariables = {
     default: '1',
     help: 'replicas of the `GANTRY_JOBS` stream, 1–5 (`3` on a 3-node NATS cluster)',
   },
+  GANTRY_NATS_USER: {
+    field: 'natsUser',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -')
+      .optional(),
+    defaultText: '(none; `up` makes its own users)',
+    help: 'NATS user of the controller (see `gantry nats-config`)',
+  },
+  GANTRY_NATS_PASSWORD: {
+    field: 'natsPassword',
+    schema: z.string().max(1024).optional(),
+    help: 'password of `GANTRY_NATS_USER`',
+    secret: true,
+  },
   GANTRY_DATA_DIR: {
     field: 'dataDir',
     schema: z.string().min(1),
@@ -102,6 +117,25 @@ export const controllerVariables = {
     schema: z.url().optional(),
     defaultText: '`http://HOST:HTTP_PORT`',
     help: 'base URL of the links the API returns; behind a proxy or load balancer, its URL',
+  },
+  GANTRY_TLS_CERT: {
+    field: 'tlsCert',
+    schema: z.string().min(1).optional(),
+    defaultText: '(plaintext)',
+    flag: 'tls-cert',
+    help: 'PEM certificate (chain) file: serve HTTP and gRPC over TLS only; needs `GANTRY_TLS_KEY`',
+  },
+  GANTRY_TLS_KEY: {
+    field: 'tlsKey',
+    schema: z.string().min(1).optional(),
+    flag: 'tls-key',
+    help: 'PEM private key file of `GANTRY_TLS_CERT`',
+  },
+  GANTRY_CA: {
+    field: 'caFile',
+    schema: z.string().min(1).optional(),
+    defaultText: '(system CAs)',
+    help: 'PEM file of the CA certificates that sign the `tls://` NATS servers’ certificates',
   },
   GANTRY_ADMIN_TOKEN: {
     field: 'adminToken',

@@ -127,4 +127,12 @@ describe('loadControllerConfig', () => {
       'GANTRY_S3_SECRET_KEY: required when GANTRY_ARTIFACTS is an s3:// store',
     ]);
   });
+
+  it.each([
+    [{ GANTRY_TLS_CERT: '/etc/gantry/cert.pem' }, 'GANTRY_TLS_KEY: required with GANTRY_TLS_CERT'],
+    [{ GANTRY_TLS_KEY: '/etc/gantry/key.pem' }, 'GANTRY_TLS_CERT: required with GANTRY_TLS_KEY'],
+    [{ GANTRY_NATS_USER: 'gantry-controller' }, 'GANTRY_NATS_PASSWORD: required with GANTRY_NATS_USER'],
+  ])('requires the other half of %o', (env, problem) => {
+    expect(problemsOf(env)).toEqual([problem]);
+  });
 });

@@ -58,6 +58,15 @@ export function loadControllerConfig(
       throw new ConfigError(missing.map((variable) => `${variable}: required when GANTRY_ARTIFACTS is an s3:// store`));
     }
   }
+  const pairs = [
+    ['GANTRY_TLS_CERT', 'GANTRY_TLS_KEY'],
+    ['GANTRY_NATS_USER', 'GANTRY_NATS_PASSWORD'],
+  ] as const;
+  const unpaired = pairs.flatMap(([a, b]) => {
+    const [hasA, hasB] = [a, b].map((variable) => Boolean(value[controllerVariables[variable].field]));
+    return hasA === hasB ? [] : [`${hasA ? b : a}: required with ${hasA ? a : b}`];
+  });
+  if (unpaired.length > 0) throw new ConfigError(unpaired);
   return { ...value, dataDir: resolve(value.dataDir) };
 }
 

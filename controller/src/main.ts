@@ -15,6 +15,7 @@ import { DiskStore } from './artifacts/disk-store.js';
 import { LogArchiver } from './artifacts/log-archiver.js';
 import { ConfigError, type ControllerConfig, natsServersOf, pipelineLimitsOf } from './config.js';
 import { createControlPublisher } from './dispatch/control-publisher.js';
+import { JobConsumers, queueOfSubject } from './dispatch/job-consumers.js';
 import { JobsStreamKeeper } from './dispatch/jobs-stream.js';
 import { connectNats } from './dispatch/nats-connection.js';
 import { createOfferCounter } from './dispatch/offer-counter.js';
@@ -36,6 +37,7 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { loadOrCreateSecretKey } from './secret-store/secret-key.js';
 import { SecretVault } from './secret-store/secret-vault.js';
 import { loadOrCreateToken } from './secrets.js';
+import { readServerTls } from './server-tls.js';
 import { createGitSource } from './source/git-source.js';
 import { openDatabase } from './store/database.js';
 
@@ -102,6 +104,7 @@ export async function startController(
   });
   log.info({ store: artifactStore.description }, 'artifact store ready');
 
+  const tls = await readServerTls(config);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite') });
   const artifacts = new ArtifactExchange({ db: database.db, store: artifactStore });
   const cleanups: (() => Promise<void>)[] = [() => database.close()];
@@ -112,8 +115,13 @@ export async function startController(
       await cleanup().catch((error) => log.warn({ err: error }, 'close failed'));
   };
   try {
-    const nats = await connectNats(natsServersOf(config.natsUrl), config.jobsReplicas, log);
+    const nats = await connectNats(natsServersOf(config.natsUrl), config.jobsReplicas, log, {
+      user: config.natsUser,
+      password: config.natsPassword,
+      caFile: config.caFile,
+    });
     cleanups.push(() => nats.close());
+    const jobConsumers = new JobConsumers(nats.connection, log);
 
     const streamKeeper = new JobsStreamKeeper({
       connection: nats.connection,
@@ -122,6 +130,7 @@ export async function startController(
       replicas: config.jobsReplicas,
       // Runs only after an await, when `reaper` below is initialised.
       onRecreated: async () => {
+        jobConsumers.forget();
         relay.wake();
         await reaper.republishLostOffers().catch((error) => log.warn({ err: error }, 'cannot re-publish lost offers'));
       },
@@ -130,6 +139,7 @@ export async function startController(
       db: database.db,
       jetstream: nats.jetstream,
       log,
+      beforePublish: (subjects) => jobConsumers.ensure(subjects.map(queueOfSubject)),
       onPublishFailed: async () => {
         await streamKeeper
           .ensure('publish failed')
@@ -219,12 +229,13 @@ export async function startController(
         connectStreams: new ConnectStreams(),
         agentToken,
         secrets: secretVault,
+        ensureJobConsumers: (queues) => jobConsumers.ensure(queues),
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         leaseTtlMs: config.leaseTtlMs,
         log,
         metrics,
       },
-      { host: config.bindHost, port: config.grpcPort },
+      { host: config.bindHost, port: config.grpcPort, tls },
     );
     cleanups.push(async () => {
       presence.stop();
@@ -270,9 +281,9 @@ export async function startController(
       },
       health: () => runHealthChecks(healthChecks, healthCheckTimeoutMs),
     });
-    const http = await startHttpServer(app, { host: config.bindHost, port: config.httpPort });
+    const http = await startHttpServer(app, { host: config.bindHost, port: config.httpPort, tls });
     cleanups.push(() => http.close());
-    baseUrl ||= `http://${config.bindHost === '0.0.0.0' ? '127.0.0.1' : config.bindHost}:${http.port}`;
+    baseUrl ||= `${tls ? 'https' : 'http'}://${config.bindHost === '0.0.0.0' ? '127.0.0.1' : config.bindHost}:${http.port}`;
 
     const recovered = await scheduler.recoverUnplannedRuns();
     const planningStop = new AbortController();

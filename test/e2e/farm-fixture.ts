@@ -41,13 +41,17 @@ export interface FarmOptions {
   controllerEnv?: Record<string, string>;
   /** Extra environment of every agent (GANTRY_AGENT_METRICS_PORT, GANTRY_LOG_LEVEL, …). */
   agentEnv?: Record<string, string>;
+  /** NATS with users (`gantry nats-config`): the controller and agents connect as theirs, anonymous clients are refused. */
+  natsAuth?: boolean;
 }
 
 export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
   const dir = await mkdtemp(join(tmpdir(), 'gantry-e2e-'));
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
   const agentToken = `agent-${randomBytes(12).toString('hex')}`;
-  const nats = await startNats();
+  const nats = await startNats({ auth: options.natsAuth === true });
+  const controllerEnv = { ...nats.users?.controllerEnv, ...options.controllerEnv };
+  const agentEnv = { ...nats.users?.agentEnv, ...options.agentEnv };
   const databaseUrl = await freshDatabase();
   const controller = await startController({
     databaseUrl,
@@ -55,7 +59,7 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     dataDir: join(dir, 'controller'),
     adminToken,
     agentToken,
-    ...(options.controllerEnv ? { env: options.controllerEnv } : {}),
+    env: controllerEnv,
   });
   const agents: AgentProcess[] = [];
   const addAgent = async (agentOptions: { queue?: string } = {}) => {
@@ -68,7 +72,7 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
       token: agentToken,
       workDir: join(dir, `agent-${index}`),
       name: `e2e-agent-${index}`,
-      ...(options.agentEnv ? { env: options.agentEnv } : {}),
+      env: agentEnv,
     });
     agents.push(agent);
     return agent;

@@ -47,8 +47,9 @@ export const consumerAckWaitMs = 30_000;
 const pullExpiresMs = 10_000;
 
 /**
- * Adds the queue's durable pull consumer; idempotent. Waits (with backoff) for
- * the controller to create the stream. Rejects only when the signal aborts.
+ * Adds the queue's durable pull consumer unless it exists; idempotent. Waits
+ * (with backoff) for the controller to create the stream, or, when this agent
+ * may not add consumers, the consumer. Rejects only when the signal aborts.
  */
 export async function ensureJobConsumer(nc: NatsConnection, queue: string, logger: Logger, signal: AbortSignal) {
   const durable = natsTopology.jobsConsumer(queue);
@@ -57,6 +58,8 @@ export async function ensureJobConsumer(nc: NatsConnection, queue: string, logge
     try {
       // No API check: it is one more request that fails while the server is away.
       jsm = await nc.jetstreamManager({ checkAPI: false });
+      // With NATS authorization only the controller may add it (at Register); an agent may look it up.
+      if (await consumerExists(jsm, durable)) return;
       await jsm.consumers.add(natsTopology.jobsStream, {
         durable_name: durable,
         filter_subject: natsTopology.jobsSubject(queue),

@@ -4,7 +4,7 @@
  * retries with backoff until the server answers or the signal aborts.
  */
 
-import { backoffDelayMs } from '@gantry/common';
+import { backoffDelayMs, natsAgentInboxPrefix } from '@gantry/common';
 import { connect, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { sleep } from '../sleep.js';
@@ -14,12 +14,17 @@ export interface NatsConnectOptions {
   url: string;
   /** Connection name shown by the server (`gantry-agent-<name>`). */
   name: string;
+  /** NATS user and password; with a user, replies come under its own inbox prefix, the only one it may subscribe to. */
+  user?: string | undefined;
+  password?: string | undefined;
+  /** PEM CA file that signs the servers' certificates; used for `tls://` URLs. */
+  caFile?: string | undefined;
   logger: Logger;
   signal: AbortSignal;
 }
 
 export async function connectNats(options: NatsConnectOptions): Promise<NatsConnection> {
-  const { url, name, logger, signal } = options;
+  const { url, name, user, password, caFile, logger, signal } = options;
   const servers = url.split(',').map((s) => s.trim());
   for (let attempt = 1; ; attempt++) {
     try {
@@ -30,6 +35,9 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
         reconnectTimeWait: 1000,
         pingInterval: 10_000,
         maxPingOut: 2,
+        ...(user ? { user, pass: password ?? '', inboxPrefix: natsAgentInboxPrefix(user) } : {}),
+        // The CA also checks the controller; it makes NATS use TLS only when the URLs ask for it.
+        ...(caFile && servers.some((server) => server.startsWith('tls://')) ? { tls: { caFile } } : {}),
       });
       watchStatus(nc, logger);
       return nc;

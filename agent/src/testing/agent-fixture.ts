@@ -136,6 +136,9 @@ export function useAgentFixture(options: { nats?: () => string } = {}): AgentFix
     config: (overrides = {}) => ({
       controllerAddresses: [controller.address],
       natsUrl,
+      natsUser: undefined,
+      natsPassword: undefined,
+      caFile: undefined,
       queues: ['default'],
       slots: 1,
       token: 't0k',

@@ -27,6 +27,7 @@ import { registerWhoami } from './client/whoami.js';
 import { registerController } from './controller-command.js';
 import { registerHook } from './hook/hook-command.js';
 import { registerLint } from './lint-command.js';
+import { registerNatsConfig } from './nats-config-command.js';
 import { registerUp } from './up-command.js';
 
 /** The version of the controller package, shown by `gantry --version`. */
@@ -129,6 +130,7 @@ function buildParser(context: CommandContext) {
     })
     .epilogue('Client commands read GANTRY_URL and GANTRY_TOKEN (or GANTRY_TOKEN_FILE).');
   parser = registerUp(parser, context);
+  parser = registerNatsConfig(parser, context);
   parser = registerController(parser, context);
   parser = parser.command(
     'agent',

@@ -11,6 +11,7 @@ import type { Argv } from 'yargs';
 import { ConfigError, loadControllerConfig } from '../config.js';
 import { type LocalAgent, spawnLocalAgent } from '../local-farm/agent-processes.js';
 import { chooseJobUser } from '../local-farm/job-user.js';
+import { agentNatsUser, writeNatsAuthorization } from '../local-farm/nats-authorization-files.js';
 import { createLogger, startController } from '../main.js';
 import { restrictNewFilesToOwner } from '../owner-only-files.js';
 import type { CommandContext } from './client/command.js';
@@ -102,6 +103,7 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
   };
 
   let nats: NatsServerProcess | null = null;
+  let agentNats: { user: string; password: string } | undefined;
   const agents: LocalAgent[] = [];
   let controller: Awaited<ReturnType<typeof startController>> | null = null;
   let stopping = false;
@@ -115,8 +117,13 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
   try {
     if (!io.env.GANTRY_NATS_URL) {
       say(`starting nats-server (JetStream) on 127.0.0.1:${natsPort}…`);
-      nats = await startNatsServer({ storeDir: join(dataDir, 'nats'), port: natsPort });
+      // Users in the data dir: the controller alone may publish offers and control messages.
+      const users = await writeNatsAuthorization(join(dataDir, 'nats-users'), [{ user: agentNatsUser }]);
+      nats = await startNatsServer({ storeDir: join(dataDir, 'nats'), port: natsPort, configFile: users.configFile });
       config.natsUrl = nats.url;
+      config.natsUser = users.controller.user;
+      config.natsPassword = users.controller.password;
+      agentNats = users.agents[0];
     }
     say(
       `starting controller (${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${join(dataDir, 'pglite')}`})…`,
@@ -135,6 +142,9 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
           index,
           controllerAddress: grpcAddress,
           natsUrl: config.natsUrl,
+          ...(agentNats ? { natsUser: agentNats.user, natsPassword: agentNats.password } : {}),
+          // Over TLS, its agents trust GANTRY_CA, else the (self-signed) certificate itself.
+          ...(config.tlsCert ? { caFile: io.env.GANTRY_CA || config.tlsCert } : {}),
           token: controller.agentToken,
           slots,
           queues: ['default'],
@@ -172,7 +182,7 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
   say(
     `  API token   ${controller.adminToken.token}${controller.adminToken.path ? `  (saved in ${controller.adminToken.path})` : ''}`,
   );
-  say(`  gRPC        ${`127.0.0.1:${controller.grpcPort}`}   NATS ${config.natsUrl}`);
+  say(`  gRPC        ${`127.0.0.1:${controller.grpcPort}`}${config.tlsCert ? ' (TLS)' : ''}   NATS ${config.natsUrl}`);
   say(`  agents      ${agents.length} × ${slots} slots on queue "default"${runAsNote}`);
   say(`  logs        ${join(dataDir, 'logs')}`);
   say('');

@@ -21,11 +21,24 @@ export class NatsUnavailableError extends Error {
   readonly code = 'NATS_UNAVAILABLE';
 }
 
+/** How the controller proves itself to NATS and checks the server (GANTRY_NATS_USER / _PASSWORD, GANTRY_CA). */
+export interface NatsClientOptions {
+  user?: string | undefined;
+  password?: string | undefined;
+  /** PEM CA file that signs the servers' certificates (`tls://` URLs). */
+  caFile?: string | undefined;
+}
+
 /**
  * Connects to any of `servers` (a cluster's members; nats.js moves to another
  * when one goes away) and makes sure the jobs stream exists with `jobsReplicas`.
  */
-export async function connectNats(servers: string[], jobsReplicas: number, log: Logger): Promise<ControllerNats> {
+export async function connectNats(
+  servers: string[],
+  jobsReplicas: number,
+  log: Logger,
+  client: NatsClientOptions = {},
+): Promise<ControllerNats> {
   const url = servers.join(',');
   let connection: NatsConnection;
   try {
@@ -37,6 +50,10 @@ export async function connectNats(servers: string[], jobsReplicas: number, log: 
       pingInterval: 10_000,
       maxPingOut: 3,
       timeout: 10_000,
+      ...(client.user ? { user: client.user, pass: client.password ?? '' } : {}),
+      ...(client.caFile && servers.some((server) => server.startsWith('tls://'))
+        ? { tls: { caFile: client.caFile } }
+        : {}),
     });
   } catch (error) {
     throw new NatsUnavailableError(`cannot connect to NATS at ${url}: ${(error as Error).message}`, { cause: error });

@@ -18,6 +18,8 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Called after a batch failed to publish (the jobs stream may be gone), before the retry. Must not throw. */
   onPublishFailed?: () => Promise<void>;
+  /** Called with a batch's subjects before it is published (adds their queues' consumers). A rejection fails the batch. */
+  beforePublish?: (subjects: string[]) => Promise<void>;
 }
 
 export class OutboxRelay {
@@ -66,6 +68,7 @@ export class OutboxRelay {
     return db.transaction(async (tx) => {
       const rows = await takeUnpublished(tx, this.options.batchSize ?? 256);
       if (rows.length === 0) return 0;
+      await this.options.beforePublish?.(rows.map((row) => row.subject));
       await Promise.all(
         rows.map((row) =>
           jetstream.publish(row.subject, this.encoder.encode(JSON.stringify(row.payload)), {

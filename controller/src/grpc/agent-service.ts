@@ -40,6 +40,8 @@ export interface AgentServiceDeps {
   agentToken: string;
   /** Opens a granted job's `secrets:` for its claim answer. */
   secrets: SecretVault;
+  /** Adds the NATS consumers of the queues an agent registers for (it may not add them itself). */
+  ensureJobConsumers?: (queues: string[]) => Promise<void>;
   heartbeatIntervalMs: number;
   leaseTtlMs: number;
   log: Logger;
@@ -102,6 +104,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
         version: request.agentVersion,
       });
       log.info({ agentId: agent.id, name: agent.name, queues: agent.queues, slots: agent.slots }, 'agent registered');
+      await deps.ensureJobConsumers?.(agent.queues);
       return { agentId: agent.id, heartbeatIntervalMs: deps.heartbeatIntervalMs, leaseTtlMs: deps.leaseTtlMs };
     }),
 

@@ -12,7 +12,8 @@ export interface GrpcServerHandle {
 
 export async function startGrpcServer(
   deps: AgentServiceDeps,
-  options: { host: string; port: number },
+  /** With `tls` (PEM chain and key) it serves TLS only. */
+  options: { host: string; port: number; tls?: { cert: Buffer; key: Buffer } | undefined },
 ): Promise<GrpcServerHandle> {
   const server = new Server({
     'grpc.keepalive_time_ms': 10_000,
@@ -24,8 +25,11 @@ export async function startGrpcServer(
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   });
   server.addService(agentServiceDefinition(), createAgentService(deps));
+  const credentials = options.tls
+    ? ServerCredentials.createSsl(null, [{ cert_chain: options.tls.cert, private_key: options.tls.key }], false)
+    : ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(`${options.host}:${options.port}`, credentials, (error, bound) =>
       error ? reject(error) : resolve(bound),
     );
   });

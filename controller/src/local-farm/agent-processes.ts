@@ -17,6 +17,11 @@ export interface LocalAgentOptions {
   index: number;
   controllerAddress: string;
   natsUrl: string;
+  /** NATS user of the agents; its password goes through the environment, never the command line. */
+  natsUser?: string;
+  natsPassword?: string;
+  /** PEM CA file the agent checks the controller's TLS certificate with (`--ca`). */
+  caFile?: string;
   token: string;
   slots: number;
   queues: string[];
@@ -60,10 +65,15 @@ export async function spawnLocalAgent(options: LocalAgentOptions): Promise<Local
   const logFile = createWriteStream(logPath, { flags: 'a' });
   const args = [gantryBin, 'agent', '--controller', options.controllerAddress, '--nats', options.natsUrl];
   for (const queue of options.queues) args.push('--queue', queue);
+  if (options.caFile) args.push('--ca', options.caFile);
   args.push('--slots', String(options.slots), '--name', name, '--work-dir', join(options.dataDir, 'agents', name));
   if (options.runAs !== undefined) args.push('--run-as', options.runAs);
   const child = startChild(process.execPath, args, {
-    env: { ...withoutControllerSecrets(process.env), GANTRY_AGENT_TOKEN: options.token },
+    env: {
+      ...withoutControllerSecrets(process.env),
+      GANTRY_AGENT_TOKEN: options.token,
+      ...(options.natsUser ? { GANTRY_NATS_USER: options.natsUser, GANTRY_NATS_PASSWORD: options.natsPassword } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let partial = '';

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { CapturedOutput } from './captured-output.js';
 import { findFreePort } from './free-port.js';
 import { type GantryProcess, spawnGantry, waitForReady } from './gantry-process.js';
+import { httpStatus } from './http-status.js';
 
 const DEFAULT_START_TIMEOUT_MS = 30_000;
 
@@ -27,6 +28,8 @@ export interface ControllerOptions {
   startTimeoutMs?: number;
   /** How much of its output logs() keeps (the latest part); default 1,000,000 characters. */
   maxLogChars?: number;
+  /** Serve HTTP and gRPC over TLS with these PEM files; `ca` (PEM text) checks its certificate while waiting for /healthz. */
+  tls?: { cert: string; key: string; ca: string };
 }
 
 export interface ControllerProcess {
@@ -49,7 +52,7 @@ export interface ControllerProcess {
 /** Starts `gantry controller` on free ports and resolves once GET /healthz answers 200. */
 export async function startController(options: ControllerOptions): Promise<ControllerProcess> {
   const [httpPort, grpcPort] = [await findFreePort(), await findFreePort()];
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  const httpUrl = `${options.tls ? 'https' : 'http'}://127.0.0.1:${httpPort}`;
   const args = ['controller', '--http-port', String(httpPort), '--grpc-port', String(grpcPort)];
   args.push('--data-dir', options.dataDir);
   const env = {
@@ -61,13 +64,15 @@ export async function startController(options: ControllerOptions): Promise<Contr
     GANTRY_NATS_URL: options.natsUrl,
     GANTRY_ADMIN_TOKEN: options.adminToken ?? '',
     GANTRY_AGENT_TOKEN: options.agentToken ?? '',
+    GANTRY_TLS_CERT: options.tls?.cert ?? '',
+    GANTRY_TLS_KEY: options.tls?.key ?? '',
   };
   const output = new CapturedOutput(options.maxLogChars);
   const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
 
   const launch = async (): Promise<GantryProcess> => {
     const gantry = spawnGantry(args, env, output);
-    await waitForReady(gantry, `gantry controller (${httpUrl})`, () => isHealthy(httpUrl), timeoutMs);
+    await waitForReady(gantry, `gantry controller (${httpUrl})`, () => isHealthy(httpUrl, options.tls?.ca), timeoutMs);
     return gantry;
   };
   let current = await launch();
@@ -89,11 +94,9 @@ export async function startController(options: ControllerOptions): Promise<Contr
   };
 }
 
-async function isHealthy(httpUrl: string): Promise<true | undefined> {
+async function isHealthy(httpUrl: string, ca: string | undefined): Promise<true | undefined> {
   try {
-    const response = await fetch(`${httpUrl}/healthz`, { signal: AbortSignal.timeout(1_000) });
-    await response.arrayBuffer();
-    return response.status === 200 ? true : undefined;
+    return (await httpStatus(`${httpUrl}/healthz`, ca)) === 200 ? true : undefined;
   } catch {
     return undefined;
   }

@@ -16,8 +16,10 @@ export {
   startController,
 } from './farm.js';
 export { freshDatabase } from './fresh-database.js';
+export { spawnGantry } from './gantry-process.js';
 export { createGitRepo, type GitRepo, type GitRepoOptions } from './git-repo.js';
 export { type LoadBalancer, startLoadBalancer } from './haproxy.js';
+export { httpStatus } from './http-status.js';
 export { type NatsServer, startNats } from './nats.js';
 export { type NatsCluster, startNatsCluster } from './nats-cluster.js';
 export { createDatabase, dumpDatabase, type PostgresServer, startPostgres } from './postgres.js';
