@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { GitCheckout } from './checkout/git-checkout.js';
 import type { AgentConfig } from './config.js';
 import { type ControllerCallError, createControllerClient } from './controller-client.js';
+import { credentialFilePath } from './credential-file.js';
 import { parentDeathGuardAvailable } from './executor/step-command.js';
 import { AgentMetrics, type AgentState } from './metrics/agent-metrics.js';
 import { type MetricsServer, startMetricsServer } from './metrics/metrics-server.js';
@@ -81,14 +82,16 @@ export async function startAgent(
   await prepareWorkDir(config.workDir);
   const controller = createControllerClient({
     addresses: config.controllerAddresses,
-    token: config.token,
+    // Set by registerAgent: the agent's own credential, never the enrolment token.
+    token: '',
     onSwitch: (from, to, reason) => logger.warn({ from, to, reason }, 'controller unreachable, moving to the next'),
   });
   const identity = { name: config.name, queues: config.queues, slots: config.slots };
+  const credentials = { enrolmentToken: config.token, file: credentialFilePath(config.workDir) };
   let nc: Awaited<ReturnType<typeof connectNats>> | undefined;
   let registration: Awaited<ReturnType<typeof registerAgent>>;
   try {
-    registration = await registerAgent(controller, identity, logger, signal);
+    registration = await registerAgent(controller, identity, credentials, logger, signal);
     logger.info({ agentId: registration.agentId }, 'agent registered');
     live.registered = true;
     nc = await connectNats({ url: config.natsUrl, name: `gantry-agent-${config.name}`, logger, signal });
@@ -133,6 +136,7 @@ export async function startAgent(
   const session = new AgentSession({
     controller,
     identity,
+    credentials,
     logger,
     agentId: registration.agentId,
     onAgentIdChanged: (newAgentId) => {

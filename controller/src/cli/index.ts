@@ -6,6 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
+import { registerAgentCommand } from './client/agent-revoke.js';
+import { registerAgentTokens } from './client/agent-tokens.js';
 import { registerAgents } from './client/agents.js';
 import { registerStageDecisions } from './client/approve.js';
 import { registerArtifacts } from './client/artifacts.js';
@@ -102,6 +104,7 @@ const knownCommands = [
   'agents',
   'drain',
   'token',
+  'agent-token',
   'whoami',
   'lint',
   'hook',
@@ -129,16 +132,7 @@ function buildParser(context: CommandContext) {
     .epilogue('Client commands read GANTRY_URL and GANTRY_TOKEN (or GANTRY_TOKEN_FILE).');
   parser = registerUp(parser, context);
   parser = registerController(parser, context);
-  parser = parser.command(
-    'agent',
-    'run one agent (gantry agent --help)',
-    (command) => command.strict(false),
-    () => {
-      // bin/gantry.mjs hands `gantry agent …` to the agent package before this parser runs.
-      context.io.stderr('gantry: "agent" is run by bin/gantry.mjs (npx gantry agent …)\n');
-      context.exit(exitCodes.usage);
-    },
-  );
+  parser = registerAgentCommand(parser, context);
   parser = registerTrigger(parser, context);
   parser = registerStageDecisions(parser, context);
   parser = registerRunActions(parser, context);
@@ -148,6 +142,7 @@ function buildParser(context: CommandContext) {
   parser = registerGc(parser, context);
   parser = registerAgents(parser, context);
   parser = registerTokens(parser, context);
+  parser = registerAgentTokens(parser, context);
   parser = registerEnvironments(parser, context);
   parser = registerWhoami(parser, context);
   parser = registerLint(parser, context);

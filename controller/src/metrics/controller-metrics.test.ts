@@ -4,7 +4,7 @@
  * job is claimed, started and finished, and agent calls refused by the fence.
  */
 
-import { Metadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.js';
@@ -12,6 +12,7 @@ import { createAgentService } from '../grpc/agent-service.js';
 import { ConnectStreams } from '../grpc/connect-stream.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
 import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
+import { enrolTestAgent } from '../testing/enrolled-agent.js';
 
 const auth = { authorization: `Bearer ${testAdminToken}` };
 const pipeline = `name: metrics
@@ -126,21 +127,19 @@ describe('GET /metrics', () => {
   });
 
   it('counts agent calls by method and code, and the ones refused by the lease fence', async () => {
-    const agentToken = 'agent-token-for-handler-tests';
+    const { metadata } = await enrolTestAgent(testApp.database.db, { name: 'metrics-agent' });
     const service = createAgentService({
       db: testApp.database.db,
       lifecycle: testApp.lifecycle,
       artifacts: testApp.artifacts,
       presence: undefined as never, // Connect is not called here
       connectStreams: new ConnectStreams(),
-      agentToken,
+      agentToken: 'agent-token-for-handler-tests',
       heartbeatIntervalMs: 1000,
       leaseTtlMs: 30_000,
       log: pino({ level: 'silent' }),
       metrics: testApp.metrics,
     });
-    const metadata = new Metadata();
-    metadata.set('authorization', `Bearer ${agentToken}`);
     const heartbeat = (request: unknown) =>
       new Promise<{ code?: number } | null>((resolve) => {
         const call = { metadata, request } as unknown as ServerUnaryCall<never, never>;

@@ -91,7 +91,7 @@ export async function openTestApp(options: TestAppOptions): Promise<TestApp> {
   const deps: ApiDeps = {
     db: database.db,
     scheduler,
-    runControl: new RunControl({ db: database.db, scheduler, publishControl: () => {} }),
+    runControl: new RunControl({ db: database.db, scheduler, publishControl: () => {}, lifecycle }),
     source,
     adminToken: testAdminToken,
     baseUrl: 'http://gantry.test',
