@@ -97,7 +97,7 @@ describe('agent identity on every call', () => {
   });
 
   it('refuses Register under another agent’s name and with queues its token does not allow', async () => {
-    const asOther = await call('Register', other.metadata, {
+    const asOther = await call('Register', bearer(other.credential), {
       protocolVersion: 4,
       name: 'prod-agent',
       queues: ['prod'],
@@ -119,15 +119,15 @@ describe('agent identity on every call', () => {
 
   it('refuses a claim for another agent’s id and from a queue the caller does not serve', async () => {
     const { jobId, attempt } = await queuedProdJob();
-    const forged = await call('ClaimJob', other.metadata, { agentId: prod.agentId, jobId, attempt });
+    const forged = await call('ClaimJob', bearer(other.credential), { agentId: prod.agentId, jobId, attempt });
     expect(forged.error).toMatchObject({ code: status.PERMISSION_DENIED });
-    const crossQueue = await call('ClaimJob', other.metadata, { agentId: other.agentId, jobId, attempt });
+    const crossQueue = await call('ClaimJob', bearer(other.credential), { agentId: other.agentId, jobId, attempt });
     expect(crossQueue.error).toMatchObject({
       code: status.PERMISSION_DENIED,
       details: expect.stringContaining('prod'),
     });
     // Nothing changed: the job is still there for its own queue's agent.
-    const granted = await call('ClaimJob', prod.metadata, { agentId: prod.agentId, jobId, attempt });
+    const granted = await call('ClaimJob', bearer(prod.credential), { agentId: prod.agentId, jobId, attempt });
     expect(granted.response).toMatchObject({ granted: true });
 
     const lease = { jobId, attempt, leaseToken: granted.response.leaseToken as string };
@@ -137,10 +137,10 @@ describe('agent identity on every call', () => {
       ['FinishJob', { lease, result: 'succeeded', exitCode: 0, message: '' }],
       ['GetArtifactDownloads', { lease }],
     ] as const) {
-      expect((await call(method, other.metadata, request)).error, method).toMatchObject({
+      expect((await call(method, bearer(other.credential), request)).error, method).toMatchObject({
         code: status.PERMISSION_DENIED,
       });
     }
-    expect((await call('Heartbeat', prod.metadata, { lease })).error).toBeNull();
+    expect((await call('Heartbeat', bearer(prod.credential), { lease })).error).toBeNull();
   });
 });

@@ -267,9 +267,10 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
 
     Connect: (call) => {
       // A session opened (and closed) under another agent's id would mark that agent's attempts lost.
+      // grpc-js answers a server stream's 'error' event with that status (destroy() would send none).
       const refuse = (error: unknown, caller?: AgentPrincipal) => {
         const answer = failure('Connect', error, caller);
-        call.destroy(Object.assign(new Error(answer.details), answer));
+        call.emit('error', Object.assign(new Error(answer.details), answer));
       };
       authenticateAgent(db, call.metadata).then((caller) => {
         try {

@@ -5,7 +5,7 @@
  * next stage's job is handed exactly the winner's files.
  */
 import { createHash } from 'node:crypto';
-import type { Metadata, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { Metadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,7 +67,9 @@ describe('artifact calls', () => {
     testApp = await openTestApp({ pipeline });
     const agent = await enrolTestAgent(testApp.database.db, { name: 'agent-1' });
     agentId = agent.agentId;
-    call = agentCalls(testApp, agent.metadata);
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${agent.credential}`);
+    call = agentCalls(testApp, metadata);
   }, 60_000);
   afterAll(async () => {
     await testApp?.close();
@@ -158,7 +160,9 @@ stages:
     testApp = await openTestApp({ pipeline: gated });
     const agent = await enrolTestAgent(testApp.database.db, { name: 'agent-1' });
     agentId = agent.agentId;
-    call = agentCalls(testApp, agent.metadata);
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${agent.credential}`);
+    call = agentCalls(testApp, metadata);
   }, 60_000);
   afterAll(async () => {
     await testApp?.close();

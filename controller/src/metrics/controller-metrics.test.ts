@@ -4,7 +4,7 @@
  * job is claimed, started and finished, and agent calls refused by the fence.
  */
 
-import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { Metadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.js';
@@ -127,7 +127,9 @@ describe('GET /metrics', () => {
   });
 
   it('counts agent calls by method and code, and the ones refused by the lease fence', async () => {
-    const { metadata } = await enrolTestAgent(testApp.database.db, { name: 'metrics-agent' });
+    const { credential } = await enrolTestAgent(testApp.database.db, { name: 'metrics-agent' });
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${credential}`);
     const service = createAgentService({
       db: testApp.database.db,
       lifecycle: testApp.lifecycle,

@@ -1,8 +1,7 @@
 /**
  * Test support: an agent enrolled straight in the database, with the
- * credential and gRPC metadata its calls carry.
+ * credential its calls carry.
  */
-import { Metadata } from '@grpc/grpc-js';
 import { generateAgentCredential, hashAgentSecret, standingEnrolmentToken } from '../domain/agent-secrets.js';
 import { enrolAgent } from '../store/agent-credentials-repository.js';
 import type { Queryable } from '../store/database.js';
@@ -10,8 +9,6 @@ import type { Queryable } from '../store/database.js';
 export interface EnrolledAgent {
   agentId: string;
   credential: string;
-  /** `authorization: Bearer <credential>`. */
-  metadata: Metadata;
 }
 
 export async function enrolTestAgent(
@@ -30,7 +27,5 @@ export async function enrolTestAgent(
     enrolledWith: standingEnrolmentToken,
   });
   if (!outcome.ok) throw new Error(`cannot enrol test agent ${options.name}: ${outcome.reason}`);
-  const metadata = new Metadata();
-  metadata.set('authorization', `Bearer ${credential}`);
-  return { agentId: outcome.agentId, credential, metadata };
+  return { agentId: outcome.agentId, credential };
 }
