@@ -187,6 +187,19 @@ describe('agent', () => {
     expect(info.state.messages).toBe(0);
   });
 
+  it('stops taking offers and exits when the controller refuses it a claim (revoked)', async () => {
+    await start();
+    f.controller.claim = () => ({ error: grpc.status.PERMISSION_DENIED, details: 'agent "test-agent" was revoked' });
+    await offer(['true']);
+    await logLine({ msg: 'claim refused: this agent may not take jobs' });
+    expect(await f.agent?.closed).toBeUndefined();
+    expect(f.logs.some((l) => l.msg === 'agent stopped')).toBe(true);
+    // The offer went back for another agent.
+    const jsm = await f.nc.jetstreamManager();
+    expect((await jsm.streams.info(natsTopology.jobsStream)).state.messages).toBe(1);
+    await jsm.streams.purge(natsTopology.jobsStream);
+  });
+
   it('pulls from every queue it serves', async () => {
     await start({ queues: ['linux', 'arm64'], slots: 1 });
     const jobId = await offer(['true'], { queue: 'arm64' });

@@ -148,7 +148,17 @@ export async function startAgent(
   live.controllerConnected = () => session.connected;
   const onUnknownAgent = (error: ControllerCallError) => void session.reRegister(error);
 
-  const offerDeps = { controller, runner, logger, agentId: () => session.agentId, onUnknownAgent, metrics };
+  // Revoked (the controller refuses its claims): stop taking offers, let running jobs end, exit.
+  const onRefusedAgent = () => void drain();
+  const offerDeps = {
+    controller,
+    runner,
+    logger,
+    agentId: () => session.agentId,
+    onUnknownAgent,
+    onRefusedAgent,
+    metrics,
+  };
   const loops = config.queues.map((queue) =>
     pullJobs({
       nc: connection,
