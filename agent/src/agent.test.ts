@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { natsTopology } from '@gantry/proto';
 import * as grpc from '@grpc/grpc-js';
@@ -34,8 +35,20 @@ describe('agent', () => {
     const ready = f.logs.filter((l) => l.msg === 'agent ready');
     expect(ready).toHaveLength(1);
     expect(ready[0]).toMatchObject({ agentId: 'agent-1', name: 'test-agent', queues: ['default'], slots: 1 });
+    // Enrolled with the token once, then every call carries the credential it was given, kept 0600.
+    const enrol = f.controller.calls.find((c) => c.method === 'Enrol');
+    expect(enrol).toMatchObject({ authorization: 'Bearer t0k', request: { protocolVersion: 4, name: 'test-agent' } });
     const register = f.controller.calls.find((c) => c.method === 'Register');
-    expect(register).toMatchObject({ authorization: 'Bearer t0k', request: { protocolVersion: 3, slots: 1 } });
+    expect(register).toMatchObject({
+      authorization: 'Bearer credential-test-agent',
+      request: { protocolVersion: 4, slots: 1 },
+    });
+    const credentialFile = join(cfg.workDir, 'credential');
+    expect((await stat(credentialFile)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(credentialFile, 'utf8'))).toEqual({
+      name: 'test-agent',
+      credential: 'credential-test-agent',
+    });
 
     const jobId = await offer(['echo "$GANTRY_JOB_NAME $FOO $CI $GANTRY_ATTEMPT"', 'cat README >&2']);
     const finish = await finishOf(jobId);
@@ -174,6 +187,19 @@ describe('agent', () => {
     expect(info.state.messages).toBe(0);
   });
 
+  it('stops taking offers and exits when the controller refuses it a claim (revoked)', async () => {
+    await start();
+    f.controller.claim = () => ({ error: grpc.status.PERMISSION_DENIED, details: 'agent "test-agent" was revoked' });
+    await offer(['true']);
+    await logLine({ msg: 'claim refused: this agent may not take jobs' });
+    expect(await f.agent?.closed).toBeUndefined();
+    expect(f.logs.some((l) => l.msg === 'agent stopped')).toBe(true);
+    // The offer went back for another agent.
+    const jsm = await f.nc.jetstreamManager();
+    expect((await jsm.streams.info(natsTopology.jobsStream)).state.messages).toBe(1);
+    await jsm.streams.purge(natsTopology.jobsStream);
+  });
+
   it('pulls from every queue it serves', async () => {
     await start({ queues: ['linux', 'arm64'], slots: 1 });
     const jobId = await offer(['true'], { queue: 'arm64' });
@@ -244,10 +270,17 @@ describe('agent', () => {
     await expect(start()).rejects.toMatchObject({ name: 'RegistrationRefusedError', code: 'VERSION_MISMATCH' });
   });
 
-  it('refuses to start with a token the controller rejects', async () => {
-    f.controller.register = () => ({ error: grpc.status.UNAUTHENTICATED, details: 'bad token' });
+  it('refuses to start with an enrolment token the controller rejects', async () => {
+    f.controller.enrol = () => ({ error: grpc.status.UNAUTHENTICATED, details: 'enrolment token expired' });
     const attempt = start();
     await expect(attempt).rejects.toBeInstanceOf(RegistrationRefusedError);
     await expect(attempt).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(f.controller.count('Register')).toBe(0);
+  });
+
+  it('stops when the controller refuses the agent (revoked)', async () => {
+    f.controller.register = () => ({ error: grpc.status.PERMISSION_DENIED, details: 'agent "test-agent" was revoked' });
+    await expect(start()).rejects.toMatchObject({ name: 'RegistrationRefusedError', code: 'REFUSED' });
+    expect(f.controller.count('Enrol')).toBe(1);
   });
 });

@@ -97,7 +97,7 @@ export const agentVariables = {
     flag: 'token',
     check: text(),
     defaultText: '(required)',
-    help: 'registration token (the controller’s `GANTRY_AGENT_TOKEN`); prefer `GANTRY_AGENT_TOKEN_FILE` / `--token-file`: a `--token` is visible in `ps`',
+    help: 'enrolment token (one from `gantry agent-token create`, or the controller’s `GANTRY_AGENT_TOKEN`), used once: the credential it gets is kept in `WORK_DIR/credential` (0600) and reused; prefer `GANTRY_AGENT_TOKEN_FILE` / `--token-file`: a `--token` is visible in `ps`',
     secret: true,
   },
   GANTRY_AGENT_QUEUES: {

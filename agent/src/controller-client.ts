@@ -20,6 +20,8 @@ import {
   type CreateArtifactUploadsRequest,
   type CreateArtifactUploadsResponse__Output,
   DATABASE_UNAVAILABLE_DETAIL,
+  type EnrolRequest,
+  type EnrolResponse__Output,
   type FinishJobRequest,
   type GetArtifactDownloadsRequest,
   type GetArtifactDownloadsResponse__Output,
@@ -85,12 +87,22 @@ export function isDatabaseUnavailableError(error: unknown): boolean {
   );
 }
 
-/** True when the controller refused a lease as stale: the attempt belongs to someone else now. */
+/**
+ * True when the controller refused a lease as stale (the attempt belongs to
+ * someone else now) or refused this agent the call (PERMISSION_DENIED: the
+ * agent was revoked, its attempts fenced): either way the job must stop.
+ */
 export function isStaleLeaseError(error: unknown): boolean {
-  return error instanceof ControllerCallError && error.code === 'FAILED_PRECONDITION';
+  return (
+    error instanceof ControllerCallError && (error.code === 'FAILED_PRECONDITION' || error.code === 'PERMISSION_DENIED')
+  );
 }
 
 export interface ControllerClient {
+  /** Enrols with `enrolmentToken` (this call alone carries it) and returns the agent's credential. */
+  enrol(request: EnrolRequest, enrolmentToken: string): Promise<EnrolResponse__Output>;
+  /** Every later call carries `credential` (the agent's own, from Enrol). */
+  useCredential(credential: string): void;
   register(request: RegisterRequest): Promise<RegisterResponse__Output>;
   claimJob(agentId: string, jobId: string, attempt: number): Promise<ClaimJobResponse__Output>;
   heartbeat(lease: Lease, timeoutMs?: number): Promise<HeartbeatResponse__Output>;
@@ -130,6 +142,7 @@ export interface ConnectStream {
 export interface ControllerClientOptions {
   /** `host:port` of each controller replica's gRPC server, in the order to try them. */
   addresses: readonly string[];
+  /** The agent's credential every call carries (until useCredential); '' before enrolment. */
   token: string;
   /** PEM CA certificates that sign the controller's certificate: the calls go over TLS. Absent: plaintext. */
   ca?: Buffer | undefined;
@@ -163,9 +176,10 @@ export function createControllerClient(options: ControllerClientOptions): Contro
     };
   };
   const defaultTimeoutMs = options.callTimeoutMs ?? 10_000;
-  const metadata = () => {
+  let credential = options.token;
+  const metadata = (secret = credential) => {
     const m = new grpc.Metadata();
-    m.set(AUTHORIZATION_METADATA_KEY, `Bearer ${options.token}`);
+    m.set(AUTHORIZATION_METADATA_KEY, `Bearer ${secret}`);
     return m;
   };
 
@@ -181,10 +195,11 @@ export function createControllerClient(options: ControllerClientOptions): Contro
     ) => unknown,
     request: Req,
     timeoutMs = defaultTimeoutMs,
+    secret = credential,
   ): Promise<Res> {
     const { client, failed } = pick();
     return new Promise((resolve, reject) => {
-      invoke(client).call(client, request, metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+      invoke(client).call(client, request, metadata(secret), { deadline: Date.now() + timeoutMs }, (err, res) => {
         if (err) {
           const error = toCallError(method, err);
           failed(error);
@@ -199,6 +214,10 @@ export function createControllerClient(options: ControllerClientOptions): Contro
   // several: it fails fast, so the agent moves on to a live replica.
   const waitForReady = options.addresses.length === 1;
   return {
+    enrol: (request, enrolmentToken) => unary('Enrol', (c) => c.enrol, request, defaultTimeoutMs, enrolmentToken),
+    useCredential: (next) => {
+      credential = next;
+    },
     register: (request) => unary('Register', (c) => c.register, request),
     claimJob: (agentId, jobId, attempt) => unary('ClaimJob', (c) => c.claimJob, { agentId, jobId, attempt }),
     heartbeat: (lease, timeoutMs) => unary('Heartbeat', (c) => c.heartbeat, { lease }, timeoutMs),

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { GitCheckout } from './checkout/git-checkout.js';
 import type { AgentConfig } from './config.js';
 import { type ControllerCallError, createControllerClient } from './controller-client.js';
+import { credentialFilePath } from './credential-file.js';
 import { resolveRunAsUser } from './executor/run-as.js';
 import { parentDeathGuardAvailable } from './executor/step-command.js';
 import { AgentMetrics, type AgentState } from './metrics/agent-metrics.js';
@@ -85,15 +86,17 @@ export async function startAgent(
   await prepareWorkDir(config.workDir, { sharedWithJobUser: runAs !== undefined });
   const controller = createControllerClient({
     addresses: config.controllerAddresses,
-    token: config.token,
+    // Set by registerAgent: the agent's own credential, never the enrolment token.
+    token: '',
     ca: config.caFile === undefined ? undefined : await readFile(config.caFile),
     onSwitch: (from, to, reason) => logger.warn({ from, to, reason }, 'controller unreachable, moving to the next'),
   });
   const identity = { name: config.name, queues: config.queues, slots: config.slots };
+  const credentials = { enrolmentToken: config.token, file: credentialFilePath(config.workDir) };
   let nc: Awaited<ReturnType<typeof connectNats>> | undefined;
   let registration: Awaited<ReturnType<typeof registerAgent>>;
   try {
-    registration = await registerAgent(controller, identity, logger, signal);
+    registration = await registerAgent(controller, identity, credentials, logger, signal);
     logger.info({ agentId: registration.agentId }, 'agent registered');
     live.registered = true;
     nc = await connectNats({
@@ -154,6 +157,7 @@ export async function startAgent(
   const session = new AgentSession({
     controller,
     identity,
+    credentials,
     logger,
     agentId: registration.agentId,
     onAgentIdChanged: (newAgentId) => {
@@ -165,7 +169,17 @@ export async function startAgent(
   live.controllerConnected = () => session.connected;
   const onUnknownAgent = (error: ControllerCallError) => void session.reRegister(error);
 
-  const offerDeps = { controller, runner, logger, agentId: () => session.agentId, onUnknownAgent, metrics };
+  // Revoked (the controller refuses its claims): stop taking offers, let running jobs end, exit.
+  const onRefusedAgent = () => void drain();
+  const offerDeps = {
+    controller,
+    runner,
+    logger,
+    agentId: () => session.agentId,
+    onUnknownAgent,
+    onRefusedAgent,
+    metrics,
+  };
   const loops = config.queues.map((queue) =>
     pullJobs({
       nc: connection,

@@ -2,12 +2,14 @@
  * Simulated agents for the scale scenario, run as their own process
  * (`node bench/run.mjs bench/src/sim-agents.ts --count 200 …`) so their load
  * does not disturb the bench's own measurements. Each speaks the real protocol
- * like an idle agent: its own gRPC channel, Register, a Connect stream held
+ * like an idle agent: its own gRPC channel, Enrol (with --token) and Register
+ * (with the credential Enrol gave it), a Connect stream held
  * open (reopened after a drop, as an agent would), and its own NATS connection
  * subscribed to its control subject. They never pull jobs. Prints one JSON line
  * `{"ready":true,…}` once every agent is set up, then a status line every few
  * seconds, and closes everything when stdin closes or on SIGTERM.
  */
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
@@ -23,6 +25,8 @@ import { connect, type NatsConnection } from 'nats';
 interface SimAgent {
   client: AgentServiceClient;
   agentId: string;
+  /** Its own credential, from Enrol. */
+  credential: string;
   stream: grpc.ClientReadableStream<unknown> | undefined;
   nats: NatsConnection;
 }
@@ -46,17 +50,19 @@ export async function main(argv: string[]): Promise<number> {
   const count = Number(values.count);
   const batch = Number(values.batch);
   const Client = agentServiceClientConstructor();
-  const metadata = () => {
+  const metadata = (secret: string) => {
     const m = new grpc.Metadata();
-    m.set(AUTHORIZATION_METADATA_KEY, `Bearer ${values.token}`);
+    m.set(AUTHORIZATION_METADATA_KEY, `Bearer ${secret}`);
     return m;
   };
+  // Names are enrolled for good: a second run against the same controller needs new ones.
+  const run = randomBytes(3).toString('hex');
   const agents: SimAgent[] = [];
   let closing = false;
 
   const openStream = (agent: SimAgent) => {
     if (closing) return;
-    const stream = agent.client.connect({ agentId: agent.agentId }, metadata());
+    const stream = agent.client.connect({ agentId: agent.agentId }, metadata(agent.credential));
     agent.stream = stream;
     let counted = true;
     status.streamsOpen++;
@@ -87,17 +93,27 @@ export async function main(argv: string[]): Promise<number> {
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.keepalive_permit_without_calls': 1,
     }) as unknown as AgentServiceClient;
+    const name = `bench-sim-${run}-${index}`;
+    const queues = [values.queue as string];
+    const credential = await new Promise<string>((resolve, reject) => {
+      client.enrol(
+        { protocolVersion: PROTOCOL_VERSION, name, queues, hostname: hostname() },
+        metadata(values.token as string),
+        { deadline: Date.now() + 30_000 },
+        (error, response) => (error || !response ? reject(error ?? new Error('empty')) : resolve(response.credential)),
+      );
+    });
     const registered = await new Promise<string>((resolve, reject) => {
       client.register(
         {
           protocolVersion: PROTOCOL_VERSION,
-          name: `bench-sim-${index}`,
-          queues: [values.queue as string],
+          name,
+          queues,
           slots: 4,
           hostname: hostname(),
           agentVersion: 'bench-sim',
         },
-        metadata(),
+        metadata(credential),
         { deadline: Date.now() + 30_000 },
         (error, response) => (error || !response ? reject(error ?? new Error('empty')) : resolve(response.agentId)),
       );
@@ -105,13 +121,13 @@ export async function main(argv: string[]): Promise<number> {
     status.registered++;
     const nats = await connect({
       servers: values.nats as string,
-      name: `bench-sim-${index}`,
+      name,
       maxReconnectAttempts: -1,
       pingInterval: 15_000,
     });
     nats.subscribe(natsTopology.agentControlSubject(registered), { callback: () => {} });
     status.nats++;
-    const agent: SimAgent = { client, agentId: registered, stream: undefined, nats };
+    const agent: SimAgent = { client, agentId: registered, credential, stream: undefined, nats };
     openStream(agent);
     return agent;
   };

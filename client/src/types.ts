@@ -25,6 +25,7 @@ export type AgentList = Schemas['AgentList'];
 export type Health = Schemas['Health'];
 export type Role = Schemas['Role'];
 export type CreateTokenRequest = Schemas['CreateTokenRequest'];
+export type CreateAgentTokenRequest = Schemas['CreateAgentTokenRequest'];
 export type ProtectEnvironmentRequest = Schemas['ProtectEnvironmentRequest'];
 export type Token = Schemas['Token'];
 export type CreatedToken = Schemas['CreatedToken'];

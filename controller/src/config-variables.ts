@@ -148,7 +148,7 @@ export const controllerVariables = {
     field: 'agentToken',
     schema: token.optional(),
     defaultText: 'generated, saved in `DATA_DIR/agent-token`',
-    help: 'agents’ registration token; required with `DATABASE_URL` (shared by every replica)',
+    help: 'standing enrolment token: an agent presenting it enrols once for any queue and gets its own credential; required with `DATABASE_URL` (shared by every replica)',
     secret: true,
   },
   GANTRY_SECRET_KEY: {

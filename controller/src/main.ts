@@ -218,6 +218,7 @@ export async function startController(
       db: database.db,
       scheduler,
       publishControl: createControlPublisher(nats.connection, log),
+      lifecycle,
     });
 
     const grpc = await startGrpcServer(

@@ -27,6 +27,8 @@ export type * from './generated/gantry/agent/v1/ConnectRequest.js';
 export type * from './generated/gantry/agent/v1/ControllerEvent.js';
 export type * from './generated/gantry/agent/v1/CreateArtifactUploadsRequest.js';
 export type * from './generated/gantry/agent/v1/CreateArtifactUploadsResponse.js';
+export type * from './generated/gantry/agent/v1/EnrolRequest.js';
+export type * from './generated/gantry/agent/v1/EnrolResponse.js';
 export type * from './generated/gantry/agent/v1/FinishJobRequest.js';
 export type * from './generated/gantry/agent/v1/FinishJobResponse.js';
 export type * from './generated/gantry/agent/v1/GetArtifactDownloadsRequest.js';
@@ -51,7 +53,7 @@ export type * from './generated/gantry/agent/v1/StreamLogsResponse.js';
 export const DATABASE_UNAVAILABLE_DETAIL = 'database unavailable';
 
 /** The protocol version this build speaks; checked by the controller at Register. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /**
  * The largest message either side sends or accepts (gRPC's own default

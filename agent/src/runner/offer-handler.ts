@@ -32,6 +32,8 @@ export interface OfferDeps {
   agentId: () => string;
   /** The controller no longer knows this agent (UNAUTHENTICATED / NOT_FOUND). */
   onUnknownAgent: (error: ControllerCallError) => void;
+  /** The controller refused this agent a claim (PERMISSION_DENIED: it was revoked): stop taking offers. */
+  onRefusedAgent: (error: ControllerCallError) => void;
   /** Times each claim round trip. */
   metrics?: AgentMetrics;
 }
@@ -57,8 +59,15 @@ export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise
     deps.metrics?.claimAnswered(claim.granted ? 'granted' : 'denied', claimSeconds());
   } catch (error) {
     deps.metrics?.claimAnswered('error', claimSeconds());
-    message.nak(claimRetryDelayMs);
     const err = error as ControllerCallError;
+    if (err.code === 'PERMISSION_DENIED') {
+      // Another agent may take it at once; this one may take none.
+      message.nak();
+      log.error({ err: err.message }, 'claim refused: this agent may not take jobs');
+      deps.onRefusedAgent(err);
+      return;
+    }
+    message.nak(claimRetryDelayMs);
     log.warn({ err: err.message, delayMs: claimRetryDelayMs }, 'claim failed, offer returned');
     if (err.code === 'UNAUTHENTICATED' || err.code === 'NOT_FOUND') deps.onUnknownAgent(err);
     return;

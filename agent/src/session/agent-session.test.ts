@@ -3,9 +3,12 @@
  * Register, reopened when the controller ends or fails it or restarts,
  * re-registered on NOT_FOUND, closed for good on close().
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ControllerClient, createControllerClient } from '../controller-client.js';
 import { type Call, FakeController } from '../testing/fake-controller.js';
 import { AgentSession } from './agent-session.js';
@@ -35,6 +38,9 @@ function logged(msg: string, count = 1): Promise<void> {
   });
 }
 const identity = { name: 'test-agent', queues: ['default'], slots: 1 };
+const workDir = mkdtempSync(join(tmpdir(), 'gantry-session-'));
+let credentialFile = '';
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 const connects = (agentId?: string) =>
   controller.calls.filter(
@@ -54,6 +60,7 @@ beforeEach(async () => {
   logListeners = [];
   controller = new FakeController();
   await controller.start();
+  credentialFile = join(workDir, `credential-${Date.now()}-${Math.random()}`);
   client = createControllerClient({ addresses: [controller.address], token: 't0k' });
 });
 
@@ -65,7 +72,14 @@ afterEach(async () => {
 });
 
 function startSession(onAgentIdChanged?: (agentId: string) => void) {
-  session = new AgentSession({ controller: client, identity, logger, agentId: 'agent-1', onAgentIdChanged });
+  session = new AgentSession({
+    controller: client,
+    identity,
+    credentials: { enrolmentToken: 't0k', file: credentialFile },
+    logger,
+    agentId: 'agent-1',
+    onAgentIdChanged,
+  });
   session.start();
   return session;
 }
@@ -110,6 +124,11 @@ describe('AgentSession', () => {
     await logged('controller session restored');
     expect(connects('agent-2')).toHaveLength(1);
     expect(controller.count('Register')).toBe(1);
+    // It had no saved credential: it enrolled, and registered with the credential it was given.
+    expect(controller.calls.find((c) => c.method === 'Enrol')).toMatchObject({ authorization: 'Bearer t0k' });
+    expect(controller.calls.find((c) => c.method === 'Register')).toMatchObject({
+      authorization: `Bearer credential-${identity.name}`,
+    });
     expect(session?.agentId).toBe('agent-2');
     expect(changes).toEqual(['agent-2']);
   });

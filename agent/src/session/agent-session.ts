@@ -9,12 +9,13 @@
 import { backoffDelayMs } from '@gantry/common';
 import type { Logger } from 'pino';
 import type { ConnectStream, ControllerCallError, ControllerClient } from '../controller-client.js';
-import { type AgentIdentity, registerAgent } from '../registration.js';
+import { type AgentCredentials, type AgentIdentity, registerAgent } from '../registration.js';
 import { sleep } from '../sleep.js';
 
 export interface AgentSessionOptions {
   controller: ControllerClient;
   identity: AgentIdentity;
+  credentials: AgentCredentials;
   logger: Logger;
   /** The id the first Register returned. */
   agentId: string;
@@ -139,9 +140,9 @@ export class AgentSession {
   }
 
   async #register(error: ControllerCallError): Promise<void> {
-    const { controller, identity, logger, onAgentIdChanged } = this.#options;
+    const { controller, identity, credentials, logger, onAgentIdChanged } = this.#options;
     try {
-      const again = await registerAgent(controller, identity, logger, this.#closing.signal);
+      const again = await registerAgent(controller, identity, credentials, logger, this.#closing.signal);
       const previousAgentId = this.#agentId;
       logger.warn({ agentId: again.agentId, previousAgentId, err: error.message }, 'agent registered again');
       if (again.agentId !== previousAgentId) {

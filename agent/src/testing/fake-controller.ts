@@ -13,6 +13,7 @@ import {
   type ClaimJobResponse,
   type ConnectRequest__Output,
   type ControllerEvent,
+  type EnrolRequest__Output,
   type FinishJobRequest__Output,
   type HeartbeatRequest__Output,
   type HeartbeatResponse,
@@ -24,6 +25,7 @@ import {
 import * as grpc from '@grpc/grpc-js';
 
 export type Call =
+  | { method: 'Enrol'; request: EnrolRequest__Output; authorization: string }
   | { method: 'Register'; request: RegisterRequest__Output; authorization: string }
   | { method: 'Connect'; request: ConnectRequest__Output }
   | { method: 'ConnectClosed'; request: ConnectRequest__Output }
@@ -55,6 +57,11 @@ export class FakeController {
       : { granted: false, reason: 'unknown_job' };
   };
   heartbeat: (request: HeartbeatRequest__Output) => Answer<HeartbeatResponse> = () => ({});
+  /** Answer to Enrol: by default agent-1 with the credential `credential-<name>`. */
+  enrol: (request: EnrolRequest__Output) => Answer<{ agentId: string; credential: string }> = (request) => ({
+    agentId: 'agent-1',
+    credential: `credential-${request.name}`,
+  });
   register: (request: RegisterRequest__Output) => Answer<{ agentId: string }> = () => ({ agentId: 'agent-1' });
   /** Answer to a Connect call: `connected` writes {kind:"connected"} and keeps the stream open. */
   connect: (request: ConnectRequest__Output) => Answer<'connected'> = () => 'connected';
@@ -143,6 +150,11 @@ export class FakeController {
       } else callback(null, answer as T);
     };
     return {
+      Enrol: (call, callback) => {
+        const authorization = String(call.metadata.get('authorization')[0] ?? '');
+        this.#record({ method: 'Enrol', request: call.request, authorization });
+        reply(callback, this.enrol(call.request));
+      },
       Register: (call, callback) => {
         const authorization = String(call.metadata.get('authorization')[0] ?? '');
         this.#record({ method: 'Register', request: call.request, authorization });

@@ -23,6 +23,7 @@ import { assignRequestId } from './request-id.js';
 import { DEFAULT_MAX_REQUEST_BYTES, limitRequestBodies } from './request-limit.js';
 import { logRequests } from './request-log.js';
 import { createRouter } from './router.js';
+import { agentTokenRoutes } from './routes/agent-tokens.js';
 import { agentRoutes } from './routes/agents.js';
 import { artifactObjectRoutes } from './routes/artifact-objects.js';
 import { artifactRoutes } from './routes/artifacts.js';
@@ -97,6 +98,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/api/repositories', repositoryRoutes(deps));
   app.route('/api/secrets', secretRoutes(deps));
   app.route('/api/agents', agentRoutes(deps));
+  app.route('/api/agent-tokens', agentTokenRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps));
   app.route('/api/me', meRoutes(deps));
   app.route('/api/audit', auditRoutes(deps));

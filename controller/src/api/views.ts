@@ -96,6 +96,7 @@ export function agentView(agent: AgentRecord, running: AgentJob[] = []): Agent {
     version: agent.version,
     connected: agent.connected,
     draining: agent.drainRequested,
+    revoked: agent.revoked,
     registeredAt: agent.registeredAt.toISOString(),
     lastSeenAt: agent.lastSeenAt.toISOString(),
     jobs: running.map(({ runId, jobId, name, attempt }) => ({ runId, jobId, name, attempt })),

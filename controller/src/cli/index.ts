@@ -6,6 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
+import { registerAgentCommand } from './client/agent-revoke.js';
+import { registerAgentTokens } from './client/agent-tokens.js';
 import { registerAgents } from './client/agents.js';
 import { registerStageDecisions } from './client/approve.js';
 import { registerArtifacts } from './client/artifacts.js';
@@ -104,6 +106,7 @@ const knownCommands = [
   'agents',
   'drain',
   'token',
+  'agent-token',
   'whoami',
   'lint',
   'hook',
@@ -132,16 +135,7 @@ function buildParser(context: CommandContext) {
   parser = registerUp(parser, context);
   parser = registerNatsConfig(parser, context);
   parser = registerController(parser, context);
-  parser = parser.command(
-    'agent',
-    'run one agent (gantry agent --help)',
-    (command) => command.strict(false),
-    () => {
-      // bin/gantry.mjs hands `gantry agent …` to the agent package before this parser runs.
-      context.io.stderr('gantry: "agent" is run by bin/gantry.mjs (npx gantry agent …)\n');
-      context.exit(exitCodes.usage);
-    },
-  );
+  parser = registerAgentCommand(parser, context);
   parser = registerTrigger(parser, context);
   parser = registerStageDecisions(parser, context);
   parser = registerRunActions(parser, context);
@@ -151,6 +145,7 @@ function buildParser(context: CommandContext) {
   parser = registerGc(parser, context);
   parser = registerAgents(parser, context);
   parser = registerTokens(parser, context);
+  parser = registerAgentTokens(parser, context);
   parser = registerEnvironments(parser, context);
   parser = registerWhoami(parser, context);
   parser = registerLint(parser, context);

@@ -9,6 +9,12 @@ export const auditActions = [
   'token.create',
   'token.revoke',
   'agent.drain',
+  /** An agent enrolled and received its credential (actor `agent:NAME`). */
+  'agent.enrol',
+  /** An admin revoked an agent: its calls are refused and its running attempts fenced. */
+  'agent.revoke',
+  'agent_token.create',
+  'agent_token.revoke',
   'environment.protect',
   'environment.unprotect',
   'repository.add',

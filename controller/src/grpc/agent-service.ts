@@ -1,10 +1,10 @@
 /**
  * The agent-facing gRPC service (proto/gantry/agent/v1/agent.proto): checks
- * the registration token on every call, converts wire ↔ domain, and maps
- * domain errors to status codes. No business rules live here.
+ * every call against the calling agent's identity (agent-identity.ts),
+ * converts wire ↔ domain, and maps domain errors to status codes. No business
+ * rules live here.
  */
 
-import { timingSafeEqual } from 'node:crypto';
 import {
   type AgentServiceHandlers,
   agentServiceDefinition,
@@ -13,7 +13,7 @@ import {
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
 } from '@gantry/proto';
-import { type Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import { type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { ArtifactExchange } from '../artifacts/artifact-exchange.js';
 import { DomainError, StaleLeaseError } from '../domain/errors.js';
@@ -23,11 +23,13 @@ import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { AgentPresence } from '../scheduler/agent-presence.js';
 import type { JobLifecycle } from '../scheduler/job-lifecycle.js';
 import type { SecretVault } from '../secret-store/secret-vault.js';
-import { registerAgent } from '../store/agents-repository.js';
+import { type AgentPrincipal, findJobQueue, updateAgentRegistration } from '../store/agent-credentials-repository.js';
 import type { Database } from '../store/database.js';
 import type { LeaseKey } from '../store/leases-repository.js';
+import { authenticateAgent, requireAllowedQueues, requireOwnAgentId, requireOwnLease } from './agent-identity.js';
 import { type ConnectStreams, handleConnect } from './connect-stream.js';
-import { grpcError, toGrpcError } from './errors.js';
+import { checkQueueNames, enrol } from './enrolment.js';
+import { toGrpcError } from './errors.js';
 import { handleLogStream } from './log-stream.js';
 
 export interface AgentServiceDeps {
@@ -37,6 +39,7 @@ export interface AgentServiceDeps {
   artifacts: ArtifactExchange;
   presence: AgentPresence;
   connectStreams: ConnectStreams;
+  /** The standing enrolment token (GANTRY_AGENT_TOKEN): Enrol accepts it besides the tokens admins create. */
   agentToken: string;
   /** Opens a granted job's `secrets:` for its claim answer. */
   secrets: SecretVault;
@@ -50,12 +53,7 @@ export interface AgentServiceDeps {
 }
 
 export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers {
-  const { lifecycle, log } = deps;
-  const expected = Buffer.from(`Bearer ${deps.agentToken}`);
-  const authorized = (metadata: Metadata) => {
-    const given = Buffer.from(String(metadata.get('authorization')[0] ?? ''));
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  };
+  const { lifecycle, log, db } = deps;
 
   /** `callback` that also observes the call's duration and status code. */
   function observed<Res>(method: string, callback: sendUnaryData<Res>): sendUnaryData<Res> {
@@ -67,48 +65,99 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
     };
   }
 
-  /** Wraps a unary handler with the token check, error mapping and metrics. */
-  function unary<Req, Res>(method: string, handle: (request: Req) => Promise<Res>) {
+  /** The status a failed call answers, logging refusals of identity and stale leases. */
+  function failure(method: string, error: unknown, caller?: AgentPrincipal) {
+    if (error instanceof StaleLeaseError) {
+      log.warn({ method, err: error.message }, 'stale lease refused');
+      deps.metrics?.fencedCallRefused(method);
+    } else if (error instanceof DomainError && (error.code === 'FORBIDDEN' || error.code === 'UNAUTHENTICATED')) {
+      log.warn({ method, agentId: caller?.id, agent: caller?.name, err: error.message }, 'agent call refused');
+    }
+    return toGrpcError(error, log, method);
+  }
+
+  /**
+   * Wraps a unary handler: authenticates the caller by its credential (and,
+   * for a call carrying a lease, checks the attempt is the caller's), maps
+   * errors, observes metrics. `precheck` runs first, before any lookup.
+   */
+  function unary<Req, Res>(
+    method: string,
+    handle: (request: Req, caller: AgentPrincipal) => Promise<Res>,
+    options: { leaseOf?: (request: NoInfer<Req>) => LeaseKey; precheck?: (request: NoInfer<Req>) => void } = {},
+  ) {
     return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>) => {
       const callback = observed(method, done);
-      if (!authorized(call.metadata)) {
-        callback(grpcError(status.UNAUTHENTICATED, 'invalid agent registration token'));
-        return;
-      }
-      handle(call.request).then(
+      let caller: AgentPrincipal | undefined;
+      const work = async () => {
+        options.precheck?.(call.request);
+        caller = await authenticateAgent(db, call.metadata);
+        if (options.leaseOf) await requireOwnLease(db, caller, options.leaseOf(call.request));
+        return handle(call.request, caller);
+      };
+      work().then(
         (response) => callback(null, response),
-        (error) => {
-          if (error instanceof StaleLeaseError) {
-            log.warn({ method, err: error.message }, 'stale lease refused');
-            deps.metrics?.fencedCallRefused(method);
-          }
-          callback(toGrpcError(error, log, method));
-        },
+        (error) => callback(failure(method, error, caller)),
       );
     };
   }
 
+  const withLease = { leaseOf: (request: { lease: Lease__Output | null }) => leaseOf(request.lease) };
+
   return {
-    Register: unary('Register', async (request) => {
-      if (request.protocolVersion !== PROTOCOL_VERSION) {
+    Enrol: (call, done) => {
+      const callback = observed('Enrol', done);
+      enrol(db, deps.agentToken, call.metadata, call.request).then(
+        (enrolment) => {
+          log.info(
+            { agentId: enrolment.agentId, name: call.request.name, queues: call.request.queues },
+            'agent enrolled',
+          );
+          callback(null, enrolment);
+        },
+        (error) => callback(failure('Enrol', error)),
+      );
+    },
+
+    Register: unary(
+      'Register',
+      async (request, caller) => {
+        if (request.name !== caller.name) {
+          throw new DomainError(
+            'FORBIDDEN',
+            `this credential belongs to agent "${caller.name}", not "${request.name.slice(0, 128)}"`,
+          );
+        }
+        checkQueueNames(request.queues);
+        requireAllowedQueues(caller.allowedQueues, request.queues, `the enrolment token of agent "${caller.name}"`);
+        const registration = {
+          hostname: request.hostname.slice(0, 255),
+          queues: request.queues,
+          slots: Math.max(1, Math.min(request.slots, 256)),
+          version: request.agentVersion.slice(0, 64),
+        };
+        if (!(await updateAgentRegistration(db, caller.id, registration))) {
+          throw new DomainError('FORBIDDEN', `agent "${caller.name}" was revoked`);
+        }
+        log.info(
+          { agentId: caller.id, name: caller.name, queues: registration.queues, slots: registration.slots },
+          'agent registered',
+        );
+        await deps.ensureJobConsumers?.(registration.queues);
+        return { agentId: caller.id, heartbeatIntervalMs: deps.heartbeatIntervalMs, leaseTtlMs: deps.leaseTtlMs };
+      },
+      { precheck: (request) => checkProtocolVersion(request.protocolVersion) },
+    ),
+
+    ClaimJob: unary('ClaimJob', async (request, caller) => {
+      requireOwnAgentId(caller, request.agentId);
+      const queue = await findJobQueue(db, request.jobId);
+      if (queue !== null && !caller.queues.includes(queue)) {
         throw new DomainError(
-          'PROTOCOL_MISMATCH',
-          `agent speaks protocol ${request.protocolVersion}, controller speaks ${PROTOCOL_VERSION}`,
+          'FORBIDDEN',
+          `agent "${caller.name}" is not registered for queue "${queue}" (it serves ${caller.queues.join(', ')})`,
         );
       }
-      const agent = await registerAgent(deps.db, {
-        name: request.name,
-        hostname: request.hostname,
-        queues: request.queues,
-        slots: request.slots,
-        version: request.agentVersion,
-      });
-      log.info({ agentId: agent.id, name: agent.name, queues: agent.queues, slots: agent.slots }, 'agent registered');
-      await deps.ensureJobConsumers?.(agent.queues);
-      return { agentId: agent.id, heartbeatIntervalMs: deps.heartbeatIntervalMs, leaseTtlMs: deps.leaseTtlMs };
-    }),
-
-    ClaimJob: unary('ClaimJob', async (request) => {
       const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt);
       if (!outcome.granted) return { granted: false, reason: outcome.reason };
       const { job } = outcome;
@@ -159,91 +208,120 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       return response;
     }),
 
-    Heartbeat: unary('Heartbeat', async (request) => {
-      const renewed = await lifecycle.heartbeat(leaseOf(request.lease));
-      return { leaseExpiresAtMs: renewed.expiresAt.getTime(), cancelRequested: renewed.cancelRequested };
-    }),
+    Heartbeat: unary(
+      'Heartbeat',
+      async (request) => {
+        const renewed = await lifecycle.heartbeat(leaseOf(request.lease));
+        return { leaseExpiresAtMs: renewed.expiresAt.getTime(), cancelRequested: renewed.cancelRequested };
+      },
+      withLease,
+    ),
 
-    ReportSteps: unary('ReportSteps', async (request) => {
-      await lifecycle.reportSteps(leaseOf(request.lease), request.steps);
-      return {};
-    }),
+    ReportSteps: unary(
+      'ReportSteps',
+      async (request) => {
+        await lifecycle.reportSteps(leaseOf(request.lease), request.steps);
+        return {};
+      },
+      withLease,
+    ),
 
-    CreateArtifactUploads: unary('CreateArtifactUploads', async (request) => {
-      const uploads = await deps.artifacts.createUploads(leaseOf(request.lease), request.paths);
-      return { uploads };
-    }),
+    CreateArtifactUploads: unary(
+      'CreateArtifactUploads',
+      async (request) => {
+        const uploads = await deps.artifacts.createUploads(leaseOf(request.lease), request.paths);
+        return { uploads };
+      },
+      withLease,
+    ),
 
-    CommitArtifacts: unary('CommitArtifacts', async (request) => {
-      const lease = leaseOf(request.lease);
-      const files = request.files.map((file) => ({
-        path: file.path,
-        size: file.size,
-        sha256: file.sha256,
-        // An agent older than this field sends none.
-        executable: file.executable === true,
-      }));
-      const committed = await deps.artifacts.commit(lease, files);
-      log.debug({ jobId: lease.jobId, attempt: lease.attempt, committed }, 'artifacts committed');
-      return { committed };
-    }),
-
-    GetArtifactDownloads: unary('GetArtifactDownloads', async (request) => {
-      const downloads = await deps.artifacts.downloads(leaseOf(request.lease));
-      return {
-        downloads: downloads.map((file) => ({
-          jobName: file.jobName,
+    CommitArtifacts: unary(
+      'CommitArtifacts',
+      async (request) => {
+        const lease = leaseOf(request.lease);
+        const files = request.files.map((file) => ({
           path: file.path,
           size: file.size,
           sha256: file.sha256,
-          url: file.url,
-          executable: file.executable,
-        })),
-      };
-    }),
+          // An agent older than this field sends none.
+          executable: file.executable === true,
+        }));
+        const committed = await deps.artifacts.commit(lease, files);
+        log.debug({ jobId: lease.jobId, attempt: lease.attempt, committed }, 'artifacts committed');
+        return { committed };
+      },
+      withLease,
+    ),
 
-    FinishJob: unary('FinishJob', async (request) => {
-      if (!jobResults.includes(request.result as JobResult)) {
-        throw new DomainError('INVALID_INPUT', `unknown job result "${request.result}"`);
-      }
-      const lease = leaseOf(request.lease);
-      await lifecycle.finish(lease, {
-        status: request.result as JobResult,
-        exitCode: request.exitCode,
-        message: request.message || null,
-      });
-      log.debug({ jobId: lease.jobId, attempt: lease.attempt, result: request.result }, 'job finished');
-      return {};
-    }),
+    GetArtifactDownloads: unary(
+      'GetArtifactDownloads',
+      async (request) => {
+        const downloads = await deps.artifacts.downloads(leaseOf(request.lease));
+        return {
+          downloads: downloads.map((file) => ({
+            jobName: file.jobName,
+            path: file.path,
+            size: file.size,
+            sha256: file.sha256,
+            url: file.url,
+            executable: file.executable,
+          })),
+        };
+      },
+      withLease,
+    ),
+
+    FinishJob: unary(
+      'FinishJob',
+      async (request) => {
+        if (!jobResults.includes(request.result as JobResult)) {
+          throw new DomainError('INVALID_INPUT', `unknown job result "${request.result}"`);
+        }
+        const lease = leaseOf(request.lease);
+        await lifecycle.finish(lease, {
+          status: request.result as JobResult,
+          exitCode: request.exitCode,
+          message: request.message || null,
+        });
+        log.debug({ jobId: lease.jobId, attempt: lease.attempt, result: request.result }, 'job finished');
+        return {};
+      },
+      withLease,
+    ),
 
     Connect: (call) => {
-      if (!authorized(call.metadata)) {
-        call.destroy(
-          Object.assign(
-            new Error('invalid agent registration token'),
-            grpcError(status.UNAUTHENTICATED, 'invalid agent registration token'),
-          ),
-        );
-        return;
-      }
-      handleConnect(call, deps.presence, deps.connectStreams, log);
+      // A session opened (and closed) under another agent's id would mark that agent's attempts lost.
+      // grpc-js answers a server stream's 'error' event with that status (destroy() would send none).
+      const refuse = (error: unknown, caller?: AgentPrincipal) => {
+        const answer = failure('Connect', error, caller);
+        call.emit('error', Object.assign(new Error(answer.details), answer));
+      };
+      authenticateAgent(db, call.metadata).then((caller) => {
+        try {
+          requireOwnAgentId(caller, call.request.agentId);
+        } catch (error) {
+          refuse(error, caller);
+          return;
+        }
+        handleConnect(call, deps.presence, deps.connectStreams, log);
+      }, refuse);
     },
 
     StreamLogs: (call, done) => {
       const callback = observed('StreamLogs', done);
-      if (!authorized(call.metadata)) {
-        callback(grpcError(status.UNAUTHENTICATED, 'invalid agent registration token'));
-        return;
-      }
-      // Only a lease that no longer holds the job ends a log stream with FAILED_PRECONDITION.
-      handleLogStream(
-        call,
-        (...answer) => {
-          if (answer[0]?.code === status.FAILED_PRECONDITION) deps.metrics?.fencedCallRefused('StreamLogs');
-          callback(...answer);
+      authenticateAgent(db, call.metadata).then(
+        (caller) => {
+          // Only a lease that no longer holds the job ends a log stream with FAILED_PRECONDITION.
+          handleLogStream(
+            call,
+            (...answer) => {
+              if (answer[0]?.code === status.FAILED_PRECONDITION) deps.metrics?.fencedCallRefused('StreamLogs');
+              callback(...answer);
+            },
+            { lifecycle, log, checkLease: (lease) => requireOwnLease(db, caller, lease) },
+          );
         },
-        lifecycle,
-        log,
+        (error) => callback(failure('StreamLogs', error)),
       );
     },
   };
@@ -262,6 +340,15 @@ function mebibytes(bytes: number, digits = 1): string {
 function stepTimeoutsOf(timeouts: Array<number | null> | undefined): number[] {
   if (!timeouts?.some((timeout) => timeout !== null && timeout > 0)) return [];
   return timeouts.map((timeout) => timeout ?? 0);
+}
+
+function checkProtocolVersion(version: number): void {
+  if (version !== PROTOCOL_VERSION) {
+    throw new DomainError(
+      'PROTOCOL_MISMATCH',
+      `agent speaks protocol ${version}, controller speaks ${PROTOCOL_VERSION}`,
+    );
+  }
 }
 
 function leaseOf(lease: Lease__Output | null): LeaseKey {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretVault } from '../secret-store/secret-vault.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
 import { openTestApp, type TestApp } from '../testing/api-test-app.js';
+import { enrolTestAgent } from '../testing/enrolled-agent.js';
 import { createAgentService } from './agent-service.js';
 import { ConnectStreams } from './connect-stream.js';
 
@@ -22,26 +23,23 @@ stages:
   - name: staging
     jobs: [{ name: deploy, steps: [ship], needs_artifacts: [compile] }]
 `;
-const agentToken = 'agent-token-for-handler-tests';
 type Lease = { jobId: string; attempt: number; leaseToken: string };
 type Answer = { error: { code?: number; details?: string } | null; response: Record<string, unknown> };
 
-/** Calls the agent service's handlers as an agent would, with the agent token. */
-function agentCalls(testApp: TestApp): (method: string, request: unknown) => Promise<Answer> {
+/** Calls the agent service's handlers as the enrolled agent would, with its credential. */
+function agentCalls(testApp: TestApp, metadata: Metadata): (method: string, request: unknown) => Promise<Answer> {
   const service = createAgentService({
     db: testApp.database.db,
     lifecycle: testApp.lifecycle,
     artifacts: testApp.artifacts,
     presence: undefined as never, // Connect is not called here
     connectStreams: new ConnectStreams(),
-    agentToken,
+    agentToken: 'agent-token-for-handler-tests',
     secrets: new SecretVault(undefined),
     heartbeatIntervalMs: 1000,
     leaseTtlMs: 30_000,
     log: pino({ level: 'silent' }),
   });
-  const metadata = new Metadata();
-  metadata.set('authorization', `Bearer ${agentToken}`);
   return (method, request) =>
     new Promise((resolve) => {
       const unary = { metadata, request } as unknown as ServerUnaryCall<never, never>;
@@ -53,11 +51,11 @@ function agentCalls(testApp: TestApp): (method: string, request: unknown) => Pro
 
 const adminHeaders = { authorization: 'Bearer admin-token-for-handler-tests', 'content-type': 'application/json' };
 
-async function claimNext(testApp: TestApp): Promise<Lease> {
+async function claimNext(testApp: TestApp, agentId: string): Promise<Lease> {
   await testApp.scheduler.settle();
   const offers = await testApp.database.db.transaction((tx) => takeUnpublished(tx, 10));
   const offer = offers.at(-1)?.payload as { jobId: string; attempt: number };
-  const claim = await testApp.lifecycle.claim('agent-1', offer.jobId, offer.attempt);
+  const claim = await testApp.lifecycle.claim(agentId, offer.jobId, offer.attempt);
   if (!claim.granted) throw new Error(`claim refused: ${claim.reason}`);
   return { jobId: offer.jobId, attempt: offer.attempt, leaseToken: claim.leaseToken };
 }
@@ -65,10 +63,15 @@ async function claimNext(testApp: TestApp): Promise<Lease> {
 describe('artifact calls', () => {
   let testApp: TestApp;
   let call: (method: string, request: unknown) => Promise<Answer>;
+  let agentId = '';
 
   beforeAll(async () => {
     testApp = await openTestApp({ pipeline });
-    call = agentCalls(testApp);
+    const agent = await enrolTestAgent(testApp.database.db, { name: 'agent-1' });
+    agentId = agent.agentId;
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${agent.credential}`);
+    call = agentCalls(testApp, metadata);
   }, 60_000);
   afterAll(async () => {
     await testApp?.close();
@@ -95,14 +98,14 @@ describe('artifact calls', () => {
       body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
     });
     expect(trigger.status).toBe(201);
-    const first = await claimNext(testApp);
+    const first = await claimNext(testApp, agentId);
     const stale = Buffer.from('built by the first attempt');
     await upload(first, 'dist/app.bin', stale);
 
     // The first agent vanishes: its attempt ends lost and the job runs again.
     const runId = ((await trigger.json()) as { id: string }).id;
     expect(await testApp.lifecycle.endLostAttempt({ ...first, runId, agentId: 'agent-1' }, 'agent lost')).toBe(true);
-    const second = await claimNext(testApp);
+    const second = await claimNext(testApp, agentId);
     expect(second.attempt).toBe(2);
     const winner = Buffer.from('built by the second attempt');
     await upload(second, 'dist/app.bin', winner);
@@ -121,7 +124,7 @@ describe('artifact calls', () => {
     expect((await call('CommitArtifacts', { lease: second, files })).response).toEqual({ committed: 1 });
     await testApp.lifecycle.finish(second, { status: 'succeeded', exitCode: 0, message: null });
 
-    const deploy = await claimNext(testApp);
+    const deploy = await claimNext(testApp, agentId);
     const answer = await call('GetArtifactDownloads', { lease: deploy });
     const downloads = answer.response.downloads as { jobName: string; path: string; sha256: string; url: string }[];
     expect(downloads).toMatchObject([{ jobName: 'compile', path: 'dist/app.bin', sha256: digest(winner) }]);
@@ -154,9 +157,14 @@ stages:
 `;
   let testApp: TestApp;
   let call: (method: string, request: unknown) => Promise<Answer>;
+  let agentId = '';
   beforeAll(async () => {
     testApp = await openTestApp({ pipeline: gated });
-    call = agentCalls(testApp);
+    const agent = await enrolTestAgent(testApp.database.db, { name: 'agent-1' });
+    agentId = agent.agentId;
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${agent.credential}`);
+    call = agentCalls(testApp, metadata);
   }, 60_000);
   afterAll(async () => {
     await testApp?.close();
@@ -169,7 +177,7 @@ stages:
       body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
     });
     const runId = ((await trigger.json()) as { id: string }).id;
-    const build = await claimNext(testApp);
+    const build = await claimNext(testApp, agentId);
     const bytes = Buffer.from('the release');
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const [upload] = (await call('CreateArtifactUploads', { lease: build, paths: ['dist/app.bin'] })).response
@@ -191,7 +199,7 @@ stages:
       { job: 'compile', path: 'dist/app.bin', sha256 },
     ]);
 
-    const deploy = await claimNext(testApp);
+    const deploy = await claimNext(testApp, agentId);
     const granted = await call('GetArtifactDownloads', { lease: deploy });
     expect(granted.error).toBeNull();
     expect(granted.response.downloads).toMatchObject([{ path: 'dist/app.bin', sha256 }]);

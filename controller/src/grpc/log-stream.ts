@@ -16,11 +16,17 @@ import { grpcError, toGrpcError } from './errors.js';
 const maxBatchChunks = 64;
 const maxBatchBytes = 4 * 1024 * 1024;
 
+export interface LogStreamDeps {
+  lifecycle: JobLifecycle;
+  log: Logger;
+  /** Rejects when the stream's lease is not the caller's to use; checked before anything of it is stored. */
+  checkLease: (lease: LeaseKey) => Promise<void>;
+}
+
 export function handleLogStream(
   call: ServerReadableStream<LogChunk__Output, StreamLogsResponse>,
   callback: sendUnaryData<StreamLogsResponse>,
-  lifecycle: JobLifecycle,
-  log: Logger,
+  { lifecycle, log, checkLease }: LogStreamDeps,
 ): void {
   let lease: LeaseKey | null = null;
   let batch: LogChunkInput[] = [];
@@ -45,6 +51,7 @@ export function handleLogStream(
     call.pause();
     writing = writing
       .then(async () => {
+        if (failed) return;
         storedSeq = await lifecycle.appendLogs(key, chunks);
       })
       .then(
@@ -62,8 +69,11 @@ export function handleLogStream(
       failWith(grpcError(status.INVALID_ARGUMENT, 'log chunk without a lease'));
       return;
     }
-    if (!lease) lease = { jobId: chunkLease.jobId, attempt: chunkLease.attempt, leaseToken: chunkLease.leaseToken };
-    else if (lease.jobId !== chunkLease.jobId || lease.attempt !== chunkLease.attempt) {
+    if (!lease) {
+      const first = { jobId: chunkLease.jobId, attempt: chunkLease.attempt, leaseToken: chunkLease.leaseToken };
+      lease = first;
+      writing = writing.then(() => checkLease(first)).catch(fail);
+    } else if (lease.jobId !== chunkLease.jobId || lease.attempt !== chunkLease.attempt) {
       failWith(grpcError(status.INVALID_ARGUMENT, 'one log stream carries one attempt'));
       return;
     }

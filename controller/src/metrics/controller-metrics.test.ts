@@ -13,6 +13,7 @@ import { ConnectStreams } from '../grpc/connect-stream.js';
 import { SecretVault } from '../secret-store/secret-vault.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
 import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
+import { enrolTestAgent } from '../testing/enrolled-agent.js';
 
 const auth = { authorization: `Bearer ${testAdminToken}` };
 const pipeline = `name: metrics
@@ -127,22 +128,22 @@ describe('GET /metrics', () => {
   });
 
   it('counts agent calls by method and code, and the ones refused by the lease fence', async () => {
-    const agentToken = 'agent-token-for-handler-tests';
+    const { credential } = await enrolTestAgent(testApp.database.db, { name: 'metrics-agent' });
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${credential}`);
     const service = createAgentService({
       db: testApp.database.db,
       lifecycle: testApp.lifecycle,
       artifacts: testApp.artifacts,
       presence: undefined as never, // Connect is not called here
       connectStreams: new ConnectStreams(),
-      agentToken,
+      agentToken: 'agent-token-for-handler-tests',
       secrets: new SecretVault(undefined),
       heartbeatIntervalMs: 1000,
       leaseTtlMs: 30_000,
       log: pino({ level: 'silent' }),
       metrics: testApp.metrics,
     });
-    const metadata = new Metadata();
-    metadata.set('authorization', `Bearer ${agentToken}`);
     const heartbeat = (request: unknown) =>
       new Promise<{ code?: number } | null>((resolve) => {
         const call = { metadata, request } as unknown as ServerUnaryCall<never, never>;

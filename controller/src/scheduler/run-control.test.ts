@@ -3,9 +3,9 @@
  * change: when the event cannot be written, the change is not made either.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerAgent } from '../store/agents-repository.js';
 import { findRun, findRunDetail } from '../store/runs-repository.js';
 import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
+import { enrolTestAgent } from '../testing/enrolled-agent.js';
 
 const pipeline = 'name: p\nstages:\n  - name: build\n    jobs:\n      - { name: compile, steps: [make] }\n';
 const refuse = async () => {
@@ -50,13 +50,7 @@ describe('run control and its audit events', { timeout: 60_000 }, () => {
   });
 
   it('does not mark the agent draining when the drain event cannot be written', async () => {
-    const agent = await registerAgent(testApp.database.db, {
-      name: 'a1',
-      hostname: 'h',
-      queues: ['default'],
-      slots: 1,
-      version: 'test',
-    });
+    const agent = { id: (await enrolTestAgent(testApp.database.db, { name: 'a1' })).agentId };
     await expect(control().drainAgent(agent.id, refuse)).rejects.toThrow('refused');
     const response = await testApp.app.request('/api/agents', {
       headers: { authorization: `Bearer ${testAdminToken}` },

@@ -1,6 +1,6 @@
 /**
  * What people do to runs besides approving: cancel a run, retry a finished
- * job (re-opening the run), drain an agent. Each change is one transaction
+ * job (re-opening the run), drain or revoke an agent. Each change is one transaction
  * holding the run lock, and the caller's audit event is written in that same
  * transaction (both land or neither); agents are told through control
  * messages after commit.
@@ -8,6 +8,7 @@
 import type { AgentControlMessage } from '@gantry/proto';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { isTerminalJob, isTerminalRun } from '../domain/states.js';
+import { revokeAgent } from '../store/agent-credentials-repository.js';
 import { setDrainRequested } from '../store/agents-repository.js';
 import type { Database, Transaction } from '../store/database.js';
 import {
@@ -17,6 +18,7 @@ import {
   resetJobsToPending,
   returnJobToPending,
 } from '../store/jobs-repository.js';
+import { findLeasesOfAgent } from '../store/leases-repository.js';
 import {
   listStagesOfRun,
   lockRun,
@@ -25,12 +27,15 @@ import {
   setStageStatus,
 } from '../store/runs-repository.js';
 import { advanceRun } from './advance-run.js';
+import type { JobLifecycle } from './job-lifecycle.js';
 import type { Scheduler } from './scheduler.js';
 
 export interface RunControlDeps {
   db: Database;
   scheduler: Scheduler;
   publishControl: (agentId: string, message: AgentControlMessage) => void;
+  /** Ends the running attempts of a revoked agent. */
+  lifecycle: JobLifecycle;
 }
 
 /** Writes the audit event of a change inside the transaction that makes it. */
@@ -116,5 +121,32 @@ export class RunControl {
       await audit?.(tx);
     });
     this.deps.publishControl(agentId, { type: 'drain' });
+  }
+
+  /**
+   * Revokes the agent named (or with the id) `agent`: from the commit on,
+   * every call with its credential is refused; then each of its running
+   * attempts is fenced (ended `lost`, so the job runs again elsewhere within
+   * `retry.lost`, or fails), and the agent is told to drain. Idempotent; the
+   * audit event is written only by the first revocation. An attempt whose
+   * claim raced the revocation is fenced by its lease expiring instead: its
+   * heartbeats are refused.
+   */
+  async revokeAgent(
+    agent: string,
+    audit?: AuditWriter<{ id: string; name: string }>,
+  ): Promise<{ id: string; name: string; fencedAttempts: number }> {
+    const revoked = await this.deps.db.transaction(async (tx) => {
+      const outcome = await revokeAgent(tx, agent);
+      if (!outcome) throw new NotFoundError(`agent "${agent.slice(0, 128)}" not found`);
+      if (!outcome.alreadyRevoked) await audit?.(tx, { id: outcome.id, name: outcome.name });
+      return outcome;
+    });
+    let fencedAttempts = 0;
+    for (const lease of await findLeasesOfAgent(this.deps.db, revoked.id)) {
+      if (await this.deps.lifecycle.endLostAttempt(lease, `agent ${revoked.name} was revoked`)) fencedAttempts++;
+    }
+    this.deps.publishControl(revoked.id, { type: 'drain' });
+    return { id: revoked.id, name: revoked.name, fencedAttempts };
   }
 }

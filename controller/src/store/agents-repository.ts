@@ -1,5 +1,4 @@
 /** Registered agent processes. */
-import { randomUUID } from 'node:crypto';
 import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from './database.js';
 import { agents, jobs } from './schema.js';
@@ -23,6 +22,8 @@ export interface Agent {
    */
   connected: boolean;
   drainRequested: boolean;
+  /** Revoked by an admin: its credential is refused. */
+  revoked: boolean;
 }
 
 /**
@@ -35,27 +36,6 @@ export const SESSION_STALE_MS = 5_000;
 const connectedNow = sql<boolean>`(${agents.connectedAt} is not null and ${agents.disconnectedAt} is null
   and ${agents.lastSeenAt} > now() - make_interval(secs => ${SESSION_STALE_MS / 1000}))`;
 const withConnected = { ...getTableColumns(agents), connected: connectedNow };
-
-export interface AgentRegistration {
-  name: string;
-  hostname: string;
-  queues: string[];
-  slots: number;
-  version: string;
-}
-
-/** Upserts by name: an agent that re-registers under the same name keeps its id. */
-export async function registerAgent(db: Queryable, input: AgentRegistration): Promise<Agent> {
-  const rows = await db
-    .insert(agents)
-    .values({ id: randomUUID(), ...input })
-    .onConflictDoUpdate({
-      target: agents.name,
-      set: { ...input, lastSeenAt: sql`now()`, drainRequested: false },
-    })
-    .returning();
-  return toAgent(rows[0]!);
-}
 
 export async function findAgent(db: Queryable, id: string): Promise<Agent | null> {
   const rows = await db.select(withConnected).from(agents).where(eq(agents.id, id));
@@ -111,6 +91,7 @@ function toAgent(row: typeof agents.$inferSelect & { connected?: boolean }): Age
     disconnectedAt: row.disconnectedAt,
     connected: row.connected ?? false,
     drainRequested: row.drainRequested,
+    revoked: row.revokedAt !== null,
   };
 }
 

@@ -276,8 +276,37 @@ export const agents = pgTable(
     connectedAt: at('connected_at'),
     disconnectedAt: at('disconnected_at'),
     drainRequested: boolean('drain_requested').notNull().default(false),
+    /** Hex SHA-256 of the agent's own credential, given once at enrolment; null for a row from before enrolment. */
+    credentialHash: text('credential_hash'),
+    /** The queues its enrolment token allows; null: any queue. */
+    allowedQueues: jsonb('allowed_queues').$type<string[]>(),
+    /** The enrolment token it enrolled with (its id, or `GANTRY_AGENT_TOKEN`). */
+    enrolledWith: text('enrolled_with'),
+    /** Set by `gantry agent revoke`: every call with its credential is refused from then on. */
+    revokedAt: at('revoked_at'),
   },
-  (t) => [uniqueIndex('agents_name_unique').on(t.name)],
+  (t) => [
+    uniqueIndex('agents_name_unique').on(t.name),
+    uniqueIndex('agents_credential_hash_unique').on(t.credentialHash),
+  ],
+);
+
+/** One-time or limited enrolment tokens for agents (`gantry agent-token create`); only the SHA-256 is kept. */
+export const agentEnrolmentTokens = pgTable(
+  'agent_enrolment_tokens',
+  {
+    id: text('id').primaryKey(),
+    /** Hex SHA-256 of the whole token string. */
+    tokenHash: text('token_hash').notNull(),
+    /** The queues an agent enrolled with it may serve; empty: any queue. */
+    queues: jsonb('queues').$type<string[]>().notNull(),
+    /** Enrolments left; null: no limit until it expires. */
+    usesLeft: integer('uses_left'),
+    expiresAt: at('expires_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('agent_enrolment_tokens_token_hash_unique').on(t.tokenHash)],
 );
 
 /** Audit of every approval decision: who, when, what commit. */

@@ -95,7 +95,7 @@ export async function openTestApp(options: TestAppOptions): Promise<TestApp> {
   const deps: ApiDeps = {
     db: database.db,
     scheduler,
-    runControl: new RunControl({ db: database.db, scheduler, publishControl: () => {} }),
+    runControl: new RunControl({ db: database.db, scheduler, publishControl: () => {}, lifecycle }),
     source,
     adminToken: testAdminToken,
     secrets: new SecretVault(parseSecretKey(randomBytes(32).toString('hex'))),

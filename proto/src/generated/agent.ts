@@ -13,6 +13,8 @@ import type { ConnectRequest as _gantry_agent_v1_ConnectRequest, ConnectRequest_
 import type { ControllerEvent as _gantry_agent_v1_ControllerEvent, ControllerEvent__Output as _gantry_agent_v1_ControllerEvent__Output } from './gantry/agent/v1/ControllerEvent.js';
 import type { CreateArtifactUploadsRequest as _gantry_agent_v1_CreateArtifactUploadsRequest, CreateArtifactUploadsRequest__Output as _gantry_agent_v1_CreateArtifactUploadsRequest__Output } from './gantry/agent/v1/CreateArtifactUploadsRequest.js';
 import type { CreateArtifactUploadsResponse as _gantry_agent_v1_CreateArtifactUploadsResponse, CreateArtifactUploadsResponse__Output as _gantry_agent_v1_CreateArtifactUploadsResponse__Output } from './gantry/agent/v1/CreateArtifactUploadsResponse.js';
+import type { EnrolRequest as _gantry_agent_v1_EnrolRequest, EnrolRequest__Output as _gantry_agent_v1_EnrolRequest__Output } from './gantry/agent/v1/EnrolRequest.js';
+import type { EnrolResponse as _gantry_agent_v1_EnrolResponse, EnrolResponse__Output as _gantry_agent_v1_EnrolResponse__Output } from './gantry/agent/v1/EnrolResponse.js';
 import type { FinishJobRequest as _gantry_agent_v1_FinishJobRequest, FinishJobRequest__Output as _gantry_agent_v1_FinishJobRequest__Output } from './gantry/agent/v1/FinishJobRequest.js';
 import type { FinishJobResponse as _gantry_agent_v1_FinishJobResponse, FinishJobResponse__Output as _gantry_agent_v1_FinishJobResponse__Output } from './gantry/agent/v1/FinishJobResponse.js';
 import type { GetArtifactDownloadsRequest as _gantry_agent_v1_GetArtifactDownloadsRequest, GetArtifactDownloadsRequest__Output as _gantry_agent_v1_GetArtifactDownloadsRequest__Output } from './gantry/agent/v1/GetArtifactDownloadsRequest.js';
@@ -49,6 +51,8 @@ export interface ProtoGrpcType {
         ControllerEvent: MessageTypeDefinition<_gantry_agent_v1_ControllerEvent, _gantry_agent_v1_ControllerEvent__Output>
         CreateArtifactUploadsRequest: MessageTypeDefinition<_gantry_agent_v1_CreateArtifactUploadsRequest, _gantry_agent_v1_CreateArtifactUploadsRequest__Output>
         CreateArtifactUploadsResponse: MessageTypeDefinition<_gantry_agent_v1_CreateArtifactUploadsResponse, _gantry_agent_v1_CreateArtifactUploadsResponse__Output>
+        EnrolRequest: MessageTypeDefinition<_gantry_agent_v1_EnrolRequest, _gantry_agent_v1_EnrolRequest__Output>
+        EnrolResponse: MessageTypeDefinition<_gantry_agent_v1_EnrolResponse, _gantry_agent_v1_EnrolResponse__Output>
         FinishJobRequest: MessageTypeDefinition<_gantry_agent_v1_FinishJobRequest, _gantry_agent_v1_FinishJobRequest__Output>
         FinishJobResponse: MessageTypeDefinition<_gantry_agent_v1_FinishJobResponse, _gantry_agent_v1_FinishJobResponse__Output>
         GetArtifactDownloadsRequest: MessageTypeDefinition<_gantry_agent_v1_GetArtifactDownloadsRequest, _gantry_agent_v1_GetArtifactDownloadsRequest__Output>

@@ -11,6 +11,7 @@ export const Agent = z
     version: z.string(),
     connected: z.boolean().openapi({ description: 'Its Connect stream to the controller is open.' }),
     draining: z.boolean().openapi({ description: 'It finishes its jobs and takes no new ones.' }),
+    revoked: z.boolean().openapi({ description: 'Revoked by an admin: its calls are refused.' }),
     registeredAt: z.iso.datetime(),
     lastSeenAt: z.iso.datetime(),
     jobs: z

@@ -68,6 +68,7 @@ export function registerAgents<T>(yargs: Argv<T>, { io, options, exit }: Command
 }
 
 function stateOf(agent: AgentView): string {
+  if (agent.revoked) return 'revoked';
   if (agent.draining) return 'draining';
   return agent.connected ? 'connected' : 'disconnected';
 }

@@ -7,6 +7,7 @@ import {
   type AddRepositoryRequest,
   artifactDownloadUrl,
   type CallResult,
+  type CreateAgentTokenRequest,
   type CreateTokenRequest,
   createGantryClient,
   GantryApiError,
@@ -135,6 +136,26 @@ export class ApiClient {
   drainAgent(id: string) {
     return this.#call(`POST /api/agents/${id}/drain`, (signal) =>
       this.#client.POST('/api/agents/{id}/drain', { params: { path: { id } }, signal }),
+    );
+  }
+
+  revokeAgent(agent: string) {
+    return this.#call(`POST /api/agents/${agent}/revoke`, (signal) =>
+      this.#client.POST('/api/agents/{agent}/revoke', { params: { path: { agent } }, signal }),
+    );
+  }
+
+  createAgentToken(body: CreateAgentTokenRequest) {
+    return this.#call('POST /api/agent-tokens', (signal) => this.#client.POST('/api/agent-tokens', { body, signal }));
+  }
+
+  listAgentTokens() {
+    return this.#call('GET /api/agent-tokens', (signal) => this.#client.GET('/api/agent-tokens', { signal }));
+  }
+
+  revokeAgentToken(id: string) {
+    return this.#call(`DELETE /api/agent-tokens/${id}`, (signal) =>
+      this.#client.DELETE('/api/agent-tokens/{id}', { params: { path: { id } }, signal }),
     );
   }
 

@@ -10,6 +10,8 @@ import type { ConnectRequest as _gantry_agent_v1_ConnectRequest, ConnectRequest_
 import type { ControllerEvent as _gantry_agent_v1_ControllerEvent, ControllerEvent__Output as _gantry_agent_v1_ControllerEvent__Output } from '../../../gantry/agent/v1/ControllerEvent.js';
 import type { CreateArtifactUploadsRequest as _gantry_agent_v1_CreateArtifactUploadsRequest, CreateArtifactUploadsRequest__Output as _gantry_agent_v1_CreateArtifactUploadsRequest__Output } from '../../../gantry/agent/v1/CreateArtifactUploadsRequest.js';
 import type { CreateArtifactUploadsResponse as _gantry_agent_v1_CreateArtifactUploadsResponse, CreateArtifactUploadsResponse__Output as _gantry_agent_v1_CreateArtifactUploadsResponse__Output } from '../../../gantry/agent/v1/CreateArtifactUploadsResponse.js';
+import type { EnrolRequest as _gantry_agent_v1_EnrolRequest, EnrolRequest__Output as _gantry_agent_v1_EnrolRequest__Output } from '../../../gantry/agent/v1/EnrolRequest.js';
+import type { EnrolResponse as _gantry_agent_v1_EnrolResponse, EnrolResponse__Output as _gantry_agent_v1_EnrolResponse__Output } from '../../../gantry/agent/v1/EnrolResponse.js';
 import type { FinishJobRequest as _gantry_agent_v1_FinishJobRequest, FinishJobRequest__Output as _gantry_agent_v1_FinishJobRequest__Output } from '../../../gantry/agent/v1/FinishJobRequest.js';
 import type { FinishJobResponse as _gantry_agent_v1_FinishJobResponse, FinishJobResponse__Output as _gantry_agent_v1_FinishJobResponse__Output } from '../../../gantry/agent/v1/FinishJobResponse.js';
 import type { GetArtifactDownloadsRequest as _gantry_agent_v1_GetArtifactDownloadsRequest, GetArtifactDownloadsRequest__Output as _gantry_agent_v1_GetArtifactDownloadsRequest__Output } from '../../../gantry/agent/v1/GetArtifactDownloadsRequest.js';
@@ -93,6 +95,27 @@ export interface AgentServiceClient extends grpc.Client {
   createArtifactUploads(argument: _gantry_agent_v1_CreateArtifactUploadsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_CreateArtifactUploadsResponse__Output>): grpc.ClientUnaryCall;
   createArtifactUploads(argument: _gantry_agent_v1_CreateArtifactUploadsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CreateArtifactUploadsResponse__Output>): grpc.ClientUnaryCall;
   createArtifactUploads(argument: _gantry_agent_v1_CreateArtifactUploadsRequest, callback: grpc.requestCallback<_gantry_agent_v1_CreateArtifactUploadsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Creates the agent `name` and returns its credential, once. Authorised by
+   * an enrolment token, not a credential: an unknown, expired or used-up token
+   * is UNAUTHENTICATED; queues the token does not allow, or a name already
+   * enrolled or revoked, PERMISSION_DENIED.
+   */
+  Enrol(argument: _gantry_agent_v1_EnrolRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_EnrolResponse__Output>): grpc.ClientUnaryCall;
+  Enrol(argument: _gantry_agent_v1_EnrolRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_EnrolResponse__Output>): grpc.ClientUnaryCall;
+  Enrol(argument: _gantry_agent_v1_EnrolRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_EnrolResponse__Output>): grpc.ClientUnaryCall;
+  Enrol(argument: _gantry_agent_v1_EnrolRequest, callback: grpc.requestCallback<_gantry_agent_v1_EnrolResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Creates the agent `name` and returns its credential, once. Authorised by
+   * an enrolment token, not a credential: an unknown, expired or used-up token
+   * is UNAUTHENTICATED; queues the token does not allow, or a name already
+   * enrolled or revoked, PERMISSION_DENIED.
+   */
+  enrol(argument: _gantry_agent_v1_EnrolRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_EnrolResponse__Output>): grpc.ClientUnaryCall;
+  enrol(argument: _gantry_agent_v1_EnrolRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_EnrolResponse__Output>): grpc.ClientUnaryCall;
+  enrol(argument: _gantry_agent_v1_EnrolRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_EnrolResponse__Output>): grpc.ClientUnaryCall;
+  enrol(argument: _gantry_agent_v1_EnrolRequest, callback: grpc.requestCallback<_gantry_agent_v1_EnrolResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Ends the attempt. Idempotent for the same (job_id, attempt, lease_token).
@@ -229,6 +252,14 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
   CreateArtifactUploads: grpc.handleUnaryCall<_gantry_agent_v1_CreateArtifactUploadsRequest__Output, _gantry_agent_v1_CreateArtifactUploadsResponse>;
   
   /**
+   * Creates the agent `name` and returns its credential, once. Authorised by
+   * an enrolment token, not a credential: an unknown, expired or used-up token
+   * is UNAUTHENTICATED; queues the token does not allow, or a name already
+   * enrolled or revoked, PERMISSION_DENIED.
+   */
+  Enrol: grpc.handleUnaryCall<_gantry_agent_v1_EnrolRequest__Output, _gantry_agent_v1_EnrolResponse>;
+  
+  /**
    * Ends the attempt. Idempotent for the same (job_id, attempt, lease_token).
    */
   FinishJob: grpc.handleUnaryCall<_gantry_agent_v1_FinishJobRequest__Output, _gantry_agent_v1_FinishJobResponse>;
@@ -272,6 +303,7 @@ export interface AgentServiceDefinition extends grpc.ServiceDefinition {
   CommitArtifacts: MethodDefinition<_gantry_agent_v1_CommitArtifactsRequest, _gantry_agent_v1_CommitArtifactsResponse, _gantry_agent_v1_CommitArtifactsRequest__Output, _gantry_agent_v1_CommitArtifactsResponse__Output>
   Connect: MethodDefinition<_gantry_agent_v1_ConnectRequest, _gantry_agent_v1_ControllerEvent, _gantry_agent_v1_ConnectRequest__Output, _gantry_agent_v1_ControllerEvent__Output>
   CreateArtifactUploads: MethodDefinition<_gantry_agent_v1_CreateArtifactUploadsRequest, _gantry_agent_v1_CreateArtifactUploadsResponse, _gantry_agent_v1_CreateArtifactUploadsRequest__Output, _gantry_agent_v1_CreateArtifactUploadsResponse__Output>
+  Enrol: MethodDefinition<_gantry_agent_v1_EnrolRequest, _gantry_agent_v1_EnrolResponse, _gantry_agent_v1_EnrolRequest__Output, _gantry_agent_v1_EnrolResponse__Output>
   FinishJob: MethodDefinition<_gantry_agent_v1_FinishJobRequest, _gantry_agent_v1_FinishJobResponse, _gantry_agent_v1_FinishJobRequest__Output, _gantry_agent_v1_FinishJobResponse__Output>
   GetArtifactDownloads: MethodDefinition<_gantry_agent_v1_GetArtifactDownloadsRequest, _gantry_agent_v1_GetArtifactDownloadsResponse, _gantry_agent_v1_GetArtifactDownloadsRequest__Output, _gantry_agent_v1_GetArtifactDownloadsResponse__Output>
   Heartbeat: MethodDefinition<_gantry_agent_v1_HeartbeatRequest, _gantry_agent_v1_HeartbeatResponse, _gantry_agent_v1_HeartbeatRequest__Output, _gantry_agent_v1_HeartbeatResponse__Output>

@@ -1,0 +1,69 @@
+/**
+ * Who is calling: every agent call but Enrol presents the agent's own
+ * credential as `authorization: Bearer <credential>`. The caller is looked up
+ * by the credential's SHA-256 on every call (database time, every replica
+ * agrees), so a revocation refuses the very next call.
+ */
+import { AUTHORIZATION_METADATA_KEY } from '@gantry/proto';
+import type { Metadata } from '@grpc/grpc-js';
+import { hashAgentSecret } from '../domain/agent-secrets.js';
+import { DomainError } from '../domain/errors.js';
+import {
+  type AgentPrincipal,
+  findAgentByCredentialHash,
+  findAttemptAgentId,
+} from '../store/agent-credentials-repository.js';
+import type { Queryable } from '../store/database.js';
+import type { LeaseKey } from '../store/leases-repository.js';
+
+/** The most a bearer secret may be; anything longer is not one of ours. */
+const maxSecretLength = 256;
+
+/** The secret of `authorization: Bearer <secret>`, or '' when there is none. */
+export function bearerSecret(metadata: Metadata): string {
+  const header = String(metadata.get(AUTHORIZATION_METADATA_KEY)[0] ?? '');
+  const match = /^Bearer (\S+)$/.exec(header);
+  return match?.[1] && match[1].length <= maxSecretLength ? match[1] : '';
+}
+
+/** The agent whose credential the call carries; UNAUTHENTICATED when unknown, FORBIDDEN when revoked. */
+export async function authenticateAgent(db: Queryable, metadata: Metadata): Promise<AgentPrincipal> {
+  const secret = bearerSecret(metadata);
+  const agent = secret ? await findAgentByCredentialHash(db, hashAgentSecret(secret)) : null;
+  if (!agent) throw new DomainError('UNAUTHENTICATED', 'unknown agent credential: enrol this agent again');
+  if (agent.revoked) throw new DomainError('FORBIDDEN', `agent "${agent.name}" was revoked`);
+  return agent;
+}
+
+/** Refuses a request that names another agent's id. */
+export function requireOwnAgentId(caller: AgentPrincipal, agentId: string): void {
+  if (agentId !== caller.id) {
+    throw new DomainError('FORBIDDEN', `agent "${caller.name}" may not act for agent id "${agentId.slice(0, 64)}"`);
+  }
+}
+
+/**
+ * Refuses a lease of an attempt another agent claimed. A lease of no attempt
+ * at all passes: the lease fence refuses it as stale.
+ */
+export async function requireOwnLease(db: Queryable, caller: AgentPrincipal, lease: LeaseKey): Promise<void> {
+  const owner = await findAttemptAgentId(db, lease.jobId, lease.attempt);
+  if (owner !== null && owner !== caller.id) {
+    throw new DomainError(
+      'FORBIDDEN',
+      `attempt ${lease.attempt} of job ${lease.jobId.slice(0, 64)} belongs to another agent`,
+    );
+  }
+}
+
+/** Refuses queues outside `allowed` (null: any queue). */
+export function requireAllowedQueues(allowed: string[] | null, queues: string[], what: string): void {
+  if (allowed === null) return;
+  const refused = queues.filter((queue) => !allowed.includes(queue));
+  if (refused.length > 0) {
+    throw new DomainError(
+      'FORBIDDEN',
+      `${what} allows queues ${allowed.join(', ')}; not ${refused.map((queue) => queue.slice(0, 64)).join(', ')}`,
+    );
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Agent identities: the credential each agent receives at enrolment (only its
+ * SHA-256 is stored), what it allows, and its revocation. Every gRPC call
+ * looks its caller up here by the hash of the credential it presents.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, eq, isNull, or, sql } from 'drizzle-orm';
+import type { Queryable } from './database.js';
+import { agents, jobAttempts, jobs } from './schema.js';
+
+/** The agent a credential belongs to, as the gRPC service checks calls against it. */
+export interface AgentPrincipal {
+  id: string;
+  name: string;
+  /** The queues it registered for: the only ones it may claim from. */
+  queues: string[];
+  /** The queues its enrolment token allows; null: any. */
+  allowedQueues: string[] | null;
+  revoked: boolean;
+}
+
+export async function findAgentByCredentialHash(db: Queryable, credentialHash: string): Promise<AgentPrincipal | null> {
+  const rows = await db
+    .select({
+      id: agents.id,
+      name: agents.name,
+      queues: agents.queues,
+      allowedQueues: agents.allowedQueues,
+      revokedAt: agents.revokedAt,
+    })
+    .from(agents)
+    .where(eq(agents.credentialHash, credentialHash));
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    id: row.id,
+    name: row.name,
+    queues: row.queues as string[],
+    allowedQueues: row.allowedQueues,
+    revoked: row.revokedAt !== null,
+  };
+}
+
+export interface AgentEnrolment {
+  name: string;
+  hostname: string;
+  queues: string[];
+  slots: number;
+  version: string;
+  credentialHash: string;
+  allowedQueues: string[] | null;
+  enrolledWith: string;
+}
+
+export type EnrolmentOutcome = { ok: true; agentId: string } | { ok: false; reason: 'name_taken' | 'revoked' };
+
+/**
+ * Creates the agent `name` holding the credential. A name already enrolled
+ * (or revoked) is refused: a second enrolment would take that agent over. A
+ * row from before enrolment existed (no credential) is enrolled in place.
+ */
+export async function enrolAgent(tx: Queryable, input: AgentEnrolment): Promise<EnrolmentOutcome> {
+  const existing = await tx
+    .select({ id: agents.id, credentialHash: agents.credentialHash, revokedAt: agents.revokedAt })
+    .from(agents)
+    .where(eq(agents.name, input.name))
+    .for('update');
+  const current = existing[0];
+  if (current?.revokedAt) return { ok: false, reason: 'revoked' };
+  if (current?.credentialHash) return { ok: false, reason: 'name_taken' };
+  if (current) {
+    await tx
+      .update(agents)
+      .set({ ...input, lastSeenAt: sql`now()`, drainRequested: false })
+      .where(and(eq(agents.id, current.id), isNull(agents.credentialHash)));
+    return { ok: true, agentId: current.id };
+  }
+  const inserted = await tx
+    .insert(agents)
+    .values({ id: randomUUID(), ...input })
+    .onConflictDoNothing({ target: agents.name })
+    .returning({ id: agents.id });
+  return inserted[0] ? { ok: true, agentId: inserted[0].id } : { ok: false, reason: 'name_taken' };
+}
+
+/** What a Register call may change about an enrolled agent. */
+export interface AgentRegistration {
+  hostname: string;
+  queues: string[];
+  slots: number;
+  version: string;
+}
+
+/** Records a (re)start of an enrolled, unrevoked agent; false when it is revoked (or gone). */
+export async function updateAgentRegistration(db: Queryable, id: string, input: AgentRegistration): Promise<boolean> {
+  const rows = await db
+    .update(agents)
+    .set({ ...input, lastSeenAt: sql`now()`, drainRequested: false })
+    .where(and(eq(agents.id, id), isNull(agents.revokedAt)))
+    .returning({ id: agents.id });
+  return rows.length > 0;
+}
+
+/** The agent that claimed attempt `attempt` of the job, or null when nobody did. */
+export async function findAttemptAgentId(db: Queryable, jobId: string, attempt: number): Promise<string | null> {
+  const rows = await db
+    .select({ agentId: jobAttempts.agentId })
+    .from(jobAttempts)
+    .where(and(eq(jobAttempts.jobId, jobId), eq(jobAttempts.attempt, attempt)));
+  return rows[0]?.agentId ?? null;
+}
+
+/** The queue of a job (it never changes), or null when there is no such job. */
+export async function findJobQueue(db: Queryable, jobId: string): Promise<string | null> {
+  const rows = await db.select({ queue: jobs.queue }).from(jobs).where(eq(jobs.id, jobId));
+  return rows[0]?.queue ?? null;
+}
+
+export type RevocationOutcome = { id: string; name: string; alreadyRevoked: boolean } | null;
+
+/** Revokes the agent named (or with the id) `agent`; null when there is none. Idempotent. */
+export async function revokeAgent(tx: Queryable, agent: string): Promise<RevocationOutcome> {
+  const rows = await tx
+    .select({ id: agents.id, name: agents.name, revokedAt: agents.revokedAt })
+    .from(agents)
+    .where(or(eq(agents.name, agent), eq(agents.id, agent)))
+    .for('update');
+  const row = rows[0];
+  if (!row) return null;
+  if (row.revokedAt) return { id: row.id, name: row.name, alreadyRevoked: true };
+  await tx.update(agents).set({ revokedAt: sql`now()`, drainRequested: true }).where(eq(agents.id, row.id));
+  return { id: row.id, name: row.name, alreadyRevoked: false };
+}
