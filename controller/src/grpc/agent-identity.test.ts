@@ -7,6 +7,7 @@
 import { Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretVault } from '../secret-store/secret-vault.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
 import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
 import { type EnrolledAgent, enrolTestAgent } from '../testing/enrolled-agent.js';
@@ -53,6 +54,7 @@ describe('agent identity on every call', () => {
       presence: undefined as never, // Connect is exercised end to end (test/security)
       connectStreams: new ConnectStreams(),
       agentToken: standingToken,
+      secrets: new SecretVault(undefined),
       heartbeatIntervalMs: 1000,
       leaseTtlMs: 30_000,
       log: pino({ level: 'silent' }),
