@@ -3,10 +3,12 @@
  * expansion and checks that need the other jobs (unique names,
  * `needs_artifacts`) happen later, in `references.ts`.
  */
+
+import { readCaches } from './cache.js';
 import type { PipelineLimits } from './limits.js';
 import type { Path } from './locate.js';
 import { checkExpressions, type Matrix, readMatrix } from './matrix.js';
-import type { ArtifactsWhen, RetryPolicy } from './model.js';
+import type { ArtifactsWhen, CacheDefinition, RetryPolicy } from './model.js';
 import type { ProblemCollector } from './problems.js';
 import {
   readDurationMs,
@@ -30,6 +32,7 @@ export const JOB_KEYS = [
   'artifacts_when',
   'needs_artifacts',
   'matrix',
+  'cache',
 ];
 const ARTIFACTS_WHEN: readonly ArtifactsWhen[] = ['on_success', 'always'];
 export const RETRY_KEYS = ['lost', 'failed'];
@@ -51,6 +54,8 @@ export interface JobSpec {
   artifactsWhen: ArtifactsWhen;
   needsArtifacts: { name: string; path: Path }[];
   matrix: Matrix | null;
+  /** The job's own `cache:`; undefined: it inherits the pipeline's. */
+  caches: CacheDefinition[] | undefined;
 }
 
 export function readJob(
@@ -127,6 +132,7 @@ export function readJob(
     artifactsWhen,
     needsArtifacts,
     matrix: matrix ?? null,
+    caches: readCaches(problems, job.cache, [...path, 'cache']),
   };
 }
 
