@@ -59,7 +59,9 @@ function readCache(problems: ProblemCollector, value: unknown, path: Path): Cach
     cache.fallback_keys === undefined
       ? []
       : (readStringList(problems, cache.fallback_keys, fallbackPath, 'fallback_keys') ?? []);
-  fallbackKeys.forEach((text, index) => checkKeyText(problems, text, [...fallbackPath, index], 'fallback key'));
+  fallbackKeys.forEach((text, index) => {
+    checkKeyText(problems, text, [...fallbackPath, index], 'fallback key');
+  });
   if (key === undefined || paths.length === 0) valid = false;
   return valid && key !== undefined ? { key, paths, policy, when, fallbackKeys } : undefined;
 }
