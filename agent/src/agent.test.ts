@@ -35,7 +35,7 @@ describe('agent', () => {
     expect(ready).toHaveLength(1);
     expect(ready[0]).toMatchObject({ agentId: 'agent-1', name: 'test-agent', queues: ['default'], slots: 1 });
     const register = f.controller.calls.find((c) => c.method === 'Register');
-    expect(register).toMatchObject({ authorization: 'Bearer t0k', request: { protocolVersion: 3, slots: 1 } });
+    expect(register).toMatchObject({ authorization: 'Bearer t0k', request: { protocolVersion: 4, slots: 1 } });
 
     const jobId = await offer(['echo "$GANTRY_JOB_NAME $FOO $CI $GANTRY_ATTEMPT"', 'cat README >&2']);
     const finish = await finishOf(jobId);

@@ -19,18 +19,26 @@ export type {
 export type * from './generated/gantry/agent/v1/ArtifactDownload.js';
 export type * from './generated/gantry/agent/v1/ArtifactFile.js';
 export type * from './generated/gantry/agent/v1/ArtifactUpload.js';
+export type * from './generated/gantry/agent/v1/CacheReport.js';
+export type * from './generated/gantry/agent/v1/CacheSpec.js';
 export type * from './generated/gantry/agent/v1/ClaimJobRequest.js';
 export type * from './generated/gantry/agent/v1/ClaimJobResponse.js';
 export type * from './generated/gantry/agent/v1/CommitArtifactsRequest.js';
 export type * from './generated/gantry/agent/v1/CommitArtifactsResponse.js';
+export type * from './generated/gantry/agent/v1/CommitCacheRequest.js';
+export type * from './generated/gantry/agent/v1/CommitCacheResponse.js';
 export type * from './generated/gantry/agent/v1/ConnectRequest.js';
 export type * from './generated/gantry/agent/v1/ControllerEvent.js';
 export type * from './generated/gantry/agent/v1/CreateArtifactUploadsRequest.js';
 export type * from './generated/gantry/agent/v1/CreateArtifactUploadsResponse.js';
+export type * from './generated/gantry/agent/v1/CreateCacheUploadRequest.js';
+export type * from './generated/gantry/agent/v1/CreateCacheUploadResponse.js';
 export type * from './generated/gantry/agent/v1/FinishJobRequest.js';
 export type * from './generated/gantry/agent/v1/FinishJobResponse.js';
 export type * from './generated/gantry/agent/v1/GetArtifactDownloadsRequest.js';
 export type * from './generated/gantry/agent/v1/GetArtifactDownloadsResponse.js';
+export type * from './generated/gantry/agent/v1/GetCacheDownloadRequest.js';
+export type * from './generated/gantry/agent/v1/GetCacheDownloadResponse.js';
 export type * from './generated/gantry/agent/v1/HeartbeatRequest.js';
 export type * from './generated/gantry/agent/v1/HeartbeatResponse.js';
 export type * from './generated/gantry/agent/v1/JobSpec.js';
@@ -38,6 +46,8 @@ export type * from './generated/gantry/agent/v1/Lease.js';
 export type * from './generated/gantry/agent/v1/LogChunk.js';
 export type * from './generated/gantry/agent/v1/RegisterRequest.js';
 export type * from './generated/gantry/agent/v1/RegisterResponse.js';
+export type * from './generated/gantry/agent/v1/ReportCachesRequest.js';
+export type * from './generated/gantry/agent/v1/ReportCachesResponse.js';
 export type * from './generated/gantry/agent/v1/ReportStepsRequest.js';
 export type * from './generated/gantry/agent/v1/ReportStepsResponse.js';
 export type * from './generated/gantry/agent/v1/StepReport.js';
@@ -51,7 +61,7 @@ export type * from './generated/gantry/agent/v1/StreamLogsResponse.js';
 export const DATABASE_UNAVAILABLE_DETAIL = 'database unavailable';
 
 /** The protocol version this build speaks; checked by the controller at Register. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /**
  * The largest message either side sends or accepts (gRPC's own default

@@ -656,6 +656,8 @@ export interface components {
             /** Format: date-time */
             finishedAt: string | null;
             attempts: components["schemas"]["JobAttempt"][];
+            /** @description What restoring and saving each cache did in the latest attempt (as its agent reported). */
+            caches: components["schemas"]["JobCache"][];
         };
         JobAttempt: {
             attempt: number;
@@ -668,6 +670,24 @@ export interface components {
             startedAt: string;
             /** Format: date-time */
             finishedAt: string | null;
+        };
+        JobCache: {
+            /** @description The exact key the agent computed. */
+            key: string;
+            /** @enum {string} */
+            restore: "hit" | "fallback" | "miss" | "skipped";
+            /** @description The key restored (a fallback's own); empty on a miss. */
+            restoredKey: string;
+            /** @description "protected" or "ref:<ref>"; empty on a miss. */
+            restoredScope: string;
+            restoredBytes: number;
+            restoreMs: number;
+            /** @enum {string} */
+            save: "saved" | "not_needed" | "skipped" | "failed";
+            savedScope: string;
+            savedBytes: number;
+            saveMs: number;
+            message: string;
         };
         CancelResponse: {
             /** @description Running jobs whose agents were told to stop. */

@@ -31,6 +31,7 @@ function agentCalls(testApp: TestApp): (method: string, request: unknown) => Pro
     db: testApp.database.db,
     lifecycle: testApp.lifecycle,
     artifacts: testApp.artifacts,
+    caches: testApp.caches,
     presence: undefined as never, // Connect is not called here
     connectStreams: new ConnectStreams(),
     agentToken,

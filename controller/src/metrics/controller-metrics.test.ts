@@ -131,6 +131,7 @@ describe('GET /metrics', () => {
       db: testApp.database.db,
       lifecycle: testApp.lifecycle,
       artifacts: testApp.artifacts,
+      caches: testApp.caches,
       presence: undefined as never, // Connect is not called here
       connectStreams: new ConnectStreams(),
       agentToken,

@@ -4,6 +4,7 @@
  * The version of this file. Bumped on any incompatible change.
  * 2: ReportSteps (batched) replaced ReportStep; ClaimJobResponse.max_log_bytes.
  * 3: artifact calls; JobSpec.artifacts, artifacts_when, needs_artifacts.
+ * 4: cache calls; JobSpec.caches.
  */
 export const ProtocolVersion = {
   PROTOCOL_VERSION_UNSPECIFIED: 'PROTOCOL_VERSION_UNSPECIFIED',
@@ -14,16 +15,18 @@ export const ProtocolVersion = {
  * The version of this file. Bumped on any incompatible change.
  * 2: ReportSteps (batched) replaced ReportStep; ClaimJobResponse.max_log_bytes.
  * 3: artifact calls; JobSpec.artifacts, artifacts_when, needs_artifacts.
+ * 4: cache calls; JobSpec.caches.
  */
 export type ProtocolVersion =
   | 'PROTOCOL_VERSION_UNSPECIFIED'
   | 0
   | 'PROTOCOL_VERSION_CURRENT'
-  | 3
+  | 4
 
 /**
  * The version of this file. Bumped on any incompatible change.
  * 2: ReportSteps (batched) replaced ReportStep; ClaimJobResponse.max_log_bytes.
  * 3: artifact calls; JobSpec.artifacts, artifacts_when, needs_artifacts.
+ * 4: cache calls; JobSpec.caches.
  */
 export type ProtocolVersion__Output = typeof ProtocolVersion[keyof typeof ProtocolVersion]
