@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitRepo, type GitRepo, type RunView } from '../src/harness/index.js';
@@ -66,6 +67,23 @@ async function useDependency(repo: GitRepo, version: string, files: Record<strin
   await repo.commit(files, `use gantry-dep ${version}`);
 }
 
+const gantryBin = fileURLToPath(new URL('../../bin/gantry.mjs', import.meta.url));
+
+/** Runs the CLI against the farm as `token`; resolves with its stdout, rejects (with stderr) when it fails. */
+async function gantry(token: string, ...args: string[]): Promise<string> {
+  const farmUrl = currentFarm?.controller.httpUrl ?? '';
+  try {
+    const { stdout } = await execFileAsync(process.execPath, [gantryBin, ...args], {
+      env: { ...process.env, GANTRY_URL: farmUrl, GANTRY_TOKEN: token, NO_COLOR: '1' },
+    });
+    return stdout;
+  } catch (error) {
+    throw new Error(String((error as { stderr?: string }).stderr ?? error));
+  }
+}
+
+let currentFarm: Farm | undefined;
+
 async function git(repo: GitRepo, ...args: string[]): Promise<void> {
   await execFileAsync('git', args, { cwd: repo.path });
 }
@@ -75,6 +93,7 @@ describe('caches with npm', () => {
   let repo: GitRepo;
   beforeAll(async () => {
     farm = await startFarm({ agents: 2, slots: 1 });
+    currentFarm = farm;
     repo = await createGitRepo({ '.gantry.yml': pipeline(), '.gitignore': 'node_modules\n' });
     await useDependency(repo, '1.0.0');
   }, 120_000);
@@ -165,5 +184,28 @@ describe('caches with npm', () => {
     expect(changed.cache.key).not.toBe(key);
     expect(changed.cache).toMatchObject({ restore: 'miss', save: 'saved', savedScope: 'protected' });
     expect(changed.log).toContain('hello from gantry-dep 1.0.1');
+
+    // gantry cache list shows every scope; clearing needs the admin role and empties the repository's caches.
+    const listed = JSON.parse(await gantry(farm.adminToken, 'cache', 'list', '--repo', repo.path, '--json')) as {
+      caches: { scope: string; key: string; size: number }[];
+    };
+    expect(listed.caches.map((entry) => [entry.scope, entry.key]).sort()).toEqual(
+      [
+        ['protected', key],
+        ['protected', String(changed.cache.key)],
+        ['ref:refs/heads/feature', key],
+      ].sort(),
+    );
+    expect(listed.caches.find((entry) => entry.scope === 'protected' && entry.key === key)?.size).toBe(savedBytes);
+    const reader = await gantry(farm.adminToken, 'token', 'create', '--name', 'cache-reader', '--role', 'read');
+    await expect(gantry(reader.trim(), 'cache', 'clear', '--repo', repo.path)).rejects.toThrow(
+      /needs the "admin" role/,
+    );
+    expect(await gantry(farm.adminToken, 'cache', 'clear', '--repo', repo.path)).toMatch(
+      /^deleted 3 caches \(\d+ bytes\)$/m,
+    );
+    expect(await gantry(farm.adminToken, 'cache', 'list', '--repo', repo.path)).toBe('no caches\n');
+    const cleared = await run('main');
+    expect(cleared.cache).toMatchObject({ restore: 'miss', save: 'saved' });
   }, 300_000);
 });

@@ -12,6 +12,7 @@ export const auditActions = [
   'environment.protect',
   'environment.unprotect',
   'repository.add',
+  'cache.clear',
   /** A request refused for want of a role. */
   'forbidden',
   /** An approve or reject the stage's gate refused (not an approver, self-approval). */
