@@ -36,14 +36,18 @@ export class LocalCopies {
     return path;
   }
 
-  /** Moves `file` (a scratch path) in as the copy of `sha256`, then trims the directory to its budget. */
-  async keep(file: string, sha256: string): Promise<void> {
-    if (this.maxBytes === 0 || !SHA256_NAME.test(sha256)) {
-      await rm(file, { force: true });
-      return;
-    }
-    await rename(file, join(this.directory, sha256));
-    await this.#trim();
+  /**
+   * Moves `file` (a scratch path) in as the copy of `sha256` and returns where
+   * it now is, then trims the other copies to the budget. With no budget
+   * (GANTRY_CACHE_LOCAL_MAX_BYTES=0) the file stays where it was: the caller
+   * removes it.
+   */
+  async keep(file: string, sha256: string): Promise<string> {
+    if (this.maxBytes === 0 || !SHA256_NAME.test(sha256)) return file;
+    const kept = join(this.directory, sha256);
+    await rename(file, kept);
+    await this.#trim(kept);
+    return kept;
   }
 
   /** Removes a copy that turned out unreadable. */
@@ -51,7 +55,8 @@ export class LocalCopies {
     if (SHA256_NAME.test(sha256)) await rm(join(this.directory, sha256), { force: true });
   }
 
-  async #trim(): Promise<void> {
+  /** Removes the least recently used copies past the budget, never `keep` (the one just stored). */
+  async #trim(keep: string): Promise<void> {
     const copies: { path: string; size: number; usedMs: number }[] = [];
     for (const name of await readdir(this.directory)) {
       if (!SHA256_NAME.test(name)) continue;
@@ -63,7 +68,7 @@ export class LocalCopies {
     let total = 0;
     for (const copy of copies) {
       total += copy.size;
-      if (total > this.maxBytes) await rm(copy.path, { force: true });
+      if (total > this.maxBytes && copy.path !== keep) await rm(copy.path, { force: true });
     }
   }
 }

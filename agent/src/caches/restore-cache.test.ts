@@ -44,7 +44,7 @@ function controllerNaming(recorded: { sha256: string; size: number }, format: st
 
 const digestOf = (bytes: Buffer) => ({ sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length });
 
-async function restoreWith(controller: ControllerClient) {
+async function restoreWith(controller: ControllerClient, localBytes = 1024 * 1024) {
   const workspace = await mkdtemp(join(root, 'ws-'));
   const result = await restoreCache({
     controller,
@@ -53,7 +53,7 @@ async function restoreWith(controller: ControllerClient) {
     fallbackKeys: [],
     paths: cachePathsOf(['node_modules']),
     roots: { workspace, home: join(root, 'home') },
-    copies: new LocalCopies(await mkdtemp(join(root, 'work-')), 1024 * 1024),
+    copies: new LocalCopies(await mkdtemp(join(root, 'work-')), localBytes),
   });
   return { result, workspace };
 }
@@ -74,6 +74,12 @@ describe('restoreCache', () => {
       restoredScope: 'protected',
       restoredSize: served.length,
     });
+    expect(await readFile(join(workspace, 'node_modules', 'dep', 'index.js'), 'utf8')).toBe('ok\n');
+  });
+
+  it('restores from the store when the agent keeps no local copies', async () => {
+    const { result, workspace } = await restoreWith(controllerNaming(digestOf(served), await archiveFormat()), 0);
+    expect(result).toMatchObject({ restore: 'hit', message: 'downloaded' });
     expect(await readFile(join(workspace, 'node_modules', 'dep', 'index.js'), 'utf8')).toBe('ok\n');
   });
 

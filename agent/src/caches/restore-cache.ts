@@ -51,6 +51,8 @@ export async function restoreCache(options: RestoreCacheOptions): Promise<Restor
   let archive = await copies.find(found.sha256, found.size);
   const local = archive !== null;
   const staging = await copies.scratchPath('restore');
+  // A download the agent keeps no copy of, removed at the end.
+  let scratch: string | undefined;
   try {
     if (archive === null) {
       const downloaded = await copies.scratchPath('download');
@@ -68,8 +70,8 @@ export async function restoreCache(options: RestoreCacheOptions): Promise<Restor
           `archive does not match: expected sha256 ${found.sha256} (${found.size} bytes), got ${digest.sha256} (${digest.size} bytes)`,
         );
       }
-      await copies.keep(downloaded, found.sha256);
-      archive = (await copies.find(found.sha256, found.size)) ?? downloaded;
+      archive = await copies.keep(downloaded, found.sha256);
+      if (archive === downloaded) scratch = downloaded;
     }
     await mkdir(staging, { recursive: true, mode: 0o700 });
     await extractCacheArchive(archive, found.format as CacheFormat, staging).catch(async (error: unknown) => {
@@ -90,6 +92,7 @@ export async function restoreCache(options: RestoreCacheOptions): Promise<Restor
     return { restore: 'miss', restoreMs: elapsed(), message: `cache unusable: ${(error as Error).message}` };
   } finally {
     await rm(staging, { recursive: true, force: true });
+    if (scratch !== undefined) await rm(scratch, { force: true });
   }
 }
 
