@@ -155,6 +155,18 @@ export const agentVariables = {
     default: String(10 * 1024 ** 3),
     help: 'artifacts one job may upload, in bytes all together; past it the job fails and nothing is committed',
   },
+  GANTRY_CACHE_MAX_BYTES: {
+    field: 'cacheMaxBytes',
+    check: integer(1, 10 ** 14),
+    default: String(5 * 1024 ** 3),
+    help: 'largest cache archive the agent saves, in bytes; a larger one is not saved (the job goes on)',
+  },
+  GANTRY_CACHE_LOCAL_MAX_BYTES: {
+    field: 'cacheLocalMaxBytes',
+    check: integer(0, 10 ** 14),
+    default: String(10 * 1024 ** 3),
+    help: 'disk kept for local copies of cache archives in `WORK_DIR/caches`, least recently used removed first (`0`: none kept)',
+  },
   GANTRY_AGENT_METRICS_PORT: {
     field: 'metricsPort',
     flag: 'metrics-port',

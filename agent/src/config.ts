@@ -34,6 +34,10 @@ export interface AgentConfig {
   killGraceMs: number;
   /** GANTRY_ARTIFACT_MAX_BYTES: all the artifacts of one job, in bytes. */
   artifactMaxBytes: number;
+  /** GANTRY_CACHE_MAX_BYTES: the largest cache archive saved. */
+  cacheMaxBytes: number;
+  /** GANTRY_CACHE_LOCAL_MAX_BYTES: disk for local copies of cache archives. */
+  cacheLocalMaxBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Port of the agent's own /metrics and /healthz; undefined = not served, 0 = any free port. */
   metricsPort: number | undefined;

@@ -13,24 +13,33 @@ import {
   type ArtifactUpload__Output,
   AUTHORIZATION_METADATA_KEY,
   agentServiceClientConstructor,
+  type CacheReport,
   type ClaimJobResponse__Output,
   type CommitArtifactsRequest,
   type CommitArtifactsResponse__Output,
+  type CommitCacheRequest,
+  type CommitCacheResponse__Output,
   type ControllerEvent__Output,
   type CreateArtifactUploadsRequest,
   type CreateArtifactUploadsResponse__Output,
+  type CreateCacheUploadRequest,
+  type CreateCacheUploadResponse__Output,
   DATABASE_UNAVAILABLE_DETAIL,
   type EnrolRequest,
   type EnrolResponse__Output,
   type FinishJobRequest,
   type GetArtifactDownloadsRequest,
   type GetArtifactDownloadsResponse__Output,
+  type GetCacheDownloadRequest,
+  type GetCacheDownloadResponse__Output,
   type HeartbeatResponse__Output,
   type Lease__Output,
   type LogChunk,
   MAX_MESSAGE_BYTES,
   type RegisterRequest,
   type RegisterResponse__Output,
+  type ReportCachesRequest,
+  type ReportCachesResponse__Output,
   type ReportStepsRequest,
 } from '@gantry/proto';
 import * as grpc from '@grpc/grpc-js';
@@ -114,6 +123,14 @@ export interface ControllerClient {
   commitArtifacts(lease: Lease, files: ArtifactFile[]): Promise<number>;
   /** The files the job's needs_artifacts names, with presigned GET URLs. */
   getArtifactDownloads(lease: Lease): Promise<ArtifactDownload__Output[]>;
+  /** The cache to restore for `keys` (exact key, then fallback prefixes); found=false when none. */
+  getCacheDownload(lease: Lease, keys: string[]): Promise<GetCacheDownloadResponse__Output>;
+  /** A presigned PUT URL for a new archive of `key` in the attempt's write scope. */
+  createCacheUpload(lease: Lease, key: string): Promise<CreateCacheUploadResponse__Output>;
+  /** Records an uploaded archive as the cache of its key. */
+  commitCache(request: Omit<CommitCacheRequest, 'lease'> & { lease: Lease }): Promise<void>;
+  /** What restoring and saving the attempt's caches did. */
+  reportCaches(lease: Lease, caches: CacheReport[]): Promise<void>;
   /** Opens one StreamLogs call for an attempt (no deadline: it lives as long as the job). */
   openLogStream(lease: Lease): LogChunkSender;
   /**
@@ -251,6 +268,26 @@ export function createControllerClient(options: ControllerClientOptions): Contro
           { lease },
         )
       ).downloads,
+    getCacheDownload: (lease, keys) =>
+      unary<GetCacheDownloadRequest, GetCacheDownloadResponse__Output>('GetCacheDownload', (c) => c.getCacheDownload, {
+        lease,
+        keys,
+      }),
+    createCacheUpload: (lease, key) =>
+      unary<CreateCacheUploadRequest, CreateCacheUploadResponse__Output>(
+        'CreateCacheUpload',
+        (c) => c.createCacheUpload,
+        { lease, key },
+      ),
+    commitCache: async (request) => {
+      await unary<CommitCacheRequest, CommitCacheResponse__Output>('CommitCache', (c) => c.commitCache, request);
+    },
+    reportCaches: async (lease, caches) => {
+      await unary<ReportCachesRequest, ReportCachesResponse__Output>('ReportCaches', (c) => c.reportCaches, {
+        lease,
+        caches,
+      });
+    },
     openLogStream: (lease) => {
       const { client, failed } = pick();
       return openLogStream(client, metadata(), lease, failed);

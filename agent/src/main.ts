@@ -139,6 +139,8 @@ export async function startAgent(
     ...(runAs ? { runAs } : {}),
     killGraceMs: config.killGraceMs,
     artifactMaxBytes: config.artifactMaxBytes,
+    cacheMaxBytes: config.cacheMaxBytes,
+    cacheLocalMaxBytes: config.cacheLocalMaxBytes,
     // Never slower than TTL/3, or self-fencing (at 2/3 TTL) would fire before a renewal could land.
     heartbeatIntervalMs: Math.min(registration.heartbeatIntervalMs || leaseTtlMs, Math.floor(leaseTtlMs / 3)),
     leaseTtlMs,

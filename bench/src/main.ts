@@ -17,6 +17,7 @@ import { calibrateClock } from './clock.js';
 import { summarizeProfiles } from './profile.js';
 import { line, progress, Report } from './report.js';
 import { artifactsScenario } from './scenarios/artifacts.js';
+import { cacheScenario } from './scenarios/cache.js';
 import { dbRoundTripsScenario } from './scenarios/db-round-trips.js';
 import { dispatchScenario } from './scenarios/dispatch.js';
 import { overheadScenario } from './scenarios/overhead.js';
@@ -33,6 +34,7 @@ const scenarios: Scenario[] = [
   scaleScenario,
   dbRoundTripsScenario,
   artifactsScenario,
+  cacheScenario,
   dispatchScenario('pglite'),
 ];
 

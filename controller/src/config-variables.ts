@@ -301,6 +301,30 @@ export const controllerVariables = {
     help: 'secret key of the `s3://` store (required with it)',
     secret: true,
   },
+  GANTRY_CACHE_PROTECTED_BRANCHES: {
+    field: 'cacheProtectedBranches',
+    schema: z
+      .string()
+      .max(4096)
+      .transform((text) =>
+        text
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter((entry) => entry !== ''),
+      ),
+    default: 'main,master',
+    help: 'branches (globs; `refs/…` patterns match full refs) whose jobs save the caches every ref restores; other refs save only into their own scope',
+  },
+  GANTRY_CACHE_MAX_BYTES: {
+    field: 'cacheMaxBytes',
+    schema: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(10 ** 14),
+    default: String(5 * 1024 ** 3),
+    help: 'largest cache archive the controller records, in bytes',
+  },
   GANTRY_LOG_LEVEL: {
     field: 'logLevel',
     schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),

@@ -10,6 +10,7 @@ import pino, { type Logger } from 'pino';
 import { createApp } from './api/app.js';
 import { startHttpServer } from './api/http-server.js';
 import { ArtifactExchange } from './artifacts/artifact-exchange.js';
+import { CacheExchange } from './artifacts/cache-exchange.js';
 import { createArtifactStore } from './artifacts/create-store.js';
 import { DiskStore } from './artifacts/disk-store.js';
 import { LogArchiver } from './artifacts/log-archiver.js';
@@ -107,6 +108,12 @@ export async function startController(
   const tls = await readServerTls(config);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite') });
   const artifacts = new ArtifactExchange({ db: database.db, store: artifactStore });
+  const caches = new CacheExchange({
+    db: database.db,
+    store: artifactStore,
+    protectedBranches: config.cacheProtectedBranches,
+    maxBytes: config.cacheMaxBytes,
+  });
   const cleanups: (() => Promise<void>)[] = [() => database.close()];
   const metrics = new ControllerMetrics();
   registerFarmStateGauges(metrics.registry, { db: database.db, poolUse: database.poolUse, log });
@@ -226,6 +233,7 @@ export async function startController(
         db: database.db,
         lifecycle,
         artifacts,
+        caches,
         presence,
         connectStreams: new ConnectStreams(),
         agentToken,

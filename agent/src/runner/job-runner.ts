@@ -17,6 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { JobSpec__Output } from '@gantry/proto';
 import type { Logger } from 'pino';
@@ -24,6 +25,8 @@ import { ArtifactError } from '../artifacts/artifact-error.js';
 import { collectArtifacts } from '../artifacts/collect-artifacts.js';
 import { downloadArtifacts } from '../artifacts/download-artifacts.js';
 import { uploadArtifacts } from '../artifacts/upload-artifacts.js';
+import { JobCaches } from '../caches/job-caches.js';
+import { LocalCopies } from '../caches/local-copies.js';
 import { removeTree } from '../checkout/copy-tree.js';
 import { dissociateWorkspace } from '../checkout/dissociate-workspace.js';
 import type { GitCheckout } from '../checkout/git-checkout.js';
@@ -56,6 +59,10 @@ export interface JobRunnerOptions {
   killGraceMs: number;
   /** GANTRY_ARTIFACT_MAX_BYTES: all the artifacts one attempt uploads; default 10 GiB. */
   artifactMaxBytes?: number;
+  /** GANTRY_CACHE_MAX_BYTES: the largest cache archive saved; default 5 GiB. */
+  cacheMaxBytes?: number;
+  /** GANTRY_CACHE_LOCAL_MAX_BYTES: disk for local copies of cache archives; default 10 GiB. */
+  cacheLocalMaxBytes?: number;
   heartbeatIntervalMs: number;
   leaseTtlMs: number;
   logger: Logger;
@@ -78,10 +85,12 @@ export class JobRunner {
   readonly #running = new Map<string, AbortController>();
   /** Workspaces of finished attempts being removed. */
   readonly #cleanups = new Set<Promise<void>>();
+  readonly #copies: LocalCopies;
   #killed = false;
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
+    this.#copies = new LocalCopies(options.workDir, options.cacheLocalMaxBytes ?? 10 * 1024 ** 3);
   }
 
   get runningCount(): number {
@@ -179,11 +188,35 @@ export class JobRunner {
         ? setTimeout(() => stop.abort('timed_out' satisfies StopReason), Math.min(job.timeoutMs, maxTimerMs))
         : undefined;
 
+    const lastStep = Math.max(0, job.steps.length - 1);
+    const caches =
+      job.caches.length === 0
+        ? undefined
+        : new JobCaches({
+            controller,
+            lease,
+            specs: job.caches,
+            roots: { workspace, home: this.#jobHome({ workspace, tmpDir }) },
+            copies: this.#copies,
+            maxBytes: this.#options.cacheMaxBytes ?? 5 * 1024 ** 3,
+            print: (line) => streamer.write(`${line}\n`, caches?.restored ? lastStep : 0),
+            signal: stop.signal,
+          });
+
     keeper.start();
     log.info({ name: job.name, sha: job.sha, steps: job.steps.length }, 'job started');
     let ending: JobEnding = 'error';
     try {
-      let outcome = await this.#execute(job, lease, { workspace, tmpDir }, secrets, streamer, stop.signal, steps);
+      let outcome = await this.#execute(
+        job,
+        lease,
+        { workspace, tmpDir },
+        secrets,
+        streamer,
+        stop.signal,
+        steps,
+        caches,
+      );
       clearTimeout(timeout);
       if (refusal !== undefined) {
         outcome = { result: 'failed', exitCode: outcome.exitCode, message: refusal };
@@ -200,6 +233,7 @@ export class JobRunner {
         log.warn('job killed, not reported');
         return;
       }
+      if (caches?.restored) await this.#saveCaches(caches, outcome.result, keeper, log);
       outcome = await this.#keepArtifacts(job, lease, workspace, outcome, (line) =>
         streamer.write(`${line}\n`, Math.max(0, job.steps.length - 1)),
       ).catch((error: unknown) => {
@@ -288,9 +322,28 @@ export class JobRunner {
     }
   }
 
+  /** Saves and reports the attempt's caches; nothing here changes its result. */
+  async #saveCaches(caches: JobCaches, result: JobResult, keeper: LeaseKeeper, log: Logger): Promise<void> {
+    try {
+      await caches.save(result);
+      await caches.report();
+      log.info({ caches: caches.reports() }, 'caches done');
+    } catch (error) {
+      if (isStaleLeaseError(error)) keeper.markStale();
+      else log.warn({ err: (error as Error).message }, 'cache report not delivered');
+    }
+  }
+
   /** Where an attempt's artifact transfers are logged, with their size and duration (the bench reads them). */
   #transferLog(lease: Lease): Logger {
     return this.#options.logger.child({ jobId: lease.jobId, attempt: lease.attempt });
+  }
+
+  /** The HOME steps get: the run-as user's (the attempt's TMPDIR when it has none), else the agent's. */
+  #jobHome(places: JobPlaces): string {
+    const { runAs } = this.#options;
+    if (runAs) return runAs.home !== undefined && existsSync(runAs.home) ? runAs.home : places.tmpDir;
+    return this.#options.baseEnv.HOME || homedir();
   }
 
   async #execute(
@@ -301,9 +354,10 @@ export class JobRunner {
     streamer: LogStreamer,
     signal: AbortSignal,
     steps: StepReporter,
+    caches: JobCaches | undefined,
   ): Promise<Outcome> {
     try {
-      return await this.#runSteps(job, lease, places, secrets, streamer, signal, steps);
+      return await this.#runSteps(job, lease, places, secrets, streamer, signal, steps, caches);
     } catch (error) {
       // A checkout killed by cancel or timeout ends the attempt as that, not as a failure.
       if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, job, 0);
@@ -322,9 +376,11 @@ export class JobRunner {
     streamer: LogStreamer,
     signal: AbortSignal,
     steps: StepReporter,
+    caches: JobCaches | undefined,
   ): Promise<Outcome> {
     const { workspace, tmpDir } = places;
     await this.#options.checkout.checkout({ repoUrl: job.repoUrl, sha: job.sha, workspace, signal });
+    await caches?.restore();
     if (job.needsArtifacts.length > 0) {
       const print = (line: string) => streamer.write(`${line}\n`, 0);
       const started = performance.now();
@@ -354,7 +410,7 @@ export class JobRunner {
       lease,
       {
         ...places,
-        ...(runAs ? { home: runAs.home !== undefined && existsSync(runAs.home) ? runAs.home : tmpDir } : {}),
+        ...(runAs ? { home: this.#jobHome(places) } : {}),
       },
       secrets,
     );

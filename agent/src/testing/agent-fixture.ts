@@ -147,6 +147,8 @@ export function useAgentFixture(options: { nats?: () => string } = {}): AgentFix
       runAs: undefined,
       killGraceMs: 100,
       artifactMaxBytes: 1024 * 1024,
+      cacheMaxBytes: 64 * 1024 * 1024,
+      cacheLocalMaxBytes: 64 * 1024 * 1024,
       logLevel: 'debug',
       metricsPort: undefined,
       metricsHost: '127.0.0.1',

@@ -232,6 +232,19 @@ export class FakeController {
       GetArtifactDownloads: (_call, callback) => {
         reply(callback, { error: grpc.status.UNIMPLEMENTED, details: 'no artifacts in the fake controller' });
       },
+      // Caches too (test/e2e/caches.test.ts).
+      GetCacheDownload: (_call, callback) => {
+        reply(callback, { error: grpc.status.UNIMPLEMENTED, details: 'no caches in the fake controller' });
+      },
+      CreateCacheUpload: (_call, callback) => {
+        reply(callback, { error: grpc.status.UNIMPLEMENTED, details: 'no caches in the fake controller' });
+      },
+      CommitCache: (_call, callback) => {
+        reply(callback, { error: grpc.status.UNIMPLEMENTED, details: 'no caches in the fake controller' });
+      },
+      ReportCaches: (_call, callback) => {
+        reply(callback, { error: grpc.status.UNIMPLEMENTED, details: 'no caches in the fake controller' });
+      },
       FinishJob: (call, callback) => {
         this.#record({ method: 'FinishJob', request: call.request });
         reply(callback, this.finishJob(call.request));

@@ -578,11 +578,32 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Delete the artifacts and archived logs of old runs
-         * @description Never those of a run awaiting approval, nor of the latest run that succeeded in each environment (what is deployed there).
+         * Delete the artifacts and archived logs of old runs, and caches unused as long
+         * @description Never those of a run awaiting approval, nor of the latest run that succeeded in each environment (what is deployed there). Caches go when neither saved nor restored within the same duration.
          */
         post: operations["collectGarbage"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/caches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The saved caches, by repository, newest first */
+        get: operations["listCaches"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete saved caches (a repository's, or every one) and their archives
+         * @description The next job of each key misses and saves it again. Audited.
+         */
+        delete: operations["clearCaches"];
         options?: never;
         head?: never;
         patch?: never;
@@ -752,6 +773,8 @@ export interface components {
             /** Format: date-time */
             finishedAt: string | null;
             attempts: components["schemas"]["JobAttempt"][];
+            /** @description What restoring and saving each cache did in the latest attempt (as its agent reported). */
+            caches: components["schemas"]["JobCache"][];
         };
         JobAttempt: {
             attempt: number;
@@ -764,6 +787,24 @@ export interface components {
             startedAt: string;
             /** Format: date-time */
             finishedAt: string | null;
+        };
+        JobCache: {
+            /** @description The exact key the agent computed. */
+            key: string;
+            /** @enum {string} */
+            restore: "hit" | "fallback" | "miss" | "skipped";
+            /** @description The key restored (a fallback's own); empty on a miss. */
+            restoredKey: string;
+            /** @description "protected" or "ref:<ref>"; empty on a miss. */
+            restoredScope: string;
+            restoredBytes: number;
+            restoreMs: number;
+            /** @enum {string} */
+            save: "saved" | "not_needed" | "skipped" | "failed";
+            savedScope: string;
+            savedBytes: number;
+            saveMs: number;
+            message: string;
         };
         CancelResponse: {
             /** @description Running jobs whose agents were told to stop. */
@@ -1014,7 +1055,7 @@ export interface components {
          * @description `forbidden` is a request refused for want of a role.
          * @enum {string}
          */
-        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "agent.enrol" | "agent.revoke" | "agent_token.create" | "agent_token.revoke" | "environment.protect" | "environment.unprotect" | "repository.add" | "secret.set" | "secret.delete" | "forbidden" | "approval_refused" | "approval_timeout" | "supersede";
+        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "agent.enrol" | "agent.revoke" | "agent_token.create" | "agent_token.revoke" | "environment.protect" | "environment.unprotect" | "repository.add" | "secret.set" | "secret.delete" | "cache.clear" | "forbidden" | "approval_refused" | "approval_timeout" | "supersede";
         EnvironmentProtection: {
             name: string;
             approvers: string[];
@@ -1047,6 +1088,10 @@ export interface components {
             logs: number;
             /** @description Artifact bytes plus uncompressed log bytes. */
             bytes: number;
+            /** @description Saved caches neither saved nor restored for that long. */
+            caches: number;
+            /** @description Bytes of their archives. */
+            cacheBytes: number;
         };
         GcRequest: {
             /**
@@ -1059,6 +1104,36 @@ export interface components {
              * @default false
              */
             dryRun?: boolean;
+        };
+        CacheList: {
+            caches: components["schemas"]["CacheEntry"][];
+        };
+        CacheEntry: {
+            id: string;
+            repo: string;
+            /** @description "protected" (saved by protected branches) or "ref:<ref>". */
+            scope: string;
+            key: string;
+            /** @description "tar+zstd" or "tar+gzip". */
+            format: string;
+            /** @description Bytes of the compressed archive. */
+            size: number;
+            sha256: string;
+            /** @description The run whose job saved it. */
+            runId: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description Last saved or restored.
+             */
+            lastUsedAt: string;
+        };
+        ClearedCaches: {
+            /** @description Caches deleted. */
+            deleted: number;
+            /** @description Their archives’ bytes. */
+            bytes: number;
         };
     };
     responses: never;
@@ -3586,6 +3661,126 @@ export interface operations {
             };
             /** @description A request body that is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCaches: {
+        parameters: {
+            query?: {
+                /** @description Only the caches of this repository. */
+                repo?: string;
+                /** @description 1–1000, default 200. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CacheList"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    clearCaches: {
+        parameters: {
+            query?: {
+                /** @description Only the caches of this repository; without it, every cache. */
+                repo?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearedCaches"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

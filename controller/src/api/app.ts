@@ -28,6 +28,7 @@ import { agentRoutes } from './routes/agents.js';
 import { artifactObjectRoutes } from './routes/artifact-objects.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { auditRoutes } from './routes/audit.js';
+import { cacheRoutes } from './routes/caches.js';
 import { environmentRoutes } from './routes/environments.js';
 import { eventRoutes } from './routes/events.js';
 import { gcRoutes } from './routes/gc.js';
@@ -105,6 +106,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/api/environments', environmentRoutes(deps));
   app.route('/api/events', eventRoutes(deps));
   app.route('/api/gc', gcRoutes(deps));
+  app.route('/api/caches', cacheRoutes(deps));
   serveOpenApiDocument(app);
   // The web page, last: it calls the API above in-process with the signed-in user's token.
   app.route(

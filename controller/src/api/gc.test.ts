@@ -75,9 +75,25 @@ describe('POST /api/gc', () => {
     await testApp.database.db.execute(sql`update runs set finished_at = now() - interval '40 days'`);
 
     const recent = await post('/api/gc', { olderThan: '60d' });
-    expect(await recent.json()).toEqual({ dryRun: false, runs: 0, artifacts: 0, logs: 0, bytes: 0 });
+    expect(await recent.json()).toEqual({
+      dryRun: false,
+      runs: 0,
+      artifacts: 0,
+      logs: 0,
+      bytes: 0,
+      caches: 0,
+      cacheBytes: 0,
+    });
     const dry = await post('/api/gc', { olderThan: '30d', dryRun: true });
-    expect(await dry.json()).toEqual({ dryRun: true, runs: 2, artifacts: 2, logs: 0, bytes: 10 });
+    expect(await dry.json()).toEqual({
+      dryRun: true,
+      runs: 2,
+      artifacts: 2,
+      logs: 0,
+      bytes: 10,
+      caches: 0,
+      cacheBytes: 0,
+    });
     expect(await artifactsOf(deployedBefore)).toHaveLength(1);
 
     const [doomed] = await artifactsOf(failed);
@@ -85,7 +101,15 @@ describe('POST /api/gc', () => {
     const objectUrl = redirect.headers.get('location')!.replace('http://gantry.test', '');
     expect((await testApp.app.request(objectUrl)).status).toBe(200);
     const gc = await post('/api/gc', { olderThan: '30d' });
-    expect(await gc.json()).toEqual({ dryRun: false, runs: 2, artifacts: 2, logs: 0, bytes: 10 });
+    expect(await gc.json()).toEqual({
+      dryRun: false,
+      runs: 2,
+      artifacts: 2,
+      logs: 0,
+      bytes: 10,
+      caches: 0,
+      cacheBytes: 0,
+    });
     expect(await artifactsOf(deployedBefore)).toEqual([]);
     expect(await artifactsOf(failed)).toEqual([]);
     expect(await artifactsOf(deployedLast)).toHaveLength(1);

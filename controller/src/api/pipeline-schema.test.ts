@@ -9,6 +9,7 @@ import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { APPROVAL_KEYS } from '../pipeline/approval.js';
+import { CACHE_KEY_KEYS, CACHE_KEYS } from '../pipeline/cache.js';
 import { parsePipeline } from '../pipeline/index.js';
 import { JOB_KEYS, RETRY_KEYS } from '../pipeline/job.js';
 import { PIPELINE_KEYS } from '../pipeline/parse.js';
@@ -65,6 +66,8 @@ describe('the JSON Schema of .gantry.yml', () => {
     ['on', schema.definitions.on, ON_KEYS],
     ['on.push', schema.definitions.push, PUSH_KEYS],
     ["a stage's if", schema.definitions.if, IF_KEYS],
+    ['a cache', schema.definitions.cache, CACHE_KEYS],
+    ["a cache's key", schema.definitions.cache?.properties?.key as SchemaNode, CACHE_KEY_KEYS],
   ])('has exactly the keys the parser accepts in %s', (_where, node, parserKeys) => {
     expect(keysOf(node)).toEqual([...parserKeys].sort());
   });
@@ -101,6 +104,10 @@ describe('the JSON Schema of .gantry.yml', () => {
     [
       'an if without branch or tag',
       'name: a\nstages:\n  - name: b\n    if: {}\n    jobs: [{ name: c, steps: [make] }]\n',
+    ],
+    [
+      'a cache policy that does not exist',
+      'name: a\ncache: { paths: [node_modules], policy: pul }\nstages:\n  - name: b\n    jobs: [{ name: c, steps: [make] }]\n',
     ],
     ['a step that is a number', 'name: a\nstages:\n  - name: b\n    jobs: [{ name: c, steps: [1] }]\n'],
   ])('rejects %s, as the parser does', (_what, text) => {

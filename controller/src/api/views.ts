@@ -2,7 +2,7 @@
 import type { JobDetail, Run, RunDetail as RunDetailRecord, StageDetail } from '../domain/run.js';
 import type { AgentJob, Agent as AgentRecord } from '../store/agents-repository.js';
 import type { Agent } from './schemas/agents.js';
-import type { Job, RunDetail, RunSummary, Stage } from './schemas/runs.js';
+import type { Job, JobCache, RunDetail, RunSummary, Stage } from './schemas/runs.js';
 
 function iso(date: Date): string;
 function iso(date: Date | null): string | null;
@@ -31,11 +31,16 @@ export function runSummaryView(run: Run, baseUrl: string): RunSummary {
   };
 }
 
-export function runDetailView(run: RunDetailRecord, baseUrl: string): RunDetail {
-  return { ...runSummaryView(run, baseUrl), stages: run.stages.map(stageView) };
+/** `caches`: the cache reports of each job's latest attempt, by job id (cacheReportsOfRun). */
+export function runDetailView(
+  run: RunDetailRecord,
+  baseUrl: string,
+  caches: ReadonlyMap<string, unknown[]> = new Map(),
+): RunDetail {
+  return { ...runSummaryView(run, baseUrl), stages: run.stages.map((stage) => stageView(stage, caches)) };
 }
 
-function stageView(stage: StageDetail): Stage {
+function stageView(stage: StageDetail, caches: ReadonlyMap<string, unknown[]>): Stage {
   return {
     name: stage.name,
     status: stage.status,
@@ -57,11 +62,11 @@ function stageView(stage: StageDetail): Stage {
     skipReason: stage.skipReason,
     startedAt: iso(stage.startedAt),
     finishedAt: iso(stage.finishedAt),
-    jobs: stage.jobs.map(jobView),
+    jobs: stage.jobs.map((job) => jobView(job, caches.get(job.id) ?? [])),
   };
 }
 
-function jobView(job: JobDetail): Job {
+function jobView(job: JobDetail, caches: unknown[]): Job {
   return {
     id: job.id,
     name: job.name,
@@ -83,6 +88,29 @@ function jobView(job: JobDetail): Job {
       startedAt: iso(attempt.startedAt),
       finishedAt: iso(attempt.finishedAt),
     })),
+    caches: caches.map(jobCacheView),
+  };
+}
+
+/** A CacheReport as the agent sent it (numbers may arrive as strings from 64-bit fields). */
+function jobCacheView(stored: unknown): JobCache {
+  const report = stored as Record<string, unknown>;
+  const text = (name: string) => String(report[name] ?? '');
+  const count = (name: string) => Number(report[name] ?? 0) || 0;
+  const pick = <T extends string>(name: string, allowed: readonly T[], fallback: T): T =>
+    (allowed as readonly string[]).includes(text(name)) ? (text(name) as T) : fallback;
+  return {
+    key: text('key'),
+    restore: pick('restore', ['hit', 'fallback', 'miss', 'skipped'] as const, 'miss'),
+    restoredKey: text('restoredKey'),
+    restoredScope: text('restoredScope'),
+    restoredBytes: count('restoredSize'),
+    restoreMs: count('restoreMs'),
+    save: pick('save', ['saved', 'not_needed', 'skipped', 'failed'] as const, 'skipped'),
+    savedScope: text('savedScope'),
+    savedBytes: count('savedSize'),
+    saveMs: count('saveMs'),
+    message: text('message'),
   };
 }
 

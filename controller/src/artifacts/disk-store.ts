@@ -138,9 +138,9 @@ function capped(maxBytes: number): Transform {
   });
 }
 
-/** Keys the stores hold: an attempt's files (`runs/…`) and archived logs (`logs/…`), normalised. */
+/** Keys the stores hold: an attempt's files (`runs/…`), archived logs (`logs/…`) and cache archives (`caches/…`), normalised. */
 function isObjectKey(key: string): boolean {
-  return /^(runs|logs)\//.test(key) && artifactPathProblem(key) === null;
+  return /^(runs|logs|caches)\//.test(key) && artifactPathProblem(key) === null;
 }
 
 async function loadOrCreateSecret(path: string): Promise<Buffer> {

@@ -5,6 +5,7 @@
  * after: a crash in between leaves unreferenced objects, never a listed
  * artifact whose bytes are gone.
  */
+import { deleteCachesById, findUnusedCaches } from '../store/caches-repository.js';
 import type { Database } from '../store/database.js';
 import { deleteRunObjectRows, findCollectableRuns, listRunObjects } from '../store/retention-repository.js';
 import { artifactKey } from './artifact-keys.js';
@@ -17,6 +18,9 @@ export interface GarbageReport {
   logs: number;
   /** Artifact bytes plus uncompressed log bytes. */
   bytes: number;
+  /** Caches neither saved nor restored for `olderThanMs`, and their archives' bytes. */
+  caches: number;
+  cacheBytes: number;
 }
 
 /** Runs handled per batch. */
@@ -26,7 +30,16 @@ export async function collectGarbage(
   deps: { db: Database; store: ArtifactStore },
   options: { olderThanMs: number; dryRun: boolean },
 ): Promise<GarbageReport> {
-  const report: GarbageReport = { dryRun: options.dryRun, runs: 0, artifacts: 0, logs: 0, bytes: 0 };
+  const report: GarbageReport = {
+    dryRun: options.dryRun,
+    runs: 0,
+    artifacts: 0,
+    logs: 0,
+    bytes: 0,
+    caches: 0,
+    cacheBytes: 0,
+  };
+  await collectUnusedCaches(deps, options, report);
   const seen = new Set<string>();
   for (;;) {
     const runIds = (await findCollectableRuns(deps.db, options.olderThanMs, batchRuns + seen.size)).filter(
@@ -49,5 +62,31 @@ export async function collectGarbage(
       ...objects.artifacts.map((a) => artifactKey(a.runId, a.jobId, a.attempt, a.path)),
       ...objects.logs.map((log) => log.key),
     ]);
+  }
+}
+
+/** Caches unused for `olderThanMs`: rows first, archives after (as for runs). */
+async function collectUnusedCaches(
+  deps: { db: Database; store: ArtifactStore },
+  options: { olderThanMs: number; dryRun: boolean },
+  report: GarbageReport,
+): Promise<void> {
+  const counted = new Set<string>();
+  for (;;) {
+    const unused = (await findUnusedCaches(deps.db, options.olderThanMs, batchRuns + counted.size)).filter(
+      (cache) => !counted.has(cache.id),
+    );
+    if (unused.length === 0) return;
+    report.caches += unused.length;
+    report.cacheBytes += unused.reduce((sum, cache) => sum + cache.size, 0);
+    if (options.dryRun) {
+      for (const cache of unused) counted.add(cache.id);
+      continue;
+    }
+    await deleteCachesById(
+      deps.db,
+      unused.map((cache) => cache.id),
+    );
+    await deps.store.removeObjects(unused.map((cache) => cache.objectKey));
   }
 }

@@ -11,6 +11,7 @@ import { registerAgentTokens } from './client/agent-tokens.js';
 import { registerAgents } from './client/agents.js';
 import { registerStageDecisions } from './client/approve.js';
 import { registerArtifacts } from './client/artifacts.js';
+import { registerCache } from './client/caches.js';
 import { type ClientOptions, type CommandContext, exitCodes } from './client/command.js';
 import { registerEnvironments } from './client/environments.js';
 import { registerGc } from './client/gc.js';
@@ -143,6 +144,7 @@ function buildParser(context: CommandContext) {
   parser = registerLogs(parser, context);
   parser = registerArtifacts(parser, context);
   parser = registerGc(parser, context);
+  parser = registerCache(parser, context);
   parser = registerAgents(parser, context);
   parser = registerTokens(parser, context);
   parser = registerAgentTokens(parser, context);

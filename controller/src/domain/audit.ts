@@ -21,6 +21,7 @@ export const auditActions = [
   /** A job secret was set or deleted; details name it and its scope, never its value. */
   'secret.set',
   'secret.delete',
+  'cache.clear',
   /** A request refused for want of a role. */
   'forbidden',
   /** An approve or reject the stage's gate refused (not an approver, self-approval). */

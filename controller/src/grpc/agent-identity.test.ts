@@ -5,14 +5,12 @@
  * queue, and leases of another agent's attempt are all refused.
  */
 import { Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretVault } from '../secret-store/secret-vault.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
+import { testAgentService } from '../testing/agent-service.js';
 import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
 import { type EnrolledAgent, enrolTestAgent } from '../testing/enrolled-agent.js';
-import { createAgentService } from './agent-service.js';
-import { ConnectStreams } from './connect-stream.js';
+import type { createAgentService } from './agent-service.js';
 
 const standingToken = 'standing-agent-token-for-identity-tests';
 const pipeline =
@@ -47,18 +45,7 @@ describe('agent identity on every call', () => {
 
   beforeAll(async () => {
     testApp = await openTestApp({ pipeline });
-    service = createAgentService({
-      db: testApp.database.db,
-      lifecycle: testApp.lifecycle,
-      artifacts: testApp.artifacts,
-      presence: undefined as never, // Connect is exercised end to end (test/security)
-      connectStreams: new ConnectStreams(),
-      agentToken: standingToken,
-      secrets: new SecretVault(undefined),
-      heartbeatIntervalMs: 1000,
-      leaseTtlMs: 30_000,
-      log: pino({ level: 'silent' }),
-    });
+    service = testAgentService(testApp, { agentToken: standingToken });
     prod = await enrolTestAgent(testApp.database.db, { name: 'prod-agent', queues: ['prod'] });
     other = await enrolTestAgent(testApp.database.db, { name: 'default-agent', queues: ['default'] });
   }, 60_000);

@@ -16,6 +16,7 @@ import {
 import { type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { ArtifactExchange } from '../artifacts/artifact-exchange.js';
+import type { CacheExchange } from '../artifacts/cache-exchange.js';
 import { DomainError, StaleLeaseError } from '../domain/errors.js';
 import { type RefKind, refKindOf } from '../domain/ref-kind.js';
 import { type JobResult, jobResults } from '../domain/states.js';
@@ -37,6 +38,8 @@ export interface AgentServiceDeps {
   lifecycle: JobLifecycle;
   /** Presigned URLs and commits of artifacts. */
   artifacts: ArtifactExchange;
+  /** Cache lookups, uploads, commits and reports. */
+  caches: CacheExchange;
   presence: AgentPresence;
   connectStreams: ConnectStreams;
   /** The standing enrolment token (GANTRY_AGENT_TOKEN): Enrol accepts it besides the tokens admins create. */
@@ -192,6 +195,14 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           artifacts: job.spec.artifacts ?? [],
           artifactsWhen: job.spec.artifactsWhen ?? 'on_success',
           needsArtifacts: job.spec.needsArtifacts ?? [],
+          caches: (job.spec.caches ?? []).map((cache) => ({
+            keyFiles: cache.key.files,
+            keyPrefix: cache.key.prefix ?? '',
+            paths: cache.paths,
+            policy: cache.policy,
+            when: cache.when,
+            fallbackKeys: cache.fallbackKeys,
+          })),
         },
         maxLogBytes: lifecycle.maxLogBytesPerJob,
         secrets: granted.values,
@@ -267,6 +278,44 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
             executable: file.executable,
           })),
         };
+      },
+      withLease,
+    ),
+
+    GetCacheDownload: unary(
+      'GetCacheDownload',
+      async (request) => {
+        const found = await deps.caches.download(leaseOf(request.lease), request.keys);
+        if (found === null) return { found: false };
+        const { key, exact, scope, size, sha256, url, format } = found;
+        return { found: true, key, exact, scope, size, sha256, url, format };
+      },
+      withLease,
+    ),
+
+    CreateCacheUpload: unary(
+      'CreateCacheUpload',
+      async (request) => deps.caches.createUpload(leaseOf(request.lease), request.key),
+      withLease,
+    ),
+
+    CommitCache: unary(
+      'CommitCache',
+      async (request) => {
+        const lease = leaseOf(request.lease);
+        const { key, uploadId, size, sha256, format } = request;
+        await deps.caches.commit(lease, { key, uploadId, size, sha256, format });
+        log.debug({ jobId: lease.jobId, attempt: lease.attempt, key, size }, 'cache committed');
+        return {};
+      },
+      withLease,
+    ),
+
+    ReportCaches: unary(
+      'ReportCaches',
+      async (request) => {
+        await deps.caches.report(leaseOf(request.lease), request.caches);
+        return {};
       },
       withLease,
     ),

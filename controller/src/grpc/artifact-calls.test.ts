@@ -7,14 +7,11 @@
 import { createHash } from 'node:crypto';
 import { Metadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { sql } from 'drizzle-orm';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretVault } from '../secret-store/secret-vault.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
+import { testAgentService } from '../testing/agent-service.js';
 import { openTestApp, type TestApp } from '../testing/api-test-app.js';
 import { enrolTestAgent } from '../testing/enrolled-agent.js';
-import { createAgentService } from './agent-service.js';
-import { ConnectStreams } from './connect-stream.js';
 
 const pipeline = `name: artifacts
 stages:
@@ -28,18 +25,7 @@ type Answer = { error: { code?: number; details?: string } | null; response: Rec
 
 /** Calls the agent service's handlers as the enrolled agent would, with its credential. */
 function agentCalls(testApp: TestApp, metadata: Metadata): (method: string, request: unknown) => Promise<Answer> {
-  const service = createAgentService({
-    db: testApp.database.db,
-    lifecycle: testApp.lifecycle,
-    artifacts: testApp.artifacts,
-    presence: undefined as never, // Connect is not called here
-    connectStreams: new ConnectStreams(),
-    agentToken: 'agent-token-for-handler-tests',
-    secrets: new SecretVault(undefined),
-    heartbeatIntervalMs: 1000,
-    leaseTtlMs: 30_000,
-    log: pino({ level: 'silent' }),
-  });
+  const service = testAgentService(testApp);
   return (method, request) =>
     new Promise((resolve) => {
       const unary = { metadata, request } as unknown as ServerUnaryCall<never, never>;

@@ -5,13 +5,10 @@
  */
 
 import { Metadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.js';
-import { createAgentService } from '../grpc/agent-service.js';
-import { ConnectStreams } from '../grpc/connect-stream.js';
-import { SecretVault } from '../secret-store/secret-vault.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
+import { testAgentService } from '../testing/agent-service.js';
 import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
 import { enrolTestAgent } from '../testing/enrolled-agent.js';
 
@@ -131,19 +128,7 @@ describe('GET /metrics', () => {
     const { credential } = await enrolTestAgent(testApp.database.db, { name: 'metrics-agent' });
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${credential}`);
-    const service = createAgentService({
-      db: testApp.database.db,
-      lifecycle: testApp.lifecycle,
-      artifacts: testApp.artifacts,
-      presence: undefined as never, // Connect is not called here
-      connectStreams: new ConnectStreams(),
-      agentToken: 'agent-token-for-handler-tests',
-      secrets: new SecretVault(undefined),
-      heartbeatIntervalMs: 1000,
-      leaseTtlMs: 30_000,
-      log: pino({ level: 'silent' }),
-      metrics: testApp.metrics,
-    });
+    const service = testAgentService(testApp, { metrics: testApp.metrics });
     const heartbeat = (request: unknown) =>
       new Promise<{ code?: number } | null>((resolve) => {
         const call = { metadata, request } as unknown as ServerUnaryCall<never, never>;

@@ -4,6 +4,7 @@ export { matchesAnyGlob } from './glob.js';
 export { DEFAULT_PIPELINE_LIMITS, type PipelineLimits } from './limits.js';
 export type {
   ApprovalPolicy,
+  CacheDefinition,
   JobDefinition,
   PipelineDefinition,
   PipelineProblem,

@@ -3,10 +3,12 @@
  * expansion and checks that need the other jobs (unique names,
  * `needs_artifacts`) happen later, in `references.ts`.
  */
+
+import { readCaches } from './cache.js';
 import type { PipelineLimits } from './limits.js';
 import type { Path } from './locate.js';
 import { checkExpressions, type Matrix, readMatrix } from './matrix.js';
-import type { ArtifactsWhen, RetryPolicy } from './model.js';
+import type { ArtifactsWhen, CacheDefinition, RetryPolicy } from './model.js';
 import type { ProblemCollector } from './problems.js';
 import {
   readDurationMs,
@@ -31,6 +33,7 @@ export const JOB_KEYS = [
   'needs_artifacts',
   'matrix',
   'secrets',
+  'cache',
 ];
 const ARTIFACTS_WHEN: readonly ArtifactsWhen[] = ['on_success', 'always'];
 export const RETRY_KEYS = ['lost', 'failed'];
@@ -58,6 +61,8 @@ export interface JobSpec {
   /** Names of the secrets granted to the job (environment variables of its steps). */
   secrets: string[];
   matrix: Matrix | null;
+  /** The job's own `cache:`; undefined: it inherits the pipeline's. */
+  caches: CacheDefinition[] | undefined;
 }
 
 export function readJob(
@@ -137,6 +142,7 @@ export function readJob(
     needsArtifacts,
     secrets,
     matrix: matrix ?? null,
+    caches: readCaches(problems, job.cache, [...path, 'cache']),
   };
 }
 

@@ -72,6 +72,23 @@ export interface RetryPolicy {
   failed: number;
 }
 
+/** `cache: { policy }`: restore and save, restore only, or save only. */
+export type CachePolicy = 'pull-push' | 'pull' | 'push';
+/** `cache: { when }`: save only after the steps succeeded (default), or whatever the result. */
+export type CacheWhen = 'on_success' | 'always';
+
+/** One `cache:` entry of a job (its own or the pipeline's). */
+export interface CacheDefinition {
+  /** The key is `<prefix>-<SHA-256 of the paths and of these files' contents>`, computed on the agent. */
+  key: { files: string[]; prefix: string | null };
+  /** Workspace-relative paths, or `~/…` under the job's home. */
+  paths: string[];
+  policy: CachePolicy;
+  when: CacheWhen;
+  /** Key prefixes restored (newest first) when the exact key has never been saved. */
+  fallbackKeys: string[];
+}
+
 /** `artifacts_when:` of a job. */
 export type ArtifactsWhen = 'on_success' | 'always';
 
@@ -109,6 +126,8 @@ export interface JobDefinition {
   secrets?: string[];
   /** The matrix cell this job was expanded from, if any. */
   matrix: Record<string, string> | null;
+  /** The job's `cache:`, or the pipeline's when the job has none. */
+  caches: CacheDefinition[];
 }
 
 /** One problem found in a pipeline file, with where it is. */

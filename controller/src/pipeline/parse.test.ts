@@ -64,6 +64,7 @@ const plainJob = {
   artifactsWhen: 'on_success' as const,
   needsArtifacts: [],
   matrix: null,
+  caches: [],
 };
 
 describe('parsePipeline: the example pipeline', () => {
@@ -308,7 +309,7 @@ describe('parsePipeline: problems point at the offending key or value', () => {
     ['approval required 0', yaml('name: p', 'stages:', '  - name: s', '    approval: { required: 0 }', '    jobs: [{ name: j, steps: [make] }]'), 4, 27, 'stages[0].approval.required', 'must be a whole number ≥ 1'],
     ['approval timeout without unit', yaml('name: p', 'stages:', '  - name: s', '    approval:', '      timeout: 3', '    jobs: [{ name: j, steps: [make] }]'), 5, 16, 'stages[0].approval.timeout', 'duration 3 has no unit'],
     ['more approvals than approvers', yaml('name: p', 'stages:', '  - name: s', '    approval: { approvers: [alice], required: 2 }', '    jobs: [{ name: j, steps: [make] }]'), 4, 47, 'stages[0].approval.required', 'requires 2 approvals but only 1 approver is listed'],
-    ['unknown key with no close match', yaml('name: p', 'stages:', '  - { name: s, jobs: [{ name: j, steps: [make] }] }', 'owner: me'), 4, 1, 'owner', 'unknown key "owner"; expected one of: name, on, env, stages'],
+    ['unknown key with no close match', yaml('name: p', 'stages:', '  - { name: s, jobs: [{ name: j, steps: [make] }] }', 'owner: me'), 4, 1, 'owner', 'unknown key "owner"; expected one of: name, on, env, cache, stages'],
     ['missing pipeline name', yaml('stages:', '  - { name: s, jobs: [{ name: j, steps: [make] }] }'), 1, 1, 'name', 'required key "name" is missing'],
     ['pipeline name not a string', yaml('name: 5', 'stages:', '  - { name: s, jobs: [{ name: j, steps: [make] }] }'), 1, 7, 'name', 'must be a string (got number 5)'],
     ['empty stages', yaml('name: p', 'stages: []'), 2, 9, 'stages', 'stages must be a non-empty list of stages (got an empty list)'],

@@ -6,6 +6,7 @@
  * number of times, with no side effects.
  */
 import { type Document, isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
+import { readCaches } from './cache.js';
 import { DEFAULT_PIPELINE_LIMITS, formatBytes, overLimit, type PipelineLimits, utf8Bytes } from './limits.js';
 import type { PipelineDefinition, PipelineProblem } from './model.js';
 import { readPlainEnv } from './plain-env.js';
@@ -20,7 +21,7 @@ export { formatPipelineProblems, PipelineError } from './problems.js';
 
 export type ParseResult = { ok: true; pipeline: PipelineDefinition } | { ok: false; problems: PipelineProblem[] };
 
-export const PIPELINE_KEYS = ['name', 'on', 'env', 'stages'];
+export const PIPELINE_KEYS = ['name', 'on', 'env', 'cache', 'stages'];
 /** Bounds what a few aliases can blow up into (the "billion laughs" file). */
 const MAX_ALIAS_COUNT = 100;
 
@@ -65,6 +66,7 @@ export function parsePipeline(text: string, limits: PipelineLimits = DEFAULT_PIP
 
   const env = readPlainEnv(problems, pipeline.env, ['env'], 'pipeline');
   const on = readOn(problems, pipeline.on, ['on']);
+  const caches = readCaches(problems, pipeline.cache, ['cache']) ?? [];
 
   const stages: StageSpec[] = [];
   if (pipeline.stages === undefined) {
@@ -80,7 +82,7 @@ export function parsePipeline(text: string, limits: PipelineLimits = DEFAULT_PIP
   checkUniqueStageNames(problems, stages);
   if (!checkPlanSize(problems, stages, env, limits)) return fail(problems.problems);
 
-  const resolved = resolveStages(problems, stages, env);
+  const resolved = resolveStages(problems, stages, env, caches);
   if (problems.problems.length > 0 || name === undefined) return fail(problems.problems);
   return { ok: true, pipeline: { name, env: Object.fromEntries(env), on, stages: resolved } };
 }

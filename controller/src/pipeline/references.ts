@@ -5,7 +5,7 @@
  */
 import type { JobSpec } from './job.js';
 import { expandMatrix, type MatrixCell, matrixEnvName, matrixJobName, substituteMatrix } from './matrix.js';
-import type { JobDefinition, StageDefinition } from './model.js';
+import type { CacheDefinition, JobDefinition, StageDefinition } from './model.js';
 import type { ProblemCollector } from './problems.js';
 import type { StageSpec } from './stage.js';
 import { didYouMean } from './suggest.js';
@@ -20,9 +20,14 @@ export function resolveStages(
   problems: ProblemCollector,
   stages: readonly StageSpec[],
   pipelineEnv: ReadonlyMap<string, string>,
+  pipelineCaches: readonly CacheDefinition[] = [],
 ): StageDefinition[] {
   const expanded = stages.flatMap((stage, stageIndex) =>
-    stage.jobs.map((spec) => ({ spec, stageIndex, jobs: expandJob(spec, inheritedEnv(pipelineEnv, stage)) })),
+    stage.jobs.map((spec) => ({
+      spec,
+      stageIndex,
+      jobs: expandJob(spec, inheritedEnv(pipelineEnv, stage), pipelineCaches),
+    })),
   );
   const all: ExpandedJob[] = expanded.flatMap(({ spec, stageIndex, jobs }) =>
     jobs.map((definition) => ({ spec, stageIndex, definition })),
@@ -50,7 +55,11 @@ export function inheritedEnv(pipelineEnv: ReadonlyMap<string, string>, stage: St
   return new Map([...pipelineEnv, ...stage.env]);
 }
 
-function expandJob(spec: JobSpec, pipelineEnv: ReadonlyMap<string, string>): JobDefinition[] {
+function expandJob(
+  spec: JobSpec,
+  pipelineEnv: ReadonlyMap<string, string>,
+  pipelineCaches: readonly CacheDefinition[],
+): JobDefinition[] {
   const cells: (MatrixCell | null)[] = spec.matrix === null ? [null] : expandMatrix(spec.matrix);
   return cells.map((cell) => {
     const substitute = (text: string): string => (cell === null ? text : substituteMatrix(text, cell));
@@ -71,6 +80,7 @@ function expandJob(spec: JobSpec, pipelineEnv: ReadonlyMap<string, string>): Job
       needsArtifacts: [],
       ...(spec.secrets.length > 0 ? { secrets: [...spec.secrets] } : {}),
       matrix: cell,
+      caches: structuredClone([...(spec.caches ?? pipelineCaches)]),
     };
   });
 }

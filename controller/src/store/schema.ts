@@ -423,3 +423,50 @@ export const secrets = pgTable(
   },
   (t) => [primaryKey({ columns: [t.repo, t.name] })],
 );
+
+/**
+ * Saved caches (`cache:`): one archive per (repository, scope, key). The scope
+ * is `protected` for protected refs and `ref:<ref>` for every other ref, so a
+ * side branch never replaces what protected refs restore. A save replaces the
+ * row of its own scope only; the replaced archive is removed from the store.
+ */
+export const caches = pgTable(
+  'caches',
+  {
+    id: text('id').primaryKey(),
+    repo: text('repo').notNull(),
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    /** The archive's key in the artifact store. */
+    objectKey: text('object_key').notNull(),
+    /** "tar+zstd" or "tar+gzip". */
+    format: text('format').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    sha256: text('sha256').notNull(),
+    /** The attempt that saved it (no foreign key: a cache outlives the run's rows). */
+    runId: text('run_id').notNull(),
+    jobId: text('job_id').notNull(),
+    createdAt: createdAt(),
+    /** Set on every restore; retention (`gantry gc`) removes caches unused for long. */
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('caches_repo_scope_key_unique').on(t.repo, t.scope, t.key),
+    index('caches_last_used_idx').on(t.lastUsedAt),
+  ],
+);
+
+/** What restoring and saving each cache of an attempt did, as its agent reported it (ReportCaches). */
+export const jobCacheReports = pgTable(
+  'job_cache_reports',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    attempt: integer('attempt').notNull(),
+    /** CacheReport[] in the order of the job's `cache:` list. */
+    reports: jsonb('reports').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.attempt] })],
+);

@@ -14,6 +14,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { type ApiDeps, createApp } from '../api/app.js';
 import { ArtifactExchange } from '../artifacts/artifact-exchange.js';
+import { CacheExchange } from '../artifacts/cache-exchange.js';
 import { DiskStore } from '../artifacts/disk-store.js';
 import { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { registerFarmStateGauges } from '../metrics/farm-state-gauges.js';
@@ -40,6 +41,7 @@ export interface TestApp {
   /** The disk store under the app's `/objects` URLs (base URL http://gantry.test). */
   artifactStore: DiskStore;
   artifacts: ArtifactExchange;
+  caches: CacheExchange;
   /** A git repository whose `main` holds the pipeline. */
   repo: string;
   /** Present when `approvalWebhook` was given. */
@@ -92,6 +94,12 @@ export async function openTestApp(options: TestAppOptions): Promise<TestApp> {
   const artifactStore = new DiskStore({ dataDir: dir, baseUrl: () => 'http://gantry.test' });
   await artifactStore.open();
   const artifacts = new ArtifactExchange({ db: database.db, store: artifactStore });
+  const caches = new CacheExchange({
+    db: database.db,
+    store: artifactStore,
+    protectedBranches: ['main'],
+    maxBytes: 1024 ** 3,
+  });
   const deps: ApiDeps = {
     db: database.db,
     scheduler,
@@ -120,6 +128,7 @@ export async function openTestApp(options: TestAppOptions): Promise<TestApp> {
     metrics,
     artifactStore,
     artifacts,
+    caches,
     repo,
     approvalWebhook,
     logLines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),

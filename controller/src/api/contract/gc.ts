@@ -22,6 +22,8 @@ export const GcReport = z
     artifacts: z.int(),
     logs: z.int().openapi({ description: 'Archived attempt logs.' }),
     bytes: z.int().openapi({ description: 'Artifact bytes plus uncompressed log bytes.' }),
+    caches: z.int().openapi({ description: 'Saved caches neither saved nor restored for that long.' }),
+    cacheBytes: z.int().openapi({ description: 'Bytes of their archives.' }),
   })
   .openapi('GcReport');
 
@@ -29,9 +31,9 @@ export const collectGarbage = createRoute({
   method: 'post',
   path: '/',
   operationId: 'collectGarbage',
-  summary: 'Delete the artifacts and archived logs of old runs',
+  summary: 'Delete the artifacts and archived logs of old runs, and caches unused as long',
   description:
-    'Never those of a run awaiting approval, nor of the latest run that succeeded in each environment (what is deployed there).',
+    'Never those of a run awaiting approval, nor of the latest run that succeeded in each environment (what is deployed there). Caches go when neither saved nor restored within the same duration.',
   tags: ['runs'],
   security: [{ bearerAuth: [] }],
   ...needsRole('admin', jsonBody({ required: true })),

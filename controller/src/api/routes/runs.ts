@@ -1,6 +1,7 @@
 /** /api/runs: trigger, list, show, cancel, retry, approve/reject (a job's log: job-logs.ts). */
 import { NotFoundError } from '../../domain/errors.js';
 import { ApprovalRefusedError, decideStage } from '../../scheduler/approvals.js';
+import { cacheReportsOfRun } from '../../store/caches-repository.js';
 import { findRunDetail } from '../../store/runs-repository.js';
 import { startRun } from '../../triggers/start-run.js';
 import type { ApiDeps } from '../app.js';
@@ -41,7 +42,7 @@ export function runRoutes(deps: ApiDeps) {
   app.openapi(getRun, async (c) => {
     const run = await findRunDetail(deps.db, c.req.param('id'));
     if (!run) throw new NotFoundError(`run "${c.req.param('id')}" not found`);
-    return c.json(runDetailView(run, deps.baseUrl), 200);
+    return c.json(runDetailView(run, deps.baseUrl, await cacheReportsOfRun(deps.db, run.id)), 200);
   });
 
   app.openapi(cancelRun, async (c) => {

@@ -116,6 +116,22 @@ export const JobAttempt = z
   })
   .openapi('JobAttempt');
 
+export const JobCache = z
+  .object({
+    key: z.string().openapi({ description: 'The exact key the agent computed.' }),
+    restore: z.enum(['hit', 'fallback', 'miss', 'skipped']),
+    restoredKey: z.string().openapi({ description: "The key restored (a fallback's own); empty on a miss." }),
+    restoredScope: z.string().openapi({ description: '"protected" or "ref:<ref>"; empty on a miss.' }),
+    restoredBytes: z.int(),
+    restoreMs: z.int(),
+    save: z.enum(['saved', 'not_needed', 'skipped', 'failed']),
+    savedScope: z.string(),
+    savedBytes: z.int(),
+    saveMs: z.int(),
+    message: z.string(),
+  })
+  .openapi('JobCache');
+
 export const Job = z
   .object({
     id: z.string(),
@@ -130,6 +146,9 @@ export const Job = z
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
     attempts: z.array(JobAttempt),
+    caches: z.array(JobCache).openapi({
+      description: 'What restoring and saving each cache did in the latest attempt (as its agent reported).',
+    }),
   })
   .openapi('Job');
 
@@ -223,3 +242,4 @@ export type RunListEntry = z.infer<typeof RunListEntry>;
 export type RunDetail = z.infer<typeof RunDetail>;
 export type Stage = z.infer<typeof Stage>;
 export type Job = z.infer<typeof Job>;
+export type JobCache = z.infer<typeof JobCache>;

@@ -196,6 +196,16 @@ export class ApiClient {
     );
   }
 
+  listCaches(query: { repo?: string; limit?: number }) {
+    return this.#call('GET /api/caches', (signal) => this.#client.GET('/api/caches', { params: { query }, signal }));
+  }
+
+  clearCaches(query: { repo?: string }) {
+    return this.#call('DELETE /api/caches', (signal) =>
+      this.#client.DELETE('/api/caches', { params: { query }, signal }),
+    );
+  }
+
   collectGarbage(body: GcRequest) {
     return this.#call('POST /api/gc', (signal) => this.#client.POST('/api/gc', { body, signal }));
   }

@@ -1,4 +1,4 @@
-/** `gantry gc --older-than 30d [--dry-run]`: delete the artifacts and archived logs of old runs (admin). */
+/** `gantry gc --older-than 30d [--dry-run]`: delete the artifacts and archived logs of old runs, and caches unused as long (admin). */
 import type { Argv } from 'yargs';
 import {
   type CommandContext,
@@ -34,7 +34,7 @@ export function registerGc<T>(yargs: Argv<T>, { io, options, exit }: CommandCont
           else {
             const verb = report.dryRun ? 'would delete' : 'deleted';
             io.stdout(
-              `${verb} ${report.artifacts} artifacts and ${report.logs} logs of ${report.runs} runs (${report.bytes} bytes)\n`,
+              `${verb} ${report.artifacts} artifacts and ${report.logs} logs of ${report.runs} runs (${report.bytes} bytes), ${report.caches} unused caches (${report.cacheBytes} bytes)\n`,
             );
           }
           return 0;

@@ -16,6 +16,7 @@ export function jobView(fields: Partial<JobView> & Pick<JobView, 'id' | 'name' |
     startedAt: null,
     finishedAt: null,
     attempts: [],
+    caches: [],
     ...fields,
   };
 }

@@ -6,21 +6,29 @@ import type { ClaimJobRequest as _gantry_agent_v1_ClaimJobRequest, ClaimJobReque
 import type { ClaimJobResponse as _gantry_agent_v1_ClaimJobResponse, ClaimJobResponse__Output as _gantry_agent_v1_ClaimJobResponse__Output } from '../../../gantry/agent/v1/ClaimJobResponse.js';
 import type { CommitArtifactsRequest as _gantry_agent_v1_CommitArtifactsRequest, CommitArtifactsRequest__Output as _gantry_agent_v1_CommitArtifactsRequest__Output } from '../../../gantry/agent/v1/CommitArtifactsRequest.js';
 import type { CommitArtifactsResponse as _gantry_agent_v1_CommitArtifactsResponse, CommitArtifactsResponse__Output as _gantry_agent_v1_CommitArtifactsResponse__Output } from '../../../gantry/agent/v1/CommitArtifactsResponse.js';
+import type { CommitCacheRequest as _gantry_agent_v1_CommitCacheRequest, CommitCacheRequest__Output as _gantry_agent_v1_CommitCacheRequest__Output } from '../../../gantry/agent/v1/CommitCacheRequest.js';
+import type { CommitCacheResponse as _gantry_agent_v1_CommitCacheResponse, CommitCacheResponse__Output as _gantry_agent_v1_CommitCacheResponse__Output } from '../../../gantry/agent/v1/CommitCacheResponse.js';
 import type { ConnectRequest as _gantry_agent_v1_ConnectRequest, ConnectRequest__Output as _gantry_agent_v1_ConnectRequest__Output } from '../../../gantry/agent/v1/ConnectRequest.js';
 import type { ControllerEvent as _gantry_agent_v1_ControllerEvent, ControllerEvent__Output as _gantry_agent_v1_ControllerEvent__Output } from '../../../gantry/agent/v1/ControllerEvent.js';
 import type { CreateArtifactUploadsRequest as _gantry_agent_v1_CreateArtifactUploadsRequest, CreateArtifactUploadsRequest__Output as _gantry_agent_v1_CreateArtifactUploadsRequest__Output } from '../../../gantry/agent/v1/CreateArtifactUploadsRequest.js';
 import type { CreateArtifactUploadsResponse as _gantry_agent_v1_CreateArtifactUploadsResponse, CreateArtifactUploadsResponse__Output as _gantry_agent_v1_CreateArtifactUploadsResponse__Output } from '../../../gantry/agent/v1/CreateArtifactUploadsResponse.js';
+import type { CreateCacheUploadRequest as _gantry_agent_v1_CreateCacheUploadRequest, CreateCacheUploadRequest__Output as _gantry_agent_v1_CreateCacheUploadRequest__Output } from '../../../gantry/agent/v1/CreateCacheUploadRequest.js';
+import type { CreateCacheUploadResponse as _gantry_agent_v1_CreateCacheUploadResponse, CreateCacheUploadResponse__Output as _gantry_agent_v1_CreateCacheUploadResponse__Output } from '../../../gantry/agent/v1/CreateCacheUploadResponse.js';
 import type { EnrolRequest as _gantry_agent_v1_EnrolRequest, EnrolRequest__Output as _gantry_agent_v1_EnrolRequest__Output } from '../../../gantry/agent/v1/EnrolRequest.js';
 import type { EnrolResponse as _gantry_agent_v1_EnrolResponse, EnrolResponse__Output as _gantry_agent_v1_EnrolResponse__Output } from '../../../gantry/agent/v1/EnrolResponse.js';
 import type { FinishJobRequest as _gantry_agent_v1_FinishJobRequest, FinishJobRequest__Output as _gantry_agent_v1_FinishJobRequest__Output } from '../../../gantry/agent/v1/FinishJobRequest.js';
 import type { FinishJobResponse as _gantry_agent_v1_FinishJobResponse, FinishJobResponse__Output as _gantry_agent_v1_FinishJobResponse__Output } from '../../../gantry/agent/v1/FinishJobResponse.js';
 import type { GetArtifactDownloadsRequest as _gantry_agent_v1_GetArtifactDownloadsRequest, GetArtifactDownloadsRequest__Output as _gantry_agent_v1_GetArtifactDownloadsRequest__Output } from '../../../gantry/agent/v1/GetArtifactDownloadsRequest.js';
 import type { GetArtifactDownloadsResponse as _gantry_agent_v1_GetArtifactDownloadsResponse, GetArtifactDownloadsResponse__Output as _gantry_agent_v1_GetArtifactDownloadsResponse__Output } from '../../../gantry/agent/v1/GetArtifactDownloadsResponse.js';
+import type { GetCacheDownloadRequest as _gantry_agent_v1_GetCacheDownloadRequest, GetCacheDownloadRequest__Output as _gantry_agent_v1_GetCacheDownloadRequest__Output } from '../../../gantry/agent/v1/GetCacheDownloadRequest.js';
+import type { GetCacheDownloadResponse as _gantry_agent_v1_GetCacheDownloadResponse, GetCacheDownloadResponse__Output as _gantry_agent_v1_GetCacheDownloadResponse__Output } from '../../../gantry/agent/v1/GetCacheDownloadResponse.js';
 import type { HeartbeatRequest as _gantry_agent_v1_HeartbeatRequest, HeartbeatRequest__Output as _gantry_agent_v1_HeartbeatRequest__Output } from '../../../gantry/agent/v1/HeartbeatRequest.js';
 import type { HeartbeatResponse as _gantry_agent_v1_HeartbeatResponse, HeartbeatResponse__Output as _gantry_agent_v1_HeartbeatResponse__Output } from '../../../gantry/agent/v1/HeartbeatResponse.js';
 import type { LogChunk as _gantry_agent_v1_LogChunk, LogChunk__Output as _gantry_agent_v1_LogChunk__Output } from '../../../gantry/agent/v1/LogChunk.js';
 import type { RegisterRequest as _gantry_agent_v1_RegisterRequest, RegisterRequest__Output as _gantry_agent_v1_RegisterRequest__Output } from '../../../gantry/agent/v1/RegisterRequest.js';
 import type { RegisterResponse as _gantry_agent_v1_RegisterResponse, RegisterResponse__Output as _gantry_agent_v1_RegisterResponse__Output } from '../../../gantry/agent/v1/RegisterResponse.js';
+import type { ReportCachesRequest as _gantry_agent_v1_ReportCachesRequest, ReportCachesRequest__Output as _gantry_agent_v1_ReportCachesRequest__Output } from '../../../gantry/agent/v1/ReportCachesRequest.js';
+import type { ReportCachesResponse as _gantry_agent_v1_ReportCachesResponse, ReportCachesResponse__Output as _gantry_agent_v1_ReportCachesResponse__Output } from '../../../gantry/agent/v1/ReportCachesResponse.js';
 import type { ReportStepsRequest as _gantry_agent_v1_ReportStepsRequest, ReportStepsRequest__Output as _gantry_agent_v1_ReportStepsRequest__Output } from '../../../gantry/agent/v1/ReportStepsRequest.js';
 import type { ReportStepsResponse as _gantry_agent_v1_ReportStepsResponse, ReportStepsResponse__Output as _gantry_agent_v1_ReportStepsResponse__Output } from '../../../gantry/agent/v1/ReportStepsResponse.js';
 import type { StreamLogsResponse as _gantry_agent_v1_StreamLogsResponse, StreamLogsResponse__Output as _gantry_agent_v1_StreamLogsResponse__Output } from '../../../gantry/agent/v1/StreamLogsResponse.js';
@@ -63,6 +71,25 @@ export interface AgentServiceClient extends grpc.Client {
   commitArtifacts(argument: _gantry_agent_v1_CommitArtifactsRequest, callback: grpc.requestCallback<_gantry_agent_v1_CommitArtifactsResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Records the uploaded archive as the cache of its key in the attempt's
+   * write scope, replacing an older one there (never one of another scope).
+   * Fenced; idempotent for the same upload.
+   */
+  CommitCache(argument: _gantry_agent_v1_CommitCacheRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CommitCacheResponse__Output>): grpc.ClientUnaryCall;
+  CommitCache(argument: _gantry_agent_v1_CommitCacheRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_CommitCacheResponse__Output>): grpc.ClientUnaryCall;
+  CommitCache(argument: _gantry_agent_v1_CommitCacheRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CommitCacheResponse__Output>): grpc.ClientUnaryCall;
+  CommitCache(argument: _gantry_agent_v1_CommitCacheRequest, callback: grpc.requestCallback<_gantry_agent_v1_CommitCacheResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Records the uploaded archive as the cache of its key in the attempt's
+   * write scope, replacing an older one there (never one of another scope).
+   * Fenced; idempotent for the same upload.
+   */
+  commitCache(argument: _gantry_agent_v1_CommitCacheRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CommitCacheResponse__Output>): grpc.ClientUnaryCall;
+  commitCache(argument: _gantry_agent_v1_CommitCacheRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_CommitCacheResponse__Output>): grpc.ClientUnaryCall;
+  commitCache(argument: _gantry_agent_v1_CommitCacheRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CommitCacheResponse__Output>): grpc.ClientUnaryCall;
+  commitCache(argument: _gantry_agent_v1_CommitCacheRequest, callback: grpc.requestCallback<_gantry_agent_v1_CommitCacheResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Held open by the agent after Register for as long as it runs. The
    * controller sends "connected" first; the stream carries no other traffic
    * today (work flows down NATS). NOT_FOUND = unknown agent id: Register again.
@@ -95,6 +122,25 @@ export interface AgentServiceClient extends grpc.Client {
   createArtifactUploads(argument: _gantry_agent_v1_CreateArtifactUploadsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_CreateArtifactUploadsResponse__Output>): grpc.ClientUnaryCall;
   createArtifactUploads(argument: _gantry_agent_v1_CreateArtifactUploadsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CreateArtifactUploadsResponse__Output>): grpc.ClientUnaryCall;
   createArtifactUploads(argument: _gantry_agent_v1_CreateArtifactUploadsRequest, callback: grpc.requestCallback<_gantry_agent_v1_CreateArtifactUploadsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * A presigned PUT URL for one cache archive in the scope this attempt
+   * writes (protected refs: the protected scope; any other ref: its own).
+   * Fenced; nothing is visible until CommitCache.
+   */
+  CreateCacheUpload(argument: _gantry_agent_v1_CreateCacheUploadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CreateCacheUploadResponse__Output>): grpc.ClientUnaryCall;
+  CreateCacheUpload(argument: _gantry_agent_v1_CreateCacheUploadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_CreateCacheUploadResponse__Output>): grpc.ClientUnaryCall;
+  CreateCacheUpload(argument: _gantry_agent_v1_CreateCacheUploadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CreateCacheUploadResponse__Output>): grpc.ClientUnaryCall;
+  CreateCacheUpload(argument: _gantry_agent_v1_CreateCacheUploadRequest, callback: grpc.requestCallback<_gantry_agent_v1_CreateCacheUploadResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * A presigned PUT URL for one cache archive in the scope this attempt
+   * writes (protected refs: the protected scope; any other ref: its own).
+   * Fenced; nothing is visible until CommitCache.
+   */
+  createCacheUpload(argument: _gantry_agent_v1_CreateCacheUploadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CreateCacheUploadResponse__Output>): grpc.ClientUnaryCall;
+  createCacheUpload(argument: _gantry_agent_v1_CreateCacheUploadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_CreateCacheUploadResponse__Output>): grpc.ClientUnaryCall;
+  createCacheUpload(argument: _gantry_agent_v1_CreateCacheUploadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_CreateCacheUploadResponse__Output>): grpc.ClientUnaryCall;
+  createCacheUpload(argument: _gantry_agent_v1_CreateCacheUploadRequest, callback: grpc.requestCallback<_gantry_agent_v1_CreateCacheUploadResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Creates the agent `name` and returns its credential, once. Authorised by
@@ -150,6 +196,27 @@ export interface AgentServiceClient extends grpc.Client {
   getArtifactDownloads(argument: _gantry_agent_v1_GetArtifactDownloadsRequest, callback: grpc.requestCallback<_gantry_agent_v1_GetArtifactDownloadsResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * The newest saved cache for the first of `keys` that has one (exact keys
+   * first, then fallback prefixes), among the scopes this attempt may read:
+   * its own ref's scope, then the protected scope of its repository. Fenced;
+   * found=false when none matches.
+   */
+  GetCacheDownload(argument: _gantry_agent_v1_GetCacheDownloadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_GetCacheDownloadResponse__Output>): grpc.ClientUnaryCall;
+  GetCacheDownload(argument: _gantry_agent_v1_GetCacheDownloadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_GetCacheDownloadResponse__Output>): grpc.ClientUnaryCall;
+  GetCacheDownload(argument: _gantry_agent_v1_GetCacheDownloadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_GetCacheDownloadResponse__Output>): grpc.ClientUnaryCall;
+  GetCacheDownload(argument: _gantry_agent_v1_GetCacheDownloadRequest, callback: grpc.requestCallback<_gantry_agent_v1_GetCacheDownloadResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * The newest saved cache for the first of `keys` that has one (exact keys
+   * first, then fallback prefixes), among the scopes this attempt may read:
+   * its own ref's scope, then the protected scope of its repository. Fenced;
+   * found=false when none matches.
+   */
+  getCacheDownload(argument: _gantry_agent_v1_GetCacheDownloadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_GetCacheDownloadResponse__Output>): grpc.ClientUnaryCall;
+  getCacheDownload(argument: _gantry_agent_v1_GetCacheDownloadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_GetCacheDownloadResponse__Output>): grpc.ClientUnaryCall;
+  getCacheDownload(argument: _gantry_agent_v1_GetCacheDownloadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_GetCacheDownloadResponse__Output>): grpc.ClientUnaryCall;
+  getCacheDownload(argument: _gantry_agent_v1_GetCacheDownloadRequest, callback: grpc.requestCallback<_gantry_agent_v1_GetCacheDownloadResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Renews the lease of a running attempt. Also tells the agent when the job
    * was canceled so it can stop early.
    */
@@ -180,6 +247,23 @@ export interface AgentServiceClient extends grpc.Client {
   register(argument: _gantry_agent_v1_RegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
   register(argument: _gantry_agent_v1_RegisterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
   register(argument: _gantry_agent_v1_RegisterRequest, callback: grpc.requestCallback<_gantry_agent_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * What restoring and saving the attempt's caches did, for the API and the
+   * web page. Fenced; a repeated report replaces the earlier one.
+   */
+  ReportCaches(argument: _gantry_agent_v1_ReportCachesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportCachesResponse__Output>): grpc.ClientUnaryCall;
+  ReportCaches(argument: _gantry_agent_v1_ReportCachesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_ReportCachesResponse__Output>): grpc.ClientUnaryCall;
+  ReportCaches(argument: _gantry_agent_v1_ReportCachesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportCachesResponse__Output>): grpc.ClientUnaryCall;
+  ReportCaches(argument: _gantry_agent_v1_ReportCachesRequest, callback: grpc.requestCallback<_gantry_agent_v1_ReportCachesResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * What restoring and saving the attempt's caches did, for the API and the
+   * web page. Fenced; a repeated report replaces the earlier one.
+   */
+  reportCaches(argument: _gantry_agent_v1_ReportCachesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportCachesResponse__Output>): grpc.ClientUnaryCall;
+  reportCaches(argument: _gantry_agent_v1_ReportCachesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_ReportCachesResponse__Output>): grpc.ClientUnaryCall;
+  reportCaches(argument: _gantry_agent_v1_ReportCachesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_ReportCachesResponse__Output>): grpc.ClientUnaryCall;
+  reportCaches(argument: _gantry_agent_v1_ReportCachesRequest, callback: grpc.requestCallback<_gantry_agent_v1_ReportCachesResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Steps started / finished, in batches: the agent sends what happened since
@@ -238,6 +322,13 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
   CommitArtifacts: grpc.handleUnaryCall<_gantry_agent_v1_CommitArtifactsRequest__Output, _gantry_agent_v1_CommitArtifactsResponse>;
   
   /**
+   * Records the uploaded archive as the cache of its key in the attempt's
+   * write scope, replacing an older one there (never one of another scope).
+   * Fenced; idempotent for the same upload.
+   */
+  CommitCache: grpc.handleUnaryCall<_gantry_agent_v1_CommitCacheRequest__Output, _gantry_agent_v1_CommitCacheResponse>;
+  
+  /**
    * Held open by the agent after Register for as long as it runs. The
    * controller sends "connected" first; the stream carries no other traffic
    * today (work flows down NATS). NOT_FOUND = unknown agent id: Register again.
@@ -250,6 +341,13 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
    * path that is absolute, has `..`, or is not normalised.
    */
   CreateArtifactUploads: grpc.handleUnaryCall<_gantry_agent_v1_CreateArtifactUploadsRequest__Output, _gantry_agent_v1_CreateArtifactUploadsResponse>;
+  
+  /**
+   * A presigned PUT URL for one cache archive in the scope this attempt
+   * writes (protected refs: the protected scope; any other ref: its own).
+   * Fenced; nothing is visible until CommitCache.
+   */
+  CreateCacheUpload: grpc.handleUnaryCall<_gantry_agent_v1_CreateCacheUploadRequest__Output, _gantry_agent_v1_CreateCacheUploadResponse>;
   
   /**
    * Creates the agent `name` and returns its credential, once. Authorised by
@@ -271,6 +369,14 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
   GetArtifactDownloads: grpc.handleUnaryCall<_gantry_agent_v1_GetArtifactDownloadsRequest__Output, _gantry_agent_v1_GetArtifactDownloadsResponse>;
   
   /**
+   * The newest saved cache for the first of `keys` that has one (exact keys
+   * first, then fallback prefixes), among the scopes this attempt may read:
+   * its own ref's scope, then the protected scope of its repository. Fenced;
+   * found=false when none matches.
+   */
+  GetCacheDownload: grpc.handleUnaryCall<_gantry_agent_v1_GetCacheDownloadRequest__Output, _gantry_agent_v1_GetCacheDownloadResponse>;
+  
+  /**
    * Renews the lease of a running attempt. Also tells the agent when the job
    * was canceled so it can stop early.
    */
@@ -280,6 +386,12 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
    * Announces an agent process. Returns its id and the timing it must keep.
    */
   Register: grpc.handleUnaryCall<_gantry_agent_v1_RegisterRequest__Output, _gantry_agent_v1_RegisterResponse>;
+  
+  /**
+   * What restoring and saving the attempt's caches did, for the API and the
+   * web page. Fenced; a repeated report replaces the earlier one.
+   */
+  ReportCaches: grpc.handleUnaryCall<_gantry_agent_v1_ReportCachesRequest__Output, _gantry_agent_v1_ReportCachesResponse>;
   
   /**
    * Steps started / finished, in batches: the agent sends what happened since
@@ -301,13 +413,17 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
 export interface AgentServiceDefinition extends grpc.ServiceDefinition {
   ClaimJob: MethodDefinition<_gantry_agent_v1_ClaimJobRequest, _gantry_agent_v1_ClaimJobResponse, _gantry_agent_v1_ClaimJobRequest__Output, _gantry_agent_v1_ClaimJobResponse__Output>
   CommitArtifacts: MethodDefinition<_gantry_agent_v1_CommitArtifactsRequest, _gantry_agent_v1_CommitArtifactsResponse, _gantry_agent_v1_CommitArtifactsRequest__Output, _gantry_agent_v1_CommitArtifactsResponse__Output>
+  CommitCache: MethodDefinition<_gantry_agent_v1_CommitCacheRequest, _gantry_agent_v1_CommitCacheResponse, _gantry_agent_v1_CommitCacheRequest__Output, _gantry_agent_v1_CommitCacheResponse__Output>
   Connect: MethodDefinition<_gantry_agent_v1_ConnectRequest, _gantry_agent_v1_ControllerEvent, _gantry_agent_v1_ConnectRequest__Output, _gantry_agent_v1_ControllerEvent__Output>
   CreateArtifactUploads: MethodDefinition<_gantry_agent_v1_CreateArtifactUploadsRequest, _gantry_agent_v1_CreateArtifactUploadsResponse, _gantry_agent_v1_CreateArtifactUploadsRequest__Output, _gantry_agent_v1_CreateArtifactUploadsResponse__Output>
+  CreateCacheUpload: MethodDefinition<_gantry_agent_v1_CreateCacheUploadRequest, _gantry_agent_v1_CreateCacheUploadResponse, _gantry_agent_v1_CreateCacheUploadRequest__Output, _gantry_agent_v1_CreateCacheUploadResponse__Output>
   Enrol: MethodDefinition<_gantry_agent_v1_EnrolRequest, _gantry_agent_v1_EnrolResponse, _gantry_agent_v1_EnrolRequest__Output, _gantry_agent_v1_EnrolResponse__Output>
   FinishJob: MethodDefinition<_gantry_agent_v1_FinishJobRequest, _gantry_agent_v1_FinishJobResponse, _gantry_agent_v1_FinishJobRequest__Output, _gantry_agent_v1_FinishJobResponse__Output>
   GetArtifactDownloads: MethodDefinition<_gantry_agent_v1_GetArtifactDownloadsRequest, _gantry_agent_v1_GetArtifactDownloadsResponse, _gantry_agent_v1_GetArtifactDownloadsRequest__Output, _gantry_agent_v1_GetArtifactDownloadsResponse__Output>
+  GetCacheDownload: MethodDefinition<_gantry_agent_v1_GetCacheDownloadRequest, _gantry_agent_v1_GetCacheDownloadResponse, _gantry_agent_v1_GetCacheDownloadRequest__Output, _gantry_agent_v1_GetCacheDownloadResponse__Output>
   Heartbeat: MethodDefinition<_gantry_agent_v1_HeartbeatRequest, _gantry_agent_v1_HeartbeatResponse, _gantry_agent_v1_HeartbeatRequest__Output, _gantry_agent_v1_HeartbeatResponse__Output>
   Register: MethodDefinition<_gantry_agent_v1_RegisterRequest, _gantry_agent_v1_RegisterResponse, _gantry_agent_v1_RegisterRequest__Output, _gantry_agent_v1_RegisterResponse__Output>
+  ReportCaches: MethodDefinition<_gantry_agent_v1_ReportCachesRequest, _gantry_agent_v1_ReportCachesResponse, _gantry_agent_v1_ReportCachesRequest__Output, _gantry_agent_v1_ReportCachesResponse__Output>
   ReportSteps: MethodDefinition<_gantry_agent_v1_ReportStepsRequest, _gantry_agent_v1_ReportStepsResponse, _gantry_agent_v1_ReportStepsRequest__Output, _gantry_agent_v1_ReportStepsResponse__Output>
   StreamLogs: MethodDefinition<_gantry_agent_v1_LogChunk, _gantry_agent_v1_StreamLogsResponse, _gantry_agent_v1_LogChunk__Output, _gantry_agent_v1_StreamLogsResponse__Output>
 }

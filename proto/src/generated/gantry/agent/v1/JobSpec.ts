@@ -1,5 +1,6 @@
 // Original file: gantry/agent/v1/agent.proto
 
+import type { CacheSpec as _gantry_agent_v1_CacheSpec, CacheSpec__Output as _gantry_agent_v1_CacheSpec__Output } from '../../../gantry/agent/v1/CacheSpec.js';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -51,6 +52,11 @@ export interface JobSpec {
    */
   'branch'?: (string);
   'tag'?: (string);
+  /**
+   * `cache:` of the job (or of its pipeline): restored before the first step,
+   * saved after the last.
+   */
+  'caches'?: (_gantry_agent_v1_CacheSpec)[];
 }
 
 /**
@@ -102,4 +108,9 @@ export interface JobSpec__Output {
    */
   'branch': (string);
   'tag': (string);
+  /**
+   * `cache:` of the job (or of its pipeline): restored before the first step,
+   * saved after the last.
+   */
+  'caches': (_gantry_agent_v1_CacheSpec__Output)[];
 }
