@@ -35,6 +35,7 @@ function jobSpec(steps: string[]): JobSpec__Output {
     artifacts: [],
     artifactsWhen: 'on_success',
     needsArtifacts: [],
+    junitReports: [],
     pipeline: 'app',
     branch: 'main',
     tag: '',

@@ -20,6 +20,7 @@ import { DomainError, StaleLeaseError } from '../domain/errors.js';
 import { type RefKind, refKindOf } from '../domain/ref-kind.js';
 import { type JobResult, jobResults } from '../domain/states.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
+import type { TestReportReader } from '../reports/report-reader.js';
 import type { AgentPresence } from '../scheduler/agent-presence.js';
 import type { JobLifecycle } from '../scheduler/job-lifecycle.js';
 import { registerAgent } from '../store/agents-repository.js';
@@ -35,6 +36,8 @@ export interface AgentServiceDeps {
   /** Presigned URLs and commits of artifacts. */
   artifacts: ArtifactExchange;
   presence: AgentPresence;
+  /** Reads the JUnit reports a commit names; without it they are kept as files only. */
+  testReports?: TestReportReader;
   connectStreams: ConnectStreams;
   agentToken: string;
   heartbeatIntervalMs: number;
@@ -127,6 +130,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           artifacts: job.spec.artifacts ?? [],
           artifactsWhen: job.spec.artifactsWhen ?? 'on_success',
           needsArtifacts: job.spec.needsArtifacts ?? [],
+          junitReports: job.spec.reports?.junit ?? [],
         },
         maxLogBytes: lifecycle.maxLogBytesPerJob,
       };
@@ -162,7 +166,8 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       const files = request.files.map((file) => ({ path: file.path, size: file.size, sha256: file.sha256 }));
       const committed = await deps.artifacts.commit(lease, files);
       log.debug({ jobId: lease.jobId, attempt: lease.attempt, committed }, 'artifacts committed');
-      return { committed };
+      const reportNotes = (await deps.testReports?.read(lease, request.junitReports)) ?? [];
+      return { committed, reportNotes };
     }),
 
     GetArtifactDownloads: unary('GetArtifactDownloads', async (request) => {

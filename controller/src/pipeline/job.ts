@@ -6,8 +6,9 @@
 import type { PipelineLimits } from './limits.js';
 import type { Path } from './locate.js';
 import { checkExpressions, type Matrix, readMatrix } from './matrix.js';
-import type { ArtifactsWhen, RetryPolicy } from './model.js';
+import type { ArtifactsWhen, JobReports, RetryPolicy } from './model.js';
 import type { ProblemCollector } from './problems.js';
+import { readReports } from './reports.js';
 import {
   readDurationMs,
   readEnv,
@@ -30,6 +31,7 @@ export const JOB_KEYS = [
   'artifacts_when',
   'needs_artifacts',
   'matrix',
+  'reports',
 ];
 const ARTIFACTS_WHEN: readonly ArtifactsWhen[] = ['on_success', 'always'];
 export const RETRY_KEYS = ['lost', 'failed'];
@@ -51,6 +53,7 @@ export interface JobSpec {
   artifactsWhen: ArtifactsWhen;
   needsArtifacts: { name: string; path: Path }[];
   matrix: Matrix | null;
+  reports: JobReports;
 }
 
 export function readJob(
@@ -113,6 +116,7 @@ export function readJob(
       ? []
       : (readStringList(problems, job.needs_artifacts, needsPath, 'needs_artifacts') ?? []);
   const needsArtifacts = needs.map((needed, index) => ({ name: needed, path: [...needsPath, index] }));
+  const reports = job.reports === undefined ? { junit: [] } : readReports(problems, job.reports, [...path, 'reports']);
 
   return {
     path,
@@ -127,6 +131,7 @@ export function readJob(
     artifactsWhen,
     needsArtifacts,
     matrix: matrix ?? null,
+    reports,
   };
 }
 

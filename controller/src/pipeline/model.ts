@@ -103,6 +103,14 @@ export interface JobDefinition {
   needsArtifacts: string[];
   /** The matrix cell this job was expanded from, if any. */
   matrix: Record<string, string> | null;
+  /** Files the controller reads after the job, whatever its result (`reports:`). */
+  reports: JobReports;
+}
+
+/** `reports:` of a job: globs relative to the workspace, per report format. */
+export interface JobReports {
+  /** JUnit XML files (Jest, Vitest, pytest, gotestsum, Maven Surefire, Playwright…). */
+  junit: string[];
 }
 
 /** One problem found in a pipeline file, with where it is. */

@@ -70,6 +70,7 @@ function expandJob(spec: JobSpec, pipelineEnv: ReadonlyMap<string, string>): Job
       artifactsWhen: spec.artifactsWhen,
       needsArtifacts: [],
       matrix: cell,
+      reports: { junit: [...spec.reports.junit] },
     };
   });
 }

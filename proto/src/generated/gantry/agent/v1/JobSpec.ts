@@ -51,6 +51,12 @@ export interface JobSpec {
    */
   'branch'?: (string);
   'tag'?: (string);
+  /**
+   * Globs of JUnit XML reports (`reports.junit`), relative to the workspace.
+   * The files matching them are uploaded with the artifacts whatever the
+   * result (not when canceled) and named in CommitArtifactsRequest.junit_reports.
+   */
+  'junitReports'?: (string)[];
 }
 
 /**
@@ -102,4 +108,10 @@ export interface JobSpec__Output {
    */
   'branch': (string);
   'tag': (string);
+  /**
+   * Globs of JUnit XML reports (`reports.junit`), relative to the workspace.
+   * The files matching them are uploaded with the artifacts whatever the
+   * result (not when canceled) and named in CommitArtifactsRequest.junit_reports.
+   */
+  'junitReports': (string)[];
 }
