@@ -3,8 +3,9 @@
  * (Vitest, pytest; test/fixtures/junit) into their workspace; the agent
  * uploads them whatever the result, the controller reads them, and the API,
  * the job logs and `gantry trigger --follow` show the counts and the failing
- * case with its message. A malformed report is refused with a line in the
- * log; a case that fails and then passes on a retry is listed as flaky.
+ * case with its message. A malformed report, or one over the byte or case
+ * limit, is refused with a line in the log and a note in the API; a case
+ * that fails and then passes on a retry is listed as flaky.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,6 +22,13 @@ const flakyReport = (failed: boolean) =>
     failed ? '<failure message="AssertionError: tick came late">assert late</failure>' : ''
   }</testcase></testsuite></testsuites>`;
 
+/** A well-formed report of 60 cases, over the farm's limit of 50. */
+const manyCases = `#!/bin/sh
+echo '<testsuite name="many">'
+for i in $(seq 1 60); do echo "<testcase name='t$i'/>"; done
+echo '</testsuite>'
+`;
+
 const pipeline = `name: tested
 stages:
   - name: test
@@ -34,6 +42,12 @@ stages:
       - name: broken
         reports: { junit: [out/junit.xml] }
         steps: ["mkdir -p out && printf '<testsuite><testcase name=a>' > out/junit.xml"]
+      - name: huge
+        reports: { junit: [huge.xml] }
+        steps: ["printf '<testsuite name=big><testcase name=a><failure>%06000d</failure></testcase></testsuite>' 0 > huge.xml"]
+      - name: many
+        reports: { junit: [many.xml] }
+        steps: [./many-cases.sh > many.xml]
       - name: clock
         retry: { failed: 1 }
         reports: { junit: [clock.xml] }
@@ -59,13 +73,18 @@ describe('JUnit test reports', () => {
   let repo: GitRepo;
   let run: RunView;
   beforeAll(async () => {
-    farm = await startFarm({ agents: 1, slots: 4 });
+    farm = await startFarm({
+      agents: 1,
+      slots: 4,
+      controllerEnv: { GANTRY_TEST_REPORT_MAX_BYTES: '4096', GANTRY_TEST_REPORT_MAX_CASES: '50' },
+    });
     repo = await createGitRepo({
       '.gantry.yml': pipeline,
       'fixtures/vitest.xml': fixture('vitest.xml'),
       'fixtures/pytest-passed.xml': fixture('pytest-passed.xml'),
       'fixtures/clock-failed.xml': flakyReport(true),
       'fixtures/clock-passed.xml': flakyReport(false),
+      'many-cases.sh': manyCases,
     });
     const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
     expect(created.response.status).toBe(201);
@@ -97,6 +116,22 @@ describe('JUnit test reports', () => {
       message: "expected 'hello' to be 'HELLO' // Object.is equality",
       output: expect.stringContaining('src/greet.test.ts:9:22'),
     });
+  });
+
+  it('refuses a report over the byte or case limit, saying so in the API and the log, and the job goes on', async () => {
+    const { data } = await farm.client.GET('/api/runs/{id}/tests', { params: { path: { id: run.id } } });
+    const byJob = Object.fromEntries(data!.jobs.map((job) => [job.jobName, job]));
+    expect(byJob.huge?.reports).toEqual([
+      {
+        path: 'huge.xml',
+        status: 'refused',
+        problem: expect.stringMatching(/^it is \d+ bytes, over the limit of 4096 bytes$/),
+      },
+    ]);
+    expect(byJob.many?.reports).toEqual([{ path: 'many.xml', status: 'refused', problem: 'more than 50 test cases' }]);
+    expect(run.stages[0]?.jobs.find((job) => job.name === 'huge')?.status).toBe('succeeded');
+    const manyLog = await farm.client.readLog(run.id, jobId(run, 'many'));
+    expect(manyLog).toContain('test report many.xml refused: more than 50 test cases');
   });
 
   it('says in each job log what it read from the report, or why it refused it', async () => {
