@@ -119,8 +119,16 @@ export interface ControllerClient {
   finishJob(request: FinishJobRequest): Promise<void>;
   /** Presigned PUT URLs for the attempt's files, parallel to `paths` (at most 1000). */
   createArtifactUploads(lease: Lease, paths: string[]): Promise<ArtifactUpload__Output[]>;
-  /** Makes the uploaded files visible; returns how many the attempt has. */
-  commitArtifacts(lease: Lease, files: ArtifactFile[]): Promise<number>;
+  /**
+   * Makes the uploaded files visible; returns how many the attempt has and,
+   * for each path of `junitReports` (JUnit reports among `files`), the
+   * controller's note on reading it, for the job log.
+   */
+  commitArtifacts(
+    lease: Lease,
+    files: ArtifactFile[],
+    junitReports?: string[],
+  ): Promise<{ committed: number; reportNotes: string[] }>;
   /** The files the job's needs_artifacts names, with presigned GET URLs. */
   getArtifactDownloads(lease: Lease): Promise<ArtifactDownload__Output[]>;
   /** The cache to restore for `keys` (exact key, then fallback prefixes); found=false when none. */
@@ -252,14 +260,14 @@ export function createControllerClient(options: ControllerClientOptions): Contro
           { lease, paths },
         )
       ).uploads,
-    commitArtifacts: async (lease, files) =>
-      (
-        await unary<CommitArtifactsRequest, CommitArtifactsResponse__Output>(
-          'CommitArtifacts',
-          (c) => c.commitArtifacts,
-          { lease, files },
-        )
-      ).committed,
+    commitArtifacts: async (lease, files, junitReports = []) => {
+      const response = await unary<CommitArtifactsRequest, CommitArtifactsResponse__Output>(
+        'CommitArtifacts',
+        (c) => c.commitArtifacts,
+        { lease, files, junitReports },
+      );
+      return { committed: response.committed, reportNotes: response.reportNotes };
+    },
     getArtifactDownloads: async (lease) =>
       (
         await unary<GetArtifactDownloadsRequest, GetArtifactDownloadsResponse__Output>(

@@ -249,6 +249,18 @@ export const controllerVariables = {
     default: String(512 * MiB),
     help: 'output stored per job attempt, in bytes; past it the log says it was cut and the job goes on',
   },
+  GANTRY_TEST_REPORT_MAX_BYTES: {
+    field: 'testReportMaxBytes',
+    schema: limit(256 * MiB),
+    default: String(10 * MiB),
+    help: 'a JUnit report (`reports.junit`), in bytes; a bigger one is refused unread, with a line in the job log',
+  },
+  GANTRY_TEST_REPORT_MAX_CASES: {
+    field: 'testReportMaxCases',
+    schema: limit(1_000_000),
+    default: '20000',
+    help: 'test cases in one JUnit report; a report with more is refused, with a line in the job log',
+  },
   GANTRY_MAX_REQUEST_BYTES: {
     field: 'maxRequestBytes',
     schema: limit(256 * MiB),

@@ -29,6 +29,7 @@ import { ControllerMetrics } from './metrics/controller-metrics.js';
 import { registerFarmStateGauges } from './metrics/farm-state-gauges.js';
 import { ApprovalWebhook } from './notify/approval-webhook.js';
 import { restrictToOwner } from './owner-only-files.js';
+import { TestReportReader } from './reports/report-reader.js';
 import { AgentPresence } from './scheduler/agent-presence.js';
 import { JobLifecycle } from './scheduler/job-lifecycle.js';
 import { PlanningSweep } from './scheduler/planning-sweep.js';
@@ -235,6 +236,13 @@ export async function startController(
         artifacts,
         caches,
         presence,
+        testReports: new TestReportReader({
+          db: database.db,
+          store: artifactStore,
+          log,
+          maxBytes: config.testReportMaxBytes,
+          maxCases: config.testReportMaxCases,
+        }),
         connectStreams: new ConnectStreams(),
         agentToken,
         secrets: secretVault,

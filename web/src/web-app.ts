@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { agentRoutes } from './routes/agents.js';
 import { PageError, pageUser } from './routes/api-answers.js';
 import { assetRoutes } from './routes/assets.js';
+import { environmentRoutes } from './routes/environments.js';
 import { jobPageRoutes } from './routes/job-page.js';
 import { liveRoutes } from './routes/live.js';
 import { loginRoutes } from './routes/login.js';
@@ -42,5 +43,6 @@ export function createWebApp(deps: WebDeps) {
   app.route('/', runPageRoutes());
   app.route('/', jobPageRoutes());
   app.route('/', agentRoutes());
+  app.route('/', environmentRoutes());
   return app;
 }

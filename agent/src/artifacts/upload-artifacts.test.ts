@@ -50,7 +50,7 @@ describe('uploadArtifacts', () => {
         paths.map((path) => ({ path, url: urlOf(path) })),
       commitArtifacts: async (_lease: unknown, files: ArtifactFile[]) => {
         commits.push(files);
-        return files.length;
+        return { committed: files.length, reportNotes: [] };
       },
     } as unknown as ControllerClient;
     return { client, commits };

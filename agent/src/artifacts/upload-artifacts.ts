@@ -25,6 +25,8 @@ export interface UploadArtifactsOptions {
   files: readonly CollectedFile[];
   /** GANTRY_ARTIFACT_MAX_BYTES. */
   maxBytes: number;
+  /** The paths among `files` that are JUnit reports (the controller reads them at the commit). */
+  junitReports?: readonly string[];
   signal?: AbortSignal;
   /** A line for the job log (each file with its size and digest). */
   print: (line: string) => void;
@@ -66,6 +68,8 @@ export async function uploadArtifacts(options: UploadArtifactsOptions): Promise<
     );
   }
   committed.sort((a, b) => ((a.path ?? '') < (b.path ?? '') ? -1 : 1));
-  await controllerCall(() => controller.commitArtifacts(lease, committed));
+  const reports = [...(options.junitReports ?? [])];
+  const { reportNotes } = await controllerCall(() => controller.commitArtifacts(lease, committed, reports));
+  for (const note of reportNotes) print(note);
   return committed;
 }

@@ -36,6 +36,7 @@ function jobSpec(steps: string[]): JobSpec__Output {
     artifactsWhen: 'on_success',
     needsArtifacts: [],
     caches: [],
+    junitReports: [],
     pipeline: 'app',
     branch: 'main',
     tag: '',

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import type { JobSpec__Output } from '@gantry/proto';
 import type { Logger } from 'pino';
 import { ArtifactError } from '../artifacts/artifact-error.js';
-import { collectArtifacts } from '../artifacts/collect-artifacts.js';
+import { type CollectedFile, collectArtifacts } from '../artifacts/collect-artifacts.js';
 import { downloadArtifacts } from '../artifacts/download-artifacts.js';
 import { uploadArtifacts } from '../artifacts/upload-artifacts.js';
 import { JobCaches } from '../caches/job-caches.js';
@@ -288,9 +288,10 @@ export class JobRunner {
 
   /**
    * Uploads and commits the job's artifacts when its result calls for it
-   * (`artifacts_when: always` keeps them after a failure too). A file that
-   * cannot be kept fails a succeeded attempt with the reason; a stale lease
-   * is thrown for run() to handle.
+   * (`artifacts_when: always` keeps them after a failure too), and its JUnit
+   * reports whatever the result (not when canceled). A file that cannot be
+   * kept fails a succeeded attempt with the reason; a stale lease is thrown
+   * for run() to handle.
    */
   async #keepArtifacts(
     job: JobSpec__Output,
@@ -299,17 +300,25 @@ export class JobRunner {
     outcome: Outcome,
     print: (line: string) => void,
   ): Promise<Outcome> {
-    if (job.artifacts.length === 0 || outcome.result === 'canceled') return outcome;
-    if (outcome.result !== 'succeeded' && job.artifactsWhen !== 'always') return outcome;
+    if (outcome.result === 'canceled') return outcome;
+    const keepArtifacts =
+      job.artifacts.length > 0 && (outcome.result === 'succeeded' || job.artifactsWhen === 'always');
+    if (!keepArtifacts && job.junitReports.length === 0) return outcome;
     try {
-      const { files, refused } = await collectArtifacts(workspace, job.artifacts);
-      for (const refusal of refused) print(`artifact ${refusal.path} refused: ${refusal.reason}`);
-      if (files.length === 0) print(`no files match the artifacts globs ${job.artifacts.join(', ')}`);
+      const files = new Map<string, CollectedFile>();
+      if (keepArtifacts) {
+        for (const file of await this.#collect(workspace, job.artifacts, 'artifacts', print))
+          files.set(file.path, file);
+      }
+      const reports = await this.#collect(workspace, job.junitReports, 'reports.junit', print);
+      for (const file of reports) files.set(file.path, file);
       const { controller, artifactMaxBytes = 10 * 1024 ** 3 } = this.#options;
       const started = performance.now();
-      await uploadArtifacts({ controller, lease, files, maxBytes: artifactMaxBytes, print });
+      const kept = [...files.values()];
+      const junitReports = reports.map((file) => file.path);
+      await uploadArtifacts({ controller, lease, files: kept, maxBytes: artifactMaxBytes, junitReports, print });
       this.#transferLog(lease).info(
-        { files: files.length, bytes: bytesOf(files), durationMs: Math.round(performance.now() - started) },
+        { files: kept.length, bytes: bytesOf(kept), durationMs: Math.round(performance.now() - started) },
         'artifacts uploaded',
       );
       return outcome;
@@ -332,6 +341,20 @@ export class JobRunner {
       if (isStaleLeaseError(error)) keeper.markStale();
       else log.warn({ err: (error as Error).message }, 'cache report not delivered');
     }
+  }
+
+  /** The files `globs` match, each refusal and an empty match printed in the job log. */
+  async #collect(
+    workspace: string,
+    globs: readonly string[],
+    key: string,
+    print: (line: string) => void,
+  ): Promise<CollectedFile[]> {
+    if (globs.length === 0) return [];
+    const { files, refused } = await collectArtifacts(workspace, globs);
+    for (const refusal of refused) print(`artifact ${refusal.path} refused: ${refusal.reason}`);
+    if (files.length === 0) print(`no files match the ${key} globs ${globs.join(', ')}`);
+    return files;
   }
 
   /** Where an attempt's artifact transfers are logged, with their size and duration (the bench reads them). */

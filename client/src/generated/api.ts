@@ -267,6 +267,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{id}/tests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A run's test results, from its jobs' JUnit reports
+         * @description Counts per job (its current attempt) and the cases, failing first with their messages. A report that was refused (malformed, over GANTRY_TEST_REPORT_MAX_BYTES or GANTRY_TEST_REPORT_MAX_CASES) is listed with the reason.
+         */
+        get: operations["getRunTests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tests/flaky": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The flakiest test cases of a repository's recent runs
+         * @description A case is flaky on a commit when it failed and then passed on that commit (a retried job or another run of the same sha). Sorted by how many commits it flaked on, then by failures.
+         */
+        get: operations["listFlakyTests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/pushes": {
         parameters: {
             query?: never;
@@ -538,8 +578,68 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The protected environments */
+        /** The protected environments, and what is live in each environment */
         get: operations["listEnvironments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/environments/{name}/deployments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An environment's deployments, newest first
+         * @description One per run of a stage with this `environment:` (and per rollback): the commit, the artifact digests, who approved, who asked for a rollback, when, and the result.
+         */
+        get: operations["listEnvironmentDeployments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/environments/{name}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deploy an earlier run again: its stage for this environment re-runs with its commit and artifacts
+         * @description The run must be finished and must have deployed here before. Its stage waits at its gate again (earlier approvals do not count); the history shows a rollback with who asked.
+         */
+        post: operations["rollBackEnvironment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/environments/{name}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a run would change if it were deployed to this environment
+         * @description Between what is live there and the run's stage for the environment: the commits (from git) and the artifacts whose digests differ.
+         */
+        get: operations["getReleaseChanges"];
         put?: never;
         post?: never;
         delete?: never;
@@ -869,6 +969,75 @@ export interface components {
              */
             url: string;
         };
+        RunTests: {
+            runId: string;
+            counts: components["schemas"]["TestCounts"];
+            jobs: components["schemas"]["JobTests"][];
+            /** @description Failed first, then errors, skipped and passed; at most `limit`. */
+            cases: components["schemas"]["TestCase"][];
+            /** @description More cases than `limit` exist. */
+            truncated: boolean;
+        };
+        TestCounts: {
+            total: number;
+            passed: number;
+            failed: number;
+            error: number;
+            skipped: number;
+        };
+        JobTests: {
+            jobId: string;
+            jobName: string;
+            stage: string;
+            /** @description The job's current attempt, whose reports these are. */
+            attempt: number;
+            counts: components["schemas"]["TestCounts"];
+            reports: {
+                path: string;
+                /** @enum {string} */
+                status: "read" | "refused";
+                /** @description Why the report was refused (malformed, too big…). */
+                problem: string | null;
+            }[];
+        };
+        TestCase: {
+            jobId: string;
+            jobName: string;
+            suite: string;
+            className: string;
+            name: string;
+            status: components["schemas"]["TestStatus"];
+            durationMs: number | null;
+            /** @description The failure's, error's or skip's message. */
+            message: string | null;
+            /** @description The failure's text (stack, diff) and the case's output; bounded. */
+            output: string | null;
+            /** @description The runner re-ran it after a failure and it passed. */
+            flaky: boolean;
+        };
+        /** @enum {string} */
+        TestStatus: "passed" | "failed" | "error" | "skipped";
+        FlakyTestList: {
+            repo: string;
+            /** @description Runs looked at. */
+            runs: number;
+            tests: components["schemas"]["FlakyTest"][];
+        };
+        FlakyTest: {
+            jobName: string;
+            suite: string;
+            className: string;
+            name: string;
+            /** @description Commits on which the case failed and then passed (a retry or a re-run). */
+            flakes: number;
+            /** @description Failed or errored results over the runs looked at. */
+            failures: number;
+            /** @description When the latest flaky pass was recorded (ISO 8601). */
+            lastFlakedAt: string;
+            lastRunId: string;
+            /** @description The latest failure message. */
+            lastMessage: string | null;
+        };
         PushRequest: {
             /** @description A git URL or a path on the controller host. */
             repo: string;
@@ -1055,7 +1224,7 @@ export interface components {
          * @description `forbidden` is a request refused for want of a role.
          * @enum {string}
          */
-        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "agent.enrol" | "agent.revoke" | "agent_token.create" | "agent_token.revoke" | "environment.protect" | "environment.unprotect" | "repository.add" | "secret.set" | "secret.delete" | "cache.clear" | "forbidden" | "approval_refused" | "approval_timeout" | "supersede";
+        AuditAction: "trigger" | "approve" | "reject" | "cancel" | "retry" | "token.create" | "token.revoke" | "agent.drain" | "agent.enrol" | "agent.revoke" | "agent_token.create" | "agent_token.revoke" | "environment.protect" | "environment.unprotect" | "repository.add" | "secret.set" | "secret.delete" | "cache.clear" | "forbidden" | "approval_refused" | "approval_timeout" | "supersede" | "environment.rollback";
         EnvironmentProtection: {
             name: string;
             approvers: string[];
@@ -1072,12 +1241,99 @@ export interface components {
             branches?: string[];
         };
         EnvironmentList: {
+            /** @description The protected environments. */
             environments: components["schemas"]["EnvironmentProtection"][];
+            /** @description What is live where: the latest deployment that succeeded in each environment. */
+            live: components["schemas"]["Deployment"][];
+        };
+        Deployment: {
+            id: string;
+            environment: string;
+            runId: string;
+            stage: string;
+            /** @description The commit deployed. */
+            sha: string;
+            ref: string;
+            commitSubject: string | null;
+            /** @description The files the stage's jobs received, with their digests. */
+            artifacts: components["schemas"]["DeploymentArtifact"][];
+            /** @description Who released it at the gate (empty: no gate). */
+            approvers: string[];
+            /** @enum {string} */
+            kind: "deploy" | "rollback";
+            /** @description Who asked for a rollback; null for a deploy. */
+            requestedBy: string | null;
+            /** @enum {string} */
+            status: "requested" | "running" | "succeeded" | "failed" | "canceled" | "rejected";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
+        DeploymentArtifact: {
+            job: string;
+            path: string;
+            sha256: string;
         };
         UnprotectedEnvironment: {
             name: string;
             /** @enum {boolean} */
             protected: false;
+        };
+        DeploymentList: {
+            environment: string;
+            deployments: components["schemas"]["Deployment"][];
+        };
+        RollbackResponse: {
+            deploymentId: string;
+            runId: string;
+            stage: string;
+            sha: string;
+            /** @description The run now: `awaiting_approval` at a gate, else `running`. */
+            status: string;
+            /**
+             * Format: uri
+             * @description The run's page.
+             */
+            url: string;
+        };
+        RollbackRequest: {
+            /** @description The finished run to deploy again. */
+            runId: string;
+        };
+        ReleaseChanges: {
+            environment: string;
+            live: components["schemas"]["Deployment"] & (Record<string, never> | null);
+            candidate: {
+                runId: string;
+                sha: string;
+                stage: string;
+            };
+            commits: {
+                /** @description Commits the candidate has and the live deployment lacks, newest first. */
+                added: components["schemas"]["CommitSummary"][];
+                /** @description Commits live now that the candidate lacks (a rollback removes them). */
+                removed: components["schemas"]["CommitSummary"][];
+                /** @description More commits than listed. */
+                truncated: boolean;
+                /** @description false when git could not compare the two commits. */
+                known: boolean;
+            };
+            /** @description Only the files whose digests differ. */
+            artifacts: {
+                job: string;
+                path: string;
+                /** @description null: not live now (a new file). */
+                liveSha256: string | null;
+                /** @description null: the candidate does not deploy it. */
+                candidateSha256: string | null;
+            }[];
+        };
+        CommitSummary: {
+            sha: string;
+            author: string;
+            committedAt: string;
+            subject: string;
         };
         GcReport: {
             dryRun: boolean;
@@ -2187,6 +2443,139 @@ export interface operations {
             };
             /** @description No such run, job, stage, agent or token. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRunTests: {
+        parameters: {
+            query?: {
+                /** @description Most cases answered. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Run id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The test results. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunTests"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run, job, stage, agent or token. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listFlakyTests: {
+        parameters: {
+            query: {
+                /** @description The repository, as runs name it. */
+                repo: string;
+                /** @description Recent runs looked at. */
+                runs?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The flaky cases, flakiest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlakyTestList"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3506,6 +3895,237 @@ export interface operations {
             };
             /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEnvironmentDeployments: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The environment a stage names with `environment:`. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentList"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rollBackEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment a stage names with `environment:`. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollbackRequest"];
+            };
+        };
+        responses: {
+            /** @description The stage runs again (or waits for approval). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollbackResponse"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run, job, stage, agent or token. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. the stage is not awaiting approval, the token name is taken). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than GANTRY_MAX_REQUEST_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A request body that is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An unexpected failure; the message carries only a request id. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReleaseChanges: {
+        parameters: {
+            query: {
+                /** @description The candidate run. */
+                runId: string;
+            };
+            header?: never;
+            path: {
+                /** @description The environment a stage names with `environment:`. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The changes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseChanges"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, an unknown field, a value out of bounds. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or not a valid one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run, job, stage, agent or token. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

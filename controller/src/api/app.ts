@@ -29,6 +29,7 @@ import { artifactObjectRoutes } from './routes/artifact-objects.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { auditRoutes } from './routes/audit.js';
 import { cacheRoutes } from './routes/caches.js';
+import { deploymentRoutes } from './routes/deployments.js';
 import { environmentRoutes } from './routes/environments.js';
 import { eventRoutes } from './routes/events.js';
 import { gcRoutes } from './routes/gc.js';
@@ -39,6 +40,7 @@ import { pushRoutes } from './routes/pushes.js';
 import { repositoryRoutes } from './routes/repositories.js';
 import { runRoutes } from './routes/runs.js';
 import { secretRoutes } from './routes/secrets.js';
+import { flakyTestRoutes, runTestRoutes } from './routes/tests.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -95,6 +97,8 @@ export function createApp(deps: ApiDeps) {
   app.route('/api/runs', runRoutes(deps));
   app.route('/api/runs', jobLogRoutes(deps));
   app.route('/api/runs', artifactRoutes(deps));
+  app.route('/api/runs', runTestRoutes(deps));
+  app.route('/api/tests', flakyTestRoutes(deps));
   app.route('/api/pushes', pushRoutes(deps));
   app.route('/api/repositories', repositoryRoutes(deps));
   app.route('/api/secrets', secretRoutes(deps));
@@ -104,6 +108,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/api/me', meRoutes(deps));
   app.route('/api/audit', auditRoutes(deps));
   app.route('/api/environments', environmentRoutes(deps));
+  app.route('/api/environments', deploymentRoutes(deps));
   app.route('/api/events', eventRoutes(deps));
   app.route('/api/gc', gcRoutes(deps));
   app.route('/api/caches', cacheRoutes(deps));

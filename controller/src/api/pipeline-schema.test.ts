@@ -13,6 +13,7 @@ import { CACHE_KEY_KEYS, CACHE_KEYS } from '../pipeline/cache.js';
 import { parsePipeline } from '../pipeline/index.js';
 import { JOB_KEYS, RETRY_KEYS } from '../pipeline/job.js';
 import { PIPELINE_KEYS } from '../pipeline/parse.js';
+import { REPORTS_KEYS } from '../pipeline/reports.js';
 import { STAGE_KEYS } from '../pipeline/stage.js';
 import { STEP_KEYS } from '../pipeline/steps.js';
 import { IF_KEYS, ON_KEYS, PUSH_KEYS } from '../pipeline/triggers.js';
@@ -62,6 +63,7 @@ describe('the JSON Schema of .gantry.yml', () => {
     ['a job', schema.definitions.job, JOB_KEYS],
     ['a { run, timeout } step', schema.definitions.step, STEP_KEYS],
     ['retry', schema.definitions.retry, RETRY_KEYS],
+    ["a job's reports", schema.definitions.job?.properties?.reports as SchemaNode, REPORTS_KEYS],
     ['approval', schema.definitions.approval, APPROVAL_KEYS],
     ['on', schema.definitions.on, ON_KEYS],
     ['on.push', schema.definitions.push, PUSH_KEYS],

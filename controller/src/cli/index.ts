@@ -13,6 +13,7 @@ import { registerStageDecisions } from './client/approve.js';
 import { registerArtifacts } from './client/artifacts.js';
 import { registerCache } from './client/caches.js';
 import { type ClientOptions, type CommandContext, exitCodes } from './client/command.js';
+import { registerDeployments } from './client/deployments.js';
 import { registerEnvironments } from './client/environments.js';
 import { registerGc } from './client/gc.js';
 import { type CliIo, processIo } from './client/io.js';
@@ -149,6 +150,7 @@ function buildParser(context: CommandContext) {
   parser = registerTokens(parser, context);
   parser = registerAgentTokens(parser, context);
   parser = registerEnvironments(parser, context);
+  parser = registerDeployments(parser, context);
   parser = registerWhoami(parser, context);
   parser = registerLint(parser, context);
   parser = registerHook(parser, context);

@@ -30,6 +30,8 @@ export const auditActions = [
   'approval_timeout',
   /** A newer run reached a `supersede: true` gate: this older run waiting there ended (actor `gantry`). */
   'supersede',
+  /** A finished run's deploy stage was run again (`gantry deploy --environment E --run R`). */
+  'environment.rollback',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

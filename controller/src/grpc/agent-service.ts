@@ -21,6 +21,7 @@ import { DomainError, StaleLeaseError } from '../domain/errors.js';
 import { type RefKind, refKindOf } from '../domain/ref-kind.js';
 import { type JobResult, jobResults } from '../domain/states.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
+import type { TestReportReader } from '../reports/report-reader.js';
 import type { AgentPresence } from '../scheduler/agent-presence.js';
 import type { JobLifecycle } from '../scheduler/job-lifecycle.js';
 import type { SecretVault } from '../secret-store/secret-vault.js';
@@ -41,6 +42,8 @@ export interface AgentServiceDeps {
   /** Cache lookups, uploads, commits and reports. */
   caches: CacheExchange;
   presence: AgentPresence;
+  /** Reads the JUnit reports a commit names; without it they are kept as files only. */
+  testReports?: TestReportReader;
   connectStreams: ConnectStreams;
   /** The standing enrolment token (GANTRY_AGENT_TOKEN): Enrol accepts it besides the tokens admins create. */
   agentToken: string;
@@ -203,6 +206,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
             when: cache.when,
             fallbackKeys: cache.fallbackKeys,
           })),
+          junitReports: job.spec.reports?.junit ?? [],
         },
         maxLogBytes: lifecycle.maxLogBytesPerJob,
         secrets: granted.values,
@@ -259,7 +263,8 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
         }));
         const committed = await deps.artifacts.commit(lease, files);
         log.debug({ jobId: lease.jobId, attempt: lease.attempt, committed }, 'artifacts committed');
-        return { committed };
+        const reportNotes = (await deps.testReports?.read(lease, request.junitReports)) ?? [];
+        return { committed, reportNotes };
       },
       withLease,
     ),

@@ -8,8 +8,9 @@ import { readCaches } from './cache.js';
 import type { PipelineLimits } from './limits.js';
 import type { Path } from './locate.js';
 import { checkExpressions, type Matrix, readMatrix } from './matrix.js';
-import type { ArtifactsWhen, CacheDefinition, RetryPolicy } from './model.js';
+import type { ArtifactsWhen, CacheDefinition, JobReports, RetryPolicy } from './model.js';
 import type { ProblemCollector } from './problems.js';
+import { readReports } from './reports.js';
 import {
   readDurationMs,
   readEnv,
@@ -34,6 +35,7 @@ export const JOB_KEYS = [
   'matrix',
   'secrets',
   'cache',
+  'reports',
 ];
 const ARTIFACTS_WHEN: readonly ArtifactsWhen[] = ['on_success', 'always'];
 export const RETRY_KEYS = ['lost', 'failed'];
@@ -63,6 +65,7 @@ export interface JobSpec {
   matrix: Matrix | null;
   /** The job's own `cache:`; undefined: it inherits the pipeline's. */
   caches: CacheDefinition[] | undefined;
+  reports: JobReports;
 }
 
 export function readJob(
@@ -125,6 +128,7 @@ export function readJob(
       ? []
       : (readStringList(problems, job.needs_artifacts, needsPath, 'needs_artifacts') ?? []);
   const needsArtifacts = needs.map((needed, index) => ({ name: needed, path: [...needsPath, index] }));
+  const reports = job.reports === undefined ? { junit: [] } : readReports(problems, job.reports, [...path, 'reports']);
 
   const secrets = job.secrets === undefined ? [] : readSecretNames(problems, job.secrets, [...path, 'secrets']);
 
@@ -143,6 +147,7 @@ export function readJob(
     secrets,
     matrix: matrix ?? null,
     caches: readCaches(problems, job.cache, [...path, 'cache']),
+    reports,
   };
 }
 

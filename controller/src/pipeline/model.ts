@@ -128,6 +128,14 @@ export interface JobDefinition {
   matrix: Record<string, string> | null;
   /** The job's `cache:`, or the pipeline's when the job has none. */
   caches: CacheDefinition[];
+  /** Files the controller reads after the job, whatever its result (`reports:`). */
+  reports: JobReports;
+}
+
+/** `reports:` of a job: globs relative to the workspace, per report format. */
+export interface JobReports {
+  /** JUnit XML files (Jest, Vitest, pytest, gotestsum, Maven Surefire, Playwright…). */
+  junit: string[];
 }
 
 /** One problem found in a pipeline file, with where it is. */

@@ -65,6 +65,7 @@ const plainJob = {
   needsArtifacts: [],
   matrix: null,
   caches: [],
+  reports: { junit: [] },
 };
 
 describe('parsePipeline: the example pipeline', () => {
@@ -247,6 +248,31 @@ describe('parsePipeline: semantics', () => {
       ),
     );
     expect(pipeline.stages[0]?.jobs.map((job) => job.artifactsWhen)).toEqual(['always', 'on_success']);
+  });
+
+  it('reads reports.junit globs, empty by default', () => {
+    const pipeline = pipelineOf(
+      jobs(
+        '      - { name: a, steps: [make], reports: { junit: ["reports/*.xml", "b.xml"] } }',
+        '      - { name: b, steps: [make] }',
+      ),
+    );
+    expect(pipeline.stages[0]?.jobs.map((job) => job.reports.junit)).toEqual([['reports/*.xml', 'b.xml'], []]);
+  });
+
+  it.each([
+    ['{ junit: /abs/*.xml }', 'stages[0].jobs[0].reports.junit', 'must be a list'],
+    [
+      '{ junit: [/abs/*.xml] }',
+      'stages[0].jobs[0].reports.junit[0]',
+      'report path "/abs/*.xml" must be relative to the workspace',
+    ],
+    ['{ junit: [../up.xml] }', 'stages[0].jobs[0].reports.junit[0]', 'must not contain ".."'],
+    ['{ junt: [a.xml] }', 'stages[0].jobs[0].reports.junt', 'unknown key "junt"'],
+    ['[a.xml]', 'stages[0].jobs[0].reports', 'reports must be a mapping'],
+  ])('reports %s is refused at its path', (value, path, message) => {
+    const problems = problemsOf(jobs(`      - { name: a, steps: [make], reports: ${value} }`));
+    expect(problems).toContainEqual(expect.objectContaining({ path, message: expect.stringContaining(message) }));
   });
 
   it('lets needs_artifacts name a matrix job by its base name, meaning every cell', () => {

@@ -81,6 +81,7 @@ function expandJob(
       ...(spec.secrets.length > 0 ? { secrets: [...spec.secrets] } : {}),
       matrix: cell,
       caches: structuredClone([...(spec.caches ?? pipelineCaches)]),
+      reports: { junit: [...spec.reports.junit] },
     };
   });
 }

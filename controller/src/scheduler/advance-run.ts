@@ -9,6 +9,7 @@
  */
 import { acquireConcurrency, releaseEndedHolders } from '../store/concurrency-repository.js';
 import type { Queryable } from '../store/database.js';
+import { recordDeploymentTransition } from '../store/deployments-repository.js';
 import { queueJobs } from '../store/jobs-repository.js';
 import { readRunSnapshot } from '../store/run-snapshot.js';
 import { lockRun, setRunStatus, setStageStatus } from '../store/runs-repository.js';
@@ -52,6 +53,7 @@ export async function advanceRun(tx: Queryable, runId: string): Promise<AdvanceO
     for (const transition of transitions) {
       if (transition.kind === 'stage') {
         await setStageStatus(tx, [transition.stageId], transition.to);
+        await recordDeploymentTransition(tx, transition.stageId, transition.to);
         const before = snapshot.stages.find((stage) => stage.id === transition.stageId);
         if (before?.status === 'waiting_for_concurrency' && transition.to !== 'running' && before.concurrency) {
           outcome.freedGroups.push(before.concurrency.group);

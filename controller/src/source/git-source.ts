@@ -6,6 +6,7 @@
  */
 import { type CommitPeople, readCommitFile } from './cat-file.js';
 import { changedPathsIn } from './changed-paths.js';
+import { type CommitSummary, commitsBetweenIn } from './commits-between.js';
 import { GitProcessError } from './git-command.js';
 import { createMirrors } from './mirror.js';
 import { qualifyRefIn } from './qualify-ref.js';
@@ -49,6 +50,17 @@ export interface PipelineSource {
    * PIPELINE_FILE_MISSING, REPOSITORY_UNREADABLE).
    */
   readPipelineFile(repo: string, sha: string): Promise<PipelineFile>;
+  /**
+   * Called by the API to say what a release would change (no fetch: both
+   * shas belong to runs, so the mirror has them): the commits `to` has and
+   * `from` lacks, newest first, at most `limit`; null when either is unknown.
+   */
+  commitsBetween?(
+    repo: string,
+    from: string,
+    to: string,
+    limit: number,
+  ): Promise<{ commits: CommitSummary[]; truncated: boolean } | null>;
 }
 
 export interface GitSourceOptions {
@@ -120,6 +132,12 @@ export function createGitSource(options: GitSourceOptions): PipelineSource {
       if (!hexCommit.test(before) || !hexCommit.test(after)) return null;
       const repository = isUrl(repo) ? mirrored(repo) : local(repo);
       return reading(repository, () => changedPathsIn(repository, before, after, timeoutMs));
+    },
+
+    async commitsBetween(repo, from, to, limit) {
+      if (!hexCommit.test(from) || !hexCommit.test(to)) return null;
+      const repository = isUrl(repo) ? mirrored(repo) : local(repo);
+      return reading(repository, () => commitsBetweenIn(repository, from, to, limit, timeoutMs));
     },
 
     async readPipelineFile(repo, sha) {

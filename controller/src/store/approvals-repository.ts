@@ -25,12 +25,20 @@ export async function recordDecision(
   return toApproval(rows[0]!);
 }
 
-/** The approval `approver` already gave the stage, if any. */
+/** The approval `approver` already gave the stage since its gate last began waiting, if any. */
 export async function findApprovalBy(db: Queryable, stageId: string, approver: string): Promise<Approval | null> {
   const rows = await db
     .select()
     .from(approvals)
-    .where(and(eq(approvals.stageId, stageId), eq(approvals.approver, approver), eq(approvals.decision, 'approved')))
+    .where(
+      and(
+        eq(approvals.stageId, stageId),
+        eq(approvals.approver, approver),
+        eq(approvals.decision, 'approved'),
+        // Only since the gate last began waiting (a rollback opens it again).
+        sql`${approvals.createdAt} >= coalesce((select approval_requested_at from stages where id = ${stageId}), '-infinity'::timestamptz)`,
+      ),
+    )
     .limit(1);
   return rows[0] ? toApproval(rows[0]) : null;
 }

@@ -1,4 +1,8 @@
-/** Reads the state-machine snapshot of one run in one query (caller holds the run lock). */
+/**
+ * Reads the state-machine snapshot of one run in one query (caller holds the
+ * run lock). Approvals count from the time the gate last began waiting: a
+ * rollback re-opens the gate, and earlier approvals do not release it again.
+ */
 import { sql } from 'drizzle-orm';
 import type { Run } from '../domain/run.js';
 import type { JobStatus, StageStatus } from '../domain/states.js';
@@ -21,7 +25,8 @@ export async function readRunSnapshot(tx: Queryable, run: Run): Promise<RunSnaps
     select s.id, s.status, s.approval, s.concurrency,
       exists (select 1 from concurrency_locks l where l.name = s.concurrency and l.stage_id = s.id) as holds_group,
       (select count(distinct a.approver)::int from approvals a
-        where a.stage_id = s.id and a.decision = 'approved') as approvals_given,
+        where a.stage_id = s.id and a.decision = 'approved'
+          and a.created_at >= coalesce(s.approval_requested_at, '-infinity'::timestamptz)) as approvals_given,
       coalesce((select json_agg(json_build_object('id', j.id, 'status', j.status) order by j.position)
         from jobs j where j.stage_id = s.id), '[]'::json) as jobs
     from stages s where s.run_id = ${run.id} order by s.position`,

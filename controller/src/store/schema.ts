@@ -470,3 +470,94 @@ export const jobCacheReports = pgTable(
   },
   (t) => [primaryKey({ columns: [t.jobId, t.attempt] })],
 );
+
+/**
+ * JUnit reports an attempt committed, one row per file, written once (the
+ * commit is retried; the first read counts): `read` with its cases in
+ * `test_cases`, or `refused` with the reason (malformed, too big, too many cases).
+ */
+export const testReports = pgTable(
+  'test_reports',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    attempt: integer('attempt').notNull(),
+    path: text('path').notNull(),
+    /** "read" or "refused". */
+    status: text('status').notNull(),
+    problem: text('problem'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('test_reports_job_attempt_path_unique').on(t.jobId, t.attempt, t.path),
+    index('test_reports_run_idx').on(t.runId),
+  ],
+);
+
+/** The cases of the read reports; `status` is passed, failed, error or skipped. */
+export const testCases = pgTable(
+  'test_cases',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    reportId: text('report_id')
+      .notNull()
+      .references(() => testReports.id),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    attempt: integer('attempt').notNull(),
+    suite: text('suite').notNull(),
+    className: text('class_name').notNull(),
+    name: text('name').notNull(),
+    status: text('status').notNull(),
+    durationMs: integer('duration_ms'),
+    message: text('message'),
+    output: text('output'),
+    /** The runner itself re-ran it after a failure and it passed. */
+    flaky: boolean('flaky').notNull().default(false),
+  },
+  (t) => [index('test_cases_run_idx').on(t.runId), index('test_cases_report_idx').on(t.reportId)],
+);
+
+/**
+ * What went to an environment: one row per run of a stage with an
+ * `environment:` (a rollback re-runs an earlier run's stage and adds a row
+ * of kind "rollback"). The sha and artifact digests are those the stage
+ * deployed; `approvers` those who released it.
+ */
+export const deployments = pgTable(
+  'deployments',
+  {
+    id: text('id').primaryKey(),
+    environment: text('environment').notNull(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id),
+    stageId: text('stage_id')
+      .notNull()
+      .references(() => stages.id),
+    sha: text('sha').notNull(),
+    artifacts: jsonb('artifacts').$type<ApprovedArtifact[]>().notNull().default([]),
+    approvers: jsonb('approvers').$type<string[]>().notNull().default([]),
+    /** "deploy" or "rollback". */
+    kind: text('kind').notNull(),
+    /** Who asked for a rollback; null for a deploy. */
+    requestedBy: text('requested_by'),
+    /** "running", then "succeeded", "failed", "canceled" or "rejected". */
+    status: text('status').notNull(),
+    createdAt: createdAt(),
+    finishedAt: at('finished_at'),
+  },
+  (t) => [
+    index('deployments_environment_idx').on(t.environment, t.createdAt),
+    index('deployments_stage_idx').on(t.stageId),
+  ],
+);

@@ -4,6 +4,7 @@
  * refusal (self-approval, missing role, not waiting any more) comes back as
  * the run page with the API's reason in words.
  */
+import type { ReleaseChanges } from '@gantry/client';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -46,11 +47,21 @@ export function runPageRoutes() {
 }
 
 async function runData(c: Context<WebEnv>): Promise<RunPageData> {
-  const [run, agents] = await Promise.all([
-    apiData(c.var.api.GET('/api/runs/{id}', { params: { path: { id: c.req.param('id') ?? '' } } })),
+  const id = c.req.param('id') ?? '';
+  const [run, agents, tests] = await Promise.all([
+    apiData(c.var.api.GET('/api/runs/{id}', { params: { path: { id } } })),
     c.var.api.GET('/api/agents'),
+    c.var.api.GET('/api/runs/{id}/tests', { params: { path: { id }, query: { limit: 200 } } }),
   ]);
   // Agent names label the timeline; without them (an error), ids do.
   const agentNames = new Map((agents.data?.agents ?? []).map((agent) => [agent.id, agent.name]));
-  return { run, agentNames, csrf: c.var.csrf, nowMs: Date.now() };
+  const changes = new Map<string, ReleaseChanges>();
+  for (const stage of run.stages) {
+    if (stage.status !== 'awaiting_approval' || !stage.environment) continue;
+    const answer = await c.var.api.GET('/api/environments/{name}/changes', {
+      params: { path: { name: stage.environment }, query: { runId: run.id } },
+    });
+    if (answer.data) changes.set(stage.name, answer.data as ReleaseChanges);
+  }
+  return { run, agentNames, csrf: c.var.csrf, nowMs: Date.now(), tests: tests.data ?? null, changes };
 }

@@ -1,16 +1,16 @@
 /** What waits for the reader: a stage at its gate, with the commit, the decisions so far and Approve/Reject. */
-import type { RunDetail, Stage } from '@gantry/client';
+import type { ReleaseChanges, RunDetail, Stage } from '@gantry/client';
 import { html } from 'hono/html';
 import { shortSha } from './format.js';
 import type { Html } from './layout.js';
 import { approvedCount } from './pipeline-graph.js';
 
-export function approvalPanels(run: RunDetail, csrf: string): Html {
+export function approvalPanels(run: RunDetail, csrf: string, changes: Map<string, ReleaseChanges> = new Map()): Html {
   const waiting = run.stages.filter((stage) => stage.status === 'awaiting_approval');
-  return html`<div id="approvals">${waiting.map((stage) => panel(run, stage, csrf))}</div>`;
+  return html`<div id="approvals">${waiting.map((stage) => panel(run, stage, csrf, changes.get(stage.name)))}</div>`;
 }
 
-function panel(run: RunDetail, stage: Stage, csrf: string): Html {
+function panel(run: RunDetail, stage: Stage, csrf: string, changes: ReleaseChanges | undefined): Html {
   const approval = stage.approval;
   const action = `/runs/${encodeURIComponent(run.id)}/stages/${encodeURIComponent(stage.name)}`;
   const approvers =
@@ -31,6 +31,7 @@ function panel(run: RunDetail, stage: Stage, csrf: string): Html {
         )}</ul>`
       : ''
   }
+  ${changes ? releaseChanges(changes) : ''}
   <form method="post" action="${action}/decide" class="decide">
     <input type="hidden" name="_csrf" value="${csrf}">
     <label for="comment-${stage.name}">Comment</label>
@@ -41,4 +42,29 @@ function panel(run: RunDetail, stage: Stage, csrf: string): Html {
     </div>
   </form>
 </section>`;
+}
+
+/** What approving would change in the stage's environment: commits and artifacts whose digests differ. */
+function releaseChanges(changes: ReleaseChanges): Html {
+  if (changes.live === null) {
+    return html`<p class="what-changes muted">Nothing is live in ${changes.environment} yet.</p>`;
+  }
+  const { added, removed, known, truncated } = changes.commits;
+  const commitList = (commits: ReleaseChanges['commits']['added']) =>
+    html`<ul>${commits.map((commit) => html`<li><code>${shortSha(commit.sha)}</code> ${commit.subject} <span class="muted">${commit.author}</span></li>`)}</ul>`;
+  return html`<div class="what-changes" data-environment="${changes.environment}">
+  <h3>What changes in ${changes.environment}</h3>
+  <p class="muted">Live now: <code>${shortSha(changes.live.sha)}</code> from run ${changes.live.runId}</p>
+  ${known ? '' : html`<p class="muted">git could not compare the two commits.</p>`}
+  ${added.length > 0 ? html`<p>${added.length}${truncated ? '+' : ''} new commit(s):</p>${commitList(added)}` : ''}
+  ${removed.length > 0 ? html`<p>${removed.length}${truncated ? '+' : ''} commit(s) taken out:</p>${commitList(removed)}` : ''}
+  ${
+    changes.artifacts.length === 0
+      ? html`<p class="muted">Same artifacts as live.</p>`
+      : html`<ul class="changed-artifacts">${changes.artifacts.map(
+          (artifact) =>
+            html`<li><code>${artifact.path}</code> from ${artifact.job}: <code>${artifact.liveSha256?.slice(0, 12) ?? 'none'}</code> → <code>${artifact.candidateSha256?.slice(0, 12) ?? 'none'}</code></li>`,
+        )}</ul>`
+  }
+</div>`;
 }

@@ -9,7 +9,7 @@ export interface PageFrame {
   /** The signed-in identity and the CSRF token of the sign-out form; absent on the sign-in page. */
   user?: { name: string; roles: string[]; csrf: string } | undefined;
   /** Which navigation entry is current. */
-  section?: 'runs' | 'agents' | undefined;
+  section?: 'runs' | 'agents' | 'environments' | undefined;
   body: Html;
 }
 
@@ -32,6 +32,7 @@ export function layout(frame: PageFrame): Html {
       ? html`<nav aria-label="main">
     <a href="/" aria-current="${current('runs')}">Runs</a>
     <a href="/agents" aria-current="${current('agents')}">Agents</a>
+    <a href="/environments" aria-current="${current('environments')}">Environments</a>
   </nav>
   <form class="signout" method="post" action="/logout">
     <span class="who">${frame.user.name}</span>

@@ -4,13 +4,14 @@
  * section (each has an id), so a comment being typed survives an update of
  * another section.
  */
-import type { RunDetail } from '@gantry/client';
+import type { ReleaseChanges, RunDetail, RunTests } from '@gantry/client';
 import { html } from 'hono/html';
 import { approvalPanels } from './approval-panel.js';
 import { formatDuration, formatTime, shortSha } from './format.js';
 import { type Html, layout, notice, type PageFrame } from './layout.js';
 import { pipelineGraph } from './pipeline-graph.js';
 import { statusBadge } from './status.js';
+import { testResults } from './test-results.js';
 import { timeline } from './timeline.js';
 
 export interface RunPageData {
@@ -18,6 +19,10 @@ export interface RunPageData {
   agentNames: Map<string, string>;
   csrf: string;
   nowMs: number;
+  /** The jobs' test results; null when they could not be read. */
+  tests: RunTests | null;
+  /** For each stage awaiting approval that deploys to an environment: what approving would change there. */
+  changes: Map<string, ReleaseChanges>;
 }
 
 export function runPage(user: PageFrame['user'], data: RunPageData, flash: { error?: string; info?: string }): Html {
@@ -46,7 +51,8 @@ export function runLive(data: RunPageData): Html {
   </dl>
   ${run.error ? html`<p class="notice error" role="alert">${run.error}</p>` : ''}
 </section>
-${approvalPanels(run, data.csrf)}
+${approvalPanels(run, data.csrf, data.changes)}
 <section id="pipeline"><h2>Pipeline</h2>${pipelineGraph(run, nowMs)}</section>
+${testResults(data.tests)}
 <section id="when"><h2>Timeline</h2>${timeline(run, data.agentNames, nowMs)}</section>`;
 }

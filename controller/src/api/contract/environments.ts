@@ -37,7 +37,7 @@ export const listEnvironments = createRoute({
   method: 'get',
   path: '/',
   operationId: 'listEnvironments',
-  summary: 'The protected environments',
+  summary: 'The protected environments, and what is live in each environment',
   tags,
   security,
   ...needsRole('read'),

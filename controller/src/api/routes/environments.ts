@@ -1,9 +1,11 @@
 /** /api/environments: protect an environment (admin), list the protections, remove one. Changes are audited. */
 import type { EnvironmentProtection } from '../../domain/environment.js';
 import { NotFoundError } from '../../domain/errors.js';
+import { liveDeployments } from '../../store/deployments-repository.js';
 import { deleteProtection, listProtections, putProtection } from '../../store/environments-repository.js';
 import type { ApiDeps } from '../app.js';
 import { listEnvironments, protectEnvironment, unprotectEnvironment } from '../contract/environments.js';
+import { deploymentView } from '../deployment-view.js';
 import { createRouter } from '../router.js';
 
 export function environmentRoutes(deps: ApiDeps) {
@@ -29,7 +31,8 @@ export function environmentRoutes(deps: ApiDeps) {
 
   app.openapi(listEnvironments, async (c) => {
     const protections = await listProtections(deps.db);
-    return c.json({ environments: protections.map(protectionView) }, 200);
+    const live = await liveDeployments(deps.db);
+    return c.json({ environments: protections.map(protectionView), live: live.map(deploymentView) }, 200);
   });
 
   app.openapi(unprotectEnvironment, async (c) => {

@@ -1,5 +1,6 @@
 /** Bodies of /api/environments (see runs.ts for how the schemas are used). */
 import { z } from '@hono/zod-openapi';
+import { Deployment } from './deployments.js';
 
 /** Environment names as `.gantry.yml` writes them; bounded. */
 export const environmentName = z
@@ -41,7 +42,14 @@ export const EnvironmentProtection = z
   })
   .openapi('EnvironmentProtection');
 
-export const EnvironmentList = z.object({ environments: z.array(EnvironmentProtection) }).openapi('EnvironmentList');
+export const EnvironmentList = z
+  .object({
+    environments: z.array(EnvironmentProtection).openapi({ description: 'The protected environments.' }),
+    live: z
+      .array(Deployment)
+      .openapi({ description: 'What is live where: the latest deployment that succeeded in each environment.' }),
+  })
+  .openapi('EnvironmentList');
 
 export const UnprotectedEnvironment = z
   .object({ name: z.string(), protected: z.literal(false) })

@@ -78,6 +78,13 @@ export class ApiClient {
     );
   }
 
+  getRunTests(id: string, limit?: number) {
+    const query = limit === undefined ? {} : { limit };
+    return this.#call(`GET /api/runs/${id}/tests`, (signal) =>
+      this.#client.GET('/api/runs/{id}/tests', { params: { path: { id }, query }, signal }),
+    );
+  }
+
   cancelRun(id: string) {
     return this.#call(`POST /api/runs/${id}/cancel`, (signal) =>
       this.#client.POST('/api/runs/{id}/cancel', { params: { path: { id } }, signal }),
@@ -97,6 +104,26 @@ export class ApiClient {
       decision === 'approve'
         ? this.#client.POST('/api/runs/{id}/stages/{stage}/approve', { params, body, signal })
         : this.#client.POST('/api/runs/{id}/stages/{stage}/reject', { params, body, signal }),
+    );
+  }
+
+  listDeployments(environment: string, limit?: number) {
+    const query = limit === undefined ? {} : { limit };
+    return this.#call(`GET /api/environments/${environment}/deployments`, (signal) =>
+      this.#client.GET('/api/environments/{name}/deployments', {
+        params: { path: { name: environment }, query },
+        signal,
+      }),
+    );
+  }
+
+  rollBack(environment: string, runId: string) {
+    return this.#call(`POST /api/environments/${environment}/rollback`, (signal) =>
+      this.#client.POST('/api/environments/{name}/rollback', {
+        params: { path: { name: environment } },
+        body: { runId },
+        signal,
+      }),
     );
   }
 

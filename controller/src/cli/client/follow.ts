@@ -7,6 +7,7 @@ import { renderBoard } from './board.js';
 import { exitCodes } from './command.js';
 import type { CliIo } from './io.js';
 import { describeProgress, jobLabel, type RunProgress } from './progress.js';
+import { printTestSummary } from './test-summary.js';
 
 export const logTailLines = 20;
 
@@ -87,7 +88,10 @@ function announceApprovals(run: RunDetail, announced: Set<string>, io: CliIo): b
 
 async function reportOutcome(api: ApiClient, run: RunDetail, io: CliIo): Promise<number> {
   io.stdout(`run ${run.id} ${run.status}\n`);
-  if (run.status === 'succeeded') return exitCodes.ok;
+  if (run.status === 'succeeded') {
+    await printTestSummary(api, run.id, io);
+    return exitCodes.ok;
+  }
   if (run.error) {
     for (const line of run.error.trimEnd().split('\n')) io.stdout(`  ${line}\n`);
   }
@@ -100,6 +104,7 @@ async function reportOutcome(api: ApiClient, run: RunDetail, io: CliIo): Promise
       io.stdout(await readLogTail(api, run.id, job.id, job.attempt));
     }
   }
+  await printTestSummary(api, run.id, io);
   return exitCodes.failure;
 }
 

@@ -9,6 +9,11 @@ export interface CommitArtifactsRequest {
    * Every file of the attempt, uploaded; at most 10000.
    */
   'files'?: (_gantry_agent_v1_ArtifactFile)[];
+  /**
+   * The paths among `files` that are JUnit XML reports: the controller reads
+   * them as part of the commit (once per attempt and path).
+   */
+  'junitReports'?: (string)[];
 }
 
 export interface CommitArtifactsRequest__Output {
@@ -17,4 +22,9 @@ export interface CommitArtifactsRequest__Output {
    * Every file of the attempt, uploaded; at most 10000.
    */
   'files': (_gantry_agent_v1_ArtifactFile__Output)[];
+  /**
+   * The paths among `files` that are JUnit XML reports: the controller reads
+   * them as part of the commit (once per attempt and path).
+   */
+  'junitReports': (string)[];
 }

@@ -57,6 +57,12 @@ export interface JobSpec {
    * saved after the last.
    */
   'caches'?: (_gantry_agent_v1_CacheSpec)[];
+  /**
+   * Globs of JUnit XML reports (`reports.junit`), relative to the workspace.
+   * The files matching them are uploaded with the artifacts whatever the
+   * result (not when canceled) and named in CommitArtifactsRequest.junit_reports.
+   */
+  'junitReports'?: (string)[];
 }
 
 /**
@@ -113,4 +119,10 @@ export interface JobSpec__Output {
    * saved after the last.
    */
   'caches': (_gantry_agent_v1_CacheSpec__Output)[];
+  /**
+   * Globs of JUnit XML reports (`reports.junit`), relative to the workspace.
+   * The files matching them are uploaded with the artifacts whatever the
+   * result (not when canceled) and named in CommitArtifactsRequest.junit_reports.
+   */
+  'junitReports': (string)[];
 }
