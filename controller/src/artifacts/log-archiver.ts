@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { sleep } from '@gantry/common';
 import type { Logger } from 'pino';
 import type { Database } from '../store/database.js';
 import {
@@ -53,17 +54,8 @@ export class LogArchiver {
       } catch (error) {
         this.deps.log.warn({ err: error }, 'log archive sweep failed');
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
-        signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
-      });
+      // sleep() removes its abort listener when it wakes, so the loop adds none for good.
+      await sleep(intervalMs, signal);
     }
   }
 
