@@ -124,8 +124,9 @@ describe('a farm over TLS', () => {
       { GANTRY_AGENT_TOKEN: agentToken, ...nats.users!.agentEnv, GANTRY_CA: '' },
     );
     try {
-      await waitFor('the plaintext agent to fail registering', () =>
-        plaintext.output.text().includes('register failed, retrying'),
+      // It enrols first (no credential yet), so enrolling is the call that fails.
+      await waitFor('the plaintext agent to fail enrolling', () =>
+        /"msg":"(enrol|register) failed, retrying"/.test(plaintext.output.text()),
       );
       expect(plaintext.output.text()).not.toContain('agent registered');
     } finally {
