@@ -58,9 +58,8 @@ export async function startChaosFarm(input: {
   databaseUrl: string;
   postgres?: PostgresServer;
   dir: string;
-  eventsFile: string;
 }): Promise<ChaosFarm> {
-  const { options, databaseUrl, dir, eventsFile } = input;
+  const { options, databaseUrl, dir } = input;
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
   const agentToken = `agent-${randomBytes(12).toString('hex')}`;
   const cluster = options.natsNodes > 1 ? await startNatsCluster(options.natsNodes) : undefined;
@@ -119,7 +118,8 @@ export async function startChaosFarm(input: {
       workDir: join(dir, name),
       name,
       maxLogChars: AGENT_LOG_CHARS,
-      env: { CHAOS_EVENTS: eventsFile, CHAOS_AGENT: name },
+      // Steps inherit LC_* (and no other agent variable): how a job's events name their agent.
+      env: { LC_CHAOS_AGENT: name },
     });
     const agent: ChaosAgent = { process, name };
     agents.push(agent);

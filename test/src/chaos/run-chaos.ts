@@ -63,8 +63,8 @@ export async function runChaos(
   let farm: ChaosFarm | undefined;
   let keptDir: string | undefined;
   try {
-    const shas = await commitWorkload(plan, options.repos, repos);
-    farm = await startChaosFarm({ options, databaseUrl, ...(postgres ? { postgres } : {}), dir, eventsFile });
+    const shas = await commitWorkload(plan, options.repos, repos, eventsFile);
+    farm = await startChaosFarm({ options, databaseUrl, ...(postgres ? { postgres } : {}), dir });
     log(
       `farm up: controllers ${farm.controllers.map((c) => c.httpUrl).join(' ')}, ${farm.agents.length} agents × ${options.slotsPerAgent} slots`,
     );
@@ -215,14 +215,19 @@ export async function runChaos(
 }
 
 /** The repositories (with chaos-job.sh) and one commit per run; returns each run's sha. */
-async function commitWorkload(plan: WorkloadPlan, repoCount: number, repos: GitRepo[]): Promise<string[]> {
+async function commitWorkload(
+  plan: WorkloadPlan,
+  repoCount: number,
+  repos: GitRepo[],
+  eventsFile: string,
+): Promise<string[]> {
   for (let i = 0; i < repoCount; i++) {
     repos.push(await createGitRepo({ 'chaos-job.sh': JOB_SCRIPT, 'README.md': `chaos repository ${i}\n` }));
   }
   const shas: string[] = [];
   for (const run of plan.runs) {
     const repo = repos[run.repo] as GitRepo;
-    shas[run.index] = await repo.commit({ '.gantry.yml': pipelineFile(run) }, `chaos run ${run.index}`);
+    shas[run.index] = await repo.commit({ '.gantry.yml': pipelineFile(run, eventsFile) }, `chaos run ${run.index}`);
   }
   return shas;
 }

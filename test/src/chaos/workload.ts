@@ -3,7 +3,8 @@
  * each run its own commit with a pipeline of 2–4 stages of 1–3 parallel jobs.
  * Every job runs chaos-job.sh, which prints self-describing sequenced lines a
  * little apart (so faults land mid-job) and appends start/tick/end events
- * with wall-clock nanoseconds to $CHAOS_EVENTS (set in the agents' environment).
+ * with wall-clock nanoseconds to $CHAOS_EVENTS (the pipeline's env), naming
+ * the agent by $LC_CHAOS_AGENT (set in each agent's environment; steps inherit LC_* variables).
  */
 import type { Prng } from './prng.js';
 
@@ -50,7 +51,7 @@ set -euo pipefail
 lines=$1
 pause=$2
 event() {
-  printf '%s %s %s %s %s %s\\n' "$1" "$GANTRY_JOB_ID" "$GANTRY_ATTEMPT" "$2" "$(date +%s%N)" "\${CHAOS_AGENT:-unknown}" >> "$CHAOS_EVENTS"
+  printf '%s %s %s %s %s %s\\n' "$1" "$GANTRY_JOB_ID" "$GANTRY_ATTEMPT" "$2" "$(date +%s%N)" "\${LC_CHAOS_AGENT:-unknown}" >> "$CHAOS_EVENTS"
 }
 event start 0
 for ((k = 1; k <= lines; k++)); do
@@ -100,9 +101,12 @@ export function planWorkload(
   return { runs, totalJobs };
 }
 
-/** The `.gantry.yml` of a run's commit. */
-export function pipelineFile(run: RunPlan): string {
-  const lines = [`name: chaos-${run.index}`, 'stages:'];
+/**
+ * The `.gantry.yml` of a run's commit. Steps see no agent environment, so the
+ * events file reaches them as pipeline `env`.
+ */
+export function pipelineFile(run: RunPlan, eventsFile: string): string {
+  const lines = [`name: chaos-${run.index}`, `env: { CHAOS_EVENTS: ${JSON.stringify(eventsFile)} }`, 'stages:'];
   for (const stage of run.stages) {
     lines.push(`  - name: ${stage.name}`, '    jobs:');
     for (const job of stage.jobs) {
