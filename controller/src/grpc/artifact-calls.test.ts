@@ -105,9 +105,15 @@ describe('artifact calls', () => {
     expect(refusedUploads.error?.code).toBe(9);
 
     const files = [{ path: 'dist/app.bin', size: winner.length, sha256: digest(winner) }];
-    expect((await call('CommitArtifacts', { lease: second, files })).response).toEqual({ committed: 1, reportNotes: [] });
+    expect((await call('CommitArtifacts', { lease: second, files })).response).toEqual({
+      committed: 1,
+      reportNotes: [],
+    });
     // A retried commit changes nothing.
-    expect((await call('CommitArtifacts', { lease: second, files })).response).toEqual({ committed: 1, reportNotes: [] });
+    expect((await call('CommitArtifacts', { lease: second, files })).response).toEqual({
+      committed: 1,
+      reportNotes: [],
+    });
     await testApp.lifecycle.finish(second, { status: 'succeeded', exitCode: 0, message: null });
 
     const deploy = await claimNext(testApp, agentId);
