@@ -86,18 +86,11 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   const pickPort = !options.port;
   let port = options.port || (await findFreePort(host));
   let child: Child | undefined;
+  const launchOn = (onPort: number) =>
+    launch({ binary, host, port: onPort, storeDir: options.storeDir, logPath, startTimeoutMs, cluster, configFile });
   for (let attempt = 1; ; attempt++) {
     try {
-      child = await launch({
-        binary,
-        host,
-        port,
-        storeDir: options.storeDir,
-        logPath,
-        startTimeoutMs,
-        cluster,
-        configFile,
-      });
+      child = await launchOn(port);
       break;
     } catch (error) {
       // Another process may take a port between our probe and the server's bind.
@@ -118,16 +111,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     kill9: () => current.kill9(),
     async restart() {
       await current.stop({ graceMs: STOP_GRACE_MS });
-      current = await launch({
-        binary,
-        host,
-        port,
-        storeDir: options.storeDir,
-        logPath,
-        startTimeoutMs,
-        cluster,
-        configFile,
-      });
+      current = await launchOn(port);
     },
   };
 }
