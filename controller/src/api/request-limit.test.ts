@@ -1,6 +1,9 @@
+import { Hono } from 'hono';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { type ApiDeps, createApp } from './app.js';
+import { assignRequestId, type RequestIdVariables } from './request-id.js';
+import { limitRequestBodies } from './request-limit.js';
 
 const LIMIT = 1024;
 const token = 'admin-token-for-the-test';
@@ -37,16 +40,21 @@ const tooLarge = {
   },
 };
 
-/** An endless chunked body that counts what was pulled from it. */
-function endlessBody(chunkBytes: number) {
+/** A chunked body of `chunks` chunks (endless when omitted) that counts what was pulled from it. */
+function countedBody(chunkBytes: number, chunks = Number.POSITIVE_INFINITY) {
   const counter = { pulled: 0 };
   const stream = new ReadableStream<Uint8Array>({
     pull(controller) {
+      if (counter.pulled >= chunks * chunkBytes) return controller.close();
       counter.pulled += chunkBytes;
       controller.enqueue(new Uint8Array(chunkBytes).fill(0x20));
     },
   });
   return { stream, counter };
+}
+
+function post(path: string, body: ReadableStream<Uint8Array>, extraHeaders: Record<string, string> = {}) {
+  return { method: 'POST', headers: { ...headers, ...extraHeaders }, body, duplex: 'half' } as RequestInit;
 }
 
 describe('request body limit', () => {
@@ -59,22 +67,40 @@ describe('request body limit', () => {
   ])('answers 413 with the error shape on %s when Content-Length is over the limit', async (_name, path) => {
     const response = await app.request(path, { method: 'POST', headers, body: 'x'.repeat(LIMIT + 1) });
     expect(response.status).toBe(413);
-    expect(response.headers.get('connection')).toBe('close');
+    // The whole body was read, so the connection can carry the next request.
+    expect(response.headers.get('connection')).toBeNull();
     expect(await response.json()).toEqual(tooLarge);
   });
 
-  it('stops reading a chunked body at the limit', async () => {
-    const { stream, counter } = endlessBody(256);
-    const response = await app.request('/api/runs', {
-      method: 'POST',
-      headers: { ...headers, 'transfer-encoding': 'chunked' },
-      body: stream,
-      duplex: 'half',
-    } as RequestInit);
+  it('reads the rest of a refused body before answering, so the client is not reset mid-send', async () => {
+    const { stream, counter } = countedBody(256, 40);
+    const response = await app.request('/api/runs', post('/api/runs', stream, { 'content-length': String(40 * 256) }));
     expect(response.status).toBe(413);
+    expect(counter.pulled).toBe(40 * 256);
+    expect(await response.json()).toEqual(tooLarge);
+  });
+
+  it('refuses a chunked body once it passes the limit, after reading its rest', async () => {
+    const { stream, counter } = countedBody(256, 40);
+    const response = await app.request('/api/runs', post('/api/runs', stream, { 'transfer-encoding': 'chunked' }));
+    expect(response.status).toBe(413);
+    expect(response.headers.get('connection')).toBeNull();
+    expect(await response.json()).toEqual(tooLarge);
+    expect(counter.pulled).toBe(40 * 256);
+  });
+
+  it('cuts off an endless body after the drain bound and closes the connection', async () => {
+    const drainBytes = 4096;
+    const limited = new Hono<{ Variables: RequestIdVariables }>();
+    limited.use(assignRequestId(), limitRequestBodies(LIMIT, drainBytes));
+    limited.post('/upload', (c) => c.text('reached the route'));
+    const { stream, counter } = countedBody(256);
+    const response = await limited.request('/upload', post('/upload', stream, { 'transfer-encoding': 'chunked' }));
+    expect(response.status).toBe(413);
+    expect(response.headers.get('connection')).toBe('close');
     expect(await response.json()).toEqual(tooLarge);
     // The reader may have one chunk queued ahead of what it consumed.
-    expect(counter.pulled).toBeLessThanOrEqual(LIMIT + 2 * 256);
+    expect(counter.pulled).toBeLessThanOrEqual(LIMIT + drainBytes + 3 * 256);
   });
 
   it('lets a body at the limit through to the route', async () => {
