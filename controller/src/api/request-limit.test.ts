@@ -53,7 +53,7 @@ function countedBody(chunkBytes: number, chunks = Number.POSITIVE_INFINITY) {
   return { stream, counter };
 }
 
-function chunkedPost(body: ReadableStream<Uint8Array>, extraHeaders: Record<string, string> = {}) {
+function streamedPost(body: ReadableStream<Uint8Array>, extraHeaders: Record<string, string> = {}) {
   return { method: 'POST', headers: { ...headers, ...extraHeaders }, body, duplex: 'half' } as RequestInit;
 }
 
@@ -74,7 +74,7 @@ describe('request body limit', () => {
 
   it('reads the rest of a refused body before answering, so the client is not reset mid-send', async () => {
     const { stream, counter } = countedBody(256, 40);
-    const response = await app.request('/api/runs', chunkedPost(stream, { 'content-length': String(40 * 256) }));
+    const response = await app.request('/api/runs', streamedPost(stream, { 'content-length': String(40 * 256) }));
     expect(response.status).toBe(413);
     expect(counter.pulled).toBe(40 * 256);
     expect(await response.json()).toEqual(tooLarge);
@@ -82,7 +82,7 @@ describe('request body limit', () => {
 
   it('refuses a chunked body once it passes the limit, after reading its rest', async () => {
     const { stream, counter } = countedBody(256, 40);
-    const response = await app.request('/api/runs', chunkedPost(stream, { 'transfer-encoding': 'chunked' }));
+    const response = await app.request('/api/runs', streamedPost(stream, { 'transfer-encoding': 'chunked' }));
     expect(response.status).toBe(413);
     expect(response.headers.get('connection')).toBeNull();
     expect(await response.json()).toEqual(tooLarge);
@@ -93,9 +93,9 @@ describe('request body limit', () => {
     const drainBytes = 4096;
     const limited = new Hono<{ Variables: RequestIdVariables }>();
     limited.use(assignRequestId(), limitRequestBodies(LIMIT, drainBytes));
-    limited.chunkedPost((c) => c.text('reached the route'));
+    limited.post('/upload', (c) => c.text('reached the route'));
     const { stream, counter } = countedBody(256);
-    const response = await limited.request('/upload', chunkedPost(stream, { 'transfer-encoding': 'chunked' }));
+    const response = await limited.request('/upload', streamedPost(stream, { 'transfer-encoding': 'chunked' }));
     expect(response.status).toBe(413);
     expect(response.headers.get('connection')).toBe('close');
     expect(await response.json()).toEqual(tooLarge);
