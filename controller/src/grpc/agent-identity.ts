@@ -2,13 +2,16 @@
  * Who is calling: every agent call but Enrol presents the agent's own
  * credential as `authorization: Bearer <credential>`. The caller is looked up
  * by the credential's SHA-256 on every call (database time, every replica
- * agrees), so a revocation refuses the very next call.
+ * agrees), so a revocation refuses the very next call. The same statement
+ * fetches what the call's checks need (its attempt's owner, its job's queue),
+ * so identity costs one round trip per call.
  */
 import { AUTHORIZATION_METADATA_KEY } from '@gantry/proto';
 import type { Metadata } from '@grpc/grpc-js';
 import { hashAgentSecret } from '../domain/agent-secrets.js';
 import { DomainError } from '../domain/errors.js';
 import {
+  type AgentCallFacts,
   type AgentPrincipal,
   findAgentByCredentialHash,
   findAttemptAgentId,
@@ -26,13 +29,44 @@ export function bearerSecret(metadata: Metadata): string {
   return match?.[1] && match[1].length <= maxSecretLength ? match[1] : '';
 }
 
-/** The agent whose credential the call carries; UNAUTHENTICATED when unknown, FORBIDDEN when revoked. */
-export async function authenticateAgent(db: Queryable, metadata: Metadata): Promise<AgentPrincipal> {
+/** What a call acts on, checked along with its caller. */
+export interface CallScope {
+  /** The lease the call uses: refused when its attempt is another agent's. */
+  lease?: LeaseKey | undefined;
+  /** The job the call claims: its queue comes back as `jobQueue`. */
+  claimedJobId?: string | undefined;
+}
+
+/**
+ * The agent whose credential the call carries; UNAUTHENTICATED when unknown,
+ * FORBIDDEN when revoked or when `scope.lease` is another agent's attempt.
+ */
+export async function authenticateAgent(
+  db: Queryable,
+  metadata: Metadata,
+  scope: CallScope = {},
+): Promise<AgentCallFacts> {
   const secret = bearerSecret(metadata);
-  const agent = secret ? await findAgentByCredentialHash(db, hashAgentSecret(secret)) : null;
+  const wanted = { attempt: scope.lease, queueOfJob: scope.claimedJobId };
+  const agent = secret ? await findAgentByCredentialHash(db, credentialHashOf(secret), wanted) : null;
   if (!agent) throw new DomainError('UNAUTHENTICATED', 'unknown agent credential: enrol this agent again');
   if (agent.revoked) throw new DomainError('FORBIDDEN', `agent "${agent.name}" was revoked`);
+  if (scope.lease) refuseOthersAttempt(agent, scope.lease, agent.attemptOwner);
   return agent;
+}
+
+/** Hashes of the credentials seen lately: every call of an agent presents the same one. */
+const recentHashes = new Map<string, string>();
+const recentHashesMax = 4096;
+
+function credentialHashOf(secret: string): string {
+  let hash = recentHashes.get(secret);
+  if (hash === undefined) {
+    hash = hashAgentSecret(secret);
+    if (recentHashes.size >= recentHashesMax) recentHashes.clear();
+    recentHashes.set(secret, hash);
+  }
+  return hash;
 }
 
 /** Refuses a request that names another agent's id. */
@@ -47,7 +81,10 @@ export function requireOwnAgentId(caller: AgentPrincipal, agentId: string): void
  * at all passes: the lease fence refuses it as stale.
  */
 export async function requireOwnLease(db: Queryable, caller: AgentPrincipal, lease: LeaseKey): Promise<void> {
-  const owner = await findAttemptAgentId(db, lease.jobId, lease.attempt);
+  refuseOthersAttempt(caller, lease, await findAttemptAgentId(db, lease.jobId, lease.attempt));
+}
+
+function refuseOthersAttempt(caller: AgentPrincipal, lease: LeaseKey, owner: string | null): void {
   if (owner !== null && owner !== caller.id) {
     throw new DomainError(
       'FORBIDDEN',

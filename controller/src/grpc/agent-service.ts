@@ -25,10 +25,20 @@ import type { TestReportReader } from '../reports/report-reader.js';
 import type { AgentPresence } from '../scheduler/agent-presence.js';
 import type { JobLifecycle } from '../scheduler/job-lifecycle.js';
 import type { SecretVault } from '../secret-store/secret-vault.js';
-import { type AgentPrincipal, findJobQueue, updateAgentRegistration } from '../store/agent-credentials-repository.js';
+import {
+  type AgentCallFacts,
+  type AgentPrincipal,
+  updateAgentRegistration,
+} from '../store/agent-credentials-repository.js';
 import type { Database } from '../store/database.js';
 import type { LeaseKey } from '../store/leases-repository.js';
-import { authenticateAgent, requireAllowedQueues, requireOwnAgentId, requireOwnLease } from './agent-identity.js';
+import {
+  authenticateAgent,
+  type CallScope,
+  requireAllowedQueues,
+  requireOwnAgentId,
+  requireOwnLease,
+} from './agent-identity.js';
 import { type ConnectStreams, handleConnect } from './connect-stream.js';
 import { checkQueueNames, enrol } from './enrolment.js';
 import { toGrpcError } from './errors.js';
@@ -89,17 +99,17 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
    */
   function unary<Req, Res>(
     method: string,
-    handle: (request: Req, caller: AgentPrincipal) => Promise<Res>,
-    options: { leaseOf?: (request: NoInfer<Req>) => LeaseKey; precheck?: (request: NoInfer<Req>) => void } = {},
+    handle: (request: Req, caller: AgentCallFacts) => Promise<Res>,
+    options: { scopeOf?: (request: NoInfer<Req>) => CallScope; precheck?: (request: NoInfer<Req>) => void } = {},
   ) {
     return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>) => {
       const callback = observed(method, done);
       let caller: AgentPrincipal | undefined;
       const work = async () => {
         options.precheck?.(call.request);
-        caller = await authenticateAgent(db, call.metadata);
-        if (options.leaseOf) await requireOwnLease(db, caller, options.leaseOf(call.request));
-        return handle(call.request, caller);
+        const facts = await authenticateAgent(db, call.metadata, options.scopeOf?.(call.request));
+        caller = facts;
+        return handle(call.request, facts);
       };
       work().then(
         (response) => callback(null, response),
@@ -108,7 +118,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
     };
   }
 
-  const withLease = { leaseOf: (request: { lease: Lease__Output | null }) => leaseOf(request.lease) };
+  const withLease = { scopeOf: (request: { lease: Lease__Output | null }) => ({ lease: leaseOf(request.lease) }) };
 
   return {
     Enrol: (call, done) => {
@@ -155,73 +165,77 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       { precheck: (request) => checkProtocolVersion(request.protocolVersion) },
     ),
 
-    ClaimJob: unary('ClaimJob', async (request, caller) => {
-      requireOwnAgentId(caller, request.agentId);
-      const queue = await findJobQueue(db, request.jobId);
-      if (queue !== null && !caller.queues.includes(queue)) {
-        throw new DomainError(
-          'FORBIDDEN',
-          `agent "${caller.name}" is not registered for queue "${queue}" (it serves ${caller.queues.join(', ')})`,
-        );
-      }
-      const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt);
-      if (!outcome.granted) return { granted: false, reason: outcome.reason };
-      const { job } = outcome;
-      const leaseKey = { jobId: job.id, attempt: job.attempt, leaseToken: outcome.leaseToken };
-      const granted = await deps.secrets.grantedTo(deps.db, job.repo, job.spec.secrets ?? []);
-      if (!granted.ok) {
-        await lifecycle.failClaimed(leaseKey, granted.reason);
-        log.warn(
-          { jobId: job.id, attempt: job.attempt, reason: granted.reason },
-          'job secrets unavailable, attempt failed',
-        );
-        return { granted: false, reason: 'secret_missing' };
-      }
-      const response: ClaimJobResponse = {
-        granted: true,
-        leaseToken: outcome.leaseToken,
-        job: {
-          runId: job.runId,
-          jobId: job.id,
-          attempt: job.attempt,
-          name: job.name,
-          stage: job.stageName,
-          repoUrl: job.repo,
-          ref: job.fullRef ?? job.ref,
-          sha: job.sha,
-          pipeline: job.pipeline,
-          ...refFields(refKindOf(job.fullRef, job.ref)),
-          steps: job.spec.steps,
-          env: job.spec.env,
-          timeoutMs: job.spec.timeoutMs ?? 0,
-          stepTimeoutsMs: stepTimeoutsOf(job.spec.stepTimeoutsMs),
-          artifacts: job.spec.artifacts ?? [],
-          artifactsWhen: job.spec.artifactsWhen ?? 'on_success',
-          needsArtifacts: job.spec.needsArtifacts ?? [],
-          caches: (job.spec.caches ?? []).map((cache) => ({
-            keyFiles: cache.key.files,
-            keyPrefix: cache.key.prefix ?? '',
-            paths: cache.paths,
-            policy: cache.policy,
-            when: cache.when,
-            fallbackKeys: cache.fallbackKeys,
-          })),
-          junitReports: job.spec.reports?.junit ?? [],
-        },
-        maxLogBytes: lifecycle.maxLogBytesPerJob,
-        secrets: granted.values,
-      };
-      // The backstop for specs the pipeline limits let through: never send what the agent cannot read.
-      const specBytes = claimResponseBytes(response);
-      if (specBytes > MAX_MESSAGE_BYTES) {
-        const reason = `job spec is ${mebibytes(specBytes)}, over the ${mebibytes(MAX_MESSAGE_BYTES, 0)} limit of the agent protocol`;
-        await lifecycle.failClaimed(leaseKey, reason);
-        log.warn({ jobId: job.id, attempt: job.attempt, specBytes }, 'job spec too large, attempt failed');
-        return { granted: false, reason: 'spec_too_large' };
-      }
-      log.debug({ jobId: job.id, attempt: job.attempt, agentId: request.agentId }, 'job claimed');
-      return response;
-    }),
+    ClaimJob: unary(
+      'ClaimJob',
+      async (request, caller) => {
+        requireOwnAgentId(caller, request.agentId);
+        const queue = caller.jobQueue;
+        if (queue !== null && !caller.queues.includes(queue)) {
+          throw new DomainError(
+            'FORBIDDEN',
+            `agent "${caller.name}" is not registered for queue "${queue}" (it serves ${caller.queues.join(', ')})`,
+          );
+        }
+        const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt);
+        if (!outcome.granted) return { granted: false, reason: outcome.reason };
+        const { job } = outcome;
+        const leaseKey = { jobId: job.id, attempt: job.attempt, leaseToken: outcome.leaseToken };
+        const granted = await deps.secrets.grantedTo(deps.db, job.repo, job.spec.secrets ?? []);
+        if (!granted.ok) {
+          await lifecycle.failClaimed(leaseKey, granted.reason);
+          log.warn(
+            { jobId: job.id, attempt: job.attempt, reason: granted.reason },
+            'job secrets unavailable, attempt failed',
+          );
+          return { granted: false, reason: 'secret_missing' };
+        }
+        const response: ClaimJobResponse = {
+          granted: true,
+          leaseToken: outcome.leaseToken,
+          job: {
+            runId: job.runId,
+            jobId: job.id,
+            attempt: job.attempt,
+            name: job.name,
+            stage: job.stageName,
+            repoUrl: job.repo,
+            ref: job.fullRef ?? job.ref,
+            sha: job.sha,
+            pipeline: job.pipeline,
+            ...refFields(refKindOf(job.fullRef, job.ref)),
+            steps: job.spec.steps,
+            env: job.spec.env,
+            timeoutMs: job.spec.timeoutMs ?? 0,
+            stepTimeoutsMs: stepTimeoutsOf(job.spec.stepTimeoutsMs),
+            artifacts: job.spec.artifacts ?? [],
+            artifactsWhen: job.spec.artifactsWhen ?? 'on_success',
+            needsArtifacts: job.spec.needsArtifacts ?? [],
+            caches: (job.spec.caches ?? []).map((cache) => ({
+              keyFiles: cache.key.files,
+              keyPrefix: cache.key.prefix ?? '',
+              paths: cache.paths,
+              policy: cache.policy,
+              when: cache.when,
+              fallbackKeys: cache.fallbackKeys,
+            })),
+            junitReports: job.spec.reports?.junit ?? [],
+          },
+          maxLogBytes: lifecycle.maxLogBytesPerJob,
+          secrets: granted.values,
+        };
+        // The backstop for specs the pipeline limits let through: never send what the agent cannot read.
+        const specBytes = claimResponseBytes(response);
+        if (specBytes > MAX_MESSAGE_BYTES) {
+          const reason = `job spec is ${mebibytes(specBytes)}, over the ${mebibytes(MAX_MESSAGE_BYTES, 0)} limit of the agent protocol`;
+          await lifecycle.failClaimed(leaseKey, reason);
+          log.warn({ jobId: job.id, attempt: job.attempt, specBytes }, 'job spec too large, attempt failed');
+          return { granted: false, reason: 'spec_too_large' };
+        }
+        log.debug({ jobId: job.id, attempt: job.attempt, agentId: request.agentId }, 'job claimed');
+        return response;
+      },
+      { scopeOf: (request) => ({ claimedJobId: request.jobId }) },
+    ),
 
     Heartbeat: unary(
       'Heartbeat',

@@ -19,7 +19,29 @@ export interface AgentPrincipal {
   revoked: boolean;
 }
 
-export async function findAgentByCredentialHash(db: Queryable, credentialHash: string): Promise<AgentPrincipal | null> {
+/** Facts about the call that the caller's lookup fetches in the same statement, saving round trips. */
+export interface CallFactsWanted {
+  /** The attempt whose owner to fetch. */
+  attempt?: { jobId: string; attempt: number } | undefined;
+  /** The job whose queue to fetch. */
+  queueOfJob?: string | undefined;
+}
+
+/**
+ * The caller, with the facts asked for (null when not asked or not found):
+ * the agent that claimed the attempt, and the queue of the job (it never changes).
+ */
+export interface AgentCallFacts extends AgentPrincipal {
+  attemptOwner: string | null;
+  jobQueue: string | null;
+}
+
+export async function findAgentByCredentialHash(
+  db: Queryable,
+  credentialHash: string,
+  wanted: CallFactsWanted = {},
+): Promise<AgentCallFacts | null> {
+  const { attempt, queueOfJob } = wanted;
   const rows = await db
     .select({
       id: agents.id,
@@ -27,6 +49,14 @@ export async function findAgentByCredentialHash(db: Queryable, credentialHash: s
       queues: agents.queues,
       allowedQueues: agents.allowedQueues,
       revokedAt: agents.revokedAt,
+      attemptOwner: attempt
+        ? sql<
+            string | null
+          >`(select ${jobAttempts.agentId} from ${jobAttempts} where ${jobAttempts.jobId} = ${attempt.jobId} and ${jobAttempts.attempt} = ${attempt.attempt})`
+        : sql<null>`null`,
+      jobQueue: queueOfJob
+        ? sql<string | null>`(select ${jobs.queue} from ${jobs} where ${jobs.id} = ${queueOfJob})`
+        : sql<null>`null`,
     })
     .from(agents)
     .where(eq(agents.credentialHash, credentialHash));
@@ -38,6 +68,8 @@ export async function findAgentByCredentialHash(db: Queryable, credentialHash: s
     queues: row.queues as string[],
     allowedQueues: row.allowedQueues,
     revoked: row.revokedAt !== null,
+    attemptOwner: row.attemptOwner,
+    jobQueue: row.jobQueue,
   };
 }
 
@@ -108,12 +140,6 @@ export async function findAttemptAgentId(db: Queryable, jobId: string, attempt: 
     .from(jobAttempts)
     .where(and(eq(jobAttempts.jobId, jobId), eq(jobAttempts.attempt, attempt)));
   return rows[0]?.agentId ?? null;
-}
-
-/** The queue of a job (it never changes), or null when there is no such job. */
-export async function findJobQueue(db: Queryable, jobId: string): Promise<string | null> {
-  const rows = await db.select({ queue: jobs.queue }).from(jobs).where(eq(jobs.id, jobId));
-  return rows[0]?.queue ?? null;
 }
 
 export type RevocationOutcome = { id: string; name: string; alreadyRevoked: boolean } | null;
