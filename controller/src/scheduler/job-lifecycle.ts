@@ -10,7 +10,7 @@ import type { JobResult } from '../domain/states.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { countAttempts } from '../store/attempts-repository.js';
 import type { Database } from '../store/database.js';
-import { findRunIdOfJob, queueJobs, setJobStatus, stageHasUnfinishedJobs } from '../store/jobs-repository.js';
+import { queueJobs, setJobStatus } from '../store/jobs-repository.js';
 import {
   type ClaimOutcome,
   claimJob,
@@ -22,8 +22,8 @@ import {
   wasFinishedBy,
 } from '../store/leases-repository.js';
 import { appendLogChunksFenced, type LogChunkInput } from '../store/logs-repository.js';
-import { lockRun } from '../store/runs-repository.js';
-import { endRunningSteps, recordStepsFenced } from '../store/steps-repository.js';
+import { lockRun, lockRunOfJob } from '../store/runs-repository.js';
+import { recordStepsFenced } from '../store/steps-repository.js';
 import { advanceRun } from './advance-run.js';
 import { capLogChunks } from './log-cap.js';
 import type { Scheduler } from './scheduler.js';
@@ -112,13 +112,11 @@ export class JobLifecycle {
     result: { status: JobResult; exitCode: number | null; message: string | null },
     options: { retry?: boolean } = {},
   ): Promise<void> {
-    const runId = await findRunIdOfJob(this.deps.db, lease.jobId);
-    if (!runId) throw new StaleLeaseError(lease.jobId, lease.attempt);
     const outcome = await this.deps.db.transaction(async (tx) => {
-      await lockRun(tx, runId);
+      const runId = await lockRunOfJob(tx, lease.jobId);
+      if (!runId) return null;
       const job = await finishAttempt(tx, lease, result);
       if (!job) return null;
-      await endRunningSteps(tx, job.id, lease.attempt, result.status);
       let queued = 0;
       const retryable = (result.status === 'failed' || result.status === 'timed_out') && options.retry !== false;
       if (retryable && !job.cancelRequested) {
@@ -126,16 +124,16 @@ export class JobLifecycle {
         if (failures <= job.spec.retry.failed) queued = (await queueJobs(tx, [job.id])).length;
       }
       // Most finishes leave siblings running: then the run cannot change, and reading it is wasted work.
-      if (await stageHasUnfinishedJobs(tx, job.stageId)) return { queued, job, advanced: undefined };
+      if (queued > 0 || job.othersUnfinished) return { runId, queued, job, advanced: undefined };
       const advanced = await advanceRun(tx, runId);
-      return { queued: queued + advanced.queuedJobs, job, advanced };
+      return { runId, queued: queued + advanced.queuedJobs, job, advanced };
     });
     if (!outcome) {
       if (await wasFinishedBy(this.deps.db, lease)) return;
       throw new StaleLeaseError(lease.jobId, lease.attempt);
     }
     this.deps.metrics?.attemptFinished(lease.leaseToken, outcome.job.queue, result.status, outcome.job.attemptSeconds);
-    this.deps.scheduler.afterCommit(runId, outcome.queued, 1, outcome.advanced);
+    this.deps.scheduler.afterCommit(outcome.runId, outcome.queued, 1, outcome.advanced);
   }
 
   /**

@@ -53,11 +53,6 @@ export async function findJobOfRun(db: Queryable, runId: string, jobId: string):
   return rows[0] ? toJob(rows[0]) : null;
 }
 
-export async function findRunIdOfJob(db: Queryable, jobId: string): Promise<string | null> {
-  const rows = await db.select({ runId: jobs.runId }).from(jobs).where(eq(jobs.id, jobId));
-  return rows[0]?.runId ?? null;
-}
-
 export async function setJobStatus(tx: Queryable, jobId: string, status: JobStatus, message?: string): Promise<void> {
   await tx
     .update(jobs)
@@ -161,14 +156,4 @@ export async function returnJobToPending(tx: Queryable, jobId: string): Promise<
     .update(jobs)
     .set({ status: 'pending', cancelRequested: false, finishedAt: null, message: null, exitCode: null })
     .where(eq(jobs.id, jobId));
-}
-
-/** True while any job of the stage is not finished: the run cannot move on yet. */
-export async function stageHasUnfinishedJobs(tx: Queryable, stageId: string): Promise<boolean> {
-  const rows = await tx
-    .select({ id: jobs.id })
-    .from(jobs)
-    .where(and(eq(jobs.stageId, stageId), inArray(jobs.status, ['pending', 'queued', 'running'])))
-    .limit(1);
-  return rows.length > 0;
 }

@@ -152,12 +152,20 @@ export interface FinishedJob {
   queue: string;
   /** From the attempt's claim to this finish, by database time. */
   attemptSeconds: number;
+  /**
+   * Whether another job of the stage was still pending, queued or running,
+   * as of this statement. Exact only under the run lock, which every job
+   * that finishes takes first.
+   */
+  othersUnfinished: boolean;
 }
 
 /**
- * Ends the attempt holding `lease` with the agent's result, job and attempt
- * rows in one statement. Returns the job, or null if the lease is not held —
- * including a repeat of a finish already applied (see `wasFinishedBy`).
+ * Ends the attempt holding `lease` with the agent's result, in one statement:
+ * the job and attempt rows, and any step still `running` (a cancel or timeout
+ * stopped it, or its last report never came) ends with the attempt's result.
+ * Returns the job, or null if the lease is not held — including a repeat of a
+ * finish already applied (see `wasFinishedBy`). Caller holds the run lock.
  */
 export async function finishAttempt(
   tx: Queryable,
@@ -172,6 +180,7 @@ export async function finishAttempt(
     cancel_requested: boolean;
     queue: string;
     attempt_seconds: number | null;
+    others_unfinished: boolean;
   }>(
     tx,
     sql`
@@ -185,8 +194,13 @@ export async function finishAttempt(
         finished_at = now()
       where job_id = ${lease.jobId} and attempt = ${lease.attempt} and exists (select 1 from finished)
       returning started_at
+    ), steps_ended as (
+      update step_reports set status = ${result.status}, finished_at = coalesce(finished_at, now())
+      where job_id = ${lease.jobId} and attempt = ${lease.attempt} and status = 'running' and exists (select 1 from finished)
     )
-    select finished.*, (select extract(epoch from now() - started_at)::float8 from recorded) as attempt_seconds
+    select finished.*, (select extract(epoch from now() - started_at)::float8 from recorded) as attempt_seconds,
+      exists (select 1 from jobs where jobs.stage_id = finished.stage_id and jobs.id <> finished.id
+        and jobs.status in ('pending', 'queued', 'running')) as others_unfinished
     from finished`,
   );
   const row = rows[0];
@@ -199,6 +213,7 @@ export async function finishAttempt(
     cancelRequested: row.cancel_requested,
     queue: row.queue,
     attemptSeconds: Math.max(0, row.attempt_seconds ?? 0),
+    othersUnfinished: row.others_unfinished,
   };
 }
 

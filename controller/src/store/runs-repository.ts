@@ -8,7 +8,7 @@ import type { PipelineDefinition } from '../pipeline/model.js';
 import { listAttempts } from './attempts-repository.js';
 import { inBatches } from './batches.js';
 import { findHolders } from './concurrency-repository.js';
-import type { Queryable } from './database.js';
+import { type Queryable, queryRows } from './database.js';
 import { toApproval, toJob, toRun, toStage } from './mappers.js';
 import { approvals, jobs, runs, stages } from './schema.js';
 
@@ -142,6 +142,15 @@ export async function findRunDetail(db: Queryable, runId: string): Promise<RunDe
 export async function lockRun(tx: Queryable, runId: string): Promise<Run | null> {
   const rows = await tx.select().from(runs).where(eq(runs.id, runId)).for('update');
   return rows[0] ? toRun(rows[0]) : null;
+}
+
+/** Takes the row lock of the job's run, as lockRun; returns the run's id, or null when there is no such job. */
+export async function lockRunOfJob(tx: Queryable, jobId: string): Promise<string | null> {
+  const rows = await queryRows<{ id: string }>(
+    tx,
+    sql`select id from runs where id = (select run_id from jobs where id = ${jobId}) for update`,
+  );
+  return rows[0]?.id ?? null;
 }
 
 /** Runs still `queued` with no plan: left behind by a controller that stopped mid-planning. */

@@ -68,14 +68,3 @@ export async function recordStepsFenced(db: Queryable, lease: LeaseKey, steps: S
   );
   return (rows[0]?.held ?? 0) > 0;
 }
-
-/**
- * Ends whatever step of the attempt is still `running` with the attempt's
- * result (a cancel or timeout stopped it, or its last report never came), in
- * one statement however many steps the job has. Caller holds the run lock.
- */
-export async function endRunningSteps(db: Queryable, jobId: string, attempt: number, state: string): Promise<void> {
-  await db.execute(sql`
-    update step_reports set status = ${state}, finished_at = coalesce(finished_at, now())
-    where job_id = ${jobId} and attempt = ${attempt} and status = 'running'`);
-}
