@@ -7,9 +7,10 @@
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findUnarchivedAttempts, recordLogArchive } from '../store/log-archives-repository.js';
+import { findUnarchivedAttempts } from '../store/log-archives-repository.js';
 import { readLogPages } from '../store/logs-repository.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
+import { logArchives } from '../store/schema.js';
 import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
 import { continueFromArchive } from './archived-log.js';
 import { logArchiveKey } from './artifact-keys.js';
@@ -40,8 +41,8 @@ describe('log archiving', () => {
     await testApp?.close();
   });
 
-  /** Runs one job whose log is `lines` numbered lines in many chunks; returns where to read it. */
-  async function finishedJobWithLog(lines: number) {
+  /** Runs one job whose log is `lines` numbered lines (padded to `padding` more bytes) in many chunks; returns where to read it. */
+  async function finishedJobWithLog(lines: number, padding = 0) {
     const created = await testApp.app.request('/api/runs', {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
@@ -56,7 +57,7 @@ describe('log archiving', () => {
     const lease = { jobId, attempt, leaseToken: claim.leaseToken };
     let offset = 0;
     const chunks = Array.from({ length: lines }, (_, seq) => {
-      const data = Buffer.from(`line ${seq} of the job's output\n`);
+      const data = Buffer.from(`line ${seq} of the job's output${'.'.repeat(padding)}\n`);
       const chunk = { seq, byteOffset: offset, stepIndex: 0, data };
       offset += data.length;
       return chunk;
@@ -114,15 +115,24 @@ describe('log archiving', () => {
     expect(await job.read()).toBe(job.expected);
   }, 30_000);
 
+  it('archives a log longer than what is compressed in memory through a staging file', async () => {
+    const job = await finishedJobWithLog(400, 4096);
+    expect(job.expected.length).toBeGreaterThan(1024 * 1024);
+    await archiver().sweep();
+    const left = await findUnarchivedAttempts(testApp.database.db, 100);
+    expect(left.filter((attempt) => attempt.jobId === job.jobId)).toEqual([]);
+    expect(await job.read()).toBe(job.expected);
+  }, 30_000);
+
   it('finishes an archive recorded before a crash by deleting the rows', async () => {
     const job = await finishedJobWithLog(20);
     const key = logArchiveKey(job.runId, job.jobId, job.attempt, 'crashed');
-    // The controller stored and recorded the archive, then died before deleting the rows.
+    // A controller that recorded and deleted in two statements stored and recorded the archive, then died.
     const { gzipSync } = await import('node:zlib');
     const compressed = gzipSync(Buffer.from(job.expected));
     await testApp.artifactStore.putObject(key, compressed, compressed.length);
     const bytes = Buffer.byteLength(job.expected);
-    await recordLogArchive(testApp.database.db, { jobId: job.jobId, attempt: job.attempt, key, bytes });
+    await testApp.database.db.insert(logArchives).values({ jobId: job.jobId, attempt: job.attempt, key, bytes });
     expect(await findUnarchivedAttempts(testApp.database.db, 100)).toMatchObject([
       { jobId: job.jobId, archived: true },
     ]);

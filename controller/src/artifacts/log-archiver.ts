@@ -16,14 +16,15 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { createGzip, gzip } from 'node:zlib';
 import { sleep } from '@gantry/common';
 import type { Logger } from 'pino';
 import type { Database } from '../store/database.js';
 import {
   deleteArchivedChunks,
   findUnarchivedAttempts,
-  recordLogArchive,
+  recordLogArchiveDeletingChunks,
   type UnarchivedAttempt,
 } from '../store/log-archives-repository.js';
 import { readLogPages } from '../store/logs-repository.js';
@@ -41,6 +42,8 @@ export interface LogArchiverDeps {
 
 /** Attempts handled per sweep. */
 const batchSize = 20;
+
+const gzipAsync = promisify(gzip);
 
 export class LogArchiver {
   constructor(private readonly deps: LogArchiverDeps) {}
@@ -69,33 +72,73 @@ export class LogArchiver {
   /** Archives one attempt as a sweep found it; the rows may be gone by now (another controller archived them). */
   async archive(attempt: UnarchivedAttempt): Promise<void> {
     const { db, store, log } = this.deps;
-    if (!attempt.archived) {
-      const key = logArchiveKey(attempt.runId, attempt.jobId, attempt.attempt, randomUUID());
-      await mkdir(this.deps.stagingDir, { recursive: true, mode: 0o700 });
-      const staged = join(this.deps.stagingDir, `${randomUUID()}.log.gz`);
-      try {
-        let bytes = 0;
-        const pages = readLogPages(db, attempt.jobId, attempt.attempt, 64);
-        const counted = Readable.from(
-          (async function* () {
-            for await (const page of pages) {
-              bytes += page.length;
-              yield page;
-            }
-          })(),
-        );
-        await pipeline(counted, createGzip(), createWriteStream(staged, { mode: 0o600 }));
-        const { size } = await stat(staged);
-        await store.putObject(key, createReadStream(staged), size);
-        if (await recordLogArchive(db, { jobId: attempt.jobId, attempt: attempt.attempt, key, bytes })) {
-          log.debug({ jobId: attempt.jobId, attempt: attempt.attempt, bytes, storedBytes: size }, 'log archived');
-        } else {
-          await store.removeObjects([key]);
-        }
-      } finally {
-        await rm(staged, { force: true });
-      }
+    if (attempt.archived) {
+      await deleteArchivedChunks(db, attempt.jobId, attempt.attempt);
+      return;
     }
-    await deleteArchivedChunks(db, attempt.jobId, attempt.attempt);
+    const key = logArchiveKey(attempt.runId, attempt.jobId, attempt.attempt, randomUUID());
+    const pages = readLogPages(db, attempt.jobId, attempt.attempt, 64)[Symbol.asyncIterator]();
+    const head = await readUpTo(pages, inMemoryMaxBytes);
+    const { bytes, storedBytes } = head.ended
+      ? await this.storeSmall(key, head.pages)
+      : await this.storeStaged(key, head.pages, pages);
+    const archive = { jobId: attempt.jobId, attempt: attempt.attempt, key, bytes };
+    if (await recordLogArchiveDeletingChunks(db, archive)) {
+      log.debug({ jobId: attempt.jobId, attempt: attempt.attempt, bytes, storedBytes }, 'log archived');
+    } else {
+      await store.removeObjects([key]);
+    }
   }
+
+  /** Most logs: compressed in memory and stored from there. */
+  private async storeSmall(key: string, pages: Uint8Array[]) {
+    const plain = Buffer.concat(pages);
+    const compressed = await gzipAsync(plain);
+    await this.deps.store.putObject(key, compressed, compressed.length);
+    return { bytes: plain.length, storedBytes: compressed.length };
+  }
+
+  /** A long log: compressed into a staging file page by page, then stored from it. */
+  private async storeStaged(key: string, head: Uint8Array[], rest: AsyncIterator<Uint8Array>) {
+    await mkdir(this.deps.stagingDir, { recursive: true, mode: 0o700 });
+    const staged = join(this.deps.stagingDir, `${randomUUID()}.log.gz`);
+    try {
+      let bytes = 0;
+      const counted = Readable.from(
+        (async function* () {
+          const all = { [Symbol.asyncIterator]: () => rest };
+          for (const page of head) {
+            bytes += page.length;
+            yield page;
+          }
+          for await (const page of all) {
+            bytes += page.length;
+            yield page;
+          }
+        })(),
+      );
+      await pipeline(counted, createGzip(), createWriteStream(staged, { mode: 0o600 }));
+      const { size } = await stat(staged);
+      await this.deps.store.putObject(key, createReadStream(staged), size);
+      return { bytes, storedBytes: size };
+    } finally {
+      await rm(staged, { force: true });
+    }
+  }
+}
+
+/** Logs up to this size are compressed in memory; longer ones through a staging file. */
+const inMemoryMaxBytes = 1024 * 1024;
+
+/** Reads pages until more than `maxBytes` were read or the pages ended. */
+async function readUpTo(pages: AsyncIterator<Uint8Array>, maxBytes: number) {
+  const read: Uint8Array[] = [];
+  let bytes = 0;
+  while (bytes <= maxBytes) {
+    const next = await pages.next();
+    if (next.done) return { pages: read, ended: true };
+    read.push(next.value);
+    bytes += next.value.length;
+  }
+  return { pages: read, ended: false };
 }

@@ -39,22 +39,31 @@ export async function findUnarchivedAttempts(db: Queryable, limit: number): Prom
 
 /**
  * Records a stored archive unless one is recorded already (another controller,
- * or a sweep before a crash, got there first). Returns whether this one was
- * recorded: only the first record is ever read.
+ * or a sweep before a crash, got there first), and deletes the attempt's
+ * chunks, in one statement. Returns whether this archive was recorded: only
+ * the first record is ever read.
  */
-export async function recordLogArchive(
+export async function recordLogArchiveDeletingChunks(
   db: Queryable,
   archive: { jobId: string; attempt: number; key: string; bytes: number },
 ): Promise<boolean> {
-  const recorded = await db
-    .insert(logArchives)
-    .values(archive)
-    .onConflictDoNothing()
-    .returning({ key: logArchives.key });
-  return recorded.length === 1;
+  const rows = await queryRows<{ recorded: number }>(
+    db,
+    sql`
+    with recorded as (
+      insert into log_archives (job_id, attempt, key, bytes)
+      values (${archive.jobId}, ${archive.attempt}, ${archive.key}, ${archive.bytes})
+      on conflict do nothing
+      returning key
+    ), deleted as (
+      delete from log_chunks where job_id = ${archive.jobId} and attempt = ${archive.attempt}
+    )
+    select count(*)::int as recorded from recorded`,
+  );
+  return rows[0]?.recorded === 1;
 }
 
-/** Deletes the attempt's chunks; only ever called once its archive is recorded. */
+/** Deletes the attempt's chunks; only ever called once its archive is recorded (by a sweep that died after). */
 export async function deleteArchivedChunks(db: Queryable, jobId: string, attempt: number): Promise<void> {
   await db.delete(logChunks).where(and(eq(logChunks.jobId, jobId), eq(logChunks.attempt, attempt)));
 }
