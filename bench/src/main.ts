@@ -18,6 +18,7 @@ import { summarizeProfiles } from './profile.js';
 import { line, progress, Report } from './report.js';
 import { artifactsScenario } from './scenarios/artifacts.js';
 import { cacheScenario } from './scenarios/cache.js';
+import { ceilingScenario } from './scenarios/ceiling.js';
 import { dbRoundTripsScenario } from './scenarios/db-round-trips.js';
 import { dispatchScenario } from './scenarios/dispatch.js';
 import { overheadScenario } from './scenarios/overhead.js';
@@ -36,6 +37,7 @@ const scenarios: Scenario[] = [
   artifactsScenario,
   cacheScenario,
   dispatchScenario('pglite'),
+  ceilingScenario,
 ];
 
 const usage = `usage: npm run bench -- [--quick] [--only NAME[,NAME…]] [--profile] [--out FILE]
