@@ -110,7 +110,7 @@ async function runThroughput(context: ScenarioContext): Promise<void> {
         baseline: directPerSecond,
         baselineWhat: `${jobs} × bash -eo pipefail -c true spawned by a small Node process, ${AGENTS * SLOTS} in flight`,
         samples: jobs,
-        target: { op: '>=', value: 300 },
+        target: { op: '>=', value: 150 },
       });
       const controllerMsPerJob = (after.controller.selfMs - before.controller.selfMs) / jobs;
       // Baseline: what the Node process of the direct run spent per job (spawning and reaping one bash).
