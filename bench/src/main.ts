@@ -21,6 +21,7 @@ import { cacheScenario } from './scenarios/cache.js';
 import { ceilingScenario } from './scenarios/ceiling.js';
 import { dbRoundTripsScenario } from './scenarios/db-round-trips.js';
 import { dispatchScenario } from './scenarios/dispatch.js';
+import { fanoutScenario } from './scenarios/fanout.js';
 import { overheadScenario } from './scenarios/overhead.js';
 import { scaleScenario } from './scenarios/scale.js';
 import { throughputScenario } from './scenarios/throughput.js';
@@ -31,6 +32,7 @@ const benchDir = fileURLToPath(new URL('..', import.meta.url));
 const scenarios: Scenario[] = [
   dispatchScenario('postgres'),
   throughputScenario,
+  fanoutScenario,
   overheadScenario,
   scaleScenario,
   dbRoundTripsScenario,
