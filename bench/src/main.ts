@@ -43,7 +43,7 @@ const scenarios: Scenario[] = [
 ];
 
 const usage = `usage: npm run bench -- [--quick] [--only NAME[,NAME…]] [--profile] [--out FILE]
-  --quick      smaller profile (fewer runs and jobs), ~3 min
+  --quick      smaller profile (fewer runs and jobs), ~5 min
   --only       run only these scenarios: ${scenarios.map((scenario) => scenario.name).join(', ')}
   --profile    also write V8 CPU profiles of the controller and agents to bench/profiles/
                and print their hottest functions (figures are then slower: profiling costs CPU)
