@@ -82,6 +82,7 @@ export async function workJobs(options: WorkerOptions): Promise<void> {
       const messages = await consumer.fetch({ max_messages: 1, expires: pullExpiresMs });
       const stop = () => messages.stop();
       signal.addEventListener('abort', stop, { once: true });
+      if (signal.aborted) stop(); // aborted while the pull was being set up
       try {
         for await (const message of messages) {
           if (signal.aborted || running.size >= options.slots) {
