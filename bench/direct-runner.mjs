@@ -7,6 +7,8 @@
 //   sequential  count sequential runs; total ms spawn → close
 //   each        count sequential runs; ms spawn → close of each
 //   concurrent  count runs, `concurrency` in flight; total ms
+//   burst       count rounds of `concurrency` runs spawned at once; per round, ms from the
+//               first spawn() to the latest `date +%s%N` the runs print
 //   output      one run whose output is read and counted; ms spawn → close, bytes
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -86,6 +88,14 @@ if (task.mode === 'latency') {
   result.totalMs = ms(start, wallNs());
   const cpu = process.cpuUsage(cpuBefore);
   result.cpuMsPerRun = (cpu.user + cpu.system) / 1000 / task.count;
+} else if (task.mode === 'burst') {
+  for (let i = 0; i < task.count; i++) {
+    const startNs = wallNs();
+    const runs = await Promise.all(Array.from({ length: task.concurrency }, () => run(task.command, true)));
+    const stamps = runs.map((r) => stamp(r.output)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const last = stamps[stamps.length - 1];
+    result.samples.push(ms(startNs, last));
+  }
 } else if (task.mode === 'output') {
   const r = await run(task.command, false);
   result.totalMs = ms(r.spawnNs, r.closeNs);

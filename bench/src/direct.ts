@@ -24,7 +24,7 @@ export interface DirectResult {
 
 export type DirectTask =
   | { mode: 'latency' | 'pairs' | 'sequential' | 'each'; command: string; count: number }
-  | { mode: 'concurrent'; command: string; count: number; concurrency: number }
+  | { mode: 'concurrent' | 'burst'; command: string; count: number; concurrency: number }
   | { mode: 'output'; command: string };
 
 export async function runDirect(task: DirectTask): Promise<DirectResult> {

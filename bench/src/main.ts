@@ -18,8 +18,10 @@ import { summarizeProfiles } from './profile.js';
 import { line, progress, Report } from './report.js';
 import { artifactsScenario } from './scenarios/artifacts.js';
 import { cacheScenario } from './scenarios/cache.js';
+import { ceilingScenario } from './scenarios/ceiling.js';
 import { dbRoundTripsScenario } from './scenarios/db-round-trips.js';
 import { dispatchScenario } from './scenarios/dispatch.js';
+import { fanoutScenario } from './scenarios/fanout.js';
 import { overheadScenario } from './scenarios/overhead.js';
 import { scaleScenario } from './scenarios/scale.js';
 import { throughputScenario } from './scenarios/throughput.js';
@@ -30,16 +32,18 @@ const benchDir = fileURLToPath(new URL('..', import.meta.url));
 const scenarios: Scenario[] = [
   dispatchScenario('postgres'),
   throughputScenario,
+  fanoutScenario,
   overheadScenario,
   scaleScenario,
   dbRoundTripsScenario,
   artifactsScenario,
   cacheScenario,
   dispatchScenario('pglite'),
+  ceilingScenario,
 ];
 
 const usage = `usage: npm run bench -- [--quick] [--only NAME[,NAME…]] [--profile] [--out FILE]
-  --quick      smaller profile (fewer runs and jobs), ~3 min
+  --quick      smaller profile (fewer runs and jobs), ~5 min
   --only       run only these scenarios: ${scenarios.map((scenario) => scenario.name).join(', ')}
   --profile    also write V8 CPU profiles of the controller and agents to bench/profiles/
                and print their hottest functions (figures are then slower: profiling costs CPU)

@@ -22,7 +22,7 @@ export interface Figure {
   ratio: number;
   samples?: number;
   target?: Target;
-  /** The target compares the ratio instead of the value (job overhead: ≤ 1.15× direct). */
+  /** The target compares the ratio instead of the value (job overhead: ≤ 1.3× direct). */
   targetOnRatio?: boolean;
   met?: boolean;
 }

@@ -1,15 +1,19 @@
 /**
- * Simulated agents for the scale scenario, run as their own process
- * (`node bench/run.mjs bench/src/sim-agents.ts --count 200 …`) so their load
- * does not disturb the bench's own measurements. Each speaks the real protocol
- * like an idle agent: its own gRPC channel, Enrol (with --token) and Register
- * (with the credential Enrol gave it), a Connect stream held
- * open (reopened after a drop, as an agent would), and its own NATS connection
- * subscribed to its control subject. They never pull jobs. Prints one JSON line
- * `{"ready":true,…}` once every agent is set up, then a status line every few
- * seconds, and closes everything when stdin closes or on SIGTERM.
+ * Simulated agents for the scale and ceiling scenarios, run as their own
+ * process (`node bench/run.mjs bench/src/sim-agents.ts --count 200 …`) so
+ * their load (and CPU) stays apart from the bench's own measurements. Each
+ * speaks the real protocol: its own gRPC channel, Enrol (with --token) and
+ * Register (with the credential Enrol gave it), a Connect stream held open
+ * (reopened after a drop, as an agent would), and its own NATS connection
+ * subscribed to its control subject. Idle by default (they never pull jobs);
+ * with --work each also takes jobs from its queue with --slots slots, claiming,
+ * reporting and finishing them without running any process (sim-worker.ts).
+ * Prints one JSON line `{"ready":true,…}` once every agent is set up, then a
+ * status line every few seconds, and closes everything when stdin closes or
+ * on SIGTERM (a working agent first finishes the jobs it claimed).
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
@@ -21,6 +25,7 @@ import {
 } from '@gantry/proto';
 import * as grpc from '@grpc/grpc-js';
 import { connect, type NatsConnection } from 'nats';
+import { type WorkerCounters, workJobs } from './sim-worker.js';
 
 interface SimAgent {
   client: AgentServiceClient;
@@ -29,9 +34,20 @@ interface SimAgent {
   credential: string;
   stream: grpc.ClientReadableStream<unknown> | undefined;
   nats: NatsConnection;
+  /** Resolves when its pull loop ended and its claimed jobs are finished (--work). */
+  working: Promise<void>;
 }
 
-const status = { registered: 0, streamsOpen: 0, connectedEvents: 0, connectUnimplemented: 0, streamErrors: 0, nats: 0 };
+const jobs: WorkerCounters = { claimed: 0, denied: 0, finished: 0, callErrors: 0, pullErrors: 0 };
+const status = {
+  registered: 0,
+  streamsOpen: 0,
+  connectedEvents: 0,
+  connectUnimplemented: 0,
+  streamErrors: 0,
+  nats: 0,
+  jobs,
+};
 
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -43,12 +59,18 @@ export async function main(argv: string[]): Promise<number> {
       count: { type: 'string', default: '200' },
       queue: { type: 'string', default: 'scale' },
       batch: { type: 'string', default: '20' },
+      work: { type: 'boolean', default: false },
+      slots: { type: 'string', default: '4' },
     },
     strict: true,
   });
   if (!values.controller || !values.nats || !values.token) throw new Error('--controller, --nats, --token required');
   const count = Number(values.count);
   const batch = Number(values.batch);
+  const slots = Number(values.slots);
+  if (!(count >= 1 && batch >= 1 && slots >= 1 && slots <= 256)) throw new Error('bad --count, --batch or --slots');
+  const stopWorking = new AbortController();
+  setMaxListeners(0, stopWorking.signal); // each working agent's outstanding pull listens to it
   const Client = agentServiceClientConstructor();
   const metadata = (secret: string) => {
     const m = new grpc.Metadata();
@@ -103,19 +125,19 @@ export async function main(argv: string[]): Promise<number> {
         (error, response) => (error || !response ? reject(error ?? new Error('empty')) : resolve(response.credential)),
       );
     });
-    const registered = await new Promise<string>((resolve, reject) => {
+    const registered = await new Promise<{ agentId: string; heartbeatIntervalMs: number }>((resolve, reject) => {
       client.register(
         {
           protocolVersion: PROTOCOL_VERSION,
           name,
           queues,
-          slots: 4,
+          slots,
           hostname: hostname(),
           agentVersion: 'bench-sim',
         },
         metadata(credential),
         { deadline: Date.now() + 30_000 },
-        (error, response) => (error || !response ? reject(error ?? new Error('empty')) : resolve(response.agentId)),
+        (error, response) => (error || !response ? reject(error ?? new Error('empty')) : resolve(response)),
       );
     });
     status.registered++;
@@ -125,9 +147,22 @@ export async function main(argv: string[]): Promise<number> {
       maxReconnectAttempts: -1,
       pingInterval: 15_000,
     });
-    nats.subscribe(natsTopology.agentControlSubject(registered), { callback: () => {} });
+    nats.subscribe(natsTopology.agentControlSubject(registered.agentId), { callback: () => {} });
     status.nats++;
-    const agent: SimAgent = { client, agentId: registered, credential, stream: undefined, nats };
+    const working = values.work
+      ? workJobs({
+          client,
+          agentId: registered.agentId,
+          nats,
+          queue: queues[0] as string,
+          slots,
+          heartbeatIntervalMs: registered.heartbeatIntervalMs || 10_000,
+          metadata: () => metadata(credential),
+          counters: jobs,
+          signal: stopWorking.signal,
+        })
+      : Promise.resolve();
+    const agent: SimAgent = { client, agentId: registered.agentId, credential, stream: undefined, nats, working };
     openStream(agent);
     return agent;
   };
@@ -152,6 +187,9 @@ export async function main(argv: string[]): Promise<number> {
   });
   closing = true;
   clearInterval(ticker);
+  stopWorking.abort();
+  await Promise.all(agents.map((agent) => agent.working));
+  process.stdout.write(`${JSON.stringify({ ready: true, ...status })}\n`);
   for (const agent of agents) {
     agent.stream?.cancel();
     agent.client.close();

@@ -5,15 +5,13 @@
  * idle), GET /api/runs p99 (baseline: on the same farm before the load, with a
  * few runs), RSS of one idle real agent (baseline: an idle bare `node` process).
  */
-import type { ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { type Child, startChild } from '@gantry/common';
+import { startChild } from '@gantry/common';
 import { connect } from 'nats';
 import pg from 'pg';
 import { type Farm, pipelineFile, sleep, withFarm } from '../farm.js';
 import { cpuTimes, peakRssMiB, rssMiB } from '../proc.js';
 import { progress } from '../report.js';
+import { type SimAgents, startSimAgents, stopSimAgents } from '../sim-process.js';
 import { median, percentile } from '../stats.js';
 import type { Scenario, ScenarioContext } from './types.js';
 
@@ -21,9 +19,6 @@ const SIM_AGENTS = 200;
 const QUEUED_JOBS = 10_000;
 const JOBS_PER_RUN = 250;
 const SCALE_QUEUE = 'bench-scale';
-
-const runner = fileURLToPath(new URL('../../run.mjs', import.meta.url));
-const simAgents = fileURLToPath(new URL('../sim-agents.ts', import.meta.url));
 
 export const scaleScenario: Scenario = {
   name: 'scale',
@@ -65,7 +60,7 @@ async function runScale(context: ScenarioContext): Promise<void> {
       profileDir: context.profileDir,
     },
     async (farm) => {
-      let sim: Child | undefined;
+      let sim: SimAgents | undefined;
       try {
         const smallSha = farm.repo.sha;
         const wideSha = await farm.commit({ '.gantry.yml': wide });
@@ -85,25 +80,8 @@ async function runScale(context: ScenarioContext): Promise<void> {
 
         progress(`scale: starting ${SIM_AGENTS} simulated agents`);
         const simStart = Date.now();
-        sim = startChild(
-          process.execPath,
-          [
-            runner,
-            simAgents,
-            '--controller',
-            farm.controller.grpcAddress,
-            '--nats',
-            farm.nats.url,
-            '--token',
-            farm.agentToken,
-            '--count',
-            String(SIM_AGENTS),
-            '--queue',
-            SCALE_QUEUE,
-          ],
-          { stdio: ['pipe', 'pipe', 'inherit'] },
-        );
-        const simStatus = await firstReadyLine(sim.process, 120_000);
+        sim = await startSimAgents(farm, { count: SIM_AGENTS, queue: SCALE_QUEUE });
+        const simStatus = sim.ready;
         report.diagnostic('scale_sim_agents_start_s', (Date.now() - simStart) / 1000);
         report.diagnostic('scale_sim_agents_registered', Number(simStatus.registered));
         report.diagnostic('scale_sim_agents_connect_streams_open', Number(simStatus.streamsOpen));
@@ -207,7 +185,7 @@ async function runScale(context: ScenarioContext): Promise<void> {
         report.diagnostic('scale_api_run_detail_1_job_idle_p99_ms', percentile(idleRun, 99));
         report.diagnostic('scale_api_agents_201_p99_ms', percentile(loadedAgents, 99));
       } finally {
-        if (sim) await stopChild(sim);
+        if (sim) await stopSimAgents(sim);
       }
     },
   );
@@ -243,32 +221,6 @@ async function bareNodeRssMiB(): Promise<number> {
   const rss = rssMiB(child.pid);
   await child.stop();
   return rss;
-}
-
-function firstReadyLine(child: ChildProcess, timeoutMs: number): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`simulated agents not ready within ${timeoutMs} ms`)), timeoutMs);
-    child.once('exit', (code) => reject(new Error(`simulated agents exited with ${code} before ready`)));
-    if (!child.stdout) return;
-    createInterface({ input: child.stdout }).on('line', (text) => {
-      try {
-        const status = JSON.parse(text) as Record<string, unknown>;
-        if (status.ready === true) {
-          clearTimeout(timer);
-          resolve(status);
-        }
-      } catch {
-        // Not a status line.
-      }
-    });
-  });
-}
-
-/** The simulated agents leave when their stdin closes; SIGTERM after 5 s, SIGKILL 10 s later. */
-async function stopChild(child: Child): Promise<void> {
-  child.process.stdin?.end();
-  await Promise.race([child.exited, sleep(5_000)]);
-  await child.stop({ graceMs: 10_000 });
 }
 
 async function streamMessages(natsUrl: string): Promise<number> {

@@ -1,0 +1,188 @@
+/**
+ * The working mode of a simulated agent (bench/src/sim-agents.ts --work): it
+ * takes jobs the way the real agent does (agent/src/queue/job-consumer.ts,
+ * runner/offer-handler.ts, runner/job-runner.ts) but runs no process.
+ * One pull loop per agent on the queue's durable consumer, `max_messages: 1`
+ * per pull, a pull outstanding only while a slot is free; per offer: ClaimJob
+ * (ack when granted, term when denied, nak after 2 s when the call failed),
+ * then the calls a one-step no-op job costs the controller: ReportSteps
+ * ("running"), one StreamLogs call carrying one short chunk (ended, its
+ * acknowledgement awaited) together with ReportSteps ("succeeded"), then
+ * FinishJob. Heartbeats at the interval Register gave, as the real agent's
+ * lease keeper does (a no-op job ends long before the first one is due).
+ */
+import {
+  type AgentServiceClient,
+  type ClaimJobResponse__Output,
+  type LogChunk,
+  natsTopology,
+  type StepReport,
+} from '@gantry/proto';
+import type * as grpc from '@grpc/grpc-js';
+import type { NatsConnection } from 'nats';
+
+export interface WorkerCounters {
+  claimed: number;
+  denied: number;
+  finished: number;
+  callErrors: number;
+  pullErrors: number;
+}
+
+export interface WorkerOptions {
+  client: AgentServiceClient;
+  agentId: string;
+  nats: NatsConnection;
+  queue: string;
+  slots: number;
+  heartbeatIntervalMs: number;
+  metadata: () => grpc.Metadata;
+  counters: WorkerCounters;
+  /** Aborting stops pulling; jobs already claimed are finished. */
+  signal: AbortSignal;
+}
+
+const pullExpiresMs = 10_000;
+const claimRetryDelayMs = 2000;
+const callTimeoutMs = 10_000;
+const logLine = new TextEncoder().encode('simulated no-op step\n');
+
+type Unary<Req, Res> = (
+  req: Req,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res?: Res) => void,
+) => unknown;
+
+function call<Req, Res>(options: WorkerOptions, method: Unary<Req, Res>, request: Req): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method.call(
+      options.client,
+      request,
+      options.metadata(),
+      { deadline: Date.now() + callTimeoutMs },
+      (error, response) => (error || response === undefined ? reject(error ?? new Error('empty')) : resolve(response)),
+    );
+  });
+}
+
+/** Pulls and works jobs until the signal aborts and every claimed job is finished. */
+export async function workJobs(options: WorkerOptions): Promise<void> {
+  const { nats, queue, signal, counters } = options;
+  const running = new Set<Promise<void>>();
+  let freed: (() => void) | undefined;
+  const waitForFree = () =>
+    running.size < options.slots ? Promise.resolve() : new Promise<void>((resolve) => (freed = resolve));
+  const js = nats.jetstream();
+  while (!signal.aborted) {
+    await waitForFree();
+    if (signal.aborted) break;
+    try {
+      const consumer = await js.consumers.get(natsTopology.jobsStream, natsTopology.jobsConsumer(queue));
+      const messages = await consumer.fetch({ max_messages: 1, expires: pullExpiresMs });
+      const stop = () => messages.stop();
+      signal.addEventListener('abort', stop, { once: true });
+      if (signal.aborted) stop(); // aborted while the pull was being set up
+      try {
+        for await (const message of messages) {
+          if (signal.aborted || running.size >= options.slots) {
+            message.nak();
+            continue;
+          }
+          const job = workOne(options, message.data, {
+            ack: () => message.ack(),
+            term: () => message.term(),
+            nak: (delayMs) => message.nak(delayMs),
+          }).finally(() => {
+            running.delete(job);
+            freed?.();
+            freed = undefined;
+          });
+          running.add(job);
+        }
+      } finally {
+        signal.removeEventListener('abort', stop);
+      }
+    } catch {
+      if (signal.aborted) break;
+      counters.pullErrors++;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  await Promise.all(running);
+}
+
+interface Settle {
+  ack(): void;
+  term(): void;
+  nak(delayMs: number): void;
+}
+
+/** One offer to its end. Never rejects. */
+async function workOne(options: WorkerOptions, data: Uint8Array, settle: Settle): Promise<void> {
+  const { client, agentId, counters } = options;
+  let offer: { jobId: string; attempt: number };
+  try {
+    offer = JSON.parse(new TextDecoder().decode(data)) as { jobId: string; attempt: number };
+  } catch {
+    settle.term();
+    return;
+  }
+  let claim: ClaimJobResponse__Output;
+  try {
+    claim = await call(options, client.claimJob as Unary<unknown, ClaimJobResponse__Output>, {
+      agentId,
+      jobId: offer.jobId,
+      attempt: offer.attempt,
+    });
+  } catch {
+    counters.callErrors++;
+    settle.nak(claimRetryDelayMs);
+    return;
+  }
+  if (!claim.granted) {
+    counters.denied++;
+    settle.term();
+    return;
+  }
+  settle.ack();
+  counters.claimed++;
+  const lease = { jobId: offer.jobId, attempt: offer.attempt, leaseToken: claim.leaseToken };
+  const heartbeat = setInterval(() => {
+    call(options, client.heartbeat as Unary<unknown, unknown>, { lease }).catch(() => counters.callErrors++);
+  }, options.heartbeatIntervalMs);
+  try {
+    const startedAtMs = Date.now();
+    const report = (steps: StepReport[]) =>
+      call(options, client.reportSteps as Unary<unknown, unknown>, { lease, steps });
+    await report([{ stepIndex: 0, state: 'running', exitCode: 0, startedAtMs, finishedAtMs: 0 }]);
+    const finishedAtMs = Date.now();
+    await Promise.all([
+      streamLog(options, lease),
+      report([{ stepIndex: 0, state: 'succeeded', exitCode: 0, startedAtMs, finishedAtMs }]),
+    ]);
+    clearInterval(heartbeat);
+    await call(options, client.finishJob as Unary<unknown, unknown>, {
+      lease,
+      result: 'succeeded',
+      exitCode: 0,
+      message: '',
+    });
+    counters.finished++;
+  } catch {
+    counters.callErrors++;
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+/** One StreamLogs call with one chunk; resolves once the controller acknowledged storing it. */
+function streamLog(options: WorkerOptions, lease: { jobId: string; attempt: number; leaseToken: string }) {
+  return new Promise<void>((resolve, reject) => {
+    const stream = options.client.streamLogs(options.metadata(), (error: grpc.ServiceError | null) =>
+      error ? reject(error) : resolve(),
+    ) as grpc.ClientWritableStream<LogChunk>;
+    stream.write({ lease, seq: 0, offset: 0, data: logLine, stepIndex: 0 });
+    stream.end();
+  });
+}
