@@ -171,6 +171,9 @@ stages:
     );
     refused(await wire.call('reportSteps', { lease, steps: [] }, mallory.credential), 'PERMISSION_DENIED');
     refused(await wire.call('getArtifactDownloads', { lease }, mallory.credential), 'PERMISSION_DENIED');
+    const forgedLine = { lease, seq: 0, offset: 0, stepIndex: 0, data: Buffer.from('forged output\n') };
+    refused(await wire.streamLogs([forgedLine], mallory.credential), 'PERMISSION_DENIED');
+    refused(await wire.streamLogs([], farm.agentToken), 'UNAUTHENTICATED');
 
     const { data } = await farm.client.GET('/api/agents');
     expect(data?.agents.find((agent) => agent.id === prodA.agentId)).toMatchObject({

@@ -3,7 +3,7 @@
  * (no agent code), presenting whatever secret it holds. Each call resolves
  * with the answer or the status it was refused with.
  */
-import { type AgentServiceClient, agentServiceClientConstructor, PROTOCOL_VERSION } from '@gantry/proto';
+import { type AgentServiceClient, agentServiceClientConstructor, type LogChunk, PROTOCOL_VERSION } from '@gantry/proto';
 import * as grpc from '@grpc/grpc-js';
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; code: string; details: string };
@@ -12,6 +12,8 @@ export interface AgentWire {
   call<T>(method: string, request: unknown, secret: string): Promise<Outcome<T>>;
   /** Opens a Connect stream; resolves with its end: refused with a status, or ended by the test after `connected`. */
   connect(agentId: string, secret: string): Promise<Outcome<'connected'>>;
+  /** Sends `chunks` on one StreamLogs call and ends it; resolves with the answer or the refusal. */
+  streamLogs(chunks: LogChunk[], secret: string): Promise<Outcome<unknown>>;
   close(): void;
 }
 
@@ -50,6 +52,17 @@ export function agentWire(address: string): AgentWire {
         });
         stream.on('error', (error: grpc.ServiceError) => resolve(refused(error)));
         stream.on('end', () => resolve({ ok: false, code: 'ENDED', details: '' }));
+      }),
+    streamLogs: (chunks, secret) =>
+      new Promise((resolve) => {
+        const stream = client.streamLogs(
+          metadata(secret),
+          { deadline: Date.now() + 15_000 },
+          (error: grpc.ServiceError | null, value: unknown) =>
+            resolve(error ? refused(error) : ({ ok: true, value } as never)),
+        );
+        for (const chunk of chunks) stream.write(chunk);
+        stream.end();
       }),
     close: () => client.close(),
   };

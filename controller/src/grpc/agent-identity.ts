@@ -14,7 +14,6 @@ import {
   type AgentCallFacts,
   type AgentPrincipal,
   findAgentByCredentialHash,
-  findAttemptAgentId,
 } from '../store/agent-credentials-repository.js';
 import type { Queryable } from '../store/database.js';
 import type { LeaseKey } from '../store/leases-repository.js';
@@ -80,10 +79,6 @@ export function requireOwnAgentId(caller: AgentPrincipal, agentId: string): void
  * Refuses a lease of an attempt another agent claimed. A lease of no attempt
  * at all passes: the lease fence refuses it as stale.
  */
-export async function requireOwnLease(db: Queryable, caller: AgentPrincipal, lease: LeaseKey): Promise<void> {
-  refuseOthersAttempt(caller, lease, await findAttemptAgentId(db, lease.jobId, lease.attempt));
-}
-
 function refuseOthersAttempt(caller: AgentPrincipal, lease: LeaseKey, owner: string | null): void {
   if (owner !== null && owner !== caller.id) {
     throw new DomainError(

@@ -32,13 +32,7 @@ import {
 } from '../store/agent-credentials-repository.js';
 import type { Database } from '../store/database.js';
 import type { LeaseKey } from '../store/leases-repository.js';
-import {
-  authenticateAgent,
-  type CallScope,
-  requireAllowedQueues,
-  requireOwnAgentId,
-  requireOwnLease,
-} from './agent-identity.js';
+import { authenticateAgent, type CallScope, requireAllowedQueues, requireOwnAgentId } from './agent-identity.js';
 import { type ConnectStreams, handleConnect } from './connect-stream.js';
 import { checkQueueNames, enrol } from './enrolment.js';
 import { toGrpcError } from './errors.js';
@@ -377,19 +371,23 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
 
     StreamLogs: (call, done) => {
       const callback = observed('StreamLogs', done);
-      authenticateAgent(db, call.metadata).then(
-        (caller) => {
-          // Only a lease that no longer holds the job ends a log stream with FAILED_PRECONDITION.
-          handleLogStream(
-            call,
-            (...answer) => {
-              if (answer[0]?.code === status.FAILED_PRECONDITION) deps.metrics?.fencedCallRefused('StreamLogs');
-              callback(...answer);
-            },
-            { lifecycle, log, checkLease: (lease) => requireOwnLease(db, caller, lease) },
-          );
+      // The caller is checked with its lease, in one lookup, once the first chunk names it.
+      const checkLease = async (lease: LeaseKey | null) => {
+        try {
+          await authenticateAgent(db, call.metadata, { lease: lease ?? undefined });
+        } catch (error) {
+          failure('StreamLogs', error);
+          throw error;
+        }
+      };
+      // Only a lease that no longer holds the job ends a log stream with FAILED_PRECONDITION.
+      handleLogStream(
+        call,
+        (...answer) => {
+          if (answer[0]?.code === status.FAILED_PRECONDITION) deps.metrics?.fencedCallRefused('StreamLogs');
+          callback(...answer);
         },
-        (error) => callback(failure('StreamLogs', error)),
+        { lifecycle, log, checkLease },
       );
     },
   };

@@ -19,8 +19,11 @@ const maxBatchBytes = 4 * 1024 * 1024;
 export interface LogStreamDeps {
   lifecycle: JobLifecycle;
   log: Logger;
-  /** Rejects when the stream's lease is not the caller's to use; checked before anything of it is stored. */
-  checkLease: (lease: LeaseKey) => Promise<void>;
+  /**
+   * Rejects when the caller may not use the stream's lease; checked before
+   * anything of it is stored, with null when the stream ends without a chunk.
+   */
+  checkLease: (lease: LeaseKey | null) => Promise<void>;
 }
 
 export function handleLogStream(
@@ -87,6 +90,7 @@ export function handleLogStream(
   });
 
   call.on('end', () => {
+    if (!lease) writing = writing.then(() => checkLease(null)).catch(fail);
     flush();
     void writing.then(() => {
       if (!failed) callback(null, { storedSeq });

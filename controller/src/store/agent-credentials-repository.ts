@@ -29,7 +29,7 @@ export interface CallFactsWanted {
 
 /**
  * The caller, with the facts asked for (null when not asked or not found):
- * the agent that claimed the attempt, and the queue of the job (it never changes).
+ * the agent that claimed the attempt (null when nobody did), and the queue of the job (it never changes).
  */
 export interface AgentCallFacts extends AgentPrincipal {
   attemptOwner: string | null;
@@ -131,15 +131,6 @@ export async function updateAgentRegistration(db: Queryable, id: string, input: 
     .where(and(eq(agents.id, id), isNull(agents.revokedAt)))
     .returning({ id: agents.id });
   return rows.length > 0;
-}
-
-/** The agent that claimed attempt `attempt` of the job, or null when nobody did. */
-export async function findAttemptAgentId(db: Queryable, jobId: string, attempt: number): Promise<string | null> {
-  const rows = await db
-    .select({ agentId: jobAttempts.agentId })
-    .from(jobAttempts)
-    .where(and(eq(jobAttempts.jobId, jobId), eq(jobAttempts.attempt, attempt)));
-  return rows[0]?.agentId ?? null;
 }
 
 export type RevocationOutcome = { id: string; name: string; alreadyRevoked: boolean } | null;
