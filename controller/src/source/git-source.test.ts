@@ -78,6 +78,19 @@ describe('a repository on the controller host', () => {
     expect((await source.readPipelineFile(repo, first)).text).toBe('name: one\n');
   });
 
+  it('reads a commit it read before from memory, and only in the repository it was read from', async () => {
+    const copy = join(dir, 'copy');
+    execFileSync('git', ['clone', '-q', repo, copy]);
+    const fresh = createGitSource({ allow: localRepositories, cacheDir: join(dir, 'cache-copy') });
+    const read = await fresh.readPipelineFile(copy, first);
+    expect(read.text).toBe('name: one\n');
+    // With the repository gone, only a commit read before can still be read.
+    rmSync(copy, { recursive: true, force: true });
+    expect(await fresh.readPipelineFile(copy, first)).toEqual(read);
+    expect((await failure(fresh.readPipelineFile(copy, second))).code).toBe('REPOSITORY_UNREADABLE');
+    expect((await failure(fresh.readPipelineFile(join(dir, 'elsewhere'), first))).code).toBe('REPOSITORY_UNREADABLE');
+  });
+
   it("gives the commit's author and committer e-mails and its subject with the file", async () => {
     const people = join(dir, 'people');
     execFileSync('git', ['init', '-q', '-b', 'main', people]);

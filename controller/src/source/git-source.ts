@@ -77,11 +77,16 @@ export interface GitSourceOptions {
 }
 
 const hexCommit = /^[0-9a-f]{4,64}$/i;
+/** A full SHA-1 or SHA-256 id: what it names can never change. */
+const fullCommit = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+/** Pipeline files read lately are kept by repository and full commit id: a commit planned again reads nothing. */
+const readFilesMax = 256;
 
 export function createGitSource(options: GitSourceOptions): PipelineSource {
   const timeoutMs = options.timeoutMs ?? 120_000;
   const maxPipelineBytes = options.maxPipelineBytes ?? Number.POSITIVE_INFINITY;
   const mirrors = createMirrors({ cacheDir: options.cacheDir, timeoutMs, onFetch: options.onFetch });
+  const readFiles = new Map<string, PipelineFile>();
 
   const local = (repo: string): ReadableRepository => ({
     gitArgs: ['-C', repo],
@@ -143,6 +148,9 @@ export function createGitSource(options: GitSourceOptions): PipelineSource {
     async readPipelineFile(repo, sha) {
       assertRepositoryAllowed(repo, options.allow);
       if (!hexCommit.test(sha)) throw new SourceError('COMMIT_NOT_FOUND', `"${sha}" is not a hex commit id`);
+      const cacheKey = fullCommit.test(sha) ? `${repo}\0${sha.toLowerCase()}` : null;
+      const cached = cacheKey === null ? undefined : readFiles.get(cacheKey);
+      if (cached) return cached;
       const repository = isUrl(repo) ? mirrored(repo) : local(repo);
       const file = await reading(repository, async () => {
         if (isUrl(repo) && !(await mirrors.exists(repo))) await mirrors.refresh(repo);
@@ -167,7 +175,13 @@ export function createGitSource(options: GitSourceOptions): PipelineSource {
           `${pipelineFileName}: the file is ${file.bytes} bytes at commit ${file.sha.slice(0, 12)}, over the limit of ${maxPipelineBytes} bytes (GANTRY_MAX_PIPELINE_BYTES)`,
         );
       }
-      return { text: file.text, ...file.people };
+      const read = { text: file.text, ...file.people };
+      if (cacheKey !== null) {
+        // The oldest goes first: Map keeps insertion order.
+        if (readFiles.size >= readFilesMax) readFiles.delete(readFiles.keys().next().value ?? '');
+        readFiles.set(cacheKey, read);
+      }
+      return read;
     },
   };
 }
