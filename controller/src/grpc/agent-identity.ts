@@ -15,7 +15,7 @@ import {
   type AgentPrincipal,
   findAgentByCredentialHash,
 } from '../store/agent-credentials-repository.js';
-import type { Queryable } from '../store/database.js';
+import type { Database } from '../store/database.js';
 import type { LeaseKey } from '../store/leases-repository.js';
 
 /** The most a bearer secret may be; anything longer is not one of ours. */
@@ -41,7 +41,7 @@ export interface CallScope {
  * FORBIDDEN when revoked or when `scope.lease` is another agent's attempt.
  */
 export async function authenticateAgent(
-  db: Queryable,
+  db: Database,
   metadata: Metadata,
   scope: CallScope = {},
 ): Promise<AgentCallFacts> {

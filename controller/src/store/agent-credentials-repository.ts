@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNull, or, sql } from 'drizzle-orm';
-import type { Queryable } from './database.js';
+import type { Database, Queryable } from './database.js';
 import { agents, jobAttempts, jobs } from './schema.js';
 
 /** The agent a credential belongs to, as the gRPC service checks calls against it. */
@@ -37,29 +37,21 @@ export interface AgentCallFacts extends AgentPrincipal {
 }
 
 export async function findAgentByCredentialHash(
-  db: Queryable,
+  db: Database,
   credentialHash: string,
   wanted: CallFactsWanted = {},
 ): Promise<AgentCallFacts | null> {
-  const { attempt, queueOfJob } = wanted;
-  const rows = await db
-    .select({
-      id: agents.id,
-      name: agents.name,
-      queues: agents.queues,
-      allowedQueues: agents.allowedQueues,
-      revokedAt: agents.revokedAt,
-      attemptOwner: attempt
-        ? sql<
-            string | null
-          >`(select ${jobAttempts.agentId} from ${jobAttempts} where ${jobAttempts.jobId} = ${attempt.jobId} and ${jobAttempts.attempt} = ${attempt.attempt})`
-        : sql<null>`null`,
-      jobQueue: queueOfJob
-        ? sql<string | null>`(select ${jobs.queue} from ${jobs} where ${jobs.id} = ${queueOfJob})`
-        : sql<null>`null`,
-    })
-    .from(agents)
-    .where(eq(agents.credentialHash, credentialHash));
+  let prepared = preparedCallFacts.get(db);
+  if (!prepared) {
+    prepared = prepareCallFacts(db);
+    preparedCallFacts.set(db, prepared);
+  }
+  const rows = await prepared.execute({
+    credentialHash,
+    attemptJobId: wanted.attempt?.jobId ?? null,
+    attempt: wanted.attempt?.attempt ?? null,
+    queueJobId: wanted.queueOfJob ?? null,
+  });
   const row = rows[0];
   if (!row) return null;
   return {
@@ -72,6 +64,31 @@ export async function findAgentByCredentialHash(
     jobQueue: row.jobQueue,
   };
 }
+
+/**
+ * Every agent call runs this lookup, so it is built once per database and
+ * prepared on each connection; a fact not asked for has null parameters.
+ */
+function prepareCallFacts(db: Database) {
+  return db
+    .select({
+      id: agents.id,
+      name: agents.name,
+      queues: agents.queues,
+      allowedQueues: agents.allowedQueues,
+      revokedAt: agents.revokedAt,
+      attemptOwner: sql<string | null>`(select ${jobAttempts.agentId} from ${jobAttempts}
+        where ${jobAttempts.jobId} = ${sql.placeholder('attemptJobId')} and ${jobAttempts.attempt} = ${sql.placeholder('attempt')})`,
+      jobQueue: sql<
+        string | null
+      >`(select ${jobs.queue} from ${jobs} where ${jobs.id} = ${sql.placeholder('queueJobId')})`,
+    })
+    .from(agents)
+    .where(eq(agents.credentialHash, sql.placeholder('credentialHash')))
+    .prepare('agent_call_facts');
+}
+
+const preparedCallFacts = new WeakMap<Database, ReturnType<typeof prepareCallFacts>>();
 
 export interface AgentEnrolment {
   name: string;
