@@ -27,7 +27,11 @@ export class OutboxRelay {
   private pending = false;
   private readonly encoder = new TextEncoder();
 
-  constructor(private readonly options: OutboxRelayOptions) {}
+  private readonly batchSize: number;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.batchSize = options.batchSize ?? 256;
+  }
 
   /** Asks the relay to publish now. Cheap; safe to call often. */
   wake(): void {
@@ -47,7 +51,8 @@ export class OutboxRelay {
         this.options.log.warn({ err: error }, 'outbox publish failed; will retry');
         await this.options.onPublishFailed?.();
       }
-      if (published > 0 || this.pending) continue;
+      // A batch short of full took every row there was; rows committed since then woke us (`pending`).
+      if (published === this.batchSize || this.pending) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, pollMs);
         function done() {
@@ -66,7 +71,7 @@ export class OutboxRelay {
   async publishBatch(): Promise<number> {
     const { db, jetstream } = this.options;
     return db.transaction(async (tx) => {
-      const rows = await takeUnpublished(tx, this.options.batchSize ?? 256);
+      const rows = await takeUnpublished(tx, this.batchSize);
       if (rows.length === 0) return 0;
       await this.options.beforePublish?.(rows.map((row) => row.subject));
       await Promise.all(
