@@ -147,6 +147,7 @@ export async function startAgent(
     logger,
     onEnded: (ending) => metrics.jobEnded(ending),
   });
+  runner.prewarmShells(config.slots);
   const slots = new SlotPool(config.slots);
   live.busySlots = () => slots.busy;
   const fetching = new AbortController();
@@ -215,6 +216,7 @@ export async function startAgent(
       await Promise.all(loops);
       await slots.idle();
       await runner.idle();
+      runner.closeShells();
       // Only now that every job has reported may the controller see this agent leave.
       await session.close();
       closing = true;
