@@ -1,15 +1,18 @@
 /**
- * Copies and removes directory trees in-process, with synchronous file system
- * calls done in slices, each at most `sliceMs` long, with a turn of the event
- * loop (setImmediate) between them. A workspace of a few dozen entries is
- * copied without a single round trip through libuv's thread pool (the promise
- * API costs ~100 µs of CPU in hops per entry, fs.promises.cp more: it stats
- * every entry on both sides); a tree of thousands never blocks heartbeats or
- * other jobs' output for long.
+ * Copies and removes directory trees in-process, two ways.
+ *
+ * In the foreground (a job waits): synchronous file system calls done in
+ * slices, each at most `sliceMs` long, with a turn of the event loop
+ * (setImmediate) between them. A workspace of a few dozen entries is copied
+ * without a single round trip through libuv's thread pool (the promise API
+ * costs ~100 µs of hops per entry, fs.promises.cp more: it stats every entry
+ * on both sides); a tree of thousands never blocks heartbeats or other jobs'
+ * output for long.
  *
  * In the background (nobody waits: spare copies, removing finished
- * workspaces) the slices are shorter, so that the jobs running meanwhile are
- * held up even less where creating an inode is slow.
+ * workspaces): the promise API with at most `concurrency` calls in flight, so
+ * the work (slow where creating an inode is slow) happens on the thread pool
+ * and the event loop stays free for the jobs that run meanwhile.
  */
 import {
   constants,
@@ -23,6 +26,7 @@ import {
   symlinkSync,
   unlinkSync,
 } from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -33,10 +37,12 @@ import { join } from 'node:path';
 const copyFlags = constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE;
 
 export interface TreeOptions {
-  /** Nobody waits for the result: shorter slices (see above). */
+  /** Use the thread pool (see above) rather than synchronous calls. */
   background?: boolean;
-  /** Longest stretch of synchronous work before yielding to the event loop. Default 2 ms, 0.5 ms in the background. */
+  /** Foreground: longest stretch of synchronous work before yielding to the event loop. Default 2 ms. */
   sliceMs?: number;
+  /** Background: file system calls in flight at most. Default 2. */
+  concurrency?: number;
 }
 
 /**
@@ -47,6 +53,7 @@ export interface TreeOptions {
  * `to` must not exist yet.
  */
 export async function copyTree(from: string, to: string, options: TreeOptions = {}): Promise<void> {
+  if (options.background) return copyTreeInBackground(from, to, options.concurrency ?? 2);
   mkdirSync(to, { recursive: true });
   // Directories still to copy, depth first.
   const pending: Array<[string, string]> = [[from, to]];
@@ -70,6 +77,7 @@ export async function copyTree(from: string, to: string, options: TreeOptions = 
 
 /** Removes `path` and everything below it (symbolic links are not followed); fine if it does not exist. */
 export async function removeTree(path: string, options: TreeOptions = {}): Promise<void> {
+  if (options.background) return removeTreeInBackground(path, options.concurrency ?? 2);
   try {
     if (!lstatSync(path).isDirectory()) {
       unlinkSync(path);
@@ -101,7 +109,7 @@ export async function removeTree(path: string, options: TreeOptions = {}): Promi
 
 /** Calls `step` until it returns false, yielding to the event loop every `sliceMs`. */
 async function sliced(options: TreeOptions, step: () => boolean): Promise<void> {
-  const sliceMs = options.sliceMs ?? (options.background ? 0.5 : 2);
+  const sliceMs = options.sliceMs ?? 2;
   for (;;) {
     const until = performance.now() + sliceMs;
     do {
@@ -109,4 +117,67 @@ async function sliced(options: TreeOptions, step: () => boolean): Promise<void> 
     } while (performance.now() < until);
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
+}
+
+async function copyTreeInBackground(from: string, to: string, concurrency: number): Promise<void> {
+  const limited = limiter(concurrency);
+  const copyEntry = async (entry: Dirent, source: string, target: string): Promise<void> => {
+    if (entry.isDirectory()) {
+      await limited(() => fsp.mkdir(target));
+      await copyChildren(source, target);
+    } else if (entry.isFile()) {
+      await limited(() => fsp.copyFile(source, target, copyFlags));
+    } else if (entry.isSymbolicLink()) {
+      const link = await limited(() => fsp.readlink(source));
+      await limited(() => fsp.symlink(link, target));
+    } else {
+      throw new Error(`cannot copy ${source}: not a file, directory or symbolic link`);
+    }
+  };
+  const copyChildren = async (source: string, target: string): Promise<void> => {
+    const entries = await limited(() => fsp.readdir(source, { withFileTypes: true }));
+    await Promise.all(entries.map((entry) => copyEntry(entry, join(source, entry.name), join(target, entry.name))));
+  };
+  await fsp.mkdir(to, { recursive: true });
+  await copyChildren(from, to);
+}
+
+async function removeTreeInBackground(path: string, concurrency: number): Promise<void> {
+  const limited = limiter(concurrency);
+  const removeChildren = async (dir: string): Promise<void> => {
+    const entries = await limited(() => fsp.readdir(dir, { withFileTypes: true }));
+    await Promise.all(
+      entries.map(async (entry) => {
+        const p = join(dir, entry.name);
+        if (!entry.isDirectory()) return limited(() => fsp.unlink(p));
+        await removeChildren(p);
+        await limited(() => fsp.rmdir(p));
+      }),
+    );
+  };
+  try {
+    if (!(await fsp.lstat(path)).isDirectory()) return await fsp.unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  await removeChildren(path);
+  await fsp.rmdir(path);
+}
+
+/** Runs at most `max` of the given tasks at a time, in call order. */
+function limiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
 }
