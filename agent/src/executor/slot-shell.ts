@@ -102,6 +102,9 @@ export class SlotShell {
     if (!channel) throw new Error('job shell has no output channel left');
     (channel as unknown as Reffable).ref();
     const fields = ['attempt', String(4 + index), record.marker, record.cwd, String(record.exports.length)];
+    // The first step's command follows in the same tick: one write to the shell for both.
+    this.commands.cork();
+    process.nextTick(() => this.commands.uncork());
     this.commands.write(`${[...fields, ...record.exports].join('\0')}\0`);
     return channel;
   }
