@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportable, JobShell, type OutputSink, runStep, type StepOptions } from './job-shell.js';
+import { exportable } from './exportable-variables.js';
+import { JobShell, type OutputSink, runStep, type StepOptions } from './job-shell.js';
 import { ShellPool } from './shell-pool.js';
 import { parentDeathGuardAvailable } from './step-command.js';
 

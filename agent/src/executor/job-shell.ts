@@ -1,9 +1,11 @@
 /**
- * One long-lived shell per attempt that runs its steps (see step-command.ts):
- * the agent forks once per attempt instead of once per step, and a step is
- * one exec of `bash -eo pipefail -c STEP` forked from that small shell.
+ * A long-lived shell runs an attempt's steps (see step-command.ts): a shell
+ * of the attempt's own, or one a ShellPool keeps between attempts (then the
+ * agent forks nothing for the attempt); a step is one exec of
+ * `bash -eo pipefail -c STEP` forked from that small shell.
  *
- * Output: the steps' stdout and stderr share one pipe (exact interleaving);
+ * Output: the steps' stdout and stderr share the attempt's output channel
+ * (exact interleaving);
  * after each step the shell writes a step-end marker carrying the exit status
  * and the step's process group into the same stream, so the split between
  * steps is exact. Markers are stripped; output goes to the running step's
@@ -23,6 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
+import { exportable } from './exportable-variables.js';
 import { groupAlive, killSession, signalGroup } from './process-groups.js';
 import type { ShellPool } from './shell-pool.js';
 import { SlotShell } from './slot-shell.js';
@@ -424,41 +427,6 @@ export async function runStep(options: StepOptions): Promise<StepOutcome> {
   } finally {
     await shell.close();
   }
-}
-
-/**
- * Bash's own variables, which a pooled shell cannot export as given (read-only,
- * or acting on the shell itself): an attempt that sets one gets a shell of its
- * own, started with its environment as is.
- */
-const bashOwnVariables = new Set([
-  'EUID',
-  'UID',
-  'PPID',
-  'SHELLOPTS',
-  'POSIXLY_CORRECT',
-  'IFS',
-  'PWD',
-  'OLDPWD',
-  'SHLVL',
-  'CDPATH',
-  'ENV',
-  'GROUPS',
-  'RANDOM',
-  'SRANDOM',
-  'SECONDS',
-  'LINENO',
-  'HISTCMD',
-  'FUNCNAME',
-  'DIRSTACK',
-  'EPOCHSECONDS',
-  'EPOCHREALTIME',
-  '_',
-]);
-
-/** Whether a pooled shell can export this variable exactly: a plain name that is not one of bash's own. */
-export function exportable(name: string): boolean {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !name.startsWith('BASH') && !bashOwnVariables.has(name);
 }
 
 function stopReasonOf(signal: AbortSignal | undefined): StopReason {

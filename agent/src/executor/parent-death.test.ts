@@ -16,9 +16,15 @@ import { parentDeathGuardAvailable } from './step-command.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const moduleDir = transpileToTempDir(
-  ['job-shell.ts', 'process-groups.ts', 'shell-pool.ts', 'slot-shell.ts', 'step-command.ts', 'step-markers.ts'].map(
-    (file) => join(here, file),
-  ),
+  [
+    'exportable-variables.ts',
+    'job-shell.ts',
+    'process-groups.ts',
+    'shell-pool.ts',
+    'slot-shell.ts',
+    'step-command.ts',
+    'step-markers.ts',
+  ].map((file) => join(here, file)),
 );
 const work = mkdtempSync(join(tmpdir(), 'gantry-parent-death-'));
 // A minimal agent: runs one step through the executor, its output to stdout.
