@@ -334,9 +334,11 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
     const written = join(files, 'written');
     // Out of its step's process group (and session), holding the first attempt's channel.
     const ready = join(files, 'ready');
-    const escaping = `setsid bash -c 'trap "" PIPE; touch ${ready}; until [ -e ${gate} ]; do sleep 0.01; done; echo leaked; touch ${written}' & until [ -e ${ready} ]; do sleep 0.01; done`;
+    // Each wait is bounded (~20 s), so that a failing run leaves no process behind.
+    const waitFor = (file: string) => `for _ in {1..2000}; do [ -e ${file} ] && break; sleep 0.01; done`;
+    const escaping = `setsid bash -c 'trap "" PIPE; touch ${ready}; ${waitFor(gate)}; echo leaked; touch ${written}' & ${waitFor(ready)}`;
     const first = await attempt({}, [escaping, 'echo first']);
-    const second = await attempt({}, [`touch ${gate}; until [ -e ${written} ]; do sleep 0.01; done; echo second`]);
+    const second = await attempt({}, [`touch ${gate}; ${waitFor(written)}; echo second`]);
     expect(second.pid).toBe(first.pid);
     expect(first.outputs).toEqual(['0:', '0:first\n']);
     expect(second.outputs).toEqual(['0:second\n']);
