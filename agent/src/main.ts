@@ -10,8 +10,8 @@ import { type ControllerCallError, createControllerClient } from './controller-c
 import { credentialFilePath } from './credential-file.js';
 import { resolveRunAsUser } from './executor/run-as.js';
 import { parentDeathGuardAvailable } from './executor/step-command.js';
-import { AgentMetrics, type AgentState } from './metrics/agent-metrics.js';
-import { type MetricsServer, startMetricsServer } from './metrics/metrics-server.js';
+import type { AgentMetrics, AgentState } from './metrics/agent-metrics.js';
+import type { MetricsServer } from './metrics/metrics-server.js';
 import { subscribeControl } from './queue/control-subscriber.js';
 import { ensureJobConsumer, pullJobs } from './queue/job-consumer.js';
 import { connectNats, trackNatsConnected } from './queue/nats-connection.js';
@@ -78,11 +78,23 @@ export async function startAgent(
     controllerConnected: () => live.controllerConnected(),
     natsConnected: () => live.natsConnected(),
   };
-  const metrics = new AgentMetrics(state);
-  const metricsServer: MetricsServer | undefined =
-    config.metricsPort === undefined
-      ? undefined
-      : await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, metrics, state, logger });
+  // Counted only when served: prom-client and the HTTP server are not even loaded otherwise (idle RSS).
+  let metrics: AgentMetrics | undefined;
+  let metricsServer: MetricsServer | undefined;
+  if (config.metricsPort !== undefined) {
+    const [{ AgentMetrics }, { startMetricsServer }] = await Promise.all([
+      import('./metrics/agent-metrics.js'),
+      import('./metrics/metrics-server.js'),
+    ]);
+    metrics = new AgentMetrics(state);
+    metricsServer = await startMetricsServer({
+      host: config.metricsHost,
+      port: config.metricsPort,
+      metrics,
+      state,
+      logger,
+    });
+  }
   await prepareWorkDir(config.workDir, { sharedWithJobUser: runAs !== undefined });
   const controller = createControllerClient({
     addresses: config.controllerAddresses,
@@ -145,8 +157,9 @@ export async function startAgent(
     heartbeatIntervalMs: Math.min(registration.heartbeatIntervalMs || leaseTtlMs, Math.floor(leaseTtlMs / 3)),
     leaseTtlMs,
     logger,
-    onEnded: (ending) => metrics.jobEnded(ending),
+    onEnded: (ending) => metrics?.jobEnded(ending),
   });
+  runner.prewarmShells(config.slots);
   const slots = new SlotPool(config.slots);
   live.busySlots = () => slots.busy;
   const fetching = new AbortController();
@@ -215,6 +228,7 @@ export async function startAgent(
       await Promise.all(loops);
       await slots.idle();
       await runner.idle();
+      runner.closeShells();
       // Only now that every job has reported may the controller see this agent leave.
       await session.close();
       closing = true;

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { exportable } from './exportable-variables.js';
 import { JobShell, type OutputSink, runStep, type StepOptions } from './job-shell.js';
+import { ShellPool } from './shell-pool.js';
 import { parentDeathGuardAvailable } from './step-command.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'gantry-executor-'));
@@ -281,5 +283,102 @@ describe.each(modes)('JobShell ($mode)', ({ dieWithAgent }) => {
     });
     await shell.close();
     expect(sink.text()).toBe('one\n');
+  });
+});
+
+describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
+  const pool = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, channelsPerShell: 3 });
+  afterAll(() => pool.close());
+
+  /** Runs one attempt's steps in a pooled shell; returns each step's output, and the shell's pid. */
+  async function attempt(env: Record<string, string>, commands: string[], dir = cwd) {
+    const shell = new JobShell({ cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, dieWithAgent, pool });
+    const outputs: string[] = [];
+    for (const command of commands) {
+      const sink = collectingSink();
+      const outcome = await shell.runStep({ command, sink, timeoutMs: 60_000 });
+      outputs.push(`${outcome.exitCode}:${sink.text()}`);
+    }
+    const pid = shell.pid;
+    await shell.close();
+    return { outputs, pid };
+  }
+
+  it('serves attempts one after another, each with only its own variables and directory', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'gantry-executor-other-'));
+    const first = await attempt({ ONLY_FIRST: 'one two\nthree' }, ['printf "%s|" "$ONLY_FIRST" "$PWD"']);
+    const second = await attempt(
+      { ONLY_SECOND: '2' },
+      ['echo "$(printenv ONLY_FIRST || echo unset) $ONLY_SECOND $PWD"'],
+      other,
+    );
+    rmSync(other, { recursive: true, force: true });
+    expect(second.pid).toBe(first.pid);
+    expect(first.outputs).toEqual([`0:one two\nthree|${cwd}|`]);
+    expect(second.outputs).toEqual([`0:unset 2 ${other}\n`]);
+  });
+
+  it('gives a step exactly the environment a shell of its own would', async () => {
+    const env = { PATH: process.env.PATH ?? '', HOME: '/nowhere', WITH_SPACE: ' a  b ', MULTI: 'x\ny', EMPTY: '' };
+    const command = 'env -0 | sort -z | tr "\\0" "|"';
+    const pooled = await attempt(env, [command]);
+    const sink = collectingSink();
+    const own = await runStep({ command, cwd, env, sink, dieWithAgent });
+    expect(pooled.outputs).toEqual([`${own.exitCode}:${sink.text()}`]);
+    expect(sink.text()).toContain('|WITH_SPACE= a  b |');
+  });
+
+  it('keeps what an attempt left behind out of the next attempt’s output', async () => {
+    const files = mkdtempSync(join(cwd, 'escape-'));
+    const gate = join(files, 'gate');
+    const written = join(files, 'written');
+    // Out of its step's process group (and session), holding the first attempt's channel.
+    const ready = join(files, 'ready');
+    // Each wait is bounded (~20 s), so that a failing run leaves no process behind.
+    const waitFor = (file: string) => `for _ in {1..2000}; do [ -e ${file} ] && break; sleep 0.01; done`;
+    const escaping = `setsid bash -c 'trap "" PIPE; touch ${ready}; ${waitFor(gate)}; echo leaked; touch ${written}' & ${waitFor(ready)}`;
+    const first = await attempt({}, [escaping, 'echo first']);
+    const second = await attempt({}, [`touch ${gate}; ${waitFor(written)}; echo second`]);
+    expect(second.pid).toBe(first.pid);
+    expect(first.outputs).toEqual(['0:', '0:first\n']);
+    expect(second.outputs).toEqual(['0:second\n']);
+  });
+
+  it('starts a fresh shell once a shell’s channels are used up, or after it was told to stop a step', async () => {
+    const pids = [];
+    for (let index = 0; index < 4; index++) pids.push((await attempt({}, ['true'])).pid);
+    // 3 channels per shell: the fourth attempt (at the latest) needs a new shell.
+    expect(new Set(pids).size).toBeGreaterThan(1);
+    const shell = new JobShell({ cwd, env: { PATH: process.env.PATH ?? '' }, dieWithAgent, pool });
+    const stopped = await shell.runStep({ command: 'sleep 1000', sink: collectingSink(), timeoutMs: 1 });
+    expect(stopped).toMatchObject({ stopped: 'timed_out' });
+    const stoppedPid = shell.pid;
+    await shell.close();
+    expect((await attempt({}, ['true'])).pid).not.toBe(stoppedPid);
+  });
+
+  it('gives an attempt that sets one of bash’s own variables a shell of its own, with them as given', async () => {
+    const pooled = await attempt({}, ['true']);
+    const own = await attempt({ SHELLOPTS: 'braceexpand:hashall:interactive-comments:xtrace' }, ['true']);
+    expect(own.pid).not.toBe(pooled.pid);
+    // The step's bash took the xtrace option from its environment.
+    expect(own.outputs).toEqual(['0:+ true\n']);
+  });
+});
+
+describe('exportable', () => {
+  it.each([
+    ['PATH', true],
+    ['MY_VAR1', true],
+    ['_private', true],
+    ['SHELLOPTS', false],
+    ['BASH_ENV', false],
+    ['UID', false],
+    ['IFS', false],
+    ['1ABC', false],
+    ['WITH-DASH', false],
+    ['_', false],
+  ])('%s → %s', (name, expected) => {
+    expect(exportable(name)).toBe(expected);
   });
 });

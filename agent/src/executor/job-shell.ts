@@ -1,9 +1,11 @@
 /**
- * One long-lived shell per attempt that runs its steps (see step-command.ts):
- * the agent forks once per attempt instead of once per step, and a step is
- * one exec of `bash -eo pipefail -c STEP` forked from that small shell.
+ * A long-lived shell runs an attempt's steps (see step-command.ts): a shell
+ * of the attempt's own, or one a ShellPool keeps between attempts (then the
+ * agent forks nothing for the attempt); a step is one exec of
+ * `bash -eo pipefail -c STEP` forked from that small shell.
  *
- * Output: the steps' stdout and stderr share one pipe (exact interleaving);
+ * Output: the steps' stdout and stderr share the attempt's output channel
+ * (exact interleaving);
  * after each step the shell writes a step-end marker carrying the exit status
  * and the step's process group into the same stream, so the split between
  * steps is exact. Markers are stripped; output goes to the running step's
@@ -20,12 +22,14 @@
  * reason "killed" (lost lease, agent stop) sends SIGKILL at once. Should the
  * job shell itself die or stop answering, its whole session is SIGKILLed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { exportable } from './exportable-variables.js';
 import { groupAlive, killSession, signalGroup } from './process-groups.js';
-import { jobShellCommand, parentDeathGuardAvailable } from './step-command.js';
+import type { ShellPool } from './shell-pool.js';
+import { SlotShell } from './slot-shell.js';
+import { parentDeathGuardAvailable } from './step-command.js';
 import { type StepEnd, StepMarkerParser } from './step-markers.js';
 
 /** setTimeout's limit; a longer delay would fire at once. Longer timeouts are clamped to it (~24.8 days). */
@@ -69,6 +73,12 @@ export interface JobShellOptions {
    * parent-death signal). Default: whenever the host supports it.
    */
   dieWithAgent?: boolean;
+  /**
+   * Take a shell from this pool and give it back after the attempt (no fork
+   * per attempt). Not for an environment a pooled shell cannot export exactly
+   * (see exportable()): such an attempt gets a shell of its own.
+   */
+  pool?: ShellPool;
 }
 
 export interface JobStepOptions {
@@ -78,13 +88,6 @@ export interface JobStepOptions {
   signal?: AbortSignal;
   /** 0 or absent = no timeout. Expiry stops the step with reason "timed_out". */
   timeoutMs?: number;
-}
-
-interface ShellProcess {
-  process: ChildProcess;
-  stdout: Readable;
-  /** fd 3 of the shell. */
-  commands: Writable;
 }
 
 /** After SIGKILL was asked for, how long the job shell may take to report before it is given up. */
@@ -111,7 +114,13 @@ interface RunningStep {
 export class JobShell {
   readonly #options: JobShellOptions;
   readonly #killGraceMs: number;
-  #child: ShellProcess | undefined;
+  #shell: SlotShell | undefined;
+  /** The attempt's output channel. */
+  #channel: Readable | undefined;
+  /** The shell came from the pool (and goes back to it if it can). */
+  #pooled = false;
+  /** Given back to the pool: the shell's fate is no longer this attempt's. */
+  #detached = false;
   #step: RunningStep | undefined;
   /** Where output goes now: the running step's sink, or the last one's. */
   #sink: OutputSink | undefined;
@@ -130,7 +139,7 @@ export class JobShell {
 
   /** Process id (and process group, and session) of the job shell; 0 before the first step. */
   get pid(): number {
-    return this.#child?.process.pid ?? 0;
+    return this.#shell?.pid ?? 0;
   }
 
   /**
@@ -150,9 +159,9 @@ export class JobShell {
     }
     if (command.includes('\0')) return Promise.reject(new StepSpawnError('a step command cannot contain a NUL byte'));
     if (this.#closing) return Promise.reject(new Error('job shell closed'));
-    let shell: ShellProcess;
+    let shell: SlotShell;
     try {
-      shell = this.#child ?? this.#spawn();
+      shell = this.#shell ?? this.#attach();
     } catch (error) {
       // Refused before a process was made (e.g. a NUL byte in the environment).
       this.#failure ??= new StepSpawnError(`cannot start the job shell: ${(error as Error).message}`, { cause: error });
@@ -179,7 +188,7 @@ export class JobShell {
       if (timeoutMs > 0) {
         step.timeoutTimer = setTimeout(() => this.#stop(step, 'timed_out', 'timeout'), Math.min(timeoutMs, maxTimerMs));
       }
-      shell.commands.write(`${command}\0`);
+      shell.runCommand(command);
     });
   }
 
@@ -189,75 +198,102 @@ export class JobShell {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      const child = this.#child;
-      if (!child) return;
+      const shell = this.#shell;
+      if (!shell) return;
       if (this.#step) this.#stop(this.#step, 'killed', 'signal');
-      child.commands.end();
-      await this.#waitClosed();
+      const pool = this.#options.pool;
+      if (this.#pooled && pool && !this.#step && shell.reusable) {
+        // The shell closes this attempt's channel and serves the next one; whatever still holds the channel was left behind.
+        shell.detach();
+        this.#detached = true;
+        this.#unlisten(shell);
+        pool.release(shell);
+        await this.#waitClosed(true);
+        return;
+      }
+      shell.end();
+      await this.#waitClosed(false);
     })();
     return this.#closing;
   }
 
-  #spawn(): ShellProcess {
-    const { cwd, env, user } = this.#options;
-    const dieWithAgent = this.#options.dieWithAgent ?? parentDeathGuardAvailable();
-    const { file, args } = jobShellCommand(dieWithAgent);
+  /** Gets the attempt a shell (pooled or its own) and opens its output channel. */
+  #attach(): SlotShell {
+    const { cwd, env, user, pool } = this.#options;
+    const exports = Object.entries(env).map(([name, value]) => `${name}=${value}`);
+    if (exports.some((entry) => entry.includes('\0'))) throw new Error('an environment variable contains a NUL byte');
+    const pooled = pool !== undefined && Object.keys(env).every(exportable);
+    const shell = pooled
+      ? pool.acquire()
+      : new SlotShell({
+          env,
+          cwd,
+          ...(user ? { user } : {}),
+          dieWithAgent: this.#options.dieWithAgent ?? parentDeathGuardAvailable(),
+          channels: 1,
+          pooled: false,
+        });
+    this.#shell = shell;
+    this.#pooled = pooled;
+    this.#exitStatus = shell.exitStatus;
     const marker = `\x1egantry-step-end:${randomBytes(12).toString('hex')}:`;
-    // detached = setsid(): the shell leads a new session and process group.
-    // fd 3 carries the commands (see step-command.ts for why not stdin).
-    // With a user: libuv drops the supplementary groups, then sets gid and uid before exec.
-    const spawned = spawn(file, args, {
-      cwd,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'ignore', 'pipe'],
-      ...(user ? { uid: user.uid, gid: user.gid } : {}),
-    });
-    const child: ShellProcess = {
-      process: spawned,
-      stdout: spawned.stdout as Readable,
-      commands: spawned.stdio[3] as Writable,
-    };
-    this.#child = child;
+    const channel = shell.openAttempt({ marker, cwd, exports: pooled ? exports : [] });
+    this.#channel = channel;
     const parser = new StepMarkerParser(marker, {
       output: (data) => this.#output(data),
       stepEnd: (end) => this.#stepEnded(end),
     });
-    // EPIPE once the shell is gone: that is handled on 'exit'.
-    child.commands.on('error', () => {});
-    child.commands.write(`${marker}\n`);
-    child.stdout.on('data', (data: Buffer) => parser.push(data));
-    child.stdout.once('end', () => parser.flush());
-    child.process.once('error', (error) => {
-      this.#failure = new StepSpawnError(`cannot start ${file}: ${error.message}`, { cause: error });
-      this.#markClosed();
-      const step = this.#step;
-      if (step) {
-        this.#clearStep(step);
-        step.reject(this.#failure);
-      }
-    });
-    child.process.once('exit', (code, signalName) => {
-      this.#exitStatus = code ?? 128 + (signalName ? constants.signals[signalName] : 0);
-      const step = this.#step;
-      if (step && !step.ended) {
-        // The shell died under a running step (killed from outside): its step may live on, orphaned.
-        killSession(child.process.pid ?? 0);
-        step.giveUpTimer ??= setTimeout(() => child.stdout.destroy(), unresponsiveShellMs);
-      }
-    });
-    child.process.once('close', () => {
+    channel.on('data', (data: Buffer) => parser.push(data));
+    channel.once('end', () => parser.flush());
+    const closed = () => {
       this.#markClosed();
       const step = this.#step;
       if (step && !step.ended) this.#finish(step, { exitCode: this.#exitStatus || 1, pgid: 0, leftovers: false });
+    };
+    // The channel can close before Node reports the shell's exit: its status is wanted then.
+    channel.once('close', () => {
+      const running = shell.process.exitCode === null && shell.process.signalCode === null;
+      if (this.#exitStatus === undefined && !this.#detached && !this.#failure && running)
+        shell.process.once('exit', closed);
+      else closed();
     });
-    return child;
+    shell.process.once('error', this.#onError);
+    shell.process.once('exit', this.#onExit);
+    if (shell.startError) this.#onError(shell.startError);
+    return shell;
+  }
+
+  readonly #onError = (error: Error): void => {
+    this.#failure = new StepSpawnError(`cannot start ${this.#shell?.file}: ${error.message}`, { cause: error });
+    this.#markClosed();
+    const step = this.#step;
+    if (step) {
+      this.#clearStep(step);
+      step.reject(this.#failure);
+    }
+  };
+
+  readonly #onExit = (code: number | null, signalName: NodeJS.Signals | null): void => {
+    this.#exitStatus = code ?? 128 + (signalName ? constants.signals[signalName] : 0);
+    const step = this.#step;
+    if (step && !step.ended) {
+      // The shell died under a running step (killed from outside): its step may live on, orphaned.
+      killSession(this.pid);
+      const channel = this.#channel;
+      step.giveUpTimer ??= setTimeout(() => channel?.destroy(), unresponsiveShellMs);
+    }
+  };
+
+  /** The shell serves other attempts from now on: its fate is no longer this attempt's. */
+  #unlisten(shell: SlotShell): void {
+    shell.process.off('error', this.#onError);
+    shell.process.off('exit', this.#onExit);
   }
 
   #output(data: Buffer): void {
     const sink = this.#sink;
     if (!sink || sink.write(data) || this.#paused) return;
-    const stdout = this.#child?.stdout;
+    const stdout = this.#channel;
     if (!stdout) return;
     this.#paused = true;
     stdout.pause();
@@ -321,19 +357,21 @@ export class JobShell {
 
   /** The shell did not report the step after SIGKILL was asked for: kill its whole session. */
   #giveUp(step: RunningStep): void {
-    const child = this.#child;
-    const pid = child?.process.pid;
-    if (this.#step !== step || step.ended || !child || !pid) return;
+    const pid = this.pid;
+    if (this.#step !== step || step.ended || !pid) return;
     if (this.#exitStatus === undefined) signalGroup(pid, 'SIGKILL');
     killSession(pid);
     // Stop waiting for processes that left the session but hold the pipe.
-    child.stdout.destroy();
+    this.#channel?.destroy();
     this.#finish(step, { exitCode: 128 + constants.signals.SIGKILL, pgid: 0, leftovers: false });
   }
 
   #signalShell(signalName: NodeJS.Signals): void {
-    const pid = this.#child?.process.pid;
-    if (pid === undefined || this.#exitStatus !== undefined) return;
+    const shell = this.#shell;
+    if (!shell || this.#exitStatus !== undefined) return;
+    // Signals are sticky in the shell: it serves no other attempt.
+    shell.spent = true;
+    const pid = shell.pid;
     try {
       process.kill(pid, signalName);
     } catch {
@@ -361,14 +399,15 @@ export class JobShell {
     for (const wake of this.#closeWaiters.splice(0)) wake();
   }
 
-  #waitClosed(): Promise<void> {
+  /** Until the channel is closed; `detached`: the shell let go of it already. */
+  #waitClosed(detached: boolean): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    const child = this.#child;
-    // Once the shell has exited, stop waiting for escaped processes that still hold the pipe.
-    const destroyLater = () => setTimeout(() => child?.stdout.destroy(), unresponsiveShellMs);
+    const channel = this.#channel;
+    // Once the shell has exited (or detached), stop waiting for escaped processes that still hold the channel.
+    const destroyLater = () => setTimeout(() => channel?.destroy(), unresponsiveShellMs);
     let timer: NodeJS.Timeout | undefined;
-    if (this.#exitStatus !== undefined) timer = destroyLater();
-    else child?.process.once('exit', () => (timer = destroyLater()));
+    if (detached || this.#exitStatus !== undefined) timer = destroyLater();
+    else this.#shell?.process.once('exit', () => (timer = destroyLater()));
     return new Promise<void>((resolve) => {
       this.#closeWaiters.push(() => {
         clearTimeout(timer);

@@ -16,16 +16,27 @@ import { parentDeathGuardAvailable } from './step-command.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const moduleDir = transpileToTempDir(
-  ['job-shell.ts', 'process-groups.ts', 'step-command.ts', 'step-markers.ts'].map((file) => join(here, file)),
+  [
+    'exportable-variables.ts',
+    'job-shell.ts',
+    'process-groups.ts',
+    'shell-pool.ts',
+    'slot-shell.ts',
+    'step-command.ts',
+    'step-markers.ts',
+  ].map((file) => join(here, file)),
 );
 const work = mkdtempSync(join(tmpdir(), 'gantry-parent-death-'));
 // A minimal agent: runs one step through the executor, its output to stdout.
 writeFileSync(
   join(moduleDir, 'agent.js'),
   `import { runStep } from './job-shell.js';
+import { ShellPool } from './shell-pool.js';
 const [command, mode] = process.argv.slice(2);
 const sink = { write: (data) => process.stdout.write(data), drain: () => Promise.resolve() };
-await runStep({ command, cwd: process.cwd(), env: { PATH: process.env.PATH }, sink, dieWithAgent: mode === 'guarded' });
+const dieWithAgent = mode !== 'unguarded';
+const pool = mode === 'pooled' ? new ShellPool({ searchPath: process.env.PATH, dieWithAgent }) : undefined;
+await runStep({ command, cwd: process.cwd(), env: { PATH: process.env.PATH }, sink, dieWithAgent, pool });
 `,
 );
 const groups: number[] = [];
@@ -79,7 +90,7 @@ async function waitUntilHandled(pid: number, deadlineMs = 10_000): Promise<boole
 }
 
 /** Starts the mini agent and resolves once its step printed its process group and its job shell's. */
-async function startAgentWithStep(mode: 'guarded' | 'unguarded') {
+async function startAgentWithStep(mode: 'guarded' | 'pooled' | 'unguarded') {
   // The step's parent is the job shell, which leads a group of its own.
   const step = 'sleep 1000 & echo "pgid=$(ps -o pgid= -p $$ | tr -d " ") shell=$PPID"; wait';
   const agent = spawn(process.execPath, [join(moduleDir, 'agent.js'), step, mode], {
@@ -101,8 +112,8 @@ async function startAgentWithStep(mode: 'guarded' | 'unguarded') {
 
 // Starting a node process takes a while on a busy machine.
 describe.runIf(parentDeathGuardAvailable())('a step whose agent is killed with SIGKILL', { timeout: 30_000 }, () => {
-  it('dies with its whole process group', async () => {
-    const { agent, pgid, shell, exited } = await startAgentWithStep('guarded');
+  it.each(['guarded', 'pooled'] as const)('dies with its whole process group (%s shell)', async (mode) => {
+    const { agent, pgid, shell, exited } = await startAgentWithStep(mode);
     // The step's shell and its background sleep; the job shell.
     expect(liveMembers(pgid).length).toBeGreaterThanOrEqual(2);
     expect(liveMembers(shell)).toEqual([shell]);

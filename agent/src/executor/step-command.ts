@@ -4,18 +4,29 @@
  * so a step costs one fork of a small bash and one exec, not a fork of the
  * agent and a chain of wrappers.
  *
- * Protocol, on the shell's fd 3: first one line, the step-end marker (random
- * per attempt, never in the environment or on a command line); then each step
- * command terminated by a NUL byte; EOF ends the shell. On its stdout, shared
- * with the steps: after each step, `<marker><exit status> <step pgid> <left>\n`,
- * where left = 1 when processes outlived the step's shell in its group (the
- * shell has sent them SIGTERM, unless a stop did already).
+ * A job shell can serve several attempts one after another (a pooled shell,
+ * see shell-pool.ts): each attempt writes to an output channel of its own (one
+ * of the pipes the shell was started with, fd 4 and up), so nothing an
+ * attempt leaves behind can write into the next attempt's log, and the
+ * attempt's variables and working directory are set in each step's process
+ * only, never in the shell.
+ *
+ * Protocol, on the shell's fd 3, NUL-terminated fields: `attempt`, the
+ * channel's fd, the step-end marker (random per attempt, never in the
+ * environment or on a command line), the working directory, a count N and N
+ * `NAME=value` variables to export; then `step` and a command per step; then
+ * `detach` (the shell closes the attempt's channel) before the next attempt;
+ * EOF ends the shell. On the channel, shared with the steps: after each step,
+ * `<marker><exit status> <step pgid> <left>\n`, where left = 1 when processes
+ * outlived the step's shell in its group (the shell has sent them SIGTERM,
+ * unless a stop did already).
  * The shell's stdin is /dev/null, not the command channel: Node's pipes are
  * socketpairs, and Debian's bash sources ~/.bashrc when its stdin is a socket
  * (it takes itself for a shell started by sshd).
  *
- * Each step runs as `bash -eo pipefail -c STEP` with stdin from /dev/null and
- * stderr joined to stdout at the fd level (exact interleaving), as a job of its
+ * Each step runs as `bash -eo pipefail -c STEP` with stdin from /dev/null,
+ * stdout the attempt's channel and stderr joined to it at the fd level (exact
+ * interleaving), no other descriptor of the shell, as a job of its
  * own (`set -m`): its own process group, which the agent signals as a whole,
  * and SIGINT/SIGQUIT not ignored (an asynchronous job without job control
  * would ignore them). The shell's traps are reset in the step, so the step
@@ -56,7 +67,7 @@ export interface StepCommand {
 
 const parentDeathSignal = 'RTMIN+3';
 
-// Runs in the job shell; $1 = the agent's pid when guarded.
+// Runs in the job shell; $1 = how many output channels it has (fd 4 and up), $2 = the agent's pid when guarded.
 const stepLoop = `on_term() {
   interrupted=1
   term=1
@@ -71,12 +82,35 @@ on_kill() {
 }
 trap on_term TERM
 trap on_kill USR1
-while IFS= read -r -d '' -u 3 cmd; do
+# The step's own process: the attempt's channel as stdout and stderr, no other
+# descriptor of the shell, the attempt's directory and variables.
+# Its stderr joins stdout only at the exec: the shell's own doings never reach the log.
+run_step() {
+  exec >&"$out" 3<&- </dev/null
+  for ((fd = 4; fd < 4 + channels; fd++)); do exec {fd}>&-; done
+  cd -- "$dir" || { printf 'cannot enter the working directory %s\\n' "$dir"; exit 1; }
+  unset OLDPWD
+  for kv in "\${exports[@]}"; do export -- "$kv"; done
+  exec bash -eo pipefail -c "$cmd" 2>&1
+}
+while IFS= read -r -d '' -u 3 kind; do
+  case $kind in
+  attempt)
+    IFS= read -r -d '' -u 3 out && IFS= read -r -d '' -u 3 mark && IFS= read -r -d '' -u 3 dir &&
+      IFS= read -r -d '' -u 3 count || exit 125
+    exports=()
+    for ((i = 0; i < count; i++)); do IFS= read -r -d '' -u 3 kv || exit 125; exports+=("$kv"); done
+    continue ;;
+  detach) exec {out}>&-; out= mark=; continue ;;
+  step) IFS= read -r -d '' -u 3 cmd || exit 125 ;;
+  *) exit 125 ;;
+  esac
+  [ -n "$out" ] || exit 125
   pg=0 left=0
   if [ -n "$killed" ]; then rc=137
   elif [ -n "$term" ]; then rc=143
   else
-    bash -eo pipefail -c "$cmd" </dev/null 2>&1 3<&- &
+    run_step &
     step=$! pg=$! termed=
     [ -z "$term" ] || { termed=1; kill -TERM -- "-$step"; }
     [ -z "$killed" ] || kill -KILL -- "-$step"
@@ -95,7 +129,7 @@ while IFS= read -r -d '' -u 3 cmd; do
     else kill -0 -- "-$pg" && left=1
     fi
   fi
-  printf '%s%d %d %d\\n' "$mark" "$rc" "$pg" "$left"
+  printf '%s%d %d %d\\n' "$mark" "$rc" "$pg" "$left" >&"$out"
 done`;
 
 // umask 022: steps create files as a login shell would, whatever umask the
@@ -103,10 +137,10 @@ done`;
 const prelude = `set -m
 umask 022
 exec 2>/dev/null
-step= term= termed= killed= interrupted=
-IFS= read -r -u 3 mark || exit 125`;
+step= term= termed= killed= interrupted= out= mark= dir=
+channels=$1 exports=()`;
 
-const guard = `agent=$1
+const guard = `agent=$2
 on_agent_gone() {
   interrupted=1
   local stat=
@@ -129,12 +163,26 @@ trap on_agent_gone ${parentDeathSignal}
 const guardedScript = `${prelude}\n${guard}\n${stepLoop}`;
 const unguardedScript = `${prelude}\n${stepLoop}`;
 
-/** The program and arguments that start a job shell. */
-export function jobShellCommand(guarded: boolean): StepCommand {
-  if (!guarded) return { file: 'bash', args: ['-c', unguardedScript, 'gantry-job'] };
+/**
+ * The program and arguments that start a job shell with `channels` output
+ * channels. `unexportPath`: the shell's PATH served only to find setpriv and
+ * bash; steps get the PATH their attempt exports (a pooled shell).
+ */
+export function jobShellCommand(guarded: boolean, channels: number, unexportPath = false): StepCommand {
+  const prefix = unexportPath ? 'export -n PATH\n' : '';
+  if (!guarded) return { file: 'bash', args: ['-c', `${prefix}${unguardedScript}`, 'gantry-job', String(channels)] };
   return {
     file: 'setpriv',
-    args: ['--pdeathsig', parentDeathSignal, 'bash', '-c', guardedScript, 'gantry-job', String(process.pid)],
+    args: [
+      '--pdeathsig',
+      parentDeathSignal,
+      'bash',
+      '-c',
+      `${prefix}${guardedScript}`,
+      'gantry-job',
+      String(channels),
+      String(process.pid),
+    ],
   };
 }
 

@@ -39,6 +39,7 @@ import {
 } from '../controller-client.js';
 import { JobShell, maxTimerMs, type StopReason } from '../executor/job-shell.js';
 import { chownTree, type RunAsUser } from '../executor/run-as.js';
+import { ShellPool } from '../executor/shell-pool.js';
 import { LogStreamer } from '../logs/log-streamer.js';
 import type { JobEnding } from '../metrics/agent-metrics.js';
 import { type JobPlaces, jobEnvironment } from './job-environment.js';
@@ -86,10 +87,17 @@ export class JobRunner {
   /** Workspaces of finished attempts being removed. */
   readonly #cleanups = new Set<Promise<void>>();
   readonly #copies: LocalCopies;
+  /** Job shells kept between attempts (no fork of the agent per attempt). */
+  readonly #shells: ShellPool;
   #killed = false;
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
+    const { runAs } = options;
+    this.#shells = new ShellPool({
+      searchPath: options.baseEnv.PATH ?? '',
+      ...(runAs ? { user: { uid: runAs.uid, gid: runAs.gid } } : {}),
+    });
     this.#copies = new LocalCopies(options.workDir, options.cacheLocalMaxBytes ?? 10 * 1024 ** 3);
   }
 
@@ -110,9 +118,20 @@ export class JobRunner {
     await this.#options.checkout.idle();
   }
 
+  /** Starts `count` job shells ahead of the first attempts, so that a stage's jobs start without a fork. */
+  prewarmShells(count: number): void {
+    this.#shells.prewarm(count);
+  }
+
+  /** Ends the idle job shells (agent stop); shells of attempts still running end with them. */
+  closeShells(): void {
+    this.#shells.close();
+  }
+
   /** Kills every running attempt at once without reporting (agent stop); their leases lapse. */
   killAll(): void {
     this.#killed = true;
+    this.#shells.close();
     for (const stop of this.#running.values()) stop.abort('killed' satisfies StopReason);
   }
 
@@ -443,6 +462,7 @@ export class JobRunner {
       env,
       killGraceMs: this.#options.killGraceMs,
       ...(runAs ? { user: { uid: runAs.uid, gid: runAs.gid } } : {}),
+      pool: this.#shells,
     });
     try {
       for (const [stepIndex, command] of job.steps.entries()) {

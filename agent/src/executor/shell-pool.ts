@@ -1,0 +1,82 @@
+/**
+ * Job shells kept between attempts, so that an attempt does not fork the
+ * agent (a fork of a process the agent's size costs ~10 ms of CPU on both
+ * sides, several times what a no-op job costs otherwise). A pooled shell
+ * holds no attempt's variables or directory (each step's process sets its
+ * own, see step-command.ts) and gives each attempt an output channel of its
+ * own; it serves `channelsPerShell` attempts, then a fresh one is started. A
+ * shell that was told to stop a step, died, or could not start is never
+ * handed out again.
+ */
+import { SlotShell } from './slot-shell.js';
+import { parentDeathGuardAvailable } from './step-command.js';
+
+export interface ShellPoolOptions {
+  /** Where setpriv and bash are looked up (the agent's PATH); steps get their attempt's PATH. */
+  searchPath: string;
+  /** --run-as: shells (and so steps) run as this user. */
+  user?: { uid: number; gid: number };
+  /** Default: whenever the host supports it (see step-command.ts). */
+  dieWithAgent?: boolean;
+  /** Attempts one shell serves before it is replaced. Default 16. */
+  channelsPerShell?: number;
+}
+
+export class ShellPool {
+  readonly #options: ShellPoolOptions;
+  readonly #idle: SlotShell[] = [];
+  #closed = false;
+
+  constructor(options: ShellPoolOptions) {
+    this.#options = options;
+  }
+
+  /** An idle shell able to serve an attempt, or a new one. Throws as SlotShell's constructor does. */
+  acquire(): SlotShell {
+    for (let shell = this.#idle.pop(); shell; shell = this.#idle.pop()) {
+      if (shell.reusable) {
+        shell.setIdle(false);
+        return shell;
+      }
+      shell.end();
+    }
+    return this.#start();
+  }
+
+  #start(): SlotShell {
+    const { searchPath, user, dieWithAgent = parentDeathGuardAvailable(), channelsPerShell = 16 } = this.#options;
+    return new SlotShell({
+      env: searchPath === '' ? {} : { PATH: searchPath },
+      cwd: '/',
+      ...(user ? { user } : {}),
+      dieWithAgent,
+      channels: Math.max(1, channelsPerShell),
+      pooled: true,
+    });
+  }
+
+  /** Takes a shell back after its attempt detached; ends it if it cannot serve another. */
+  release(shell: SlotShell): void {
+    if (this.#closed || !shell.reusable) {
+      shell.end();
+      return;
+    }
+    shell.setIdle(true);
+    this.#idle.push(shell);
+  }
+
+  /** Starts `count` shells ahead of the first attempts (fan-out of a stage: no fork then). */
+  prewarm(count: number): void {
+    for (let started = this.#idle.length; started < count && !this.#closed; started++) {
+      const shell = this.#start();
+      shell.setIdle(true);
+      this.#idle.unshift(shell);
+    }
+  }
+
+  /** Ends the idle shells; shells released later are ended too. */
+  close(): void {
+    this.#closed = true;
+    for (const shell of this.#idle.splice(0)) shell.end();
+  }
+}

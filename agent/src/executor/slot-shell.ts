@@ -1,0 +1,135 @@
+/**
+ * A job shell process (see step-command.ts) and its pipes: fd 3 carries the
+ * agent's records, fd 4 and up are output channels, one per attempt served.
+ * A shell started for one attempt has one channel; a pooled shell has
+ * several and serves attempts until they are used up (shell-pool.ts).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import { jobShellCommand } from './step-command.js';
+
+export interface SlotShellOptions {
+  /** The shell's own environment: the attempt's (one attempt) or just PATH to find the programs (pooled). */
+  env: Record<string, string>;
+  cwd: string;
+  user?: { uid: number; gid: number };
+  dieWithAgent: boolean;
+  /** Attempts the shell can serve; the first channel is fd 4. */
+  channels: number;
+  /** Pooled: the PATH of `env` is not exported to the steps (each attempt exports its own variables). */
+  pooled: boolean;
+}
+
+/** What the agent tells a shell about an attempt (see the protocol in step-command.ts). */
+export interface AttemptRecord {
+  marker: string;
+  cwd: string;
+  /** `NAME=value` entries each step of the attempt exports. */
+  exports: readonly string[];
+}
+
+/** A handle whose hold on the event loop can be dropped while the shell idles. */
+interface Reffable {
+  ref(): void;
+  unref(): void;
+}
+
+export class SlotShell {
+  readonly process: ChildProcess;
+  readonly commands: Writable;
+  readonly pooled: boolean;
+  /** The program started (for error messages). */
+  readonly file: string;
+  readonly #channels: Readable[];
+  #nextChannel = 0;
+  /** Exit status (128 + N for a signal), once the shell exited. */
+  exitStatus: number | undefined;
+  /** Why the shell could not be started. */
+  startError: Error | undefined;
+  /** Told to stop a step (signals are sticky in the shell) or ended: never serves another attempt. */
+  spent = false;
+
+  /** Throws when Node refuses the spawn before a process exists (e.g. a NUL byte in the environment). */
+  constructor(options: SlotShellOptions) {
+    const { file, args } = jobShellCommand(options.dieWithAgent, options.channels, options.pooled);
+    this.file = file;
+    this.pooled = options.pooled;
+    // detached = setsid(): the shell leads a new session and process group.
+    // With a user: libuv drops the supplementary groups, then sets gid and uid before exec.
+    this.process = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe', ...Array.from({ length: options.channels }, () => 'pipe' as const)],
+      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
+    });
+    this.commands = this.process.stdio[3] as Writable;
+    this.#channels = this.process.stdio.slice(4) as Readable[];
+    // EPIPE once the shell is gone: 'exit' tells.
+    this.commands.on('error', () => {});
+    for (const channel of this.#channels) channel.on('error', () => {});
+    this.process.once('error', (error) => {
+      this.startError = error;
+      this.spent = true;
+    });
+    this.process.once('exit', (code, signalName) => {
+      this.exitStatus = code ?? 128 + (signalName ? constants.signals[signalName] : 0);
+      this.spent = true;
+    });
+    // Unused channels never hold the agent's event loop; the one in use does (see openAttempt).
+    for (const channel of this.#channels) (channel as unknown as Reffable).unref();
+  }
+
+  get pid(): number {
+    return this.process.pid ?? 0;
+  }
+
+  /** Alive, never told to stop, and with a channel left for another attempt. */
+  get reusable(): boolean {
+    return (
+      !this.spent &&
+      this.exitStatus === undefined &&
+      this.startError === undefined &&
+      this.#nextChannel < this.#channels.length
+    );
+  }
+
+  /** Starts an attempt on the next unused channel and returns the channel to read its output from. */
+  openAttempt(record: AttemptRecord): Readable {
+    const index = this.#nextChannel++;
+    const channel = this.#channels[index];
+    if (!channel) throw new Error('job shell has no output channel left');
+    (channel as unknown as Reffable).ref();
+    const fields = ['attempt', String(4 + index), record.marker, record.cwd, String(record.exports.length)];
+    // The first step's command follows in the same tick: one write to the shell for both.
+    this.commands.cork();
+    process.nextTick(() => this.commands.uncork());
+    this.commands.write(`${[...fields, ...record.exports].join('\0')}\0`);
+    return channel;
+  }
+
+  runCommand(command: string): void {
+    this.commands.write(`step\0${command}\0`);
+  }
+
+  /** The attempt is over: the shell closes its channel (what still holds it was left behind by the attempt). */
+  detach(): void {
+    this.commands.write('detach\0');
+  }
+
+  /** Ends the shell (EOF on its records); it exits once its running step, if any, is done. */
+  end(): void {
+    this.spent = true;
+    this.commands.end();
+  }
+
+  /** While idle in a pool the shell does not keep the agent's event loop alive. */
+  setIdle(idle: boolean): void {
+    const handles = [this.process, this.commands as unknown as Reffable];
+    for (const handle of handles) {
+      if (idle) handle.unref();
+      else handle.ref();
+    }
+  }
+}
