@@ -344,6 +344,14 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
     expect(second.outputs).toEqual(['0:second\n']);
   });
 
+  it('does not let a step that signals its shell fail the next attempt', async () => {
+    const first = await attempt({}, ['kill -TERM $PPID; sleep 5', 'echo not reached']);
+    const second = await attempt({}, ['echo second']);
+    expect(first.outputs[0]).toMatch(/^143:/);
+    expect(second.pid).toBe(first.pid);
+    expect(second.outputs).toEqual(['0:second\n']);
+  });
+
   it('starts a fresh shell once a shell’s channels are used up, or after it was told to stop a step', async () => {
     const pids = [];
     for (let index = 0; index < 4; index++) pids.push((await attempt({}, ['true'])).pid);

@@ -100,6 +100,10 @@ while IFS= read -r -d '' -u 3 kind; do
       IFS= read -r -d '' -u 3 count || exit 125
     exports=()
     for ((i = 0; i < count; i++)); do IFS= read -r -d '' -u 3 kv || exit 125; exports+=("$kv"); done
+    # The agent never serves an attempt on a shell it told to stop: a stop noted
+    # now came from a step of an earlier attempt signalling its shell, and must not
+    # fail this one.
+    term= termed= killed= interrupted=
     continue ;;
   detach) exec {out}>&-; out= mark=; continue ;;
   step) IFS= read -r -d '' -u 3 cmd || exit 125 ;;
