@@ -291,8 +291,8 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
   afterAll(() => pool.close());
 
   /** Runs one attempt's steps in a pooled shell; returns each step's output, and the shell's pid. */
-  async function attempt(env: Record<string, string>, commands: string[], dir = cwd) {
-    const shell = new JobShell({ cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, dieWithAgent, pool });
+  async function attempt(env: Record<string, string>, commands: string[], dir = cwd, from = pool) {
+    const shell = new JobShell({ cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, dieWithAgent, pool: from });
     const outputs: string[] = [];
     for (const command of commands) {
       const sink = collectingSink();
@@ -345,11 +345,17 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
   });
 
   it('does not let a step that signals its shell fail the next attempt', async () => {
-    const first = await attempt({}, ['kill -TERM $PPID; sleep 5', 'echo not reached']);
-    const second = await attempt({}, ['echo second']);
-    expect(first.outputs[0]).toMatch(/^143:/);
-    expect(second.pid).toBe(first.pid);
-    expect(second.outputs).toEqual(['0:second\n']);
+    // A pool of its own: the second attempt gets the first one's shell, whatever ran before.
+    const own = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, channelsPerShell: 2 });
+    try {
+      const first = await attempt({}, ['kill -TERM $PPID; sleep 5', 'echo not reached'], cwd, own);
+      const second = await attempt({}, ['echo second'], cwd, own);
+      expect(first.outputs[0]).toMatch(/^143:/);
+      expect(second.pid).toBe(first.pid);
+      expect(second.outputs).toEqual(['0:second\n']);
+    } finally {
+      own.close();
+    }
   });
 
   it('starts a fresh shell once a shell’s channels are used up, or after it was told to stop a step', async () => {
