@@ -80,6 +80,21 @@ describe('request body limit', () => {
     expect(await response.json()).toEqual(tooLarge);
   });
 
+  it('answers a declared body far over the limit at once, without reading it, and closes the connection', async () => {
+    const drainBytes = 4096;
+    const limited = new Hono<{ Variables: RequestIdVariables }>();
+    limited.use(assignRequestId(), limitRequestBodies(LIMIT, drainBytes));
+    limited.post('/upload', (c) => c.text('reached the route'));
+    const { stream, counter } = countedBody(256, 100);
+    const declared = String(LIMIT + drainBytes + 1);
+    const response = await limited.request('/upload', streamedPost(stream, { 'content-length': declared }));
+    expect(response.status).toBe(413);
+    expect(response.headers.get('connection')).toBe('close');
+    expect(await response.json()).toEqual(tooLarge);
+    // The request's stream may have one chunk queued ahead; nothing was read.
+    expect(counter.pulled).toBeLessThanOrEqual(256);
+  });
+
   it('refuses a chunked body once it passes the limit, after reading its rest', async () => {
     const { stream, counter } = countedBody(256, 40);
     const response = await app.request('/api/runs', streamedPost(stream, { 'transfer-encoding': 'chunked' }));

@@ -2,20 +2,21 @@
  * Refuses request bodies over a size with 413 and the usual error shape.
  *
  * A declared Content-Length over the limit is refused without being kept; a
- * chunked body is kept only up to the limit. Either way the rest of the body
- * is still read and thrown away (up to `drainBytes`) before the answer goes
- * out: a server that answers and closes while the client is still sending
- * resets the connection, and the reset can destroy the answer before the
- * client reads it. Only a body longer than that is cut off, and its answer
- * says `Connection: close`.
+ * chunked body is kept only up to the limit. A body slightly over the limit
+ * (the rest within `drainBytes`) is still read and thrown away before the
+ * answer goes out: a server that answers and closes while the client is
+ * still sending resets the connection, and the reset can destroy the answer
+ * before the client reads it. A larger body is not read: a declared one is
+ * answered at once, a chunked one once `drainBytes` more came, and that
+ * answer says `Connection: close`.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { errorBody } from './error-handler.js';
 import type { RequestIdVariables } from './request-id.js';
 
 export const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
-/** How much of a refused body is read and discarded before answering. */
-export const DEFAULT_REFUSED_BODY_DRAIN_BYTES = 64 * 1024 * 1024;
+/** How much more than the limit a refused body may be and still be read (and discarded) before answering. */
+export const DEFAULT_REFUSED_BODY_DRAIN_BYTES = 4 * 1024 * 1024;
 
 type LimitContext = Context<{ Variables: RequestIdVariables }>;
 type BodyReader = ReadableStreamDefaultReader<Uint8Array>;
@@ -24,8 +25,8 @@ export function limitRequestBodies(
   maxRequestBytes: number,
   drainBytes = DEFAULT_REFUSED_BODY_DRAIN_BYTES,
 ): MiddlewareHandler<{ Variables: RequestIdVariables }> {
-  const refuse = async (c: LimitContext, reader: BodyReader) => {
-    if (!(await discardRest(reader, drainBytes))) c.header('Connection', 'close');
+  const refuse = async (c: LimitContext, reader: BodyReader | null) => {
+    if (!reader || !(await discardRest(reader, drainBytes))) c.header('Connection', 'close');
     const message = `request body is over the limit of ${maxRequestBytes} bytes (GANTRY_MAX_REQUEST_BYTES)`;
     return c.json(errorBody('PAYLOAD_TOO_LARGE', message, undefined, c.var.requestId), 413);
   };
@@ -34,8 +35,9 @@ export function limitRequestBodies(
     if (!body) return next();
     const declared = c.req.raw.headers.get('content-length');
     if (declared !== null && !c.req.raw.headers.has('transfer-encoding')) {
-      if (Number.parseInt(declared, 10) <= maxRequestBytes) return next();
-      return refuse(c, body.getReader());
+      const bytes = Number.parseInt(declared, 10);
+      if (bytes <= maxRequestBytes) return next();
+      return refuse(c, bytes <= maxRequestBytes + drainBytes ? body.getReader() : null);
     }
     const reader = body.getReader();
     const chunks: Uint8Array[] = [];
