@@ -241,6 +241,12 @@ export function pipelineFile(pipeline: unknown): string {
   return `${JSON.stringify(pipeline, null, 1)}\n`;
 }
 
+/** A pipeline of one stage `burst` holding one job `noop` of `true`, in a matrix of `cells` cells. */
+export function noopMatrixPipeline(name: string, cells: number): string {
+  const matrix = { i: Array.from({ length: cells }, (_, index) => String(index + 1)) };
+  return pipelineFile({ name, stages: [{ name: 'burst', jobs: [{ name: 'noop', matrix, steps: ['true'] }] }] });
+}
+
 export const isoMs = (iso: string | null): number => (iso === null ? Number.NaN : Date.parse(iso));
 
 const logsDir = fileURLToPath(new URL('../logs', import.meta.url));

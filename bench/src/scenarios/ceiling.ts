@@ -13,7 +13,7 @@
  * the controller or of Postgres would allow at that cost.
  */
 import pg from 'pg';
-import { pipelineFile, sleep, withFarm } from '../farm.js';
+import { noopMatrixPipeline, sleep, withFarm } from '../farm.js';
 import { measureInfraRate } from '../infra-baseline.js';
 import { type LoadStep, runLoadStep } from '../load-step.js';
 import { cpuTimes, findPostmaster, treeCpuMs } from '../proc.js';
@@ -28,21 +28,7 @@ const DISPATCH_P99_LIMIT_MS = 100;
 const FULL_RATES = [50, 100, 200, 400, 600, 800, 1000, 1200, 1600, 2000];
 const QUICK_RATES = [50, 100, 200, 400, 600, 800];
 
-const noopMatrix = pipelineFile({
-  name: 'bench-ceiling',
-  stages: [
-    {
-      name: 'burst',
-      jobs: [
-        {
-          name: 'noop',
-          matrix: { i: Array.from({ length: JOBS_PER_RUN }, (_, index) => String(index + 1)) },
-          steps: ['true'],
-        },
-      ],
-    },
-  ],
-});
+const noopMatrix = noopMatrixPipeline('bench-ceiling', JOBS_PER_RUN);
 
 export const ceilingScenario: Scenario = {
   name: 'ceiling',

@@ -8,7 +8,7 @@
 import pg from 'pg';
 import { msBetween, wallNs } from '../clock.js';
 import { runDirect, runXargs } from '../direct.js';
-import { isoMs, pipelineFile, type RunSummary, sleep, terminalRunStatuses, withFarm } from '../farm.js';
+import { isoMs, noopMatrixPipeline, type RunSummary, sleep, terminalRunStatuses, withFarm } from '../farm.js';
 import { cpuTimes, findPostmaster, peakRssMiB, treeCpuMs } from '../proc.js';
 import { progress } from '../report.js';
 import type { Scenario, ScenarioContext } from './types.js';
@@ -17,21 +17,7 @@ const JOBS_PER_RUN = 100;
 const AGENTS = 4;
 const SLOTS = 4;
 
-const noopMatrix = pipelineFile({
-  name: 'bench-throughput',
-  stages: [
-    {
-      name: 'burst',
-      jobs: [
-        {
-          name: 'noop',
-          matrix: { i: Array.from({ length: JOBS_PER_RUN }, (_, index) => String(index + 1)) },
-          steps: ['true'],
-        },
-      ],
-    },
-  ],
-});
+const noopMatrix = noopMatrixPipeline('bench-throughput', JOBS_PER_RUN);
 
 export const throughputScenario: Scenario = {
   name: 'throughput',
