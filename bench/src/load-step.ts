@@ -60,15 +60,19 @@ export async function runLoadStep(farm: Farm, db: pg.Client, options: LoadStepOp
   await Promise.all(inFlight);
   if (failure !== undefined) throw failure;
 
+  // Done once every run is planned (a run still planning has no jobs yet) and every job ended.
+  const expected = ids.length * options.jobsPerRun;
   const deadline = Date.now() + options.drainTimeoutMs;
   for (;;) {
-    const open = await db.query<{ open: number }>(
-      'select count(*)::int as open from jobs where run_id = any($1) and status <> all($2)',
+    const counted = await db.query<{ planned: number; open: number }>(
+      `select count(*)::int as planned, (count(*) filter (where status <> all($2)))::int as open
+         from jobs where run_id = any($1)`,
       [ids, terminalJobStatuses],
     );
-    if (open.rows[0]?.open === 0) break;
+    const { planned = 0, open = 0 } = counted.rows[0] ?? {};
+    if (planned === expected && open === 0) break;
     if (Date.now() > deadline)
-      throw new Error(`${open.rows[0]?.open} jobs still open ${options.drainTimeoutMs} ms after the step`);
+      throw new Error(`${expected - planned} jobs unplanned, ${open} open ${options.drainTimeoutMs} ms after the step`);
     await sleep(250);
   }
   const rows = await db.query<{ dispatch_ms: number | null; status: string }>(
