@@ -77,7 +77,7 @@ export class LogArchiver {
       return;
     }
     const key = logArchiveKey(attempt.runId, attempt.jobId, attempt.attempt, randomUUID());
-    const pages = readLogPages(db, attempt.jobId, attempt.attempt, 64)[Symbol.asyncIterator]();
+    const pages = readLogPages(db, attempt.jobId, attempt.attempt, 64);
     const head = await readUpTo(pages, inMemoryMaxBytes);
     const { bytes, storedBytes } = head.ended
       ? await this.storeSmall(key, head.pages)
@@ -99,19 +99,14 @@ export class LogArchiver {
   }
 
   /** A long log: compressed into a staging file page by page, then stored from it. */
-  private async storeStaged(key: string, head: Uint8Array[], rest: AsyncIterator<Uint8Array>) {
+  private async storeStaged(key: string, head: Uint8Array[], rest: AsyncIterable<Uint8Array>) {
     await mkdir(this.deps.stagingDir, { recursive: true, mode: 0o700 });
     const staged = join(this.deps.stagingDir, `${randomUUID()}.log.gz`);
     try {
       let bytes = 0;
       const counted = Readable.from(
         (async function* () {
-          const all = { [Symbol.asyncIterator]: () => rest };
-          for (const page of head) {
-            bytes += page.length;
-            yield page;
-          }
-          for await (const page of all) {
+          for await (const page of followedBy(head, rest)) {
             bytes += page.length;
             yield page;
           }
@@ -129,6 +124,12 @@ export class LogArchiver {
 
 /** Logs up to this size are compressed in memory; longer ones through a staging file. */
 const inMemoryMaxBytes = 1024 * 1024;
+
+/** The pages already read, then the rest (which continues where they stopped). */
+async function* followedBy(head: Uint8Array[], rest: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield* head;
+  yield* rest;
+}
 
 /** Reads pages until more than `maxBytes` were read or the pages ended. */
 async function readUpTo(pages: AsyncIterator<Uint8Array>, maxBytes: number) {
