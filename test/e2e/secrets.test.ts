@@ -153,6 +153,10 @@ describe('the data directory of a controller on PGlite', () => {
     expect(created.response.status).toBe(201);
     const run = await client.waitForRun(created.data!.id, (view) => finished(view.status), { timeoutMs: 90_000 });
     expect(run.status, controller.logs()).toBe('succeeded');
+    // The data directory at rest: after a run the controller still archives its
+    // logs (temporary files come and go), so stop both before walking it.
+    await agent.stop();
+    await controller.stop();
 
     const modes = await modesUnder(dataDir);
     const names = modes.map((entry) => entry.path.slice(dataDir.length));
