@@ -398,6 +398,7 @@ function openLogStream(
             offset: chunk.offset,
             data: chunk.data,
             stepIndex: chunk.stepIndex,
+            plainBytes: chunk.plainBytes ?? 0,
           }),
     waitDrain: () =>
       failure

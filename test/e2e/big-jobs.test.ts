@@ -1,9 +1,11 @@
 /**
  * Jobs that are big in steps or in output, on real processes: a 200,000-step
- * job is canceled promptly with bounded memory on both sides, and a job that
- * prints past the per-job log cap succeeds with its log cut at the cap.
+ * job is canceled promptly with bounded memory on both sides, a job that
+ * prints past the per-job log cap succeeds with its log cut at the cap, and a
+ * long log (sent compressed) reads back the same before and after archiving.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitRepo, type RunView } from '../src/harness/index.js';
 import { type Farm, farmLogs, startFarm } from './farm-fixture.js';
@@ -123,5 +125,41 @@ describe('big jobs', () => {
     expect(log.endsWith(`x\n${cutLine}`)).toBe(true);
     expect(Buffer.byteLength(log)).toBe(maxLogBytes + 1 + cutLine.length);
     expect(log).not.toContain('second step ran');
+  });
+
+  it('serves a long log byte for byte and its tail, while in the database and once archived', async () => {
+    // About 800 KB of numbered lines: long chunks the agent sends compressed.
+    const lines = 120_000;
+    const numbers = Array.from({ length: lines }, (_, n) => `${n + 1}\n`).join('');
+    const expected = `$ seq 1 ${lines}\n${numbers}`;
+    const runId = await trigger(oneJobPipeline([`seq 1 ${lines}`]));
+    const run = await farm.client.waitForRun(runId, terminal);
+    expect(run.status, farmLogs(farm)).toBe('succeeded');
+    const jobId = onlyJob(run)?.id as string;
+    const tail = async () => {
+      const answer = await farm.client.GET('/api/runs/{id}/jobs/{jobId}/log', {
+        params: { path: { id: runId, jobId }, query: { tailBytes: 100_000 } },
+        parseAs: 'text',
+      });
+      return { text: answer.data, offset: Number(answer.response.headers.get('x-gantry-log-offset')) };
+    };
+    const before = await tail();
+    expect(before.text).toBe(expected.slice(before.offset));
+    expect(before.offset).toBeGreaterThanOrEqual(expected.length - 100_000);
+    const database = new pg.Client({ connectionString: farm.databaseUrl });
+    await database.connect();
+    try {
+      await waitFor('the log archived', async () => {
+        const { rows } = await database.query(
+          'select (select count(*)::int from log_archives where job_id = $1) as archived, (select count(*)::int from log_chunks where job_id = $1) as chunks',
+          [jobId],
+        );
+        return rows[0]?.archived === 1 && rows[0]?.chunks === 0;
+      });
+    } finally {
+      await database.end();
+    }
+    expect(await logOf(runId, jobId)).toBe(expected);
+    expect(await tail()).toEqual(before);
   });
 });

@@ -13,6 +13,8 @@ export interface OutgoingLogChunk {
   offset: number;
   data: Buffer;
   stepIndex: number;
+  /** Set when `data` was compressed (chunk-compression.ts): the output's size. */
+  plainBytes?: number;
 }
 
 export interface ChunkCutterOptions {

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type LogChunkSender, LogStreamer, type OutgoingLogChunk } from './log-streamer.js';
 
@@ -287,5 +288,40 @@ describe('LogStreamer with secrets', () => {
     expect(text(sender.sent)).toBe('token: ***\nlast line of step 0step 1 says ***');
     const step0 = sender.sent.filter((chunk) => chunk.stepIndex === 0);
     expect(text(step0)).toBe('token: ***\nlast line of step 0');
+  });
+
+  it('compresses long chunks in order, sends short ones as they are, and resends the compressed ones', async () => {
+    const senders = [new FakeSender(2), new FakeSender()];
+    let opened = 0;
+    const streamer = new LogStreamer({
+      openSender: () => senders[opened++] as FakeSender,
+      isRetryable: unavailable,
+      maxChunkBytes: 64 * 1024,
+      retryDelayMs: 0,
+      compressChunks: true,
+    });
+    const long = (from: number) =>
+      Array.from({ length: 8_192 }, (_, n) => `line ${String(from + n).padStart(10, '0')}\n`).join('');
+    const output = [long(0), 'a short line\n', long(10_000), long(20_000)];
+    for (const [step, part] of output.entries()) streamer.write(part, step);
+    await streamer.end();
+    const second = (senders as [FakeSender, FakeSender])[1];
+    expect(second.sent.map((chunk) => [chunk.seq, chunk.plainBytes])).toEqual([
+      [0, 64 * 1024],
+      [1, 64 * 1024],
+      [2, undefined],
+      [3, 64 * 1024],
+      [4, 64 * 1024],
+      [5, 64 * 1024],
+      [6, 64 * 1024],
+    ]);
+    let offset = 0;
+    for (const chunk of second.sent) {
+      expect(chunk.offset).toBe(offset);
+      offset += chunk.plainBytes ?? chunk.data.length;
+    }
+    const plain = second.sent.map((chunk) => (chunk.plainBytes ? gunzipSync(chunk.data) : chunk.data));
+    expect(Buffer.concat(plain).toString()).toBe(output.join(''));
+    expect(second.sent[0]!.data.length).toBeLessThan(64 * 1024 * 0.9);
   });
 });

@@ -22,6 +22,10 @@
  * output are sent — the extra byte tells the controller there was more — and
  * the rest is dropped here, the producer never held up by it.
  *
+ * With `compressChunks`, long chunks are compressed as soon as they are cut
+ * (chunk-compression.ts), several at once, and sent in order as they finish;
+ * what is retained and resent is the compressed chunk.
+ *
  * With `secrets`, every value is masked before it is cut into chunks (see
  * secret-masker.ts): the cap and the offsets count the masked output. The few
  * bytes the masker keeps back are released by the next write, by endStep()
@@ -29,6 +33,7 @@
  * end().
  */
 import { backoffDelayMs } from '@gantry/common';
+import { compressChunk, isLongChunk } from './chunk-compression.js';
 import { ChunkCutter, type OutgoingLogChunk } from './chunk-cutter.js';
 import { SecretMasker } from './secret-masker.js';
 
@@ -69,6 +74,8 @@ export interface LogStreamerOptions {
   retainChunks?: number;
   /** Output past this many bytes (plus one) is not sent; 0 = no cap. Default 0. */
   maxBytes?: number;
+  /** Compress long chunks before sending them (the controller accepts them so). Default false. */
+  compressChunks?: boolean;
   /** Values masked as `***` in the output (granted secrets). Never logged. */
   secrets?: readonly string[];
   /** Consecutive failed transports before giving up. Default: no limit. */
@@ -97,6 +104,8 @@ export class LogStreamer {
   #senderLive = true;
   /** Chunks cut but not yet accepted by the sender. */
   #ready: OutgoingLogChunk[] = [];
+  /** What is sent for a ready chunk that is being compressed. */
+  #compressing = new Map<OutgoingLogChunk, Promise<OutgoingLogChunk>>();
   #readyBytes = 0;
   /** Chunks sent on the current transport and not yet acknowledged, oldest first. */
   #retained: OutgoingLogChunk[] = [];
@@ -120,6 +129,7 @@ export class LogStreamer {
       maxChunkBytes: options.maxChunkBytes ?? 1024 * 1024,
       flushDelayMs: options.flushDelayMs ?? 20,
       onChunk: (chunk) => {
+        if (options.compressChunks && isLongChunk(chunk)) this.#compressing.set(chunk, compressChunk(chunk));
         this.#ready.push(chunk);
         this.#readyBytes += chunk.data.length;
         this.#pump();
@@ -196,6 +206,7 @@ export class LogStreamer {
     this.#cutter.discard();
     this.#ready = [];
     this.#readyBytes = 0;
+    this.#compressing.clear();
     this.#failure ??= new Error('log stream aborted');
     this.#abortSender();
     this.#wake();
@@ -222,9 +233,13 @@ export class LogStreamer {
         await this.#rotate();
         continue;
       }
-      const chunk = this.#ready.shift();
-      if (!chunk) break;
-      this.#readyBytes -= chunk.data.length;
+      const cut = this.#ready.shift();
+      if (!cut) break;
+      this.#readyBytes -= cut.data.length;
+      // Sent at once unless it is being compressed (waiting even a tick would slow every short chunk).
+      const compressing = this.#compressing.get(cut);
+      const chunk = compressing ? await this.#compressed(cut, compressing) : cut;
+      if (this.#failure !== undefined) break;
       this.#retain(chunk);
       this.#wake();
       try {
@@ -235,6 +250,11 @@ export class LogStreamer {
     }
     this.#pumping = false;
     this.#wake();
+  }
+
+  async #compressed(cut: OutgoingLogChunk, compressing: Promise<OutgoingLogChunk>): Promise<OutgoingLogChunk> {
+    this.#compressing.delete(cut);
+    return compressing;
   }
 
   #retain(chunk: OutgoingLogChunk): void {

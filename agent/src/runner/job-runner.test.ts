@@ -278,7 +278,9 @@ describe('JobRunner', () => {
     const workDir = join(root, 'log-cap');
     const { client, calls, chunks } = fakeController();
     const { runner } = newRunner(client, workDir);
-    await runner.run(lease, jobSpec(['head -c 200000 /dev/zero | tr "\\0" x', 'echo after-the-cap']), 1000);
+    await runner.run(lease, jobSpec(['head -c 200000 /dev/zero | tr "\\0" x', 'echo after-the-cap']), {
+      maxLogBytes: 1000,
+    });
 
     expect(calls.at(-1)).toBe('FinishJob succeeded');
     const sent = Buffer.concat(chunks.map((chunk) => chunk.data));

@@ -80,6 +80,16 @@ interface Outcome {
 /** FinishJob's message is a short reason: a longer one is cut (the log holds the whole story). */
 const maxMessageChars = 2000;
 
+/** What a granted claim set for its attempt besides the job itself. */
+export interface ClaimTerms {
+  /** The controller's cap on the attempt's output (0 = none). */
+  maxLogBytes?: number;
+  /** Granted secrets: variables of the steps, masked in the log, never logged. */
+  secrets?: Readonly<Record<string, string>>;
+  /** The controller stores log chunks sent compressed. */
+  gzipLogChunks?: boolean;
+}
+
 export class JobRunner {
   readonly #options: JobRunnerOptions;
   /** Running attempts by `jobId:attempt`; the controller aborts with the stop reason. */
@@ -136,17 +146,11 @@ export class JobRunner {
   }
 
   /**
-   * Runs one claimed attempt to the end; its workspace is removed afterwards
-   * (see idle()). `maxLogBytes` is the controller's cap on the attempt's output
-   * (0 = none). `secrets` (granted with the claim) become variables of the
-   * steps and are masked in the log; they are never logged. Never rejects.
+   * Runs one claimed attempt to the end under the claim's `terms`; its
+   * workspace is removed afterwards (see idle()). Never rejects.
    */
-  async run(
-    lease: Lease,
-    job: JobSpec__Output,
-    maxLogBytes = 0,
-    secrets: Readonly<Record<string, string>> = {},
-  ): Promise<void> {
+  async run(lease: Lease, job: JobSpec__Output, terms: ClaimTerms = {}): Promise<void> {
+    const { maxLogBytes = 0, secrets = {}, gzipLogChunks = false } = terms;
     const { controller, logger, workDir } = this.#options;
     const key = `${lease.jobId}:${lease.attempt}`;
     const log = logger.child({ jobId: lease.jobId, attempt: lease.attempt, runId: job.runId });
@@ -184,6 +188,7 @@ export class JobRunner {
     const streamer = new LogStreamer({
       maxBytes: maxLogBytes,
       secrets: Object.values(secrets),
+      compressChunks: gzipLogChunks,
       openSender: () => controller.openLogStream(lease),
       isRetryable: (error) => isTransientCallError(error) && !keeper.lost,
       onFailure: (error) => {

@@ -87,5 +87,9 @@ export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise
     return;
   }
   log.info('job claimed');
-  await runner.run(lease, claim.job, claim.maxLogBytes, claim.secrets);
+  await runner.run(lease, claim.job, {
+    maxLogBytes: claim.maxLogBytes,
+    secrets: claim.secrets,
+    gzipLogChunks: claim.acceptsGzipChunks,
+  });
 }

@@ -30,13 +30,24 @@ export async function* continueFromArchive(
   const archive = await findLogArchive(db, jobId, attempt);
   if (!archive || archive.bytes <= yielded) return;
   let skip = yielded;
-  const text = (await store.getObject(archive.key)).pipe(createGunzip());
-  for await (const chunk of text as AsyncIterable<Buffer>) {
-    if (skip >= chunk.length) {
-      skip -= chunk.length;
-      continue;
+  // Never more than the recorded size: the members agents compressed were checked for form only.
+  let left = archive.bytes - yielded;
+  const stored = await store.getObject(archive.key);
+  const text = stored.pipe(createGunzip());
+  try {
+    for await (const chunk of text as AsyncIterable<Buffer>) {
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      const part = chunk.subarray(skip, skip + left);
+      skip = 0;
+      left -= part.length;
+      yield part;
+      if (left === 0) return;
     }
-    yield skip > 0 ? chunk.subarray(skip) : chunk;
-    skip = 0;
+  } finally {
+    // Stopped early (the recorded size, or the reader went away): let go of the stored object too.
+    stored.destroy();
   }
 }

@@ -5,12 +5,14 @@
  * archiving the same attempt late cannot replace the archive, and a read that
  * began on the rows continues from the archive when the rows go mid-way.
  */
+import { randomBytes } from 'node:crypto';
+import { asc, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUnarchivedAttempts } from '../store/log-archives-repository.js';
 import { readLogPages } from '../store/logs-repository.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
-import { logArchives } from '../store/schema.js';
+import { logArchives, logChunks } from '../store/schema.js';
 import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
 import { continueFromArchive } from './archived-log.js';
 import { logArchiveKey } from './artifact-keys.js';
@@ -43,6 +45,13 @@ describe('log archiving', () => {
 
   /** Runs one job whose log is `lines` numbered lines (padded to `padding` more bytes) in many chunks; returns where to read it. */
   async function finishedJobWithLog(lines: number, padding = 0) {
+    return finishedJobWithChunks(
+      Array.from({ length: lines }, (_, seq) => Buffer.from(`line ${seq} of the job's output${'.'.repeat(padding)}\n`)),
+    );
+  }
+
+  /** Runs one job whose log is these chunks' output, in order; returns where to read it. */
+  async function finishedJobWithChunks(outputs: Buffer[]) {
     const created = await testApp.app.request('/api/runs', {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
@@ -56,8 +65,7 @@ describe('log archiving', () => {
     if (!claim.granted) throw new Error('claim refused');
     const lease = { jobId, attempt, leaseToken: claim.leaseToken };
     let offset = 0;
-    const chunks = Array.from({ length: lines }, (_, seq) => {
-      const data = Buffer.from(`line ${seq} of the job's output${'.'.repeat(padding)}\n`);
+    const chunks = outputs.map((data, seq) => {
       const chunk = { seq, byteOffset: offset, stepIndex: 0, data };
       offset += data.length;
       return chunk;
@@ -169,6 +177,41 @@ describe('log archiving', () => {
     expect(await job.read()).toBe(job.expected);
     expect(written).toHaveLength(1);
     await expect(store.getObject(written[0]!)).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND' });
+  }, 30_000);
+
+  it('stores long chunks compressed and serves the log, whole and its tail, the same before and after archiving', async () => {
+    const text = (from: number, bytes: number) =>
+      Buffer.from(
+        Array.from({ length: bytes / 16 }, (_, n) => `line ${String(from + n).padStart(10, '0')}\n`).join(''),
+      );
+    // Long and compressible, short, long and random (it stays plain), short, long again.
+    const outputs = [text(0, 256 * 1024), Buffer.from('a short line\n'), randomBytes(64 * 1024)];
+    outputs.push(Buffer.from('another\n'), text(100_000, 512 * 1024));
+    const job = await finishedJobWithChunks(outputs);
+    const rows = await testApp.database.db
+      .select({ plainBytes: logChunks.plainBytes, stored: sql<number>`octet_length(${logChunks.data})` })
+      .from(logChunks)
+      .where(eq(logChunks.jobId, job.jobId))
+      .orderBy(asc(logChunks.seq));
+    expect(rows.map((row) => row.plainBytes)).toEqual([256 * 1024, null, null, null, 512 * 1024]);
+    expect(rows[0]!.stored).toBeLessThan(256 * 1024 * 0.9);
+    const expected = Buffer.concat(outputs);
+    const read = async (query = '') => {
+      const url = `/api/runs/${job.runId}/jobs/${job.jobId}/log${query}`;
+      const answer = await testApp.app.request(url, { headers: auth });
+      return { bytes: Buffer.from(await answer.arrayBuffer()), offset: answer.headers.get('x-gantry-log-offset') };
+    };
+    const tailBytes = 256 * 1024 + 100;
+    const before = { whole: await read(), tail: await read(`?tailBytes=${tailBytes}`) };
+    expect(before.whole.bytes.equals(expected)).toBe(true);
+    // A tail starts at the first whole line inside its last tailBytes, at the offset it names.
+    const tailFrom = Number(before.tail.offset);
+    expect(tailFrom).toBeGreaterThanOrEqual(expected.length - tailBytes);
+    expect(before.tail.bytes.equals(expected.subarray(tailFrom))).toBe(true);
+    await archiver().sweep();
+    expect(Buffer.concat(await collect(readLogPages(testApp.database.db, job.jobId, job.attempt)))).toHaveLength(0);
+    expect(await read()).toEqual(before.whole);
+    expect(await read(`?tailBytes=${tailBytes}`)).toEqual(before.tail);
   }, 30_000);
 
   it('continues a read from the archive when the rows are deleted in the middle of it', async () => {

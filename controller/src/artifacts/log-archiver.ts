@@ -1,6 +1,7 @@
 /**
  * Moves the logs of ended attempts out of the database into the artifact
- * store, gzip-compressed. Crash-safe by its order: store the object, record
+ * store as one gzip stream (the members the rows hold already, see
+ * log-chunk-codec.ts, and the rest compressed here). Crash-safe by its order: store the object, record
  * it (log_archives), then delete the rows; a controller that dies in between
  * leaves rows the next sweep finishes (deleting them, or archiving again).
  * Every archiving writes its own key and only the first recorded counts, so
@@ -17,7 +18,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { createGzip, gzip } from 'node:zlib';
+import { gzip } from 'node:zlib';
 import { sleep } from '@gantry/common';
 import type { Logger } from 'pino';
 import type { Database } from '../store/database.js';
@@ -27,7 +28,8 @@ import {
   recordLogArchiveDeletingChunks,
   type UnarchivedAttempt,
 } from '../store/log-archives-repository.js';
-import { readLogPages } from '../store/logs-repository.js';
+import type { StoredLogChunk } from '../store/log-chunk-codec.js';
+import { readStoredLogChunks } from '../store/logs-repository.js';
 import { logArchiveKey } from './artifact-keys.js';
 import type { ArtifactStore } from './artifact-store.js';
 
@@ -77,52 +79,84 @@ export class LogArchiver {
       return;
     }
     const key = logArchiveKey(attempt.runId, attempt.jobId, attempt.attempt, randomUUID());
-    const pages = readLogPages(db, attempt.jobId, attempt.attempt, 64);
-    const head = await readUpTo(pages, inMemoryMaxBytes);
-    const { bytes, storedBytes } = head.ended
-      ? await this.storeSmall(key, head.pages)
-      : await this.storeStaged(key, head.pages, pages);
-    const archive = { jobId: attempt.jobId, attempt: attempt.attempt, key, bytes };
+    const plain = { bytes: 0 };
+    const members = gzipMembers(readStoredLogChunks(db, attempt.jobId, attempt.attempt, pageChunks), plain);
+    const head = await readUpTo(members, inMemoryMaxBytes);
+    const storedBytes = head.ended
+      ? await this.storeInMemory(key, head.pages)
+      : await this.storeStaged(key, head.pages, members);
+    const archive = { jobId: attempt.jobId, attempt: attempt.attempt, key, bytes: plain.bytes };
     if (await recordLogArchiveDeletingChunks(db, archive)) {
-      log.debug({ jobId: attempt.jobId, attempt: attempt.attempt, bytes, storedBytes }, 'log archived');
+      log.debug({ jobId: attempt.jobId, attempt: attempt.attempt, bytes: plain.bytes, storedBytes }, 'log archived');
     } else {
       await store.removeObjects([key]);
     }
   }
 
-  /** Most logs: compressed in memory and stored from there. */
-  private async storeSmall(key: string, pages: Uint8Array[]) {
-    const plain = Buffer.concat(pages);
-    const compressed = await gzipAsync(plain);
-    await this.deps.store.putObject(key, compressed, compressed.length);
-    return { bytes: plain.length, storedBytes: compressed.length };
+  /** Most logs: a few members, stored from memory. Returns the stored size. */
+  private async storeInMemory(key: string, members: Uint8Array[]): Promise<number> {
+    const archive = Buffer.concat(members);
+    await this.deps.store.putObject(key, archive, archive.length);
+    return archive.length;
   }
 
-  /** A long log: compressed into a staging file page by page, then stored from it. */
-  private async storeStaged(key: string, head: Uint8Array[], rest: AsyncIterable<Uint8Array>) {
+  /** A long log: its members written to a staging file, then stored from it. Returns the stored size. */
+  private async storeStaged(key: string, head: Uint8Array[], rest: AsyncIterable<Uint8Array>): Promise<number> {
     await mkdir(this.deps.stagingDir, { recursive: true, mode: 0o700 });
     const staged = join(this.deps.stagingDir, `${randomUUID()}.log.gz`);
     try {
-      let bytes = 0;
-      const counted = Readable.from(
-        (async function* () {
-          for await (const page of followedBy(head, rest)) {
-            bytes += page.length;
-            yield page;
-          }
-        })(),
-      );
-      await pipeline(counted, createGzip(), createWriteStream(staged, { mode: 0o600 }));
+      await pipeline(Readable.from(followedBy(head, rest)), createWriteStream(staged, { mode: 0o600 }));
       const { size } = await stat(staged);
       await this.deps.store.putObject(key, createReadStream(staged), size);
-      return { bytes, storedBytes: size };
+      return size;
     } finally {
       await rm(staged, { force: true });
     }
   }
 }
 
-/** Logs up to this size are compressed in memory; longer ones through a staging file. */
+/**
+ * An attempt's archive as gzip members in log order, which together are one
+ * gzip stream of the log: a chunk stored compressed is passed on as it is,
+ * each run of plain chunks is compressed into one member. Adds the log's
+ * plain size to `plain.bytes`; an empty log still gets one (empty) member.
+ */
+async function* gzipMembers(
+  chunks: AsyncIterable<StoredLogChunk>,
+  plain: { bytes: number },
+): AsyncGenerator<Uint8Array> {
+  let run: Uint8Array[] = [];
+  let runBytes = 0;
+  let members = 0;
+  const compressRun = async () => {
+    const member = await gzipAsync(Buffer.concat(run));
+    run = [];
+    runBytes = 0;
+    members++;
+    return member;
+  };
+  for await (const chunk of chunks) {
+    if (chunk.plainBytes === null) {
+      run.push(chunk.data);
+      runBytes += chunk.data.length;
+      plain.bytes += chunk.data.length;
+      if (runBytes >= plainRunMaxBytes) yield await compressRun();
+      continue;
+    }
+    if (runBytes > 0) yield await compressRun();
+    plain.bytes += chunk.plainBytes;
+    members++;
+    yield chunk.data;
+  }
+  if (runBytes > 0 || members === 0) yield await compressRun();
+}
+
+/** Chunks read from the database at a time (a plain one may be 1 MiB). */
+const pageChunks = 16;
+/** Plain chunks compressed together into one member, up to about this size. */
+const plainRunMaxBytes = 1024 * 1024;
+
+/** Archives up to this stored size are built in memory; longer ones in a staging file. */
 const inMemoryMaxBytes = 1024 * 1024;
 
 /** The pages already read, then the rest (which continues where they stopped). */

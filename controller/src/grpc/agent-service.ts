@@ -216,6 +216,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           },
           maxLogBytes: lifecycle.maxLogBytesPerJob,
           secrets: granted.values,
+          acceptsGzipChunks: true,
         };
         // The backstop for specs the pipeline limits let through: never send what the agent cannot read.
         const specBytes = claimResponseBytes(response);

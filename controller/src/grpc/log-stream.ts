@@ -80,7 +80,18 @@ export function handleLogStream(
       failWith(grpcError(status.INVALID_ARGUMENT, 'one log stream carries one attempt'));
       return;
     }
-    batch.push({ seq: chunk.seq, byteOffset: chunk.offset, stepIndex: chunk.stepIndex, data: chunk.data });
+    const refusal = compressedChunkRefusal(chunk);
+    if (refusal) {
+      failWith(grpcError(status.INVALID_ARGUMENT, refusal));
+      return;
+    }
+    batch.push({
+      seq: chunk.seq,
+      byteOffset: chunk.offset,
+      stepIndex: chunk.stepIndex,
+      data: chunk.data,
+      plainBytes: chunk.plainBytes || null,
+    });
     batchBytes += chunk.data.length;
     if (batch.length >= maxBatchChunks || batchBytes >= maxBatchBytes) flush();
     else
@@ -100,4 +111,18 @@ export function handleLogStream(
   call.on('error', () => {
     // The agent went away mid-stream; what was stored stays, the rest is resent on retry.
   });
+}
+
+/** The most output one compressed chunk may stand for. */
+const maxPlainBytes = 4 * 1024 * 1024;
+
+/**
+ * Why a chunk sent compressed cannot be stored, or null. Its content is read
+ * (and its size checked) when the log is; here only its form is checked.
+ */
+function compressedChunkRefusal(chunk: LogChunk__Output): string | null {
+  if (!chunk.plainBytes) return null;
+  if (chunk.plainBytes > maxPlainBytes) return `log chunk ${chunk.seq} stands for more than 4 MiB of output`;
+  if (chunk.data[0] !== 0x1f || chunk.data[1] !== 0x8b) return `log chunk ${chunk.seq} is not a gzip member`;
+  return null;
 }

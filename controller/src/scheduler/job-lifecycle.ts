@@ -25,7 +25,7 @@ import { appendLogChunksFenced, type LogChunkInput } from '../store/logs-reposit
 import { lockRun, lockRunOfJob } from '../store/runs-repository.js';
 import { recordStepsFenced } from '../store/steps-repository.js';
 import { advanceRun } from './advance-run.js';
-import { capLogChunks } from './log-cap.js';
+import { capLogChunks, plainAcrossCap } from './log-cap.js';
 import type { Scheduler } from './scheduler.js';
 import { mergeStepReports, type StepReportMessage } from './step-reports.js';
 
@@ -73,7 +73,8 @@ export class JobLifecycle {
   async appendLogs(lease: LeaseKey, chunks: LogChunkInput[]): Promise<number> {
     if (chunks.length === 0) return -1;
     const highest = Math.max(...chunks.map((chunk) => chunk.seq));
-    const kept = capLogChunks(chunks, this.maxLogBytesPerJob);
+    const cap = this.maxLogBytesPerJob;
+    const kept = capLogChunks(await plainAcrossCap(chunks, cap), cap);
     // Nothing left to store: the fence is checked by the next heartbeat or FinishJob.
     if (kept.length === 0) return highest;
     if ((await appendLogChunksFenced(this.deps.db, lease, kept)) === null) {

@@ -1,6 +1,7 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { LogChunkInput } from '../store/logs-repository.js';
-import { capLogChunks, formatBytes, logCutLine } from './log-cap.js';
+import { capLogChunks, formatBytes, logCutLine, plainAcrossCap } from './log-cap.js';
 
 /** Cuts `text` into chunks of `size` bytes with their offsets, as an agent would send them. */
 function chunksOf(text: string, size: number): LogChunkInput[] {
@@ -52,5 +53,28 @@ describe('formatBytes', () => {
     [1000, '1000 bytes'],
   ])('%d → %s', (bytes, text) => {
     expect(formatBytes(bytes)).toBe(text);
+  });
+});
+
+describe('plainAcrossCap and capLogChunks on chunks the agent compressed', () => {
+  const compressed = (chunk: LogChunkInput): LogChunkInput => ({
+    ...chunk,
+    data: gzipSync(chunk.data),
+    plainBytes: chunk.data.length,
+  });
+
+  it('keeps compressed chunks before the cap as sent, cuts the one across it, and drops the rest', async () => {
+    const chunks = chunksOf('abcdefghijklmnopqrstuvwxyz', 8).map(compressed);
+    const kept = capLogChunks(await plainAcrossCap(chunks, 12), 12);
+    expect(kept.map((chunk) => chunk.seq)).toEqual([0, 1]);
+    expect(kept[0]).toBe(chunks[0]);
+    expect(kept[1]?.plainBytes).toBeNull();
+    expect(Buffer.concat([gunzipSync(kept[0]!.data), kept[1]!.data]).toString()).toBe(
+      `abcdefghijkl\n${logCutLine(12)}`,
+    );
+  });
+
+  it('refuses to cut a compressed chunk it was not given plain', () => {
+    expect(() => capLogChunks(chunksOf('abcdefgh', 8).map(compressed), 4)).toThrow('holds the cut but is compressed');
   });
 });

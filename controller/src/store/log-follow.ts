@@ -8,6 +8,7 @@ import { and, asc, eq, gt } from 'drizzle-orm';
 import { isTerminalJob, type JobStatus } from '../domain/states.js';
 import { findLatestAttempt } from './attempts-repository.js';
 import type { Queryable } from './database.js';
+import { decodeLogChunk } from './log-chunk-codec.js';
 import { jobAttempts, jobs, logChunks } from './schema.js';
 
 export interface FollowLogOptions {
@@ -59,12 +60,12 @@ export async function* followLogPages(
   let finished = false;
   while (!options.signal.aborted) {
     const rows = await db
-      .select({ seq: logChunks.seq, data: logChunks.data })
+      .select({ seq: logChunks.seq, data: logChunks.data, plainBytes: logChunks.plainBytes })
       .from(logChunks)
       .where(and(eq(logChunks.jobId, jobId), eq(logChunks.attempt, chosen), gt(logChunks.seq, after)))
       .orderBy(asc(logChunks.seq))
       .limit(pageChunks);
-    for (const row of rows) yield row.data;
+    for (const row of rows) yield await decodeLogChunk(row);
     after = rows.at(-1)?.seq ?? after;
     if (rows.length === pageChunks) continue;
     if (finished) return;

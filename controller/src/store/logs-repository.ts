@@ -3,6 +3,7 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { findLatestAttempt } from './attempts-repository.js';
 import { type Queryable, queryRows } from './database.js';
 import { heldLeaseRow, type LeaseKey } from './leases-repository.js';
+import { decodeLogChunk, encodeLogChunk, type StoredLogChunk } from './log-chunk-codec.js';
 import { logChunks } from './schema.js';
 
 export interface LogChunkInput {
@@ -10,33 +11,42 @@ export interface LogChunkInput {
   byteOffset: number;
   stepIndex: number;
   data: Uint8Array;
+  /** Set when `data` is one gzip member of this many bytes of output (the agent compressed it). */
+  plainBytes?: number | null;
 }
 
 /**
  * Stores chunks of one attempt only while `lease` holds the job, in one
  * statement: the lease row is locked for share, so a concurrent finish or
- * reap waits for it. Duplicates (same seq) are ignored. Returns the highest
- * seq of the batch, or null when the lease is no longer held.
+ * reap waits for it. Large chunks are stored compressed (log-chunk-codec.ts),
+ * as the agent sent them or compressed here.
+ * Duplicates (same seq) are ignored. Returns the highest seq of the batch, or
+ * null when the lease is no longer held.
  */
 export async function appendLogChunksFenced(
   db: Queryable,
   lease: LeaseKey,
   chunks: LogChunkInput[],
 ): Promise<number | null> {
-  const values = sql.join(
-    chunks.map(
-      (chunk) =>
-        sql`(${chunk.seq}::int, ${chunk.byteOffset}::bigint, ${chunk.stepIndex}::int, ${Buffer.from(chunk.data)}::bytea)`,
+  const stored = await Promise.all(
+    chunks.map((chunk) =>
+      chunk.plainBytes ? { data: chunk.data, plainBytes: chunk.plainBytes } : encodeLogChunk(chunk.data),
     ),
+  );
+  const values = sql.join(
+    chunks.map((chunk, index) => {
+      const { data, plainBytes } = stored[index] as StoredLogChunk;
+      return sql`(${chunk.seq}::int, ${chunk.byteOffset}::bigint, ${chunk.stepIndex}::int, ${asBuffer(data)}::bytea, ${plainBytes}::int)`;
+    }),
     sql`, `,
   );
   const rows = await queryRows<{ held: number }>(
     db,
     sql`
     with lease as (${heldLeaseRow(lease)}), stored as (
-      insert into log_chunks (job_id, attempt, seq, byte_offset, step_index, data)
-      select ${lease.jobId}, ${lease.attempt}, chunk.seq, chunk.byte_offset, chunk.step_index, chunk.data
-      from (values ${values}) as chunk (seq, byte_offset, step_index, data)
+      insert into log_chunks (job_id, attempt, seq, byte_offset, step_index, data, plain_bytes)
+      select ${lease.jobId}, ${lease.attempt}, chunk.seq, chunk.byte_offset, chunk.step_index, chunk.data, chunk.plain_bytes
+      from (values ${values}) as chunk (seq, byte_offset, step_index, data, plain_bytes)
       where exists (select 1 from lease)
       on conflict do nothing
     )
@@ -44,6 +54,37 @@ export async function appendLogChunksFenced(
   );
   if (!rows[0]?.held) return null;
   return Math.max(...chunks.map((chunk) => chunk.seq));
+}
+
+/** The same bytes as a Buffer, without copying them (the driver sends a Buffer as binary). */
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * One attempt's chunks as stored (compressed or not), in seq order from
+ * `fromSeq`, a page of `pageChunks` rows at a time.
+ */
+export async function* readStoredLogChunks(
+  db: Queryable,
+  jobId: string,
+  attempt: number,
+  pageChunks: number,
+  fromSeq = 0,
+): AsyncGenerator<StoredLogChunk> {
+  let after = fromSeq - 1;
+  for (;;) {
+    const rows = await db
+      .select({ seq: logChunks.seq, data: logChunks.data, plainBytes: logChunks.plainBytes })
+      .from(logChunks)
+      .where(and(eq(logChunks.jobId, jobId), eq(logChunks.attempt, attempt), gt(logChunks.seq, after)))
+      .orderBy(asc(logChunks.seq))
+      .limit(pageChunks);
+    yield* rows;
+    const last = rows.at(-1);
+    if (!last || rows.length < pageChunks) return;
+    after = last.seq;
+  }
 }
 
 /**
@@ -60,18 +101,8 @@ export async function* readLogPages(
 ): AsyncGenerator<Uint8Array> {
   const chosen = attempt ?? (await findLatestAttempt(db, jobId));
   if (chosen === null) return;
-  let after = fromSeq - 1;
-  for (;;) {
-    const rows = await db
-      .select({ seq: logChunks.seq, data: logChunks.data })
-      .from(logChunks)
-      .where(and(eq(logChunks.jobId, jobId), eq(logChunks.attempt, chosen), gt(logChunks.seq, after)))
-      .orderBy(asc(logChunks.seq))
-      .limit(pageChunks);
-    for (const row of rows) yield row.data;
-    const last = rows.at(-1);
-    if (!last || rows.length < pageChunks) return;
-    after = last.seq;
+  for await (const chunk of readStoredLogChunks(db, jobId, chosen, pageChunks, fromSeq)) {
+    yield await decodeLogChunk(chunk);
   }
 }
 
@@ -97,10 +128,10 @@ export async function findTailStart(
     db,
     sql`
     with size as (
-      select coalesce(max(byte_offset + octet_length(data)), 0) - ${tailBytes}::bigint as cut_at
+      select coalesce(max(byte_offset + coalesce(plain_bytes, octet_length(data))), 0) - ${tailBytes}::bigint as cut_at
       from log_chunks where job_id = ${jobId} and attempt = ${attempt})
     select seq, byte_offset, size.cut_at from log_chunks, size
-    where job_id = ${jobId} and attempt = ${attempt} and byte_offset + octet_length(data) > size.cut_at
+    where job_id = ${jobId} and attempt = ${attempt} and byte_offset + coalesce(plain_bytes, octet_length(data)) > size.cut_at
     order by seq limit 1`,
   );
   const row = rows[0];

@@ -188,7 +188,10 @@ export const logChunks = pgTable(
     seq: integer('seq').notNull(),
     byteOffset: bigint('byte_offset', { mode: 'number' }).notNull(),
     stepIndex: integer('step_index').notNull(),
+    /** The output, or (when plain_bytes is set) one gzip member of it: see log-chunk-codec.ts. */
     data: bytea('data').notNull(),
+    /** The output's size before compression; null when data is stored as it came. */
+    plainBytes: integer('plain_bytes'),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.jobId, t.attempt, t.seq] })],

@@ -3,6 +3,7 @@
  * the controller is down). Times come back as microseconds since the epoch,
  * database clock, so intervals compare exactly.
  */
+import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 
 export type Micros = number;
@@ -124,13 +125,15 @@ export class Oracle {
     return rows;
   }
 
-  /** The log of one attempt as stored, chunks in seq order. */
+  /** The log of one attempt as stored, chunks in seq order (a long chunk is stored as a gzip member). */
   async attemptLog(jobId: string, attempt: number): Promise<string> {
-    const { rows } = await this.#pool.query<{ data: Buffer }>(
-      'select data from log_chunks where job_id = $1 and attempt = $2 order by seq',
+    const { rows } = await this.#pool.query<{ data: Buffer; plain_bytes: number | null }>(
+      'select data, plain_bytes from log_chunks where job_id = $1 and attempt = $2 order by seq',
       [jobId, attempt],
     );
-    return Buffer.concat(rows.map((row) => row.data)).toString('utf8');
+    return Buffer.concat(rows.map((row) => (row.plain_bytes === null ? row.data : gunzipSync(row.data)))).toString(
+      'utf8',
+    );
   }
 
   /** The database clock, in microseconds. */

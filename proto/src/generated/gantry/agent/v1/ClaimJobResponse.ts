@@ -28,6 +28,10 @@ export interface ClaimJobResponse {
    * "secret_missing" (the attempt has failed naming it; term the message).
    */
   'secrets'?: ({[key: string]: string});
+  /**
+   * The controller stores log chunks sent compressed (LogChunk.plain_bytes).
+   */
+  'acceptsGzipChunks'?: (boolean);
 }
 
 export interface ClaimJobResponse__Output {
@@ -55,4 +59,8 @@ export interface ClaimJobResponse__Output {
    * "secret_missing" (the attempt has failed naming it; term the message).
    */
   'secrets': ({[key: string]: string});
+  /**
+   * The controller stores log chunks sent compressed (LogChunk.plain_bytes).
+   */
+  'acceptsGzipChunks': (boolean);
 }

@@ -18,6 +18,13 @@ export interface LogChunk {
    * The step that produced the output, 0-based.
    */
   'stepIndex'?: (number);
+  /**
+   * 0: `data` is the output as it is. Otherwise `data` is one gzip member
+   * (RFC 1952) holding exactly this many bytes of output, at most 4 MiB;
+   * `offset` and the cap count output bytes. Sent only to a controller whose
+   * claim answer set accepts_gzip_chunks.
+   */
+  'plainBytes'?: (number);
 }
 
 export interface LogChunk__Output {
@@ -35,4 +42,11 @@ export interface LogChunk__Output {
    * The step that produced the output, 0-based.
    */
   'stepIndex': (number);
+  /**
+   * 0: `data` is the output as it is. Otherwise `data` is one gzip member
+   * (RFC 1952) holding exactly this many bytes of output, at most 4 MiB;
+   * `offset` and the cap count output bytes. Sent only to a controller whose
+   * claim answer set accepts_gzip_chunks.
+   */
+  'plainBytes': (number);
 }

@@ -1,0 +1,35 @@
+/**
+ * Compresses a long log chunk before it leaves the host, for a controller
+ * that stores chunks sent compressed (ClaimJobResponse.accepts_gzip_chunks):
+ * one gzip member at the fastest level, sent with the output's size
+ * (LogChunk.plain_bytes). Long logs then cost the network, the controller and
+ * its database a fraction of their size; short chunks and output that barely
+ * shrinks (binary) go as they are.
+ */
+import { promisify } from 'node:util';
+import { constants, gzip } from 'node:zlib';
+import type { OutgoingLogChunk } from './chunk-cutter.js';
+
+/** Chunks shorter than this go as they are. */
+const compressFromBytes = 16 * 1024;
+/** A compressed chunk is sent only when it is at most this share of the output. */
+const worthSendingRatio = 0.9;
+
+const gzipAsync = promisify(gzip);
+
+/** Whether compressing `chunk` may be worth it (short ones are sent at once). */
+export function isLongChunk(chunk: OutgoingLogChunk): boolean {
+  return chunk.data.length >= compressFromBytes;
+}
+
+/** The chunk to send for a long `chunk`. Runs on the thread pool, so chunks compress while the job's output is read. */
+export async function compressChunk(chunk: OutgoingLogChunk): Promise<OutgoingLogChunk> {
+  try {
+    const compressed = await gzipAsync(chunk.data, { level: constants.Z_BEST_SPEED });
+    if (compressed.length > chunk.data.length * worthSendingRatio) return chunk;
+    return { ...chunk, data: compressed, plainBytes: chunk.data.length };
+  } catch {
+    // zlib could not (out of memory): the output goes as it is.
+    return chunk;
+  }
+}
