@@ -1,15 +1,16 @@
 /**
  * Moves the logs of ended attempts out of the database into the artifact
- * store as one gzip stream (the members the rows hold already, see
- * log-chunk-codec.ts, and the rest compressed here). Crash-safe by its order: store the object, record
- * it (log_archives), then delete the rows; a controller that dies in between
- * leaves rows the next sweep finishes (deleting them, or archiving again).
- * Every archiving writes its own key and only the first recorded counts, so
- * two controllers sweeping the same attempt at once (the second may read the
- * rows after the first deleted them) never overwrite the archive that is read;
- * the loser removes its object. Runs as a loop every `intervalMs` until its signal aborts;
- * agents cannot add to an ended attempt's log (every append is fenced by the
- * lease), so an archive is final.
+ * store as one gzip stream: the members the rows already hold (see
+ * log-chunk-codec.ts) and the rest compressed here. Crash-safe by its order:
+ * store the object, record it (log_archives), then delete the rows; a
+ * controller that dies in between leaves rows the next sweep finishes
+ * (deleting them, or archiving again). Every archiving writes its own key and
+ * only the first recorded counts, so two controllers sweeping the same
+ * attempt at once (the second may read the rows after the first deleted them)
+ * never overwrite the archive that is read; the loser removes its object.
+ * Runs as a loop every `intervalMs` until its signal aborts; agents cannot add
+ * to an ended attempt's log (every append is fenced by the lease), so an
+ * archive is final.
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -18,7 +19,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { constants, gzip } from 'node:zlib';
 import { sleep } from '@gantry/common';
 import type { Logger } from 'pino';
 import type { Database } from '../store/database.js';
@@ -129,7 +130,7 @@ async function* gzipMembers(
   let runBytes = 0;
   let members = 0;
   const compressRun = async () => {
-    const member = await gzipAsync(Buffer.concat(run));
+    const member = await gzipAsync(Buffer.concat(run), { level: constants.Z_BEST_SPEED });
     run = [];
     runBytes = 0;
     members++;
