@@ -14,11 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitRepo, type RunView, type S3Server, startS3Server } from '../src/harness/index.js';
 import { type Farm, farmLogs, startFarm } from './farm-fixture.js';
-import { waitFor } from './wait.js';
+import { waitFor, waitLogArchived } from './wait.js';
 
 const execFileAsync = promisify(execFile);
 const gantryBin = fileURLToPath(new URL('../../bin/gantry.mjs', import.meta.url));
@@ -136,19 +135,7 @@ describe.each(['disk', 's3'] as const)('artifacts through the %s store', (store)
     }
     // Once the attempt ended its log left the database for the store; the API serves the same bytes.
     const compileId = jobOf(run, 'build', 'compile').id;
-    const database = new pg.Client({ connectionString: farm.databaseUrl });
-    await database.connect();
-    try {
-      await waitFor('the build log archived', async () => {
-        const { rows } = await database.query(
-          'select (select count(*)::int from log_archives where job_id = $1) as archived, (select count(*)::int from log_chunks where job_id = $1) as chunks',
-          [compileId],
-        );
-        return rows[0]?.archived === 1 && rows[0]?.chunks === 0;
-      });
-    } finally {
-      await database.end();
-    }
+    await waitLogArchived(farm.databaseUrl, compileId);
     expect(await farm.client.readLog(run.id, compileId)).toBe(buildLog);
 
     // The API lists what the build kept; the CLI fetches it and checks every digest.

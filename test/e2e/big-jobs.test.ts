@@ -5,11 +5,10 @@
  * long log (sent compressed) reads back the same before and after archiving.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitRepo, type RunView } from '../src/harness/index.js';
 import { type Farm, farmLogs, startFarm } from './farm-fixture.js';
-import { waitFor } from './wait.js';
+import { waitFor, waitLogArchived } from './wait.js';
 
 const maxLogBytes = 1024 * 1024;
 /**
@@ -146,19 +145,7 @@ describe('big jobs', () => {
     const before = await tail();
     expect(before.text).toBe(expected.slice(before.offset));
     expect(before.offset).toBeGreaterThanOrEqual(expected.length - 100_000);
-    const database = new pg.Client({ connectionString: farm.databaseUrl });
-    await database.connect();
-    try {
-      await waitFor('the log archived', async () => {
-        const { rows } = await database.query(
-          'select (select count(*)::int from log_archives where job_id = $1) as archived, (select count(*)::int from log_chunks where job_id = $1) as chunks',
-          [jobId],
-        );
-        return rows[0]?.archived === 1 && rows[0]?.chunks === 0;
-      });
-    } finally {
-      await database.end();
-    }
+    await waitLogArchived(farm.databaseUrl, jobId);
     expect(await logOf(runId, jobId)).toBe(expected);
     expect(await tail()).toEqual(before);
   });

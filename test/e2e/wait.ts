@@ -1,3 +1,5 @@
+import pg from 'pg';
+
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs` naming `what`. */
 export async function waitFor<T>(
   what: string,
@@ -20,5 +22,22 @@ export function isGone(pid: number): boolean {
     return false;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Waits until the controller has archived the job's log: one archive recorded, no rows left in log_chunks. */
+export async function waitLogArchived(databaseUrl: string, jobId: string): Promise<void> {
+  const database = new pg.Client({ connectionString: databaseUrl });
+  await database.connect();
+  try {
+    await waitFor(`the log of job ${jobId} archived`, async () => {
+      const { rows } = await database.query(
+        'select (select count(*)::int from log_archives where job_id = $1) as archived, (select count(*)::int from log_chunks where job_id = $1) as chunks',
+        [jobId],
+      );
+      return rows[0]?.archived === 1 && rows[0]?.chunks === 0;
+    });
+  } finally {
+    await database.end();
   }
 }
