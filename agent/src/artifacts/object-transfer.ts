@@ -13,6 +13,12 @@ import { pipeline } from 'node:stream/promises';
 
 /** Idle time after which a transfer is abandoned (and retried). */
 const idleTimeoutMs = 60_000;
+/**
+ * Bytes a file stream reads at once, and lets queue before it holds its
+ * source back: large, so that a download reads the network while earlier
+ * pieces are being written, instead of waiting on each 16 KiB write.
+ */
+const streamBufferBytes = 1024 * 1024;
 
 /** The store answered with an HTTP status; 5xx, 408 and 429 are worth retrying. */
 export class StoreResponseError extends Error {
@@ -59,7 +65,7 @@ export async function uploadFile(url: string, path: string, size: number, signal
   });
   request.on('timeout', () => request.destroy(Object.assign(new Error('store timed out'), { code: 'ETIMEDOUT' })));
   const [sent, answer] = await Promise.allSettled([
-    pipeline(createReadStream(path), hasher.transform, request),
+    pipeline(createReadStream(path, { highWaterMark: streamBufferBytes }), hasher.transform, request),
     responseOf(request).then(drainOk),
   ]);
   // The store's own answer says more than the broken pipe it may have caused.
@@ -83,7 +89,11 @@ export async function downloadFile(url: string, path: string, signal?: AbortSign
   try {
     const response = await responseOf(request);
     if (response.statusCode !== 200) await drainOk(response);
-    await pipeline(response, hasher.transform, createWriteStream(partial, { mode: 0o644 }));
+    await pipeline(
+      response,
+      hasher.transform,
+      createWriteStream(partial, { mode: 0o644, highWaterMark: streamBufferBytes }),
+    );
     await rename(partial, path);
     return hasher.digest();
   } catch (error) {
