@@ -68,7 +68,7 @@ export function artifactObjectRoutes(store: DiskStore, maxObjectBytes = DEFAULT_
         outgoing.writeHead(200, headers);
         // A client that goes away mid-way ends the pipeline with an error: nothing more to answer.
         await pipeline(body, outgoing).catch(() => {});
-        return RESPONSE_ALREADY_SENT;
+        return alreadySent();
       }
       return c.body(Readable.toWeb(body) as ReadableStream<Uint8Array>, 200, headers);
     } catch (error) {
@@ -80,6 +80,22 @@ export function artifactObjectRoutes(store: DiskStore, maxObjectBytes = DEFAULT_
   });
 
   return app;
+}
+
+/**
+ * Tells @hono/node-server the answer was written on the socket already. The
+ * adapter (2.1) honours that mark only on a materialised Response: given its
+ * own lightweight kind, which Hono makes whenever a middleware sets a header
+ * after the handler (X-Request-Id here) from a response that is not
+ * materialised, it writes the head again and logs ERR_HTTP_HEADERS_SENT. So
+ * the mark is a Response made now (the adapter's kind, once it serves) and
+ * materialised by reading one of its fields; a copy Hono makes of it is then
+ * materialised too.
+ */
+function alreadySent(): Response {
+  const sent = new Response(null, { headers: RESPONSE_ALREADY_SENT.headers });
+  void sent.bodyUsed;
+  return sent;
 }
 
 /** The Node request under @hono/node-server, whose body nothing has read yet. */
