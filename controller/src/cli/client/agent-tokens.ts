@@ -5,8 +5,16 @@
  * captures it; it is shown this once.
  */
 import type { Argv } from 'yargs';
-import { type CommandContext, connect, printJson, runClientCommand, withConnection, withJson } from './command.js';
-import { formatTable, formatTimestamp } from './format.js';
+import {
+  type CommandContext,
+  connect,
+  printJson,
+  printList,
+  runClientCommand,
+  withConnection,
+  withJson,
+} from './command.js';
+import { formatTimestamp } from './format.js';
 
 interface ConnectionAndJson {
   url?: string | undefined;
@@ -84,14 +92,6 @@ async function listAgentTokens(args: ConnectionAndJson, { io, options, exit }: C
   exit(
     await runClientCommand(io, async () => {
       const { tokens } = await connect(args, io, options).listAgentTokens();
-      if (args.json) {
-        printJson(io, { tokens });
-        return 0;
-      }
-      if (tokens.length === 0) {
-        io.stdout('no enrolment tokens (only the standing GANTRY_AGENT_TOKEN)\n');
-        return 0;
-      }
       const rows = tokens.map((token) => [
         token.id,
         token.queues.length > 0 ? token.queues.join(',') : '(any)',
@@ -99,10 +99,13 @@ async function listAgentTokens(args: ConnectionAndJson, { io, options, exit }: C
         formatTimestamp(token.expiresAt),
         token.createdBy,
       ]);
-      for (const line of formatTable(['ID', 'QUEUES', 'USES LEFT', 'EXPIRES', 'CREATED BY'], rows)) {
-        io.stdout(`${line}\n`);
-      }
-      return 0;
+      return printList(io, {
+        json: args.json,
+        document: { tokens },
+        empty: 'no enrolment tokens (only the standing GANTRY_AGENT_TOKEN)',
+        header: ['ID', 'QUEUES', 'USES LEFT', 'EXPIRES', 'CREATED BY'],
+        rows,
+      });
     }),
   );
 }

@@ -6,12 +6,13 @@ import {
   type CommandContext,
   connect,
   printJson,
+  printList,
   runClientCommand,
   UsageError,
   withConnection,
   withJson,
 } from './command.js';
-import { formatTable, formatTimestamp } from './format.js';
+import { formatTimestamp } from './format.js';
 
 export function registerAgents<T>(yargs: Argv<T>, { io, options, exit }: CommandContext) {
   return yargs
@@ -23,14 +24,6 @@ export function registerAgents<T>(yargs: Argv<T>, { io, options, exit }: Command
         exit(
           await runClientCommand(io, async () => {
             const { agents } = await connect(args, io, options).listAgents();
-            if (args.json) {
-              printJson(io, { agents });
-              return 0;
-            }
-            if (agents.length === 0) {
-              io.stdout('no agents registered\n');
-              return 0;
-            }
             const rows = agents.map((agent) => [
               agent.id,
               agent.name,
@@ -41,9 +34,14 @@ export function registerAgents<T>(yargs: Argv<T>, { io, options, exit }: Command
             ]);
             const paint = (cell: string, column: number) =>
               column === 2 ? paintStatus(cell, cell.trim() === 'connected' ? 'succeeded' : 'canceled', io.color) : cell;
-            const header = ['ID', 'NAME', 'STATE', 'QUEUES', 'SLOTS', 'LAST SEEN'];
-            for (const line of formatTable(header, rows, paint)) io.stdout(`${line}\n`);
-            return 0;
+            return printList(io, {
+              json: args.json,
+              document: { agents },
+              empty: 'no agents registered',
+              header: ['ID', 'NAME', 'STATE', 'QUEUES', 'SLOTS', 'LAST SEEN'],
+              rows,
+              paint,
+            });
           }),
         );
       },

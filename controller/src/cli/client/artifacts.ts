@@ -10,12 +10,12 @@ import {
   connect,
   exitCodes,
   printJson,
+  printList,
   runClientCommand,
   UsageError,
   withConnection,
   withJson,
 } from './command.js';
-import { formatTable } from './format.js';
 
 export function registerArtifacts<T>(yargs: Argv<T>, { io, options, exit }: CommandContext) {
   return yargs.command(
@@ -52,14 +52,6 @@ export function registerArtifacts<T>(yargs: Argv<T>, { io, options, exit }: Comm
               return exitCodes.failure;
             }
           }
-          if (args.json) {
-            printJson(io, { artifacts });
-            return 0;
-          }
-          if (artifacts.length === 0) {
-            io.stdout('no artifacts\n');
-            return 0;
-          }
           const rows = artifacts.map((artifact) => [
             artifact.path,
             artifact.jobName,
@@ -67,8 +59,13 @@ export function registerArtifacts<T>(yargs: Argv<T>, { io, options, exit }: Comm
             String(artifact.size),
             artifact.sha256,
           ]);
-          for (const line of formatTable(['PATH', 'JOB', 'ATTEMPT', 'BYTES', 'SHA256'], rows)) io.stdout(`${line}\n`);
-          return 0;
+          return printList(io, {
+            json: args.json,
+            document: { artifacts },
+            empty: 'no artifacts',
+            header: ['PATH', 'JOB', 'ATTEMPT', 'BYTES', 'SHA256'],
+            rows,
+          });
         }),
       );
     },

@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { ApiClient, ApiError, ApiUnreachableError } from './api-client.js';
 import { ConfigError, resolveConnection } from './connection.js';
+import { formatTable } from './format.js';
 import type { CliIo } from './io.js';
 
 /** Knobs for tests and embedding; the CLI uses the defaults. */
@@ -72,6 +73,27 @@ export function connect(args: ConnectionArgs, io: CliIo, options: ClientOptions)
 /** Prints `value` as one JSON document. */
 export function printJson(io: CliIo, value: unknown): void {
   io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** What a list command answers, in each of the ways it can print it. */
+export interface Listing {
+  json: boolean;
+  /** The answer as printed with --json. */
+  document: unknown;
+  /** The line printed instead of a table without rows. */
+  empty: string;
+  header: readonly string[];
+  rows: readonly (readonly string[])[];
+  /** Decorates a padded body cell (colour); see formatTable. */
+  paint?: (cell: string, column: number) => string;
+}
+
+/** Prints a list command's answer: its JSON document with --json, else its table, or its empty line. Returns exit code 0. */
+export function printList(io: CliIo, listing: Listing): 0 {
+  if (listing.json) printJson(io, listing.document);
+  else if (listing.rows.length === 0) io.stdout(`${listing.empty}\n`);
+  else for (const line of formatTable(listing.header, listing.rows, listing.paint)) io.stdout(`${line}\n`);
+  return 0;
 }
 
 /**

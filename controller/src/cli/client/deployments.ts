@@ -6,8 +6,16 @@
  * artifacts, through the same gate.
  */
 import type { Argv } from 'yargs';
-import { type CommandContext, connect, printJson, runClientCommand, withConnection, withJson } from './command.js';
-import { formatTable, formatTimestamp, shortSha } from './format.js';
+import {
+  type CommandContext,
+  connect,
+  printJson,
+  printList,
+  runClientCommand,
+  withConnection,
+  withJson,
+} from './command.js';
+import { formatTimestamp, shortSha } from './format.js';
 
 export function registerDeployments<T>(yargs: Argv<T>, context: CommandContext) {
   return yargs
@@ -26,14 +34,6 @@ export function registerDeployments<T>(yargs: Argv<T>, context: CommandContext) 
             const api = connect(args, context.io, context.options);
             if (args.history !== undefined) {
               const { deployments } = await api.listDeployments(args.history);
-              if (args.json) {
-                printJson(context.io, { environment: args.history, deployments });
-                return 0;
-              }
-              if (deployments.length === 0) {
-                context.io.stdout(`no deployments to ${args.history}\n`);
-                return 0;
-              }
               const rows = deployments.map((deployment) => [
                 formatTimestamp(deployment.createdAt),
                 deployment.kind,
@@ -43,19 +43,15 @@ export function registerDeployments<T>(yargs: Argv<T>, context: CommandContext) 
                 deployment.approvers.join(',') || '-',
                 deployment.requestedBy ?? '-',
               ]);
-              const header = ['WHEN', 'KIND', 'STATUS', 'COMMIT', 'RUN', 'APPROVED BY', 'REQUESTED BY'];
-              for (const line of formatTable(header, rows)) context.io.stdout(`${line}\n`);
-              return 0;
+              return printList(context.io, {
+                json: args.json,
+                document: { environment: args.history, deployments },
+                empty: `no deployments to ${args.history}`,
+                header: ['WHEN', 'KIND', 'STATUS', 'COMMIT', 'RUN', 'APPROVED BY', 'REQUESTED BY'],
+                rows,
+              });
             }
             const { live } = await api.listEnvironments();
-            if (args.json) {
-              printJson(context.io, { live });
-              return 0;
-            }
-            if (live.length === 0) {
-              context.io.stdout('nothing deployed yet\n');
-              return 0;
-            }
             const rows = live.map((deployment) => [
               deployment.environment,
               shortSha(deployment.sha),
@@ -65,9 +61,13 @@ export function registerDeployments<T>(yargs: Argv<T>, context: CommandContext) 
               formatTimestamp(deployment.finishedAt),
               deployment.approvers.join(',') || '-',
             ]);
-            const header = ['ENVIRONMENT', 'COMMIT', 'SUBJECT', 'RUN', 'KIND', 'DEPLOYED', 'APPROVED BY'];
-            for (const line of formatTable(header, rows)) context.io.stdout(`${line}\n`);
-            return 0;
+            return printList(context.io, {
+              json: args.json,
+              document: { live },
+              empty: 'nothing deployed yet',
+              header: ['ENVIRONMENT', 'COMMIT', 'SUBJECT', 'RUN', 'KIND', 'DEPLOYED', 'APPROVED BY'],
+              rows,
+            });
           }),
         ),
     )

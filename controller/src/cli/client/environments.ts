@@ -3,8 +3,16 @@
  * gives every stage deploying to NAME at least the gate it describes.
  */
 import type { Argv } from 'yargs';
-import { type CommandContext, connect, printJson, runClientCommand, withConnection, withJson } from './command.js';
-import { formatTable, formatTimestamp } from './format.js';
+import {
+  type CommandContext,
+  connect,
+  printJson,
+  printList,
+  runClientCommand,
+  withConnection,
+  withJson,
+} from './command.js';
+import { formatTimestamp } from './format.js';
 
 export function registerEnvironments<T>(yargs: Argv<T>, context: CommandContext) {
   return yargs.command('environment', 'protect deployment environments and list them', (command) =>
@@ -51,14 +59,6 @@ export function registerEnvironments<T>(yargs: Argv<T>, context: CommandContext)
           context.exit(
             await runClientCommand(context.io, async () => {
               const { environments } = await connect(args, context.io, context.options).listEnvironments();
-              if (args.json) {
-                printJson(context.io, { environments });
-                return 0;
-              }
-              if (environments.length === 0) {
-                context.io.stdout('no protected environments\n');
-                return 0;
-              }
               const rows = environments.map((environment) => [
                 environment.name,
                 environment.approvers.join(','),
@@ -67,9 +67,13 @@ export function registerEnvironments<T>(yargs: Argv<T>, context: CommandContext)
                 environment.updatedBy,
                 formatTimestamp(environment.updatedAt),
               ]);
-              const header = ['NAME', 'APPROVERS', 'REQUIRED', 'BRANCHES', 'BY', 'UPDATED'];
-              for (const line of formatTable(header, rows)) context.io.stdout(`${line}\n`);
-              return 0;
+              return printList(context.io, {
+                json: args.json,
+                document: { environments },
+                empty: 'no protected environments',
+                header: ['NAME', 'APPROVERS', 'REQUIRED', 'BRANCHES', 'BY', 'UPDATED'],
+                rows,
+              });
             }),
           ),
       )

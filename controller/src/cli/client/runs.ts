@@ -5,12 +5,12 @@ import {
   type CommandContext,
   connect,
   positiveInteger,
-  printJson,
+  printList,
   runClientCommand,
   withConnection,
   withJson,
 } from './command.js';
-import { formatTable, formatTimestamp, shortSha } from './format.js';
+import { formatTimestamp, shortSha } from './format.js';
 
 export function registerRuns<T>(yargs: Argv<T>, { io, options, exit }: CommandContext) {
   return yargs.command(
@@ -29,14 +29,6 @@ export function registerRuns<T>(yargs: Argv<T>, { io, options, exit }: CommandCo
           const api = connect(args, io, options);
           const { runs } = await api.listRuns(limit);
           const shown = limit === undefined ? runs : runs.slice(0, limit);
-          if (args.json) {
-            printJson(io, { runs: shown });
-            return 0;
-          }
-          if (shown.length === 0) {
-            io.stdout('no runs yet\n');
-            return 0;
-          }
           const rows = shown.map((run) => [
             run.id,
             run.status,
@@ -47,9 +39,14 @@ export function registerRuns<T>(yargs: Argv<T>, { io, options, exit }: CommandCo
           ]);
           const paint = (cell: string, column: number) =>
             column === 1 ? paintStatus(cell, cell.trim(), io.color) : cell;
-          for (const line of formatTable(['ID', 'STATUS', 'REPO', 'REF', 'SHA', 'CREATED'], rows, paint))
-            io.stdout(`${line}\n`);
-          return 0;
+          return printList(io, {
+            json: args.json,
+            document: { runs: shown },
+            empty: 'no runs yet',
+            header: ['ID', 'STATUS', 'REPO', 'REF', 'SHA', 'CREATED'],
+            rows,
+            paint,
+          });
         }),
       );
     },

@@ -4,8 +4,16 @@
  * captures it; it is shown this once.
  */
 import type { Argv } from 'yargs';
-import { type CommandContext, connect, printJson, runClientCommand, withConnection, withJson } from './command.js';
-import { formatTable, formatTimestamp } from './format.js';
+import {
+  type CommandContext,
+  connect,
+  printJson,
+  printList,
+  runClientCommand,
+  withConnection,
+  withJson,
+} from './command.js';
+import { formatTimestamp } from './format.js';
 
 export function registerTokens<T>(yargs: Argv<T>, context: CommandContext) {
   return yargs.command('token', 'create, list and revoke API tokens (admin)', (command) =>
@@ -89,14 +97,6 @@ async function listTokens(args: ConnectionAndJson, { io, options, exit }: Comman
   exit(
     await runClientCommand(io, async () => {
       const { tokens } = await connect(args, io, options).listTokens();
-      if (args.json) {
-        printJson(io, { tokens });
-        return 0;
-      }
-      if (tokens.length === 0) {
-        io.stdout('no tokens (only the bootstrap admin token)\n');
-        return 0;
-      }
       const rows = tokens.map((token) => [
         token.name,
         token.roles.join(','),
@@ -105,9 +105,13 @@ async function listTokens(args: ConnectionAndJson, { io, options, exit }: Comman
         formatTimestamp(token.lastUsedAt),
         token.expiresAt === null ? 'never' : formatTimestamp(token.expiresAt),
       ]);
-      const header = ['NAME', 'ROLES', 'EMAIL', 'CREATED', 'LAST USED', 'EXPIRES'];
-      for (const line of formatTable(header, rows)) io.stdout(`${line}\n`);
-      return 0;
+      return printList(io, {
+        json: args.json,
+        document: { tokens },
+        empty: 'no tokens (only the bootstrap admin token)',
+        header: ['NAME', 'ROLES', 'EMAIL', 'CREATED', 'LAST USED', 'EXPIRES'],
+        rows,
+      });
     }),
   );
 }
