@@ -63,6 +63,8 @@ export class Farm {
     readonly nats: NatsServer,
     readonly databaseUrl: string,
     readonly controller: ControllerProcess,
+    /** The controller's DATA_DIR (its disk store and the store's signing key live there). */
+    readonly dataDir: string,
     readonly client: ApiClient,
     readonly repo: GitRepo,
     readonly agentToken: string,
@@ -102,6 +104,7 @@ export class Farm {
         nats,
         databaseUrl,
         controller,
+        dataDir,
         api(controller.httpUrl, adminToken),
         repo,
         agentToken,

@@ -1,6 +1,7 @@
 /** Public entry of @gantry/controller for embedding and tests. */
 
 export { openApiDocument } from './api/openapi-document.js';
+export { DiskStore } from './artifacts/disk-store.js';
 export { ConfigError, type ControllerConfig, loadControllerConfig } from './config.js';
 export { controllerVariables, type VariableDeclaration } from './config-variables.js';
 export type { JobStatus, RunStatus, StageStatus } from './domain/states.js';

@@ -3,10 +3,10 @@
  * SHA-256 and size are computed from the bytes as they pass, and a file is
  * never held in memory whole. Every request has an idle timeout.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { createHash, type Hash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,6 +19,8 @@ const idleTimeoutMs = 60_000;
  * pieces are being written, instead of waiting on each 16 KiB write.
  */
 const streamBufferBytes = 1024 * 1024;
+/** Buffers of that size an upload reads ahead into: the socket holds some while the next is read. */
+const uploadBufferCount = 4;
 
 /** The store answered with an HTTP status; 5xx, 408 and 429 are worth retrying. */
 export class StoreResponseError extends Error {
@@ -54,9 +56,12 @@ export interface Digest {
   sha256: string;
 }
 
-/** PUTs the file at `path` (of `size` bytes) to `url`; resolves with the digest of what was sent. */
+/**
+ * PUTs the file at `path` (of `size` bytes) to `url`; resolves with the
+ * digest of what was sent. A file that changes size meanwhile fails it.
+ */
 export async function uploadFile(url: string, path: string, size: number, signal?: AbortSignal): Promise<Digest> {
-  const hasher = digester();
+  const hash = createHash('sha256');
   const request = requestOf(url)(url, {
     method: 'PUT',
     headers: { 'content-length': String(size), 'content-type': 'application/octet-stream' },
@@ -65,15 +70,69 @@ export async function uploadFile(url: string, path: string, size: number, signal
   });
   request.on('timeout', () => request.destroy(Object.assign(new Error('store timed out'), { code: 'ETIMEDOUT' })));
   const [sent, answer] = await Promise.allSettled([
-    pipeline(createReadStream(path, { highWaterMark: streamBufferBytes }), hasher.transform, request),
+    sendFile(request, path, size, hash),
     responseOf(request).then(drainOk),
   ]);
   // The store's own answer says more than the broken pipe it may have caused.
   if (answer.status === 'rejected') throw answer.reason;
   if (sent.status === 'rejected') throw sent.reason;
-  const digest = hasher.digest();
-  if (digest.size !== size) throw new Error(`file changed while it was uploaded (${size} bytes became ${digest.size})`);
-  return digest;
+  return { size, sha256: hash.digest('hex') };
+}
+
+/**
+ * Writes the file's first `size` bytes as the body of `request`, hashing them
+ * on the way, and ends it. The file is read into a few buffers that are
+ * reused once the socket has taken them: fresh buffers for every megabyte
+ * (what a file stream allocates) cost as much as the copy itself.
+ */
+async function sendFile(request: ClientRequest, path: string, size: number, hash: Hash): Promise<void> {
+  const failed = new Promise<never>((_resolve, reject) => {
+    request.once('error', reject);
+    request.once('close', () => reject(new Error('the store closed the connection before the file was sent')));
+  });
+  failed.catch(() => {});
+  const buffers = new BufferPool(uploadBufferCount, streamBufferBytes);
+  const file = await open(path, 'r');
+  try {
+    let position = 0;
+    while (position < size) {
+      const buffer = await Promise.race([buffers.take(), failed]);
+      const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, size - position), position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      const piece = buffer.subarray(0, bytesRead);
+      hash.update(piece);
+      request.write(piece, () => buffers.give(buffer));
+    }
+    const now = (await file.stat()).size;
+    if (position !== size || now !== size) {
+      throw new Error(`file changed while it was uploaded (${size} bytes became ${now})`);
+    }
+    await Promise.race([new Promise<void>((resolve) => request.end(resolve)), failed]);
+  } catch (error) {
+    request.destroy(error as Error);
+    throw error;
+  } finally {
+    await file.close();
+  }
+}
+
+/** A fixed set of equal buffers, taken and given back; `take` waits while all are out. */
+class BufferPool {
+  readonly #free: Buffer[];
+  readonly #waiting: Array<(buffer: Buffer) => void> = [];
+  constructor(count: number, bytes: number) {
+    this.#free = Array.from({ length: count }, () => Buffer.allocUnsafeSlow(bytes));
+  }
+  take(): Promise<Buffer> {
+    const buffer = this.#free.pop();
+    return buffer ? Promise.resolve(buffer) : new Promise((resolve) => this.#waiting.push(resolve));
+  }
+  give(buffer: Buffer): void {
+    const waiter = this.#waiting.shift();
+    if (waiter) waiter(buffer);
+    else this.#free.push(buffer);
+  }
 }
 
 /**
@@ -106,7 +165,7 @@ function requestOf(url: string) {
   return url.startsWith('https:') ? httpsRequest : httpRequest;
 }
 
-function responseOf(request: ReturnType<typeof httpRequest>): Promise<IncomingMessage> {
+function responseOf(request: ClientRequest): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     request.once('response', resolve);
     request.once('error', reject);
