@@ -143,6 +143,7 @@ export async function startAgent(
     checkout: new GitCheckout({
       workDir: config.workDir,
       env: config.baseEnv,
+      spareCopies: config.slots,
       onGitCommand: (args) => logger.debug({ args }, 'git'),
       onTampered: (path, problem) => logger.warn({ path, problem }, 'snapshot changed since it was made, rebuilding'),
     }),

@@ -37,9 +37,10 @@ function commit(content: string): string {
   return git(origin, 'rev-parse', 'HEAD');
 }
 
-function newCheckout(workDir: string, maxSnapshotsPerRepo?: number) {
+function newCheckout(workDir: string, maxSnapshotsPerRepo?: number, spareCopies?: number) {
   const commands: string[][] = [];
-  const checkout = new GitCheckout({ workDir, env, maxSnapshotsPerRepo, onGitCommand: (args) => commands.push(args) });
+  const onGitCommand = (args: string[]) => commands.push(args);
+  const checkout = new GitCheckout({ workDir, env, maxSnapshotsPerRepo, spareCopies, onGitCommand });
   const bareClones = () => commands.filter((args) => args[0] === 'clone' && args.includes('--bare')).length;
   return { checkout, commands, bareClones };
 }
@@ -257,6 +258,26 @@ describe('GitCheckout', () => {
     checkout.prepareSpare(origin, 'f'.repeat(40));
     await checkout.idle();
     expect(spares()).toHaveLength(1);
+  });
+
+  it('keeps as many spares as asked, made one after another, for a stage that fans out', async () => {
+    const sha = commit('sixteen');
+    const workDir = join(root, 'agent-n');
+    const { checkout } = newCheckout(workDir, undefined, 3);
+    const snapshots = join(checkout.snapshotPath(origin, sha), '..');
+    const spares = () => readdirSync(snapshots).filter((name) => name.startsWith('.spare-'));
+    await checkout.checkout({ repoUrl: origin, sha, workspace: join(workDir, 'ws-0') });
+    checkout.prepareSpare(origin, sha);
+    await checkout.idle();
+    const inodes = spares().map((name) => statSync(join(snapshots, name)).ino);
+    expect(inodes).toHaveLength(3);
+
+    const workspaces = ['ws-1', 'ws-2', 'ws-3'].map((name) => join(workDir, name));
+    await Promise.all(workspaces.map((workspace) => checkout.checkout({ repoUrl: origin, sha, workspace })));
+    // Every workspace is a spare renamed into place, none a fresh copy.
+    expect(workspaces.map((workspace) => statSync(workspace).ino).sort()).toEqual([...inodes].sort());
+    for (const workspace of workspaces) expect(git(workspace, 'status', '--porcelain')).toBe('');
+    expect(spares()).toEqual([]);
   });
 
   it('takes a spare that is still being made rather than copying again', async () => {

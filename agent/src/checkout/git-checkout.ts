@@ -35,10 +35,10 @@
  *
  * Copying costs one file creation per entry, which some file systems make
  * slow (~0.5 ms each under /tmp on the benchmark VM). So when a job is done
- * with its workspace, prepareSpare() makes a spare copy of its snapshot in the
- * background (`.spare-*` beside it), and the next job of that commit gets its
- * workspace by renaming the spare into place: the copy is off the dispatch
- * path, and out of the way of the jobs that run meanwhile.
+ * with its workspace, prepareSpare() makes spare copies of its snapshot in the
+ * background (`.spare-*` beside it, up to `spareCopies`), and the next jobs of
+ * that commit get their workspaces by renaming a spare into place: the copy
+ * is off the dispatch path, and out of the way of the jobs that run meanwhile.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync } from 'node:fs';
@@ -76,11 +76,18 @@ export interface GitCheckoutOptions {
   onGitCommand?: (args: string[]) => void;
   /** Snapshots kept per repository. Default 8. */
   maxSnapshotsPerRepo?: number;
-  /** Copies of a recently used snapshot kept ready for the next job of its commit. Default 1; 0 = none. */
+  /**
+   * Copies of a recently used snapshot kept ready for the next jobs of its
+   * commit, made one after another in the background. Default 1; 0 = none.
+   * The agent keeps one per slot, so that a stage that fans out over all its
+   * slots finds every workspace ready.
+   */
   spareCopies?: number;
   /** A snapshot or spare copy no longer matched its manifest (it is rebuilt); main logs a warning. */
   onTampered?: (path: string, problem: string) => void;
 }
+
+const done = Promise.resolve();
 
 /** Checkouts given up after this many snapshots changed under them in a row. */
 const maxCheckoutRounds = 3;
@@ -287,6 +294,9 @@ export class GitCheckout {
       .finally(() => {
         snapshot.pins--;
         snapshot.refilling = undefined;
+        // One copy at a time, until there are enough (a failed copy stops the round).
+        const made = snapshot.spares.at(-1)?.path === spare;
+        if (made && snapshot.spares.length < this.#spareCopies) this.#inBackground(this.#makeSpare(repo, sha) ?? done);
       });
     return snapshot.refilling;
   }
