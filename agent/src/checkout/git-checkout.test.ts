@@ -278,6 +278,19 @@ describe('GitCheckout', () => {
     expect(workspaces.map((workspace) => statSync(workspace).ino).sort()).toEqual([...inodes].sort());
     for (const workspace of workspaces) expect(git(workspace, 'status', '--porcelain')).toBe('');
     expect(spares()).toEqual([]);
+
+    // Spares of the repository stay within the bound, all commits together: the newer commit's take over.
+    checkout.prepareSpare(origin, sha);
+    await checkout.idle();
+    const newer = commit('seventeen');
+    await checkout.checkout({ repoUrl: origin, sha: newer, workspace: join(workDir, 'ws-4') });
+    checkout.prepareSpare(origin, newer);
+    await checkout.idle();
+    const newerSpares = readdirSync(join(checkout.snapshotPath(origin, newer), '..')).filter(
+      (name) => name.startsWith('.spare-') && name.includes(newer),
+    );
+    expect(newerSpares).toHaveLength(3);
+    expect(spares().filter((name) => name.includes(sha))).toEqual([]);
   });
 
   it('takes a spare that is still being made rather than copying again', async () => {

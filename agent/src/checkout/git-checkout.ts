@@ -77,8 +77,9 @@ export interface GitCheckoutOptions {
   /** Snapshots kept per repository. Default 8. */
   maxSnapshotsPerRepo?: number;
   /**
-   * Copies of a recently used snapshot kept ready for the next jobs of its
-   * commit, made one after another in the background. Default 1; 0 = none.
+   * Copies of recently used snapshots kept ready for the next jobs of their
+   * commits, made one after another in the background; at most this many per
+   * repository, the most recently used commits' first. Default 1; 0 = none.
    * The agent keeps one per slot, so that a stage that fans out over all its
    * slots finds every workspace ready.
    */
@@ -277,6 +278,7 @@ export class GitCheckout {
   #makeSpare(repo: RepoSnapshots, sha: string): Promise<void> | undefined {
     const snapshot = repo.bySha.get(sha);
     if (!snapshot || snapshot.evicted || snapshot.refilling || snapshot.spares.length >= this.#spareCopies) return;
+    if (!this.#roomForSpare(repo, snapshot)) return;
     snapshot.pins++;
     const spare = join(dirname(snapshot.path), `.spare-${basename(snapshot.path)}-${randomBytes(4).toString('hex')}`);
     snapshot.refilling = copyTree(snapshot.path, spare, { background: true })
@@ -299,6 +301,25 @@ export class GitCheckout {
         if (made && snapshot.spares.length < this.#spareCopies) this.#inBackground(this.#makeSpare(repo, sha) ?? done);
       });
     return snapshot.refilling;
+  }
+
+  /**
+   * Spares of a repository are `spareCopies` at most, all commits together:
+   * to make one for `snapshot` beyond that, a spare of the least recently
+   * used other commit is removed. False when there is none to give way.
+   */
+  #roomForSpare(repo: RepoSnapshots, snapshot: Snapshot): boolean {
+    let total = 0;
+    for (const known of repo.bySha.values()) total += known.spares.length;
+    if (total < this.#spareCopies) return true;
+    // Map order: least recently used first.
+    for (const other of repo.bySha.values()) {
+      const given = other === snapshot ? undefined : other.spares.pop();
+      if (!given) continue;
+      this.#inBackground(removeTree(given.path, { background: true }).catch(() => {}));
+      return true;
+    }
+    return false;
   }
 
   #inBackground(task: Promise<void>): void {
