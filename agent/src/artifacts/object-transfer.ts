@@ -91,7 +91,9 @@ async function sendFile(request: ClientRequest, path: string, size: number, hash
     request.once('close', () => reject(new Error('the store closed the connection before the file was sent')));
   });
   failed.catch(() => {});
-  const buffers = new BufferPool(uploadBufferCount, streamBufferBytes);
+  // A small file takes one buffer of its own size.
+  const bufferBytes = Math.max(1, Math.min(streamBufferBytes, size));
+  const buffers = new BufferPool(Math.min(uploadBufferCount, Math.ceil(size / bufferBytes) || 1), bufferBytes);
   const file = await open(path, 'r');
   try {
     let position = 0;
