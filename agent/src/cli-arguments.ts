@@ -4,7 +4,7 @@
  * that has one, plus `--token-file` for the token, generated `--help` and
  * `--version`. Not yargs, as the controller's CLI is: an agent process lives
  * for months on a build host, and yargs would stay loaded all that time
- * (about 5 MiB of its idle memory) to read a dozen flags once.
+ * (a few MiB of its idle memory) to read a dozen flags once.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -31,11 +31,9 @@ interface FlagHelp {
   describe: string;
 }
 
+/** The flags that set a variable (not --help or --version), in declaration order. */
 function flagHelps(): FlagHelp[] {
-  const helps: FlagHelp[] = [
-    { flag: 'help', describe: 'show this help' },
-    { flag: 'version', describe: 'show the version number' },
-  ];
+  const helps: FlagHelp[] = [];
   for (const [variable, declaration] of declarations()) {
     if (declaration.flag === undefined) continue;
     const fallback = declaration.defaultText ?? declaration.default;
@@ -54,7 +52,11 @@ function flagHelps(): FlagHelp[] {
 /** The text of `gantry agent --help`: usage, every flag, then the variables that have no flag. */
 export function agentHelp(): string {
   const width = Math.min(110, process.stdout.columns ?? 80);
-  const helps = flagHelps();
+  const helps = [
+    { flag: 'help', describe: 'show this help' },
+    { flag: 'version', describe: 'show the version number' },
+    ...flagHelps(),
+  ];
   const column = Math.max(...helps.map(({ flag }) => flag.length)) + 10;
   const lines = [
     'gantry agent --controller HOST:PORT --nats URL [options]',
@@ -79,10 +81,12 @@ export function agentHelp(): string {
 
 /** Parses the arguments after `gantry agent`. Never exits the process and never prints. */
 export async function parseAgentArguments(argv: readonly string[]): Promise<ParsedArguments> {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
-  for (const { flag } of flagHelps()) options[flag] = { type: 'string', multiple: true };
-  options.help = { type: 'boolean', short: 'h' };
-  options.version = { type: 'boolean' };
+  const flagNames = flagHelps().map(({ flag }) => flag);
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
+  };
+  for (const flag of flagNames) options[flag] = { type: 'string', multiple: true };
   let values: Record<string, unknown>;
   try {
     values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
@@ -92,9 +96,7 @@ export async function parseAgentArguments(argv: readonly string[]): Promise<Pars
   if (values.help) return { kind: 'output', text: agentHelp() };
   if (values.version) return { kind: 'output', text: agentVersion() };
   const flags: AgentFlags = {};
-  for (const { flag } of flagHelps()) {
-    if (flag !== 'help' && flag !== 'version') flags[flag] = joined(values[flag]);
-  }
+  for (const flag of flagNames) flags[flag] = joined(values[flag]);
   return { kind: 'run', flags };
 }
 
