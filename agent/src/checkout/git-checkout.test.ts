@@ -260,6 +260,49 @@ describe('GitCheckout', () => {
     expect(spares()).toHaveLength(1);
   });
 
+  it('takes back a workspace its job left untouched as a spare, and copies anew after one that changed', async () => {
+    const sha = commit('eighteen');
+    const workDir = join(root, 'agent-o');
+    const { checkout } = newCheckout(workDir);
+    const snapshots = join(checkout.snapshotPath(origin, sha), '..');
+    const spares = () => readdirSync(snapshots).filter((name) => name.startsWith('.spare-'));
+    const inodeOfSpare = () => statSync(join(snapshots, spares()[0] as string)).ino;
+    await checkout.checkout({ repoUrl: origin, sha, workspace: join(workDir, 'ws-0') });
+    checkout.prepareSpare(origin, sha);
+    await checkout.idle();
+    const spareInode = inodeOfSpare();
+
+    // Handed out, left as it was, released: the same directory is the spare again, no copy made.
+    const untouched = join(workDir, 'ws-1');
+    await checkout.checkout({ repoUrl: origin, sha, workspace: untouched });
+    checkout.release(origin, sha, untouched);
+    expect(existsSync(untouched)).toBe(false);
+    await checkout.idle();
+    expect(spares()).toHaveLength(1);
+    expect(inodeOfSpare()).toBe(spareInode);
+
+    // Handed out again and changed by its job: it stays where it is, and a fresh copy becomes the spare.
+    const changed = join(workDir, 'ws-2');
+    await checkout.checkout({ repoUrl: origin, sha, workspace: changed });
+    expect(statSync(changed).ino).toBe(spareInode);
+    writeFileSync(join(changed, 'file.txt'), 'not what was pushed');
+    checkout.release(origin, sha, changed);
+    expect(existsSync(changed)).toBe(true);
+    await checkout.idle();
+    expect(spares()).toHaveLength(1);
+    expect(inodeOfSpare()).not.toBe(spareInode);
+    const next = join(workDir, 'ws-3');
+    await checkout.checkout({ repoUrl: origin, sha, workspace: next });
+    expect(readFileSync(join(next, 'file.txt'), 'utf8')).toBe('eighteen');
+
+    // A workspace copied from the snapshot (no spare left) has no manifest of its own: it is never taken back.
+    const copied = join(workDir, 'ws-4');
+    await checkout.checkout({ repoUrl: origin, sha, workspace: copied });
+    checkout.release(origin, sha, copied);
+    expect(existsSync(copied)).toBe(true);
+    await checkout.idle();
+  });
+
   it('keeps as many spares as asked, made one after another, for a stage that fans out', async () => {
     const sha = commit('sixteen');
     const workDir = join(root, 'agent-n');

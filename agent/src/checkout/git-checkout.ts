@@ -39,6 +39,9 @@
  * background (`.spare-*` beside it, up to `spareCopies`), and the next jobs of
  * that commit get their workspaces by renaming a spare into place: the copy
  * is off the dispatch path, and out of the way of the jobs that run meanwhile.
+ * A workspace that came from a spare and that its job left exactly as it was
+ * handed out (its manifest still verifies) needs no copy at all: release()
+ * renames it back into a spare, saving both the copy and the removal.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync } from 'node:fs';
@@ -120,6 +123,13 @@ interface Spare {
   manifest: TreeManifest;
 }
 
+/** A workspace handed out from a spare: it may become one again (release()). */
+interface GivenSpare {
+  repo: RepoSnapshots;
+  snapshot: Snapshot;
+  manifest: TreeManifest;
+}
+
 export class GitCheckout {
   readonly #options: GitCheckoutOptions;
   readonly #maxSnapshots: number;
@@ -129,6 +139,8 @@ export class GitCheckout {
   readonly #repos = new Map<string, Promise<RepoSnapshots>>();
   /** Spare copies and removals under way. */
   readonly #background = new Set<Promise<void>>();
+  /** Workspace path → the spare it was made from, until release() or forget(). */
+  readonly #givenSpares = new Map<string, GivenSpare>();
 
   constructor(options: GitCheckoutOptions) {
     this.#options = options;
@@ -167,7 +179,7 @@ export class GitCheckout {
         const snapshot = await this.#pinSnapshot(repoUrl, sha, repo, signal);
         let problem: string | undefined;
         try {
-          problem = await this.#copySnapshot(snapshot, workspace);
+          problem = await this.#copySnapshot(repo, snapshot, workspace);
         } catch (error) {
           // Removed behind our back (by hand, or by a job): build it again.
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || (await exists(snapshot.path))) throw error;
@@ -195,7 +207,8 @@ export class GitCheckout {
    * undefined when the workspace is exactly the snapshot as built, else how
    * the snapshot differs (then the workspace holds no trustworthy tree).
    */
-  async #copySnapshot(snapshot: Snapshot, workspace: string): Promise<string | undefined> {
+  async #copySnapshot(repo: RepoSnapshots, snapshot: Snapshot, workspace: string): Promise<string | undefined> {
+    this.#givenSpares.delete(workspace);
     await removeTree(workspace);
     // A spare on its way is nearer done than a copy started now (unless another job waits for it).
     if (snapshot.spares.length === 0 && snapshot.refilling && !snapshot.awaited) {
@@ -206,7 +219,10 @@ export class GitCheckout {
     for (let spare = snapshot.spares.pop(); spare; spare = snapshot.spares.pop()) {
       if (!renameInto(spare.path, workspace)) continue;
       const problem = verifyTreeManifest(workspace, spare.manifest);
-      if (problem === undefined) return undefined;
+      if (problem === undefined) {
+        this.#givenSpares.set(workspace, { repo, snapshot, manifest: spare.manifest });
+        return undefined;
+      }
       this.#options.onTampered?.(spare.path, problem);
       await removeTree(workspace);
     }
@@ -265,6 +281,41 @@ export class GitCheckout {
   }
 
   /**
+   * The job is done with `workspace` (of `sha`, checked out by this object).
+   * If it came from a spare and is still exactly that tree, it becomes a
+   * spare again: renamed away, so nothing is left at `workspace`. Otherwise a
+   * spare copy is made in the background (prepareSpare()) and the workspace
+   * stays for the caller to remove. One lstat per entry, like a checkout's
+   * verification; a job that changed anything only loses the shortcut.
+   */
+  release(repoUrl: string, sha: string, workspace: string): void {
+    const given = this.#givenSpares.get(workspace);
+    this.#givenSpares.delete(workspace);
+    if (!given || !this.#respare(given, workspace)) this.prepareSpare(repoUrl, sha);
+  }
+
+  /** Forgets what checkout() knew of `workspace` (its job ended without release()). */
+  forget(workspace: string): void {
+    this.#givenSpares.delete(workspace);
+  }
+
+  /** Renames a workspace back into a spare of its snapshot; false when it changed or is not wanted. */
+  #respare({ repo, snapshot, manifest }: GivenSpare, workspace: string): boolean {
+    if (snapshot.evicted || snapshot.spares.length >= this.#spareCopies) return false;
+    if (verifyTreeManifest(workspace, manifest) !== undefined) return false;
+    if (!this.#roomForSpare(repo, snapshot)) return false;
+    const spare = sparePath(snapshot);
+    try {
+      renameSync(workspace, spare);
+    } catch {
+      return false;
+    }
+    // Verified again when a checkout renames it into place, like every spare.
+    snapshot.spares.push({ path: spare, manifest });
+    return true;
+  }
+
+  /**
    * Makes a spare copy of the snapshot of `sha` in the background (unless it
    * has enough), for the next job of that commit. Call it when a job is done
    * with its workspace: the copy competes with nothing urgent then.
@@ -280,12 +331,13 @@ export class GitCheckout {
     if (!snapshot || snapshot.evicted || snapshot.refilling || snapshot.spares.length >= this.#spareCopies) return;
     if (!this.#roomForSpare(repo, snapshot)) return;
     snapshot.pins++;
-    const spare = join(dirname(snapshot.path), `.spare-${basename(snapshot.path)}-${randomBytes(4).toString('hex')}`);
+    const spare = sparePath(snapshot);
     snapshot.refilling = copyTree(snapshot.path, spare, { background: true })
       .then(
         async () => {
           const problem = verifyTreeManifest(snapshot.path, snapshot.manifest, { contentRoot: spare });
-          if (snapshot.evicted || problem !== undefined) {
+          // Enough spares by now: a released workspace may have become one meanwhile.
+          if (snapshot.evicted || problem !== undefined || snapshot.spares.length >= this.#spareCopies) {
             if (problem !== undefined) this.#options.onTampered?.(snapshot.path, problem);
             await removeTree(spare, { background: true });
           } else snapshot.spares.push({ path: spare, manifest: recordTreeManifest(spare) });
@@ -355,6 +407,11 @@ export class GitCheckout {
     }
     await removeTree(trash);
   }
+}
+
+/** A new name for a spare copy of `snapshot`, beside it. */
+function sparePath(snapshot: Snapshot): string {
+  return join(dirname(snapshot.path), `.spare-${basename(snapshot.path)}-${randomBytes(4).toString('hex')}`);
 }
 
 function newSnapshot(path: string, manifest: TreeManifest): Snapshot {

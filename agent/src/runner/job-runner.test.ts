@@ -82,7 +82,7 @@ const makeWorkspace = async ({ workspace }: { workspace: string }) => {
 function newRunner(controller: unknown, workDir: string, makeCheckout = makeWorkspace) {
   const lines: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  const checkout = { checkout: makeCheckout, prepareSpare: () => {}, idle: async () => {} };
+  const checkout = { checkout: makeCheckout, release: () => {}, forget: () => {}, idle: async () => {} };
   const runner = new JobRunner({
     controller: controller as ControllerClient,
     checkout: checkout as unknown as GitCheckout,

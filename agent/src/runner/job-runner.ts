@@ -282,8 +282,9 @@ export class JobRunner {
       }
       // A heartbeat landing after FinishJob would be refused as stale: none from now on.
       keeper.stopHeartbeats();
-      // The next job of this commit will want a workspace: prepare it while the controller advances the run.
-      this.#options.checkout.prepareSpare(job.repoUrl, job.sha);
+      // The next job of this commit will want a workspace: this one if the job left it untouched, else a
+      // copy prepared while the controller advances the run.
+      this.#options.checkout.release(job.repoUrl, job.sha, workspace);
       // Retried until the controller answers (it is idempotent for this lease) or the lease is lost.
       const message = outcome.message.slice(0, maxMessageChars);
       const finished = await keeper.call('FinishJob', () => controller.finishJob({ lease, ...outcome, message }));
@@ -298,6 +299,7 @@ export class JobRunner {
       keeper.stop();
       steps.stop();
       this.#running.delete(key);
+      this.#options.checkout.forget(workspace);
       // Off the slot's critical path: the next job need not wait for the unlinks.
       const cleanup = Promise.all([
         removeTree(workspace, { background: true }),
