@@ -41,20 +41,24 @@ export async function advanceRun(tx: Queryable, runId: string): Promise<AdvanceO
   const run = await lockRun(tx, runId);
   const outcome = unchanged();
   if (!run) return outcome;
+  // Set at planning and never changed: a run without groups holds none, and needs no releasing.
+  let usesGroups = true;
   // Two rounds at most: the second only after the group was acquired.
   for (let round = 0; round < 2; round++) {
     // The second round reads the run again: the first one may have changed its status.
     const current = round === 0 ? run : await lockRun(tx, runId);
     if (!current) break;
     const snapshot = await readRunSnapshot(tx, current);
+    usesGroups = snapshot.stages.some((stage) => stage.concurrency);
     const transitions = nextTransitions(snapshot);
     outcome.transitions.push(...transitions);
     let acquired = false;
     for (const transition of transitions) {
       if (transition.kind === 'stage') {
-        await setStageStatus(tx, [transition.stageId], transition.to);
-        await recordDeploymentTransition(tx, transition.stageId, transition.to);
         const before = snapshot.stages.find((stage) => stage.id === transition.stageId);
+        await setStageStatus(tx, [transition.stageId], transition.to);
+        // Only a stage deploying to an environment has deployment rows to start or end.
+        if (before?.environment !== null) await recordDeploymentTransition(tx, transition.stageId, transition.to);
         if (before?.status === 'waiting_for_concurrency' && transition.to !== 'running' && before.concurrency) {
           outcome.freedGroups.push(before.concurrency.group);
         }
@@ -69,7 +73,7 @@ export async function advanceRun(tx: Queryable, runId: string): Promise<AdvanceO
     }
     if (!acquired) break;
   }
-  outcome.freedGroups.push(...(await releaseEndedHolders(tx, runId)));
+  if (usesGroups) outcome.freedGroups.push(...(await releaseEndedHolders(tx, runId)));
   for (const stageId of outcome.gatesOpened) {
     const superseded = await supersedeAtGate(tx, run, stageId, advanceRun);
     outcome.otherRuns.push(...superseded.otherRuns);

@@ -23,6 +23,8 @@ export interface StageSnapshot {
   refusal?: string | null;
   /** The stage's concurrency group and whether it holds it now; null/absent = no group. */
   concurrency?: { group: string; held: boolean } | null;
+  /** The environment the stage deploys to; null = none (it has no deployments). Absent = unknown. */
+  environment?: string | null;
   jobs: { id: string; status: JobStatus }[];
 }
 

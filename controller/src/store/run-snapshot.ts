@@ -16,13 +16,14 @@ export async function readRunSnapshot(tx: Queryable, run: Run): Promise<RunSnaps
     status: StageStatus;
     approval: ApprovalPolicy | null;
     concurrency: string | null;
+    environment: string | null;
     holds_group: boolean;
     approvals_given: number;
     jobs: { id: string; status: JobStatus }[];
   }>(
     tx,
     sql`
-    select s.id, s.status, s.approval, s.concurrency,
+    select s.id, s.status, s.approval, s.concurrency, s.environment,
       exists (select 1 from concurrency_locks l where l.name = s.concurrency and l.stage_id = s.id) as holds_group,
       (select count(distinct a.approver)::int from approvals a
         where a.stage_id = s.id and a.decision = 'approved'
@@ -41,6 +42,7 @@ export async function readRunSnapshot(tx: Queryable, run: Run): Promise<RunSnaps
       approvalsGiven: stage.approvals_given,
       refusal: stage.approval?.protection?.refusal ?? null,
       concurrency: stage.concurrency ? { group: stage.concurrency, held: stage.holds_group } : null,
+      environment: stage.environment,
       jobs: stage.jobs,
     })),
   };
