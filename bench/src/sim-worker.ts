@@ -157,16 +157,17 @@ async function workOne(options: WorkerOptions, data: Uint8Array, settle: Settle)
       call(options, client.reportSteps as Unary<unknown, unknown>, { lease, steps });
     await report([{ stepIndex: 0, state: 'running', exitCode: 0, startedAtMs, finishedAtMs: 0 }]);
     const finishedAtMs = Date.now();
-    await Promise.all([
-      streamLog(options, lease),
-      report([{ stepIndex: 0, state: 'succeeded', exitCode: 0, startedAtMs, finishedAtMs }]),
-    ]);
+    const lastSteps = [{ stepIndex: 0, state: 'succeeded', exitCode: 0, startedAtMs, finishedAtMs }];
+    // As a real agent does: the last report travels with FinishJob when the controller takes it there.
+    const withFinish = claim.acceptsFinishSteps;
+    await Promise.all([streamLog(options, lease), withFinish ? undefined : report(lastSteps)]);
     clearInterval(heartbeat);
     await call(options, client.finishJob as Unary<unknown, unknown>, {
       lease,
       result: 'succeeded',
       exitCode: 0,
       message: '',
+      steps: withFinish ? lastSteps : [],
     });
     counters.finished++;
   } catch {

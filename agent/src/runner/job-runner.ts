@@ -81,6 +81,9 @@ interface Outcome {
 const maxMessageChars = 2000;
 
 /** What a granted claim set for its attempt besides the job itself. */
+/** How long the last step's report may wait to travel with FinishJob. */
+const lastStepReportHoldMs = 250;
+
 export interface ClaimTerms {
   /** The controller's cap on the attempt's output (0 = none). */
   maxLogBytes?: number;
@@ -88,6 +91,8 @@ export interface ClaimTerms {
   secrets?: Readonly<Record<string, string>>;
   /** The controller stores log chunks sent compressed. */
   gzipLogChunks?: boolean;
+  /** The controller records step reports sent with FinishJob (ClaimJobResponse.accepts_finish_steps). */
+  finishCarriesSteps?: boolean;
 }
 
 export class JobRunner {
@@ -150,7 +155,7 @@ export class JobRunner {
    * workspace is removed afterwards (see idle()). Never rejects.
    */
   async run(lease: Lease, job: JobSpec__Output, terms: ClaimTerms = {}): Promise<void> {
-    const { maxLogBytes = 0, secrets = {}, gzipLogChunks = false } = terms;
+    const { maxLogBytes = 0, secrets = {}, gzipLogChunks = false, finishCarriesSteps = false } = terms;
     const { controller, logger, workDir } = this.#options;
     const key = `${lease.jobId}:${lease.attempt}`;
     const log = logger.child({ jobId: lease.jobId, attempt: lease.attempt, runId: job.runId });
@@ -199,6 +204,8 @@ export class JobRunner {
     });
     // Step reports go out in order, batched, without holding up the steps (unless too many wait).
     const steps = new StepReporter({
+      // The last step's report goes with FinishJob when the controller takes it there, unless the end takes long.
+      holdLastMs: finishCarriesSteps ? lastStepReportHoldMs : 0,
       send: (batch) =>
         keeper.call('ReportSteps', () =>
           controller.reportSteps({ lease, steps: batch }).catch((error: unknown) => {
@@ -270,8 +277,9 @@ export class JobRunner {
         log.warn({ reason: keeper.lost }, 'job abandoned, lease lost');
         return;
       }
-      // The last step reports and the log's acknowledgement travel at the same time; both precede FinishJob.
-      const [, logEnd] = await Promise.allSettled([steps.flush(), streamer.end()]);
+      // The log's acknowledgement precedes FinishJob; the last step reports travel with it, or just before it.
+      const lastSteps = finishCarriesSteps ? steps.handOver() : steps.flush().then(() => []);
+      const [stepsLeft, logEnd] = await Promise.allSettled([lastSteps, streamer.end()]);
       if (logEnd.status === 'rejected' && !keeper.lost) {
         log.error({ err: (logEnd.reason as Error).message }, 'job log incomplete');
       }
@@ -287,7 +295,10 @@ export class JobRunner {
       this.#options.checkout.release(job.repoUrl, job.sha, workspace);
       // Retried until the controller answers (it is idempotent for this lease) or the lease is lost.
       const message = outcome.message.slice(0, maxMessageChars);
-      const finished = await keeper.call('FinishJob', () => controller.finishJob({ lease, ...outcome, message }));
+      const finishSteps = stepsLeft.status === 'fulfilled' ? stepsLeft.value : [];
+      const finished = await keeper.call('FinishJob', () =>
+        controller.finishJob({ lease, ...outcome, message, steps: finishSteps }),
+      );
       ending = finished ? outcome.result : 'lease_lost';
       log.info({ ...outcome, reported: finished }, 'job finished');
     } catch (error) {
@@ -488,7 +499,7 @@ export class JobRunner {
         // What the masker held back of the step's output goes out now, not with the next step.
         streamer.endStep();
         if (step.stopped) {
-          steps.ended(stepIndex, step.stopped === 'timed_out' ? 'timed_out' : 'canceled', step.exitCode);
+          steps.ended(stepIndex, step.stopped === 'timed_out' ? 'timed_out' : 'canceled', step.exitCode, true);
           if (step.stoppedBy === 'timeout') {
             const message = `step ${stepIndex + 1} timed out after ${stepTimeoutMs} ms`;
             return { result: 'timed_out', exitCode: step.exitCode, message };
@@ -496,11 +507,11 @@ export class JobRunner {
           return stoppedOutcome(step.stopped, job, step.exitCode);
         }
         if (step.exitCode !== 0) {
-          steps.ended(stepIndex, 'failed', step.exitCode);
+          steps.ended(stepIndex, 'failed', step.exitCode, true);
           const message = `step ${stepIndex + 1} failed with exit code ${step.exitCode}`;
           return { result: 'failed', exitCode: step.exitCode, message };
         }
-        steps.ended(stepIndex, 'succeeded', 0);
+        steps.ended(stepIndex, 'succeeded', 0, stepIndex === job.steps.length - 1);
       }
     } finally {
       await shell.close();

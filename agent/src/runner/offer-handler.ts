@@ -91,5 +91,6 @@ export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise
     maxLogBytes: claim.maxLogBytes,
     secrets: claim.secrets,
     gzipLogChunks: claim.acceptsGzipChunks,
+    finishCarriesSteps: claim.acceptsFinishSteps,
   });
 }

@@ -1,5 +1,5 @@
 import type { StepReport } from '@gantry/proto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StepReporter } from './step-reporter.js';
 
 /** A controller whose answers the test releases one at a time. */
@@ -43,6 +43,43 @@ describe('StepReporter', () => {
     expect(end0).toMatchObject({ startedAtMs: 0, finishedAtMs: 1001 });
     expect(end1).toMatchObject({ startedAtMs: 1002, finishedAtMs: 1003 });
     expect(end2).toMatchObject({ exitCode: 3, startedAtMs: 1004, finishedAtMs: 1005 });
+  });
+
+  it('holds the final step for handOver(), which hands it over once the call in flight returned', async () => {
+    const controller = heldController();
+    const reporter = new StepReporter({ send: controller.send, holdLastMs: 60_000 });
+    reporter.started(0);
+    reporter.ended(0, 'succeeded', 0);
+    reporter.started(1);
+    reporter.ended(1, 'failed', 2, true);
+    const handedOver = reporter.handOver();
+    await controller.releaseAll();
+    expect(brief(await handedOver)).toEqual(['0:succeeded', '1:failed']);
+    expect(controller.batches.map(brief)).toEqual([['0:running']]);
+    // Nothing is sent after the hand-over.
+    reporter.started(2);
+    await reporter.flush();
+    expect(controller.batches).toHaveLength(1);
+  });
+
+  it('sends the held final step itself when handOver() does not come within holdLastMs', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const controller = heldController();
+      const reporter = new StepReporter({ send: controller.send, holdLastMs: 250 });
+      reporter.started(0);
+      await controller.releaseAll();
+      reporter.ended(0, 'succeeded', 0, true);
+      vi.advanceTimersByTime(249);
+      expect(controller.batches.map(brief)).toEqual([['0:running']]);
+      vi.advanceTimersByTime(1);
+      expect(controller.batches.map(brief)).toEqual([['0:running'], ['0:succeeded']]);
+      const handedOver = reporter.handOver();
+      await controller.releaseAll();
+      expect(await handedOver).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('is full at maxPending entries until the call in flight returns, then has room again', async () => {

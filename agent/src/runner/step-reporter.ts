@@ -9,6 +9,11 @@
  * true and the job runner waits for room() before it starts the next step.
  * Once a send gives up (lease lost, runner stopped) nothing more is sent and
  * every waiter is released.
+ *
+ * With `holdLastMs`, the report of the attempt's last step waits up to that
+ * long for handOver(), which gives it to FinishJob: a short job then costs one
+ * call less. A job that takes longer to end (artifacts to upload) still shows
+ * its last step ended within `holdLastMs`.
  */
 import type { StepReport } from '@gantry/proto';
 
@@ -27,6 +32,8 @@ export interface StepReporterOptions {
   maxPending?: number;
   /** Default `Date.now`. */
   now?: () => number;
+  /** How long the last step's report waits for handOver() (0 = not at all). Default 0. */
+  holdLastMs?: number;
 }
 
 interface Entry {
@@ -44,6 +51,9 @@ export class StepReporter {
   #pending: Entry[] = [];
   #sending: Promise<void> | undefined;
   #stopped = false;
+  /** While set, up to one FinishJob's worth of entries stays unsent. */
+  #holding = false;
+  #holdTimer: NodeJS.Timeout | undefined;
   #waiters: Array<() => void> = [];
 
   constructor(options: StepReporterOptions) {
@@ -65,8 +75,11 @@ export class StepReporter {
     this.#send();
   }
 
-  /** Step `stepIndex` ended now; merged into its "running" entry when that has not gone out yet. */
-  ended(stepIndex: number, state: StepEndState, exitCode: number): void {
+  /**
+   * Step `stepIndex` ended now; merged into its "running" entry when that has
+   * not gone out yet. `final`: the attempt runs no more steps.
+   */
+  ended(stepIndex: number, state: StepEndState, exitCode: number, final = false): void {
     if (this.#stopped) return;
     const now = this.#now();
     const last = this.#pending.at(-1);
@@ -77,6 +90,14 @@ export class StepReporter {
     } else {
       // Its start was sent already; the controller keeps the start time it has.
       this.#pending.push({ stepIndex, state, exitCode, startedAtMs: 0, finishedAtMs: now });
+    }
+    const holdLastMs = this.#options.holdLastMs ?? 0;
+    if (final && holdLastMs > 0 && !this.#holdTimer) {
+      this.#holding = true;
+      this.#holdTimer = setTimeout(() => {
+        this.#holding = false;
+        this.#send();
+      }, holdLastMs);
     }
     this.#send();
   }
@@ -99,22 +120,43 @@ export class StepReporter {
     while (this.#sending) await this.#sending;
   }
 
+  /**
+   * Ends the reporting: waits for the call in flight (and sends whatever does
+   * not fit one FinishJob), then returns the entries not sent yet, in order,
+   * for FinishJob to carry. Nothing is sent afterwards; empty once stopped.
+   */
+  async handOver(): Promise<StepReport[]> {
+    clearTimeout(this.#holdTimer);
+    this.#holding = true;
+    this.#send();
+    await this.flush();
+    const rest = this.#pending;
+    this.stop();
+    return rest;
+  }
+
   /** Sends nothing more and drops what waits (the attempt is abandoned). Idempotent. */
   stop(): void {
+    clearTimeout(this.#holdTimer);
     this.#stopped = true;
     this.#pending = [];
     this.#wake();
   }
 
+  /** Entries kept back from sending: none, or one FinishJob's worth while holding. */
+  #kept(): number {
+    return this.#holding ? maxStepsPerReport : 0;
+  }
+
   #send(): void {
-    if (this.#sending || this.#pending.length === 0) return;
+    if (this.#sending || this.#pending.length <= this.#kept()) return;
     this.#sending = this.#sendLoop().finally(() => {
       this.#sending = undefined;
     });
   }
 
   async #sendLoop(): Promise<void> {
-    while (!this.#stopped && this.#pending.length > 0) {
+    while (!this.#stopped && this.#pending.length > this.#kept()) {
       const batch = this.#pending.splice(0, maxStepsPerReport);
       this.#wake();
       if (!(await this.#options.send(batch))) this.stop();

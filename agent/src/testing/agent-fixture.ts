@@ -217,7 +217,9 @@ export function useAgentFixture(options: { nats?: () => string } = {}): AgentFix
     stepsOf(jobId) {
       const latest = new Map<number, [number, string, number]>();
       for (const call of controller.calls) {
-        if (call.method !== 'ReportSteps' || call.request.lease?.jobId !== jobId) continue;
+        // The last reports may travel with FinishJob.
+        if (call.method !== 'ReportSteps' && call.method !== 'FinishJob') continue;
+        if (call.request.lease?.jobId !== jobId) continue;
         for (const step of call.request.steps) latest.set(step.stepIndex, [step.stepIndex, step.state, step.exitCode]);
       }
       return [...latest.values()].sort((a, b) => a[0] - b[0]);

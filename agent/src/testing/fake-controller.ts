@@ -53,6 +53,7 @@ export class FakeController {
           granted: true,
           leaseToken: `lease-${request.jobId}-${request.attempt}`,
           job: { ...job, attempt: request.attempt },
+          acceptsFinishSteps: true,
         }
       : { granted: false, reason: 'unknown_job' };
   };

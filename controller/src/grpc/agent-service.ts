@@ -217,6 +217,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           maxLogBytes: lifecycle.maxLogBytesPerJob,
           secrets: granted.values,
           acceptsGzipChunks: true,
+          acceptsFinishSteps: true,
         };
         // The backstop for specs the pipeline limits let through: never send what the agent cannot read.
         const specBytes = claimResponseBytes(response);
@@ -341,11 +342,11 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           throw new DomainError('INVALID_INPUT', `unknown job result "${request.result}"`);
         }
         const lease = leaseOf(request.lease);
-        await lifecycle.finish(lease, {
-          status: request.result as JobResult,
-          exitCode: request.exitCode,
-          message: request.message || null,
-        });
+        await lifecycle.finish(
+          lease,
+          { status: request.result as JobResult, exitCode: request.exitCode, message: request.message || null },
+          { steps: request.steps },
+        );
         log.debug({ jobId: lease.jobId, attempt: lease.attempt, result: request.result }, 'job finished');
         return {};
       },

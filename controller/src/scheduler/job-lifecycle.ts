@@ -106,16 +106,20 @@ export class JobLifecycle {
    * `retry.failed` budget is queued again as the next attempt (never after a
    * cancel request, nor with `retry: false`). Idempotent for the same lease: a
    * repeated finish is accepted and changes nothing. Lock order, as
-   * everywhere: run, then job.
+   * everywhere: run, then job. `steps` are the attempt's last step reports,
+   * recorded in the same transaction as a ReportSteps call would.
    */
   async finish(
     lease: LeaseKey,
     result: { status: JobResult; exitCode: number | null; message: string | null },
-    options: { retry?: boolean } = {},
+    options: { retry?: boolean; steps?: StepReportMessage[] } = {},
   ): Promise<void> {
+    const steps = mergeStepReports(options.steps ?? []);
     const outcome = await this.deps.db.transaction(async (tx) => {
       const runId = await lockRunOfJob(tx, lease.jobId);
       if (!runId) return null;
+      // Fenced like the finish itself: a repeated finish finds the lease ended and records nothing twice.
+      if (steps.length > 0 && !(await recordStepsFenced(tx, lease, steps))) return null;
       const job = await finishAttempt(tx, lease, result);
       if (!job) return null;
       let queued = 0;

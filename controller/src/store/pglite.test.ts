@@ -89,9 +89,17 @@ describe('the store on PGlite', () => {
     const at = Date.now();
     await lifecycle.reportSteps(lease, [
       { stepIndex: 0, state: 'running', exitCode: 0, startedAtMs: at, finishedAtMs: 0 },
-      { stepIndex: 0, state: 'succeeded', exitCode: 0, startedAtMs: 0, finishedAtMs: at + 5 },
     ]);
-    // The two entries of step 0 in one batch are one row: its end state, the agent's times.
+    // The last report may travel with the finish: recorded with it, its start kept from the earlier report.
+    const lastStep = { stepIndex: 0, state: 'succeeded', exitCode: 0, startedAtMs: 0, finishedAtMs: at + 5 };
+    const tooMany = Array.from({ length: 1001 }, () => lastStep);
+    await expect(
+      lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null }, { steps: tooMany }),
+    ).rejects.toThrow('a step report carries at most 1000 steps, got 1001');
+    await lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null }, { steps: [lastStep] });
+    // A repeated finish is accepted and changes nothing, its steps included.
+    const repeated = [{ ...lastStep, state: 'failed', exitCode: 1 }];
+    await lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null }, { steps: repeated });
     expect(await database.db.select().from(stepReports)).toEqual([
       {
         jobId: offer.jobId,
@@ -103,8 +111,6 @@ describe('the store on PGlite', () => {
         finishedAt: new Date(at + 5),
       },
     ]);
-    await lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null });
-    await lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null });
     expect((await readLog(database.db, offer.jobId)).toString()).toBe('built\n');
 
     // The attempt is over: anything more under its lease is fenced off.

@@ -32,6 +32,11 @@ export interface ClaimJobResponse {
    * The controller stores log chunks sent compressed (LogChunk.plain_bytes).
    */
   'acceptsGzipChunks'?: (boolean);
+  /**
+   * The controller records FinishJobRequest.steps: the agent may send its
+   * last step reports with FinishJob instead of a ReportSteps call of their own.
+   */
+  'acceptsFinishSteps'?: (boolean);
 }
 
 export interface ClaimJobResponse__Output {
@@ -63,4 +68,9 @@ export interface ClaimJobResponse__Output {
    * The controller stores log chunks sent compressed (LogChunk.plain_bytes).
    */
   'acceptsGzipChunks': (boolean);
+  /**
+   * The controller records FinishJobRequest.steps: the agent may send its
+   * last step reports with FinishJob instead of a ReportSteps call of their own.
+   */
+  'acceptsFinishSteps': (boolean);
 }

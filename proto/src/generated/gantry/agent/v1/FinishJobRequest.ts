@@ -1,6 +1,7 @@
 // Original file: gantry/agent/v1/agent.proto
 
 import type { Lease as _gantry_agent_v1_Lease, Lease__Output as _gantry_agent_v1_Lease__Output } from '../../../gantry/agent/v1/Lease.js';
+import type { StepReport as _gantry_agent_v1_StepReport, StepReport__Output as _gantry_agent_v1_StepReport__Output } from '../../../gantry/agent/v1/StepReport.js';
 
 export interface FinishJobRequest {
   'lease'?: (_gantry_agent_v1_Lease | null);
@@ -13,6 +14,12 @@ export interface FinishJobRequest {
    * A short human-readable reason ("step 2 exited with 1", "checkout failed: ...").
    */
   'message'?: (string);
+  /**
+   * Step reports not sent by ReportSteps yet, in order, recorded before the
+   * attempt ends (as a ReportSteps call would); at most 1000 entries. Only to
+   * a controller whose claim answer set accepts_finish_steps.
+   */
+  'steps'?: (_gantry_agent_v1_StepReport)[];
 }
 
 export interface FinishJobRequest__Output {
@@ -26,4 +33,10 @@ export interface FinishJobRequest__Output {
    * A short human-readable reason ("step 2 exited with 1", "checkout failed: ...").
    */
   'message': (string);
+  /**
+   * Step reports not sent by ReportSteps yet, in order, recorded before the
+   * attempt ends (as a ReportSteps call would); at most 1000 entries. Only to
+   * a controller whose claim answer set accepts_finish_steps.
+   */
+  'steps': (_gantry_agent_v1_StepReport__Output)[];
 }
