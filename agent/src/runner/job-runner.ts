@@ -80,10 +80,10 @@ interface Outcome {
 /** FinishJob's message is a short reason: a longer one is cut (the log holds the whole story). */
 const maxMessageChars = 2000;
 
-/** What a granted claim set for its attempt besides the job itself. */
 /** How long the last step's report may wait to travel with FinishJob. */
 const lastStepReportHoldMs = 250;
 
+/** What a granted claim set for its attempt besides the job itself. */
 export interface ClaimTerms {
   /** The controller's cap on the attempt's output (0 = none). */
   maxLogBytes?: number;
@@ -152,7 +152,8 @@ export class JobRunner {
 
   /**
    * Runs one claimed attempt to the end under the claim's `terms`; its
-   * workspace is removed afterwards (see idle()). Never rejects.
+   * workspace is removed afterwards (see idle()), or kept as the next spare
+   * of its commit when the job left it untouched. Never rejects.
    */
   async run(lease: Lease, job: JobSpec__Output, terms: ClaimTerms = {}): Promise<void> {
     const { maxLogBytes = 0, secrets = {}, gzipLogChunks = false, finishCarriesSteps = false } = terms;
