@@ -62,10 +62,11 @@ export class Scheduler {
    * reason in `error`; only when even that cannot be written does the run stay
    * queued, to be planned again by a planning sweep (planning-sweep.ts), as
    * when the database was unavailable. Never throws; safe to
-   * call twice (a planned run is left alone).
+   * call twice (a planned run is left alone). `created`: the run as its
+   * trigger just wrote it, which planning then need not read back.
    */
-  planRun(runId: string): Promise<void> {
-    const work = this.plan(runId).catch(async (error: unknown) => {
+  planRun(runId: string, created?: Run): Promise<void> {
+    const work = this.plan(runId, created).catch(async (error: unknown) => {
       // The database went away mid-planning: the run is not at fault. It stays queued and
       // unplanned, and a planning sweep takes it once the database and the claim allow.
       if (isDatabaseUnavailable(error)) {
@@ -143,8 +144,8 @@ export class Scheduler {
     void work.finally(() => this.followUps.delete(work));
   }
 
-  private async plan(runId: string): Promise<void> {
-    const run = await findRun(this.deps.db, runId);
+  private async plan(runId: string, created?: Run): Promise<void> {
+    const run = created ?? (await findRun(this.deps.db, runId));
     if (run?.status !== 'queued' || run.pipelineName !== null) return;
     // Another replica may be planning it; then it is theirs (planning-claim.ts).
     await withPlanningClaim(this.deps.db, runId, () => this.planClaimed(run));

@@ -81,7 +81,8 @@ export async function startRun(
     }
     return created;
   });
-  if (outcome.created) void deps.scheduler.planRun(outcome.run.id);
+  // The run as just written: planning need not read it back.
+  if (outcome.created) void deps.scheduler.planRun(outcome.run.id, outcome.run);
   return outcome;
 }
 
