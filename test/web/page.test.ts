@@ -82,6 +82,10 @@ stages:
       const runId = created.data?.id ?? '';
       expect(created.data?.url).toBe(`${farm.controller.httpUrl}/runs/${runId}`);
 
+      // The title names the pipeline once the run is planned (planning follows the trigger's answer).
+      const pipelineOf = async () =>
+        (await tina.GET('/api/runs/{id}', { params: { path: { id: runId } } })).data?.pipeline;
+      await expect.poll(pipelineOf, { timeout: 60_000 }).toBe('webapp');
       const runPage = await tinaBrowser.newPage();
       const problems = watchProblems(runPage);
       await runPage.goto(`/runs/${runId}`);
