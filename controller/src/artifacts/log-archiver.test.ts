@@ -179,6 +179,52 @@ describe('log archiving', () => {
     await expect(store.getObject(written[0]!)).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND' });
   }, 30_000);
 
+  it('archives short logs together: every log the same bytes after, a failed object left for a later sweep', async () => {
+    const jobs = [];
+    for (let n = 0; n < 6; n++) jobs.push(await finishedJobWithLog(5 + n * 7));
+    const store = testApp.artifactStore;
+    const failingOne = jobs[2]!.jobId;
+    const written: string[] = [];
+    const partlyFailing: ArtifactStore = {
+      ...storeLike(store),
+      putObject: async (key, body, size) => {
+        if (key.includes(failingOne)) throw new Error('store unavailable for one object');
+        written.push(key);
+        return store.putObject(key, body, size);
+      },
+    };
+    await expect(archiver(partlyFailing).sweep()).rejects.toThrow('store unavailable for one object');
+    const left = await findUnarchivedAttempts(testApp.database.db, 100);
+    expect(left.map((attempt) => attempt.jobId)).toEqual([failingOne]);
+    expect(written).toHaveLength(5);
+    for (const job of jobs) expect(await job.read()).toBe(job.expected);
+    expect(await archiver().sweep()).toBe(1);
+    expect(await findUnarchivedAttempts(testApp.database.db, 100)).toEqual([]);
+    for (const job of jobs) expect(await job.read()).toBe(job.expected);
+  }, 60_000);
+
+  it('keeps the first archives when a second controller archives the same short logs after the rows are gone', async () => {
+    const jobs = [await finishedJobWithLog(8), await finishedJobWithLog(9)];
+    const found = (await findUnarchivedAttempts(testApp.database.db, 100)).filter((attempt) =>
+      jobs.some((job) => job.jobId === attempt.jobId),
+    );
+    expect(found).toHaveLength(2);
+    await archiver().archiveShort(found);
+    const written: string[] = [];
+    const store = testApp.artifactStore;
+    const recordingStore: ArtifactStore = {
+      ...storeLike(store),
+      putObject: (key, body, size) => {
+        written.push(key);
+        return store.putObject(key, body, size);
+      },
+    };
+    await archiver(recordingStore).archiveShort(found);
+    for (const job of jobs) expect(await job.read()).toBe(job.expected);
+    expect(written).toHaveLength(2);
+    for (const key of written) await expect(store.getObject(key)).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND' });
+  }, 30_000);
+
   it('stores long chunks compressed and serves the log, whole and its tail, the same before and after archiving', async () => {
     const text = (from: number, bytes: number) =>
       Buffer.from(
@@ -230,6 +276,19 @@ describe('log archiving', () => {
     expect(Buffer.concat([first.value as Uint8Array, ...rest]).toString()).toBe(job.expected);
   }, 30_000);
 });
+
+/** A store that forwards to `store` (tests replace a method of it). */
+function storeLike(store: ArtifactStore): ArtifactStore {
+  return {
+    description: store.description,
+    open: () => store.open(),
+    presignUpload: (key, seconds) => store.presignUpload(key, seconds),
+    presignDownload: (key, seconds) => store.presignDownload(key, seconds),
+    putObject: (key, body, size) => store.putObject(key, body, size),
+    getObject: (key) => store.getObject(key),
+    removeObjects: (keys) => store.removeObjects(keys),
+  };
+}
 
 async function collect(pages: AsyncGenerator<Uint8Array>): Promise<Uint8Array[]> {
   const parts: Uint8Array[] = [];

@@ -24,9 +24,12 @@ import { sleep } from '@gantry/common';
 import type { Logger } from 'pino';
 import type { Database } from '../store/database.js';
 import {
+  type ArchiveRecord,
+  type AttemptChunk,
   deleteArchivedChunks,
   findUnarchivedAttempts,
-  recordLogArchiveDeletingChunks,
+  readStoredChunksOf,
+  recordLogArchivesDeletingChunks,
   type UnarchivedAttempt,
 } from '../store/log-archives-repository.js';
 import type { StoredLogChunk } from '../store/log-chunk-codec.js';
@@ -44,7 +47,7 @@ export interface LogArchiverDeps {
 }
 
 /** Attempts handled per sweep. */
-const batchSize = 20;
+const batchSize = 50;
 
 const gzipAsync = promisify(gzip);
 
@@ -65,18 +68,34 @@ export class LogArchiver {
     }
   }
 
-  /** One pass: archives (or finishes archiving) up to a batch of ended attempts. Returns how many it handled. */
+  /**
+   * One pass: archives (or finishes archiving) up to a batch of ended
+   * attempts. Short logs go together, a few statements for the lot (most
+   * jobs' logs are short); a long one is archived on its own. Returns how
+   * many attempts it handled.
+   */
   async sweep(): Promise<number> {
     const attempts = await findUnarchivedAttempts(this.deps.db, batchSize);
-    for (const attempt of attempts) await this.archive(attempt);
+    await deleteArchivedChunks(
+      this.deps.db,
+      attempts.filter((attempt) => attempt.archived),
+    );
+    const pending = attempts.filter((attempt) => !attempt.archived);
+    for (const group of shortLogGroups(pending)) await this.archiveShort(group);
+    for (const attempt of pending.filter((attempt) => attempt.storedBytes > inMemoryMaxBytes)) {
+      await this.archive(attempt);
+    }
     return attempts.length;
   }
 
-  /** Archives one attempt as a sweep found it; the rows may be gone by now (another controller archived them). */
+  /**
+   * Archives one attempt as a sweep found it, its rows read a page at a time;
+   * the rows may be gone by now (another controller archived them).
+   */
   async archive(attempt: UnarchivedAttempt): Promise<void> {
-    const { db, store, log } = this.deps;
+    const { db } = this.deps;
     if (attempt.archived) {
-      await deleteArchivedChunks(db, attempt.jobId, attempt.attempt);
+      await deleteArchivedChunks(db, [attempt]);
       return;
     }
     const key = logArchiveKey(attempt.runId, attempt.jobId, attempt.attempt, randomUUID());
@@ -86,12 +105,44 @@ export class LogArchiver {
     const storedBytes = head.ended
       ? await this.storeInMemory(key, head.pages)
       : await this.storeStaged(key, head.pages, members);
-    const archive = { jobId: attempt.jobId, attempt: attempt.attempt, key, bytes: plain.bytes };
-    if (await recordLogArchiveDeletingChunks(db, archive)) {
-      log.debug({ jobId: attempt.jobId, attempt: attempt.attempt, bytes: plain.bytes, storedBytes }, 'log archived');
-    } else {
-      await store.removeObjects([key]);
-    }
+    await this.record([{ jobId: attempt.jobId, attempt: attempt.attempt, key, bytes: plain.bytes }], storedBytes);
+  }
+
+  /**
+   * Archives short logs together: their rows in one read, their objects
+   * stored side by side, their records in one statement. An object that could
+   * not be stored leaves its attempt's rows for a later sweep; the others are
+   * recorded before the failure is thrown.
+   */
+  async archiveShort(attempts: UnarchivedAttempt[]): Promise<void> {
+    const chunks = chunksByAttempt(await readStoredChunksOf(this.deps.db, attempts));
+    const stored = await Promise.allSettled(
+      attempts.map(async (attempt) => {
+        const key = logArchiveKey(attempt.runId, attempt.jobId, attempt.attempt, randomUUID());
+        const plain = { bytes: 0 };
+        const members: Uint8Array[] = [];
+        for await (const member of gzipMembers(chunks.get(attemptKey(attempt)) ?? [], plain)) members.push(member);
+        const storedBytes = await this.storeInMemory(key, members);
+        return { record: { jobId: attempt.jobId, attempt: attempt.attempt, key, bytes: plain.bytes }, storedBytes };
+      }),
+    );
+    const archived = stored.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const storedBytes = archived.reduce((sum, entry) => sum + entry.storedBytes, 0);
+    await this.record(
+      archived.map((entry) => entry.record),
+      storedBytes,
+    );
+    const failed = stored.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Records stored archives; an object whose attempt was archived meanwhile by another sweep is removed. */
+  private async record(archives: ArchiveRecord[], storedBytes: number): Promise<void> {
+    if (archives.length === 0) return;
+    const recorded = await recordLogArchivesDeletingChunks(this.deps.db, archives);
+    const late = archives.filter((archive) => !recorded.has(archive.key)).map((archive) => archive.key);
+    if (late.length > 0) await this.deps.store.removeObjects(late);
+    this.deps.log.debug({ attempts: recorded.size, late: late.length, storedBytes }, 'logs archived');
   }
 
   /** Most logs: a few members, stored from memory. Returns the stored size. */
@@ -123,7 +174,7 @@ export class LogArchiver {
  * plain size to `plain.bytes`; an empty log still gets one (empty) member.
  */
 async function* gzipMembers(
-  chunks: AsyncIterable<StoredLogChunk>,
+  chunks: AsyncIterable<StoredLogChunk> | Iterable<StoredLogChunk>,
   plain: { bytes: number },
 ): AsyncGenerator<Uint8Array> {
   let run: Uint8Array[] = [];
@@ -151,6 +202,42 @@ async function* gzipMembers(
   }
   if (runBytes > 0 || members === 0) yield await compressRun();
 }
+
+/** Short logs' attempts in groups whose rows together hold at most `groupMaxBytes`. */
+function* shortLogGroups(attempts: UnarchivedAttempt[]): Generator<UnarchivedAttempt[]> {
+  let group: UnarchivedAttempt[] = [];
+  let bytes = 0;
+  for (const attempt of attempts) {
+    if (attempt.storedBytes > inMemoryMaxBytes) continue;
+    if (group.length > 0 && bytes + attempt.storedBytes > groupMaxBytes) {
+      yield group;
+      group = [];
+      bytes = 0;
+    }
+    group.push(attempt);
+    bytes += attempt.storedBytes;
+  }
+  if (group.length > 0) yield group;
+}
+
+/** A batch read's chunks by attempt (attemptKey), each attempt's in log order. */
+function chunksByAttempt(chunks: AttemptChunk[]): Map<string, AttemptChunk[]> {
+  const byAttempt = new Map<string, AttemptChunk[]>();
+  for (const chunk of chunks) {
+    const key = attemptKey(chunk);
+    const list = byAttempt.get(key);
+    if (list) list.push(chunk);
+    else byAttempt.set(key, [chunk]);
+  }
+  return byAttempt;
+}
+
+function attemptKey(attempt: { jobId: string; attempt: number }): string {
+  return `${attempt.jobId}/${attempt.attempt}`;
+}
+
+/** Rows read together for a group of short logs, at most. */
+const groupMaxBytes = 8 * 1024 * 1024;
 
 /** Chunks read from the database at a time (a plain one may be 1 MiB). */
 const pageChunks = 16;

@@ -4,9 +4,10 @@
  * object, record it here, then delete the chunks, so at every point the log is
  * whole somewhere.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from './database.js';
-import { logArchives, logChunks } from './schema.js';
+import type { StoredLogChunk } from './log-chunk-codec.js';
+import { logArchives } from './schema.js';
 
 export interface UnarchivedAttempt {
   runId: string;
@@ -14,6 +15,21 @@ export interface UnarchivedAttempt {
   attempt: number;
   /** An archive is recorded already: only the chunks are left to delete. */
   archived: boolean;
+  /** What the attempt's rows hold, as stored (compressed chunks at their compressed size). */
+  storedBytes: number;
+}
+
+export interface AttemptKey {
+  jobId: string;
+  attempt: number;
+}
+
+export interface AttemptChunk extends AttemptKey, StoredLogChunk {}
+
+export interface ArchiveRecord extends AttemptKey {
+  key: string;
+  /** The log's plain size. */
+  bytes: number;
 }
 
 export interface LogArchive {
@@ -21,51 +37,95 @@ export interface LogArchive {
   bytes: number;
 }
 
-/** Up to `limit` ended attempts that still have rows in log_chunks. */
+/**
+ * Up to `limit` ended attempts that still have rows in log_chunks, with what
+ * their rows hold. Found from log_chunks (which keeps only logs not archived
+ * yet), so a sweep costs what is waiting, not the farm's whole history.
+ */
 export async function findUnarchivedAttempts(db: Queryable, limit: number): Promise<UnarchivedAttempt[]> {
-  const rows = await queryRows<{ run_id: string; job_id: string; attempt: number; archived: boolean }>(
+  const rows = await queryRows<{
+    run_id: string;
+    job_id: string;
+    attempt: number;
+    archived: boolean;
+    stored_bytes: string | number;
+  }>(
     db,
     sql`
-    select jobs.run_id, ja.job_id, ja.attempt, (la.job_id is not null) as archived
-    from job_attempts ja
-    join jobs on jobs.id = ja.job_id
-    left join log_archives la on la.job_id = ja.job_id and la.attempt = ja.attempt
+    select jobs.run_id, c.job_id, c.attempt, (la.job_id is not null) as archived,
+      (select coalesce(sum(octet_length(x.data)), 0) from log_chunks x
+        where x.job_id = c.job_id and x.attempt = c.attempt)::bigint as stored_bytes
+    from (select distinct job_id, attempt from log_chunks) c
+    join job_attempts ja on ja.job_id = c.job_id and ja.attempt = c.attempt
+    join jobs on jobs.id = c.job_id
+    left join log_archives la on la.job_id = c.job_id and la.attempt = c.attempt
     where ja.status <> 'running'
-      and exists (select 1 from log_chunks lc where lc.job_id = ja.job_id and lc.attempt = ja.attempt)
     limit ${limit}`,
   );
-  return rows.map((row) => ({ runId: row.run_id, jobId: row.job_id, attempt: row.attempt, archived: row.archived }));
+  return rows.map((row) => ({
+    runId: row.run_id,
+    jobId: row.job_id,
+    attempt: row.attempt,
+    archived: row.archived,
+    storedBytes: Number(row.stored_bytes),
+  }));
+}
+
+/** The stored chunks of several attempts, in one read: attempt by attempt, each in log order. */
+export async function readStoredChunksOf(db: Queryable, attempts: readonly AttemptKey[]): Promise<AttemptChunk[]> {
+  if (attempts.length === 0) return [];
+  const rows = await queryRows<{ job_id: string; attempt: number; data: Buffer; plain_bytes: number | null }>(
+    db,
+    sql`
+    select job_id, attempt, data, plain_bytes from log_chunks
+    where (job_id, attempt) in (${attemptList(attempts)})
+    order by job_id, attempt, seq`,
+  );
+  return rows.map((row) => ({ jobId: row.job_id, attempt: row.attempt, data: row.data, plainBytes: row.plain_bytes }));
 }
 
 /**
- * Records a stored archive unless one is recorded already (another controller,
- * or a sweep before a crash, got there first), and deletes the attempt's
- * chunks, in one statement. Returns whether this archive was recorded: only
- * the first record is ever read.
+ * Records stored archives unless one is recorded already for their attempt
+ * (another controller, or a sweep before a crash, got there first), and
+ * deletes those attempts' chunks, in one statement. Returns the keys that were
+ * recorded: only the first record of an attempt is ever read.
  */
-export async function recordLogArchiveDeletingChunks(
+export async function recordLogArchivesDeletingChunks(
   db: Queryable,
-  archive: { jobId: string; attempt: number; key: string; bytes: number },
-): Promise<boolean> {
-  const rows = await queryRows<{ recorded: number }>(
+  archives: readonly ArchiveRecord[],
+): Promise<Set<string>> {
+  if (archives.length === 0) return new Set();
+  const values = sql.join(
+    archives.map((archive) => sql`(${archive.jobId}, ${archive.attempt}, ${archive.key}, ${archive.bytes})`),
+    sql`, `,
+  );
+  const rows = await queryRows<{ key: string }>(
     db,
     sql`
     with recorded as (
-      insert into log_archives (job_id, attempt, key, bytes)
-      values (${archive.jobId}, ${archive.attempt}, ${archive.key}, ${archive.bytes})
+      insert into log_archives (job_id, attempt, key, bytes) values ${values}
       on conflict do nothing
       returning key
     ), deleted as (
-      delete from log_chunks where job_id = ${archive.jobId} and attempt = ${archive.attempt}
+      delete from log_chunks where (job_id, attempt) in (${attemptList(archives)})
     )
-    select count(*)::int as recorded from recorded`,
+    select key from recorded`,
   );
-  return rows[0]?.recorded === 1;
+  return new Set(rows.map((row) => row.key));
 }
 
-/** Deletes the attempt's chunks; only ever called once its archive is recorded (by a sweep that died after). */
-export async function deleteArchivedChunks(db: Queryable, jobId: string, attempt: number): Promise<void> {
-  await db.delete(logChunks).where(and(eq(logChunks.jobId, jobId), eq(logChunks.attempt, attempt)));
+/** Deletes the attempts' chunks; only ever called once their archives are recorded (by a sweep that died after). */
+export async function deleteArchivedChunks(db: Queryable, attempts: readonly AttemptKey[]): Promise<void> {
+  if (attempts.length === 0) return;
+  await db.execute(sql`delete from log_chunks where (job_id, attempt) in (${attemptList(attempts)})`);
+}
+
+/** `(job_id, attempt)` pairs as a list for `in (…)`. */
+function attemptList(attempts: readonly AttemptKey[]): SQL {
+  return sql.join(
+    attempts.map((attempt) => sql`(${attempt.jobId}, ${attempt.attempt})`),
+    sql`, `,
+  );
 }
 
 export async function findLogArchive(db: Queryable, jobId: string, attempt: number): Promise<LogArchive | null> {
