@@ -318,6 +318,18 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
     expect(second.outputs).toEqual([`0:unset 2 ${other}\n`]);
   });
 
+  it('passes commands and variables byte for byte, however long, in any locale', async () => {
+    const value = 'grüße → ✓\n\\n "q" $x `y`\n\n';
+    // A long script: the shell reads each record in bulk, not byte by byte.
+    const command = `printf '%s|' "$TEXT" "$LANG" 'naïve ✓'\n${'# padding to make the step long\n'.repeat(4000)}\n\n`;
+    const utf8 = { TEXT: value, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
+    const pooled = await attempt(utf8, [command, command]);
+    expect(pooled.outputs).toEqual(Array(2).fill(`0:${value}|C.UTF-8|naïve ✓|`));
+    const sink = collectingSink();
+    const own = await runStep({ command, cwd, env: { PATH: process.env.PATH ?? '', ...utf8 }, sink, dieWithAgent });
+    expect(`${own.exitCode}:${sink.text()}`).toBe(`0:${value}|C.UTF-8|naïve ✓|`);
+  });
+
   it('gives a step exactly the environment a shell of its own would', async () => {
     const env = { PATH: process.env.PATH ?? '', HOME: '/nowhere', WITH_SPACE: ' a  b ', MULTI: 'x\ny', EMPTY: '' };
     const command = 'env -0 | sort -z | tr "\\0" "|"';

@@ -101,16 +101,15 @@ export class SlotShell {
     const channel = this.#channels[index];
     if (!channel) throw new Error('job shell has no output channel left');
     (channel as unknown as Reffable).ref();
-    const fields = ['attempt', String(4 + index), record.marker, record.cwd, String(record.exports.length)];
     // The first step's command follows in the same tick: one write to the shell for both.
     this.commands.cork();
     process.nextTick(() => this.commands.uncork());
-    this.commands.write(`${[...fields, ...record.exports].join('\0')}\0`);
+    this.commands.write(framedRecord('attempt', [String(4 + index), record.marker, record.cwd, ...record.exports]));
     return channel;
   }
 
   runCommand(command: string): void {
-    this.commands.write(`step\0${command}\0`);
+    this.commands.write(framedRecord('step', [command]));
   }
 
   /** The attempt is over: the shell closes its channel (what still holds it was left behind by the attempt). */
@@ -132,4 +131,12 @@ export class SlotShell {
       else handle.ref();
     }
   }
+}
+
+/** A record of the shell's protocol (step-command.ts): its kind, then its fields in one frame bash reads at once. */
+export function framedRecord(kind: string, fields: readonly string[]): Buffer {
+  const encoded = fields.map((field) => Buffer.from(field));
+  const lengths = Buffer.from(`${encoded.map((field) => field.length).join(' ')}\n`);
+  const frameBytes = lengths.length + encoded.reduce((sum, field) => sum + field.length, 0);
+  return Buffer.concat([Buffer.from(`${kind}\0${frameBytes}\0`), lengths, ...encoded]);
 }

@@ -11,12 +11,17 @@
  * attempt's variables and working directory are set in each step's process
  * only, never in the shell.
  *
- * Protocol, on the shell's fd 3, NUL-terminated fields: `attempt`, the
- * channel's fd, the step-end marker (random per attempt, never in the
- * environment or on a command line), the working directory, a count N and N
- * `NAME=value` variables to export; then `step` and a command per step; then
- * `detach` (the shell closes the attempt's channel) before the next attempt;
- * EOF ends the shell. On the channel, shared with the steps: after each step,
+ * Protocol, on the shell's fd 3: records `attempt`, `step`, `detach`, each
+ * a NUL-terminated kind. `attempt` and `step` carry fields, framed so that
+ * bash reads them in bulk (`read -N`; a delimited read takes one system call
+ * per byte, thousands for an attempt's environment): the byte length of the
+ * frame, NUL-terminated, then the frame: the fields' byte lengths separated
+ * by spaces, a newline, and the fields one after the other (no field holds a
+ * NUL byte). `attempt`'s fields: the channel's fd, the step-end marker
+ * (random per attempt, never in the environment or on a command line), the
+ * working directory and the `NAME=value` variables to export; `step`'s: its
+ * command. `detach` (the shell closes the attempt's channel) comes before
+ * the next attempt; EOF ends the shell. On the channel, shared with the steps: after each step,
  * `<marker><exit status> <step pgid> <left>\n`, where left = 1 when processes
  * outlived the step's shell in its group (the shell has sent them SIGTERM,
  * unless a stop did already).
@@ -93,20 +98,33 @@ run_step() {
   for kv in "\${exports[@]}"; do export -- "$kv"; done
   exec bash -eo pipefail -c "$cmd" 2>&1
 }
+# A record's fields (see the protocol) into the array fields; bytes, not characters, whatever the locale.
+read_fields() {
+  local LC_ALL=C frame= lengths= length offset=0 bytes
+  fields=()
+  IFS= read -r -d '' -u 3 bytes && [[ $bytes =~ ^[0-9]{1,9}$ ]] || return 1
+  IFS= read -r -N "$bytes" -u 3 frame && [ "\${#frame}" -eq "$bytes" ] || return 1
+  lengths=\${frame%%$'\n'*}
+  frame=\${frame#*$'\n'}
+  for length in $lengths; do
+    fields+=("\${frame:offset:length}")
+    offset=$((offset + length))
+  done
+  [ "$offset" -eq "\${#frame}" ]
+}
 while IFS= read -r -d '' -u 3 kind; do
   case $kind in
   attempt)
-    IFS= read -r -d '' -u 3 out && IFS= read -r -d '' -u 3 mark && IFS= read -r -d '' -u 3 dir &&
-      IFS= read -r -d '' -u 3 count || exit 125
-    exports=()
-    for ((i = 0; i < count; i++)); do IFS= read -r -d '' -u 3 kv || exit 125; exports+=("$kv"); done
+    read_fields && [ "\${#fields[@]}" -ge 3 ] || exit 125
+    out=\${fields[0]} mark=\${fields[1]} dir=\${fields[2]}
+    exports=("\${fields[@]:3}")
     # The agent never serves an attempt on a shell it told to stop: a stop noted
     # now came from a step of an earlier attempt signalling its shell, and must not
     # fail this one.
     term= termed= killed= interrupted=
     continue ;;
   detach) exec {out}>&-; out= mark=; continue ;;
-  step) IFS= read -r -d '' -u 3 cmd || exit 125 ;;
+  step) read_fields && [ "\${#fields[@]}" -eq 1 ] || exit 125; cmd=\${fields[0]} ;;
   *) exit 125 ;;
   esac
   [ -n "$out" ] || exit 125
@@ -141,8 +159,8 @@ done`;
 const prelude = `set -m
 umask 022
 exec 2>/dev/null
-step= term= termed= killed= interrupted= out= mark= dir=
-channels=$1 exports=()`;
+step= term= termed= killed= interrupted= out= mark= dir= cmd=
+channels=$1 exports=() fields=()`;
 
 const guard = `agent=$2
 on_agent_gone() {
