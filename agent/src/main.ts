@@ -146,6 +146,7 @@ export async function startAgent(
       spareCopies: config.slots,
       onGitCommand: (args) => logger.debug({ args }, 'git'),
       onTampered: (path, problem) => logger.warn({ path, problem }, 'snapshot changed since it was made, rebuilding'),
+      ...(runAs ? { owner: runAs } : {}),
     }),
     workDir: config.workDir,
     baseEnv: config.baseEnv,

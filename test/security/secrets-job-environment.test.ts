@@ -133,4 +133,37 @@ describe.skipIf(process.getuid?.() !== 0)('a step under --run-as nobody', () => 
     expect(log).not.toContain(farm.agentToken);
     expect(log).toMatch(/Permission denied/);
   });
+
+  it('hands every job of a commit a clean standalone workspace the user owns, the first and the next ones', async () => {
+    const steps = [
+      'echo "uid=$(id -u)"',
+      'echo "owner=$(stat -c %U . .git/HEAD .git/objects | sort -u | tr "\n" " ")"',
+      'echo "head=$(git log -1 --format=%H)"',
+      'echo "alternates=$(test -e .git/objects/info/alternates && echo yes || echo no)"',
+      'echo "dirty=$(git status --porcelain | wc -l)"',
+    ];
+    const pipeline = `name: probe\nstages:\n  - name: build\n    jobs:\n      - name: probe\n        steps: ${JSON.stringify(steps)}\n`;
+    const repo = await createGitRepo({ '.gantry.yml': pipeline });
+    try {
+      // The first job gets a copy of the new snapshot; the next ones a spare made after it, or its workspace again.
+      for (let round = 0; round < 3; round++) {
+        const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
+        const run = await farm.client.waitForRun(
+          created.data!.id,
+          (r) => r.status !== 'queued' && r.status !== 'running',
+        );
+        const log = await farm.client.readLog(run.id, run.stages[0]!.jobs[0]!.id);
+        expect(run.status, `${log}\n${agent.logs()}`).toBe('succeeded');
+        expect(Object.fromEntries(variablesOf(log))).toMatchObject({
+          uid: '65534',
+          owner: 'nobody ',
+          head: repo.sha,
+          alternates: 'no',
+          dirty: '0',
+        });
+      }
+    } finally {
+      await repo.remove();
+    }
+  });
 });

@@ -47,6 +47,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { chownTree } from '../executor/run-as.js';
 import { CheckoutError } from './checkout-error.js';
 import { copyTree, removeTree } from './copy-tree.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -89,6 +90,15 @@ export interface GitCheckoutOptions {
   spareCopies?: number;
   /** A snapshot or spare copy no longer matched its manifest (it is rebuilt); main logs a warning. */
   onTampered?: (path: string, problem: string) => void;
+  /**
+   * --run-as: workspaces are handed out owned by this user, and standalone,
+   * since that user cannot read the repository cache their objects would
+   * otherwise be borrowed from. A snapshot is made standalone once, when it
+   * is built (every object its commit needs copied into a pack of its own, as
+   * `git clone --dissociate` would); spares are given to the user as they are
+   * made, in the background; a workspace copied at checkout is given then.
+   */
+  owner?: { uid: number; gid: number };
 }
 
 const done = Promise.resolve();
@@ -228,7 +238,9 @@ export class GitCheckout {
     }
     await copyTree(snapshot.path, workspace);
     // Checked after the copy: whatever changed the snapshot before or while it was copied shows now.
-    return verifyTreeManifest(snapshot.path, snapshot.manifest, { contentRoot: workspace });
+    const problem = verifyTreeManifest(snapshot.path, snapshot.manifest, { contentRoot: workspace });
+    if (problem === undefined && this.#options.owner) await chownTree(workspace, this.#options.owner);
+    return problem;
   }
 
   /**
@@ -269,6 +281,11 @@ export class GitCheckout {
         await mkdir(join(path, '..'), { recursive: true });
         await this.#cache.git(['clone', '--shared', '--no-checkout', '-q', cache, partial], signal);
         await this.#cache.git(['-C', partial, 'checkout', '--detach', '-q', sha], signal);
+        if (this.#options.owner) {
+          // Costs in proportion to the history: once per snapshot, not per attempt.
+          await this.#cache.git(['-C', partial, 'repack', '-a', '-d', '-q'], signal);
+          await rm(join(partial, '.git', 'objects', 'info', 'alternates'), { force: true });
+        }
         await pruneGitDir(join(partial, '.git'));
         const manifest = recordTreeManifest(partial);
         await removeTree(path);
@@ -337,6 +354,7 @@ export class GitCheckout {
         async () => {
           const problem = verifyTreeManifest(snapshot.path, snapshot.manifest, { contentRoot: spare });
           // Enough spares by now: a released workspace may have become one meanwhile.
+          if (problem === undefined && this.#options.owner) await chownTree(spare, this.#options.owner);
           if (snapshot.evicted || problem !== undefined || snapshot.spares.length >= this.#spareCopies) {
             if (problem !== undefined) this.#options.onTampered?.(snapshot.path, problem);
             await removeTree(spare, { background: true });

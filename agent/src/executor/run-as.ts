@@ -41,7 +41,7 @@ export function resolveRunAsUser(user: string, agentUid = process.getuid?.() ?? 
 }
 
 /** Gives `root` and everything under it to `user` (links themselves, never followed). */
-export async function chownTree(root: string, user: RunAsUser): Promise<void> {
+export async function chownTree(root: string, user: { uid: number; gid: number }): Promise<void> {
   await lchown(root, user.uid, user.gid);
   for (const entry of await readdir(root, { withFileTypes: true, recursive: true })) {
     await lchown(join(entry.parentPath, entry.name), user.uid, user.gid);

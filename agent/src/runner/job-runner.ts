@@ -28,7 +28,6 @@ import { uploadArtifacts } from '../artifacts/upload-artifacts.js';
 import { JobCaches } from '../caches/job-caches.js';
 import { LocalCopies } from '../caches/local-copies.js';
 import { removeTree } from '../checkout/copy-tree.js';
-import { dissociateWorkspace } from '../checkout/dissociate-workspace.js';
 import type { GitCheckout } from '../checkout/git-checkout.js';
 import {
   type ControllerClient,
@@ -461,8 +460,9 @@ export class JobRunner {
     await mkdir(tmpDir, { recursive: true, mode: 0o700 });
     const { runAs } = this.#options;
     if (runAs) {
-      await dissociateWorkspace(workspace, { env: this.#options.baseEnv, signal });
-      await chownTree(workspace, runAs);
+      // The checkout hands the workspace out standalone and owned by runAs (see GitCheckoutOptions.owner);
+      // what caches and artifacts added to it is the agent's until given too.
+      if (caches || job.needsArtifacts.length > 0) await chownTree(workspace, runAs);
       await chownTree(tmpDir, runAs);
     }
     const env = jobEnvironment(
