@@ -5,10 +5,11 @@
  * One pull loop per agent on the queue's durable consumer, `max_messages: 1`
  * per pull, a pull outstanding only while a slot is free; per offer: ClaimJob
  * (ack when granted, term when denied, nak after 2 s when the call failed),
- * then the calls a one-step no-op job costs the controller: ReportSteps
- * ("running"), one StreamLogs call carrying one short chunk (ended, its
- * acknowledgement awaited) together with ReportSteps ("succeeded"), then
- * FinishJob. Heartbeats at the interval Register gave, as the real agent's
+ * then the calls a one-step no-op job costs the controller: one StreamLogs
+ * call carrying one short chunk (ended, its acknowledgement awaited), then
+ * FinishJob with the step's report. A controller that does not take step
+ * reports with FinishJob gets them as ReportSteps calls: "running" first,
+ * "succeeded" together with the log. Heartbeats at the interval Register gave, as the real agent's
  * lease keeper does (a no-op job ends long before the first one is due).
  */
 import {
@@ -155,11 +156,11 @@ async function workOne(options: WorkerOptions, data: Uint8Array, settle: Settle)
     const startedAtMs = Date.now();
     const report = (steps: StepReport[]) =>
       call(options, client.reportSteps as Unary<unknown, unknown>, { lease, steps });
-    await report([{ stepIndex: 0, state: 'running', exitCode: 0, startedAtMs, finishedAtMs: 0 }]);
+    // As a real agent does: a short job's reports travel with FinishJob when the controller takes them there.
+    const withFinish = claim.acceptsFinishSteps;
+    if (!withFinish) await report([{ stepIndex: 0, state: 'running', exitCode: 0, startedAtMs, finishedAtMs: 0 }]);
     const finishedAtMs = Date.now();
     const lastSteps = [{ stepIndex: 0, state: 'succeeded', exitCode: 0, startedAtMs, finishedAtMs }];
-    // As a real agent does: the last report travels with FinishJob when the controller takes it there.
-    const withFinish = claim.acceptsFinishSteps;
     await Promise.all([streamLog(options, lease), withFinish ? undefined : report(lastSteps)]);
     clearInterval(heartbeat);
     await call(options, client.finishJob as Unary<unknown, unknown>, {

@@ -81,6 +81,8 @@ const maxMessageChars = 2000;
 
 /** How long the last step's report may wait to travel with FinishJob. */
 const lastStepReportHoldMs = 250;
+/** How long the first step's start may wait to travel with later reports (or FinishJob, for a short job). */
+const firstStepReportHoldMs = 100;
 
 /** What a granted claim set for its attempt besides the job itself. */
 export interface ClaimTerms {
@@ -206,6 +208,7 @@ export class JobRunner {
     const steps = new StepReporter({
       // The last step's report goes with FinishJob when the controller takes it there, unless the end takes long.
       holdLastMs: finishCarriesSteps ? lastStepReportHoldMs : 0,
+      holdFirstMs: finishCarriesSteps ? firstStepReportHoldMs : 0,
       send: (batch) =>
         keeper.call('ReportSteps', () =>
           controller.reportSteps({ lease, steps: batch }).catch((error: unknown) => {

@@ -82,6 +82,41 @@ describe('StepReporter', () => {
     }
   });
 
+  it('holds the first report for holdFirstMs: a job whose steps end by then reports them all with FinishJob', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let clock = 1000;
+      const quick = heldController();
+      const reporter = new StepReporter({ send: quick.send, holdFirstMs: 100, holdLastMs: 250, now: () => clock++ });
+      reporter.started(0);
+      reporter.ended(0, 'succeeded', 0);
+      reporter.started(1);
+      vi.advanceTimersByTime(99);
+      reporter.ended(1, 'succeeded', 0, true);
+      // The last step's hold replaced the first one's.
+      vi.advanceTimersByTime(200);
+      expect(quick.batches).toEqual([]);
+      const handedOver = await reporter.handOver();
+      expect(brief(handedOver)).toEqual(['0:succeeded', '1:succeeded']);
+      expect(handedOver[0]).toMatchObject({ startedAtMs: 1000, finishedAtMs: 1001 });
+
+      const slow = heldController();
+      const running = new StepReporter({ send: slow.send, holdFirstMs: 100, holdLastMs: 250 });
+      running.started(0);
+      vi.advanceTimersByTime(99);
+      expect(slow.batches).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(slow.batches.map(brief)).toEqual([['0:running']]);
+      // Only the first report is held: the next ones go out as before.
+      await slow.releaseAll();
+      running.ended(0, 'succeeded', 0);
+      expect(slow.batches.map(brief)).toEqual([['0:running'], ['0:succeeded']]);
+      running.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('is full at maxPending entries until the call in flight returns, then has room again', async () => {
     const controller = heldController();
     const reporter = new StepReporter({ send: controller.send, maxPending: 3 });

@@ -13,7 +13,11 @@
  * With `holdLastMs`, the report of the attempt's last step waits up to that
  * long for handOver(), which gives it to FinishJob: a short job then costs one
  * call less. A job that takes longer to end (artifacts to upload) still shows
- * its last step ended within `holdLastMs`.
+ * its last step ended within `holdLastMs`. With `holdFirstMs`, the attempt's
+ * first report (its first step started) waits up to that long as well: a job
+ * whose steps are done by then reports them all with FinishJob, no
+ * ReportSteps call at all; a longer one shows its first step running within
+ * `holdFirstMs`.
  */
 import type { StepReport } from '@gantry/proto';
 
@@ -34,6 +38,8 @@ export interface StepReporterOptions {
   now?: () => number;
   /** How long the last step's report waits for handOver() (0 = not at all). Default 0. */
   holdLastMs?: number;
+  /** How long the first report waits before it is sent (0 = not at all). Default 0. */
+  holdFirstMs?: number;
 }
 
 interface Entry {
@@ -54,6 +60,9 @@ export class StepReporter {
   /** While set, up to one FinishJob's worth of entries stays unsent. */
   #holding = false;
   #holdTimer: NodeJS.Timeout | undefined;
+  /** The hold under way is the first report's (the last step's replaces it). */
+  #holdingFirst = false;
+  #reported = false;
   #waiters: Array<() => void> = [];
 
   constructor(options: StepReporterOptions) {
@@ -72,6 +81,12 @@ export class StepReporter {
     if (this.#stopped) return;
     const now = this.#now();
     this.#pending.push({ stepIndex, state: 'running', exitCode: 0, startedAtMs: now, finishedAtMs: 0 });
+    const holdFirstMs = this.#options.holdFirstMs ?? 0;
+    if (!this.#reported && holdFirstMs > 0) {
+      this.#reported = true;
+      this.#holdingFirst = true;
+      this.#hold(holdFirstMs);
+    }
     this.#send();
   }
 
@@ -92,14 +107,22 @@ export class StepReporter {
       this.#pending.push({ stepIndex, state, exitCode, startedAtMs: 0, finishedAtMs: now });
     }
     const holdLastMs = this.#options.holdLastMs ?? 0;
-    if (final && holdLastMs > 0 && !this.#holdTimer) {
-      this.#holding = true;
-      this.#holdTimer = setTimeout(() => {
-        this.#holding = false;
-        this.#send();
-      }, holdLastMs);
+    if (final && holdLastMs > 0 && (!this.#holdTimer || this.#holdingFirst)) {
+      this.#holdingFirst = false;
+      this.#hold(holdLastMs);
     }
     this.#send();
+  }
+
+  /** Keeps entries unsent for `ms` (a hold under way is replaced). */
+  #hold(ms: number): void {
+    clearTimeout(this.#holdTimer);
+    this.#holding = true;
+    this.#holdTimer = setTimeout(() => {
+      this.#holding = false;
+      this.#holdingFirst = false;
+      this.#send();
+    }, ms);
   }
 
   /** Resolves once fewer than `maxPending` entries wait, the reporter stopped, or `signal` aborted. */
@@ -143,9 +166,9 @@ export class StepReporter {
     this.#wake();
   }
 
-  /** Entries kept back from sending: none, or one FinishJob's worth while holding. */
+  /** Entries kept back from sending: none, or one FinishJob's worth while holding (short of full: steps go on). */
   #kept(): number {
-    return this.#holding ? maxStepsPerReport : 0;
+    return this.#holding ? Math.min(maxStepsPerReport, this.#maxPending - 1) : 0;
   }
 
   #send(): void {
