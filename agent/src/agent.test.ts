@@ -75,6 +75,29 @@ describe('agent', () => {
     expect(readdirSync(join(cfg.workDir, 'repos'))).toHaveLength(1);
   });
 
+  it('sends a short job’s whole log with FinishJob, and streams a longer one live', async () => {
+    await start();
+    const claim = f.controller.claim;
+    f.controller.claim = (request) => {
+      const answer = claim(request);
+      return 'granted' in answer && answer.granted ? { ...answer, acceptsFinishLogs: true } : answer;
+    };
+    const short = await offer(['echo one', 'echo two >&2']);
+    const shortFinish = await finishOf(short);
+    expect(methodsFor(short)).not.toContain('StreamLogs');
+    expect(shortFinish.request.logChunks.map((chunk) => chunk.lease?.leaseToken)).not.toContain(undefined);
+    expect(logTextOf(short)).toBe('$ echo one\none\n$ echo two >&2\ntwo\n');
+
+    // Past the hold, the log is live: its first lines are stored while the job still runs.
+    const long = await offer(['echo early', 'sleep 1', 'echo late']);
+    const finish = await finishOf(long);
+    const methods = methodsFor(long);
+    expect(methods).toContain('StreamLogs');
+    expect(methods.indexOf('StreamLogs')).toBeLessThan(methods.indexOf('FinishJob'));
+    expect(finish.request.logChunks).toEqual([]);
+    expect(logTextOf(long)).toBe('$ echo early\nearly\n$ sleep 1\n$ echo late\nlate\n');
+  });
+
   it('stops at the first failing step', async () => {
     await start();
     const jobId = await offer(['echo one', 'exit 3', 'echo never']);

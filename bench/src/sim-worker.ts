@@ -5,11 +5,12 @@
  * One pull loop per agent on the queue's durable consumer, `max_messages: 1`
  * per pull, a pull outstanding only while a slot is free; per offer: ClaimJob
  * (ack when granted, term when denied, nak after 2 s when the call failed),
- * then the calls a one-step no-op job costs the controller: one StreamLogs
- * call carrying one short chunk (ended, its acknowledgement awaited), then
- * FinishJob with the step's report. A controller that does not take step
- * reports with FinishJob gets them as ReportSteps calls: "running" first,
- * "succeeded" together with the log. Heartbeats at the interval Register gave, as the real agent's
+ * then the calls a one-step no-op job costs the controller: FinishJob with
+ * the step's report and its one short log chunk. A controller that does not
+ * take step reports with FinishJob gets them as ReportSteps calls ("running"
+ * first, "succeeded" together with the log); one that does not take log chunks
+ * there gets the chunk on a StreamLogs call of its own (ended, its
+ * acknowledgement awaited) before FinishJob. Heartbeats at the interval Register gave, as the real agent's
  * lease keeper does (a no-op job ends long before the first one is due).
  */
 import {
@@ -161,7 +162,11 @@ async function workOne(options: WorkerOptions, data: Uint8Array, settle: Settle)
     if (!withFinish) await report([{ stepIndex: 0, state: 'running', exitCode: 0, startedAtMs, finishedAtMs: 0 }]);
     const finishedAtMs = Date.now();
     const lastSteps = [{ stepIndex: 0, state: 'succeeded', exitCode: 0, startedAtMs, finishedAtMs }];
-    await Promise.all([streamLog(options, lease), withFinish ? undefined : report(lastSteps)]);
+    const logWithFinish = claim.acceptsFinishLogs;
+    await Promise.all([
+      logWithFinish ? undefined : streamLog(options, lease),
+      withFinish ? undefined : report(lastSteps),
+    ]);
     clearInterval(heartbeat);
     await call(options, client.finishJob as Unary<unknown, unknown>, {
       lease,
@@ -169,6 +174,7 @@ async function workOne(options: WorkerOptions, data: Uint8Array, settle: Settle)
       exitCode: 0,
       message: '',
       steps: withFinish ? lastSteps : [],
+      logChunks: logWithFinish ? [{ lease, seq: 0, offset: 0, data: logLine, stepIndex: 0 }] : [],
     });
     counters.finished++;
   } catch {

@@ -324,4 +324,49 @@ describe('LogStreamer with secrets', () => {
     expect(Buffer.concat(plain).toString()).toBe(output.join(''));
     expect(second.sent[0]!.data.length).toBeLessThan(64 * 1024 * 0.9);
   });
+  it('holdFirst: hands a short log over whole without a transport, streams a longer or larger one', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const hold = { ms: 100, maxChunks: 4, maxBytes: 1024 };
+      let opened = 0;
+      const sender = new FakeSender();
+      const openSender = () => {
+        opened++;
+        return sender;
+      };
+      const streamer = () => new LogStreamer({ openSender, flushDelayMs: 0, holdFirst: hold });
+
+      const short = streamer();
+      short.write('one\n', 0);
+      short.write('two\n', 1);
+      vi.advanceTimersByTime(99);
+      const handed = await short.handOver();
+      expect(text(handed)).toBe('one\ntwo\n');
+      expect(handed.map((chunk) => [chunk.seq, chunk.offset])).toEqual([
+        [0, 0],
+        [1, 4],
+      ]);
+      expect(opened).toBe(0);
+
+      // Past the hold, the log goes out as it comes; handOver() then ends the stream and hands nothing over.
+      const slow = streamer();
+      slow.write('early\n', 0);
+      vi.advanceTimersByTime(100);
+      await vi.waitFor(() => expect(text(sender.sent)).toBe('early\n'));
+      slow.write('late\n', 0);
+      expect(await slow.handOver()).toEqual([]);
+      expect(text(sender.sent)).toBe('early\nlate\n');
+      expect(sender.finished).toBe(true);
+
+      // More than one FinishJob may carry ends the hold at once.
+      const wide = new FakeSender();
+      const many = new LogStreamer({ openSender: () => wide, maxChunkBytes: 300, holdFirst: hold });
+      many.write('x'.repeat(1500), 0);
+      await vi.waitFor(() => expect(wide.sent.length).toBeGreaterThan(0));
+      expect(await many.handOver()).toEqual([]);
+      expect(text(wide.sent)).toBe('x'.repeat(1500));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

@@ -31,6 +31,12 @@
  * bytes the masker keeps back are released by the next write, by endStep()
  * (the runner calls it when a step ends), by a write for another step, and by
  * end().
+ *
+ * With `holdFirst`, no transport is opened until `holdFirst.ms` after the
+ * first chunk was cut (or sooner, once more is queued than one FinishJob may
+ * carry): a job that ends by then hands its whole log to FinishJob through
+ * handOver(), and costs no StreamLogs call. A longer job's live log starts
+ * that much later.
  */
 import { backoffDelayMs } from '@gantry/common';
 import { compressChunk, isLongChunk } from './chunk-compression.js';
@@ -78,6 +84,11 @@ export interface LogStreamerOptions {
   compressChunks?: boolean;
   /** Values masked as `***` in the output (granted secrets). Never logged. */
   secrets?: readonly string[];
+  /**
+   * Hold the first chunks back this long, and hand them over when the log
+   * ends within it, up to `maxChunks` chunks and `maxBytes` bytes as sent.
+   */
+  holdFirst?: { ms: number; maxChunks: number; maxBytes: number };
   /** Consecutive failed transports before giving up. Default: no limit. */
   maxRetries?: number;
   /** First retry delay, doubled per consecutive failure up to `maxRetryDelayMs`. Default 100 ms. */
@@ -99,7 +110,11 @@ export class LogStreamer {
   #maskedStep = 0;
   /** Bytes of output taken so far (at most maxBytes + 1 when capped). */
   #taken = 0;
-  #sender: LogChunkSender;
+  /** Opened at once, or with holdFirst when the first chunk is sent (or at end() when none was). */
+  #sender: LogChunkSender | undefined;
+  /** The first chunks are held back (holdFirst): nothing is sent yet. */
+  #holding: boolean;
+  #holdTimer: NodeJS.Timeout | undefined;
   /** False once the current sender was aborted by the streamer itself. */
   #senderLive = true;
   /** Chunks cut but not yet accepted by the sender. */
@@ -132,10 +147,59 @@ export class LogStreamer {
         if (options.compressChunks && isLongChunk(chunk)) this.#compressing.set(chunk, compressChunk(chunk));
         this.#ready.push(chunk);
         this.#readyBytes += chunk.data.length;
+        this.#holdFirstChunks();
         this.#pump();
       },
     });
-    this.#sender = this.#open();
+    this.#holding = options.holdFirst !== undefined;
+    // Open at once, so a refusal is heard even before any output, unless the log may go with FinishJob.
+    if (!this.#holding) this.#sender = this.#open();
+  }
+
+  /** Starts the hold with the first chunk; ends it once more waits than handOver() may give. */
+  #holdFirstChunks(): void {
+    const hold = this.#options.holdFirst;
+    if (!this.#holding || !hold) return;
+    if (this.#ready.length > hold.maxChunks || this.#readyBytes > hold.maxBytes) this.#releaseHold();
+    else this.#holdTimer ??= setTimeout(() => this.#releaseHold(), hold.ms);
+  }
+
+  #releaseHold(): void {
+    clearTimeout(this.#holdTimer);
+    this.#holding = false;
+    this.#pump();
+  }
+
+  /**
+   * Ends the log for FinishJob: when no transport was opened yet (the hold is
+   * on) and the whole log fits one FinishJob, returns its chunks, in order, and
+   * sends nothing; otherwise ends the stream as end() does and returns none.
+   * Rejects as end() does.
+   */
+  async handOver(): Promise<OutgoingLogChunk[]> {
+    this.endStep();
+    this.#closed = true;
+    this.#cutter.flush();
+    const hold = this.#options.holdFirst;
+    if (this.#holding && hold && this.#failure === undefined) {
+      clearTimeout(this.#holdTimer);
+      const chunks: OutgoingLogChunk[] = [];
+      for (const cut of this.#ready) {
+        const compressing = this.#compressing.get(cut);
+        chunks.push(compressing ? await compressing : cut);
+      }
+      const bytes = chunks.reduce((sum, chunk) => sum + chunk.data.length, 0);
+      if (this.#failure === undefined && chunks.length <= hold.maxChunks && bytes <= hold.maxBytes) {
+        this.#ready = [];
+        this.#readyBytes = 0;
+        this.#compressing.clear();
+        this.#wake();
+        return chunks;
+      }
+    }
+    this.#releaseHold();
+    await this.end();
+    return [];
   }
 
   /**
@@ -185,10 +249,12 @@ export class LogStreamer {
     this.endStep();
     this.#closed = true;
     this.#cutter.flush();
+    if (this.#holding) this.#releaseHold();
     for (;;) {
       await this.#waitUntil(() => (this.#ready.length === 0 && !this.#pumping) || this.#failure !== undefined);
       if (this.#failure !== undefined) throw this.#failure;
       try {
+        this.#sender ??= this.#open();
         const storedSeq = await this.#sender.finish();
         this.#acknowledged();
         return storedSeq;
@@ -201,6 +267,7 @@ export class LogStreamer {
 
   /** Drops whatever is queued and cancels the transport. Idempotent. */
   abort(): void {
+    clearTimeout(this.#holdTimer);
     this.#closed = true;
     this.#aborted = true;
     this.#cutter.discard();
@@ -220,7 +287,7 @@ export class LogStreamer {
   }
 
   #pump(): void {
-    if (this.#pumping || this.#failure !== undefined) return;
+    if (this.#pumping || this.#holding || this.#failure !== undefined) return;
     this.#pumping = true;
     void this.#pumpLoop();
   }
@@ -243,6 +310,7 @@ export class LogStreamer {
       this.#retain(chunk);
       this.#wake();
       try {
+        this.#sender ??= this.#open();
         if (!this.#sender.send(chunk)) await this.#sender.waitDrain();
       } catch (error) {
         await this.#recover(error);
@@ -275,7 +343,7 @@ export class LogStreamer {
 
   #abortSender(): void {
     this.#senderLive = false;
-    this.#sender.abort();
+    this.#sender?.abort();
   }
 
   /** The controller stored everything sent on the current transport. */
@@ -288,6 +356,7 @@ export class LogStreamer {
   /** Ends the current transport, waits for its acknowledgement, continues on a new one. */
   async #rotate(): Promise<void> {
     try {
+      this.#sender ??= this.#open();
       await this.#sender.finish();
       this.#acknowledged();
       this.#sender = this.#open();

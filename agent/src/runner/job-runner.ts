@@ -83,6 +83,11 @@ const maxMessageChars = 2000;
 const lastStepReportHoldMs = 250;
 /** How long the first step's start may wait to travel with later reports (or FinishJob, for a short job). */
 const firstStepReportHoldMs = 100;
+/**
+ * How long the first log chunks may wait to travel with FinishJob (a short
+ * job's whole log), and how much of it FinishJob may carry (the controller's bound).
+ */
+const finishLogHold = { ms: 100, maxChunks: 64, maxBytes: 1024 * 1024 };
 
 /** What a granted claim set for its attempt besides the job itself. */
 export interface ClaimTerms {
@@ -94,6 +99,8 @@ export interface ClaimTerms {
   gzipLogChunks?: boolean;
   /** The controller records step reports sent with FinishJob (ClaimJobResponse.accepts_finish_steps). */
   finishCarriesSteps?: boolean;
+  /** The controller stores log chunks sent with FinishJob (ClaimJobResponse.accepts_finish_logs). */
+  finishCarriesLogs?: boolean;
 }
 
 export class JobRunner {
@@ -157,7 +164,13 @@ export class JobRunner {
    * of its commit when the job left it untouched. Never rejects.
    */
   async run(lease: Lease, job: JobSpec__Output, terms: ClaimTerms = {}): Promise<void> {
-    const { maxLogBytes = 0, secrets = {}, gzipLogChunks = false, finishCarriesSteps = false } = terms;
+    const {
+      maxLogBytes = 0,
+      secrets = {},
+      gzipLogChunks = false,
+      finishCarriesSteps = false,
+      finishCarriesLogs = false,
+    } = terms;
     const { controller, logger, workDir } = this.#options;
     const key = `${lease.jobId}:${lease.attempt}`;
     const log = logger.child({ jobId: lease.jobId, attempt: lease.attempt, runId: job.runId });
@@ -196,6 +209,8 @@ export class JobRunner {
       maxBytes: maxLogBytes,
       secrets: Object.values(secrets),
       compressChunks: gzipLogChunks,
+      // A short job's whole log goes with FinishJob when the controller takes it there.
+      ...(finishCarriesLogs ? { holdFirst: finishLogHold } : {}),
       openSender: () => controller.openLogStream(lease),
       isRetryable: (error) => isTransientCallError(error) && !keeper.lost,
       onFailure: (error) => {
@@ -280,9 +295,11 @@ export class JobRunner {
         log.warn({ reason: keeper.lost }, 'job abandoned, lease lost');
         return;
       }
-      // The log's acknowledgement precedes FinishJob; the last step reports travel with it, or just before it.
+      // The log's acknowledgement precedes FinishJob; the last step reports (and a short log) travel with it,
+      // or just before it.
       const lastSteps = finishCarriesSteps ? steps.handOver() : steps.flush().then(() => []);
-      const [stepsLeft, logEnd] = await Promise.allSettled([lastSteps, streamer.end()]);
+      const logLeft = finishCarriesLogs ? streamer.handOver() : streamer.end().then(() => []);
+      const [stepsLeft, logEnd] = await Promise.allSettled([lastSteps, logLeft]);
       if (logEnd.status === 'rejected' && !keeper.lost) {
         log.error({ err: (logEnd.reason as Error).message }, 'job log incomplete');
       }
@@ -299,8 +316,9 @@ export class JobRunner {
       // Retried until the controller answers (it is idempotent for this lease) or the lease is lost.
       const message = outcome.message.slice(0, maxMessageChars);
       const finishSteps = stepsLeft.status === 'fulfilled' ? stepsLeft.value : [];
+      const logChunks = logEnd.status === 'fulfilled' ? logEnd.value.map((chunk) => ({ ...chunk, lease })) : [];
       const finished = await keeper.call('FinishJob', () =>
-        controller.finishJob({ lease, ...outcome, message, steps: finishSteps }),
+        controller.finishJob({ lease, ...outcome, message, steps: finishSteps, logChunks }),
       );
       ending = finished ? outcome.result : 'lease_lost';
       log.info({ ...outcome, reported: finished }, 'job finished');

@@ -92,5 +92,6 @@ export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise
     secrets: claim.secrets,
     gzipLogChunks: claim.acceptsGzipChunks,
     finishCarriesSteps: claim.acceptsFinishSteps,
+    finishCarriesLogs: claim.acceptsFinishLogs,
   });
 }

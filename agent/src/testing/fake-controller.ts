@@ -41,7 +41,7 @@ type ConnectCall = grpc.ServerWritableStream<ConnectRequest__Output, ControllerE
 
 export class FakeController {
   readonly calls: Call[] = [];
-  /** Every log chunk received, on any StreamLogs call, as it arrived (before the call ended). */
+  /** Every log chunk received, on any StreamLogs call as it arrived (before the call ended), or with FinishJob. */
   readonly chunks: LogChunk__Output[] = [];
   readonly jobs = new Map<string, JobSpec>();
   heartbeatIntervalMs = 200;
@@ -248,6 +248,7 @@ export class FakeController {
       },
       FinishJob: (call, callback) => {
         this.#record({ method: 'FinishJob', request: call.request });
+        this.chunks.push(...call.request.logChunks);
         reply(callback, this.finishJob(call.request));
       },
     };

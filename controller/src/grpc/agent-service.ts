@@ -36,7 +36,7 @@ import { authenticateAgent, type CallScope, requireAllowedQueues, requireOwnAgen
 import { type ConnectStreams, handleConnect } from './connect-stream.js';
 import { checkQueueNames, enrol } from './enrolment.js';
 import { toGrpcError } from './errors.js';
-import { handleLogStream } from './log-stream.js';
+import { finishLogChunks, handleLogStream } from './log-stream.js';
 
 export interface AgentServiceDeps {
   db: Database;
@@ -218,6 +218,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           secrets: granted.values,
           acceptsGzipChunks: true,
           acceptsFinishSteps: true,
+          acceptsFinishLogs: true,
         };
         // The backstop for specs the pipeline limits let through: never send what the agent cannot read.
         const specBytes = claimResponseBytes(response);
@@ -345,7 +346,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
         await lifecycle.finish(
           lease,
           { status: request.result as JobResult, exitCode: request.exitCode, message: request.message || null },
-          { steps: request.steps },
+          { steps: request.steps, logs: finishLogChunks(lease, request.logChunks) },
         );
         log.debug({ jobId: lease.jobId, attempt: lease.attempt, result: request.result }, 'job finished');
         return {};

@@ -7,6 +7,7 @@
 import type { LogChunk__Output, StreamLogsResponse } from '@gantry/proto';
 import { type ServerReadableStream, type ServiceError, type sendUnaryData, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { DomainError } from '../domain/errors.js';
 import type { JobLifecycle } from '../scheduler/job-lifecycle.js';
 import type { LeaseKey } from '../store/leases-repository.js';
 import type { LogChunkInput } from '../store/logs-repository.js';
@@ -120,9 +121,43 @@ const maxPlainBytes = 4 * 1024 * 1024;
  * Why a chunk sent compressed cannot be stored, or null. Its content is read
  * (and its size checked) when the log is; here only its form is checked.
  */
-function compressedChunkRefusal(chunk: LogChunk__Output): string | null {
+export function compressedChunkRefusal(chunk: LogChunk__Output): string | null {
   if (!chunk.plainBytes) return null;
   if (chunk.plainBytes > maxPlainBytes) return `log chunk ${chunk.seq} stands for more than 4 MiB of output`;
   if (chunk.data[0] !== 0x1f || chunk.data[1] !== 0x8b) return `log chunk ${chunk.seq} is not a gzip member`;
   return null;
+}
+
+/** What FinishJob may carry of the log (FinishJobRequest.log_chunks): a short job's, not a stream's worth. */
+export const finishLogChunksMax = 64;
+export const finishLogBytesMax = 1024 * 1024;
+
+/**
+ * The log chunks a FinishJob carries, checked as StreamLogs checks them: each
+ * of the finish's own attempt, in the form its compression says, and within
+ * the bounds above. Throws INVALID_INPUT naming the problem.
+ */
+export function finishLogChunks(lease: LeaseKey, chunks: LogChunk__Output[]): LogChunkInput[] {
+  if (chunks.length > finishLogChunksMax) {
+    throw new DomainError('INVALID_INPUT', `FinishJob carries ${chunks.length} log chunks, over ${finishLogChunksMax}`);
+  }
+  let bytes = 0;
+  return chunks.map((chunk) => {
+    if (chunk.lease?.jobId !== lease.jobId || chunk.lease.attempt !== lease.attempt) {
+      throw new DomainError('INVALID_INPUT', `log chunk ${chunk.seq} is not of the finished attempt`);
+    }
+    const refusal = compressedChunkRefusal(chunk);
+    if (refusal) throw new DomainError('INVALID_INPUT', refusal);
+    bytes += chunk.data.length;
+    if (bytes > finishLogBytesMax) {
+      throw new DomainError('INVALID_INPUT', 'FinishJob carries more than 1 MiB of log chunks');
+    }
+    return {
+      seq: chunk.seq,
+      byteOffset: chunk.offset,
+      stepIndex: chunk.stepIndex,
+      data: chunk.data,
+      plainBytes: chunk.plainBytes || null,
+    };
+  });
 }

@@ -107,19 +107,23 @@ export class JobLifecycle {
    * cancel request, nor with `retry: false`). Idempotent for the same lease: a
    * repeated finish is accepted and changes nothing. Lock order, as
    * everywhere: run, then job. `steps` are the attempt's last step reports,
-   * recorded in the same transaction as a ReportSteps call would.
+   * recorded in the same transaction as a ReportSteps call would; `logs` are
+   * log chunks stored there as a StreamLogs call would (up to the log cap).
    */
   async finish(
     lease: LeaseKey,
     result: { status: JobResult; exitCode: number | null; message: string | null },
-    options: { retry?: boolean; steps?: StepReportMessage[] } = {},
+    options: { retry?: boolean; steps?: StepReportMessage[]; logs?: LogChunkInput[] } = {},
   ): Promise<void> {
     const steps = mergeStepReports(options.steps ?? []);
+    const cap = this.maxLogBytesPerJob;
+    const logs = options.logs?.length ? capLogChunks(await plainAcrossCap(options.logs, cap), cap) : [];
     const outcome = await this.deps.db.transaction(async (tx) => {
       const runId = await lockRunOfJob(tx, lease.jobId);
       if (!runId) return null;
       // Fenced like the finish itself: a repeated finish finds the lease ended and records nothing twice.
       if (steps.length > 0 && !(await recordStepsFenced(tx, lease, steps))) return null;
+      if (logs.length > 0 && (await appendLogChunksFenced(tx, lease, logs)) === null) return null;
       const job = await finishAttempt(tx, lease, result);
       if (!job) return null;
       let queued = 0;

@@ -96,10 +96,24 @@ describe('the store on PGlite', () => {
     await expect(
       lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null }, { steps: tooMany }),
     ).rejects.toThrow('a step report carries at most 1000 steps, got 1001');
-    await lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null }, { steps: [lastStep] });
-    // A repeated finish is accepted and changes nothing, its steps included.
+    // So may the end of the log.
+    const lastChunk = { seq: 1, byteOffset: 6, stepIndex: 0, data: Buffer.from('done\n') };
+    await lifecycle.finish(
+      lease,
+      { status: 'succeeded', exitCode: 0, message: null },
+      { steps: [lastStep], logs: [lastChunk] },
+    );
+    // A repeated finish is accepted and changes nothing, its steps and log included.
     const repeated = [{ ...lastStep, state: 'failed', exitCode: 1 }];
-    await lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null }, { steps: repeated });
+    const otherChunks = [
+      { ...lastChunk, data: Buffer.from('else\n') },
+      { ...lastChunk, seq: 2, byteOffset: 11 },
+    ];
+    await lifecycle.finish(
+      lease,
+      { status: 'succeeded', exitCode: 0, message: null },
+      { steps: repeated, logs: otherChunks },
+    );
     expect(await database.db.select().from(stepReports)).toEqual([
       {
         jobId: offer.jobId,
@@ -111,19 +125,23 @@ describe('the store on PGlite', () => {
         finishedAt: new Date(at + 5),
       },
     ]);
-    expect((await readLog(database.db, offer.jobId)).toString()).toBe('built\n');
+    expect((await readLog(database.db, offer.jobId)).toString()).toBe('built\ndone\n');
 
     // The attempt is over: anything more under its lease is fenced off.
-    const late = [{ seq: 1, byteOffset: 6, stepIndex: 0, data: Buffer.from('late\n') }];
+    const late = [{ seq: 2, byteOffset: 11, stepIndex: 0, data: Buffer.from('late\n') }];
     await expect(lifecycle.appendLogs(lease, late)).rejects.toBeInstanceOf(StaleLeaseError);
     await expect(
       lifecycle.reportSteps(lease, [{ stepIndex: 0, state: 'failed', exitCode: 1, startedAtMs: 0, finishedAtMs: 1 }]),
     ).rejects.toBeInstanceOf(StaleLeaseError);
     await expect(lifecycle.heartbeat(lease)).rejects.toBeInstanceOf(StaleLeaseError);
     await expect(
-      lifecycle.finish({ ...lease, leaseToken: 'forged' }, { status: 'failed', exitCode: 1, message: null }),
+      lifecycle.finish(
+        { ...lease, leaseToken: 'forged' },
+        { status: 'failed', exitCode: 1, message: null },
+        { logs: late },
+      ),
     ).rejects.toBeInstanceOf(StaleLeaseError);
-    expect((await readLog(database.db, offer.jobId)).toString()).toBe('built\n');
+    expect((await readLog(database.db, offer.jobId)).toString()).toBe('built\ndone\n');
 
     const gated = await findRunDetail(database.db, run.id);
     expect(gated?.status).toBe('awaiting_approval');

@@ -37,6 +37,11 @@ export interface ClaimJobResponse {
    * last step reports with FinishJob instead of a ReportSteps call of their own.
    */
   'acceptsFinishSteps'?: (boolean);
+  /**
+   * The controller stores FinishJobRequest.log_chunks: a short job may send
+   * its whole log with FinishJob instead of opening a StreamLogs call.
+   */
+  'acceptsFinishLogs'?: (boolean);
 }
 
 export interface ClaimJobResponse__Output {
@@ -73,4 +78,9 @@ export interface ClaimJobResponse__Output {
    * last step reports with FinishJob instead of a ReportSteps call of their own.
    */
   'acceptsFinishSteps': (boolean);
+  /**
+   * The controller stores FinishJobRequest.log_chunks: a short job may send
+   * its whole log with FinishJob instead of opening a StreamLogs call.
+   */
+  'acceptsFinishLogs': (boolean);
 }
