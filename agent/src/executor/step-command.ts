@@ -98,11 +98,19 @@ run_step() {
   for kv in "\${exports[@]}"; do export -- "$kv"; done
   exec bash -eo pipefail -c "$cmd" 2>&1
 }
-# A record's fields (see the protocol) into the array fields; bytes, not characters, whatever the locale.
+# A record's fields (see the protocol) into the array fields; bytes, not characters, whatever the locale
+# (switching to the C locale only when the shell's is another: setlocale costs a step's worth of time).
 read_fields() {
-  local LC_ALL=C frame= lengths= length offset=0 bytes
+  if [ -n "$c_locale" ]; then read_frame; else
+    local LC_ALL=C
+    read_frame
+  fi
+}
+read_frame() {
+  local frame= lengths= length offset=0 bytes
   fields=()
-  IFS= read -r -d '' -u 3 bytes && [[ $bytes =~ ^[0-9]{1,9}$ ]] || return 1
+  IFS= read -r -d '' -u 3 bytes || return 1
+  case $bytes in '' | *[!0-9]* | ??????????*) return 1 ;; esac
   IFS= read -r -N "$bytes" -u 3 frame && [ "\${#frame}" -eq "$bytes" ] || return 1
   lengths=\${frame%%$'\n'*}
   frame=\${frame#*$'\n'}
@@ -160,7 +168,8 @@ const prelude = `set -m
 umask 022
 exec 2>/dev/null
 step= term= termed= killed= interrupted= out= mark= dir= cmd=
-channels=$1 exports=() fields=()`;
+channels=$1 exports=() fields=()
+case \${LC_ALL:-\${LC_CTYPE:-$LANG}} in '' | C | POSIX) c_locale=1 ;; *) c_locale= ;; esac`;
 
 const guard = `agent=$2
 on_agent_gone() {
