@@ -28,7 +28,7 @@ export class ControllerMetrics {
   });
   readonly #claimedToFirstStep = new Histogram({
     name: 'gantry_dispatch_claimed_to_first_step_seconds',
-    help: 'Time from a claim to its agent reporting the first step running (checkout included), seen by the controller that granted the claim.',
+    help: 'Time from a claim to its first step starting (checkout included), by the start time the agent reported, observed by the controller that granted the claim.',
     labelNames: ['queue'] as const,
     buckets: startSecondsBuckets,
     registers: [this.registry],
@@ -76,10 +76,12 @@ export class ControllerMetrics {
     this.#claims.start(leaseToken, queue);
   }
 
-  /** A step report arrived; the first `running` report of the first step of a claim is observed once. */
-  stepReported(leaseToken: string, stepIndex: number, state: string): void {
-    if (stepIndex !== 0 || state !== 'running') return;
-    const started = this.#claims.stop(leaseToken);
+  /**
+   * The first step's report arrived (alone, or with FinishJob): observed once
+   * per claim, up to the start time the agent reported (see ClaimClock.stop).
+   */
+  firstStepReported(leaseToken: string, startedAt: Date | null): void {
+    const started = this.#claims.stop(leaseToken, startedAt?.getTime());
     if (started) this.#claimedToFirstStep.observe({ queue: started.queue }, started.seconds);
   }
 

@@ -87,8 +87,13 @@ export class JobLifecycle {
   async reportSteps(lease: LeaseKey, reports: StepReportMessage[]): Promise<void> {
     const steps = mergeStepReports(reports);
     if (!(await recordStepsFenced(this.deps.db, lease, steps))) throw new StaleLeaseError(lease.jobId, lease.attempt);
-    // The first step's start (merged with its end when both came in one batch) times claimed → first step.
-    if (steps.some((step) => step.stepIndex === 0)) this.deps.metrics?.stepReported(lease.leaseToken, 0, 'running');
+    this.#observeFirstStep(lease, steps);
+  }
+
+  /** The first step's start (merged with its end when both came in one batch) times claimed → first step. */
+  #observeFirstStep(lease: LeaseKey, steps: ReturnType<typeof mergeStepReports>): void {
+    const first = steps.find((step) => step.stepIndex === 0);
+    if (first) this.deps.metrics?.firstStepReported(lease.leaseToken, first.startedAt);
   }
 
   /**
@@ -141,6 +146,7 @@ export class JobLifecycle {
       if (await wasFinishedBy(this.deps.db, lease)) return;
       throw new StaleLeaseError(lease.jobId, lease.attempt);
     }
+    this.#observeFirstStep(lease, steps);
     this.deps.metrics?.attemptFinished(lease.leaseToken, outcome.job.queue, result.status, outcome.job.attemptSeconds);
     this.deps.scheduler.afterCommit(outcome.runId, outcome.queued, 1, outcome.advanced);
   }
