@@ -73,6 +73,10 @@ export const PROTOCOL_VERSION = 4;
  */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
+/** What FinishJobRequest.log_chunks may carry: a short job's whole log, not a stream's worth. */
+export const FINISH_LOG_CHUNKS_MAX = 64;
+export const FINISH_LOG_BYTES_MAX = 1024 * 1024;
+
 /** gRPC metadata key carrying `Bearer <token>` on every agent call. */
 export const AUTHORIZATION_METADATA_KEY = 'authorization';
 

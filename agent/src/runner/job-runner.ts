@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { JobSpec__Output } from '@gantry/proto';
+import { FINISH_LOG_BYTES_MAX, FINISH_LOG_CHUNKS_MAX, type JobSpec__Output } from '@gantry/proto';
 import type { Logger } from 'pino';
 import { ArtifactError } from '../artifacts/artifact-error.js';
 import { type CollectedFile, collectArtifacts } from '../artifacts/collect-artifacts.js';
@@ -83,11 +83,8 @@ const maxMessageChars = 2000;
 const lastStepReportHoldMs = 250;
 /** How long the first step's start may wait to travel with later reports (or FinishJob, for a short job). */
 const firstStepReportHoldMs = 100;
-/**
- * How long the first log chunks may wait to travel with FinishJob (a short
- * job's whole log), and how much of it FinishJob may carry (the controller's bound).
- */
-const finishLogHold = { ms: 100, maxChunks: 64, maxBytes: 1024 * 1024 };
+/** How long the first log chunks may wait to travel with FinishJob (a short job's whole log), and how much it may carry. */
+const finishLogHold = { ms: 100, maxChunks: FINISH_LOG_CHUNKS_MAX, maxBytes: FINISH_LOG_BYTES_MAX };
 
 /** What a granted claim set for its attempt besides the job itself. */
 export interface ClaimTerms {

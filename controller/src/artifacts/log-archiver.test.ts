@@ -107,15 +107,11 @@ describe('log archiving', () => {
     const job = await finishedJobWithLog(50);
     const store = testApp.artifactStore;
     const failing: ArtifactStore = {
+      ...storeLike(store),
       description: 'failing',
-      open: () => store.open(),
-      presignUpload: (key, seconds) => store.presignUpload(key, seconds),
-      presignDownload: (key, seconds) => store.presignDownload(key, seconds),
       putObject: async () => {
         throw new Error('store unavailable');
       },
-      getObject: (key) => store.getObject(key),
-      removeObjects: (keys) => store.removeObjects(keys),
     };
     await expect(archiver(failing).sweep()).rejects.toThrow('store unavailable');
     expect(await job.read()).toBe(job.expected);
@@ -161,16 +157,11 @@ describe('log archiving', () => {
     const written: string[] = [];
     const store = testApp.artifactStore;
     const recordingStore: ArtifactStore = {
-      description: store.description,
-      open: () => store.open(),
-      presignUpload: (key, seconds) => store.presignUpload(key, seconds),
-      presignDownload: (key, seconds) => store.presignDownload(key, seconds),
+      ...storeLike(store),
       putObject: (key, body, size) => {
         written.push(key);
         return store.putObject(key, body, size);
       },
-      getObject: (key) => store.getObject(key),
-      removeObjects: (keys) => store.removeObjects(keys),
     };
     // The second reads no rows any more: it must neither replace the archive nor leave its object behind.
     await archiver(recordingStore).archive(found!);

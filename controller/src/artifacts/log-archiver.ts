@@ -81,23 +81,18 @@ export class LogArchiver {
       attempts.filter((attempt) => attempt.archived),
     );
     const pending = attempts.filter((attempt) => !attempt.archived);
-    for (const group of shortLogGroups(pending)) await this.archiveShort(group);
-    for (const attempt of pending.filter((attempt) => attempt.storedBytes > inMemoryMaxBytes)) {
-      await this.archive(attempt);
-    }
+    const isShort = (attempt: UnarchivedAttempt) => attempt.storedBytes <= inMemoryMaxBytes;
+    for (const group of groupsUpTo(pending.filter(isShort), groupMaxBytes)) await this.archiveShort(group);
+    for (const attempt of pending.filter((attempt) => !isShort(attempt))) await this.archive(attempt);
     return attempts.length;
   }
 
   /**
-   * Archives one attempt as a sweep found it, its rows read a page at a time;
-   * the rows may be gone by now (another controller archived them).
+   * Archives one attempt not archived yet as a sweep found it, its rows read a
+   * page at a time; the rows may be gone by now (another controller archived them).
    */
   async archive(attempt: UnarchivedAttempt): Promise<void> {
     const { db } = this.deps;
-    if (attempt.archived) {
-      await deleteArchivedChunks(db, [attempt]);
-      return;
-    }
     const key = logArchiveKey(attempt.runId, attempt.jobId, attempt.attempt, randomUUID());
     const plain = { bytes: 0 };
     const members = gzipMembers(readStoredLogChunks(db, attempt.jobId, attempt.attempt, pageChunks), plain);
@@ -203,13 +198,12 @@ async function* gzipMembers(
   if (runBytes > 0 || members === 0) yield await compressRun();
 }
 
-/** Short logs' attempts in groups whose rows together hold at most `groupMaxBytes`. */
-function* shortLogGroups(attempts: UnarchivedAttempt[]): Generator<UnarchivedAttempt[]> {
+/** Attempts in order, in groups whose rows together hold at most `maxBytes` (one attempt alone may hold more). */
+function* groupsUpTo(attempts: UnarchivedAttempt[], maxBytes: number): Generator<UnarchivedAttempt[]> {
   let group: UnarchivedAttempt[] = [];
   let bytes = 0;
   for (const attempt of attempts) {
-    if (attempt.storedBytes > inMemoryMaxBytes) continue;
-    if (group.length > 0 && bytes + attempt.storedBytes > groupMaxBytes) {
+    if (group.length > 0 && bytes + attempt.storedBytes > maxBytes) {
       yield group;
       group = [];
       bytes = 0;

@@ -3,9 +3,9 @@
  * form their compression says, and a short job's worth at most; anything else
  * is refused naming the problem, before anything is stored.
  */
-import type { LogChunk__Output } from '@gantry/proto';
+import { FINISH_LOG_BYTES_MAX, FINISH_LOG_CHUNKS_MAX, type LogChunk__Output } from '@gantry/proto';
 import { describe, expect, it } from 'vitest';
-import { finishLogBytesMax, finishLogChunks, finishLogChunksMax } from './log-stream.js';
+import { finishLogChunks } from './log-stream.js';
 
 const lease = { jobId: 'job-1', attempt: 2, leaseToken: 'token' };
 
@@ -35,12 +35,12 @@ describe('finishLogChunks', () => {
     ],
     [
       'too many chunks',
-      Array.from({ length: finishLogChunksMax + 1 }, (_, seq) => chunk(seq, Buffer.from('x'))),
-      `over ${finishLogChunksMax}`,
+      Array.from({ length: FINISH_LOG_CHUNKS_MAX + 1 }, (_, seq) => chunk(seq, Buffer.from('x'))),
+      `over ${FINISH_LOG_CHUNKS_MAX}`,
     ],
     [
       'too many bytes',
-      [chunk(0, Buffer.alloc(finishLogBytesMax)), chunk(1, Buffer.from('x'))],
+      [chunk(0, Buffer.alloc(FINISH_LOG_BYTES_MAX)), chunk(1, Buffer.from('x'))],
       'more than 1 MiB of log chunks',
     ],
   ])('refuses %s', (_what, chunks, message) => {

@@ -4,7 +4,12 @@
  * agent is slowed by backpressure instead of growing this process's memory.
  */
 
-import type { LogChunk__Output, StreamLogsResponse } from '@gantry/proto';
+import {
+  FINISH_LOG_BYTES_MAX,
+  FINISH_LOG_CHUNKS_MAX,
+  type LogChunk__Output,
+  type StreamLogsResponse,
+} from '@gantry/proto';
 import { type ServerReadableStream, type ServiceError, type sendUnaryData, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
@@ -128,18 +133,17 @@ export function compressedChunkRefusal(chunk: LogChunk__Output): string | null {
   return null;
 }
 
-/** What FinishJob may carry of the log (FinishJobRequest.log_chunks): a short job's, not a stream's worth. */
-export const finishLogChunksMax = 64;
-export const finishLogBytesMax = 1024 * 1024;
-
 /**
  * The log chunks a FinishJob carries, checked as StreamLogs checks them: each
  * of the finish's own attempt, in the form its compression says, and within
- * the bounds above. Throws INVALID_INPUT naming the problem.
+ * the protocol's bounds. Throws INVALID_INPUT naming the problem.
  */
 export function finishLogChunks(lease: LeaseKey, chunks: LogChunk__Output[]): LogChunkInput[] {
-  if (chunks.length > finishLogChunksMax) {
-    throw new DomainError('INVALID_INPUT', `FinishJob carries ${chunks.length} log chunks, over ${finishLogChunksMax}`);
+  if (chunks.length > FINISH_LOG_CHUNKS_MAX) {
+    throw new DomainError(
+      'INVALID_INPUT',
+      `FinishJob carries ${chunks.length} log chunks, over ${FINISH_LOG_CHUNKS_MAX}`,
+    );
   }
   let bytes = 0;
   return chunks.map((chunk) => {
@@ -149,7 +153,7 @@ export function finishLogChunks(lease: LeaseKey, chunks: LogChunk__Output[]): Lo
     const refusal = compressedChunkRefusal(chunk);
     if (refusal) throw new DomainError('INVALID_INPUT', refusal);
     bytes += chunk.data.length;
-    if (bytes > finishLogBytesMax) {
+    if (bytes > FINISH_LOG_BYTES_MAX) {
       throw new DomainError('INVALID_INPUT', 'FinishJob carries more than 1 MiB of log chunks');
     }
     return {

@@ -27,7 +27,7 @@ import { recordStepsFenced } from '../store/steps-repository.js';
 import { advanceRun } from './advance-run.js';
 import { capLogChunks, plainAcrossCap } from './log-cap.js';
 import type { Scheduler } from './scheduler.js';
-import { mergeStepReports, type StepReportMessage } from './step-reports.js';
+import { mergeStepReports, type StepReportInput, type StepReportMessage } from './step-reports.js';
 
 /** GANTRY_MAX_LOG_BYTES_PER_JOB's default. */
 export const defaultMaxLogBytesPerJob = 512 * 1024 * 1024;
@@ -91,7 +91,7 @@ export class JobLifecycle {
   }
 
   /** The first step's start (merged with its end when both came in one batch) times claimed → first step. */
-  #observeFirstStep(lease: LeaseKey, steps: ReturnType<typeof mergeStepReports>): void {
+  #observeFirstStep(lease: LeaseKey, steps: StepReportInput[]): void {
     const first = steps.find((step) => step.stepIndex === 0);
     if (first) this.deps.metrics?.firstStepReported(lease.leaseToken, first.startedAt);
   }
