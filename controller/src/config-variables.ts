@@ -62,6 +62,12 @@ export const controllerVariables = {
     help: '`postgres://…` to use a PostgreSQL server',
     secret: true,
   },
+  GANTRY_DATABASE_PREPARED_STATEMENTS: {
+    field: 'databasePreparedStatements',
+    schema: z.enum(['0', '1'], { message: 'must be 1 (prepare repeated statements) or 0' }).transform((v) => v === '1'),
+    default: '1',
+    help: '`0`: send every statement unprepared (for a connection pooler that cannot keep prepared statements per client, such as PgBouncer before 1.21); PostgreSQL only',
+  },
   GANTRY_NATS_URL: {
     field: 'natsUrl',
     schema: z

@@ -73,6 +73,14 @@ describe('loadControllerConfig', () => {
     expect(problemsOf({ GANTRY_JOBS_REPLICAS: '7' })).toEqual([expect.stringMatching(/^GANTRY_JOBS_REPLICAS="7": /)]);
   });
 
+  it('prepares repeated statements unless told 0', () => {
+    expect(loadControllerConfig({}).databasePreparedStatements).toBe(true);
+    expect(loadControllerConfig({ GANTRY_DATABASE_PREPARED_STATEMENTS: '0' }).databasePreparedStatements).toBe(false);
+    expect(problemsOf({ GANTRY_DATABASE_PREPARED_STATEMENTS: 'no' })).toEqual([
+      'GANTRY_DATABASE_PREPARED_STATEMENTS="no": must be 1 (prepare repeated statements) or 0',
+    ]);
+  });
+
   it('refuses to generate tokens per replica when DATABASE_URL is set', () => {
     const shared = loadControllerConfig({ DATABASE_URL: 'postgres://db/gantry' });
     expect(() => requireSharedTokens(shared)).toThrow(ConfigError);

@@ -107,7 +107,11 @@ export async function startController(
   log.info({ store: artifactStore.description }, 'artifact store ready');
 
   const tls = await readServerTls(config);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite') });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    pgliteDir: join(config.dataDir, 'pglite'),
+    preparedStatements: config.databasePreparedStatements,
+  });
   const artifacts = new ArtifactExchange({ db: database.db, store: artifactStore });
   const caches = new CacheExchange({
     db: database.db,

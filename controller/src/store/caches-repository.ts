@@ -23,6 +23,15 @@ export interface CacheRecord {
   lastUsedAt: Date;
 }
 
+/**
+ * The columns CacheRow reads, named rather than `*`: a prepared statement
+ * whose result columns a later migration changed would fail on a replica
+ * still running the older release (see prepared-statements.ts).
+ */
+const cacheColumns = sql.raw(
+  'id, repo, scope, key, object_key, format, size, sha256, run_id, job_id, created_at, last_used_at',
+);
+
 interface CacheRow {
   id: string;
   repo: string;
@@ -75,7 +84,7 @@ export async function findCache(
           sql`, `,
         )}) and ${match}
         order by case scope ${rank} end, created_at desc limit 1)
-      returning *`,
+      returning ${cacheColumns}`,
   );
   return rows[0] ? toCache(rows[0]) : null;
 }
@@ -121,7 +130,7 @@ export async function listCaches(db: Queryable, filter: { repo?: string; limit: 
   const where = filter.repo === undefined ? sql`true` : sql`repo = ${filter.repo}`;
   const rows = await queryRows<CacheRow>(
     db,
-    sql`select * from caches where ${where} order by repo, created_at desc limit ${filter.limit}`,
+    sql`select ${cacheColumns} from caches where ${where} order by repo, created_at desc limit ${filter.limit}`,
   );
   return rows.map(toCache);
 }
@@ -129,7 +138,7 @@ export async function listCaches(db: Queryable, filter: { repo?: string; limit: 
 /** Deletes the caches of a repository (or every cache) and returns them, for their archives to be removed. */
 export async function deleteCaches(db: Queryable, filter: { repo?: string }): Promise<CacheRecord[]> {
   const where = filter.repo === undefined ? sql`true` : sql`repo = ${filter.repo}`;
-  const rows = await queryRows<CacheRow>(db, sql`delete from caches where ${where} returning *`);
+  const rows = await queryRows<CacheRow>(db, sql`delete from caches where ${where} returning ${cacheColumns}`);
   return rows.map(toCache);
 }
 
@@ -137,7 +146,7 @@ export async function deleteCaches(db: Queryable, filter: { repo?: string }): Pr
 export async function findUnusedCaches(db: Queryable, olderThanMs: number, limit: number): Promise<CacheRecord[]> {
   const rows = await queryRows<CacheRow>(
     db,
-    sql`select * from caches where last_used_at < now() - make_interval(secs => ${olderThanMs / 1000})
+    sql`select ${cacheColumns} from caches where last_used_at < now() - make_interval(secs => ${olderThanMs / 1000})
       order by last_used_at limit ${limit}`,
   );
   return rows.map(toCache);

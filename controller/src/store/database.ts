@@ -15,6 +15,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { restrictToOwner } from '../owner-only-files.js';
 import { withMigrationLock } from './migration-lock.js';
+import { prepareRepeatedStatements, StatementNames } from './prepared-statements.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -46,6 +47,8 @@ export interface DatabaseOptions {
   pgliteDir: string;
   /** Pool size for a PostgreSQL server. */
   maxConnections?: number;
+  /** Prepare repeated statements on each connection (prepared-statements.ts); PostgreSQL only. Default true. */
+  preparedStatements?: boolean;
 }
 
 /** Migrations ship at the repository root; the same path works from src/ and dist/. */
@@ -63,11 +66,14 @@ export class DatabaseOpenError extends Error {
  * the lock, find them applied. PGlite is one process's own database.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.maxConnections ?? 10);
+  if (options.databaseUrl) {
+    const { databaseUrl, maxConnections = 10, preparedStatements = true } = options;
+    return openPostgres(databaseUrl, maxConnections, preparedStatements);
+  }
   return openPglite(options.pgliteDir);
 }
 
-async function openPostgres(url: string, max: number): Promise<OpenDatabase> {
+async function openPostgres(url: string, max: number, preparedStatements: boolean): Promise<OpenDatabase> {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on next use.
@@ -75,8 +81,10 @@ async function openPostgres(url: string, max: number): Promise<OpenDatabase> {
   // A checked-out client (inside a transaction, holding the migration lock) whose server
   // goes away between two queries emits 'error' with no listener, which would crash the
   // process on every Postgres restart. Its next query fails instead, and the pool drops it.
+  const names = preparedStatements ? new StatementNames() : undefined;
   pool.on('connect', (client) => {
     client.on('error', () => {});
+    if (names) prepareRepeatedStatements(client, names);
   });
   try {
     await withMigrationLock(pool, (client) => migratePg(drizzlePg(client), { migrationsFolder }));
