@@ -2,7 +2,7 @@
  * A counting TCP proxy in front of PostgreSQL: forwards bytes both ways and
  * parses the client's side of the wire protocol to count round trips (a
  * round trip ends with Sync for the extended protocol, or is one simple Query)
- * and tally the SQL sent (Parse / Query texts). Used only for the
+ * and tally the SQL executed (Query texts, and the parsed text of each Bind). Used only for the
  * db-round-trips diagnostic, never in front of a timed figure.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
@@ -40,6 +40,8 @@ export async function startPgProxy(upstreamUrl: string): Promise<PgProxy> {
     sockets.add(server);
     let buffer: Buffer = Buffer.alloc(0);
     let started = false;
+    /** Statement texts this connection parsed, by statement name ('' = the unnamed one). */
+    const parsed = new Map<string, string>();
     client.pipe(server);
     server.pipe(client);
     client.on('data', (data: Buffer) => {
@@ -64,9 +66,14 @@ export async function startPgProxy(upstreamUrl: string): Promise<PgProxy> {
           counts.roundTrips++;
           tally(body.subarray(0, body.indexOf(0)).toString('utf8'));
         } else if (type === 'P') {
+          // A named statement is parsed once per connection and bound many times: count the binds.
           const nameEnd = body.indexOf(0);
           const queryEnd = body.indexOf(0, nameEnd + 1);
-          tally(body.subarray(nameEnd + 1, queryEnd).toString('utf8'));
+          parsed.set(body.subarray(0, nameEnd).toString('utf8'), body.subarray(nameEnd + 1, queryEnd).toString('utf8'));
+        } else if (type === 'B') {
+          const portalEnd = body.indexOf(0);
+          const statement = body.subarray(portalEnd + 1, body.indexOf(0, portalEnd + 1)).toString('utf8');
+          tally(parsed.get(statement) ?? `(statement ${statement})`);
         } else if (type === 'S') {
           counts.roundTrips++;
         }

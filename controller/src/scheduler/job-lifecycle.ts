@@ -20,10 +20,11 @@ import {
   markAttemptLost,
   renewLease,
   wasFinishedBy,
+  writeWhileLeaseHeld,
 } from '../store/leases-repository.js';
-import { appendLogChunksFenced, type LogChunkInput } from '../store/logs-repository.js';
+import { appendLogChunksFenced, type LogChunkInput, logChunksInsert } from '../store/logs-repository.js';
 import { lockRun, lockRunOfJob } from '../store/runs-repository.js';
-import { recordStepsFenced } from '../store/steps-repository.js';
+import { recordStepsFenced, stepReportsUpsert } from '../store/steps-repository.js';
 import { advanceRun } from './advance-run.js';
 import { capLogChunks, plainAcrossCap } from './log-cap.js';
 import type { Scheduler } from './scheduler.js';
@@ -123,12 +124,16 @@ export class JobLifecycle {
     const steps = mergeStepReports(options.steps ?? []);
     const cap = this.maxLogBytesPerJob;
     const logs = options.logs?.length ? capLogChunks(await plainAcrossCap(options.logs, cap), cap) : [];
+    // What came with the finish is written in one statement, fenced like the finish itself: a repeated
+    // finish finds the lease ended and records nothing twice.
+    const writes = [
+      ...(steps.length > 0 ? [stepReportsUpsert(lease, steps)] : []),
+      ...(logs.length > 0 ? [await logChunksInsert(lease, logs)] : []),
+    ];
     const outcome = await this.deps.db.transaction(async (tx) => {
       const runId = await lockRunOfJob(tx, lease.jobId);
       if (!runId) return null;
-      // Fenced like the finish itself: a repeated finish finds the lease ended and records nothing twice.
-      if (steps.length > 0 && !(await recordStepsFenced(tx, lease, steps))) return null;
-      if (logs.length > 0 && (await appendLogChunksFenced(tx, lease, logs)) === null) return null;
+      if (writes.length > 0 && !(await writeWhileLeaseHeld(tx, lease, writes))) return null;
       const job = await finishAttempt(tx, lease, result);
       if (!job) return null;
       let queued = 0;

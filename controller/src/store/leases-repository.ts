@@ -300,8 +300,6 @@ export async function markAttemptLost(tx: Queryable, lease: LeaseKey, reason: st
   return toJob(row);
 }
 
-/** Whether a cancel was requested for the job (it must not be retried). */
-
 /**
  * `select 1 from jobs … for share` while `lease` holds the job: the guard of
  * every fenced write, used as a CTE so the write and the check are one
@@ -311,4 +309,20 @@ export function heldLeaseRow(lease: LeaseKey): SQL {
   return sql`select 1 from jobs
       where id = ${lease.jobId} and attempt = ${lease.attempt} and lease_token = ${lease.leaseToken} and status = 'running'
       for share`;
+}
+
+/**
+ * Runs `writes` while `lease` holds the job, all in one statement: each is a
+ * data-modifying statement that writes only `where exists (select 1 from
+ * lease)`, the CTE of heldLeaseRow. The writes must touch different rows
+ * (they see one snapshot). Returns whether the lease held; with no writes,
+ * it only checks.
+ */
+export async function writeWhileLeaseHeld(db: Queryable, lease: LeaseKey, writes: readonly SQL[]): Promise<boolean> {
+  const named = writes.map((write, index) => sql`, ${sql.raw(`write_${index}`)} as (${write})`);
+  const rows = await queryRows<{ held: number }>(
+    db,
+    sql`with lease as (${heldLeaseRow(lease)})${sql.join(named)} select count(*)::int as held from lease`,
+  );
+  return (rows[0]?.held ?? 0) > 0;
 }

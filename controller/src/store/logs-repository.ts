@@ -1,8 +1,8 @@
 /** Job output as sequenced chunks, keyed by (jobId, attempt, seq) so a resent chunk is stored once. */
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, type SQL, sql } from 'drizzle-orm';
 import { findLatestAttempt } from './attempts-repository.js';
 import { type Queryable, queryRows } from './database.js';
-import { heldLeaseRow, type LeaseKey } from './leases-repository.js';
+import { type LeaseKey, writeWhileLeaseHeld } from './leases-repository.js';
 import { decodeLogChunk, encodeLogChunk, type StoredLogChunk } from './log-chunk-codec.js';
 import { logChunks } from './schema.js';
 
@@ -17,10 +17,7 @@ export interface LogChunkInput {
 
 /**
  * Stores chunks of one attempt only while `lease` holds the job, in one
- * statement: the lease row is locked for share, so a concurrent finish or
- * reap waits for it. Large chunks are stored compressed (log-chunk-codec.ts),
- * as the agent sent them or compressed here.
- * Duplicates (same seq) are ignored. Returns the highest seq of the batch, or
+ * statement (see logChunksInsert). Returns the highest seq of the batch, or
  * null when the lease is no longer held.
  */
 export async function appendLogChunksFenced(
@@ -28,6 +25,17 @@ export async function appendLogChunksFenced(
   lease: LeaseKey,
   chunks: LogChunkInput[],
 ): Promise<number | null> {
+  if (!(await writeWhileLeaseHeld(db, lease, [await logChunksInsert(lease, chunks)]))) return null;
+  return Math.max(...chunks.map((chunk) => chunk.seq));
+}
+
+/**
+ * The insert of an attempt's chunks, for writeWhileLeaseHeld (which locks the
+ * lease row for share, so a concurrent finish or reap waits for it). Large
+ * chunks are stored compressed (log-chunk-codec.ts), as the agent sent them or
+ * compressed here; duplicates (same seq) are ignored.
+ */
+export async function logChunksInsert(lease: LeaseKey, chunks: LogChunkInput[]): Promise<SQL> {
   const stored = await Promise.all(
     chunks.map((chunk) =>
       chunk.plainBytes ? { data: chunk.data, plainBytes: chunk.plainBytes } : encodeLogChunk(chunk.data),
@@ -40,20 +48,12 @@ export async function appendLogChunksFenced(
     }),
     sql`, `,
   );
-  const rows = await queryRows<{ held: number }>(
-    db,
-    sql`
-    with lease as (${heldLeaseRow(lease)}), stored as (
+  return sql`
       insert into log_chunks (job_id, attempt, seq, byte_offset, step_index, data, plain_bytes)
       select ${lease.jobId}, ${lease.attempt}, chunk.seq, chunk.byte_offset, chunk.step_index, chunk.data, chunk.plain_bytes
       from (values ${values}) as chunk (seq, byte_offset, step_index, data, plain_bytes)
       where exists (select 1 from lease)
-      on conflict do nothing
-    )
-    select count(*)::int as held from lease`,
-  );
-  if (!rows[0]?.held) return null;
-  return Math.max(...chunks.map((chunk) => chunk.seq));
+      on conflict do nothing`;
 }
 
 /** The same bytes as a Buffer, without copying them (the driver sends a Buffer as binary). */

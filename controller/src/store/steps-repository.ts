@@ -1,8 +1,8 @@
 /** Step reports of an attempt: one row per step, updated as it starts and ends. */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import type { StepReportInput } from '../scheduler/step-reports.js';
-import { type Queryable, queryRows } from './database.js';
-import { heldLeaseRow, type LeaseKey } from './leases-repository.js';
+import type { Queryable } from './database.js';
+import { type LeaseKey, writeWhileLeaseHeld } from './leases-repository.js';
 import { stepReports } from './schema.js';
 
 /** How one step of an attempt went, as its agent reported it. */
@@ -31,18 +31,19 @@ export async function listStepReports(db: Queryable, jobId: string, attempt: num
 
 /**
  * Records a batch of step reports while `lease` holds the job, in one
- * statement (the lease row is locked for share). At most one entry per step
- * (see mergeStepReports). Idempotent per (jobId, attempt, stepIndex, state): a
- * resent batch changes nothing. Returns false when the lease is no longer held.
+ * statement (see stepReportsUpsert). Returns false when the lease is no
+ * longer held.
  */
 export async function recordStepsFenced(db: Queryable, lease: LeaseKey, steps: StepReportInput[]): Promise<boolean> {
-  if (steps.length === 0) {
-    const rows = await queryRows<{ held: number }>(
-      db,
-      sql`select count(*)::int as held from (${heldLeaseRow(lease)}) lease`,
-    );
-    return (rows[0]?.held ?? 0) > 0;
-  }
+  return writeWhileLeaseHeld(db, lease, steps.length > 0 ? [stepReportsUpsert(lease, steps)] : []);
+}
+
+/**
+ * The upsert of an attempt's step reports, for writeWhileLeaseHeld. At most
+ * one entry per step (see mergeStepReports). Idempotent per (jobId, attempt,
+ * stepIndex, state): a resent batch changes nothing.
+ */
+export function stepReportsUpsert(lease: LeaseKey, steps: StepReportInput[]): SQL {
   const values = sql.join(
     steps.map(
       (step) =>
@@ -50,10 +51,7 @@ export async function recordStepsFenced(db: Queryable, lease: LeaseKey, steps: S
     ),
     sql`, `,
   );
-  const rows = await queryRows<{ held: number }>(
-    db,
-    sql`
-    with lease as (${heldLeaseRow(lease)}), recorded as (
+  return sql`
       insert into step_reports (job_id, attempt, step_index, status, exit_code, started_at, finished_at)
       select ${lease.jobId}, ${lease.attempt}, step.step_index, step.status, step.exit_code, step.started_at, step.finished_at
       from (values ${values}) as step (step_index, status, exit_code, started_at, finished_at)
@@ -62,9 +60,5 @@ export async function recordStepsFenced(db: Queryable, lease: LeaseKey, steps: S
         status = excluded.status,
         exit_code = coalesce(excluded.exit_code, step_reports.exit_code),
         started_at = coalesce(step_reports.started_at, excluded.started_at),
-        finished_at = coalesce(excluded.finished_at, step_reports.finished_at)
-    )
-    select count(*)::int as held from lease`,
-  );
-  return (rows[0]?.held ?? 0) > 0;
+        finished_at = coalesce(excluded.finished_at, step_reports.finished_at)`;
 }
