@@ -17,7 +17,9 @@ import { createGitSource } from '../source/git-source.js';
 import { localRepositories } from '../source/repository-allow-list.js';
 import { type OpenDatabase, openDatabase } from '../store/database.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
+import { claimPlanning, findUnclaimedUnplannedRuns } from '../store/planning-claims.js';
 import { createRun, findRunDetail } from '../store/runs-repository.js';
+import { PLANNING_CLAIM_MS } from './planning-claim.js';
 import { Scheduler } from './scheduler.js';
 
 /** `stages` stages of `jobsPerStage / 250` jobs with a 250-cell matrix each. */
@@ -114,5 +116,22 @@ describe('planning on PGlite', () => {
     } finally {
       await database.db.execute(sql`drop trigger refuse_jobs on jobs`);
     }
+  }, 60_000);
+
+  it('plans a run created claimed without claiming it again; nobody else may take it meanwhile', async () => {
+    const repo = repoWith('claimed', matrixPipeline(1, 250));
+    const sha = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    const input = { repo, ref: 'main', sha, triggeredBy: 'test', idempotencyKey: null };
+    const { run } = await createRun(database.db, input, { planningClaimMs: PLANNING_CLAIM_MS });
+
+    // Another replica: its claim is refused, and its sweep does not see the run even once it is old enough.
+    expect(await claimPlanning(database.db, run.id, PLANNING_CLAIM_MS)).toBe(false);
+    expect(await findUnclaimedUnplannedRuns(database.db, 0, 10)).not.toContain(run.id);
+
+    // Its creator plans it, holding the claim from the start.
+    await scheduler.planRun(run.id, run);
+    const planned = await findRunDetail(database.db, run.id);
+    expect(planned?.status).toBe('running');
+    expect(planned?.stages[0]?.jobs).toHaveLength(250);
   }, 60_000);
 });

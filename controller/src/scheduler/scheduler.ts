@@ -63,7 +63,8 @@ export class Scheduler {
    * queued, to be planned again by a planning sweep (planning-sweep.ts), as
    * when the database was unavailable. Never throws; safe to
    * call twice (a planned run is left alone). `created`: the run as its
-   * trigger just wrote it, which planning then need not read back.
+   * trigger on this replica just wrote it, claimed for planning (createRun's
+   * `planningClaimMs`), which planning then need neither read back nor claim.
    */
   planRun(runId: string, created?: Run): Promise<void> {
     const work = this.plan(runId, created).catch(async (error: unknown) => {
@@ -147,8 +148,9 @@ export class Scheduler {
   private async plan(runId: string, created?: Run): Promise<void> {
     const run = created ?? (await findRun(this.deps.db, runId));
     if (run?.status !== 'queued' || run.pipelineName !== null) return;
-    // Another replica may be planning it; then it is theirs (planning-claim.ts).
-    await withPlanningClaim(this.deps.db, runId, () => this.planClaimed(run));
+    // Another replica may be planning it; then it is theirs (planning-claim.ts). A run its trigger
+    // just created here was created claimed.
+    await withPlanningClaim(this.deps.db, runId, () => this.planClaimed(run), { held: created !== undefined });
   }
 
   private async planClaimed(run: Run): Promise<void> {

@@ -30,10 +30,27 @@ export interface NewRun {
  * existing run and `created: false` instead (same key → same run, always);
  * throws IdempotencyKeyReusedError when that run was asked for with another fingerprint.
  */
-export async function createRun(db: Queryable, input: NewRun): Promise<{ run: Run; created: boolean }> {
+/**
+ * Inserts a queued run, or finds the one its idempotency key made earlier.
+ * `planningClaimMs`: the new run is born claimed for planning by its creator
+ * for that long (store/planning-claims.ts), which saves the claim's own
+ * statement; a creator that dies before planning leaves it to the sweep once
+ * the claim lapses.
+ */
+export async function createRun(
+  db: Queryable,
+  input: NewRun,
+  options: { planningClaimMs?: number } = {},
+): Promise<{ run: Run; created: boolean }> {
+  const claim = options.planningClaimMs;
   const inserted = await db
     .insert(runs)
-    .values({ id: randomUUID(), status: 'queued', ...input })
+    .values({
+      id: randomUUID(),
+      status: 'queued',
+      ...input,
+      ...(claim === undefined ? {} : { planningClaimedUntil: sql`now() + make_interval(secs => ${claim / 1000})` }),
+    })
     .onConflictDoNothing({ target: runs.idempotencyKey })
     .returning();
   if (inserted[0]) return { run: toRun(inserted[0]), created: true };

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { refKindOf } from '../domain/ref-kind.js';
 import type { Run } from '../domain/run.js';
 import { parsePipeline } from '../pipeline/index.js';
+import { PLANNING_CLAIM_MS } from '../scheduler/planning-claim.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { type PipelineSource, SourceError } from '../source/git-source.js';
 import type { Database, Queryable } from '../store/database.js';
@@ -66,15 +67,20 @@ export async function startRun(
     if (refusal !== null) return { skipped: refusal };
   }
   const outcome = await deps.db.transaction(async (tx) => {
-    const created = await createRun(tx, {
-      repo: request.repo,
-      ref: request.ref,
-      fullRef,
-      sha,
-      triggeredBy: context.actor,
-      idempotencyKey,
-      idempotencyFingerprint: fingerprint,
-    });
+    const created = await createRun(
+      tx,
+      {
+        repo: request.repo,
+        ref: request.ref,
+        fullRef,
+        sha,
+        triggeredBy: context.actor,
+        idempotencyKey,
+        idempotencyFingerprint: fingerprint,
+      },
+      // Planned right below, by this replica.
+      { planningClaimMs: PLANNING_CLAIM_MS },
+    );
     if (created.created) {
       const details = { repo: request.repo, ref: request.ref, sha };
       await context.audit({ action: 'trigger', runId: created.run.id, details }, tx);
