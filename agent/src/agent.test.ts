@@ -223,6 +223,16 @@ describe('agent', () => {
     await jsm.streams.purge(natsTopology.jobsStream);
   });
 
+  it('asks for as many offers as it has free slots, in one pull', async () => {
+    const pullSubject = `$JS.API.CONSUMER.MSG.NEXT.${natsTopology.jobsStream}.${natsTopology.jobsConsumer('default')}`;
+    const pulls = f.nc.subscribe(pullSubject, { max: 1 });
+    await f.nc.flush();
+    await start({ slots: 3 });
+    for await (const pull of pulls) expect(JSON.parse(new TextDecoder().decode(pull.data))).toMatchObject({ batch: 3 });
+    const jobIds = await Promise.all([offer(['true']), offer(['true']), offer(['true'])]);
+    for (const jobId of jobIds) expect((await finishOf(jobId)).request.result).toBe('succeeded');
+  });
+
   it('pulls from every queue it serves', async () => {
     await start({ queues: ['linux', 'arm64'], slots: 1 });
     const jobId = await offer(['true'], { queue: 'arm64' });

@@ -1,8 +1,9 @@
 /**
  * Pulls job offers from the durable consumer of one queue. A pull
- * is outstanding only while the shared slot gate has a free slot, so a busy
- * agent holds no messages; an outstanding pull is delivered by the server the
- * moment a job is published.
+ * is outstanding only while the shared slot gate has a free slot, and asks
+ * for at most as many offers as there are free slots, so a busy agent holds
+ * no messages; an outstanding pull is delivered by the server the moment a
+ * job is published.
  *
  * The loop outlives NATS trouble: a failed pull (server restarting, outage,
  * timeout) is retried with backoff and a log line; a consumer or stream that
@@ -22,6 +23,8 @@ export interface SlotGate {
   waitForFree(signal: AbortSignal): Promise<boolean>;
   /** Takes a slot if one is free. */
   tryAcquire(): boolean;
+  /** Slots free now. */
+  readonly free: number;
   /** Calls `listener` whenever the last free slot is taken; returns an unsubscribe. */
   onFull(listener: () => void): () => void;
 }
@@ -122,7 +125,8 @@ async function pullLoop(options: PullJobsOptions, reconnects: ReconnectWatch): P
     if (!(await slots.waitForFree(signal))) break;
     try {
       consumer ??= await js.consumers.get(natsTopology.jobsStream, natsTopology.jobsConsumer(queue));
-      const messages = await consumer.fetch({ max_messages: 1, expires: pullExpiresMs });
+      // As many offers as there are free slots: a stage's jobs arrive on one pull, not one pull each.
+      const messages = await consumer.fetch({ max_messages: Math.max(1, slots.free), expires: pullExpiresMs });
       // Withdraw the pull when the agent is full or stops, so no message waits in a busy agent;
       // and after a reconnect, when the server may have forgotten it (restart): then pull again at once.
       const stop = () => messages.stop();

@@ -18,6 +18,10 @@ export class SlotPool {
     return this.#busy;
   }
 
+  get free(): number {
+    return this.size - this.#busy;
+  }
+
   tryAcquire(): boolean {
     if (this.#busy >= this.size) return false;
     this.#busy++;
