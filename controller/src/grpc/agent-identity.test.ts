@@ -5,8 +5,11 @@
  * queue, and leases of another agent's attempt are all refused.
  */
 import { Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revokeAgent } from '../store/agent-credentials-repository.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
+import { jobs, logChunks, stepReports } from '../store/schema.js';
 import { testAgentService } from '../testing/agent-service.js';
 import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
 import { type EnrolledAgent, enrolTestAgent } from '../testing/enrolled-agent.js';
@@ -123,7 +126,7 @@ describe('agent identity on every call', () => {
     for (const [method, request] of [
       ['Heartbeat', { lease }],
       ['ReportSteps', { lease, steps: [] }],
-      ['FinishJob', { lease, result: 'succeeded', exitCode: 0, message: '' }],
+      ['FinishJob', { lease, result: 'succeeded', exitCode: 0, message: '', steps: [], logChunks: [] }],
       ['GetArtifactDownloads', { lease }],
     ] as const) {
       expect((await call(method, bearer(other.credential), request)).error, method).toMatchObject({
@@ -131,5 +134,38 @@ describe('agent identity on every call', () => {
       });
     }
     expect((await call('Heartbeat', bearer(prod.credential), { lease })).error).toBeNull();
+  });
+
+  it('refuses the claim and the finish of an agent revoked meanwhile, writing nothing either carried', async () => {
+    const db = testApp.database.db;
+    const late = await enrolTestAgent(db, { name: 'revoked-prod-agent', queues: ['prod'] });
+    const first = await queuedProdJob();
+    const claim = { agentId: late.agentId, ...first };
+    const granted = await call('ClaimJob', bearer(late.credential), claim);
+    expect(granted.response).toMatchObject({ granted: true });
+    const lease = { ...first, leaseToken: granted.response.leaseToken as string };
+    const second = await queuedProdJob();
+
+    // Revoked in the database only: its running attempt is not fenced, so only the caller check refuses.
+    await db.transaction((tx) => revokeAgent(tx, 'revoked-prod-agent'));
+    const step = { stepIndex: 0, state: 'succeeded', exitCode: 0, startedAtMs: 1, finishedAtMs: 2 };
+    const chunk = { lease, seq: 0, offset: 0, stepIndex: 0, data: Buffer.from('done\n'), plainBytes: 0 };
+    const finish = { lease, result: 'succeeded', exitCode: 0, message: '', steps: [step], logChunks: [chunk] };
+    const refusedFinish = await call('FinishJob', bearer(late.credential), finish);
+    expect(refusedFinish.error).toMatchObject({
+      code: status.PERMISSION_DENIED,
+      details: expect.stringContaining('revoked'),
+    });
+    const refusedClaim = await call('ClaimJob', bearer(late.credential), { agentId: late.agentId, ...second });
+    expect(refusedClaim.error).toMatchObject({ code: status.PERMISSION_DENIED });
+
+    const jobStatus = async (jobId: string) =>
+      (await db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, jobId)))[0]?.status;
+    expect([await jobStatus(first.jobId), await jobStatus(second.jobId)]).toEqual(['running', 'queued']);
+    expect(await db.select().from(stepReports).where(eq(stepReports.jobId, first.jobId))).toEqual([]);
+    expect(await db.select().from(logChunks).where(eq(logChunks.jobId, first.jobId))).toEqual([]);
+    // Its own agent claims the second job as usual.
+    const own = await call('ClaimJob', bearer(prod.credential), { agentId: prod.agentId, ...second });
+    expect(own.response).toMatchObject({ granted: true });
   });
 });

@@ -4,7 +4,9 @@
  * by the credential's SHA-256 on every call (database time, every replica
  * agrees), so a revocation refuses the very next call. The same statement
  * fetches what the call's checks need (its attempt's owner, its job's queue),
- * so identity costs one round trip per call.
+ * so identity costs one round trip per call; the calls every job makes
+ * (ClaimJob, FinishJob) check their caller inside their own first statement
+ * instead (store/caller-check.ts) and come here only when it refuses.
  */
 import { AUTHORIZATION_METADATA_KEY } from '@gantry/proto';
 import type { Metadata } from '@grpc/grpc-js';
@@ -15,6 +17,7 @@ import {
   type AgentPrincipal,
   findAgentByCredentialHash,
 } from '../store/agent-credentials-repository.js';
+import type { CallerCredential } from '../store/caller-check.js';
 import type { Database } from '../store/database.js';
 import type { LeaseKey } from '../store/leases-repository.js';
 
@@ -52,6 +55,15 @@ export async function authenticateAgent(
   if (agent.revoked) throw new DomainError('FORBIDDEN', `agent "${agent.name}" was revoked`);
   if (scope.lease) refuseOthersAttempt(agent, scope.lease, agent.attemptOwner);
   return agent;
+}
+
+/**
+ * The credential the call presents, for a statement that checks its caller
+ * itself (store/caller-check.ts); null when it presents none.
+ */
+export function callerCredential(metadata: Metadata): CallerCredential | null {
+  const secret = bearerSecret(metadata);
+  return secret ? { credentialHash: credentialHashOf(secret) } : null;
 }
 
 /** Hashes of the credentials seen lately: every call of an agent presents the same one. */

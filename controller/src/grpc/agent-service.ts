@@ -9,6 +9,7 @@ import {
   type AgentServiceHandlers,
   agentServiceDefinition,
   type ClaimJobResponse,
+  type FinishJobRequest__Output,
   type Lease__Output,
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
@@ -30,9 +31,16 @@ import {
   type AgentPrincipal,
   updateAgentRegistration,
 } from '../store/agent-credentials-repository.js';
+import type { CallerCredential } from '../store/caller-check.js';
 import type { Database } from '../store/database.js';
-import type { LeaseKey } from '../store/leases-repository.js';
-import { authenticateAgent, type CallScope, requireAllowedQueues, requireOwnAgentId } from './agent-identity.js';
+import type { ClaimOutcome, LeaseKey } from '../store/leases-repository.js';
+import {
+  authenticateAgent,
+  type CallScope,
+  callerCredential,
+  requireAllowedQueues,
+  requireOwnAgentId,
+} from './agent-identity.js';
 import { type ConnectStreams, handleConnect } from './connect-stream.js';
 import { checkQueueNames, enrol } from './enrolment.js';
 import { toGrpcError } from './errors.js';
@@ -90,17 +98,31 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
    * Wraps a unary handler: authenticates the caller by its credential (and,
    * for a call carrying a lease, checks the attempt is the caller's), maps
    * errors, observes metrics. `precheck` runs first, before any lookup.
+   * `firstTry` (the calls every job makes) does the call's work with the
+   * caller checked inside its own statements, a round trip less; when it
+   * answers undefined (that check, or anything else, refused it) or refuses
+   * the input, the call goes the usual way, which names the refusal (a bad
+   * caller before bad input).
    */
   function unary<Req, Res>(
     method: string,
     handle: (request: Req, caller: AgentCallFacts) => Promise<Res>,
-    options: { scopeOf?: (request: NoInfer<Req>) => CallScope; precheck?: (request: NoInfer<Req>) => void } = {},
+    options: {
+      scopeOf?: (request: NoInfer<Req>) => CallScope;
+      precheck?: (request: NoInfer<Req>) => void;
+      firstTry?: (request: NoInfer<Req>, caller: CallerCredential) => Promise<Res | undefined>;
+    } = {},
   ) {
     return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>) => {
       const callback = observed(method, done);
       let caller: AgentPrincipal | undefined;
       const work = async () => {
         options.precheck?.(call.request);
+        const credential = options.firstTry ? callerCredential(call.metadata) : null;
+        const answered = credential
+          ? await options.firstTry?.(call.request, credential).catch(undefinedOnRefusedInput)
+          : undefined;
+        if (answered !== undefined) return answered;
         const facts = await authenticateAgent(db, call.metadata, options.scopeOf?.(call.request));
         caller = facts;
         return handle(call.request, facts);
@@ -110,6 +132,86 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
         (error) => callback(failure(method, error, caller)),
       );
     };
+  }
+
+  /** The claim's answer to the agent: the job spec with its secrets, or why it was not granted. */
+  async function answerClaim(agentId: string, outcome: ClaimOutcome): Promise<ClaimJobResponse> {
+    if (!outcome.granted) return { granted: false, reason: outcome.reason };
+    const { job } = outcome;
+    const leaseKey = { jobId: job.id, attempt: job.attempt, leaseToken: outcome.leaseToken };
+    const granted = await deps.secrets.grantedTo(deps.db, job.repo, job.spec.secrets ?? []);
+    if (!granted.ok) {
+      await lifecycle.failClaimed(leaseKey, granted.reason);
+      log.warn(
+        { jobId: job.id, attempt: job.attempt, reason: granted.reason },
+        'job secrets unavailable, attempt failed',
+      );
+      return { granted: false, reason: 'secret_missing' };
+    }
+    const response: ClaimJobResponse = {
+      granted: true,
+      leaseToken: outcome.leaseToken,
+      job: {
+        runId: job.runId,
+        jobId: job.id,
+        attempt: job.attempt,
+        name: job.name,
+        stage: job.stageName,
+        repoUrl: job.repo,
+        ref: job.fullRef ?? job.ref,
+        sha: job.sha,
+        pipeline: job.pipeline,
+        ...refFields(refKindOf(job.fullRef, job.ref)),
+        steps: job.spec.steps,
+        env: job.spec.env,
+        timeoutMs: job.spec.timeoutMs ?? 0,
+        stepTimeoutsMs: stepTimeoutsOf(job.spec.stepTimeoutsMs),
+        artifacts: job.spec.artifacts ?? [],
+        artifactsWhen: job.spec.artifactsWhen ?? 'on_success',
+        needsArtifacts: job.spec.needsArtifacts ?? [],
+        caches: (job.spec.caches ?? []).map((cache) => ({
+          keyFiles: cache.key.files,
+          keyPrefix: cache.key.prefix ?? '',
+          paths: cache.paths,
+          policy: cache.policy,
+          when: cache.when,
+          fallbackKeys: cache.fallbackKeys,
+        })),
+        junitReports: job.spec.reports?.junit ?? [],
+      },
+      maxLogBytes: lifecycle.maxLogBytesPerJob,
+      secrets: granted.values,
+      acceptsGzipChunks: true,
+      acceptsFinishSteps: true,
+      acceptsFinishLogs: true,
+    };
+    // The backstop for specs the pipeline limits let through: never send what the agent cannot read.
+    const specBytes = claimResponseBytes(response);
+    if (specBytes > MAX_MESSAGE_BYTES) {
+      const reason = `job spec is ${mebibytes(specBytes)}, over the ${mebibytes(MAX_MESSAGE_BYTES, 0)} limit of the agent protocol`;
+      await lifecycle.failClaimed(leaseKey, reason);
+      log.warn({ jobId: job.id, attempt: job.attempt, specBytes }, 'job spec too large, attempt failed');
+      return { granted: false, reason: 'spec_too_large' };
+    }
+    log.debug({ jobId: job.id, attempt: job.attempt, agentId }, 'job claimed');
+    return response;
+  }
+
+  /** Finishes the call's attempt; with `credential`, only as the attempt's agent (undefined: refused). */
+  async function finishAs(request: FinishJobRequest__Output, credential?: CallerCredential) {
+    const lease = leaseOf(request.lease);
+    const finished = await lifecycle.finish(
+      lease,
+      { status: request.result as JobResult, exitCode: request.exitCode, message: request.message || null },
+      {
+        steps: request.steps,
+        logs: finishLogChunks(lease, request.logChunks),
+        ...(credential ? { caller: credential } : {}),
+      },
+    );
+    if (finished === 'not_the_caller') return undefined;
+    log.debug({ jobId: lease.jobId, attempt: lease.attempt, result: request.result }, 'job finished');
+    return {};
   }
 
   const withLease = { scopeOf: (request: { lease: Lease__Output | null }) => ({ lease: leaseOf(request.lease) }) };
@@ -170,68 +272,16 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
             `agent "${caller.name}" is not registered for queue "${queue}" (it serves ${caller.queues.join(', ')})`,
           );
         }
-        const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt);
-        if (!outcome.granted) return { granted: false, reason: outcome.reason };
-        const { job } = outcome;
-        const leaseKey = { jobId: job.id, attempt: job.attempt, leaseToken: outcome.leaseToken };
-        const granted = await deps.secrets.grantedTo(deps.db, job.repo, job.spec.secrets ?? []);
-        if (!granted.ok) {
-          await lifecycle.failClaimed(leaseKey, granted.reason);
-          log.warn(
-            { jobId: job.id, attempt: job.attempt, reason: granted.reason },
-            'job secrets unavailable, attempt failed',
-          );
-          return { granted: false, reason: 'secret_missing' };
-        }
-        const response: ClaimJobResponse = {
-          granted: true,
-          leaseToken: outcome.leaseToken,
-          job: {
-            runId: job.runId,
-            jobId: job.id,
-            attempt: job.attempt,
-            name: job.name,
-            stage: job.stageName,
-            repoUrl: job.repo,
-            ref: job.fullRef ?? job.ref,
-            sha: job.sha,
-            pipeline: job.pipeline,
-            ...refFields(refKindOf(job.fullRef, job.ref)),
-            steps: job.spec.steps,
-            env: job.spec.env,
-            timeoutMs: job.spec.timeoutMs ?? 0,
-            stepTimeoutsMs: stepTimeoutsOf(job.spec.stepTimeoutsMs),
-            artifacts: job.spec.artifacts ?? [],
-            artifactsWhen: job.spec.artifactsWhen ?? 'on_success',
-            needsArtifacts: job.spec.needsArtifacts ?? [],
-            caches: (job.spec.caches ?? []).map((cache) => ({
-              keyFiles: cache.key.files,
-              keyPrefix: cache.key.prefix ?? '',
-              paths: cache.paths,
-              policy: cache.policy,
-              when: cache.when,
-              fallbackKeys: cache.fallbackKeys,
-            })),
-            junitReports: job.spec.reports?.junit ?? [],
-          },
-          maxLogBytes: lifecycle.maxLogBytesPerJob,
-          secrets: granted.values,
-          acceptsGzipChunks: true,
-          acceptsFinishSteps: true,
-          acceptsFinishLogs: true,
-        };
-        // The backstop for specs the pipeline limits let through: never send what the agent cannot read.
-        const specBytes = claimResponseBytes(response);
-        if (specBytes > MAX_MESSAGE_BYTES) {
-          const reason = `job spec is ${mebibytes(specBytes)}, over the ${mebibytes(MAX_MESSAGE_BYTES, 0)} limit of the agent protocol`;
-          await lifecycle.failClaimed(leaseKey, reason);
-          log.warn({ jobId: job.id, attempt: job.attempt, specBytes }, 'job spec too large, attempt failed');
-          return { granted: false, reason: 'spec_too_large' };
-        }
-        log.debug({ jobId: job.id, attempt: job.attempt, agentId: request.agentId }, 'job claimed');
-        return response;
+        return answerClaim(request.agentId, await lifecycle.claim(request.agentId, request.jobId, request.attempt));
       },
-      { scopeOf: (request) => ({ claimedJobId: request.jobId }) },
+      {
+        scopeOf: (request) => ({ claimedJobId: request.jobId }),
+        // The caller's identity, own id and queue are checked by the claim's statement.
+        firstTry: async (request, credential) => {
+          const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt, credential);
+          return outcome.granted ? answerClaim(request.agentId, outcome) : undefined;
+        },
+      },
     ),
 
     Heartbeat: unary(
@@ -339,19 +389,18 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
     FinishJob: unary(
       'FinishJob',
       async (request) => {
-        if (!jobResults.includes(request.result as JobResult)) {
+        if (!isJobResult(request.result)) {
           throw new DomainError('INVALID_INPUT', `unknown job result "${request.result}"`);
         }
-        const lease = leaseOf(request.lease);
-        await lifecycle.finish(
-          lease,
-          { status: request.result as JobResult, exitCode: request.exitCode, message: request.message || null },
-          { steps: request.steps, logs: finishLogChunks(lease, request.logChunks) },
-        );
-        log.debug({ jobId: lease.jobId, attempt: lease.attempt, result: request.result }, 'job finished');
+        await finishAs(request);
         return {};
       },
-      withLease,
+      {
+        ...withLease,
+        // The finish's first statement checks that the attempt is the caller's, and the caller not revoked.
+        firstTry: async (request, credential) =>
+          isJobResult(request.result) ? finishAs(request, credential) : undefined,
+      },
     ),
 
     Connect: (call) => {
@@ -427,4 +476,14 @@ function leaseOf(lease: Lease__Output | null): LeaseKey {
 /** GANTRY_BRANCH or GANTRY_TAG as the agent protocol carries them. */
 function refFields(kind: RefKind | null): { branch: string; tag: string } {
   return { branch: kind?.kind === 'branch' ? kind.name : '', tag: kind?.kind === 'tag' ? kind.name : '' };
+}
+
+function isJobResult(result: string): result is JobResult {
+  return jobResults.includes(result as JobResult);
+}
+
+/** A firstTry that refused its input answers undefined: the usual way names the refusal once the caller is known. */
+function undefinedOnRefusedInput(error: unknown): undefined {
+  if (error instanceof DomainError && error.code === 'INVALID_INPUT') return undefined;
+  throw error;
 }

@@ -9,6 +9,7 @@ import { StaleLeaseError } from '../domain/errors.js';
 import type { JobResult } from '../domain/states.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { countAttempts } from '../store/attempts-repository.js';
+import type { CallerCredential } from '../store/caller-check.js';
 import type { Database } from '../store/database.js';
 import { queueJobs, setJobStatus } from '../store/jobs-repository.js';
 import {
@@ -23,7 +24,7 @@ import {
   writeWhileLeaseHeld,
 } from '../store/leases-repository.js';
 import { appendLogChunksFenced, type LogChunkInput, logChunksInsert } from '../store/logs-repository.js';
-import { lockRun, lockRunOfJob } from '../store/runs-repository.js';
+import { lockRun, lockRunOfAttempt, lockRunOfJob } from '../store/runs-repository.js';
 import { recordStepsFenced, stepReportsUpsert } from '../store/steps-repository.js';
 import { advanceRun } from './advance-run.js';
 import { capLogChunks, plainAcrossCap } from './log-cap.js';
@@ -51,8 +52,15 @@ export class JobLifecycle {
     this.maxLogBytesPerJob = deps.maxLogBytesPerJob ?? defaultMaxLogBytesPerJob;
   }
 
-  async claim(agentId: string, jobId: string, attempt: number): Promise<ClaimOutcome> {
-    const outcome = await claimJob(this.deps.db, { jobId, attempt, agentId, leaseTtlMs: this.deps.leaseTtlMs });
+  /** `caller`: claim only as that credential's agent (see claimJob); refused as `not_the_caller` otherwise. */
+  async claim(agentId: string, jobId: string, attempt: number, caller?: CallerCredential): Promise<ClaimOutcome> {
+    const outcome = await claimJob(this.deps.db, {
+      jobId,
+      attempt,
+      agentId,
+      leaseTtlMs: this.deps.leaseTtlMs,
+      ...(caller ? { caller } : {}),
+    });
     if (outcome.granted) {
       this.deps.metrics?.claimGranted(outcome.leaseToken, outcome.job.queue, outcome.job.queuedSeconds);
       this.deps.scheduler.afterCommit(outcome.job.runId, 0, 1);
@@ -115,12 +123,14 @@ export class JobLifecycle {
    * everywhere: run, then job. `steps` are the attempt's last step reports,
    * recorded in the same transaction as a ReportSteps call would; `logs` are
    * log chunks stored there as a StreamLogs call would (up to the log cap).
+   * `caller`: finish only if the attempt was claimed by that credential's
+   * agent, unrevoked; else nothing is written and it answers `not_the_caller`.
    */
   async finish(
     lease: LeaseKey,
     result: { status: JobResult; exitCode: number | null; message: string | null },
-    options: { retry?: boolean; steps?: StepReportMessage[]; logs?: LogChunkInput[] } = {},
-  ): Promise<void> {
+    options: { retry?: boolean; steps?: StepReportMessage[]; logs?: LogChunkInput[]; caller?: CallerCredential } = {},
+  ): Promise<'finished' | 'not_the_caller'> {
     const steps = mergeStepReports(options.steps ?? []);
     const cap = this.maxLogBytesPerJob;
     const logs = options.logs?.length ? capLogChunks(await plainAcrossCap(options.logs, cap), cap) : [];
@@ -130,9 +140,14 @@ export class JobLifecycle {
       ...(steps.length > 0 ? [stepReportsUpsert(lease, steps)] : []),
       ...(logs.length > 0 ? [await logChunksInsert(lease, logs)] : []),
     ];
+    const { caller } = options;
     const outcome = await this.deps.db.transaction(async (tx) => {
-      const runId = await lockRunOfJob(tx, lease.jobId);
-      if (!runId) return null;
+      const locked = caller
+        ? await lockRunOfAttempt(tx, lease, caller)
+        : { runId: await lockRunOfJob(tx, lease.jobId), claimedByCaller: true };
+      if (!locked?.runId) return null;
+      if (!locked.claimedByCaller) return 'not_the_caller' as const;
+      const { runId } = locked;
       if (writes.length > 0 && !(await writeWhileLeaseHeld(tx, lease, writes))) return null;
       const job = await finishAttempt(tx, lease, result);
       if (!job) return null;
@@ -147,13 +162,15 @@ export class JobLifecycle {
       const advanced = await advanceRun(tx, runId);
       return { runId, queued: queued + advanced.queuedJobs, job, advanced };
     });
+    if (outcome === 'not_the_caller') return outcome;
     if (!outcome) {
-      if (await wasFinishedBy(this.deps.db, lease)) return;
+      if (await wasFinishedBy(this.deps.db, lease)) return 'finished';
       throw new StaleLeaseError(lease.jobId, lease.attempt);
     }
     this.#observeFirstStep(lease, steps);
     this.deps.metrics?.attemptFinished(lease.leaseToken, outcome.job.queue, result.status, outcome.job.attemptSeconds);
     this.deps.scheduler.afterCommit(outcome.runId, outcome.queued, 1, outcome.advanced);
+    return 'finished';
   }
 
   /**

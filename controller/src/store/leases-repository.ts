@@ -9,6 +9,7 @@ import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Job } from '../domain/run.js';
 import type { JobResult } from '../domain/states.js';
 import type { JobDefinition } from '../pipeline/model.js';
+import { type CallerCredential, callerIs } from './caller-check.js';
 import { type Queryable, queryRows } from './database.js';
 import { toJob } from './mappers.js';
 import { jobAttempts, jobs } from './schema.js';
@@ -35,18 +36,24 @@ export interface ClaimedJob {
 
 export type ClaimOutcome =
   | { granted: true; job: ClaimedJob; leaseToken: string }
-  | { granted: false; reason: 'taken' | 'stale_attempt' | 'canceled' | 'unknown_job' };
+  | { granted: false; reason: 'taken' | 'stale_attempt' | 'canceled' | 'unknown_job' | 'not_the_caller' };
 
 /**
  * The conditional claim of the dispatch protocol: exactly one caller wins a queued
  * attempt. One statement (claim, attempt row, and what the agent needs), so
- * dispatch costs one database round trip.
+ * dispatch costs one database round trip. With `caller`, the claim is made
+ * only if that credential is agent `agentId`'s, unrevoked, registered for the
+ * job's queue; a refusal then reads `not_the_caller` whatever the job's state.
  */
 export async function claimJob(
   db: Queryable,
-  input: { jobId: string; attempt: number; agentId: string; leaseTtlMs: number },
+  input: { jobId: string; attempt: number; agentId: string; leaseTtlMs: number; caller?: CallerCredential },
 ): Promise<ClaimOutcome> {
   const leaseToken = randomUUID();
+  const callerHolds = input.caller
+    ? sql`and exists (select 1 from agents a where a.id = ${input.agentId} and ${callerIs(input.caller)}
+          and a.queues ? jobs.queue)`
+    : sql``;
   const rows = await queryRows<{
     id: string;
     run_id: string;
@@ -68,7 +75,7 @@ export async function claimJob(
       update jobs set status = 'running', agent_id = ${input.agentId}, lease_token = ${leaseToken},
         lease_expires_at = now() + make_interval(secs => ${input.leaseTtlMs / 1000}),
         started_at = coalesce(started_at, now())
-      where id = ${input.jobId} and attempt = ${input.attempt} and status = 'queued'
+      where id = ${input.jobId} and attempt = ${input.attempt} and status = 'queued' ${callerHolds}
       returning id, run_id, stage_id, attempt, name, spec, queue, queued_at
     ), recorded as (
       insert into job_attempts (job_id, attempt, status, agent_id, lease_token)
@@ -101,6 +108,7 @@ export async function claimJob(
       },
     };
   }
+  if (input.caller) return { granted: false, reason: 'not_the_caller' };
   const current = await db
     .select({ status: jobs.status, attempt: jobs.attempt })
     .from(jobs)

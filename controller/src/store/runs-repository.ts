@@ -7,6 +7,7 @@ import type { RunStatus, StageStatus } from '../domain/states.js';
 import type { PipelineDefinition } from '../pipeline/model.js';
 import { listAttempts } from './attempts-repository.js';
 import { inBatches } from './batches.js';
+import { type CallerCredential, callerIs } from './caller-check.js';
 import { findHolders } from './concurrency-repository.js';
 import { type Queryable, queryRows } from './database.js';
 import { toApproval, toJob, toRun, toStage } from './mappers.js';
@@ -168,6 +169,26 @@ export async function lockRunOfJob(tx: Queryable, jobId: string): Promise<string
     sql`select id from runs where id = (select run_id from jobs where id = ${jobId}) for update`,
   );
   return rows[0]?.id ?? null;
+}
+
+/**
+ * lockRunOfJob, and in the same statement whether the attempt was claimed by
+ * the agent holding `caller` (its credential's hash), not revoked.
+ */
+export async function lockRunOfAttempt(
+  tx: Queryable,
+  attempt: { jobId: string; attempt: number },
+  caller: CallerCredential,
+): Promise<{ runId: string; claimedByCaller: boolean } | null> {
+  const rows = await queryRows<{ id: string; claimed_by_caller: boolean }>(
+    tx,
+    sql`select runs.id, exists (select 1 from job_attempts ja join agents a on a.id = ja.agent_id
+        where ja.job_id = ${attempt.jobId} and ja.attempt = ${attempt.attempt}
+          and ${callerIs(caller)}) as claimed_by_caller
+      from runs where runs.id = (select run_id from jobs where id = ${attempt.jobId}) for update of runs`,
+  );
+  const row = rows[0];
+  return row ? { runId: row.id, claimedByCaller: row.claimed_by_caller } : null;
 }
 
 /** Runs still `queued` with no plan: left behind by a controller that stopped mid-planning. */

@@ -1,0 +1,18 @@
+/**
+ * The caller check of an agent call folded into the call's own statement (a
+ * round trip less than looking the caller up first): a condition on the
+ * `agents` row aliased `a` that holds only for the agent whose credential
+ * the call presents, not revoked. A statement it refuses writes nothing, and
+ * the call then looks its caller up the usual way (grpc/agent-identity.ts)
+ * for the precise refusal.
+ */
+import { type SQL, sql } from 'drizzle-orm';
+
+/** The SHA-256 of the credential a call presents (agent-identity.ts computes it). */
+export interface CallerCredential {
+  credentialHash: string;
+}
+
+export function callerIs(caller: CallerCredential): SQL {
+  return sql`a.credential_hash = ${caller.credentialHash} and a.revoked_at is null`;
+}
