@@ -7,7 +7,7 @@
  * is back (agent/src/queue/job-consumer.ts); offers lost with the old stream are
  * re-published by the caller's `onRecreated`.
  */
-import { sleep } from '@gantry/common';
+import { type RetryOptions, retry, sleep } from '@gantry/common';
 import { natsTopology } from '@gantry/proto';
 import {
   DiscardPolicy,
@@ -39,6 +39,36 @@ export async function ensureJobsStream(connection: NatsConnection, replicas: num
   if (info.config.num_replicas !== replicas) {
     await manager.streams.update(natsTopology.jobsStream, { ...info.config, num_replicas: replicas });
   }
+}
+
+/** How long startup waits for JetStream to answer: about a minute, the first attempt included. */
+export const jobsStreamStartupRetry: RetryOptions = { initialDelayMs: 500, maxDelayMs: 4000, maxAttempts: 8 };
+
+/**
+ * ensureJobsStream, tried again while JetStream does not answer for now (a
+ * request timing out, no responders: a cluster still electing its leaders
+ * after a node restarted); a refusal (a stream the servers cannot have) fails
+ * at once. Each retry is logged. `ensure` is for tests.
+ */
+export async function ensureJobsStreamPatiently(
+  connection: NatsConnection,
+  replicas: number,
+  log: Logger,
+  policy: RetryOptions = jobsStreamStartupRetry,
+  ensure: typeof ensureJobsStream = ensureJobsStream,
+): Promise<void> {
+  await retry(() => ensure(connection, replicas), {
+    ...policy,
+    shouldRetry: isJetStreamUnanswered,
+    onRetry: (error, failures, delayMs) =>
+      log.warn({ err: (error as Error).message, failures, delayMs }, 'jetstream not answering yet, retrying'),
+  });
+}
+
+/** JetStream did not answer (timeout, no responders), as opposed to refusing the request. */
+export function isJetStreamUnanswered(error: unknown): boolean {
+  const err = error as { code?: unknown; api_error?: { code?: number } };
+  return err.code === 'TIMEOUT' || err.code === '503' || err.api_error?.code === 503;
 }
 
 /** True when the stream exists; false when the server says it does not; throws when the server does not answer. */

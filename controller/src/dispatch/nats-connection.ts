@@ -6,7 +6,7 @@
  */
 import { connect, type JetStreamClient, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
-import { ensureJobsStream } from './jobs-stream.js';
+import { ensureJobsStreamPatiently } from './jobs-stream.js';
 
 export interface ControllerNats {
   connection: NatsConnection;
@@ -64,7 +64,7 @@ export async function connectNats(
     }
   })();
   try {
-    await ensureJobsStream(connection, jobsReplicas);
+    await ensureJobsStreamPatiently(connection, jobsReplicas, log);
   } catch (error) {
     await connection.close().catch(() => {});
     throw new NatsUnavailableError(
