@@ -24,7 +24,7 @@ import {
   writeWhileLeaseHeld,
 } from '../store/leases-repository.js';
 import { appendLogChunksFenced, type LogChunkInput, logChunksInsert } from '../store/logs-repository.js';
-import { lockRun, lockRunOfAttempt, lockRunOfJob } from '../store/runs-repository.js';
+import { lockRun, lockRunOfAttemptClaimedBy, lockRunOfJob } from '../store/runs-repository.js';
 import { recordStepsFenced, stepReportsUpsert } from '../store/steps-repository.js';
 import { advanceRun } from './advance-run.js';
 import { capLogChunks, plainAcrossCap } from './log-cap.js';
@@ -124,7 +124,8 @@ export class JobLifecycle {
    * recorded in the same transaction as a ReportSteps call would; `logs` are
    * log chunks stored there as a StreamLogs call would (up to the log cap).
    * `caller`: finish only if the attempt was claimed by that credential's
-   * agent, unrevoked; else nothing is written and it answers `not_the_caller`.
+   * agent, unrevoked; else (or when there is no such job) nothing is locked
+   * or written and it answers `not_the_caller`.
    */
   async finish(
     lease: LeaseKey,
@@ -142,12 +143,9 @@ export class JobLifecycle {
     ];
     const { caller } = options;
     const outcome = await this.deps.db.transaction(async (tx) => {
-      const locked = caller
-        ? await lockRunOfAttempt(tx, lease, caller)
-        : { runId: await lockRunOfJob(tx, lease.jobId), claimedByCaller: true };
-      if (!locked?.runId) return null;
-      if (!locked.claimedByCaller) return 'not_the_caller' as const;
-      const { runId } = locked;
+      // With a caller: not its attempt (or no such job) takes no lock, and the usual way names the refusal.
+      const runId = caller ? await lockRunOfAttemptClaimedBy(tx, lease, caller) : await lockRunOfJob(tx, lease.jobId);
+      if (!runId) return caller ? ('not_the_caller' as const) : null;
       if (writes.length > 0 && !(await writeWhileLeaseHeld(tx, lease, writes))) return null;
       const job = await finishAttempt(tx, lease, result);
       if (!job) return null;

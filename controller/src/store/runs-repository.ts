@@ -172,23 +172,24 @@ export async function lockRunOfJob(tx: Queryable, jobId: string): Promise<string
 }
 
 /**
- * lockRunOfJob, and in the same statement whether the attempt was claimed by
- * the agent holding `caller` (its credential's hash), not revoked.
+ * lockRunOfJob, only if the attempt was claimed by the agent holding `caller`
+ * (its credential's hash), not revoked: null otherwise (or when there is no
+ * such job), and then no lock is taken.
  */
-export async function lockRunOfAttempt(
+export async function lockRunOfAttemptClaimedBy(
   tx: Queryable,
   attempt: { jobId: string; attempt: number },
   caller: CallerCredential,
-): Promise<{ runId: string; claimedByCaller: boolean } | null> {
-  const rows = await queryRows<{ id: string; claimed_by_caller: boolean }>(
+): Promise<string | null> {
+  const rows = await queryRows<{ id: string }>(
     tx,
-    sql`select runs.id, exists (select 1 from job_attempts ja join agents a on a.id = ja.agent_id
-        where ja.job_id = ${attempt.jobId} and ja.attempt = ${attempt.attempt}
-          and ${callerIs(caller)}) as claimed_by_caller
-      from runs where runs.id = (select run_id from jobs where id = ${attempt.jobId}) for update of runs`,
+    sql`select runs.id from runs
+      where runs.id = (select run_id from jobs where id = ${attempt.jobId})
+        and exists (select 1 from job_attempts ja join agents a on a.id = ja.agent_id
+          where ja.job_id = ${attempt.jobId} and ja.attempt = ${attempt.attempt} and ${callerIs(caller)})
+      for update of runs`,
   );
-  const row = rows[0];
-  return row ? { runId: row.id, claimedByCaller: row.claimed_by_caller } : null;
+  return rows[0]?.id ?? null;
 }
 
 /** Runs still `queued` with no plan: left behind by a controller that stopped mid-planning. */
