@@ -42,7 +42,7 @@ export async function ensureJobsStream(connection: NatsConnection, replicas: num
 }
 
 /** How long startup waits for JetStream to answer: about a minute, the first attempt included. */
-export const jobsStreamStartupRetry: RetryOptions = { initialDelayMs: 500, maxDelayMs: 4000, maxAttempts: 8 };
+const jobsStreamStartupRetry: RetryOptions = { initialDelayMs: 500, maxDelayMs: 4000, maxAttempts: 8 };
 
 /**
  * ensureJobsStream, tried again while JetStream does not answer for now (a
@@ -66,7 +66,7 @@ export async function ensureJobsStreamPatiently(
 }
 
 /** JetStream did not answer (timeout, no responders), as opposed to refusing the request. */
-export function isJetStreamUnanswered(error: unknown): boolean {
+function isJetStreamUnanswered(error: unknown): boolean {
   const err = error as { code?: unknown; api_error?: { code?: number } };
   return err.code === 'TIMEOUT' || err.code === '503' || err.api_error?.code === 503;
 }

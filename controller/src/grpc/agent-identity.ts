@@ -48,19 +48,16 @@ export async function authenticateAgent(
   metadata: Metadata,
   scope: CallScope = {},
 ): Promise<AgentCallFacts> {
-  const secret = bearerSecret(metadata);
+  const credential = callerCredential(metadata);
   const wanted = { attempt: scope.lease, queueOfJob: scope.claimedJobId };
-  const agent = secret ? await findAgentByCredentialHash(db, credentialHashOf(secret), wanted) : null;
+  const agent = credential ? await findAgentByCredentialHash(db, credential.credentialHash, wanted) : null;
   if (!agent) throw new DomainError('UNAUTHENTICATED', 'unknown agent credential: enrol this agent again');
   if (agent.revoked) throw new DomainError('FORBIDDEN', `agent "${agent.name}" was revoked`);
   if (scope.lease) refuseOthersAttempt(agent, scope.lease, agent.attemptOwner);
   return agent;
 }
 
-/**
- * The credential the call presents, for a statement that checks its caller
- * itself (store/caller-check.ts); null when it presents none.
- */
+/** The credential the call presents (hashed), as the lookup and the statements that check their caller take it; null when none. */
 export function callerCredential(metadata: Metadata): CallerCredential | null {
   const secret = bearerSecret(metadata);
   return secret ? { credentialHash: credentialHashOf(secret) } : null;

@@ -17,7 +17,8 @@
  *
  * A connection pooler between the controller and PostgreSQL must keep named
  * statements per client (PgBouncer ≥ 1.21 in transaction mode with
- * `max_prepared_statements` set); `preparedStatements: false` turns this off.
+ * `max_prepared_statements` set); `GANTRY_DATABASE_PREPARED_STATEMENTS=0`
+ * (openDatabase's `preparedStatements: false`) turns this off.
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
@@ -31,7 +32,7 @@ export interface PreparedStatementLimits {
   maxCountedTexts: number;
 }
 
-export const defaultPreparedStatementLimits: PreparedStatementLimits = {
+const defaultPreparedStatementLimits: PreparedStatementLimits = {
   repeatsBeforeNaming: 2,
   maxPerConnection: 256,
   maxCountedTexts: 4096,
