@@ -1,7 +1,8 @@
 /**
  * Test results and environments on the page, in real headless Chromium on a
  * real farm: a run whose unit job's Vitest report has a failing case shows
- * the counts per job and the failing case with its message; the
+ * the counts per job and the failing case with its message, whose opened
+ * output stays open through a live update; the
  * Environments page shows staging and production side by side, and its
  * "Roll back to this" button deploys the first release again through the
  * production gate, after which the first commit and digest are live again
@@ -62,6 +63,19 @@ stages:
         expect(run.status, farmLogs(farm)).toBe('failed');
         const page = await (await signedIn(browser, farm.controller.httpUrl, tinaToken)).newPage();
         const problems = watchProblems(page);
+        // The page's event stream is held until the reader has opened a fold, so
+        // the first live update lands on an open fold and must keep it open.
+        let releaseEvents = () => {};
+        const eventsHeld = new Promise<void>((resolve) => {
+          releaseEvents = resolve;
+        });
+        await page.route(
+          (url) => url.pathname === '/events',
+          async (route) => {
+            await eventsHeld;
+            await route.continue();
+          },
+        );
         await page.goto(`/runs/${run.id}`);
         const tests = page.locator('#tests');
         await tests.waitFor();
@@ -77,6 +91,10 @@ stages:
         );
         await failing.getByText('Output').click();
         await failing.locator('.test-output', { hasText: 'src/greet.test.ts:9:22' }).waitFor();
+        releaseEvents();
+        await page.locator('#run-live[data-updated]').waitFor({ state: 'attached' });
+        expect(await failing.locator('details').getAttribute('open')).toBe('');
+        expect(await failing.locator('.test-output').isVisible()).toBe(true);
         await page.screenshot({ path: join(screenshotDir, 'run-tests.png'), fullPage: true });
         expect(problems).toEqual([]);
       } finally {

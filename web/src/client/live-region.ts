@@ -3,7 +3,8 @@
  * `data-events` (the page's /events, which resumes with Last-Event-ID on its
  * own), and on each event the region's HTML fetched again from `data-live`.
  * Children with an id are replaced only when they changed, so a comment
- * being typed in one section survives an update of another.
+ * being typed in one section survives an update of another. A fold the
+ * reader opened (`<details data-fold>`) stays open in the new markup.
  */
 
 export function startLiveRegion(region: HTMLElement): void {
@@ -44,6 +45,7 @@ function patch(region: HTMLElement, markup: string): void {
   const template = document.createElement('template');
   // The markup is the server's own rendering, escaped there (the same as the page's first load).
   template.innerHTML = markup;
+  keepOpenFolds(region, template.content);
   const incoming = Array.from(template.content.children);
   const keyed = incoming.length > 0 && incoming.every((child) => child.id !== '');
   if (!keyed) {
@@ -58,4 +60,16 @@ function patch(region: HTMLElement, markup: string): void {
     else region.append(child);
   }
   region.dataset.updated = String(Date.now());
+}
+
+/** Opens in `incoming` each fold whose `data-fold` key is open in `region` now. */
+function keepOpenFolds(region: HTMLElement, incoming: DocumentFragment): void {
+  const open = new Set<string>();
+  for (const fold of region.querySelectorAll<HTMLDetailsElement>('details[open][data-fold]')) {
+    open.add(fold.dataset.fold ?? '');
+  }
+  if (open.size === 0) return;
+  for (const fold of incoming.querySelectorAll<HTMLDetailsElement>('details[data-fold]')) {
+    if (open.has(fold.dataset.fold ?? '')) fold.open = true;
+  }
 }

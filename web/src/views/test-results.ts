@@ -31,7 +31,7 @@ export function testResults(tests: RunTests | null): Html {
           (testCase) => html`<li data-status="${testCase.status}">
         <strong>${testCase.name}</strong> <span class="muted">${testCase.jobName} · ${testCase.suite}${testCase.status === 'error' ? ' · error' : ''}</span>
         ${testCase.message ? html`<pre class="test-message">${testCase.message}</pre>` : ''}
-        ${testCase.output ? html`<details><summary>Output</summary><pre class="test-output">${testCase.output}</pre></details>` : ''}
+        ${testCase.output ? html`<details data-fold="${testCase.jobName}/${testCase.suite}/${testCase.name}"><summary>Output</summary><pre class="test-output">${testCase.output}</pre></details>` : ''}
       </li>`,
         )}</ul>`
   }
