@@ -1,8 +1,11 @@
 /**
  * A counting TCP proxy in front of PostgreSQL: forwards bytes both ways and
- * parses the client's side of the wire protocol to count round trips (a
- * round trip ends with Sync for the extended protocol, or is one simple Query)
- * and tally the SQL executed (Query texts, and the parsed text of each Bind). Used only for the
+ * parses the wire protocol to count round trips and tally the SQL executed
+ * (Query texts, and the parsed text of each Bind). A request is a simple
+ * Query or an extended-protocol Sync, answered by one ReadyForQuery; a round
+ * trip is a request sent while no earlier request of its connection awaits
+ * its answer, so requests pipelined behind one another (a transaction's BEGIN
+ * sent with its first statement) make one round trip. Used only for the
  * db-round-trips diagnostic, never in front of a timed figure.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
@@ -40,6 +43,18 @@ export async function startPgProxy(upstreamUrl: string): Promise<PgProxy> {
     sockets.add(server);
     let buffer: Buffer = Buffer.alloc(0);
     let started = false;
+    /** Requests sent and not answered yet (ReadyForQuery ends each). */
+    let awaited = 0;
+    const request = () => {
+      if (awaited === 0) counts.roundTrips++;
+      awaited++;
+    };
+    server.on(
+      'data',
+      readMessages((type) => {
+        if (type === 'Z') awaited = Math.max(0, awaited - 1);
+      }),
+    );
     /** Statement texts this connection parsed, by statement name ('' = the unnamed one). */
     const parsed = new Map<string, string>();
     client.pipe(server);
@@ -63,7 +78,7 @@ export async function startPgProxy(upstreamUrl: string): Promise<PgProxy> {
         if (buffer.length < 1 + length) break;
         const body = buffer.subarray(5, 1 + length);
         if (type === 'Q') {
-          counts.roundTrips++;
+          request();
           tally(body.subarray(0, body.indexOf(0)).toString('utf8'));
         } else if (type === 'P') {
           // A named statement is parsed once per connection and bound many times: count the binds.
@@ -75,7 +90,7 @@ export async function startPgProxy(upstreamUrl: string): Promise<PgProxy> {
           const statement = body.subarray(portalEnd + 1, body.indexOf(0, portalEnd + 1)).toString('utf8');
           tally(parsed.get(statement) ?? `(statement ${statement})`);
         } else if (type === 'S') {
-          counts.roundTrips++;
+          request();
         }
         buffer = buffer.subarray(1 + length);
       }
@@ -111,5 +126,23 @@ export async function startPgProxy(upstreamUrl: string): Promise<PgProxy> {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * A 'data' listener for the server's side: calls `onMessage` with each
+ * message's type. The server's first message is typed (the bench connects
+ * without SSL, so no one-byte SSL answer comes first).
+ */
+function readMessages(onMessage: (type: string) => void): (data: Buffer) => void {
+  let buffer: Buffer = Buffer.alloc(0);
+  return (data) => {
+    buffer = buffer.length === 0 ? data : Buffer.concat([buffer, data]);
+    while (buffer.length >= 5) {
+      const length = buffer.readInt32BE(1);
+      if (buffer.length < 1 + length) break;
+      onMessage(String.fromCharCode(buffer[0] as number));
+      buffer = buffer.subarray(1 + length);
+    }
   };
 }

@@ -7,3 +7,4 @@ export { controllerVariables, type VariableDeclaration } from './config-variable
 export type { JobStatus, RunStatus, StageStatus } from './domain/states.js';
 export { type ControllerHandle, createLogger, startController } from './main.js';
 export { parsePipeline } from './pipeline/index.js';
+export { type OpenDatabase, openDatabase } from './store/database.js';

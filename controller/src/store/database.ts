@@ -14,6 +14,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { restrictToOwner } from '../owner-only-files.js';
+import { deferBegin } from './deferred-begin.js';
 import { withMigrationLock } from './migration-lock.js';
 import { prepareRepeatedStatements, StatementNames } from './prepared-statements.js';
 import * as schema from './schema.js';
@@ -74,7 +75,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
 }
 
 async function openPostgres(url: string, max: number, preparedStatements: boolean): Promise<OpenDatabase> {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000 });
+  // Pipeline mode lets deferBegin send a transaction's BEGIN with its first statement.
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000, pipeline: true });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on next use.
   });
@@ -82,10 +84,13 @@ async function openPostgres(url: string, max: number, preparedStatements: boolea
   // goes away between two queries emits 'error' with no listener, which would crash the
   // process on every Postgres restart. Its next query fails instead, and the pool drops it.
   const names = preparedStatements ? new StatementNames() : undefined;
+  const heldBegins = new WeakMap<pg.PoolClient, () => void>();
   pool.on('connect', (client) => {
     client.on('error', () => {});
     if (names) prepareRepeatedStatements(client, names);
+    heldBegins.set(client, deferBegin(client));
   });
+  pool.on('release', (_error, client) => heldBegins.get(client)?.());
   try {
     await withMigrationLock(pool, (client) => migratePg(drizzlePg(client), { migrationsFolder }));
     const db = drizzlePg(pool, { schema });
