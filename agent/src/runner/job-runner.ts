@@ -307,9 +307,6 @@ export class JobRunner {
       }
       // A heartbeat landing after FinishJob would be refused as stale: none from now on.
       keeper.stopHeartbeats();
-      // The next job of this commit will want a workspace: this one if the job left it untouched, else a
-      // copy prepared while the controller advances the run.
-      this.#options.checkout.release(job.repoUrl, job.sha, workspace);
       // Retried until the controller answers (it is idempotent for this lease) or the lease is lost.
       const message = outcome.message.slice(0, maxMessageChars);
       const finishSteps = stepsLeft.status === 'fulfilled' ? stepsLeft.value : [];
@@ -317,6 +314,11 @@ export class JobRunner {
       const finished = await keeper.call('FinishJob', () =>
         controller.finishJob({ lease, ...outcome, message, steps: finishSteps, logChunks }),
       );
+      // The next job of this commit will want a workspace: this one if the job left it untouched, else a
+      // copy made in the background. Checking the workspace costs an lstat per entry, so it waits for
+      // FinishJob's answer instead of delaying the call (and the next stage); a claim this agent makes
+      // next is answered after that answer, so the workspace is a spare again by then.
+      this.#options.checkout.release(job.repoUrl, job.sha, workspace);
       ending = finished ? outcome.result : 'lease_lost';
       log.info({ ...outcome, reported: finished }, 'job finished');
     } catch (error) {
