@@ -10,11 +10,21 @@ function recordingConnection(failing: string[] = []) {
     connection: {
       stream: { cork: () => events.push('cork'), uncork: () => events.push('uncork') },
     },
-    query: (config: unknown) => {
+    query: (config: unknown, ...rest: unknown[]) => {
       const text = textOf(config);
       events.push(text);
-      if (failing.includes(text)) return Promise.reject(new Error(`${text} failed`));
-      return Promise.resolve({ command: text.split(' ')[0]?.toUpperCase(), rows: [{ text }] });
+      const answer = failing.includes(text)
+        ? Promise.reject(new Error(`${text} failed`))
+        : Promise.resolve({ command: text.split(' ')[0]?.toUpperCase(), rows: [{ text }] });
+      const callback = rest.find((arg) => typeof arg === 'function') as
+        | ((error: Error | null, result?: unknown) => void)
+        | undefined;
+      if (!callback) return answer;
+      answer.then(
+        (result) => callback(null, result),
+        (error: Error) => callback(error),
+      );
+      return undefined;
     },
   };
   return { client: client as unknown as pg.PoolClient, events };
@@ -69,6 +79,17 @@ describe('deferBegin', () => {
     forget();
     await client.query(select, ['run-1']);
     expect(events).toEqual([select.text]);
+  });
+
+  it('sends a held BEGIN in front of a query that answers through a callback', async () => {
+    const { client, events } = recordingConnection();
+    deferBegin(client);
+    await client.query('begin');
+    const rows = await new Promise((resolve, reject) =>
+      client.query(select.text, ['run-1'], (error, result) => (error ? reject(error) : resolve(result.rows))),
+    );
+    expect(rows).toEqual([{ text: select.text }]);
+    expect(events).toEqual(['cork', 'begin', select.text, 'uncork']);
   });
 
   it('passes other statements through untouched', async () => {

@@ -47,7 +47,7 @@ export function deferBegin(client: pg.PoolClient): () => void {
 }
 
 /** Sends both queries in one write; settles with the second's answer, or the first's error. */
-function sendTogether(client: pg.PoolClient, send: () => unknown[]): Promise<unknown> {
+function sendTogether(client: pg.PoolClient, send: () => unknown[]): unknown {
   const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection
     ?.stream;
   stream?.cork?.();
@@ -57,7 +57,12 @@ function sendTogether(client: pg.PoolClient, send: () => unknown[]): Promise<unk
   } finally {
     stream?.uncork?.();
   }
-  const [begun, answered] = sent as [Promise<unknown>, Promise<unknown>];
+  const [begun, answered] = sent as [Promise<unknown>, unknown];
+  if (!(answered instanceof Promise)) {
+    // A query given a callback answers through it; BEGIN's own answer is not waited for then.
+    begun.catch(() => {});
+    return answered;
+  }
   return begun.then(
     () => answered,
     (error: unknown) => {
