@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { artifactPathProblem } from './artifact-keys.js';
 import { type ArtifactStore, ArtifactStoreError } from './artifact-store.js';
@@ -68,7 +68,8 @@ export class DiskStore implements ArtifactStore {
   }
 
   async putObject(key: string, body: Readable | Buffer, _size?: number): Promise<void> {
-    await this.write(key, Buffer.isBuffer(body) ? Readable.from([body]) : body);
+    if (Buffer.isBuffer(body)) await this.writeBuffer(key, body);
+    else await this.write(key, body);
   }
 
   /**
@@ -88,6 +89,20 @@ export class DiskStore implements ArtifactStore {
       await mkdir(dirname(target), { recursive: true, mode: 0o700 });
       await rename(incoming, target);
       return size;
+    } catch (error) {
+      await rm(incoming, { force: true });
+      throw error;
+    }
+  }
+
+  /** write() for bytes already in memory (an archived log): one writeFile instead of a stream. */
+  private async writeBuffer(key: string, body: Buffer): Promise<void> {
+    const target = this.pathOf(key);
+    const incoming = join(this.root, '.incoming', randomUUID());
+    try {
+      await writeFile(incoming, body, { mode: 0o600, flag: 'wx' });
+      await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+      await rename(incoming, target);
     } catch (error) {
       await rm(incoming, { force: true });
       throw error;
