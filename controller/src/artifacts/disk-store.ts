@@ -68,8 +68,14 @@ export class DiskStore implements ArtifactStore {
   }
 
   async putObject(key: string, body: Readable | Buffer, _size?: number): Promise<void> {
-    if (Buffer.isBuffer(body)) await this.writeBuffer(key, body);
-    else await this.write(key, body);
+    if (!Buffer.isBuffer(body)) {
+      await this.write(key, body);
+      return;
+    }
+    // Bytes already in memory (an archived log): one writeFile instead of a stream.
+    await this.place(key, async (incoming) => {
+      await writeFile(incoming, body, { mode: 0o600, flag: 'wx' });
+    });
   }
 
   /**
@@ -77,30 +83,24 @@ export class DiskStore implements ArtifactStore {
    * never sees half an object. More than `maxBytes` fails with ObjectTooLargeError.
    */
   async write(key: string, body: Readable, maxBytes = Number.POSITIVE_INFINITY): Promise<number> {
-    const target = this.pathOf(key);
-    const incoming = join(this.root, '.incoming', randomUUID());
-    try {
+    let size = 0;
+    await this.place(key, async (incoming) => {
       await pipeline(
         body,
         capped(maxBytes),
         createWriteStream(incoming, { mode: 0o600, highWaterMark: streamBufferBytes }),
       );
-      const { size } = await stat(incoming);
-      await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-      await rename(incoming, target);
-      return size;
-    } catch (error) {
-      await rm(incoming, { force: true });
-      throw error;
-    }
+      size = (await stat(incoming)).size;
+    });
+    return size;
   }
 
-  /** write() for bytes already in memory (an archived log): one writeFile instead of a stream. */
-  private async writeBuffer(key: string, body: Buffer): Promise<void> {
+  /** Has `fill` write a temporary file, then renames it to `key`'s path; the file is removed if either fails. */
+  private async place(key: string, fill: (incoming: string) => Promise<void>): Promise<void> {
     const target = this.pathOf(key);
     const incoming = join(this.root, '.incoming', randomUUID());
     try {
-      await writeFile(incoming, body, { mode: 0o600, flag: 'wx' });
+      await fill(incoming);
       await mkdir(dirname(target), { recursive: true, mode: 0o700 });
       await rename(incoming, target);
     } catch (error) {
