@@ -45,6 +45,8 @@ export interface FarmOptions {
   queue?: string;
   /** Write V8 CPU profiles of the controller and agents here (`--cpu-prof`). */
   profileDir?: string | undefined;
+  /** Run the controller and agents with `--perf-basic-prof`, so that perf(1) can name JavaScript frames (--perf). */
+  perfMaps?: boolean | undefined;
   /** Overrides the controller's DATABASE_URL (the DB round-trip proxy). */
   databaseUrlFor?: (url: string) => string;
 }
@@ -93,7 +95,7 @@ export class Farm {
         dataDir,
         adminToken,
         agentToken,
-        env: profileEnv(options.profileDir, `${options.name}-controller`),
+        env: nodeEnv(options, `${options.name}-controller`),
         startTimeoutMs: 60_000,
       });
       const repo = await createGitRepo(options.files);
@@ -136,7 +138,7 @@ export class Farm {
       token: this.agentToken,
       workDir,
       name: `bench-${this.options.name}-${index}-${randomBytes(2).toString('hex')}`,
-      env: profileEnv(this.options.profileDir, `${this.options.name}-agent-${index}`),
+      env: nodeEnv(this.options, `${this.options.name}-agent-${index}`),
       startTimeoutMs: 60_000,
     });
     this.agents.push(agent);
@@ -218,12 +220,18 @@ export class Farm {
 
 const cpuProfiler = fileURLToPath(new URL('../cpu-profiler.cjs', import.meta.url));
 
-/** Node 20 refuses --cpu-prof in NODE_OPTIONS: preload bench/cpu-profiler.cjs, which profiles through the inspector. */
-function profileEnv(profileDir: string | undefined, name: string): Record<string, string> {
-  if (!profileDir) return {};
+/**
+ * The environment of a farm's Node processes. Node 20 refuses --cpu-prof in NODE_OPTIONS: with a
+ * profile directory, preload bench/cpu-profiler.cjs, which profiles through the inspector.
+ */
+function nodeEnv(options: FarmOptions, name: string): Record<string, string> {
+  const nodeOptions = [
+    ...(options.profileDir ? [`--require ${cpuProfiler}`] : []),
+    ...(options.perfMaps ? ['--perf-basic-prof'] : []),
+  ];
   return {
-    NODE_OPTIONS: `--require ${cpuProfiler}`,
-    GANTRY_BENCH_CPU_PROFILE: join(profileDir, `${name}.cpuprofile`),
+    ...(nodeOptions.length > 0 ? { NODE_OPTIONS: nodeOptions.join(' ') } : {}),
+    ...(options.profileDir ? { GANTRY_BENCH_CPU_PROFILE: join(options.profileDir, `${name}.cpuprofile`) } : {}),
   };
 }
 

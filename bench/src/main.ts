@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { type PostgresServer, startPostgres } from '../../test/src/harness/index.js';
 import { calibrateClock } from './clock.js';
+import { perfUnavailable } from './perf.js';
 import { summarizeProfiles } from './profile.js';
 import { line, progress, Report } from './report.js';
 import { artifactsScenario } from './scenarios/artifacts.js';
@@ -47,13 +48,16 @@ const usage = `usage: npm run bench -- [--quick] [--only NAME[,NAME…]] [--prof
   --only       run only these scenarios: ${scenarios.map((scenario) => scenario.name).join(', ')}
   --profile    also write V8 CPU profiles of the controller and agents to bench/profiles/
                and print their hottest functions (figures are then slower: profiling costs CPU)
+  --perf       record the throughput burst with Linux perf(1) and print where the controller's, the
+               agents', PostgreSQL's and NATS's CPU per job went (JIT, GC, kernel, each library);
+               written to bench/perf/; figures are then slower
   --out FILE   results file (default bench/results.json)
 scenarios:
 ${scenarios.map((scenario) => `  ${scenario.name.padEnd(16)} ${scenario.description}`).join('\n')}
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  let options: { quick?: boolean; only?: string; profile?: boolean; out?: string; help?: boolean };
+  let options: { quick?: boolean; only?: string; profile?: boolean; perf?: boolean; out?: string; help?: boolean };
   try {
     options = parseArgs({
       args: argv,
@@ -61,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
         quick: { type: 'boolean' },
         only: { type: 'string' },
         profile: { type: 'boolean' },
+        perf: { type: 'boolean' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -83,6 +88,16 @@ export async function main(argv: string[]): Promise<number> {
   const selected = scenarios.filter((scenario) => wanted.includes(scenario.name));
   const quick = options.quick ?? false;
   const profileDir = options.profile ? join(benchDir, 'profiles') : undefined;
+  const perfProblem = options.perf ? perfUnavailable() : undefined;
+  if (perfProblem) {
+    process.stderr.write(`bench: ${perfProblem}\n`);
+    return 2;
+  }
+  const perfDir = options.perf ? join(benchDir, 'perf') : undefined;
+  if (perfDir) {
+    rmSync(perfDir, { recursive: true, force: true });
+    mkdirSync(perfDir, { recursive: true });
+  }
   rmSync(join(benchDir, 'logs'), { recursive: true, force: true });
   if (profileDir) {
     rmSync(profileDir, { recursive: true, force: true });
@@ -103,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
       const scenarioStart = Date.now();
       progress(`── ${scenario.name}`);
       try {
-        await scenario.run({ postgres, quick, report, profileDir });
+        await scenario.run({ postgres, quick, report, profileDir, perfDir });
       } catch (error) {
         progress(`${scenario.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         report.error(scenario.name, error);
@@ -122,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
     suite: 'gantry-bench',
     version: 1,
     profile: quick ? 'quick' : 'full',
-    profiling: profileDir !== undefined,
+    profiling: profileDir !== undefined || perfDir !== undefined,
     scenarios: selected.map((scenario) => scenario.name),
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),

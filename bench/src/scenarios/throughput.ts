@@ -5,10 +5,12 @@
  * the same number of `bash -eo pipefail -c true` spawned directly, 16 at a
  * time (for CPU: what that Node process spent per spawn).
  */
+import { join } from 'node:path';
 import pg from 'pg';
 import { msBetween, wallNs } from '../clock.js';
 import { runDirect, runXargs } from '../direct.js';
 import { isoMs, noopMatrixPipeline, type RunSummary, sleep, terminalRunStatuses, withFarm } from '../farm.js';
+import { formatPerf, PerfRecording, removePerfMaps, summarizePerf } from '../perf.js';
 import { cpuTimes, findPostmaster, peakRssMiB, treeCpuMs } from '../proc.js';
 import { progress } from '../report.js';
 import type { Scenario, ScenarioContext } from './types.js';
@@ -38,6 +40,7 @@ async function runThroughput(context: ScenarioContext): Promise<void> {
       agents: AGENTS,
       slots: SLOTS,
       profileDir: context.profileDir,
+      perfMaps: context.perfDir !== undefined,
     },
     async (farm) => {
       progress(`throughput: warm-up run of ${JOBS_PER_RUN} jobs`);
@@ -55,6 +58,9 @@ async function runThroughput(context: ScenarioContext): Promise<void> {
         xacts: await transactions(farm.databaseUrl),
       };
 
+      const recording = context.perfDir
+        ? await PerfRecording.start(join(context.perfDir, 'throughput.perf.data'))
+        : undefined;
       progress(`throughput: burst of ${runs} runs × ${JOBS_PER_RUN} jobs = ${jobs} jobs`);
       const startNs = wallNs();
       const ids: string[] = [];
@@ -71,6 +77,7 @@ async function runThroughput(context: ScenarioContext): Promise<void> {
       }
       const failed = finished.filter((run) => run.status !== 'succeeded');
       if (failed.length > 0) throw new Error(`${failed.length} burst runs did not succeed (first: ${failed[0]?.id})`);
+      await recording?.stop();
       const lastFinishedMs = Math.max(...finished.map((run) => isoMs(run.finishedAt)));
       const elapsedMs = lastFinishedMs - Number(startNs / 1_000_000n);
       await sleep(1500); // let the statistics collector catch up
@@ -140,6 +147,14 @@ async function runThroughput(context: ScenarioContext): Promise<void> {
       report.diagnostic('throughput_nats_cpu_ms_per_job', (after.nats - before.nats) / jobs);
       report.diagnostic('throughput_db_transactions_per_job', (after.xacts - before.xacts) / jobs);
       report.diagnostic('throughput_controller_peak_rss_mib', controllerRssPeak);
+      if (recording) {
+        const roles = new Map([[controllerPid, 'controller'], ...farm.agents.map((a) => [a.pid, 'agents'] as const)]);
+        progress('throughput: reading the perf recording');
+        const summary = await summarizePerf(recording.dataFile, roles, jobs);
+        removePerfMaps(roles.keys());
+        report.detail('throughput_perf', summary);
+        progress(`throughput: CPU per job by perf, burst of ${jobs} jobs\n${formatPerf(summary)}`);
+      }
     },
   );
 }

@@ -7,6 +7,8 @@ export interface ScenarioContext {
   report: Report;
   /** Set by --profile: where the controller and agents write V8 CPU profiles. */
   profileDir: string | undefined;
+  /** Set by --perf: where to write perf(1) recordings of the measured window (throughput). */
+  perfDir: string | undefined;
 }
 
 export interface Scenario {
