@@ -21,7 +21,6 @@ import {
   markAttemptLost,
   renewLease,
   wasFinishedBy,
-  writeWhileLeaseHeld,
 } from '../store/leases-repository.js';
 import { appendLogChunksFenced, type LogChunkInput, logChunksInsert } from '../store/logs-repository.js';
 import { lockRun, lockRunOfAttemptClaimedBy, lockRunOfJob } from '../store/runs-repository.js';
@@ -135,19 +134,21 @@ export class JobLifecycle {
     const steps = mergeStepReports(options.steps ?? []);
     const cap = this.maxLogBytesPerJob;
     const logs = options.logs?.length ? capLogChunks(await plainAcrossCap(options.logs, cap), cap) : [];
-    // What came with the finish is written in one statement, fenced like the finish itself: a repeated
+    // What came with the finish is written in the finish's own statement, fenced like it: a repeated
     // finish finds the lease ended and records nothing twice.
-    const writes = [
-      ...(steps.length > 0 ? [stepReportsUpsert(lease, steps)] : []),
-      ...(logs.length > 0 ? [await logChunksInsert(lease, logs)] : []),
-    ];
+    const carried = {
+      writes: [
+        ...(steps.length > 0 ? [stepReportsUpsert(lease, steps, result.status)] : []),
+        ...(logs.length > 0 ? [await logChunksInsert(lease, logs)] : []),
+      ],
+      stepIndexes: steps.map((step) => step.stepIndex),
+    };
     const { caller } = options;
     const outcome = await this.deps.db.transaction(async (tx) => {
       // With a caller: not its attempt (or no such job) takes no lock, and the usual way names the refusal.
       const runId = caller ? await lockRunOfAttemptClaimedBy(tx, lease, caller) : await lockRunOfJob(tx, lease.jobId);
       if (!runId) return caller ? ('not_the_caller' as const) : null;
-      if (writes.length > 0 && !(await writeWhileLeaseHeld(tx, lease, writes))) return null;
-      const job = await finishAttempt(tx, lease, result);
+      const job = await finishAttempt(tx, lease, result, carried);
       if (!job) return null;
       let queued = 0;
       const retryable = (result.status === 'failed' || result.status === 'timed_out') && options.retry !== false;

@@ -168,18 +168,38 @@ export interface FinishedJob {
   othersUnfinished: boolean;
 }
 
+/** What a finish carries, written in its statement (see finishAttempt). */
+export interface CarriedWrites {
+  /** Data-modifying statements that write only `where exists (select 1 from lease)`, on rows of their own. */
+  writes: readonly SQL[];
+  /** Steps whose reports `writes` store, ended there (stepReportsUpsert with `endingAs`). */
+  stepIndexes: readonly number[];
+}
+
 /**
  * Ends the attempt holding `lease` with the agent's result, in one statement:
- * the job and attempt rows, and any step still `running` (a cancel or timeout
- * stopped it, or its last report never came) ends with the attempt's result.
- * Returns the job, or null if the lease is not held — including a repeat of a
- * finish already applied (see `wasFinishedBy`). Caller holds the run lock.
+ * the job and attempt rows, the `carried` writes (the step reports and log
+ * chunks that came with the finish, fenced by the same lease), and any other
+ * step still `running` (a cancel or timeout stopped it, or its last report
+ * never came) ends with the attempt's result. Returns the job, or null if the
+ * lease is not held — including a repeat of a finish already applied (see
+ * `wasFinishedBy`); then nothing is written. Caller holds the run lock.
  */
 export async function finishAttempt(
   tx: Queryable,
   lease: LeaseKey,
   result: { status: JobResult; exitCode: number | null; message: string | null },
+  carried: CarriedWrites = { writes: [], stepIndexes: [] },
 ): Promise<FinishedJob | null> {
+  // The carried writes see `lease` as the finish's own row: they happen exactly when the finish does.
+  const carriedWrites = carried.writes.map((write, index) => sql`, ${sql.raw(`carried_${index}`)} as (${write})`);
+  const notCarried =
+    carried.stepIndexes.length > 0
+      ? sql`and step_index not in (${sql.join(
+          carried.stepIndexes.map((index) => sql`${index}::int`),
+          sql`, `,
+        )})`
+      : sql``;
   const rows = await queryRows<{
     id: string;
     run_id: string;
@@ -197,7 +217,7 @@ export async function finishAttempt(
         lease_token = null, lease_expires_at = null, finished_at = now()
       where id = ${lease.jobId} and attempt = ${lease.attempt} and lease_token = ${lease.leaseToken} and status = 'running'
       returning id, run_id, stage_id, spec, cancel_requested, queue
-    ), recorded as (
+    ), lease as (select 1 from finished)${sql.join(carriedWrites)}, recorded as (
       update job_attempts set status = ${result.status}, exit_code = ${result.exitCode}::int, message = ${result.message},
         finished_at = now()
       where job_id = ${lease.jobId} and attempt = ${lease.attempt} and exists (select 1 from finished)
@@ -205,6 +225,7 @@ export async function finishAttempt(
     ), steps_ended as (
       update step_reports set status = ${result.status}, finished_at = coalesce(finished_at, now())
       where job_id = ${lease.jobId} and attempt = ${lease.attempt} and status = 'running' and exists (select 1 from finished)
+        ${notCarried}
     )
     select finished.*, (select extract(epoch from now() - started_at)::float8 from recorded) as attempt_seconds,
       exists (select 1 from jobs where jobs.stage_id = finished.stage_id and jobs.id <> finished.id

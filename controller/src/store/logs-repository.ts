@@ -31,7 +31,8 @@ export async function appendLogChunksFenced(
 
 /**
  * The insert of an attempt's chunks, for writeWhileLeaseHeld (which locks the
- * lease row for share, so a concurrent finish or reap waits for it). Large
+ * lease row for share, so a concurrent finish or reap waits for it) or for
+ * finishAttempt (the finish's own update of that row is the fence). Large
  * chunks are stored compressed (log-chunk-codec.ts), as the agent sent them or
  * compressed here; duplicates (same seq) are ignored.
  */

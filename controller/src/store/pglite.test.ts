@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StaleLeaseError } from '../domain/errors.js';
@@ -159,5 +160,42 @@ describe('the store on PGlite', () => {
     expect(released?.status).toBe('running');
     expect(released?.stages[1]?.jobs[0]?.status).toBe('queued');
     expect(released?.stages[1]?.approvals.map((approval) => approval.approver)).toEqual(['release']);
+  }, 60_000);
+
+  it('ends every step still running with the attempt’s result, those its finish carries included', async () => {
+    writeFileSync(join(repo, '.gantry.yml'), pipeline.replace('steps: [make]', 'steps: [make, make check]'));
+    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'two steps']);
+    const twoSteps = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    const { run } = await createRun(database.db, {
+      repo,
+      ref: 'main',
+      sha: twoSteps,
+      triggeredBy: 'test',
+      idempotencyKey: null,
+    });
+    await scheduler.planRun(run.id);
+    const offers = await database.db.transaction((tx) => takeUnpublished(tx, 10));
+    const offer = offers.map((row) => row.payload as { jobId: string; attempt: number; runId: string });
+    const compile = offer.find((payload) => payload.runId === run.id);
+    if (!compile) throw new Error('no offer for the new run');
+    const claim = await lifecycle.claim('agent-1', compile.jobId, compile.attempt);
+    if (!claim.granted) throw new Error('claim refused');
+    const lease = { jobId: compile.jobId, attempt: compile.attempt, leaseToken: claim.leaseToken };
+    const at = Date.now();
+    await lifecycle.reportSteps(lease, [
+      { stepIndex: 0, state: 'running', exitCode: 0, startedAtMs: at, finishedAtMs: 0 },
+    ]);
+    // The timeout stopped the job just as its second step started; that start travels with the finish.
+    await lifecycle.finish(
+      lease,
+      { status: 'timed_out', exitCode: null, message: 'timed out after 1s' },
+      { steps: [{ stepIndex: 1, state: 'running', exitCode: 0, startedAtMs: at + 5, finishedAtMs: 0 }] },
+    );
+    const steps = await database.db.select().from(stepReports).where(eq(stepReports.jobId, compile.jobId));
+    expect(steps.map(({ stepIndex, status, startedAt }) => ({ stepIndex, status, startedAt }))).toEqual([
+      { stepIndex: 0, status: 'timed_out', startedAt: new Date(at) },
+      { stepIndex: 1, status: 'timed_out', startedAt: new Date(at + 5) },
+    ]);
+    expect(steps.every((step) => step.finishedAt instanceof Date)).toBe(true);
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 /** Step reports of an attempt: one row per step, updated as it starts and ends. */
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
+import type { JobResult } from '../domain/states.js';
 import type { StepReportInput } from '../scheduler/step-reports.js';
 import type { Queryable } from './database.js';
 import { type LeaseKey, writeWhileLeaseHeld } from './leases-repository.js';
@@ -39,11 +40,15 @@ export async function recordStepsFenced(db: Queryable, lease: LeaseKey, steps: S
 }
 
 /**
- * The upsert of an attempt's step reports, for writeWhileLeaseHeld. At most
- * one entry per step (see mergeStepReports). Idempotent per (jobId, attempt,
- * stepIndex, state): a resent batch changes nothing.
+ * The upsert of an attempt's step reports, for writeWhileLeaseHeld or, with
+ * `endingAs`, for finishAttempt. At most one entry per step (see
+ * mergeStepReports). Idempotent per (jobId, attempt, stepIndex, state): a
+ * resent batch changes nothing. `endingAs` is the attempt's result when the
+ * reports come with its finish: a step still reported `running` is stored
+ * ended with that result, now, as finishAttempt ends the running steps the
+ * finish does not carry (one statement must not write a row twice).
  */
-export function stepReportsUpsert(lease: LeaseKey, steps: StepReportInput[]): SQL {
+export function stepReportsUpsert(lease: LeaseKey, steps: StepReportInput[], endingAs?: JobResult): SQL {
   const values = sql.join(
     steps.map(
       (step) =>
@@ -51,9 +56,15 @@ export function stepReportsUpsert(lease: LeaseKey, steps: StepReportInput[]): SQ
     ),
     sql`, `,
   );
+  const status = endingAs
+    ? sql`case when step.status = 'running' then ${endingAs} else step.status end`
+    : sql`step.status`;
+  const finishedAt = endingAs
+    ? sql`case when step.status = 'running' then coalesce(step.finished_at, now()) else step.finished_at end`
+    : sql`step.finished_at`;
   return sql`
       insert into step_reports (job_id, attempt, step_index, status, exit_code, started_at, finished_at)
-      select ${lease.jobId}, ${lease.attempt}, step.step_index, step.status, step.exit_code, step.started_at, step.finished_at
+      select ${lease.jobId}, ${lease.attempt}, step.step_index, ${status}, step.exit_code, step.started_at, ${finishedAt}
       from (values ${values}) as step (step_index, status, exit_code, started_at, finished_at)
       where exists (select 1 from lease)
       on conflict (job_id, attempt, step_index) do update set
