@@ -220,7 +220,8 @@ function nodeCategory(frames: string[]): { category: string; fn?: string } {
     if (library) return { category: library, fn: `${name || '(anonymous)'} ${shortScript(script)}:${line}` };
   }
   if (sawJs) return { category: 'node core JS (streams, net, http2, fs)' };
-  if (frames.some((frame) => /\buv__(fs_)?work\b/.test(frame))) return { category: 'libuv thread pool' };
+  // libuv's thread-pool threads run `worker`, which calls uv__fs_work (often inlined away).
+  if (frames.some((frame) => /\buv__fs_work\b|\sworker \(/.test(frame))) return { category: 'libuv thread pool' };
   if (frames[0]?.includes('[kernel')) return { category: 'kernel, no JS on stack' };
   return { category: 'native (V8 and Node runtime)' };
 }
