@@ -32,7 +32,10 @@ export async function* continueFromArchive(
   let skip = yielded;
   // Never more than the recorded size: the members agents compressed were checked for form only.
   let left = archive.bytes - yielded;
-  const stored = await store.getObject(archive.key);
+  const stored =
+    archive.storedOffset === null || archive.storedLength === null
+      ? await store.getObject(archive.key)
+      : await store.getObjectRange(archive.key, archive.storedOffset, archive.storedLength);
   const text = stored.pipe(createGunzip());
   try {
     for await (const chunk of text as AsyncIterable<Buffer>) {

@@ -45,3 +45,8 @@ export function artifactPathProblem(path: string): string | null {
 export function logArchiveKey(runId: string, jobId: string, attempt: number, writer: string): string {
   return `logs/${runId}/${jobId}/${attempt}-${writer}.log.gz`;
 }
+
+/** A pack of short logs archived together (log_archives records where each lies); `writer` makes it unique. */
+export function logPackKey(writer: string): string {
+  return `logs/packs/${writer}.log.gz`;
+}

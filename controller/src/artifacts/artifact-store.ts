@@ -24,6 +24,8 @@ export interface ArtifactStore {
   putObject(key: string, body: Readable | Buffer, size: number): Promise<void>;
   /** The bytes under `key`; ArtifactStoreError with code OBJECT_NOT_FOUND when there are none. */
   getObject(key: string): Promise<Readable>;
+  /** `length` bytes of `key` from `offset` (fewer if the object ends first); OBJECT_NOT_FOUND as getObject. */
+  getObjectRange(key: string, offset: number, length: number): Promise<Readable>;
   /** Removes the keys; missing keys are not an error. */
   removeObjects(keys: string[]): Promise<void>;
 }

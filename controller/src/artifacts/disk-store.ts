@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { artifactPathProblem } from './artifact-keys.js';
 import { type ArtifactStore, ArtifactStoreError } from './artifact-store.js';
@@ -113,12 +113,17 @@ export class DiskStore implements ArtifactStore {
     return (await this.read(key)).body;
   }
 
-  /** The object's bytes and size; OBJECT_NOT_FOUND when there is none. */
-  async read(key: string): Promise<{ body: Readable; size: number }> {
+  async getObjectRange(key: string, offset: number, length: number): Promise<Readable> {
+    if (length <= 0) return Readable.from([]);
+    return (await this.read(key, { start: offset, end: offset + length - 1 })).body;
+  }
+
+  /** The object's bytes (or those from `range.start` to `range.end`, inclusive) and its size; OBJECT_NOT_FOUND when there is none. */
+  async read(key: string, range?: { start: number; end: number }): Promise<{ body: Readable; size: number }> {
     const path = this.pathOf(key);
     try {
       const { size } = await stat(path);
-      return { body: createReadStream(path, { highWaterMark: streamBufferBytes }), size };
+      return { body: createReadStream(path, { highWaterMark: streamBufferBytes, ...range }), size };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new ArtifactStoreError('OBJECT_NOT_FOUND', `no object "${key}"`);

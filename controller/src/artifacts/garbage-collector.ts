@@ -3,10 +3,14 @@
  * before a cutoff, keeping runs awaiting approval and the latest run that
  * succeeded in each environment. Rows go first (in one transaction), objects
  * after: a crash in between leaves unreferenced objects, never a listed
- * artifact whose bytes are gone.
+ * artifact whose bytes are gone. A pack of short logs (see log-archiver.ts)
+ * is removed with the last log it holds: which packs are still named is read
+ * after the rows' transaction commits, so of two collectors that delete a
+ * pack's last logs at once, the later one sees both deletions.
  */
 import { deleteCachesById, findUnusedCaches } from '../store/caches-repository.js';
 import type { Database } from '../store/database.js';
+import { referencedArchiveKeys } from '../store/log-archives-repository.js';
 import { deleteRunObjectRows, findCollectableRuns, listRunObjects } from '../store/retention-repository.js';
 import { artifactKey } from './artifact-keys.js';
 import type { ArtifactStore } from './artifact-store.js';
@@ -58,9 +62,11 @@ export async function collectGarbage(
       continue;
     }
     await deps.db.transaction((tx) => deleteRunObjectRows(tx, runIds));
+    const logKeys = [...new Set(objects.logs.map((log) => log.key))];
+    const stillNamed = await referencedArchiveKeys(deps.db, logKeys);
     await deps.store.removeObjects([
       ...objects.artifacts.map((a) => artifactKey(a.runId, a.jobId, a.attempt, a.path)),
-      ...objects.logs.map((log) => log.key),
+      ...logKeys.filter((key) => !stillNamed.has(key)),
     ]);
   }
 }

@@ -17,6 +17,7 @@ import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-a
 import { continueFromArchive } from './archived-log.js';
 import { logArchiveKey } from './artifact-keys.js';
 import type { ArtifactStore } from './artifact-store.js';
+import { collectGarbage } from './garbage-collector.js';
 import { LogArchiver } from './log-archiver.js';
 
 const pipeline = `name: logs
@@ -170,31 +171,37 @@ describe('log archiving', () => {
     await expect(store.getObject(written[0]!)).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND' });
   }, 30_000);
 
-  it('archives short logs together: every log the same bytes after, a failed object left for a later sweep', async () => {
+  it('archives short logs together in one pack: every log the same bytes after, none lost when the pack fails', async () => {
     const jobs = [];
     for (let n = 0; n < 6; n++) jobs.push(await finishedJobWithLog(5 + n * 7));
     const store = testApp.artifactStore;
-    const failingOne = jobs[2]!.jobId;
-    const written: string[] = [];
-    const partlyFailing: ArtifactStore = {
+    const failing: ArtifactStore = {
       ...storeLike(store),
-      putObject: async (key, body, size) => {
-        if (key.includes(failingOne)) throw new Error('store unavailable for one object');
+      putObject: async () => {
+        throw new Error('store unavailable');
+      },
+    };
+    await expect(archiver(failing).sweep()).rejects.toThrow('store unavailable');
+    const left = await findUnarchivedAttempts(testApp.database.db, 100);
+    expect(left.map((attempt) => attempt.jobId).sort()).toEqual(jobs.map((job) => job.jobId).sort());
+    for (const job of jobs) expect(await job.read()).toBe(job.expected);
+
+    const written: string[] = [];
+    const recording: ArtifactStore = {
+      ...storeLike(store),
+      putObject: (key, body, size) => {
         written.push(key);
         return store.putObject(key, body, size);
       },
     };
-    await expect(archiver(partlyFailing).sweep()).rejects.toThrow('store unavailable for one object');
-    const left = await findUnarchivedAttempts(testApp.database.db, 100);
-    expect(left.map((attempt) => attempt.jobId)).toEqual([failingOne]);
-    expect(written).toHaveLength(5);
-    for (const job of jobs) expect(await job.read()).toBe(job.expected);
-    expect(await archiver().sweep()).toBe(1);
+    expect(await archiver(recording).sweep()).toBe(6);
+    expect(written).toEqual([expect.stringMatching(/^logs\/packs\//)]);
     expect(await findUnarchivedAttempts(testApp.database.db, 100)).toEqual([]);
+    // Each log is read from its own stretch of the pack.
     for (const job of jobs) expect(await job.read()).toBe(job.expected);
   }, 60_000);
 
-  it('keeps the first archives when a second controller archives the same short logs after the rows are gone', async () => {
+  it('removes its pack when a second controller archives the same short logs after the rows are gone', async () => {
     const jobs = [await finishedJobWithLog(8), await finishedJobWithLog(9)];
     const found = (await findUnarchivedAttempts(testApp.database.db, 100)).filter((attempt) =>
       jobs.some((job) => job.jobId === attempt.jobId),
@@ -212,8 +219,32 @@ describe('log archiving', () => {
     };
     await archiver(recordingStore).archiveShort(found);
     for (const job of jobs) expect(await job.read()).toBe(job.expected);
-    expect(written).toHaveLength(2);
+    expect(written).toHaveLength(1);
     for (const key of written) await expect(store.getObject(key)).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND' });
+  }, 30_000);
+
+  it('keeps a pack while any of its logs is kept: garbage collection removes it with the last one', async () => {
+    const [older, newer] = [await finishedJobWithLog(4), await finishedJobWithLog(6)];
+    const found = (await findUnarchivedAttempts(testApp.database.db, 100)).filter(
+      (attempt) => attempt.jobId === older!.jobId || attempt.jobId === newer!.jobId,
+    );
+    await archiver().archiveShort(found);
+    const keys = await testApp.database.db
+      .selectDistinct({ key: logArchives.key })
+      .from(logArchives)
+      .where(sql`${logArchives.jobId} in (${older!.jobId}, ${newer!.jobId})`);
+    expect(keys).toHaveLength(1);
+    const pack = keys[0]!.key;
+    const age = (runId: string) =>
+      testApp.database.db.execute(sql`update runs set finished_at = now() - interval '40 days' where id = ${runId}`);
+    const deps = { db: testApp.database.db, store: testApp.artifactStore };
+
+    await age(older!.runId);
+    expect(await collectGarbage(deps, { olderThanMs: 30 * 86_400_000, dryRun: false })).toMatchObject({ logs: 1 });
+    expect(await newer!.read()).toBe(newer!.expected);
+    await age(newer!.runId);
+    expect(await collectGarbage(deps, { olderThanMs: 30 * 86_400_000, dryRun: false })).toMatchObject({ logs: 1 });
+    await expect(testApp.artifactStore.getObject(pack)).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND' });
   }, 30_000);
 
   it('stores long chunks compressed and serves the log, whole and its tail, the same before and after archiving', async () => {
@@ -277,6 +308,7 @@ function storeLike(store: ArtifactStore): ArtifactStore {
     presignDownload: (key, seconds) => store.presignDownload(key, seconds),
     putObject: (key, body, size) => store.putObject(key, body, size),
     getObject: (key) => store.getObject(key),
+    getObjectRange: (key, offset, length) => store.getObjectRange(key, offset, length),
     removeObjects: (keys) => store.removeObjects(keys),
   };
 }

@@ -1,13 +1,18 @@
 /**
  * Moves the logs of ended attempts out of the database into the artifact
- * store as one gzip stream: the members the rows already hold (see
- * log-chunk-codec.ts) and the rest compressed here. Crash-safe by its order:
+ * store as one gzip stream each: the members the rows already hold (see
+ * log-chunk-codec.ts) and the rest compressed here. Short logs found by one
+ * sweep are stored together, one pack object whose records say where each
+ * attempt's stream lies (most jobs' logs are short: one object and one
+ * record statement for up to 50 of them). Crash-safe by its order:
  * store the object, record it (log_archives), then delete the rows; a
  * controller that dies in between leaves rows the next sweep finishes
  * (deleting them, or archiving again). Every archiving writes its own key and
  * only the first recorded counts, so two controllers sweeping the same
  * attempt at once (the second may read the rows after the first deleted them)
- * never overwrite the archive that is read; the loser removes its object.
+ * never overwrite the archive that is read; the loser removes its object
+ * (a pack, unless another of its logs was recorded: then its stretch stays
+ * unread until garbage collection removes the pack with its last log).
  * Runs as a loop every `intervalMs` until its signal aborts; agents cannot add
  * to an ended attempt's log (every append is fenced by the lease), so an
  * archive is final.
@@ -26,6 +31,7 @@ import type { Database } from '../store/database.js';
 import {
   type ArchiveRecord,
   type AttemptChunk,
+  attemptId,
   deleteArchivedChunks,
   findUnarchivedAttempts,
   readStoredChunksOf,
@@ -34,7 +40,7 @@ import {
 } from '../store/log-archives-repository.js';
 import type { StoredLogChunk } from '../store/log-chunk-codec.js';
 import { readStoredLogChunks } from '../store/logs-repository.js';
-import { logArchiveKey } from './artifact-keys.js';
+import { logArchiveKey, logPackKey } from './artifact-keys.js';
 import type { ArtifactStore } from './artifact-store.js';
 
 export interface LogArchiverDeps {
@@ -100,44 +106,68 @@ export class LogArchiver {
     const storedBytes = head.ended
       ? await this.storeInMemory(key, head.pages)
       : await this.storeStaged(key, head.pages, members);
-    await this.record([{ jobId: attempt.jobId, attempt: attempt.attempt, key, bytes: plain.bytes }], storedBytes);
+    await this.record(
+      [
+        {
+          jobId: attempt.jobId,
+          attempt: attempt.attempt,
+          key,
+          bytes: plain.bytes,
+          storedOffset: null,
+          storedLength: null,
+        },
+      ],
+      storedBytes,
+    );
   }
 
   /**
-   * Archives short logs together: their rows in one read, their objects
-   * stored side by side, their records in one statement. An object that could
-   * not be stored leaves its attempt's rows for a later sweep; the others are
-   * recorded before the failure is thrown.
+   * Archives short logs together: their rows in one read, their gzip streams
+   * one after another in one pack object, their records (each with its
+   * stretch of the pack) in one statement. If the pack cannot be stored,
+   * every attempt's rows stay for a later sweep.
    */
   async archiveShort(attempts: UnarchivedAttempt[]): Promise<void> {
     const chunks = chunksByAttempt(await readStoredChunksOf(this.deps.db, attempts));
-    const stored = await Promise.allSettled(
-      attempts.map(async (attempt) => {
-        const key = logArchiveKey(attempt.runId, attempt.jobId, attempt.attempt, randomUUID());
-        const plain = { bytes: 0 };
-        const members: Uint8Array[] = [];
-        for await (const member of gzipMembers(chunks.get(attemptKey(attempt)) ?? [], plain)) members.push(member);
-        const storedBytes = await this.storeInMemory(key, members);
-        return { record: { jobId: attempt.jobId, attempt: attempt.attempt, key, bytes: plain.bytes }, storedBytes };
-      }),
-    );
-    const archived = stored.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
-    const storedBytes = archived.reduce((sum, entry) => sum + entry.storedBytes, 0);
-    await this.record(
-      archived.map((entry) => entry.record),
-      storedBytes,
-    );
-    const failed = stored.find((outcome) => outcome.status === 'rejected');
-    if (failed) throw failed.reason;
+    const key = logPackKey(randomUUID());
+    const streams: Uint8Array[] = [];
+    const records: ArchiveRecord[] = [];
+    let storedBytes = 0;
+    for (const attempt of attempts) {
+      const plain = { bytes: 0 };
+      let length = 0;
+      for await (const member of gzipMembers(chunks.get(attemptId(attempt)) ?? [], plain)) {
+        streams.push(member);
+        length += member.length;
+      }
+      records.push({
+        jobId: attempt.jobId,
+        attempt: attempt.attempt,
+        key,
+        bytes: plain.bytes,
+        storedOffset: storedBytes,
+        storedLength: length,
+      });
+      storedBytes += length;
+    }
+    await this.storeInMemory(key, streams);
+    await this.record(records, storedBytes);
   }
 
-  /** Records stored archives; an object whose attempt was archived meanwhile by another sweep is removed. */
+  /**
+   * Records stored archives; an object none of whose attempts was recorded
+   * (another sweep archived them meanwhile) is removed.
+   */
   private async record(archives: ArchiveRecord[], storedBytes: number): Promise<void> {
     if (archives.length === 0) return;
     const recorded = await recordLogArchivesDeletingChunks(this.deps.db, archives);
-    const late = archives.filter((archive) => !recorded.has(archive.key)).map((archive) => archive.key);
-    if (late.length > 0) await this.deps.store.removeObjects(late);
-    this.deps.log.debug({ attempts: recorded.size, late: late.length, storedBytes }, 'logs archived');
+    const keptKeys = new Set(archives.filter((archive) => recorded.has(attemptId(archive))).map((a) => a.key));
+    const unused = [...new Set(archives.map((archive) => archive.key))].filter((key) => !keptKeys.has(key));
+    if (unused.length > 0) await this.deps.store.removeObjects(unused);
+    this.deps.log.debug(
+      { attempts: recorded.size, late: archives.length - recorded.size, storedBytes },
+      'logs archived',
+    );
   }
 
   /** Most logs: a few members, stored from memory. Returns the stored size. */
@@ -214,20 +244,16 @@ function* groupsUpTo(attempts: UnarchivedAttempt[], maxBytes: number): Generator
   if (group.length > 0) yield group;
 }
 
-/** A batch read's chunks by attempt (attemptKey), each attempt's in log order. */
+/** A batch read's chunks by attempt (attemptId), each attempt's in log order. */
 function chunksByAttempt(chunks: AttemptChunk[]): Map<string, AttemptChunk[]> {
   const byAttempt = new Map<string, AttemptChunk[]>();
   for (const chunk of chunks) {
-    const key = attemptKey(chunk);
+    const key = attemptId(chunk);
     const list = byAttempt.get(key);
     if (list) list.push(chunk);
     else byAttempt.set(key, [chunk]);
   }
   return byAttempt;
-}
-
-function attemptKey(attempt: { jobId: string; attempt: number }): string {
-  return `${attempt.jobId}/${attempt.attempt}`;
 }
 
 /** Rows read together for a group of short logs, at most. */

@@ -66,8 +66,18 @@ export class S3Store implements ArtifactStore {
   }
 
   async getObject(key: string): Promise<Readable> {
+    return this.notFoundAsStoreError(key, () => this.client.getObject(this.location.bucket, key));
+  }
+
+  async getObjectRange(key: string, offset: number, length: number): Promise<Readable> {
+    return this.notFoundAsStoreError(key, () =>
+      this.client.getPartialObject(this.location.bucket, key, offset, length),
+    );
+  }
+
+  private async notFoundAsStoreError(key: string, get: () => Promise<Readable>): Promise<Readable> {
     try {
-      return await this.client.getObject(this.location.bucket, key);
+      return await get();
     } catch (error) {
       if ((error as { code?: string }).code === 'NoSuchKey') {
         throw new ArtifactStoreError('OBJECT_NOT_FOUND', `no object "${key}"`, { cause: error });

@@ -26,16 +26,17 @@ export interface AttemptKey {
 
 export interface AttemptChunk extends AttemptKey, StoredLogChunk {}
 
-export interface ArchiveRecord extends AttemptKey {
+/** Where an attempt's archived log is: a whole object, or a stretch of a pack of several attempts' logs. */
+export interface LogArchive {
   key: string;
   /** The log's plain size. */
   bytes: number;
+  /** In a pack: the attempt's gzip stream is `storedLength` bytes of the object from `storedOffset`. */
+  storedOffset: number | null;
+  storedLength: number | null;
 }
 
-export interface LogArchive {
-  key: string;
-  bytes: number;
-}
+export interface ArchiveRecord extends AttemptKey, LogArchive {}
 
 /**
  * Up to `limit` ended attempts that still have rows in log_chunks, with what
@@ -87,8 +88,9 @@ export async function readStoredChunksOf(db: Queryable, attempts: readonly Attem
 /**
  * Records stored archives unless one is recorded already for their attempt
  * (another controller, or a sweep before a crash, got there first), and
- * deletes those attempts' chunks, in one statement. Returns the keys that were
- * recorded: only the first record of an attempt is ever read.
+ * deletes those attempts' chunks, in one statement. Returns the attempts
+ * (`jobId:attempt`) whose record this was: only the first record of an
+ * attempt is ever read.
  */
 export async function recordLogArchivesDeletingChunks(
   db: Queryable,
@@ -96,22 +98,45 @@ export async function recordLogArchivesDeletingChunks(
 ): Promise<Set<string>> {
   if (archives.length === 0) return new Set();
   const values = sql.join(
-    archives.map((archive) => sql`(${archive.jobId}, ${archive.attempt}, ${archive.key}, ${archive.bytes})`),
+    archives.map(
+      (archive) =>
+        sql`(${archive.jobId}, ${archive.attempt}::int, ${archive.key}, ${archive.bytes}::bigint, ${archive.storedOffset}::bigint, ${archive.storedLength}::bigint)`,
+    ),
     sql`, `,
   );
-  const rows = await queryRows<{ key: string }>(
+  const rows = await queryRows<{ job_id: string; attempt: number }>(
     db,
     sql`
     with recorded as (
-      insert into log_archives (job_id, attempt, key, bytes) values ${values}
+      insert into log_archives (job_id, attempt, key, bytes, stored_offset, stored_length) values ${values}
       on conflict do nothing
-      returning key
+      returning job_id, attempt
     ), deleted as (
       delete from log_chunks where (job_id, attempt) in (${attemptList(archives)})
     )
-    select key from recorded`,
+    select job_id, attempt from recorded`,
   );
-  return new Set(rows.map((row) => row.key));
+  return new Set(rows.map((row) => attemptId({ jobId: row.job_id, attempt: row.attempt })));
+}
+
+/** An attempt as one string, for sets and maps. */
+export function attemptId(attempt: AttemptKey): string {
+  return `${attempt.jobId}:${attempt.attempt}`;
+}
+
+/** Of `keys`, those some archive record still names (a pack stays while any of its logs is kept). */
+export async function referencedArchiveKeys(db: Queryable, keys: readonly string[]): Promise<Set<string>> {
+  const named = new Set<string>();
+  // A statement's parameters are bounded: ask a thousand keys at a time.
+  for (let start = 0; start < keys.length; start += 1000) {
+    const batch = keys.slice(start, start + 1000).map((key) => sql`${key}`);
+    const rows = await queryRows<{ key: string }>(
+      db,
+      sql`select distinct key from log_archives where key in (${sql.join(batch, sql`, `)})`,
+    );
+    for (const row of rows) named.add(row.key);
+  }
+  return named;
 }
 
 /** Deletes the attempts' chunks; only ever called once their archives are recorded (by a sweep that died after). */
@@ -130,7 +155,12 @@ function attemptList(attempts: readonly AttemptKey[]): SQL {
 
 export async function findLogArchive(db: Queryable, jobId: string, attempt: number): Promise<LogArchive | null> {
   const rows = await db
-    .select({ key: logArchives.key, bytes: logArchives.bytes })
+    .select({
+      key: logArchives.key,
+      bytes: logArchives.bytes,
+      storedOffset: logArchives.storedOffset,
+      storedLength: logArchives.storedLength,
+    })
     .from(logArchives)
     .where(and(eq(logArchives.jobId, jobId), eq(logArchives.attempt, attempt)));
   return rows[0] ?? null;

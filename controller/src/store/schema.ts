@@ -244,9 +244,16 @@ export const logArchives = pgTable(
     key: text('key').notNull(),
     /** Uncompressed bytes: the log as the API serves it. */
     bytes: bigint('bytes', { mode: 'number' }).notNull(),
+    /**
+     * Where in the object this attempt's gzip stream lies, when the object is
+     * a pack of several attempts' logs (short logs are archived together);
+     * null for an object of its own.
+     */
+    storedOffset: bigint('stored_offset', { mode: 'number' }),
+    storedLength: bigint('stored_length', { mode: 'number' }),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.jobId, t.attempt] })],
+  (t) => [primaryKey({ columns: [t.jobId, t.attempt] }), index('log_archives_key_idx').on(t.key)],
 );
 
 /** Transactional outbox: rows written with the state change, published to JetStream by the relay. */
