@@ -143,26 +143,35 @@ async function copyTreeInBackground(from: string, to: string, concurrency: numbe
 }
 
 async function removeTreeInBackground(path: string, concurrency: number): Promise<void> {
-  const limited = limiter(concurrency);
-  const removeChildren = async (dir: string): Promise<void> => {
-    const entries = await limited(() => fsp.readdir(dir, { withFileTypes: true }));
-    await Promise.all(
-      entries.map(async (entry) => {
-        const p = join(dir, entry.name);
-        if (!entry.isDirectory()) return limited(() => fsp.unlink(p));
-        await removeChildren(p);
-        await limited(() => fsp.rmdir(p));
-      }),
-    );
-  };
   try {
     if (!(await fsp.lstat(path)).isDirectory()) return await fsp.unlink(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
-  await removeChildren(path);
+  await removeChildren(path, limiter(concurrency));
   await fsp.rmdir(path);
+}
+
+/**
+ * Removes everything below the directory `dir` and keeps `dir` (symbolic
+ * links are not followed), through the thread pool like removeTree's
+ * background mode.
+ */
+export async function emptyTree(dir: string, concurrency = 2): Promise<void> {
+  await removeChildren(dir, limiter(concurrency));
+}
+
+async function removeChildren(dir: string, limited: ReturnType<typeof limiter>): Promise<void> {
+  const entries = await limited(() => fsp.readdir(dir, { withFileTypes: true }));
+  await Promise.all(
+    entries.map(async (entry) => {
+      const p = join(dir, entry.name);
+      if (!entry.isDirectory()) return limited(() => fsp.unlink(p));
+      await removeChildren(p, limited);
+      await limited(() => fsp.rmdir(p));
+    }),
+  );
 }
 
 /** Runs at most `max` of the given tasks at a time, in call order. */

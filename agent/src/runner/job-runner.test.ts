@@ -161,6 +161,28 @@ describe('JobRunner', () => {
     expect(total).toBe(Buffer.byteLength(`${first}${second}${third}`));
   });
 
+  it('gives each attempt an empty private TMPDIR, the same directory again once the last attempt is done', async () => {
+    const workDir = join(root, 'tmpdir');
+    const { client, chunks } = fakeController();
+    const { runner } = newRunner(client, workDir);
+    const report = 'echo "tmp=$TMPDIR mode=$(stat -c %a "$TMPDIR") files=$(ls -A "$TMPDIR" | tr "\\n" ,)"';
+    const litter = 'mkdir -p "$TMPDIR/sub/deeper" && touch "$TMPDIR/left" "$TMPDIR/sub/deeper/behind"';
+    await runner.run(lease, jobSpec([report, litter]));
+    await runner.idle();
+    await runner.run({ ...lease, attempt: 2 }, jobSpec([report]));
+    await runner.idle();
+    const reports =
+      chunks
+        .map((chunk) => String(chunk.data))
+        .join('')
+        .match(/^tmp=.*$/gm) ?? [];
+    expect(reports).toHaveLength(2);
+    const [first, second] = reports;
+    expect(first).toMatch(new RegExp(`^tmp=${join(workDir, 'tmp')}/job-1-1-[0-9a-f]{12} mode=700 files=$`));
+    // What the first attempt left is gone; the directory is the same.
+    expect(second).toBe(first);
+  });
+
   describe('an attempt the agent cannot carry out fails at once, saying why', () => {
     /** A runner whose FinishJob requests are recorded. */
     function recordingRunner(

@@ -16,7 +16,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { FINISH_LOG_BYTES_MAX, FINISH_LOG_CHUNKS_MAX, type JobSpec__Output } from '@gantry/proto';
@@ -43,6 +42,7 @@ import { LogStreamer } from '../logs/log-streamer.js';
 import type { JobEnding } from '../metrics/agent-metrics.js';
 import { type JobPlaces, jobEnvironment } from './job-environment.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { ScratchDirs } from './scratch-dirs.js';
 import { StepReporter } from './step-reporter.js';
 
 export type JobResult = 'succeeded' | 'failed' | 'timed_out' | 'canceled';
@@ -109,6 +109,8 @@ export class JobRunner {
   readonly #copies: LocalCopies;
   /** Job shells kept between attempts (no fork of the agent per attempt). */
   readonly #shells: ShellPool;
+  /** The attempts' TMPDIRs (kept for the next attempt unless steps run as another user). */
+  readonly #scratch: ScratchDirs;
   #killed = false;
 
   constructor(options: JobRunnerOptions) {
@@ -119,6 +121,7 @@ export class JobRunner {
       ...(runAs ? { user: { uid: runAs.uid, gid: runAs.gid } } : {}),
     });
     this.#copies = new LocalCopies(options.workDir, options.cacheLocalMaxBytes ?? 10 * 1024 ** 3);
+    this.#scratch = new ScratchDirs({ root: join(options.workDir, 'tmp'), reuse: runAs === undefined });
   }
 
   get runningCount(): number {
@@ -188,7 +191,7 @@ export class JobRunner {
     };
     const placeName = `${lease.jobId}-${lease.attempt}-${randomBytes(6).toString('hex')}`;
     const workspace = join(workDir, 'workspaces', placeName);
-    const tmpDir = join(workDir, 'tmp', placeName);
+    const tmpDir = this.#scratch.claim(placeName);
     const keeper = new LeaseKeeper({
       controller,
       lease,
@@ -332,10 +335,7 @@ export class JobRunner {
       this.#running.delete(key);
       this.#options.checkout.forget(workspace);
       // Off the slot's critical path: the next job need not wait for the unlinks.
-      const cleanup = Promise.all([
-        removeTree(workspace, { background: true }),
-        removeTree(tmpDir, { background: true }),
-      ])
+      const cleanup = Promise.all([removeTree(workspace, { background: true }), this.#scratch.release(tmpDir)])
         .then(() => {})
         .catch((error: Error) => log.warn({ workspace, err: error.message }, 'cannot remove workspace'))
         .finally(() => this.#cleanups.delete(cleanup));
@@ -477,7 +477,7 @@ export class JobRunner {
         'artifacts downloaded',
       );
     }
-    await mkdir(tmpDir, { recursive: true, mode: 0o700 });
+    await this.#scratch.prepare(tmpDir);
     const { runAs } = this.#options;
     if (runAs) {
       // The checkout hands the workspace out standalone and owned by runAs (see GitCheckoutOptions.owner);
