@@ -54,7 +54,12 @@ import { KeyedLock } from './keyed-lock.js';
 import { pruneGitDir } from './prune-git-dir.js';
 import { exists, RepositoryCache, repoKey } from './repository-cache.js';
 import { GitCommandError } from './run-git.js';
-import { recordTreeManifest, type TreeManifest, verifyTreeManifest } from './tree-manifest.js';
+import {
+  recordSettledTreeManifest,
+  recordTreeManifest,
+  type TreeManifest,
+  verifyTreeManifest,
+} from './tree-manifest.js';
 
 export { CheckoutError };
 
@@ -353,12 +358,15 @@ export class GitCheckout {
       .then(
         async () => {
           const problem = verifyTreeManifest(snapshot.path, snapshot.manifest, { contentRoot: spare });
-          // Enough spares by now: a released workspace may have become one meanwhile.
           if (problem === undefined && this.#options.owner) await chownTree(spare, this.#options.owner);
-          if (snapshot.evicted || problem !== undefined || snapshot.spares.length >= this.#spareCopies) {
-            if (problem !== undefined) this.#options.onTampered?.(snapshot.path, problem);
+          // Settled (nothing racy), so that every later verification of it reads one listing and no content.
+          const manifest = problem === undefined ? await recordSettledTreeManifest(spare) : undefined;
+          if (problem !== undefined) this.#options.onTampered?.(snapshot.path, problem);
+          else if (!manifest) this.#options.onTampered?.(spare, 'changed while it was recorded');
+          // Enough spares by now: a released workspace may have become one meanwhile.
+          if (snapshot.evicted || !manifest || snapshot.spares.length >= this.#spareCopies) {
             await removeTree(spare, { background: true });
-          } else snapshot.spares.push({ path: spare, manifest: recordTreeManifest(spare) });
+          } else snapshot.spares.push({ path: spare, manifest });
         },
         () => removeTree(spare, { background: true }),
       )

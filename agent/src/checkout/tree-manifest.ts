@@ -19,6 +19,14 @@
  * found by creating a probe file afterwards) also get a SHA-256 of their
  * content, re-checked on every verification — typically only the last few
  * files git wrote.
+ *
+ * Directories are guarded the same way: adding, removing or renaming an
+ * entry sets the directory's ctime, so a verification reads the listing only
+ * of the root (renaming a tree changes the root's times) and of racy
+ * directories; every other recorded entry is found by its recorded path.
+ * A tree recorded again once the clock has moved on (rerecordTreeManifest)
+ * has no racy entries left, so verifying it costs one lstat per entry and
+ * one listing.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -34,10 +42,12 @@ import {
 import { dirname, join } from 'node:path';
 
 export interface TreeManifest {
-  /** Relative path ('' = the root) → fingerprint. */
+  /** Relative path ('' = the root) → fingerprint; parents before their entries. */
   readonly entries: ReadonlyMap<string, string>;
   /** Relative paths of racy files → SHA-256 of their content. */
   readonly racyDigests: ReadonlyMap<string, string>;
+  /** Directories whose listing a verification reads: the root and the racy ones. */
+  readonly listedDirs: ReadonlySet<string>;
 }
 
 export interface VerifyOptions {
@@ -50,24 +60,75 @@ export interface VerifyOptions {
 
 /** Records `root` as it is now. Synchronous: one lstat per entry, plus hashes of racy files. */
 export function recordTreeManifest(root: string): TreeManifest {
+  return manifestOf(root, statTree(root));
+}
+
+/**
+ * Records `root` again, if it is still exactly as `previous` recorded it
+ * (else undefined): call it once the file system's clock has passed the
+ * tree's last change, and the new manifest has no racy entries left.
+ */
+export function rerecordTreeManifest(root: string, previous: TreeManifest): TreeManifest | undefined {
+  const stats = statTree(root);
+  if (stats.size !== previous.entries.size) return undefined;
+  for (const [relative, stat] of stats) {
+    if (previous.entries.get(relative) !== fingerprint(root, relative, stat)) return undefined;
+  }
+  if (racyContentProblem(root, previous) !== undefined) return undefined;
+  return manifestOf(root, stats);
+}
+
+/**
+ * Records `root`, then again until nothing in it is racy (see
+ * rerecordTreeManifest), waiting `waitMs` between tries, at most `tries`
+ * times; undefined when the tree changed meanwhile. For a tree the agent
+ * just made and keeps for later (a spare copy): verifying it later costs less.
+ */
+export async function recordSettledTreeManifest(
+  root: string,
+  { waitMs = 10, tries = 10 } = {},
+): Promise<TreeManifest | undefined> {
+  let manifest = recordTreeManifest(root);
+  for (let attempt = 0; attempt < tries && !isSettled(manifest); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    const again = rerecordTreeManifest(root, manifest);
+    if (!again) return undefined;
+    manifest = again;
+  }
+  return manifest;
+}
+
+/** Whether the file system's clock has passed every change recorded in `manifest` (nothing in it is racy). */
+export function isSettled(manifest: TreeManifest): boolean {
+  return manifest.racyDigests.size === 0 && manifest.listedDirs.size === 1;
+}
+
+function statTree(root: string): Map<string, BigIntStats> {
   const stats = new Map<string, BigIntStats>();
   walk(root, (relative, stat) => {
     stats.set(relative, stat);
     return true;
   });
+  return stats;
+}
+
+function manifestOf(root: string, stats: ReadonlyMap<string, BigIntStats>): TreeManifest {
   const now = fileSystemNow(dirname(root));
   const entries = new Map<string, string>();
   const racyDigests = new Map<string, string>();
+  const listedDirs = new Set<string>(['']);
   for (const [relative, stat] of stats) {
     entries.set(relative, fingerprint(root, relative, stat));
-    if (stat.isFile() && stat.ctimeNs >= now) racyDigests.set(relative, digestOf(join(root, relative)));
+    if (stat.ctimeNs < now) continue;
+    if (stat.isFile()) racyDigests.set(relative, digestOf(join(root, relative)));
+    else if (stat.isDirectory()) listedDirs.add(relative);
   }
-  return { entries, racyDigests };
+  return { entries, racyDigests, listedDirs };
 }
 
 /**
  * Undefined when `root` is exactly as recorded; else the first difference
- * found ("changed: src/a.c", "added: x", "missing entries"). The root's own
+ * found ("changed: src/a.c", "added: x", "missing: y"). The root's own
  * ctime and mtime are not compared: renaming a recorded tree (a spare copy
  * into a workspace) changes them, and its contents are compared anyway.
  */
@@ -76,22 +137,32 @@ export function verifyTreeManifest(
   manifest: TreeManifest,
   options: VerifyOptions = {},
 ): string | undefined {
-  let problem: string | undefined;
-  let seen = 0;
   try {
-    walk(root, (relative, stat) => {
-      const expected = manifest.entries.get(relative);
-      if (expected === undefined) problem = `added: ${relative}`;
-      else if (expected !== fingerprint(root, relative, stat)) problem = `changed: ${relative || '.'}`;
-      seen++;
-      return problem === undefined;
-    });
+    // Parents come before their entries: a directory swapped for a link is reported before anything is read through it.
+    for (const [relative, expected] of manifest.entries) {
+      let stat: BigIntStats;
+      try {
+        stat = lstatSync(join(root, relative), { bigint: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return `missing: ${relative || '.'}`;
+        throw error;
+      }
+      if (expected !== fingerprint(root, relative, stat)) return `changed: ${relative || '.'}`;
+    }
+    for (const dir of manifest.listedDirs) {
+      for (const name of readdirSync(join(root, dir))) {
+        const relative = dir ? `${dir}/${name}` : name;
+        if (!manifest.entries.has(relative)) return `added: ${relative}`;
+      }
+    }
   } catch (error) {
     return `unreadable: ${(error as Error).message}`;
   }
-  if (problem) return problem;
-  if (seen !== manifest.entries.size) return 'missing entries';
-  const contentRoot = options.contentRoot ?? root;
+  return racyContentProblem(options.contentRoot ?? root, manifest);
+}
+
+/** How a racy file's content differs from the recorded digest (read under `contentRoot`), if it does. */
+function racyContentProblem(contentRoot: string, manifest: TreeManifest): string | undefined {
   for (const [relative, digest] of manifest.racyDigests) {
     try {
       if (digestOf(join(contentRoot, relative)) !== digest) return `changed: ${relative}`;
