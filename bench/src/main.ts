@@ -43,7 +43,7 @@ const scenarios: Scenario[] = [
   ceilingScenario,
 ];
 
-const usage = `usage: npm run bench -- [--quick] [--only NAME[,NAME…]] [--profile] [--out FILE]
+const usage = `usage: npm run bench -- [--quick] [--only NAME[,NAME…]] [--profile] [--perf] [--out FILE]
   --quick      smaller profile (fewer runs and jobs), ~5 min
   --only       run only these scenarios: ${scenarios.map((scenario) => scenario.name).join(', ')}
   --profile    also write V8 CPU profiles of the controller and agents to bench/profiles/
