@@ -104,6 +104,7 @@ export async function summarizePerf(
   const script = spawn('perf', ['script', '-i', dataFile, '-F', 'comm,pid,ip,sym,dso'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
+  const nodeRoles = new Set(roles.values());
   const counts = new Map<string, Map<string, number>>();
   const functionCounts = new Map<string, Map<string, number>>();
   let role: string | undefined;
@@ -111,7 +112,7 @@ export async function summarizePerf(
   const flush = () => {
     if (role === undefined) return;
     const byCategory = counts.get(role) ?? new Map<string, number>();
-    const { category, fn } = isNodeRole(role, roles) ? nodeCategory(frames) : { category: otherCategory(frames) };
+    const { category, fn } = nodeRoles.has(role) ? nodeCategory(frames) : { category: otherCategory(frames) };
     byCategory.set(category, (byCategory.get(category) ?? 0) + 1);
     counts.set(role, byCategory);
     if (fn) {
@@ -185,11 +186,6 @@ export function formatPerf(summaries: PerfRoleSummary[], minimumPercent = 2): st
     if (hottest.length > 0) lines.push(' hottest functions (with what they called):', ...hottest.map(shareLine));
   }
   return lines.join('\n');
-}
-
-function isNodeRole(role: string, roles: ReadonlyMap<number, string>): boolean {
-  for (const name of roles.values()) if (name === role) return true;
-  return false;
 }
 
 /** Threads are named by perf (`V8 DefaultWorke`, `libuv-worker` …): name the process by its main command. */

@@ -40,6 +40,7 @@ import {
   unlinkSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { sleep } from '../sleep.js';
 
 export interface TreeManifest {
   /** Relative path ('' = the root) → fingerprint; parents before their entries. */
@@ -90,7 +91,7 @@ export async function recordSettledTreeManifest(
 ): Promise<TreeManifest | undefined> {
   let manifest = recordTreeManifest(root);
   for (let attempt = 0; attempt < tries && !isSettled(manifest); attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    await sleep(waitMs);
     const again = rerecordTreeManifest(root, manifest);
     if (!again) return undefined;
     manifest = again;

@@ -48,16 +48,17 @@ export class ScratchDirs {
     await mkdir(path, { recursive: true, mode: 0o700 });
   }
 
-  /** The attempt is done with `path`: emptied and kept (with reuse, while there is room), else removed. */
+  /**
+   * The attempt is done with `path`: emptied and kept (with reuse, while
+   * there is room; prepare() checks it before it is used again), else removed.
+   */
   async release(path: string): Promise<void> {
     const { reuse, maxIdle = 64 } = this.#options;
     if (reuse && this.#idle.length < maxIdle) {
       try {
         await emptyTree(path);
-        if (await isEmptyPrivateDir(path)) {
-          this.#idle.push(path);
-          return;
-        }
+        this.#idle.push(path);
+        return;
       } catch {
         // Not emptied (gone, or a job made part of it unreadable): removed below instead.
       }
