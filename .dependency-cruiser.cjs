@@ -103,7 +103,7 @@ module.exports = {
       severity: 'error',
       from: {
         path: '^agent/src/',
-        pathNot: ['^agent/src/controller-client\\.ts$', '^agent/src/testing/', testFile],
+        pathNot: ['^agent/src/(controller-client|work-channel)\\.ts$', '^agent/src/testing/', testFile],
       },
       to: { path: 'node_modules/@grpc/' },
     },

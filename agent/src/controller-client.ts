@@ -1,8 +1,9 @@
 /**
  * The agent's side of the gRPC contract (proto/gantry/agent/v1/agent.proto):
  * promise wrappers for every RPC, each with a deadline and the registration
- * token as `authorization: Bearer <token>`. The only module importing @grpc.
- * Failures surface as ControllerCallError carrying the gRPC status name, so
+ * token as `authorization: Bearer <token>`. With work-channel.ts, the only
+ * module importing @grpc. ClaimJob and FinishJob, which every job makes, go
+ * over a Work call where the controller has one (work-channel.ts). Failures surface as ControllerCallError carrying the gRPC status name, so
  * callers branch on `code` without importing gRPC.
  */
 
@@ -14,6 +15,7 @@ import {
   AUTHORIZATION_METADATA_KEY,
   agentServiceClientConstructor,
   type CacheReport,
+  type ClaimJobRequest,
   type ClaimJobResponse__Output,
   type CommitArtifactsRequest,
   type CommitArtifactsResponse__Output,
@@ -28,6 +30,7 @@ import {
   type EnrolRequest,
   type EnrolResponse__Output,
   type FinishJobRequest,
+  type FinishJobResponse__Output,
   type GetArtifactDownloadsRequest,
   type GetArtifactDownloadsResponse__Output,
   type GetCacheDownloadRequest,
@@ -41,10 +44,12 @@ import {
   type ReportCachesRequest,
   type ReportCachesResponse__Output,
   type ReportStepsRequest,
+  type WorkRequest,
 } from '@gantry/proto';
 import * as grpc from '@grpc/grpc-js';
 import { ControllerTargets } from './controller-targets.js';
 import type { LogChunkSender, OutgoingLogChunk } from './logs/log-streamer.js';
+import { WorkChannel, type WorkFailure, type WorkKind } from './work-channel.js';
 
 export type Lease = Lease__Output;
 export type StatusName = keyof typeof grpc.status;
@@ -190,11 +195,12 @@ export function createControllerClient(options: ControllerClientOptions): Contro
   const targets = new ControllerTargets(options.addresses, options.onSwitch);
   const credentials = options.ca ? grpc.credentials.createSsl(options.ca) : grpc.credentials.createInsecure();
   const clients = options.addresses.map((address) => newServiceClient(address, credentials));
-  /** The current replica's client, and a callback for the call's outcome. */
+  /** The current replica's client and Work channel, and a callback for the call's outcome. */
   const pick = () => {
     const index = targets.current;
     return {
       client: clients[index] as AgentServiceClient,
+      work: works[index] as WorkChannel,
       failed: (error: ControllerCallError) => {
         if (unreachableCodes.has(error.code)) targets.unreachable(index, error.code);
       },
@@ -207,6 +213,14 @@ export function createControllerClient(options: ControllerClientOptions): Contro
     m.set(AUTHORIZATION_METADATA_KEY, `Bearer ${secret}`);
     return m;
   };
+  const works = clients.map(
+    (client) =>
+      new WorkChannel(
+        client,
+        () => metadata(),
+        () => credential,
+      ),
+  );
 
   function unary<Req, Res>(
     method: string,
@@ -235,6 +249,33 @@ export function createControllerClient(options: ControllerClientOptions): Contro
     });
   }
 
+  /**
+   * A ClaimJob or FinishJob: a message on the replica's Work call, or a unary
+   * call to a replica without Work (also for a request its Work refused as
+   * UNIMPLEMENTED, which it never carried out).
+   */
+  async function viaWork<K extends WorkKind, Req extends NonNullable<WorkRequest[K]>, Res>(
+    method: string,
+    kind: K,
+    request: Req,
+    invoke: Parameters<typeof unary<Req, Res>>[1],
+  ): Promise<Res> {
+    const { work, failed } = pick();
+    if (work.supported) {
+      try {
+        return (await work.request(kind, request, defaultTimeoutMs)) as Res;
+      } catch (failure) {
+        const { code, details } = failure as WorkFailure;
+        if (code !== grpc.status.UNIMPLEMENTED) {
+          const error = toCallError(method, { code, details });
+          failed(error);
+          throw error;
+        }
+      }
+    }
+    return unary(method, invoke, request);
+  }
+
   // One address: Connect waits for the channel (a restarting controller is taken at once);
   // several: it fails fast, so the agent moves on to a live replica.
   const waitForReady = options.addresses.length === 1;
@@ -244,13 +285,24 @@ export function createControllerClient(options: ControllerClientOptions): Contro
       credential = next;
     },
     register: (request) => unary('Register', (c) => c.register, request),
-    claimJob: (agentId, jobId, attempt) => unary('ClaimJob', (c) => c.claimJob, { agentId, jobId, attempt }),
+    claimJob: (agentId, jobId, attempt) =>
+      viaWork<'claimJob', ClaimJobRequest, ClaimJobResponse__Output>(
+        'ClaimJob',
+        'claimJob',
+        { agentId, jobId, attempt },
+        (c) => c.claimJob,
+      ),
     heartbeat: (lease, timeoutMs) => unary('Heartbeat', (c) => c.heartbeat, { lease }, timeoutMs),
     reportSteps: async (request) => {
       await unary('ReportSteps', (c) => c.reportSteps, request);
     },
     finishJob: async (request) => {
-      await unary('FinishJob', (c) => c.finishJob, request);
+      await viaWork<'finishJob', FinishJobRequest, FinishJobResponse__Output>(
+        'FinishJob',
+        'finishJob',
+        request,
+        (c) => c.finishJob,
+      );
     },
     createArtifactUploads: async (lease, paths) =>
       (

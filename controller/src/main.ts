@@ -21,7 +21,7 @@ import { JobsStreamKeeper } from './dispatch/jobs-stream.js';
 import { connectNats } from './dispatch/nats-connection.js';
 import { createOfferCounter } from './dispatch/offer-counter.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
-import { ConnectStreams } from './grpc/connect-stream.js';
+import { OpenStreams } from './grpc/open-streams.js';
 import { startGrpcServer } from './grpc/server.js';
 import { controllerHealthChecks } from './health/controller-checks.js';
 import { runHealthChecks } from './health/health-report.js';
@@ -247,7 +247,7 @@ export async function startController(
           maxBytes: config.testReportMaxBytes,
           maxCases: config.testReportMaxCases,
         }),
-        connectStreams: new ConnectStreams(),
+        openStreams: new OpenStreams(),
         agentToken,
         secrets: secretVault,
         ensureJobConsumers: (queues) => jobConsumers.ensure(queues),

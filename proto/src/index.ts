@@ -54,6 +54,9 @@ export type * from './generated/gantry/agent/v1/ReportStepsRequest.js';
 export type * from './generated/gantry/agent/v1/ReportStepsResponse.js';
 export type * from './generated/gantry/agent/v1/StepReport.js';
 export type * from './generated/gantry/agent/v1/StreamLogsResponse.js';
+export type * from './generated/gantry/agent/v1/WorkError.js';
+export type * from './generated/gantry/agent/v1/WorkReply.js';
+export type * from './generated/gantry/agent/v1/WorkRequest.js';
 
 /**
  * The details of an UNAVAILABLE answer meaning "this controller is up but its
@@ -72,6 +75,9 @@ export const PROTOCOL_VERSION = 4;
  * the attempt fails with the reason instead of the agent failing to read it.
  */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/** Requests one Work call may hold unanswered; the controller refuses one more with RESOURCE_EXHAUSTED. */
+export const WORK_MAX_UNANSWERED = 512;
 
 /** What FinishJobRequest.log_chunks may carry: a short job's whole log, not a stream's worth. */
 export const FINISH_LOG_CHUNKS_MAX = 64;

@@ -21,6 +21,8 @@ import {
   type LogChunk__Output,
   type RegisterRequest__Output,
   type ReportStepsRequest__Output,
+  type WorkReply,
+  type WorkRequest__Output,
 } from '@gantry/proto';
 import * as grpc from '@grpc/grpc-js';
 
@@ -29,11 +31,14 @@ export type Call =
   | { method: 'Register'; request: RegisterRequest__Output; authorization: string }
   | { method: 'Connect'; request: ConnectRequest__Output }
   | { method: 'ConnectClosed'; request: ConnectRequest__Output }
-  | { method: 'ClaimJob'; request: ClaimJobRequest__Output }
+  | { method: 'ClaimJob'; request: ClaimJobRequest__Output; via: Via }
   | { method: 'Heartbeat'; request: HeartbeatRequest__Output }
   | { method: 'StreamLogs'; chunks: LogChunk__Output[] }
   | { method: 'ReportSteps'; request: ReportStepsRequest__Output }
-  | { method: 'FinishJob'; request: FinishJobRequest__Output };
+  | { method: 'FinishJob'; request: FinishJobRequest__Output; via: Via };
+
+/** How a ClaimJob or FinishJob came: as a unary call, or as a request on a Work call. */
+type Via = 'unary' | 'work';
 
 type Answer<T> = T | { error: grpc.status; details?: string };
 
@@ -68,6 +73,10 @@ export class FakeController {
   connect: (request: ConnectRequest__Output) => Answer<'connected'> = () => 'connected';
   reportSteps: (request: ReportStepsRequest__Output) => Answer<object> = () => ({});
   finishJob: (request: FinishJobRequest__Output) => Answer<object> = () => ({});
+  /** False: Work answers UNIMPLEMENTED, as a controller from before it does. */
+  serveWork = true;
+  /** Work calls opened so far. */
+  workCallsOpened = 0;
   /** Answer to a StreamLogs call once the agent ended it (or an error on its first chunk). */
   streamLogs: (chunk: LogChunk__Output) => Answer<'ok'> = () => 'ok';
   #server: grpc.Server | undefined;
@@ -189,10 +198,7 @@ export class FakeController {
         call.on('error', onClosed);
         call.write({ kind: 'connected' });
       },
-      ClaimJob: (call, callback) => {
-        this.#record({ method: 'ClaimJob', request: call.request });
-        reply(callback, this.claim(call.request));
-      },
+      ClaimJob: (call, callback) => reply(callback, this.#claimJob(call.request, 'unary')),
       Heartbeat: (call, callback) => {
         this.#record({ method: 'Heartbeat', request: call.request });
         reply(callback, this.heartbeat(call.request));
@@ -246,12 +252,40 @@ export class FakeController {
       ReportCaches: (_call, callback) => {
         reply(callback, { error: grpc.status.UNIMPLEMENTED, details: 'no caches in the fake controller' });
       },
-      FinishJob: (call, callback) => {
-        this.#record({ method: 'FinishJob', request: call.request });
-        this.chunks.push(...call.request.logChunks);
-        reply(callback, this.finishJob(call.request));
+      FinishJob: (call, callback) => reply(callback, this.#finishJob(call.request, 'unary')),
+      Work: (call) => {
+        if (!this.serveWork) {
+          call.emit(
+            'error',
+            Object.assign(new Error('no Work'), { code: grpc.status.UNIMPLEMENTED, details: 'no Work' }),
+          );
+          return;
+        }
+        this.workCallsOpened++;
+        const answer = (id: number, outcome: Answer<object>, kind: 'claimJob' | 'finishJob'): WorkReply =>
+          'error' in outcome
+            ? { id, error: { code: Number(outcome.error), details: String(outcome.details ?? 'fake error') } }
+            : { id, [kind]: outcome };
+        call.on('data', (request: WorkRequest__Output) => {
+          if (request.claimJob) call.write(answer(request.id, this.#claimJob(request.claimJob, 'work'), 'claimJob'));
+          if (request.finishJob)
+            call.write(answer(request.id, this.#finishJob(request.finishJob, 'work'), 'finishJob'));
+        });
+        call.on('error', () => {}); // the agent went away
+        call.on('end', () => call.end());
       },
     };
+  }
+
+  #claimJob(request: ClaimJobRequest__Output, via: Via): Answer<ClaimJobResponse> {
+    this.#record({ method: 'ClaimJob', request, via });
+    return this.claim(request);
+  }
+
+  #finishJob(request: FinishJobRequest__Output, via: Via): Answer<object> {
+    this.#record({ method: 'FinishJob', request, via });
+    this.chunks.push(...request.logChunks);
+    return this.finishJob(request);
   }
 
   #record(call: Call): void {

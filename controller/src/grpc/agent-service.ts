@@ -8,13 +8,15 @@
 import {
   type AgentServiceHandlers,
   agentServiceDefinition,
+  type ClaimJobRequest__Output,
   type ClaimJobResponse,
   type FinishJobRequest__Output,
+  type FinishJobResponse,
   type Lease__Output,
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
 } from '@gantry/proto';
-import { type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import { type sendUnaryData, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { ArtifactExchange } from '../artifacts/artifact-exchange.js';
 import type { CacheExchange } from '../artifacts/cache-exchange.js';
@@ -41,10 +43,12 @@ import {
   requireAllowedQueues,
   requireOwnAgentId,
 } from './agent-identity.js';
-import { type ConnectStreams, handleConnect } from './connect-stream.js';
+import { handleConnect } from './connect-stream.js';
 import { checkQueueNames, enrol } from './enrolment.js';
 import { toGrpcError } from './errors.js';
 import { finishLogChunks, handleLogStream } from './log-stream.js';
+import type { OpenStreams } from './open-streams.js';
+import { handleWork, type UnaryRequest } from './work-stream.js';
 
 export interface AgentServiceDeps {
   db: Database;
@@ -56,7 +60,8 @@ export interface AgentServiceDeps {
   presence: AgentPresence;
   /** Reads the JUnit reports a commit names; without it they are kept as files only. */
   testReports?: TestReportReader;
-  connectStreams: ConnectStreams;
+  /** Long-lived calls (Connect, Work) that shutdown ends. */
+  openStreams: OpenStreams;
   /** The standing enrolment token (GANTRY_AGENT_TOKEN): Enrol accepts it besides the tokens admins create. */
   agentToken: string;
   /** Opens a granted job's `secrets:` for its claim answer. */
@@ -113,7 +118,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       firstTry?: (request: NoInfer<Req>, caller: CallerCredential) => Promise<Res | undefined>;
     } = {},
   ) {
-    return (call: ServerUnaryCall<Req, Res>, done: sendUnaryData<Res>) => {
+    return (call: UnaryRequest<Req>, done: sendUnaryData<Res>) => {
       const callback = observed(method, done);
       let caller: AgentPrincipal | undefined;
       const work = async () => {
@@ -216,6 +221,46 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
 
   const withLease = { scopeOf: (request: { lease: Lease__Output | null }) => ({ lease: leaseOf(request.lease) }) };
 
+  const claimJob = unary<ClaimJobRequest__Output, ClaimJobResponse>(
+    'ClaimJob',
+    async (request, caller) => {
+      requireOwnAgentId(caller, request.agentId);
+      const queue = caller.jobQueue;
+      if (queue !== null && !caller.queues.includes(queue)) {
+        throw new DomainError(
+          'FORBIDDEN',
+          `agent "${caller.name}" is not registered for queue "${queue}" (it serves ${caller.queues.join(', ')})`,
+        );
+      }
+      return answerClaim(request.agentId, await lifecycle.claim(request.agentId, request.jobId, request.attempt));
+    },
+    {
+      scopeOf: (request) => ({ claimedJobId: request.jobId }),
+      // The caller's identity, own id and queue are checked by the claim's statement.
+      firstTry: async (request, credential) => {
+        const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt, credential);
+        return outcome.granted ? answerClaim(request.agentId, outcome) : undefined;
+      },
+    },
+  );
+
+  const finishJob = unary<FinishJobRequest__Output, FinishJobResponse>(
+    'FinishJob',
+    async (request) => {
+      if (!isJobResult(request.result)) {
+        throw new DomainError('INVALID_INPUT', `unknown job result "${request.result}"`);
+      }
+      await finishAs(request);
+      return {};
+    },
+    {
+      ...withLease,
+      // The finish's first statement checks that the attempt is the caller's, and the caller not revoked.
+      firstTry: async (request, credential) =>
+        isJobResult(request.result) ? finishAs(request, credential) : undefined,
+    },
+  );
+
   return {
     Enrol: (call, done) => {
       const callback = observed('Enrol', done);
@@ -261,28 +306,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       { precheck: (request) => checkProtocolVersion(request.protocolVersion) },
     ),
 
-    ClaimJob: unary(
-      'ClaimJob',
-      async (request, caller) => {
-        requireOwnAgentId(caller, request.agentId);
-        const queue = caller.jobQueue;
-        if (queue !== null && !caller.queues.includes(queue)) {
-          throw new DomainError(
-            'FORBIDDEN',
-            `agent "${caller.name}" is not registered for queue "${queue}" (it serves ${caller.queues.join(', ')})`,
-          );
-        }
-        return answerClaim(request.agentId, await lifecycle.claim(request.agentId, request.jobId, request.attempt));
-      },
-      {
-        scopeOf: (request) => ({ claimedJobId: request.jobId }),
-        // The caller's identity, own id and queue are checked by the claim's statement.
-        firstTry: async (request, credential) => {
-          const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt, credential);
-          return outcome.granted ? answerClaim(request.agentId, outcome) : undefined;
-        },
-      },
-    ),
+    ClaimJob: claimJob,
 
     Heartbeat: unary(
       'Heartbeat',
@@ -386,22 +410,9 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       withLease,
     ),
 
-    FinishJob: unary(
-      'FinishJob',
-      async (request) => {
-        if (!isJobResult(request.result)) {
-          throw new DomainError('INVALID_INPUT', `unknown job result "${request.result}"`);
-        }
-        await finishAs(request);
-        return {};
-      },
-      {
-        ...withLease,
-        // The finish's first statement checks that the attempt is the caller's, and the caller not revoked.
-        firstTry: async (request, credential) =>
-          isJobResult(request.result) ? finishAs(request, credential) : undefined,
-      },
-    ),
+    FinishJob: finishJob,
+
+    Work: (call) => handleWork(call, { claimJob, finishJob }, deps.openStreams),
 
     Connect: (call) => {
       // A session opened (and closed) under another agent's id would mark that agent's attempts lost.
@@ -417,7 +428,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           refuse(error, caller);
           return;
         }
-        handleConnect(call, deps.presence, deps.connectStreams, log);
+        handleConnect(call, deps.presence, deps.openStreams, log);
       }, refuse);
     },
 

@@ -9,25 +9,12 @@ import { type ServerWritableStream, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { AgentPresence } from '../scheduler/agent-presence.js';
 import { grpcError, toGrpcError } from './errors.js';
+import type { OpenStreams } from './open-streams.js';
 
 type ConnectCall = ServerWritableStream<ConnectRequest__Output, ControllerEvent>;
 
-/** Open Connect streams, so shutdown can end them instead of waiting on them. */
-export class ConnectStreams {
-  private readonly calls = new Set<ConnectCall>();
-  add(call: ConnectCall): void {
-    this.calls.add(call);
-    call.once('close', () => this.calls.delete(call));
-    call.once('cancelled', () => this.calls.delete(call));
-  }
-  endAll(): void {
-    for (const call of this.calls) call.end();
-    this.calls.clear();
-  }
-}
-
-export function handleConnect(call: ConnectCall, presence: AgentPresence, streams: ConnectStreams, log: Logger): void {
-  streams.add(call);
+export function handleConnect(call: ConnectCall, presence: AgentPresence, streams: OpenStreams, log: Logger): void {
+  streams.add(call, () => call.end());
   const agentId = call.request.agentId;
   let sessionId: string | null = null;
   let ended = false;

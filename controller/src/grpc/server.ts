@@ -37,7 +37,7 @@ export async function startGrpcServer(
     port,
     close: (graceMs = 5000) =>
       new Promise<void>((resolve) => {
-        deps.connectStreams.endAll();
+        deps.openStreams.endAll();
         const timer = setTimeout(() => {
           server.forceShutdown();
           resolve();

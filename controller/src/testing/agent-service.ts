@@ -5,7 +5,7 @@
  */
 import pino from 'pino';
 import { type AgentServiceDeps, createAgentService } from '../grpc/agent-service.js';
-import { ConnectStreams } from '../grpc/connect-stream.js';
+import { OpenStreams } from '../grpc/open-streams.js';
 import { SecretVault } from '../secret-store/secret-vault.js';
 import type { TestApp } from './api-test-app.js';
 
@@ -18,7 +18,7 @@ export function testAgentService(testApp: TestApp, overrides: Partial<AgentServi
     artifacts: testApp.artifacts,
     caches: testApp.caches,
     presence: undefined as never,
-    connectStreams: new ConnectStreams(),
+    openStreams: new OpenStreams(),
     agentToken: testAgentToken,
     secrets: new SecretVault(undefined),
     heartbeatIntervalMs: 1000,

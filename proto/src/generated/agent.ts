@@ -40,6 +40,9 @@ import type { ReportStepsRequest as _gantry_agent_v1_ReportStepsRequest, ReportS
 import type { ReportStepsResponse as _gantry_agent_v1_ReportStepsResponse, ReportStepsResponse__Output as _gantry_agent_v1_ReportStepsResponse__Output } from './gantry/agent/v1/ReportStepsResponse.js';
 import type { StepReport as _gantry_agent_v1_StepReport, StepReport__Output as _gantry_agent_v1_StepReport__Output } from './gantry/agent/v1/StepReport.js';
 import type { StreamLogsResponse as _gantry_agent_v1_StreamLogsResponse, StreamLogsResponse__Output as _gantry_agent_v1_StreamLogsResponse__Output } from './gantry/agent/v1/StreamLogsResponse.js';
+import type { WorkError as _gantry_agent_v1_WorkError, WorkError__Output as _gantry_agent_v1_WorkError__Output } from './gantry/agent/v1/WorkError.js';
+import type { WorkReply as _gantry_agent_v1_WorkReply, WorkReply__Output as _gantry_agent_v1_WorkReply__Output } from './gantry/agent/v1/WorkReply.js';
+import type { WorkRequest as _gantry_agent_v1_WorkRequest, WorkRequest__Output as _gantry_agent_v1_WorkRequest__Output } from './gantry/agent/v1/WorkRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -89,6 +92,9 @@ export interface ProtoGrpcType {
         ReportStepsResponse: MessageTypeDefinition<_gantry_agent_v1_ReportStepsResponse, _gantry_agent_v1_ReportStepsResponse__Output>
         StepReport: MessageTypeDefinition<_gantry_agent_v1_StepReport, _gantry_agent_v1_StepReport__Output>
         StreamLogsResponse: MessageTypeDefinition<_gantry_agent_v1_StreamLogsResponse, _gantry_agent_v1_StreamLogsResponse__Output>
+        WorkError: MessageTypeDefinition<_gantry_agent_v1_WorkError, _gantry_agent_v1_WorkError__Output>
+        WorkReply: MessageTypeDefinition<_gantry_agent_v1_WorkReply, _gantry_agent_v1_WorkReply__Output>
+        WorkRequest: MessageTypeDefinition<_gantry_agent_v1_WorkRequest, _gantry_agent_v1_WorkRequest__Output>
       }
     }
   }

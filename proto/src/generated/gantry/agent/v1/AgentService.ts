@@ -32,6 +32,8 @@ import type { ReportCachesResponse as _gantry_agent_v1_ReportCachesResponse, Rep
 import type { ReportStepsRequest as _gantry_agent_v1_ReportStepsRequest, ReportStepsRequest__Output as _gantry_agent_v1_ReportStepsRequest__Output } from '../../../gantry/agent/v1/ReportStepsRequest.js';
 import type { ReportStepsResponse as _gantry_agent_v1_ReportStepsResponse, ReportStepsResponse__Output as _gantry_agent_v1_ReportStepsResponse__Output } from '../../../gantry/agent/v1/ReportStepsResponse.js';
 import type { StreamLogsResponse as _gantry_agent_v1_StreamLogsResponse, StreamLogsResponse__Output as _gantry_agent_v1_StreamLogsResponse__Output } from '../../../gantry/agent/v1/StreamLogsResponse.js';
+import type { WorkReply as _gantry_agent_v1_WorkReply, WorkReply__Output as _gantry_agent_v1_WorkReply__Output } from '../../../gantry/agent/v1/WorkReply.js';
+import type { WorkRequest as _gantry_agent_v1_WorkRequest, WorkRequest__Output as _gantry_agent_v1_WorkRequest__Output } from '../../../gantry/agent/v1/WorkRequest.js';
 
 export interface AgentServiceClient extends grpc.Client {
   /**
@@ -305,6 +307,37 @@ export interface AgentServiceClient extends grpc.Client {
   streamLogs(options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_StreamLogsResponse__Output>): grpc.ClientWritableStream<_gantry_agent_v1_LogChunk>;
   streamLogs(callback: grpc.requestCallback<_gantry_agent_v1_StreamLogsResponse__Output>): grpc.ClientWritableStream<_gantry_agent_v1_LogChunk>;
   
+  /**
+   * The calls every job makes (ClaimJob, FinishJob) over one long-lived call
+   * instead of one call each: a message on an open stream costs both sides a
+   * fraction of a unary call. Each WorkRequest is answered by one WorkReply
+   * with the same id, in any order; the answer is exactly what the unary
+   * call would answer (its status as WorkReply.error). The call's own
+   * metadata identifies the caller, and is checked for each request as for a
+   * unary call. At most 512 requests may be unanswered at once; one past it
+   * is answered RESOURCE_EXHAUSTED. When the call ends, requests without an
+   * answer may or may not have been carried out: retry them as a unary call
+   * that failed UNAVAILABLE. A controller without this call answers
+   * UNIMPLEMENTED: use the unary calls.
+   */
+  Work(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_gantry_agent_v1_WorkRequest, _gantry_agent_v1_WorkReply__Output>;
+  Work(options?: grpc.CallOptions): grpc.ClientDuplexStream<_gantry_agent_v1_WorkRequest, _gantry_agent_v1_WorkReply__Output>;
+  /**
+   * The calls every job makes (ClaimJob, FinishJob) over one long-lived call
+   * instead of one call each: a message on an open stream costs both sides a
+   * fraction of a unary call. Each WorkRequest is answered by one WorkReply
+   * with the same id, in any order; the answer is exactly what the unary
+   * call would answer (its status as WorkReply.error). The call's own
+   * metadata identifies the caller, and is checked for each request as for a
+   * unary call. At most 512 requests may be unanswered at once; one past it
+   * is answered RESOURCE_EXHAUSTED. When the call ends, requests without an
+   * answer may or may not have been carried out: retry them as a unary call
+   * that failed UNAVAILABLE. A controller without this call answers
+   * UNIMPLEMENTED: use the unary calls.
+   */
+  work(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_gantry_agent_v1_WorkRequest, _gantry_agent_v1_WorkReply__Output>;
+  work(options?: grpc.CallOptions): grpc.ClientDuplexStream<_gantry_agent_v1_WorkRequest, _gantry_agent_v1_WorkReply__Output>;
+  
 }
 
 export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation {
@@ -408,6 +441,21 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
    */
   StreamLogs: grpc.handleClientStreamingCall<_gantry_agent_v1_LogChunk__Output, _gantry_agent_v1_StreamLogsResponse>;
   
+  /**
+   * The calls every job makes (ClaimJob, FinishJob) over one long-lived call
+   * instead of one call each: a message on an open stream costs both sides a
+   * fraction of a unary call. Each WorkRequest is answered by one WorkReply
+   * with the same id, in any order; the answer is exactly what the unary
+   * call would answer (its status as WorkReply.error). The call's own
+   * metadata identifies the caller, and is checked for each request as for a
+   * unary call. At most 512 requests may be unanswered at once; one past it
+   * is answered RESOURCE_EXHAUSTED. When the call ends, requests without an
+   * answer may or may not have been carried out: retry them as a unary call
+   * that failed UNAVAILABLE. A controller without this call answers
+   * UNIMPLEMENTED: use the unary calls.
+   */
+  Work: grpc.handleBidiStreamingCall<_gantry_agent_v1_WorkRequest__Output, _gantry_agent_v1_WorkReply>;
+  
 }
 
 export interface AgentServiceDefinition extends grpc.ServiceDefinition {
@@ -426,4 +474,5 @@ export interface AgentServiceDefinition extends grpc.ServiceDefinition {
   ReportCaches: MethodDefinition<_gantry_agent_v1_ReportCachesRequest, _gantry_agent_v1_ReportCachesResponse, _gantry_agent_v1_ReportCachesRequest__Output, _gantry_agent_v1_ReportCachesResponse__Output>
   ReportSteps: MethodDefinition<_gantry_agent_v1_ReportStepsRequest, _gantry_agent_v1_ReportStepsResponse, _gantry_agent_v1_ReportStepsRequest__Output, _gantry_agent_v1_ReportStepsResponse__Output>
   StreamLogs: MethodDefinition<_gantry_agent_v1_LogChunk, _gantry_agent_v1_StreamLogsResponse, _gantry_agent_v1_LogChunk__Output, _gantry_agent_v1_StreamLogsResponse__Output>
+  Work: MethodDefinition<_gantry_agent_v1_WorkRequest, _gantry_agent_v1_WorkReply, _gantry_agent_v1_WorkRequest__Output, _gantry_agent_v1_WorkReply__Output>
 }

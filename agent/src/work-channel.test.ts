@@ -1,0 +1,112 @@
+/**
+ * ClaimJob and FinishJob over the Work call (work-channel.ts): one call for
+ * many jobs, unary calls to a controller without Work, a dropped call's
+ * unanswered request retried on a new one, and a request's own timeout.
+ */
+import { agentServiceClientConstructor, agentServiceDefinition, type WorkRequest__Output } from '@gantry/proto';
+import * as grpc from '@grpc/grpc-js';
+import { describe, expect, it } from 'vitest';
+import { useAgentFixture } from './testing/agent-fixture.js';
+import type { Call } from './testing/fake-controller.js';
+import { WorkChannel } from './work-channel.js';
+
+const f = useAgentFixture();
+const { offer, finishOf, start } = f;
+
+type WorkCall = Extract<Call, { method: 'ClaimJob' | 'FinishJob' }>;
+const jobCalls = () =>
+  f.controller.calls.filter((c): c is WorkCall => c.method === 'ClaimJob' || c.method === 'FinishJob');
+
+describe('the Work call', () => {
+  it('carries the claims and finishes of many jobs on one call', async () => {
+    await start();
+    for (const step of ['echo one', 'echo two', 'exit 3']) await finishOf(await offer([step]));
+    expect(jobCalls().map((c) => `${c.method} ${c.via}`)).toEqual(
+      Array.from({ length: 3 }, () => ['ClaimJob work', 'FinishJob work']).flat(),
+    );
+    expect(f.controller.workCallsOpened).toBe(1);
+    expect(f.controller.calls.filter((c) => c.method === 'FinishJob').map((c) => c.request.result)).toEqual([
+      'succeeded',
+      'succeeded',
+      'failed',
+    ]);
+  });
+
+  it('sends unary calls to a controller without Work', async () => {
+    f.controller.serveWork = false;
+    await start();
+    const first = await offer(['echo one']);
+    expect((await finishOf(first)).request.result).toBe('succeeded');
+    const second = await offer(['echo two']);
+    expect((await finishOf(second)).request.result).toBe('succeeded');
+    expect(jobCalls().map((c) => `${c.method} ${c.via}`)).toEqual([
+      'ClaimJob unary',
+      'FinishJob unary',
+      'ClaimJob unary',
+      'FinishJob unary',
+    ]);
+  });
+
+  it('retries a finish whose Work call dropped before the answer, on a new call', async () => {
+    let drop = true;
+    f.controller.finishJob = () => {
+      if (drop) {
+        drop = false;
+        // The controller goes away with the finish unanswered, and comes back.
+        f.controller.stopServer();
+        void f.controller.startServer();
+      }
+      return {};
+    };
+    await start();
+    const jobId = await offer(['echo hi']);
+    // The call ends CANCELLED or UNAVAILABLE, depending on how the reset reaches the agent: both are retried.
+    await f.logLine({ msg: 'controller call failed, retrying', method: 'FinishJob', jobId });
+    await f.controller.waitUntil(() => f.controller.calls.filter((c) => c.method === 'FinishJob').length === 2);
+    const finishes = jobCalls().filter((c) => c.method === 'FinishJob');
+    expect(finishes.map((c) => c.via)).toEqual(['work', 'work']);
+    expect(finishes[0]?.request).toEqual(finishes[1]?.request);
+    expect(f.controller.workCallsOpened).toBe(2);
+  });
+
+  it('fails a request unanswered within its timeout, and keeps the call for the next one', async () => {
+    const received: WorkRequest__Output[] = [];
+    const server = new grpc.Server();
+    // Answers every second request only.
+    server.addService(agentServiceDefinition(), {
+      Work: (call: grpc.ServerDuplexStream<WorkRequest__Output, unknown>) => {
+        call.on('data', (request: WorkRequest__Output) => {
+          received.push(request);
+          if (received.length % 2 === 0) call.write({ id: request.id, claimJob: { granted: false, reason: 'taken' } });
+        });
+        call.on('end', () => call.end());
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
+    const Client = agentServiceClientConstructor();
+    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    try {
+      const channel = new WorkChannel(
+        client as never,
+        () => new grpc.Metadata(),
+        () => 'credential',
+      );
+      const claim = { agentId: 'a', jobId: 'j', attempt: 1 };
+      await expect(channel.request('claimJob', claim, 100)).rejects.toEqual({
+        code: grpc.status.DEADLINE_EXCEEDED,
+        details: 'Deadline exceeded',
+      });
+      await expect(channel.request('claimJob', claim, 10_000)).resolves.toMatchObject({
+        granted: false,
+        reason: 'taken',
+      });
+      expect(received.map((r) => r.id)).toEqual([1, 2]);
+      expect(channel.supported).toBe(true);
+    } finally {
+      client.close();
+      server.forceShutdown();
+    }
+  });
+});
