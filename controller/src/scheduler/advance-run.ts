@@ -53,24 +53,31 @@ export async function advanceRun(tx: Queryable, runId: string): Promise<AdvanceO
     const transitions = nextTransitions(snapshot);
     outcome.transitions.push(...transitions);
     let acquired = false;
+    // The writes of stage, run and queue transitions touch different rows: they go out together (the
+    // pool pipelines) and are awaited at once, before anything that reads what they wrote.
+    const writes: Promise<unknown>[] = [];
     for (const transition of transitions) {
       if (transition.kind === 'stage') {
         const before = snapshot.stages.find((stage) => stage.id === transition.stageId);
-        await setStageStatus(tx, [transition.stageId], transition.to);
+        writes.push(setStageStatus(tx, [transition.stageId], transition.to));
         // Only a stage deploying to an environment has deployment rows to start or end.
-        if (before?.environment !== null) await recordDeploymentTransition(tx, transition.stageId, transition.to);
+        if (before?.environment !== null)
+          writes.push(recordDeploymentTransition(tx, transition.stageId, transition.to));
         if (before?.status === 'waiting_for_concurrency' && transition.to !== 'running' && before.concurrency) {
           outcome.freedGroups.push(before.concurrency.group);
         }
         if (transition.to === 'awaiting_approval') outcome.gatesOpened.push(transition.stageId);
-      } else if (transition.kind === 'run') await setRunStatus(tx, runId, transition.to, transition.error);
-      else if (transition.kind === 'queue-jobs') outcome.queuedJobs += (await queueJobs(tx, transition.jobIds)).length;
-      else {
+      } else if (transition.kind === 'run') writes.push(setRunStatus(tx, runId, transition.to, transition.error));
+      else if (transition.kind === 'queue-jobs') {
+        writes.push(queueJobs(tx, transition.jobIds).then((queued) => (outcome.queuedJobs += queued.length)));
+      } else {
         // A stage of this run that just ended may hold the group: free it first, then ask in trigger order.
+        await Promise.all(writes.splice(0));
         outcome.freedGroups.push(...(await releaseEndedHolders(tx, runId)));
         acquired = await acquireConcurrency(tx, { group: transition.group, runId, stageId: transition.stageId });
       }
     }
+    await Promise.all(writes);
     if (!acquired) break;
   }
   if (usesGroups) outcome.freedGroups.push(...(await releaseEndedHolders(tx, runId)));

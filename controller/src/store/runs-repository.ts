@@ -202,10 +202,6 @@ export async function findUnplannedRunIds(db: Queryable): Promise<string[]> {
   return rows.map((row) => row.id);
 }
 
-/**
- * Writes the planned stages and jobs (all pending) of a queued run, in
- * batches, so a plan of any legal size fits PostgreSQL's parameter limit.
- */
 /** The planned commit: its id, who wrote and committed it, and its subject. */
 export interface PlannedCommit {
   sha: string;
@@ -215,6 +211,12 @@ export interface PlannedCommit {
   subject: string | null;
 }
 
+/**
+ * Writes the planned stages and jobs (all pending) of a queued run, in
+ * batches, so a plan of any legal size fits PostgreSQL's parameter limit.
+ * Every statement is sent at once, in order, and then awaited: one round
+ * trip, not one per statement.
+ */
 export async function insertPlan(
   tx: Queryable,
   run: Run,
@@ -222,10 +224,14 @@ export async function insertPlan(
   pipeline: PipelineDefinition,
 ): Promise<void> {
   const { sha, authorEmail, committerEmail, authorName, subject } = commit;
-  await tx
-    .update(runs)
-    .set({ sha, authorEmail, committerEmail, authorName, commitSubject: subject, pipelineName: pipeline.name })
-    .where(eq(runs.id, run.id));
+  // The pool's connections pipeline: each statement goes out without waiting for the one before (jobs after their stages).
+  const writes: Promise<unknown>[] = [
+    tx
+      .update(runs)
+      .set({ sha, authorEmail, committerEmail, authorName, commitSubject: subject, pipelineName: pipeline.name })
+      .where(eq(runs.id, run.id))
+      .execute(),
+  ];
   const stageRows = pipeline.stages.map((stage, position) => ({
     id: randomUUID(),
     runId: run.id,
@@ -239,7 +245,7 @@ export async function insertPlan(
     concurrency: stage.concurrency,
     supersede: stage.supersede,
   }));
-  for (const batch of inBatches(stageRows)) await tx.insert(stages).values(batch);
+  for (const batch of inBatches(stageRows)) writes.push(tx.insert(stages).values(batch).execute());
 
   let jobPosition = 0;
   const jobRows = pipeline.stages.flatMap((stage, index) =>
@@ -257,7 +263,8 @@ export async function insertPlan(
   // Steps and env are what makes a spec big; their length is close enough to size a batch.
   const approximateSpecBytes = (row: (typeof jobRows)[number]) =>
     [...row.spec.steps, ...Object.values(row.spec.env)].reduce((sum, text) => sum + text.length, 0);
-  for (const batch of inBatches(jobRows, approximateSpecBytes)) await tx.insert(jobs).values(batch);
+  for (const batch of inBatches(jobRows, approximateSpecBytes)) writes.push(tx.insert(jobs).values(batch).execute());
+  await Promise.all(writes);
 }
 
 const terminalRun: RunStatus[] = ['succeeded', 'failed', 'canceled', 'rejected', 'superseded'];
