@@ -7,12 +7,8 @@
  */
 import type { Logger } from 'pino';
 import type { Run } from '../domain/run.js';
-import {
-  DEFAULT_PIPELINE_LIMITS,
-  formatPipelineProblems,
-  type PipelineLimits,
-  parsePipeline,
-} from '../pipeline/index.js';
+import { DEFAULT_PIPELINE_LIMITS, formatPipelineProblems, type PipelineLimits } from '../pipeline/index.js';
+import { PipelineParseCache } from '../pipeline/parse-cache.js';
 import type { PipelineFile, PipelineSource } from '../source/git-source.js';
 import { findNextWaiters } from '../store/concurrency-repository.js';
 import type { Database } from '../store/database.js';
@@ -52,8 +48,11 @@ export interface SchedulerDeps {
 export class Scheduler {
   private readonly planning = new Set<Promise<void>>();
   private readonly followUps = new Set<Promise<unknown>>();
+  private readonly parsedFiles: PipelineParseCache;
 
-  constructor(private readonly deps: SchedulerDeps) {}
+  constructor(private readonly deps: SchedulerDeps) {
+    this.parsedFiles = new PipelineParseCache(deps.limits ?? DEFAULT_PIPELINE_LIMITS);
+  }
 
   /**
    * Reads the pipeline at the run's recorded commit, writes the plan and
@@ -165,7 +164,7 @@ export class Scheduler {
       await this.failUnplanned(runId, (error as Error).message);
       return;
     }
-    const parsed = parsePipeline(file.text, this.deps.limits ?? DEFAULT_PIPELINE_LIMITS);
+    const parsed = this.parsedFiles.parse(file.text);
     if (!parsed.ok) {
       const shown = formatPipelineProblems(parsed.problems.slice(0, MAX_PROBLEMS_IN_RUN_ERROR));
       const more = parsed.problems.length - MAX_PROBLEMS_IN_RUN_ERROR;
