@@ -12,7 +12,11 @@
  * there gets the chunk on a StreamLogs call of its own (ended, its
  * acknowledgement awaited) before FinishJob. Heartbeats at the interval Register gave, as the real agent's
  * lease keeper does (a no-op job ends long before the first one is due).
+ * ClaimJob and FinishJob go over the agent's own Work channel (one Work call
+ * per simulated agent), as unary calls to a controller without it.
  */
+
+import { WorkChannel } from '@gantry/agent';
 import {
   type AgentServiceClient,
   type ClaimJobResponse__Output,
@@ -68,9 +72,16 @@ function call<Req, Res>(options: WorkerOptions, method: Unary<Req, Res>, request
   });
 }
 
+/** ClaimJob or FinishJob as the real agent sends them: on its Work call, else unary. */
+function workCall<Res>(options: WorkerOptions, work: WorkChannel, kind: 'claimJob' | 'finishJob', request: object) {
+  if (work.supported) return work.request(kind, request, callTimeoutMs) as Promise<Res>;
+  return call(options, options.client[kind] as Unary<object, Res>, request);
+}
+
 /** Pulls and works jobs until the signal aborts and every claimed job is finished. */
 export async function workJobs(options: WorkerOptions): Promise<void> {
   const { nats, queue, signal, counters } = options;
+  const work = new WorkChannel(options.client, options.metadata, () => 'simulated agent');
   const running = new Set<Promise<void>>();
   let freed: (() => void) | undefined;
   const waitForFree = () =>
@@ -91,7 +102,7 @@ export async function workJobs(options: WorkerOptions): Promise<void> {
             message.nak();
             continue;
           }
-          const job = workOne(options, message.data, {
+          const job = workOne(options, work, message.data, {
             ack: () => message.ack(),
             term: () => message.term(),
             nak: (delayMs) => message.nak(delayMs),
@@ -121,7 +132,7 @@ interface Settle {
 }
 
 /** One offer to its end. Never rejects. */
-async function workOne(options: WorkerOptions, data: Uint8Array, settle: Settle): Promise<void> {
+async function workOne(options: WorkerOptions, work: WorkChannel, data: Uint8Array, settle: Settle): Promise<void> {
   const { client, agentId, counters } = options;
   let offer: { jobId: string; attempt: number };
   try {
@@ -132,7 +143,7 @@ async function workOne(options: WorkerOptions, data: Uint8Array, settle: Settle)
   }
   let claim: ClaimJobResponse__Output;
   try {
-    claim = await call(options, client.claimJob as Unary<unknown, ClaimJobResponse__Output>, {
+    claim = await workCall<ClaimJobResponse__Output>(options, work, 'claimJob', {
       agentId,
       jobId: offer.jobId,
       attempt: offer.attempt,
@@ -168,7 +179,7 @@ async function workOne(options: WorkerOptions, data: Uint8Array, settle: Settle)
       withFinish ? undefined : report(lastSteps),
     ]);
     clearInterval(heartbeat);
-    await call(options, client.finishJob as Unary<unknown, unknown>, {
+    await workCall<unknown>(options, work, 'finishJob', {
       lease,
       result: 'succeeded',
       exitCode: 0,
