@@ -364,6 +364,8 @@ export function createControllerClient(options: ControllerClientOptions): Contro
       });
     },
     close: () => {
+      // A closed channel lets its open calls run on (and keep the process alive): end the Work calls first.
+      for (const work of works) work.close();
       for (const client of clients) client.close();
     },
   };

@@ -6,6 +6,7 @@
 import { agentServiceClientConstructor, agentServiceDefinition, type WorkRequest__Output } from '@gantry/proto';
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
+import { createControllerClient } from './controller-client.js';
 import { useAgentFixture } from './testing/agent-fixture.js';
 import type { Call } from './testing/fake-controller.js';
 import { WorkChannel } from './work-channel.js';
@@ -67,6 +68,34 @@ describe('the Work call', () => {
     expect(finishes.map((c) => c.via)).toEqual(['work', 'work']);
     expect(finishes[0]?.request).toEqual(finishes[1]?.request);
     expect(f.controller.workCallsOpened).toBe(2);
+  });
+
+  it('closing the client ends its Work call: an unanswered request fails CANCELLED at once', async () => {
+    const server = new grpc.Server();
+    let workOpened = () => {};
+    const opened = new Promise<void>((resolve) => {
+      workOpened = resolve;
+    });
+    // Never answers, as a controller busy for ever would not.
+    server.addService(agentServiceDefinition(), {
+      Work: (call: grpc.ServerDuplexStream<WorkRequest__Output, unknown>) => {
+        call.on('error', () => {});
+        call.on('data', () => workOpened());
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
+    // A timeout far past the test's own: only the close can end the claim in time.
+    const client = createControllerClient({ addresses: [`127.0.0.1:${port}`], token: 't', callTimeoutMs: 600_000 });
+    try {
+      const claim = client.claimJob('a', 'j', 1);
+      await opened; // the claim reached the controller
+      client.close();
+      await expect(claim).rejects.toMatchObject({ code: 'CANCELLED', method: 'ClaimJob' });
+    } finally {
+      server.forceShutdown();
+    }
   });
 
   it('fails a request unanswered within its timeout, and keeps the call for the next one', async () => {

@@ -44,6 +44,12 @@ export class WorkChannel {
     this.#credential = credential;
   }
 
+  /** Cancels the open call (its unanswered requests fail CANCELLED); a later request opens a new one. */
+  close(): void {
+    this.#open?.cancel();
+    this.#open = undefined;
+  }
+
   /** False once the replica answered UNIMPLEMENTED. */
   get supported(): boolean {
     return this.#supported;
@@ -115,6 +121,11 @@ class OpenWorkCall {
       this.#pending.set(id, { kind, resolve, reject, timer });
       this.#call.write({ id, [kind]: body });
     });
+  }
+
+  /** Ends the call at once, without waiting for answers: a closed channel does not end its open calls. */
+  cancel(): void {
+    if (!this.ended) this.#call.cancel();
   }
 
   /** Half-closes the call: the controller answers what it has, then ends it. */
