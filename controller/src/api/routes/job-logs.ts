@@ -16,6 +16,7 @@ import { findTailStart, readLogPages } from '../../store/logs-repository.js';
 import { listStepReports } from '../../store/steps-repository.js';
 import type { ApiDeps } from '../app.js';
 import { getJobLog, getJobSteps } from '../contract/job-logs.js';
+import { skipToLineStart } from '../log-tail.js';
 import { createRouter, type StreamedText } from '../router.js';
 
 /**
@@ -82,14 +83,9 @@ export function jobLogRoutes(deps: ApiDeps) {
     let first: Uint8Array | null = null;
     let offset = start.byteOffset;
     if (start.cutAt > start.byteOffset) {
-      const chunk = (await pages.next()).value;
-      if (chunk) {
-        const skip = start.cutAt - start.byteOffset;
-        const newline = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).indexOf(10, skip);
-        const from = newline < 0 ? skip : newline + 1;
-        first = chunk.subarray(from);
-        offset += from;
-      }
+      const cut = await skipToLineStart(pages, start.cutAt - start.byteOffset);
+      first = cut.first;
+      offset += cut.skipped;
     }
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
