@@ -83,6 +83,8 @@ const maxMessageChars = 2000;
 const lastStepReportHoldMs = 250;
 /** How long the first step's start may wait to travel with later reports (or FinishJob, for a short job). */
 const firstStepReportHoldMs = 100;
+/** The least time between two ReportSteps calls of an attempt (a job of many short steps reports them in batches). */
+const stepReportIntervalMs = 100;
 /** How long the first log chunks may wait to travel with FinishJob (a short job's whole log), and how much it may carry. */
 const finishLogHold = { ms: 100, maxChunks: FINISH_LOG_CHUNKS_MAX, maxBytes: FINISH_LOG_BYTES_MAX };
 
@@ -224,6 +226,7 @@ export class JobRunner {
       // The last step's report goes with FinishJob when the controller takes it there, unless the end takes long.
       holdLastMs: finishCarriesSteps ? lastStepReportHoldMs : 0,
       holdFirstMs: finishCarriesSteps ? firstStepReportHoldMs : 0,
+      intervalMs: stepReportIntervalMs,
       send: (batch) =>
         keeper.call('ReportSteps', () =>
           controller.reportSteps({ lease, steps: batch }).catch((error: unknown) => {

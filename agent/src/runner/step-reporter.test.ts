@@ -117,6 +117,78 @@ describe('StepReporter', () => {
     }
   });
 
+  it('sends at most one call per intervalMs, with what happened meanwhile, unless the queue is full', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const controller = heldController();
+      const reporter = new StepReporter({ send: controller.send, intervalMs: 100, maxPending: 50 });
+      reporter.started(0);
+      await controller.releaseAll();
+      // Short steps, 10 ms each: they wait for the interval and go out together.
+      for (const index of [0, 1, 2, 3]) {
+        vi.advanceTimersByTime(10);
+        reporter.ended(index, 'succeeded', 0);
+        reporter.started(index + 1);
+      }
+      expect(controller.batches.map(brief)).toEqual([['0:running']]);
+      vi.advanceTimersByTime(60);
+      expect(controller.batches.map(brief)).toEqual([
+        ['0:running'],
+        ['0:succeeded', '1:succeeded', '2:succeeded', '3:succeeded', '4:running'],
+      ]);
+      await controller.releaseAll();
+      // A full queue does not wait for the interval.
+      for (let index = 5; index < 55; index++) reporter.started(index);
+      expect(controller.batches).toHaveLength(3);
+      reporter.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('flush() sends what the interval keeps back at once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const controller = heldController();
+      const reporter = new StepReporter({ send: controller.send, intervalMs: 100 });
+      reporter.started(0);
+      await controller.releaseAll();
+      reporter.ended(0, 'succeeded', 0, true);
+      const flushed = reporter.flush();
+      await controller.releaseAll();
+      await flushed;
+      expect(controller.batches.map(brief)).toEqual([['0:running'], ['0:succeeded']]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('holds the final step for FinishJob after the first report and the interval holds have passed', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const controller = heldController();
+      const reporter = new StepReporter({
+        send: controller.send,
+        holdFirstMs: 100,
+        holdLastMs: 250,
+        intervalMs: 100,
+      });
+      reporter.started(0);
+      vi.advanceTimersByTime(100);
+      await controller.releaseAll();
+      reporter.ended(0, 'succeeded', 0);
+      reporter.started(1);
+      vi.advanceTimersByTime(50);
+      // The last step's hold replaces the interval's: nothing goes out before handOver().
+      reporter.ended(1, 'succeeded', 0, true);
+      vi.advanceTimersByTime(200);
+      expect(controller.batches.map(brief)).toEqual([['0:running']]);
+      expect(brief(await reporter.handOver())).toEqual(['0:succeeded', '1:succeeded']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('is full at maxPending entries until the call in flight returns, then has room again', async () => {
     const controller = heldController();
     const reporter = new StepReporter({ send: controller.send, maxPending: 3 });

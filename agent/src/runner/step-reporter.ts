@@ -18,6 +18,11 @@
  * whose steps are done by then reports them all with FinishJob, no
  * ReportSteps call at all; a longer one shows its first step running within
  * `holdFirstMs`.
+ *
+ * With `intervalMs`, a report goes out at least that long after the one
+ * before it started: a job of many short steps costs a call per interval
+ * rather than one per step, and a step's state reaches the controller at
+ * most that much later.
  */
 import type { StepReport } from '@gantry/proto';
 
@@ -40,7 +45,12 @@ export interface StepReporterOptions {
   holdLastMs?: number;
   /** How long the first report waits before it is sent (0 = not at all). Default 0. */
   holdFirstMs?: number;
+  /** The least time from the start of one call to the next (0 = none). Default 0. */
+  intervalMs?: number;
 }
+
+/** Why entries are being kept back: the first report's wait, the interval between calls, the last step's wait. */
+type HoldKind = 'first' | 'interval' | 'last';
 
 interface Entry {
   stepIndex: number;
@@ -60,8 +70,10 @@ export class StepReporter {
   /** While set, up to one FinishJob's worth of entries stays unsent. */
   #holding = false;
   #holdTimer: NodeJS.Timeout | undefined;
-  /** The hold under way is the first report's (the last step's replaces it). */
-  #holdingFirst = false;
+  /** The hold under way, if any (the last step's replaces any other). */
+  #holdKind: HoldKind | undefined;
+  /** flush() was called: nothing is held any more. */
+  #unheld = false;
   #reported = false;
   #waiters: Array<() => void> = [];
 
@@ -84,8 +96,7 @@ export class StepReporter {
     const holdFirstMs = this.#options.holdFirstMs ?? 0;
     if (!this.#reported && holdFirstMs > 0) {
       this.#reported = true;
-      this.#holdingFirst = true;
-      this.#hold(holdFirstMs);
+      this.#hold('first', holdFirstMs);
     }
     this.#send();
   }
@@ -107,20 +118,20 @@ export class StepReporter {
       this.#pending.push({ stepIndex, state, exitCode, startedAtMs: 0, finishedAtMs: now });
     }
     const holdLastMs = this.#options.holdLastMs ?? 0;
-    if (final && holdLastMs > 0 && (!this.#holdTimer || this.#holdingFirst)) {
-      this.#holdingFirst = false;
-      this.#hold(holdLastMs);
-    }
+    if (final && holdLastMs > 0 && this.#holdKind !== 'last') this.#hold('last', holdLastMs);
     this.#send();
   }
 
   /** Keeps entries unsent for `ms` (a hold under way is replaced). */
-  #hold(ms: number): void {
+  #hold(kind: HoldKind, ms: number): void {
+    if (this.#unheld) return;
     clearTimeout(this.#holdTimer);
     this.#holding = true;
+    this.#holdKind = kind;
     this.#holdTimer = setTimeout(() => {
       this.#holding = false;
-      this.#holdingFirst = false;
+      this.#holdKind = undefined;
+      this.#holdTimer = undefined;
       this.#send();
     }, ms);
   }
@@ -138,8 +149,22 @@ export class StepReporter {
     });
   }
 
-  /** Resolves once every entry reported so far was sent (or the reporter stopped). */
+  /**
+   * Sends every entry reported so far without waiting for any hold, and
+   * resolves once they are sent (or the reporter stopped). Later entries go
+   * out without holds too.
+   */
   async flush(): Promise<void> {
+    this.#unheld = true;
+    clearTimeout(this.#holdTimer);
+    this.#holding = false;
+    this.#holdKind = undefined;
+    this.#send();
+    await this.#sent();
+  }
+
+  /** Resolves once no call is in flight and none is due (what holds keep stays). */
+  async #sent(): Promise<void> {
     while (this.#sending) await this.#sending;
   }
 
@@ -152,7 +177,7 @@ export class StepReporter {
     clearTimeout(this.#holdTimer);
     this.#holding = true;
     this.#send();
-    await this.flush();
+    await this.#sent();
     const rest = this.#pending;
     this.stop();
     return rest;
@@ -179,10 +204,15 @@ export class StepReporter {
   }
 
   async #sendLoop(): Promise<void> {
+    const intervalMs = this.#options.intervalMs ?? 0;
     while (!this.#stopped && this.#pending.length > this.#kept()) {
       const batch = this.#pending.splice(0, maxStepsPerReport);
+      const startedAt = performance.now();
       this.#wake();
       if (!(await this.#options.send(batch))) this.stop();
+      // The next call waits out the interval, unless another hold (or a full queue) decides.
+      const waitMs = startedAt + intervalMs - performance.now();
+      if (!this.#stopped && !this.#holding && waitMs > 0) this.#hold('interval', waitMs);
     }
   }
 
