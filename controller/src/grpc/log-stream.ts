@@ -2,6 +2,10 @@
  * Server side of StreamLogs: batches incoming chunks into one fenced insert
  * per batch and pauses the stream while a batch is being written, so a fast
  * agent is slowed by backpressure instead of growing this process's memory.
+ * A stream's writes start at least `minWriteIntervalMs` apart unless a batch
+ * is full: a job of many short steps (a chunk each) costs a write per
+ * interval rather than one per step, and a chunk is stored at most that much
+ * later (a followed log polls every 250 ms).
  */
 
 import {
@@ -21,6 +25,8 @@ import { grpcError, toGrpcError } from './errors.js';
 /** A batch is written when it holds this many chunks or bytes, whichever comes first. */
 const maxBatchChunks = 64;
 const maxBatchBytes = 4 * 1024 * 1024;
+/** The least time between the starts of two writes of one stream (a full batch does not wait). */
+export const minWriteIntervalMs = 50;
 
 export interface LogStreamDeps {
   lifecycle: JobLifecycle;
@@ -43,6 +49,8 @@ export function handleLogStream(
   let writing: Promise<void> = Promise.resolve();
   let storedSeq = -1;
   let failed = false;
+  let lastFlushAt = Number.NEGATIVE_INFINITY;
+  let flushTimer: NodeJS.Timeout | undefined;
 
   const failWith = (serviceError: Partial<ServiceError>) => {
     if (failed) return;
@@ -52,6 +60,9 @@ export function handleLogStream(
   const fail = (error: unknown) => failWith(toGrpcError(error, log, 'StreamLogs'));
 
   const flush = () => {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    lastFlushAt = performance.now();
     const chunks = batch;
     batch = [];
     batchBytes = 0;
@@ -69,6 +80,18 @@ export function handleLogStream(
         },
         (error) => fail(error),
       );
+  };
+
+  /** Writes the batch once the interval since the last write has passed (after this turn's chunks at the soonest). */
+  const flushLater = () => {
+    if (flushTimer) return;
+    const waitMs = lastFlushAt + minWriteIntervalMs - performance.now();
+    const flushIfAny = () => {
+      flushTimer = undefined;
+      if (batch.length > 0) flush();
+    };
+    if (waitMs > 0) flushTimer = setTimeout(flushIfAny, waitMs);
+    else queueMicrotask(flushIfAny);
   };
 
   call.on('data', (chunk: LogChunk__Output) => {
@@ -100,10 +123,7 @@ export function handleLogStream(
     });
     batchBytes += chunk.data.length;
     if (batch.length >= maxBatchChunks || batchBytes >= maxBatchBytes) flush();
-    else
-      queueMicrotask(() => {
-        if (batch.length > 0) flush();
-      });
+    else flushLater();
   });
 
   call.on('end', () => {
