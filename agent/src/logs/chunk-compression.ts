@@ -6,28 +6,19 @@
  * its database a fraction of their size; short chunks and output that barely
  * shrinks (binary) go as they are.
  */
-import { promisify } from 'node:util';
-import { constants, gzip } from 'node:zlib';
+import { gzipLogOutput, logGzipFromBytes } from '@gantry/common';
 import type { OutgoingLogChunk } from './chunk-cutter.js';
-
-/** Chunks shorter than this go as they are. */
-const compressFromBytes = 16 * 1024;
-/** A compressed chunk is sent only when it is at most this share of the output. */
-const worthSendingRatio = 0.9;
-
-const gzipAsync = promisify(gzip);
 
 /** Whether compressing `chunk` may be worth it (short ones are sent at once). */
 export function isLongChunk(chunk: OutgoingLogChunk): boolean {
-  return chunk.data.length >= compressFromBytes;
+  return chunk.data.length >= logGzipFromBytes;
 }
 
 /** The chunk to send for a long `chunk`. Runs on the thread pool, so chunks compress while the job's output is read. */
 export async function compressChunk(chunk: OutgoingLogChunk): Promise<OutgoingLogChunk> {
   try {
-    const compressed = await gzipAsync(chunk.data, { level: constants.Z_BEST_SPEED });
-    if (compressed.length > chunk.data.length * worthSendingRatio) return chunk;
-    return { ...chunk, data: compressed, plainBytes: chunk.data.length };
+    const compressed = await gzipLogOutput(chunk.data);
+    return compressed ? { ...chunk, data: compressed, plainBytes: chunk.data.length } : chunk;
   } catch {
     // zlib could not (out of memory): the output goes as it is.
     return chunk;

@@ -7,7 +7,8 @@
  * appending the stored members instead of compressing the log again.
  */
 import { promisify } from 'node:util';
-import { constants, gunzip, gzip } from 'node:zlib';
+import { gunzip } from 'node:zlib';
+import { gzipLogOutput } from '@gantry/common';
 
 /** A chunk as stored: `plainBytes` is null when `data` is the output itself, else its size before compression. */
 export interface StoredLogChunk {
@@ -15,20 +16,12 @@ export interface StoredLogChunk {
   plainBytes: number | null;
 }
 
-/** Chunks shorter than this are stored as they came: compressing them saves little and costs a call each. */
-const compressFromBytes = 16 * 1024;
-/** A compressed chunk is kept only when it is at most this share of the plain one (binary output barely shrinks). */
-const worthKeepingRatio = 0.9;
-
-const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
 /** The stored form of one chunk's output. Runs on the thread pool, so several chunks compress at once. */
 export async function encodeLogChunk(data: Uint8Array): Promise<StoredLogChunk> {
-  if (data.length < compressFromBytes) return { data, plainBytes: null };
-  const compressed = await gzipAsync(data, { level: constants.Z_BEST_SPEED });
-  if (compressed.length > data.length * worthKeepingRatio) return { data, plainBytes: null };
-  return { data: compressed, plainBytes: data.length };
+  const compressed = await gzipLogOutput(data);
+  return compressed ? { data: compressed, plainBytes: data.length } : { data, plainBytes: null };
 }
 
 /** The output a stored chunk holds; refuses one that does not inflate to exactly its recorded size. */
