@@ -7,7 +7,12 @@
  */
 import type { Logger } from 'pino';
 import type { Run } from '../domain/run.js';
-import { DEFAULT_PIPELINE_LIMITS, formatPipelineProblems, type PipelineLimits } from '../pipeline/index.js';
+import {
+  DEFAULT_PIPELINE_LIMITS,
+  formatPipelineProblems,
+  type ParseResult,
+  type PipelineLimits,
+} from '../pipeline/index.js';
 import { PipelineParseCache } from '../pipeline/parse-cache.js';
 import type { PipelineFile, PipelineSource } from '../source/git-source.js';
 import { findNextWaiters } from '../store/concurrency-repository.js';
@@ -52,6 +57,15 @@ export class Scheduler {
 
   constructor(private readonly deps: SchedulerDeps) {
     this.parsedFiles = new PipelineParseCache(deps.limits ?? DEFAULT_PIPELINE_LIMITS);
+  }
+
+  /**
+   * A pipeline file parsed with this farm's limits, as planning parses it
+   * (cached: a push's filter and its run's plan read the same file once).
+   * The result is frozen.
+   */
+  parsePipelineFile(text: string): ParseResult {
+    return this.parsedFiles.parse(text);
   }
 
   /**

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { refKindOf } from '../domain/ref-kind.js';
 import type { Run } from '../domain/run.js';
-import { parsePipeline } from '../pipeline/index.js';
+import type { ParseResult } from '../pipeline/index.js';
 import { PLANNING_CLAIM_MS } from '../scheduler/planning-claim.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { type PipelineSource, SourceError } from '../source/git-source.js';
@@ -63,7 +63,7 @@ export async function startRun(
   const sha = await deps.source.resolveCommit(request.repo, request.ref, request.sha ?? null);
   const fullRef = await deps.source.qualifyRef(request.repo, request.ref);
   if (request.push) {
-    const refusal = await pushRefusal(deps.source, request, sha, fullRef, request.push.before);
+    const refusal = await pushRefusal(deps, request, sha, fullRef, request.push.before);
     if (refusal !== null) return { skipped: refusal };
   }
   const outcome = await deps.db.transaction(async (tx) => {
@@ -98,15 +98,15 @@ export async function startRun(
  * with the reason, which the pusher should see.
  */
 async function pushRefusal(
-  source: PipelineSource,
+  { source, scheduler }: StartRunDeps,
   request: TriggerRequest,
   sha: string,
   fullRef: string | null,
   before: string | null,
 ): Promise<string | null> {
-  let parsed: ReturnType<typeof parsePipeline>;
+  let parsed: ParseResult;
   try {
-    parsed = parsePipeline((await source.readPipelineFile(request.repo, sha)).text);
+    parsed = scheduler.parsePipelineFile((await source.readPipelineFile(request.repo, sha)).text);
   } catch (error) {
     if (error instanceof SourceError) return null;
     throw error;
