@@ -72,11 +72,12 @@ export function recordTreeManifest(root: string): TreeManifest {
 export function rerecordTreeManifest(root: string, previous: TreeManifest): TreeManifest | undefined {
   const stats = statTree(root);
   if (stats.size !== previous.entries.size) return undefined;
-  for (const [relative, stat] of stats) {
-    if (previous.entries.get(relative) !== fingerprint(root, relative, stat)) return undefined;
+  const entries = fingerprintsOf(root, stats);
+  for (const [relative, print] of entries) {
+    if (previous.entries.get(relative) !== print) return undefined;
   }
   if (racyContentProblem(root, previous) !== undefined) return undefined;
-  return manifestOf(root, stats);
+  return manifestOf(root, stats, entries);
 }
 
 /**
@@ -113,13 +114,22 @@ function statTree(root: string): Map<string, BigIntStats> {
   return stats;
 }
 
-function manifestOf(root: string, stats: ReadonlyMap<string, BigIntStats>): TreeManifest {
-  const now = fileSystemNow(dirname(root));
+function fingerprintsOf(root: string, stats: ReadonlyMap<string, BigIntStats>): Map<string, string> {
   const entries = new Map<string, string>();
+  for (const [relative, stat] of stats) entries.set(relative, fingerprint(root, relative, stat));
+  return entries;
+}
+
+/** The manifest of `stats` (as statTree read them), whose fingerprints are `entries`. */
+function manifestOf(
+  root: string,
+  stats: ReadonlyMap<string, BigIntStats>,
+  entries = fingerprintsOf(root, stats),
+): TreeManifest {
+  const now = fileSystemNow(dirname(root));
   const racyDigests = new Map<string, string>();
   const listedDirs = new Set<string>(['']);
   for (const [relative, stat] of stats) {
-    entries.set(relative, fingerprint(root, relative, stat));
     if (stat.ctimeNs < now) continue;
     if (stat.isFile()) racyDigests.set(relative, digestOf(join(root, relative)));
     else if (stat.isDirectory()) listedDirs.add(relative);
