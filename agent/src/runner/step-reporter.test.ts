@@ -19,6 +19,16 @@ function heldController(answer = true) {
   return { batches, send, releaseAll };
 }
 
+/** Runs `test` on fake timers and a fake `performance.now`, then back on real ones. */
+async function onFakeTimers(test: () => Promise<void>): Promise<void> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  try {
+    await test();
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
 const brief = (batch: StepReport[]) => batch.map((step) => `${step.stepIndex}:${step.state}`);
 
 describe('StepReporter', () => {
@@ -63,8 +73,7 @@ describe('StepReporter', () => {
   });
 
   it('sends the held final step itself when handOver() does not come within holdLastMs', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    try {
+    await onFakeTimers(async () => {
       const controller = heldController();
       const reporter = new StepReporter({ send: controller.send, holdLastMs: 250 });
       reporter.started(0);
@@ -77,14 +86,11 @@ describe('StepReporter', () => {
       const handedOver = reporter.handOver();
       await controller.releaseAll();
       expect(await handedOver).toEqual([]);
-    } finally {
-      vi.useRealTimers();
-    }
+    });
   });
 
   it('holds the first report for holdFirstMs: a job whose steps end by then reports them all with FinishJob', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    try {
+    await onFakeTimers(async () => {
       let clock = 1000;
       const quick = heldController();
       const reporter = new StepReporter({ send: quick.send, holdFirstMs: 100, holdLastMs: 250, now: () => clock++ });
@@ -112,14 +118,11 @@ describe('StepReporter', () => {
       running.ended(0, 'succeeded', 0);
       expect(slow.batches.map(brief)).toEqual([['0:running'], ['0:succeeded']]);
       running.stop();
-    } finally {
-      vi.useRealTimers();
-    }
+    });
   });
 
   it('sends at most one call per intervalMs, with what happened meanwhile, unless the queue is full', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    try {
+    await onFakeTimers(async () => {
       const controller = heldController();
       const reporter = new StepReporter({ send: controller.send, intervalMs: 100, maxPending: 50 });
       reporter.started(0);
@@ -141,14 +144,11 @@ describe('StepReporter', () => {
       for (let index = 5; index < 55; index++) reporter.started(index);
       expect(controller.batches).toHaveLength(3);
       reporter.stop();
-    } finally {
-      vi.useRealTimers();
-    }
+    });
   });
 
   it('flush() sends what the interval keeps back at once', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    try {
+    await onFakeTimers(async () => {
       const controller = heldController();
       const reporter = new StepReporter({ send: controller.send, intervalMs: 100 });
       reporter.started(0);
@@ -158,14 +158,11 @@ describe('StepReporter', () => {
       await controller.releaseAll();
       await flushed;
       expect(controller.batches.map(brief)).toEqual([['0:running'], ['0:succeeded']]);
-    } finally {
-      vi.useRealTimers();
-    }
+    });
   });
 
   it('holds the final step for FinishJob after the first report and the interval holds have passed', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    try {
+    await onFakeTimers(async () => {
       const controller = heldController();
       const reporter = new StepReporter({
         send: controller.send,
@@ -184,9 +181,7 @@ describe('StepReporter', () => {
       vi.advanceTimersByTime(200);
       expect(controller.batches.map(brief)).toEqual([['0:running']]);
       expect(brief(await reporter.handOver())).toEqual(['0:succeeded', '1:succeeded']);
-    } finally {
-      vi.useRealTimers();
-    }
+    });
   });
 
   it('is full at maxPending entries until the call in flight returns, then has room again', async () => {

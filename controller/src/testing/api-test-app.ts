@@ -5,9 +5,8 @@
  * repository holding `pipeline`.
  */
 
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -27,6 +26,7 @@ import { SecretVault } from '../secret-store/secret-vault.js';
 import { createGitSource } from '../source/git-source.js';
 import { localRepositories } from '../source/repository-allow-list.js';
 import { type OpenDatabase, openDatabase } from '../store/database.js';
+import { createPipelineRepo } from './pipeline-repo.js';
 
 export const testAdminToken = 'admin-token-for-handler-tests';
 
@@ -62,10 +62,7 @@ export interface TestAppOptions {
 export async function openTestApp(options: TestAppOptions): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'gantry-api-'));
   const repo = join(dir, 'repo');
-  execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-  writeFileSync(join(repo, '.gantry.yml'), options.pipeline);
-  execFileSync('git', ['-C', repo, 'add', '.']);
-  execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init']);
+  createPipelineRepo(repo, options.pipeline);
 
   const lines: string[] = [];
   const sink = new Writable({

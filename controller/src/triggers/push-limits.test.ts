@@ -4,8 +4,7 @@
  * naming the limit (the pusher sees why), even when `on:` would have skipped
  * the push.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -16,6 +15,7 @@ import { createGitSource } from '../source/git-source.js';
 import { localRepositories } from '../source/repository-allow-list.js';
 import { type OpenDatabase, openDatabase } from '../store/database.js';
 import { findRun } from '../store/runs-repository.js';
+import { createPipelineRepo } from '../testing/pipeline-repo.js';
 import { startRun } from './start-run.js';
 
 const pipeline = `on:
@@ -38,10 +38,7 @@ describe('a push filter with the farm limits', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gantry-push-limits-'));
     repo = join(dir, 'repo');
-    execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-    writeFileSync(join(repo, '.gantry.yml'), pipeline);
-    execFileSync('git', ['-C', repo, 'add', '.']);
-    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init']);
+    createPipelineRepo(repo, pipeline);
     database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
   }, 60_000);
 
