@@ -7,6 +7,7 @@
  * began awaiting a `supersede: true` gate ends older runs waiting there.
  * Idempotent: calling it on a run at rest changes nothing.
  */
+import type { Run } from '../domain/run.js';
 import { acquireConcurrency, releaseEndedHolders } from '../store/concurrency-repository.js';
 import type { Queryable } from '../store/database.js';
 import { recordDeploymentTransition } from '../store/deployments-repository.js';
@@ -14,7 +15,7 @@ import { queueJobs } from '../store/jobs-repository.js';
 import { readRunSnapshot } from '../store/run-snapshot.js';
 import { lockRun, setRunStatus, setStageStatus } from '../store/runs-repository.js';
 import { supersedeAtGate } from './supersede.js';
-import { nextTransitions, type Transition } from './transitions.js';
+import { nextTransitions, type RunSnapshot, type Transition } from './transitions.js';
 
 export interface AdvanceOutcome {
   transitions: Transition[];
@@ -37,8 +38,38 @@ export const unchanged = (): AdvanceOutcome => ({
   otherRuns: [],
 });
 
-export async function advanceRun(tx: Queryable, runId: string): Promise<AdvanceOutcome> {
-  const run = await lockRun(tx, runId);
+/**
+ * What a caller that holds the run lock already knows, so that advanceRun
+ * need not read it again. `run`: the run row as it is now in the caller's
+ * transaction (read when the lock was taken, unchanged since). `snapshot`:
+ * the run's state-machine snapshot, exactly as readRunSnapshot would read it
+ * now. `pending`: writes the caller sent on the transaction and has not
+ * awaited; the snapshot counts them as applied, and advanceRun sends its own
+ * writes behind them and awaits both (its outcome rejects with their failure).
+ */
+export interface KnownRun {
+  run: Run;
+  snapshot?: RunSnapshot;
+  pending?: Promise<unknown>;
+}
+
+export async function advanceRun(tx: Queryable, runId: string, known?: KnownRun): Promise<AdvanceOutcome> {
+  if (!known?.pending) return advance(tx, runId, known);
+  const { pending } = known;
+  // Handled from here on, so that its failure is never reported as unhandled while a read is awaited;
+  // it is awaited with the writes, or below.
+  pending.catch(() => {});
+  try {
+    return await advance(tx, runId, known);
+  } catch (error) {
+    // A failed pending write fails every statement sent behind it: report the write's own error.
+    await pending;
+    throw error;
+  }
+}
+
+async function advance(tx: Queryable, runId: string, known: KnownRun | undefined): Promise<AdvanceOutcome> {
+  const run = known ? known.run : await lockRun(tx, runId);
   const outcome = unchanged();
   if (!run) return outcome;
   // Set at planning and never changed: a run without groups holds none, and needs no releasing.
@@ -48,14 +79,14 @@ export async function advanceRun(tx: Queryable, runId: string): Promise<AdvanceO
     // The second round reads the run again: the first one may have changed its status.
     const current = round === 0 ? run : await lockRun(tx, runId);
     if (!current) break;
-    const snapshot = await readRunSnapshot(tx, current);
+    const snapshot = round === 0 && known?.snapshot ? known.snapshot : await readRunSnapshot(tx, current);
     usesGroups = snapshot.stages.some((stage) => stage.concurrency);
     const transitions = nextTransitions(snapshot);
     outcome.transitions.push(...transitions);
     let acquired = false;
     // The writes of stage, run and queue transitions touch different rows: they go out together (the
     // pool pipelines) and are awaited at once, before anything that reads what they wrote.
-    const writes: Promise<unknown>[] = [];
+    const writes: Promise<unknown>[] = round === 0 && known?.pending ? [known.pending] : [];
     for (const transition of transitions) {
       if (transition.kind === 'stage') {
         const before = snapshot.stages.find((stage) => stage.id === transition.stageId);

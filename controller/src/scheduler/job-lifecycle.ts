@@ -146,8 +146,9 @@ export class JobLifecycle {
     const { caller } = options;
     const outcome = await this.deps.db.transaction(async (tx) => {
       // With a caller: not its attempt (or no such job) takes no lock, and the usual way names the refusal.
-      const runId = caller ? await lockRunOfAttemptClaimedBy(tx, lease, caller) : await lockRunOfJob(tx, lease.jobId);
-      if (!runId) return caller ? ('not_the_caller' as const) : null;
+      const run = caller ? await lockRunOfAttemptClaimedBy(tx, lease, caller) : await lockRunOfJob(tx, lease.jobId);
+      if (!run) return caller ? ('not_the_caller' as const) : null;
+      const runId = run.id;
       const job = await finishAttempt(tx, lease, result, carried);
       if (!job) return null;
       let queued = 0;
@@ -158,7 +159,8 @@ export class JobLifecycle {
       }
       // Most finishes leave siblings running: then the run cannot change, and reading it is wasted work.
       if (queued > 0 || job.othersUnfinished) return { runId, queued, job, advanced: undefined };
-      const advanced = await advanceRun(tx, runId);
+      // Nothing above changed the run's own row: the one the lock read is current.
+      const advanced = await advanceRun(tx, runId, { run });
       return { runId, queued: queued + advanced.queuedJobs, job, advanced };
     });
     if (outcome === 'not_the_caller') return outcome;

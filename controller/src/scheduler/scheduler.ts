@@ -19,14 +19,7 @@ import { findNextWaiters } from '../store/concurrency-repository.js';
 import type { Database } from '../store/database.js';
 import { isDatabaseUnavailable } from '../store/database-unavailable.js';
 import { findProtections } from '../store/environments-repository.js';
-import {
-  findRun,
-  findUnplannedRunIds,
-  insertPlan,
-  lockRun,
-  setRunSha,
-  setRunStatus,
-} from '../store/runs-repository.js';
+import { findRun, findUnplannedRunIds, lockRun, sendPlan, setRunSha, setRunStatus } from '../store/runs-repository.js';
 import { type AdvanceOutcome, advanceRun } from './advance-run.js';
 import { withPlanningClaim } from './planning-claim.js';
 import { summarizePlanningError } from './planning-error.js';
@@ -190,8 +183,9 @@ export class Scheduler {
       if (locked?.status !== 'queued' || locked.pipelineName !== null) return null;
       const protections = await findProtections(tx, environmentsOf(parsed.pipeline));
       const planned = withStageConditions(withProtections(parsed.pipeline, protections, locked.ref), locked);
-      await insertPlan(tx, locked, file, planned);
-      return advanceRun(tx, runId);
+      // The plan's writes and the first stage's transitions go out in one round trip.
+      const plan = sendPlan(tx, locked, file, planned);
+      return advanceRun(tx, runId, { run: plan.run, snapshot: plan.snapshot, pending: plan.written });
     });
     if (outcome) {
       this.deps.log.info({ runId, sha: file.sha, pipeline: parsed.pipeline.name }, 'run planned');

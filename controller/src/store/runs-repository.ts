@@ -5,11 +5,12 @@ import { IdempotencyKeyReusedError } from '../domain/errors.js';
 import type { Run, RunDetail, Stage } from '../domain/run.js';
 import type { RunStatus, StageStatus } from '../domain/states.js';
 import type { PipelineDefinition } from '../pipeline/model.js';
+import type { RunSnapshot } from '../scheduler/transitions.js';
 import { listAttempts } from './attempts-repository.js';
 import { inBatches } from './batches.js';
 import { type CallerCredential, callerIs } from './caller-check.js';
 import { findHolders } from './concurrency-repository.js';
-import { type Queryable, queryRows } from './database.js';
+import type { Queryable } from './database.js';
 import { toApproval, toJob, toRun, toStage } from './mappers.js';
 import { approvals, jobs, runs, stages } from './schema.js';
 
@@ -162,13 +163,14 @@ export async function lockRun(tx: Queryable, runId: string): Promise<Run | null>
   return rows[0] ? toRun(rows[0]) : null;
 }
 
-/** Takes the row lock of the job's run, as lockRun; returns the run's id, or null when there is no such job. */
-export async function lockRunOfJob(tx: Queryable, jobId: string): Promise<string | null> {
-  const rows = await queryRows<{ id: string }>(
-    tx,
-    sql`select id from runs where id = (select run_id from jobs where id = ${jobId}) for update`,
-  );
-  return rows[0]?.id ?? null;
+/** Takes the row lock of the job's run, as lockRun; returns the run, or null when there is no such job. */
+export async function lockRunOfJob(tx: Queryable, jobId: string): Promise<Run | null> {
+  const rows = await tx
+    .select()
+    .from(runs)
+    .where(sql`${runs.id} = (select run_id from jobs where id = ${jobId})`)
+    .for('update');
+  return rows[0] ? toRun(rows[0]) : null;
 }
 
 /**
@@ -180,16 +182,19 @@ export async function lockRunOfAttemptClaimedBy(
   tx: Queryable,
   attempt: { jobId: string; attempt: number },
   caller: CallerCredential,
-): Promise<string | null> {
-  const rows = await queryRows<{ id: string }>(
-    tx,
-    sql`select runs.id from runs
-      where runs.id = (select run_id from jobs where id = ${attempt.jobId})
-        and exists (select 1 from job_attempts ja join agents a on a.id = ja.agent_id
-          where ja.job_id = ${attempt.jobId} and ja.attempt = ${attempt.attempt} and ${callerIs(caller)})
-      for update of runs`,
-  );
-  return rows[0]?.id ?? null;
+): Promise<Run | null> {
+  const rows = await tx
+    .select()
+    .from(runs)
+    .where(
+      and(
+        sql`${runs.id} = (select run_id from jobs where id = ${attempt.jobId})`,
+        sql`exists (select 1 from job_attempts ja join agents a on a.id = ja.agent_id
+          where ja.job_id = ${attempt.jobId} and ja.attempt = ${attempt.attempt} and ${callerIs(caller)})`,
+      ),
+    )
+    .for('update');
+  return rows[0] ? toRun(rows[0]) : null;
 }
 
 /** Runs still `queued` with no plan: left behind by a controller that stopped mid-planning. */
@@ -211,20 +216,30 @@ export interface PlannedCommit {
   subject: string | null;
 }
 
+/** A plan on its way to the database: the writes, and the run as they leave it. */
+export interface SentPlan {
+  /** Settles when every write of the plan was answered; rejects with the first failure. */
+  written: Promise<void>;
+  /** The run row as the writes leave it. */
+  run: Run;
+  /**
+   * The run's state-machine snapshot once the writes are applied, exactly as
+   * readRunSnapshot would read it: nothing else can have touched stages
+   * and jobs that did not exist before (fresh ids: no approvals, no group held).
+   */
+  snapshot: RunSnapshot;
+}
+
 /**
- * Writes the planned stages and jobs (all pending) of a queued run, in
+ * Sends the planned stages and jobs (all pending) of a queued run, in
  * batches, so a plan of any legal size fits PostgreSQL's parameter limit.
- * Every statement is sent at once, in order, and then awaited: one round
- * trip, not one per statement.
+ * Caller holds the run lock (`run` as it read it). Every statement is sent at
+ * once, in order, without waiting for answers: the pool's connections
+ * pipeline, so whatever the caller sends on `tx` next goes out behind them,
+ * still in order, in the same round trip. The caller must await `written`.
  */
-export async function insertPlan(
-  tx: Queryable,
-  run: Run,
-  commit: PlannedCommit,
-  pipeline: PipelineDefinition,
-): Promise<void> {
+export function sendPlan(tx: Queryable, run: Run, commit: PlannedCommit, pipeline: PipelineDefinition): SentPlan {
   const { sha, authorEmail, committerEmail, authorName, subject } = commit;
-  // The pool's connections pipeline: each statement goes out without waiting for the one before (jobs after their stages).
   const writes: Promise<unknown>[] = [
     tx
       .update(runs)
@@ -264,7 +279,33 @@ export async function insertPlan(
   const approximateSpecBytes = (row: (typeof jobRows)[number]) =>
     [...row.spec.steps, ...Object.values(row.spec.env)].reduce((sum, text) => sum + text.length, 0);
   for (const batch of inBatches(jobRows, approximateSpecBytes)) writes.push(tx.insert(jobs).values(batch).execute());
-  await Promise.all(writes);
+
+  const jobsOfStage = new Map(stageRows.map((stage) => [stage.id, [] as { id: string; status: 'pending' }[]]));
+  for (const job of jobRows) jobsOfStage.get(job.stageId)?.push({ id: job.id, status: job.status });
+  const snapshot: RunSnapshot = {
+    status: run.status,
+    cancelRequested: run.cancelRequested,
+    stages: stageRows.map((stage) => ({
+      id: stage.id,
+      status: stage.status,
+      approvalsRequired: stage.approval ? stage.approval.required : 0,
+      approvalsGiven: 0,
+      refusal: stage.approval?.protection?.refusal ?? null,
+      concurrency: stage.concurrency ? { group: stage.concurrency, held: false } : null,
+      environment: stage.environment,
+      jobs: jobsOfStage.get(stage.id) ?? [],
+    })),
+  };
+  const planned: Run = {
+    ...run,
+    sha,
+    authorEmail,
+    committerEmail,
+    authorName,
+    commitSubject: subject,
+    pipelineName: pipeline.name,
+  };
+  return { written: Promise.all(writes).then(() => {}), run: planned, snapshot };
 }
 
 const terminalRun: RunStatus[] = ['succeeded', 'failed', 'canceled', 'rejected', 'superseded'];

@@ -1,0 +1,86 @@
+/**
+ * sendPlan's promise: the snapshot and the run it returns are exactly what
+ * the database holds once its writes are applied (advanceRun trusts them in
+ * place of reading the run back), for a plan with every kind of stage: plain,
+ * skipped by its `if`, gated, gated by a protected environment that refuses
+ * the ref, and in a concurrency group.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePipeline } from '../pipeline/index.js';
+import { withProtections } from '../scheduler/protected-environments.js';
+import { withStageConditions } from '../scheduler/stage-conditions.js';
+import { type OpenDatabase, openDatabase } from './database.js';
+import { findProtections, putProtection } from './environments-repository.js';
+import { readRunSnapshot } from './run-snapshot.js';
+import { createRun, lockRun, sendPlan } from './runs-repository.js';
+
+const pipelineText = `name: every-kind
+stages:
+  - { name: build, jobs: [{ name: compile, steps: [make] }, { name: lint, steps: [make lint] }] }
+  - { name: publish, if: { tag: "v*" }, jobs: [{ name: push, steps: [make push] }] }
+  - name: staging
+    environment: staging
+    concurrency: staging
+    jobs: [{ name: deploy, steps: [make deploy] }]
+  - name: production
+    environment: production
+    approval: { approvers: [role:release], required: 2 }
+    jobs: [{ name: deploy, matrix: { region: [eu, us] }, steps: [make deploy] }]
+`;
+
+describe('sendPlan', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gantry-sent-plan-'));
+  let database: OpenDatabase;
+
+  beforeAll(async () => {
+    database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
+    // Production may be released from release branches only: a run on main is refused at the gate.
+    await putProtection(database.db, {
+      name: 'production',
+      approvers: ['role:release'],
+      required: 1,
+      branches: ['release/*'],
+      updatedBy: 'test',
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await database?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('returns the snapshot and the run the database reads back after its writes', async () => {
+    const parsed = parsePipeline(pipelineText);
+    if (!parsed.ok) throw new Error(`fixture does not parse: ${JSON.stringify(parsed.problems)}`);
+    const input = { repo: '/srv/repo', ref: 'main', sha: 'a'.repeat(40), triggeredBy: 'test', idempotencyKey: null };
+    const { run } = await createRun(database.db, input);
+    const commit = {
+      sha: 'a'.repeat(40),
+      authorEmail: 'dev@example.com',
+      committerEmail: 'ci@example.com',
+      authorName: 'Dev',
+      subject: 'the change',
+    };
+
+    await database.db.transaction(async (tx) => {
+      const locked = await lockRun(tx, run.id);
+      if (!locked) throw new Error('run vanished');
+      const protections = await findProtections(tx, ['staging', 'production']);
+      const planned = withStageConditions(withProtections(parsed.pipeline, protections, locked.ref), locked);
+      const sent = sendPlan(tx, locked, commit, planned);
+      await sent.written;
+
+      expect(await lockRun(tx, run.id)).toEqual(sent.run);
+      expect(await readRunSnapshot(tx, sent.run)).toEqual(sent.snapshot);
+      // The fixture exercises what it claims to: a skipped stage, two gates (one refusing), a group, a matrix.
+      expect(sent.snapshot.stages.map((stage) => stage.status)).toEqual(['pending', 'skipped', 'pending', 'pending']);
+      expect(sent.snapshot.stages[2]?.concurrency).toEqual({ group: 'staging', held: false });
+      expect(sent.snapshot.stages[3]).toMatchObject({ approvalsRequired: 2, environment: 'production' });
+      expect(sent.snapshot.stages[3]?.refusal).toMatch(/main/);
+      expect(sent.snapshot.stages[3]?.jobs).toHaveLength(2);
+    });
+  });
+});
