@@ -175,7 +175,7 @@ export async function startController(
       db: database.db,
       source,
       log,
-      wakeRelay: () => relay.wake(),
+      offersCommitted: (offers) => relay.publishCommitted(offers),
       runChanged: () => {},
       limits: pipelineLimitsOf(config),
       gateOpened: (runId, stageId) => approvalWebhook?.notify(runId, stageId),

@@ -1,14 +1,21 @@
 /**
- * Publishes outbox rows to JetStream, oldest first, each with
- * `Nats-Msg-Id` = its msgId so a re-publish after a crash is deduplicated.
- * Woken in-process right after a commit that wrote rows; polls as a fallback
- * (rows written by another replica, or a publish that failed). Several
- * replicas may run relays: rows are taken with SKIP LOCKED.
+ * Publishes outbox rows to JetStream, each with `Nats-Msg-Id` = its msgId so
+ * that a second publish of a row (after a crash, or by two relays) is
+ * deduplicated by the stream.
+ *
+ * Two ways in. The writer of rows hands them over right after its commit
+ * (publishCommitted): they are published from memory at once, then marked,
+ * without being read back. The loop (run) takes unpublished rows from the
+ * table, oldest first, with SKIP LOCKED so several replicas' relays share
+ * them: rows written by another replica's writer, re-offers, and rows whose
+ * hand-over failed or never came (a controller stopped between its commit and
+ * the publish). A row both ways publish is stored once (same msgId within the
+ * stream's duplicate window), and claims are conditional anyway.
  */
 import type { JetStreamClient } from 'nats';
 import type { Logger } from 'pino';
 import type { Database } from '../store/database.js';
-import { markPublished, takeUnpublished } from '../store/outbox-repository.js';
+import { markPublished, type OutboxMessage, takeUnpublished } from '../store/outbox-repository.js';
 
 export interface OutboxRelayOptions {
   db: Database;
@@ -28,6 +35,11 @@ export class OutboxRelay {
   private readonly encoder = new TextEncoder();
 
   private readonly batchSize: number;
+  /** Hand-overs being published or marked (run() waits for them before it resolves). */
+  private readonly handedOver = new Set<Promise<void>>();
+  /** Ids published from hand-overs and not yet marked; one mark statement at a time takes them all. */
+  private unmarked: number[] = [];
+  private marking: Promise<void> | undefined;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 256;
@@ -39,7 +51,40 @@ export class OutboxRelay {
     this.wakeUp?.();
   }
 
-  /** Runs until `signal` aborts. Resolves after the last batch in flight finished. */
+  /**
+   * Publishes rows a transaction wrote, once it committed, without reading
+   * them back; then marks them (marks coalesce: while one statement is out,
+   * the next collects every row published meanwhile). Never throws: a row
+   * that could not be published is left to the loop, woken for it.
+   */
+  publishCommitted(rows: readonly OutboxMessage[]): void {
+    if (rows.length === 0) return;
+    const work = this.publishHandedOver(rows);
+    this.handedOver.add(work);
+    void work.finally(() => this.handedOver.delete(work));
+  }
+
+  private async publishHandedOver(rows: readonly OutboxMessage[]): Promise<void> {
+    const { log } = this.options;
+    try {
+      await this.publishRows(rows);
+    } catch (error) {
+      log.warn({ err: error, rows: rows.length }, 'outbox publish after commit failed; the relay retries');
+      await this.options.onPublishFailed?.();
+      this.wake();
+      return;
+    }
+    this.unmarked.push(...rows.map((row) => row.id));
+    try {
+      await this.markHandedOver();
+    } catch (error) {
+      // Published but unmarked: the loop publishes them again, and the stream drops the copies.
+      log.warn({ err: error }, 'cannot mark published outbox rows; the relay takes them again');
+      this.wake();
+    }
+  }
+
+  /** Runs until `signal` aborts. Resolves after the last batch in flight finished, hand-overs included. */
   async run(signal: AbortSignal): Promise<void> {
     const pollMs = this.options.pollIntervalMs ?? 1000;
     while (!signal.aborted) {
@@ -65,23 +110,40 @@ export class OutboxRelay {
       });
       this.wakeUp = null;
     }
+    while (this.handedOver.size > 0) await Promise.all(this.handedOver);
+  }
+
+  /** Marks every row published from hand-overs so far; one statement at a time. */
+  private async markHandedOver(): Promise<void> {
+    while (this.marking) await this.marking;
+    const ids = this.unmarked;
+    if (ids.length === 0) return;
+    this.unmarked = [];
+    // Unmarked rows are published already: at worst the loop publishes them again, and the stream drops that.
+    this.marking = markPublished(this.options.db, ids).finally(() => {
+      this.marking = undefined;
+    });
+    await this.marking;
+  }
+
+  private async publishRows(rows: readonly OutboxMessage[]): Promise<void> {
+    await this.options.beforePublish?.(rows.map((row) => row.subject));
+    await Promise.all(
+      rows.map((row) =>
+        this.options.jetstream.publish(row.subject, this.encoder.encode(JSON.stringify(row.payload)), {
+          msgID: row.msgId,
+          timeout: 5000,
+        }),
+      ),
+    );
   }
 
   /** Publishes one batch; returns how many rows were published. */
   async publishBatch(): Promise<number> {
-    const { db, jetstream } = this.options;
-    return db.transaction(async (tx) => {
+    return this.options.db.transaction(async (tx) => {
       const rows = await takeUnpublished(tx, this.batchSize);
       if (rows.length === 0) return 0;
-      await this.options.beforePublish?.(rows.map((row) => row.subject));
-      await Promise.all(
-        rows.map((row) =>
-          jetstream.publish(row.subject, this.encoder.encode(JSON.stringify(row.payload)), {
-            msgID: row.msgId,
-            timeout: 5000,
-          }),
-        ),
-      );
+      await this.publishRows(rows);
       await markPublished(
         tx,
         rows.map((row) => row.id),

@@ -12,6 +12,7 @@ import { acquireConcurrency, releaseEndedHolders } from '../store/concurrency-re
 import type { Queryable } from '../store/database.js';
 import { recordDeploymentTransition } from '../store/deployments-repository.js';
 import { queueJobs } from '../store/jobs-repository.js';
+import type { OutboxMessage } from '../store/outbox-repository.js';
 import { readRunSnapshot } from '../store/run-snapshot.js';
 import { lockRun, setRunStatus, setStageStatus } from '../store/runs-repository.js';
 import { supersedeAtGate } from './supersede.js';
@@ -19,8 +20,8 @@ import { nextTransitions, type RunSnapshot, type Transition } from './transition
 
 export interface AdvanceOutcome {
   transitions: Transition[];
-  /** Jobs queued by this call: their outbox rows wait for the relay. */
-  queuedJobs: number;
+  /** The offers of the jobs this call queued: for the relay, once the transaction committed. */
+  offers: OutboxMessage[];
   /** Groups this run stopped holding or waiting for: after commit, the next waiter of each may start. */
   freedGroups: string[];
   /** Stages of this run that began awaiting approval (for notifications after commit). */
@@ -32,7 +33,7 @@ export interface AdvanceOutcome {
 /** Nothing changed. */
 export const unchanged = (): AdvanceOutcome => ({
   transitions: [],
-  queuedJobs: 0,
+  offers: [],
   freedGroups: [],
   gatesOpened: [],
   otherRuns: [],
@@ -100,7 +101,7 @@ async function advance(tx: Queryable, runId: string, known: KnownRun | undefined
         if (transition.to === 'awaiting_approval') outcome.gatesOpened.push(transition.stageId);
       } else if (transition.kind === 'run') writes.push(setRunStatus(tx, runId, transition.to, transition.error));
       else if (transition.kind === 'queue-jobs') {
-        writes.push(queueJobs(tx, transition.jobIds).then((queued) => (outcome.queuedJobs += queued.length)));
+        writes.push(queueJobs(tx, transition.jobIds).then((queued) => outcome.offers.push(...queued.offers)));
       } else {
         // A stage of this run that just ended may hold the group: free it first, then ask in trigger order.
         await Promise.all(writes.splice(0));

@@ -35,7 +35,7 @@ export async function expireApprovalGates(db: Database, scheduler: Scheduler): P
       });
       if (changed) {
         rejected++;
-        scheduler.afterCommit(gate.runId, 0, 1, changed);
+        scheduler.afterCommit(gate.runId, [], 1, changed);
       }
     }
     // A full batch none of which changed (another controller got there first) ends the pass too.

@@ -69,6 +69,6 @@ export async function decideStage(db: Database, scheduler: Scheduler, input: Dec
     if (input.decision === 'rejected') await setStageStatus(tx, [stage.id], 'rejected');
     return { approval, advanced: await advanceRun(tx, run.id) };
   });
-  scheduler.afterCommit(input.runId, outcome.advanced.queuedJobs, 1, outcome.advanced);
+  scheduler.afterCommit(input.runId, outcome.advanced.offers, 1, outcome.advanced);
   return outcome.approval;
 }

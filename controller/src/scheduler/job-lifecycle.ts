@@ -23,6 +23,7 @@ import {
   wasFinishedBy,
 } from '../store/leases-repository.js';
 import { appendLogChunksFenced, type LogChunkInput, logChunksInsert } from '../store/logs-repository.js';
+import type { OutboxMessage } from '../store/outbox-repository.js';
 import { lockRun, lockRunOfAttemptClaimedBy, lockRunOfJob } from '../store/runs-repository.js';
 import { recordStepsFenced, stepReportsUpsert } from '../store/steps-repository.js';
 import { advanceRun } from './advance-run.js';
@@ -62,7 +63,7 @@ export class JobLifecycle {
     });
     if (outcome.granted) {
       this.deps.metrics?.claimGranted(outcome.leaseToken, outcome.job.queue, outcome.job.queuedSeconds);
-      this.deps.scheduler.afterCommit(outcome.job.runId, 0, 1);
+      this.deps.scheduler.afterCommit(outcome.job.runId, [], 1);
     }
     return outcome;
   }
@@ -151,17 +152,17 @@ export class JobLifecycle {
       const runId = run.id;
       const job = await finishAttempt(tx, lease, result, carried);
       if (!job) return null;
-      let queued = 0;
+      let queued: OutboxMessage[] = [];
       const retryable = (result.status === 'failed' || result.status === 'timed_out') && options.retry !== false;
       if (retryable && !job.cancelRequested) {
         const failures = (await countAttempts(tx, job.id, 'failed')) + (await countAttempts(tx, job.id, 'timed_out'));
-        if (failures <= job.spec.retry.failed) queued = (await queueJobs(tx, [job.id])).length;
+        if (failures <= job.spec.retry.failed) queued = (await queueJobs(tx, [job.id])).offers;
       }
       // Most finishes leave siblings running: then the run cannot change, and reading it is wasted work.
-      if (queued > 0 || job.othersUnfinished) return { runId, queued, job, advanced: undefined };
+      if (queued.length > 0 || job.othersUnfinished) return { runId, queued, job, advanced: undefined };
       // Nothing above changed the run's own row: the one the lock read is current.
       const advanced = await advanceRun(tx, runId, { run });
-      return { runId, queued: queued + advanced.queuedJobs, job, advanced };
+      return { runId, queued: [...queued, ...advanced.offers], job, advanced };
     });
     if (outcome === 'not_the_caller') return outcome;
     if (!outcome) {
@@ -185,15 +186,15 @@ export class JobLifecycle {
       await lockRun(tx, lease.runId);
       const job = await markAttemptLost(tx, lease, reason);
       if (!job) return null;
-      let queued = 0;
+      let queued: OutboxMessage[] = [];
       if (job.cancelRequested) await setJobStatus(tx, job.id, 'canceled', 'canceled; its agent was lost');
       else if ((await countAttempts(tx, job.id, 'lost')) <= job.spec.retry.lost) {
-        queued = (await queueJobs(tx, [job.id])).length;
+        queued = (await queueJobs(tx, [job.id])).offers;
       } else {
         await setJobStatus(tx, job.id, 'failed', `${reason}; no retries left (retry.lost = ${job.spec.retry.lost})`);
       }
       const advanced = await advanceRun(tx, lease.runId);
-      return { queued: queued + advanced.queuedJobs, retried: queued > 0, advanced };
+      return { queued: [...queued, ...advanced.offers], retried: queued.length > 0, advanced };
     });
     if (!outcome) return false;
     this.deps.metrics?.attemptAbandoned(lease.leaseToken);

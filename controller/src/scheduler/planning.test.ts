@@ -64,7 +64,7 @@ describe('planning on PGlite', () => {
       db: database.db,
       source: createGitSource({ allow: localRepositories, cacheDir: join(dir, 'repos') }),
       log,
-      wakeRelay: () => {},
+      offersCommitted: () => {},
       runChanged: () => {},
       // One stage of 9,000 jobs: 72,000 parameters were it written in one INSERT.
       limits: { ...DEFAULT_PIPELINE_LIMITS, maxJobsPerStage: 9000, maxJobsPerRun: 9000 },

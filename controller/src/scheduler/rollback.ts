@@ -70,6 +70,6 @@ export async function rollBack(
     const reopened = await lockRun(tx, runId);
     return { deploymentId, stage: stage.name, sha, status: reopened?.status ?? 'running', advanced };
   });
-  deps.scheduler.afterCommit(runId, outcome.advanced.queuedJobs, 1, outcome.advanced);
+  deps.scheduler.afterCommit(runId, outcome.advanced.offers, 1, outcome.advanced);
   return { deploymentId: outcome.deploymentId, stage: outcome.stage, sha: outcome.sha, status: outcome.status };
 }

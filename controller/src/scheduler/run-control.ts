@@ -19,6 +19,7 @@ import {
   returnJobToPending,
 } from '../store/jobs-repository.js';
 import { findLeasesOfAgent } from '../store/leases-repository.js';
+import type { OutboxMessage } from '../store/outbox-repository.js';
 import {
   listStagesOfRun,
   lockRun,
@@ -67,7 +68,7 @@ export class RunControl {
         this.deps.publishControl(lease.agentId, { type: 'cancel', jobId: lease.jobId, attempt: lease.attempt });
       }
     }
-    this.deps.scheduler.afterCommit(runId, 0, 1, outcome.advanced);
+    this.deps.scheduler.afterCommit(runId, [], 1, outcome.advanced);
     return { stopping: outcome.running.length };
   }
 
@@ -96,7 +97,7 @@ export class RunControl {
       const reopened = later.map((next) => next.id);
       await setStageStatus(tx, reopened, 'pending');
       await resetJobsToPending(tx, reopened);
-      let requeued = 0;
+      let requeued: OutboxMessage[] = [];
       if (stage?.concurrency && stage.status !== 'running') {
         // advanceRun queues the job once the stage holds its group again.
         await setRunStatus(tx, runId, 'waiting_for_concurrency');
@@ -105,11 +106,11 @@ export class RunControl {
       } else {
         await setRunStatus(tx, runId, 'running');
         await setStageStatus(tx, [job.stageId], 'running');
-        requeued = (await queueJobs(tx, [job.id])).length;
+        requeued = (await queueJobs(tx, [job.id])).offers;
       }
       const advanced = await advanceRun(tx, runId);
       await audit?.(tx);
-      return { queued: requeued + advanced.queuedJobs, advanced };
+      return { queued: [...requeued, ...advanced.offers], advanced };
     });
     this.deps.scheduler.afterCommit(runId, outcome.queued, 1, outcome.advanced);
   }

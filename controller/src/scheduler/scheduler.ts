@@ -2,8 +2,8 @@
  * The scheduler: every state change of runs, stages and jobs goes through
  * here, each in one transaction that holds the run lock. Called by the API
  * (trigger, approve), the gRPC service (claim, finish) and on start-up.
- * After a commit that queued jobs it calls `wakeRelay` so the outbox is
- * published at once instead of at the next poll.
+ * After a commit that queued jobs it hands their offers to `offersCommitted`
+ * (the relay), which publishes them at once instead of at the next poll.
  */
 import type { Logger } from 'pino';
 import type { Run } from '../domain/run.js';
@@ -19,6 +19,7 @@ import { findNextWaiters } from '../store/concurrency-repository.js';
 import type { Database } from '../store/database.js';
 import { isDatabaseUnavailable } from '../store/database-unavailable.js';
 import { findProtections } from '../store/environments-repository.js';
+import type { OutboxMessage } from '../store/outbox-repository.js';
 import { findRun, findUnplannedRunIds, lockRun, sendPlan, setRunSha, setRunStatus } from '../store/runs-repository.js';
 import { type AdvanceOutcome, advanceRun } from './advance-run.js';
 import { withPlanningClaim } from './planning-claim.js';
@@ -33,8 +34,8 @@ export interface SchedulerDeps {
   db: Database;
   source: PipelineSource;
   log: Logger;
-  /** Called after a commit that wrote outbox rows. */
-  wakeRelay: () => void;
+  /** Called with the offers a transaction wrote, once it committed (the relay publishes them). Must not throw. */
+  offersCommitted: (offers: readonly OutboxMessage[]) => void;
   /** Called after a commit that changed a run (for live pages). */
   runChanged: (runId: string) => void;
   /** Bounds on a pipeline; the defaults when not given. */
@@ -109,18 +110,19 @@ export class Scheduler {
   /** Re-evaluates a run after something changed it (job finished, approval given). */
   async advance(runId: string): Promise<void> {
     const outcome = await this.deps.db.transaction((tx) => advanceRun(tx, runId));
-    this.afterCommit(runId, outcome.queuedJobs, outcome.transitions.length, outcome);
+    this.afterCommit(runId, outcome.offers, outcome.transitions.length, outcome);
   }
 
   /**
-   * Called by whoever committed a change of the run: wakes the relay, tells
+   * Called by whoever committed a change of the run: hands the relay the
+   * offers the transaction wrote (`offers`), tells
    * live pages, and carries out what `advanced` (the advanceRun outcome of that
    * transaction, if any) left for after the commit: the next waiter of each
    * freed concurrency group is started, and gates that opened are announced.
    */
-  afterCommit(runId: string, queuedJobs: number, changes: number, advanced?: AdvanceOutcome): void {
-    if (queuedJobs > 0) this.deps.wakeRelay();
-    if (changes > 0 || queuedJobs > 0) this.deps.runChanged(runId);
+  afterCommit(runId: string, offers: readonly OutboxMessage[], changes: number, advanced?: AdvanceOutcome): void {
+    if (offers.length > 0) this.deps.offersCommitted(offers);
+    if (changes > 0 || offers.length > 0) this.deps.runChanged(runId);
     if (!advanced) return;
     for (const other of advanced.otherRuns) this.deps.runChanged(other);
     if (advanced.freedGroups.length > 0) this.track(this.openNextWaiters(advanced.freedGroups));
@@ -189,7 +191,7 @@ export class Scheduler {
     });
     if (outcome) {
       this.deps.log.info({ runId, sha: file.sha, pipeline: parsed.pipeline.name }, 'run planned');
-      this.afterCommit(runId, outcome.queuedJobs, outcome.transitions.length + 1, outcome);
+      this.afterCommit(runId, outcome.offers, outcome.transitions.length + 1, outcome);
     }
   }
 

@@ -6,18 +6,25 @@ import { natsTopology } from '@gantry/proto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Job } from '../domain/run.js';
 import type { JobStatus } from '../domain/states.js';
-import { inBatches } from './batches.js';
 import type { Queryable } from './database.js';
 import { type HeldLease, heldLeaseColumns, toHeldLeases } from './leases-repository.js';
 import { toJob } from './mappers.js';
+import { insertOffers, type OutboxMessage } from './outbox-repository.js';
 import { jobs, outbox } from './schema.js';
+
+/** Jobs queued in a transaction, and their offers as written to the outbox. */
+export interface QueuedJobs {
+  jobs: Job[];
+  /** Hand these to the relay once the transaction committed (Scheduler.afterCommit). */
+  offers: OutboxMessage[];
+}
 
 /**
  * Moves jobs to `queued` as their next attempt and writes one outbox row per
  * job in the same transaction. Returns the queued jobs.
  */
-export async function queueJobs(tx: Queryable, jobIds: string[]): Promise<Job[]> {
-  if (jobIds.length === 0) return [];
+export async function queueJobs(tx: Queryable, jobIds: string[]): Promise<QueuedJobs> {
+  if (jobIds.length === 0) return { jobs: [], offers: [] };
   const rows = await tx
     .update(jobs)
     .set({
@@ -41,8 +48,8 @@ export async function queueJobs(tx: Queryable, jobIds: string[]): Promise<Job[]>
     msgId: `${row.id}.${row.attempt}`,
     payload: { jobId: row.id, attempt: row.attempt, runId: row.runId },
   }));
-  for (const batch of inBatches(messages)) await tx.insert(outbox).values(batch);
-  return rows.map(toJob);
+  const offers = await insertOffers(tx, messages);
+  return { jobs: rows.map(toJob), offers };
 }
 
 export async function findJobOfRun(db: Queryable, runId: string, jobId: string): Promise<Job | null> {

@@ -53,7 +53,7 @@ describe('the store on PGlite', () => {
       db: database.db,
       source: createGitSource({ allow: localRepositories, cacheDir: join(dir, 'repos') }),
       log: pino({ level: 'silent' }),
-      wakeRelay: () => {},
+      offersCommitted: () => {},
       runChanged: () => {},
     });
     lifecycle = new JobLifecycle({ db: database.db, scheduler, leaseTtlMs: 30_000 });

@@ -83,7 +83,7 @@ export async function openTestApp(options: TestAppOptions): Promise<TestApp> {
     db: database.db,
     source,
     log,
-    wakeRelay: () => {},
+    offersCommitted: () => {},
     runChanged: () => {},
     gateOpened: (runId, stageId) => approvalWebhook?.notify(runId, stageId),
   });

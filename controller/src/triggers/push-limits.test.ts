@@ -53,7 +53,7 @@ describe('a push filter with the farm limits', () => {
       db: database.db,
       source,
       log: pino({ level: 'silent' }),
-      wakeRelay: () => {},
+      offersCommitted: () => {},
       runChanged: () => {},
       limits: { ...DEFAULT_PIPELINE_LIMITS, maxJobsPerStage },
     });
