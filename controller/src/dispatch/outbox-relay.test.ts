@@ -12,7 +12,7 @@ import type { JetStreamClient } from 'nats';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type OpenDatabase, openDatabase, queryRows } from '../store/database.js';
-import { insertOffers, type OutboxMessage } from '../store/outbox-repository.js';
+import type { OutboxMessage } from '../store/outbox-repository.js';
 import { OutboxRelay } from './outbox-relay.js';
 
 /** Records publishes; `gate`, when set, holds each publish until it resolves; `refuse` fails the next ones. */
@@ -41,16 +41,25 @@ describe('OutboxRelay', () => {
   let database: OpenDatabase;
   let nextId = 0;
 
-  const commitOffers = (count: number): Promise<OutboxMessage[]> =>
-    database.db.transaction((tx) =>
-      insertOffers(
-        tx,
-        Array.from({ length: count }, () => {
-          const jobId = `job-${++nextId}`;
-          return { subject: 'gantry.jobs.default', msgId: `${jobId}.1`, payload: { jobId, attempt: 1, runId: 'r' } };
-        }),
-      ),
-    );
+  /** Commits `count` offers as queueJobs writes them. */
+  const commitOffers = async (count: number): Promise<OutboxMessage[]> => {
+    const rows = await database.db.transaction(async (tx) => {
+      const written: OutboxMessage[] = [];
+      for (let i = 0; i < count; i++) {
+        const jobId = `job-${++nextId}`;
+        const [row] = await queryRows<{ id: number }>(
+          tx,
+          sql`insert into outbox (subject, msg_id, payload)
+            values ('gantry.jobs.default', ${`${jobId}.1`}, ${JSON.stringify({ jobId, attempt: 1, runId: 'r' })}::jsonb)
+            returning id`,
+        );
+        const payload = { jobId, attempt: 1, runId: 'r' };
+        written.push({ id: Number(row?.id), subject: 'gantry.jobs.default', msgId: `${jobId}.1`, payload });
+      }
+      return written;
+    });
+    return rows;
+  };
   const unpublished = async () =>
     (
       await queryRows<{ msg_id: string }>(

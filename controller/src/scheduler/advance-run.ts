@@ -101,7 +101,7 @@ async function advance(tx: Queryable, runId: string, known: KnownRun | undefined
         if (transition.to === 'awaiting_approval') outcome.gatesOpened.push(transition.stageId);
       } else if (transition.kind === 'run') writes.push(setRunStatus(tx, runId, transition.to, transition.error));
       else if (transition.kind === 'queue-jobs') {
-        writes.push(queueJobs(tx, transition.jobIds).then((queued) => outcome.offers.push(...queued.offers)));
+        writes.push(queueJobs(tx, transition.jobIds).then((offers) => outcome.offers.push(...offers)));
       } else {
         // A stage of this run that just ended may hold the group: free it first, then ask in trigger order.
         await Promise.all(writes.splice(0));

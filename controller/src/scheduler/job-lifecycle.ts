@@ -156,7 +156,7 @@ export class JobLifecycle {
       const retryable = (result.status === 'failed' || result.status === 'timed_out') && options.retry !== false;
       if (retryable && !job.cancelRequested) {
         const failures = (await countAttempts(tx, job.id, 'failed')) + (await countAttempts(tx, job.id, 'timed_out'));
-        if (failures <= job.spec.retry.failed) queued = (await queueJobs(tx, [job.id])).offers;
+        if (failures <= job.spec.retry.failed) queued = await queueJobs(tx, [job.id]);
       }
       // Most finishes leave siblings running: then the run cannot change, and reading it is wasted work.
       if (queued.length > 0 || job.othersUnfinished) return { runId, queued, job, advanced: undefined };
@@ -189,7 +189,7 @@ export class JobLifecycle {
       let queued: OutboxMessage[] = [];
       if (job.cancelRequested) await setJobStatus(tx, job.id, 'canceled', 'canceled; its agent was lost');
       else if ((await countAttempts(tx, job.id, 'lost')) <= job.spec.retry.lost) {
-        queued = (await queueJobs(tx, [job.id])).offers;
+        queued = await queueJobs(tx, [job.id]);
       } else {
         await setJobStatus(tx, job.id, 'failed', `${reason}; no retries left (retry.lost = ${job.spec.retry.lost})`);
       }

@@ -106,7 +106,7 @@ export class RunControl {
       } else {
         await setRunStatus(tx, runId, 'running');
         await setStageStatus(tx, [job.stageId], 'running');
-        requeued = (await queueJobs(tx, [job.id])).offers;
+        requeued = await queueJobs(tx, [job.id]);
       }
       const advanced = await advanceRun(tx, runId);
       await audit?.(tx);

@@ -6,50 +6,41 @@ import { natsTopology } from '@gantry/proto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Job } from '../domain/run.js';
 import type { JobStatus } from '../domain/states.js';
-import type { Queryable } from './database.js';
+import { inBatches } from './batches.js';
+import { type Queryable, queryRows } from './database.js';
 import { type HeldLease, heldLeaseColumns, toHeldLeases } from './leases-repository.js';
 import { toJob } from './mappers.js';
-import { insertOffers, type OutboxMessage } from './outbox-repository.js';
+import type { OutboxMessage } from './outbox-repository.js';
 import { jobs, outbox } from './schema.js';
-
-/** Jobs queued in a transaction, and their offers as written to the outbox. */
-export interface QueuedJobs {
-  jobs: Job[];
-  /** Hand these to the relay once the transaction committed (Scheduler.afterCommit). */
-  offers: OutboxMessage[];
-}
 
 /**
  * Moves jobs to `queued` as their next attempt and writes one outbox row per
- * job in the same transaction. Returns the queued jobs.
+ * job, in the caller's transaction and in one statement per 1,000 jobs (each
+ * sent without waiting for the one before). Returns the offers as written:
+ * hand them to the relay once the transaction committed
+ * (Scheduler.afterCommit).
  */
-export async function queueJobs(tx: Queryable, jobIds: string[]): Promise<QueuedJobs> {
-  if (jobIds.length === 0) return { jobs: [], offers: [] };
-  const rows = await tx
-    .update(jobs)
-    .set({
-      status: 'queued',
-      attempt: sql`${jobs.attempt} + 1`,
-      queuedAt: sql`now()`,
-      offers: 1,
-      lastOfferedAt: sql`now()`,
-      cancelRequested: false,
-      agentId: null,
-      leaseToken: null,
-      leaseExpiresAt: null,
-      exitCode: null,
-      message: null,
-      finishedAt: null,
-    })
-    .where(inArray(jobs.id, jobIds))
-    .returning();
-  const messages = rows.map((row) => ({
-    subject: natsTopology.jobsSubject(row.queue),
-    msgId: `${row.id}.${row.attempt}`,
-    payload: { jobId: row.id, attempt: row.attempt, runId: row.runId },
-  }));
-  const offers = await insertOffers(tx, messages);
-  return { jobs: rows.map(toJob), offers };
+export async function queueJobs(tx: Queryable, jobIds: string[]): Promise<OutboxMessage[]> {
+  const batches = [...inBatches(jobIds)].map((batch) =>
+    queryRows<{ id: number | string; subject: string; msg_id: string; payload: unknown }>(
+      tx,
+      sql`with queued as (
+        update jobs set status = 'queued', attempt = attempt + 1, queued_at = now(), offers = 1,
+          last_offered_at = now(), cancel_requested = false, agent_id = null, lease_token = null,
+          lease_expires_at = null, exit_code = null, message = null, finished_at = null
+        where ${inArray(jobs.id, batch)}
+        returning id, attempt, run_id, queue
+      )
+      insert into outbox (subject, msg_id, payload)
+      select ${natsTopology.jobsSubjectPrefix} || queue, id || '.' || attempt,
+        jsonb_build_object('jobId', id, 'attempt', attempt, 'runId', run_id)
+      from queued
+      returning id, subject, msg_id, payload`,
+    ),
+  );
+  return (await Promise.all(batches))
+    .flat()
+    .map((row) => ({ id: Number(row.id), subject: row.subject, msgId: row.msg_id, payload: row.payload }));
 }
 
 export async function findJobOfRun(db: Queryable, runId: string, jobId: string): Promise<Job | null> {

@@ -1,10 +1,10 @@
 /**
  * The transactional outbox: offers are written in the transaction that queues
- * their jobs; the relay publishes them (those it is handed right after the
- * commit, and those it takes from the table) and marks them sent.
+ * their jobs (jobs-repository.ts); the relay publishes them (those it is
+ * handed right after the commit, and those it takes from the table) and marks
+ * them sent.
  */
 import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
-import { inBatches } from './batches.js';
 import { type Queryable, queryRows } from './database.js';
 import { outbox } from './schema.js';
 
@@ -13,21 +13,6 @@ export interface OutboxMessage {
   subject: string;
   msgId: string;
   payload: unknown;
-}
-
-/** Writes offers (in batches within PostgreSQL's parameter limit); returns them with their row ids. */
-export async function insertOffers(tx: Queryable, messages: Omit<OutboxMessage, 'id'>[]): Promise<OutboxMessage[]> {
-  const written: OutboxMessage[] = [];
-  for (const batch of inBatches(messages)) {
-    const rows = await tx.insert(outbox).values(batch).returning({ id: outbox.id, msgId: outbox.msgId });
-    const idOf = new Map(rows.map((row) => [row.msgId, row.id]));
-    for (const message of batch) {
-      const id = idOf.get(message.msgId);
-      if (id === undefined) throw new Error(`outbox row ${message.msgId} was not written`);
-      written.push({ id, ...message });
-    }
-  }
-  return written;
 }
 
 /**

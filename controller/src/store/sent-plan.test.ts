@@ -3,17 +3,21 @@
  * the database holds once its writes are applied (advanceRun trusts them in
  * place of reading the run back), for a plan with every kind of stage: plain,
  * skipped by its `if`, gated, gated by a protected environment that refuses
- * the ref, and in a concurrency group.
+ * the ref, and in a concurrency group. And queueJobs returns the offers as
+ * the outbox holds them (the relay publishes them without reading them back).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePipeline } from '../pipeline/index.js';
 import { withProtections } from '../scheduler/protected-environments.js';
 import { withStageConditions } from '../scheduler/stage-conditions.js';
-import { type OpenDatabase, openDatabase } from './database.js';
+import { type OpenDatabase, openDatabase, queryRows } from './database.js';
 import { findProtections, putProtection } from './environments-repository.js';
+import { queueJobs } from './jobs-repository.js';
+import { takeUnpublished } from './outbox-repository.js';
 import { readRunSnapshot } from './run-snapshot.js';
 import { createRun, lockRun, sendPlan } from './runs-repository.js';
 
@@ -81,6 +85,29 @@ describe('sendPlan', () => {
       expect(sent.snapshot.stages[3]).toMatchObject({ approvalsRequired: 2, environment: 'production' });
       expect(sent.snapshot.stages[3]?.refusal).toMatch(/main/);
       expect(sent.snapshot.stages[3]?.jobs).toHaveLength(2);
+
+      // Queueing the first stage writes one offer per job, and returns them as the outbox holds them.
+      const jobIds = sent.snapshot.stages[0]?.jobs.map((job) => job.id) ?? [];
+      const offers = await queueJobs(tx, jobIds);
+      expect(offers).toEqual(await takeUnpublished(tx, 100));
+      expect(offers.map(({ subject, msgId, payload }) => ({ subject, msgId, payload }))).toEqual(
+        expect.arrayContaining(
+          jobIds.map((jobId) => ({
+            subject: 'gantry.jobs.default',
+            msgId: `${jobId}.1`,
+            payload: { jobId, attempt: 1, runId: run.id },
+          })),
+        ),
+      );
+      expect(offers).toHaveLength(2);
+      const queued = await queryRows<{ status: string; attempt: number }>(
+        tx,
+        sql`select status, attempt from jobs where id in (${jobIds[0]}, ${jobIds[1]})`,
+      );
+      expect(queued).toEqual([
+        { status: 'queued', attempt: 1 },
+        { status: 'queued', attempt: 1 },
+      ]);
     });
   });
 });
