@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportable } from './exportable-variables.js';
 import { JobShell, type OutputSink, runStep, type StepOptions } from './job-shell.js';
-import { ShellPool } from './shell-pool.js';
+import { poolEnvironment, ShellPool } from './shell-pool.js';
 import { parentDeathGuardAvailable } from './step-command.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'gantry-executor-'));
@@ -381,6 +381,40 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
     const stoppedPid = shell.pid;
     await shell.close();
     expect((await attempt({}, ['true'])).pid).not.toBe(stoppedPid);
+  });
+
+  it('exports its pool’s locale to the steps: an attempt sees exactly its own variables, whatever the pool has', async () => {
+    const locale = poolEnvironment({ LANG: 'C.UTF-8', LC_TIME: 'C', LC_ALL: 'C.UTF-8', TZ: 'UTC', HOME: '/h' });
+    expect(locale).toEqual({ LANG: 'C.UTF-8', LC_TIME: 'C', TZ: 'UTC' });
+    const own = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, environment: locale });
+    try {
+      const command = 'env -0 | sort -z | tr "\\0" "|"';
+      const expected = async (env: Record<string, string>) => {
+        const sink = collectingSink();
+        const alone = await runStep({
+          command,
+          cwd,
+          env: { PATH: process.env.PATH ?? '', ...env },
+          sink,
+          dieWithAgent,
+        });
+        return `${alone.exitCode}:${sink.text()}`;
+      };
+      const same = { ...locale, ONE: '1' };
+      const other = { ...locale, LANG: 'C', LC_ALL: 'C.UTF-8' };
+      const first = await attempt(same, [command, command], cwd, own);
+      const second = await attempt(other, [command], cwd, own);
+      expect(first.outputs).toEqual(Array(2).fill(await expected(same)));
+      expect(second.outputs).toEqual([await expected(other)]);
+      expect(second.pid).toBe(first.pid);
+      // Without the pool's TZ it would see one: it gets a shell of its own instead.
+      const lacking = { LANG: 'C.UTF-8', LC_TIME: 'C' };
+      const third = await attempt(lacking, [command], cwd, own);
+      expect(third.outputs).toEqual([await expected(lacking)]);
+      expect(third.pid).not.toBe(first.pid);
+    } finally {
+      own.close();
+    }
   });
 
   it('gives an attempt that sets one of bash’s own variables a shell of its own, with them as given', async () => {

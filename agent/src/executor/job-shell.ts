@@ -220,9 +220,13 @@ export class JobShell {
   /** Gets the attempt a shell (pooled or its own) and opens its output channel. */
   #attach(): SlotShell {
     const { cwd, env, user, pool } = this.#options;
-    const exports = Object.entries(env).map(([name, value]) => `${name}=${value}`);
-    if (exports.some((entry) => entry.includes('\0'))) throw new Error('an environment variable contains a NUL byte');
-    const pooled = pool !== undefined && Object.keys(env).every(exportable);
+    const entries = Object.entries(env);
+    if (entries.some(([name, value]) => name.includes('\0') || value.includes('\0')))
+      throw new Error('an environment variable contains a NUL byte');
+    // A pooled shell exports its pool's variables to every step: only an attempt that has them all fits it.
+    const shared = pool?.environment ?? {};
+    const pooled =
+      pool !== undefined && Object.keys(env).every(exportable) && Object.keys(shared).every((name) => name in env);
     const shell = pooled
       ? pool.acquire()
       : new SlotShell({
@@ -237,7 +241,9 @@ export class JobShell {
     this.#pooled = pooled;
     this.#exitStatus = shell.exitStatus;
     const marker = `\x1egantry-step-end:${randomBytes(12).toString('hex')}:`;
-    const channel = shell.openAttempt({ marker, cwd, exports: pooled ? exports : [] });
+    // What the shell exports already with the same value, each step need not export again.
+    const own = pooled ? entries.filter(([name, value]) => shared[name] !== value) : [];
+    const channel = shell.openAttempt({ marker, cwd, exports: own.map(([name, value]) => `${name}=${value}`) });
     this.#channel = channel;
     const parser = new StepMarkerParser(marker, {
       output: (data) => this.#output(data),

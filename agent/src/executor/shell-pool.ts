@@ -8,6 +8,7 @@
  * shell that was told to stop a step, died, or could not start is never
  * handed out again.
  */
+import { exportable } from './exportable-variables.js';
 import { SlotShell } from './slot-shell.js';
 import { parentDeathGuardAvailable } from './step-command.js';
 
@@ -20,6 +21,24 @@ export interface ShellPoolOptions {
   dieWithAgent?: boolean;
   /** Attempts one shell serves before it is replaced. Default 16. */
   channelsPerShell?: number;
+  /**
+   * Variables every pooled shell exports to its steps (see poolEnvironment()):
+   * an attempt with the same values need not export them again in each step,
+   * where bash would reload the locale or time zone for each. An attempt that
+   * lacks one of them gets a shell of its own (JobShell).
+   */
+  environment?: Readonly<Record<string, string>>;
+}
+
+/** Locale and time zone variables (LANG, LC_* but LC_ALL, TZ) of `env`: what a pool's shells may export themselves. */
+export function poolEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    // LC_ALL is the pooled shell's own (C, unexported): an attempt exports it itself.
+    const wanted = name === 'LANG' || name === 'TZ' || (name.startsWith('LC_') && name !== 'LC_ALL');
+    if (wanted && value !== undefined && exportable(name) && !value.includes('\0')) kept[name] = value;
+  }
+  return kept;
 }
 
 export class ShellPool {
@@ -29,6 +48,11 @@ export class ShellPool {
 
   constructor(options: ShellPoolOptions) {
     this.#options = options;
+  }
+
+  /** What every shell of this pool exports to its steps besides an attempt's own variables. */
+  get environment(): Readonly<Record<string, string>> {
+    return this.#options.environment ?? {};
   }
 
   /** An idle shell able to serve an attempt, or a new one. Throws as SlotShell's constructor does. */
@@ -46,7 +70,7 @@ export class ShellPool {
   #start(): SlotShell {
     const { searchPath, user, dieWithAgent = parentDeathGuardAvailable(), channelsPerShell = 16 } = this.#options;
     return new SlotShell({
-      env: searchPath === '' ? {} : { PATH: searchPath },
+      env: { ...this.environment, ...(searchPath === '' ? {} : { PATH: searchPath }) },
       cwd: '/',
       ...(user ? { user } : {}),
       dieWithAgent,

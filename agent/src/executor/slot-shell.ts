@@ -10,14 +10,14 @@ import type { Readable, Writable } from 'node:stream';
 import { jobShellCommand } from './step-command.js';
 
 export interface SlotShellOptions {
-  /** The shell's own environment: the attempt's (one attempt) or just PATH to find the programs (pooled). */
+  /** The shell's own environment: the attempt's (one attempt), or PATH to find the programs and the pool's exported variables (pooled). */
   env: Record<string, string>;
   cwd: string;
   user?: { uid: number; gid: number };
   dieWithAgent: boolean;
   /** Attempts the shell can serve; the first channel is fd 4. */
   channels: number;
-  /** Pooled: the PATH of `env` is not exported to the steps (each attempt exports its own variables). */
+  /** Pooled: the PATH of `env` is not exported to the steps (each attempt exports its own variables, except the pool's). */
   pooled: boolean;
 }
 

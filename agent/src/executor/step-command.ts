@@ -95,7 +95,7 @@ run_step() {
   for ((fd = 4; fd < 4 + channels; fd++)); do exec {fd}>&-; done
   cd -- "$dir" || { printf 'cannot enter the working directory %s\\n' "$dir"; exit 1; }
   unset OLDPWD
-  for kv in "\${exports[@]}"; do export -- "$kv"; done
+  [ "\${#exports[@]}" -eq 0 ] || export -- "\${exports[@]}"
   exec bash -eo pipefail -c "$cmd" 2>&1
 }
 # A record's fields (see the protocol) into the array fields; bytes, not characters, whatever the locale
@@ -196,11 +196,13 @@ const unguardedScript = `${prelude}\n${stepLoop}`;
 
 /**
  * The program and arguments that start a job shell with `channels` output
- * channels. `unexportPath`: the shell's PATH served only to find setpriv and
- * bash; steps get the PATH their attempt exports (a pooled shell).
+ * channels. `pooled`: the shell's PATH served only to find setpriv and bash
+ * (steps get the PATH their attempt exports), and the shell's own locale is
+ * C (LC_ALL as a variable it does not export), so that it reads records
+ * without switching locales whatever locale it exports to its steps.
  */
-export function jobShellCommand(guarded: boolean, channels: number, unexportPath = false): StepCommand {
-  const prefix = unexportPath ? 'export -n PATH\n' : '';
+export function jobShellCommand(guarded: boolean, channels: number, pooled = false): StepCommand {
+  const prefix = pooled ? 'export -n PATH\nLC_ALL=C\n' : '';
   if (!guarded) return { file: 'bash', args: ['-c', `${prefix}${unguardedScript}`, 'gantry-job', String(channels)] };
   return {
     file: 'setpriv',

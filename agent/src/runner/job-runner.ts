@@ -37,7 +37,7 @@ import {
 } from '../controller-client.js';
 import { JobShell, maxTimerMs, type StopReason } from '../executor/job-shell.js';
 import { chownTree, type RunAsUser } from '../executor/run-as.js';
-import { ShellPool } from '../executor/shell-pool.js';
+import { poolEnvironment, ShellPool } from '../executor/shell-pool.js';
 import { LogStreamer } from '../logs/log-streamer.js';
 import type { JobEnding } from '../metrics/agent-metrics.js';
 import { type JobPlaces, jobEnvironment } from './job-environment.js';
@@ -120,6 +120,8 @@ export class JobRunner {
     const { runAs } = options;
     this.#shells = new ShellPool({
       searchPath: options.baseEnv.PATH ?? '',
+      // Every attempt inherits the agent's locale and time zone (jobEnvironment): the shells export them.
+      environment: poolEnvironment(options.baseEnv),
       ...(runAs ? { user: { uid: runAs.uid, gid: runAs.gid } } : {}),
     });
     this.#copies = new LocalCopies(options.workDir, options.cacheLocalMaxBytes ?? 10 * 1024 ** 3);
