@@ -3,7 +3,8 @@
  * agent (a fork of a process the agent's size costs ~10 ms of CPU on both
  * sides, several times what a no-op job costs otherwise). A pooled shell
  * holds no attempt's variables or directory (each step's process sets its
- * own, see step-command.ts) and gives each attempt an output channel of its
+ * own, see step-command.ts; the shell exports only the pool's `environment`,
+ * which every attempt it serves has as well) and gives each attempt an output channel of its
  * own; it serves `channelsPerShell` attempts, then a fresh one is started. A
  * shell that was told to stop a step, died, or could not start is never
  * handed out again.

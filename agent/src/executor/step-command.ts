@@ -9,7 +9,8 @@
  * of the pipes the shell was started with, fd 4 and up), so nothing an
  * attempt leaves behind can write into the next attempt's log, and the
  * attempt's variables and working directory are set in each step's process
- * only, never in the shell.
+ * only, never in the shell (the shell itself exports only its pool's locale
+ * and time zone, which an attempt it serves has too, see shell-pool.ts).
  *
  * Protocol, on the shell's fd 3: records `attempt`, `step`, `detach`, each
  * a NUL-terminated kind. `attempt` and `step` carry fields, framed so that
