@@ -24,6 +24,7 @@ import {
 } from '../store/leases-repository.js';
 import { appendLogChunksFenced, type LogChunkInput, logChunksInsert } from '../store/logs-repository.js';
 import type { OutboxMessage } from '../store/outbox-repository.js';
+import { toRunSnapshot } from '../store/run-snapshot.js';
 import { lockRun, lockRunOfAttemptClaimedBy, lockRunOfJob } from '../store/runs-repository.js';
 import { recordStepsFenced, stepReportsUpsert } from '../store/steps-repository.js';
 import { advanceRun } from './advance-run.js';
@@ -160,8 +161,10 @@ export class JobLifecycle {
       }
       // Most finishes leave siblings running: then the run cannot change, and reading it is wasted work.
       if (queued.length > 0 || job.othersUnfinished) return { runId, queued, job, advanced: undefined };
-      // Nothing above changed the run's own row: the one the lock read is current.
-      const advanced = await advanceRun(tx, runId, { run });
+      // Nothing above changed the run's own row (the lock read it), nor its stages or other jobs since the
+      // finish read them.
+      const snapshot = job.runStages ? toRunSnapshot(run, job.runStages) : undefined;
+      const advanced = await advanceRun(tx, runId, { run, ...(snapshot ? { snapshot } : {}) });
       return { runId, queued: [...queued, ...advanced.offers], job, advanced };
     });
     if (outcome === 'not_the_caller') return outcome;

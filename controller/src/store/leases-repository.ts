@@ -12,6 +12,7 @@ import type { JobDefinition } from '../pipeline/model.js';
 import { type CallerCredential, callerIs } from './caller-check.js';
 import { type Queryable, queryRows } from './database.js';
 import { toJob } from './mappers.js';
+import { runStagesJson, type StageSnapshotRow } from './run-snapshot.js';
 import { jobAttempts, jobs } from './schema.js';
 
 /** What an agent needs to run a claimed attempt. */
@@ -166,6 +167,13 @@ export interface FinishedJob {
    * that finishes takes first.
    */
   othersUnfinished: boolean;
+  /**
+   * When no other job of the stage is unfinished: the run's stages with this
+   * finish applied, as readRunSnapshot would read them right after it (for
+   * the run's state machine, without a statement of its own). Exact only
+   * under the run lock.
+   */
+  runStages: StageSnapshotRow[] | null;
 }
 
 /** What a finish carries, written in its statement (see finishAttempt). */
@@ -209,6 +217,7 @@ export async function finishAttempt(
     queue: string;
     attempt_seconds: number | null;
     others_unfinished: boolean;
+    run_stages: StageSnapshotRow[] | null;
   }>(
     tx,
     sql`
@@ -228,9 +237,11 @@ export async function finishAttempt(
         ${notCarried}
     )
     select finished.*, (select extract(epoch from now() - started_at)::float8 from recorded) as attempt_seconds,
-      exists (select 1 from jobs where jobs.stage_id = finished.stage_id and jobs.id <> finished.id
-        and jobs.status in ('pending', 'queued', 'running')) as others_unfinished
-    from finished`,
+      others.unfinished as others_unfinished,
+      case when others.unfinished then null
+        else ${runStagesJson(sql`finished.run_id`, { id: lease.jobId, status: result.status })} end as run_stages
+    from finished, lateral (select exists (select 1 from jobs where jobs.stage_id = finished.stage_id
+        and jobs.id <> finished.id and jobs.status in ('pending', 'queued', 'running')) as unfinished) others`,
   );
   const row = rows[0];
   if (!row) return null;
@@ -243,6 +254,7 @@ export async function finishAttempt(
     queue: row.queue,
     attemptSeconds: Math.max(0, row.attempt_seconds ?? 0),
     othersUnfinished: row.others_unfinished,
+    runStages: row.run_stages,
   };
 }
 

@@ -1,10 +1,13 @@
 /**
- * sendPlan's promise: the snapshot and the run it returns are exactly what
- * the database holds once its writes are applied (advanceRun trusts them in
- * place of reading the run back), for a plan with every kind of stage: plain,
- * skipped by its `if`, gated, gated by a protected environment that refuses
- * the ref, and in a concurrency group. And queueJobs returns the offers as
- * the outbox holds them (the relay publishes them without reading them back).
+ * Where the run's state machine is handed a snapshot instead of reading it,
+ * the snapshot is exactly what readRunSnapshot reads:
+ * - sendPlan's snapshot and run, once its writes are applied, for a plan
+ *   with every kind of stage: plain, skipped by its `if`, gated, gated by a
+ *   protected environment that refuses the ref, in a concurrency group;
+ * - the stages a finish reads in its own statement, when it leaves no other
+ *   job of its stage unfinished (none when it does).
+ * And queueJobs returns the offers as the outbox holds them (the relay
+ * publishes them without reading them back).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +20,9 @@ import { withStageConditions } from '../scheduler/stage-conditions.js';
 import { type OpenDatabase, openDatabase, queryRows } from './database.js';
 import { findProtections, putProtection } from './environments-repository.js';
 import { queueJobs } from './jobs-repository.js';
+import { claimJob, finishAttempt } from './leases-repository.js';
 import { takeUnpublished } from './outbox-repository.js';
-import { readRunSnapshot } from './run-snapshot.js';
+import { readRunSnapshot, toRunSnapshot } from './run-snapshot.js';
 import { createRun, lockRun, sendPlan } from './runs-repository.js';
 
 const pipelineText = `name: every-kind
@@ -35,7 +39,7 @@ stages:
     jobs: [{ name: deploy, matrix: { region: [eu, us] }, steps: [make deploy] }]
 `;
 
-describe('sendPlan', () => {
+describe('snapshots handed to the state machine', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gantry-sent-plan-'));
   let database: OpenDatabase;
 
@@ -109,5 +113,43 @@ describe('sendPlan', () => {
         { status: 'queued', attempt: 1 },
       ]);
     });
+  });
+
+  it('a finish that leaves its stage done reads the run’s stages as they are after it', async () => {
+    const parsed = parsePipeline(pipelineText);
+    if (!parsed.ok) throw new Error('fixture does not parse');
+    const input = { repo: '/srv/repo', ref: 'main', sha: 'b'.repeat(40), triggeredBy: 'test', idempotencyKey: null };
+    const { run } = await createRun(database.db, input);
+    const commit = { sha: input.sha, authorEmail: null, committerEmail: null, authorName: null, subject: null };
+    const offers = await database.db.transaction(async (tx) => {
+      const locked = await lockRun(tx, run.id);
+      if (!locked) throw new Error('run vanished');
+      const sent = sendPlan(tx, locked, commit, withStageConditions(parsed.pipeline, locked));
+      await sent.written;
+      return queueJobs(tx, sent.snapshot.stages[0]?.jobs.map((job) => job.id) ?? []);
+    });
+    const leases = [];
+    for (const offer of offers) {
+      const { jobId, attempt } = offer.payload as { jobId: string; attempt: number };
+      const claim = await claimJob(database.db, { jobId, attempt, agentId: 'agent-1', leaseTtlMs: 30_000 });
+      if (!claim.granted) throw new Error(`claim of ${jobId} refused: ${claim.reason}`);
+      leases.push({ jobId, attempt, leaseToken: claim.leaseToken });
+    }
+    const [first, last] = leases;
+    if (!first || !last) throw new Error('the build stage has two jobs');
+
+    const finishes = await database.db.transaction(async (tx) => {
+      const locked = await lockRun(tx, run.id);
+      if (!locked) throw new Error('run vanished');
+      const sibling = await finishAttempt(tx, first, { status: 'succeeded', exitCode: 0, message: null });
+      const stageDone = await finishAttempt(tx, last, { status: 'failed', exitCode: 2, message: 'step 1 failed' });
+      const readAfter = await readRunSnapshot(tx, locked);
+      return { sibling, stageDone, readAfter, locked };
+    });
+    expect(finishes.sibling?.runStages).toBeNull();
+    const stages = finishes.stageDone?.runStages;
+    if (!stages) throw new Error('the finish that ended the stage read no stages');
+    expect(toRunSnapshot(finishes.locked, stages)).toEqual(finishes.readAfter);
+    expect(finishes.readAfter.stages[0]?.jobs.map((job) => job.status).sort()).toEqual(['failed', 'succeeded']);
   });
 });
