@@ -14,7 +14,8 @@
  * process the steps' user left running cannot reach the next attempt's
  * TMPDIR through a handle on the old one.
  */
-import { lstat, mkdir, readdir } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { emptyTree, removeTree } from '../checkout/copy-tree.js';
 
@@ -43,7 +44,7 @@ export class ScratchDirs {
 
   /** Makes `path` (from claim()) an empty 0700 directory of the agent's user. */
   async prepare(path: string): Promise<void> {
-    if (await isEmptyPrivateDir(path)) return;
+    if (isEmptyPrivateDir(path)) return;
     await removeTree(path, { background: true });
     await mkdir(path, { recursive: true, mode: 0o700 });
   }
@@ -67,13 +68,18 @@ export class ScratchDirs {
   }
 }
 
-/** An empty directory (not a link to one) of this process's user, mode 0700. */
-async function isEmptyPrivateDir(path: string): Promise<boolean> {
+/**
+ * An empty directory (not a link to one) of this process's user, mode 0700.
+ * Synchronous: on the attempt's way to its first step, two system calls on
+ * the agent's own work directory cost less than two trips through libuv's
+ * thread pool.
+ */
+function isEmptyPrivateDir(path: string): boolean {
   try {
-    const stat = await lstat(path);
+    const stat = lstatSync(path);
     const ownUser = process.getuid?.() ?? stat.uid;
     if (!stat.isDirectory() || stat.uid !== ownUser || (stat.mode & 0o7777) !== 0o700) return false;
-    return (await readdir(path)).length === 0;
+    return readdirSync(path).length === 0;
   } catch {
     return false;
   }
