@@ -12,6 +12,7 @@ import { type CallerCredential, callerIs } from './caller-check.js';
 import { findHolders } from './concurrency-repository.js';
 import type { Queryable } from './database.js';
 import { toApproval, toJob, toRun, toStage } from './mappers.js';
+import { toRunSnapshot } from './run-snapshot.js';
 import { approvals, jobs, runs, stages } from './schema.js';
 
 export interface NewRun {
@@ -282,20 +283,20 @@ export function sendPlan(tx: Queryable, run: Run, commit: PlannedCommit, pipelin
 
   const jobsOfStage = new Map(stageRows.map((stage) => [stage.id, [] as { id: string; status: 'pending' }[]]));
   for (const job of jobRows) jobsOfStage.get(job.stageId)?.push({ id: job.id, status: job.status });
-  const snapshot: RunSnapshot = {
-    status: run.status,
-    cancelRequested: run.cancelRequested,
-    stages: stageRows.map((stage) => ({
+  // As runStagesJson would read them: fresh stages have no approvals and hold no group.
+  const snapshot = toRunSnapshot(
+    run,
+    stageRows.map((stage) => ({
       id: stage.id,
       status: stage.status,
-      approvalsRequired: stage.approval ? stage.approval.required : 0,
-      approvalsGiven: 0,
-      refusal: stage.approval?.protection?.refusal ?? null,
-      concurrency: stage.concurrency ? { group: stage.concurrency, held: false } : null,
+      approval: stage.approval,
+      concurrency: stage.concurrency,
       environment: stage.environment,
+      holds_group: false,
+      approvals_given: 0,
       jobs: jobsOfStage.get(stage.id) ?? [],
     })),
-  };
+  );
   const planned: Run = {
     ...run,
     sha,
