@@ -10,7 +10,7 @@ import { listAttempts } from './attempts-repository.js';
 import { inBatches } from './batches.js';
 import { type CallerCredential, callerIs } from './caller-check.js';
 import { findHolders } from './concurrency-repository.js';
-import type { Queryable } from './database.js';
+import type { Database, Queryable } from './database.js';
 import { toApproval, toJob, toRun, toStage } from './mappers.js';
 import { toRunSnapshot } from './run-snapshot.js';
 import { approvals, jobs, runs, stages } from './schema.js';
@@ -127,7 +127,20 @@ export async function listStageStatuses(
   return strips;
 }
 
-export async function findRunDetail(db: Queryable, runId: string): Promise<RunDetail | null> {
+/**
+ * A run with its stages, jobs, attempts and approvals, all as of one moment:
+ * its statements share one snapshot (a read-only repeatable-read
+ * transaction), so a commit landing between them cannot show, say, a stage
+ * already planned under a run still unplanned.
+ */
+export async function findRunDetail(db: Database, runId: string): Promise<RunDetail | null> {
+  return db.transaction((tx) => readRunDetail(tx, runId), {
+    isolationLevel: 'repeatable read',
+    accessMode: 'read only',
+  });
+}
+
+async function readRunDetail(db: Queryable, runId: string): Promise<RunDetail | null> {
   const run = await findRun(db, runId);
   if (!run) return null;
   const [stageRows, jobRows, approvalRows] = await Promise.all([
