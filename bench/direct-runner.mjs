@@ -10,13 +10,17 @@
 //   burst       count rounds of `concurrency` runs spawned at once; per round, ms from the
 //               first spawn() to the latest `date +%s%N` the runs print
 //   output      one run whose output is read and counted; ms spawn → close, bytes
+//   output-gzip the same, its output also cut into 1 MiB pieces and each compressed as the agent
+//               does before sending it (@gantry/common's gzipLogOutput, on the thread pool);
+//               ms spawn → the last piece compressed
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { gzipLogOutput } from '../common/dist/log-gzip.js';
 import { calibrateClock, msBetween, wallNs } from './wall-clock.mjs';
 
 const ms = msBetween;
 
-function run(command, keep) {
+function run(command, keep, onOutput) {
   return new Promise((resolve, reject) => {
     const chunks = [];
     let bytes = 0;
@@ -25,6 +29,7 @@ function run(command, keep) {
     const onData = (data) => {
       bytes += data.length;
       if (keep) chunks.push(data);
+      onOutput?.(data);
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
@@ -48,6 +53,31 @@ function childrenCpuMs() {
   const stat = readFileSync('/proc/self/stat', 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[13]) + Number(fields[14])) * 1000) / ticks;
+}
+
+/** Cuts output into `pieceBytes` pieces as it comes and compresses each (all at once, on the thread pool). */
+function pieceCompressor(pieceBytes) {
+  const compressing = [];
+  let pending = [];
+  let pendingBytes = 0;
+  const cut = (size) => {
+    const joined = Buffer.concat(pending);
+    compressing.push(gzipLogOutput(joined.subarray(0, size)));
+    const rest = joined.subarray(size);
+    pending = rest.length > 0 ? [rest] : [];
+    pendingBytes = rest.length;
+  };
+  return {
+    write(data) {
+      pending.push(data);
+      pendingBytes += data.length;
+      while (pendingBytes >= pieceBytes) cut(pieceBytes);
+    },
+    async end() {
+      if (pendingBytes > 0) cut(pendingBytes);
+      await Promise.all(compressing);
+    },
+  };
 }
 
 const task = JSON.parse(process.argv[2] ?? '{}');
@@ -99,6 +129,12 @@ if (task.mode === 'latency') {
 } else if (task.mode === 'output') {
   const r = await run(task.command, false);
   result.totalMs = ms(r.spawnNs, r.closeNs);
+  result.bytes = r.bytes;
+} else if (task.mode === 'output-gzip') {
+  const compressor = pieceCompressor(1024 * 1024);
+  const r = await run(task.command, false, compressor.write);
+  await compressor.end();
+  result.totalMs = ms(r.spawnNs, wallNs());
   result.bytes = r.bytes;
 } else {
   throw new Error(`unknown mode ${task.mode}`);

@@ -25,7 +25,7 @@ export interface DirectResult {
 export type DirectTask =
   | { mode: 'latency' | 'pairs' | 'sequential' | 'each'; command: string; count: number }
   | { mode: 'concurrent' | 'burst'; command: string; count: number; concurrency: number }
-  | { mode: 'output'; command: string };
+  | { mode: 'output' | 'output-gzip'; command: string };
 
 export async function runDirect(task: DirectTask): Promise<DirectResult> {
   const { stdout } = await execFileAsync(process.execPath, [runner, JSON.stringify(task)], {

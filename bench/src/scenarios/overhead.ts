@@ -7,7 +7,10 @@
  * scenario waits for its archive (checking its size) before the baseline.
  * Diagnostics: the CPU each job cost, and the controller's and the agent's
  * peak VmRSS, polled every 50 ms from the trigger until the run ended (and,
- * for the 200 MB job, until its log was archived).
+ * for the 200 MB job, until its log was archived). For the 200 MB job also
+ * a second direct run that compresses its output as the agent does before
+ * sending it (1 MiB pieces, gzip's fastest level, on the thread pool): what
+ * that compression alone costs the same pipe on the same cores.
  */
 import { runDirect } from '../direct.js';
 import { isoMs, pipelineFile, sleep, withFarm } from '../farm.js';
@@ -69,6 +72,7 @@ async function runOverhead(context: ScenarioContext): Promise<void> {
         const archivedAfter: number[] = [];
         const direct: number[] = [];
         const directChildrenCpu: number[] = [];
+        const directCompressed: number[] = [];
         const cpu = { controller: 0, agent: 0, agentChildren: 0, postgres: 0 };
         const agentPid = farm.agents[0]?.pid ?? -1;
         // Highest VmRSS from the trigger until the job's log is archived (output) or the run ended (steps).
@@ -110,6 +114,14 @@ async function runOverhead(context: ScenarioContext): Promise<void> {
           }
           direct.push(result.totalMs ?? Number.NaN);
           directChildrenCpu.push(result.childrenCpuMs);
+          if (command !== null) {
+            progress(`overhead: ${kind} run directly, compressed as the agent does (${i + 1}/${repetitions})`);
+            const compressed = await runDirect({ mode: 'output-gzip', command });
+            if (compressed.bytes !== OUTPUT_BYTES) {
+              throw new Error(`direct compressed run printed ${compressed.bytes} bytes, not ${OUTPUT_BYTES}`);
+            }
+            directCompressed.push(compressed.totalMs ?? Number.NaN);
+          }
         }
         const name = kind === 'output' ? 'overhead_output_200mb_ms' : 'overhead_1000_steps_ms';
         report.figure({
@@ -135,7 +147,11 @@ async function runOverhead(context: ScenarioContext): Promise<void> {
         report.diagnostic(`${short}_direct_children_cpu_ms`, median(directChildrenCpu));
         report.diagnostic(`${short}_agent_peak_rss_mib`, peakRss.agent);
         report.diagnostic(`${short}_controller_peak_rss_mib`, peakRss.controller);
-        if (kind === 'output') report.diagnostic(`${short}_log_archived_after_ms`, median(archivedAfter));
+        if (kind === 'output') {
+          report.diagnostic(`${short}_log_archived_after_ms`, median(archivedAfter));
+          report.diagnostic(`${short}_direct_gzip_ms`, median(directCompressed));
+          report.diagnostic(`${short}_direct_gzip_ratio`, median(directCompressed) / median(direct));
+        }
         report.detail(`${name}_through_gantry`, through);
         report.detail(`${name}_direct`, direct);
       }
