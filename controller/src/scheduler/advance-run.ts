@@ -15,6 +15,7 @@ import { queueJobs } from '../store/jobs-repository.js';
 import type { OutboxMessage } from '../store/outbox-repository.js';
 import { readRunSnapshot } from '../store/run-snapshot.js';
 import { lockRun, setRunStatus, setStageStatus } from '../store/runs-repository.js';
+import { answersInOrder, type SentWithTrailingWrites, withNoTrailingWrites } from '../store/trailing-writes.js';
 import { supersedeAtGate } from './supersede.js';
 import { nextTransitions, type RunSnapshot, type Transition } from './transitions.js';
 
@@ -55,6 +56,24 @@ export interface KnownRun {
 }
 
 export async function advanceRun(tx: Queryable, runId: string, known?: KnownRun): Promise<AdvanceOutcome> {
+  const { value, trailing } = await sendRunAdvance(tx, runId, known);
+  await trailing;
+  return value;
+}
+
+/**
+ * advanceRun for a caller that sends nothing after it in its transaction
+ * (transactionWithTrailingWrites): the last writes are sent and left
+ * unanswered, so that the COMMIT can follow them at once. The outcome's
+ * offers are complete once `trailing` settled. When anything reads after
+ * those writes (a concurrency group, a gate), or a write takes more than one
+ * statement (a deployment's), every write is answered first, as in advanceRun.
+ */
+export async function sendRunAdvance(
+  tx: Queryable,
+  runId: string,
+  known?: KnownRun,
+): Promise<SentWithTrailingWrites<AdvanceOutcome>> {
   if (!known?.pending) return advance(tx, runId, known);
   const { pending } = known;
   // Handled from here on, so that its failure is never reported as unhandled while a read is awaited;
@@ -69,10 +88,14 @@ export async function advanceRun(tx: Queryable, runId: string, known?: KnownRun)
   }
 }
 
-async function advance(tx: Queryable, runId: string, known: KnownRun | undefined): Promise<AdvanceOutcome> {
+async function advance(
+  tx: Queryable,
+  runId: string,
+  known: KnownRun | undefined,
+): Promise<SentWithTrailingWrites<AdvanceOutcome>> {
   const run = known ? known.run : await lockRun(tx, runId);
   const outcome = unchanged();
-  if (!run) return outcome;
+  if (!run) return withNoTrailingWrites(outcome);
   // Set at planning and never changed: a run without groups holds none, and needs no releasing.
   let usesGroups = true;
   // Two rounds at most: the second only after the group was acquired.
@@ -85,6 +108,8 @@ async function advance(tx: Queryable, runId: string, known: KnownRun | undefined
     const transitions = nextTransitions(snapshot);
     outcome.transitions.push(...transitions);
     let acquired = false;
+    // Writes of one statement each, sent when called (see trailing-writes.ts); a deployment's are not.
+    let singleStatements = true;
     // The writes of stage, run and queue transitions touch different rows: they go out together (the
     // pool pipelines) and are awaited at once, before anything that reads what they wrote.
     const writes: Promise<unknown>[] = round === 0 && known?.pending ? [known.pending] : [];
@@ -93,8 +118,10 @@ async function advance(tx: Queryable, runId: string, known: KnownRun | undefined
         const before = snapshot.stages.find((stage) => stage.id === transition.stageId);
         writes.push(setStageStatus(tx, [transition.stageId], transition.to));
         // Only a stage deploying to an environment has deployment rows to start or end.
-        if (before?.environment !== null)
+        if (before?.environment !== null) {
           writes.push(recordDeploymentTransition(tx, transition.stageId, transition.to));
+          singleStatements = false;
+        }
         if (before?.status === 'waiting_for_concurrency' && transition.to !== 'running' && before.concurrency) {
           outcome.freedGroups.push(before.concurrency.group);
         }
@@ -109,6 +136,10 @@ async function advance(tx: Queryable, runId: string, known: KnownRun | undefined
         acquired = await acquireConcurrency(tx, { group: transition.group, runId, stageId: transition.stageId });
       }
     }
+    // Nothing reads after these writes: they may trail (the caller sends nothing after them either).
+    if (!acquired && !usesGroups && outcome.gatesOpened.length === 0 && singleStatements) {
+      return { value: outcome, trailing: answersInOrder(writes) };
+    }
     await Promise.all(writes);
     if (!acquired) break;
   }
@@ -119,5 +150,5 @@ async function advance(tx: Queryable, runId: string, known: KnownRun | undefined
     // This run came to the gate after a newer one and ended: nobody is to be asked to approve it.
     if (superseded.self) outcome.gatesOpened = [];
   }
-  return outcome;
+  return withNoTrailingWrites(outcome);
 }

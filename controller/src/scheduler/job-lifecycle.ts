@@ -15,6 +15,7 @@ import { queueJobs, setJobStatus } from '../store/jobs-repository.js';
 import {
   type ClaimOutcome,
   claimJob,
+  type FinishedJob,
   finishAttempt,
   type HeldLease,
   type LeaseKey,
@@ -27,7 +28,8 @@ import type { OutboxMessage } from '../store/outbox-repository.js';
 import { toRunSnapshot } from '../store/run-snapshot.js';
 import { lockRun, lockRunOfAttemptClaimedBy, lockRunOfJob } from '../store/runs-repository.js';
 import { recordStepsFenced, stepReportsUpsert } from '../store/steps-repository.js';
-import { advanceRun } from './advance-run.js';
+import { transactionWithTrailingWrites, withNoTrailingWrites } from '../store/trailing-writes.js';
+import { type AdvanceOutcome, advanceRun, sendRunAdvance } from './advance-run.js';
 import { capLogChunks, plainAcrossCap } from './log-cap.js';
 import type { Scheduler } from './scheduler.js';
 import { mergeStepReports, type StepReportInput, type StepReportMessage } from './step-reports.js';
@@ -146,27 +148,32 @@ export class JobLifecycle {
       stepIndexes: steps.map((step) => step.stepIndex),
     };
     const { caller } = options;
-    const outcome = await this.deps.db.transaction(async (tx) => {
-      // With a caller: not its attempt (or no such job) takes no lock, and the usual way names the refusal.
-      const run = caller ? await lockRunOfAttemptClaimedBy(tx, lease, caller) : await lockRunOfJob(tx, lease.jobId);
-      if (!run) return caller ? ('not_the_caller' as const) : null;
-      const runId = run.id;
-      const job = await finishAttempt(tx, lease, result, carried);
-      if (!job) return null;
-      let queued: OutboxMessage[] = [];
-      const retryable = (result.status === 'failed' || result.status === 'timed_out') && options.retry !== false;
-      if (retryable && !job.cancelRequested) {
-        const failures = (await countAttempts(tx, job.id, 'failed')) + (await countAttempts(tx, job.id, 'timed_out'));
-        if (failures <= job.spec.retry.failed) queued = await queueJobs(tx, [job.id]);
-      }
-      // Most finishes leave siblings running: then the run cannot change, and reading it is wasted work.
-      if (queued.length > 0 || job.othersUnfinished) return { runId, queued, job, advanced: undefined };
-      // Nothing above changed the run's own row (the lock read it), nor its stages or other jobs since the
-      // finish read them.
-      const snapshot = job.runStages ? toRunSnapshot(run, job.runStages) : undefined;
-      const advanced = await advanceRun(tx, runId, { run, ...(snapshot ? { snapshot } : {}) });
-      return { runId, queued: [...queued, ...advanced.offers], job, advanced };
-    });
+    type Finished = { runId: string; queued: OutboxMessage[]; job: FinishedJob; advanced: AdvanceOutcome | undefined };
+    const outcome = await transactionWithTrailingWrites<Finished | 'not_the_caller' | null>(
+      this.deps.db,
+      async (tx) => {
+        // With a caller: not its attempt (or no such job) takes no lock, and the usual way names the refusal.
+        const run = caller ? await lockRunOfAttemptClaimedBy(tx, lease, caller) : await lockRunOfJob(tx, lease.jobId);
+        if (!run) return withNoTrailingWrites(caller ? ('not_the_caller' as const) : null);
+        const runId = run.id;
+        const job = await finishAttempt(tx, lease, result, carried);
+        if (!job) return withNoTrailingWrites(null);
+        let queued: OutboxMessage[] = [];
+        const retryable = (result.status === 'failed' || result.status === 'timed_out') && options.retry !== false;
+        if (retryable && !job.cancelRequested) {
+          const failures = (await countAttempts(tx, job.id, 'failed')) + (await countAttempts(tx, job.id, 'timed_out'));
+          if (failures <= job.spec.retry.failed) queued = await queueJobs(tx, [job.id]);
+        }
+        // Most finishes leave siblings running: then the run cannot change, and reading it is wasted work.
+        if (queued.length > 0 || job.othersUnfinished)
+          return withNoTrailingWrites({ runId, queued, job, advanced: undefined });
+        // Nothing above changed the run's own row (the lock read it), nor its stages or other jobs since the
+        // finish read them. The run's transitions are the last writes: the COMMIT follows them at once.
+        const snapshot = job.runStages ? toRunSnapshot(run, job.runStages) : undefined;
+        const advanced = await sendRunAdvance(tx, runId, { run, ...(snapshot ? { snapshot } : {}) });
+        return { value: { runId, queued, job, advanced: advanced.value }, trailing: advanced.trailing };
+      },
+    );
     if (outcome === 'not_the_caller') return outcome;
     if (!outcome) {
       if (await wasFinishedBy(this.deps.db, lease)) return 'finished';
@@ -174,7 +181,9 @@ export class JobLifecycle {
     }
     this.#observeFirstStep(lease, steps);
     this.deps.metrics?.attemptFinished(lease.leaseToken, outcome.job.queue, result.status, outcome.job.attemptSeconds);
-    this.deps.scheduler.afterCommit(outcome.runId, outcome.queued, 1, outcome.advanced);
+    // The advance's offers are complete now that its writes were answered.
+    const offers = [...outcome.queued, ...(outcome.advanced?.offers ?? [])];
+    this.deps.scheduler.afterCommit(outcome.runId, offers, 1, outcome.advanced);
     return 'finished';
   }
 

@@ -21,7 +21,8 @@ import { isDatabaseUnavailable } from '../store/database-unavailable.js';
 import { findProtections } from '../store/environments-repository.js';
 import type { OutboxMessage } from '../store/outbox-repository.js';
 import { findRun, findUnplannedRunIds, lockRun, sendPlan, setRunSha, setRunStatus } from '../store/runs-repository.js';
-import { type AdvanceOutcome, advanceRun } from './advance-run.js';
+import { transactionWithTrailingWrites, withNoTrailingWrites } from '../store/trailing-writes.js';
+import { type AdvanceOutcome, advanceRun, sendRunAdvance } from './advance-run.js';
 import { withPlanningClaim } from './planning-claim.js';
 import { summarizePlanningError } from './planning-error.js';
 import { environmentsOf, withProtections } from './protected-environments.js';
@@ -180,14 +181,14 @@ export class Scheduler {
       await this.failUnplanned(runId, more > 0 ? `${shown}\n… and ${more} more problems` : shown, file.sha);
       return;
     }
-    const outcome = await this.deps.db.transaction(async (tx) => {
+    const outcome = await transactionWithTrailingWrites(this.deps.db, async (tx) => {
       const locked = await lockRun(tx, runId);
-      if (locked?.status !== 'queued' || locked.pipelineName !== null) return null;
+      if (locked?.status !== 'queued' || locked.pipelineName !== null) return withNoTrailingWrites(null);
       const protections = await findProtections(tx, environmentsOf(parsed.pipeline));
       const planned = withStageConditions(withProtections(parsed.pipeline, protections, locked.ref), locked);
-      // The plan's writes and the first stage's transitions go out in one round trip.
+      // The plan's writes, the first stage's transitions and the COMMIT go out in one round trip.
       const plan = sendPlan(tx, locked, file, planned);
-      return advanceRun(tx, runId, { run: plan.run, snapshot: plan.snapshot, pending: plan.written });
+      return sendRunAdvance(tx, runId, { run: plan.run, snapshot: plan.snapshot, pending: plan.written });
     });
     if (outcome) {
       this.deps.log.info({ runId, sha: file.sha, pipeline: parsed.pipeline.name }, 'run planned');
