@@ -83,7 +83,7 @@ describe('transactions on PostgreSQL', () => {
     const sent: string[] = [];
     const query = pg.Client.prototype.query;
     const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args) {
-      const [config] = args as [unknown];
+      const [config] = args as unknown[];
       const text = typeof config === 'string' ? config : (config as { text?: string }).text;
       sent.push(String(text).trim().toLowerCase());
       return (query as (...all: unknown[]) => unknown).apply(this, args) as ReturnType<typeof query>;
