@@ -10,12 +10,13 @@
 //   burst       count rounds of `concurrency` runs spawned at once; per round, ms from the
 //               first spawn() to the latest `date +%s%N` the runs print
 //   output      one run whose output is read and counted; ms spawn → close, bytes
-//   output-gzip the same, its output also cut into 1 MiB pieces and each compressed as the agent
-//               does before sending it (@gantry/common's gzipLogOutput, on the thread pool);
-//               ms spawn → the last piece compressed
+//   output-gzip the same, its output also cut into chunks and each compressed by the agent's own
+//               code (agent/dist/logs: ChunkCutter, compressChunk; 1 MiB chunks, gzip on the
+//               thread pool); ms spawn → the last chunk compressed
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { gzipLogOutput } from '../common/dist/log-gzip.js';
+import { compressChunk } from '../agent/dist/logs/chunk-compression.js';
+import { ChunkCutter } from '../agent/dist/logs/chunk-cutter.js';
 import { calibrateClock, msBetween, wallNs } from './wall-clock.mjs';
 
 const ms = msBetween;
@@ -55,26 +56,18 @@ function childrenCpuMs() {
   return ((Number(fields[13]) + Number(fields[14])) * 1000) / ticks;
 }
 
-/** Cuts output into `pieceBytes` pieces as it comes and compresses each (all at once, on the thread pool). */
-function pieceCompressor(pieceBytes) {
+/** The agent's own cutting and compressing of a log (its ChunkCutter, 1 MiB chunks, and compressChunk). */
+function agentCompressor() {
   const compressing = [];
-  let pending = [];
-  let pendingBytes = 0;
-  const cut = (size) => {
-    const joined = Buffer.concat(pending);
-    compressing.push(gzipLogOutput(joined.subarray(0, size)));
-    const rest = joined.subarray(size);
-    pending = rest.length > 0 ? [rest] : [];
-    pendingBytes = rest.length;
-  };
+  const cutter = new ChunkCutter({
+    maxChunkBytes: 1024 * 1024,
+    flushDelayMs: 20,
+    onChunk: (chunk) => compressing.push(compressChunk(chunk)),
+  });
   return {
-    write(data) {
-      pending.push(data);
-      pendingBytes += data.length;
-      while (pendingBytes >= pieceBytes) cut(pieceBytes);
-    },
+    write: (data) => cutter.write(data, 0),
     async end() {
-      if (pendingBytes > 0) cut(pendingBytes);
+      cutter.flush();
       await Promise.all(compressing);
     },
   };
@@ -131,7 +124,7 @@ if (task.mode === 'latency') {
   result.totalMs = ms(r.spawnNs, r.closeNs);
   result.bytes = r.bytes;
 } else if (task.mode === 'output-gzip') {
-  const compressor = pieceCompressor(1024 * 1024);
+  const compressor = agentCompressor();
   const r = await run(task.command, false, compressor.write);
   await compressor.end();
   result.totalMs = ms(r.spawnNs, wallNs());

@@ -8,9 +8,9 @@
  * Diagnostics: the CPU each job cost, and the controller's and the agent's
  * peak VmRSS, polled every 50 ms from the trigger until the run ended (and,
  * for the 200 MB job, until its log was archived). For the 200 MB job also
- * a second direct run that compresses its output as the agent does before
- * sending it (1 MiB pieces, gzip's fastest level, on the thread pool): what
- * that compression alone costs the same pipe on the same cores.
+ * a second direct run whose output goes through the agent's own chunk cutter
+ * and compression (1 MiB chunks, gzip's fastest level, on the thread pool):
+ * what that compression alone costs the same pipe on the same cores.
  */
 import { runDirect } from '../direct.js';
 import { isoMs, pipelineFile, sleep, withFarm } from '../farm.js';
