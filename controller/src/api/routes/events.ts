@@ -3,7 +3,9 @@
  * connection reads the state every `eventPollIntervalMs` and sends it when it
  * differs from what the client last got; the event id is a digest of the
  * data, so a reconnect with Last-Event-ID is answered only once something
- * changed. An unknown run is a 404 before the stream opens.
+ * changed. An unknown run is a 404 before the stream opens. After its first
+ * read, a connection shares its reads with the others watching the same run
+ * or list (shared-reads.ts): many watchers cost about as much as one.
  */
 import { createHash } from 'node:crypto';
 import { streamSSE } from 'hono/streaming';
@@ -13,10 +15,13 @@ import type { ApiDeps } from '../app.js';
 import { streamEvents } from '../contract/events.js';
 import { createRouter } from '../router.js';
 import { runListEntries } from '../run-list.js';
+import { SharedReads } from '../shared-reads.js';
 import { runDetailView } from '../views.js';
 
 /** How often a connection looks for a change. */
 export const eventPollIntervalMs = 500;
+/** How much older than its own read a shared one may be: a change reaches watchers within the two together. */
+const sharedReadMaxAgeMs = eventPollIntervalMs / 2;
 /** A comment this often keeps proxies from closing an idle stream. */
 const keepAliveMs = 15_000;
 
@@ -27,6 +32,8 @@ interface Snapshot {
 
 export function eventRoutes(deps: ApiDeps) {
   const app = createRouter();
+  // Neither a run's detail nor the runs list depends on who reads it.
+  const sharedReads = new SharedReads<Snapshot | null>({ maxAgeMs: sharedReadMaxAgeMs });
 
   app.openapi(streamEvents, async (c) => {
     const { runId, ...filter } = c.req.valid('query');
@@ -37,6 +44,8 @@ export function eventRoutes(deps: ApiDeps) {
       const run = await findRunDetail(deps.db, runId);
       return run ? { event: 'run', data: JSON.stringify(runDetailView(run, deps.baseUrl)) } : null;
     };
+    const key = runId === undefined ? `runs ${JSON.stringify(filter)}` : `run ${runId}`;
+    // The first read is the connection's own: a client that just changed something sees it at once.
     const first = await read();
     if (!first) throw new NotFoundError(`run "${runId}" not found`);
     const signal = c.req.raw.signal;
@@ -56,7 +65,7 @@ export function eventRoutes(deps: ApiDeps) {
             quietSinceMs = Date.now();
           }
           await stream.sleep(eventPollIntervalMs);
-          snapshot = await read();
+          snapshot = await sharedReads.read(key, read);
         }
       },
       async (error, stream) => {
