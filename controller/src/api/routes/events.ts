@@ -5,17 +5,17 @@
  * data, so a reconnect with Last-Event-ID is answered only once something
  * changed. An unknown run is a 404 before the stream opens. After its first
  * read, a connection shares its reads with the others watching the same run
- * or list (shared-reads.ts): many watchers cost about as much as one.
+ * or list (coalesced-reads.ts): many watchers cost about as much as one.
  */
 import { createHash } from 'node:crypto';
 import { streamSSE } from 'hono/streaming';
 import { NotFoundError } from '../../domain/errors.js';
 import { findRunDetail } from '../../store/runs-repository.js';
 import type { ApiDeps } from '../app.js';
+import { CoalescedReads } from '../coalesced-reads.js';
 import { streamEvents } from '../contract/events.js';
 import { createRouter } from '../router.js';
 import { runListEntries } from '../run-list.js';
-import { SharedReads } from '../shared-reads.js';
 import { runDetailView } from '../views.js';
 
 /** How often a connection looks for a change. */
@@ -33,7 +33,7 @@ interface Snapshot {
 export function eventRoutes(deps: ApiDeps) {
   const app = createRouter();
   // Neither a run's detail nor the runs list depends on who reads it.
-  const sharedReads = new SharedReads<Snapshot | null>({ maxAgeMs: sharedReadMaxAgeMs });
+  const coalescedReads = new CoalescedReads<Snapshot | null>({ maxAgeMs: sharedReadMaxAgeMs });
 
   app.openapi(streamEvents, async (c) => {
     const { runId, ...filter } = c.req.valid('query');
@@ -65,7 +65,7 @@ export function eventRoutes(deps: ApiDeps) {
             quietSinceMs = Date.now();
           }
           await stream.sleep(eventPollIntervalMs);
-          snapshot = await sharedReads.read(key, read);
+          snapshot = await coalescedReads.read(key, read);
         }
       },
       async (error, stream) => {

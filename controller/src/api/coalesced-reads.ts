@@ -11,7 +11,7 @@
  * next one reads again. At most `maxKeys` keys are kept; a read that finds no
  * room (every kept read is still fresh) is made and not kept.
  */
-export class SharedReads<T> {
+export class CoalescedReads<T> {
   readonly #maxAgeMs: number;
   readonly #maxKeys: number;
   readonly #now: () => number;

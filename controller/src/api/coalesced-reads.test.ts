@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SharedReads } from './shared-reads.js';
+import { CoalescedReads } from './coalesced-reads.js';
 
 /** A clock the test moves, and a load that counts its calls. */
 function setup(options: { maxKeys?: number } = {}) {
   let now = 1_000;
-  const reads = new SharedReads<string>({ maxAgeMs: 250, now: () => now, ...options });
+  const reads = new CoalescedReads<string>({ maxAgeMs: 250, now: () => now, ...options });
   const loads: string[] = [];
   const load = (key: string, answer = `${key}#${loads.length + 1}`) => {
     loads.push(key);
@@ -13,7 +13,7 @@ function setup(options: { maxKeys?: number } = {}) {
   return { reads, loads, load, advance: (ms: number) => (now += ms) };
 }
 
-describe('SharedReads', () => {
+describe('CoalescedReads', () => {
   it('answers reads of one key within maxAgeMs with the first one, and reads again after', async () => {
     const { reads, loads, load, advance } = setup();
     expect(await reads.read('run-1', () => load('run-1'))).toBe('run-1#1');
