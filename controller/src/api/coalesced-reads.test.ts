@@ -55,7 +55,7 @@ describe('CoalescedReads', () => {
     expect(await reads.read('run-1', () => load('run-1', 'state'))).toBe('state');
   });
 
-  it('keeps at most maxKeys keys, dropping expired ones first', async () => {
+  it('keeps at most maxKeys keys, and drops answers past maxAgeMs oldest first', async () => {
     const { reads, loads, load, advance } = setup({ maxKeys: 2 });
     await reads.read('a', () => load('a'));
     await reads.read('b', () => load('b'));
@@ -65,9 +65,17 @@ describe('CoalescedReads', () => {
     expect(reads.size).toBe(2);
     expect(loads).toEqual(['a', 'b', 'c', 'c']);
     advance(250);
+    // 'a' and 'b' expired: dropped when 'c' is read, which is kept now.
     await reads.read('c', () => load('c'));
     await reads.read('c', () => load('c'));
-    expect(loads).toEqual(['a', 'b', 'c', 'c', 'c']);
     expect(reads.size).toBe(1);
+    advance(100);
+    await reads.read('d', () => load('d'));
+    advance(150);
+    // 'c' expired, 'd' (150 ms old) still answers.
+    await reads.read('e', () => load('e'));
+    await reads.read('d', () => load('d'));
+    expect(loads).toEqual(['a', 'b', 'c', 'c', 'c', 'd', 'e']);
+    expect(reads.size).toBe(2);
   });
 });

@@ -8,8 +8,9 @@
  *
  * Only reads whose answer is the same for every caller may be shared (the
  * caller's right to read is checked before). A failed read is not kept: the
- * next one reads again. At most `maxKeys` keys are kept; a read that finds no
- * room (every kept read is still fresh) is made and not kept.
+ * next one reads again. Nothing is kept past `maxAgeMs` (expired answers are
+ * dropped as new reads are made, oldest first), and at most `maxKeys` keys:
+ * a read that finds no room is made and not kept.
  */
 export class CoalescedReads<T> {
   readonly #maxAgeMs: number;
@@ -30,7 +31,10 @@ export class CoalescedReads<T> {
     if (kept && now - kept.startedAt < this.#maxAgeMs) return kept.answer;
     const answer = load();
     const entry = { startedAt: now, answer };
-    if (kept || this.#roomFor(now)) this.#kept.set(key, entry);
+    // Deleted and set again, so that the map stays in the order reads started: oldest first.
+    this.#kept.delete(key);
+    this.#dropExpired(now);
+    if (this.#kept.size < this.#maxKeys) this.#kept.set(key, entry);
     answer.catch(() => {
       if (this.#kept.get(key) === entry) this.#kept.delete(key);
     });
@@ -42,9 +46,10 @@ export class CoalescedReads<T> {
     return this.#kept.size;
   }
 
-  #roomFor(now: number): boolean {
-    if (this.#kept.size < this.#maxKeys) return true;
-    for (const [key, kept] of this.#kept) if (now - kept.startedAt >= this.#maxAgeMs) this.#kept.delete(key);
-    return this.#kept.size < this.#maxKeys;
+  #dropExpired(now: number): void {
+    for (const [key, kept] of this.#kept) {
+      if (now - kept.startedAt < this.#maxAgeMs) return;
+      this.#kept.delete(key);
+    }
   }
 }
