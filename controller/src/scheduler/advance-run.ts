@@ -98,6 +98,10 @@ async function advance(
   if (!run) return withNoTrailingWrites(outcome);
   // Set at planning and never changed: a run without groups holds none, and needs no releasing.
   let usesGroups = true;
+  // The last round's writes, answered below or left to trail; whether each is one statement sent when called
+  // (see trailing-writes.ts), which a deployment's are not.
+  let lastWrites: Promise<unknown>[] = [];
+  let singleStatements = true;
   // Two rounds at most: the second only after the group was acquired.
   for (let round = 0; round < 2; round++) {
     // The second round reads the run again: the first one may have changed its status.
@@ -108,8 +112,7 @@ async function advance(
     const transitions = nextTransitions(snapshot);
     outcome.transitions.push(...transitions);
     let acquired = false;
-    // Writes of one statement each, sent when called (see trailing-writes.ts); a deployment's are not.
-    let singleStatements = true;
+    singleStatements = true;
     // The writes of stage, run and queue transitions touch different rows: they go out together (the
     // pool pipelines) and are awaited at once, before anything that reads what they wrote.
     const writes: Promise<unknown>[] = round === 0 && known?.pending ? [known.pending] : [];
@@ -136,13 +139,18 @@ async function advance(
         acquired = await acquireConcurrency(tx, { group: transition.group, runId, stageId: transition.stageId });
       }
     }
-    // Nothing reads after these writes: they may trail (the caller sends nothing after them either).
-    if (!acquired && !usesGroups && outcome.gatesOpened.length === 0 && singleStatements) {
-      return { value: outcome, trailing: answersInOrder(writes) };
+    if (!acquired) {
+      lastWrites = writes;
+      break;
     }
     await Promise.all(writes);
-    if (!acquired) break;
   }
+  // Nothing below reads after the last writes unless the run uses groups or opened a gate: else they may
+  // trail (the caller sends nothing after them either).
+  if (!usesGroups && outcome.gatesOpened.length === 0 && singleStatements) {
+    return { value: outcome, trailing: answersInOrder(lastWrites) };
+  }
+  await Promise.all(lastWrites);
   if (usesGroups) outcome.freedGroups.push(...(await releaseEndedHolders(tx, runId)));
   for (const stageId of outcome.gatesOpened) {
     const superseded = await supersedeAtGate(tx, run, stageId, advanceRun);

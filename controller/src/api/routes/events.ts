@@ -20,8 +20,8 @@ import { runDetailView } from '../views.js';
 
 /** How often a connection looks for a change. */
 export const eventPollIntervalMs = 500;
-/** How much older than its own read a shared one may be: a change reaches watchers within the two together. */
-const sharedReadMaxAgeMs = eventPollIntervalMs / 2;
+/** How much older than its own read a coalesced one may be: a change reaches watchers within the two together. */
+const coalescedReadMaxAgeMs = eventPollIntervalMs / 2;
 /** A comment this often keeps proxies from closing an idle stream. */
 const keepAliveMs = 15_000;
 
@@ -33,7 +33,7 @@ interface Snapshot {
 export function eventRoutes(deps: ApiDeps) {
   const app = createRouter();
   // Neither a run's detail nor the runs list depends on who reads it.
-  const coalescedReads = new CoalescedReads<Snapshot | null>({ maxAgeMs: sharedReadMaxAgeMs });
+  const coalescedReads = new CoalescedReads<Snapshot | null>({ maxAgeMs: coalescedReadMaxAgeMs });
 
   app.openapi(streamEvents, async (c) => {
     const { runId, ...filter } = c.req.valid('query');
