@@ -16,6 +16,7 @@ import pg from 'pg';
 import { restrictToOwner } from '../owner-only-files.js';
 import { deferBegin } from './deferred-begin.js';
 import { withMigrationLock } from './migration-lock.js';
+import { batchedPgliteClient } from './pglite-client.js';
 import { prepareRepeatedStatements, StatementNames } from './prepared-statements.js';
 import * as schema from './schema.js';
 
@@ -113,7 +114,7 @@ async function openPglite(dir: string): Promise<OpenDatabase> {
   const client = await PGlite.create(dir);
   // PGlite unpacks its initial cluster with mode 0666 whatever the umask; files it adds later are 0600.
   await restrictToOwner(dir);
-  const db = drizzlePglite(client, { schema });
+  const db = drizzlePglite({ client: batchedPgliteClient(client), schema });
   await migratePglite(db, { migrationsFolder });
   return { db: db as unknown as Database, kind: 'pglite', close: () => client.close() };
 }
