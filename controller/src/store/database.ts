@@ -17,6 +17,7 @@ import { restrictToOwner } from '../owner-only-files.js';
 import { deferBegin } from './deferred-begin.js';
 import { withMigrationLock } from './migration-lock.js';
 import { batchedPgliteClient } from './pglite-client.js';
+import { ensurePgliteCluster } from './pglite-cluster.js';
 import { prepareRepeatedStatements, StatementNames } from './prepared-statements.js';
 import * as schema from './schema.js';
 
@@ -111,6 +112,7 @@ async function openPostgres(url: string, max: number, preparedStatements: boolea
 
 async function openPglite(dir: string): Promise<OpenDatabase> {
   await restrictToOwner(dir, 0);
+  await ensurePgliteCluster(dir);
   const client = await PGlite.create(dir);
   // PGlite unpacks its initial cluster with mode 0666 whatever the umask; files it adds later are 0600.
   await restrictToOwner(dir);
