@@ -3,7 +3,7 @@
  * statement, parameters as node-postgres sends them, repeated statements
  * prepared once, PostgreSQL's errors, and PGlite's locking kept.
  */
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, types } from '@electric-sql/pglite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { batchedPgliteClient } from './pglite-client.js';
 import { StatementNames } from './prepared-statements.js';
@@ -75,6 +75,17 @@ describe('the batched PGlite client', () => {
     });
     const found = await client.query('select id from things where id = any($1) and flag = $2', [[id], false]);
     expect(found.rows).toEqual([{ id }]);
+  });
+
+  it("parses results with the caller's parsers over PGlite's own", async () => {
+    const client = batchedPgliteClient(pglite);
+    const text = "select timestamptz '2026-12-02 05:00:00Z' as at, $1::int as n";
+    const raw = await client.query<{ at: unknown; n: unknown }>(text, [7], {
+      parsers: { [types.TIMESTAMPTZ]: (value: string) => `raw ${value}` },
+    });
+    expect(raw.rows).toEqual([{ at: 'raw 2026-12-02 05:00:00+00', n: 7 }]);
+    const parsed = await client.query<{ at: unknown; n: unknown }>(text, [7], { rowMode: 'array' });
+    expect(parsed.rows).toEqual([[new Date('2026-12-02T05:00:00Z'), 7]]);
   });
 
   it('prepares a statement it repeats, once, and then sends only its execution', async () => {

@@ -121,7 +121,9 @@ async function runOneCall<T>(
   if (named && parsing && messages.some((message) => message.name === 'parseComplete')) statements.prepared.add(name);
   const failure = messages.find((message) => message instanceof protocol.messages.DatabaseError);
   if (failure) throw failure;
-  return parse.parseResults(messages, pglite.parsers, options)[0] as Results<T>;
+  // The caller's parsers layered over PGlite's: PGlite would copy its 300-odd into a new object per statement.
+  const parsers = options?.parsers ? Object.assign(Object.create(pglite.parsers), options.parsers) : pglite.parsers;
+  return parse.parseResults(messages, parsers, { ...options, parsers: undefined })[0] as Results<T>;
 }
 
 /**
