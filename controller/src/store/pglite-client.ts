@@ -131,7 +131,7 @@ async function runOneCall<T>(
  * ISO 8601 instants, arrays as PostgreSQL array literals, other objects as
  * JSON, everything else as its string (booleans `true`/`false`).
  */
-export function parameterText(value: unknown): ParameterValue {
+function parameterText(value: unknown): ParameterValue {
   if (value === null || value === undefined) return null;
   if (value instanceof Uint8Array) return value;
   if (Array.isArray(value)) return types.arraySerializer(value, elementText, 0);

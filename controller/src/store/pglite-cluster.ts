@@ -6,9 +6,10 @@
  * process lives: a controller that created its own cluster held some 500 MB
  * more than one that found it made, and every process the controller starts
  * afterwards (each trigger runs git) is a fork of that memory, its page tables
- * copied while the controller's one thread waits (about 30 ms against 11 ms
- * per git command on this project's 2-core machines). The child does the
- * creation and takes that memory with it when it exits.
+ * copied while the controller's one thread waits (31-37 ms against 15 ms per
+ * git command in the PGlite dispatch bench on this project's 2-core
+ * machines). The child does the creation and takes that memory with it when
+ * it exits.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
