@@ -102,7 +102,7 @@ async function runOneCall<T>(
     (statements.prepared.has(name) || statements.prepared.size < statements.names.maxPerConnection);
   const statement = named ? name : '';
   const parsing = !named || !statements.prepared.has(name);
-  const message = concatenate([
+  const message = Buffer.concat([
     ...(parsing
       ? [serialize.parse({ name: statement, text, ...(options?.paramTypes ? { types: options.paramTypes } : {}) })]
       : []),
@@ -143,14 +143,4 @@ function elementText(value: unknown): string {
   if (value instanceof Uint8Array) return `\\x${Buffer.from(value).toString('hex')}`;
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
-}
-
-function concatenate(parts: Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
 }
