@@ -45,6 +45,7 @@ import {
   type ReportCachesRequest,
   type ReportCachesResponse__Output,
   type ReportStepsRequest,
+  type ReportStepsResponse__Output,
   type WorkRequest,
 } from '@gantry/proto';
 import * as grpc from '@grpc/grpc-js';
@@ -251,9 +252,9 @@ export function createControllerClient(options: ControllerClientOptions): Contro
   }
 
   /**
-   * A ClaimJob or FinishJob: a message on the replica's Work call, or a unary
-   * call to a replica without Work (also for a request its Work refused as
-   * UNIMPLEMENTED, which it never carried out).
+   * A ClaimJob, ReportSteps or FinishJob: a message on the replica's Work
+   * call, or a unary call to a replica without Work (also for a request its
+   * Work refused without carrying it out, see carriedOutNowhere()).
    */
   async function viaWork<K extends WorkKind, Req extends NonNullable<WorkRequest[K]>, Res>(
     method: string,
@@ -267,7 +268,7 @@ export function createControllerClient(options: ControllerClientOptions): Contro
         return (await work.request(kind, request, defaultTimeoutMs)) as Res;
       } catch (failure) {
         const { code, details } = failure as WorkFailure;
-        if (code !== grpc.status.UNIMPLEMENTED) {
+        if (!carriedOutNowhere(kind, code)) {
           const error = toCallError(method, { code, details });
           failed(error);
           throw error;
@@ -295,7 +296,12 @@ export function createControllerClient(options: ControllerClientOptions): Contro
       ),
     heartbeat: (lease, timeoutMs) => unary('Heartbeat', (c) => c.heartbeat, { lease }, timeoutMs),
     reportSteps: async (request) => {
-      await unary('ReportSteps', (c) => c.reportSteps, request);
+      await viaWork<'reportSteps', ReportStepsRequest, ReportStepsResponse__Output>(
+        'ReportSteps',
+        'reportSteps',
+        request,
+        (c) => c.reportSteps,
+      );
     },
     finishJob: async (request) => {
       await viaWork<'finishJob', FinishJobRequest, FinishJobResponse__Output>(
@@ -369,6 +375,17 @@ export function createControllerClient(options: ControllerClientOptions): Contro
       for (const client of clients) client.close();
     },
   };
+}
+
+/**
+ * Whether a Work request that failed with `code` was refused unread, so that
+ * its unary call is the way to send it: UNIMPLEMENTED (a replica without
+ * Work), or INVALID_ARGUMENT for ReportSteps (a replica whose Work predates
+ * it reads an empty request). A ReportSteps the replica did read and refused
+ * as invalid is refused again by the unary call, which changes nothing.
+ */
+function carriedOutNowhere(kind: WorkKind, code: grpc.status): boolean {
+  return code === grpc.status.UNIMPLEMENTED || (kind === 'reportSteps' && code === grpc.status.INVALID_ARGUMENT);
 }
 
 function newServiceClient(address: string, credentials: grpc.ChannelCredentials): AgentServiceClient {

@@ -1,9 +1,15 @@
 /**
- * ClaimJob and FinishJob over the Work call (work-channel.ts): one call for
- * many jobs, unary calls to a controller without Work, a dropped call's
- * unanswered request retried on a new one, and a request's own timeout.
+ * ClaimJob, ReportSteps and FinishJob over the Work call (work-channel.ts):
+ * one call for many jobs, unary calls to a controller without Work (or whose
+ * Work predates ReportSteps), a dropped call's unanswered request retried on
+ * a new one, and a request's own timeout.
  */
-import { agentServiceClientConstructor, agentServiceDefinition, type WorkRequest__Output } from '@gantry/proto';
+import {
+  agentServiceClientConstructor,
+  agentServiceDefinition,
+  natsTopology,
+  type WorkRequest__Output,
+} from '@gantry/proto';
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { createControllerClient } from './controller-client.js';
@@ -31,6 +37,35 @@ describe('the Work call', () => {
       'succeeded',
       'failed',
     ]);
+  });
+
+  it('reports the steps of a job that outlasts its hold on the same call', async () => {
+    await start();
+    // The step runs until its start was reported (the test cancels it then).
+    const jobId = await offer(['echo started; sleep 1000']);
+    const report = await f.controller.waitFor((c) => c.method === 'ReportSteps' && c.request.lease?.jobId === jobId);
+    expect(report).toMatchObject({ via: 'work', request: { steps: [{ stepIndex: 0, state: 'running' }] } });
+    await f.nc.request(
+      natsTopology.agentControlSubject('agent-1'),
+      JSON.stringify({ type: 'cancel', jobId, attempt: 1 }),
+    );
+    expect((await finishOf(jobId)).request.result).toBe('canceled');
+    expect(f.controller.calls.filter((c) => c.method === 'ReportSteps').map((c) => c.via)).toEqual(['work']);
+    expect(f.controller.workCallsOpened).toBe(1);
+  });
+
+  it('sends ReportSteps as a unary call to a controller whose Work predates it', async () => {
+    f.controller.workReportsSteps = false;
+    await start();
+    const jobId = await offer(['echo started; sleep 1000']);
+    const report = await f.controller.waitFor((c) => c.method === 'ReportSteps' && c.request.lease?.jobId === jobId);
+    expect(report).toMatchObject({ via: 'unary', request: { steps: [{ stepIndex: 0, state: 'running' }] } });
+    await f.nc.request(
+      natsTopology.agentControlSubject('agent-1'),
+      JSON.stringify({ type: 'cancel', jobId, attempt: 1 }),
+    );
+    expect((await finishOf(jobId)).request.result).toBe('canceled');
+    expect(jobCalls().map((c) => `${c.method} ${c.via}`)).toEqual(['ClaimJob work', 'FinishJob work']);
   });
 
   it('sends unary calls to a controller without Work', async () => {

@@ -1,5 +1,5 @@
 /**
- * The agent's end of Work (agent.proto): ClaimJob and FinishJob as messages on
+ * The agent's end of Work (agent.proto): ClaimJob, ReportSteps and FinishJob as messages on
  * one long-lived call to a controller replica instead of a unary call each,
  * which costs both sides several times less CPU per job.
  *
@@ -15,7 +15,7 @@
 import type { AgentServiceClient, WorkReply__Output, WorkRequest } from '@gantry/proto';
 import * as grpc from '@grpc/grpc-js';
 
-export type WorkKind = 'claimJob' | 'finishJob';
+export type WorkKind = 'claimJob' | 'reportSteps' | 'finishJob';
 
 /** How a request failed: a gRPC status code and its details. */
 export interface WorkFailure {

@@ -34,10 +34,10 @@ export type Call =
   | { method: 'ClaimJob'; request: ClaimJobRequest__Output; via: Via }
   | { method: 'Heartbeat'; request: HeartbeatRequest__Output }
   | { method: 'StreamLogs'; chunks: LogChunk__Output[] }
-  | { method: 'ReportSteps'; request: ReportStepsRequest__Output }
+  | { method: 'ReportSteps'; request: ReportStepsRequest__Output; via: Via }
   | { method: 'FinishJob'; request: FinishJobRequest__Output; via: Via };
 
-/** How a ClaimJob or FinishJob came: as a unary call, or as a request on a Work call. */
+/** How a ClaimJob, ReportSteps or FinishJob came: as a unary call, or as a request on a Work call. */
 type Via = 'unary' | 'work';
 
 type Answer<T> = T | { error: grpc.status; details?: string };
@@ -75,6 +75,8 @@ export class FakeController {
   finishJob: (request: FinishJobRequest__Output) => Answer<object> = () => ({});
   /** False: Work answers UNIMPLEMENTED, as a controller from before it does. */
   serveWork = true;
+  /** False: Work refuses a report_steps request as INVALID_ARGUMENT, as a controller whose Work predates it does. */
+  workReportsSteps = true;
   /** Work calls opened so far. */
   workCallsOpened = 0;
   /** Answer to a StreamLogs call once the agent ended it (or an error on its first chunk). */
@@ -225,10 +227,7 @@ export class FakeController {
           callback(null, { storedSeq: chunks.at(-1)?.seq ?? -1 });
         });
       },
-      ReportSteps: (call, callback) => {
-        this.#record({ method: 'ReportSteps', request: call.request });
-        reply(callback, this.reportSteps(call.request));
-      },
+      ReportSteps: (call, callback) => reply(callback, this.#reportSteps(call.request, 'unary')),
       // Artifacts are exercised against the real controller (test/e2e/artifacts.test.ts).
       CreateArtifactUploads: (_call, callback) => {
         reply(callback, { error: grpc.status.UNIMPLEMENTED, details: 'no artifacts in the fake controller' });
@@ -262,12 +261,22 @@ export class FakeController {
           return;
         }
         this.workCallsOpened++;
-        const answer = (id: number, outcome: Answer<object>, kind: 'claimJob' | 'finishJob'): WorkReply =>
+        const answer = (
+          id: number,
+          outcome: Answer<object>,
+          kind: 'claimJob' | 'reportSteps' | 'finishJob',
+        ): WorkReply =>
           'error' in outcome
             ? { id, error: { code: Number(outcome.error), details: String(outcome.details ?? 'fake error') } }
             : { id, [kind]: outcome };
         call.on('data', (request: WorkRequest__Output) => {
           if (request.claimJob) call.write(answer(request.id, this.#claimJob(request.claimJob, 'work'), 'claimJob'));
+          if (request.reportSteps) {
+            const outcome = this.workReportsSteps
+              ? this.#reportSteps(request.reportSteps, 'work')
+              : { error: grpc.status.INVALID_ARGUMENT, details: 'a Work request carries one of claim_job, finish_job' };
+            call.write(answer(request.id, outcome, 'reportSteps'));
+          }
           if (request.finishJob)
             call.write(answer(request.id, this.#finishJob(request.finishJob, 'work'), 'finishJob'));
         });
@@ -280,6 +289,11 @@ export class FakeController {
   #claimJob(request: ClaimJobRequest__Output, via: Via): Answer<ClaimJobResponse> {
     this.#record({ method: 'ClaimJob', request, via });
     return this.claim(request);
+  }
+
+  #reportSteps(request: ReportStepsRequest__Output, via: Via): Answer<object> {
+    this.#record({ method: 'ReportSteps', request, via });
+    return this.reportSteps(request);
   }
 
   #finishJob(request: FinishJobRequest__Output, via: Via): Answer<object> {

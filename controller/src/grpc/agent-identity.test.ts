@@ -4,6 +4,8 @@
  * queues), Register under another name, claims for another agent or another
  * queue, and leases of another agent's attempt are all refused.
  */
+import { EventEmitter } from 'node:events';
+import type { WorkReply } from '@gantry/proto';
 import { Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +33,18 @@ describe('agent identity on every call', () => {
     metadata.set('authorization', `Bearer ${secret}`);
     return metadata;
   };
+  /** Sends one request on a Work call (a duplex call the test plays) and resolves with its reply. */
+  const overWork = (metadata: Metadata, request: Record<string, unknown>) =>
+    new Promise<WorkReply>((resolve) => {
+      const work = Object.assign(new EventEmitter(), {
+        metadata,
+        cancelled: false,
+        write: (reply: WorkReply) => resolve(reply),
+        end: () => {},
+      });
+      service.Work(work as never);
+      work.emit('data', request);
+    });
   const call = (method: string, metadata: Metadata, request: unknown) =>
     new Promise<Answer>((resolve) => {
       const unary = { metadata, request } as unknown as ServerUnaryCall<never, never>;
@@ -133,6 +147,18 @@ describe('agent identity on every call', () => {
         code: status.PERMISSION_DENIED,
       });
     }
+    // The same calls as requests on a Work call are checked the same way.
+    for (const request of [
+      { reportSteps: { lease, steps: [] } },
+      { finishJob: { lease, result: 'succeeded', exitCode: 0, message: '', steps: [], logChunks: [] } },
+    ]) {
+      const [kind] = Object.keys(request);
+      const reply = await overWork(bearer(other.credential), { id: 1, call: kind, ...request });
+      expect(reply.error, kind).toMatchObject({ code: status.PERMISSION_DENIED });
+    }
+    expect(
+      await overWork(bearer(prod.credential), { id: 2, call: 'reportSteps', reportSteps: { lease, steps: [] } }),
+    ).toEqual({ id: 2, reportSteps: {} });
     expect((await call('Heartbeat', bearer(prod.credential), { lease })).error).toBeNull();
   });
 

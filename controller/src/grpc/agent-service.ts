@@ -15,6 +15,8 @@ import {
   type Lease__Output,
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
+  type ReportStepsRequest__Output,
+  type ReportStepsResponse,
 } from '@gantry/proto';
 import { type sendUnaryData, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -244,6 +246,15 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
     },
   );
 
+  const reportSteps = unary<ReportStepsRequest__Output, ReportStepsResponse>(
+    'ReportSteps',
+    async (request) => {
+      await lifecycle.reportSteps(leaseOf(request.lease), request.steps);
+      return {};
+    },
+    withLease,
+  );
+
   const finishJob = unary<FinishJobRequest__Output, FinishJobResponse>(
     'FinishJob',
     async (request) => {
@@ -317,14 +328,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       withLease,
     ),
 
-    ReportSteps: unary(
-      'ReportSteps',
-      async (request) => {
-        await lifecycle.reportSteps(leaseOf(request.lease), request.steps);
-        return {};
-      },
-      withLease,
-    ),
+    ReportSteps: reportSteps,
 
     CreateArtifactUploads: unary(
       'CreateArtifactUploads',
@@ -412,7 +416,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
 
     FinishJob: finishJob,
 
-    Work: (call) => handleWork(call, { claimJob, finishJob }, deps.openStreams),
+    Work: (call) => handleWork(call, { claimJob, reportSteps, finishJob }, deps.openStreams),
 
     Connect: (call) => {
       // A session opened (and closed) under another agent's id would mark that agent's attempts lost.

@@ -37,26 +37,36 @@ function heldHandler<Req>() {
 function open() {
   const call = new FakeWorkCall();
   const claims = heldHandler<unknown>();
+  const reports = heldHandler<unknown>();
   const finishes = heldHandler<unknown>();
   const streams = new OpenStreams();
-  handleWork(call as never, { claimJob: claims.handler, finishJob: finishes.handler }, streams);
-  return { call, claims, finishes, streams };
+  handleWork(
+    call as never,
+    { claimJob: claims.handler, reportSteps: reports.handler, finishJob: finishes.handler },
+    streams,
+  );
+  return { call, claims, reports, finishes, streams };
 }
 
 describe('Work call (server side)', () => {
   it('passes each request with the call’s metadata to its handler and answers it by id, in any order', () => {
-    const { call, claims, finishes } = open();
+    const { call, claims, reports, finishes } = open();
     call.metadata.set('authorization', 'Bearer agent-secret');
     call.emit('data', { id: 1, call: 'claimJob', claimJob: { agentId: 'a', jobId: 'j1', attempt: 1 } });
     call.emit('data', { id: 2, call: 'finishJob', finishJob: { result: 'succeeded' } });
+    call.emit('data', { id: 3, call: 'reportSteps', reportSteps: { steps: [{ stepIndex: 0, state: 'running' }] } });
     expect(claims.held[0]?.request).toEqual({ agentId: 'a', jobId: 'j1', attempt: 1 });
     expect(claims.held[0]?.metadata.get('authorization')).toEqual(['Bearer agent-secret']);
     expect(finishes.held[0]?.request).toEqual({ result: 'succeeded' });
+    expect(reports.held[0]?.request).toEqual({ steps: [{ stepIndex: 0, state: 'running' }] });
+    expect(reports.held[0]?.metadata.get('authorization')).toEqual(['Bearer agent-secret']);
 
     finishes.held[0]?.answer(null, {});
+    reports.held[0]?.answer(null, {});
     claims.held[0]?.answer(null, { granted: true, leaseToken: 'l' });
     expect(call.written).toEqual([
       { id: 2, finishJob: {} },
+      { id: 3, reportSteps: {} },
       { id: 1, claimJob: { granted: true, leaseToken: 'l' } },
     ]);
   });

@@ -1,5 +1,5 @@
 /**
- * Server side of Work (agent.proto): ClaimJob and FinishJob requests on one
+ * Server side of Work (agent.proto): ClaimJob, ReportSteps and FinishJob requests on one
  * long-lived call. Each request goes through the same handler as its unary
  * call, with the call's metadata as the caller's identity (checked per
  * request, so a credential revoked mid-call is refused at once), and its
@@ -12,6 +12,8 @@ import {
   type ClaimJobResponse,
   type FinishJobRequest__Output,
   type FinishJobResponse,
+  type ReportStepsRequest__Output,
+  type ReportStepsResponse,
   WORK_MAX_UNANSWERED,
   type WorkReply,
   type WorkRequest__Output,
@@ -29,6 +31,7 @@ export type UnaryHandler<Req, Res> = (call: UnaryRequest<Req>, done: sendUnaryDa
 
 export interface WorkHandlers {
   claimJob: UnaryHandler<ClaimJobRequest__Output, ClaimJobResponse>;
+  reportSteps: UnaryHandler<ReportStepsRequest__Output, ReportStepsResponse>;
   finishJob: UnaryHandler<FinishJobRequest__Output, FinishJobResponse>;
 }
 
@@ -53,7 +56,7 @@ export function handleWork(call: WorkCall, handlers: WorkHandlers, streams: Open
   const failed = (id: number, code: status, details: string) => answer({ id, error: { code, details } });
   /** A unary handler's callback that answers request `id` on the stream. */
   const replyTo =
-    <K extends 'claimJob' | 'finishJob'>(id: number, kind: K) =>
+    <K extends keyof WorkHandlers>(id: number, kind: K) =>
     (error: Parameters<sendUnaryData<unknown>>[0], response?: WorkReply[K] | null) => {
       if (error) failed(id, error.code ?? status.UNKNOWN, error.details ?? '');
       else answer({ id, [kind]: response ?? {} });
@@ -78,10 +81,12 @@ export function handleWork(call: WorkCall, handlers: WorkHandlers, streams: Open
     const { metadata } = call;
     if (request.call === 'claimJob' && request.claimJob) {
       handlers.claimJob({ request: request.claimJob, metadata }, replyTo(id, 'claimJob'));
+    } else if (request.call === 'reportSteps' && request.reportSteps) {
+      handlers.reportSteps({ request: request.reportSteps, metadata }, replyTo(id, 'reportSteps'));
     } else if (request.call === 'finishJob' && request.finishJob) {
       handlers.finishJob({ request: request.finishJob, metadata }, replyTo(id, 'finishJob'));
     } else {
-      failed(id, status.INVALID_ARGUMENT, 'a Work request carries one of claim_job, finish_job');
+      failed(id, status.INVALID_ARGUMENT, 'a Work request carries one of claim_job, report_steps, finish_job');
     }
   });
 }

@@ -308,7 +308,8 @@ export interface AgentServiceClient extends grpc.Client {
   streamLogs(callback: grpc.requestCallback<_gantry_agent_v1_StreamLogsResponse__Output>): grpc.ClientWritableStream<_gantry_agent_v1_LogChunk>;
   
   /**
-   * The calls every job makes (ClaimJob, FinishJob) over one long-lived call
+   * The calls every job makes (ClaimJob, FinishJob, and ReportSteps for a job
+   * that outlasts the agent's hold on its step reports) over one long-lived call
    * instead of one call each: a message on an open stream costs both sides a
    * fraction of a unary call. Each WorkRequest is answered by one WorkReply
    * with the same id, in any order; the answer is exactly what the unary
@@ -323,7 +324,8 @@ export interface AgentServiceClient extends grpc.Client {
   Work(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_gantry_agent_v1_WorkRequest, _gantry_agent_v1_WorkReply__Output>;
   Work(options?: grpc.CallOptions): grpc.ClientDuplexStream<_gantry_agent_v1_WorkRequest, _gantry_agent_v1_WorkReply__Output>;
   /**
-   * The calls every job makes (ClaimJob, FinishJob) over one long-lived call
+   * The calls every job makes (ClaimJob, FinishJob, and ReportSteps for a job
+   * that outlasts the agent's hold on its step reports) over one long-lived call
    * instead of one call each: a message on an open stream costs both sides a
    * fraction of a unary call. Each WorkRequest is answered by one WorkReply
    * with the same id, in any order; the answer is exactly what the unary
@@ -442,7 +444,8 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
   StreamLogs: grpc.handleClientStreamingCall<_gantry_agent_v1_LogChunk__Output, _gantry_agent_v1_StreamLogsResponse>;
   
   /**
-   * The calls every job makes (ClaimJob, FinishJob) over one long-lived call
+   * The calls every job makes (ClaimJob, FinishJob, and ReportSteps for a job
+   * that outlasts the agent's hold on its step reports) over one long-lived call
    * instead of one call each: a message on an open stream costs both sides a
    * fraction of a unary call. Each WorkRequest is answered by one WorkReply
    * with the same id, in any order; the answer is exactly what the unary
