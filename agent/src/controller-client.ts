@@ -2,8 +2,9 @@
  * The agent's side of the gRPC contract (proto/gantry/agent/v1/agent.proto):
  * promise wrappers for every RPC, each with a deadline and the registration
  * token as `authorization: Bearer <token>`. With work-channel.ts, the only
- * module importing @grpc. ClaimJob and FinishJob, which every job makes, go
- * over a Work call where the controller has one (work-channel.ts). Failures
+ * module importing @grpc. ClaimJob and FinishJob, which every job makes, and
+ * ReportSteps go over a Work call where the controller has one
+ * (work-channel.ts). Failures
  * surface as ControllerCallError carrying the gRPC status name, so callers
  * branch on `code` without importing gRPC.
  */
