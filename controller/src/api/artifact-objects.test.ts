@@ -39,6 +39,15 @@ describe('disk store object URLs', () => {
     expect(await get.text()).toBe('the bytes');
   });
 
+  it('refuses an unsigned upload and ends its connection rather than reading the body', async () => {
+    const url = new URL(await store.presignUpload('runs/r1/jobs/j1/attempts/1/unsigned', 60));
+    url.searchParams.delete('signature');
+    const response = await request(url.toString(), { method: 'PUT', body: 'x'.repeat(2048) });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('connection')).toBe('close');
+    expect((await request(await store.presignDownload('runs/r1/jobs/j1/attempts/1/unsigned', 60))).status).toBe(404);
+  });
+
   it.each<[string, (url: URL) => void, number, string]>([
     ['without a signature', (url) => url.searchParams.delete('signature'), 401, 'not signed'],
     ['with a changed signature', (url) => url.searchParams.set('signature', '0'.repeat(64)), 403, 'does not match'],
@@ -63,6 +72,8 @@ describe('disk store object URLs', () => {
   it('refuses a download URL used to upload, and leaves the object alone', async () => {
     const response = await request(await store.presignDownload(key, 60), { method: 'PUT', body: 'overwritten' });
     expect(response.status).toBe(403);
+    // The body of a refused upload is not read: the connection ends with the answer.
+    expect(response.headers.get('connection')).toBe('close');
     expect(await (await request(await store.presignDownload(key, 60))).text()).toBe('the bytes');
   });
 

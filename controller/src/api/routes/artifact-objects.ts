@@ -3,7 +3,8 @@
  * each answered only for a URL the controller signed for that key and that
  * method, until it expires (401 unsigned, 403 tampered, expired or another
  * method). No bearer token: the signature is the permission. Bodies stream
- * to and from disk; a PUT over `maxObjectBytes` is refused with 413. Served
+ * to and from disk; a PUT over `maxObjectBytes` is refused with 413. A
+ * refused PUT is answered with `Connection: close`, its body unread. Served
  * by Node's HTTP server, the bytes go between the socket and the file as Node
  * streams, without a detour through web streams (which costs about half the
  * throughput); under `app.request()` (tests) the web body is used.
@@ -28,6 +29,9 @@ export function artifactObjectRoutes(store: DiskStore, maxObjectBytes = DEFAULT_
   const refusal = (c: Context, method: string) => {
     const key = keyOf(c.req.url);
     const verdict = key === null ? null : store.verify(method, key, c.req.query());
+    // A refused upload's body is never read: the connection ends with the answer
+    // (kept open, Node's server would read and drop the whole body first).
+    if ((key === null || verdict === null || !verdict.ok) && method === 'PUT') c.header('Connection', 'close');
     if (key === null || verdict === null) {
       return { response: c.json(errorBody('FORBIDDEN', 'not an object key', undefined, c.get('requestId')), 403) };
     }
