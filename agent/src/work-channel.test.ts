@@ -39,17 +39,25 @@ describe('the Work call', () => {
     ]);
   });
 
-  it('reports the steps of a job that outlasts its hold on the same call', async () => {
-    await start();
-    // The step runs until its start was reported (the test cancels it then).
+  /**
+   * Runs a job whose step lasts until its start was reported, then cancels it:
+   * returns that first report once the job finished canceled.
+   */
+  async function firstReportOfCanceledJob(): Promise<Call> {
     const jobId = await offer(['echo started; sleep 1000']);
     const report = await f.controller.waitFor((c) => c.method === 'ReportSteps' && c.request.lease?.jobId === jobId);
-    expect(report).toMatchObject({ via: 'work', request: { steps: [{ stepIndex: 0, state: 'running' }] } });
     await f.nc.request(
       natsTopology.agentControlSubject('agent-1'),
       JSON.stringify({ type: 'cancel', jobId, attempt: 1 }),
     );
     expect((await finishOf(jobId)).request.result).toBe('canceled');
+    return report;
+  }
+
+  it('reports the steps of a job that outlasts its hold on the same call', async () => {
+    await start();
+    const report = await firstReportOfCanceledJob();
+    expect(report).toMatchObject({ via: 'work', request: { steps: [{ stepIndex: 0, state: 'running' }] } });
     expect(f.controller.calls.filter((c) => c.method === 'ReportSteps').map((c) => c.via)).toEqual(['work']);
     expect(f.controller.workCallsOpened).toBe(1);
   });
@@ -57,14 +65,8 @@ describe('the Work call', () => {
   it('sends ReportSteps as a unary call to a controller whose Work predates it', async () => {
     f.controller.workReportsSteps = false;
     await start();
-    const jobId = await offer(['echo started; sleep 1000']);
-    const report = await f.controller.waitFor((c) => c.method === 'ReportSteps' && c.request.lease?.jobId === jobId);
+    const report = await firstReportOfCanceledJob();
     expect(report).toMatchObject({ via: 'unary', request: { steps: [{ stepIndex: 0, state: 'running' }] } });
-    await f.nc.request(
-      natsTopology.agentControlSubject('agent-1'),
-      JSON.stringify({ type: 'cancel', jobId, attempt: 1 }),
-    );
-    expect((await finishOf(jobId)).request.result).toBe('canceled');
     expect(jobCalls().map((c) => `${c.method} ${c.via}`)).toEqual(['ClaimJob work', 'FinishJob work']);
   });
 

@@ -25,6 +25,7 @@ import {
   type WorkRequest__Output,
 } from '@gantry/proto';
 import * as grpc from '@grpc/grpc-js';
+import type { WorkKind } from '../work-channel.js';
 
 export type Call =
   | { method: 'Enrol'; request: EnrolRequest__Output; authorization: string }
@@ -261,11 +262,7 @@ export class FakeController {
           return;
         }
         this.workCallsOpened++;
-        const answer = (
-          id: number,
-          outcome: Answer<object>,
-          kind: 'claimJob' | 'reportSteps' | 'finishJob',
-        ): WorkReply =>
+        const answer = (id: number, outcome: Answer<object>, kind: WorkKind): WorkReply =>
           'error' in outcome
             ? { id, error: { code: Number(outcome.error), details: String(outcome.details ?? 'fake error') } }
             : { id, [kind]: outcome };

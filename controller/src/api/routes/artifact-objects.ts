@@ -26,20 +26,20 @@ export const DEFAULT_MAX_OBJECT_BYTES = 5 * 1024 ** 3;
 export function artifactObjectRoutes(store: DiskStore, maxObjectBytes = DEFAULT_MAX_OBJECT_BYTES) {
   const app = createRouter();
 
-  const refusal = (c: Context, method: string) => {
+  /** The refusal to answer a request on `/objects/…` with, or the key it may use. */
+  type Checked = { key: string; response?: undefined } | { key?: undefined; response: Response };
+  const refusal = (c: Context, method: string): Checked => {
+    const refuse = (message: string, status: 401 | 403): Checked => {
+      // A refused upload's body is never read: the connection ends with the answer
+      // (kept open, Node's server would read and drop the whole body first).
+      if (method === 'PUT') c.header('Connection', 'close');
+      const code = status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN';
+      return { response: c.json(errorBody(code, message, undefined, c.get('requestId')), status) };
+    };
     const key = keyOf(c.req.url);
-    const verdict = key === null ? null : store.verify(method, key, c.req.query());
-    // A refused upload's body is never read: the connection ends with the answer
-    // (kept open, Node's server would read and drop the whole body first).
-    if ((key === null || verdict === null || !verdict.ok) && method === 'PUT') c.header('Connection', 'close');
-    if (key === null || verdict === null) {
-      return { response: c.json(errorBody('FORBIDDEN', 'not an object key', undefined, c.get('requestId')), 403) };
-    }
-    if (!verdict.ok) {
-      const code = verdict.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN';
-      return { response: c.json(errorBody(code, verdict.message, undefined, c.get('requestId')), verdict.status) };
-    }
-    return { key };
+    if (key === null) return refuse('not an object key', 403);
+    const verdict = store.verify(method, key, c.req.query());
+    return verdict.ok ? { key } : refuse(verdict.message, verdict.status);
   };
 
   app.put('/*', async (c) => {
