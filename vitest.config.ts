@@ -11,6 +11,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          // One migrated PGlite database that the tests' own databases are copied from.
+          globalSetup: ['controller/src/testing/pglite-template-setup.ts'],
           // Some unit tests start PGlite or git; a loaded machine must slow them down, not fail them.
           testTimeout: 30_000,
           hookTimeout: 30_000,

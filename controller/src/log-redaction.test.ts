@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from './main.js';
-import { type OpenDatabase, openDatabase } from './store/database.js';
+import type { OpenDatabase } from './store/database.js';
 import { renewLease } from './store/leases-repository.js';
+import { openTestDatabase } from './testing/test-database.js';
 
 function capturedLogger() {
   const lines: string[] = [];
@@ -30,7 +31,7 @@ describe('controller log redaction', () => {
   let database: OpenDatabase;
 
   beforeAll(async () => {
-    database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
+    database = await openTestDatabase(join(dir, 'pglite'));
   }, 60_000);
 
   afterAll(async () => {

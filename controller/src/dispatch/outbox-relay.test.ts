@@ -11,8 +11,9 @@ import { sql } from 'drizzle-orm';
 import type { JetStreamClient } from 'nats';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type OpenDatabase, openDatabase, queryRows } from '../store/database.js';
+import { type OpenDatabase, queryRows } from '../store/database.js';
 import type { OutboxMessage } from '../store/outbox-repository.js';
+import { openTestDatabase } from '../testing/test-database.js';
 import { OutboxRelay } from './outbox-relay.js';
 
 /** Records publishes; `gate`, when set, holds each publish until it resolves; `refuse` fails the next ones. */
@@ -77,7 +78,7 @@ describe('OutboxRelay', () => {
     });
 
   beforeAll(async () => {
-    database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
+    database = await openTestDatabase(join(dir, 'pglite'));
   }, 60_000);
 
   beforeEach(async () => {

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OpenDatabase, openDatabase } from '../store/database.js';
+import type { OpenDatabase } from '../store/database.js';
 import { markPublished } from '../store/outbox-repository.js';
 import { outbox } from '../store/schema.js';
+import { openTestDatabase } from '../testing/test-database.js';
 import { controllerHealthChecks } from './controller-checks.js';
 import { runHealthChecks } from './health-report.js';
 
@@ -45,7 +46,7 @@ describe('controller health checks', () => {
   };
 
   beforeAll(async () => {
-    database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
+    database = await openTestDatabase(join(dir, 'pglite'));
   }, 60_000);
 
   afterAll(async () => {

@@ -15,10 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PIPELINE_LIMITS } from '../pipeline/index.js';
 import { createGitSource } from '../source/git-source.js';
 import { localRepositories } from '../source/repository-allow-list.js';
-import { type OpenDatabase, openDatabase } from '../store/database.js';
+import type { OpenDatabase } from '../store/database.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
 import { claimPlanning, findUnclaimedUnplannedRuns } from '../store/planning-claims.js';
 import { createRun, findRunDetail } from '../store/runs-repository.js';
+import { openTestDatabase } from '../testing/test-database.js';
 import { PLANNING_CLAIM_MS } from './planning-claim.js';
 import { Scheduler } from './scheduler.js';
 
@@ -58,7 +59,7 @@ describe('planning on PGlite', () => {
   };
 
   beforeAll(async () => {
-    database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
+    database = await openTestDatabase(join(dir, 'pglite'));
     const log = pino({ level: 'info' }, { write: (line: string) => logLines.push(line) });
     scheduler = new Scheduler({
       db: database.db,

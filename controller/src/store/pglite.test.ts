@@ -16,7 +16,8 @@ import { JobLifecycle } from '../scheduler/job-lifecycle.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { createGitSource } from '../source/git-source.js';
 import { localRepositories } from '../source/repository-allow-list.js';
-import { type OpenDatabase, openDatabase } from './database.js';
+import { openTestDatabase } from '../testing/test-database.js';
+import type { OpenDatabase } from './database.js';
 import { readLog } from './logs-repository.js';
 import { takeUnpublished } from './outbox-repository.js';
 import { createRun, findRunDetail } from './runs-repository.js';
@@ -48,7 +49,7 @@ describe('the store on PGlite', () => {
     execFileSync('git', ['-C', repo, 'add', '.']);
     execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'init']);
     sha = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-    database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
+    database = await openTestDatabase(join(dir, 'pglite'));
     scheduler = new Scheduler({
       db: database.db,
       source: createGitSource({ allow: localRepositories, cacheDir: join(dir, 'repos') }),

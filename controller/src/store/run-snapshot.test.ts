@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePipeline } from '../pipeline/index.js';
 import { withProtections } from '../scheduler/protected-environments.js';
 import { withStageConditions } from '../scheduler/stage-conditions.js';
-import { type OpenDatabase, openDatabase, queryRows } from './database.js';
+import { openTestDatabase } from '../testing/test-database.js';
+import { type OpenDatabase, queryRows } from './database.js';
 import { findProtections, putProtection } from './environments-repository.js';
 import { queueJobs } from './jobs-repository.js';
 import { claimJob, finishAttempt } from './leases-repository.js';
@@ -44,7 +45,7 @@ describe('snapshots handed to the state machine', () => {
   let database: OpenDatabase;
 
   beforeAll(async () => {
-    database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
+    database = await openTestDatabase(join(dir, 'pglite'));
     // Production may be released from release branches only: a run on main is refused at the gate.
     await putProtection(database.db, {
       name: 'production',

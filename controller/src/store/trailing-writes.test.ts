@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OpenDatabase, openDatabase, queryRows } from './database.js';
+import { openTestDatabase } from '../testing/test-database.js';
+import { type OpenDatabase, queryRows } from './database.js';
 import { answersInOrder, transactionWithTrailingWrites, withNoTrailingWrites } from './trailing-writes.js';
 
 describe('transactionWithTrailingWrites on PGlite', () => {
@@ -20,7 +21,7 @@ describe('transactionWithTrailingWrites on PGlite', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gantry-trailing-'));
-    database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
+    database = await openTestDatabase(join(dir, 'pglite'));
     await database.db.execute(sql`create table notes (name text primary key)`);
   });
   afterAll(async () => {

@@ -25,8 +25,9 @@ import { parseSecretKey } from '../secret-store/secret-key.js';
 import { SecretVault } from '../secret-store/secret-vault.js';
 import { createGitSource } from '../source/git-source.js';
 import { localRepositories } from '../source/repository-allow-list.js';
-import { type OpenDatabase, openDatabase } from '../store/database.js';
+import type { OpenDatabase } from '../store/database.js';
 import { createPipelineRepo } from './pipeline-repo.js';
+import { openTestDatabase } from './test-database.js';
 
 export const testAdminToken = 'admin-token-for-handler-tests';
 
@@ -72,7 +73,7 @@ export async function openTestApp(options: TestAppOptions): Promise<TestApp> {
     },
   });
   const log = pino({ level: 'debug' }, sink);
-  const database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
+  const database = await openTestDatabase(join(dir, 'pglite'));
   const metrics = new ControllerMetrics();
   registerFarmStateGauges(metrics.registry, { db: database.db, poolUse: database.poolUse, log });
   const source = createGitSource({ allow: localRepositories, cacheDir: join(dir, 'repos') });

@@ -13,9 +13,10 @@ import { DEFAULT_PIPELINE_LIMITS } from '../pipeline/index.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { createGitSource } from '../source/git-source.js';
 import { localRepositories } from '../source/repository-allow-list.js';
-import { type OpenDatabase, openDatabase } from '../store/database.js';
+import type { OpenDatabase } from '../store/database.js';
 import { findRun } from '../store/runs-repository.js';
 import { createPipelineRepo } from '../testing/pipeline-repo.js';
+import { openTestDatabase } from '../testing/test-database.js';
 import { startRun } from './start-run.js';
 
 const pipeline = `on:
@@ -39,7 +40,7 @@ describe('a push filter with the farm limits', () => {
     dir = mkdtempSync(join(tmpdir(), 'gantry-push-limits-'));
     repo = join(dir, 'repo');
     createPipelineRepo(repo, pipeline);
-    database = await openDatabase({ pgliteDir: join(dir, 'pglite') });
+    database = await openTestDatabase(join(dir, 'pglite'));
   }, 60_000);
 
   afterAll(async () => {
