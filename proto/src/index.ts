@@ -118,19 +118,7 @@ export function agentServiceClientConstructor() {
   return loadAgentProtocol().gantry.agent.v1.AgentService;
 }
 
-/** Topology of NATS subjects and stream names both sides agree on. */
-export const natsTopology = {
-  jobsStream: 'GANTRY_JOBS',
-  jobsSubjectPrefix: 'gantry.jobs.',
-  /** Subject that carries job offers for one queue. */
-  jobsSubject: (queue: string) => `gantry.jobs.${queue}`,
-  /** Durable pull consumer for one queue (one per queue: WorkQueue streams allow one per subject). */
-  jobsConsumer: (queue: string) => `jobs-${queue}`,
-  /** Core-NATS subject for controller → agent control messages (cancel, drain). */
-  agentControlSubject: (agentId: string) => `gantry.agents.${agentId}.control`,
-  /** Core-NATS subject for run events fed to live pages. */
-  runEventsSubject: (runId: string) => `gantry.events.runs.${runId}`,
-} as const;
+export { natsTopology } from './nats-topology.js';
 
 /** Body of a job offer on `gantry.jobs.<queue>`; Nats-Msg-Id is `${jobId}.${attempt}`. */
 export interface JobOffer {

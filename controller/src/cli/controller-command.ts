@@ -1,7 +1,6 @@
 /** `gantry controller`: runs the controller alone, for deployments where agents live on other hosts. */
 import type { Argv } from 'yargs';
 import { ConfigError, loadControllerConfig, requireSharedTokens } from '../config.js';
-import { createLogger, startController } from '../main.js';
 import { restrictNewFilesToOwner } from '../owner-only-files.js';
 import type { CommandContext } from './client/command.js';
 import { configOverrides, environmentHelp, withConfigFlags } from './config-flags.js';
@@ -31,6 +30,8 @@ async function runController(overrides: ReturnType<typeof configOverrides>, io: 
     }
     throw error;
   }
+  // The controller itself is loaded only by the commands that run it: the client commands start in a fraction of the time.
+  const { createLogger, startController } = await import('../main.js');
   const log = createLogger(config.logLevel);
   let controller: Awaited<ReturnType<typeof startController>>;
   try {

@@ -14,7 +14,7 @@ import {
   type NatsUser,
   natsAuthorizationBlock,
 } from '@gantry/common';
-import { natsTopology } from '@gantry/proto';
+import { natsTopology } from '@gantry/proto/nats-topology';
 
 export const controllerNatsUser = 'gantry-controller';
 export const agentNatsUser = 'gantry-agent';
