@@ -99,7 +99,7 @@ export async function startController(
   if (!secretKey) log.warn('GANTRY_SECRET_KEY is not set: job secrets cannot be stored or used');
 
   let baseUrl = config.publicUrl ?? '';
-  const artifactStore = createArtifactStore(config, () => baseUrl);
+  const artifactStore = await createArtifactStore(config, () => baseUrl);
   // A store that cannot be used stops the controller now, not at the first upload.
   await artifactStore.open().catch((error: Error) => {
     throw new ConfigError([`GANTRY_ARTIFACTS: ${error.message}`]);
