@@ -62,9 +62,10 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
     env: controllerEnv,
   });
   const agents: AgentProcess[] = [];
-  const addAgent = async (agentOptions: { queue?: string } = {}) => {
-    const index = agents.length;
-    const agent = await startAgent({
+  let agentsStarted = 0;
+  const launchAgent = (agentOptions: { queue?: string } = {}) => {
+    const index = agentsStarted++;
+    return startAgent({
       controller: controller.grpcAddress,
       natsUrl: nats.url,
       ...(agentOptions.queue ? { queue: agentOptions.queue } : {}),
@@ -74,10 +75,22 @@ export async function startFarm(options: FarmOptions = {}): Promise<Farm> {
       name: `e2e-agent-${index}`,
       env: agentEnv,
     });
+  };
+  const addAgent = async (agentOptions: { queue?: string } = {}) => {
+    const agent = await launchAgent(agentOptions);
     agents.push(agent);
     return agent;
   };
-  for (let index = 0; index < (options.agents ?? 2); index++) await addAgent();
+  // The first agents start together (each is a Node process that takes a while to load); `agents` keeps their order.
+  const first = await Promise.allSettled(Array.from({ length: options.agents ?? 2 }, () => launchAgent()));
+  for (const outcome of first) if (outcome.status === 'fulfilled') agents.push(outcome.value);
+  const failed = first.find((outcome) => outcome.status === 'rejected');
+  if (failed) {
+    await Promise.all(agents.map((agent) => agent.stop()));
+    await controller.stop();
+    await nats.stop();
+    throw failed.reason;
+  }
   return {
     controller,
     controllerDataDir: join(dir, 'controller'),

@@ -77,6 +77,6 @@ export async function waitForReady<T>(
       await gantry.kill9();
       throw new GantryProcessStartError(`${what} not ready within ${timeoutMs} ms; output:\n${gantry.output.text()}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
