@@ -5,19 +5,13 @@
  * Only store/ imports drizzle, pg and PGlite.
  */
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import { type SQL, sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
-import { restrictToOwner } from '../owner-only-files.js';
 import { deferBegin } from './deferred-begin.js';
 import { withMigrationLock } from './migration-lock.js';
-import { batchedPgliteClient } from './pglite-client.js';
-import { ensurePgliteCluster } from './pglite-cluster.js';
 import { prepareRepeatedStatements, StatementNames } from './prepared-statements.js';
 import * as schema from './schema.js';
 
@@ -73,7 +67,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     const { databaseUrl, maxConnections = 10, preparedStatements = true } = options;
     return openPostgres(databaseUrl, maxConnections, preparedStatements);
   }
-  return openPglite(options.pgliteDir);
+  // PGlite (and its half of drizzle) is loaded only by a controller that uses it.
+  const { openPglite } = await import('./open-pglite.js');
+  const { db, close } = await openPglite(options.pgliteDir, migrationsFolder);
+  return { db: db as unknown as Database, kind: 'pglite', close };
 }
 
 async function openPostgres(url: string, max: number, preparedStatements: boolean): Promise<OpenDatabase> {
@@ -108,17 +105,6 @@ async function openPostgres(url: string, max: number, preparedStatements: boolea
       cause: error,
     });
   }
-}
-
-async function openPglite(dir: string): Promise<OpenDatabase> {
-  await restrictToOwner(dir, 0);
-  await ensurePgliteCluster(dir);
-  const client = await PGlite.create(dir);
-  // PGlite unpacks its initial cluster with mode 0666 whatever the umask; files it adds later are 0600.
-  await restrictToOwner(dir);
-  const db = drizzlePglite({ client: batchedPgliteClient(client), schema });
-  await migratePglite(db, { migrationsFolder });
-  return { db: db as unknown as Database, kind: 'pglite', close: () => client.close() };
 }
 
 function redactUrl(url: string): string {
