@@ -82,10 +82,14 @@ async function runCeiling(context: ScenarioContext): Promise<void> {
           });
           steps.push(step);
           progress(
-            `ceiling: ${rate} offered → ${step.completedJobsPerSecond.toFixed(0)} jobs/s, dispatch p50 ${step.dispatchP50Ms.toFixed(1)} ms, p99 ${step.dispatchP99Ms.toFixed(1)} ms`,
+            `ceiling: ${rate} offered → ${step.completedJobsPerSecond.toFixed(0)} jobs/s, dispatch p50 ${step.dispatchP50Ms.toFixed(1)} ms, p99 ${step.dispatchP99Ms.toFixed(1)} ms; a run's jobs all offered after ${step.runPublishedP50Ms.toFixed(0)} ms, claimed ${step.runFirstClaimP50Ms.toFixed(0)}-${step.runLastClaimP50Ms.toFixed(0)} ms (medians)`,
           );
           report.diagnostic(`ceiling_step_${rate}_jobs_per_s`, step.completedJobsPerSecond);
           report.diagnostic(`ceiling_step_${rate}_dispatch_p99_ms`, step.dispatchP99Ms);
+          // A run's 50 jobs are queued at once: how long until all are offered, and claimed.
+          report.diagnostic(`ceiling_step_${rate}_run_published_p50_ms`, step.runPublishedP50Ms);
+          report.diagnostic(`ceiling_step_${rate}_run_first_claim_p50_ms`, step.runFirstClaimP50Ms);
+          report.diagnostic(`ceiling_step_${rate}_run_last_claim_p50_ms`, step.runLastClaimP50Ms);
           if (step.failedJobs > 0)
             throw new Error(`${step.failedJobs} jobs of the ${rate} jobs/s step did not succeed`);
           // Saturated (the farm fell well behind the offered rate), or over the latency limit twice: stop climbing.
