@@ -1,8 +1,9 @@
 /**
  * The client commands (`gantry runs`, `gantry approve`, …) load neither the
  * controller nor gRPC: only `gantry controller` and `gantry up` import them,
- * when they run. Checked on the built command with a module-loading hook that
- * names every ES module the process loads.
+ * when they run. Checked on the built command (`npm test` builds first; after
+ * changing the CLI, `npm run build` before running this file alone) with a
+ * module-loading hook that names every ES module the process loads.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
