@@ -1,23 +1,17 @@
 /**
- * Vitest global setup of the `unit` project: one migrated PGlite database for
- * the whole run, which openTestDatabase() copies (see test-database.ts). The
- * test processes inherit the variable naming it; teardown removes it.
+ * Vitest global setup of the `unit` project: names where the run's migrated
+ * PGlite template goes (see test-database.ts; the first test that needs a
+ * database makes it, so a run without one pays nothing). The test processes
+ * inherit the variable; teardown removes the template.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makePgliteTemplate, pgliteTemplateVariable } from './test-database.js';
+import { pgliteTemplateVariable } from './test-database.js';
 
-export async function setup(): Promise<() => void> {
+export function setup(): () => void {
   const parent = mkdtempSync(join(tmpdir(), 'gantry-pglite-template-'));
-  const template = join(parent, 'pglite');
-  try {
-    await makePgliteTemplate(template);
-  } catch (error) {
-    rmSync(parent, { recursive: true, force: true });
-    throw error;
-  }
-  process.env[pgliteTemplateVariable] = template;
+  process.env[pgliteTemplateVariable] = join(parent, 'pglite');
   return () => {
     delete process.env[pgliteTemplateVariable];
     rmSync(parent, { recursive: true, force: true });

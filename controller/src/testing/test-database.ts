@@ -2,24 +2,52 @@
  * Throwaway PGlite databases for tests. Creating one (PGlite's initdb, then
  * every migration) takes seconds; copying a migrated one and opening the copy
  * takes well under one. The unit tests' global setup (pglite-template-setup.ts)
- * makes one migrated template per test run and names it in
- * `GANTRY_TEST_PGLITE_TEMPLATE`; openTestDatabase() starts from a copy of it,
- * or from nothing when no template is named (a test run some other way).
+ * names a path in `GANTRY_TEST_PGLITE_TEMPLATE`; the first test that wants a
+ * database makes the migrated template there, and every test starts from a
+ * copy of it. Without the variable (a test run some other way) each database
+ * is created from nothing.
  */
-import { cp } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, cp, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { type OpenDatabase, openDatabase } from '../store/database.js';
 
 export const pgliteTemplateVariable = 'GANTRY_TEST_PGLITE_TEMPLATE';
 
-/** Creates and migrates a PGlite database in `dir` (which must not exist yet), then closes it. */
-export async function makePgliteTemplate(dir: string): Promise<void> {
-  const database = await openDatabase({ pgliteDir: dir });
-  await database.close();
-}
-
 /** Opens a PGlite database of the test's own in `pgliteDir` (which must not exist yet). */
 export async function openTestDatabase(pgliteDir: string): Promise<OpenDatabase> {
   const template = process.env[pgliteTemplateVariable];
-  if (template) await cp(template, pgliteDir, { recursive: true, errorOnExist: true, force: false });
+  if (template) {
+    await ensureTemplate(template);
+    await cp(template, pgliteDir, { recursive: true, errorOnExist: true, force: false });
+  }
   return openDatabase({ pgliteDir });
+}
+
+/**
+ * Makes the migrated template at `template` unless it is there. It is built
+ * under another name and renamed into place, so a half-made one is never
+ * copied; test processes that build it at the same time keep the first.
+ */
+async function ensureTemplate(template: string): Promise<void> {
+  if (await exists(template)) return;
+  const building = join(dirname(template), `building-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    const database = await openDatabase({ pgliteDir: building });
+    await database.close();
+    await rename(building, template);
+  } catch (error) {
+    if (!(await exists(template))) throw error;
+  } finally {
+    await rm(building, { recursive: true, force: true });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
