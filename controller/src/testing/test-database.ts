@@ -8,7 +8,8 @@
  * is created from nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { access, cp, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type OpenDatabase, openDatabase } from '../store/database.js';
 
@@ -30,24 +31,15 @@ export async function openTestDatabase(pgliteDir: string): Promise<OpenDatabase>
  * copied; test processes that build it at the same time keep the first.
  */
 async function ensureTemplate(template: string): Promise<void> {
-  if (await exists(template)) return;
+  if (existsSync(template)) return;
   const building = join(dirname(template), `building-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const database = await openDatabase({ pgliteDir: building });
     await database.close();
     await rename(building, template);
   } catch (error) {
-    if (!(await exists(template))) throw error;
+    if (!existsSync(template)) throw error;
   } finally {
     await rm(building, { recursive: true, force: true });
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
   }
 }
