@@ -1,7 +1,8 @@
 /**
  * POST /api/gc as an admin uses it: the artifacts of old runs go (objects and
- * rows), a dry run only counts, and the latest run that succeeded in an
- * environment keeps its artifacts however old it is.
+ * rows), a dry run only counts, and the run live in an environment (the
+ * latest deployed there, or the one a rollback put back) keeps its artifacts
+ * however old it is.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +119,24 @@ describe('POST /api/gc', () => {
       404,
     );
     expect((await testApp.app.request(objectUrl)).status).toBe(404);
+  }, 60_000);
+
+  it('keeps the artifacts of the run a rollback put live again, not those of the run it replaced', async () => {
+    const older = await triggered();
+    await runNextJob('succeeded', true);
+    await runNextJob('succeeded', false);
+    const newer = await triggered();
+    await runNextJob('succeeded', true);
+    await runNextJob('succeeded', false);
+    const rollback = await post('/api/environments/staging/rollback', { runId: older });
+    expect(rollback.status).toBe(202);
+    await runNextJob('succeeded', false);
+    await testApp.database.db.execute(sql`update runs set finished_at = now() - interval '40 days'`);
+
+    const gc = await post('/api/gc', { olderThan: '30d' });
+    expect(gc.status).toBe(200);
+    expect(await artifactsOf(older)).toHaveLength(1);
+    expect(await artifactsOf(newer)).toEqual([]);
   }, 60_000);
 
   it('refuses a duration without a unit', async () => {

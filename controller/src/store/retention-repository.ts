@@ -1,7 +1,10 @@
 /**
  * What `gantry gc` may delete: the artifacts and archived logs of runs that
  * ended before a cutoff, except a run awaiting approval (it has not ended) and
- * the latest run that succeeded in each environment (what is deployed there).
+ * the run live in each environment: its latest succeeded deployment (a
+ * rollback puts an older run live again), or, for an environment with no
+ * deployment recorded (deployed before deployments were), the latest run
+ * whose stage for it succeeded.
  */
 import { sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from './database.js';
@@ -17,11 +20,19 @@ export async function findCollectableRuns(db: Queryable, olderThanMs: number, li
   const rows = await queryRows<{ id: string }>(
     db,
     sql`
-    with deployed as (
-      select distinct on (stages.environment) stages.run_id
+    with live as (
+      select distinct on (environment) environment, run_id
+      from deployments where status = 'succeeded'
+      order by environment, finished_at desc, created_at desc
+    ), last_succeeded_stage as (
+      select distinct on (stages.environment) stages.environment, stages.run_id
       from stages join runs on runs.id = stages.run_id
       where stages.environment is not null and stages.status = 'succeeded'
       order by stages.environment, runs.created_at desc
+    ), deployed as (
+      select run_id from live
+      union
+      select run_id from last_succeeded_stage where environment not in (select environment from live)
     )
     select runs.id from runs
     where runs.status in ('succeeded', 'failed', 'canceled', 'rejected')
