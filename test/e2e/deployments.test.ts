@@ -2,11 +2,12 @@
  * Environments on a real farm: two releases reach production (each released
  * by an approver), then `gantry deploy --environment production --run <first>`
  * rolls back: the first run's production stage waits at its gate again,
- * another approver releases it, and the environments API and `gantry
- * environments` show the first commit and its artifact digests live again,
- * the history naming the rollback, who asked for it and who approved it.
- * Before the rollback is approved, the API says what it would change: the
- * commit it takes out and the artifact whose digest goes back.
+ * another approver releases it (not the one who asked for it), and the
+ * environments API and `gantry environments` show the first commit and its
+ * artifact digests live again, the history naming the rollback, who asked
+ * for it and who approved it. Before the rollback is approved, the API says
+ * what it would change: the commit it takes out and the artifact whose
+ * digest goes back.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +52,7 @@ describe('environments, deployments and rollback', () => {
     for (const [name, roles] of [
       ['alice', ['read', 'approve']],
       ['bob', ['read', 'approve']],
-      ['rita', ['read', 'trigger']],
+      ['rita', ['read', 'trigger', 'approve']],
     ] as const) {
       const made = await farm.client.POST('/api/tokens', { body: { name, roles: [...roles] } });
       tokens[name] = made.data?.token ?? '';
@@ -123,6 +124,10 @@ describe('environments, deployments and rollback', () => {
       commits: { added: [], removed: [{ sha: second.sha, subject: 'version 2' }], known: true, truncated: false },
       artifacts: [{ job: 'compile', path: 'dist/app.txt', liveSha256: secondDigest, candidateSha256: firstDigest }],
     });
+    // Whoever asked for the rollback may not release it themselves.
+    const bySelf = await gantry(['approve', first.id, '--stage', 'production'], as('rita'));
+    expect(bySelf.code).not.toBe(0);
+    expect(bySelf.stderr).toContain('rita asked for this rollback');
     const approved = await gantry(['approve', first.id, '--stage', 'production'], as('bob'));
     expect(approved.code, approved.stderr).toBe(0);
     const again = await farm.client.waitForRun(first.id, until('succeeded'), { timeoutMs: 120_000 });

@@ -4,8 +4,9 @@
  * the gate's own rules:
  *  - `approvers` (when listed): the caller is named, or holds `role:NAME`;
  *  - self-approval (unless `allow_self_approval`): the identity that triggered
- *    the run, and whoever's e-mail is the commit's author or committer
- *    (compared case-insensitively), may not approve. They may still reject.
+ *    the run, the identity that asked for the rollback the gate holds, and
+ *    whoever's e-mail is the commit's author or committer (compared
+ *    case-insensitively), may not approve. They may still reject.
  */
 import { isRole, type Principal } from '../domain/identity.js';
 import type { Run } from '../domain/run.js';
@@ -13,13 +14,19 @@ import type { ApprovalPolicy } from '../pipeline/model.js';
 
 export type Verdict = 'approved' | 'rejected';
 
+/** Who stands behind what the gate would release: the run's trigger and commit, and a pending rollback's requester. */
+export type GateSubject = Pick<Run, 'triggeredBy' | 'authorEmail' | 'committerEmail'> & {
+  /** Set while the gate holds a rollback of this stage: who asked for it. */
+  rollbackRequestedBy?: string | null;
+};
+
 /** Why `principal` may not give `decision` on the stage, or null when they may. */
 export function refusalOf(
   principal: Principal,
   decision: Verdict,
   stageName: string,
   policy: ApprovalPolicy,
-  run: Pick<Run, 'triggeredBy' | 'authorEmail' | 'committerEmail'>,
+  run: GateSubject,
 ): string | null {
   if (policy.approvers.length > 0 && !policy.approvers.some((approver) => matches(principal, approver))) {
     return `${principal.name} is not an approver of stage "${stageName}" (approvers: ${policy.approvers.join(', ')})`;
@@ -40,11 +47,9 @@ function matches(principal: Principal, approver: string): boolean {
   return principal.roles.includes(role) || (principal.roles.includes('admin') && isRole(role));
 }
 
-function selfRelation(
-  principal: Principal,
-  run: Pick<Run, 'triggeredBy' | 'authorEmail' | 'committerEmail'>,
-): string | null {
+function selfRelation(principal: Principal, run: GateSubject): string | null {
   if (run.triggeredBy === principal.name) return `${principal.name} triggered this run`;
+  if (run.rollbackRequestedBy === principal.name) return `${principal.name} asked for this rollback`;
   const email = principal.email?.toLowerCase();
   if (!email) return null;
   if (run.authorEmail?.toLowerCase() === email) return `${principal.name} (${principal.email}) authored this commit`;

@@ -13,6 +13,7 @@ import type { Approval } from '../domain/run.js';
 import { findApprovalBy, recordDecision } from '../store/approvals-repository.js';
 import { artifactsNeededByStage } from '../store/artifacts-repository.js';
 import type { Database, Transaction } from '../store/database.js';
+import { pendingRollbackRequester } from '../store/deployments-repository.js';
 import { findStageByName, lockRun, setStageStatus } from '../store/runs-repository.js';
 import { advanceRun, unchanged } from './advance-run.js';
 import { refusalOf } from './approval-eligibility.js';
@@ -51,7 +52,11 @@ export async function decideStage(db: Database, scheduler: Scheduler, input: Dec
     if (stage.status !== 'awaiting_approval') {
       throw new ConflictError(`stage "${stage.name}" is ${stage.status}, not awaiting_approval`);
     }
-    const refusal = refusalOf(input.principal, input.decision, stage.name, stage.approval, run);
+    const rollbackRequestedBy = await pendingRollbackRequester(tx, stage.id);
+    const refusal = refusalOf(input.principal, input.decision, stage.name, stage.approval, {
+      ...run,
+      rollbackRequestedBy,
+    });
     if (refusal) throw new ApprovalRefusedError(refusal);
     // The approval binds to the commit and to the artifacts the gated jobs are to receive now.
     const artifacts =

@@ -165,6 +165,17 @@ export async function lastSucceededDeploymentOfStage(db: Queryable, stageId: str
   return rows[0] ? toDeployment(rows[0]) : null;
 }
 
+/** Who asked for the stage's rollback that waits to run (its gate may be holding it), or null when none waits. */
+export async function pendingRollbackRequester(db: Queryable, stageId: string): Promise<string | null> {
+  const rows = await queryRows<{ requested_by: string | null }>(
+    db,
+    sql`select requested_by from deployments
+      where stage_id = ${stageId} and kind = 'rollback' and status = 'requested'
+      order by created_at desc limit 1`,
+  );
+  return rows[0]?.requested_by ?? null;
+}
+
 /**
  * Puts a finished stage back to `pending` with its jobs, its gate waiting
  * from now (approvals given before do not count again).
