@@ -43,7 +43,9 @@ export async function recordStepsFenced(db: Queryable, lease: LeaseKey, steps: S
  * The upsert of an attempt's step reports, for writeWhileLeaseHeld or, with
  * `endingAs`, for finishAttempt. At most one entry per step (see
  * mergeStepReports). Idempotent per (jobId, attempt, stepIndex, state): a
- * resent batch changes nothing. `endingAs` is the attempt's result when the
+ * resent batch changes nothing, and a step's state only moves forward: a
+ * report of its start arriving after its end (a call retried on another
+ * replica) leaves the end as stored. `endingAs` is the attempt's result when the
  * reports come with its finish: a step still reported `running` is stored
  * ended with that result, now, as finishAttempt ends the running steps the
  * finish does not carry (one statement must not write a row twice).
@@ -68,7 +70,7 @@ export function stepReportsUpsert(lease: LeaseKey, steps: StepReportInput[], end
       from (values ${values}) as step (step_index, status, exit_code, started_at, finished_at)
       where exists (select 1 from lease)
       on conflict (job_id, attempt, step_index) do update set
-        status = excluded.status,
+        status = case when excluded.status = 'running' then step_reports.status else excluded.status end,
         exit_code = coalesce(excluded.exit_code, step_reports.exit_code),
         started_at = coalesce(step_reports.started_at, excluded.started_at),
         finished_at = coalesce(excluded.finished_at, step_reports.finished_at)`;
