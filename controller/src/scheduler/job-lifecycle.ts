@@ -176,7 +176,7 @@ export class JobLifecycle {
     );
     if (outcome === 'not_the_caller') return outcome;
     if (!outcome) {
-      if (await wasFinishedBy(this.deps.db, lease)) return 'finished';
+      if (await wasFinishedBy(this.deps.db, lease, result.status)) return 'finished';
       throw new StaleLeaseError(lease.jobId, lease.attempt);
     }
     this.#observeFirstStep(lease, steps);

@@ -258,8 +258,12 @@ export async function finishAttempt(
   };
 }
 
-/** True when this exact lease already finished its attempt (a retried FinishJob). */
-export async function wasFinishedBy(db: Queryable, lease: LeaseKey): Promise<boolean> {
+/**
+ * True when this exact lease already finished its attempt with `status` (a
+ * retried FinishJob). An attempt the controller ended otherwise (lost: reaped
+ * or its agent revoked) was not finished by the lease.
+ */
+export async function wasFinishedBy(db: Queryable, lease: LeaseKey, status: JobResult): Promise<boolean> {
   const rows = await db
     .select({ status: jobAttempts.status })
     .from(jobAttempts)
@@ -270,8 +274,7 @@ export async function wasFinishedBy(db: Queryable, lease: LeaseKey): Promise<boo
         eq(jobAttempts.leaseToken, lease.leaseToken),
       ),
     );
-  const status = rows[0]?.status;
-  return status !== undefined && status !== 'running';
+  return rows[0]?.status === status;
 }
 
 /** How many earlier attempts of a job ended with the given status. */

@@ -200,6 +200,24 @@ describe('the store on PGlite', () => {
     expect(steps.every((step) => step.finishedAt instanceof Date)).toBe(true);
   }, 60_000);
 
+  it('refuses the finish of an attempt the controller ended as lost', async () => {
+    const { run } = await createRun(database.db, { repo, ref: 'main', sha, triggeredBy: 'test', idempotencyKey: null });
+    await scheduler.planRun(run.id);
+    const offers = await database.db.transaction((tx) => takeUnpublished(tx, 10));
+    const compile = offers
+      .map((row) => row.payload as { jobId: string; attempt: number; runId: string })
+      .find((payload) => payload.runId === run.id);
+    if (!compile) throw new Error('no offer for the new run');
+    const claim = await lifecycle.claim('agent-1', compile.jobId, compile.attempt);
+    if (!claim.granted) throw new Error('claim refused');
+    const lease = { jobId: compile.jobId, attempt: compile.attempt, leaseToken: claim.leaseToken };
+    expect(await lifecycle.endLostAttempt({ ...lease, runId: run.id, agentId: 'agent-1' }, 'agent gone')).toBe(true);
+    // The agent was only cut off: its finish comes late, and must not be taken for one already applied.
+    await expect(lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null })).rejects.toBeInstanceOf(
+      StaleLeaseError,
+    );
+  }, 60_000);
+
   it('keeps a step ended when a report of its start arrives late', async () => {
     const { run } = await createRun(database.db, { repo, ref: 'main', sha, triggeredBy: 'test', idempotencyKey: null });
     await scheduler.planRun(run.id);
