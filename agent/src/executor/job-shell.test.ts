@@ -264,6 +264,24 @@ describe.each(modes)('JobShell ($mode)', ({ dieWithAgent }) => {
     expect(started.text()).toBe('running\n');
   });
 
+  it('kill() kills at once a step that outlives a stop’s SIGTERM, without waiting for the grace', async () => {
+    const shell = new JobShell({ cwd, env, dieWithAgent, killGraceMs: 3_600_000 });
+    const cancel = new AbortController();
+    // Canceled (SIGTERM, which the step survives), then killed during the hour of grace.
+    const sink = collectingSink((text) => {
+      if (text.endsWith('ready\n')) cancel.abort('canceled');
+      if (text.endsWith('stopping\n')) shell.kill();
+    });
+    const outcome = await shell.runStep({
+      command: "trap 'echo stopping' TERM; echo ready; while :; do sleep 1000 || :; done",
+      sink,
+      signal: cancel.signal,
+    });
+    await shell.close();
+    expect(outcome).toMatchObject({ exitCode: 137, stopped: 'canceled', stoppedBy: 'signal' });
+    expect(liveMembers(outcome.pid)).toEqual([]);
+  });
+
   it('ends at once on SIGTERM between steps and starts no step after it', { timeout: 60_000 }, async () => {
     const shell = new JobShell({ cwd, env, dieWithAgent });
     const sink = collectingSink();

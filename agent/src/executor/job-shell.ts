@@ -19,7 +19,8 @@
  * its step, and the next step starts only then. A stop (abort, the step's
  * timeout) sends SIGTERM to the step's whole group (through the job shell,
  * which knows the group without a race), then SIGKILL after `killGraceMs`;
- * reason "killed" (lost lease, agent stop) sends SIGKILL at once. Should the
+ * reason "killed" (lost lease, agent stop) sends SIGKILL at once, and so does
+ * kill(), even during the grace of an earlier stop. Should the
  * job shell itself die or stop answering, its whole session is SIGKILLed.
  */
 import { randomBytes } from 'node:crypto';
@@ -190,6 +191,18 @@ export class JobShell {
       }
       shell.runCommand(command);
     });
+  }
+
+  /**
+   * Kills the running step's process group at once (SIGKILL, no grace), even
+   * one already stopped and within its SIGTERM grace: the abort signal fires
+   * only once, so a lost lease or an agent stop after a cancel or a timeout
+   * comes through here. The step keeps the reason it was stopped for first
+   * ("killed" if none). Does nothing between steps.
+   */
+  kill(): void {
+    const step = this.#step;
+    if (step) this.#stop(step, 'killed', 'signal');
   }
 
   /**

@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GitCheckout } from '../checkout/git-checkout.js';
 import { ControllerCallError, type ControllerClient } from '../controller-client.js';
+import { groupAlive, signalGroup } from '../executor/process-groups.js';
 import type { LogChunkSender, OutgoingLogChunk } from '../logs/log-streamer.js';
 import { JobRunner } from './job-runner.js';
 
@@ -79,7 +80,7 @@ const makeWorkspace = async ({ workspace }: { workspace: string }) => {
   mkdirSync(workspace, { recursive: true });
 };
 
-function newRunner(controller: unknown, workDir: string, makeCheckout = makeWorkspace) {
+function newRunner(controller: unknown, workDir: string, makeCheckout = makeWorkspace, killGraceMs = 100) {
   const lines: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
   const checkout = { checkout: makeCheckout, release: () => {}, forget: () => {}, idle: async () => {} };
@@ -88,7 +89,7 @@ function newRunner(controller: unknown, workDir: string, makeCheckout = makeWork
     checkout: checkout as unknown as GitCheckout,
     workDir,
     baseEnv: { PATH: process.env.PATH ?? '' },
-    killGraceMs: 100,
+    killGraceMs,
     heartbeatIntervalMs: 1,
     leaseTtlMs: 60_000,
     logger,
@@ -294,6 +295,58 @@ describe('JobRunner', () => {
     expect(new Set(latest.values())).toEqual(new Set(['succeeded']));
     // Step 0's start; then everything up to the last step; then perhaps the last step's end.
     expect(reports.length).toBeLessThanOrEqual(3);
+  });
+
+  describe('a step canceled and within its SIGTERM grace', () => {
+    it.each([
+      { end: 'a lost lease', logged: 'job abandoned, lease lost' },
+      { end: 'an agent stop', logged: 'job killed, not reported' },
+    ])('is killed at once by $end, and the attempt is not reported', async ({ end, logged }) => {
+      const workDir = join(root, `kill-after-cancel-${end.replaceAll(' ', '-')}`);
+      const { client, calls } = fakeController();
+      let leaseLost = false;
+      client.heartbeat = async () => {
+        calls.push('Heartbeat');
+        if (leaseLost) throw new ControllerCallError('Heartbeat', 'FAILED_PRECONDITION', 'stale lease');
+        return { cancelRequested: false };
+      };
+      // An hour of grace: the attempt ends within the test only if the kill does not wait for it.
+      const { runner, lines } = newRunner(client, workDir, makeWorkspace, 3_600_000);
+      let stepGroup = 0;
+      const openLogStream = client.openLogStream;
+      client.openLogStream = () => {
+        const sender = openLogStream();
+        return {
+          ...sender,
+          send: (chunk) => {
+            const sent = sender.send(chunk);
+            const text = String(chunk.data);
+            const announced = /^group=(\d+)$/m.exec(text);
+            if (announced) {
+              stepGroup = Number(announced[1]);
+              expect(runner.cancel(lease.jobId, lease.attempt)).toBe(true);
+            }
+            // The step survived the cancel's SIGTERM: it is within its grace when the kill comes.
+            if (/^stopping$/m.test(text)) {
+              if (end === 'a lost lease') leaseLost = true;
+              else runner.killAll();
+            }
+            return sent;
+          },
+        };
+      };
+      try {
+        await runner.run(
+          lease,
+          jobSpec([`trap 'echo stopping' TERM; echo "group=$$"; while :; do sleep 1000 || :; done`]),
+        );
+        expect(groupAlive(stepGroup)).toBe(false);
+        expect(calls.filter((call) => call.startsWith('FinishJob'))).toEqual([]);
+        expect(lines.some((line) => line.msg === logged)).toBe(true);
+      } finally {
+        signalGroup(stepGroup, 'SIGKILL');
+      }
+    });
   });
 
   it('sends no output past the cap plus one byte, and the job goes on to succeed', async () => {

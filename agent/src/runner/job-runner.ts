@@ -102,10 +102,35 @@ export interface ClaimTerms {
   finishCarriesLogs?: boolean;
 }
 
+/** What cancel(), killAll() and the attempt's own lease keeper reach of a running attempt. */
+class RunningAttempt {
+  /** Aborted with the first reason the attempt is stopped for; a later stop does not change it. */
+  readonly stop = new AbortController();
+  /** The shell running the attempt's steps, once they start. */
+  shell: JobShell | undefined;
+  #killed = false;
+
+  /** The attempt was killed (lost lease, agent stop): nothing more is reported for it. */
+  get killed(): boolean {
+    return this.#killed;
+  }
+
+  /**
+   * Kills the attempt: its running step dies at once, even during the SIGTERM
+   * grace of an earlier cancel or timeout (the abort signal fires only once),
+   * and no step starts after it. Idempotent.
+   */
+  kill(): void {
+    this.#killed = true;
+    if (!this.stop.signal.aborted) this.stop.abort('killed' satisfies StopReason);
+    else this.shell?.kill();
+  }
+}
+
 export class JobRunner {
   readonly #options: JobRunnerOptions;
-  /** Running attempts by `jobId:attempt`; the controller aborts with the stop reason. */
-  readonly #running = new Map<string, AbortController>();
+  /** Running attempts by `jobId:attempt`. */
+  readonly #running = new Map<string, RunningAttempt>();
   /** Workspaces of finished attempts being removed. */
   readonly #cleanups = new Set<Promise<void>>();
   readonly #copies: LocalCopies;
@@ -134,9 +159,9 @@ export class JobRunner {
 
   /** Stops a running attempt with result "canceled". Returns false if it is not running here. */
   cancel(jobId: string, attempt: number): boolean {
-    const stop = this.#running.get(`${jobId}:${attempt}`);
-    stop?.abort('canceled' satisfies StopReason);
-    return stop !== undefined;
+    const running = this.#running.get(`${jobId}:${attempt}`);
+    running?.stop.abort('canceled' satisfies StopReason);
+    return running !== undefined;
   }
 
   /** Resolves once the workspaces of every finished attempt are removed (and checkout's background work is done). */
@@ -159,7 +184,7 @@ export class JobRunner {
   killAll(): void {
     this.#killed = true;
     this.#shells.close();
-    for (const stop of this.#running.values()) stop.abort('killed' satisfies StopReason);
+    for (const running of this.#running.values()) running.kill();
   }
 
   /**
@@ -183,8 +208,9 @@ export class JobRunner {
       this.#options.onEnded?.('killed');
       return;
     }
-    const stop = new AbortController();
-    this.#running.set(key, stop);
+    const running = new RunningAttempt();
+    const { stop } = running;
+    this.#running.set(key, running);
     // Set when the controller refuses a call for good: the attempt fails with this reason.
     let refusal: string | undefined;
     const refuse = (what: string, error: unknown) => {
@@ -204,7 +230,7 @@ export class JobRunner {
       logger: log,
       onCancelRequested: () => stop.abort('canceled' satisfies StopReason),
       onLost: () => {
-        stop.abort('killed' satisfies StopReason);
+        running.kill();
         streamer.abort();
         steps.stop();
       },
@@ -261,16 +287,7 @@ export class JobRunner {
     log.info({ name: job.name, sha: job.sha, steps: job.steps.length }, 'job started');
     let ending: JobEnding = 'error';
     try {
-      let outcome = await this.#execute(
-        job,
-        lease,
-        { workspace, tmpDir },
-        secrets,
-        streamer,
-        stop.signal,
-        steps,
-        caches,
-      );
+      let outcome = await this.#execute(job, lease, { workspace, tmpDir }, secrets, streamer, running, steps, caches);
       clearTimeout(timeout);
       if (refusal !== undefined) {
         outcome = { result: 'failed', exitCode: outcome.exitCode, message: refusal };
@@ -281,7 +298,7 @@ export class JobRunner {
         log.warn({ reason: keeper.lost }, 'job abandoned, lease lost');
         return;
       }
-      if (stop.signal.reason === 'killed') {
+      if (running.killed) {
         ending = 'killed';
         streamer.abort();
         log.warn('job killed, not reported');
@@ -437,12 +454,13 @@ export class JobRunner {
     places: JobPlaces,
     secrets: Readonly<Record<string, string>>,
     streamer: LogStreamer,
-    signal: AbortSignal,
+    running: RunningAttempt,
     steps: StepReporter,
     caches: JobCaches | undefined,
   ): Promise<Outcome> {
+    const { signal } = running.stop;
     try {
-      return await this.#runSteps(job, lease, places, secrets, streamer, signal, steps, caches);
+      return await this.#runSteps(job, lease, places, secrets, streamer, running, steps, caches);
     } catch (error) {
       // A checkout killed by cancel or timeout ends the attempt as that, not as a failure.
       if (signal.aborted) return stoppedOutcome(signal.reason as StopReason, job, 0);
@@ -459,10 +477,11 @@ export class JobRunner {
     places: JobPlaces,
     secrets: Readonly<Record<string, string>>,
     streamer: LogStreamer,
-    signal: AbortSignal,
+    running: RunningAttempt,
     steps: StepReporter,
     caches: JobCaches | undefined,
   ): Promise<Outcome> {
+    const { signal } = running.stop;
     const { workspace, tmpDir } = places;
     await this.#options.checkout.checkout({ repoUrl: job.repoUrl, sha: job.sha, workspace, signal });
     await caches?.restore();
@@ -508,6 +527,7 @@ export class JobRunner {
       ...(runAs ? { user: { uid: runAs.uid, gid: runAs.gid } } : {}),
       pool: this.#shells,
     });
+    running.shell = shell;
     try {
       for (const [stepIndex, command] of job.steps.entries()) {
         if (steps.full) await steps.room(signal);
