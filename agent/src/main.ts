@@ -205,7 +205,10 @@ export async function startAgent(
       logger,
       signal: fetching.signal,
       onMessage: (message) => {
-        void handleOffer(message, offerDeps).finally(() => slots.release());
+        // handleOffer never rejects by contract; should it all the same, the agent logs it and lives on.
+        void handleOffer(message, offerDeps)
+          .catch((error: unknown) => logger.error({ err: (error as Error).message }, 'job offer handling failed'))
+          .finally(() => slots.release());
       },
     }),
   );

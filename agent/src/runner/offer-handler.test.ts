@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { parseOffer } from './offer-handler.js';
+import { pino } from 'pino';
+import { describe, expect, it, vi } from 'vitest';
+import { ControllerCallError, type ControllerClient } from '../controller-client.js';
+import type { JobMessage } from '../queue/job-consumer.js';
+import type { JobRunner } from './job-runner.js';
+import { handleOffer, type OfferDeps, parseOffer } from './offer-handler.js';
 
 const bytes = (body: unknown) => new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body));
 
@@ -23,5 +27,63 @@ describe('parseOffer', () => {
     [{ jobId: 'j', attempt: 1 }, /runId/],
   ])('refuses %j', (body, error) => {
     expect(() => parseOffer(bytes(body))).toThrow(error);
+  });
+});
+
+/** A message whose connection is closed for good: every way of settling it throws, as nats.js does then. */
+function messageOfClosedConnection(body: unknown): JobMessage {
+  const closed = () => {
+    throw new Error('CONNECTION_CLOSED');
+  };
+  return { data: bytes(body), queue: 'default', deliveryCount: 0, ack: closed, nak: closed, term: closed };
+}
+
+/** Deps whose controller answers every claim with `claim`; the runner records what it was asked to run. */
+function offerDeps(claim: () => Promise<unknown>) {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const run = vi.fn(async () => {});
+  const deps: OfferDeps = {
+    controller: { claimJob: claim, finishJob: async () => {} } as unknown as ControllerClient,
+    runner: { run } as unknown as JobRunner,
+    logger,
+    agentId: () => 'agent-1',
+    onUnknownAgent: () => {},
+    onRefusedAgent: () => {},
+  };
+  return { deps, run, lines };
+}
+
+describe('handleOffer when the offer cannot be settled', () => {
+  const offer = { jobId: 'j1', attempt: 1, runId: 'r1' };
+
+  it('still runs a granted claim', async () => {
+    const job = { jobId: 'j1', steps: ['true'] };
+    const { deps, run, lines } = offerDeps(async () => ({ granted: true, leaseToken: 'lease-1', job }));
+    await handleOffer(messageOfClosedConnection(offer), deps);
+    expect(run).toHaveBeenCalledWith({ jobId: 'j1', attempt: 1, leaseToken: 'lease-1' }, job, expect.anything());
+    expect(lines.find((line) => line.msg === 'job offer not settled')).toMatchObject({ how: 'ack' });
+  });
+
+  it.each([
+    ['a denied claim', async () => ({ granted: false, reason: 'taken' })],
+    [
+      'a claim the controller cannot answer',
+      () => Promise.reject(new ControllerCallError('ClaimJob', 'UNAVAILABLE', 'down')),
+    ],
+    [
+      'a claim refused to a revoked agent',
+      () => Promise.reject(new ControllerCallError('ClaimJob', 'PERMISSION_DENIED', 'revoked')),
+    ],
+  ])('resolves after %s, running nothing', async (_, claim) => {
+    const { deps, run } = offerDeps(claim);
+    await expect(handleOffer(messageOfClosedConnection(offer), deps)).resolves.toBeUndefined();
+    expect(run).not.toHaveBeenCalled();
+  });
+
+  it('resolves after a malformed offer', async () => {
+    const { deps, run } = offerDeps(async () => ({ granted: false }));
+    await expect(handleOffer(messageOfClosedConnection('{not json'), deps)).resolves.toBeUndefined();
+    expect(run).not.toHaveBeenCalled();
   });
 });

@@ -2,6 +2,9 @@
  * Turns one NATS job offer into a run (protocol step 3, ClaimJob): parse the hint,
  * claim the attempt over gRPC, then settle the message — ack and run when
  * granted, term when denied, nak with a delay when the controller cannot answer.
+ * A message that cannot be settled (the NATS connection closed for good) is
+ * logged and left: NATS redelivers it after its ack wait, or drops it with its
+ * consumer. A granted claim is run whatever became of its message.
  */
 import type { JobOffer } from '@gantry/proto';
 import type { Logger } from 'pino';
@@ -45,7 +48,7 @@ export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise
   try {
     offer = parseOffer(message.data);
   } catch (error) {
-    message.term();
+    settle(message, 'term', logger);
     logger.warn({ queue: message.queue, err: (error as Error).message }, 'malformed job offer dropped');
     return;
   }
@@ -62,22 +65,22 @@ export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise
     const err = error as ControllerCallError;
     if (err.code === 'PERMISSION_DENIED') {
       // Another agent may take it at once; this one may take none.
-      message.nak();
+      settle(message, 'nak', log);
       log.error({ err: err.message }, 'claim refused: this agent may not take jobs');
       deps.onRefusedAgent(err);
       return;
     }
-    message.nak(claimRetryDelayMs);
+    settle(message, 'nak', log, claimRetryDelayMs);
     log.warn({ err: err.message, delayMs: claimRetryDelayMs }, 'claim failed, offer returned');
     if (err.code === 'UNAUTHENTICATED' || err.code === 'NOT_FOUND') deps.onUnknownAgent(err);
     return;
   }
   if (!claim.granted) {
-    message.term();
+    settle(message, 'term', log);
     log.info({ reason: claim.reason }, 'claim denied');
     return;
   }
-  message.ack();
+  settle(message, 'ack', log);
   const lease = { jobId, attempt, leaseToken: claim.leaseToken };
   if (!claim.job) {
     log.error('claim granted without a job spec');
@@ -94,4 +97,19 @@ export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise
     finishCarriesSteps: claim.acceptsFinishSteps,
     finishCarriesLogs: claim.acceptsFinishLogs,
   });
+}
+
+/**
+ * Acks, naks (redelivery after `delayMs`) or terms `message`; a failure is
+ * logged, never thrown: nats.js throws once its connection is closed for good,
+ * and what the offer leads to must not hang on its acknowledgement.
+ */
+function settle(message: JobMessage, how: 'ack' | 'nak' | 'term', log: Logger, delayMs?: number): void {
+  try {
+    if (how === 'ack') message.ack();
+    else if (how === 'nak') message.nak(delayMs);
+    else message.term();
+  } catch (error) {
+    log.warn({ queue: message.queue, how, err: (error as Error).message }, 'job offer not settled');
+  }
 }
