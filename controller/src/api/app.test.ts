@@ -112,7 +112,7 @@ describe('the HTTP API', () => {
   });
 
   it('names every invalid field of a trigger', async () => {
-    const response = await postJson('/api/runs', JSON.stringify({ repo: 'a\u0000b', branch: 'main', sha: 'xyz' }));
+    const response = await postJson('/api/runs', JSON.stringify({ repo: 'a\u0001b', branch: 'main', sha: 'xyz' }));
     expect(response.status).toBe(400);
     const { error } = ErrorBody.parse(await response.json());
     expect(error.code).toBe('INVALID_INPUT');

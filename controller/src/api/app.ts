@@ -17,6 +17,7 @@ import type { Database } from '../store/database.js';
 import { authenticate } from './auth.js';
 import { getHealth, getPipelineSchema } from './contract/health.js';
 import { createErrorHandler, errorBody } from './error-handler.js';
+import { refuseNulInUrl } from './nul-characters.js';
 import { serveOpenApiDocument } from './openapi.js';
 import { pipelineJsonSchema } from './pipeline-schema.js';
 import { assignRequestId } from './request-id.js';
@@ -75,6 +76,8 @@ export function createApp(deps: ApiDeps) {
   );
   app.use(assignRequestId());
   app.use(logRequests(deps.log, deps.metrics?.instruments));
+  // Before any route: a NUL (%00) in the path or query would reach the database, which cannot store it.
+  app.use(refuseNulInUrl());
   // Before the request-body limit: objects are streamed to disk under their own cap.
   if (deps.artifacts?.diskStore) app.route('/objects', artifactObjectRoutes(deps.artifacts.diskStore));
   app.use(limitRequestBodies(deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES));

@@ -2,7 +2,8 @@
  * The one place that turns failures into HTTP answers:
  * `{ "error": { "code", "message", "issues"?, "requestId" } }`. Known failures
  * map to 400/401/403/404/409/422, an unavailable database to 503 (with
- * Retry-After); anything else is a 500 that leaks only the request id (the same id is in the `X-Request-Id` header and the log).
+ * Retry-After), text the database refused for holding a NUL character to 400;
+ * anything else is a 500 that leaks only the request id (the same id is in the `X-Request-Id` header and the log).
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
@@ -33,6 +34,12 @@ const statusOf: Record<string, ContentfulStatusCode> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
 };
+
+/**
+ * SQLSTATEs of text the database cannot store: character_not_in_repertoire
+ * (a NUL in text) and untranslatable_character (\u0000 in jsonb).
+ */
+const nulTextStates = new Set(['22021', '22P05']);
 
 /** What a 503 for an unavailable database tells clients to wait before retrying. */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -69,6 +76,11 @@ export function createErrorHandler(log: Logger) {
         error.status as ContentfulStatusCode,
       );
     }
+    // A backstop: input checks refuse NUL first; one that got past them is still the caller's mistake.
+    if (isNulTextRefusal(error)) {
+      log.warn({ requestId, method: c.req.method, path: c.req.path }, 'the database refused text holding NUL');
+      return c.json(errorBody('INVALID_INPUT', 'text must not contain NUL characters', undefined, requestId), 400);
+    }
     if (isDatabaseUnavailable(error)) {
       log.warn({ err: error, requestId, method: c.req.method, path: c.req.path }, 'database unavailable');
       c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
@@ -85,4 +97,14 @@ export function createErrorHandler(log: Logger) {
     log.error({ err: error, requestId, method: c.req.method, path: c.req.path }, 'request failed');
     return c.json(errorBody('INTERNAL', `internal error (request id ${requestId})`, undefined, requestId), 500);
   };
+}
+
+/** True when `error`, or an error in its cause chain (drizzle wraps the database's), is the database refusing NUL text. */
+function isNulTextRefusal(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 8; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && nulTextStates.has(code)) return true;
+    current = current.cause;
+  }
+  return false;
 }

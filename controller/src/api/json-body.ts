@@ -1,11 +1,13 @@
 /**
  * Route middleware for routes with a JSON body, run before the route's schema
  * validation: malformed JSON, an empty body where one is required, and a body
- * sent as something other than JSON become 400/415 answers naming the problem.
+ * sent as something other than JSON become 400/415 answers naming the problem,
+ * and so does text holding a NUL character, which the database cannot store.
  * An empty optional body validates as `{}`.
  */
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from './error-handler.js';
+import { refuseNulInJson } from './nul-characters.js';
 
 const jsonMediaType = /^application\/([\w.-]+\+)?json$/i;
 
@@ -27,11 +29,13 @@ export function jsonBody(options: { required: boolean }): MiddlewareHandler {
         `request body must be JSON sent with "content-type: application/json", got ${contentType ? `"${contentType}"` : 'no content type'}`,
       );
     }
+    let body: unknown;
     try {
-      JSON.parse(text);
+      body = JSON.parse(text);
     } catch (error) {
       throw new ApiError('INVALID_JSON', `request body is not valid JSON: ${(error as Error).message}`);
     }
+    refuseNulInJson(body);
     await next();
   };
 }

@@ -2,6 +2,7 @@
  * POST /api/hooks/push: mounted ahead of the bearer-token check; the HMAC
  * signature with the repository's registered secret is the authentication.
  * Refused deliveries (no or a bad signature) change nothing and are logged.
+ * A payload holding a NUL character is refused before any lookup.
  */
 import { NotFoundError } from '../../domain/errors.js';
 import { recordAuditEvent } from '../../store/audit-repository.js';
@@ -13,6 +14,7 @@ import { isValidWebhookSignature } from '../../triggers/webhook-signature.js';
 import type { ApiDeps } from '../app.js';
 import { receivePushWebhook } from '../contract/webhooks.js';
 import { ApiError } from '../error-handler.js';
+import { refuseNulInJson } from '../nul-characters.js';
 import { createRouter } from '../router.js';
 import { runSummaryView } from '../views.js';
 
@@ -37,6 +39,7 @@ export function webhookRoutes(deps: ApiDeps) {
     } catch (error) {
       throw new ApiError('INVALID_JSON', `request body is not valid JSON: ${(error as Error).message}`);
     }
+    refuseNulInJson(body);
     const read = readPushPayload(body);
     const urls = 'push' in read ? read.push.repositoryUrls : repositoryUrlsOf(body);
     const repository = await findRepositorySecret(deps.db, urls);
