@@ -1237,6 +1237,7 @@ export interface components {
         };
         ProtectEnvironmentRequest: {
             approvers: string[];
+            /** @description Approvals needed: at most the approvers named, unless one of them is a role:NAME. */
             required: number;
             branches?: string[];
         };
@@ -1351,7 +1352,7 @@ export interface components {
         };
         GcRequest: {
             /**
-             * @description Runs that ended longer ago than this duration, e.g. "30d".
+             * @description Runs that ended longer ago than this duration, e.g. "30d"; at most 3650d.
              * @example 30d
              */
             olderThan: string;

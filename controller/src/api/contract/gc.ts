@@ -6,13 +6,14 @@ import { needsRole } from './role.js';
 
 export const GcRequest = z
   .object({
-    olderThan: z
-      .string()
-      .min(1)
-      .max(64)
-      .openapi({ description: 'Runs that ended longer ago than this duration, e.g. "30d".', example: '30d' }),
+    olderThan: z.string().min(1).max(64).openapi({
+      description: 'Runs that ended longer ago than this duration, e.g. "30d"; at most 3650d.',
+      example: '30d',
+    }),
     dryRun: z.boolean().default(false).openapi({ description: 'Only count what would be deleted.' }),
   })
+  // Strict: a misspelt `dryRun` must not turn a dry run into a real one.
+  .strict()
   .openapi('GcRequest');
 
 export const GcReport = z

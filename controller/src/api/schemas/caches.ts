@@ -23,14 +23,17 @@ export const CacheQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(200).openapi({ description: '1–1000, default 200.' }),
 });
 
-export const ClearQuery = z.object({
-  repo: z
-    .string()
-    .min(1)
-    .max(4096)
-    .optional()
-    .openapi({ description: 'Only the caches of this repository; without it, every cache.' }),
-});
+/** Strict: a misspelt `repo` must not widen the clear to every cache. */
+export const ClearQuery = z
+  .object({
+    repo: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .openapi({ description: 'Only the caches of this repository; without it, every cache.' }),
+  })
+  .strict();
 
 export const ClearedCaches = z
   .object({

@@ -37,7 +37,8 @@ export const SetSecretRequest = z
   .strict()
   .openapi('SetSecretRequest');
 
-export const SecretScopeQuery = z.object({ repo: repo.optional() });
+/** Strict: a misspelt `repo` must not widen a delete to the farm-wide secret. */
+export const SecretScopeQuery = z.object({ repo: repo.optional() }).strict();
 
 export const Secret = z
   .object({ name: z.string(), repo: z.string(), updatedBy: z.string(), updatedAt: z.iso.datetime() })
