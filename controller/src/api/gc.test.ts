@@ -144,4 +144,13 @@ describe('POST /api/gc', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { message: expect.stringContaining('has no unit') } });
   });
+
+  it('refuses an age over 3650d, the database could not count back that far', async () => {
+    const bad = await post('/api/gc', { olderThan: '3000000d' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      error: { code: 'INVALID_INPUT', message: 'olderThan: "3000000d" is longer than 3650d' },
+    });
+    expect((await post('/api/gc', { olderThan: '3650d', dryRun: true })).status).toBe(200);
+  });
 });
