@@ -94,6 +94,19 @@ describe('protected environments', () => {
     ]);
   });
 
+  it('refuses to require more approvals than the named approvers can give, as .gantry.yml does', async () => {
+    const unmeetable =
+      'required: requires 2 approvals but only 1 approver is named, so no deployment could ever be approved; name more approvers or a role:NAME';
+    for (const approvers of [['alice'], ['alice', 'alice']]) {
+      const refused = await call('admin', 'PUT', '/api/environments/staging/protection', { approvers, required: 2 });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: 'INVALID_INPUT', issues: [unmeetable] });
+    }
+    // A role may be held by any number of people: it lifts the limit.
+    const withRole = { approvers: ['alice', 'role:release'], required: 3 };
+    expect((await call('admin', 'PUT', '/api/environments/staging/protection', withRole)).status).toBe(200);
+  });
+
   it('gates a stage whose file removed approval: only the protection approvers, two of them', async () => {
     const runId = await trigger('main');
     expect(await statuses(runId)).toEqual(['awaiting_approval', 'awaiting_approval', 'pending']);
