@@ -7,7 +7,8 @@
  * unknown, revoked or expired token → 401. It sets `principal` and `audit`.
  *
  * `requireRole(role)` goes in front of each route's handler: a principal
- * without the role gets 403 naming the role, and the refusal is audited.
+ * without the role gets 403 naming the role, and the refusal is audited (with
+ * the path cut to a bound: anyone with a token may send a long one).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -97,12 +98,25 @@ export function requireRole(role: Role): MiddlewareHandler<{ Variables: AuthVari
   return async (c, next) => {
     const principal = c.get('principal');
     if (!hasRole(principal, role)) {
-      await c.var.audit({ action: 'forbidden', details: { method: c.req.method, path: c.req.path, role } });
+      const path = auditedPath(c.req.path);
+      await c.var.audit({ action: 'forbidden', details: { method: c.req.method, path, role } });
       const held = principal.roles.length > 0 ? principal.roles.join(', ') : 'no role';
       throw new ApiError('FORBIDDEN', `this needs the "${role}" role; ${principal.name} has ${held}`);
     }
     await next();
   };
+}
+
+/** The most of a refused request's path an audit event keeps, the mark of a cut included. */
+const maxAuditedPathChars = 512;
+
+/** `path` whole, or cut to `maxAuditedPathChars` ending in "…" (never inside a surrogate pair, which jsonb refuses). */
+function auditedPath(path: string): string {
+  if (path.length <= maxAuditedPathChars) return path;
+  const end = maxAuditedPathChars - 1;
+  const lastCode = path.charCodeAt(end - 1);
+  const highSurrogate = lastCode >= 0xd800 && lastCode <= 0xdbff;
+  return `${path.slice(0, highSurrogate ? end - 1 : end)}…`;
 }
 
 /** The peer address of the socket (not X-Forwarded-For, which any client can write); null in-process. */

@@ -70,6 +70,21 @@ describe('roles', () => {
   });
 
   it.each([
+    ['a long path', 'a'.repeat(3000)],
+    ['a long path whose cut falls inside a character', '\u{1F600}'.repeat(600)],
+  ])('audits a refusal of %s with the path cut to 512 characters', async (_what, name) => {
+    const response = await call('alice', 'DELETE', `/api/tokens/${encodeURIComponent(name)}`);
+    expect(response.status).toBe(403);
+    const [event] = (await audit('actor=alice&action=forbidden&limit=1')).events;
+    const path = String(event?.details.path);
+    expect(path.length).toBeLessThanOrEqual(512);
+    expect(path).toMatch(/^\/api\/tokens\/.+…$/u);
+    expect(`/api/tokens/${name}`.startsWith(path.slice(0, -1))).toBe(true);
+    // Not cut between the two halves of a character: encoding a lone half throws.
+    expect(() => encodeURIComponent(path)).not.toThrow();
+  });
+
+  it.each([
     ['tina', 'GET', '/api/runs', 'read'],
     ['tina', 'GET', '/api/runs/any', 'read'],
     ['tina', 'GET', '/api/runs/any/jobs/any/log', 'read'],
