@@ -11,6 +11,7 @@ import { approvalsOfJobStage } from '../store/approvals-repository.js';
 import {
   type ArtifactFileInput,
   type ArtifactRecord,
+  artifactNeedsOf,
   commitArtifactsFenced,
   neededArtifacts,
   runOfHeldLease,
@@ -76,7 +77,8 @@ export class ArtifactExchange {
     if ((await runOfHeldLease(this.deps.db, lease)) === null) throw new StaleLeaseError(lease.jobId, lease.attempt);
     const needed = await neededArtifacts(this.deps.db, lease.jobId);
     // A gated job deploys only the bytes its stage's approvers released.
-    assertAsApproved(await approvalsOfJobStage(this.deps.db, lease.jobId), needed);
+    const approvals = await approvalsOfJobStage(this.deps.db, lease.jobId);
+    if (approvals.length > 0) assertAsApproved(approvals, needed, await artifactNeedsOf(this.deps.db, lease.jobId));
     return Promise.all(needed.map(async (artifact) => ({ ...artifact, url: await this.downloadUrl(artifact) })));
   }
 

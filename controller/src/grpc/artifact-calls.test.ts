@@ -206,3 +206,83 @@ stages:
     );
   });
 });
+
+describe('a gated stage whose jobs deploy different builds', () => {
+  const twoBuilds = `name: two-builds
+stages:
+  - name: build
+    jobs:
+      - { name: compile-web, steps: [make web], artifacts: [web/**] }
+      - { name: compile-api, steps: [make api], artifacts: [api/**] }
+  - name: production
+    approval: { allow_self_approval: true }
+    jobs:
+      - { name: deploy-web, steps: [ship web], needs_artifacts: [compile-web] }
+      - { name: deploy-api, steps: [ship api], needs_artifacts: [compile-api] }
+`;
+  let testApp: TestApp;
+  let call: (method: string, request: unknown) => Promise<Answer>;
+  let agentId = '';
+  beforeAll(async () => {
+    testApp = await openTestApp({ pipeline: twoBuilds });
+    const agent = await enrolTestAgent(testApp.database.db, { name: 'agent-1' });
+    agentId = agent.agentId;
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${agent.credential}`);
+    call = agentCalls(testApp, metadata);
+  }, 60_000);
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  /** Claims the run's queued job named `name`. */
+  async function claimJob(runId: string, name: string): Promise<Lease> {
+    await testApp.scheduler.settle();
+    const detail = await testApp.app.request(`/api/runs/${runId}`, { headers: adminHeaders });
+    const run = (await detail.json()) as { stages: { jobs: { id: string; name: string; attempt: number }[] }[] };
+    const job = run.stages.flatMap((stage) => stage.jobs).find((candidate) => candidate.name === name);
+    if (!job) throw new Error(`no job ${name}`);
+    const claim = await testApp.lifecycle.claim(agentId, job.id, job.attempt);
+    if (!claim.granted) throw new Error(`claim refused: ${claim.reason}`);
+    return { jobId: job.id, attempt: job.attempt, leaseToken: claim.leaseToken };
+  }
+
+  it('hands each job the approved artifacts it needs, not those of its sibling', async () => {
+    const trigger = await testApp.app.request('/api/runs', {
+      method: 'POST',
+      headers: adminHeaders,
+      body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
+    });
+    const runId = ((await trigger.json()) as { id: string }).id;
+    const digests: Record<string, string> = {};
+    for (const part of ['web', 'api']) {
+      const build = await claimJob(runId, `compile-${part}`);
+      const bytes = Buffer.from(`the ${part} release`);
+      const path = `${part}/app.bin`;
+      digests[part] = createHash('sha256').update(bytes).digest('hex');
+      const [upload] = (await call('CreateArtifactUploads', { lease: build, paths: [path] })).response.uploads as {
+        url: string;
+      }[];
+      await testApp.app.request(upload!.url.replace('http://gantry.test', ''), { method: 'PUT', body: bytes });
+      await call('CommitArtifacts', {
+        lease: build,
+        files: [{ path, size: bytes.length, sha256: digests[part] }],
+      });
+      await testApp.lifecycle.finish(build, { status: 'succeeded', exitCode: 0, message: null });
+    }
+    await testApp.scheduler.settle();
+    const approved = await testApp.app.request(`/api/runs/${runId}/stages/production/approve`, {
+      method: 'POST',
+      headers: adminHeaders,
+      body: JSON.stringify({}),
+    });
+    expect(approved.status).toBe(200);
+
+    for (const part of ['web', 'api']) {
+      const deploy = await claimJob(runId, `deploy-${part}`);
+      const answer = await call('GetArtifactDownloads', { lease: deploy });
+      expect(answer.error?.details ?? null).toBeNull();
+      expect(answer.response.downloads).toMatchObject([{ path: `${part}/app.bin`, sha256: digests[part] }]);
+    }
+  });
+});

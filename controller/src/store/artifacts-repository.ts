@@ -120,6 +120,15 @@ export async function neededArtifacts(db: Queryable, jobId: string): Promise<Art
   return rows.map(toArtifact);
 }
 
+/** The names of the jobs whose artifacts the job receives (its `needs_artifacts`). */
+export async function artifactNeedsOf(db: Queryable, jobId: string): Promise<string[]> {
+  const rows = await queryRows<{ name: string }>(
+    db,
+    sql`select jsonb_array_elements_text(spec -> 'needsArtifacts') as name from jobs where id = ${jobId}`,
+  );
+  return rows.map((row) => row.name);
+}
+
 /** What the jobs of a stage will receive: the union of their `needs_artifacts`, by stage, job and path. */
 export async function artifactsNeededByStage(db: Queryable, stageId: string): Promise<ArtifactRecord[]> {
   const rows = await queryRows<ArtifactRow>(
