@@ -59,3 +59,56 @@ describe('run control and its audit events', { timeout: 60_000 }, () => {
     expect(agents).toEqual([expect.objectContaining({ id: agent.id, draining: false })]);
   });
 });
+
+describe('retrying a job of a run with a stage its if: skipped', { timeout: 60_000 }, () => {
+  const conditional = `name: p
+stages:
+  - name: build
+    jobs:
+      - { name: compile, steps: [make] }
+  - name: deploy
+    if: { branch: release }
+    jobs:
+      - { name: ship, steps: [ship] }
+`;
+  let testApp: TestApp;
+  beforeAll(async () => {
+    testApp = await openTestApp({ pipeline: conditional });
+  }, 60_000);
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  /** Claims the run's queued compile job and ends it with `status`. */
+  async function runCompile(runId: string, status: 'succeeded' | 'failed'): Promise<void> {
+    await testApp.scheduler.settle();
+    const job = (await findRunDetail(testApp.database.db, runId))?.stages[0]?.jobs[0];
+    if (!job) throw new Error('no compile job');
+    const claim = await testApp.lifecycle.claim('agent-1', job.id, job.attempt);
+    if (!claim.granted) throw new Error(`claim refused: ${claim.reason}`);
+    const lease = { jobId: job.id, attempt: job.attempt, leaseToken: claim.leaseToken };
+    await testApp.lifecycle.finish(lease, { status, exitCode: status === 'succeeded' ? 0 : 1, message: null });
+    await testApp.scheduler.settle();
+  }
+
+  it('keeps the stage skipped, with its reason, and never runs it', async () => {
+    const response = await testApp.app.request('/api/runs', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${testAdminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
+    });
+    const runId = ((await response.json()) as { id: string }).id;
+    await runCompile(runId, 'failed');
+    const compile = (await findRunDetail(testApp.database.db, runId))?.stages[0]?.jobs[0];
+    await testApp.deps.runControl.retryJob(runId, compile?.id ?? '');
+    await runCompile(runId, 'succeeded');
+
+    const run = await findRunDetail(testApp.database.db, runId);
+    expect(run?.status).toBe('succeeded');
+    expect(run?.stages.map((stage) => [stage.name, stage.status, stage.skipReason])).toEqual([
+      ['build', 'succeeded', null],
+      ['deploy', 'skipped', 'if: branch release; this run is on branch main'],
+    ]);
+    expect(run?.stages[1]?.jobs.map((job) => job.status)).not.toContain('queued');
+  });
+});

@@ -75,7 +75,7 @@ export class RunControl {
   /**
    * Runs a finished job again as its next attempt. The job's stage must be the
    * last one that ran; the run re-opens and later stages that were skipped or
-   * canceled become pending again. A stage with a concurrency group that it no
+   * canceled become pending again (not those their `if:` skipped). A stage with a concurrency group that it no
    * longer holds waits for the group again before the job is queued.
    */
   async retryJob(runId: string, jobId: string, audit?: AuditWriter): Promise<void> {
@@ -94,7 +94,8 @@ export class RunControl {
         throw new ConflictError(`a later stage of run ${runId} already ran; retry a job of the last stage that ran`);
       }
       await setRunCancelRequested(tx, runId, false);
-      const reopened = later.map((next) => next.id);
+      // A stage its `if:` skipped at planning stays skipped: the run's ref still does not meet it.
+      const reopened = later.filter((next) => next.skipReason === null).map((next) => next.id);
       await setStageStatus(tx, reopened, 'pending');
       await resetJobsToPending(tx, reopened);
       let requeued: OutboxMessage[] = [];
