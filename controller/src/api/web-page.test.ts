@@ -15,14 +15,14 @@ describe('the web page', () => {
   }, 60_000);
   afterAll(() => test?.close());
 
-  const signIn = async (token: string) => {
+  const signIn = async (token: string, next = '/agents') => {
     const form = await test.app.request('/login');
     const loginCookie = /gantry_login=([^;]+)/.exec(form.headers.get('set-cookie') ?? '')?.[1] ?? '';
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
     return test.app.request('/login', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `gantry_login=${loginCookie}` },
-      body: new URLSearchParams({ _csrf: csrf, token, next: '/agents' }).toString(),
+      body: new URLSearchParams({ _csrf: csrf, token, next }).toString(),
     });
   };
 
@@ -49,6 +49,20 @@ describe('the web page', () => {
     expect(html).not.toContain(testAdminToken);
     expect(html).not.toMatch(/<script>|<script [^>]*>[^<]/);
   });
+
+  it.each(['/\t/evil.example/', '/\n/evil.example/', '/\\evil.example/', '//evil.example/', 'https://evil.example/'])(
+    'sends a sign-in told to go on to %j to the runs page, never to another site',
+    async (next) => {
+      const answer = await signIn(testAdminToken, next);
+      expect(answer.status).toBe(303);
+      expect(answer.headers.get('location')).toBe('/');
+      const cookie = answer.headers.getSetCookie().find((value) => value.startsWith('gantry_session='));
+      const again = await test.app.request(`/login?next=${encodeURIComponent(next)}`, {
+        headers: { cookie: cookie?.split(';')[0] ?? '' },
+      });
+      expect(again.headers.get('location')).toBe('/');
+    },
+  );
 
   it('refuses a wrong token with the reason on the sign-in page', async () => {
     const answer = await signIn('gantry_nope');

@@ -16,9 +16,25 @@ import { inProcessOrigin, type WebDeps, type WebEnv } from '../web-env.js';
 const loginCookie = 'gantry_login';
 const maxTokenChars = 512;
 
-/** Only a path of this site: never `//elsewhere` or `https://…`. */
+/** Any origin: `next` is resolved against it to tell a path of this site from a way elsewhere. */
+const probeOrigin = 'http://gantry.invalid';
+
+/**
+ * Only a path of this site: never `//elsewhere`, `https://…`, nor what a
+ * browser reads as one (it drops tabs and newlines and takes `\` for `/`, so
+ * `/\t/elsewhere` leads away). `next` is resolved as a browser would and kept
+ * only when it stays on the site, as the path it resolved to.
+ */
 export function safeNext(next: string | undefined): string {
-  return next && /^\/(?![/\\])/.test(next) && next.length <= 2000 ? next : '/';
+  if (!next || next.length > 2000 || !next.startsWith('/')) return '/';
+  let resolved: URL;
+  try {
+    resolved = new URL(next, probeOrigin);
+  } catch {
+    return '/';
+  }
+  if (resolved.origin !== probeOrigin) return '/';
+  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
 }
 
 export function loginRoutes(deps: WebDeps) {
