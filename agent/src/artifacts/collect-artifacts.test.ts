@@ -45,6 +45,25 @@ describe('collectArtifacts', () => {
     expect(refused).toEqual([{ path: 'out', reason: `symlink to ${dir}, outside the workspace` }]);
   });
 
+  it.each(['out/secret', 'out/sub/*'])(
+    'refuses a symlinked directory leaving the workspace on the literal path of %s',
+    async (glob) => {
+      mkdirSync(join(dir, 'sub'));
+      writeFileSync(join(dir, 'sub', 'id_ed25519'), 'outside');
+      symlinkSync(dir, join(workspace, 'out'));
+      const { files, refused } = await collectArtifacts(workspace, [glob]);
+      expect(files).toEqual([]);
+      expect(refused).toEqual([{ path: 'out', reason: `symlink to ${dir}, outside the workspace` }]);
+    },
+  );
+
+  it('does not follow a symlinked directory inside the workspace on the literal path of a glob', async () => {
+    symlinkSync(join(workspace, 'dist'), join(workspace, 'alias'));
+    const { files, refused } = await collectArtifacts(workspace, ['alias/app.bin', 'alias/lib/*.js']);
+    expect(files).toEqual([]);
+    expect(refused).toEqual([{ path: 'alias', reason: 'symlink to a directory is not followed' }]);
+  });
+
   it('refuses absolute globs and globs with "..", and never collects .git', async () => {
     const { files, refused } = await collectArtifacts(workspace, ['/etc/passwd', '../secret', '**']);
     expect(files.map((file) => file.path)).toEqual(['dist/app.bin', 'dist/lib/util.js']);

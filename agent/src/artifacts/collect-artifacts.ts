@@ -2,8 +2,9 @@
  * Finds the files a job's `artifacts:` globs name, inside the workspace only.
  * A glob that is absolute or has `..` is refused whole; a symlink whose
  * target is outside the workspace is refused by name and never read; a
- * symlink to a directory is not followed (no loops, no escapes). `.git` is
- * never collected. The caller logs every refusal.
+ * symlink to a directory is not followed (no loops, no escapes), whether it
+ * is met while walking or sits on the literal path a glob starts from. `.git`
+ * is never collected. The caller logs every refusal.
  */
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -57,8 +58,7 @@ export async function collectArtifacts(
     if (entry.isSymbolicLink()) {
       const target = await realpath(absolute).catch(() => null);
       // A link leaving the workspace is named whether it would match as a file or lead to matches as a directory.
-      if (target !== null && !isInside(root, target))
-        return refuse(path, `symlink to ${target}, outside the workspace`);
+      if (target !== null && !isInside(root, target)) return refuse(path, outsideReason(target));
       if (!pattern.matches(path) || found.has(path)) return;
       if (target === null) return refuse(path, 'symlink whose target does not exist');
       const targetEntry = await stat(target);
@@ -85,10 +85,37 @@ export async function collectArtifacts(
       continue;
     }
     const pattern = compileGlob(glob);
-    await visit(pattern.base, pattern);
+    const link = await linkAbove(root, pattern.base);
+    if (link === null) await visit(pattern.base, pattern);
+    else refuse(link.path, link.reason);
   }
   const files = [...found.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
   return { files, refused: [...refused.values()] };
+}
+
+/**
+ * The first directory above `base` (workspace-relative) that is a symlink,
+ * with why it is not followed; null when there is none. lstat, which `visit`
+ * starts with at `base`, would follow such a link, out of the workspace too.
+ */
+async function linkAbove(root: string, base: string): Promise<Refusal | null> {
+  const segments = base.split('/').filter(Boolean);
+  for (let count = 1; count < segments.length; count++) {
+    const absolute = join(root, ...segments.slice(0, count));
+    const entry = await lstat(absolute).catch(() => null);
+    if (entry === null) return null;
+    if (!entry.isSymbolicLink()) continue;
+    const path = segments.slice(0, count).join('/');
+    const target = await realpath(absolute).catch(() => null);
+    if (target === null) return { path, reason: 'symlink whose target does not exist' };
+    if (!isInside(root, target)) return { path, reason: outsideReason(target) };
+    return { path, reason: 'symlink to a directory is not followed' };
+  }
+  return null;
+}
+
+function outsideReason(target: string): string {
+  return `symlink to ${target}, outside the workspace`;
 }
 
 function isInside(root: string, target: string): boolean {

@@ -4,9 +4,13 @@
  * size and SHA-256 against what the producing job committed, and gives it
  * execute permission when the producing job's file had it. A missing or
  * altered file fails with ArtifactError naming the file and both digests.
+ * Nothing is written or created outside the workspace: a symlink in the
+ * checkout is followed only when it leads to a directory inside it, and a
+ * symlink where a file goes is replaced, never written through.
  */
-import { chmod, mkdir, realpath } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import type { Stats } from 'node:fs';
+import { lstat, mkdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { retry } from '@gantry/common';
 import type { ArtifactDownload__Output } from '@gantry/proto';
 import { type ControllerClient, isTransientCallError, type Lease } from '../controller-client.js';
@@ -38,7 +42,8 @@ export async function downloadArtifacts(options: DownloadArtifactsOptions): Prom
   const root = await realpath(options.workspace);
   await forEachConcurrently(downloads, concurrentDownloads, async (file) => {
     const target = await targetOf(root, file.path);
-    const digest = await retry(() => downloadFile(file.url, target, signal), {
+    const mode = file.executable ? 0o755 : undefined;
+    const digest = await retry(() => downloadFile(file.url, target, signal, mode), {
       ...transferRetry,
       signal,
       shouldRetry: isTransientTransferError,
@@ -54,7 +59,6 @@ export async function downloadArtifacts(options: DownloadArtifactsOptions): Prom
         `artifact ${file.path} of job "${file.jobName}" does not match: expected sha256 ${file.sha256} (${file.size} bytes), got sha256 ${digest.sha256} (${digest.size} bytes)`,
       );
     }
-    if (file.executable) await chmod(target, 0o755);
     print(`artifact ${file.path} from ${file.jobName}: ${digest.size} bytes, sha256 ${digest.sha256} verified`);
   });
   return downloads;
@@ -77,18 +81,65 @@ function checkComplete(needs: readonly string[], downloads: readonly ArtifactDow
   }
 }
 
-/** Where a file goes: inside the workspace, even when the checkout holds a symlinked directory on its path. */
+/**
+ * Where a file goes: inside the workspace, even when the checkout holds a
+ * symlinked directory on its path. The directories on the way are checked
+ * from the workspace root down, one at a time, and each missing one is
+ * created only once the one above it is known to be inside the workspace.
+ */
 async function targetOf(root: string, path: string): Promise<string> {
   const segments = path.split('/');
   if (path.startsWith('/') || segments.some((segment) => segment === '..' || segment === '' || segment === '.')) {
     throw new ArtifactError(`artifact path "${path}" is not a relative path inside the workspace`);
   }
-  const target = join(root, ...segments);
-  await mkdir(dirname(target), { recursive: true });
-  const parent = await realpath(dirname(target));
-  const inside = relative(root, parent);
-  if (inside === '..' || inside.startsWith(`..${sep}`)) {
-    throw new ArtifactError(`artifact ${path} would be written outside the workspace (through ${parent})`);
+  let directory = root;
+  for (const segment of segments.slice(0, -1)) directory = await enterDirectory(root, join(directory, segment), path);
+  return join(directory, segments.at(-1) ?? '');
+}
+
+/**
+ * The real path of the directory at `next` (created when missing), whose
+ * parent is already known to be inside the workspace. A symlink there is
+ * followed only to a directory inside the workspace; anything else fails
+ * with ArtifactError naming the artifact and the entry in its way.
+ */
+async function enterDirectory(root: string, next: string, path: string): Promise<string> {
+  const entry = await existingOrNewDirectory(next);
+  const name = relative(root, next);
+  if (entry.isDirectory()) return next;
+  if (!entry.isSymbolicLink())
+    throw new ArtifactError(`artifact ${path} cannot be written: ${name} is not a directory`);
+  const target = await realpath(next).catch(() => null);
+  if (target === null) {
+    throw new ArtifactError(`artifact ${path} cannot be written: ${name} is a symlink whose target does not exist`);
   }
-  return join(parent, segments.at(-1) ?? '');
+  if (!isWithin(root, target)) {
+    throw new ArtifactError(
+      `artifact ${path} would be written outside the workspace (through ${name}, a symlink to ${target})`,
+    );
+  }
+  if (!(await stat(target)).isDirectory()) {
+    throw new ArtifactError(`artifact ${path} cannot be written: ${name} is not a directory`);
+  }
+  return target;
+}
+
+/** What is at `path`, not following a symlink; an empty directory made there when there was nothing. */
+async function existingOrNewDirectory(path: string): Promise<Stats> {
+  const existing = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (existing !== null) return existing;
+  // Another download may make it meanwhile: then it is checked like any other.
+  await mkdir(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+  return lstat(path);
+}
+
+/** `path` is `root` or below it. */
+function isWithin(root: string, path: string): boolean {
+  const inside = relative(root, path);
+  return inside !== '..' && !inside.startsWith(`..${sep}`) && !isAbsolute(inside);
 }

@@ -4,8 +4,8 @@
  * never held in memory whole. Every request has an idle timeout.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Transform } from 'node:stream';
@@ -139,9 +139,13 @@ class BufferPool {
 
 /**
  * GETs `url` into `path` (through a temporary file beside it, renamed in place
- * once complete); resolves with the digest of what arrived.
+ * once complete); resolves with the digest of what arrived. Neither path is
+ * followed when it is a symlink: whatever is at the temporary path is removed
+ * and a new file created there, and the rename replaces a link at `path`
+ * rather than writing where it points. `mode`, when given, is set on the new
+ * file before it appears at `path`.
  */
-export async function downloadFile(url: string, path: string, signal?: AbortSignal): Promise<Digest> {
+export async function downloadFile(url: string, path: string, signal?: AbortSignal, mode?: number): Promise<Digest> {
   const hasher = digester();
   const partial = `${path}.gantry-partial`;
   const request = requestOf(url)(url, { method: 'GET', signal, timeout: idleTimeoutMs });
@@ -150,15 +154,32 @@ export async function downloadFile(url: string, path: string, signal?: AbortSign
   try {
     const response = await responseOf(request);
     if (response.statusCode !== 200) await drainOk(response);
-    await pipeline(
-      response,
-      hasher.transform,
-      createWriteStream(partial, { mode: 0o644, highWaterMark: streamBufferBytes }),
-    );
+    const file = await createNewFile(partial, mode);
+    await pipeline(response, hasher.transform, file.createWriteStream({ highWaterMark: streamBufferBytes }));
     await rename(partial, path);
     return hasher.digest();
   } catch (error) {
     await rm(partial, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Opens a file created at `path` by this call, for writing: an entry already
+ * there (a file left over, or a symlink planted by the checkout) is removed,
+ * never written through, and the open fails rather than follow a link that
+ * reappears meanwhile.
+ */
+async function createNewFile(path: string, mode: number | undefined): Promise<FileHandle> {
+  await rm(path, { force: true });
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
+  const file = await open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
+  if (mode === undefined) return file;
+  try {
+    await file.chmod(mode);
+    return file;
+  } catch (error) {
+    await file.close();
     throw error;
   }
 }
