@@ -63,6 +63,17 @@ describe('cache paths', () => {
     );
   });
 
+  it('refuses a tree whose symlink leaves it through another symlink', async () => {
+    const workspace = await mkdtemp(join(root, 'ws-'));
+    await mkdir(join(workspace, 'c'));
+    await symlink('..', join(workspace, 'c', 'b'));
+    await symlink('b/..', join(workspace, 'c', 'a'));
+    const [path] = cachePathsOf(['c']);
+    await expect(checkCachePath(workspace, path!)).rejects.toThrow(
+      'cache path "c" holds a symlink pointing outside the workspace: c/a -> b/..',
+    );
+  });
+
   it('refuses a path reached through a symlinked directory outside', async () => {
     const workspace = await mkdtemp(join(root, 'ws-'));
     await symlink(root, join(workspace, 'up'));

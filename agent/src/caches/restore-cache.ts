@@ -14,7 +14,7 @@ import { downloadFile, isTransientTransferError } from '../artifacts/object-tran
 import { transferRetry } from '../artifacts/upload-artifacts.js';
 import { type ControllerClient, isStaleLeaseError, isTransientCallError, type Lease } from '../controller-client.js';
 import { type CacheFormat, extractCacheArchive } from './cache-archive.js';
-import { type CachePath, CachePathError, findEscapingSymlink } from './cache-paths.js';
+import { type CachePath, CachePathError, findEscapingSymlink, placeOf } from './cache-paths.js';
 import type { LocalCopies } from './local-copies.js';
 
 export interface CacheRoots {
@@ -96,15 +96,21 @@ export async function restoreCache(options: RestoreCacheOptions): Promise<Restor
   }
 }
 
-/** Replaces `path` under its root with the extracted one (absent from the archive: left alone). */
+/**
+ * Replaces `path` under its root with the extracted one (absent from the
+ * archive: left alone). Both ends are taken as they really are (placeOf):
+ * a symlinked directory on the way, in the archive or planted in the
+ * workspace or home, that leads outside its root makes the cache a miss
+ * before anything is removed, moved or written.
+ */
 async function moveIntoPlace(staging: string, path: CachePath, roots: CacheRoots): Promise<void> {
   const base = join(staging, path.root);
-  const source = join(base, path.relative);
-  if ((await lstat(source).catch(() => null)) === null) return;
+  if ((await lstat(join(base, path.relative)).catch(() => null)) === null) return;
+  const source = await placeOf(base, path);
   const escaping = await findEscapingSymlink(base, path.relative);
   if (escaping !== null)
     throw new CachePathError(`archive holds a symlink pointing outside the ${path.root}: ${escaping}`);
-  const target = join(path.root === 'home' ? roots.home : roots.workspace, path.relative);
+  const target = await placeOf(path.root === 'home' ? roots.home : roots.workspace, path);
   await rm(target, { recursive: true, force: true });
   await mkdir(dirname(target), { recursive: true });
   await rename(source, target).catch(async (error: NodeJS.ErrnoException) => {
