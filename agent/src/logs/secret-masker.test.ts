@@ -45,6 +45,80 @@ describe('SecretMasker', () => {
     expect(masked(['abcdef12', 'ef12ghij'], ['xabcdef12ghijx'])).toBe('x***x');
   });
 
+  // `a` ends with the 4 bytes `b` starts with; printed as `a` and then the rest of `b`, both are one run of secret bytes.
+  const a = `q7Rk2Lm9Vz4Tp1Hx8Nc3Bd6Fs0wxyz`;
+  const b = `wxyzGj5Ye2Ua7Wo9Ki4Ql1Zr8Xt3Pn`;
+
+  // The longest pattern (`a`'s base64) holds back 39 bytes, so `a` crosses the part a write releases when the
+  // write ends 10 to 38 bytes after `a` does: the old masker released `a` with `b`'s start and then showed `b`'s rest.
+  it.each([0, 5, 10, 15, 20, 26])(
+    'masks a secret overlapping the one before it, split %i bytes after that ends',
+    (split) => {
+      const pieces = [`run: ${a}${b.slice(4, 4 + split)}`, `${b.slice(4 + split)} ok\n`];
+      expect(masked([a, b], pieces)).toBe('run: *** ok\n');
+    },
+  );
+
+  /** Every substring of `value` of `minMaskedBytes` (4) bytes that `out` shows. */
+  function leaks(values: string[], out: string): string[] {
+    const pieces = values.flatMap((value) => [...value].map((_, at) => value.slice(at, at + 4)));
+    return pieces.filter((piece) => piece.length === 4 && out.includes(piece));
+  }
+
+  // Outputs in which the secrets' bytes occur only within whole occurrences, so the masked text may show none of them.
+  const cases: { name: string; values: string[]; output: string; expected: string }[] = [
+    {
+      name: 'overlapping (a suffix of one starts the other)',
+      values: [a, b],
+      output: `one ${a}${b.slice(4)} two ${b} three ${a}\nfour ${b}${a} five\n`,
+      expected: 'one *** two *** three ***\nfour *** five\n',
+    },
+    {
+      name: 'nested (one inside the other)',
+      values: ['token-Vb81Qe7Hs2Kd', 'Qe7Hs2Kd'],
+      output: 'a token-Vb81Qe7Hs2Kd b Qe7Hs2Kd c token-Vb81Qe7Hs2Kd-x\n',
+      expected: 'a *** b *** c ***-x\n',
+    },
+    {
+      name: 'overlapping itself',
+      values: ['Zq9Zq9Zq9'],
+      output: 'x Zq9Zq9Zq9Zq9Zq9 y Zq9Zq9Zq9 z\n',
+      expected: 'x *** y *** z\n',
+    },
+    {
+      name: 'not overlapping, touching or apart',
+      values: ['Mk3Pw8Ty5Rn', 'Hc4Jv7Ld2Gs'],
+      output: 'p Mk3Pw8Ty5RnHc4Jv7Ld2Gs q Hc4Jv7Ld2Gs r Mk3Pw8Ty5Rn s\n',
+      expected: 'p *** q *** r *** s\n',
+    },
+  ];
+
+  describe.each(cases)('with secrets $name', ({ values, output, expected }) => {
+    it('masks every byte of every occurrence, each run as one ***, when written at once', () => {
+      expect(masked(values, [output])).toBe(expected);
+      expect(leaks(values, expected)).toEqual([]);
+    });
+
+    it('gives the same text however the output is split into two or three writes', () => {
+      const wrong: string[] = [];
+      for (let i = 0; i <= output.length; i++) {
+        const out = masked(values, [output.slice(0, i), output.slice(i)]);
+        if (out !== expected) wrong.push(`split at ${i}: ${out}`);
+      }
+      for (let i = 0; i <= output.length; i += 4) {
+        for (let j = i; j <= output.length; j += 7) {
+          const out = masked(values, [output.slice(0, i), output.slice(i, j), output.slice(j)]);
+          if (out !== expected) wrong.push(`split at ${i}, ${j}: ${out}`);
+        }
+      }
+      expect(wrong).toEqual([]);
+    });
+
+    it('gives the same text written one byte at a time', () => {
+      expect(masked(values, [...output])).toBe(expected);
+    });
+  });
+
   it('loses no output and holds back only a possible start of a secret', () => {
     const masker = new SecretMasker([secret]);
     const text = 'hello world, nothing secret in this line at all\n';

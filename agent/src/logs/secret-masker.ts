@@ -7,12 +7,23 @@
  * multi-line value (lines shorter than `minMaskedBytes` are left alone: they
  * would hide ordinary text).
  *
- * Output arrives in arbitrary pieces, so a value may be split across two
- * writes: the masker keeps back the last (longest pattern − 1) bytes of what
- * it was given, which is the most of a pattern that can be incomplete, and
- * releases them with the next write or at flush() (the end of a step), so no
- * output is lost and none is held longer than its step. Overlapping matches
- * are merged: every byte of any match is covered by one `***`.
+ * What is masked: every byte that lies in some occurrence of some pattern
+ * (occurrences found independently, so they may overlap) is hidden, and each
+ * maximal run of such bytes, whether its occurrences overlap or only touch,
+ * becomes one `***`. So `abcdef12` and `ef12ghij` printed as `abcdef12ghij`
+ * give one `***`, and no piece of either value shows.
+ *
+ * Output arrives in arbitrary pieces, and the result does not depend on where
+ * they split: the same as if the step's whole output had come in one write.
+ * The masker keeps back the last (longest pattern − 1) bytes it was given,
+ * the most of an occurrence that can still be incomplete, and releases them
+ * with the next write or at flush() (the end of a step), so no output is lost
+ * and none is held longer than its step. A byte before that tail is released
+ * only once every occurrence that could cover it is complete in view; to see
+ * occurrences that began in output already released, the masker also keeps
+ * the last (longest pattern − 1) released bytes, and whether the last one was
+ * masked, so a run of masked bytes crossing a write is not given a second
+ * `***`. flush() forgets all of it: the next step starts afresh.
  */
 
 /** Shorter fragments (lines of a multi-line value, a base64 prefix) are not masked on their own. */
@@ -44,7 +55,12 @@ export function secretPatterns(values: readonly string[]): Buffer[] {
 export class SecretMasker {
   readonly #patterns: Buffer[];
   readonly #carryBytes: number;
+  /** Output not released yet. */
   #pending: Buffer = Buffer.alloc(0);
+  /** The last released bytes (at most #carryBytes): occurrences that began in them may still cover #pending. */
+  #released: Buffer = Buffer.alloc(0);
+  /** Whether the last released byte was masked (its `***` is out, and continues into #pending). */
+  #releasedMasked = false;
 
   constructor(values: readonly string[]) {
     this.#patterns = secretPatterns(values);
@@ -59,31 +75,45 @@ export class SecretMasker {
   /** Masks what can be decided now; keeps back a tail that may be the start of a secret. */
   push(data: Buffer): Buffer {
     if (!this.active) return data;
-    const text = this.#pending.length === 0 ? data : Buffer.concat([this.#pending, data]);
-    return this.#release(text, Math.max(0, text.length - this.#carryBytes));
+    const text = Buffer.concat([this.#released, this.#pending, data]);
+    return this.#release(text, this.#released.length, text.length - this.#carryBytes);
   }
 
-  /** Everything kept back, masked (end of a step or of the job). */
+  /** Everything kept back, masked (end of a step or of the job); the next write starts a new step. */
   flush(): Buffer {
-    const text = this.#pending;
+    const text = Buffer.concat([this.#released, this.#pending]);
+    const out = this.#release(text, this.#released.length, text.length);
     this.#pending = Buffer.alloc(0);
-    return this.#release(text, text.length);
+    this.#released = Buffer.alloc(0);
+    this.#releasedMasked = false;
+    return out;
   }
 
-  /** Masks `text` and returns it up to `safeEnd` (or past it, to the end of a match that spans it). */
-  #release(text: Buffer, safeEnd: number): Buffer {
-    const spans = this.#matches(text);
-    let cut = safeEnd;
-    for (const [start, end] of spans) if (start < cut && end > cut) cut = end;
-    this.#pending = Buffer.from(text.subarray(cut));
+  /**
+   * Releases `text` from `from` (what precedes it was released already) up to
+   * `safeEnd`, masked. Every occurrence that starts before `safeEnd` is
+   * complete in `text`, and one that covers a byte at or after `from` starts
+   * at or after 0, so whether each released byte is masked is final; a mask
+   * that crosses `safeEnd` is cut there and continued by the next release.
+   */
+  #release(text: Buffer, from: number, safeEnd: number): Buffer {
+    const cut = Math.max(from, safeEnd);
     const out: Buffer[] = [];
-    let at = 0;
-    for (const [start, end] of spans) {
+    let at = from;
+    for (const [start, end] of this.#matches(text)) {
+      if (end <= at) continue;
       if (start >= cut) break;
-      out.push(text.subarray(at, start), mask);
-      at = end;
+      const maskFrom = Math.max(start, at);
+      out.push(text.subarray(at, maskFrom));
+      // A run of masked bytes that continues one released before has its `***` out already.
+      if (!(maskFrom === from && this.#releasedMasked)) out.push(mask);
+      at = Math.min(end, cut);
     }
     out.push(text.subarray(at, cut));
+    // `at` only moves to the end of a mask: at `cut`, the last byte released was masked.
+    if (cut > from) this.#releasedMasked = at === cut;
+    this.#released = Buffer.from(text.subarray(Math.max(0, cut - this.#carryBytes), cut));
+    this.#pending = Buffer.from(text.subarray(cut));
     return Buffer.concat(out);
   }
 
