@@ -282,6 +282,22 @@ describe('log archiving', () => {
     expect(await read(`?tailBytes=${tailBytes}`)).toEqual(before.tail);
   }, 30_000);
 
+  it('follows the attempt it began on into the archive, though a retry began meanwhile', async () => {
+    const job = await finishedJobWithLog(40);
+    const answer = await testApp.app.request(`/api/runs/${job.runId}/jobs/${job.jobId}/log?follow=1`, {
+      headers: auth,
+    });
+    const reader = answer.body!.getReader();
+    const first = await reader.read();
+    await testApp.deps.runControl.retryJob(job.runId, job.jobId);
+    const retry = await testApp.lifecycle.claim('agent-1', job.jobId, job.attempt + 1);
+    expect(retry.granted).toBe(true);
+    await archiver().sweep();
+    const parts = [first.value as Uint8Array];
+    for (let next = await reader.read(); !next.done; next = await reader.read()) parts.push(next.value);
+    expect(Buffer.concat(parts).toString()).toBe(job.expected);
+  }, 30_000);
+
   it('continues a read from the archive when the rows are deleted in the middle of it', async () => {
     const job = await finishedJobWithLog(40);
     const db = testApp.database.db;

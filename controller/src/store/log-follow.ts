@@ -19,6 +19,8 @@ export interface FollowLogOptions {
   pageChunks?: number;
   /** Start at this chunk of the attempt (see findTailStart); from the first when left out. */
   fromSeq?: number;
+  /** Told which attempt is followed once it is known (the latest when none was asked for). */
+  onAttempt?: (attempt: number) => void;
 }
 
 /** Whether the attempt exists and whether it is still running; null when it does not exist. */
@@ -55,6 +57,7 @@ export async function* followLogPages(
     if (!(await pause(options))) return;
     chosen = await findLatestAttempt(db, jobId);
   }
+  options.onAttempt?.(chosen);
   let after = (options.fromSeq ?? 0) - 1;
   // Set once the attempt is seen finished: one more read then collects what landed before the finish.
   let finished = false;

@@ -62,22 +62,25 @@ export function jobLogRoutes(deps: ApiDeps) {
     const signal = c.req.raw.signal;
     // Pinned now unless following: a retry starting during the read must not change which attempt is served.
     const chosen = attempt ?? (follow ? undefined : ((await findLatestAttempt(deps.db, job.id)) ?? undefined));
+    // The attempt whose rows are read; a followed log learns it once the job has one. The archive is read for the
+    // same attempt: a retry begun meanwhile must not splice its log onto this one.
+    let served = chosen;
     const fromDatabase = start.archived
       ? noPages()
       : follow
-        ? followLogPages(deps.db, job.id, chosen, { pollIntervalMs: followPollIntervalMs, signal, fromSeq: start.seq })
+        ? followLogPages(deps.db, job.id, chosen, {
+            pollIntervalMs: followPollIntervalMs,
+            signal,
+            fromSeq: start.seq,
+            onAttempt: (followed) => {
+              served = followed;
+            },
+          })
         : readLogPages(deps.db, job.id, chosen, undefined, start.seq);
     // An ended attempt's log moves to the artifact store; the reader continues there transparently.
     const store = deps.artifacts?.store;
     const pages = store
-      ? continueFromArchive(
-          deps.db,
-          store,
-          job.id,
-          fromDatabase,
-          async () => (chosen === undefined ? findLatestAttempt(deps.db, job.id) : chosen),
-          start.byteOffset,
-        )
+      ? continueFromArchive(deps.db, store, job.id, fromDatabase, async () => served ?? null, start.byteOffset)
       : fromDatabase;
     // A tail starts at the first line that begins inside its last tailBytes (or mid-line, for a line longer than that).
     let first: Uint8Array | null = null;
