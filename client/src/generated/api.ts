@@ -679,7 +679,7 @@ export interface paths {
         put?: never;
         /**
          * Delete the artifacts and archived logs of old runs, and caches unused as long
-         * @description Never those of a run awaiting approval, nor of the latest run that succeeded in each environment (what is deployed there). Caches go when neither saved nor restored within the same duration.
+         * @description Never those of a run awaiting approval, nor of the run live in each environment (its latest succeeded deployment, a rollback included). Caches go when neither saved nor restored within the same duration.
          */
         post: operations["collectGarbage"];
         delete?: never;
