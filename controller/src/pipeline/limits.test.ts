@@ -118,6 +118,40 @@ describe('parsePipeline: limits', () => {
       {},
       '.gantry.yml:6:17: stages[0].jobs[0].matrix: matrix expands to 16777216 jobs; at most 256 are allowed',
     ],
+    [
+      'an on.push list with more globs than allowed',
+      yaml(
+        'name: p',
+        `on: { push: { paths: [${values(101)}] } }`,
+        'stages: [{ name: s, jobs: [{ name: a, steps: [make] }] }]',
+      ),
+      {},
+      '.gantry.yml:2:22: on.push.paths: paths lists 101 globs; at most 100 are allowed',
+    ],
+    [
+      'an on.push glob longer than allowed',
+      yaml(
+        'name: p',
+        'on:',
+        '  push:',
+        `    branches: [main, "${'*a'.repeat(128)}*b"]`,
+        'stages: [{ name: s, jobs: [{ name: a, steps: [make] }] }]',
+      ),
+      {},
+      '.gantry.yml:4:22: on.push.branches[1]: branches glob is 258 characters long; at most 256 are allowed',
+    ],
+    [
+      'a stage if: glob, written alone, longer than allowed',
+      yaml(
+        'name: p',
+        'stages:',
+        '  - name: s',
+        `    if: { tag: ${'v'.repeat(300)} }`,
+        '    jobs: [{ name: a, steps: [make] }]',
+      ),
+      {},
+      '.gantry.yml:4:16: stages[0].if.tag: tag glob is 300 characters long; at most 256 are allowed',
+    ],
   ])('reports %s', (_name, text, limits, expected) => {
     expect(messagesOf(text, limits)).toBe(expected);
   });
@@ -134,6 +168,15 @@ describe('parsePipeline: limits', () => {
       'a step exactly at the byte limit',
       jobs(`      - { name: a, steps: ["${'é'.repeat(8)}"] }`),
       { maxStepBytes: 16 },
+    ],
+    [
+      'globs exactly at the count and length limits',
+      yaml(
+        'name: p',
+        `on: { push: { branches: [${Array.from({ length: 100 }, (_, index) => `"${'*'.repeat(253)}${String(index).padStart(3, '0')}"`).join(', ')}] } }`,
+        'stages: [{ name: s, if: { branch: [main] }, jobs: [{ name: a, steps: [make] }] }]',
+      ),
+      {},
     ],
   ])('accepts %s', (_name, text, limits) => {
     const result = parsePipeline(text, limitsWith(limits));

@@ -17,6 +17,9 @@ import { describe, isMapping, readMapping, readStringList } from './schema.js';
 export const ON_KEYS = ['push'];
 export const PUSH_KEYS = ['branches', 'tags', 'paths'];
 export const IF_KEYS = ['branch', 'tag'];
+/** Bounds on what pushes and planning match names against (each match costs name length × glob length). */
+export const MAX_GLOBS_PER_LIST = 100;
+export const MAX_GLOB_LENGTH = 256;
 
 /** `on:`; absent → null (every branch, no tag). */
 export function readOn(problems: ProblemCollector, value: unknown, path: Path): PushFilter | null {
@@ -58,7 +61,10 @@ function readGlobs(
   single = false,
 ): string[] | null {
   if (value === undefined) return null;
-  if (single && typeof value === 'string' && value.trim() !== '') return [value];
+  if (single && typeof value === 'string' && value.trim() !== '') {
+    checkGlobLength(problems, value, path, field);
+    return [value];
+  }
   if (single && !Array.isArray(value) && !isMapping(value) && typeof value !== 'string') {
     problems.report(path, `${field} must be a name or a list of names (got ${describe(value)})`);
     return null;
@@ -68,5 +74,18 @@ function readGlobs(
     problems.report(path, `${field} must list at least one name; leave the key out to match any`);
     return null;
   }
-  return globs ?? null;
+  if (globs === undefined) return null;
+  if (globs.length > MAX_GLOBS_PER_LIST) {
+    problems.report(path, `${field} lists ${globs.length} globs; at most ${MAX_GLOBS_PER_LIST} are allowed`);
+  }
+  globs.forEach((glob, index) => {
+    checkGlobLength(problems, glob, [...path, index], field);
+  });
+  return globs;
+}
+
+function checkGlobLength(problems: ProblemCollector, glob: string, path: Path, field: string): void {
+  if (glob.length > MAX_GLOB_LENGTH) {
+    problems.report(path, `${field} glob is ${glob.length} characters long; at most ${MAX_GLOB_LENGTH} are allowed`);
+  }
 }
