@@ -19,12 +19,19 @@ export interface EnvironmentProtection {
   updatedAt: Date;
 }
 
-/** The gate a stage deploying to the protected environment gets, given the gate its file asks for. */
+/**
+ * The gate a stage deploying to the protected environment gets, given the gate
+ * its file asks for. `ref` is the run's ref in full (`refs/heads/main`), or its
+ * name as triggered when git named it no branch nor tag: only a branch, in
+ * full, can be on a listed branch (a tag `main`, or a name git could not
+ * qualify, never is).
+ */
 export function protectedGate(
   file: ApprovalPolicy | null,
   protection: EnvironmentProtection,
   ref: string,
 ): ApprovalPolicy {
+  const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
   return {
     approvers: file?.approvers ?? [],
     required: Math.max(file?.required ?? 1, protection.required),
@@ -33,15 +40,14 @@ export function protectedGate(
     protection: {
       environment: protection.name,
       approvers: protection.approvers,
-      refusal: branchAllowed(protection.branches, ref)
+      refusal: branchAllowed(protection.branches, branch)
         ? null
-        : `environment "${protection.name}" only accepts deployments from ${protection.branches?.join(', ')}; this run is on ${ref}`,
+        : `environment "${protection.name}" only accepts deployments from ${protection.branches?.join(', ')}; this run is on ${branch ?? `${ref}, which is not a branch`}`,
     },
   };
 }
 
-function branchAllowed(branches: string[] | null, ref: string): boolean {
+function branchAllowed(branches: string[] | null, branch: string | null): boolean {
   if (branches === null) return true;
-  const short = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
-  return branches.some((branch) => branch === short || branch === ref);
+  return branch !== null && branches.some((listed) => listed === branch || listed === `refs/heads/${branch}`);
 }

@@ -185,7 +185,10 @@ export class Scheduler {
       const locked = await lockRun(tx, runId);
       if (locked?.status !== 'queued' || locked.pipelineName !== null) return withNoTrailingWrites(null);
       const protections = await findProtections(tx, environmentsOf(parsed.pipeline));
-      const planned = withStageConditions(withProtections(parsed.pipeline, protections, locked.ref), locked);
+      const planned = withStageConditions(
+        withProtections(parsed.pipeline, protections, locked.fullRef ?? locked.ref),
+        locked,
+      );
       // The plan's writes, the first stage's transitions and the COMMIT go out in one round trip.
       const plan = sendPlan(tx, locked, file, planned);
       return sendRunAdvance(tx, runId, { run: plan.run, snapshot: plan.snapshot, pending: plan.written });

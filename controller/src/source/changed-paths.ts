@@ -1,6 +1,6 @@
 /** The files two commits differ in, for `on.push.paths`. */
 import { runGit } from './git-command.js';
-import type { ReadableRepository } from './resolve-commit.js';
+import type { ReadableRepository } from './readable-repository.js';
 
 /** More changed files than this and the push is taken to touch everything (the filter lets it run). */
 const MAX_CHANGED_PATHS = 100_000;

@@ -1,6 +1,6 @@
 /** The commits one sha has and another lacks (`git log A..B`), for "what would this release change". */
 import { runGit } from './git-command.js';
-import type { ReadableRepository } from './resolve-commit.js';
+import type { ReadableRepository } from './readable-repository.js';
 
 export interface CommitSummary {
   sha: string;

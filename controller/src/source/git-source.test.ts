@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refKindOf } from '../domain/ref-kind.js';
 import { createGitSource, SourceError } from './git-source.js';
 import { localRepositories } from './repository-allow-list.js';
 
@@ -216,5 +217,74 @@ describe('a repository given as a URL', () => {
     const error = await failure(source.resolveCommit(`file://${join(dir, 'no-such-origin.git')}`, 'main', null));
     expect(error.code).toBe('REPOSITORY_UNREADABLE');
     expect(error.message).toContain(`cannot read repository "file://${join(dir, 'no-such-origin.git')}"`);
+  });
+});
+
+describe('a branch and a tag of the same name', () => {
+  // main: one ← two ← three; the tag `main` points at `elsewhere`, a commit off the branch, and a tag named
+  // like one's abbreviated id points at two.
+  const repo = join(dir, 'same-name');
+  const source = createGitSource({ allow: localRepositories, cacheDir: join(dir, 'cache-same-name') });
+  let one: string;
+  let two: string;
+  let three: string;
+  let elsewhere: string;
+
+  beforeAll(() => {
+    execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+    writeFileSync(join(repo, '.gantry.yml'), 'name: one\n');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'one');
+    one = git(repo, 'rev-parse', 'HEAD');
+    git(repo, 'commit', '-q', '--allow-empty', '-m', 'two');
+    two = git(repo, 'rev-parse', 'HEAD');
+    git(repo, 'commit', '-q', '--allow-empty', '-m', 'three');
+    three = git(repo, 'rev-parse', 'HEAD');
+    elsewhere = git(repo, 'commit-tree', '-p', one, '-m', 'elsewhere', `${one}^{tree}`);
+    git(repo, 'tag', 'main', elsewhere);
+    git(repo, 'tag', one.slice(0, 8), two);
+  });
+
+  it('refuses the short name, naming both full names', async () => {
+    const message = 'ref "main" is ambiguous: both a branch and a tag; give refs/heads/main or refs/tags/main';
+    for (const sha of [null, one]) {
+      const error = await failure(source.resolveRef(repo, 'main', sha));
+      expect(error.code).toBe('INVALID_REF');
+      expect(error.message).toBe(message);
+    }
+    expect((await failure(source.resolveCommit(repo, 'main', null))).message).toBe(message);
+    expect((await failure(source.qualifyRef(repo, 'main'))).code).toBe('INVALID_REF');
+  });
+
+  it('resolves each full name to its own commit and names it in full', async () => {
+    expect(await source.resolveRef(repo, 'refs/heads/main', null)).toEqual({ sha: three, fullRef: 'refs/heads/main' });
+    expect(refKindOf('refs/heads/main', 'refs/heads/main')).toEqual({ kind: 'branch', name: 'main' });
+    expect(await source.resolveRef(repo, 'refs/tags/main', null)).toEqual({
+      sha: elsewhere,
+      fullRef: 'refs/tags/main',
+    });
+    expect(refKindOf('refs/tags/main', 'refs/tags/main')).toEqual({ kind: 'tag', name: 'main' });
+    expect(await source.qualifyRef(repo, 'refs/tags/main')).toBe('refs/tags/main');
+    expect((await failure(source.resolveRef(repo, 'refs/heads/nope', null))).code).toBe('REF_NOT_FOUND');
+  });
+
+  it('builds the commit an abbreviated sha names, not a tag of that name', async () => {
+    for (const sha of [one.slice(0, 8), one.slice(0, 8).toUpperCase()]) {
+      expect(await source.resolveRef(repo, 'refs/heads/main', sha)).toEqual({ sha: one, fullRef: 'refs/heads/main' });
+    }
+    // The tag itself is still a ref one may build, by its name.
+    expect(await source.resolveRef(repo, one.slice(0, 8), null)).toEqual({
+      sha: two,
+      fullRef: `refs/tags/${one.slice(0, 8)}`,
+    });
+  });
+
+  it('still resolves a short branch, a short tag and an abbreviated commit id given as the ref', async () => {
+    git(repo, 'branch', 'side', two);
+    git(repo, 'tag', 'v1', one);
+    expect(await source.resolveRef(repo, 'side', null)).toEqual({ sha: two, fullRef: 'refs/heads/side' });
+    expect(await source.resolveRef(repo, 'v1', null)).toEqual({ sha: one, fullRef: 'refs/tags/v1' });
+    expect(await source.resolveRef(repo, 'HEAD', null)).toEqual({ sha: three, fullRef: 'refs/heads/main' });
+    expect(await source.resolveRef(repo, three.slice(0, 10), null)).toEqual({ sha: three, fullRef: null });
   });
 });

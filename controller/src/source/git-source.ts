@@ -10,11 +10,13 @@ import { type CommitSummary, commitsBetweenIn } from './commits-between.js';
 import { GitProcessError } from './git-command.js';
 import { createMirrors } from './mirror.js';
 import { qualifyRefIn } from './qualify-ref.js';
+import { type ReadableRepository, unreadable } from './readable-repository.js';
 import { assertRefName } from './ref-name.js';
 import { assertRepositoryAllowed, type RepositoryAllowList } from './repository-allow-list.js';
-import { type ReadableRepository, resolveCommitIn, unreadable } from './resolve-commit.js';
+import { type ResolvedRef, resolveRefIn } from './resolve-commit.js';
 import { displayRepo, SourceError } from './source-error.js';
 
+export type { ResolvedRef } from './resolve-commit.js';
 export { SourceError } from './source-error.js';
 export const pipelineFileName = '.gantry.yml';
 
@@ -26,19 +28,25 @@ export interface PipelineFile extends CommitPeople {
 export interface PipelineSource {
   /**
    * Called by the trigger handler before a run exists. Brings a URL's mirror
-   * up to date (sharing a fetch with concurrent triggers), then returns the
-   * full id of `sha` if given, else of `ref`'s head. Throws SourceError:
-   * REPOSITORY_NOT_ALLOWED, INVALID_REF, REPOSITORY_UNREADABLE, REF_NOT_FOUND, COMMIT_NOT_FOUND, or
-   * SHA_NOT_ON_REF when `sha` is not reachable from `ref`.
+   * up to date (sharing a fetch with concurrent triggers), qualifies `ref`
+   * (a short name is a branch or a tag; one that is both is refused), then
+   * returns `ref` in full (`refs/heads/main`, `refs/tags/v1`; null when it is
+   * neither, e.g. an abbreviated commit id) and the full id of `sha` if given,
+   * else of the qualified ref's head: never of another ref of the same name.
+   * Throws SourceError: REPOSITORY_NOT_ALLOWED, INVALID_REF (also for a name
+   * that is both a branch and a tag), REPOSITORY_UNREADABLE, REF_NOT_FOUND,
+   * COMMIT_NOT_FOUND, or SHA_NOT_ON_REF when `sha` is not reachable from `ref`.
    */
+  resolveRef(repo: string, ref: string, sha: string | null): Promise<ResolvedRef>;
+  /** `resolveRef`'s commit alone (planning of a run an older controller accepted). */
   resolveCommit(repo: string, ref: string, sha: string | null): Promise<string>;
   /**
-   * Called by the trigger handler after `resolveCommit` (no fetch): `ref` in
-   * full (`refs/heads/main`, `refs/tags/v1`), or null when it is neither.
+   * No fetch: `ref` in full as `resolveRef` qualifies it (INVALID_REF when it
+   * is both a branch and a tag), or null when it is neither.
    */
   qualifyRef(repo: string, ref: string): Promise<string | null>;
   /**
-   * Called by the trigger handler after `resolveCommit` (no fetch): the files
+   * Called by the trigger handler after `resolveRef` (no fetch): the files
    * `before` and `after` (hex commit ids) differ in; null when `before` is
    * unknown here or too much changed.
    */
@@ -113,24 +121,31 @@ export function createGitSource(options: GitSourceOptions): PipelineSource {
     }
   };
 
+  const resolveRef = async (repo: string, ref: string, sha: string | null): Promise<ResolvedRef> => {
+    assertRepositoryAllowed(repo, options.allow);
+    assertRefName(ref);
+    if (sha !== null && !hexCommit.test(sha)) {
+      throw new SourceError('COMMIT_NOT_FOUND', `"${sha}" is not a hex commit id`);
+    }
+    const repository = isUrl(repo) ? mirrored(repo) : local(repo);
+    return reading(repository, async () => {
+      if (isUrl(repo)) await mirrors.refresh(repo);
+      return resolveRefIn(repository, ref, sha, timeoutMs);
+    });
+  };
+
   return {
+    resolveRef,
+
     async resolveCommit(repo, ref, sha) {
-      assertRepositoryAllowed(repo, options.allow);
-      assertRefName(ref);
-      if (sha !== null && !hexCommit.test(sha)) {
-        throw new SourceError('COMMIT_NOT_FOUND', `"${sha}" is not a hex commit id`);
-      }
-      const repository = isUrl(repo) ? mirrored(repo) : local(repo);
-      return reading(repository, async () => {
-        if (isUrl(repo)) await mirrors.refresh(repo);
-        return resolveCommitIn(repository, ref, sha, timeoutMs);
-      });
+      return (await resolveRef(repo, ref, sha)).sha;
     },
 
     async qualifyRef(repo, ref) {
       assertRefName(ref);
       const repository = isUrl(repo) ? mirrored(repo) : local(repo);
-      return reading(repository, () => qualifyRefIn(repository, ref, timeoutMs));
+      const qualified = await reading(repository, () => qualifyRefIn(repository, ref, timeoutMs));
+      return qualified.kind === 'ref' ? qualified.fullRef : null;
     },
 
     async changedPaths(repo, before, after) {

@@ -1,19 +1,85 @@
 /**
- * A ref as git names it in full: `main` → `refs/heads/main`, `v1` →
- * `refs/tags/v1` (git's own precedence when a name is both), `HEAD` → the
- * branch it points at. Null when git names it otherwise or not at all.
+ * Which ref a trigger's name means, in full, and the object it points at now.
+ * A short name is looked up as a branch (`refs/heads/<name>`) and as a tag
+ * (`refs/tags/<name>`), never in git's own order (where a tag, or even
+ * `refs/<name>`, wins over the branch): when both exist the name is refused as
+ * ambiguous. A full name (`refs/…`) is taken exactly as given, `HEAD` as the
+ * branch it points at. Any other name (an abbreviated commit id, a detached
+ * HEAD, another kind of ref) is left for git to read, as it always was, and
+ * has a full name only when git reads it as a branch or a tag (`heads/main`).
  */
 import { runGit } from './git-command.js';
-import type { ReadableRepository } from './resolve-commit.js';
+import { type ReadableRepository, unreadable } from './readable-repository.js';
+import { SourceError } from './source-error.js';
 
-/** `ref` must already have passed assertRefName (so it cannot read as an option). */
+export type QualifiedRef =
+  /** The ref `fullRef`, pointing at `object` (a full object id), or missing (null). */
+  | { kind: 'ref'; fullRef: string; object: string | null }
+  /** Neither a branch nor a tag nor a full name: git resolves the name as given. */
+  | { kind: 'other' };
+
+/**
+ * `ref` must already have passed assertRefName (so it cannot read as an
+ * option nor as a pattern). Throws SourceError INVALID_REF when a short name
+ * is both a branch and a tag.
+ */
 export async function qualifyRefIn(
   repository: ReadableRepository,
   ref: string,
   timeoutMs: number,
-): Promise<string | null> {
-  if (ref.startsWith('refs/')) return ref;
+): Promise<QualifiedRef> {
+  if (ref.startsWith('refs/')) return exactRef(repository, ref, timeoutMs);
+  if (ref === 'HEAD') {
+    const head = await runGit([...repository.gitArgs, 'symbolic-ref', '-q', 'HEAD'], { timeoutMs });
+    if (head.exitCode > 1) throw unreadable(repository, head.stderr);
+    const name = head.stdout.trim();
+    // Exit 1: a detached HEAD, which git reads as the commit it holds.
+    return head.exitCode === 0 && name.startsWith('refs/heads/')
+      ? exactRef(repository, name, timeoutMs)
+      : { kind: 'other' };
+  }
+  const branch = `refs/heads/${ref}`;
+  const tag = `refs/tags/${ref}`;
+  const found = await listRefs(repository, [branch, tag], timeoutMs);
+  const branchObject = found.get(branch);
+  const tagObject = found.get(tag);
+  if (branchObject !== undefined && tagObject !== undefined) {
+    throw new SourceError(
+      'INVALID_REF',
+      `ref "${ref}" is ambiguous: both a branch and a tag; give ${branch} or ${tag}`,
+    );
+  }
+  if (branchObject !== undefined) return { kind: 'ref', fullRef: branch, object: branchObject };
+  if (tagObject !== undefined) return { kind: 'ref', fullRef: tag, object: tagObject };
   const outcome = await runGit([...repository.gitArgs, 'rev-parse', '--symbolic-full-name', ref], { timeoutMs });
   const name = outcome.stdout.trim();
-  return outcome.exitCode === 0 && /^refs\/(heads|tags)\//.test(name) ? name : null;
+  return outcome.exitCode === 0 && /^refs\/(heads|tags)\/[^\n]+$/.test(name)
+    ? exactRef(repository, name, timeoutMs)
+    : { kind: 'other' };
+}
+
+async function exactRef(repository: ReadableRepository, fullRef: string, timeoutMs: number): Promise<QualifiedRef> {
+  const found = await listRefs(repository, [fullRef], timeoutMs);
+  return { kind: 'ref', fullRef, object: found.get(fullRef) ?? null };
+}
+
+/** The object each of `names` (full ref names, no patterns) points at; a missing one is absent. */
+async function listRefs(
+  repository: ReadableRepository,
+  names: string[],
+  timeoutMs: number,
+): Promise<Map<string, string>> {
+  // Every name starts with `refs/` and has no glob character (assertRefName): none reads as an option
+  // or a pattern. for-each-ref also lists refs below a name (`refs/heads/main/x`); only exact names count.
+  const outcome = await runGit([...repository.gitArgs, 'for-each-ref', '--format=%(objectname) %(refname)', ...names], {
+    timeoutMs,
+  });
+  if (outcome.exitCode !== 0) throw unreadable(repository, outcome.stderr);
+  const found = new Map<string, string>();
+  for (const line of outcome.stdout.split('\n')) {
+    const space = line.indexOf(' ');
+    const name = line.slice(space + 1);
+    if (space > 0 && names.includes(name)) found.set(name, line.slice(0, space));
+  }
+  return found;
 }

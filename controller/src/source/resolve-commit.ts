@@ -1,16 +1,22 @@
 /**
  * Turns a trigger's (ref, sha?) into one full commit id in a repository that
- * is already up to date: one `git cat-file --batch-check` answers both names,
- * and `git merge-base --is-ancestor` checks that a given sha is on the ref.
+ * is already up to date, and the ref's full name: the ref is qualified first
+ * (qualify-ref.ts: a name that is both a branch and a tag is refused) and the
+ * object it points at is what is resolved, so git's own order of refs never
+ * picks another ref of the same name. One `git cat-file --batch-check`
+ * answers both names, and `git merge-base --is-ancestor` checks that a given
+ * sha is on the ref.
  */
-import { gitReason, runGit } from './git-command.js';
+import { runGit } from './git-command.js';
+import { qualifyRefIn } from './qualify-ref.js';
+import { type ReadableRepository, unreadable } from './readable-repository.js';
 import { SourceError } from './source-error.js';
 
-/** A repository git can read: `gitArgs` select it (`['-C', path]` or `['--git-dir', dir]`). */
-export interface ReadableRepository {
-  gitArgs: string[];
-  /** How messages name it (what the user gave, password masked). */
-  display: string;
+export interface ResolvedRef {
+  /** The full id of the commit to build. */
+  sha: string;
+  /** The ref in full (`refs/heads/main`, `refs/tags/v1`), or null when git names it otherwise. */
+  fullRef: string | null;
 }
 
 type Lookup = { found: true; sha: string } | { found: false; why: 'missing' | 'ambiguous' };
@@ -18,17 +24,26 @@ type Lookup = { found: true; sha: string } | { found: false; why: 'missing' | 'a
 /**
  * `ref` must already have passed assertRefName; `sha` is a hex commit id
  * (abbreviated or full). Returns the full sha of `sha` when given (after
- * checking it is reachable from `ref`), else of `ref`.
+ * checking it is reachable from `ref`), else of `ref`, with `ref` in full.
  */
-export async function resolveCommitIn(
+export async function resolveRefIn(
   repository: ReadableRepository,
   ref: string,
   sha: string | null,
   timeoutMs: number,
-): Promise<string> {
-  const [refCommit, shaCommit] = await lookUpCommits(repository, sha ? [ref, sha] : [ref], timeoutMs);
-  if (!refCommit?.found) throw new SourceError('REF_NOT_FOUND', `ref "${ref}" not found in ${repository.display}`);
-  if (!sha) return refCommit.sha;
+): Promise<ResolvedRef> {
+  const qualified = await qualifyRefIn(repository, ref, timeoutMs);
+  const notFound = () => new SourceError('REF_NOT_FOUND', `ref "${ref}" not found in ${repository.display}`);
+  if (qualified.kind === 'ref' && qualified.object === null) throw notFound();
+  const fullRef = qualified.kind === 'ref' ? qualified.fullRef : null;
+  // A full object id reads as nothing but itself; a name that is no branch or tag is read as git reads it.
+  const refName = qualified.kind === 'ref' && qualified.object !== null ? qualified.object : ref;
+  const [refCommit, given] = await lookUpCommits(repository, sha ? [refName, sha] : [refName], timeoutMs);
+  if (!refCommit?.found) throw notFound();
+  if (!sha) return { sha: refCommit.sha, fullRef };
+  // git reads an abbreviated id that is also a ref's name as that ref: the commit must start with the digits given.
+  const shaCommit =
+    given?.found && !given.sha.startsWith(sha.toLowerCase()) ? await commitById(repository, sha, timeoutMs) : given;
   if (shaCommit && !shaCommit.found && shaCommit.why === 'ambiguous') {
     throw new SourceError(
       'COMMIT_NOT_FOUND',
@@ -48,7 +63,26 @@ export async function resolveCommitIn(
       `commit ${shaCommit.sha} is not on ref "${ref}" of ${repository.display} (its head is ${refCommit.sha})`,
     );
   }
-  return shaCommit.sha;
+  return { sha: shaCommit.sha, fullRef };
+}
+
+/**
+ * The commit an abbreviated id names, looked up among the objects whose ids
+ * start with it (`rev-parse --disambiguate`), so no ref can answer; a tag
+ * object counts as the commit it points at.
+ */
+async function commitById(repository: ReadableRepository, prefix: string, timeoutMs: number): Promise<Lookup> {
+  // `prefix` is 4 to 64 hex digits (the caller checked): the argument cannot read as anything else.
+  const outcome = await runGit([...repository.gitArgs, 'rev-parse', `--disambiguate=${prefix}`], { timeoutMs });
+  if (outcome.exitCode !== 0) throw unreadable(repository, outcome.stderr);
+  const objects = outcome.stdout.split('\n').filter((line) => /^[0-9a-f]{40,64}$/.test(line));
+  if (objects.length === 0) return { found: false, why: 'missing' };
+  const commits = new Set(
+    (await lookUpCommits(repository, objects, timeoutMs)).flatMap((lookup) => (lookup.found ? [lookup.sha] : [])),
+  );
+  const [commit] = commits;
+  if (commit === undefined) return { found: false, why: 'missing' };
+  return commits.size === 1 ? { found: true, sha: commit } : { found: false, why: 'ambiguous' };
 }
 
 async function lookUpCommits(repository: ReadableRepository, names: string[], timeoutMs: number): Promise<Lookup[]> {
@@ -80,12 +114,4 @@ async function isAncestor(
   if (outcome.exitCode === 0) return true;
   if (outcome.exitCode === 1) return false;
   throw unreadable(repository, outcome.stderr);
-}
-
-export function unreadable(repository: ReadableRepository, gitSays: string, cause?: unknown): SourceError {
-  return new SourceError(
-    'REPOSITORY_UNREADABLE',
-    `cannot read ${repository.display}: ${gitReason(gitSays) || 'git failed'}`,
-    cause === undefined ? undefined : { cause },
-  );
 }

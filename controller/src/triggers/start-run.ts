@@ -59,9 +59,9 @@ export async function startRun(
   // A retrigger with a used key gets its run back without touching the repository.
   const earlier = idempotencyKey ? await findRunByIdempotencyKey(deps.db, idempotencyKey, fingerprint) : null;
   if (earlier) return { run: earlier, created: false };
-  // The run builds what the ref points at now (or the given sha, once it is known to be on the ref).
-  const sha = await deps.source.resolveCommit(request.repo, request.ref, request.sha ?? null);
-  const fullRef = await deps.source.qualifyRef(request.repo, request.ref);
+  // The run builds what the ref points at now (or the given sha, once it is known to be on the ref), the
+  // ref qualified once: a name that is both a branch and a tag is refused, the commit is the qualified ref's.
+  const { sha, fullRef } = await deps.source.resolveRef(request.repo, request.ref, request.sha ?? null);
   if (request.push) {
     const refusal = await pushRefusal(deps, request, sha, fullRef, request.push.before);
     if (refusal !== null) return { skipped: refusal };
