@@ -45,7 +45,7 @@ import {
   requireAllowedQueues,
   requireOwnAgentId,
 } from './agent-identity.js';
-import { handleConnect } from './connect-stream.js';
+import { endWithStatus, handleConnect } from './connect-stream.js';
 import { checkQueueNames, enrol } from './enrolment.js';
 import { toGrpcError } from './errors.js';
 import { finishLogChunks, handleLogStream } from './log-stream.js';
@@ -419,12 +419,12 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
     Work: (call) => handleWork(call, { claimJob, reportSteps, finishJob }, deps.openStreams),
 
     Connect: (call) => {
+      // Taken before authentication: of two Connects of one agent, the one begun later keeps the session.
+      const startedAt = performance.now();
+      const callAgeMs = () => performance.now() - startedAt;
       // A session opened (and closed) under another agent's id would mark that agent's attempts lost.
-      // grpc-js answers a server stream's 'error' event with that status (destroy() would send none).
-      const refuse = (error: unknown, caller?: AgentPrincipal) => {
-        const answer = failure('Connect', error, caller);
-        call.emit('error', Object.assign(new Error(answer.details), answer));
-      };
+      const refuse = (error: unknown, caller?: AgentPrincipal) =>
+        endWithStatus(call, failure('Connect', error, caller));
       authenticateAgent(db, call.metadata).then((caller) => {
         try {
           requireOwnAgentId(caller, call.request.agentId);
@@ -432,7 +432,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           refuse(error, caller);
           return;
         }
-        handleConnect(call, deps.presence, deps.openStreams, log);
+        handleConnect(call, callAgeMs, { presence: deps.presence, streams: deps.openStreams, log });
       }, refuse);
     },
 

@@ -1,11 +1,12 @@
 /**
  * Server side of Connect: one long-lived stream per agent. Opening records the
  * session; the stream's end (client gone, connection reset, cancel) tells the
- * presence tracker, which gives the agent a short grace to come back.
+ * presence tracker, which gives the agent a short grace to come back. A
+ * Connect that fails ends with a status, so the agent notices and reconnects.
  */
 
 import type { ConnectRequest__Output, ControllerEvent } from '@gantry/proto';
-import { type ServerWritableStream, status } from '@grpc/grpc-js';
+import { type ServerWritableStream, type ServiceError, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { AgentPresence } from '../scheduler/agent-presence.js';
 import { grpcError, toGrpcError } from './errors.js';
@@ -13,7 +14,21 @@ import type { OpenStreams } from './open-streams.js';
 
 type ConnectCall = ServerWritableStream<ConnectRequest__Output, ControllerEvent>;
 
-export function handleConnect(call: ConnectCall, presence: AgentPresence, streams: OpenStreams, log: Logger): void {
+export interface ConnectStreamDeps {
+  presence: Pick<AgentPresence, 'connected' | 'disconnected'>;
+  streams: OpenStreams;
+  log: Logger;
+}
+
+/**
+ * Opens the session of a Connect call whose caller is authenticated.
+ * `callAgeMs` tells how long ago the call began: a call never replaces the
+ * session of one the agent began later. A call cancelled while its caller was
+ * being authenticated (the agent left, maybe for another replica) opens none.
+ */
+export function handleConnect(call: ConnectCall, callAgeMs: () => number, deps: ConnectStreamDeps): void {
+  if (call.cancelled) return;
+  const { presence, streams, log } = deps;
   streams.add(call, () => call.end());
   const agentId = call.request.agentId;
   let sessionId: string | null = null;
@@ -26,15 +41,10 @@ export function handleConnect(call: ConnectCall, presence: AgentPresence, stream
   call.on('cancelled', end);
   call.on('close', end);
   call.on('error', end);
-  presence.connected(agentId).then(
+  presence.connected(agentId, callAgeMs).then(
     (session) => {
       if (!session) {
-        call.destroy(
-          Object.assign(
-            new Error(`unknown agent ${agentId}`),
-            grpcError(status.NOT_FOUND, `unknown agent "${agentId}": register again`),
-          ),
-        );
+        endWithStatus(call, grpcError(status.NOT_FOUND, `unknown agent "${agentId}": register again`));
         return;
       }
       sessionId = session;
@@ -46,9 +56,17 @@ export function handleConnect(call: ConnectCall, presence: AgentPresence, stream
       call.write({ kind: 'connected' });
     },
     (error) => {
-      const failure = toGrpcError(error, log, 'Connect');
-      log.error({ err: error, agentId }, 'cannot open agent session');
-      call.destroy(Object.assign(new Error(failure.details), failure));
+      log.warn({ err: error, agentId }, 'cannot open agent session');
+      endWithStatus(call, toGrpcError(error, log, 'Connect'));
     },
   );
+}
+
+/**
+ * Ends the call with `answer` as its status: grpc-js answers a server
+ * stream's 'error' event with it. destroy() would send no status at all, and
+ * the agent would wait on the call forever while its session reads as gone.
+ */
+export function endWithStatus(call: ConnectCall, answer: Partial<ServiceError>): void {
+  call.emit('error', Object.assign(new Error(answer.details), answer));
 }

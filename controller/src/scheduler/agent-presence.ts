@@ -19,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { sleep } from '@gantry/common';
 import type { Logger } from 'pino';
+import { ConflictError } from '../domain/errors.js';
 import {
   closeAgentSession,
   findGoneAgentsWithLeases,
@@ -51,11 +52,18 @@ export class AgentPresence {
     this.armedAt = this.now() + SESSION_STALE_MS + deps.reconnectGraceMs;
   }
 
-  /** Records a new Connect stream; returns its session id, or null for an unknown agent. */
-  async connected(agentId: string): Promise<string | null> {
+  /**
+   * Records a new Connect stream, begun `callAgeMs()` ago; returns its session
+   * id, or null for an unknown agent. Refuses (CONFLICT) a stream begun before
+   * the one holding the agent's session.
+   */
+  async connected(agentId: string, callAgeMs: () => number): Promise<string | null> {
     const sessionId = randomUUID();
-    const known = await openAgentSession(this.deps.db, agentId, sessionId);
-    if (!known) return null;
+    const opening = await openAgentSession(this.deps.db, agentId, sessionId, callAgeMs);
+    if (opening === 'unknown_agent') return null;
+    if (opening === 'superseded') {
+      throw new ConflictError(`a Connect of agent ${agentId} begun later holds its session`);
+    }
     this.sessions.set(sessionId, agentId);
     return sessionId;
   }

@@ -1,6 +1,6 @@
 /** Registered agent processes. */
-import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
-import { type Queryable, queryRows } from './database.js';
+import { and, asc, eq, getTableColumns, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { type Database, type Queryable, queryRows } from './database.js';
 import { agents, jobs } from './schema.js';
 
 export interface Agent {
@@ -95,14 +95,37 @@ function toAgent(row: typeof agents.$inferSelect & { connected?: boolean }): Age
   };
 }
 
-/** Makes `sessionId` the agent's current Connect session. False when the agent is unknown. */
-export async function openAgentSession(db: Queryable, agentId: string, sessionId: string): Promise<boolean> {
-  const rows = await db
-    .update(agents)
-    .set({ sessionId, connectedAt: sql`now()`, disconnectedAt: null, lastSeenAt: sql`now()` })
-    .where(eq(agents.id, agentId))
-    .returning({ id: agents.id });
-  return rows.length > 0;
+/** What opening a Connect session did; `superseded`: a Connect the agent began later holds its session. */
+export type SessionOpening = 'opened' | 'unknown_agent' | 'superseded';
+
+/**
+ * Makes `sessionId` the agent's current Connect session, unless a Connect
+ * call the agent began later holds it. A replica slow to open the session of
+ * a call the agent has since left (for another replica) must not replace the
+ * session of the call it came back with; closing the stale call would then
+ * mark a connected agent gone. `connected_at` is when the call holding the
+ * session began, in database time: now() (this transaction's start) less
+ * `callAgeMs()`, asked once the transaction has begun, so that waiting for a
+ * connection never makes a call look younger, and no two replicas' clocks are
+ * compared.
+ */
+export async function openAgentSession(
+  db: Database,
+  agentId: string,
+  sessionId: string,
+  callAgeMs: () => number,
+): Promise<SessionOpening> {
+  return db.transaction(async (tx) => {
+    const callStartedAt = sql`now() - make_interval(secs => ${callAgeMs() / 1000})`;
+    const opened = await tx
+      .update(agents)
+      .set({ sessionId, connectedAt: callStartedAt, disconnectedAt: null, lastSeenAt: sql`now()` })
+      .where(and(eq(agents.id, agentId), or(isNull(agents.connectedAt), lt(agents.connectedAt, callStartedAt))))
+      .returning({ id: agents.id });
+    if (opened.length > 0) return 'opened';
+    const known = await tx.select({ id: agents.id }).from(agents).where(eq(agents.id, agentId));
+    return known.length > 0 ? 'superseded' : 'unknown_agent';
+  });
 }
 
 export async function closeAgentSession(db: Queryable, agentId: string, sessionId: string): Promise<void> {
