@@ -29,7 +29,8 @@ export interface AgentHandle {
   /**
    * Graceful shutdown: stop pulling offers, let running jobs finish and report
    * (heartbeats continue), then close NATS and gRPC. Idempotent; also started by
-   * a `drain` control message or an unrecoverable NATS close.
+   * a `drain` control message, a heartbeat answer saying the agent was asked to
+   * drain, or an unrecoverable NATS close.
    */
   drain(): Promise<void>;
   /**
@@ -160,6 +161,8 @@ export async function startAgent(
     leaseTtlMs,
     logger,
     onEnded: (ending) => metrics?.jobEnded(ending),
+    // The heartbeat's word for a drain control message NATS may have lost.
+    onDrainRequested: () => void drain(),
   });
   runner.prewarmShells(config.slots);
   const slots = new SlotPool(config.slots);

@@ -68,6 +68,8 @@ export interface JobRunnerOptions {
   logger: Logger;
   /** Called once per attempt run() took, with how it ended. */
   onEnded?: (ending: JobEnding) => void;
+  /** A heartbeat answer said this agent was asked to drain (see LeaseKeeper); may be called many times. */
+  onDrainRequested?: () => void;
 }
 
 interface Outcome {
@@ -229,6 +231,7 @@ export class JobRunner {
       leaseTtlMs: this.#options.leaseTtlMs,
       logger: log,
       onCancelRequested: () => stop.abort('canceled' satisfies StopReason),
+      onDrainRequested: () => this.#options.onDrainRequested?.(),
       onLost: () => {
         running.kill();
         streamer.abort();

@@ -6,12 +6,15 @@ import { LeaseKeeper } from './lease-keeper.js';
 const lease = { jobId: 'job-1', attempt: 1, leaseToken: 't' };
 const stale = () => new ControllerCallError('Heartbeat', 'FAILED_PRECONDITION', 'stale lease');
 
-/** A controller whose heartbeats the test answers one by one. */
+type HeartbeatAnswer = { cancelRequested: boolean; drainRequested: boolean };
+const renewed: HeartbeatAnswer = { cancelRequested: false, drainRequested: false };
+
+/** A controller whose heartbeats the test answers one by one (by default: renewed, nothing asked). */
 function fakeController() {
-  const beats: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  const beats: Array<{ resolve: (answer?: HeartbeatAnswer) => void; reject: (error: unknown) => void }> = [];
   const controller = {
     heartbeat: () =>
-      new Promise((resolve, reject) => beats.push({ resolve: () => resolve({ cancelRequested: false }), reject })),
+      new Promise((resolve, reject) => beats.push({ resolve: (answer = renewed) => resolve(answer), reject })),
   } as unknown as ControllerClient;
   return { controller, beats };
 }
@@ -20,6 +23,7 @@ function newKeeper(controller: ControllerClient) {
   const lines: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
   const onLost = vi.fn();
+  const onDrainRequested = vi.fn();
   const keeper = new LeaseKeeper({
     controller,
     lease,
@@ -27,9 +31,10 @@ function newKeeper(controller: ControllerClient) {
     leaseTtlMs: 30_000,
     logger,
     onCancelRequested: () => {},
+    onDrainRequested,
     onLost,
   });
-  return { keeper, onLost, lines };
+  return { keeper, onLost, onDrainRequested, lines };
 }
 
 afterEach(() => {
@@ -37,6 +42,26 @@ afterEach(() => {
 });
 
 describe('LeaseKeeper', () => {
+  it('asks the agent to drain when a heartbeat answer says it was asked to, and only then', async () => {
+    vi.useFakeTimers();
+    const { controller, beats } = fakeController();
+    const { keeper, onDrainRequested, onLost } = newKeeper(controller);
+    keeper.start();
+    await vi.advanceTimersByTimeAsync(100);
+    beats[0]?.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(onDrainRequested).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(100);
+    beats[1]?.resolve({ ...renewed, drainRequested: true });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(onDrainRequested).toHaveBeenCalledTimes(1);
+    // Draining lets the job finish: the lease is still kept.
+    await vi.advanceTimersByTimeAsync(100);
+    expect(beats).toHaveLength(3);
+    expect(onLost).not.toHaveBeenCalled();
+    keeper.stop();
+  });
+
   it('sends no heartbeat once stopHeartbeats() was called', async () => {
     vi.useFakeTimers();
     const { controller, beats } = fakeController();

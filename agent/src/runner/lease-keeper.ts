@@ -11,6 +11,8 @@
  * reaper can act. Once lost, onLost
  * fires once and every later call() is skipped. Heartbeats stop before
  * FinishJob (stopHeartbeats): one landing after it would be refused as stale.
+ * A heartbeat answer may also ask to cancel the attempt or to drain the agent
+ * (onCancelRequested, onDrainRequested).
  */
 
 import { backoffDelayMs } from '@gantry/common';
@@ -34,6 +36,12 @@ export interface LeaseKeeperOptions {
   logger: Logger;
   /** The controller asked (through a heartbeat answer) to cancel the attempt. */
   onCancelRequested: () => void;
+  /**
+   * The controller said (through a heartbeat answer) that this agent was asked
+   * to drain: the fallback for a drain control message NATS lost. Called on
+   * every such answer; draining must be idempotent.
+   */
+  onDrainRequested: () => void;
   onLost: (reason: LeaseLossReason) => void;
 }
 
@@ -138,6 +146,7 @@ export class LeaseKeeper {
       this.#armFence(Date.now() - sentAt);
       this.#scheduleBeat(heartbeatIntervalMs);
       if (answer.cancelRequested) this.#options.onCancelRequested();
+      if (answer.drainRequested) this.#options.onDrainRequested();
     } catch (error) {
       if (this.#heartbeatsStopped) return;
       if (isStaleLeaseError(error)) {

@@ -323,7 +323,11 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
       'Heartbeat',
       async (request) => {
         const renewed = await lifecycle.heartbeat(leaseOf(request.lease));
-        return { leaseExpiresAtMs: renewed.expiresAt.getTime(), cancelRequested: renewed.cancelRequested };
+        return {
+          leaseExpiresAtMs: renewed.expiresAt.getTime(),
+          cancelRequested: renewed.cancelRequested,
+          drainRequested: renewed.drainRequested,
+        };
       },
       withLease,
     ),

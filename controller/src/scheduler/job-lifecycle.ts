@@ -20,6 +20,7 @@ import {
   type HeldLease,
   type LeaseKey,
   markAttemptLost,
+  type RenewedLease,
   renewLease,
   wasFinishedBy,
 } from '../store/leases-repository.js';
@@ -71,7 +72,11 @@ export class JobLifecycle {
     return outcome;
   }
 
-  async heartbeat(lease: LeaseKey): Promise<{ expiresAt: Date; cancelRequested: boolean }> {
+  /**
+   * Renews the lease; the answer says whether the job was canceled and whether
+   * its agent was asked to drain (the fallback for control messages NATS lost).
+   */
+  async heartbeat(lease: LeaseKey): Promise<RenewedLease> {
     const renewed = await renewLease(this.deps.db, lease, this.deps.leaseTtlMs);
     if (!renewed) throw new StaleLeaseError(lease.jobId, lease.attempt);
     return renewed;

@@ -1,6 +1,7 @@
 /**
  * Cancel, retry and drain write their audit event in the transaction of the
  * change: when the event cannot be written, the change is not made either.
+ * A drain request also reaches a busy agent through its heartbeats.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRun, findRunDetail } from '../store/runs-repository.js';
@@ -57,6 +58,19 @@ describe('run control and its audit events', { timeout: 60_000 }, () => {
     });
     const { agents } = (await response.json()) as { agents: { id: string; draining: boolean }[] };
     expect(agents).toEqual([expect.objectContaining({ id: agent.id, draining: false })]);
+  });
+
+  it('tells an agent running a job that it was asked to drain on its next heartbeat', async () => {
+    // The drain control message goes over core NATS, best effort: the heartbeat answer is what cannot be lost.
+    const agentId = (await enrolTestAgent(testApp.database.db, { name: 'a2' })).agentId;
+    const job = (await findRunDetail(testApp.database.db, await trigger()))?.stages[0]?.jobs[0];
+    if (!job) throw new Error('no job');
+    const claim = await testApp.lifecycle.claim(agentId, job.id, job.attempt);
+    if (!claim.granted) throw new Error(`claim refused: ${claim.reason}`);
+    const lease = { jobId: job.id, attempt: job.attempt, leaseToken: claim.leaseToken };
+    expect(await testApp.lifecycle.heartbeat(lease)).toMatchObject({ drainRequested: false });
+    await control().drainAgent(agentId);
+    expect(await testApp.lifecycle.heartbeat(lease)).toMatchObject({ cancelRequested: false, drainRequested: true });
   });
 });
 

@@ -13,7 +13,7 @@ import { type CallerCredential, callerIs } from './caller-check.js';
 import { type Queryable, queryRows } from './database.js';
 import { toJob } from './mappers.js';
 import { runStagesJson, type StageSnapshotRow } from './run-snapshot.js';
-import { jobAttempts, jobs } from './schema.js';
+import { agents, jobAttempts, jobs } from './schema.js';
 
 /** What an agent needs to run a claimed attempt. */
 export interface ClaimedJob {
@@ -135,20 +135,37 @@ const holdsLease = (lease: LeaseKey) =>
     eq(jobs.status, 'running'),
   );
 
-/** Extends a held lease by one TTL from database time; null when the lease is no longer held. */
-export async function renewLease(
-  db: Queryable,
-  lease: LeaseKey,
-  leaseTtlMs: number,
-): Promise<{ expiresAt: Date; cancelRequested: boolean } | null> {
+/** A renewed lease, and what its holder is asked to do. */
+export interface RenewedLease {
+  expiresAt: Date;
+  /** The job was canceled. */
+  cancelRequested: boolean;
+  /** The agent holding the lease was asked to drain. */
+  drainRequested: boolean;
+}
+
+/** The drain request of the agent holding the job, read within the statement that touches the job. */
+const holderDrainRequested = sql<boolean>`coalesce((select ${agents.drainRequested} from ${agents}
+  where ${agents.id} = ${jobs.agentId}), false)`;
+
+/**
+ * Extends a held lease by one TTL from database time; null when the lease is
+ * no longer held. One statement: the answer also carries the job's cancel
+ * request and its agent's drain request, so a heartbeat costs one round trip.
+ */
+export async function renewLease(db: Queryable, lease: LeaseKey, leaseTtlMs: number): Promise<RenewedLease | null> {
   const rows = await db
     .update(jobs)
     .set({ leaseExpiresAt: sql`now() + make_interval(secs => ${leaseTtlMs / 1000})` })
     .where(holdsLease(lease))
-    .returning({ expiresAt: jobs.leaseExpiresAt, cancelRequested: jobs.cancelRequested });
+    .returning({
+      expiresAt: jobs.leaseExpiresAt,
+      cancelRequested: jobs.cancelRequested,
+      drainRequested: holderDrainRequested,
+    });
   const row = rows[0];
   if (!row?.expiresAt) return null;
-  return { expiresAt: row.expiresAt, cancelRequested: row.cancelRequested };
+  return { expiresAt: row.expiresAt, cancelRequested: row.cancelRequested, drainRequested: row.drainRequested };
 }
 
 /** The facts about a just-finished job that the retry decision and the state machine need. */

@@ -220,7 +220,7 @@ export interface AgentServiceClient extends grpc.Client {
   
   /**
    * Renews the lease of a running attempt. Also tells the agent when the job
-   * was canceled so it can stop early.
+   * was canceled so it can stop early, and when the agent was asked to drain.
    */
   Heartbeat(argument: _gantry_agent_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
   Heartbeat(argument: _gantry_agent_v1_HeartbeatRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
@@ -228,7 +228,7 @@ export interface AgentServiceClient extends grpc.Client {
   Heartbeat(argument: _gantry_agent_v1_HeartbeatRequest, callback: grpc.requestCallback<_gantry_agent_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
   /**
    * Renews the lease of a running attempt. Also tells the agent when the job
-   * was canceled so it can stop early.
+   * was canceled so it can stop early, and when the agent was asked to drain.
    */
   heartbeat(argument: _gantry_agent_v1_HeartbeatRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_gantry_agent_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
   heartbeat(argument: _gantry_agent_v1_HeartbeatRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_gantry_agent_v1_HeartbeatResponse__Output>): grpc.ClientUnaryCall;
@@ -413,7 +413,7 @@ export interface AgentServiceHandlers extends grpc.UntypedServiceImplementation 
   
   /**
    * Renews the lease of a running attempt. Also tells the agent when the job
-   * was canceled so it can stop early.
+   * was canceled so it can stop early, and when the agent was asked to drain.
    */
   Heartbeat: grpc.handleUnaryCall<_gantry_agent_v1_HeartbeatRequest__Output, _gantry_agent_v1_HeartbeatResponse>;
   
