@@ -75,20 +75,29 @@ describe('agent', () => {
     expect(readdirSync(join(cfg.workDir, 'repos'))).toHaveLength(1);
   });
 
-  it('sends a short job’s whole log with FinishJob, and streams a longer one live', async () => {
-    await start();
+  /** The fake controller takes log chunks with FinishJob, as the real one does. */
+  const acceptFinishLogs = () => {
     const claim = f.controller.claim;
     f.controller.claim = (request) => {
       const answer = claim(request);
       return 'granted' in answer && answer.granted ? { ...answer, acceptsFinishLogs: true } : answer;
     };
+  };
+
+  it('sends the whole log of a job that ends within the hold with FinishJob', async () => {
+    // A hold no machine's short job outlasts, however loaded.
+    await start({ logHoldMs: 10_000 });
+    acceptFinishLogs();
     const short = await offer(['echo one', 'echo two >&2']);
     const shortFinish = await finishOf(short);
     expect(methodsFor(short)).not.toContain('StreamLogs');
     expect(shortFinish.request.logChunks.map((chunk) => chunk.lease?.leaseToken)).not.toContain(undefined);
     expect(logTextOf(short)).toBe('$ echo one\none\n$ echo two >&2\ntwo\n');
+  });
 
-    // Past the hold, the log is live: its first lines are stored while the job still runs.
+  it('streams the log live past the hold: its first lines are stored while the job still runs', async () => {
+    await start({ logHoldMs: 0 });
+    acceptFinishLogs();
     const long = await offer(['echo early', 'sleep 1', 'echo late']);
     const finish = await finishOf(long);
     const methods = methodsFor(long);

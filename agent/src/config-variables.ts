@@ -149,6 +149,12 @@ export const agentVariables = {
     default: '10000',
     help: 'SIGTERM → SIGKILL grace when a job is timed out or canceled',
   },
+  GANTRY_AGENT_LOG_HOLD_MS: {
+    field: 'logHoldMs',
+    check: integer(0, 10_000),
+    default: '100',
+    help: 'how long a job’s first log lines wait to travel with its finish, so a short job costs no log stream; 0 streams the live log at once',
+  },
   GANTRY_ARTIFACT_MAX_BYTES: {
     field: 'artifactMaxBytes',
     check: integer(1, 10 ** 14),

@@ -32,6 +32,8 @@ export interface AgentConfig {
   runAs: string | undefined;
   /** SIGTERM → SIGKILL grace when a job is timed out or canceled. */
   killGraceMs: number;
+  /** GANTRY_AGENT_LOG_HOLD_MS: how long a job's first log chunks wait to go with FinishJob. */
+  logHoldMs: number;
   /** GANTRY_ARTIFACT_MAX_BYTES: all the artifacts of one job, in bytes. */
   artifactMaxBytes: number;
   /** GANTRY_CACHE_MAX_BYTES: the largest cache archive saved. */

@@ -153,6 +153,7 @@ export async function startAgent(
     baseEnv: config.baseEnv,
     ...(runAs ? { runAs } : {}),
     killGraceMs: config.killGraceMs,
+    logHoldMs: config.logHoldMs,
     artifactMaxBytes: config.artifactMaxBytes,
     cacheMaxBytes: config.cacheMaxBytes,
     cacheLocalMaxBytes: config.cacheLocalMaxBytes,

@@ -57,6 +57,8 @@ export interface JobRunnerOptions {
   /** --run-as: steps run as this user, who owns the attempt's workspace and TMPDIR. */
   runAs?: RunAsUser;
   killGraceMs: number;
+  /** GANTRY_AGENT_LOG_HOLD_MS: how long the first log chunks may wait to travel with FinishJob; default 100. */
+  logHoldMs?: number;
   /** GANTRY_ARTIFACT_MAX_BYTES: all the artifacts one attempt uploads; default 10 GiB. */
   artifactMaxBytes?: number;
   /** GANTRY_CACHE_MAX_BYTES: the largest cache archive saved; default 5 GiB. */
@@ -87,8 +89,8 @@ const lastStepReportHoldMs = 250;
 const firstStepReportHoldMs = 100;
 /** The least time between two ReportSteps calls of an attempt (a job of many short steps reports them in batches). */
 const stepReportIntervalMs = 100;
-/** How long the first log chunks may wait to travel with FinishJob (a short job's whole log), and how much it may carry. */
-const finishLogHold = { ms: 100, maxChunks: FINISH_LOG_CHUNKS_MAX, maxBytes: FINISH_LOG_BYTES_MAX };
+/** How much of a job's first log may wait to travel with FinishJob (a short job's whole log). */
+const finishLogHoldLimits = { maxChunks: FINISH_LOG_CHUNKS_MAX, maxBytes: FINISH_LOG_BYTES_MAX };
 
 /** What a granted claim set for its attempt besides the job itself. */
 export interface ClaimTerms {
@@ -243,7 +245,7 @@ export class JobRunner {
       secrets: Object.values(secrets),
       compressChunks: gzipLogChunks,
       // A short job's whole log goes with FinishJob when the controller takes it there.
-      ...(finishCarriesLogs ? { holdFirst: finishLogHold } : {}),
+      ...(finishCarriesLogs ? { holdFirst: { ms: this.#options.logHoldMs ?? 100, ...finishLogHoldLimits } } : {}),
       openSender: () => controller.openLogStream(lease),
       isRetryable: (error) => isTransientCallError(error) && !keeper.lost,
       onFailure: (error) => {

@@ -146,6 +146,7 @@ export function useAgentFixture(options: { nats?: () => string } = {}): AgentFix
       name: 'test-agent',
       runAs: undefined,
       killGraceMs: 100,
+      logHoldMs: 100,
       artifactMaxBytes: 1024 * 1024,
       cacheMaxBytes: 64 * 1024 * 1024,
       cacheLocalMaxBytes: 64 * 1024 * 1024,
