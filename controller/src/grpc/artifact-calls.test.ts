@@ -35,6 +35,15 @@ function agentCalls(testApp: TestApp, metadata: Metadata): (method: string, requ
     });
 }
 
+/** A test app for `pipeline` with one enrolled agent, and its calls as that agent makes them. */
+async function openAppWithAgent(pipeline: string) {
+  const testApp = await openTestApp({ pipeline });
+  const agent = await enrolTestAgent(testApp.database.db, { name: 'agent-1' });
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${agent.credential}`);
+  return { testApp, agentId: agent.agentId, call: agentCalls(testApp, metadata) };
+}
+
 const adminHeaders = { authorization: 'Bearer admin-token-for-handler-tests', 'content-type': 'application/json' };
 
 async function claimNext(testApp: TestApp, agentId: string): Promise<Lease> {
@@ -52,12 +61,7 @@ describe('artifact calls', () => {
   let agentId = '';
 
   beforeAll(async () => {
-    testApp = await openTestApp({ pipeline });
-    const agent = await enrolTestAgent(testApp.database.db, { name: 'agent-1' });
-    agentId = agent.agentId;
-    const metadata = new Metadata();
-    metadata.set('authorization', `Bearer ${agent.credential}`);
-    call = agentCalls(testApp, metadata);
+    ({ testApp, agentId, call } = await openAppWithAgent(pipeline));
   }, 60_000);
   afterAll(async () => {
     await testApp?.close();
@@ -151,12 +155,7 @@ stages:
   let call: (method: string, request: unknown) => Promise<Answer>;
   let agentId = '';
   beforeAll(async () => {
-    testApp = await openTestApp({ pipeline: gated });
-    const agent = await enrolTestAgent(testApp.database.db, { name: 'agent-1' });
-    agentId = agent.agentId;
-    const metadata = new Metadata();
-    metadata.set('authorization', `Bearer ${agent.credential}`);
-    call = agentCalls(testApp, metadata);
+    ({ testApp, agentId, call } = await openAppWithAgent(gated));
   }, 60_000);
   afterAll(async () => {
     await testApp?.close();
@@ -224,12 +223,7 @@ stages:
   let call: (method: string, request: unknown) => Promise<Answer>;
   let agentId = '';
   beforeAll(async () => {
-    testApp = await openTestApp({ pipeline: twoBuilds });
-    const agent = await enrolTestAgent(testApp.database.db, { name: 'agent-1' });
-    agentId = agent.agentId;
-    const metadata = new Metadata();
-    metadata.set('authorization', `Bearer ${agent.credential}`);
-    call = agentCalls(testApp, metadata);
+    ({ testApp, agentId, call } = await openAppWithAgent(twoBuilds));
   }, 60_000);
   afterAll(async () => {
     await testApp?.close();

@@ -200,7 +200,8 @@ describe('the store on PGlite', () => {
     expect(steps.every((step) => step.finishedAt instanceof Date)).toBe(true);
   }, 60_000);
 
-  it('refuses the finish of an attempt the controller ended as lost', async () => {
+  /** Plans a new run of the first commit and claims its compile job as agent-1. */
+  async function claimedCompile() {
     const { run } = await createRun(database.db, { repo, ref: 'main', sha, triggeredBy: 'test', idempotencyKey: null });
     await scheduler.planRun(run.id);
     const offers = await database.db.transaction((tx) => takeUnpublished(tx, 10));
@@ -210,8 +211,12 @@ describe('the store on PGlite', () => {
     if (!compile) throw new Error('no offer for the new run');
     const claim = await lifecycle.claim('agent-1', compile.jobId, compile.attempt);
     if (!claim.granted) throw new Error('claim refused');
-    const lease = { jobId: compile.jobId, attempt: compile.attempt, leaseToken: claim.leaseToken };
-    expect(await lifecycle.endLostAttempt({ ...lease, runId: run.id, agentId: 'agent-1' }, 'agent gone')).toBe(true);
+    return { runId: run.id, lease: { jobId: compile.jobId, attempt: compile.attempt, leaseToken: claim.leaseToken } };
+  }
+
+  it('refuses the finish of an attempt the controller ended as lost', async () => {
+    const { runId, lease } = await claimedCompile();
+    expect(await lifecycle.endLostAttempt({ ...lease, runId, agentId: 'agent-1' }, 'agent gone')).toBe(true);
     // The agent was only cut off: its finish comes late, and must not be taken for one already applied.
     await expect(lifecycle.finish(lease, { status: 'succeeded', exitCode: 0, message: null })).rejects.toBeInstanceOf(
       StaleLeaseError,
@@ -219,23 +224,14 @@ describe('the store on PGlite', () => {
   }, 60_000);
 
   it('keeps a step ended when a report of its start arrives late', async () => {
-    const { run } = await createRun(database.db, { repo, ref: 'main', sha, triggeredBy: 'test', idempotencyKey: null });
-    await scheduler.planRun(run.id);
-    const offers = await database.db.transaction((tx) => takeUnpublished(tx, 10));
-    const compile = offers
-      .map((row) => row.payload as { jobId: string; attempt: number; runId: string })
-      .find((payload) => payload.runId === run.id);
-    if (!compile) throw new Error('no offer for the new run');
-    const claim = await lifecycle.claim('agent-1', compile.jobId, compile.attempt);
-    if (!claim.granted) throw new Error('claim refused');
-    const lease = { jobId: compile.jobId, attempt: compile.attempt, leaseToken: claim.leaseToken };
+    const { lease } = await claimedCompile();
     const at = Date.now();
     const started = { stepIndex: 0, state: 'running', exitCode: 0, startedAtMs: at, finishedAtMs: 0 };
     await lifecycle.reportSteps(lease, [{ ...started, state: 'succeeded', finishedAtMs: at + 5 }]);
     // A retried call of the start, answered by another replica after the end was stored.
     await lifecycle.reportSteps(lease, [started]);
     await lifecycle.finish(lease, { status: 'failed', exitCode: 1, message: 'the artifacts could not be kept' });
-    const steps = await database.db.select().from(stepReports).where(eq(stepReports.jobId, compile.jobId));
+    const steps = await database.db.select().from(stepReports).where(eq(stepReports.jobId, lease.jobId));
     expect(steps.map(({ status, exitCode, finishedAt }) => ({ status, exitCode, finishedAt }))).toEqual([
       { status: 'succeeded', exitCode: 0, finishedAt: new Date(at + 5) },
     ]);
