@@ -199,6 +199,8 @@ export async function startAgent(
     agentId: () => session.agentId,
     onUnknownAgent,
     onRefusedAgent,
+    // A claim denied as "draining": the drain's control message never came.
+    onDrainRequested: () => void drain(),
     metrics,
   };
   const loops = config.queues.map((queue) =>

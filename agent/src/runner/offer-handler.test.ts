@@ -81,6 +81,24 @@ describe('handleOffer when the offer cannot be settled', () => {
     expect(run).not.toHaveBeenCalled();
   });
 
+  it('returns the offer and drains after a claim denied as "draining"', async () => {
+    const { deps, run } = offerDeps(async () => ({ granted: false, reason: 'draining' }));
+    const onDrainRequested = vi.fn();
+    const settled: string[] = [];
+    const message: JobMessage = {
+      data: bytes(offer),
+      queue: 'default',
+      deliveryCount: 0,
+      ack: () => settled.push('ack'),
+      nak: () => settled.push('nak'),
+      term: () => settled.push('term'),
+    };
+    await handleOffer(message, { ...deps, onDrainRequested });
+    expect(settled).toEqual(['nak']);
+    expect(onDrainRequested).toHaveBeenCalledOnce();
+    expect(run).not.toHaveBeenCalled();
+  });
+
   it('resolves after a malformed offer', async () => {
     const { deps, run } = offerDeps(async () => ({ granted: false }));
     await expect(handleOffer(messageOfClosedConnection('{not json'), deps)).resolves.toBeUndefined();

@@ -37,6 +37,8 @@ export interface OfferDeps {
   onUnknownAgent: (error: ControllerCallError) => void;
   /** The controller refused this agent a claim (PERMISSION_DENIED: it was revoked): stop taking offers. */
   onRefusedAgent: (error: ControllerCallError) => void;
+  /** The controller denied a claim because this agent was asked to drain. */
+  onDrainRequested?: () => void;
   /** Times each claim round trip. */
   metrics?: AgentMetrics;
 }
@@ -73,6 +75,13 @@ export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise
     settle(message, 'nak', log, claimRetryDelayMs);
     log.warn({ err: err.message, delayMs: claimRetryDelayMs }, 'claim failed, offer returned');
     if (err.code === 'UNAUTHENTICATED' || err.code === 'NOT_FOUND') deps.onUnknownAgent(err);
+    return;
+  }
+  if (!claim.granted && claim.reason === 'draining') {
+    // The job is still to run: another agent takes the offer at once.
+    settle(message, 'nak', log);
+    log.info('claim denied: this agent was asked to drain');
+    deps.onDrainRequested?.();
     return;
   }
   if (!claim.granted) {

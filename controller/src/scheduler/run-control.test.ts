@@ -4,6 +4,7 @@
  * A drain request also reaches a busy agent through its heartbeats.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashAgentSecret } from '../domain/agent-secrets.js';
 import { findRun, findRunDetail } from '../store/runs-repository.js';
 import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
 import { enrolTestAgent } from '../testing/enrolled-agent.js';
@@ -71,6 +72,25 @@ describe('run control and its audit events', { timeout: 60_000 }, () => {
     expect(await testApp.lifecycle.heartbeat(lease)).toMatchObject({ drainRequested: false });
     await control().drainAgent(agentId);
     expect(await testApp.lifecycle.heartbeat(lease)).toMatchObject({ cancelRequested: false, drainRequested: true });
+  });
+
+  it('denies an agent asked to drain every claim, as "draining", and leaves the job queued for another', async () => {
+    // An idle agent sends no heartbeat: its next claim is where a lost drain message is noticed.
+    const enrolled = await enrolTestAgent(testApp.database.db, { name: 'a3' });
+    await control().drainAgent(enrolled.agentId);
+    const job = (await findRunDetail(testApp.database.db, await trigger()))?.stages[0]?.jobs[0];
+    if (!job) throw new Error('no job');
+    const caller = { credentialHash: hashAgentSecret(enrolled.credential) };
+    expect(await testApp.lifecycle.claim(enrolled.agentId, job.id, job.attempt, caller)).toEqual({
+      granted: false,
+      reason: 'not_the_caller',
+    });
+    expect(await testApp.lifecycle.claim(enrolled.agentId, job.id, job.attempt)).toEqual({
+      granted: false,
+      reason: 'draining',
+    });
+    const other = (await enrolTestAgent(testApp.database.db, { name: 'a4' })).agentId;
+    expect((await testApp.lifecycle.claim(other, job.id, job.attempt)).granted).toBe(true);
   });
 });
 

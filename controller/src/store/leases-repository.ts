@@ -37,7 +37,10 @@ export interface ClaimedJob {
 
 export type ClaimOutcome =
   | { granted: true; job: ClaimedJob; leaseToken: string }
-  | { granted: false; reason: 'taken' | 'stale_attempt' | 'canceled' | 'unknown_job' | 'not_the_caller' };
+  | {
+      granted: false;
+      reason: 'taken' | 'stale_attempt' | 'canceled' | 'unknown_job' | 'not_the_caller' | 'draining';
+    };
 
 /**
  * The conditional claim of the dispatch protocol: exactly one caller wins a queued
@@ -45,6 +48,8 @@ export type ClaimOutcome =
  * dispatch costs one database round trip. With `caller`, the claim is made
  * only if that credential is agent `agentId`'s, unrevoked, registered for the
  * job's queue; a refusal then reads `not_the_caller` whatever the job's state.
+ * An agent asked to drain claims nothing (`draining`): the request reaches an
+ * idle agent this way even when the drain's NATS message was lost.
  */
 export async function claimJob(
   db: Queryable,
@@ -77,6 +82,7 @@ export async function claimJob(
         lease_expires_at = now() + make_interval(secs => ${input.leaseTtlMs / 1000}),
         started_at = coalesce(started_at, now())
       where id = ${input.jobId} and attempt = ${input.attempt} and status = 'queued' ${callerHolds}
+        and not exists (select 1 from agents d where d.id = ${input.agentId} and d.drain_requested)
       returning id, run_id, stage_id, attempt, name, spec, queue, queued_at
     ), recorded as (
       insert into job_attempts (job_id, attempt, status, agent_id, lease_token)
@@ -110,6 +116,11 @@ export async function claimJob(
     };
   }
   if (input.caller) return { granted: false, reason: 'not_the_caller' };
+  const draining = await db
+    .select({ id: agents.id })
+    .from(agents)
+    .where(and(eq(agents.id, input.agentId), eq(agents.drainRequested, true)));
+  if (draining.length > 0) return { granted: false, reason: 'draining' };
   const current = await db
     .select({ status: jobs.status, attempt: jobs.attempt })
     .from(jobs)

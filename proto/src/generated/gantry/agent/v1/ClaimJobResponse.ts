@@ -7,7 +7,9 @@ export interface ClaimJobResponse {
   'granted'?: (boolean);
   /**
    * Why a claim was denied: "taken", "stale_attempt", "canceled", "unknown_job",
-   * "spec_too_large" (the attempt has failed saying so; term the message).
+   * "spec_too_large" (the attempt has failed saying so; term the message);
+   * "draining": this agent was asked to drain (nak the message for another
+   * agent, and drain).
    */
   'reason'?: (string);
   'leaseToken'?: (string);
@@ -48,7 +50,9 @@ export interface ClaimJobResponse__Output {
   'granted': (boolean);
   /**
    * Why a claim was denied: "taken", "stale_attempt", "canceled", "unknown_job",
-   * "spec_too_large" (the attempt has failed saying so; term the message).
+   * "spec_too_large" (the attempt has failed saying so; term the message);
+   * "draining": this agent was asked to drain (nak the message for another
+   * agent, and drain).
    */
   'reason': (string);
   'leaseToken': (string);
