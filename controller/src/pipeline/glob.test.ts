@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileGlob, compileGlobs, matchesAnyGlob, matchesGlob } from './glob.js';
+import { compileGlob, matchesAnyGlob, matchesGlob } from './glob.js';
 
 /** The RegExp translation glob.ts used before, as the reference for names without line breaks. */
 function legacyGlob(pattern: string): RegExp {
@@ -143,14 +143,5 @@ describe('matchesGlob', () => {
     expect(long).toHaveLength(256);
     expect(matchesGlob(long, 'a'.repeat(4000))).toBe(false);
     expect(matchesAnyGlob([stars, globstars, long], 'a'.repeat(200))).toBe(false);
-  });
-});
-
-describe('compileGlobs', () => {
-  it('matches a name against any of the globs, compiled once', () => {
-    const matches = compileGlobs(['src/**', '**/*.md', 'src/**']);
-    expect(['src/a/b.ts', 'README.md', 'docs/x.md', 'test/a.ts'].map(matches)).toEqual([true, true, true, false]);
-    expect(compileGlobs(['main'])('main')).toBe(true);
-    expect(compileGlobs([])('main')).toBe(false);
   });
 });

@@ -28,13 +28,6 @@ export function compileGlob(pattern: string): GlobMatcher {
   return compile(tokenize(pattern));
 }
 
-/** Compiles `patterns` once: the matcher is true when a name matches any of them (none: false). */
-export function compileGlobs(patterns: readonly string[]): GlobMatcher {
-  const matchers = [...new Set(patterns)].map(compileGlob);
-  if (matchers.length === 1) return matchers[0]!;
-  return (name) => matchers.some((matches) => matches(name));
-}
-
 /** matchesGlob's compiled globs, so callers matching many names against the same globs compile each once. */
 const CACHE_SIZE = 512;
 const cache = new Map<string, GlobMatcher>();

@@ -1,6 +1,6 @@
 /** The pipeline module's public surface: parse `.gantry.yml`, report its problems, and the model it yields. */
 export { type DurationResult, parseDuration } from './duration.js';
-export { compileGlobs, type GlobMatcher, matchesAnyGlob } from './glob.js';
+export { matchesAnyGlob } from './glob.js';
 export { DEFAULT_PIPELINE_LIMITS, type PipelineLimits } from './limits.js';
 export type {
   ApprovalPolicy,
