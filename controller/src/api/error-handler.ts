@@ -41,6 +41,9 @@ const statusOf: Record<string, ContentfulStatusCode> = {
  */
 const nulTextStates = new Set(['22021', '22P05']);
 
+/** What a request holding a NUL character is told, whoever refuses it (nul-characters.ts or the database). */
+export const nulProblem = 'text must not contain NUL characters';
+
 /** What a 503 for an unavailable database tells clients to wait before retrying. */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
 
@@ -79,7 +82,7 @@ export function createErrorHandler(log: Logger) {
     // A backstop: input checks refuse NUL first; one that got past them is still the caller's mistake.
     if (isNulTextRefusal(error)) {
       log.warn({ requestId, method: c.req.method, path: c.req.path }, 'the database refused text holding NUL');
-      return c.json(errorBody('INVALID_INPUT', 'text must not contain NUL characters', undefined, requestId), 400);
+      return c.json(errorBody('INVALID_INPUT', nulProblem, undefined, requestId), 400);
     }
     if (isDatabaseUnavailable(error)) {
       log.warn({ err: error, requestId, method: c.req.method, path: c.req.path }, 'database unavailable');

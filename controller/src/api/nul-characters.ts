@@ -7,9 +7,7 @@
  * NUL that gets past both.
  */
 import type { MiddlewareHandler } from 'hono';
-import { ApiError } from './error-handler.js';
-
-export const nulProblem = 'text must not contain NUL characters';
+import { ApiError, nulProblem } from './error-handler.js';
 
 /** Refuses a request whose URL holds an encoded NUL (`%00`) anywhere in its path or query. */
 export function refuseNulInUrl(): MiddlewareHandler {
