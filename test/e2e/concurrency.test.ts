@@ -6,11 +6,14 @@
  * The first deploy holds the group until the test releases it (its job waits
  * for a file the test writes), the others wait for the group naming the run
  * that holds it, and the deploys' job intervals never overlap, oldest first.
+ * Two runs planned at once on the two replicas reach a `supersede: true` gate
+ * together: one of them, the older, ends superseded.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AgentProcess,
@@ -36,6 +39,16 @@ stages:
         steps:
           - touch "${signals}/started-$(cat id.txt)"
           - while [ ! -e "${signals}/release-$(cat id.txt)" ]; do sleep 0.05; done
+`;
+
+/** A gate that supersedes, first: a run reaches it while it is planned. */
+const gatedPipeline = `name: gated
+stages:
+  - name: release
+    approval: { allow_self_approval: true }
+    supersede: true
+    jobs:
+      - { name: ship, steps: [make] }
 `;
 
 const deployJob = (run: RunView) => {
@@ -124,6 +137,36 @@ describe('concurrency: production on real agents', () => {
     for (const [index, interval] of intervals.entries()) {
       const before = intervals[index - 1];
       if (before) expect(before.end).toBeLessThanOrEqual(interval.start);
+    }
+  });
+
+  it('supersedes the older of two runs that reach a supersede gate at once on two replicas', async () => {
+    const repo = await createGitRepo({ '.gantry.yml': gatedPipeline });
+    repos.push(repo);
+    // The test holds the gate's lock (the controller's lockGate: namespace "gate", then repository and stage),
+    // so both runs' planning transactions are at the gate together before either goes on.
+    const observer = new pg.Client({ connectionString: farm.databaseUrl });
+    await observer.connect();
+    const gateKey = [0x67617465, `${repo.path}/release`];
+    try {
+      await observer.query('select pg_advisory_lock($1, hashtext($2))', gateKey);
+      const older = await trigger(repo, farm.client);
+      const newer = await trigger(repo, replicaClient);
+      await waitFor('both planning transactions to wait for the gate', async () => {
+        const waiting = await observer.query<{ count: string }>(
+          `select count(*) from pg_locks where locktype = 'advisory' and not granted
+             and classid = $1 and objid = hashtext($2)::oid`,
+          gateKey,
+        );
+        return Number(waiting.rows[0]?.count) === 2;
+      });
+      await observer.query('select pg_advisory_unlock($1, hashtext($2))', gateKey);
+      const superseded = await farm.client.waitForRun(older, (run) => run.status === 'superseded');
+      expect(superseded.error).toBe(`superseded by run ${newer}`);
+      const waiting = await farm.client.waitForRun(newer, (run) => run.status === 'awaiting_approval');
+      expect(waiting.stages[0]?.status).toBe('awaiting_approval');
+    } finally {
+      await observer.end();
     }
   });
 });

@@ -5,14 +5,16 @@
  * waits there, this run is the one superseded. Each is an audit event by the
  * actor `gantry`, in the transaction that makes the change.
  *
- * Lock order: a run locks only runs older than itself here (newest first), so
- * two runs reaching the gate at once never wait for each other in a cycle.
+ * Lock order: its own run, then the gate (lockGate: runs reaching the gate at
+ * once take turns, and the later one sees the earlier), then runs older than
+ * itself (newest first). A run is among the waiters only once its gate
+ * committed, so no transaction holding the gate waits for one that wants it.
  */
 import { gantryActor } from '../domain/audit.js';
 import type { Run } from '../domain/run.js';
 import { recordAuditEvent } from '../store/audit-repository.js';
 import type { Queryable } from '../store/database.js';
-import { findOtherGateWaiters } from '../store/gate-waiters.js';
+import { findOtherGateWaiters, lockGate } from '../store/gate-waiters.js';
 import { listStagesOfRun, lockRun, setRunStatus, setStageStatus } from '../store/runs-repository.js';
 
 /** Advances a run inside the transaction (advanceRun, passed in to keep the modules acyclic). */
@@ -34,6 +36,7 @@ export async function supersedeAtGate(
   const stage = (await listStagesOfRun(tx, run.id)).find((candidate) => candidate.id === stageId);
   const outcome: SupersedeOutcome = { otherRuns: [], self: false };
   if (!stage?.supersede || stage.status !== 'awaiting_approval') return outcome;
+  await lockGate(tx, run.id, stage.name);
   const waiters = await findOtherGateWaiters(tx, run.id, stage.name);
   const newer = waiters.find((waiter) => !waiter.older);
   if (newer) {

@@ -2,6 +2,24 @@
 import { sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from './database.js';
 
+/** First key of the gates' two-key advisory locks ("gate" in ASCII); the migrations' one-key lock is another space. */
+const GATE_LOCK_NAMESPACE = 0x67617465;
+
+/**
+ * Takes the lock of the gate `stageName` of `runId`'s repository until the
+ * transaction ends, so that two runs reaching it at once see each other:
+ * without it each transaction would look for other waiters before the other
+ * committed, find none, and both would wait at a `supersede: true` gate.
+ * A statement of its own: under READ COMMITTED a statement sees what was
+ * committed when it began, so the waiters must be read by a later one.
+ */
+export async function lockGate(db: Queryable, runId: string, stageName: string): Promise<void> {
+  await db.execute(
+    sql`select pg_advisory_xact_lock(${GATE_LOCK_NAMESPACE}, hashtext(repo || '/' || ${stageName}))
+        from runs where id = ${runId}`,
+  );
+}
+
 export interface GateWaiter {
   runId: string;
   stageId: string;
