@@ -9,6 +9,7 @@ describe('isDatabaseUnavailable', () => {
     ['a server shutting down', withCode('terminating connection due to administrator command', '57P01')],
     ['a server still starting', withCode('the database system is starting up', '57P03')],
     ['a connection exception', withCode('connection failure', '08006')],
+    ['a write on a standby', withCode('cannot execute INSERT in a read-only transaction', '25006')],
     ['a lost connection', new Error('Connection terminated unexpectedly')],
     ['a full pool timing out', new Error('timeout exceeded when trying to connect')],
     [

@@ -8,8 +8,12 @@
 
 /** Socket failures node-postgres reports by errno. */
 const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
-/** SQLSTATEs of a server going away: admin_shutdown, crash_shutdown, cannot_connect_now (class 08: connection exceptions). */
-const serverGoneStates = new Set(['57P01', '57P02', '57P03']);
+/**
+ * SQLSTATEs of a server going away: admin_shutdown, crash_shutdown, cannot_connect_now (class 08: connection
+ * exceptions), and read_only_sql_transaction: a write reached a standby (a failover under way), which is
+ * the request's to retry once a writable server answers, not a fault of the request.
+ */
+const serverGoneStates = new Set(['57P01', '57P02', '57P03', '25006']);
 /** node-postgres's own messages for a lost or unobtainable connection. */
 const lostConnection =
   /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is not (open|queryable)/i;
