@@ -121,7 +121,8 @@ export interface ControllerClient {
   /** Every later call carries `credential` (the agent's own, from Enrol). */
   useCredential(credential: string): void;
   register(request: RegisterRequest): Promise<RegisterResponse__Output>;
-  claimJob(agentId: string, jobId: string, attempt: number): Promise<ClaimJobResponse__Output>;
+  /** `claimId`: this claim's UUID, repeated when the claim is retried (see ClaimJobRequest.claim_id). */
+  claimJob(agentId: string, jobId: string, attempt: number, claimId?: string): Promise<ClaimJobResponse__Output>;
   heartbeat(lease: Lease, timeoutMs?: number): Promise<HeartbeatResponse__Output>;
   reportSteps(request: ReportStepsRequest): Promise<void>;
   finishJob(request: FinishJobRequest): Promise<void>;
@@ -288,11 +289,11 @@ export function createControllerClient(options: ControllerClientOptions): Contro
       credential = next;
     },
     register: (request) => unary('Register', (c) => c.register, request),
-    claimJob: (agentId, jobId, attempt) =>
+    claimJob: (agentId, jobId, attempt, claimId) =>
       viaWork<'claimJob', ClaimJobRequest, ClaimJobResponse__Output>(
         'ClaimJob',
         'claimJob',
-        { agentId, jobId, attempt },
+        { agentId, jobId, attempt, ...(claimId ? { claimId } : {}) },
         (c) => c.claimJob,
       ),
     heartbeat: (lease, timeoutMs) => unary('Heartbeat', (c) => c.heartbeat, { lease }, timeoutMs),

@@ -39,7 +39,7 @@ function messageOfClosedConnection(body: unknown): JobMessage {
 }
 
 /** Deps whose controller answers every claim with `claim`; the runner records what it was asked to run. */
-function offerDeps(claim: () => Promise<unknown>) {
+function offerDeps(claim: (...args: unknown[]) => Promise<unknown>) {
   const lines: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
   const run = vi.fn(async () => {});
@@ -103,5 +103,58 @@ describe('handleOffer when the offer cannot be settled', () => {
     const { deps, run } = offerDeps(async () => ({ granted: false }));
     await expect(handleOffer(messageOfClosedConnection('{not json'), deps)).resolves.toBeUndefined();
     expect(run).not.toHaveBeenCalled();
+  });
+});
+
+describe('handleOffer when a claim is not answered', () => {
+  const offer = { jobId: 'j1', attempt: 1, runId: 'r1' };
+  const recordingMessage = (settled: string[]): JobMessage => ({
+    data: bytes(offer),
+    queue: 'default',
+    deliveryCount: 0,
+    ack: () => settled.push('ack'),
+    nak: () => settled.push('nak'),
+    term: () => settled.push('term'),
+  });
+
+  it('asks again under the same claim id, and runs the grant whose first answer was lost', async () => {
+    const job = { jobId: 'j1', steps: ['true'] };
+    const claimIds: unknown[] = [];
+    const { deps, run } = offerDeps(async (...args: unknown[]) => {
+      claimIds.push(args[3]);
+      // The first claim was granted by a replica that died before it answered.
+      if (claimIds.length === 1) throw new ControllerCallError('ClaimJob', 'UNAVAILABLE', 'connection reset');
+      return { granted: true, leaseToken: args[3], job };
+    });
+    const settled: string[] = [];
+    await handleOffer(recordingMessage(settled), deps);
+    expect(claimIds).toHaveLength(2);
+    expect(claimIds[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(claimIds[1]).toBe(claimIds[0]);
+    expect(settled).toEqual(['ack']);
+    expect(run).toHaveBeenCalledWith({ jobId: 'j1', attempt: 1, leaseToken: claimIds[0] }, job, expect.anything());
+  });
+
+  it('does not ask again after a refusal, and returns the offer after a few unanswered claims', async () => {
+    let refusals = 0;
+    const refused = offerDeps(() => {
+      refusals++;
+      return Promise.reject(new ControllerCallError('ClaimJob', 'INVALID_ARGUMENT', 'bad'));
+    });
+    const refusedSettled: string[] = [];
+    await handleOffer(recordingMessage(refusedSettled), refused.deps);
+    expect(refusals).toBe(1);
+    expect(refusedSettled).toEqual(['nak']);
+
+    let calls = 0;
+    const down = offerDeps(() => {
+      calls++;
+      return Promise.reject(new ControllerCallError('ClaimJob', 'UNAVAILABLE', 'down'));
+    });
+    const settled: string[] = [];
+    await handleOffer(recordingMessage(settled), down.deps);
+    expect(calls).toBeGreaterThan(1);
+    expect(settled).toEqual(['nak']);
+    expect(down.run).not.toHaveBeenCalled();
   });
 });

@@ -1,14 +1,17 @@
 /**
  * Turns one NATS job offer into a run (protocol step 3, ClaimJob): parse the hint,
  * claim the attempt over gRPC, then settle the message — ack and run when
- * granted, term when denied, nak with a delay when the controller cannot answer.
+ * granted, term when denied, nak with a delay when the controller cannot answer
+ * (after asking again a few times under the same claim id).
  * A message that cannot be settled (the NATS connection closed for good) is
  * logged and left: NATS redelivers it after its ack wait, or drops it with its
  * consumer. A granted claim is run whatever became of its message.
  */
+import { randomUUID } from 'node:crypto';
+import { RetryAbortedError, retry } from '@gantry/common';
 import type { JobOffer } from '@gantry/proto';
 import type { Logger } from 'pino';
-import type { ControllerCallError, ControllerClient } from '../controller-client.js';
+import { type ControllerCallError, type ControllerClient, isTransientCallError } from '../controller-client.js';
 import type { AgentMetrics } from '../metrics/agent-metrics.js';
 import type { JobMessage } from '../queue/job-consumer.js';
 import type { JobRunner } from './job-runner.js';
@@ -26,6 +29,15 @@ export function parseOffer(data: Uint8Array): JobOffer {
 
 /** Redelivery delay when the claim could not be decided. */
 export const claimRetryDelayMs = 2000;
+
+/**
+ * A claim the controller did not answer (a replica died, the connection
+ * dropped, the database is away) is asked again under the same claim id, up
+ * to 4 times, none begun after the first 5 s: had it been granted, the attempt
+ * runs instead of waiting for its lease to run out.
+ */
+const claimRetries = { initialDelayMs: 250, maxDelayMs: 2000, maxAttempts: 4 };
+const claimRetryWindowMs = 5000;
 
 export interface OfferDeps {
   controller: ControllerClient;
@@ -59,12 +71,20 @@ export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise
   let claim: Awaited<ReturnType<ControllerClient['claimJob']>>;
   const claimStartedAt = performance.now();
   const claimSeconds = () => (performance.now() - claimStartedAt) / 1000;
+  // One id for the claim and its retries: a claim granted whose answer was lost is granted again.
+  const claimId = randomUUID();
   try {
-    claim = await controller.claimJob(deps.agentId(), jobId, attempt);
+    claim = await retry(() => controller.claimJob(deps.agentId(), jobId, attempt, claimId), {
+      ...claimRetries,
+      signal: AbortSignal.timeout(claimRetryWindowMs),
+      shouldRetry: isTransientCallError,
+      onRetry: (error, failures, delayMs) =>
+        log.warn({ err: (error as Error).message, failures, delayMs }, 'claim not answered, asking again'),
+    });
     deps.metrics?.claimAnswered(claim.granted ? 'granted' : 'denied', claimSeconds());
   } catch (error) {
     deps.metrics?.claimAnswered('error', claimSeconds());
-    const err = error as ControllerCallError;
+    const err = (error instanceof RetryAbortedError ? error.cause : error) as ControllerCallError;
     if (err.code === 'PERMISSION_DENIED') {
       // Another agent may take it at once; this one may take none.
       settle(message, 'nak', log);

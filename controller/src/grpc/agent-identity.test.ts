@@ -4,6 +4,7 @@
  * queues), Register under another name, claims for another agent or another
  * queue, and leases of another agent's attempt are all refused.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { WorkReply } from '@gantry/proto';
 import { Metadata, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
@@ -132,9 +133,16 @@ describe('agent identity on every call', () => {
       code: status.PERMISSION_DENIED,
       details: expect.stringContaining('prod'),
     });
-    // Nothing changed: the job is still there for its own queue's agent.
-    const granted = await call('ClaimJob', bearer(prod.credential), { agentId: prod.agentId, jobId, attempt });
-    expect(granted.response).toMatchObject({ granted: true });
+    // A bad claim id is named, after the caller: the forger hears only that it may not.
+    const badId = { jobId, attempt, claimId: 'not-a-uuid' };
+    const forgedBadId = await call('ClaimJob', bearer(other.credential), { agentId: prod.agentId, ...badId });
+    expect(forgedBadId.error).toMatchObject({ code: status.PERMISSION_DENIED });
+    const badClaimId = await call('ClaimJob', bearer(prod.credential), { agentId: prod.agentId, ...badId });
+    expect(badClaimId.error).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('UUID') });
+    // Nothing changed: the job is still there for its own queue's agent, whose claim id becomes the lease token.
+    const claimId = randomUUID();
+    const granted = await call('ClaimJob', bearer(prod.credential), { agentId: prod.agentId, jobId, attempt, claimId });
+    expect(granted.response).toMatchObject({ granted: true, leaseToken: claimId });
 
     const lease = { jobId, attempt, leaseToken: granted.response.leaseToken as string };
     for (const [method, request] of [

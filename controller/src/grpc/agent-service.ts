@@ -234,13 +234,15 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceHandlers
           `agent "${caller.name}" is not registered for queue "${queue}" (it serves ${caller.queues.join(', ')})`,
         );
       }
-      return answerClaim(request.agentId, await lifecycle.claim(request.agentId, request.jobId, request.attempt));
+      const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt, claimIdOf(request));
+      return answerClaim(request.agentId, outcome);
     },
     {
       scopeOf: (request) => ({ claimedJobId: request.jobId }),
       // The caller's identity, own id and queue are checked by the claim's statement.
       firstTry: async (request, credential) => {
-        const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt, credential);
+        const options = { ...claimIdOf(request), caller: credential };
+        const outcome = await lifecycle.claim(request.agentId, request.jobId, request.attempt, options);
         return outcome.granted ? answerClaim(request.agentId, outcome) : undefined;
       },
     },
@@ -477,6 +479,15 @@ function mebibytes(bytes: number, digits = 1): string {
 function stepTimeoutsOf(timeouts: Array<number | null> | undefined): number[] {
   if (!timeouts?.some((timeout) => timeout !== null && timeout > 0)) return [];
   return timeouts.map((timeout) => timeout ?? 0);
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The claim's `claim_id` as lifecycle.claim takes it; INVALID_INPUT unless empty or a UUID. */
+function claimIdOf(request: ClaimJobRequest__Output): { claimId?: string } {
+  if (!request.claimId) return {};
+  if (!uuidPattern.test(request.claimId)) throw new DomainError('INVALID_INPUT', 'claim_id must be a UUID when given');
+  return { claimId: request.claimId.toLowerCase() };
 }
 
 function checkProtocolVersion(version: number): void {

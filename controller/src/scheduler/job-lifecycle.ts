@@ -56,16 +56,25 @@ export class JobLifecycle {
     this.maxLogBytesPerJob = deps.maxLogBytesPerJob ?? defaultMaxLogBytesPerJob;
   }
 
-  /** `caller`: claim only as that credential's agent (see claimJob); refused as `not_the_caller` otherwise. */
-  async claim(agentId: string, jobId: string, attempt: number, caller?: CallerCredential): Promise<ClaimOutcome> {
+  /**
+   * `caller`: claim only as that credential's agent (see claimJob); refused as `not_the_caller` otherwise.
+   * `claimId`: the agent's id for this claim, which a retry of it repeats (see ClaimInput).
+   */
+  async claim(
+    agentId: string,
+    jobId: string,
+    attempt: number,
+    options: { caller?: CallerCredential; claimId?: string } = {},
+  ): Promise<ClaimOutcome> {
     const outcome = await claimJob(this.deps.db, {
       jobId,
       attempt,
       agentId,
       leaseTtlMs: this.deps.leaseTtlMs,
-      ...(caller ? { caller } : {}),
+      ...(options.caller ? { caller: options.caller } : {}),
+      ...(options.claimId ? { claimId: options.claimId } : {}),
     });
-    if (outcome.granted) {
+    if (outcome.granted && !outcome.repeated) {
       this.deps.metrics?.claimGranted(outcome.leaseToken, outcome.job.queue, outcome.job.queuedSeconds);
       this.deps.scheduler.afterCommit(outcome.job.runId, [], 1);
     }

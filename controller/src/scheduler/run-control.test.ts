@@ -81,7 +81,7 @@ describe('run control and its audit events', { timeout: 60_000 }, () => {
     const job = (await findRunDetail(testApp.database.db, await trigger()))?.stages[0]?.jobs[0];
     if (!job) throw new Error('no job');
     const caller = { credentialHash: hashAgentSecret(enrolled.credential) };
-    expect(await testApp.lifecycle.claim(enrolled.agentId, job.id, job.attempt, caller)).toEqual({
+    expect(await testApp.lifecycle.claim(enrolled.agentId, job.id, job.attempt, { caller })).toEqual({
       granted: false,
       reason: 'not_the_caller',
     });

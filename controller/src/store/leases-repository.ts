@@ -36,11 +36,48 @@ export interface ClaimedJob {
 }
 
 export type ClaimOutcome =
-  | { granted: true; job: ClaimedJob; leaseToken: string }
+  | {
+      granted: true;
+      job: ClaimedJob;
+      leaseToken: string;
+      /** Granted again: the agent retried a claim granted under its claim id (nothing changed but the lease's expiry). */
+      repeated?: true;
+    }
   | {
       granted: false;
       reason: 'taken' | 'stale_attempt' | 'canceled' | 'unknown_job' | 'not_the_caller' | 'draining';
     };
+
+export interface ClaimInput {
+  jobId: string;
+  attempt: number;
+  agentId: string;
+  leaseTtlMs: number;
+  caller?: CallerCredential;
+  /**
+   * The agent's id for this claim (a UUID), the lease token when given. The
+   * same claim again (the agent never got the answer) is granted again while
+   * the attempt runs under it on that agent.
+   */
+  claimId?: string;
+}
+
+/** Columns of a claimed job row, and what the select below joins to them. */
+interface ClaimedRow {
+  id: string;
+  run_id: string;
+  attempt: number;
+  name: string;
+  stage_name: string;
+  spec: JobDefinition;
+  repo: string;
+  ref: string;
+  full_ref: string | null;
+  sha: string | null;
+  pipeline_name: string | null;
+  queue: string;
+  queued_seconds: number | null;
+}
 
 /**
  * The conditional claim of the dispatch protocol: exactly one caller wins a queued
@@ -51,30 +88,10 @@ export type ClaimOutcome =
  * An agent asked to drain claims nothing (`draining`): the request reaches an
  * idle agent this way even when the drain's NATS message was lost.
  */
-export async function claimJob(
-  db: Queryable,
-  input: { jobId: string; attempt: number; agentId: string; leaseTtlMs: number; caller?: CallerCredential },
-): Promise<ClaimOutcome> {
-  const leaseToken = randomUUID();
-  const callerHolds = input.caller
-    ? sql`and exists (select 1 from agents a where a.id = ${input.agentId} and ${callerIs(input.caller)}
-          and a.queues ? jobs.queue)`
-    : sql``;
-  const rows = await queryRows<{
-    id: string;
-    run_id: string;
-    attempt: number;
-    name: string;
-    stage_name: string;
-    spec: JobDefinition;
-    repo: string;
-    ref: string;
-    full_ref: string | null;
-    sha: string | null;
-    pipeline_name: string | null;
-    queue: string;
-    queued_seconds: number | null;
-  }>(
+export async function claimJob(db: Queryable, input: ClaimInput): Promise<ClaimOutcome> {
+  const leaseToken = input.claimId ?? randomUUID();
+  const callerHolds = callerHoldsJob(input);
+  const rows = await queryRows<ClaimedRow>(
     db,
     sql`
     with claimed as (
@@ -88,32 +105,13 @@ export async function claimJob(
       insert into job_attempts (job_id, attempt, status, agent_id, lease_token)
       select id, attempt, 'running', ${input.agentId}, ${leaseToken} from claimed
     )
-    select claimed.id, claimed.run_id, claimed.attempt, claimed.name, claimed.spec, claimed.queue,
-      extract(epoch from now() - claimed.queued_at)::float8 as queued_seconds,
-      stages.name as stage_name, runs.repo, runs.ref, runs.full_ref, runs.sha, runs.pipeline_name
-    from claimed join runs on runs.id = claimed.run_id join stages on stages.id = claimed.stage_id`,
+    ${selectClaimed}`,
   );
   const row = rows[0];
-  if (row) {
-    return {
-      granted: true,
-      leaseToken,
-      job: {
-        id: row.id,
-        runId: row.run_id,
-        attempt: row.attempt,
-        name: row.name,
-        stageName: row.stage_name,
-        spec: row.spec,
-        repo: row.repo,
-        ref: row.ref,
-        fullRef: row.full_ref,
-        sha: row.sha ?? '',
-        pipeline: row.pipeline_name ?? '',
-        queue: row.queue,
-        queuedSeconds: Math.max(0, row.queued_seconds ?? 0),
-      },
-    };
+  if (row) return { granted: true, leaseToken, job: claimedJobOf(row) };
+  if (input.claimId) {
+    const again = await claimAgain(db, input, input.claimId);
+    if (again) return again;
   }
   if (input.caller) return { granted: false, reason: 'not_the_caller' };
   const draining = await db
@@ -130,6 +128,60 @@ export async function claimJob(
   if (job.status === 'canceled') return { granted: false, reason: 'canceled' };
   if (job.attempt !== input.attempt) return { granted: false, reason: 'stale_attempt' };
   return { granted: false, reason: 'taken' };
+}
+
+/** With `caller`: the credential is agent `agentId`'s, unrevoked, and serves the job's queue. */
+function callerHoldsJob(input: ClaimInput): SQL {
+  return input.caller
+    ? sql`and exists (select 1 from agents a where a.id = ${input.agentId} and ${callerIs(input.caller)}
+          and a.queues ? jobs.queue)`
+    : sql``;
+}
+
+/** What the agent needs of the job row `claimed` (a CTE of the statement) names. */
+const selectClaimed = sql`
+    select claimed.id, claimed.run_id, claimed.attempt, claimed.name, claimed.spec, claimed.queue,
+      extract(epoch from now() - claimed.queued_at)::float8 as queued_seconds,
+      stages.name as stage_name, runs.repo, runs.ref, runs.full_ref, runs.sha, runs.pipeline_name
+    from claimed join runs on runs.id = claimed.run_id join stages on stages.id = claimed.stage_id`;
+
+/**
+ * The claim `claimId` of this agent again, while its attempt runs under it:
+ * the lease renewed and the same answer. A claim is never granted twice to
+ * different claims, nor after the attempt ended.
+ */
+async function claimAgain(db: Queryable, input: ClaimInput, claimId: string): Promise<ClaimOutcome | null> {
+  const rows = await queryRows<ClaimedRow>(
+    db,
+    sql`
+    with claimed as (
+      update jobs set lease_expires_at = now() + make_interval(secs => ${input.leaseTtlMs / 1000})
+      where id = ${input.jobId} and attempt = ${input.attempt} and status = 'running'
+        and agent_id = ${input.agentId} and lease_token = ${claimId} ${callerHoldsJob(input)}
+      returning id, run_id, stage_id, attempt, name, spec, queue, queued_at
+    )
+    ${selectClaimed}`,
+  );
+  const row = rows[0];
+  return row ? { granted: true, leaseToken: claimId, job: claimedJobOf(row), repeated: true } : null;
+}
+
+function claimedJobOf(row: ClaimedRow): ClaimedJob {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    attempt: row.attempt,
+    name: row.name,
+    stageName: row.stage_name,
+    spec: row.spec,
+    repo: row.repo,
+    ref: row.ref,
+    fullRef: row.full_ref,
+    sha: row.sha ?? '',
+    pipeline: row.pipeline_name ?? '',
+    queue: row.queue,
+    queuedSeconds: Math.max(0, row.queued_seconds ?? 0),
+  };
 }
 
 export interface LeaseKey {

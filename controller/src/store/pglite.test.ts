@@ -4,6 +4,7 @@
  * claimed, finished, gated and approved, all through the scheduler.
  */
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ import type { OpenDatabase } from './database.js';
 import { readLog } from './logs-repository.js';
 import { takeUnpublished } from './outbox-repository.js';
 import { createRun, findRunDetail } from './runs-repository.js';
-import { stepReports } from './schema.js';
+import { jobAttempts, jobs, stepReports } from './schema.js';
 
 const pipeline = `name: pglite
 stages:
@@ -200,8 +201,8 @@ describe('the store on PGlite', () => {
     expect(steps.every((step) => step.finishedAt instanceof Date)).toBe(true);
   }, 60_000);
 
-  /** Plans a new run of the first commit and claims its compile job as agent-1. */
-  async function claimedCompile() {
+  /** Plans a new run of the first commit; the offer of its compile job. */
+  async function offeredCompile() {
     const { run } = await createRun(database.db, { repo, ref: 'main', sha, triggeredBy: 'test', idempotencyKey: null });
     await scheduler.planRun(run.id);
     const offers = await database.db.transaction((tx) => takeUnpublished(tx, 10));
@@ -209,10 +210,47 @@ describe('the store on PGlite', () => {
       .map((row) => row.payload as { jobId: string; attempt: number; runId: string })
       .find((payload) => payload.runId === run.id);
     if (!compile) throw new Error('no offer for the new run');
+    return compile;
+  }
+
+  /** Plans a new run of the first commit and claims its compile job as agent-1. */
+  async function claimedCompile() {
+    const compile = await offeredCompile();
     const claim = await lifecycle.claim('agent-1', compile.jobId, compile.attempt);
     if (!claim.granted) throw new Error('claim refused');
-    return { runId: run.id, lease: { jobId: compile.jobId, attempt: compile.attempt, leaseToken: claim.leaseToken } };
+    return {
+      runId: compile.runId,
+      lease: { jobId: compile.jobId, attempt: compile.attempt, leaseToken: claim.leaseToken },
+    };
   }
+
+  it('grants a claim again to the agent that repeats its claim id, and to nobody else', async () => {
+    const { jobId, attempt } = await offeredCompile();
+    const claimId = randomUUID();
+    const first = await lifecycle.claim('agent-1', jobId, attempt, { claimId });
+    expect(first).toMatchObject({ granted: true, leaseToken: claimId });
+    const leaseExpiry = async () =>
+      (await database.db.select({ at: jobs.leaseExpiresAt }).from(jobs).where(eq(jobs.id, jobId)))[0]?.at?.getTime();
+    const grantedUntil = await leaseExpiry();
+    // The agent never got the answer and asks again: the same grant, its lease renewed, nothing else changed.
+    const again = await lifecycle.claim('agent-1', jobId, attempt, { claimId });
+    if (!first.granted) throw new Error('claim refused');
+    expect(again).toEqual({ ...first, job: { ...first.job, queuedSeconds: expect.any(Number) }, repeated: true });
+    expect(await leaseExpiry()).toBeGreaterThanOrEqual(grantedUntil ?? Number.POSITIVE_INFINITY);
+    // A redelivered offer's claim (another id), another agent with the id, and the claim after the attempt ended.
+    expect(await lifecycle.claim('agent-1', jobId, attempt, { claimId: randomUUID() })).toEqual({
+      granted: false,
+      reason: 'taken',
+    });
+    expect(await lifecycle.claim('agent-2', jobId, attempt, { claimId })).toEqual({ granted: false, reason: 'taken' });
+    await lifecycle.finish(
+      { jobId, attempt, leaseToken: claimId },
+      { status: 'succeeded', exitCode: 0, message: null },
+    );
+    expect(await lifecycle.claim('agent-1', jobId, attempt, { claimId })).toEqual({ granted: false, reason: 'taken' });
+    const attempts = await database.db.select().from(jobAttempts).where(eq(jobAttempts.jobId, jobId));
+    expect(attempts.map((row) => [row.attempt, row.status])).toEqual([[1, 'succeeded']]);
+  }, 60_000);
 
   it('refuses the finish of an attempt the controller ended as lost', async () => {
     const { runId, lease } = await claimedCompile();
