@@ -157,9 +157,11 @@ describe('agent', () => {
     await start();
     const jobId = await offer(['echo started; sleep 1000']);
     await f.controller.waitFor((c) => c.method === 'ReportSteps' && c.request.lease?.jobId === jobId);
+    // nats.js gives a request 1 s by default: too little on a loaded machine.
     const reply = await f.nc.request(
       natsTopology.agentControlSubject('agent-1'),
       JSON.stringify({ type: 'cancel', jobId, attempt: 1 }),
+      { timeout: 10_000 },
     );
     expect(JSON.parse(reply.string())).toEqual({ ok: true });
     expect((await finishOf(jobId)).request.result).toBe('canceled');

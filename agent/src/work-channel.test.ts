@@ -46,9 +46,11 @@ describe('the Work call', () => {
   async function firstReportOfCanceledJob(): Promise<Call> {
     const jobId = await offer(['echo started; sleep 1000']);
     const report = await f.controller.waitFor((c) => c.method === 'ReportSteps' && c.request.lease?.jobId === jobId);
+    // nats.js gives a request 1 s by default: too little on a loaded machine.
     await f.nc.request(
       natsTopology.agentControlSubject('agent-1'),
       JSON.stringify({ type: 'cancel', jobId, attempt: 1 }),
+      { timeout: 10_000 },
     );
     expect((await finishOf(jobId)).request.result).toBe('canceled');
     return report;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { exportable } from './exportable-variables.js';
 import { JobShell, type OutputSink, runStep, type StepOptions } from './job-shell.js';
 import { poolEnvironment, ShellPool } from './shell-pool.js';
@@ -103,10 +103,34 @@ describe.each(modes)('runStep ($mode)', ({ dieWithAgent }) => {
   });
 
   it('stops the whole process group on timeout', async () => {
-    const outcome = await run('sleep 1000 & sleep 1000; echo not reached', { timeoutMs: 50, killGraceMs: 60_000 });
-    expect(outcome).toMatchObject({ stopped: 'timed_out', stoppedBy: 'timeout', exitCode: 143 });
-    expect(liveMembers(outcome.pid)).toEqual([]);
-    expect(outcome.output).not.toContain('not reached');
+    // The step's timeout runs on a fake clock, moved past it once the step has started both sleeps.
+    // On the real one, a busy machine can take the 50 ms to start the job shell: the timeout's SIGTERM
+    // then ends the shell before it started the step (pid 0), and there is no group to check.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let started = false;
+      const sink = collectingSink((text) => {
+        if (started || !text.includes('started\n')) return;
+        started = true;
+        vi.advanceTimersByTime(50);
+        // What JobShell arms from now on (the polls for the group's end) runs on the real clock.
+        vi.useRealTimers();
+      });
+      const outcome = await runStep({
+        command: 'sleep 1000 & echo started; sleep 1000; echo not reached',
+        cwd,
+        env: { PATH: process.env.PATH ?? '' },
+        sink,
+        timeoutMs: 50,
+        killGraceMs: 60_000,
+        dieWithAgent,
+      });
+      expect(outcome).toMatchObject({ stopped: 'timed_out', stoppedBy: 'timeout', exitCode: 143 });
+      expect(liveMembers(outcome.pid)).toEqual([]);
+      expect(sink.text()).toBe('started\n');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('escalates to SIGKILL after the grace period when SIGTERM is ignored', async () => {
