@@ -74,17 +74,20 @@ export interface StepCommand {
 const parentDeathSignal = 'RTMIN+3';
 
 // Runs in the job shell; $1 = how many output channels it has (fd 4 and up), $2 = the agent's pid when guarded.
-const stepLoop = `on_term() {
+const stepLoop = `# A stop between steps ends the shell; one while a step is being started (forked, its pid not yet
+# known) is forwarded by the loop as soon as it is.
+on_term() {
   interrupted=1
   term=1
-  [ -n "$step" ] || exit 143
+  [ -n "$step" ] || [ -n "$starting" ] || exit 143
+  [ -n "$step" ] || return 0
   [ -n "$termed" ] || { termed=1; kill -TERM -- "-$step"; }
 }
 on_kill() {
   interrupted=1
   killed=1
-  [ -n "$step" ] || exit 137
-  kill -KILL -- "-$step"
+  [ -n "$step" ] || [ -n "$starting" ] || exit 137
+  [ -z "$step" ] || kill -KILL -- "-$step"
 }
 trap on_term TERM
 trap on_kill USR1
@@ -141,8 +144,9 @@ while IFS= read -r -d '' -u 3 kind; do
   if [ -n "$killed" ]; then rc=137
   elif [ -n "$term" ]; then rc=143
   else
+    starting=1
     run_step &
-    step=$! pg=$! termed=
+    step=$! pg=$! termed= starting=
     [ -z "$term" ] || { termed=1; kill -TERM -- "-$step"; }
     [ -z "$killed" ] || kill -KILL -- "-$step"
     while :; do
@@ -168,7 +172,7 @@ done`;
 const prelude = `set -m
 umask 022
 exec 2>/dev/null
-step= term= termed= killed= interrupted= out= mark= dir= cmd=
+step= starting= term= termed= killed= interrupted= out= mark= dir= cmd=
 channels=$1 exports=() fields=()
 case \${LC_ALL:-\${LC_CTYPE:-$LANG}} in '' | C | POSIX) c_locale=1 ;; *) c_locale= ;; esac`;
 
