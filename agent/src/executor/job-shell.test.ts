@@ -262,14 +262,15 @@ describe.each(modes)('JobShell ($mode)', ({ dieWithAgent }) => {
 
   it('fails the step, and kills what it started, when the job shell is killed under it', async () => {
     const shell = new JobShell({ cwd, env, dieWithAgent });
-    const pidFile = join(cwd, 'orphan.pid');
+    const groupFile = join(cwd, 'orphan.pgid');
     const sink = collectingSink();
+    // The step's bash leads its process group, which holds the background sleep.
     const outcome = await shell.runStep({
-      command: `sleep 1000 & echo $! > ${pidFile}; kill -KILL $PPID; wait`,
+      command: `sleep 1000 & echo $$ > ${groupFile}; kill -KILL $PPID; wait`,
       sink,
     });
     expect(outcome.exitCode).toBe(137);
-    expect(liveMembers(Number(execFileSync('cat', [pidFile]).toString()))).toEqual([]);
+    expect(liveMembers(Number(execFileSync('cat', [groupFile]).toString()))).toEqual([]);
     // The next step fails at once with the shell's status.
     expect(await shell.runStep({ command: 'echo never', sink })).toMatchObject({ exitCode: 137 });
     await shell.close();
