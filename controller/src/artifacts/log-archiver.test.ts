@@ -247,6 +247,7 @@ describe('log archiving', () => {
     await expect(testApp.artifactStore.getObject(pack)).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND' });
   }, 30_000);
 
+  // Twice the others' limit: 768 KiB of log stored, read, archived and read again took 6-9 s on a loaded 2-core machine.
   it('stores long chunks compressed and serves the log, whole and its tail, the same before and after archiving', async () => {
     const text = (from: number, bytes: number) =>
       Buffer.from(
@@ -280,7 +281,7 @@ describe('log archiving', () => {
     expect(Buffer.concat(await collect(readLogPages(testApp.database.db, job.jobId, job.attempt)))).toHaveLength(0);
     expect(await read()).toEqual(before.whole);
     expect(await read(`?tailBytes=${tailBytes}`)).toEqual(before.tail);
-  }, 30_000);
+  }, 60_000);
 
   it('follows the attempt it began on into the archive, though a retry began meanwhile', async () => {
     const job = await finishedJobWithLog(40);

@@ -37,6 +37,12 @@ class RecordingJetStream {
   }
 }
 
+/**
+ * How long a test waits for the rows to be marked (expect.poll's default is
+ * 1 s: a loaded machine takes longer for a publish and a database statement).
+ */
+const markedWithinMs = 20_000;
+
 describe('OutboxRelay', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gantry-outbox-relay-'));
   let database: OpenDatabase;
@@ -97,7 +103,7 @@ describe('OutboxRelay', () => {
     const second = await commitOffers(2);
     relay.publishCommitted(first);
     relay.publishCommitted(second);
-    await expect.poll(unpublished).toEqual([]);
+    await expect.poll(unpublished, { timeout: markedWithinMs }).toEqual([]);
     expect(jetstream.published.sort()).toEqual([...first, ...second].map((row) => row.msgId).sort());
   });
 
@@ -116,7 +122,7 @@ describe('OutboxRelay', () => {
     jetstream.refuse = 1;
     const rows = await commitOffers(1);
     relay.publishCommitted(rows);
-    await expect.poll(unpublished).toEqual([]);
+    await expect.poll(unpublished, { timeout: markedWithinMs }).toEqual([]);
     expect(jetstream.published).toEqual(rows.map((row) => row.msgId));
     expect(lines.some((line) => line.includes('outbox publish after commit failed'))).toBe(true);
     stop.abort();

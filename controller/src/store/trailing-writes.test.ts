@@ -23,7 +23,7 @@ describe('transactionWithTrailingWrites on PGlite', () => {
     dir = mkdtempSync(join(tmpdir(), 'gantry-trailing-'));
     database = await openTestDatabase(join(dir, 'pglite'));
     await database.db.execute(sql`create table notes (name text primary key)`);
-  });
+  }, 60_000);
   afterAll(async () => {
     await database?.close();
     rmSync(dir, { recursive: true, force: true });
