@@ -21,7 +21,8 @@ stages:
       - { name: ship, steps: [make] }
 `;
 const secret = 'a-secret-of-at-least-16-characters';
-const fast = { backoff: { initialDelayMs: 5, maxDelayMs: 20 }, timeoutMs: 2_000, maxAttempts: 3 };
+// Quick retries; a generous timeout: a delivery slower than it on a loaded machine would be retried and received twice.
+const fast = { backoff: { initialDelayMs: 5, maxDelayMs: 20 }, timeoutMs: 10_000, maxAttempts: 3 };
 
 interface Received {
   headers: Record<string, string | string[] | undefined>;
