@@ -5,6 +5,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitRepo } from '../src/harness/index.js';
 import { type Farm, farmLogs, startFarm } from './farm-fixture.js';
@@ -33,6 +34,10 @@ describe('an agent killed during an upload', () => {
     const repo = await createGitRepo({ '.gantry.yml': pipeline });
     const created = await farm.client.POST('/api/runs', { body: { repo: repo.path, ref: 'main' } });
     const runId = created.data!.id;
+    // The agent that claimed the job is the one that uploads its artifact: known before the upload starts,
+    // so nothing but the poll stands between seeing the upload and killing it (it lasts about a second).
+    const running = await farm.client.waitForRun(runId, (run) => run.stages[0]?.jobs[0]?.agentId != null);
+    const victim = farm.agents.find((agent) => agent.agentId === running.stages[0]!.jobs[0]!.agentId)!;
     const incoming = join(farm.controllerDataDir, 'artifacts', '.incoming');
     // The controller writes an upload to .incoming until the last byte arrives.
     await waitFor(
@@ -45,8 +50,6 @@ describe('an agent killed during an upload', () => {
       },
       120_000,
     );
-    const running = await farm.client.waitForRun(runId, (run) => run.stages[0]?.jobs[0]?.agentId != null);
-    const victim = farm.agents.find((agent) => agent.agentId === running.stages[0]!.jobs[0]!.agentId)!;
     await victim.kill9();
 
     const run = await farm.client.waitForRun(runId, (r) => !['queued', 'running'].includes(r.status), {
@@ -60,6 +63,27 @@ describe('an agent killed during an upload', () => {
     expect(listed.data?.artifacts.map((a) => [a.attempt, a.path, a.size])).toEqual([[2, 'big/blob', blobBytes]]);
     const attempts = join(farm.controllerDataDir, 'artifacts', 'runs', runId, 'jobs', job.id, 'attempts');
     expect(await readdir(attempts)).toEqual(['2']);
+    // The log archiver stores each ended attempt's log through .incoming too (a moment after the run
+    // ends): once no log rows of the job are left, its writes are done and only a killed upload's
+    // file could be there.
+    await waitLogsArchived(farm.databaseUrl, job.id);
     expect(await readdir(incoming)).toEqual([]);
   }, 300_000);
 });
+
+/** Waits until the job's logs left the database for the store: no rows in log_chunks, at least one archive. */
+async function waitLogsArchived(databaseUrl: string, jobId: string): Promise<void> {
+  const database = new pg.Client({ connectionString: databaseUrl });
+  await database.connect();
+  try {
+    await waitFor(`the logs of job ${jobId} archived`, async () => {
+      const { rows } = await database.query(
+        'select (select count(*)::int from log_archives where job_id = $1) as archived, (select count(*)::int from log_chunks where job_id = $1) as chunks',
+        [jobId],
+      );
+      return rows[0]?.archived >= 1 && rows[0]?.chunks === 0;
+    });
+  } finally {
+    await database.end();
+  }
+}

@@ -83,8 +83,11 @@ describe('controller replicas behind a TCP load balancer', () => {
     await waitFor('the job to start', () => existsSync(join(marks, 'started-1')));
 
     const connected = `"agentId":"${agent.agentId}","msg":"agent connected"`;
-    const holder = replicas.findIndex((replica) => replica.logs().includes(connected));
-    expect(holder, 'the agent holds its Connect stream on one replica').toBeGreaterThanOrEqual(0);
+    // The agent opens its Connect stream on its own schedule, not before it may claim: wait for it.
+    const holder = await waitFor('the agent to hold its Connect stream on one replica', () => {
+      const index = replicas.findIndex((replica) => replica.logs().includes(connected));
+      return index >= 0 ? index : undefined;
+    });
     const survivor = replicas[1 - holder]!;
     const connectionsBefore = survivor.logs().split(connected).length;
     await replicas[holder]!.kill9();

@@ -31,6 +31,11 @@ import {
 } from '../src/harness/index.js';
 
 const run = promisify(execFile);
+/**
+ * How long a request to the controller may take: httpStatus's default of 1 s is for polling a
+ * starting controller, and a TLS handshake plus /healthz's checks on a loaded machine can take longer.
+ */
+const answerWithinMs = 30_000;
 const gantryBin = fileURLToPath(new URL('../../bin/gantry.mjs', import.meta.url));
 
 /** A self-signed certificate for 127.0.0.1 and localhost; it is its own CA. */
@@ -115,7 +120,9 @@ describe('a farm over TLS', () => {
   });
 
   it('refuses an HTTPS client that does not trust the certificate', async () => {
-    await expect(httpStatus(`${controller.httpUrl}/healthz`)).rejects.toThrow(/self.signed|certificate/i);
+    await expect(httpStatus(`${controller.httpUrl}/healthz`, undefined, answerWithinMs)).rejects.toThrow(
+      /self.signed|certificate/i,
+    );
   });
 
   it('refuses a plaintext gRPC agent: it cannot register', async () => {
@@ -141,6 +148,6 @@ describe('a farm over TLS', () => {
   });
 
   it('stays healthy', async () => {
-    expect(await httpStatus(`${controller.httpUrl}/healthz`, ca)).toBe(200);
+    expect(await httpStatus(`${controller.httpUrl}/healthz`, ca, answerWithinMs)).toBe(200);
   });
 });

@@ -100,6 +100,21 @@ stages:
       await runPage.locator('#timeline rect').first().waitFor();
       await runPage.screenshot({ path: join(screenshotDir, 'run-page.png'), fullPage: true });
 
+      // The log page labels each step boundary from the step reports the controller holds when it renders
+      // the page, and never renders them again while the job runs: open it once the first step's report
+      // is in, or its label would show the step as it was (pending or running) for good.
+      const compileId = (await tina.GET('/api/runs/{id}', { params: { path: { id: runId } } })).data?.stages[0]?.jobs[0]
+        ?.id;
+      expect(compileId).toBeDefined();
+      const firstStep = async () => {
+        const { data } = await tina.GET('/api/runs/{id}/jobs/{jobId}/steps', {
+          params: { path: { id: runId, jobId: compileId ?? '' }, query: { attempt: 1 } },
+        });
+        const step = data?.steps[0];
+        return step && { status: step.status, exitCode: step.exitCode };
+      };
+      await expect.poll(firstStep, { timeout: 60_000 }).toEqual({ status: 'succeeded', exitCode: 0 });
+
       const logPage = await tinaBrowser.newPage();
       const logProblems = watchProblems(logPage);
       await logPage.goto(`/runs/${runId}`);
@@ -109,10 +124,9 @@ stages:
       await green.waitFor({ timeout: 30_000 });
       await logPage.locator('#log[data-state="streaming"]').waitFor({ timeout: 30_000 });
       await expect.poll(() => logPage.locator('#log .step').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
-      // The first step's report may reach the controller a moment after its output: wait for its label.
-      await expect
-        .poll(() => logPage.locator('#log .step').first().getAttribute('data-label'), { timeout: 30_000 })
-        .toMatch(/^succeeded · .* · exit 0$/);
+      expect(await logPage.locator('#log .step').first().getAttribute('data-label')).toMatch(
+        /^succeeded · .* · exit 0$/,
+      );
       await writeFile(join(gates, 'compile'), '');
       await logPage.locator('#log', { hasText: 'released' }).waitFor({ timeout: 30_000 });
       await logPage.locator('#log[data-state="done"]').waitFor({ timeout: 30_000 });
