@@ -5,11 +5,10 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitRepo } from '../src/harness/index.js';
 import { type Farm, farmLogs, startFarm } from './farm-fixture.js';
-import { waitFor } from './wait.js';
+import { waitFor, waitLogArchived } from './wait.js';
 
 const blobBytes = 400 * 1024 * 1024;
 const pipeline = `name: crash
@@ -66,24 +65,8 @@ describe('an agent killed during an upload', () => {
     // The log archiver stores each ended attempt's log through .incoming too (a moment after the run
     // ends): once no log rows of the job are left, its writes are done and only a killed upload's
     // file could be there.
-    await waitLogsArchived(farm.databaseUrl, job.id);
+    await waitLogArchived(farm.databaseUrl, job.id);
     expect(await readdir(incoming)).toEqual([]);
   }, 300_000);
 });
 
-/** Waits until the job's logs left the database for the store: no rows in log_chunks, at least one archive. */
-async function waitLogsArchived(databaseUrl: string, jobId: string): Promise<void> {
-  const database = new pg.Client({ connectionString: databaseUrl });
-  await database.connect();
-  try {
-    await waitFor(`the logs of job ${jobId} archived`, async () => {
-      const { rows } = await database.query(
-        'select (select count(*)::int from log_archives where job_id = $1) as archived, (select count(*)::int from log_chunks where job_id = $1) as chunks',
-        [jobId],
-      );
-      return rows[0]?.archived >= 1 && rows[0]?.chunks === 0;
-    });
-  } finally {
-    await database.end();
-  }
-}

@@ -25,7 +25,7 @@ export function isGone(pid: number): boolean {
   }
 }
 
-/** Waits until the controller has archived the job's log: one archive recorded, no rows left in log_chunks. */
+/** Waits until the controller has archived the job's logs: an archive recorded, no rows left in log_chunks. */
 export async function waitLogArchived(databaseUrl: string, jobId: string): Promise<void> {
   const database = new pg.Client({ connectionString: databaseUrl });
   await database.connect();
@@ -35,7 +35,7 @@ export async function waitLogArchived(databaseUrl: string, jobId: string): Promi
         'select (select count(*)::int from log_archives where job_id = $1) as archived, (select count(*)::int from log_chunks where job_id = $1) as chunks',
         [jobId],
       );
-      return rows[0]?.archived === 1 && rows[0]?.chunks === 0;
+      return rows[0]?.archived >= 1 && rows[0]?.chunks === 0;
     });
   } finally {
     await database.end();

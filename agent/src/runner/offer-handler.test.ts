@@ -38,6 +38,18 @@ function messageOfClosedConnection(body: unknown): JobMessage {
   return { data: bytes(body), queue: 'default', deliveryCount: 0, ack: closed, nak: closed, term: closed };
 }
 
+/** A message of job j1's first attempt that records how it was settled in `settled`. */
+function recordingMessage(settled: string[]): JobMessage {
+  return {
+    data: bytes({ jobId: 'j1', attempt: 1, runId: 'r1' }),
+    queue: 'default',
+    deliveryCount: 0,
+    ack: () => settled.push('ack'),
+    nak: () => settled.push('nak'),
+    term: () => settled.push('term'),
+  };
+}
+
 /** Deps whose controller answers every claim with `claim`; the runner records what it was asked to run. */
 function offerDeps(claim: (...args: unknown[]) => Promise<unknown>) {
   const lines: Array<Record<string, unknown>> = [];
@@ -85,15 +97,7 @@ describe('handleOffer when the offer cannot be settled', () => {
     const { deps, run } = offerDeps(async () => ({ granted: false, reason: 'draining' }));
     const onDrainRequested = vi.fn();
     const settled: string[] = [];
-    const message: JobMessage = {
-      data: bytes(offer),
-      queue: 'default',
-      deliveryCount: 0,
-      ack: () => settled.push('ack'),
-      nak: () => settled.push('nak'),
-      term: () => settled.push('term'),
-    };
-    await handleOffer(message, { ...deps, onDrainRequested });
+    await handleOffer(recordingMessage(settled), { ...deps, onDrainRequested });
     expect(settled).toEqual(['nak']);
     expect(onDrainRequested).toHaveBeenCalledOnce();
     expect(run).not.toHaveBeenCalled();
@@ -107,16 +111,6 @@ describe('handleOffer when the offer cannot be settled', () => {
 });
 
 describe('handleOffer when a claim is not answered', () => {
-  const offer = { jobId: 'j1', attempt: 1, runId: 'r1' };
-  const recordingMessage = (settled: string[]): JobMessage => ({
-    data: bytes(offer),
-    queue: 'default',
-    deliveryCount: 0,
-    ack: () => settled.push('ack'),
-    nak: () => settled.push('nak'),
-    term: () => settled.push('term'),
-  });
-
   it('asks again under the same claim id, and runs the grant whose first answer was lost', async () => {
     const job = { jobId: 'j1', steps: ['true'] };
     const claimIds: unknown[] = [];
