@@ -407,6 +407,14 @@ function newServiceClient(address: string, credentials: grpc.ChannelCredentials)
   }) as unknown as AgentServiceClient;
 }
 
+/** Silence on a Connect stream, in "alive" intervals, after which its replica is taken for frozen. */
+const silentIntervals = 2.5;
+
+/**
+ * Once the controller said how often it sends "alive", a stream silent for
+ * `silentIntervals` of them is given up: it ends UNAVAILABLE, which moves the
+ * agent's calls and its next Connect to another replica.
+ */
 function openConnectStream(
   client: AgentServiceClient,
   md: grpc.Metadata,
@@ -418,17 +426,39 @@ function openConnectStream(
   md.setOptions({ waitForReady });
   const call = client.connect({ agentId }, md);
   let ended = false;
+  let silenceMs = 0;
+  let watchdog: NodeJS.Timeout | undefined;
+  const finish = (error: ControllerCallError | undefined) => {
+    if (ended) return;
+    ended = true;
+    clearTimeout(watchdog);
+    listener.onEnd(error);
+  };
+  const watch = () => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => {
+      call.cancel();
+      finish(new ControllerCallError('Connect', 'UNAVAILABLE', `the controller sent nothing for ${silenceMs} ms`));
+    }, silenceMs);
+    watchdog.unref();
+  };
   call.on('data', (event: ControllerEvent__Output) => {
-    if (!ended) listener.onEvent(event.kind);
+    if (ended) return;
+    if (event.kind === 'connected' && event.aliveIntervalMs > 0) silenceMs = event.aliveIntervalMs * silentIntervals;
+    if (silenceMs > 0) watch();
+    listener.onEvent(event.kind);
   });
   call.on('error', () => {}); // reported through 'status' below
   // 'status' comes exactly once, however the call ends (grpc-js ClientReadableStream).
   call.on('status', (status: grpc.StatusObject) => {
-    if (ended) return;
-    ended = true;
-    listener.onEnd(status.code === grpc.status.OK ? undefined : toCallError('Connect', status));
+    finish(status.code === grpc.status.OK ? undefined : toCallError('Connect', status));
   });
-  return { close: () => call.cancel() };
+  return {
+    close: () => {
+      clearTimeout(watchdog);
+      call.cancel();
+    },
+  };
 }
 
 function openLogStream(

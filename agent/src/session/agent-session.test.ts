@@ -153,3 +153,56 @@ describe('AgentSession', () => {
     expect(connects()).toHaveLength(1);
   });
 });
+
+describe('AgentSession with two replicas', () => {
+  let frozen: FakeController;
+  let survivor: FakeController;
+  let twoReplicas: ControllerClient;
+  let held: AgentSession | undefined;
+  const switches: string[] = [];
+
+  beforeEach(async () => {
+    logs.length = 0;
+    logListeners = [];
+    [frozen, survivor] = [new FakeController(), new FakeController()];
+    for (const replica of [frozen, survivor]) {
+      // Long enough that a busy test process (the fakes and the agent share its event loop) is not taken for silence.
+      replica.aliveIntervalMs = 500;
+      await replica.start();
+    }
+    twoReplicas = createControllerClient({
+      addresses: [frozen.address, survivor.address],
+      token: 't0k',
+      onSwitch: (_from, to, reason) => switches.push(`${to} ${reason}`),
+    });
+  });
+
+  afterEach(async () => {
+    await held?.close();
+    twoReplicas.close();
+    await Promise.all([frozen.stop(), survivor.stop()]);
+  });
+
+  it('leaves a replica whose "alive" stopped for the next one, and stays on one that keeps sending it', async () => {
+    held = new AgentSession({
+      controller: twoReplicas,
+      identity,
+      credentials: { enrolmentToken: 't0k', file: join(workDir, 'two-replicas') },
+      logger,
+      agentId: 'agent-1',
+    });
+    held.start();
+    await logged('controller session open');
+    // Frozen with its connections open: the stream neither ends nor fails, it only goes quiet.
+    frozen.frozen = true;
+    await logged('controller session restored');
+    expect(switches).toEqual([`${survivor.address} UNAVAILABLE`]);
+    expect(survivor.count('Connect')).toBe(1);
+    // Six "alive" later (more than twice the silence the agent allows) it still holds that one stream.
+    const heard = survivor.aliveSent;
+    await survivor.waitUntil(() => survivor.aliveSent >= heard + 6);
+    expect(survivor.count('Connect')).toBe(1);
+    expect(frozen.count('Connect')).toBe(1);
+    expect(survivor.openConnects).toBe(1);
+  });
+});

@@ -72,6 +72,12 @@ export class FakeController {
   register: (request: RegisterRequest__Output) => Answer<{ agentId: string }> = () => ({ agentId: 'agent-1' });
   /** Answer to a Connect call: `connected` writes {kind:"connected"} and keeps the stream open. */
   connect: (request: ConnectRequest__Output) => Answer<'connected'> = () => 'connected';
+  /** Above 0: "connected" names this interval, and each open Connect stream hears "alive" at it. */
+  aliveIntervalMs = 0;
+  /** True: no more "alive" (a replica frozen with its connections open). */
+  frozen = false;
+  /** "alive" events written so far. */
+  aliveSent = 0;
   reportSteps: (request: ReportStepsRequest__Output) => Answer<object> = () => ({});
   finishJob: (request: FinishJobRequest__Output) => Answer<object> = () => ({});
   /** False: Work answers UNIMPLEMENTED, as a controller from before it does. */
@@ -189,9 +195,19 @@ export class FakeController {
         }
         this.#openConnects.add(call);
         let closed = false;
+        const alive =
+          this.aliveIntervalMs > 0
+            ? setInterval(() => {
+                if (this.frozen || closed) return;
+                call.write({ kind: 'alive' });
+                this.aliveSent++;
+                this.#notify();
+              }, this.aliveIntervalMs)
+            : undefined;
         const onClosed = () => {
           if (closed) return;
           closed = true;
+          clearInterval(alive);
           this.#openConnects.delete(call);
           this.#record({ method: 'ConnectClosed', request: call.request });
         };
@@ -199,7 +215,7 @@ export class FakeController {
         call.on('close', onClosed);
         call.on('finish', onClosed);
         call.on('error', onClosed);
-        call.write({ kind: 'connected' });
+        call.write({ kind: 'connected', aliveIntervalMs: this.aliveIntervalMs });
       },
       ClaimJob: (call, callback) => reply(callback, this.#claimJob(call.request, 'unary')),
       Heartbeat: (call, callback) => {

@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { agentServiceClientConstructor, type ControllerEvent, DATABASE_UNAVAILABLE_DETAIL } from '@gantry/proto';
 import { credentials, Metadata, type StatusObject, status } from '@grpc/grpc-js';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AgentPresence } from '../scheduler/agent-presence.js';
 import type { Database, OpenDatabase } from '../store/database.js';
 import { type EnrolledAgent, enrolTestAgent } from '../testing/enrolled-agent.js';
 import { openTestDatabase } from '../testing/test-database.js';
-import { handleConnect } from './connect-stream.js';
+import { CONNECT_ALIVE_INTERVAL_MS, handleConnect } from './connect-stream.js';
 import { OpenStreams } from './open-streams.js';
 import { startGrpcServer } from './server.js';
 
@@ -166,8 +166,43 @@ describe('Connect cancelled during authentication', () => {
 
     await connected;
     expect(presence.opened).toEqual(['agent-1']);
-    expect(call.written).toEqual([{ kind: 'connected' }]);
+    expect(call.written).toEqual([{ kind: 'connected', aliveIntervalMs: CONNECT_ALIVE_INTERVAL_MS }]);
     streams.endAll();
     expect(call.endedByServer).toBe(true);
+  });
+});
+
+describe('Connect while the session is open', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('says "alive" at the interval it announced, and nothing once the agent left', async () => {
+    vi.useFakeTimers();
+    const call = new FakeConnectCall();
+    const connected = new Promise<void>((resolve) => {
+      call.write = (event) => {
+        call.written.push(event);
+        resolve();
+        return true;
+      };
+    });
+    handleConnect(call as never, () => 0, {
+      presence: recordingPresence('session-1'),
+      streams: new OpenStreams(),
+      log,
+      aliveIntervalMs: 200,
+    });
+    await connected;
+    vi.advanceTimersByTime(600);
+    expect(call.written).toEqual([
+      { kind: 'connected', aliveIntervalMs: 200 },
+      { kind: 'alive' },
+      { kind: 'alive' },
+      { kind: 'alive' },
+    ]);
+    call.cancel();
+    vi.advanceTimersByTime(1000);
+    expect(call.written).toHaveLength(4);
   });
 });

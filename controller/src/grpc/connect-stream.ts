@@ -3,6 +3,8 @@
  * session; the stream's end (client gone, connection reset, cancel) tells the
  * presence tracker, which gives the agent a short grace to come back. A
  * Connect that fails ends with a status, so the agent notices and reconnects.
+ * While the session is open the stream carries "alive" every interval, so an
+ * agent notices a replica that froze with its connections open.
  */
 
 import type { ConnectRequest__Output, ControllerEvent } from '@gantry/proto';
@@ -18,7 +20,16 @@ export interface ConnectStreamDeps {
   presence: Pick<AgentPresence, 'connected' | 'disconnected'>;
   streams: OpenStreams;
   log: Logger;
+  /** How often an open session hears "alive"; default CONNECT_ALIVE_INTERVAL_MS. */
+  aliveIntervalMs?: number;
 }
+
+/**
+ * "alive" on every open Connect stream this often: an agent that hears
+ * nothing for 2.5 intervals connects to another replica, well within the
+ * SESSION_STALE_MS after which an unvouched session's attempts are reaped.
+ */
+export const CONNECT_ALIVE_INTERVAL_MS = 1000;
 
 /**
  * Opens the session of a Connect call whose caller is authenticated.
@@ -33,9 +44,11 @@ export function handleConnect(call: ConnectCall, callAgeMs: () => number, deps: 
   const agentId = call.request.agentId;
   let sessionId: string | null = null;
   let ended = false;
+  let alive: NodeJS.Timeout | undefined;
   const end = () => {
     if (ended) return;
     ended = true;
+    clearInterval(alive);
     if (sessionId) presence.disconnected(agentId, sessionId);
   };
   call.on('cancelled', end);
@@ -53,7 +66,13 @@ export function handleConnect(call: ConnectCall, callAgeMs: () => number, deps: 
         return;
       }
       log.info({ agentId }, 'agent connected');
-      call.write({ kind: 'connected' });
+      const aliveIntervalMs = deps.aliveIntervalMs ?? CONNECT_ALIVE_INTERVAL_MS;
+      call.write({ kind: 'connected', aliveIntervalMs });
+      alive = setInterval(() => {
+        // An agent that does not read its stream gets no pile of them; an ended call, none.
+        if (!call.writableNeedDrain && !call.writableEnded && !call.destroyed) call.write({ kind: 'alive' });
+      }, aliveIntervalMs);
+      alive.unref();
     },
     (error) => {
       log.warn({ err: error, agentId }, 'cannot open agent session');
