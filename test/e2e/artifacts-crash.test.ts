@@ -69,4 +69,3 @@ describe('an agent killed during an upload', () => {
     expect(await readdir(incoming)).toEqual([]);
   }, 300_000);
 });
-
