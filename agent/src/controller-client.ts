@@ -165,6 +165,8 @@ export interface ControllerClient {
 export interface ConnectListener {
   onEvent(kind: string): void;
   onEnd(error: ControllerCallError | undefined): void;
+  /** After onEnd, when the stream ended because the replica went silent. */
+  onSilence?(): void;
 }
 
 /** One open Connect call. */
@@ -199,7 +201,12 @@ export function createControllerClient(options: ControllerClientOptions): Contro
   const targets = new ControllerTargets(options.addresses, options.onSwitch);
   const credentials = options.ca ? grpc.credentials.createSsl(options.ca) : grpc.credentials.createInsecure();
   const clients = options.addresses.map((address) => newServiceClient(address, credentials));
-  /** The current replica's client and Work channel, and a callback for the call's outcome. */
+  /** Per replica: aborted when its Connect stream went silent (frozen), which cancels the calls still open on it. */
+  const silences = clients.map(() => new AbortController());
+  /**
+   * The current replica's client and Work channel, a callback for the call's
+   * outcome, and the signal of the replica going silent.
+   */
   const pick = () => {
     const index = targets.current;
     return {
@@ -207,6 +214,18 @@ export function createControllerClient(options: ControllerClientOptions): Contro
       work: works[index] as WorkChannel,
       failed: (error: ControllerCallError) => {
         if (unreachableCodes.has(error.code)) targets.unreachable(index, error.code);
+      },
+      silenced: (silences[index] as AbortController).signal,
+      /**
+       * A frozen replica answers nothing: the calls open on it fail CANCELLED
+       * now (callers retry such failures, on the replica now current) instead
+       * of at their deadline or when keepalive gives the connection up.
+       */
+      silent: () => {
+        const silence = silences[index] as AbortController;
+        silences[index] = new AbortController();
+        silence.abort();
+        works[index]?.close();
       },
     };
   };
@@ -240,16 +259,25 @@ export function createControllerClient(options: ControllerClientOptions): Contro
     timeoutMs = defaultTimeoutMs,
     secret = credential,
   ): Promise<Res> {
-    const { client, failed } = pick();
+    const { client, failed, silenced } = pick();
     return new Promise((resolve, reject) => {
-      invoke(client).call(client, request, metadata(secret), { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) {
-          const error = toCallError(method, err);
-          failed(error);
-          reject(error);
-        } else if (res === undefined) reject(new ControllerCallError(method, 'INTERNAL', 'empty response'));
-        else resolve(res);
-      });
+      const cancel = () => (call as grpc.ClientUnaryCall).cancel();
+      const call = invoke(client).call(
+        client,
+        request,
+        metadata(secret),
+        { deadline: Date.now() + timeoutMs },
+        (err, res) => {
+          silenced.removeEventListener('abort', cancel);
+          if (err) {
+            const error = toCallError(method, err);
+            failed(error);
+            reject(error);
+          } else if (res === undefined) reject(new ControllerCallError(method, 'INTERNAL', 'empty response'));
+          else resolve(res);
+        },
+      );
+      silenced.addEventListener('abort', cancel, { once: true });
     });
   }
 
@@ -358,17 +386,18 @@ export function createControllerClient(options: ControllerClientOptions): Contro
       });
     },
     openLogStream: (lease) => {
-      const { client, failed } = pick();
-      return openLogStream(client, metadata(), lease, failed);
+      const { client, failed, silenced } = pick();
+      return openLogStream(client, metadata(), lease, failed, silenced);
     },
     connect: (agentId, listener) => {
-      const { client, failed } = pick();
+      const { client, failed, silent } = pick();
       return openConnectStream(client, metadata(), agentId, waitForReady, {
         onEvent: (kind) => listener.onEvent(kind),
         onEnd: (error) => {
           if (error) failed(error);
           listener.onEnd(error);
         },
+        onSilence: silent,
       });
     },
     close: () => {
@@ -439,6 +468,7 @@ function openConnectStream(
     watchdog = setTimeout(() => {
       call.cancel();
       finish(new ControllerCallError('Connect', 'UNAVAILABLE', `the controller sent nothing for ${silenceMs} ms`));
+      listener.onSilence?.();
     }, silenceMs);
     watchdog.unref();
   };
@@ -461,11 +491,13 @@ function openConnectStream(
   };
 }
 
+/** `silenced`: the replica went silent; the call is cancelled unless it already ended (see pick()). */
 function openLogStream(
   client: AgentServiceClient,
   md: grpc.Metadata,
   lease: Lease,
   failed: (error: ControllerCallError) => void,
+  silenced: AbortSignal,
 ): LogChunkSender {
   let failure: ControllerCallError | undefined;
   const failureListeners: Array<(error: unknown) => void> = [];
@@ -486,6 +518,12 @@ function openLogStream(
   });
   result.catch(() => {}); // observed through waitDrain()/finish()
   const stream = call as grpc.ClientWritableStream<LogChunk>;
+  const cancel = () => stream.cancel();
+  silenced.addEventListener('abort', cancel, { once: true });
+  void result.then(
+    () => silenced.removeEventListener('abort', cancel),
+    () => silenced.removeEventListener('abort', cancel),
+  );
   stream.on('error', () => {}); // reported through the callback above
   stream.on('drain', () => {
     for (const w of drainWaiters.splice(0)) w.resolve();

@@ -205,4 +205,30 @@ describe('AgentSession with two replicas', () => {
     expect(frozen.count('Connect')).toBe(1);
     expect(survivor.openConnects).toBe(1);
   });
+
+  it('fails the calls still open on the frozen replica at once, so they are retried on the next', async () => {
+    held = new AgentSession({
+      controller: twoReplicas,
+      identity,
+      credentials: { enrolmentToken: 't0k', file: join(workDir, 'two-replicas-calls') },
+      logger,
+      agentId: 'agent-1',
+    });
+    held.start();
+    await logged('controller session open');
+    frozen.frozen = true;
+    const lease = { jobId: 'j1', attempt: 1, leaseToken: 'lease-1' };
+    // Open on the frozen replica as it goes quiet: neither would be answered before its deadline (or keepalive's).
+    const heartbeat = twoReplicas.heartbeat(lease, 3_600_000);
+    const logs = twoReplicas.openLogStream(lease);
+    logs.send({ seq: 0, offset: 0, data: Buffer.from('hi'), stepIndex: 0 });
+    const finished = logs.finish();
+    await frozen.waitFor((call) => call.method === 'Heartbeat');
+    await expect(heartbeat).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(finished).rejects.toMatchObject({ code: 'CANCELLED' });
+    await logged('controller session restored');
+    // The next calls go to the replica the session moved to.
+    await twoReplicas.heartbeat(lease);
+    expect(survivor.count('Heartbeat')).toBe(1);
+  });
 });

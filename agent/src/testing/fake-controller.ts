@@ -74,7 +74,7 @@ export class FakeController {
   connect: (request: ConnectRequest__Output) => Answer<'connected'> = () => 'connected';
   /** Above 0: "connected" names this interval, and each open Connect stream hears "alive" at it. */
   aliveIntervalMs = 0;
-  /** True: no more "alive" (a replica frozen with its connections open). */
+  /** True: no more "alive", and Heartbeat and StreamLogs calls go unanswered (a replica frozen with its connections open). */
   frozen = false;
   /** "alive" events written so far. */
   aliveSent = 0;
@@ -220,6 +220,7 @@ export class FakeController {
       ClaimJob: (call, callback) => reply(callback, this.#claimJob(call.request, 'unary')),
       Heartbeat: (call, callback) => {
         this.#record({ method: 'Heartbeat', request: call.request });
+        if (this.frozen) return;
         reply(callback, this.heartbeat(call.request));
       },
       StreamLogs: (call, callback) => {
@@ -239,7 +240,7 @@ export class FakeController {
         });
         call.on('error', () => {}); // the agent went away mid-stream
         call.on('end', () => {
-          if (refused) return;
+          if (refused || this.frozen) return;
           this.#record({ method: 'StreamLogs', chunks });
           callback(null, { storedSeq: chunks.at(-1)?.seq ?? -1 });
         });
