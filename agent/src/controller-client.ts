@@ -165,7 +165,11 @@ export interface ControllerClient {
 export interface ConnectListener {
   onEvent(kind: string): void;
   onEnd(error: ControllerCallError | undefined): void;
-  /** After onEnd, when the stream ended because the replica went silent. */
+  /**
+   * Given: a stream the controller lets go silent (no "alive" for 2.5 of its
+   * intervals) is ended UNAVAILABLE, then this is called. Not given: silence
+   * is not watched.
+   */
   onSilence?(): void;
 }
 
@@ -397,7 +401,8 @@ export function createControllerClient(options: ControllerClientOptions): Contro
           if (error) failed(error);
           listener.onEnd(error);
         },
-        onSilence: silent,
+        // With one address there is nowhere else to go: its channel reconnects by itself.
+        ...(options.addresses.length > 1 ? { onSilence: silent } : {}),
       });
     },
     close: () => {
@@ -441,8 +446,9 @@ const silentIntervals = 2.5;
 
 /**
  * Once the controller said how often it sends "alive", a stream silent for
- * `silentIntervals` of them is given up: it ends UNAVAILABLE, which moves the
- * agent's calls and its next Connect to another replica.
+ * `silentIntervals` of them is given up (when the listener takes onSilence):
+ * it ends UNAVAILABLE, which moves the agent's calls and its next Connect to
+ * another replica.
  */
 function openConnectStream(
   client: AgentServiceClient,
@@ -474,7 +480,9 @@ function openConnectStream(
   };
   call.on('data', (event: ControllerEvent__Output) => {
     if (ended) return;
-    if (event.kind === 'connected' && event.aliveIntervalMs > 0) silenceMs = event.aliveIntervalMs * silentIntervals;
+    if (event.kind === 'connected' && event.aliveIntervalMs > 0 && listener.onSilence) {
+      silenceMs = event.aliveIntervalMs * silentIntervals;
+    }
     if (silenceMs > 0) watch();
     listener.onEvent(event.kind);
   });
