@@ -131,6 +131,10 @@ stages:
       await logPage.locator('#log', { hasText: 'released' }).waitFor({ timeout: 30_000 });
       await logPage.locator('#log[data-state="done"]').waitFor({ timeout: 30_000 });
       await logPage.locator('#job-head [data-status="succeeded"]').waitFor({ timeout: 30_000 });
+      // The last step was running when the page was rendered: its boundary is labelled as it ended.
+      expect(await logPage.locator('#log .step').last().getAttribute('data-label')).toMatch(
+        /^succeeded · .* · exit 0$/,
+      );
       await logPage.screenshot({ path: join(screenshotDir, 'job-log.png'), fullPage: true });
 
       await runPage.locator('[data-job="compile"][data-status="succeeded"]').waitFor({ timeout: 30_000 });

@@ -2,7 +2,8 @@
  * A job's log streamed into the page: the body of `data-log` (the follow
  * URL while the attempt runs) read as it arrives, coloured, with each
  * step's `$ command` line marked as a step boundary and labelled with the
- * step's duration and exit code from `data-steps`. The view follows the end
+ * step's duration and exit code from `data-steps` (labelled again from the
+ * page as the server renders it once a followed attempt ended). The view follows the end
  * of the log until the reader scrolls up, and again once they scroll back
  * down.
  */
@@ -98,19 +99,31 @@ export async function streamLog(log: HTMLElement): Promise<void> {
     append(decoder.decode());
     log.dataset.state = 'done';
     if (status) status.textContent = log.textContent === '' ? 'No output.' : 'End of log.';
-    if (url.includes('follow=1')) await refreshHead();
+    if (url.includes('follow=1')) await refreshHead(log, steps.length > 0);
   } catch {
     log.dataset.state = 'failed';
     if (status) status.textContent = 'The log stream was cut; reload to read it again.';
   }
 }
 
-/** Once a followed attempt has ended: its status, duration and steps, as the server now renders them. */
-async function refreshHead(): Promise<void> {
+/**
+ * Once a followed attempt has ended: its status, duration and steps, as the
+ * server now renders them, and (`relabel`: the log is shown from its start)
+ * each step boundary's label, which the page rendered while the step ran.
+ */
+async function refreshHead(log: HTMLElement, relabel: boolean): Promise<void> {
   const head = document.getElementById('job-head');
   const answer = await fetch(window.location.href, { credentials: 'same-origin' });
   if (!head || !answer.ok) return;
   // The server's own rendering of this page, escaped there.
-  const fresh = new DOMParser().parseFromString(await answer.text(), 'text/html').getElementById('job-head');
+  const page = new DOMParser().parseFromString(await answer.text(), 'text/html');
+  if (relabel) {
+    const labels = JSON.parse(page.getElementById('log')?.dataset.steps ?? '[]') as StepLabel[];
+    for (const [index, boundary] of [...log.querySelectorAll<HTMLElement>('.step')].entries()) {
+      const label = labels[index]?.label;
+      if (label) boundary.dataset.label = label;
+    }
+  }
+  const fresh = page.getElementById('job-head');
   if (fresh) head.replaceWith(fresh);
 }
