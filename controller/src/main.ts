@@ -19,7 +19,7 @@ import { createControlPublisher } from './dispatch/control-publisher.js';
 import { JobConsumers, queueOfSubject } from './dispatch/job-consumers.js';
 import { JobsStreamKeeper } from './dispatch/jobs-stream.js';
 import { connectNats } from './dispatch/nats-connection.js';
-import { createOfferCounter } from './dispatch/offer-counter.js';
+import { createConsumerMover, createOfferCounter } from './dispatch/offer-counter.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
 import { OpenStreams } from './grpc/open-streams.js';
 import { startGrpcServer } from './grpc/server.js';
@@ -196,6 +196,7 @@ export async function startController(
       leaseTtlMs: config.leaseTtlMs,
       republishAfterMs: config.republishAfterMs,
       countOffers: createOfferCounter(nats.connection),
+      moveConsumer: createConsumerMover(nats.connection),
       wakeRelay: () => relay.wake(),
       metrics,
     });

@@ -5,10 +5,11 @@
  * past (what JetStream can leave after nodes crash one after another) does
  * not, so its job is offered again instead of waiting forever.
  */
-import { createOfferCounter } from '@gantry/controller';
+import { createConsumerMover, createOfferCounter } from '@gantry/controller';
 import { AckPolicy, connect, DeliverPolicy, type JetStreamManager, type NatsConnection, RetentionPolicy } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type NatsServer, startNats } from '../src/harness/index.js';
+import { type NatsServer, startNats, startNatsCluster } from '../src/harness/index.js';
+import { waitFor } from './wait.js';
 
 describe('counting the offers an agent can still be handed', () => {
   let nats: NatsServer;
@@ -65,5 +66,47 @@ describe('counting the offers an agent can still be handed', () => {
   it('counts the stream’s offers for a queue without a consumer', async () => {
     await offer('unserved', 2);
     expect(await createOfferCounter(connection)('unserved')).toBe(2);
+  });
+
+  it('moves nothing without a cluster, and says nothing is wrong', async () => {
+    await addConsumer('single');
+    await expect(createConsumerMover(connection)('single')).resolves.toBeUndefined();
+  });
+});
+
+describe('moving a stuck job consumer', () => {
+  it('has another node of the cluster lead the queue’s consumer', async () => {
+    const cluster = await startNatsCluster(3);
+    const client = await connect({ servers: cluster.url.split(',') });
+    try {
+      const jsm = await client.jetstreamManager();
+      await jsm.streams.add({
+        name: 'GANTRY_JOBS',
+        subjects: ['gantry.jobs.>'],
+        retention: RetentionPolicy.Workqueue,
+        num_replicas: 3,
+      });
+      await jsm.consumers.add('GANTRY_JOBS', {
+        durable_name: 'jobs-default',
+        filter_subject: 'gantry.jobs.default',
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+      });
+      // Undefined while the consumer has no leader (JetStream answers 503 during an election).
+      const leader = () =>
+        jsm.consumers.info('GANTRY_JOBS', 'jobs-default').then(
+          (info) => info.cluster?.leader,
+          () => undefined,
+        );
+      const before = await waitFor('the consumer to have a leader', leader);
+      await createConsumerMover(client)('default');
+      await waitFor('another node to lead the consumer', async () => {
+        const now = await leader();
+        return now !== undefined && now !== before;
+      });
+    } finally {
+      await client.close();
+      await cluster.stop();
+    }
   });
 });

@@ -34,3 +34,23 @@ export function createOfferCounter(connection: NatsConnection): (queue: string) 
 function isNotFound(error: unknown): boolean {
   return (error as { api_error?: { err_code?: number } })?.api_error?.err_code === 10014;
 }
+
+/**
+ * Asks JetStream to elect another leader for the queue's consumer, among the
+ * nodes holding the stream, which then delivers from its own, current copy.
+ * Without a cluster there is no other node: the refusal is not an error.
+ */
+export function createConsumerMover(connection: NatsConnection): (queue: string) => Promise<void> {
+  return async (queue) => {
+    const subject = `$JS.API.CONSUMER.LEADER.STEPDOWN.${natsTopology.jobsStream}.${natsTopology.jobsConsumer(queue)}`;
+    const answer = (await connection.request(subject, '', { timeout: 5000 })).json<{
+      success?: boolean;
+      error?: { code: number; err_code?: number; description: string };
+    }>();
+    if (answer.success || answer.error?.err_code === notClustered) return;
+    throw new Error(`consumer leader step-down refused: ${answer.error?.description ?? 'no answer'}`);
+  };
+}
+
+/** JetStream's answer to a step-down outside a cluster (JSClusterRequiredErr). */
+const notClustered = 10010;

@@ -31,8 +31,15 @@ export interface ReaperOptions {
   leaseTtlMs: number;
   /** Re-publish an offer not claimed after this long, when its message is missing from the stream. */
   republishAfterMs: number;
-  /** How many offers for the queue the jobs stream holds now (pending or being delivered). */
+  /** How many offers of the queue its consumer can still hand out (to deliver, or delivered and not acked). */
   countOffers: (queue: string) => Promise<number>;
+  /**
+   * Asks the queue's consumer to move to another NATS node (a clustered
+   * JetStream). Called when offers published again still do not reach it:
+   * a consumer led from a stream replica that stopped catching up delivers
+   * nothing, while the stream takes every offer.
+   */
+  moveConsumer?: (queue: string) => Promise<void>;
   wakeRelay: () => void;
   /** Counts lease expiries. */
   metrics?: ControllerMetrics;
@@ -120,10 +127,17 @@ export class Reaper {
    */
   private async republishMissingOffers(olderThanMs: number): Promise<void> {
     const { db } = this.options;
-    for (const { queue, queued, stale } of await countQueuedByQueue(db, olderThanMs)) {
+    for (const { queue, queued, stale, staleReoffered } of await countQueuedByQueue(db, olderThanMs)) {
       if (stale === 0) continue;
       const missing = queued - (await this.options.countOffers(queue));
       if (missing <= 0) continue;
+      if (staleReoffered > 0 && this.options.moveConsumer) {
+        // Offered again a while ago, and still not among what the consumer can hand out: it is stuck.
+        await this.options.moveConsumer(queue).then(
+          () => this.options.log.warn({ queue }, 'offers published again still not delivered: job consumer moved'),
+          (error: unknown) => this.options.log.warn({ queue, err: error }, 'cannot move the job consumer'),
+        );
+      }
       const republished = await db.transaction((tx) =>
         republishStaleOffers(tx, queue, olderThanMs, Math.min(missing, stale, 500)),
       );

@@ -76,16 +76,22 @@ export async function cancelJobsOfRun(tx: Queryable, runId: string): Promise<Hel
   return toHeldLeases(running);
 }
 
-/** Per queue: how many jobs are queued, and how many of those waited longer than `olderThanMs` since their last offer. */
+/**
+ * Per queue: how many jobs are queued, how many of those waited longer than
+ * `olderThanMs` since their last offer, and how many of the stale ones were
+ * offered again already (their re-offer, too, went unclaimed that long).
+ */
 export async function countQueuedByQueue(
   db: Queryable,
   olderThanMs: number,
-): Promise<{ queue: string; queued: number; stale: number }[]> {
+): Promise<{ queue: string; queued: number; stale: number; staleReoffered: number }[]> {
+  const isStale = sql`coalesce(${jobs.lastOfferedAt}, ${jobs.queuedAt}) < now() - make_interval(secs => ${olderThanMs / 1000})`;
   return db
     .select({
       queue: jobs.queue,
       queued: sql<number>`count(*)::int`,
-      stale: sql<number>`(count(*) filter (where coalesce(${jobs.lastOfferedAt}, ${jobs.queuedAt}) < now() - make_interval(secs => ${olderThanMs / 1000})))::int`,
+      stale: sql<number>`(count(*) filter (where ${isStale}))::int`,
+      staleReoffered: sql<number>`(count(*) filter (where ${isStale} and ${jobs.offers} > 1))::int`,
     })
     .from(jobs)
     .where(eq(jobs.status, 'queued'))
