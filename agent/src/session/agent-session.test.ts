@@ -164,6 +164,7 @@ describe('AgentSession with two replicas', () => {
   beforeEach(async () => {
     logs.length = 0;
     logListeners = [];
+    switches.length = 0;
     [frozen, survivor] = [new FakeController(), new FakeController()];
     for (const replica of [frozen, survivor]) {
       // Long enough that a busy test process (the fakes and the agent share its event loop) is not taken for silence.
@@ -183,16 +184,21 @@ describe('AgentSession with two replicas', () => {
     await Promise.all([frozen.stop(), survivor.stop()]);
   });
 
-  it('leaves a replica whose "alive" stopped for the next one, and stays on one that keeps sending it', async () => {
+  /** Starts a session, which connects to the first address: the replica that will freeze. */
+  async function holdSessionOnFirstReplica() {
     held = new AgentSession({
       controller: twoReplicas,
       identity,
-      credentials: { enrolmentToken: 't0k', file: join(workDir, 'two-replicas') },
+      credentials: { enrolmentToken: 't0k', file: join(workDir, `two-replicas-${Math.random()}`) },
       logger,
       agentId: 'agent-1',
     });
     held.start();
     await logged('controller session open');
+  }
+
+  it('leaves a replica whose "alive" stopped for the next one, and stays on one that keeps sending it', async () => {
+    await holdSessionOnFirstReplica();
     // Frozen with its connections open: the stream neither ends nor fails, it only goes quiet.
     frozen.frozen = true;
     await logged('controller session restored');
@@ -207,15 +213,7 @@ describe('AgentSession with two replicas', () => {
   });
 
   it('fails the calls still open on the frozen replica at once, so they are retried on the next', async () => {
-    held = new AgentSession({
-      controller: twoReplicas,
-      identity,
-      credentials: { enrolmentToken: 't0k', file: join(workDir, 'two-replicas-calls') },
-      logger,
-      agentId: 'agent-1',
-    });
-    held.start();
-    await logged('controller session open');
+    await holdSessionOnFirstReplica();
     frozen.frozen = true;
     const lease = { jobId: 'j1', attempt: 1, leaseToken: 'lease-1' };
     // Open on the frozen replica as it goes quiet: neither would be answered before its deadline (or keepalive's).
