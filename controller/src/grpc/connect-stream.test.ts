@@ -121,8 +121,14 @@ class FakeConnectCall extends EventEmitter {
   cancelled = false;
   destroyed = false;
   endedByServer = false;
+  #wrote: () => void = () => {};
+  /** Resolves once the server wrote to the call (its "connected"). */
+  readonly firstWrite = new Promise<void>((resolve) => {
+    this.#wrote = resolve;
+  });
   write(event: ControllerEvent): boolean {
     this.written.push(event);
+    this.#wrote();
     return true;
   }
   end(): void {
@@ -155,16 +161,9 @@ describe('Connect cancelled during authentication', () => {
     const call = new FakeConnectCall();
     const presence = recordingPresence('session-1');
     const streams = new OpenStreams();
-    const connected = new Promise<void>((resolve) => {
-      call.write = (event) => {
-        call.written.push(event);
-        resolve();
-        return true;
-      };
-    });
     handleConnect(call as never, () => 0, { presence, streams, log });
 
-    await connected;
+    await call.firstWrite;
     expect(presence.opened).toEqual(['agent-1']);
     expect(call.written).toEqual([{ kind: 'connected', aliveIntervalMs: CONNECT_ALIVE_INTERVAL_MS }]);
     streams.endAll();
@@ -180,20 +179,13 @@ describe('Connect while the session is open', () => {
   it('says "alive" at the interval it announced, and nothing once the agent left', async () => {
     vi.useFakeTimers();
     const call = new FakeConnectCall();
-    const connected = new Promise<void>((resolve) => {
-      call.write = (event) => {
-        call.written.push(event);
-        resolve();
-        return true;
-      };
-    });
     handleConnect(call as never, () => 0, {
       presence: recordingPresence('session-1'),
       streams: new OpenStreams(),
       log,
       aliveIntervalMs: 200,
     });
-    await connected;
+    await call.firstWrite;
     vi.advanceTimersByTime(600);
     expect(call.written).toEqual([
       { kind: 'connected', aliveIntervalMs: 200 },
