@@ -23,6 +23,7 @@ import { ConflictError } from '../domain/errors.js';
 import {
   closeAgentSession,
   findGoneAgentsWithLeases,
+  isAgentGone,
   openAgentSession,
   refreshAgentSessions,
   SESSION_STALE_MS,
@@ -86,27 +87,54 @@ export class AgentPresence {
     this.stopped = true;
   }
 
-  /** Vouches and sweeps until `signal` aborts. Never throws. */
+  /**
+   * Vouches and sweeps until `signal` aborts. Never throws. The two run in
+   * loops of their own: a sweep reaping hundreds of agents takes a while,
+   * and vouching must not wait for it, or the other replicas would take this
+   * replica's live agents for gone.
+   */
   async run(signal: AbortSignal): Promise<void> {
     const intervalMs = Math.max(100, Math.min(SESSION_STALE_MS / 5, Math.floor(this.deps.reconnectGraceMs / 2)));
-    while (!signal.aborted && !this.stopped) {
-      await this.tick();
-      await sleep(intervalMs, signal);
+    const every = async (pass: () => Promise<void>) => {
+      while (!signal.aborted && !this.stopped) {
+        await pass();
+        await sleep(intervalMs, signal);
+      }
+    };
+    await Promise.all([every(() => this.vouch()), every(() => this.sweep())]);
+  }
+
+  /** Vouches for the sessions this replica holds. Never throws. */
+  async vouch(): Promise<void> {
+    try {
+      await refreshAgentSessions(this.deps.db, [...this.sessions.keys()]);
+    } catch (error) {
+      this.pause(error);
     }
   }
 
-  /** One pass: vouch for this replica's sessions, then (when armed) end the leases of gone agents. */
-  async tick(): Promise<void> {
+  /**
+   * When armed, ends the leases of gone agents. Each agent is checked again
+   * just before its turn: one listed at the start of a long sweep may have
+   * come back since. Never throws.
+   */
+  async sweep(): Promise<void> {
+    if (this.now() < this.armedAt) return;
+    const { db, reconnectGraceMs: graceMs } = this.deps;
     try {
-      await refreshAgentSessions(this.deps.db, [...this.sessions.keys()]);
-      if (this.now() < this.armedAt) return;
-      for (const agentId of await findGoneAgentsWithLeases(this.deps.db, this.deps.reconnectGraceMs)) {
-        this.deps.log.warn({ agentId, graceMs: this.deps.reconnectGraceMs }, 'agent disconnected and did not return');
+      for (const agentId of await findGoneAgentsWithLeases(db, graceMs)) {
+        if (this.now() < this.armedAt || !(await isAgentGone(db, agentId, graceMs))) continue;
+        this.deps.log.warn({ agentId, graceMs }, 'agent disconnected and did not return');
         await this.deps.reaper.reapAgent(agentId, 'agent disconnected');
       }
     } catch (error) {
-      this.armedAt = this.now() + this.deps.leaseTtlMs;
-      this.deps.log.error({ err: error }, 'agent presence sweep failed; agent expiry paused for one lease TTL');
+      this.pause(error);
     }
+  }
+
+  /** The database failed: while it was away no replica could vouch, so agent expiry waits one lease TTL. */
+  private pause(error: unknown): void {
+    this.armedAt = this.now() + this.deps.leaseTtlMs;
+    this.deps.log.error({ err: error }, 'agent presence sweep failed; agent expiry paused for one lease TTL');
   }
 }

@@ -160,22 +160,36 @@ export async function refreshAgentSessions(db: Queryable, sessionIds: string[]):
 }
 
 /**
- * Agents that hold running attempts but are gone, by database time: their
- * session closed more than `graceMs` ago, or no replica has vouched for it
- * for SESSION_STALE_MS + `graceMs` (the replica holding it crashed, and the
- * agent did not reconnect to another).
+ * An agent is gone, by database time, when its session closed more than
+ * `graceMs` ago, or no replica has vouched for it for SESSION_STALE_MS +
+ * `graceMs` (the replica holding it crashed, and the agent did not reconnect
+ * to another).
  */
+function goneFor(graceMs: number) {
+  return sql`agents.session_id is not null
+    and (agents.disconnected_at < now() - make_interval(secs => ${graceMs / 1000})
+      or (agents.disconnected_at is null
+        and agents.last_seen_at < now() - make_interval(secs => ${(SESSION_STALE_MS + graceMs) / 1000})))`;
+}
+
+/** Agents that hold running attempts but are gone (see `goneFor`), at most 500. */
 export async function findGoneAgentsWithLeases(db: Queryable, graceMs: number): Promise<string[]> {
   const rows = await queryRows<{ id: string }>(
     db,
     sql`
     select agents.id from agents
-    where agents.session_id is not null
+    where ${goneFor(graceMs)}
       and exists (select 1 from jobs where jobs.agent_id = agents.id and jobs.status = 'running')
-      and (agents.disconnected_at < now() - make_interval(secs => ${graceMs / 1000})
-        or (agents.disconnected_at is null
-          and agents.last_seen_at < now() - make_interval(secs => ${(SESSION_STALE_MS + graceMs) / 1000})))
     limit 500`,
   );
   return rows.map((row) => row.id);
+}
+
+/** Whether `agentId` is still gone (see `goneFor`): it may have come back since a sweep listed it. */
+export async function isAgentGone(db: Queryable, agentId: string, graceMs: number): Promise<boolean> {
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`select agents.id from agents where agents.id = ${agentId} and ${goneFor(graceMs)}`,
+  );
+  return rows.length > 0;
 }
