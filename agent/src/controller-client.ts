@@ -205,6 +205,12 @@ export function createControllerClient(options: ControllerClientOptions): Contro
   const targets = new ControllerTargets(options.addresses, options.onSwitch);
   const credentials = options.ca ? grpc.credentials.createSsl(options.ca) : grpc.credentials.createInsecure();
   const clients = options.addresses.map((address) => newServiceClient(address, credentials));
+  const newWork = (client: AgentServiceClient) =>
+    new WorkChannel(
+      client,
+      () => metadata(),
+      () => credential,
+    );
   /** Per replica: aborted when its Connect stream went silent (frozen), which cancels the calls still open on it. */
   const silences = clients.map(() => new AbortController());
   /**
@@ -223,13 +229,21 @@ export function createControllerClient(options: ControllerClientOptions): Contro
       /**
        * A frozen replica answers nothing: the calls open on it fail CANCELLED
        * now (callers retry such failures, on the replica now current) instead
-       * of at their deadline or when keepalive gives the connection up.
+       * of at their deadline or when keepalive gives the connection up. Its
+       * channel is replaced: the next call to this address opens a new
+       * connection, which a load balancer (or a name with several addresses)
+       * may take to a live replica, where the old one would wait on the
+       * frozen one.
        */
       silent: () => {
         const silence = silences[index] as AbortController;
         silences[index] = new AbortController();
         silence.abort();
         works[index]?.close();
+        clients[index]?.close();
+        const fresh = newServiceClient(options.addresses[index] as string, credentials);
+        clients[index] = fresh;
+        works[index] = newWork(fresh);
       },
     };
   };
@@ -240,14 +254,7 @@ export function createControllerClient(options: ControllerClientOptions): Contro
     m.set(AUTHORIZATION_METADATA_KEY, `Bearer ${secret}`);
     return m;
   };
-  const works = clients.map(
-    (client) =>
-      new WorkChannel(
-        client,
-        () => metadata(),
-        () => credential,
-      ),
-  );
+  const works = clients.map(newWork);
 
   function unary<Req, Res>(
     method: string,
@@ -401,8 +408,7 @@ export function createControllerClient(options: ControllerClientOptions): Contro
           if (error) failed(error);
           listener.onEnd(error);
         },
-        // With one address there is nowhere else to go: its channel reconnects by itself.
-        ...(options.addresses.length > 1 ? { onSilence: silent } : {}),
+        onSilence: silent,
       });
     },
     close: () => {
@@ -427,6 +433,8 @@ function carriedOutNowhere(kind: WorkKind, code: grpc.status): boolean {
 function newServiceClient(address: string, credentials: grpc.ChannelCredentials): AgentServiceClient {
   const Client = agentServiceClientConstructor();
   return new Client(address, credentials, {
+    // Its own connections: a channel made to replace one on a frozen replica must not reuse that one's.
+    'grpc.use_local_subchannel_pool': 1,
     // Notice a dead controller connection within ~30 s even between jobs.
     'grpc.keepalive_time_ms': 20_000,
     'grpc.keepalive_timeout_ms': 10_000,

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ControllerClient, createControllerClient } from '../controller-client.js';
 import { type Call, FakeController } from '../testing/fake-controller.js';
+import { type RoundRobinProxy, startRoundRobinProxy } from '../testing/round-robin-proxy.js';
 import { AgentSession } from './agent-session.js';
 
 let controller: FakeController;
@@ -227,6 +228,60 @@ describe('AgentSession with two replicas', () => {
     await logged('controller session restored');
     // The next calls go to the replica the session moved to.
     await twoReplicas.heartbeat(lease);
+    expect(survivor.count('Heartbeat')).toBe(1);
+  });
+});
+
+describe('AgentSession behind one address balancing two replicas', () => {
+  let frozen: FakeController;
+  let survivor: FakeController;
+  let balancer: RoundRobinProxy;
+  let balanced: ControllerClient;
+  let held: AgentSession | undefined;
+
+  beforeEach(async () => {
+    logs.length = 0;
+    logListeners = [];
+    [frozen, survivor] = [new FakeController(), new FakeController()];
+    for (const replica of [frozen, survivor]) {
+      // Long enough that a busy test process (the fakes and the agent share its event loop) is not taken for silence.
+      replica.aliveIntervalMs = 500;
+      await replica.start();
+    }
+    // The first connection goes to the replica that will freeze, the next to the other.
+    balancer = await startRoundRobinProxy([frozen.address, survivor.address]);
+    balanced = createControllerClient({ addresses: [balancer.address], token: 't0k' });
+  });
+
+  afterEach(async () => {
+    await held?.close();
+    balanced.close();
+    await balancer.close();
+    await Promise.all([frozen.stop(), survivor.stop()]);
+  });
+
+  it('leaves a replica whose "alive" stopped over a new connection, which the balancer takes to the other', async () => {
+    held = new AgentSession({
+      controller: balanced,
+      identity,
+      credentials: { enrolmentToken: 't0k', file: join(workDir, `balanced-${Math.random()}`) },
+      logger,
+      agentId: 'agent-1',
+    });
+    held.start();
+    await logged('controller session open');
+    expect(frozen.count('Connect')).toBe(1);
+    frozen.frozen = true;
+    const lease = { jobId: 'j1', attempt: 1, leaseToken: 'lease-1' };
+    // Open on the frozen replica as it goes quiet: it fails at once rather than at its deadline.
+    const heartbeat = balanced.heartbeat(lease, 3_600_000);
+    await frozen.waitFor((call) => call.method === 'Heartbeat');
+    await expect(heartbeat).rejects.toMatchObject({ code: 'CANCELLED' });
+    await logged('controller session restored');
+    expect(survivor.count('Connect')).toBe(1);
+    expect(balancer.routed).toEqual([frozen.address, survivor.address]);
+    // The calls after it go over the new connection too.
+    await balanced.heartbeat(lease);
     expect(survivor.count('Heartbeat')).toBe(1);
   });
 });
