@@ -50,6 +50,7 @@ stages:
           - printf '\\033[32mgreen light\\033[0m\\n'
           - while [ ! -e ${gates}/compile ]; do sleep 0.05; done
           - echo released
+          - while [ ! -e ${gates}/compile-end ]; do sleep 0.05; done
   - name: production
     environment: production
     approval: { required: 1 }
@@ -101,8 +102,7 @@ stages:
       await runPage.screenshot({ path: join(screenshotDir, 'run-page.png'), fullPage: true });
 
       // The log page labels each step boundary from the step reports the controller holds when it renders
-      // the page, and never renders them again while the job runs: open it once the first step's report
-      // is in, or its label would show the step as it was (pending or running) for good.
+      // the page: open it once the first step's report is in, so that its first label is already final.
       const compileId = (await tina.GET('/api/runs/{id}', { params: { path: { id: runId } } })).data?.stages[0]?.jobs[0]
         ?.id;
       expect(compileId).toBeDefined();
@@ -124,11 +124,18 @@ stages:
       await green.waitFor({ timeout: 30_000 });
       await logPage.locator('#log[data-state="streaming"]').waitFor({ timeout: 30_000 });
       await expect.poll(() => logPage.locator('#log .step').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
-      expect(await logPage.locator('#log .step').first().getAttribute('data-label')).toMatch(
-        /^succeeded · .* · exit 0$/,
-      );
+      const boundaries = logPage.locator('#log .step');
+      expect(await boundaries.first().getAttribute('data-label')).toMatch(/^succeeded · .* · exit 0$/);
+      expect(await boundaries.nth(1).getAttribute('data-label')).toMatch(/^running · /);
       await writeFile(join(gates, 'compile'), '');
       await logPage.locator('#log', { hasText: 'released' }).waitFor({ timeout: 30_000 });
+      // While the job still runs, the step that just ended is labelled as it ended, and so is the list above.
+      await expect
+        .poll(() => boundaries.nth(1).getAttribute('data-label'), { timeout: 30_000 })
+        .toMatch(/^succeeded · .* · exit 0$/);
+      await logPage.locator('#job-head .steps li.status-succeeded').nth(1).waitFor({ timeout: 30_000 });
+      expect(await logPage.locator('#job-head [data-status="running"]').count()).toBe(1);
+      await writeFile(join(gates, 'compile-end'), '');
       await logPage.locator('#log[data-state="done"]').waitFor({ timeout: 30_000 });
       await logPage.locator('#job-head [data-status="succeeded"]').waitFor({ timeout: 30_000 });
       // The last step was running when the page was rendered: its boundary is labelled as it ended.

@@ -2,16 +2,23 @@
  * A job's log streamed into the page: the body of `data-log` (the follow
  * URL while the attempt runs) read as it arrives, coloured, with each
  * step's `$ command` line marked as a step boundary and labelled with the
- * step's duration and exit code from `data-steps` (labelled again from the
- * page as the server renders it once a followed attempt ended). The view follows the end
- * of the log until the reader scrolls up, and again once they scroll back
- * down.
+ * step's duration and exit code from `data-steps`. While the attempt is
+ * followed, each new boundary has the page's head and the boundaries before
+ * it labelled again from the server's rendering, and once more when the
+ * attempt ends. The view follows the end of the log until the reader
+ * scrolls up, and again once they scroll back down.
  */
 import { AnsiParser } from './ansi.js';
 
 interface StepLabel {
   label: string;
+  /** The step ended (its label will not change). */
+  ended?: boolean;
 }
+
+/** How often, and how many times, the labels are read again while a step before the current one has not reported its end. */
+const relabelRetryMs = 1000;
+const relabelRetries = 10;
 
 export async function streamLog(log: HTMLElement): Promise<void> {
   const url = log.dataset.log;
@@ -28,6 +35,9 @@ export async function streamLog(log: HTMLElement): Promise<void> {
   const decoder = new TextDecoder();
   let lineStart = true;
   let stepIndex = 0;
+  const following = url.includes('follow=1');
+  // Labels count steps from the start of the log: a log shown from its tail is not relabelled.
+  let relabels = following ? new Relabeller(log) : null;
 
   /** One node per styled run; only a step's `$ command` line gets a node of its own (a huge log stays a few nodes). */
   const appendRun = (fragment: DocumentFragment, text: string, classes: string[]): void => {
@@ -49,6 +59,8 @@ export async function streamLog(log: HTMLElement): Promise<void> {
     if (label) span.dataset.label = label;
     stepIndex++;
     fragment.append(span);
+    // A new step began: the one before it ended.
+    if (stepIndex > 1) relabels?.request();
   };
 
   const append = (text: string): void => {
@@ -88,6 +100,7 @@ export async function streamLog(log: HTMLElement): Promise<void> {
       if (earlier) earlier.hidden = false;
       // Labels count steps from the start of the log, which a tail does not show.
       steps = [];
+      relabels = null;
     }
     log.dataset.state = 'streaming';
     const reader = answer.body.getReader();
@@ -99,7 +112,8 @@ export async function streamLog(log: HTMLElement): Promise<void> {
     append(decoder.decode());
     log.dataset.state = 'done';
     if (status) status.textContent = log.textContent === '' ? 'No output.' : 'End of log.';
-    if (url.includes('follow=1')) await refreshHead(log, steps.length > 0);
+    if (relabels) await relabels.finish();
+    else if (following) await refreshHead(log, false);
   } catch {
     log.dataset.state = 'failed';
     if (status) status.textContent = 'The log stream was cut; reload to read it again.';
@@ -107,23 +121,81 @@ export async function streamLog(log: HTMLElement): Promise<void> {
 }
 
 /**
- * Once a followed attempt has ended: its status, duration and steps, as the
- * server now renders them, and (`relabel`: the log is shown from its start)
- * each step boundary's label, which the page rendered while the step ran.
+ * Relabels a followed log's step boundaries as steps end. Reads of the page
+ * take turns (a request during one makes one more after it, however many
+ * came), so a later read never loses to an earlier one. While a step before
+ * the last boundary has not reported its end (its report and its log travel
+ * apart), it reads again every second, up to ten times per boundary.
  */
-async function refreshHead(log: HTMLElement, relabel: boolean): Promise<void> {
+class Relabeller {
+  private turns: Promise<void> = Promise.resolve();
+  /** The read asked for and not begun yet. */
+  private waiting: Promise<void> | null = null;
+  private retries = 0;
+  private ended = false;
+
+  constructor(private readonly log: HTMLElement) {}
+
+  /** A new boundary appeared. */
+  request(): void {
+    this.retries = 0;
+    void this.next();
+  }
+
+  /** The attempt ended: one last read, once the one in progress is done. */
+  finish(): Promise<void> {
+    this.ended = true;
+    return this.next();
+  }
+
+  private next(): Promise<void> {
+    if (!this.waiting) {
+      const read = this.turns.then(() => {
+        this.waiting = null;
+        return this.read();
+      });
+      this.waiting = read;
+      this.turns = read;
+    }
+    return this.waiting;
+  }
+
+  private async read(): Promise<void> {
+    try {
+      const labels = await refreshHead(this.log, true);
+      if (this.ended || labels === null || this.retries >= relabelRetries) return;
+      const started = this.log.querySelectorAll('.step').length;
+      if (labels.slice(0, started - 1).some((label) => !label.ended)) {
+        this.retries++;
+        setTimeout(() => void this.next(), relabelRetryMs);
+      }
+    } catch {
+      // The next boundary, or the attempt's end, reads again.
+    }
+  }
+}
+
+/**
+ * The attempt's status, duration and steps, as the server now renders them,
+ * and (`relabel`: the log is shown from its start) each step boundary's
+ * label, which the page rendered while the step ran. Answers the labels read
+ * (null: the page could not be read).
+ */
+async function refreshHead(log: HTMLElement, relabel: boolean): Promise<StepLabel[] | null> {
   const head = document.getElementById('job-head');
   const answer = await fetch(window.location.href, { credentials: 'same-origin' });
-  if (!head || !answer.ok) return;
+  if (!head || !answer.ok) return null;
   // The server's own rendering of this page, escaped there.
   const page = new DOMParser().parseFromString(await answer.text(), 'text/html');
+  const labels = JSON.parse(page.getElementById('log')?.dataset.steps ?? '[]') as StepLabel[];
   if (relabel) {
-    const labels = JSON.parse(page.getElementById('log')?.dataset.steps ?? '[]') as StepLabel[];
     for (const [index, boundary] of [...log.querySelectorAll<HTMLElement>('.step')].entries()) {
       const label = labels[index]?.label;
       if (label) boundary.dataset.label = label;
     }
   }
+  // The head the page holds now: an earlier read may have replaced it.
   const fresh = page.getElementById('job-head');
-  if (fresh) head.replaceWith(fresh);
+  if (fresh) document.getElementById('job-head')?.replaceWith(fresh);
+  return labels;
 }

@@ -35,7 +35,10 @@ export function jobLogPage(user: PageFrame['user'], data: JobPageData): Html {
   const follow = `${shownPath}${shownPath.includes('?') ? '&' : '?'}follow=1`;
   const download = `${logPath}${join}download=1`;
   const wholePage = `${jobPath}?${attempt === null ? '' : `attempt=${attempt}&`}whole=1`;
-  const labels = steps.map((step) => ({ label: stepLabel(step, nowMs) }));
+  const labels = steps.map((step) => ({
+    label: stepLabel(step, nowMs),
+    ended: step.status !== 'pending' && step.status !== 'running',
+  }));
   return layout({
     title: `${job.name} log · ${run.pipeline ?? run.repo}`,
     user,
