@@ -15,6 +15,8 @@ export interface CollectedFile {
   path: string;
   /** What to read (the symlink's target for a symlink inside the workspace). */
   absolutePath: string;
+  /** The workspace's real path: what `absolutePath` leads to must still be inside it when read. */
+  within: string;
   size: number;
   /** Some execute bit is set (on the target, for a symlink). */
   executable: boolean;
@@ -63,9 +65,15 @@ export async function collectArtifacts(
       if (target === null) return refuse(path, 'symlink whose target does not exist');
       const targetEntry = await stat(target);
       if (!targetEntry.isFile()) return refuse(path, 'symlink to a directory is not followed');
-      add({ path, absolutePath: target, size: targetEntry.size, executable: isExecutable(targetEntry.mode) });
+      add({
+        path,
+        absolutePath: target,
+        within: root,
+        size: targetEntry.size,
+        executable: isExecutable(targetEntry.mode),
+      });
     } else if (entry.isFile() && pattern.matches(path) && !found.has(path)) {
-      add({ path, absolutePath: absolute, size: entry.size, executable: isExecutable(entry.mode) });
+      add({ path, absolutePath: absolute, within: root, size: entry.size, executable: isExecutable(entry.mode) });
     }
   };
   const add = (file: CollectedFile) => {

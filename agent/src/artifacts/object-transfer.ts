@@ -5,9 +5,10 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, readlink, rename, rm } from 'node:fs/promises';
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -56,21 +57,43 @@ export interface Digest {
   sha256: string;
 }
 
+export interface UploadOptions {
+  signal?: AbortSignal | undefined;
+  /**
+   * A directory (a real path) the file must be in once opened: a file
+   * checked there and then swapped for a symlink leading out (by a process
+   * the job left running) is refused, not read.
+   */
+  within?: string | undefined;
+}
+
 /**
  * PUTs the file at `path` (of `size` bytes) to `url`; resolves with the
  * digest of what was sent. A file that changes size meanwhile fails it.
  */
-export async function uploadFile(url: string, path: string, size: number, signal?: AbortSignal): Promise<Digest> {
+export async function uploadFile(
+  url: string,
+  path: string,
+  size: number,
+  options: UploadOptions = {},
+): Promise<Digest> {
+  const file = await openToUpload(path, options.within);
   const hash = createHash('sha256');
-  const request = requestOf(url)(url, {
-    method: 'PUT',
-    headers: { 'content-length': String(size), 'content-type': 'application/octet-stream' },
-    signal,
-    timeout: idleTimeoutMs,
-  });
+  let request: ClientRequest;
+  try {
+    request = requestOf(url)(url, {
+      method: 'PUT',
+      headers: { 'content-length': String(size), 'content-type': 'application/octet-stream' },
+      signal: options.signal,
+      timeout: idleTimeoutMs,
+    });
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
   request.on('timeout', () => request.destroy(Object.assign(new Error('store timed out'), { code: 'ETIMEDOUT' })));
   const [sent, answer] = await Promise.allSettled([
-    sendFile(request, path, size, hash),
+    sendFile(request, file, size, hash),
     responseOf(request).then(drainOk),
   ]);
   // The store's own answer says more than the broken pipe it may have caused.
@@ -79,13 +102,33 @@ export async function uploadFile(url: string, path: string, size: number, signal
   return { size, sha256: hash.digest('hex') };
 }
 
+/** The file has left the directory it was collected in. */
+export class FileMovedOutError extends Error {
+  override readonly name = 'FileMovedOutError';
+}
+
+/**
+ * Opens `path` to read; with `within`, checks where the opened file is, by
+ * its descriptor (/proc/self/fd): whatever the path leads to by now, that is
+ * the file read.
+ */
+async function openToUpload(path: string, within: string | undefined): Promise<FileHandle> {
+  const file = await open(path, 'r');
+  if (within === undefined) return file;
+  const opened = await readlink(`/proc/self/fd/${file.fd}`).catch(() => null);
+  if (opened?.startsWith(`${within}${sep}`)) return file;
+  await file.close();
+  throw new FileMovedOutError(`${path} no longer leads to a file inside ${within} (replaced since it was collected)`);
+}
+
 /**
  * Writes the file's first `size` bytes as the body of `request`, hashing them
  * on the way, and ends it. The file is read into a few buffers that are
  * reused once the socket has taken them: fresh buffers for every megabyte
- * (what a file stream allocates) cost as much as the copy itself.
+ * (what a file stream allocates) cost as much as the copy itself. Closes
+ * the file.
  */
-async function sendFile(request: ClientRequest, path: string, size: number, hash: Hash): Promise<void> {
+async function sendFile(request: ClientRequest, file: FileHandle, size: number, hash: Hash): Promise<void> {
   const failed = new Promise<never>((_resolve, reject) => {
     request.once('error', reject);
     request.once('close', () => reject(new Error('the store closed the connection before the file was sent')));
@@ -94,7 +137,6 @@ async function sendFile(request: ClientRequest, path: string, size: number, hash
   // A small file takes one buffer of its own size.
   const bufferBytes = Math.max(1, Math.min(streamBufferBytes, size));
   const buffers = new BufferPool(Math.min(uploadBufferCount, Math.ceil(size / bufferBytes) || 1), bufferBytes);
-  const file = await open(path, 'r');
   try {
     let position = 0;
     while (position < size) {

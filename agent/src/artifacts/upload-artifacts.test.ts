@@ -1,5 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,6 +16,7 @@ import { join } from 'node:path';
 import type { ArtifactFile } from '@gantry/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControllerClient } from '../controller-client.js';
+import { collectArtifacts } from './collect-artifacts.js';
 import { isTransientTransferError, uploadFile } from './object-transfer.js';
 import { uploadArtifacts } from './upload-artifacts.js';
 
@@ -21,7 +31,7 @@ let server: Server;
 let base: string;
 const received = new Map<string, Buffer>();
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'gantry-upload-'));
+  dir = realpathSync(mkdtempSync(join(tmpdir(), 'gantry-upload-')));
   server = createServer((request, response) => {
     if (request.url === '/hang-up') {
       // Takes a little of the body, then drops the connection without an answer.
@@ -71,7 +81,13 @@ describe('uploadArtifacts', () => {
     writeFileSync(join(dir, 'app.bin'), bytes);
     const { client, commits } = controller(() => `${base}/busy`);
     const lines: string[] = [];
-    const file = { path: 'dist/app.bin', absolutePath: join(dir, 'app.bin'), size: bytes.length, executable: true };
+    const file = {
+      path: 'dist/app.bin',
+      absolutePath: join(dir, 'app.bin'),
+      within: dir,
+      size: bytes.length,
+      executable: true,
+    };
     await uploadArtifacts({
       controller: client,
       lease,
@@ -88,8 +104,8 @@ describe('uploadArtifacts', () => {
   it('fails over GANTRY_ARTIFACT_MAX_BYTES before uploading or committing anything', async () => {
     const { client, commits } = controller((path) => `${base}/${path}`);
     const files = [
-      { path: 'a', absolutePath: join(dir, 'app.bin'), size: 600, executable: false },
-      { path: 'b', absolutePath: join(dir, 'app.bin'), size: 600, executable: false },
+      { path: 'a', absolutePath: join(dir, 'app.bin'), within: dir, size: 600, executable: false },
+      { path: 'b', absolutePath: join(dir, 'app.bin'), within: dir, size: 600, executable: false },
     ];
     await expect(
       uploadArtifacts({ controller: client, lease, files, maxBytes: 1000, print: () => {} }),
@@ -100,10 +116,30 @@ describe('uploadArtifacts', () => {
   it("fails with the store's message on a permanent refusal", async () => {
     const { client, commits } = controller(() => `${base}/denied`);
     writeFileSync(join(dir, 'small'), 'x');
-    const files = [{ path: 'small', absolutePath: join(dir, 'small'), size: 1, executable: false }];
+    const files = [{ path: 'small', absolutePath: join(dir, 'small'), within: dir, size: 1, executable: false }];
     await expect(uploadArtifacts({ controller: client, lease, files, maxBytes: 10, print: () => {} })).rejects.toThrow(
       'cannot upload artifact small: store answered 403: Access Denied',
     );
+    expect(commits).toEqual([]);
+  });
+
+  it('refuses a file swapped for a symlink leading out of the workspace after it was collected', async () => {
+    const workspace = join(dir, 'swapped-workspace');
+    mkdirSync(join(workspace, 'dist'), { recursive: true });
+    writeFileSync(join(workspace, 'dist', 'report.txt'), 'harmless');
+    writeFileSync(join(dir, 'secret.txt'), 'SECRET!!');
+    const { files } = await collectArtifacts(workspace, ['dist/*.txt']);
+    expect(files.map((file) => file.path)).toEqual(['dist/report.txt']);
+    // A process the job left behind swaps the file for a link to one of the same size outside.
+    unlinkSync(join(workspace, 'dist', 'report.txt'));
+    symlinkSync(join(dir, 'secret.txt'), join(workspace, 'dist', 'report.txt'));
+    const { client, commits } = controller((path) => `${base}/swapped/${path}`);
+    await expect(
+      uploadArtifacts({ controller: client, lease, files, maxBytes: 1000, print: () => {} }),
+    ).rejects.toThrow(
+      `cannot upload artifact dist/report.txt: ${join(workspace, 'dist', 'report.txt')} no longer leads to a file inside ${workspace}`,
+    );
+    expect(received.has('/swapped/dist/report.txt')).toBe(false);
     expect(commits).toEqual([]);
   });
 });

@@ -55,11 +55,14 @@ export async function uploadArtifacts(options: UploadArtifactsOptions): Promise<
       batch.map((file, index) => ({ file, url: uploads[index]?.url ?? '' })),
       concurrentUploads,
       async ({ file, url }) => {
-        const digest = await retry(() => uploadFile(url, file.absolutePath, file.size, signal), {
-          ...transferRetry,
-          signal,
-          shouldRetry: isTransientTransferError,
-        }).catch((error: Error) => {
+        const digest = await retry(
+          () => uploadFile(url, file.absolutePath, file.size, { signal, within: file.within }),
+          {
+            ...transferRetry,
+            signal,
+            shouldRetry: isTransientTransferError,
+          },
+        ).catch((error: Error) => {
           throw new ArtifactError(`cannot upload artifact ${file.path}: ${error.message}`, { cause: error });
         });
         print(`artifact ${file.path}: ${digest.size} bytes, sha256 ${digest.sha256}`);

@@ -61,7 +61,7 @@ export async function saveCache(options: SaveCacheOptions): Promise<SaveResult> 
       };
     }
     const upload = await call(() => controller.createCacheUpload(lease, options.key));
-    const digest = await retry(() => uploadFile(upload.url, archive, size, signal), {
+    const digest = await retry(() => uploadFile(upload.url, archive, size, { signal }), {
       ...transferRetry,
       signal,
       shouldRetry: isTransientTransferError,
