@@ -8,6 +8,7 @@
  */
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { type FileIdentity, identityOf } from './file-identity.js';
 import { compileGlob, type GlobPattern } from './glob-pattern.js';
 
 export interface CollectedFile {
@@ -15,8 +16,8 @@ export interface CollectedFile {
   path: string;
   /** What to read (the symlink's target for a symlink inside the workspace). */
   absolutePath: string;
-  /** The workspace's real path: what `absolutePath` leads to must still be inside it when read. */
-  within: string;
+  /** The file found (the target, for a symlink): what `absolutePath` must still lead to when read. */
+  identity: FileIdentity;
   size: number;
   /** Some execute bit is set (on the target, for a symlink). */
   executable: boolean;
@@ -68,12 +69,18 @@ export async function collectArtifacts(
       add({
         path,
         absolutePath: target,
-        within: root,
+        identity: identityOf(targetEntry),
         size: targetEntry.size,
         executable: isExecutable(targetEntry.mode),
       });
     } else if (entry.isFile() && pattern.matches(path) && !found.has(path)) {
-      add({ path, absolutePath: absolute, within: root, size: entry.size, executable: isExecutable(entry.mode) });
+      add({
+        path,
+        absolutePath: absolute,
+        identity: identityOf(entry),
+        size: entry.size,
+        executable: isExecutable(entry.mode),
+      });
     }
   };
   const add = (file: CollectedFile) => {

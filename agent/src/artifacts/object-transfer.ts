@@ -5,12 +5,12 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { type FileHandle, open, readlink, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { FileIdentity } from './file-identity.js';
 
 /** Idle time after which a transfer is abandoned (and retried). */
 const idleTimeoutMs = 60_000;
@@ -60,11 +60,11 @@ export interface Digest {
 export interface UploadOptions {
   signal?: AbortSignal | undefined;
   /**
-   * A directory (a real path) the file must be in once opened: a file
-   * checked there and then swapped for a symlink leading out (by a process
-   * the job left running) is refused, not read.
+   * The file the path led to when it was checked: a path swapped since (for
+   * a symlink leading out, by a process the job left running, or a named
+   * pipe) is refused, not read.
    */
-  within?: string | undefined;
+  expected?: FileIdentity | undefined;
 }
 
 /**
@@ -77,7 +77,7 @@ export async function uploadFile(
   size: number,
   options: UploadOptions = {},
 ): Promise<Digest> {
-  const file = await openToUpload(path, options.within);
+  const file = await openToUpload(path, options.expected);
   const hash = createHash('sha256');
   let request: ClientRequest;
   try {
@@ -108,17 +108,22 @@ export class FileMovedOutError extends Error {
 }
 
 /**
- * Opens `path` to read; with `within`, checks where the opened file is, by
- * its descriptor (/proc/self/fd): whatever the path leads to by now, that is
- * the file read.
+ * Opens `path` to read; with `expected`, checks the file opened (by its
+ * descriptor, whatever the path leads to by now) is that regular file. It is
+ * opened without following a final symlink and without blocking, so a named
+ * pipe swapped in cannot hold the upload.
  */
-async function openToUpload(path: string, within: string | undefined): Promise<FileHandle> {
-  const file = await open(path, 'r');
-  if (within === undefined) return file;
-  const opened = await readlink(`/proc/self/fd/${file.fd}`).catch(() => null);
-  if (opened?.startsWith(`${within}${sep}`)) return file;
+async function openToUpload(path: string, expected: FileIdentity | undefined): Promise<FileHandle> {
+  if (expected === undefined) return open(path, 'r');
+  const moved = () => new FileMovedOutError(`${path} is no longer the file collected (replaced since it was found)`);
+  const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  const file = await open(path, flags).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'ELOOP' ? moved() : error;
+  });
+  const opened = await file.stat();
+  if (opened.isFile() && opened.dev === expected.dev && opened.ino === expected.ino) return file;
   await file.close();
-  throw new FileMovedOutError(`${path} no longer leads to a file inside ${within} (replaced since it was collected)`);
+  throw moved();
 }
 
 /**

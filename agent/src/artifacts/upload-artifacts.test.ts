@@ -1,10 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   appendFileSync,
   mkdirSync,
   mkdtempSync,
   realpathSync,
+  renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   unlinkSync,
   writeFileSync,
@@ -14,9 +17,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArtifactFile } from '@gantry/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ControllerClient } from '../controller-client.js';
-import { collectArtifacts } from './collect-artifacts.js';
+import { type CollectedFile, collectArtifacts } from './collect-artifacts.js';
+import { identityOf } from './file-identity.js';
 import { isTransientTransferError, uploadFile } from './object-transfer.js';
 import { uploadArtifacts } from './upload-artifacts.js';
 
@@ -84,7 +88,7 @@ describe('uploadArtifacts', () => {
     const file = {
       path: 'dist/app.bin',
       absolutePath: join(dir, 'app.bin'),
-      within: dir,
+      identity: identityOf(statSync(join(dir, 'app.bin'))),
       size: bytes.length,
       executable: true,
     };
@@ -103,9 +107,10 @@ describe('uploadArtifacts', () => {
 
   it('fails over GANTRY_ARTIFACT_MAX_BYTES before uploading or committing anything', async () => {
     const { client, commits } = controller((path) => `${base}/${path}`);
+    // Never opened: the limit refuses them first.
     const files = [
-      { path: 'a', absolutePath: join(dir, 'app.bin'), within: dir, size: 600, executable: false },
-      { path: 'b', absolutePath: join(dir, 'app.bin'), within: dir, size: 600, executable: false },
+      { path: 'a', absolutePath: join(dir, 'app.bin'), identity: { dev: 0, ino: 0 }, size: 600, executable: false },
+      { path: 'b', absolutePath: join(dir, 'app.bin'), identity: { dev: 0, ino: 0 }, size: 600, executable: false },
     ];
     await expect(
       uploadArtifacts({ controller: client, lease, files, maxBytes: 1000, print: () => {} }),
@@ -116,31 +121,60 @@ describe('uploadArtifacts', () => {
   it("fails with the store's message on a permanent refusal", async () => {
     const { client, commits } = controller(() => `${base}/denied`);
     writeFileSync(join(dir, 'small'), 'x');
-    const files = [{ path: 'small', absolutePath: join(dir, 'small'), within: dir, size: 1, executable: false }];
+    const files = [
+      {
+        path: 'small',
+        absolutePath: join(dir, 'small'),
+        identity: identityOf(statSync(join(dir, 'small'))),
+        size: 1,
+        executable: false,
+      },
+    ];
     await expect(uploadArtifacts({ controller: client, lease, files, maxBytes: 10, print: () => {} })).rejects.toThrow(
       'cannot upload artifact small: store answered 403: Access Denied',
     );
     expect(commits).toEqual([]);
   });
 
-  it('refuses a file swapped for a symlink leading out of the workspace after it was collected', async () => {
-    const workspace = join(dir, 'swapped-workspace');
-    mkdirSync(join(workspace, 'dist'), { recursive: true });
-    writeFileSync(join(workspace, 'dist', 'report.txt'), 'harmless');
-    writeFileSync(join(dir, 'secret.txt'), 'SECRET!!');
-    const { files } = await collectArtifacts(workspace, ['dist/*.txt']);
-    expect(files.map((file) => file.path)).toEqual(['dist/report.txt']);
-    // A process the job left behind swaps the file for a link to one of the same size outside.
-    unlinkSync(join(workspace, 'dist', 'report.txt'));
-    symlinkSync(join(dir, 'secret.txt'), join(workspace, 'dist', 'report.txt'));
-    const { client, commits } = controller((path) => `${base}/swapped/${path}`);
-    await expect(
-      uploadArtifacts({ controller: client, lease, files, maxBytes: 1000, print: () => {} }),
-    ).rejects.toThrow(
-      `cannot upload artifact dist/report.txt: ${join(workspace, 'dist', 'report.txt')} no longer leads to a file inside ${workspace}`,
-    );
-    expect(received.has('/swapped/dist/report.txt')).toBe(false);
-    expect(commits).toEqual([]);
+  describe('a file replaced after it was collected (by a process the job left running)', () => {
+    let workspace: string;
+    let files: CollectedFile[];
+    beforeEach(async () => {
+      workspace = mkdtempSync(join(dir, 'swapped-'));
+      mkdirSync(join(workspace, 'dist'));
+      writeFileSync(join(workspace, 'dist', 'report.txt'), 'harmless');
+      writeFileSync(join(dir, 'report.txt'), 'SECRET!!');
+      ({ files } = await collectArtifacts(workspace, ['dist/*.txt']));
+      expect(files.map((file) => file.path)).toEqual(['dist/report.txt']);
+    });
+    const upload = async () => {
+      const { client, commits } = controller((path) => `${base}/swapped/${path}`);
+      await expect(
+        uploadArtifacts({ controller: client, lease, files, maxBytes: 1000, print: () => {} }),
+      ).rejects.toThrow(
+        `cannot upload artifact dist/report.txt: ${join(workspace, 'dist', 'report.txt')} is no longer the file collected`,
+      );
+      expect(received.has('/swapped/dist/report.txt')).toBe(false);
+      expect(commits).toEqual([]);
+    };
+
+    it('is refused when it became a symlink leading out of the workspace', async () => {
+      unlinkSync(join(workspace, 'dist', 'report.txt'));
+      symlinkSync(join(dir, 'report.txt'), join(workspace, 'dist', 'report.txt'));
+      await upload();
+    });
+
+    it('is refused when its directory became a symlink leading out', async () => {
+      renameSync(join(workspace, 'dist'), join(workspace, 'dist-before'));
+      symlinkSync(dir, join(workspace, 'dist'));
+      await upload();
+    });
+
+    it('is refused, without waiting, when it became a named pipe', async () => {
+      unlinkSync(join(workspace, 'dist', 'report.txt'));
+      execFileSync('mkfifo', [join(workspace, 'dist', 'report.txt')]);
+      await upload();
+    });
   });
 });
 

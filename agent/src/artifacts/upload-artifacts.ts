@@ -56,7 +56,7 @@ export async function uploadArtifacts(options: UploadArtifactsOptions): Promise<
       concurrentUploads,
       async ({ file, url }) => {
         const digest = await retry(
-          () => uploadFile(url, file.absolutePath, file.size, { signal, within: file.within }),
+          () => uploadFile(url, file.absolutePath, file.size, { signal, expected: file.identity }),
           {
             ...transferRetry,
             signal,
