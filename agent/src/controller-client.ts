@@ -231,9 +231,12 @@ export function createControllerClient(options: ControllerClientOptions): Contro
        * now (callers retry such failures, on the replica now current) instead
        * of at their deadline or when keepalive gives the connection up. Its
        * channel is replaced: the next call to this address opens a new
-       * connection, which a load balancer (or a name with several addresses)
-       * may take to a live replica, where the old one would wait on the
-       * frozen one.
+       * connection, which a TCP load balancer may take to a live replica,
+       * where the old one would wait on the frozen one. (A balancer that
+       * routes each gRPC call rather than each connection already sends new
+       * calls elsewhere. For a name with several addresses, grpc-js uses a
+       * connection only once the server's HTTP/2 settings arrived, and tries
+       * the next address meanwhile, so a frozen one is passed over.)
        */
       silent: () => {
         const silence = silences[index] as AbortController;
@@ -456,7 +459,9 @@ const silentIntervals = 2.5;
  * Once the controller said how often it sends "alive", a stream silent for
  * `silentIntervals` of them is given up (when the listener takes onSilence):
  * it ends UNAVAILABLE, which moves the agent's calls and its next Connect to
- * another replica.
+ * the next address, or, with one, to a new channel (see pick().silent). A
+ * watchdog that fires late by half the silence or more measured a stall of
+ * this process, not of the controller, and watches once more instead.
  */
 function openConnectStream(
   client: AgentServiceClient,
@@ -479,7 +484,11 @@ function openConnectStream(
   };
   const watch = () => {
     clearTimeout(watchdog);
+    const dueAt = performance.now() + silenceMs;
     watchdog = setTimeout(() => {
+      // Late by half the silence or more: this process stalled (a long synchronous task, a starved
+      // host), and what the controller sent meanwhile may wait unread. Watch one more whole silence.
+      if (performance.now() - dueAt >= silenceMs / 2) return watch();
       call.cancel();
       finish(new ControllerCallError('Connect', 'UNAVAILABLE', `the controller sent nothing for ${silenceMs} ms`));
       listener.onSilence?.();

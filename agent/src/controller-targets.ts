@@ -25,7 +25,8 @@ export class ControllerTargets {
   /**
    * A call to `index` could not reach it: move on to the next address,
    * unless another failed call already moved the agent away from `index`.
-   * With one address nothing changes (its channel reconnects by itself).
+   * With one address nothing changes here (its channel reconnects by
+   * itself, or is replaced when its replica went silent: controller-client.ts).
    */
   unreachable(index: number, reason: string): void {
     if (index !== this.#current || this.addresses.length < 2) return;

@@ -213,6 +213,21 @@ describe('AgentSession with two replicas', () => {
     expect(survivor.openConnects).toBe(1);
   });
 
+  it("does not take a stall of its own for the replica's silence", async () => {
+    await holdSessionOnFirstReplica();
+    // The agent's thread is busy for more than twice the silence it allows (a long synchronous task).
+    const stalledUntil = performance.now() + 3_000;
+    while (performance.now() < stalledUntil) {
+      // Nothing runs meanwhile: no timer, no socket read.
+    }
+    const heard = frozen.aliveSent;
+    await frozen.waitUntil(() => frozen.aliveSent >= heard + 4);
+    expect(switches).toEqual([]);
+    expect(frozen.count('Connect')).toBe(1);
+    expect(survivor.count('Connect')).toBe(0);
+    expect(logs.filter((line) => line.msg === 'controller session restored')).toEqual([]);
+  });
+
   it('fails the calls still open on the frozen replica at once, so they are retried on the next', async () => {
     await holdSessionOnFirstReplica();
     frozen.frozen = true;
