@@ -126,7 +126,8 @@ stages:
       await expect.poll(() => logPage.locator('#log .step').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
       const boundaries = logPage.locator('#log .step');
       expect(await boundaries.first().getAttribute('data-label')).toMatch(/^succeeded · .* · exit 0$/);
-      expect(await boundaries.nth(1).getAttribute('data-label')).toMatch(/^running · /);
+      // Rendered before the step's start was reported, it reads pending until the page is read again.
+      await expect.poll(() => boundaries.nth(1).getAttribute('data-label'), { timeout: 30_000 }).toMatch(/^running · /);
       await writeFile(join(gates, 'compile'), '');
       await logPage.locator('#log', { hasText: 'released' }).waitFor({ timeout: 30_000 });
       // While the job still runs, the step that just ended is labelled as it ended, and so is the list above.

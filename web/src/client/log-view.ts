@@ -12,11 +12,11 @@ import { AnsiParser } from './ansi.js';
 
 interface StepLabel {
   label: string;
-  /** The step ended (its label will not change). */
-  ended?: boolean;
+  /** `pending`, `running`, or how it ended (then its label will not change). */
+  status?: string;
 }
 
-/** How often, and how many times, the labels are read again while a step before the current one has not reported its end. */
+/** How often, and how many times, the labels are read again while the step reports lag behind the log. */
 const relabelRetryMs = 1000;
 const relabelRetries = 10;
 
@@ -124,27 +124,32 @@ export async function streamLog(log: HTMLElement): Promise<void> {
  * Relabels a followed log's step boundaries as steps end. Reads of the page
  * take turns (a request during one makes one more after it, however many
  * came), so a later read never loses to an earlier one. While a step before
- * the last boundary has not reported its end (its report and its log travel
- * apart), it reads again every second, up to ten times per boundary.
+ * the last boundary has not reported its end, or the last one its start (a
+ * step's reports and its log travel apart), it reads again every second, up
+ * to ten times per boundary.
  */
 class Relabeller {
   private turns: Promise<void> = Promise.resolve();
   /** The read asked for and not begun yet. */
   private waiting: Promise<void> | null = null;
   private retries = 0;
-  private ended = false;
+  private attemptEnded = false;
+  /** The one read again planned for later, if any. */
+  private retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly log: HTMLElement) {}
 
   /** A new boundary appeared. */
   request(): void {
+    clearTimeout(this.retry);
     this.retries = 0;
     void this.next();
   }
 
   /** The attempt ended: one last read, once the one in progress is done. */
   finish(): Promise<void> {
-    this.ended = true;
+    clearTimeout(this.retry);
+    this.attemptEnded = true;
     return this.next();
   }
 
@@ -163,11 +168,16 @@ class Relabeller {
   private async read(): Promise<void> {
     try {
       const labels = await refreshHead(this.log, true);
-      if (this.ended || labels === null || this.retries >= relabelRetries) return;
+      if (this.attemptEnded || labels === null || this.retries >= relabelRetries) return;
+      // Every step before the last boundary has ended, and the last one has started.
       const started = this.log.querySelectorAll('.step').length;
-      if (labels.slice(0, started - 1).some((label) => !label.ended)) {
+      const ended = (label: StepLabel | undefined) => label?.status !== 'pending' && label?.status !== 'running';
+      const behind =
+        labels.slice(0, started - 1).some((label) => !ended(label)) || labels[started - 1]?.status === 'pending';
+      if (behind) {
         this.retries++;
-        setTimeout(() => void this.next(), relabelRetryMs);
+        clearTimeout(this.retry);
+        this.retry = setTimeout(() => void this.next(), relabelRetryMs);
       }
     } catch {
       // The next boundary, or the attempt's end, reads again.

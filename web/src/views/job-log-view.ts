@@ -37,7 +37,7 @@ export function jobLogPage(user: PageFrame['user'], data: JobPageData): Html {
   const wholePage = `${jobPath}?${attempt === null ? '' : `attempt=${attempt}&`}whole=1`;
   const labels = steps.map((step) => ({
     label: stepLabel(step, nowMs),
-    ended: step.status !== 'pending' && step.status !== 'running',
+    status: step.status,
   }));
   return layout({
     title: `${job.name} log · ${run.pipeline ?? run.repo}`,
