@@ -1,15 +1,17 @@
 /**
  * The presence tracker over PGlite, with the reaper given as a function that
  * can be held: vouching goes on while a sweep is busy reaping, and an agent
- * that comes back while a sweep works through its list is not reaped.
+ * that comes back while a sweep works through its list is not reaped; and
+ * the real reaper, which ends an attempt only while its agent is still gone.
  */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agents, jobs } from '../store/schema.js';
 import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
 import { enrolTestAgent } from '../testing/enrolled-agent.js';
 import { AgentPresence } from './agent-presence.js';
+import { Reaper } from './reaper.js';
 
 const pipeline = `name: presence
 stages:
@@ -134,5 +136,31 @@ describe('agent presence', () => {
     reaper.release();
     await sweeping;
     expect(reaper.asked).toEqual([first]);
+  });
+
+  it("ends a gone agent's attempts only while it is still gone, checked in the ending's transaction", async () => {
+    await bothGone();
+    const [back, gone] = agentIds as [string, string];
+    await armedPresence(heldReaper()).connected(back, () => 0);
+    const reaper = new Reaper({
+      db: testApp.database.db,
+      lifecycle: testApp.lifecycle,
+      scheduler: testApp.scheduler,
+      log,
+      leaseTtlMs: 30_000,
+      republishAfterMs: 60_000,
+      countOffers: async () => 0,
+      wakeRelay: () => {},
+    });
+    const runningJobOf = (agentId: string) =>
+      testApp.database.db
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(and(eq(jobs.agentId, agentId), eq(jobs.status, 'running')));
+    // Asked as if listed gone before it came back: its attempt stays.
+    expect(await reaper.reapAgent(back, 'agent disconnected', graceMs)).toBe(0);
+    expect(await runningJobOf(back)).toHaveLength(1);
+    expect(await reaper.reapAgent(gone, 'agent disconnected', graceMs)).toBe(1);
+    expect(await runningJobOf(gone)).toEqual([]);
   });
 });

@@ -109,14 +109,15 @@ export class AgentPresence {
     try {
       await refreshAgentSessions(this.deps.db, [...this.sessions.keys()]);
     } catch (error) {
-      this.pause(error);
+      this.pause('vouching', error);
     }
   }
 
   /**
    * When armed, ends the leases of gone agents. Each agent is checked again
-   * just before its turn: one listed at the start of a long sweep may have
-   * come back since. Never throws.
+   * just before its turn (one listed at the start of a long sweep may have
+   * come back since), and each of its attempts is ended only while it is
+   * still gone, in the same transaction. Never throws.
    */
   async sweep(): Promise<void> {
     if (this.now() < this.armedAt) return;
@@ -125,16 +126,16 @@ export class AgentPresence {
       for (const agentId of await findGoneAgentsWithLeases(db, graceMs)) {
         if (this.now() < this.armedAt || !(await isAgentGone(db, agentId, graceMs))) continue;
         this.deps.log.warn({ agentId, graceMs }, 'agent disconnected and did not return');
-        await this.deps.reaper.reapAgent(agentId, 'agent disconnected');
+        await this.deps.reaper.reapAgent(agentId, 'agent disconnected', graceMs);
       }
     } catch (error) {
-      this.pause(error);
+      this.pause('sweep', error);
     }
   }
 
   /** The database failed: while it was away no replica could vouch, so agent expiry waits one lease TTL. */
-  private pause(error: unknown): void {
+  private pause(what: 'vouching' | 'sweep', error: unknown): void {
     this.armedAt = this.now() + this.deps.leaseTtlMs;
-    this.deps.log.error({ err: error }, 'agent presence sweep failed; agent expiry paused for one lease TTL');
+    this.deps.log.error({ err: error }, `agent presence ${what} failed; agent expiry paused for one lease TTL`);
   }
 }

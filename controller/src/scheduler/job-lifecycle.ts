@@ -8,6 +8,7 @@
 import { StaleLeaseError } from '../domain/errors.js';
 import type { JobResult } from '../domain/states.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
+import { isAgentGone } from '../store/agents-repository.js';
 import { countAttempts } from '../store/attempts-repository.js';
 import type { CallerCredential } from '../store/caller-check.js';
 import type { Database } from '../store/database.js';
@@ -205,26 +206,48 @@ export class JobLifecycle {
    * Ends an attempt whose agent vanished as `lost`. Within `retry.lost` the job
    * is queued again as the next attempt; after a cancel request it ends
    * `canceled`; otherwise `failed`. Returns false when the lease was no longer
-   * held (finished or reaped meanwhile).
+   * held (finished or reaped meanwhile), or (`onlyIfAgentGoneMs`) when its
+   * agent is not gone for that grace by the time the attempt is ended (see
+   * isAgentGone): the check reads the agent's row in the same transaction,
+   * after the job's, so a session opening concurrently comes before or after
+   * it, never between.
    */
-  async endLostAttempt(lease: HeldLease, reason: string): Promise<boolean> {
-    const outcome = await this.deps.db.transaction(async (tx) => {
-      await lockRun(tx, lease.runId);
-      const job = await markAttemptLost(tx, lease, reason);
-      if (!job) return null;
-      let queued: OutboxMessage[] = [];
-      if (job.cancelRequested) await setJobStatus(tx, job.id, 'canceled', 'canceled; its agent was lost');
-      else if ((await countAttempts(tx, job.id, 'lost')) <= job.spec.retry.lost) {
-        queued = await queueJobs(tx, [job.id]);
-      } else {
-        await setJobStatus(tx, job.id, 'failed', `${reason}; no retries left (retry.lost = ${job.spec.retry.lost})`);
-      }
-      const advanced = await advanceRun(tx, lease.runId);
-      return { queued: [...queued, ...advanced.offers], retried: queued.length > 0, advanced };
-    });
+  async endLostAttempt(
+    lease: HeldLease,
+    reason: string,
+    options: { onlyIfAgentGoneMs?: number } = {},
+  ): Promise<boolean> {
+    const graceMs = options.onlyIfAgentGoneMs;
+    const outcome = await this.deps.db
+      .transaction(async (tx) => {
+        await lockRun(tx, lease.runId);
+        const job = await markAttemptLost(tx, lease, reason);
+        if (!job) return null;
+        if (graceMs !== undefined && !(await isAgentGone(tx, lease.agentId ?? '', graceMs, { lock: true }))) {
+          throw new AgentCameBack();
+        }
+        let queued: OutboxMessage[] = [];
+        if (job.cancelRequested) await setJobStatus(tx, job.id, 'canceled', 'canceled; its agent was lost');
+        else if ((await countAttempts(tx, job.id, 'lost')) <= job.spec.retry.lost) {
+          queued = await queueJobs(tx, [job.id]);
+        } else {
+          await setJobStatus(tx, job.id, 'failed', `${reason}; no retries left (retry.lost = ${job.spec.retry.lost})`);
+        }
+        const advanced = await advanceRun(tx, lease.runId);
+        return { queued: [...queued, ...advanced.offers], retried: queued.length > 0, advanced };
+      })
+      .catch((error: unknown) => {
+        if (error instanceof AgentCameBack) return null;
+        throw error;
+      });
     if (!outcome) return false;
     this.deps.metrics?.attemptAbandoned(lease.leaseToken);
     this.deps.scheduler.afterCommit(lease.runId, outcome.queued, 1, outcome.advanced);
     return true;
   }
+}
+
+/** Rolls back the ending of an attempt whose agent came back meanwhile. */
+class AgentCameBack extends Error {
+  override readonly name = 'AgentCameBack';
 }

@@ -185,11 +185,20 @@ export async function findGoneAgentsWithLeases(db: Queryable, graceMs: number): 
   return rows.map((row) => row.id);
 }
 
-/** Whether `agentId` is still gone (see `goneFor`): it may have come back since a sweep listed it. */
-export async function isAgentGone(db: Queryable, agentId: string, graceMs: number): Promise<boolean> {
+/**
+ * Whether `agentId` is still gone (see `goneFor`): it may have come back
+ * since a sweep listed it. `lock`: holds its row (for share) to the end of
+ * the transaction, so a session opening meanwhile waits for it.
+ */
+export async function isAgentGone(
+  db: Queryable,
+  agentId: string,
+  graceMs: number,
+  options: { lock?: boolean } = {},
+): Promise<boolean> {
   const rows = await queryRows<{ id: string }>(
     db,
-    sql`select agents.id from agents where agents.id = ${agentId} and ${goneFor(graceMs)}`,
+    sql`select agents.id from agents where agents.id = ${agentId} and ${goneFor(graceMs)}${options.lock ? sql` for share` : sql``}`,
   );
   return rows.length > 0;
 }
