@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
 
@@ -218,5 +219,26 @@ describe('concurrency groups and supersede', () => {
     const run = await runOf(runId);
     expect(run.stages.map((stage) => stage.status)).toEqual(['succeeded', 'running']);
     expect(run.stages[1]?.jobs[0]?.status).toBe('queued');
+  });
+
+  it('keeps the trigger order of waiters created in the same instant (PGlite counts whole milliseconds)', {
+    timeout: 60_000,
+  }, async () => {
+    const holder = await trigger();
+    // Waiters until a later one has a smaller id than the first: ordering ties by id would start that one first.
+    const waiters = [await trigger()];
+    while (waiters.every((id) => id >= (waiters[0] as string)) && waiters.length < 20) waiters.push(await trigger());
+    expect(waiters.some((id) => id < (waiters[0] as string))).toBe(true);
+    await testApp.database.db.execute(
+      sql`update runs set created_at = '2026-01-01T00:00:00Z' where id in (${sql.join(waiters, sql`, `)})`,
+    );
+    // A failed deploy ends its run and hands the group on.
+    let finishing = holder;
+    for (const next of waiters) {
+      await runDeployJob(finishing, 'failed');
+      expect((await deployOf(next)).status).toBe('running');
+      finishing = next;
+    }
+    await runDeployJob(finishing, 'failed');
   });
 });

@@ -35,7 +35,7 @@ export async function acquireConcurrency(tx: Queryable, claim: ConcurrencyClaim)
     sql`select s.id from stages s join runs r on r.id = s.run_id, runs mine
         where mine.id = ${claim.runId}
           and s.concurrency = ${claim.group} and s.status = 'waiting_for_concurrency' and s.id <> ${claim.stageId}
-          and (r.created_at, r.id) < (mine.created_at, mine.id)
+          and (r.created_at, r.seq) < (mine.created_at, mine.seq)
         limit 1`,
   );
   if (older.length > 0) return false;
@@ -79,7 +79,7 @@ export async function findNextWaiters(db: Queryable, groups?: string[]): Promise
         from stages s join runs r on r.id = s.run_id
         left join concurrency_locks l on l.name = s.concurrency
         where s.status = 'waiting_for_concurrency' and l.stage_id is null ${only}
-        order by s.concurrency, r.created_at, r.id`,
+        order by s.concurrency, r.created_at, r.seq`,
   );
 }
 

@@ -31,10 +31,10 @@ export interface GateWaiter {
 export async function findOtherGateWaiters(db: Queryable, runId: string, stageName: string): Promise<GateWaiter[]> {
   return queryRows<GateWaiter>(
     db,
-    sql`select r.id as "runId", s.id as "stageId", (r.created_at, r.id) < (mine.created_at, mine.id) as older
+    sql`select r.id as "runId", s.id as "stageId", (r.created_at, r.seq) < (mine.created_at, mine.seq) as older
         from stages s join runs r on r.id = s.run_id, runs mine
         where mine.id = ${runId} and r.id <> mine.id and r.repo = mine.repo
           and s.name = ${stageName} and s.status = 'awaiting_approval'
-        order by r.created_at desc, r.id desc`,
+        order by r.created_at desc, r.seq desc`,
   );
 }

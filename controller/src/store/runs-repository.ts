@@ -106,7 +106,7 @@ export async function listRuns(db: Queryable, options: RunFilter): Promise<Run[]
         options.status === undefined ? undefined : eq(runs.status, options.status),
       ),
     )
-    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .orderBy(desc(runs.createdAt), desc(runs.seq))
     .limit(options.limit);
   return rows.map(toRun);
 }

@@ -55,6 +55,11 @@ export const runs = pgTable(
     /** A replica is planning this run until then (see planning-claims.ts); null: nobody claimed it. */
     planningClaimedUntil: at('planning_claimed_until'),
     createdAt: createdAt(),
+    /**
+     * Insertion order: breaks ties of `created_at` (PGlite's clock counts
+     * whole milliseconds), so runs made in one millisecond keep their order.
+     */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
   },
