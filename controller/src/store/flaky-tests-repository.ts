@@ -39,11 +39,11 @@ export async function flakyTests(db: Queryable, repo: string, runs: number, limi
     db,
     sql`
     with recent as (
-      select id, sha, created_at from runs where repo = ${repo} and sha is not null order by created_at desc limit ${runs}
+      select id, sha, created_at, seq from runs where repo = ${repo} and sha is not null order by created_at desc, seq desc limit ${runs}
     ),
     results as (
       select jobs.name as job_name, c.suite, c.class_name, c.name, c.status, c.message, c.flaky, r.sha, r.id as run_id,
-        report.created_at as at, row_number() over (order by r.created_at, r.id, c.attempt, c.id) as ord
+        report.created_at as at, row_number() over (order by r.created_at, r.seq, c.attempt, c.id) as ord
       from test_cases c join recent r on r.id = c.run_id join jobs on jobs.id = c.job_id
         join test_reports report on report.id = c.report_id
     ),

@@ -28,7 +28,7 @@ export async function findCollectableRuns(db: Queryable, olderThanMs: number, li
       select distinct on (stages.environment) stages.environment, stages.run_id
       from stages join runs on runs.id = stages.run_id
       where stages.environment is not null and stages.status = 'succeeded'
-      order by stages.environment, runs.created_at desc
+      order by stages.environment, runs.created_at desc, runs.seq desc
     ), deployed as (
       select run_id from live
       union

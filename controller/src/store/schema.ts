@@ -12,6 +12,7 @@ import {
   index,
   integer,
   jsonb,
+  pgSequence,
   pgTable,
   primaryKey,
   text,
@@ -26,6 +27,9 @@ const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** Numbers `runs.seq`. */
+export const runsSeq = pgSequence('runs_seq');
 
 export const runs = pgTable(
   'runs',
@@ -58,8 +62,10 @@ export const runs = pgTable(
     /**
      * Insertion order: breaks ties of `created_at` (PGlite's clock counts
      * whole milliseconds), so runs made in one millisecond keep their order.
+     * Null for runs made before migration 0018, which added it without
+     * rewriting the table.
      */
-    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    seq: bigint('seq', { mode: 'number' }).default(sql`nextval('runs_seq')`),
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
   },
