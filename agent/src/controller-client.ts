@@ -461,7 +461,9 @@ const silentIntervals = 2.5;
  * it ends UNAVAILABLE, which moves the agent's calls and its next Connect to
  * the next address, or, with one, to a new channel (see pick().silent). A
  * watchdog that fires late by half the silence or more measured a stall of
- * this process, not of the controller, and watches once more instead.
+ * this process, not of the controller, and watches once more instead; one
+ * that fires on time gives up only if nothing was read by the end of that
+ * turn of the event loop (timers run before sockets are read).
  */
 function openConnectStream(
   client: AgentServiceClient,
@@ -475,6 +477,10 @@ function openConnectStream(
   const call = client.connect({ agentId }, md);
   let ended = false;
   let silenceMs = 0;
+  /** Events received so far. */
+  let heard = 0;
+  /** close() was called: the call ends CANCELLED, never by the watchdog. */
+  let closed = false;
   let watchdog: NodeJS.Timeout | undefined;
   const finish = (error: ControllerCallError | undefined) => {
     if (ended) return;
@@ -489,14 +495,20 @@ function openConnectStream(
       // Late by half the silence or more: this process stalled (a long synchronous task, a starved
       // host), and what the controller sent meanwhile may wait unread. Watch one more whole silence.
       if (performance.now() - dueAt >= silenceMs / 2) return watch();
-      call.cancel();
-      finish(new ControllerCallError('Connect', 'UNAVAILABLE', `the controller sent nothing for ${silenceMs} ms`));
-      listener.onSilence?.();
+      // Timers run before sockets are read: decide once this turn of the event loop has read them.
+      const heardBefore = heard;
+      setImmediate(() => {
+        if (ended || closed || heard !== heardBefore) return;
+        call.cancel();
+        finish(new ControllerCallError('Connect', 'UNAVAILABLE', `the controller sent nothing for ${silenceMs} ms`));
+        listener.onSilence?.();
+      });
     }, silenceMs);
     watchdog.unref();
   };
   call.on('data', (event: ControllerEvent__Output) => {
     if (ended) return;
+    heard++;
     if (event.kind === 'connected' && event.aliveIntervalMs > 0 && listener.onSilence) {
       silenceMs = event.aliveIntervalMs * silentIntervals;
     }
@@ -510,6 +522,7 @@ function openConnectStream(
   });
   return {
     close: () => {
+      closed = true;
       clearTimeout(watchdog);
       call.cancel();
     },
