@@ -50,7 +50,8 @@ export async function collectArtifacts(
 
   const visit = async (path: string, pattern: GlobPattern): Promise<void> => {
     const absolute = join(root, ...path.split('/').filter(Boolean));
-    const entry = await lstat(absolute).catch(() => null);
+    // bigint: an inode number may not fit a double (see FileIdentity).
+    const entry = await lstat(absolute, { bigint: true }).catch(() => null);
     if (entry === null) return;
     if (entry.isDirectory()) {
       if (path.split('/').at(-1) === '.git') return;
@@ -64,13 +65,13 @@ export async function collectArtifacts(
       if (target !== null && !isInside(root, target)) return refuse(path, outsideReason(target));
       if (!pattern.matches(path) || found.has(path)) return;
       if (target === null) return refuse(path, 'symlink whose target does not exist');
-      const targetEntry = await stat(target);
+      const targetEntry = await stat(target, { bigint: true });
       if (!targetEntry.isFile()) return refuse(path, 'symlink to a directory is not followed');
       add({
         path,
         absolutePath: target,
         identity: identityOf(targetEntry),
-        size: targetEntry.size,
+        size: Number(targetEntry.size),
         executable: isExecutable(targetEntry.mode),
       });
     } else if (entry.isFile() && pattern.matches(path) && !found.has(path)) {
@@ -78,7 +79,7 @@ export async function collectArtifacts(
         path,
         absolutePath: absolute,
         identity: identityOf(entry),
-        size: entry.size,
+        size: Number(entry.size),
         executable: isExecutable(entry.mode),
       });
     }
@@ -138,6 +139,6 @@ function isInside(root: string, target: string): boolean {
   return path !== '' && !path.startsWith(`..${sep}`) && path !== '..' && !path.startsWith(sep);
 }
 
-function isExecutable(mode: number): boolean {
-  return (mode & 0o111) !== 0;
+function isExecutable(mode: bigint): boolean {
+  return (mode & 0o111n) !== 0n;
 }

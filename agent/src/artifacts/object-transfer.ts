@@ -102,7 +102,7 @@ export async function uploadFile(
   return { size, sha256: hash.digest('hex') };
 }
 
-/** The file has left the directory it was collected in. */
+/** The path no longer leads to the file collected there. */
 export class FileMovedOutError extends Error {
   override readonly name = 'FileMovedOutError';
 }
@@ -120,7 +120,7 @@ async function openToUpload(path: string, expected: FileIdentity | undefined): P
   const file = await open(path, flags).catch((error: NodeJS.ErrnoException) => {
     throw error.code === 'ELOOP' ? moved() : error;
   });
-  const opened = await file.stat();
+  const opened = await file.stat({ bigint: true });
   if (opened.isFile() && opened.dev === expected.dev && opened.ino === expected.ino) return file;
   await file.close();
   throw moved();

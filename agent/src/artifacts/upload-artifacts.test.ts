@@ -88,7 +88,7 @@ describe('uploadArtifacts', () => {
     const file = {
       path: 'dist/app.bin',
       absolutePath: join(dir, 'app.bin'),
-      identity: identityOf(statSync(join(dir, 'app.bin'))),
+      identity: identityOf(statSync(join(dir, 'app.bin'), { bigint: true })),
       size: bytes.length,
       executable: true,
     };
@@ -109,8 +109,8 @@ describe('uploadArtifacts', () => {
     const { client, commits } = controller((path) => `${base}/${path}`);
     // Never opened: the limit refuses them first.
     const files = [
-      { path: 'a', absolutePath: join(dir, 'app.bin'), identity: { dev: 0, ino: 0 }, size: 600, executable: false },
-      { path: 'b', absolutePath: join(dir, 'app.bin'), identity: { dev: 0, ino: 0 }, size: 600, executable: false },
+      { path: 'a', absolutePath: join(dir, 'app.bin'), identity: { dev: 0n, ino: 0n }, size: 600, executable: false },
+      { path: 'b', absolutePath: join(dir, 'app.bin'), identity: { dev: 0n, ino: 0n }, size: 600, executable: false },
     ];
     await expect(
       uploadArtifacts({ controller: client, lease, files, maxBytes: 1000, print: () => {} }),
@@ -125,7 +125,7 @@ describe('uploadArtifacts', () => {
       {
         path: 'small',
         absolutePath: join(dir, 'small'),
-        identity: identityOf(statSync(join(dir, 'small'))),
+        identity: identityOf(statSync(join(dir, 'small'), { bigint: true })),
         size: 1,
         executable: false,
       },
