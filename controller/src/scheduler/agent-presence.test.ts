@@ -8,7 +8,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agents, jobs } from '../store/schema.js';
-import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
+import { openTestApp, type TestApp, triggerTestRun } from '../testing/api-test-app.js';
 import { enrolTestAgent } from '../testing/enrolled-agent.js';
 import { AgentPresence } from './agent-presence.js';
 import { Reaper } from './reaper.js';
@@ -74,13 +74,7 @@ describe('agent presence', () => {
 
   beforeAll(async () => {
     testApp = await openTestApp({ pipeline });
-    const created = await testApp.app.request('/api/runs', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${testAdminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
-    });
-    expect(created.status).toBe(201);
-    await testApp.scheduler.settle();
+    await triggerTestRun(testApp);
     // Two agents, each running one job of the run.
     const queued = await testApp.database.db.select().from(jobs).where(eq(jobs.status, 'queued'));
     expect(queued).toHaveLength(2);

@@ -8,7 +8,7 @@ import { eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../store/schema.js';
-import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
+import { openTestApp, type TestApp, triggerTestRun } from '../testing/api-test-app.js';
 import { Reaper } from './reaper.js';
 
 const pipeline = `name: offers
@@ -39,13 +39,7 @@ describe('re-offering jobs the consumer cannot hand out', () => {
       },
       wakeRelay: () => {},
     });
-    const created = await testApp.app.request('/api/runs', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${testAdminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
-    });
-    expect(created.status).toBe(201);
-    await testApp.scheduler.settle();
+    await triggerTestRun(testApp);
   }, 60_000);
   afterAll(async () => {
     await testApp?.close();

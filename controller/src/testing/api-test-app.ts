@@ -138,3 +138,15 @@ export async function openTestApp(options: TestAppOptions): Promise<TestApp> {
     },
   };
 }
+
+/** Triggers a run of the app's repository at `ref` as the admin and waits until it is planned; answers its id. */
+export async function triggerTestRun(testApp: TestApp, ref = 'main'): Promise<string> {
+  const created = await testApp.app.request('/api/runs', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${testAdminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ repo: testApp.repo, ref }),
+  });
+  if (created.status !== 201) throw new Error(`trigger answered ${created.status}: ${await created.text()}`);
+  await testApp.scheduler.settle();
+  return ((await created.json()) as { id: string }).id;
+}
