@@ -102,11 +102,6 @@ export async function uploadFile(
   return { size, sha256: hash.digest('hex') };
 }
 
-/** The path no longer leads to the file collected there. */
-export class FileMovedOutError extends Error {
-  override readonly name = 'FileMovedOutError';
-}
-
 /**
  * Opens `path` to read; with `expected`, checks the file opened (by its
  * descriptor, whatever the path leads to by now) is that regular file. It is
@@ -115,7 +110,7 @@ export class FileMovedOutError extends Error {
  */
 async function openToUpload(path: string, expected: FileIdentity | undefined): Promise<FileHandle> {
   if (expected === undefined) return open(path, 'r');
-  const moved = () => new FileMovedOutError(`${path} is no longer the file collected (replaced since it was found)`);
+  const moved = () => new Error(`${path} is no longer the file collected (replaced since it was found)`);
   const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
   const file = await open(path, flags).catch((error: NodeJS.ErrnoException) => {
     throw error.code === 'ELOOP' ? moved() : error;

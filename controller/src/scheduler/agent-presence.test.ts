@@ -152,9 +152,9 @@ describe('agent presence', () => {
         .from(jobs)
         .where(and(eq(jobs.agentId, agentId), eq(jobs.status, 'running')));
     // Asked as if listed gone before it came back: its attempt stays.
-    expect(await reaper.reapAgent(back, 'agent disconnected', graceMs)).toBe(0);
+    expect(await reaper.reapAgent(back, 'agent disconnected', { onlyIfAgentGoneMs: graceMs })).toBe(0);
     expect(await runningJobOf(back)).toHaveLength(1);
-    expect(await reaper.reapAgent(gone, 'agent disconnected', graceMs)).toBe(1);
+    expect(await reaper.reapAgent(gone, 'agent disconnected', { onlyIfAgentGoneMs: graceMs })).toBe(1);
     expect(await runningJobOf(gone)).toEqual([]);
   });
 });

@@ -126,7 +126,7 @@ export class AgentPresence {
       for (const agentId of await findGoneAgentsWithLeases(db, graceMs)) {
         if (this.now() < this.armedAt || !(await isAgentGone(db, agentId, graceMs))) continue;
         this.deps.log.warn({ agentId, graceMs }, 'agent disconnected and did not return');
-        await this.deps.reaper.reapAgent(agentId, 'agent disconnected', graceMs);
+        await this.deps.reaper.reapAgent(agentId, 'agent disconnected', { onlyIfAgentGoneMs: graceMs });
       }
     } catch (error) {
       this.pause('sweep', error);

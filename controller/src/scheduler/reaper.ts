@@ -150,12 +150,11 @@ export class Reaper {
 
   /**
    * Ends every running attempt of `agentId` as lost, at once (no grace: the
-   * caller already waited). `onlyIfGoneMs`: each only while the agent is
-   * still gone for that grace (see JobLifecycle.endLostAttempt).
+   * caller already waited). `onlyIfAgentGoneMs`: each only while the agent
+   * is still gone for that grace (see JobLifecycle.endLostAttempt).
    */
-  async reapAgent(agentId: string, reason: string, onlyIfGoneMs?: number): Promise<number> {
+  async reapAgent(agentId: string, reason: string, options: { onlyIfAgentGoneMs?: number } = {}): Promise<number> {
     const leases = await findLeasesOfAgent(this.options.db, agentId);
-    const options = onlyIfGoneMs === undefined ? {} : { onlyIfAgentGoneMs: onlyIfGoneMs };
     let ended = 0;
     for (const lease of leases) {
       if (await this.options.lifecycle.endLostAttempt(lease, reason, options)) ended++;
