@@ -85,7 +85,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The most recent runs, newest first */
+        /** The most recent runs, newest first, a page at a time */
         get: operations["listRuns"];
         put?: never;
         /**
@@ -540,7 +540,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The audit trail, newest first: every decision made through the API and every refusal */
+        /** The audit trail, newest first, a page at a time: every decision made through the API and every refusal */
         get: operations["listAuditEvents"];
         put?: never;
         post?: never;
@@ -779,6 +779,8 @@ export interface components {
         };
         RunList: {
             runs: components["schemas"]["RunListEntry"][];
+            /** @description Pass as `before` for the next page, older runs; null when this page holds the oldest run. */
+            next: string | null;
         };
         RunListEntry: components["schemas"]["RunSummary"] & {
             /** @description Each stage of the run in order, by name and status. */
@@ -1205,6 +1207,8 @@ export interface components {
         };
         AuditList: {
             events: components["schemas"]["AuditEvent"][];
+            /** @description Pass as `before` for the next page, older events; null when this page holds the oldest. */
+            next: number | null;
         };
         AuditEvent: {
             id: number;
@@ -1594,6 +1598,8 @@ export interface operations {
                 repo?: string;
                 /** @description Only runs in this status. */
                 status?: "queued" | "running" | "awaiting_approval" | "waiting_for_concurrency" | "succeeded" | "failed" | "canceled" | "rejected" | "superseded";
+                /** @description Only runs older than this run (the `next` of the page before): the next page. */
+                before?: string;
             };
             header?: never;
             path?: never;
@@ -1630,6 +1636,15 @@ export interface operations {
             };
             /** @description The token's identity lacks the role this needs (the message names it), or may not decide this stage. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run, job, stage, agent or token. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3662,6 +3677,8 @@ export interface operations {
                 actor?: string;
                 /** @description `forbidden` is a request refused for want of a role. */
                 action?: components["schemas"]["AuditAction"];
+                /** @description Only events older than this event id (the `next` of the page before). */
+                before?: number;
                 /** @description How many events, 1 to 500. */
                 limit?: number;
             };

@@ -1,5 +1,7 @@
 /** The runs list as GET /api/runs and the runs events of GET /api/events show it: summaries with their stage strips. */
-import { listRuns, listStageStatuses, type RunFilter } from '../store/runs-repository.js';
+import { NotFoundError } from '../domain/errors.js';
+import type { Run } from '../domain/run.js';
+import { findRun, listRuns, listStageStatuses, type RunFilter } from '../store/runs-repository.js';
 import type { ApiDeps } from './app.js';
 import type { RunListEntry } from './schemas/runs.js';
 import { runSummaryView } from './views.js';
@@ -8,7 +10,29 @@ export async function runListEntries(
   deps: Pick<ApiDeps, 'db' | 'baseUrl'>,
   filter: RunFilter,
 ): Promise<RunListEntry[]> {
-  const runs = await listRuns(deps.db, filter);
+  return withStageStrips(deps, await listRuns(deps.db, filter));
+}
+
+/**
+ * One page of the list, and the `before` of the next (null when none is
+ * older). NotFoundError when `before` names no run (a run retention deleted
+ * since the page before ends that paging: start again from the newest).
+ */
+export async function runListPage(
+  deps: Pick<ApiDeps, 'db' | 'baseUrl'>,
+  filter: RunFilter,
+): Promise<{ runs: RunListEntry[]; next: string | null }> {
+  // One more than the page: whether an older run exists.
+  const runs = await listRuns(deps.db, { ...filter, limit: filter.limit + 1 });
+  if (runs.length === 0 && filter.before !== undefined && !(await findRun(deps.db, filter.before))) {
+    throw new NotFoundError(`run "${filter.before}" not found: list again without before`);
+  }
+  const page = runs.slice(0, filter.limit);
+  const next = runs.length > filter.limit ? (page.at(-1)?.id ?? null) : null;
+  return { runs: await withStageStrips(deps, page), next };
+}
+
+async function withStageStrips(deps: Pick<ApiDeps, 'db' | 'baseUrl'>, runs: Run[]): Promise<RunListEntry[]> {
   const strips = await listStageStatuses(
     deps.db,
     runs.map((run) => run.id),

@@ -3,6 +3,7 @@
  * a token for a sealed cookie, pages need a session, forms need their CSRF
  * token, and every answer carries the strict Content-Security-Policy.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
 
@@ -103,5 +104,35 @@ describe('the web page', () => {
       body: '_csrf=forged',
     });
     expect(answer.status).toBe(403);
+  });
+
+  it('pages the runs list: the newest 50 live, older runs a link away, each run once', async () => {
+    // 55 runs a second apart, newest last; the list shows run-055 first.
+    await test.database.db.execute(sql`
+      insert into runs (id, repo, ref, status, triggered_by, created_at)
+      select 'run-' || lpad(i::text, 3, '0'), '/srv/paged', 'main', 'succeeded', 'admin',
+        timestamptz '2026-01-01T00:00:00Z' + make_interval(secs => i)
+      from generate_series(1, 55) i`);
+    const signedIn = await signIn(testAdminToken);
+    const cookie = signedIn.headers.getSetCookie().find((value) => value.startsWith('gantry_session='));
+    const headers = { cookie: cookie?.split(';')[0] ?? '' };
+    const shown = (html: string) => [...html.matchAll(/data-run="(run-\d+)"/g)].map((match) => match[1]);
+    const older = (html: string) =>
+      /<a href="([^"]+)" rel="next">Older runs<\/a>/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+
+    const first = await (await test.app.request('/?repo=%2Fsrv%2Fpaged', { headers })).text();
+    expect(shown(first)).toHaveLength(50);
+    expect(shown(first)[0]).toBe('run-055');
+    expect(first).toContain('data-live="/partials/runs?repo=%2Fsrv%2Fpaged"');
+    expect(older(first)).toBe('/?repo=%2Fsrv%2Fpaged&before=run-006');
+    // The live part carries the link with its rows, so it follows the last run shown.
+    const partial = await (await test.app.request('/partials/runs?repo=%2Fsrv%2Fpaged', { headers })).text();
+    expect(older(partial)).toBe('/?repo=%2Fsrv%2Fpaged&before=run-006');
+
+    const second = await (await test.app.request(older(first) ?? '', { headers })).text();
+    expect(shown(second)).toEqual(['run-005', 'run-004', 'run-003', 'run-002', 'run-001']);
+    expect(second).not.toContain('data-live');
+    expect(older(second)).toBeUndefined();
+    expect(second).toContain('<a href="/?repo=%2Fsrv%2Fpaged">Newest runs</a>');
   });
 });

@@ -3,7 +3,7 @@
  * refuses UPDATE, DELETE and TRUNCATE on `audit_events` (a trigger added by
  * migration 0002), so nothing here could change history even by mistake.
  */
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { AuditAction, AuditEvent, NewAuditEvent } from '../domain/audit.js';
 import type { Queryable } from './database.js';
 import { auditEvents } from './schema.js';
@@ -23,15 +23,18 @@ export interface AuditQuery {
   runId?: string | undefined;
   actor?: string | undefined;
   action?: AuditAction | undefined;
+  /** Only events older than this event id. */
+  before?: number | undefined;
   limit: number;
 }
 
-/** Newest first; every filter given must match. */
+/** Newest first (by id, the order events were recorded in); every filter given must match. */
 export async function listAuditEvents(db: Queryable, query: AuditQuery): Promise<AuditEvent[]> {
   const filters: SQL[] = [];
   if (query.runId !== undefined) filters.push(eq(auditEvents.runId, query.runId));
   if (query.actor !== undefined) filters.push(eq(auditEvents.actor, query.actor));
   if (query.action !== undefined) filters.push(eq(auditEvents.action, query.action));
+  if (query.before !== undefined) filters.push(lt(auditEvents.id, query.before));
   const rows = await db
     .select()
     .from(auditEvents)

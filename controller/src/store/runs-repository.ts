@@ -1,6 +1,6 @@
 /** Runs and their stages/jobs as one aggregate: create, read, plan, change state. */
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { IdempotencyKeyReusedError } from '../domain/errors.js';
 import type { Run, RunDetail, Stage } from '../domain/run.js';
 import type { RunStatus, StageStatus } from '../domain/states.js';
@@ -87,26 +87,34 @@ export async function findRun(db: Queryable, runId: string): Promise<Run | null>
 
 export interface RunFilter {
   limit: number;
-  /** Pages by creation time. */
-  before?: Date | undefined;
+  /** Only runs older than this run in the list's order (see listRuns); its id must exist. */
+  before?: string | undefined;
   /** Only runs of this repository (as it was triggered). */
   repo?: string | undefined;
   status?: RunStatus | undefined;
 }
 
-/** Newest first. */
+/**
+ * Newest first: by creation time, then trigger order (`seq`; runs stored
+ * before it existed count as 0), then id, so that runs created in the same
+ * instant keep one order and a page that ends among them is continued by
+ * `before` without skipping or repeating any.
+ */
 export async function listRuns(db: Queryable, options: RunFilter): Promise<Run[]> {
+  const position = sql`(${runs.createdAt}, coalesce(${runs.seq}, 0), ${runs.id})`;
   const rows = await db
     .select()
     .from(runs)
     .where(
       and(
-        options.before ? lt(runs.createdAt, options.before) : undefined,
+        options.before === undefined
+          ? undefined
+          : sql`${position} < (select r.created_at, coalesce(r.seq, 0), r.id from runs r where r.id = ${options.before})`,
         options.repo === undefined ? undefined : eq(runs.repo, options.repo),
         options.status === undefined ? undefined : eq(runs.status, options.status),
       ),
     )
-    .orderBy(desc(runs.createdAt), desc(runs.seq))
+    .orderBy(desc(runs.createdAt), sql`coalesce(${runs.seq}, 0) desc`, desc(runs.id))
     .limit(options.limit);
   return rows.map(toRun);
 }

@@ -1,8 +1,12 @@
-/** `/` and its live part `/partials/runs`: GET /api/runs with the page's filters. */
+/**
+ * `/` and its live part `/partials/runs`: GET /api/runs with the page's
+ * filters. `/?before=<run id>` shows the older runs after that one, a page at
+ * a time, without live updates (those follow the newest runs only).
+ */
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { requirePageSession, requireScriptSession } from '../session/session-middleware.js';
-import { type RunsFilter, runRows, runStatuses, runsPage } from '../views/runs-list-view.js';
+import { pagerRow, type RunsFilter, runRows, runStatuses, runsPage, runsPageSize } from '../views/runs-list-view.js';
 import type { WebEnv } from '../web-env.js';
 import { apiData, pageUser } from './api-answers.js';
 
@@ -11,12 +15,15 @@ export function runsListRoutes() {
 
   app.get('/', requirePageSession(), async (c) => {
     const filter = filterOf(c);
-    const runs = await listRuns(c, filter);
-    return c.html(await runsPage(pageUser(c), runs, filter, Date.now()));
+    const before = c.req.query('before')?.trim().slice(0, 255) || undefined;
+    const { runs, next } = await listRuns(c, filter, before);
+    return c.html(await runsPage(pageUser(c), runs, { ...filter, before, next }, Date.now()));
   });
 
   app.get('/partials/runs', requireScriptSession(), async (c) => {
-    return c.html(await runRows(await listRuns(c, filterOf(c)), Date.now()));
+    const filter = filterOf(c);
+    const { runs, next } = await listRuns(c, filter);
+    return c.html(await runRows(runs, Date.now(), pagerRow({ ...filter, next })));
   });
 
   return app;
@@ -28,11 +35,12 @@ function filterOf(c: Context<WebEnv>): RunsFilter {
   return { repo, status: status && runStatuses.includes(status) ? status : undefined };
 }
 
-async function listRuns(c: Context<WebEnv>, filter: RunsFilter) {
+async function listRuns(c: Context<WebEnv>, filter: RunsFilter, before?: string) {
   const query = {
-    limit: 50,
+    limit: runsPageSize,
     ...(filter.repo ? { repo: filter.repo } : {}),
     ...(filter.status ? { status: filter.status as 'queued' } : {}),
+    ...(before ? { before } : {}),
   };
-  return (await apiData(c.var.api.GET('/api/runs', { params: { query } }))).runs;
+  return apiData(c.var.api.GET('/api/runs', { params: { query } }));
 }

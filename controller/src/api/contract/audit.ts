@@ -5,12 +5,13 @@ import { errorResponses } from '../schemas/errors.js';
 import { needsRole } from './role.js';
 
 const limitBounds = 'must be an integer from 1 to 500';
+const beforeBounds = 'must be an event id, a positive integer';
 
 export const listAuditEvents = createRoute({
   method: 'get',
   path: '/',
   operationId: 'listAuditEvents',
-  summary: 'The audit trail, newest first: every decision made through the API and every refusal',
+  summary: 'The audit trail, newest first, a page at a time: every decision made through the API and every refusal',
   tags: ['identities'],
   security: [{ bearerAuth: [] }],
   ...needsRole('read'),
@@ -20,6 +21,13 @@ export const listAuditEvents = createRoute({
         runId: z.string().min(1).max(255).optional().openapi({ description: 'Only the events of this run.' }),
         actor: z.string().min(1).max(64).optional().openapi({ description: 'Only the events of this identity.' }),
         action: AuditAction.optional(),
+        before: z.coerce
+          .number({ error: beforeBounds })
+          .int({ error: beforeBounds })
+          .min(1, { error: beforeBounds })
+          .max(Number.MAX_SAFE_INTEGER, { error: beforeBounds })
+          .optional()
+          .openapi({ description: 'Only events older than this event id (the `next` of the page before).' }),
         limit: z.coerce
           .number({ error: limitBounds })
           .int({ error: limitBounds })

@@ -73,14 +73,24 @@ export const listRuns = createRoute({
   method: 'get',
   path: '/',
   operationId: 'listRuns',
-  summary: 'The most recent runs, newest first',
+  summary: 'The most recent runs, newest first, a page at a time',
   tags,
   security,
   ...needsRole('read'),
   request: {
-    query: runListQuery,
+    query: runListQuery.extend({
+      before: z
+        .string()
+        .min(1)
+        .max(255)
+        .optional()
+        .openapi({ description: 'Only runs older than this run (the `next` of the page before): the next page.' }),
+    }),
   },
-  responses: { 200: { description: 'The runs.', content: json(RunList) }, ...errorResponses(400, 403) },
+  responses: {
+    200: { description: 'The runs.', content: json(RunList) },
+    ...errorResponses(400, 403, 404),
+  },
 });
 
 export const getRun = createRoute({

@@ -15,7 +15,7 @@ import {
   triggerRun,
 } from '../contract/runs.js';
 import { createRouter } from '../router.js';
-import { runListEntries } from '../run-list.js';
+import { runListPage } from '../run-list.js';
 import { runDetailView, runSummaryView } from '../views.js';
 
 export function runRoutes(deps: ApiDeps) {
@@ -36,7 +36,7 @@ export function runRoutes(deps: ApiDeps) {
   });
 
   app.openapi(listRunsRoute, async (c) => {
-    return c.json({ runs: await runListEntries(deps, c.req.valid('query')) }, 200);
+    return c.json(await runListPage(deps, c.req.valid('query')), 200);
   });
 
   app.openapi(getRun, async (c) => {

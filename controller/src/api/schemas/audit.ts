@@ -18,4 +18,11 @@ export const AuditEvent = z
   })
   .openapi('AuditEvent');
 
-export const AuditList = z.object({ events: z.array(AuditEvent) }).openapi('AuditList');
+export const AuditList = z
+  .object({
+    events: z.array(AuditEvent),
+    next: z.int().nullable().openapi({
+      description: 'Pass as `before` for the next page, older events; null when this page holds the oldest.',
+    }),
+  })
+  .openapi('AuditList');

@@ -215,7 +215,14 @@ export const RunListEntry = RunSummary.extend({
     .openapi({ description: 'Each stage of the run in order, by name and status.' }),
 }).openapi('RunListEntry');
 
-export const RunList = z.object({ runs: z.array(RunListEntry) }).openapi('RunList');
+export const RunList = z
+  .object({
+    runs: z.array(RunListEntry),
+    next: z.string().nullable().openapi({
+      description: 'Pass as `before` for the next page, older runs; null when this page holds the oldest run.',
+    }),
+  })
+  .openapi('RunList');
 
 export const CancelResponse = z
   .object({

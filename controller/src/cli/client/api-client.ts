@@ -67,8 +67,9 @@ export class ApiClient {
     );
   }
 
-  listRuns(limit?: number) {
-    const query = limit === undefined ? {} : { limit };
+  /** A page of runs, newest first; `before`: the `next` of the page before. */
+  listRuns(limit?: number, before?: string) {
+    const query = { ...(limit === undefined ? {} : { limit }), ...(before === undefined ? {} : { before }) };
     return this.#call('GET /api/runs', (signal) => this.#client.GET('/api/runs', { params: { query }, signal }));
   }
 

@@ -65,4 +65,27 @@ describe('gantry runs', () => {
     expect(await runControllerCli(['runs'], io)).toBe(1);
     expect(stderr()).toBe('error: invalid token (HTTP 401)\n');
   });
+
+  it('says how to get the next page when older runs exist, and asks for it with --before', async () => {
+    api = await startFakeApi({
+      'GET /api/runs?limit=1': { json: { runs: [runs[0]], next: 'r2' } },
+      'GET /api/runs?limit=1&before=r2': { json: { runs: [runs[1]], next: null } },
+    });
+    const first = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
+    expect(await runControllerCli(['runs', '--limit', '1'], first.io)).toBe(0);
+    expect(first.stdout()).toContain('r2  running');
+    expect(first.stderr()).toBe('older runs: gantry runs --limit 1 --before r2\n');
+
+    const second = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
+    expect(await runControllerCli(['runs', '--limit', '1', '--before', 'r2', '--json'], second.io)).toBe(0);
+    expect(JSON.parse(second.stdout())).toEqual({ runs: [runs[1]], next: null });
+    expect(second.stderr()).toBe('');
+  });
+
+  it('says when no run is older than --before', async () => {
+    api = await startFakeApi({ 'GET /api/runs?before=r1': { json: { runs: [], next: null } } });
+    const { io, stdout } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
+    expect(await runControllerCli(['runs', '--before', 'r1'], io)).toBe(0);
+    expect(stdout()).toBe('no runs older than r1\n');
+  });
 });

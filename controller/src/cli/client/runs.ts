@@ -1,4 +1,4 @@
-/** `gantry runs`: the latest runs as a table. */
+/** `gantry runs`: the latest runs as a table, a page at a time (`--before`). */
 import type { Argv } from 'yargs';
 import { paintStatus } from './colors.js';
 import {
@@ -17,18 +17,27 @@ export function registerRuns<T>(yargs: Argv<T>, { io, options, exit }: CommandCo
     'runs',
     'list the latest runs, newest first',
     (command) =>
-      withJson(withConnection(command)).option('limit', {
-        type: 'string',
-        describe: "how many (default: the server's page size)",
-        requiresArg: true,
-      }),
+      withJson(withConnection(command))
+        .option('limit', {
+          type: 'string',
+          describe: "how many (default: the server's page size)",
+          requiresArg: true,
+        })
+        .option('before', {
+          type: 'string',
+          describe: 'only runs older than this run id: the next page',
+          requiresArg: true,
+        }),
     async (args) => {
       exit(
         await runClientCommand(io, async () => {
           const limit = positiveInteger('--limit', args.limit);
           const api = connect(args, io, options);
-          const { runs } = await api.listRuns(limit);
+          const page = await api.listRuns(limit, args.before);
+          const { runs } = page;
           const shown = limit === undefined ? runs : runs.slice(0, limit);
+          // A controller older than paging answers no `next`.
+          const next = shown.length < runs.length ? (shown.at(-1)?.id ?? null) : (page.next ?? null);
           const rows = shown.map((run) => [
             run.id,
             run.status,
@@ -39,14 +48,19 @@ export function registerRuns<T>(yargs: Argv<T>, { io, options, exit }: CommandCo
           ]);
           const paint = (cell: string, column: number) =>
             column === 1 ? paintStatus(cell, cell.trim(), io.color) : cell;
-          return printList(io, {
+          const printed = printList(io, {
             json: args.json,
-            document: { runs: shown },
-            empty: 'no runs yet',
+            document: { runs: shown, next },
+            empty: args.before === undefined ? 'no runs yet' : `no runs older than ${args.before}`,
             header: ['ID', 'STATUS', 'REPO', 'REF', 'SHA', 'CREATED'],
             rows,
             paint,
           });
+          if (next !== null && !args.json) {
+            const size = limit === undefined ? '' : ` --limit ${limit}`;
+            io.stderr(`older runs: gantry runs${size} --before ${next}\n`);
+          }
+          return printed;
         }),
       );
     },
