@@ -22,10 +22,10 @@ export interface CpuTimes {
   childrenMs: number;
 }
 
-/** Fields of /proc/PID/stat after the parenthesised command name (which may contain spaces). */
-function statFields(pid: number): string[] | undefined {
+/** Fields of /proc/PID/stat (or of one thread's, `task/TID/stat`) after the parenthesised command name (which may contain spaces). */
+function statFields(pid: number, tid?: number): string[] | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const text = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     return text.slice(text.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
@@ -39,6 +39,14 @@ export function cpuTimes(pid: number): CpuTimes {
   const tick = 1000 / clockTicks();
   const at = (field: number) => Number(fields[field - 3]) * tick;
   return { selfMs: at(14) + at(15), childrenMs: at(16) + at(17) };
+}
+
+/** utime + stime of a process's main thread alone (its other threads: V8's compiler and GC, libuv's pool), ms. */
+export function mainThreadCpuMs(pid: number): number {
+  const fields = statFields(pid, pid);
+  if (!fields) return Number.NaN;
+  const tick = 1000 / clockTicks();
+  return (Number(fields[14 - 3]) + Number(fields[15 - 3])) * tick;
 }
 
 /** VmRSS in MiB, or NaN when the process is gone. */

@@ -12,6 +12,8 @@
 import { msBetween } from '../clock.js';
 import { runDirect, timestampsIn } from '../direct.js';
 import { type Farm, isoMs, pipelineFile, sleep, withFarm } from '../farm.js';
+import { cpuPerRun, type FarmCpuReading, readFarmCpu } from '../farm-cpu.js';
+import { findPostmaster } from '../proc.js';
 import { progress } from '../report.js';
 import { median, percentile } from '../stats.js';
 import type { Scenario, ScenarioContext } from './types.js';
@@ -73,7 +75,11 @@ async function runDispatch(context: ScenarioContext, database: 'postgres' | 'pgl
       progress(`${prefix}: ${WARMUP_RUNS} warm-up runs, then ${runs} measured`);
       const latencies: number[] = [];
       const phases = { plan: [] as number[], claim: [] as number[], start: [] as number[], finish: [] as number[] };
+      const postmaster =
+        database === 'postgres' ? findPostmaster(Number(new URL(context.postgres.url).port)) : undefined;
+      let cpuBefore: FarmCpuReading | undefined;
       for (let i = 0; i < WARMUP_RUNS + runs; i++) {
+        if (i === WARMUP_RUNS) cpuBefore = readFarmCpu(farm, postmaster);
         const { id, returnedNs } = await farm.trigger(oneJobSha);
         const run = await farm.waitRun(id, { firstDelayMs: FIRST_READ_MS, intervalMs: 15, timeoutMs: 60_000 });
         const job = run.stages[0]?.jobs[0];
@@ -89,6 +95,12 @@ async function runDispatch(context: ScenarioContext, database: 'postgres' | 'pgl
         phases.start.push(stampMs - isoMs(job.startedAt));
         phases.finish.push(isoMs(run.finishedAt) - stampMs);
         await sleep(10);
+      }
+      // Measured runs only: what one whole one-job run costs, from trigger to its log archived and beyond.
+      if (cpuBefore) {
+        for (const { part, msPerRun } of cpuPerRun(cpuBefore, readFarmCpu(farm, postmaster), runs)) {
+          report.diagnostic(`${prefix}_cpu_ms_per_run_${part}`, msPerRun);
+        }
       }
 
       progress(`${prefix}: baseline, ${runs} direct spawns of bash -c '${STEP}'`);
