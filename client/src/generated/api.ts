@@ -779,7 +779,7 @@ export interface components {
         };
         RunList: {
             runs: components["schemas"]["RunListEntry"][];
-            /** @description Pass as `before` for the next page, older runs; null when this page holds the oldest run. */
+            /** @description Pass as `before` for the next page, older runs; null when this page holds the oldest matching run. */
             next: string | null;
         };
         RunListEntry: components["schemas"]["RunSummary"] & {
@@ -1207,7 +1207,7 @@ export interface components {
         };
         AuditList: {
             events: components["schemas"]["AuditEvent"][];
-            /** @description Pass as `before` for the next page, older events; null when this page holds the oldest. */
+            /** @description Pass as `before` for the next page, older events; null when this page holds the oldest matching event. */
             next: number | null;
         };
         AuditEvent: {

@@ -52,6 +52,7 @@ describe('list paging on PGlite', () => {
   });
 
   it('pages runs stored before trigger order was kept (no seq) among the others without losing any', async () => {
+    await testApp.database.db.execute(sql`update runs set created_at = '2026-01-02T03:04:05.678Z'`);
     await testApp.database.db.execute(sql`update runs set seq = null where id in (${triggered[1]}, ${triggered[4]})`);
     const { sizes, ids } = await pageThroughRuns(2);
     expect(sizes).toEqual([2, 2, 2, 1]);
@@ -59,6 +60,22 @@ describe('list paging on PGlite', () => {
     const whole = RunList.parse(await (await get('/api/runs?limit=50')).json());
     expect(ids).toEqual(whole.runs.map((run) => run.id));
     expect(whole.next).toBeNull();
+  });
+
+  it('pages within a status filter, from any run as the position', async () => {
+    const db = testApp.database.db;
+    await db.execute(sql`update runs set created_at = '2026-01-02T03:04:05.678Z'`);
+    await db.execute(
+      sql`update runs set status = 'failed' where id in (${triggered[0]}, ${triggered[2]}, ${triggered[5]})`,
+    );
+    const first = RunList.parse(await (await get('/api/runs?status=failed&limit=2')).json());
+    expect(first.runs.map((run) => run.id)).toEqual([triggered[5], triggered[2]]);
+    expect(first.next).toBe(triggered[2]);
+    const second = RunList.parse(await (await get(`/api/runs?status=failed&limit=2&before=${first.next}`)).json());
+    expect(second).toMatchObject({ runs: [{ id: triggered[0] }], next: null });
+    // A run the filter leaves out still marks a place in the list.
+    const fromOther = RunList.parse(await (await get(`/api/runs?status=failed&before=${triggered[3]}`)).json());
+    expect(fromOther.runs.map((run) => run.id)).toEqual([triggered[2], triggered[0]]);
   });
 
   it('answers an empty last page after the oldest run, and 404 for a run that does not exist', async () => {

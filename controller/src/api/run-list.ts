@@ -14,9 +14,8 @@ export async function runListEntries(
 }
 
 /**
- * One page of the list, and the `before` of the next (null when none is
- * older). NotFoundError when `before` names no run (a run retention deleted
- * since the page before ends that paging: start again from the newest).
+ * One page of the list, and the `before` of the next (null when no matching
+ * run is older). NotFoundError when `before` names no run.
  */
 export async function runListPage(
   deps: Pick<ApiDeps, 'db' | 'baseUrl'>,

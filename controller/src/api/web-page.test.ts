@@ -134,5 +134,14 @@ describe('the web page', () => {
     expect(second).not.toContain('data-live');
     expect(older(second)).toBeUndefined();
     expect(second).toContain('<a href="/?repo=%2Fsrv%2Fpaged">Newest runs</a>');
+    expect(first).toContain('data-events="/events?repo=%2Fsrv%2Fpaged&amp;limit=50"');
+
+    const none = await (await test.app.request('/?repo=%2Fsrv%2Fpaged&before=run-001', { headers })).text();
+    expect(shown(none)).toEqual([]);
+    expect(none).toContain('No older runs.');
+    // A hand-edited link to a run that does not exist: the newest runs.
+    const unknown = await test.app.request('/?repo=%2Fsrv%2Fpaged&before=run-999', { headers });
+    expect(unknown.status).toBe(303);
+    expect(unknown.headers.get('location')).toBe('/?repo=%2Fsrv%2Fpaged');
   });
 });

@@ -87,7 +87,7 @@ export async function findRun(db: Queryable, runId: string): Promise<Run | null>
 
 export interface RunFilter {
   limit: number;
-  /** Only runs older than this run in the list's order (see listRuns); its id must exist. */
+  /** Only runs older than this run in the list's order (see listRuns); a run that does not exist leaves none. */
   before?: string | undefined;
   /** Only runs of this repository (as it was triggered). */
   repo?: string | undefined;

@@ -6,9 +6,17 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { requirePageSession, requireScriptSession } from '../session/session-middleware.js';
-import { pagerRow, type RunsFilter, runRows, runStatuses, runsPage, runsPageSize } from '../views/runs-list-view.js';
+import {
+  listUrl,
+  pagerRow,
+  type RunsFilter,
+  runRows,
+  runStatuses,
+  runsPage,
+  runsPageSize,
+} from '../views/runs-list-view.js';
 import type { WebEnv } from '../web-env.js';
-import { apiData, pageUser } from './api-answers.js';
+import { apiData, PageError, pageUser } from './api-answers.js';
 
 export function runsListRoutes() {
   const app = new Hono<WebEnv>();
@@ -16,8 +24,13 @@ export function runsListRoutes() {
   app.get('/', requirePageSession(), async (c) => {
     const filter = filterOf(c);
     const before = c.req.query('before')?.trim().slice(0, 255) || undefined;
-    const { runs, next } = await listRuns(c, filter, before);
-    return c.html(await runsPage(pageUser(c), runs, { ...filter, before, next }, Date.now()));
+    const page = await listRuns(c, filter, before).catch((error: unknown) => {
+      // An older page after a run that does not exist (a link edited by hand): the newest runs instead.
+      if (before !== undefined && error instanceof PageError && error.status === 404) return undefined;
+      throw error;
+    });
+    if (!page) return c.redirect(listUrl('/', filter), 303);
+    return c.html(await runsPage(pageUser(c), page.runs, { ...filter, before, next: page.next }, Date.now()));
   });
 
   app.get('/partials/runs', requireScriptSession(), async (c) => {

@@ -33,7 +33,7 @@ export function runsPage(
 ): Html {
   const live = filter.before
     ? ''
-    : html` data-live="${listUrl('/partials/runs', filter)}" data-events="${listUrl('/events', filter)}"`;
+    : html` data-live="${listUrl('/partials/runs', filter)}" data-events="${listUrl('/events', filter, { limit: String(runsPageSize) })}"`;
   return layout({
     title: 'Runs',
     user,
@@ -53,7 +53,7 @@ export function runsPage(
 <div class="table-scroll">
 <table class="runs">
   <thead><tr><th>Status</th><th>Run</th><th>Commit</th><th>Stages</th><th>Triggered</th><th>Duration</th></tr></thead>
-  <tbody id="runs-live"${live}>${runRows(runs, nowMs, pagerRow(filter))}</tbody>
+  <tbody id="runs-live"${live}>${runRows(runs, nowMs, pagerRow(filter), filter.before ? 'No older runs.' : undefined)}</tbody>
 </table>
 </div>`,
   });
@@ -74,7 +74,7 @@ export function pagerRow(filter: RunsFilter & RunsPagePosition): Html | '' {
 }
 
 /** `path` with the filter's query, and `extra`. */
-function listUrl(path: string, filter: RunsFilter, extra: Record<string, string> = {}): string {
+export function listUrl(path: string, filter: RunsFilter, extra: Record<string, string> = {}): string {
   const query = new URLSearchParams();
   if (filter.repo) query.set('repo', filter.repo);
   if (filter.status) query.set('status', filter.status);
@@ -82,8 +82,8 @@ function listUrl(path: string, filter: RunsFilter, extra: Record<string, string>
   return `${path}${query.size > 0 ? `?${query}` : ''}`;
 }
 
-export function runRows(runs: RunListEntry[], nowMs: number, pager: Html | '' = ''): Html {
-  if (runs.length === 0) return html`<tr><td colspan="6" class="empty">No runs yet.</td></tr>${pager}`;
+export function runRows(runs: RunListEntry[], nowMs: number, pager: Html | '' = '', empty = 'No runs yet.'): Html {
+  if (runs.length === 0) return html`<tr><td colspan="6" class="empty">${empty}</td></tr>${pager}`;
   return html`${runs.map(
     (run) => html`<tr data-run="${run.id}">
   <td>${statusBadge(run.status)}</td>

@@ -22,7 +22,8 @@ export const AuditList = z
   .object({
     events: z.array(AuditEvent),
     next: z.int().nullable().openapi({
-      description: 'Pass as `before` for the next page, older events; null when this page holds the oldest.',
+      description:
+        'Pass as `before` for the next page, older events; null when this page holds the oldest matching event.',
     }),
   })
   .openapi('AuditList');

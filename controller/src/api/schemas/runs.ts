@@ -219,7 +219,7 @@ export const RunList = z
   .object({
     runs: z.array(RunListEntry),
     next: z.string().nullable().openapi({
-      description: 'Pass as `before` for the next page, older runs; null when this page holds the oldest run.',
+      description: 'Pass as `before` for the next page, older runs; null when this page holds the oldest matching run.',
     }),
   })
   .openapi('RunList');

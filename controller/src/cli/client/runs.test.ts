@@ -82,6 +82,14 @@ describe('gantry runs', () => {
     expect(second.stderr()).toBe('');
   });
 
+  it('refuses to take the newest runs of a controller older than paging for older ones', async () => {
+    api = await startFakeApi({ 'GET /api/runs?before=r2': { json: { runs } } });
+    const { io, stdout, stderr } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });
+    expect(await runControllerCli(['runs', '--before', 'r2'], io)).toBe(1);
+    expect(stdout()).toBe('');
+    expect(stderr()).toBe('error: this controller does not page runs (upgrade it to use --before)\n');
+  });
+
   it('says when no run is older than --before', async () => {
     api = await startFakeApi({ 'GET /api/runs?before=r1': { json: { runs: [], next: null } } });
     const { io, stdout } = captureIo({ GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' });

@@ -4,6 +4,7 @@ import { paintStatus } from './colors.js';
 import {
   type CommandContext,
   connect,
+  exitCodes,
   positiveInteger,
   printList,
   runClientCommand,
@@ -34,6 +35,11 @@ export function registerRuns<T>(yargs: Argv<T>, { io, options, exit }: CommandCo
           const limit = positiveInteger('--limit', args.limit);
           const api = connect(args, io, options);
           const page = await api.listRuns(limit, args.before);
+          if (args.before !== undefined && !('next' in page)) {
+            // A controller from before paging ignores `before` and answers the newest runs.
+            io.stderr('error: this controller does not page runs (upgrade it to use --before)\n');
+            return exitCodes.failure;
+          }
           const { runs } = page;
           const shown = limit === undefined ? runs : runs.slice(0, limit);
           // A controller older than paging answers no `next`.
