@@ -71,6 +71,18 @@ export class ControllerCallError extends Error {
 }
 
 /**
+ * How a Connect stream ends when its replica sent nothing for too long (see
+ * openConnectStream): UNAVAILABLE, as a lost connection.
+ */
+export class ControllerSilenceError extends ControllerCallError {
+  override name = 'ControllerSilenceError';
+
+  constructor(silenceMs: number) {
+    super('Connect', 'UNAVAILABLE', `the controller sent nothing for ${silenceMs} ms`);
+  }
+}
+
+/**
  * True when the controller could not be reached or answered in time: worth
  * retrying. Not RESOURCE_EXHAUSTED (a message over MAX_MESSAGE_BYTES, which
  * no retry makes smaller) nor INVALID_ARGUMENT: those are refusals, and the
@@ -500,7 +512,7 @@ function openConnectStream(
       setImmediate(() => {
         if (ended || closed || heard !== heardBefore) return;
         call.cancel();
-        finish(new ControllerCallError('Connect', 'UNAVAILABLE', `the controller sent nothing for ${silenceMs} ms`));
+        finish(new ControllerSilenceError(silenceMs));
         listener.onSilence?.();
       });
     }, silenceMs);

@@ -101,6 +101,9 @@ describe('AgentSession', () => {
     controller.failConnects(grpc.status.UNAVAILABLE, 'going away');
     await connectedTimes(3);
     expect(controller.count('Register')).toBe(0);
+    // A stream that ended after a healthy while is reopened at once; only a silent replica's waits (see below).
+    const lost = logs.filter((line) => line.msg === 'controller session lost, reconnecting');
+    expect(lost[0]).toMatchObject({ code: 'ENDED', delayMs: 0 });
   });
 
   it('reconnects after a controller restart on the same address', async () => {
@@ -186,24 +189,28 @@ describe('AgentSession with two replicas', () => {
   });
 
   /** Starts a session, which connects to the first address: the replica that will freeze. */
-  async function holdSessionOnFirstReplica() {
+  async function holdSessionOnFirstReplica(options: { silenceJitterMs?: number; random?: () => number } = {}) {
     held = new AgentSession({
       controller: twoReplicas,
       identity,
       credentials: { enrolmentToken: 't0k', file: join(workDir, `two-replicas-${Math.random()}`) },
       logger,
       agentId: 'agent-1',
+      ...options,
     });
     held.start();
     await logged('controller session open');
   }
 
   it('leaves a replica whose "alive" stopped for the next one, and stays on one that keeps sending it', async () => {
-    await holdSessionOnFirstReplica();
+    await holdSessionOnFirstReplica({ silenceJitterMs: 400, random: () => 0.25 });
     // Frozen with its connections open: the stream neither ends nor fails, it only goes quiet.
     frozen.frozen = true;
     await logged('controller session restored');
     expect(switches).toEqual([`${survivor.address} UNAVAILABLE`]);
+    // Not at the same instant as every other agent of the frozen replica: after its random share of the jitter.
+    const lost = logs.filter((line) => line.msg === 'controller session lost, reconnecting');
+    expect(lost.map((line) => [line.code, line.delayMs])).toEqual([['UNAVAILABLE', 100]]);
     expect(survivor.count('Connect')).toBe(1);
     // Six "alive" later (more than twice the silence the agent allows) it still holds that one stream.
     const heard = survivor.aliveSent;

@@ -4,11 +4,19 @@
  * stream held open for the agent's whole life, whose end tells the controller
  * at once that the agent is gone. When the stream ends or fails it is reopened
  * at once, then with a short jittered backoff (up to 100 ms, doubling to 2 s), for as long as
- * the agent runs; NOT_FOUND / UNAUTHENTICATED first registers again.
+ * the agent runs; NOT_FOUND / UNAUTHENTICATED first registers again. A stream
+ * given up because its replica went silent is reopened after a random delay
+ * instead (up to `silenceJitterMs`): every agent of a replica that froze hears
+ * its silence at the same moment, and they should not all reconnect at once.
  */
 import { backoffDelayMs } from '@gantry/common';
 import type { Logger } from 'pino';
-import type { ConnectStream, ControllerCallError, ControllerClient } from '../controller-client.js';
+import {
+  type ConnectStream,
+  type ControllerCallError,
+  type ControllerClient,
+  ControllerSilenceError,
+} from '../controller-client.js';
 import { type AgentCredentials, type AgentIdentity, registerAgent } from '../registration.js';
 import { sleep } from '../sleep.js';
 
@@ -25,6 +33,15 @@ export interface AgentSessionOptions {
   minReconnectDelayMs?: number;
   /** Backoff cap. Default 2 s. */
   maxReconnectDelayMs?: number;
+  /**
+   * The first reconnect after the replica went silent waits a random share
+   * of this. Default 1 s, well within what the controllers allow an agent
+   * between two sessions before its jobs count as lost (its last sign of
+   * life plus 5 s and the reconnect grace; silence is noticed 2.5 s in).
+   */
+  silenceJitterMs?: number;
+  /** That random share, in [0, 1). Default Math.random. */
+  random?: () => number;
 }
 
 /** A stream that stayed up this long counts as healthy: the next reconnect is immediate again. */
@@ -83,7 +100,13 @@ export class AgentSession {
   }
 
   async #hold(): Promise<void> {
-    const { logger, minReconnectDelayMs = 100, maxReconnectDelayMs = 2000 } = this.#options;
+    const {
+      logger,
+      minReconnectDelayMs = 100,
+      maxReconnectDelayMs = 2000,
+      silenceJitterMs = 1000,
+      random = Math.random,
+    } = this.#options;
     const signal = this.#closing.signal;
     let failures = 0;
     let lastCode: string | undefined;
@@ -97,9 +120,10 @@ export class AgentSession {
         await this.reRegister(error);
         failures = 0;
       }
+      const firstDelayMs = error instanceof ControllerSilenceError ? Math.floor(random() * silenceJitterMs) : 0;
       const delayMs =
         failures === 0
-          ? 0
+          ? firstDelayMs
           : backoffDelayMs(failures, { initialDelayMs: minReconnectDelayMs, maxDelayMs: maxReconnectDelayMs });
       failures++;
       // The same failure again and again (e.g. an older controller without Connect) is logged once.
