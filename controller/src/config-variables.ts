@@ -185,7 +185,7 @@ export const controllerVariables = {
     field: 'reconnectGraceMs',
     schema: positiveMs,
     default: '2000',
-    help: 'how long a disconnected agent has to reconnect before its attempts end `lost`',
+    help: 'how long a disconnected agent has to reconnect before its attempts end `lost`; keep it well above 500 ms, the longest an agent that left a silent replica waits before connecting again',
   },
   GANTRY_REPUBLISH_AFTER_MS: {
     field: 'republishAfterMs',

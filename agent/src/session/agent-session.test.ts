@@ -101,7 +101,7 @@ describe('AgentSession', () => {
     controller.failConnects(grpc.status.UNAVAILABLE, 'going away');
     await connectedTimes(3);
     expect(controller.count('Register')).toBe(0);
-    // A stream that ended after a healthy while is reopened at once; only a silent replica's waits (see below).
+    // A stream that ended is reopened at once the first time; only a silent replica's is not (see below).
     const lost = logs.filter((line) => line.msg === 'controller session lost, reconnecting');
     expect(lost[0]).toMatchObject({ code: 'ENDED', delayMs: 0 });
   });
@@ -188,7 +188,10 @@ describe('AgentSession with two replicas', () => {
     await Promise.all([frozen.stop(), survivor.stop()]);
   });
 
-  /** Starts a session, which connects to the first address: the replica that will freeze. */
+  /**
+   * Starts a session, which connects to the first address: the replica that will freeze. It reconnects
+   * after a silence at once unless `random` says otherwise.
+   */
   async function holdSessionOnFirstReplica(options: { silenceJitterMs?: number; random?: () => number } = {}) {
     held = new AgentSession({
       controller: twoReplicas,
@@ -196,6 +199,7 @@ describe('AgentSession with two replicas', () => {
       credentials: { enrolmentToken: 't0k', file: join(workDir, `two-replicas-${Math.random()}`) },
       logger,
       agentId: 'agent-1',
+      random: () => 0,
       ...options,
     });
     held.start();
@@ -211,6 +215,9 @@ describe('AgentSession with two replicas', () => {
     // Not at the same instant as every other agent of the frozen replica: after its random share of the jitter.
     const lost = logs.filter((line) => line.msg === 'controller session lost, reconnecting');
     expect(lost.map((line) => [line.code, line.delayMs])).toEqual([['UNAVAILABLE', 100]]);
+    // The new Connect came at least that long after the decision (both clocks count whole milliseconds).
+    const connectedAt = survivor.callTimes[survivor.calls.findIndex((call) => call.method === 'Connect')];
+    expect(Number(connectedAt) - Number(lost[0]?.time)).toBeGreaterThanOrEqual(99);
     expect(survivor.count('Connect')).toBe(1);
     // Six "alive" later (more than twice the silence the agent allows) it still holds that one stream.
     const heard = survivor.aliveSent;
@@ -289,6 +296,7 @@ describe('AgentSession behind one address balancing two replicas', () => {
       credentials: { enrolmentToken: 't0k', file: join(workDir, `balanced-${Math.random()}`) },
       logger,
       agentId: 'agent-1',
+      random: () => 0,
     });
     held.start();
     await logged('controller session open');

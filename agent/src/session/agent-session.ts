@@ -6,7 +6,7 @@
  * at once, then with a short jittered backoff (up to 100 ms, doubling to 2 s), for as long as
  * the agent runs; NOT_FOUND / UNAUTHENTICATED first registers again. A stream
  * given up because its replica went silent is reopened after a random delay
- * instead (up to `silenceJitterMs`): every agent of a replica that froze hears
+ * instead (up to `silenceJitterMs`, 500 ms): every agent of a replica that froze hears
  * its silence at the same moment, and they should not all reconnect at once.
  */
 import { backoffDelayMs } from '@gantry/common';
@@ -35,9 +35,11 @@ export interface AgentSessionOptions {
   maxReconnectDelayMs?: number;
   /**
    * The first reconnect after the replica went silent waits a random share
-   * of this. Default 1 s, well within what the controllers allow an agent
-   * between two sessions before its jobs count as lost (its last sign of
-   * life plus 5 s and the reconnect grace; silence is noticed 2.5 s in).
+   * of this. Default 500 ms: within what the controllers allow an agent
+   * between two sessions before its jobs count as lost, both when nothing
+   * recorded its going (its last sign of life plus 5 s and the reconnect
+   * grace; silence is noticed 2.5 s in) and when the silent replica did
+   * record it (GANTRY_RECONNECT_GRACE_MS alone, 2 s by default).
    */
   silenceJitterMs?: number;
   /** That random share, in [0, 1). Default Math.random. */
@@ -104,7 +106,7 @@ export class AgentSession {
       logger,
       minReconnectDelayMs = 100,
       maxReconnectDelayMs = 2000,
-      silenceJitterMs = 1000,
+      silenceJitterMs = 500,
       random = Math.random,
     } = this.#options;
     const signal = this.#closing.signal;

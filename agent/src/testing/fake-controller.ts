@@ -47,6 +47,8 @@ type ConnectCall = grpc.ServerWritableStream<ConnectRequest__Output, ControllerE
 
 export class FakeController {
   readonly calls: Call[] = [];
+  /** When each of `calls` came (Date.now(), as pino stamps log lines), by the same index. */
+  readonly callTimes: number[] = [];
   /** Every log chunk received, on any StreamLogs call as it arrived (before the call ended), or with FinishJob. */
   readonly chunks: LogChunk__Output[] = [];
   readonly jobs = new Map<string, JobSpec>();
@@ -318,6 +320,7 @@ export class FakeController {
 
   #record(call: Call): void {
     this.calls.push(call);
+    this.callTimes.push(Date.now());
     this.#notify();
   }
 
