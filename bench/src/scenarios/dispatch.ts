@@ -75,8 +75,7 @@ async function runDispatch(context: ScenarioContext, database: 'postgres' | 'pgl
       progress(`${prefix}: ${WARMUP_RUNS} warm-up runs, then ${runs} measured`);
       const latencies: number[] = [];
       const phases = { plan: [] as number[], claim: [] as number[], start: [] as number[], finish: [] as number[] };
-      const postmaster =
-        database === 'postgres' ? findPostmaster(Number(new URL(context.postgres.url).port)) : undefined;
+      const postmaster = database === 'postgres' ? findPostmaster(Number(new URL(context.postgres.url).port)) : null;
       let cpuBefore: FarmCpuReading | undefined;
       for (let i = 0; i < WARMUP_RUNS + runs; i++) {
         if (i === WARMUP_RUNS) cpuBefore = readFarmCpu(farm, postmaster);
