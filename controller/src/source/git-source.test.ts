@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -286,5 +286,81 @@ describe('a branch and a tag of the same name', () => {
     expect(await source.resolveRef(repo, 'v1', null)).toEqual({ sha: one, fullRef: 'refs/tags/v1' });
     expect(await source.resolveRef(repo, 'HEAD', null)).toEqual({ sha: three, fullRef: 'refs/heads/main' });
     expect(await source.resolveRef(repo, three.slice(0, 10), null)).toEqual({ sha: three, fullRef: null });
+  });
+});
+
+describe('resolving a trigger of a ref', () => {
+  // main: base ← head; annotated tag `release` on head, and `re-release`, an annotated tag of that tag.
+  const repo = join(dir, 'peeled');
+  const source = createGitSource({ allow: localRepositories, cacheDir: join(dir, 'cache-peeled') });
+  const wrapper = join(dir, 'git-wrapper');
+  const calls = join(dir, 'git-calls.log');
+  const path = process.env.PATH;
+  let base: string;
+  let head: string;
+
+  beforeAll(() => {
+    execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+    writeFileSync(join(repo, '.gantry.yml'), 'name: peeled\n');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'base');
+    base = git(repo, 'rev-parse', 'HEAD');
+    git(repo, 'commit', '-q', '--allow-empty', '-m', 'head');
+    head = git(repo, 'rev-parse', 'HEAD');
+    git(repo, 'tag', '-a', '-m', 'release', 'release', head);
+    git(repo, 'tag', '-a', '-m', 'again', 're-release', 'release');
+    // Every git the source starts from here on is logged, then run.
+    const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    mkdirSync(wrapper);
+    writeFileSync(join(wrapper, 'git'), `#!/bin/sh\necho "$*" >> '${calls}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    process.env.PATH = `${wrapper}:${path}`;
+  });
+  afterAll(() => {
+    process.env.PATH = path;
+  });
+
+  /** The git commands (their first word that names one) that `resolve` started. */
+  async function gitCommandsOf(resolve: () => Promise<unknown>): Promise<string[]> {
+    writeFileSync(calls, '');
+    await resolve();
+    const known = ['for-each-ref', 'cat-file', 'merge-base', 'rev-parse', 'symbolic-ref'];
+    return readFileSync(calls, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => line.split(' ').find((word) => known.includes(word)) ?? line);
+  }
+
+  it("answers a trigger of a branch's or an annotated tag's head with the one git that qualifies the ref", async () => {
+    expect(await gitCommandsOf(() => source.resolveRef(repo, 'main', null))).toEqual(['for-each-ref']);
+    expect(await gitCommandsOf(() => source.resolveRef(repo, 'main', head))).toEqual(['for-each-ref']);
+    expect(await gitCommandsOf(() => source.resolveRef(repo, 'main', head.toUpperCase()))).toEqual(['for-each-ref']);
+    expect(await gitCommandsOf(() => source.resolveRef(repo, 'release', null))).toEqual(['for-each-ref']);
+    expect(await source.resolveRef(repo, 'main', head.toUpperCase())).toEqual({
+      sha: head,
+      fullRef: 'refs/heads/main',
+    });
+    expect(await source.resolveRef(repo, 'release', null)).toEqual({ sha: head, fullRef: 'refs/tags/release' });
+  });
+
+  it('looks further only for what the ref lookup cannot answer: an older sha, a tag of a tag', async () => {
+    expect(await gitCommandsOf(() => source.resolveRef(repo, 'main', base))).toEqual([
+      'for-each-ref',
+      'cat-file',
+      'merge-base',
+    ]);
+    expect(await source.resolveRef(repo, 'main', base.slice(0, 10))).toEqual({ sha: base, fullRef: 'refs/heads/main' });
+    expect(await gitCommandsOf(() => source.resolveRef(repo, 're-release', null))).toEqual([
+      'for-each-ref',
+      'cat-file',
+    ]);
+    expect(await source.resolveRef(repo, 're-release', null)).toEqual({ sha: head, fullRef: 'refs/tags/re-release' });
+    const error = await failure(
+      source.resolveRef(
+        repo,
+        'release',
+        base.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')),
+      ),
+    );
+    expect(error.code).toBe('COMMIT_NOT_FOUND');
   });
 });

@@ -13,8 +13,13 @@ import { type ReadableRepository, unreadable } from './readable-repository.js';
 import { SourceError } from './source-error.js';
 
 export type QualifiedRef =
-  /** The ref `fullRef`, pointing at `object` (a full object id), or missing (null). */
-  | { kind: 'ref'; fullRef: string; object: string | null }
+  /**
+   * The ref `fullRef`, pointing at `object` (a full object id), or missing
+   * (null). `commit`: the commit `object` is, or the one an annotated tag
+   * points at directly; null when that takes more peeling (a tag of a tag)
+   * or is no commit, and for a missing ref.
+   */
+  | { kind: 'ref'; fullRef: string; object: string | null; commit: string | null }
   /** Neither a branch nor a tag nor a full name: git resolves the name as given. */
   | { kind: 'other' };
 
@@ -41,16 +46,16 @@ export async function qualifyRefIn(
   const branch = `refs/heads/${ref}`;
   const tag = `refs/tags/${ref}`;
   const found = await listRefs(repository, [branch, tag], timeoutMs);
-  const branchObject = found.get(branch);
-  const tagObject = found.get(tag);
-  if (branchObject !== undefined && tagObject !== undefined) {
+  const branchTarget = found.get(branch);
+  const tagTarget = found.get(tag);
+  if (branchTarget !== undefined && tagTarget !== undefined) {
     throw new SourceError(
       'INVALID_REF',
       `ref "${ref}" is ambiguous: both a branch and a tag; give ${branch} or ${tag}`,
     );
   }
-  if (branchObject !== undefined) return { kind: 'ref', fullRef: branch, object: branchObject };
-  if (tagObject !== undefined) return { kind: 'ref', fullRef: tag, object: tagObject };
+  if (branchTarget !== undefined) return { kind: 'ref', fullRef: branch, ...branchTarget };
+  if (tagTarget !== undefined) return { kind: 'ref', fullRef: tag, ...tagTarget };
   const outcome = await runGit([...repository.gitArgs, 'rev-parse', '--symbolic-full-name', ref], { timeoutMs });
   const name = outcome.stdout.trim();
   return outcome.exitCode === 0 && /^refs\/(heads|tags)\/[^\n]+$/.test(name)
@@ -60,26 +65,39 @@ export async function qualifyRefIn(
 
 async function exactRef(repository: ReadableRepository, fullRef: string, timeoutMs: number): Promise<QualifiedRef> {
   const found = await listRefs(repository, [fullRef], timeoutMs);
-  return { kind: 'ref', fullRef, object: found.get(fullRef) ?? null };
+  return { kind: 'ref', fullRef, ...(found.get(fullRef) ?? { object: null, commit: null }) };
 }
 
-/** The object each of `names` (full ref names, no patterns) points at; a missing one is absent. */
+/** What a ref points at: the object, and the commit when it is one or an annotated tag's (see QualifiedRef). */
+interface RefTarget {
+  object: string;
+  commit: string | null;
+}
+
+/**
+ * The target of each of `names` (full ref names, no patterns); a missing one
+ * is absent. The commit comes in the same git process, so that resolving a
+ * branch's or a tag's head needs no other.
+ */
 async function listRefs(
   repository: ReadableRepository,
   names: string[],
   timeoutMs: number,
-): Promise<Map<string, string>> {
+): Promise<Map<string, RefTarget>> {
   // Every name starts with `refs/` and has no glob character (assertRefName): none reads as an option
   // or a pattern. for-each-ref also lists refs below a name (`refs/heads/main/x`); only exact names count.
-  const outcome = await runGit([...repository.gitArgs, 'for-each-ref', '--format=%(objectname) %(refname)', ...names], {
-    timeoutMs,
-  });
+  // Fields: the object and its type, then what an annotated tag points at and its type (empty otherwise).
+  const format = '--format=%(objectname) %(objecttype) %(*objectname) %(*objecttype) %(refname)';
+  const outcome = await runGit([...repository.gitArgs, 'for-each-ref', format, ...names], { timeoutMs });
   if (outcome.exitCode !== 0) throw unreadable(repository, outcome.stderr);
-  const found = new Map<string, string>();
+  const found = new Map<string, RefTarget>();
   for (const line of outcome.stdout.split('\n')) {
-    const space = line.indexOf(' ');
-    const name = line.slice(space + 1);
-    if (space > 0 && names.includes(name)) found.set(name, line.slice(0, space));
+    // A ref name holds no space (git check-ref-format), so the name is all after the fourth one.
+    const [object = '', type, peeled, peeledType, ...rest] = line.split(' ');
+    const name = rest.join(' ');
+    if (object === '' || !names.includes(name)) continue;
+    const commit = type === 'commit' ? object : type === 'tag' && peeledType === 'commit' ? (peeled ?? null) : null;
+    found.set(name, { object, commit });
   }
   return found;
 }

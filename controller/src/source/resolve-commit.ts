@@ -3,7 +3,9 @@
  * is already up to date, and the ref's full name: the ref is qualified first
  * (qualify-ref.ts: a name that is both a branch and a tag is refused) and the
  * object it points at is what is resolved, so git's own order of refs never
- * picks another ref of the same name. One `git cat-file --batch-check`
+ * picks another ref of the same name. The lookup that qualifies a branch or
+ * a tag also gives its commit, which answers a trigger of its head (no sha,
+ * or the head's full id) alone; otherwise one `git cat-file --batch-check`
  * answers both names, and `git merge-base --is-ancestor` checks that a given
  * sha is on the ref.
  */
@@ -36,6 +38,9 @@ export async function resolveRefIn(
   const notFound = () => new SourceError('REF_NOT_FOUND', `ref "${ref}" not found in ${repository.display}`);
   if (qualified.kind === 'ref' && qualified.object === null) throw notFound();
   const fullRef = qualified.kind === 'ref' ? qualified.fullRef : null;
+  // The ref's commit came with its lookup: its head, or a given full id that is that head, needs no other git.
+  const head = qualified.kind === 'ref' ? qualified.commit : null;
+  if (head !== null && (sha === null || sha.toLowerCase() === head)) return { sha: head, fullRef };
   // A full object id reads as nothing but itself; a name that is no branch or tag is read as git reads it.
   const refName = qualified.kind === 'ref' && qualified.object !== null ? qualified.object : ref;
   const [refCommit, given] = await lookUpCommits(repository, sha ? [refName, sha] : [refName], timeoutMs);
