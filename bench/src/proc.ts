@@ -32,21 +32,14 @@ function statFields(pid: number, tid?: number): string[] | undefined {
   }
 }
 
-export function cpuTimes(pid: number): CpuTimes {
-  const fields = statFields(pid);
+/** A process's CPU times; with `tid`, those of that one thread of it (`childrenMs` is then the process's). */
+export function cpuTimes(pid: number, tid?: number): CpuTimes {
+  const fields = statFields(pid, tid);
   if (!fields) return { selfMs: Number.NaN, childrenMs: Number.NaN };
   // stat(5): field 14 utime, 15 stime, 16 cutime, 17 cstime; `fields` starts at field 3.
   const tick = 1000 / clockTicks();
   const at = (field: number) => Number(fields[field - 3]) * tick;
   return { selfMs: at(14) + at(15), childrenMs: at(16) + at(17) };
-}
-
-/** utime + stime of a process's main thread alone (its other threads: V8's compiler and GC, libuv's pool), ms. */
-export function mainThreadCpuMs(pid: number): number {
-  const fields = statFields(pid, pid);
-  if (!fields) return Number.NaN;
-  const tick = 1000 / clockTicks();
-  return (Number(fields[14 - 3]) + Number(fields[15 - 3])) * tick;
 }
 
 /** VmRSS in MiB, or NaN when the process is gone. */

@@ -3,6 +3,7 @@ import { NotFoundError } from '../domain/errors.js';
 import type { Run } from '../domain/run.js';
 import { findRun, listRuns, listStageStatuses, type RunFilter } from '../store/runs-repository.js';
 import type { ApiDeps } from './app.js';
+import { pageOf } from './list-page.js';
 import type { RunListEntry } from './schemas/runs.js';
 import { runSummaryView } from './views.js';
 
@@ -26,8 +27,7 @@ export async function runListPage(
   if (runs.length === 0 && filter.before !== undefined && !(await findRun(deps.db, filter.before))) {
     throw new NotFoundError(`run "${filter.before}" not found: list again without before`);
   }
-  const page = runs.slice(0, filter.limit);
-  const next = runs.length > filter.limit ? (page.at(-1)?.id ?? null) : null;
+  const { page, next } = pageOf(runs, filter.limit, (run) => run.id);
   return { runs: await withStageStrips(deps, page), next };
 }
 

@@ -15,6 +15,17 @@ const git = (repo: string, ...args: string[]) =>
     encoding: 'utf8',
   }).trim();
 
+/** A repository at `repo` whose `main` holds `.gantry.yml` (named `name`) in a first commit, then empty ones; their ids in order. */
+function repositoryWithCommits(repo: string, name: string, messages: string[]): string[] {
+  execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+  writeFileSync(join(repo, '.gantry.yml'), `name: ${name}\n`);
+  git(repo, 'add', '.');
+  return messages.map((message, index) => {
+    git(repo, 'commit', '-q', ...(index === 0 ? [] : ['--allow-empty']), '-m', message);
+    return git(repo, 'rev-parse', 'HEAD');
+  });
+}
+
 async function failure(promise: Promise<unknown>): Promise<SourceError> {
   const error = await promise.then(
     () => null,
@@ -231,15 +242,7 @@ describe('a branch and a tag of the same name', () => {
   let elsewhere: string;
 
   beforeAll(() => {
-    execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-    writeFileSync(join(repo, '.gantry.yml'), 'name: one\n');
-    git(repo, 'add', '.');
-    git(repo, 'commit', '-qm', 'one');
-    one = git(repo, 'rev-parse', 'HEAD');
-    git(repo, 'commit', '-q', '--allow-empty', '-m', 'two');
-    two = git(repo, 'rev-parse', 'HEAD');
-    git(repo, 'commit', '-q', '--allow-empty', '-m', 'three');
-    three = git(repo, 'rev-parse', 'HEAD');
+    [one, two, three] = repositoryWithCommits(repo, 'one', ['one', 'two', 'three']) as [string, string, string];
     elsewhere = git(repo, 'commit-tree', '-p', one, '-m', 'elsewhere', `${one}^{tree}`);
     git(repo, 'tag', 'main', elsewhere);
     git(repo, 'tag', one.slice(0, 8), two);
@@ -300,13 +303,7 @@ describe('resolving a trigger of a ref', () => {
   let head: string;
 
   beforeAll(() => {
-    execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-    writeFileSync(join(repo, '.gantry.yml'), 'name: peeled\n');
-    git(repo, 'add', '.');
-    git(repo, 'commit', '-qm', 'base');
-    base = git(repo, 'rev-parse', 'HEAD');
-    git(repo, 'commit', '-q', '--allow-empty', '-m', 'head');
-    head = git(repo, 'rev-parse', 'HEAD');
+    [base, head] = repositoryWithCommits(repo, 'peeled', ['base', 'head']) as [string, string];
     git(repo, 'tag', '-a', '-m', 'release', 'release', head);
     git(repo, 'tag', '-a', '-m', 'again', 're-release', 'release');
     // Every git the source starts from here on is logged, then run.

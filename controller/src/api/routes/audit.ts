@@ -2,6 +2,7 @@
 import { listAuditEvents } from '../../store/audit-repository.js';
 import type { ApiDeps } from '../app.js';
 import { listAuditEvents as listAuditEventsRoute } from '../contract/audit.js';
+import { pageOf } from '../list-page.js';
 import { createRouter } from '../router.js';
 
 export function auditRoutes(deps: ApiDeps) {
@@ -10,7 +11,7 @@ export function auditRoutes(deps: ApiDeps) {
     const query = c.req.valid('query');
     // One more than the page: whether an older event exists.
     const found = await listAuditEvents(deps.db, { ...query, limit: query.limit + 1 });
-    const events = found.slice(0, query.limit);
+    const { page: events, next } = pageOf(found, query.limit, (event) => event.id);
     return c.json(
       {
         events: events.map((event) => ({
@@ -22,7 +23,7 @@ export function auditRoutes(deps: ApiDeps) {
           sourceAddress: event.sourceAddress,
           details: event.details,
         })),
-        next: found.length > query.limit ? (events.at(-1)?.id ?? null) : null,
+        next,
       },
       200,
     );
