@@ -2,7 +2,7 @@
  * Identities and the audit trail on a real farm over PostgreSQL: the admin
  * makes tokens with the `gantry token` CLI, a trigger token starts a run, an
  * approve token opens its gate, an agent runs the job, and the audit trail
- * names each of them. The database itself refuses to rewrite the trail, and
+ * (the API and `gantry audit`) names each of them. The database itself refuses to rewrite the trail, and
  * no token secret is stored in any table.
  */
 import { execFile } from 'node:child_process';
@@ -89,6 +89,22 @@ describe('identities and the audit trail on PostgreSQL', () => {
       ['approval_refused', 'ann', '127.0.0.1'],
       ['trigger', 'tina', '127.0.0.1'],
     ]);
+
+    // The same trail with the CLI, a page at a time.
+    const [approved, refusedAgain, triggered] = trail.data?.events ?? [];
+    const firstPage = await gantry(['audit', '--run', runId, '--limit', '2'], tinaToken);
+    const [header, ...lines] = firstPage.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^ID +WHEN +ACTOR +ACTION +RUN +DETAILS$/);
+    expect(lines.map((line) => line.split(/ {2,}/).slice(0, 5))).toEqual([
+      [String(approved?.id), expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/), 'paul', 'approve', runId],
+      [String(refusedAgain?.id), expect.any(String), 'ann', 'approval_refused', runId],
+    ]);
+    expect(firstPage.stderr).toBe(`older events: gantry audit --run ${runId} --limit 2 --before ${refusedAgain?.id}\n`);
+    const lastPage = await gantry(
+      ['audit', '--run', runId, '--limit', '2', '--before', String(refusedAgain?.id), '--json'],
+      tinaToken,
+    );
+    expect(JSON.parse(lastPage.stdout)).toEqual({ events: [triggered], next: null });
 
     const revoked = await gantry(['token', 'revoke', 'tina'], farm.adminToken);
     expect(revoked.stdout).toBe('revoked token tina\n');

@@ -11,6 +11,7 @@ import { registerAgentTokens } from './client/agent-tokens.js';
 import { registerAgents } from './client/agents.js';
 import { registerStageDecisions } from './client/approve.js';
 import { registerArtifacts } from './client/artifacts.js';
+import { registerAudit } from './client/audit.js';
 import { registerCache } from './client/caches.js';
 import { type ClientOptions, type CommandContext, exitCodes } from './client/command.js';
 import { registerDeployments } from './client/deployments.js';
@@ -151,6 +152,7 @@ function buildParser(context: CommandContext) {
   parser = registerAgentTokens(parser, context);
   parser = registerEnvironments(parser, context);
   parser = registerDeployments(parser, context);
+  parser = registerAudit(parser, context);
   parser = registerWhoami(parser, context);
   parser = registerLint(parser, context);
   parser = registerHook(parser, context);

@@ -5,6 +5,7 @@
  */
 import {
   type AddRepositoryRequest,
+  type AuditAction,
   artifactDownloadUrl,
   type CallResult,
   type CreateAgentTokenRequest,
@@ -71,6 +72,11 @@ export class ApiClient {
   listRuns(limit?: number, before?: string) {
     const query = { ...(limit === undefined ? {} : { limit }), ...(before === undefined ? {} : { before }) };
     return this.#call('GET /api/runs', (signal) => this.#client.GET('/api/runs', { params: { query }, signal }));
+  }
+
+  /** A page of the audit trail, newest first; `before`: the `next` of the page before. */
+  listAuditEvents(query: { runId?: string; actor?: string; action?: AuditAction; limit?: number; before?: number }) {
+    return this.#call('GET /api/audit', (signal) => this.#client.GET('/api/audit', { params: { query }, signal }));
   }
 
   getRun(id: string) {

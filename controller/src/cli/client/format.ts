@@ -32,13 +32,15 @@ export function shortSha(sha: string | null): string {
 /**
  * Left-aligned columns separated by two spaces; one string per line, no
  * trailing spaces. `paint` may decorate a padded body cell (colour) without
- * changing the alignment.
+ * changing the alignment. Cells go through printableCell: a table shows text
+ * other people wrote (commit subjects, approval comments, names).
  */
 export function formatTable(
   header: readonly string[],
-  rows: readonly (readonly string[])[],
+  bodyRows: readonly (readonly string[])[],
   paint: (cell: string, column: number) => string = (cell) => cell,
 ): string[] {
+  const rows = bodyRows.map((row) => row.map(printableCell));
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
   );
@@ -52,6 +54,18 @@ export function formatTable(
       .trimEnd();
   return [line(header, false), ...rows.map((row) => line(row, true))];
 }
+
+/**
+ * `text` with every control character (C0, DEL, C1: escape sequences, line
+ * breaks, carriage returns) shown as `\uXXXX`, so that a cell can neither
+ * drive the reader's terminal nor break the table's lines.
+ */
+export function printableCell(text: string): string {
+  return text.replace(controlCharacters, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what a cell must not carry
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/g;
 
 function pad2(n: number): string {
   return String(n).padStart(2, '0');

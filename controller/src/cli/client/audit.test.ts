@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runControllerCli } from '../index.js';
+import { captureIo, type FakeApi, startFakeApi } from './fake-api.js';
+
+let api: FakeApi | undefined;
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+});
+
+const approve = {
+  id: 42,
+  at: '2024-05-01T12:03:04.567Z',
+  actor: 'paul',
+  action: 'approve',
+  runId: 'r7',
+  sourceAddress: '10.0.0.5',
+  details: { stage: 'production', sha: '0123abc', comment: 'ship it', approvals: 1 },
+};
+const tokenCreate = {
+  id: 7,
+  at: '2024-04-30T08:00:00.000Z',
+  actor: 'admin',
+  action: 'token.create',
+  runId: null,
+  sourceAddress: '127.0.0.1',
+  details: { name: 'paul', roles: ['approve'] },
+};
+
+const env = (url: string) => ({ GANTRY_URL: url, GANTRY_TOKEN: 't0ken' });
+
+describe('gantry audit', () => {
+  it('prints the events as a table, details as key=value, and asks for the filters it was given', async () => {
+    api = await startFakeApi({
+      'GET /api/audit?runId=r7&actor=paul&action=approve&limit=2': { json: { events: [approve], next: null } },
+      'GET /api/audit': { json: { events: [approve, tokenCreate], next: null } },
+    });
+    const filtered = captureIo(env(api.url));
+    const args = ['audit', '--run', 'r7', '--actor', 'paul', '--action', 'approve', '--limit', '2'];
+    expect(await runControllerCli(args, filtered.io)).toBe(0);
+    expect(filtered.stdout()).toBe(
+      [
+        'ID  WHEN                  ACTOR  ACTION   RUN  DETAILS',
+        '42  2024-05-01 12:03:04Z  paul   approve  r7   stage=production sha=0123abc comment=ship it approvals=1',
+        '',
+      ].join('\n'),
+    );
+    expect(filtered.stderr()).toBe('');
+
+    const all = captureIo(env(api.url));
+    expect(await runControllerCli(['audit'], all.io)).toBe(0);
+    expect(all.stdout()).toContain('7   2024-04-30 08:00:00Z  admin  token.create  -    name=paul roles=["approve"]\n');
+  });
+
+  it('says how to get the next page, with the same filters, and asks for it with --before', async () => {
+    api = await startFakeApi({
+      'GET /api/audit?actor=o%27brien&limit=1': { json: { events: [approve], next: 42 } },
+      'GET /api/audit?actor=o%27brien&limit=1&before=42': { json: { events: [tokenCreate], next: null } },
+    });
+    const first = captureIo(env(api.url));
+    expect(await runControllerCli(['audit', '--actor', "o'brien", '--limit', '1'], first.io)).toBe(0);
+    expect(first.stderr()).toBe(`older events: gantry audit --actor 'o'\\''brien' --limit 1 --before 42\n`);
+
+    const second = captureIo(env(api.url));
+    const args = ['audit', '--actor', "o'brien", '--limit', '1', '--before', '42', '--json'];
+    expect(await runControllerCli(args, second.io)).toBe(0);
+    expect(JSON.parse(second.stdout())).toEqual({ events: [tokenCreate], next: null });
+    expect(second.stderr()).toBe('');
+  });
+
+  it('shows control characters in what others wrote as escapes, never as terminal commands', async () => {
+    const sneaky = { ...approve, details: { comment: 'ok\u001b]52;c;ZXZpbA==\u0007\nfake line\u009b2J' } };
+    api = await startFakeApi({ 'GET /api/audit': { json: { events: [sneaky], next: null } } });
+    const { io, stdout } = captureIo(env(api.url));
+    expect(await runControllerCli(['audit'], io)).toBe(0);
+    expect(stdout()).toContain('comment=ok\\u001b]52;c;ZXZpbA==\\u0007\\u000afake line\\u009b2J\n');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character but the line ends may reach stdout
+    expect(stdout()).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(stdout().split('\n')).toHaveLength(3);
+  });
+
+  it('says so when nothing matches, and when a page is past the oldest event', async () => {
+    api = await startFakeApi({
+      'GET /api/audit?action=reject': { json: { events: [], next: null } },
+      'GET /api/audit?before=3': { json: { events: [], next: null } },
+    });
+    const none = captureIo(env(api.url));
+    expect(await runControllerCli(['audit', '--action', 'reject'], none.io)).toBe(0);
+    expect(none.stdout()).toBe('no audit events\n');
+    const past = captureIo(env(api.url));
+    expect(await runControllerCli(['audit', '--before', '3'], past.io)).toBe(0);
+    expect(past.stdout()).toBe('no audit events older than 3\n');
+  });
+
+  it.each([
+    [['--action', 'deploy'], 'Invalid values'],
+    [['--before', 'r7'], '--before must be an event id, got "r7"'],
+    [['--before', '0'], '--before must be an event id, got "0"'],
+    [['--limit', '0'], '--limit must be a positive integer, got "0"'],
+  ])('refuses %j with the usage, exit 2', async (flags, message) => {
+    const { io, stderr } = captureIo({ GANTRY_URL: 'http://127.0.0.1:9', GANTRY_TOKEN: 't0ken' });
+    expect(await runControllerCli(['audit', ...flags], io)).toBe(2);
+    expect(stderr()).toContain(message);
+  });
+
+  it('refuses --before against a controller that does not page, rather than show the newest events as older', async () => {
+    api = await startFakeApi({ 'GET /api/audit?before=42': { json: { events: [approve, tokenCreate] } } });
+    const { io, stdout, stderr } = captureIo(env(api.url));
+    expect(await runControllerCli(['audit', '--before', '42'], io)).toBe(1);
+    expect(stdout()).toBe('');
+    expect(stderr()).toBe('error: this controller does not page the audit trail (upgrade it to use --before)\n');
+  });
+
+  it('passes on the API refusing a token without the read role, exit 1', async () => {
+    api = await startFakeApi({
+      'GET /api/audit': {
+        status: 403,
+        json: { error: { code: 'forbidden', message: 'this needs the "read" role; paul has approve' } },
+      },
+    });
+    const { io, stderr } = captureIo(env(api.url));
+    expect(await runControllerCli(['audit'], io)).toBe(1);
+    expect(stderr()).toBe('error: this needs the "read" role; paul has approve (HTTP 403)\n');
+  });
+});
