@@ -15,7 +15,7 @@ const approve = {
   action: 'approve',
   runId: 'r7',
   sourceAddress: '10.0.0.5',
-  details: { stage: 'production', sha: '0123abc', comment: 'ship it', approvals: 1 },
+  details: { stage: 'production', comment: 'ship it', sha: '0123abc', artifacts: [] },
 };
 const tokenCreate = {
   id: 7,
@@ -41,7 +41,7 @@ describe('gantry audit', () => {
     expect(filtered.stdout()).toBe(
       [
         'ID  WHEN                  ACTOR  ACTION   RUN  DETAILS',
-        '42  2024-05-01 12:03:04Z  paul   approve  r7   stage=production sha=0123abc comment=ship it approvals=1',
+        '42  2024-05-01 12:03:04Z  paul   approve  r7   stage=production comment=ship it sha=0123abc artifacts=[]',
         '',
       ].join('\n'),
     );
@@ -96,6 +96,7 @@ describe('gantry audit', () => {
     [['--action', 'deploy'], 'Invalid values'],
     [['--before', 'r7'], '--before must be an event id, got "r7"'],
     [['--before', '0'], '--before must be an event id, got "0"'],
+    [['--before', '9007199254740992'], '--before must be an event id, got "9007199254740992"'],
     [['--limit', '0'], '--limit must be a positive integer, got "0"'],
   ])('refuses %j with the usage, exit 2', async (flags, message) => {
     const { io, stderr } = captureIo({ GANTRY_URL: 'http://127.0.0.1:9', GANTRY_TOKEN: 't0ken' });
@@ -103,12 +104,30 @@ describe('gantry audit', () => {
     expect(stderr()).toContain(message);
   });
 
-  it('refuses --before against a controller that does not page, rather than show the newest events as older', async () => {
-    api = await startFakeApi({ 'GET /api/audit?before=42': { json: { events: [approve, tokenCreate] } } });
+  it('gives a value that starts with a dash to the next page as --flag=value', async () => {
+    api = await startFakeApi({ 'GET /api/audit?actor=-x&limit=1': { json: { events: [approve], next: 42 } } });
+    const { io, stderr } = captureIo(env(api.url));
+    expect(await runControllerCli(['audit', '--actor=-x', '--limit', '1'], io)).toBe(0);
+    expect(stderr()).toBe('older events: gantry audit --actor=-x --limit 1 --before 42\n');
+  });
+
+  it('passes on the refusal of a controller from before paging, and escapes what the API quotes', async () => {
+    api = await startFakeApi({
+      'GET /api/audit?before=9007199254740991': {
+        status: 400,
+        json: {
+          error: {
+            code: 'invalid_input',
+            message: 'invalid query',
+            issues: [{ path: ['before'], message: 'Unrecognized key: "before"\u001b[2J' }],
+          },
+        },
+      },
+    });
     const { io, stdout, stderr } = captureIo(env(api.url));
-    expect(await runControllerCli(['audit', '--before', '42'], io)).toBe(1);
+    expect(await runControllerCli(['audit', '--before', '9007199254740991'], io)).toBe(1);
     expect(stdout()).toBe('');
-    expect(stderr()).toBe('error: this controller does not page the audit trail (upgrade it to use --before)\n');
+    expect(stderr()).toBe('error: invalid query (HTTP 400)\n  - before: Unrecognized key: "before"\\u001b[2J\n');
   });
 
   it('passes on the API refusing a token without the read role, exit 1', async () => {

@@ -8,7 +8,6 @@ import { auditActions } from '../../domain/audit.js';
 import {
   type CommandContext,
   connect,
-  exitCodes,
   positiveInteger,
   printList,
   runClientCommand,
@@ -16,7 +15,7 @@ import {
   withConnection,
   withJson,
 } from './command.js';
-import { formatTimestamp } from './format.js';
+import { formatTimestamp, shellWord } from './format.js';
 
 export function registerAudit<T>(yargs: Argv<T>, { io, options, exit }: CommandContext) {
   return yargs.command(
@@ -51,11 +50,7 @@ export function registerAudit<T>(yargs: Argv<T>, { io, options, exit }: CommandC
             ...(limit === undefined ? {} : { limit }),
             ...(before === undefined ? {} : { before }),
           });
-          if (before !== undefined && !('next' in page)) {
-            // A controller from before paging ignores `before` and answers the newest events.
-            io.stderr('error: this controller does not page the audit trail (upgrade it to use --before)\n');
-            return exitCodes.failure;
-          }
+          // A controller from before paging refuses `before` (400, an unrecognized key) and answers no `next`.
           const { events } = page;
           const next = page.next ?? null;
           const printed = printList(io, {
@@ -84,8 +79,9 @@ export function registerAudit<T>(yargs: Argv<T>, { io, options, exit }: CommandC
 /** `--before`: an event id, a positive integer the API accepts (up to 2^53 − 1). */
 function eventId(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^[1-9]\d{0,14}$/.test(value)) throw new UsageError(`--before must be an event id, got "${value}"`);
-  return Number(value);
+  const id = /^[1-9]\d{0,15}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(id)) throw new UsageError(`--before must be an event id, got "${value}"`);
+  return id;
 }
 
 /** `key=value` pairs on one line: strings as they are, anything else as JSON. */
@@ -104,10 +100,8 @@ function repeatedFilters(args: { run?: string; actor?: string; action?: string; 
     ['--action', args.action],
     ['--limit', args.limit],
   ];
-  return flags.map(([flag, value]) => (value === undefined ? '' : ` ${flag} ${shellWord(value)}`)).join('');
-}
-
-/** `value` as one shell word: as it is when it is plain, else in single quotes. */
-function shellWord(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+  // `--actor -x` would read as a missing value: such a value goes as `--actor=-x`.
+  const flagged = (flag: string, value: string) =>
+    value.startsWith('-') ? ` ${flag}=${shellWord(value)}` : ` ${flag} ${shellWord(value)}`;
+  return flags.map(([flag, value]) => (value === undefined ? '' : flagged(flag, value))).join('');
 }

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { ApiClient, ApiError, ApiUnreachableError } from './api-client.js';
 import { ConfigError, resolveConnection } from './connection.js';
-import { formatTable } from './format.js';
+import { formatTable, printableLines } from './format.js';
 import type { CliIo } from './io.js';
 
 /** Knobs for tests and embedding; the CLI uses the defaults. */
@@ -113,8 +113,9 @@ export async function runClientCommand(io: CliIo, body: () => Promise<number>): 
       return exitCodes.usage;
     }
     if (error instanceof ApiError) {
-      io.stderr(`error: ${error.message} (HTTP ${error.status})\n`);
-      for (const issue of error.issues) io.stderr(`  - ${describeIssue(issue)}\n`);
+      // The API's words may quote what others wrote (a stage's name, a commit's author).
+      io.stderr(`error: ${printableLines(error.message)} (HTTP ${error.status})\n`);
+      for (const issue of error.issues) io.stderr(`  - ${printableLines(describeIssue(issue))}\n`);
       return exitCodes.failure;
     }
     if (error instanceof ApiUnreachableError) {

@@ -15,7 +15,7 @@ import {
   withConnection,
   withJson,
 } from './command.js';
-import { formatTimestamp, shortSha } from './format.js';
+import { formatTimestamp, printable, shellWord, shortSha } from './format.js';
 
 export function registerDeployments<T>(yargs: Argv<T>, context: CommandContext) {
   return yargs
@@ -91,11 +91,12 @@ export function registerDeployments<T>(yargs: Argv<T>, context: CommandContext) 
               printJson(context.io, outcome);
               return 0;
             }
+            const stage = printable(outcome.stage);
             context.io.stdout(
-              `rollback of ${args.environment} to ${shortSha(outcome.sha)} (run ${outcome.runId}, stage "${outcome.stage}"): ${outcome.status.replaceAll('_', ' ')}\n`,
+              `rollback of ${args.environment} to ${shortSha(outcome.sha)} (run ${outcome.runId}, stage "${stage}"): ${outcome.status.replaceAll('_', ' ')}\n`,
             );
             if (outcome.status === 'awaiting_approval') {
-              context.io.stdout(`approve it: gantry approve ${outcome.runId} --stage ${outcome.stage}\n`);
+              context.io.stdout(`approve it: gantry approve ${outcome.runId} --stage ${shellWord(stage)}\n`);
             }
             context.io.stdout(`${outcome.url}\n`);
             return 0;

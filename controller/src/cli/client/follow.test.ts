@@ -145,6 +145,50 @@ describe('gantry trigger --follow', () => {
     );
   });
 
+  it('shows what the pusher wrote (names, the error, the log tail, test names) without its control characters', async () => {
+    const esc = '\u001b';
+    const sneakyJob = `compile${esc}]0;pwned\u0007`;
+    const counts = { total: 1, passed: 0, failed: 1, error: 0, skipped: 0 };
+    const tests = {
+      runId: 'r1',
+      counts,
+      jobs: [{ jobId: 'job-x', jobName: sneakyJob, stage: 'build', attempt: 1, counts, reports: [] }],
+      cases: [
+        {
+          ...{ jobId: 'job-x', jobName: sneakyJob, suite: `suite${esc}[2J`, className: 'c', name: 'works' },
+          ...{ status: 'failed', durationMs: 1, message: `boom\u009b1A`, output: null, flaky: false },
+        },
+      ],
+      truncated: false,
+    };
+    const failed = run(
+      'failed',
+      [stage(`build${esc}[31m`, 'failed', [job(sneakyJob, 'failed', { id: 'job-x', exitCode: 1 })])],
+      `.gantry.yml:1:1: ${esc}]52;c;ZXZpbA==\u0007`,
+    );
+    const routes = {
+      'GET /api/runs/r1/jobs/job-x/log?attempt=1': { text: `plain\nclipboard ${esc}]52;c;ZXZpbA==\u0007 gone\n` },
+      'GET /api/runs/r1/tests?limit=50': { json: tests },
+    };
+    for (const terminal of [false, true]) {
+      const result = await follow([failed], routes, [], terminal);
+      expect(result.code).toBe(1);
+      // The log tail is the job's output: a pipe gets its bytes, a terminal only its text.
+      const rawTail = `clipboard ${esc}]52;c;ZXZpbA==\u0007 gone\n`;
+      expect(result.stdout).toContain(terminal ? 'clipboard  gone\n' : rawTail);
+      // Besides that, what the CLI draws itself: moving up over the board to redraw it.
+      const redraws = new RegExp(`${esc}\\[\\d+A${esc}\\[0J`, 'g');
+      const printed = result.stdout.replace(rawTail, '').replaceAll(redraws, '');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character but line ends may reach the terminal
+      expect(printed).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+      expect(printed).toContain('build\\u001b[31m/compile\\u001b]0;pwned\\u0007');
+      expect(printed).toContain('  .gantry.yml:1:1: \\u001b]52;c;ZXZpbA==\\u0007\n');
+      expect(printed).toContain('✗ compile\\u001b]0;pwned\\u0007: suite\\u001b[2J › works — boom\\u009b1A\n');
+      await api?.close();
+    }
+    api = undefined;
+  });
+
   it('prints the error of a run that failed before any job ran', async () => {
     const problems =
       '.gantry.yml:3:5: jobs.compile.needs: unknown job "lnt"\n.gantry.yml:9:1: stages: must not be empty';

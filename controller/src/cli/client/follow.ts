@@ -5,8 +5,10 @@ import { type ApiClient, ApiError, ApiUnreachableError } from './api-client.js';
 import type { RunDetail } from './api-types.js';
 import { renderBoard } from './board.js';
 import { exitCodes } from './command.js';
+import { printable, printableLines, shellWord } from './format.js';
 import type { CliIo } from './io.js';
 import { describeProgress, jobLabel, type RunProgress } from './progress.js';
+import { TerminalFilter } from './terminal-filter.js';
 import { printTestSummary } from './test-summary.js';
 
 export const logTailLines = 20;
@@ -32,7 +34,7 @@ export async function followRun(api: ApiClient, runId: string, io: CliIo, option
   const board = io.terminal ? createBoardWriter(io) : null;
   try {
     for (;;) {
-      const run = await api.getRun(runId);
+      const run = printableRun(await api.getRun(runId));
       if (board) board.draw(run);
       else for (const line of describeProgress(previous, run)) io.stdout(`${line}\n`);
       if (isTerminalRun(run.status)) return await reportOutcome(api, run, io);
@@ -80,7 +82,7 @@ function announceApprovals(run: RunDetail, announced: Set<string>, io: CliIo): b
     if (announced.has(stage.name)) continue;
     announced.add(stage.name);
     io.stdout(
-      `waiting for approval of stage "${stage.name}": gantry approve ${run.id} --stage ${quoteForShell(stage.name)}\n`,
+      `waiting for approval of stage "${stage.name}": gantry approve ${run.id} --stage ${shellWord(stage.name)}\n`,
     );
   }
   return announced.size > before;
@@ -101,7 +103,8 @@ async function reportOutcome(api: ApiClient, run: RunDetail, io: CliIo): Promise
       io.stdout(
         `--- ${jobLabel(stage, job)} ${job.status}, attempt ${job.attempt}: last ${logTailLines} log lines ---\n`,
       );
-      io.stdout(await readLogTail(api, run.id, job.id, job.attempt));
+      const tail = await readLogTail(api, run.id, job.id, job.attempt);
+      io.stdout(io.terminal ? forTerminal(tail, io) : tail);
     }
   }
   await printTestSummary(api, run.id, io);
@@ -136,7 +139,30 @@ async function readLogTail(api: ApiClient, runId: string, jobId: string, attempt
   return `${lines.slice(-logTailLines).join('\n')}\n`;
 }
 
-/** Stage names are usually plain words; quote the rest so the printed command can be pasted. */
-function quoteForShell(word: string): string {
-  return /^[\w./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+/**
+ * The run with what its pusher wrote (names, the pipeline's, the skip reasons
+ * and the run's error, which may quote the pipeline file) made printable:
+ * the board, the progress lines and the outcome show them.
+ */
+function printableRun(run: RunDetail): RunDetail {
+  return {
+    ...run,
+    pipeline: run.pipeline === null ? null : printable(run.pipeline),
+    error: run.error === null ? null : printableLines(run.error),
+    stages: run.stages.map((stage) => ({
+      ...stage,
+      name: printable(stage.name),
+      environment: stage.environment === null ? null : printable(stage.environment),
+      skipReason: stage.skipReason === null ? null : printable(stage.skipReason),
+      concurrency:
+        stage.concurrency === null ? null : { ...stage.concurrency, group: printable(stage.concurrency.group) },
+      jobs: stage.jobs.map((job) => ({ ...job, name: printable(job.name) })),
+    })),
+  };
+}
+
+/** A job's output on a terminal: only text and colours (see TerminalFilter), as `gantry logs` shows it. */
+function forTerminal(text: string, io: CliIo): string {
+  const filter = new TerminalFilter({ keepColor: io.color === true });
+  return Buffer.from(filter.write(Buffer.from(text, 'utf8'))).toString('utf8');
 }

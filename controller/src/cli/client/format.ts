@@ -32,15 +32,15 @@ export function shortSha(sha: string | null): string {
 /**
  * Left-aligned columns separated by two spaces; one string per line, no
  * trailing spaces. `paint` may decorate a padded body cell (colour) without
- * changing the alignment. Cells go through printableCell: a table shows text
- * other people wrote (commit subjects, approval comments, names).
+ * changing the alignment. Cells go through printable: a table shows text other
+ * people wrote (commit subjects, approval comments, names).
  */
 export function formatTable(
   header: readonly string[],
   bodyRows: readonly (readonly string[])[],
   paint: (cell: string, column: number) => string = (cell) => cell,
 ): string[] {
-  const rows = bodyRows.map((row) => row.map(printableCell));
+  const rows = bodyRows.map((row) => row.map(printable));
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
   );
@@ -57,15 +57,26 @@ export function formatTable(
 
 /**
  * `text` with every control character (C0, DEL, C1: escape sequences, line
- * breaks, carriage returns) shown as `\uXXXX`, so that a cell can neither
- * drive the reader's terminal nor break the table's lines.
+ * breaks, carriage returns) shown as `\uXXXX`, so that what other people
+ * wrote (names, comments, commit subjects, test names) can neither drive the
+ * reader's terminal nor break the line it is printed on.
  */
-export function printableCell(text: string): string {
+export function printable(text: string): string {
   return text.replace(controlCharacters, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what a cell must not carry
+/** printable, line by line: line breaks stay. */
+export function printableLines(text: string): string {
+  return text.split('\n').map(printable).join('\n');
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what printed text must not carry
 const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** `value` as one shell word: as it is when it is plain, else in single quotes. */
+export function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
 
 function pad2(n: number): string {
   return String(n).padStart(2, '0');

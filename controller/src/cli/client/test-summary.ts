@@ -2,9 +2,11 @@
  * The end of `gantry trigger --follow`: the run's test counts and each
  * failing case by name with its message's first line, when its jobs had
  * JUnit reports. Nothing when they had none (or the controller predates
- * them); a note when the API cannot say.
+ * them); a note when the API cannot say. Names and messages come from the
+ * job's report files, so they are printed through `printable`.
  */
 import { type ApiClient, ApiError, ApiUnreachableError } from './api-client.js';
+import { printable } from './format.js';
 import type { CliIo } from './io.js';
 
 /** Failing cases named at most; the rest are counted. */
@@ -31,17 +33,22 @@ export async function printTestSummary(api: ApiClient, runId: string, io: CliIo)
   for (const job of tests.jobs) {
     for (const report of job.reports) {
       if (report.status === 'refused')
-        io.stdout(`  report ${job.jobName}: ${report.path} refused: ${report.problem}\n`);
+        io.stdout(
+          `  report ${printable(job.jobName)}: ${printable(report.path)} refused: ${printable(report.problem ?? '')}\n`,
+        );
     }
   }
   const failing = tests.cases.filter((testCase) => testCase.status === 'failed' || testCase.status === 'error');
   if (failing.length === 0) return;
   io.stdout('failing tests:\n');
   for (const testCase of failing) {
-    const where = [testCase.suite, testCase.name].filter((part) => part !== '').join(' › ');
-    const message = testCase.message?.split('\n', 1)[0] ?? '';
+    const where = [testCase.suite, testCase.name]
+      .filter((part) => part !== '')
+      .map(printable)
+      .join(' › ');
+    const message = printable(testCase.message?.split('\n', 1)[0] ?? '');
     io.stdout(
-      `  ✗ ${testCase.jobName}: ${where}${testCase.status === 'error' ? ' (error)' : ''}${message ? ` — ${message}` : ''}\n`,
+      `  ✗ ${printable(testCase.jobName)}: ${where}${testCase.status === 'error' ? ' (error)' : ''}${message ? ` — ${message}` : ''}\n`,
     );
   }
   const unnamed = counts.failed + counts.error - failing.length;
