@@ -4,8 +4,8 @@
  * claim, report, stream a line of log and finish each job without running
  * any process, so only the controller and its services are measured. The
  * farm first runs a warm-up at a steady rate (the controller's code is
- * compiled by V8 as it runs: its first thousand jobs cost it about twice
- * what later ones do, which a controller that runs for days pays once).
+ * compiled by V8 as it runs: its first thousand jobs cost it about one and
+ * a half to two times what later ones do, which a controller that runs for days pays once).
  * Then load comes in steps of increasing rate (runs of a 50-cell no-op matrix
  * triggered open-loop) until the farm no longer keeps up; for each step the
  * completed jobs/s and the dispatch p99 (job queued → claimed, database
