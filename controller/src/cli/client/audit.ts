@@ -50,7 +50,7 @@ export function registerAudit<T>(yargs: Argv<T>, { io, options, exit }: CommandC
             ...(limit === undefined ? {} : { limit }),
             ...(before === undefined ? {} : { before }),
           });
-          // A controller from before paging refuses `before` (400, an unrecognized key) and answers no `next`.
+          // A controller from before paging answers no `next` (and refuses `before`: 400, an unrecognized key).
           const { events } = page;
           const next = page.next ?? null;
           const printed = printList(io, {
@@ -85,7 +85,7 @@ function eventId(value: string | undefined): number | undefined {
 }
 
 /** `key=value` pairs on one line: strings as they are, anything else as JSON. */
-export function formatDetails(details: Record<string, unknown>): string {
+function formatDetails(details: Record<string, unknown>): string {
   const pairs = Object.entries(details).map(
     ([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`,
   );
