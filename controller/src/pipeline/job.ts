@@ -16,6 +16,7 @@ import {
   readEnv,
   readInteger,
   readMapping,
+  readName,
   readString,
   readStringList,
   reportMissing,
@@ -78,7 +79,7 @@ export function readJob(
   if (job === undefined) return undefined;
 
   if (job.name === undefined) reportMissing(problems, path, 'name');
-  const name = job.name === undefined ? undefined : readString(problems, job.name, [...path, 'name']);
+  const name = job.name === undefined ? undefined : readName(problems, job.name, [...path, 'name']);
 
   let queue = DEFAULT_QUEUE;
   if (job.queue !== undefined) {

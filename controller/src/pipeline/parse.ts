@@ -13,7 +13,7 @@ import { readPlainEnv } from './plain-env.js';
 import { checkPlanSize } from './plan-size.js';
 import { ProblemCollector } from './problems.js';
 import { resolveStages } from './references.js';
-import { describe, readMapping, readString, reportMissing } from './schema.js';
+import { describe, readMapping, readName, reportMissing } from './schema.js';
 import { readStage, type StageSpec } from './stage.js';
 import { readOn } from './triggers.js';
 
@@ -62,7 +62,7 @@ export function parsePipeline(text: string, limits: PipelineLimits = DEFAULT_PIP
   if (pipeline === undefined) return fail(problems.problems);
 
   if (pipeline.name === undefined) reportMissing(problems, [], 'name');
-  const name = pipeline.name === undefined ? undefined : readString(problems, pipeline.name, ['name']);
+  const name = pipeline.name === undefined ? undefined : readName(problems, pipeline.name, ['name']);
 
   const env = readPlainEnv(problems, pipeline.env, ['env'], 'pipeline');
   const on = readOn(problems, pipeline.on, ['on']);

@@ -66,6 +66,24 @@ export function readString(problems: ProblemCollector, value: unknown, path: Pat
   return value;
 }
 
+/**
+ * A name people read where it is shown (the pipeline's, a stage's, a job's,
+ * an environment's): a string without control characters, which could only
+ * be a mistake and would reach terminals and logs as they are.
+ */
+export function readName(problems: ProblemCollector, value: unknown, path: Path): string | undefined {
+  const text = readString(problems, value, path);
+  if (text === undefined) return undefined;
+  const control = controlCharacter.exec(text)?.[0];
+  if (control === undefined) return text;
+  const code = `U+${control.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  problems.report(path, `must not contain control characters (found ${code})`);
+  return undefined;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what a name may not hold
+const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
+
 export function readBoolean(problems: ProblemCollector, value: unknown, path: Path): boolean | undefined {
   if (typeof value === 'boolean') return value;
   problems.report(path, `must be true or false (got ${describe(value)})`);

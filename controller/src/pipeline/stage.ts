@@ -7,7 +7,7 @@ import type { Path } from './locate.js';
 import type { ApprovalPolicy, StageCondition } from './model.js';
 import { readPlainEnv } from './plain-env.js';
 import type { ProblemCollector } from './problems.js';
-import { describe, readMapping, readString, reportMissing } from './schema.js';
+import { describe, readMapping, readName, reportMissing } from './schema.js';
 import { readIf } from './triggers.js';
 
 export const STAGE_KEYS = ['name', 'if', 'environment', 'approval', 'concurrency', 'supersede', 'env', 'jobs'];
@@ -36,8 +36,8 @@ export function readStage(
   if (stage === undefined) return undefined;
 
   if (stage.name === undefined) reportMissing(problems, path, 'name');
-  const name = stage.name === undefined ? undefined : readString(problems, stage.name, [...path, 'name']);
-  const environment = readOptionalString(problems, stage.environment, [...path, 'environment']);
+  const name = stage.name === undefined ? undefined : readName(problems, stage.name, [...path, 'name']);
+  const environment = readOptionalName(problems, stage.environment, [...path, 'environment']);
   const concurrency = readConcurrencyGroup(problems, stage.concurrency, [...path, 'concurrency']);
   const approval = readApproval(problems, stage.approval, [...path, 'approval']);
   const supersede = readSupersede(problems, stage.supersede, [...path, 'supersede'], approval !== null);
@@ -59,6 +59,6 @@ export function readStage(
   return { path, name, environment, approval, concurrency, supersede, condition, env, jobs };
 }
 
-function readOptionalString(problems: ProblemCollector, value: unknown, path: Path): string | null {
-  return value === undefined ? null : (readString(problems, value, path) ?? null);
+function readOptionalName(problems: ProblemCollector, value: unknown, path: Path): string | null {
+  return value === undefined ? null : (readName(problems, value, path) ?? null);
 }
