@@ -79,6 +79,15 @@ describe('gantry audit', () => {
     expect(stdout().split('\n')).toHaveLength(3);
   });
 
+  it('shows bidirectional overrides as escapes, so a comment reads as what it holds', async () => {
+    const reversed = { ...approve, details: { comment: 'ok \u202eevil\u202c \u2067x\u2069 \u05e9\u05dc\u05d5\u05dd' } };
+    api = await startFakeApi({ 'GET /api/audit': { json: { events: [reversed], next: null } } });
+    const { io, stdout } = captureIo(env(api.url));
+    expect(await runControllerCli(['audit'], io)).toBe(0);
+    // Right-to-left text itself is left alone.
+    expect(stdout()).toContain('comment=ok \\u202eevil\\u202c \\u2067x\\u2069 \u05e9\u05dc\u05d5\u05dd\n');
+  });
+
   it('says so when nothing matches, and when a page is past the oldest event', async () => {
     api = await startFakeApi({
       'GET /api/audit?action=reject': { json: { events: [], next: null } },

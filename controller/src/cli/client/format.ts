@@ -57,9 +57,11 @@ export function formatTable(
 
 /**
  * `text` with every control character (C0, DEL, C1: escape sequences, line
- * breaks, carriage returns) shown as `\uXXXX`, so that what other people
- * wrote (names, comments, commit subjects, test names) can neither drive the
- * reader's terminal nor break the line it is printed on.
+ * breaks, carriage returns) and every bidirectional embedding, override or
+ * isolate (U+202A-U+202E, U+2066-U+2069, which can make a line read
+ * differently from what it holds) shown as `\uXXXX`, so that what other
+ * people wrote (names, comments, commit subjects, test names) can neither
+ * drive the reader's terminal nor disguise or break the line it is printed on.
  */
 export function printable(text: string): string {
   return text.replace(controlCharacters, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -71,7 +73,7 @@ export function printableLines(text: string): string {
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what printed text must not carry
-const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/g;
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /** `value` as one shell word: as it is when it is plain, else in single quotes. */
 export function shellWord(value: string): string {
