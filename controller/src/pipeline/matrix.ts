@@ -5,7 +5,7 @@
  */
 import type { Path } from './locate.js';
 import type { ProblemCollector } from './problems.js';
-import { describe, isMapping, isShellName, scalarText } from './schema.js';
+import { controlCharacterProblem, describe, isMapping, isShellName, scalarText } from './schema.js';
 import { didYouMean } from './suggest.js';
 
 /** Variables in the order written, each with its values. */
@@ -69,11 +69,16 @@ function readValues(problems: ProblemCollector, raw: unknown, path: Path, variab
   let valid = true;
   raw.forEach((item: unknown, index) => {
     const text = scalarText(problems, item, [...path, index]);
+    // A value becomes part of a job's name, which people read on terminals.
+    const controlProblem = text === undefined ? undefined : controlCharacterProblem(text);
     if (text === undefined || text === '') {
       problems.report(
         [...path, index],
         `matrix value must be a non-empty string, number or boolean (got ${describe(item)})`,
       );
+      valid = false;
+    } else if (controlProblem !== undefined) {
+      problems.report([...path, index], `matrix value ${controlProblem}`);
       valid = false;
     } else if (values.includes(text)) {
       problems.report([...path, index], `matrix value "${text}" is listed twice`);

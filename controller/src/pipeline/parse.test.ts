@@ -320,6 +320,7 @@ describe('parsePipeline: problems point at the offending key or value', () => {
     ['env name not a shell name', jobs('      - name: j', '        steps: [make]', '        env: { 1X: a }'), 7, 16, 'stages[0].jobs[0].env.1X', 'env name "1X" is not a valid shell variable name'],
     ['env value missing', jobs('      - name: j', '        steps: [make]', '        env:', '          A:'), 8, 11, 'stages[0].jobs[0].env.A', 'env value of "A" must be a string, number or boolean'],
     ['empty matrix list', jobs('      - name: j', '        matrix: { node: [] }', '        steps: [make]'), 6, 25, 'stages[0].jobs[0].matrix.node', 'must be a non-empty list of values (got an empty list)'],
+    ['control character in a matrix value', jobs('      - name: j', '        matrix: { os: [linux, "mac\\e[2J"] }', '        steps: [make]'), 6, 31, 'stages[0].jobs[0].matrix.os[1]', 'matrix value must not contain control characters (found U+001B)'],
     ['unknown matrix variable', jobs('      - name: j', '        matrix: { node: ["20"] }', '        steps: ["nvm use ${{ matrix.nod }}"]'), 7, 17, 'stages[0].jobs[0].steps[0]', 'unknown matrix variable "nod" in "${{ matrix.nod }}" (did you mean "node"?)'],
     ['matrix variable without a matrix', jobs('      - name: j', '        steps: ["nvm use ${{ matrix.node }}"]'), 6, 17, 'stages[0].jobs[0].steps[0]', 'the job has no matrix'],
     ['unsupported expression', jobs('      - name: j', '        steps: ["echo ${{ secrets.TOKEN }}"]'), 6, 17, 'stages[0].jobs[0].steps[0]', 'unsupported expression "${{ secrets.TOKEN }}"'],

@@ -74,11 +74,18 @@ export function readString(problems: ProblemCollector, value: unknown, path: Pat
 export function readName(problems: ProblemCollector, value: unknown, path: Path): string | undefined {
   const text = readString(problems, value, path);
   if (text === undefined) return undefined;
-  const control = controlCharacter.exec(text)?.[0];
-  if (control === undefined) return text;
-  const code = `U+${control.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-  problems.report(path, `must not contain control characters (found ${code})`);
+  const problem = controlCharacterProblem(text);
+  if (problem === undefined) return text;
+  problems.report(path, problem);
   return undefined;
+}
+
+/** Why `text` may not name something shown to people, or undefined when it may. */
+export function controlCharacterProblem(text: string): string | undefined {
+  const control = controlCharacter.exec(text)?.[0];
+  if (control === undefined) return undefined;
+  const code = `U+${control.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return `must not contain control characters (found ${code})`;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what a name may not hold

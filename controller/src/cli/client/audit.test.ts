@@ -113,11 +113,11 @@ describe('gantry audit', () => {
     expect(stderr()).toContain(message);
   });
 
-  it('gives a value that starts with a dash to the next page as --flag=value', async () => {
+  it('gives a value that starts with a dash to the next page as --flag=value, with the --url given', async () => {
     api = await startFakeApi({ 'GET /api/audit?actor=-x&limit=1': { json: { events: [approve], next: 42 } } });
-    const { io, stderr } = captureIo(env(api.url));
-    expect(await runControllerCli(['audit', '--actor=-x', '--limit', '1'], io)).toBe(0);
-    expect(stderr()).toBe('older events: gantry audit --actor=-x --limit 1 --before 42\n');
+    const { io, stderr } = captureIo({ GANTRY_TOKEN: 't0ken' });
+    expect(await runControllerCli(['audit', '--actor=-x', '--limit', '1', '--url', api.url], io)).toBe(0);
+    expect(stderr()).toBe(`older events: gantry audit --actor=-x --limit 1 --url ${api.url} --before 42\n`);
   });
 
   it('passes on the refusal of a controller from before paging, and escapes what the API quotes', async () => {

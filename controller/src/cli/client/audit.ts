@@ -10,12 +10,13 @@ import {
   connect,
   positiveInteger,
   printList,
+  repeatedConnection,
   runClientCommand,
   UsageError,
   withConnection,
   withJson,
 } from './command.js';
-import { formatTimestamp, shellWord } from './format.js';
+import { formatTimestamp, shellFlags } from './format.js';
 
 export function registerAudit<T>(yargs: Argv<T>, { io, options, exit }: CommandContext) {
   return yargs.command(
@@ -68,7 +69,7 @@ export function registerAudit<T>(yargs: Argv<T>, { io, options, exit }: CommandC
             ]),
           });
           if (next !== null && !args.json)
-            io.stderr(`older events: gantry audit${repeatedFilters(args)} --before ${next}\n`);
+            io.stderr(`older events: gantry audit${repeatedFlags(args)} --before ${next}\n`);
           return printed;
         }),
       );
@@ -92,16 +93,20 @@ function formatDetails(details: Record<string, unknown>): string {
   return pairs.length === 0 ? '-' : pairs.join(' ');
 }
 
-/** The filters of this command line, as flags for the next page's. */
-function repeatedFilters(args: { run?: string; actor?: string; action?: string; limit?: string }): string {
-  const flags: [string, string | undefined][] = [
+/** The filters and connection of this command line, as flags for the next page's. */
+function repeatedFlags(args: {
+  run?: string;
+  actor?: string;
+  action?: string;
+  limit?: string;
+  url?: string;
+  tokenFile?: string;
+}): string {
+  return shellFlags([
     ['--run', args.run],
     ['--actor', args.actor],
     ['--action', args.action],
     ['--limit', args.limit],
-  ];
-  // `--actor -x` would read as a missing value: such a value goes as `--actor=-x`.
-  const flagged = (flag: string, value: string) =>
-    value.startsWith('-') ? ` ${flag}=${shellWord(value)}` : ` ${flag} ${shellWord(value)}`;
-  return flags.map(([flag, value]) => (value === undefined ? '' : flagged(flag, value))).join('');
+    ...repeatedConnection(args),
+  ]);
 }

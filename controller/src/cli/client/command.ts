@@ -62,6 +62,18 @@ export interface ConnectionArgs {
   tokenFile?: string | undefined;
 }
 
+/**
+ * The connection flags of this command line, to repeat in a command it
+ * suggests (the next page): `--url` and `--token-file`, never `--token`,
+ * whose value is a secret (such a reader sets it again, or GANTRY_TOKEN).
+ */
+export function repeatedConnection(args: ConnectionArgs): [flag: string, value: string | undefined][] {
+  return [
+    ['--url', args.url],
+    ['--token-file', args.tokenFile],
+  ];
+}
+
 export function connect(args: ConnectionArgs, io: CliIo, options: ClientOptions): ApiClient {
   if (args.token !== undefined) {
     io.stderr('warning: --token is visible to every user of this machine (ps); use --token-file or GANTRY_TOKEN\n');

@@ -57,11 +57,14 @@ export function formatTable(
 
 /**
  * `text` with every control character (C0, DEL, C1: escape sequences, line
- * breaks, carriage returns) and every bidirectional embedding, override or
- * isolate (U+202A-U+202E, U+2066-U+2069, which can make a line read
- * differently from what it holds) shown as `\uXXXX`, so that what other
- * people wrote (names, comments, commit subjects, test names) can neither
- * drive the reader's terminal nor disguise or break the line it is printed on.
+ * breaks, carriage returns), every bidirectional mark, embedding, override or
+ * isolate (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069, which can
+ * make a line read differently from what it holds), the line and paragraph
+ * separators (U+2028-U+2029) and the invisible zero-width space and byte
+ * order mark (U+200B, U+FEFF) shown as `\uXXXX`, so that what other people
+ * wrote (names, comments, commit subjects, test names) can neither drive the
+ * reader's terminal nor disguise or break the line it is printed on. The
+ * zero-width joiners (U+200C-U+200D) stay: scripts and emoji need them.
  */
 export function printable(text: string): string {
   return text.replace(controlCharacters, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -73,7 +76,21 @@ export function printableLines(text: string): string {
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what printed text must not carry
-const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+
+/**
+ * ` --flag value` for each flag that has a value, as a shell line that
+ * repeats them. A value starting with `-` goes as `--flag=value`: after a
+ * space it would read as a missing value.
+ */
+export function shellFlags(flags: readonly (readonly [flag: string, value: string | undefined])[]): string {
+  return flags
+    .map(([flag, value]) => {
+      if (value === undefined) return '';
+      return value.startsWith('-') ? ` ${flag}=${shellWord(value)}` : ` ${flag} ${shellWord(value)}`;
+    })
+    .join('');
+}
 
 /** `value` as one shell word: as it is when it is plain, else in single quotes. */
 export function shellWord(value: string): string {

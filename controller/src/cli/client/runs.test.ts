@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runControllerCli } from '../index.js';
 import { captureIo, type FakeApi, startFakeApi } from './fake-api.js';
@@ -80,6 +83,27 @@ describe('gantry runs', () => {
     expect(await runControllerCli(['runs', '--limit', '1', '--before', 'r2', '--json'], second.io)).toBe(0);
     expect(JSON.parse(second.stdout())).toEqual({ runs: [runs[1]], next: null });
     expect(second.stderr()).toBe('');
+  });
+
+  it('repeats --url and --token-file in the next page, never --token', async () => {
+    api = await startFakeApi({ 'GET /api/runs?limit=1': { json: { runs: [runs[0]], next: 'r2' } } });
+    const dir = await mkdtemp(join(tmpdir(), 'gantry-runs-'));
+    const tokenFile = join(dir, 'my token');
+    await writeFile(tokenFile, 't0ken\n');
+    const withFile = captureIo({});
+    const flags = ['--limit', '1', '--url', api.url, '--token-file', tokenFile];
+    expect(await runControllerCli(['runs', ...flags], withFile.io)).toBe(0);
+    expect(withFile.stderr()).toBe(
+      `older runs: gantry runs --limit 1 --url ${api.url} --token-file '${tokenFile}' --before r2\n`,
+    );
+
+    const withToken = captureIo({});
+    expect(await runControllerCli(['runs', '--limit', '1', '--url', api.url, '--token', 't0ken'], withToken.io)).toBe(
+      0,
+    );
+    expect(withToken.stderr()).toContain(`older runs: gantry runs --limit 1 --url ${api.url} --before r2\n`);
+    expect(withToken.stderr()).not.toContain('t0ken');
+    await rm(dir, { recursive: true });
   });
 
   it('refuses to take the newest runs of a controller older than paging for older ones', async () => {

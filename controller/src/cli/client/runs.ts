@@ -7,11 +7,12 @@ import {
   exitCodes,
   positiveInteger,
   printList,
+  repeatedConnection,
   runClientCommand,
   withConnection,
   withJson,
 } from './command.js';
-import { formatTimestamp, shortSha } from './format.js';
+import { formatTimestamp, shellFlags, shortSha } from './format.js';
 
 export function registerRuns<T>(yargs: Argv<T>, { io, options, exit }: CommandContext) {
   return yargs.command(
@@ -63,8 +64,8 @@ export function registerRuns<T>(yargs: Argv<T>, { io, options, exit }: CommandCo
             paint,
           });
           if (next !== null && !args.json) {
-            const size = limit === undefined ? '' : ` --limit ${limit}`;
-            io.stderr(`older runs: gantry runs${size} --before ${next}\n`);
+            const flags = shellFlags([['--limit', limit?.toString()], ...repeatedConnection(args)]);
+            io.stderr(`older runs: gantry runs${flags} --before ${next}\n`);
           }
           return printed;
         }),
