@@ -146,3 +146,93 @@ stages:
     expect(run?.stages[1]?.jobs.map((job) => job.status)).not.toContain('queued');
   });
 });
+
+describe('retrying a job whose stage never opened', { timeout: 60_000 }, () => {
+  const gated = `name: p
+stages:
+  - name: build
+    jobs:
+      - { name: compile, steps: [make] }
+  - name: production
+    environment: production
+    approval: { required: 1 }
+    jobs:
+      - { name: deploy, steps: [ship] }
+      - { name: notify, steps: [mail] }
+  - name: announce
+    if: { branch: release }
+    jobs:
+      - { name: post, steps: [post] }
+`;
+  let testApp: TestApp;
+  beforeAll(async () => {
+    testApp = await openTestApp({ pipeline: gated });
+  }, 60_000);
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  const trigger = async () => {
+    const response = await testApp.app.request('/api/runs', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${testAdminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
+    });
+    await testApp.scheduler.settle();
+    return ((await response.json()) as { id: string }).id;
+  };
+  const detail = (runId: string) => findRunDetail(testApp.database.db, runId);
+  async function finishCompile(runId: string, status: 'succeeded' | 'failed'): Promise<void> {
+    const job = (await detail(runId))?.stages[0]?.jobs[0];
+    if (!job) throw new Error('no compile job');
+    const claim = await testApp.lifecycle.claim('agent-1', job.id, job.attempt);
+    if (!claim.granted) throw new Error(`claim refused: ${claim.reason}`);
+    const lease = { jobId: job.id, attempt: job.attempt, leaseToken: claim.leaseToken };
+    await testApp.lifecycle.finish(lease, { status, exitCode: status === 'succeeded' ? 0 : 1, message: null });
+    await testApp.scheduler.settle();
+  }
+
+  it('waits at the gate again instead of running a job of a gated stage canceled before its approval', async () => {
+    const runId = await trigger();
+    await finishCompile(runId, 'succeeded');
+    expect((await detail(runId))?.status).toBe('awaiting_approval');
+    await testApp.deps.runControl.cancelRun(runId);
+    const deploy = (await detail(runId))?.stages[1]?.jobs[0];
+    expect(deploy?.status).toBe('canceled');
+
+    await testApp.deps.runControl.retryJob(runId, deploy?.id ?? '');
+    await testApp.scheduler.settle();
+    const run = await detail(runId);
+    expect(run?.status).toBe('awaiting_approval');
+    expect(run?.stages.map((stage) => [stage.name, stage.status])).toEqual([
+      ['build', 'succeeded'],
+      ['production', 'awaiting_approval'],
+      ['announce', 'skipped'],
+    ]);
+    expect(run?.stages[1]?.jobs.map((job) => job.status)).toEqual(['pending', 'pending']);
+    expect(run?.stages[1]?.finishedAt).toBeNull();
+  });
+
+  it('refuses a job of a stage its if: skipped, and one whose earlier stage did not succeed', async () => {
+    const runId = await trigger();
+    await finishCompile(runId, 'succeeded');
+    await testApp.deps.runControl.cancelRun(runId);
+    const post = (await detail(runId))?.stages[2]?.jobs[0];
+    await expect(testApp.deps.runControl.retryJob(runId, post?.id ?? '')).rejects.toThrow(
+      'stage "announce" was skipped (if: branch release; this run is on branch main); its jobs cannot be retried',
+    );
+
+    const canceledEarly = await trigger();
+    await testApp.deps.runControl.cancelRun(canceledEarly);
+    const deploy = (await detail(canceledEarly))?.stages[1]?.jobs[0];
+    expect(deploy?.status).toBe('canceled');
+    await expect(testApp.deps.runControl.retryJob(canceledEarly, deploy?.id ?? '')).rejects.toThrow(
+      'stage "production" never started and stage "build" before it is canceled; retry a job of the last stage that ran',
+    );
+    expect((await detail(canceledEarly))?.stages.map((stage) => stage.status)).toEqual([
+      'canceled',
+      'skipped',
+      'skipped',
+    ]);
+  });
+});

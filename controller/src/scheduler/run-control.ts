@@ -7,6 +7,7 @@
  */
 import type { AgentControlMessage } from '@gantry/proto';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
+import type { Stage } from '../domain/run.js';
 import { isTerminalJob, isTerminalRun } from '../domain/states.js';
 import { revokeAgent } from '../store/agent-credentials-repository.js';
 import { setDrainRequested } from '../store/agents-repository.js';
@@ -23,6 +24,7 @@ import type { OutboxMessage } from '../store/outbox-repository.js';
 import {
   listStagesOfRun,
   lockRun,
+  reopenStages,
   setRunCancelRequested,
   setRunStatus,
   setStageStatus,
@@ -76,7 +78,9 @@ export class RunControl {
    * Runs a finished job again as its next attempt. The job's stage must be the
    * last one that ran; the run re-opens and later stages that were skipped or
    * canceled become pending again (not those their `if:` skipped). A stage with a concurrency group that it no
-   * longer holds waits for the group again before the job is queued.
+   * longer holds waits for the group again before the job is queued. A stage
+   * that never opened opens as any stage does, through its gate (see
+   * refuseUnopenedStage).
    */
   async retryJob(runId: string, jobId: string, audit?: AuditWriter): Promise<void> {
     const outcome = await this.deps.db.transaction(async (tx) => {
@@ -89,17 +93,25 @@ export class RunControl {
       const stages = await listStagesOfRun(tx, runId);
       const position = stages.findIndex((stage) => stage.id === job.stageId);
       const stage = stages[position];
+      if (!stage) throw new NotFoundError(`run ${runId} has no stage for job "${jobId}"`);
       const later = stages.slice(position + 1);
       if (later.some((next) => !['pending', 'skipped', 'canceled'].includes(next.status))) {
         throw new ConflictError(`a later stage of run ${runId} already ran; retry a job of the last stage that ran`);
       }
+      if (stage.startedAt === null) refuseUnopenedStage(stage, stages.slice(0, position));
       await setRunCancelRequested(tx, runId, false);
       // A stage its `if:` skipped at planning stays skipped: the run's ref still does not meet it.
       const reopened = later.filter((next) => next.skipReason === null).map((next) => next.id);
-      await setStageStatus(tx, reopened, 'pending');
-      await resetJobsToPending(tx, reopened);
+      // A job whose stage never opened (the run was canceled before it, at its
+      // gate say) opens the stage again from the start: advanceRun applies its
+      // gate, its environment's protection and its concurrency group as for any stage.
+      const opensAgain = stage.startedAt === null ? [stage.id, ...reopened] : reopened;
+      await reopenStages(tx, opensAgain);
+      await resetJobsToPending(tx, opensAgain);
       let requeued: OutboxMessage[] = [];
-      if (stage?.concurrency && stage.status !== 'running') {
+      if (stage.startedAt === null) {
+        await setRunStatus(tx, runId, 'running');
+      } else if (stage.concurrency && stage.status !== 'running') {
         // advanceRun queues the job once the stage holds its group again.
         await setRunStatus(tx, runId, 'waiting_for_concurrency');
         await setStageStatus(tx, [job.stageId], 'waiting_for_concurrency');
@@ -150,5 +162,26 @@ export class RunControl {
     }
     this.deps.publishControl(revoked.id, { type: 'drain' });
     return { id: revoked.id, name: revoked.name, fencedAttempts };
+  }
+}
+
+/**
+ * A job whose stage never opened may be retried only when the stage would open
+ * now: the stages before it succeeded (or were skipped), and the stage was not
+ * skipped by its `if:`, rejected at its gate or superseded there. Retrying it
+ * never passes the gate: the stage waits for its approvals again.
+ */
+function refuseUnopenedStage(stage: Stage, earlier: readonly Stage[]): void {
+  if (stage.skipReason !== null) {
+    throw new ConflictError(`stage "${stage.name}" was skipped (${stage.skipReason}); its jobs cannot be retried`);
+  }
+  if (stage.status === 'rejected' || stage.status === 'superseded') {
+    throw new ConflictError(`stage "${stage.name}" was ${stage.status} at its gate; trigger a new run`);
+  }
+  const unfinished = earlier.find((before) => before.status !== 'succeeded' && before.status !== 'skipped');
+  if (unfinished) {
+    throw new ConflictError(
+      `stage "${stage.name}" never started and stage "${unfinished.name}" before it is ${unfinished.status}; retry a job of the last stage that ran`,
+    );
   }
 }

@@ -367,6 +367,18 @@ export async function setStageStatus(tx: Queryable, stageIds: string[], status: 
     .where(inArray(stages.id, stageIds));
 }
 
+/**
+ * Stages a retry opens again: pending, with their gate's wait, and the timeout
+ * counted from it, starting afresh when they reach the gate again.
+ */
+export async function reopenStages(tx: Queryable, stageIds: string[]): Promise<void> {
+  if (stageIds.length === 0) return;
+  await tx
+    .update(stages)
+    .set({ status: 'pending', approvalRequestedAt: null, finishedAt: null })
+    .where(inArray(stages.id, stageIds));
+}
+
 export async function setRunSha(tx: Queryable, runId: string, sha: string): Promise<void> {
   await tx.update(runs).set({ sha }).where(eq(runs.id, runId));
 }
