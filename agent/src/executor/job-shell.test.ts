@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { exportable } from './exportable-variables.js';
 import { JobShell, type OutputSink, runStep, type StepOptions } from './job-shell.js';
 import { poolEnvironment, ShellPool } from './shell-pool.js';
-import { parentDeathGuardAvailable } from './step-command.js';
+import { jobShellVariables, parentDeathGuardAvailable } from './step-command.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'gantry-executor-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -460,6 +460,19 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
     } finally {
       own.close();
     }
+  });
+
+  it('runs its own command, and sees its own values, when a job variable has the name of one of the shell’s', async () => {
+    const mine = Object.fromEntries(jobShellVariables.map((name) => [name, `my ${name}`]));
+    const command = `printf '%s|' ${jobShellVariables.map((name) => `"$${name}"`).join(' ')}; env | grep -c gantry-step-end || true`;
+    const expected = `0:${jobShellVariables.map((name) => `my ${name}|`).join('')}0\n`;
+    const pooled = await attempt(mine, [command]);
+    expect(pooled.outputs).toEqual([expected]);
+    // A shell of its own (SHLVL is bash's): started with these in its environment.
+    const sink = collectingSink();
+    const env = { PATH: process.env.PATH ?? '', SHLVL: '4', ...mine };
+    const own = await runStep({ command, cwd, env, sink, dieWithAgent });
+    expect(`${own.exitCode}:${sink.text()}`).toBe(expected);
   });
 
   it('gives an attempt that sets one of bash’s own variables a shell of its own, with them as given', async () => {

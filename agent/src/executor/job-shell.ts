@@ -30,7 +30,7 @@ import { exportable } from './exportable-variables.js';
 import { groupAlive, killSession, signalGroup } from './process-groups.js';
 import type { ShellPool } from './shell-pool.js';
 import { SlotShell } from './slot-shell.js';
-import { parentDeathGuardAvailable } from './step-command.js';
+import { jobShellVariables, parentDeathGuardAvailable } from './step-command.js';
 import { type StepEnd, StepMarkerParser } from './step-markers.js';
 
 /** setTimeout's limit; a longer delay would fire at once. Longer timeouts are clamped to it (~24.8 days). */
@@ -254,8 +254,12 @@ export class JobShell {
     this.#pooled = pooled;
     this.#exitStatus = shell.exitStatus;
     const marker = `\x1egantry-step-end:${randomBytes(12).toString('hex')}:`;
-    // What the shell exports already with the same value, each step need not export again.
-    const own = pooled ? entries.filter(([name, value]) => shared[name] !== value) : [];
+    // What the shell exports already with the same value, each step need not export again;
+    // a shell of its own exports the attempt's environment, but not its variables that the
+    // shell uses itself (and unsets in each step's process).
+    const own = pooled
+      ? entries.filter(([name, value]) => shared[name] !== value)
+      : entries.filter(([name]) => jobShellVariables.includes(name));
     const channel = shell.openAttempt({ marker, cwd, exports: own.map(([name, value]) => `${name}=${value}`) });
     this.#channel = channel;
     const parser = new StepMarkerParser(marker, {

@@ -73,6 +73,37 @@ export interface StepCommand {
 
 const parentDeathSignal = 'RTMIN+3';
 
+/**
+ * The job shell's own global variables. A job variable of the same name
+ * (`env: { cmd: ... }`) must neither change what the shell does nor see the
+ * shell's value (the step-end marker among them): each step's process unsets
+ * them all before it exports the attempt's variables, and a shell of its own,
+ * started with the attempt's environment, is given those of its variables
+ * that bear one of these names to export again (JobShell).
+ */
+export const jobShellVariables: readonly string[] = [
+  'step',
+  'starting',
+  'term',
+  'termed',
+  'killed',
+  'interrupted',
+  'out',
+  'mark',
+  'dir',
+  'cmd',
+  'channels',
+  'exports',
+  'fields',
+  'c_locale',
+  'pg',
+  'left',
+  'rc',
+  'kind',
+  'fd',
+  'agent',
+];
+
 // Runs in the job shell; $1 = how many output channels it has (fd 4 and up), $2 = the agent's pid when guarded.
 const stepLoop = `# A stop between steps ends the shell; one while a step is being started (forked, its pid not yet
 # known) is forwarded by the loop as soon as it is.
@@ -94,13 +125,17 @@ trap on_kill USR1
 # The step's own process: the attempt's channel as stdout and stderr, no other
 # descriptor of the shell, the attempt's directory and variables.
 # Its stderr joins stdout only at the exec: the shell's own doings never reach the log.
+# The command and the variables to export go to the positional parameters, out of
+# reach of the variables exported (a job's \`cmd\` is its own, not the step's command).
 run_step() {
   exec >&"$out" 3<&- </dev/null
   for ((fd = 4; fd < 4 + channels; fd++)); do exec {fd}>&-; done
   cd -- "$dir" || { printf 'cannot enter the working directory %s\\n' "$dir"; exit 1; }
   unset OLDPWD
-  [ "\${#exports[@]}" -eq 0 ] || export -- "\${exports[@]}"
-  exec bash -eo pipefail -c "$cmd" 2>&1
+  set -- "$cmd" "\${exports[@]}"
+  unset ${jobShellVariables.join(' ')}
+  [ "$#" -eq 1 ] || export -- "\${@:2}"
+  exec bash -eo pipefail -c "$1" 2>&1
 }
 # A record's fields (see the protocol) into the array fields; bytes, not characters, whatever the locale
 # (switching to the C locale only when the shell's is another: setlocale costs a step's worth of time).

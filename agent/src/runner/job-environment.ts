@@ -30,8 +30,8 @@ export function jobEnvironment(
     ...inheritedEnvironment(agentEnv),
     ...(places.home === undefined ? {} : { HOME: places.home }),
     TMPDIR: places.tmpDir,
-    ...job.env,
-    ...secrets,
+    ...withoutGantryFacts(job.env),
+    ...withoutGantryFacts(secrets),
     CI: 'true',
     GANTRY: 'true',
     GANTRY_RUN_ID: job.runId,
@@ -47,4 +47,12 @@ export function jobEnvironment(
     GANTRY_STAGE: job.stage,
     GANTRY_WORKSPACE: places.workspace,
   };
+}
+
+/**
+ * `variables` without the GANTRY_* names: those are facts about the run, set
+ * only when they hold (GANTRY_TAG only on a tag), which `env` cannot set either.
+ */
+function withoutGantryFacts(variables: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(variables).filter(([name]) => !name.startsWith('GANTRY_')));
 }
