@@ -95,6 +95,13 @@ describe.each(modes)('runStep ($mode)', ({ dieWithAgent }) => {
     expect(outcome.output).toBe('out 1\nerr 1\nout 2\nerr 2\nout 3\nerr 3\n');
   });
 
+  it('lets a step open /dev/stdout and /dev/stderr, as in a terminal', async () => {
+    const command =
+      'echo one > /dev/stdout; echo two > /dev/stderr; echo three | tee /dev/stderr; echo four >> /proc/self/fd/1';
+    const outcome = await run(command);
+    expect(`${outcome.exitCode}:${outcome.output}`).toBe('0:one\ntwo\nthree\nthree\nfour\n');
+  });
+
   it('kills background children left behind when the step exits', async () => {
     const outcome = await run('sleep 1000 & echo "bg=$!"');
     expect(outcome.exitCode).toBe(0);
@@ -348,6 +355,18 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
     await shell.close();
     return { outputs, pid };
   }
+
+  it('lets the steps of a pooled shell’s attempts open /dev/stdout and /dev/stderr', async () => {
+    const own = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, channelsPerShell: 2 });
+    try {
+      const first = await attempt({}, ['echo a > /dev/stderr', 'echo b | tee /dev/stdout'], cwd, own);
+      const second = await attempt({}, ['echo c > /dev/stdout'], cwd, own);
+      expect(second.pid).toBe(first.pid);
+      expect([...first.outputs, ...second.outputs]).toEqual(['0:a\n', '0:b\nb\n', '0:c\n']);
+    } finally {
+      own.close();
+    }
+  });
 
   it('serves attempts one after another, each with only its own variables and directory', async () => {
     const other = mkdtempSync(join(tmpdir(), 'gantry-executor-other-'));

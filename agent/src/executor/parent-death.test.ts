@@ -19,6 +19,7 @@ const moduleDir = transpileToTempDir(
   [
     'exportable-variables.ts',
     'job-shell.ts',
+    'output-pipes.ts',
     'process-groups.ts',
     'shell-pool.ts',
     'slot-shell.ts',

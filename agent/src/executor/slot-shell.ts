@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import { closeWriteEnds, openOutputPipes } from './output-pipes.js';
 import { jobShellCommand } from './step-command.js';
 
 export interface SlotShellOptions {
@@ -55,17 +56,32 @@ export class SlotShell {
     const { file, args } = jobShellCommand(options.dieWithAgent, options.channels, options.pooled);
     this.file = file;
     this.pooled = options.pooled;
+    // Real pipes where the host can make them (see output-pipes.ts), else Node's socketpairs.
+    const pipes = openOutputPipes(options.channels);
     // detached = setsid(): the shell leads a new session and process group.
     // With a user: libuv drops the supplementary groups, then sets gid and uid before exec.
-    this.process = spawn(file, args, {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      stdio: ['ignore', 'ignore', 'ignore', 'pipe', ...Array.from({ length: options.channels }, () => 'pipe' as const)],
-      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
-    });
+    try {
+      this.process = spawn(file, args, {
+        cwd: options.cwd,
+        env: options.env,
+        detached: true,
+        stdio: [
+          'ignore',
+          'ignore',
+          'ignore',
+          'pipe',
+          ...(pipes?.map((pipe) => pipe.writeFd) ?? Array.from({ length: options.channels }, () => 'pipe' as const)),
+        ],
+        ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
+      });
+    } catch (error) {
+      for (const pipe of pipes ?? []) pipe.reader.destroy();
+      throw error;
+    } finally {
+      if (pipes) closeWriteEnds(pipes);
+    }
     this.commands = this.process.stdio[3] as Writable;
-    this.#channels = this.process.stdio.slice(4) as Readable[];
+    this.#channels = pipes?.map((pipe) => pipe.reader) ?? (this.process.stdio.slice(4) as Readable[]);
     // EPIPE once the shell is gone: 'exit' tells.
     this.commands.on('error', () => {});
     for (const channel of this.#channels) channel.on('error', () => {});
