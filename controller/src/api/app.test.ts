@@ -126,11 +126,13 @@ describe('the HTTP API', () => {
     );
   });
 
-  it('takes an approval without a body', async () => {
-    const response = await send('/api/runs/nope/stages/x/approve', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-    });
+  it.each([
+    ['with a JSON content type', { headers: { 'content-type': 'application/json' } }],
+    // An empty body stream is what a server hands on for `curl -X POST` without -d.
+    ['without a content type', { body: new Uint8Array(0) }],
+    ['as whitespace without a content type', { body: new TextEncoder().encode(' \n') }],
+  ])('takes an approval without a body, %s', async (_how, init) => {
+    const response = await send('/api/runs/nope/stages/x/approve', { method: 'POST', ...init });
     expect(response.status).toBe(404);
   });
 

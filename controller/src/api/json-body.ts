@@ -16,9 +16,11 @@ export function jsonBody(options: { required: boolean }): MiddlewareHandler {
     const text = await c.req.text();
     if (text.trim() === '') {
       if (options.required) throw new ApiError('INVALID_INPUT', 'request body is empty; expected a JSON object');
-      // The schema validator after this parses the cached text whenever the content type is JSON
+      // The schema validator after this parses the cached text whenever the content type is JSON;
+      // without a content type it takes no body as {}, when the cached text is empty
       // (Hono caches the promise, though its type names the value).
-      (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve('{}');
+      const cached = c.req.header('content-type') === undefined ? '' : '{}';
+      (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(cached);
       return next();
     }
     const contentType = c.req.header('content-type');

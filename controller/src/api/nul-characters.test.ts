@@ -62,6 +62,22 @@ describe('NUL characters in requests', () => {
     expect(((await listed.json()) as { environments: unknown[] }).environments).toEqual([]);
   });
 
+  it('refuses a JSON body with an unpaired surrogate, which jsonb cannot store, and stores nothing', async () => {
+    const protect = (body: string) =>
+      testApp.app.request('/api/environments/production/protection', { method: 'PUT', headers: asAdmin, body });
+    const lone = await refusal(await protect('{"approvers":["alice"],"required":1,"branches":["main\\ud800"]}'));
+    expect(lone.issues).toEqual(['branches.0: text must not contain unpaired UTF-16 surrogates (U+D800 to U+DFFF)']);
+    const reversed = await refusal(await protect('{"approvers":["alice\\udc00\\ud800"],"required":1}'));
+    expect(reversed.issues).toEqual([
+      'approvers.0: text must not contain unpaired UTF-16 surrogates (U+D800 to U+DFFF)',
+    ]);
+    const listed = await testApp.app.request('/api/environments', { headers: asAdmin });
+    expect(((await listed.json()) as { environments: unknown[] }).environments).toEqual([]);
+    // A pair is a character like any other.
+    const paired = await protect('{"approvers":["alice"],"required":1,"branches":["rocket-\\ud83d\\ude80"]}');
+    expect([paired.status, await paired.text()]).toEqual([200, expect.stringContaining('rocket-\u{1f680}')]);
+  });
+
   it.each([
     ['text', sql`select ${'a\0'}::text`],
     ['jsonb', sql`select ${'{"a":"\\u0000"}'}::jsonb`],

@@ -3,7 +3,9 @@
  * before it reaches the database, which cannot store it in a text or jsonb
  * column and would fail the whole statement. `refuseNulInUrl` guards every
  * request's path and query; `refuseNulInJson` a parsed JSON body, every key
- * and string value at any depth. The error handler is the backstop for any
+ * and string value at any depth, which it also refuses when it holds an
+ * unpaired UTF-16 surrogate (`"\ud800"` is valid JSON, but no Unicode text:
+ * PostgreSQL refuses it in jsonb). The error handler is the backstop for any
  * NUL that gets past both.
  */
 import type { MiddlewareHandler } from 'hono';
@@ -19,13 +21,26 @@ export function refuseNulInUrl(): MiddlewareHandler {
   };
 }
 
-/** Refuses a parsed JSON body holding a NUL in any key or string; the issue names where when the path is plain. */
+/**
+ * Refuses a parsed JSON body holding a NUL or an unpaired surrogate in any key
+ * or string; the issue names where when the path is plain.
+ */
 export function refuseNulInJson(body: unknown): void {
-  const path = pathToNul(body);
-  if (path === null) return;
+  const found = pathToUnstorable(body);
+  if (found === null) return;
+  const { path, problem } = found;
   const where = path.length > 0 && path.length <= maxNamedDepth && path.every(isPlainKey) ? path.join('.') : null;
-  const issue = `${where ?? '(request body)'}: ${nulProblem}`;
+  const issue = `${where ?? '(request body)'}: ${problem}`;
   throw new ApiError('INVALID_INPUT', `invalid request body: ${issue}`, [issue]);
+}
+
+const surrogateProblem = 'text must not contain unpaired UTF-16 surrogates (U+D800 to U+DFFF)';
+const unpairedSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why the database cannot store `text`, or null when it can. */
+function unstorable(text: string): string | null {
+  if (text.includes('\0')) return nulProblem;
+  return unpairedSurrogate.test(text) ? surrogateProblem : null;
 }
 
 /** Deeper paths are not spelled out in the message. */
@@ -44,16 +59,17 @@ interface Visit {
 }
 
 /**
- * The keys leading to a string that holds a NUL, ending with the key itself
- * when a key does; null when none does. The walk keeps its own stack: a
- * deeply nested body cannot overflow the call stack.
+ * The keys leading to a string the database cannot store (and why), ending
+ * with the key itself when a key is one; null when there is none. The walk
+ * keeps its own stack: a deeply nested body cannot overflow the call stack.
  */
-function pathToNul(body: unknown): (string | number)[] | null {
+function pathToUnstorable(body: unknown): { path: (string | number)[]; problem: string } | null {
   const stack: Visit[] = [{ value: body, key: null, parent: null }];
   for (let visit = stack.pop(); visit !== undefined; visit = stack.pop()) {
     const { value } = visit;
     if (typeof value === 'string') {
-      if (value.includes('\0')) return keysTo(visit);
+      const problem = unstorable(value);
+      if (problem !== null) return { path: keysTo(visit), problem };
     } else if (Array.isArray(value)) {
       // Pushed last to first, so the first is looked at first.
       for (let index = value.length - 1; index >= 0; index--) {
@@ -61,7 +77,10 @@ function pathToNul(body: unknown): (string | number)[] | null {
       }
     } else if (typeof value === 'object' && value !== null) {
       const entries = Object.entries(value);
-      for (const [key] of entries) if (key.includes('\0')) return [...keysTo(visit), key];
+      for (const [key] of entries) {
+        const problem = unstorable(key);
+        if (problem !== null) return { path: [...keysTo(visit), key], problem };
+      }
       for (const [key, item] of entries.reverse()) stack.push({ value: item, key, parent: visit });
     }
   }
