@@ -36,6 +36,15 @@ function liveMembers(pgid: number): number[] {
     .map(([pid]) => Number(pid));
 }
 
+/** Polls until the group has no live member (SIGKILL is delivered asynchronously), for at most 10 s. */
+async function untilGone(pgid: number): Promise<number[]> {
+  for (let polls = 0; ; polls++) {
+    const left = liveMembers(pgid);
+    if (left.length === 0 || polls >= 500) return left;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 // Every behaviour holds both with the parent-death guard (setpriv wrapper) and without it.
 const modes = parentDeathGuardAvailable()
   ? [
@@ -107,6 +116,28 @@ describe.each(modes)('runStep ($mode)', ({ dieWithAgent }) => {
     expect(outcome.exitCode).toBe(0);
     expect(outcome.output).toMatch(/^bg=\d+\n$/);
     expect(liveMembers(outcome.pid)).toEqual([]);
+  });
+
+  it('kills what a canceled step started in a group of its own (as timeout and set -m do)', async () => {
+    const controller = new AbortController();
+    let escaped = 0;
+    const sink = collectingSink((text) => {
+      const match = /escaped=(\d+)\n/.exec(text);
+      if (!match || escaped) return;
+      escaped = Number(match[1]);
+      controller.abort('canceled');
+    });
+    const command = 'set -m; sleep 1000 & echo "escaped=$!"; set +m; sleep 1000';
+    const outcome = await runStep({
+      command,
+      cwd,
+      env: { PATH: '/usr/bin:/bin' },
+      sink,
+      signal: controller.signal,
+      dieWithAgent,
+    });
+    expect(outcome).toMatchObject({ stopped: 'canceled' });
+    expect(await untilGone(escaped)).toEqual([]);
   });
 
   it('stops the whole process group on timeout', async () => {

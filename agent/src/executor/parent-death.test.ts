@@ -93,43 +93,48 @@ async function waitUntilHandled(pid: number, deadlineMs = 10_000): Promise<boole
 /** Starts the mini agent and resolves once its step printed its process group and its job shell's. */
 async function startAgentWithStep(mode: 'guarded' | 'pooled' | 'unguarded') {
   // The step's parent is the job shell, which leads a group of its own.
-  const step = 'sleep 1000 & echo "pgid=$(ps -o pgid= -p $$ | tr -d " ") shell=$PPID"; wait';
+  // And one in a group of its own, as `timeout` or `set -m` make: still in the job shell's session.
+  const step =
+    'set -m; sleep 1000 & escaped=$!; set +m; sleep 1000 & echo "pgid=$(ps -o pgid= -p $$ | tr -d " ") shell=$PPID escaped=$escaped"; wait';
   const agent = spawn(process.execPath, [join(moduleDir, 'agent.js'), step, mode], {
     cwd: work,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   agents.push(agent);
   const exited = new Promise<void>((resolve) => agent.once('exit', () => resolve()));
-  const [pgid, shell] = await new Promise<[number, number]>((resolve, reject) => {
+  const [pgid, shell, escaped] = await new Promise<[number, number, number]>((resolve, reject) => {
     createInterface({ input: agent.stdout }).on('line', (line) => {
-      const match = /^pgid=(\d+) shell=(\d+)$/.exec(line);
-      if (match) resolve([Number(match[1]), Number(match[2])]);
+      const match = /^pgid=(\d+) shell=(\d+) escaped=(\d+)$/.exec(line);
+      if (match) resolve([Number(match[1]), Number(match[2]), Number(match[3])]);
     });
     agent.once('exit', (code, signal) => reject(new Error(`agent exited early (${code ?? signal})`)));
   });
-  groups.push(pgid, shell);
-  return { agent, pgid, shell, exited };
+  groups.push(pgid, shell, escaped);
+  return { agent, pgid, shell, escaped, exited };
 }
 
 // Starting a node process takes a while on a busy machine.
 describe.runIf(parentDeathGuardAvailable())('a step whose agent is killed with SIGKILL', { timeout: 30_000 }, () => {
   it.each(['guarded', 'pooled'] as const)('dies with its whole process group (%s shell)', async (mode) => {
-    const { agent, pgid, shell, exited } = await startAgentWithStep(mode);
-    // The step's shell and its background sleep; the job shell.
+    const { agent, pgid, shell, escaped, exited } = await startAgentWithStep(mode);
+    // The step's shell and its background sleep; the job shell; the sleep in a group of its own.
     expect(liveMembers(pgid).length).toBeGreaterThanOrEqual(2);
     expect(liveMembers(shell)).toEqual([shell]);
+    expect(liveMembers(escaped)).toEqual([escaped]);
     agent.kill('SIGKILL');
     await exited;
     expect(await waitUntilGone(pgid)).toEqual([]);
     expect(await waitUntilGone(shell)).toEqual([]);
+    expect(await waitUntilGone(escaped)).toEqual([]);
   });
 
   it('survives it without the guard (what the guard prevents)', async () => {
-    const { agent, pgid, shell, exited } = await startAgentWithStep('unguarded');
+    const { agent, pgid, shell, escaped, exited } = await startAgentWithStep('unguarded');
     agent.kill('SIGKILL');
     await exited;
     expect(liveMembers(pgid).length).toBeGreaterThanOrEqual(2);
     expect(liveMembers(shell)).toEqual([shell]);
+    expect(liveMembers(escaped)).toEqual([escaped]);
   });
 
   it('ignores a stray parent-death signal while the agent lives', async () => {

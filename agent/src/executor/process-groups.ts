@@ -64,9 +64,14 @@ export function groupAlive(pgid: number): boolean {
   return live === undefined || live.length > 0;
 }
 
-/** SIGKILLs every live process of session `sid` and its process group. Returns how many it found. */
-export function killSession(sid: number): number {
-  const members = liveProcesses((stat) => stat.sid === sid) ?? [];
+/**
+ * SIGKILLs every live process of session `sid` but `spared` (its leader, the
+ * job shell, while it lives: so the session's id cannot be another's).
+ * Returns how many it found.
+ */
+export function killSession(sid: number, spared?: number): number {
+  if (!(sid > 1)) return 0;
+  const members = (liveProcesses((stat) => stat.sid === sid) ?? []).filter((pid) => pid !== spared);
   for (const pid of members) {
     try {
       process.kill(pid, 'SIGKILL');

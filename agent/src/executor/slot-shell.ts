@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { closeWriteEnds, openOutputPipes } from './output-pipes.js';
+import { killSession } from './process-groups.js';
 import { jobShellCommand } from './step-command.js';
 
 export interface SlotShellOptions {
@@ -133,9 +134,16 @@ export class SlotShell {
     this.commands.write('detach\0');
   }
 
-  /** Ends the shell (EOF on its records); it exits once its running step, if any, is done. */
+  /**
+   * Ends the shell (EOF on its records); it exits once its running step, if
+   * any, is done. What its steps left in its session out of their own process
+   * groups (`timeout` puts itself in one, and so does `set -m` in a step) is
+   * SIGKILLed first, while the shell lives and the session's id is its own.
+   */
   end(): void {
+    if (this.spent && this.commands.writableEnded) return;
     this.spent = true;
+    if (this.exitStatus === undefined && this.startError === undefined) killSession(this.pid, this.pid);
     this.commands.end();
   }
 

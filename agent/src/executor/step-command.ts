@@ -224,8 +224,18 @@ on_agent_gone() {
   case $1 in Z | X | '') kill_all ;; esac
   (( \${7:-4} & 4 )) && kill_all
 }
+# The running step's group, the last step's (its leftovers may be within their grace),
+# whatever else is in the shell's session (out of the steps' groups), then the shell.
 kill_all() {
   [ -z "$step" ] || kill -KILL -- "-$step"
+  [ "\${pg:-0}" -le 1 ] || kill -KILL -- "-$pg"
+  local stat path member
+  for path in /proc/[0-9]*/stat; do
+    read -r stat 2>/dev/null < "$path" || continue
+    set -- \${stat##*) }
+    member=\${path#/proc/} member=\${member%/stat}
+    [ "$4" != "$$" ] || [ "$member" = "$$" ] || kill -KILL "$member"
+  done
   kill -KILL 0
 }
 trap on_agent_gone ${parentDeathSignal}
