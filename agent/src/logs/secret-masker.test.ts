@@ -35,6 +35,21 @@ describe('SecretMasker', () => {
     expect(out).not.toContain(withNewline.slice(0, 12));
   });
 
+  it('masks every line of the base64 of a long value, as `base64` wraps it at 76 characters', () => {
+    const value = 'k'.repeat(40) + '?>~'.repeat(20); // 100 bytes: more than one 57-byte line
+    const wrapped = (bytes: Buffer) =>
+      `${bytes
+        .toString('base64')
+        .replace(/(.{76})/g, '$1\n')
+        .replace(/\n?$/, '\n')}`;
+    const printed = wrapped(Buffer.from(value));
+    const echoed = wrapped(Buffer.from(`${value}\n`));
+    expect(printed.split('\n').filter(Boolean)).toHaveLength(2);
+    const out = masked([value], [printed, echoed]);
+    // Left: the padding, and for `echo` the character that holds the value's last bits and the newline's.
+    expect(out).toBe('***\n***==\n***\n***o=\n');
+  });
+
   it('masks each line of a multi-line secret, printed alone or together', () => {
     const key = '-----BEGIN KEY-----\nMIIBlineone\r\nMIIBlinetwo\n-----END KEY-----';
     const out = masked([key], ['first: MIIBlinetwo\n', `${key}\n`, 'then -----END KEY----- too\n']);

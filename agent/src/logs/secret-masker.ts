@@ -3,7 +3,8 @@
  * leaves the host. For each value it looks for: the value itself, its base64
  * (standard and url-safe, unpadded, so `=` padding does not matter; also the
  * encoding of its first 3·⌊n/3⌋ bytes, which starts the encoding of the value
- * followed by anything, such as `echo "$S" | base64`), and each line of a
+ * followed by anything, such as `echo "$S" | base64`; and each 76-character
+ * line of those, as `base64` wraps a long value's), and each line of a
  * multi-line value (lines shorter than `minMaskedBytes` are left alone: they
  * would hide ordinary text).
  *
@@ -29,6 +30,8 @@
 /** Shorter fragments (lines of a multi-line value, a base64 prefix) are not masked on their own. */
 export const minMaskedBytes = 4;
 const mask = Buffer.from('***');
+/** Where GNU `base64` wraps its lines by default. */
+const base64LineLength = 76;
 
 /** Every byte string that gives a secret away, longest first. */
 export function secretPatterns(values: readonly string[]): Buffer[] {
@@ -39,8 +42,13 @@ export function secretPatterns(values: readonly string[]): Buffer[] {
   };
   const addEncodings = (bytes: Buffer) => {
     for (const part of [bytes, bytes.subarray(0, bytes.length - (bytes.length % 3))]) {
-      add(part.toString('base64').replace(/=+$/, ''));
-      add(part.toString('base64url'));
+      for (const encoded of [part.toString('base64').replace(/=+$/, ''), part.toString('base64url')]) {
+        add(encoded);
+        // `base64` (and `basenc`) wrap their output at 76 characters: each line gives 57 bytes away.
+        if (encoded.length > base64LineLength) {
+          for (let at = 0; at < encoded.length; at += base64LineLength) add(encoded.slice(at, at + base64LineLength));
+        }
+      }
     }
   };
   for (const value of values) {
