@@ -70,9 +70,9 @@ describe('API tokens', () => {
     });
   });
 
-  it('refuses a duplicate name with 409, and the bootstrap name', async () => {
+  it('refuses a duplicate name with 409, and the names Gantry itself acts under', async () => {
     await newToken({ name: 'bob', roles: ['read'] });
-    for (const name of ['bob', 'admin']) {
+    for (const name of ['bob', 'admin', 'gantry', 'webhook']) {
       const response = await createToken({ name, roles: ['read'] });
       expect(response.status).toBe(409);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('CONFLICT');

@@ -159,7 +159,8 @@ export async function revokeAgent(tx: Queryable, agent: string): Promise<Revocat
     .from(agents)
     .where(or(eq(agents.name, agent), eq(agents.id, agent)))
     .for('update');
-  const row = rows[0];
+  // An agent may be named like another's id: the id names exactly one, and wins.
+  const row = rows.find((candidate) => candidate.id === agent) ?? rows[0];
   if (!row) return null;
   if (row.revokedAt) return { id: row.id, name: row.name, alreadyRevoked: true };
   await tx.update(agents).set({ revokedAt: sql`now()`, drainRequested: true }).where(eq(agents.id, row.id));

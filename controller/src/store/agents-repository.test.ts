@@ -7,11 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolTestAgent } from '../testing/enrolled-agent.js';
 import { openTestDatabase } from '../testing/test-database.js';
+import { revokeAgent } from './agent-credentials-repository.js';
 import { closeAgentSession, findAgent, isSessionCurrent, openAgentSession } from './agents-repository.js';
 import type { OpenDatabase } from './database.js';
+import { agents } from './schema.js';
 
 /** How long ago a call began, in ms: minutes apart, so no clock resolution can blur their order. */
 const begunAgo = (minutes: number) => () => minutes * 60_000;
@@ -48,5 +51,31 @@ describe('openAgentSession', () => {
 
   it('tells an unknown agent', async () => {
     expect(await openAgentSession(database.db, randomUUID(), 'session', begunAgo(0))).toBe('unknown_agent');
+  });
+});
+
+describe('revokeAgent', () => {
+  let dir: string;
+  let database: OpenDatabase;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gantry-agent-revoke-'));
+    database = await openTestDatabase(join(dir, 'pglite'));
+  }, 60_000);
+  afterAll(async () => {
+    await database?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('revokes the agent with the id given, not one named like that id', async () => {
+    const db = database.db;
+    const target = await enrolTestAgent(db, { name: 'build-7' });
+    // Enrolled under a name equal to the other's id, before it or after it.
+    const lookalike = await enrolTestAgent(db, { name: target.agentId });
+    // The target's row written since (a reconnect does): a scan now meets the lookalike first.
+    await db.update(agents).set({ hostname: 'reconnected' }).where(eq(agents.id, target.agentId));
+    const outcome = await db.transaction((tx) => revokeAgent(tx, target.agentId));
+    expect(outcome).toEqual({ id: target.agentId, name: 'build-7', alreadyRevoked: false });
+    expect((await findAgent(db, lookalike.agentId))?.revokedAt ?? null).toBeNull();
   });
 });

@@ -1,4 +1,6 @@
 /** /api/tokens (admin): create an identity with roles, list them, revoke one. */
+
+import { gantryActor } from '../../domain/audit.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { bootstrapAdminName } from '../../domain/identity.js';
 import { parseDuration } from '../../pipeline/duration.js';
@@ -9,17 +11,24 @@ import { ApiError } from '../error-handler.js';
 import { createRouter } from '../router.js';
 import type { Token } from '../schemas/identities.js';
 import { generateApiToken, hashApiToken } from '../token-secret.js';
+import { webhookActor } from './webhooks.js';
 
 const maxExpiryMs = 3650 * 86_400_000;
+
+/** Names Gantry acts under in the audit trail and as a run's `triggeredBy`: no token may bear one. */
+const reservedNames: Readonly<Record<string, string>> = {
+  [bootstrapAdminName]: 'the bootstrap GANTRY_ADMIN_TOKEN',
+  [gantryActor]: 'Gantry itself (gate timeouts, superseded runs)',
+  [webhookActor]: 'runs started by webhook deliveries',
+};
 
 export function tokenRoutes(deps: ApiDeps) {
   const app = createRouter();
 
   app.openapi(createToken, async (c) => {
     const body = c.req.valid('json');
-    if (body.name === bootstrapAdminName) {
-      throw new ApiError('CONFLICT', `the name "${bootstrapAdminName}" belongs to the bootstrap GANTRY_ADMIN_TOKEN`);
-    }
+    const reserved = reservedNames[body.name];
+    if (reserved !== undefined) throw new ApiError('CONFLICT', `the name "${body.name}" belongs to ${reserved}`);
     const expiresInMs = body.expiresIn === undefined ? null : parseExpiry(body.expiresIn);
     const secret = generateApiToken();
     const roles = [...new Set(body.roles)];
