@@ -56,6 +56,28 @@ describe('unknown parameters of destructive endpoints', () => {
     expect(await auditedActions()).not.toContain('cache.clear');
   });
 
+  it('deletes nothing when the scope comes as a body, which a DELETE does not read', async () => {
+    expect((await call('PUT', '/api/secrets/BODY_KEY', { value: 'farm-wide-value' })).status).toBe(200);
+    const refused = await call('DELETE', '/api/secrets/BODY_KEY', { repo: 'https://git.example/app.git' });
+    expect(refused.status).toBe(400);
+    expect(ErrorBody.parse(refused.body).error).toMatchObject({
+      code: 'INVALID_INPUT',
+      message: 'DELETE /api/secrets/BODY_KEY takes no request body: give its parameters in the query (e.g. ?repo=…)',
+    });
+    expect((await call('GET', '/api/secrets')).body).toEqual({
+      secrets: expect.arrayContaining([expect.objectContaining({ name: 'BODY_KEY', repo: '' })]),
+    });
+    expect((await call('DELETE', '/api/caches', { repo: 'x' })).status).toBe(400);
+    expect(await auditedActions()).not.toContain('cache.clear');
+    // An empty body, as some clients send with every request, is no body.
+    const emptied = await testApp.app.request('/api/secrets/BODY_KEY', {
+      method: 'DELETE',
+      headers: asAdmin,
+      body: '',
+    });
+    expect(emptied.status).toBe(200);
+  });
+
   it('collects no garbage when dryRun is misspelt `dry_run`', async () => {
     const refused = await call('POST', '/api/gc', { olderThan: '30d', dry_run: true });
     expect(refused.status).toBe(400);
