@@ -137,6 +137,17 @@ describe('POST /api/gc', () => {
     expect(gc.status).toBe(200);
     expect(await artifactsOf(older)).toHaveLength(1);
     expect(await artifactsOf(newer)).toEqual([]);
+
+    // The run whose artifacts went cannot be deployed again: its deploy would fail at the download.
+    const refused = await post('/api/environments/staging/rollback', { runId: newer });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      `run ${newer} no longer has the artifacts of job "compile" (collected by gantry gc?): it cannot be deployed again`,
+    );
+    const run = (await (await testApp.app.request(`/api/runs/${newer}`, { headers: auth })).json()) as {
+      status: string;
+    };
+    expect(run.status).toBe('succeeded');
   }, 60_000);
 
   it('refuses a duration without a unit', async () => {

@@ -9,6 +9,7 @@
  */
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { isTerminalRun } from '../domain/states.js';
+import { artifactNeedsOfStage, artifactsNeededByStage } from '../store/artifacts-repository.js';
 import type { Database, Transaction } from '../store/database.js';
 import {
   lastSucceededDeploymentOfStage,
@@ -52,6 +53,14 @@ export async function rollBack(
     if (!(await lastSucceededDeploymentOfStage(tx, stage.id))) {
       throw new ConflictError(
         `run ${runId} never deployed to "${environment}"; only a deployed run can be rolled back to`,
+      );
+    }
+    // Its jobs would fail at their downloads, after a gate approved them (`gantry gc` forgot the run's artifacts).
+    const kept = new Set((await artifactsNeededByStage(tx, stage.id)).map((artifact) => artifact.jobName));
+    const gone = (await artifactNeedsOfStage(tx, stage.id)).filter((job) => !kept.has(job));
+    if (gone.length > 0) {
+      throw new ConflictError(
+        `run ${runId} no longer has the artifacts of ${gone.map((job) => `job "${job}"`).join(', ')} (collected by gantry gc?): it cannot be deployed again`,
       );
     }
     await reopenStageForRollback(tx, stage.id);

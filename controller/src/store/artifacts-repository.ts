@@ -129,6 +129,15 @@ export async function artifactNeedsOf(db: Queryable, jobId: string): Promise<str
   return rows.map((row) => row.name);
 }
 
+/** The jobs whose artifacts the jobs of a stage need (the union of their `needs_artifacts`). */
+export async function artifactNeedsOfStage(db: Queryable, stageId: string): Promise<string[]> {
+  const rows = await queryRows<{ name: string }>(
+    db,
+    sql`select distinct jsonb_array_elements_text(spec -> 'needsArtifacts') as name from jobs where stage_id = ${stageId} order by name`,
+  );
+  return rows.map((row) => row.name);
+}
+
 /** What the jobs of a stage will receive: the union of their `needs_artifacts`, by stage, job and path. */
 export async function artifactsNeededByStage(db: Queryable, stageId: string): Promise<ArtifactRecord[]> {
   const rows = await queryRows<ArtifactRow>(
