@@ -950,6 +950,8 @@ export interface components {
         };
         ArtifactList: {
             artifacts: components["schemas"]["Artifact"][];
+            /** @description The run kept more files than one answer lists (10,000): `artifacts` holds the first, by stage, job, attempt and path. */
+            truncated: boolean;
         };
         Artifact: {
             id: string;

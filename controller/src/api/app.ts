@@ -16,7 +16,6 @@ import type { PipelineSource } from '../source/git-source.js';
 import type { Database } from '../store/database.js';
 import { authenticate } from './auth.js';
 import { getHealth, getPipelineSchema } from './contract/health.js';
-import { refuseDeleteBodies } from './delete-bodies.js';
 import { createErrorHandler, errorBody } from './error-handler.js';
 import { refuseNulInUrl } from './nul-characters.js';
 import { serveOpenApiDocument } from './openapi.js';
@@ -82,7 +81,6 @@ export function createApp(deps: ApiDeps) {
   // Before the request-body limit: objects are streamed to disk under their own cap.
   if (deps.artifacts?.diskStore) app.route('/objects', artifactObjectRoutes(deps.artifacts.diskStore));
   app.use(limitRequestBodies(deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES));
-  app.use(refuseDeleteBodies());
 
   app.openapi(getHealth, async (c) => {
     const health = await deps.health();

@@ -2,7 +2,8 @@
  * A DELETE takes what it deletes from its path and query, never from a body:
  * a body there (`{"repo": …}` sent to `DELETE /api/caches`) is a filter the
  * route would silently drop, deleting more than was asked. It is refused with
- * 400 INVALID_INPUT instead. Runs after the request-body limit.
+ * 400 INVALID_INPUT instead. Runs after the request-body limit and the
+ * route's role check (contract/role.ts), so only a caller who may delete learns of it.
  */
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from './error-handler.js';

@@ -6,6 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listRunArtifacts } from '../store/artifacts-repository.js';
 import { takeUnpublished } from '../store/outbox-repository.js';
 import { openTestApp, type TestApp, testAdminToken } from '../testing/api-test-app.js';
 
@@ -114,6 +115,9 @@ describe('POST /api/gc', () => {
     expect(await artifactsOf(deployedBefore)).toEqual([]);
     expect(await artifactsOf(failed)).toEqual([]);
     expect(await artifactsOf(deployedLast)).toHaveLength(1);
+    // A list cut short says so.
+    expect(await listRunArtifacts(testApp.database.db, deployedLast, 1)).toMatchObject({ truncated: false });
+    expect(await listRunArtifacts(testApp.database.db, deployedLast, 0)).toEqual({ artifacts: [], truncated: true });
     // The row and the object are gone: the API knows no such artifact, the store has no such object.
     expect((await testApp.app.request(doomed!.url.replace('http://gantry.test', ''), { headers: auth })).status).toBe(
       404,

@@ -83,15 +83,19 @@ const selectArtifacts = sql`
   select a.id, a.run_id, a.job_id, jobs.name as job_name, a.attempt, a.path, a.size, a.sha256, a.executable, a.created_at
   from artifacts a join jobs on jobs.id = a.job_id`;
 
-/** Every committed file of the run, by job position, attempt and path. At most `limit` rows. */
-export async function listRunArtifacts(db: Queryable, runId: string, limit = 10_000): Promise<ArtifactRecord[]> {
+/** The committed files of the run, by job position, attempt and path: the first `limit`, and whether there are more. */
+export async function listRunArtifacts(
+  db: Queryable,
+  runId: string,
+  limit = 10_000,
+): Promise<{ artifacts: ArtifactRecord[]; truncated: boolean }> {
   const rows = await queryRows<ArtifactRow>(
     db,
     sql`${selectArtifacts} join stages on stages.id = jobs.stage_id
     where a.run_id = ${runId}
-    order by stages.position, jobs.position, a.attempt, a.path limit ${limit}`,
+    order by stages.position, jobs.position, a.attempt, a.path limit ${limit + 1}`,
   );
-  return rows.map(toArtifact);
+  return { artifacts: rows.slice(0, limit).map(toArtifact), truncated: rows.length > limit };
 }
 
 export async function findRunArtifact(db: Queryable, runId: string, id: string): Promise<ArtifactRecord | null> {

@@ -7,8 +7,14 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Role } from '../../domain/identity.js';
 import { requireRole } from '../auth.js';
+import { refuseDeleteBodies } from '../delete-bodies.js';
 
 export function needsRole<M extends MiddlewareHandler[]>(role: Role, ...then: M) {
-  const middleware: [ReturnType<typeof requireRole>, ...M] = [requireRole(role), ...then];
+  // A DELETE's body is refused once the caller is known to hold the role (delete-bodies.ts).
+  const middleware: [ReturnType<typeof requireRole>, MiddlewareHandler, ...M] = [
+    requireRole(role),
+    refuseDeleteBodies(),
+    ...then,
+  ];
   return { 'x-gantry-role': role, middleware };
 }

@@ -15,9 +15,10 @@ export function artifactRoutes(deps: ApiDeps) {
   app.openapi(listArtifacts, async (c) => {
     const { id } = c.req.valid('param');
     if (!(await findRun(deps.db, id))) throw new NotFoundError(`run "${id}" not found`);
-    const artifacts = await listRunArtifacts(deps.db, id);
+    const { artifacts, truncated } = await listRunArtifacts(deps.db, id);
     return c.json(
       {
+        truncated,
         artifacts: artifacts.map((artifact) => ({
           id: artifact.id,
           jobId: artifact.jobId,

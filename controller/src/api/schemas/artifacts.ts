@@ -15,4 +15,12 @@ export const Artifact = z
   })
   .openapi('Artifact');
 
-export const ArtifactList = z.object({ artifacts: z.array(Artifact) }).openapi('ArtifactList');
+export const ArtifactList = z
+  .object({
+    artifacts: z.array(Artifact),
+    truncated: z.boolean().openapi({
+      description:
+        'The run kept more files than one answer lists (10,000): `artifacts` holds the first, by stage, job, attempt and path.',
+    }),
+  })
+  .openapi('ArtifactList');

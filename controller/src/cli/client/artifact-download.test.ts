@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Artifact } from '@gantry/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runControllerCli } from '../index.js';
 import { ArtifactDownloadError, downloadVerified, latestOfEachJob } from './artifact-download.js';
+import { captureIo, type FakeApi, startFakeApi } from './fake-api.js';
 
 const bytes = Buffer.from('the built binary');
 const digest = createHash('sha256').update(bytes).digest('hex');
@@ -59,5 +61,32 @@ describe('downloadVerified', () => {
     expect(latestOfEachJob(retried).map((a) => a.id)).toEqual(['a2']);
     const clash = [artifact(), artifact({ id: 'b1', jobId: 'j2', jobName: 'package' })];
     expect(() => latestOfEachJob(clash)).toThrow(ArtifactDownloadError);
+  });
+});
+
+describe('gantry artifacts of a run with more files than one answer lists', () => {
+  let api: FakeApi | undefined;
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('says the list is cut, and downloads nothing rather than a set that may miss the latest attempt', async () => {
+    api = await startFakeApi({ 'GET /api/runs/r/artifacts': { json: { artifacts: [artifact()], truncated: true } } });
+    const env = { GANTRY_URL: api.url, GANTRY_TOKEN: 't0ken' };
+    const listed = captureIo(env);
+    expect(await runControllerCli(['artifacts', 'r'], listed.io)).toBe(0);
+    expect(listed.stdout()).toContain('dist/app.bin');
+    expect(listed.stderr()).toBe(
+      'warning: run r kept more files than the API lists at once (1); the first are shown\n',
+    );
+
+    const target = mkdtempSync(join(tmpdir(), 'gantry-cli-cut-'));
+    const download = captureIo(env);
+    expect(await runControllerCli(['artifacts', 'r', '--download', target], download.io)).toBe(1);
+    expect(download.stderr()).toBe(
+      'error: run r kept more files than the API lists at once (1); download them per file through the API\n',
+    );
+    expect(existsSync(join(target, 'dist'))).toBe(false);
+    rmSync(target, { recursive: true, force: true });
   });
 });

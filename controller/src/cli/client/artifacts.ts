@@ -34,9 +34,15 @@ export function registerArtifacts<T>(yargs: Argv<T>, { io, options, exit }: Comm
         await runClientCommand(io, async () => {
           if (!args.run) throw new UsageError('RUN is required');
           const api = connect(args, io, options);
-          const { artifacts } = await api.listArtifacts(args.run);
+          const { artifacts, truncated = false } = await api.listArtifacts(args.run);
+          const cut = `run ${args.run} kept more files than the API lists at once (${artifacts.length})`;
           if (args.download !== undefined) {
             if (args.download === '') throw new UsageError('--download needs a directory');
+            // The latest attempt of a job may be among the files not listed: nothing would be the right set.
+            if (truncated) {
+              io.stderr(`error: ${cut}; download them per file through the API\n`);
+              return exitCodes.failure;
+            }
             try {
               const chosen = latestOfEachJob(artifacts);
               for (const artifact of chosen) {
@@ -59,9 +65,10 @@ export function registerArtifacts<T>(yargs: Argv<T>, { io, options, exit }: Comm
             String(artifact.size),
             artifact.sha256,
           ]);
+          if (truncated && !args.json) io.stderr(`warning: ${cut}; the first are shown\n`);
           return printList(io, {
             json: args.json,
-            document: { artifacts },
+            document: { artifacts, truncated },
             empty: 'no artifacts',
             header: ['PATH', 'JOB', 'ATTEMPT', 'BYTES', 'SHA256'],
             rows,
