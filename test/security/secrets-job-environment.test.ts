@@ -109,6 +109,9 @@ describe.skipIf(process.getuid?.() !== 0)('a step under --run-as nobody', () => 
       'touch written-by-the-step && echo "workspace=writable"',
       'echo "head=$(git log -1 --format=%H)"',
       'echo x > "$TMPDIR/scratch" && echo "tmpdir=writable"',
+      // Its output is a pipe of the agent's: open for writing, as in a terminal, not for reading.
+      'echo "stderr=writable" > /dev/stderr',
+      'head -c0 < /proc/self/fd/1 && echo "output=READ" || echo "output=refused"',
       `cat ${tokenFile} && echo "token=READ" || echo "token=refused"`,
       `ls ${workDir}/repos && echo "caches=READ" || echo "caches=refused"`,
       `ls ${workDir}/snapshots && echo "snapshots=READ" || echo "snapshots=refused"`,
@@ -124,6 +127,8 @@ describe.skipIf(process.getuid?.() !== 0)('a step under --run-as nobody', () => 
       head: sha,
       workspace: 'writable',
       tmpdir: 'writable',
+      stderr: 'writable',
+      output: 'refused',
       token: 'refused',
       caches: 'refused',
       snapshots: 'refused',

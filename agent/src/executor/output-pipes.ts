@@ -9,7 +9,8 @@
  * time in a private directory, refilled in the background before the batch
  * runs out (a shell needs one per attempt it serves), so that a shell's
  * start waits for `mkfifo` only when a burst used every FIFO made ahead.
- * Where `mkfifo` is missing, the shells fall back to Node's socketpairs.
+ * Where FIFOs cannot be made or opened (no `mkfifo`, no writable temporary
+ * directory), the shells fall back to Node's socketpairs.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync } from 'node:fs';
@@ -22,6 +23,15 @@ export interface OutputPipe {
   reader: Socket;
   writeFd: number;
 }
+
+/**
+ * Writable by others: under --run-as a step opening /dev/stdout opens the
+ * agent's FIFO again, as its own user. Not readable by them: a process left
+ * behind by an earlier attempt cannot read a later one's output through
+ * /proc. The FIFO is unlinked once open, and its directory is the agent's
+ * alone (0700).
+ */
+const fifoMode = '622';
 
 /** FIFOs made per `mkfifo` (a fork of the agent: few, large batches). */
 const BATCH = 128;
@@ -40,7 +50,7 @@ class FifoReserve {
   take(): string | undefined {
     if (this.#made.length === 0) {
       const paths = this.#names();
-      if (spawnSync('mkfifo', ['-m', '600', '--', ...paths], { stdio: 'ignore' }).status !== 0) return undefined;
+      if (spawnSync('mkfifo', ['-m', fifoMode, '--', ...paths], { stdio: 'ignore' }).status !== 0) return undefined;
       this.#made.push(...paths);
     }
     if (this.#made.length <= BATCH / 2) this.#refill();
@@ -51,7 +61,7 @@ class FifoReserve {
     if (this.#refilling) return;
     this.#refilling = true;
     const paths = this.#names();
-    execFile('mkfifo', ['-m', '600', '--', ...paths], (error) => {
+    execFile('mkfifo', ['-m', fifoMode, '--', ...paths], (error) => {
       this.#refilling = false;
       if (!error) this.#made.unshift(...paths);
     });
@@ -63,24 +73,29 @@ class FifoReserve {
 }
 
 let reserve: FifoReserve | undefined;
+/** Set once FIFOs could not be made or opened here: socketpairs from then on, without trying again. */
+let unavailable = false;
 
-/** `count` pipes, or undefined when this host cannot make FIFOs (the caller uses socketpairs then). */
+/**
+ * `count` pipes, or undefined when this host cannot make or open FIFOs (the
+ * caller uses socketpairs then: a step can still run, only not open
+ * /dev/stdout).
+ */
 export function openOutputPipes(count: number): OutputPipe[] | undefined {
-  reserve ??= new FifoReserve();
+  if (unavailable) return undefined;
   const pipes: OutputPipe[] = [];
   try {
+    reserve ??= new FifoReserve();
     for (let index = 0; index < count; index++) {
       const path = reserve.take();
-      if (path === undefined) {
-        closeOutputPipes(pipes);
-        return undefined;
-      }
+      if (path === undefined) throw new Error('mkfifo failed');
       pipes.push(openFifo(path));
     }
     return pipes;
-  } catch (error) {
+  } catch {
     closeOutputPipes(pipes);
-    throw error;
+    unavailable = true;
+    return undefined;
   }
 }
 
@@ -89,16 +104,16 @@ export function openOutputPipes(count: number): OutputPipe[] | undefined {
  * the writing end (blocking, as a step's writes must be) returns at once.
  */
 function openFifo(path: string): OutputPipe {
-  const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  let writeFd: number;
+  const fds: number[] = [];
   try {
-    writeFd = openSync(path, constants.O_WRONLY);
-  } catch (error) {
-    closeSync(readFd);
-    throw error;
-  } finally {
+    fds.push(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+    fds.push(openSync(path, constants.O_WRONLY));
     unlinkSync(path);
+  } catch (error) {
+    for (const fd of fds) closeSync(fd);
+    throw error;
   }
+  const [readFd, writeFd] = fds as [number, number];
   return { reader: new Socket({ fd: readFd, readable: true, writable: false }), writeFd };
 }
 

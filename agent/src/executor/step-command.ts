@@ -207,7 +207,7 @@ done`;
 const prelude = `set -m
 umask 022
 exec 2>/dev/null
-step= starting= term= termed= killed= interrupted= out= mark= dir= cmd=
+step= starting= term= termed= killed= interrupted= out= mark= dir= cmd= pg=0 left=0 rc= kind=
 channels=$1 exports=() fields=()
 case \${LC_ALL:-\${LC_CTYPE:-$LANG}} in '' | C | POSIX) c_locale=1 ;; *) c_locale= ;; esac`;
 
@@ -224,11 +224,11 @@ on_agent_gone() {
   case $1 in Z | X | '') kill_all ;; esac
   (( \${7:-4} & 4 )) && kill_all
 }
-# The running step's group, the last step's (its leftovers may be within their grace),
-# whatever else is in the shell's session (out of the steps' groups), then the shell.
+# The running step's group, whatever else is in the shell's session (the last step's
+# leftovers within their grace, what a step put in a group of its own), then the shell.
+# (Not the last step's group by its id: once empty, that id may be another's.)
 kill_all() {
   [ -z "$step" ] || kill -KILL -- "-$step"
-  [ "\${pg:-0}" -le 1 ] || kill -KILL -- "-$pg"
   local stat path member
   for path in /proc/[0-9]*/stat; do
     read -r stat 2>/dev/null < "$path" || continue

@@ -77,6 +77,8 @@ describe('API tokens', () => {
       expect(response.status).toBe(409);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('CONFLICT');
     }
+    // A name is looked up as a name, not as a property every object has.
+    expect((await newToken({ name: 'constructor', roles: ['read'] })).name).toBe('constructor');
   });
 
   it.each([

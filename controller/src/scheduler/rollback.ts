@@ -55,7 +55,9 @@ export async function rollBack(
         `run ${runId} never deployed to "${environment}"; only a deployed run can be rolled back to`,
       );
     }
-    // Its jobs would fail at their downloads, after a gate approved them (`gantry gc` forgot the run's artifacts).
+    // Its jobs would fail at their downloads, after a gate approved them. A deploy that succeeded
+    // had every job it needs keep files (a job that kept none fails it), and those jobs cannot be
+    // retried since: a needed job without files now is one whose files `gantry gc` forgot.
     const kept = new Set((await artifactsNeededByStage(tx, stage.id)).map((artifact) => artifact.jobName));
     const gone = (await artifactNeedsOfStage(tx, stage.id)).filter((job) => !kept.has(job));
     if (gone.length > 0) {

@@ -236,3 +236,59 @@ stages:
     ]);
   });
 });
+
+describe('retrying a job of an approved stage canceled while it waited for its group', { timeout: 60_000 }, () => {
+  const grouped = `name: p
+stages:
+  - name: production
+    approval: { allow_self_approval: true }
+    concurrency: prod
+    jobs:
+      - { name: deploy, steps: [ship] }
+`;
+  let testApp: TestApp;
+  beforeAll(async () => {
+    testApp = await openTestApp({ pipeline: grouped });
+  }, 60_000);
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  const asAdmin = { authorization: `Bearer ${testAdminToken}`, 'content-type': 'application/json' };
+  const triggered = async () => {
+    const response = await testApp.app.request('/api/runs', {
+      method: 'POST',
+      headers: asAdmin,
+      body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
+    });
+    await testApp.scheduler.settle();
+    return ((await response.json()) as { id: string }).id;
+  };
+  const approve = async (runId: string) => {
+    const response = await testApp.app.request(`/api/runs/${runId}/stages/production/approve`, {
+      method: 'POST',
+      headers: asAdmin,
+      body: '{}',
+    });
+    expect(response.status).toBe(200);
+    await testApp.scheduler.settle();
+  };
+  const detail = (runId: string) => findRunDetail(testApp.database.db, runId);
+
+  it('asks for the approval again: one given before the cancel does not count', async () => {
+    const holder = await triggered();
+    await approve(holder);
+    expect((await detail(holder))?.stages[0]?.status).toBe('running');
+    const waiting = await triggered();
+    await approve(waiting);
+    expect((await detail(waiting))?.stages[0]?.status).toBe('waiting_for_concurrency');
+
+    await testApp.deps.runControl.cancelRun(waiting);
+    const deploy = (await detail(waiting))?.stages[0]?.jobs[0];
+    expect(deploy?.status).toBe('canceled');
+    await testApp.deps.runControl.retryJob(waiting, deploy?.id ?? '');
+    await testApp.scheduler.settle();
+    const run = await detail(waiting);
+    expect([run?.status, run?.stages[0]?.status]).toEqual(['awaiting_approval', 'awaiting_approval']);
+  });
+});

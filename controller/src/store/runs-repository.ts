@@ -369,13 +369,14 @@ export async function setStageStatus(tx: Queryable, stageIds: string[], status: 
 
 /**
  * Stages a retry opens again: pending, with their gate's wait, and the timeout
- * counted from it, starting afresh when they reach the gate again.
+ * counted from it, starting afresh now: only approvals given from now on
+ * count (a null would count every approval the stage ever had).
  */
 export async function reopenStages(tx: Queryable, stageIds: string[]): Promise<void> {
   if (stageIds.length === 0) return;
   await tx
     .update(stages)
-    .set({ status: 'pending', approvalRequestedAt: null, finishedAt: null })
+    .set({ status: 'pending', approvalRequestedAt: sql`now()`, finishedAt: null })
     .where(inArray(stages.id, stageIds));
 }
 

@@ -16,18 +16,18 @@ import { webhookActor } from './webhooks.js';
 const maxExpiryMs = 3650 * 86_400_000;
 
 /** Names Gantry acts under in the audit trail and as a run's `triggeredBy`: no token may bear one. */
-const reservedNames: Readonly<Record<string, string>> = {
-  [bootstrapAdminName]: 'the bootstrap GANTRY_ADMIN_TOKEN',
-  [gantryActor]: 'Gantry itself (gate timeouts, superseded runs)',
-  [webhookActor]: 'runs started by webhook deliveries',
-};
+const reservedNames: ReadonlyMap<string, string> = new Map([
+  [bootstrapAdminName, 'the bootstrap GANTRY_ADMIN_TOKEN'],
+  [gantryActor, 'Gantry itself (gate timeouts, superseded runs)'],
+  [webhookActor, 'runs started by webhook deliveries'],
+]);
 
 export function tokenRoutes(deps: ApiDeps) {
   const app = createRouter();
 
   app.openapi(createToken, async (c) => {
     const body = c.req.valid('json');
-    const reserved = reservedNames[body.name];
+    const reserved = reservedNames.get(body.name);
     if (reserved !== undefined) throw new ApiError('CONFLICT', `the name "${body.name}" belongs to ${reserved}`);
     const expiresInMs = body.expiresIn === undefined ? null : parseExpiry(body.expiresIn);
     const secret = generateApiToken();
