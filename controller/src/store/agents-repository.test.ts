@@ -76,6 +76,6 @@ describe('revokeAgent', () => {
     await db.update(agents).set({ hostname: 'reconnected' }).where(eq(agents.id, target.agentId));
     const outcome = await db.transaction((tx) => revokeAgent(tx, target.agentId));
     expect(outcome).toEqual({ id: target.agentId, name: 'build-7', alreadyRevoked: false });
-    expect((await findAgent(db, lookalike.agentId))?.revokedAt ?? null).toBeNull();
+    expect((await findAgent(db, lookalike.agentId))?.revoked).toBe(false);
   });
 });
