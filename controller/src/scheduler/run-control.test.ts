@@ -14,6 +14,31 @@ const refuse = async () => {
   throw new Error('the audit trail refused the event');
 };
 
+const asAdmin = { authorization: `Bearer ${testAdminToken}`, 'content-type': 'application/json' };
+
+/** Triggers a run of the app's repository as the admin, and lets the scheduler plan it. */
+async function triggerRun(testApp: TestApp): Promise<string> {
+  const response = await testApp.app.request('/api/runs', {
+    method: 'POST',
+    headers: asAdmin,
+    body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
+  });
+  await testApp.scheduler.settle();
+  return ((await response.json()) as { id: string }).id;
+}
+
+/** Claims the run's first job (queued) and ends it with `status`. */
+async function finishFirstJob(testApp: TestApp, runId: string, status: 'succeeded' | 'failed'): Promise<void> {
+  await testApp.scheduler.settle();
+  const job = (await findRunDetail(testApp.database.db, runId))?.stages[0]?.jobs[0];
+  if (!job) throw new Error('no first job');
+  const claim = await testApp.lifecycle.claim('agent-1', job.id, job.attempt);
+  if (!claim.granted) throw new Error(`claim refused: ${claim.reason}`);
+  const lease = { jobId: job.id, attempt: job.attempt, leaseToken: claim.leaseToken };
+  await testApp.lifecycle.finish(lease, { status, exitCode: status === 'succeeded' ? 0 : 1, message: null });
+  await testApp.scheduler.settle();
+}
+
 describe('run control and its audit events', { timeout: 60_000 }, () => {
   let testApp: TestApp;
   beforeAll(async () => {
@@ -23,15 +48,7 @@ describe('run control and its audit events', { timeout: 60_000 }, () => {
     await testApp?.close();
   });
 
-  const trigger = async () => {
-    const response = await testApp.app.request('/api/runs', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${testAdminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
-    });
-    await testApp.scheduler.settle();
-    return ((await response.json()) as { id: string }).id;
-  };
+  const trigger = () => triggerRun(testApp);
   const control = () => testApp.deps.runControl;
 
   it('leaves the run running when the cancel event cannot be written', async () => {
@@ -113,25 +130,10 @@ stages:
     await testApp?.close();
   });
 
-  /** Claims the run's queued compile job and ends it with `status`. */
-  async function runCompile(runId: string, status: 'succeeded' | 'failed'): Promise<void> {
-    await testApp.scheduler.settle();
-    const job = (await findRunDetail(testApp.database.db, runId))?.stages[0]?.jobs[0];
-    if (!job) throw new Error('no compile job');
-    const claim = await testApp.lifecycle.claim('agent-1', job.id, job.attempt);
-    if (!claim.granted) throw new Error(`claim refused: ${claim.reason}`);
-    const lease = { jobId: job.id, attempt: job.attempt, leaseToken: claim.leaseToken };
-    await testApp.lifecycle.finish(lease, { status, exitCode: status === 'succeeded' ? 0 : 1, message: null });
-    await testApp.scheduler.settle();
-  }
+  const runCompile = (runId: string, status: 'succeeded' | 'failed') => finishFirstJob(testApp, runId, status);
 
   it('keeps the stage skipped, with its reason, and never runs it', async () => {
-    const response = await testApp.app.request('/api/runs', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${testAdminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
-    });
-    const runId = ((await response.json()) as { id: string }).id;
+    const runId = await triggerRun(testApp);
     await runCompile(runId, 'failed');
     const compile = (await findRunDetail(testApp.database.db, runId))?.stages[0]?.jobs[0];
     await testApp.deps.runControl.retryJob(runId, compile?.id ?? '');
@@ -172,25 +174,9 @@ stages:
     await testApp?.close();
   });
 
-  const trigger = async () => {
-    const response = await testApp.app.request('/api/runs', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${testAdminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
-    });
-    await testApp.scheduler.settle();
-    return ((await response.json()) as { id: string }).id;
-  };
+  const trigger = () => triggerRun(testApp);
   const detail = (runId: string) => findRunDetail(testApp.database.db, runId);
-  async function finishCompile(runId: string, status: 'succeeded' | 'failed'): Promise<void> {
-    const job = (await detail(runId))?.stages[0]?.jobs[0];
-    if (!job) throw new Error('no compile job');
-    const claim = await testApp.lifecycle.claim('agent-1', job.id, job.attempt);
-    if (!claim.granted) throw new Error(`claim refused: ${claim.reason}`);
-    const lease = { jobId: job.id, attempt: job.attempt, leaseToken: claim.leaseToken };
-    await testApp.lifecycle.finish(lease, { status, exitCode: status === 'succeeded' ? 0 : 1, message: null });
-    await testApp.scheduler.settle();
-  }
+  const finishCompile = (runId: string, status: 'succeeded' | 'failed') => finishFirstJob(testApp, runId, status);
 
   it('waits at the gate again instead of running a job of a gated stage canceled before its approval', async () => {
     const runId = await trigger();
@@ -254,16 +240,7 @@ stages:
     await testApp?.close();
   });
 
-  const asAdmin = { authorization: `Bearer ${testAdminToken}`, 'content-type': 'application/json' };
-  const triggered = async () => {
-    const response = await testApp.app.request('/api/runs', {
-      method: 'POST',
-      headers: asAdmin,
-      body: JSON.stringify({ repo: testApp.repo, ref: 'main' }),
-    });
-    await testApp.scheduler.settle();
-    return ((await response.json()) as { id: string }).id;
-  };
+  const triggered = () => triggerRun(testApp);
   const approve = async (runId: string) => {
     const response = await testApp.app.request(`/api/runs/${runId}/stages/production/approve`, {
       method: 'POST',
