@@ -13,7 +13,7 @@
  * directory), the shells fall back to Node's socketpairs.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,13 +36,18 @@ const fifoMode = '622';
 /** FIFOs made per `mkfifo` (a fork of the agent: few, large batches). */
 const BATCH = 128;
 
+/** `gantry-output-<pid>-…`: the process that made a directory, so that a later one can tell it was abandoned. */
+const directoryPrefix = 'gantry-output-';
+
 class FifoReserve {
-  readonly #directory = mkdtempSync(join(tmpdir(), 'gantry-output-'));
+  readonly #directory: string;
   readonly #made: string[] = [];
   #named = 0;
   #refilling = false;
 
   constructor() {
+    removeAbandonedDirectories();
+    this.#directory = mkdtempSync(join(tmpdir(), `${directoryPrefix}${process.pid}-`));
     process.once('exit', () => rmSync(this.#directory, { recursive: true, force: true }));
   }
 
@@ -69,6 +74,32 @@ class FifoReserve {
 
   #names(): string[] {
     return Array.from({ length: BATCH }, () => join(this.#directory, String(this.#named++)));
+  }
+}
+
+/**
+ * Removes the FIFO directories of processes that are gone (killed before they
+ * could remove their own, e.g. by SIGKILL); a directory of a process that
+ * lives, or that this user may not remove, stays.
+ */
+export function removeAbandonedDirectories(directory = tmpdir()): void {
+  for (const name of readdirSync(directory)) {
+    const pid = Number(new RegExp(`^${directoryPrefix}(\\d+)-`).exec(name)?.[1] ?? Number.NaN);
+    if (!Number.isSafeInteger(pid) || pid === process.pid || processLives(pid)) continue;
+    try {
+      rmSync(join(directory, name), { recursive: true, force: true });
+    } catch {
+      // another user's, or removed meanwhile
+    }
+  }
+}
+
+function processLives(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
