@@ -38,6 +38,7 @@ const BATCH = 128;
 
 /** `gantry-output-<pid>-…`: the process that made a directory, so that a later one can tell it was abandoned. */
 const directoryPrefix = 'gantry-output-';
+const directoryName = new RegExp(`^${directoryPrefix}(\\d+)-`);
 
 class FifoReserve {
   readonly #directory: string;
@@ -84,7 +85,7 @@ class FifoReserve {
  */
 export function removeAbandonedDirectories(directory = tmpdir()): void {
   for (const name of readdirSync(directory)) {
-    const pid = Number(new RegExp(`^${directoryPrefix}(\\d+)-`).exec(name)?.[1] ?? Number.NaN);
+    const pid = Number(directoryName.exec(name)?.[1] ?? Number.NaN);
     if (!Number.isSafeInteger(pid) || pid === process.pid || processLives(pid)) continue;
     try {
       rmSync(join(directory, name), { recursive: true, force: true });
