@@ -27,6 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { exportable } from './exportable-variables.js';
+import { listenToOutput } from './output-pipes.js';
 import { groupAlive, killSession, signalGroup } from './process-groups.js';
 import type { ShellPool } from './shell-pool.js';
 import { SlotShell } from './slot-shell.js';
@@ -38,7 +39,11 @@ export const maxTimerMs = 2 ** 31 - 1;
 
 /** Where output goes; LogStreamer fits this shape. */
 export interface OutputSink {
-  /** false = full: the executor pauses the pipe until drain() resolves. */
+  /**
+   * `data` is valid only during the call (output pipes are read into a shared
+   * buffer): a sink copies what it keeps. false = full: the executor pauses
+   * the pipe until drain() resolves.
+   */
   write(data: Buffer): boolean;
   drain(): Promise<void>;
 }
@@ -266,7 +271,7 @@ export class JobShell {
       output: (data) => this.#output(data),
       stepEnd: (end) => this.#stepEnded(end),
     });
-    channel.on('data', (data: Buffer) => parser.push(data));
+    listenToOutput(channel, (data) => parser.push(data));
     channel.once('end', () => parser.flush());
     const closed = () => {
       this.#markClosed();

@@ -11,12 +11,19 @@
  * start waits for `mkfifo` only when a burst used every FIFO made ahead.
  * Where FIFOs cannot be made or opened (no `mkfifo`, no writable temporary
  * directory), the shells fall back to Node's socketpairs.
+ *
+ * Every FIFO is read into one buffer that the agent shares between them
+ * (Node's `onread`), not into a new one per read: reading is the agent's
+ * hottest path for a step that prints a lot, and fresh memory for each
+ * 64 KiB read cost more than the read. So what a reader hands on is valid
+ * only until it returns (listenToOutput()).
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { type OnReadOpts, Socket, type SocketConstructorOpts } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 
 /** One output channel: the agent reads `reader`; the shell is given `writeFd`, which the agent closes once it did. */
 export interface OutputPipe {
@@ -35,6 +42,12 @@ const fifoMode = '622';
 
 /** FIFOs made per `mkfifo` (a fork of the agent: few, large batches). */
 const BATCH = 128;
+
+/** What every FIFO is read into (a pipe holds 64 KiB by default: one read takes what it holds). */
+const sharedReadBuffer = Buffer.allocUnsafeSlow(64 * 1024);
+
+/** Every FIFO's reader, with where it hands what it reads (null: nobody listens yet, and it is paused). */
+const fifoListeners = new WeakMap<Readable, ((data: Buffer) => void) | null>();
 
 /** `gantry-output-<pid>-…`: the process that made a directory, so that a later one can tell it was abandoned. */
 const directoryPrefix = 'gantry-output-';
@@ -146,7 +159,39 @@ function openFifo(path: string): OutputPipe {
     throw error;
   }
   const [readFd, writeFd] = fds as [number, number];
-  return { reader: new Socket({ fd: readFd, readable: true, writable: false }), writeFd };
+  const options: SocketConstructorOpts & { onread: OnReadOpts } = {
+    fd: readFd,
+    readable: true,
+    writable: false,
+    onread: {
+      buffer: () => sharedReadBuffer,
+      callback: (bytes) => {
+        fifoListeners.get(reader)?.(sharedReadBuffer.subarray(0, bytes));
+        return true;
+      },
+    },
+  };
+  // Node's Socket takes `onread` (documented), its type definitions only for connect().
+  const reader = new Socket(options);
+  // Nothing is read before someone listens: what the shell writes waits in the pipe.
+  reader.pause();
+  fifoListeners.set(reader, null);
+  return { reader, writeFd };
+}
+
+/**
+ * Hands each piece of a channel's output to `listener`, in order. A piece
+ * read from a FIFO is a view of the buffer all FIFOs are read into: it is
+ * valid only during the call, so the listener copies what it keeps. Pausing
+ * and resuming the channel works as for any stream.
+ */
+export function listenToOutput(channel: Readable, listener: (data: Buffer) => void): void {
+  if (!fifoListeners.has(channel)) {
+    channel.on('data', listener);
+    return;
+  }
+  fifoListeners.set(channel, listener);
+  channel.resume();
 }
 
 /** Closes the agent's writing ends (after the spawn gave the shell its own). */

@@ -34,7 +34,7 @@ writeFileSync(
   `import { runStep } from './job-shell.js';
 import { ShellPool } from './shell-pool.js';
 const [command, mode] = process.argv.slice(2);
-const sink = { write: (data) => process.stdout.write(data), drain: () => Promise.resolve() };
+const sink = { write: (data) => process.stdout.write(Buffer.from(data)), drain: () => Promise.resolve() };
 const dieWithAgent = mode !== 'unguarded';
 const pool = mode === 'pooled' ? new ShellPool({ searchPath: process.env.PATH, dieWithAgent }) : undefined;
 await runStep({ command, cwd: process.cwd(), env: { PATH: process.env.PATH }, sink, dieWithAgent, pool });
@@ -153,7 +153,7 @@ describe.runIf(parentDeathGuardAvailable())('a step whose agent is killed with S
       dieWithAgent: true,
       sink: {
         write: (data) => {
-          chunks.push(data);
+          chunks.push(Buffer.from(data)); // valid only during the call
           const match = /shell=(\d+)/.exec(Buffer.concat(chunks).toString());
           if (match && !shellPid) {
             shellPid = Number(match[1]);

@@ -17,7 +17,13 @@ function parse(pieces: Array<string | Buffer>) {
       events.push(end);
     },
   });
-  for (const piece of pieces) parser.push(Buffer.from(piece as string, 'latin1'));
+  // As the agent reads pipes: every piece in one reused buffer, overwritten once pushed.
+  const shared = Buffer.alloc(4096);
+  for (const piece of pieces) {
+    const length = shared.write(piece.toString('latin1'), 'latin1');
+    parser.push(shared.subarray(0, length));
+    shared.fill('#');
+  }
   const heldAtEnd = parser.heldBytes;
   parser.flush();
   if (output) events.push(output);

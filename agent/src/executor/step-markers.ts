@@ -3,8 +3,12 @@
  * (`<marker><exit status> <pgid> <left>\n`, see step-command.ts). Output is passed
  * on as views of the incoming buffers (no copies), except for the few bytes
  * at the end of a buffer that could be the start of a marker: those are held
- * back until the next buffer tells. A marker is found wherever it starts, also
- * right after output that did not end in a newline.
+ * back, copied, until the next buffer tells. A marker is found wherever it
+ * starts, also right after output that did not end in a newline.
+ *
+ * A buffer given to push() need only be valid during the call (the agent
+ * reads every output pipe into one shared buffer), and so is each piece
+ * handed to `output`: a handler copies what it keeps.
  */
 
 export interface StepEnd {
@@ -16,6 +20,7 @@ export interface StepEnd {
 }
 
 export interface StepMarkerHandlers {
+  /** `data` is valid only during the call. */
   output(data: Buffer): void;
   stepEnd(end: StepEnd): void;
 }
@@ -54,14 +59,14 @@ export class StepMarkerParser {
       if (at === -1) {
         const keep = this.#partialMarkerAt(data, from);
         if (keep > from) this.#handlers.output(data.subarray(from, keep));
-        if (keep < data.length) this.#held = data.subarray(keep);
+        if (keep < data.length) this.#held = Buffer.from(data.subarray(keep));
         return;
       }
       if (at > from) this.#handlers.output(data.subarray(from, at));
       const trailerStart = at + marker.length;
       const newline = data.indexOf(0x0a, trailerStart);
       if (newline === -1 && data.length - trailerStart <= maxTrailerBytes) {
-        this.#held = data.subarray(at);
+        this.#held = Buffer.from(data.subarray(at));
         return;
       }
       const match =

@@ -303,7 +303,15 @@ describe('LogStreamer with secrets', () => {
     const long = (from: number) =>
       Array.from({ length: 8_192 }, (_, n) => `line ${String(from + n).padStart(10, '0')}\n`).join('');
     const output = [long(0), 'a short line\n', long(10_000), long(20_000)];
-    for (const [step, part] of output.entries()) streamer.write(part, step);
+    // Through one reused buffer, as the agent reads pipes: the chunks' buffers are recycled meanwhile.
+    const shared = Buffer.alloc(4096);
+    for (const [step, part] of output.entries()) {
+      for (let at = 0; at < part.length; at += shared.length) {
+        const length = shared.write(part.slice(at, at + shared.length));
+        streamer.write(shared.subarray(0, length), step);
+        shared.fill('#');
+      }
+    }
     await streamer.end();
     const second = (senders as [FakeSender, FakeSender])[1];
     expect(second.sent.map((chunk) => [chunk.seq, chunk.plainBytes])).toEqual([

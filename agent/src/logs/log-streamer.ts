@@ -205,7 +205,7 @@ export class LogStreamer {
   /**
    * Appends output of step `stepIndex`. Returns false when the queue is over its
    * bound: the caller pauses its source until drain() resolves. Data is kept
-   * either way, up to the cap.
+   * either way, up to the cap, as a copy: the caller may reuse `data` at once.
    */
   write(data: Buffer | string, stepIndex: number): boolean {
     if (this.#closed || this.#failure !== undefined) return true;
@@ -320,9 +320,12 @@ export class LogStreamer {
     this.#wake();
   }
 
+  /** The compressed chunk to send for `cut`; the buffer `cut` was cut in goes back to the cutter. */
   async #compressed(cut: OutgoingLogChunk, compressing: Promise<OutgoingLogChunk>): Promise<OutgoingLogChunk> {
     this.#compressing.delete(cut);
-    return compressing;
+    const chunk = await compressing;
+    if (chunk.data !== cut.data) this.#cutter.recycle(cut.data);
+    return chunk;
   }
 
   #retain(chunk: OutgoingLogChunk): void {
