@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -400,6 +400,25 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
     } finally {
       own.close();
     }
+  });
+
+  it('closes the pipes of the channels a shell never used once it ends', async () => {
+    const channelsOpen = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          // A FIFO opened by its name shows the name (then " (deleted)"), a socketpair "socket:[…]".
+          return /^(pipe:|socket:|.*gantry-output-)/.test(readlinkSync(`/proc/self/fd/${fd}`));
+        } catch {
+          return false; // closed meanwhile
+        }
+      }).length;
+    const before = channelsOpen();
+    const own = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, channelsPerShell: 8 });
+    const { outputs } = await attempt({}, ['echo only one attempt'], cwd, own);
+    expect(outputs).toEqual(['0:only one attempt\n']);
+    expect(channelsOpen()).toBeGreaterThanOrEqual(before + 7);
+    own.close();
+    await vi.waitFor(() => expect(channelsOpen()).toBe(before), { timeout: 20_000, interval: 20 });
   });
 
   it('serves attempts one after another, each with only its own variables and directory', async () => {

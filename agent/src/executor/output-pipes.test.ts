@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { removeAbandonedDirectories } from './output-pipes.js';
+import { runStep } from './job-shell.js';
+import { onOutputPipesUnavailable, openOutputPipes, removeAbandonedDirectories } from './output-pipes.js';
 
 const parent = mkdtempSync(join(tmpdir(), 'gantry-output-pipes-test-'));
 afterAll(() => rmSync(parent, { recursive: true, force: true }));
@@ -27,5 +28,31 @@ describe('removeAbandonedDirectories', () => {
     } finally {
       living.kill('SIGKILL');
     }
+  });
+});
+
+describe('openOutputPipes', () => {
+  it('gives FIFOs up for good when it cannot make them, says why once, and steps still run on socketpairs', async () => {
+    const reasons: string[] = [];
+    onOutputPipesUnavailable((reason) => reasons.push(reason));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = join(parent, 'missing');
+    try {
+      expect(openOutputPipes(1)).toBeUndefined();
+    } finally {
+      process.env.TMPDIR = saved;
+    }
+    expect(openOutputPipes(1)).toBeUndefined();
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toContain('ENOENT');
+    let output = '';
+    const outcome = await runStep({
+      command: 'echo one; echo two >&2',
+      cwd: parent,
+      env: { PATH: process.env.PATH ?? '' },
+      sink: { write: (data) => Boolean((output += data.toString())), drain: () => Promise.resolve() },
+    });
+    expect(outcome.exitCode).toBe(0);
+    expect(output).toBe('one\ntwo\n');
   });
 });

@@ -46,7 +46,11 @@ const BATCH = 128;
 /** What every FIFO is read into (a pipe holds 64 KiB by default: one read takes what it holds). */
 const sharedReadBuffer = Buffer.allocUnsafeSlow(64 * 1024);
 
-/** Every FIFO's reader, with where it hands what it reads (null: nobody listens yet, and it is paused). */
+/**
+ * Every FIFO's reader, with where it hands what it reads. Until someone
+ * listens (null) what it reads is dropped: the shell writes to a channel only
+ * once its attempt started, and listenToOutput() is called in the same turn.
+ */
 const fifoListeners = new WeakMap<Readable, ((data: Buffer) => void) | null>();
 
 /** `gantry-output-<pid>-…`: the process that made a directory, so that a later one can tell it was abandoned. */
@@ -65,15 +69,19 @@ class FifoReserve {
     process.once('exit', () => rmSync(this.#directory, { recursive: true, force: true }));
   }
 
-  /** A FIFO's path, or undefined when `mkfifo` cannot make one. */
-  take(): string | undefined {
+  /** A FIFO's path; throws when `mkfifo` cannot make one. */
+  take(): string {
     if (this.#made.length === 0) {
       const paths = this.#names();
-      if (spawnSync('mkfifo', ['-m', fifoMode, '--', ...paths], { stdio: 'ignore' }).status !== 0) return undefined;
+      const made = spawnSync('mkfifo', ['-m', fifoMode, '--', ...paths], { stdio: ['ignore', 'ignore', 'pipe'] });
+      if (made.status !== 0) {
+        const why = made.error?.message ?? made.stderr.toString().trim().split('\n')[0];
+        throw new Error(`mkfifo failed: ${why || `exit status ${made.status}`}`);
+      }
       this.#made.push(...paths);
     }
     if (this.#made.length <= BATCH / 2) this.#refill();
-    return this.#made.pop();
+    return this.#made.pop() as string;
   }
 
   #refill(): void {
@@ -120,6 +128,17 @@ function processLives(pid: number): boolean {
 let reserve: FifoReserve | undefined;
 /** Set once FIFOs could not be made or opened here: socketpairs from then on, without trying again. */
 let unavailable = false;
+/** Told once, when this process gives FIFOs up (see onOutputPipesUnavailable). */
+let unavailableListener: ((reason: string) => void) | undefined;
+
+/**
+ * `listener` is told why, should this process give FIFOs up (once: it does
+ * not try again). The agent logs it: from then on steps cannot open
+ * /dev/stdout or /dev/stderr. A later call replaces the listener.
+ */
+export function onOutputPipesUnavailable(listener: (reason: string) => void): void {
+  unavailableListener = listener;
+}
 
 /**
  * `count` pipes, or undefined when this host cannot make or open FIFOs (the
@@ -131,15 +150,12 @@ export function openOutputPipes(count: number): OutputPipe[] | undefined {
   const pipes: OutputPipe[] = [];
   try {
     reserve ??= new FifoReserve();
-    for (let index = 0; index < count; index++) {
-      const path = reserve.take();
-      if (path === undefined) throw new Error('mkfifo failed');
-      pipes.push(openFifo(path));
-    }
+    for (let index = 0; index < count; index++) pipes.push(openFifo(reserve.take()));
     return pipes;
-  } catch {
+  } catch (error) {
     closeOutputPipes(pipes);
     unavailable = true;
+    unavailableListener?.((error as Error).message);
     return undefined;
   }
 }
@@ -173,8 +189,6 @@ function openFifo(path: string): OutputPipe {
   };
   // Node's Socket takes `onread` (documented), its type definitions only for connect().
   const reader = new Socket(options);
-  // Nothing is read before someone listens: what the shell writes waits in the pipe.
-  reader.pause();
   fifoListeners.set(reader, null);
   return { reader, writeFd };
 }
@@ -191,7 +205,6 @@ export function listenToOutput(channel: Readable, listener: (data: Buffer) => vo
     return;
   }
   fifoListeners.set(channel, listener);
-  channel.resume();
 }
 
 /** Closes the agent's writing ends (after the spawn gave the shell its own). */
