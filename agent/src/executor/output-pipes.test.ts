@@ -50,7 +50,13 @@ describe('openOutputPipes', () => {
       command: 'echo one; echo two >&2',
       cwd: parent,
       env: { PATH: process.env.PATH ?? '' },
-      sink: { write: (data) => Boolean((output += data.toString())), drain: () => Promise.resolve() },
+      sink: {
+        write: (data) => {
+          output += data.toString();
+          return true;
+        },
+        drain: () => Promise.resolve(),
+      },
     });
     expect(outcome.exitCode).toBe(0);
     expect(output).toBe('one\ntwo\n');
