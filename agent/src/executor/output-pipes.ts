@@ -6,11 +6,13 @@
  * and then unlinked is an anonymous pipe in all but its making.
  *
  * Node cannot make a FIFO: the `mkfifo` program makes them, a batch at a
- * time in a private directory, refilled in the background before the batch
- * runs out (a shell needs one per attempt it serves), so that a shell's
- * start waits for `mkfifo` only when a burst used every FIFO made ahead.
- * Where FIFOs cannot be made or opened (no `mkfifo`, no writable temporary
- * directory), the shells fall back to Node's socketpairs.
+ * time in a directory of the agent's own (`pipes` in its work dir, see
+ * useOutputPipeDirectory(), else a new temporary one), refilled in the
+ * background before the batch runs out (a shell needs one per attempt it
+ * serves), so that a shell's start waits for `mkfifo` only when a burst used
+ * every FIFO made ahead.
+ * Where FIFOs cannot be made or opened (no `mkfifo`, a file system without
+ * them), the shells fall back to Node's socketpairs.
  *
  * Every FIFO is read into one buffer that the agent shares between them
  * (Node's `onread`), not into a new one per read: reading is the agent's
@@ -19,7 +21,7 @@
  * only until it returns (listenToOutput()).
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync } from 'node:fs';
 import { type OnReadOpts, Socket, type SocketConstructorOpts } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,20 +55,21 @@ const sharedReadBuffer = Buffer.allocUnsafeSlow(64 * 1024);
  */
 const fifoListeners = new WeakMap<Readable, ((data: Buffer) => void) | null>();
 
-/** `gantry-output-<pid>-…`: the process that made a directory, so that a later one can tell it was abandoned. */
-const directoryPrefix = 'gantry-output-';
-const directoryName = new RegExp(`^${directoryPrefix}(\\d+)-`);
-
 class FifoReserve {
   readonly #directory: string;
   readonly #made: string[] = [];
-  #named = 0;
   #refilling = false;
 
-  constructor() {
-    removeAbandonedDirectories();
-    this.#directory = mkdtempSync(join(tmpdir(), `${directoryPrefix}${process.pid}-`));
-    process.once('exit', () => rmSync(this.#directory, { recursive: true, force: true }));
+  /** In `directory`, emptied first (an earlier agent's, killed before it removed it), or in a new temporary one. */
+  constructor(directory: string | undefined) {
+    if (directory) {
+      rmSync(directory, { recursive: true, force: true });
+      mkdirSync(directory, { mode: 0o700 });
+      this.#directory = directory;
+    } else {
+      this.#directory = mkdtempSync(join(tmpdir(), 'gantry-output-'));
+    }
+    removeAtExit(this.#directory);
   }
 
   /** A FIFO's path; throws when `mkfifo` cannot make one. */
@@ -95,41 +98,44 @@ class FifoReserve {
   }
 
   #names(): string[] {
-    return Array.from({ length: BATCH }, () => join(this.#directory, String(this.#named++)));
+    return Array.from({ length: BATCH }, () => join(this.#directory, String(fifosNamed++)));
   }
 }
 
-/**
- * Removes the FIFO directories of processes that are gone (killed before they
- * could remove their own, e.g. by SIGKILL); a directory of a process that
- * lives, or that this user may not remove, stays.
- */
-export function removeAbandonedDirectories(directory = tmpdir()): void {
-  for (const name of readdirSync(directory)) {
-    const pid = Number(directoryName.exec(name)?.[1] ?? Number.NaN);
-    if (!Number.isSafeInteger(pid) || pid === process.pid || processLives(pid)) continue;
-    try {
-      rmSync(join(directory, name), { recursive: true, force: true });
-    } catch {
-      // another user's, or removed meanwhile
-    }
-  }
-}
+/** Names FIFOs across reserves: a refill still under way for a dropped reserve never takes a later one's name. */
+let fifosNamed = 0;
 
-function processLives(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+/** The directories FIFOs were made in, removed when the process exits. */
+const madeDirectories = new Set<string>();
+
+function removeAtExit(directory: string): void {
+  if (madeDirectories.size === 0) {
+    process.once('exit', () => {
+      for (const made of madeDirectories) rmSync(made, { recursive: true, force: true });
+    });
   }
+  madeDirectories.add(directory);
 }
 
 let reserve: FifoReserve | undefined;
+/** Where the next reserve makes its FIFOs (useOutputPipeDirectory); a new temporary directory when unset. */
+let reserveDirectory: string | undefined;
 /** Set once FIFOs could not be made or opened here: socketpairs from then on, without trying again. */
 let unavailable = false;
 /** Told once, when this process gives FIFOs up (see onOutputPipesUnavailable). */
 let unavailableListener: ((reason: string) => void) | undefined;
+
+/**
+ * Makes the FIFOs from now on in `directory` (the agent's work dir has one),
+ * created 0700 when first needed after emptying what it held: an agent
+ * killed before it could remove its FIFOs leaves them to the next agent of
+ * its work dir, and no other agent's are ever in it.
+ */
+export function useOutputPipeDirectory(directory: string): void {
+  if (reserveDirectory === directory) return;
+  reserveDirectory = directory;
+  reserve = undefined;
+}
 
 /**
  * `listener` is told why, should this process give FIFOs up (once: it does
@@ -149,7 +155,7 @@ export function openOutputPipes(count: number): OutputPipe[] | undefined {
   if (unavailable) return undefined;
   const pipes: OutputPipe[] = [];
   try {
-    reserve ??= new FifoReserve();
+    reserve ??= new FifoReserve(reserveDirectory);
     for (let index = 0; index < count; index++) pipes.push(openFifo(reserve.take()));
     return pipes;
   } catch (error) {

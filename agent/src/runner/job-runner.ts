@@ -36,7 +36,7 @@ import {
   type Lease,
 } from '../controller-client.js';
 import { JobShell, maxTimerMs, type StopReason } from '../executor/job-shell.js';
-import { onOutputPipesUnavailable } from '../executor/output-pipes.js';
+import { onOutputPipesUnavailable, useOutputPipeDirectory } from '../executor/output-pipes.js';
 import { chownTree, type RunAsUser } from '../executor/run-as.js';
 import { poolEnvironment, ShellPool } from '../executor/shell-pool.js';
 import { LogStreamer } from '../logs/log-streamer.js';
@@ -148,6 +148,7 @@ export class JobRunner {
   constructor(options: JobRunnerOptions) {
     this.#options = options;
     const { runAs } = options;
+    useOutputPipeDirectory(join(options.workDir, 'pipes'));
     onOutputPipesUnavailable((reason) =>
       options.logger.warn({ reason }, 'output pipes unavailable: steps cannot open /dev/stdout or /dev/stderr'),
     );
