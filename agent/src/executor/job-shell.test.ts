@@ -403,22 +403,29 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
   });
 
   it('closes the pipes of the channels a shell never used once it ends', async () => {
-    const channelsOpen = () =>
-      readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          // A FIFO opened by its name shows the name (then " (deleted)"), a socketpair "socket:[…]".
-          return /^(pipe:|socket:|.*gantry-output-)/.test(readlinkSync(`/proc/self/fd/${fd}`));
-        } catch {
-          return false; // closed meanwhile
-        }
-      }).length;
-    const before = channelsOpen();
+    // The FIFOs this process has open, by name (each is unique, then " (deleted)").
+    const fifosOpen = () =>
+      new Set(
+        readdirSync('/proc/self/fd').flatMap((fd) => {
+          try {
+            const target = readlinkSync(`/proc/self/fd/${fd}`);
+            return target.includes('gantry-output-') ? [target] : [];
+          } catch {
+            return []; // closed meanwhile
+          }
+        }),
+      );
+    const before = fifosOpen();
     const own = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, channelsPerShell: 8 });
     const { outputs } = await attempt({}, ['echo only one attempt'], cwd, own);
     expect(outputs).toEqual(['0:only one attempt\n']);
-    expect(channelsOpen()).toBeGreaterThanOrEqual(before + 7);
+    const unused = [...fifosOpen()].filter((fifo) => !before.has(fifo));
+    expect(unused).toHaveLength(7);
     own.close();
-    await vi.waitFor(() => expect(channelsOpen()).toBe(before), { timeout: 20_000, interval: 20 });
+    await vi.waitFor(() => expect(unused.filter((fifo) => fifosOpen().has(fifo))).toEqual([]), {
+      timeout: 20_000,
+      interval: 20,
+    });
   });
 
   it('serves attempts one after another, each with only its own variables and directory', async () => {

@@ -279,14 +279,17 @@ export class JobShell {
       if (step && !step.ended) this.#finish(step, { exitCode: this.#exitStatus || 1, pgid: 0, leftovers: false });
     };
     // The channel can close before Node reports the shell's exit: its status is wanted then.
-    channel.once('close', () => {
+    const onClose = () => {
       const running = shell.process.exitCode === null && shell.process.signalCode === null;
       if (this.#exitStatus === undefined && !this.#detached && !this.#failure && running)
         shell.process.once('exit', closed);
       else closed();
-    });
+    };
     shell.process.once('error', this.#onError);
     shell.process.once('exit', this.#onExit);
+    // Closed already: the shell died before it was handed out (after #onExit, which records its status).
+    if (channel.closed) onClose();
+    else channel.once('close', onClose);
     if (shell.startError) this.#onError(shell.startError);
     return shell;
   }

@@ -102,13 +102,19 @@ export class SlotShell {
     return this.process.pid ?? 0;
   }
 
-  /** Alive, never told to stop, and with a channel left for another attempt. */
+  /**
+   * Alive, never told to stop, and with a channel left for another attempt
+   * (an unused channel reads until its end, so it closes as soon as the shell
+   * dies, which Node may report later).
+   */
   get reusable(): boolean {
+    const next = this.#channels[this.#nextChannel];
     return (
       !this.spent &&
       this.exitStatus === undefined &&
       this.startError === undefined &&
-      this.#nextChannel < this.#channels.length
+      next !== undefined &&
+      !next.destroyed
     );
   }
 

@@ -34,7 +34,7 @@ export interface ChunkCutterOptions {
 /** The first buffer of a chunk is this small (a short step's output needs no more), then grows to maxChunkBytes. */
 const firstBufferBytes = 16 * 1024;
 /** Recycled buffers kept for later chunks: enough for the chunks compressing at once. */
-const maxSpareBuffers = 4;
+const maxSpareBuffers = 2;
 
 export class ChunkCutter {
   readonly #options: ChunkCutterOptions;

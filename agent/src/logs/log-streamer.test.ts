@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ChunkCutter } from './chunk-cutter.js';
 import { type LogChunkSender, LogStreamer, type OutgoingLogChunk } from './log-streamer.js';
 
 /**
@@ -299,20 +300,27 @@ describe('LogStreamer with secrets', () => {
       maxChunkBytes: 64 * 1024,
       retryDelayMs: 0,
       compressChunks: true,
+      // Full at one chunk: each write past it waits until a chunk was compressed and its buffer recycled.
+      maxQueuedBytes: 64 * 1024,
     });
+    const recycled = vi.spyOn(ChunkCutter.prototype, 'recycle');
     const long = (from: number) =>
       Array.from({ length: 8_192 }, (_, n) => `line ${String(from + n).padStart(10, '0')}\n`).join('');
     const output = [long(0), 'a short line\n', long(10_000), long(20_000)];
-    // Through one reused buffer, as the agent reads pipes: the chunks' buffers are recycled meanwhile.
+    // Through one reused buffer, as the agent reads pipes.
     const shared = Buffer.alloc(4096);
     for (const [step, part] of output.entries()) {
       for (let at = 0; at < part.length; at += shared.length) {
         const length = shared.write(part.slice(at, at + shared.length));
-        streamer.write(shared.subarray(0, length), step);
+        const room = streamer.write(shared.subarray(0, length), step);
         shared.fill('#');
+        if (!room) await streamer.drain();
       }
     }
     await streamer.end();
+    // Later chunks were cut in the buffers of earlier ones, and every byte still arrived as written (below).
+    expect(recycled.mock.calls.length).toBeGreaterThan(2);
+    recycled.mockRestore();
     const second = (senders as [FakeSender, FakeSender])[1];
     expect(second.sent.map((chunk) => [chunk.seq, chunk.plainBytes])).toEqual([
       [0, 64 * 1024],
