@@ -21,7 +21,7 @@
  * only until it returns (listenToOutput()).
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { type OnReadOpts, Socket, type SocketConstructorOpts } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +67,8 @@ class FifoReserve {
       mkdirSync(directory, { mode: 0o700 });
       this.#directory = directory;
     } else {
-      this.#directory = mkdtempSync(join(tmpdir(), 'gantry-output-'));
+      removeAbandonedDirectories();
+      this.#directory = mkdtempSync(join(tmpdir(), `${directoryPrefix}${process.pid}-`));
     }
     removeAtExit(this.#directory);
   }
@@ -99,6 +100,42 @@ class FifoReserve {
 
   #names(): string[] {
     return Array.from({ length: BATCH }, () => join(this.#directory, String(fifosNamed++)));
+  }
+}
+
+/**
+ * A temporary directory is named `gantry-output-<pid>-…`, after the process
+ * that made it, so that a later one can tell it was abandoned (its process
+ * was killed before its exit handler could remove it, as test runners kill
+ * their workers).
+ */
+const directoryPrefix = 'gantry-output-';
+const directoryName = new RegExp(`^${directoryPrefix}(\\d+)-`);
+
+/**
+ * Removes the temporary FIFO directories of processes that are gone; a
+ * directory of a process that lives, or that this user may not remove,
+ * stays. (A process in another PID namespace sharing the directory may look
+ * gone: agents use their work dir's `pipes` instead.)
+ */
+export function removeAbandonedDirectories(directory = tmpdir()): void {
+  for (const name of readdirSync(directory)) {
+    const pid = Number(directoryName.exec(name)?.[1] ?? Number.NaN);
+    if (!Number.isSafeInteger(pid) || pid === process.pid || processLives(pid)) continue;
+    try {
+      rmSync(join(directory, name), { recursive: true, force: true });
+    } catch {
+      // another user's, or removed meanwhile
+    }
+  }
+}
+
+function processLives(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
