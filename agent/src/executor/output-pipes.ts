@@ -64,7 +64,7 @@ class FifoReserve {
   constructor(directory: string | undefined) {
     if (directory) {
       rmSync(directory, { recursive: true, force: true });
-      mkdirSync(directory, { mode: 0o700 });
+      mkdirSync(directory, { recursive: true, mode: 0o700 });
       this.#directory = directory;
     } else {
       removeAbandonedDirectories();
