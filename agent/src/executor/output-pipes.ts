@@ -55,54 +55,6 @@ const sharedReadBuffer = Buffer.allocUnsafeSlow(64 * 1024);
  */
 const fifoListeners = new WeakMap<Readable, ((data: Buffer) => void) | null>();
 
-class FifoReserve {
-  readonly #directory: string;
-  readonly #made: string[] = [];
-  #refilling = false;
-
-  /** In `directory`, emptied first (an earlier agent's, killed before it removed it), or in a new temporary one. */
-  constructor(directory: string | undefined) {
-    if (directory) {
-      rmSync(directory, { recursive: true, force: true });
-      mkdirSync(directory, { recursive: true, mode: 0o700 });
-      this.#directory = directory;
-    } else {
-      removeAbandonedDirectories();
-      this.#directory = mkdtempSync(join(tmpdir(), `${directoryPrefix}${process.pid}-`));
-    }
-    removeAtExit(this.#directory);
-  }
-
-  /** A FIFO's path; throws when `mkfifo` cannot make one. */
-  take(): string {
-    if (this.#made.length === 0) {
-      const paths = this.#names();
-      const made = spawnSync('mkfifo', ['-m', fifoMode, '--', ...paths], { stdio: ['ignore', 'ignore', 'pipe'] });
-      if (made.status !== 0) {
-        const why = made.error?.message ?? made.stderr.toString().trim().split('\n')[0];
-        throw new Error(`mkfifo failed: ${why || `exit status ${made.status}`}`);
-      }
-      this.#made.push(...paths);
-    }
-    if (this.#made.length <= BATCH / 2) this.#refill();
-    return this.#made.pop() as string;
-  }
-
-  #refill(): void {
-    if (this.#refilling) return;
-    this.#refilling = true;
-    const paths = this.#names();
-    execFile('mkfifo', ['-m', fifoMode, '--', ...paths], (error) => {
-      this.#refilling = false;
-      if (!error) this.#made.unshift(...paths);
-    });
-  }
-
-  #names(): string[] {
-    return Array.from({ length: BATCH }, () => join(this.#directory, String(fifosNamed++)));
-  }
-}
-
 /**
  * A temporary directory is named `gantry-output-<pid>-…`, after the process
  * that made it, so that a later one can tell it was abandoned (its process
@@ -152,6 +104,54 @@ function removeAtExit(directory: string): void {
     });
   }
   madeDirectories.add(directory);
+}
+
+class FifoReserve {
+  readonly #directory: string;
+  readonly #made: string[] = [];
+  #refilling = false;
+
+  /** In `directory`, emptied first (an earlier agent's, killed before it removed it), or in a new temporary one. */
+  constructor(directory: string | undefined) {
+    if (directory) {
+      rmSync(directory, { recursive: true, force: true });
+      mkdirSync(directory, { recursive: true, mode: 0o700 });
+      this.#directory = directory;
+    } else {
+      removeAbandonedDirectories();
+      this.#directory = mkdtempSync(join(tmpdir(), `${directoryPrefix}${process.pid}-`));
+    }
+    removeAtExit(this.#directory);
+  }
+
+  /** A FIFO's path; throws when `mkfifo` cannot make one. */
+  take(): string {
+    if (this.#made.length === 0) {
+      const paths = this.#names();
+      const made = spawnSync('mkfifo', ['-m', fifoMode, '--', ...paths], { stdio: ['ignore', 'ignore', 'pipe'] });
+      if (made.status !== 0) {
+        const why = made.error?.message ?? made.stderr.toString().trim().split('\n')[0];
+        throw new Error(`mkfifo failed: ${why || `exit status ${made.status}`}`);
+      }
+      this.#made.push(...paths);
+    }
+    if (this.#made.length <= BATCH / 2) this.#refill();
+    return this.#made.pop() as string;
+  }
+
+  #refill(): void {
+    if (this.#refilling) return;
+    this.#refilling = true;
+    const paths = this.#names();
+    execFile('mkfifo', ['-m', fifoMode, '--', ...paths], (error) => {
+      this.#refilling = false;
+      if (!error) this.#made.unshift(...paths);
+    });
+  }
+
+  #names(): string[] {
+    return Array.from({ length: BATCH }, () => join(this.#directory, String(fifosNamed++)));
+  }
 }
 
 let reserve: FifoReserve | undefined;
