@@ -48,8 +48,8 @@ const usage = `usage: npm run bench -- [--quick] [--only NAME[,NAME…]] [--prof
   --only       run only these scenarios: ${scenarios.map((scenario) => scenario.name).join(', ')}
   --profile    also write V8 CPU profiles of the controller and agents to bench/profiles/
                and print their hottest functions (figures are then slower: profiling costs CPU)
-  --perf       record the throughput burst with Linux perf(1) and print where the controller's, the
-               agents', PostgreSQL's and NATS's CPU per job went (JIT, GC, kernel, each library);
+  --perf       record the throughput burst and the fan-out runs with Linux perf(1) and print where the
+               controller's, the agents', PostgreSQL's and NATS's CPU per job went (JIT, GC, kernel, each library);
                written to bench/perf/; figures are then slower
   --out FILE   results file (default bench/results.json)
 scenarios:

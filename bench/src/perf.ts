@@ -1,6 +1,10 @@
 /**
  * CPU breakdowns with Linux perf(1), written by --perf: where each process's
- * CPU time went during a scenario's measured window, per job.
+ * CPU time went during a scenario's measured window, per job. Samples carry
+ * wall-clock times (CLOCK_REALTIME), so a scenario can also count only the
+ * samples inside windows it timed itself (the fan-out's stage opened → last
+ * job started); idle CPUs show as `swapper`, so those windows also say how
+ * busy the machine was.
  *
  * --profile's V8 profiles sample wall time on the main thread: on a busy
  * 2-core machine a process that is runnable but not running still shows up
@@ -50,9 +54,8 @@ export class PerfRecording {
   ) {}
 
   static async start(dataFile: string): Promise<PerfRecording> {
-    const child = spawn('perf', ['record', '-a', '-g', '-F', String(FREQUENCY_HZ), '-o', dataFile, '--quiet'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const args = ['record', '-a', '-g', '-k', 'CLOCK_REALTIME', '-F', String(FREQUENCY_HZ), '-o', dataFile, '--quiet'];
+    const child = spawn('perf', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -91,26 +94,43 @@ export interface PerfRoleSummary {
   functions: PerfShare[];
 }
 
+/** A span of wall-clock time, in nanoseconds since the epoch (as `date +%s%N` prints it). */
+export interface WallWindow {
+  startNs: bigint;
+  endNs: bigint;
+}
+
 /**
  * Reads `dataFile` with `perf script` and sums samples by role and category.
  * `roles` names processes by pid (controller, agents); other processes are
- * named by their command (postgres, nats-server, the jobs' bash …).
+ * named by their command (postgres, nats-server, the jobs' bash, `idle` for
+ * an idle CPU …). With `windows`, only the samples taken inside one of them count.
  */
 export async function summarizePerf(
   dataFile: string,
   roles: ReadonlyMap<number, string>,
   jobs: number,
+  windows?: readonly WallWindow[],
 ): Promise<PerfRoleSummary[]> {
-  const script = spawn('perf', ['script', '-i', dataFile, '-F', 'comm,pid,ip,sym,dso'], {
+  const script = spawn('perf', ['script', '-i', dataFile, '-F', 'comm,pid,time,ip,sym,dso'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
+  const inWindow = (time: string) => {
+    if (!windows) return true;
+    const [seconds = '0', fraction = ''] = time.replace(/:$/, '').split('.');
+    const ns = BigInt(seconds) * 1_000_000_000n + BigInt(fraction.padEnd(9, '0').slice(0, 9));
+    return windows.some((window) => ns >= window.startNs && ns <= window.endNs);
+  };
   const nodeRoles = new Set(roles.values());
   const counts = new Map<string, Map<string, number>>();
   const functionCounts = new Map<string, Map<string, number>>();
   let role: string | undefined;
   let frames: string[] = [];
   const flush = () => {
-    if (role === undefined) return;
+    if (role === undefined) {
+      frames = []; // a sample left out (outside the windows)
+      return;
+    }
     const byCategory = counts.get(role) ?? new Map<string, number>();
     const { category, fn } = nodeRoles.has(role) ? nodeCategory(frames) : { category: otherCategory(frames) };
     byCategory.set(category, (byCategory.get(category) ?? 0) + 1);
@@ -132,9 +152,11 @@ export async function summarizePerf(
       flush();
     } else {
       flush();
+      // "comm pid time:", comm may hold spaces.
       const fields = text.trim().split(/\s+/);
-      const pid = Number(fields.at(-1));
-      role = roles.get(pid) ?? processName(fields.slice(0, -1).join(' '));
+      if (!inWindow(fields.at(-1) ?? '')) continue;
+      const pid = Number(fields.at(-2));
+      role = roles.get(pid) ?? processName(fields.slice(0, -2).join(' '));
     }
   }
   flush();
@@ -192,8 +214,10 @@ export function formatPerf(summaries: PerfRoleSummary[], minimumPercent = 2): st
 function processName(comm: string): string {
   if (comm.startsWith('postgres') || comm.startsWith('postmaster')) return 'postgres';
   if (comm.startsWith('nats-server')) return 'nats-server';
-  if (comm === 'bash' || comm === 'true') return 'job steps (bash)';
+  // The benches' steps run `true` or `date` under bash.
+  if (comm === 'bash' || comm === 'true' || comm === 'date') return 'job steps (bash, true, date)';
   if (comm.startsWith('perf')) return 'perf itself';
+  if (comm === 'swapper') return 'idle';
   return `other (${comm})`;
 }
 

@@ -7,10 +7,15 @@
  * timestamps, read back from the job logs through the API; median over the
  * repetitions. Baseline: 16 `bash -eo pipefail -c 'date +%s%N'` spawned at
  * once by a small Node process, first spawn() → the latest timestamp.
+ * With --perf, the measured runs are recorded with perf(1) and the CPU spent
+ * between each run's stage-1 timestamp and its last stage-2 one is split by
+ * process: how busy the machine was, and what kept it busy.
  */
+import { join } from 'node:path';
 import { msBetween } from '../clock.js';
 import { runDirect, timestampsIn } from '../direct.js';
-import { type Farm, pipelineFile, sleep, withFarm } from '../farm.js';
+import { type Farm, isoMs, pipelineFile, sleep, withFarm } from '../farm.js';
+import { formatPerf, PerfRecording, removePerfMaps, summarizePerf, type WallWindow } from '../perf.js';
 import { progress } from '../report.js';
 import { median, percentile } from '../stats.js';
 import type { Scenario, ScenarioContext } from './types.js';
@@ -56,19 +61,37 @@ async function runFanout(context: ScenarioContext): Promise<void> {
       agents: AGENTS,
       slots: SLOTS,
       profileDir: context.profileDir,
+      perfMaps: context.perfDir !== undefined,
     },
     async (farm) => {
       progress(`fanout: ${WARMUP_RUNS} warm-up runs, then ${repetitions} measured`);
       const samples: number[] = [];
       const firstStarted: number[] = [];
+      const windows: WallWindow[] = [];
+      let recording: PerfRecording | undefined;
+      const phases = {
+        finish: [] as number[],
+        claimFirst: [] as number[],
+        claimLast: [] as number[],
+        queued: [] as number[],
+      };
       for (let i = 0; i < WARMUP_RUNS + repetitions; i++) {
+        if (i === WARMUP_RUNS && context.perfDir)
+          recording = await PerfRecording.start(join(context.perfDir, 'fanout.perf.data'));
         const { id } = await farm.trigger();
         const stamps = await fanoutStamps(farm, id);
         if (i < WARMUP_RUNS) continue;
+        windows.push({ startNs: stamps.opened, endNs: stamps.last });
         samples.push(msBetween(stamps.opened, stamps.last));
         firstStarted.push(msBetween(stamps.opened, stamps.first));
+        const openedMs = Number(stamps.opened / 1_000_000n);
+        phases.finish.push(stamps.openerFinishedMs - openedMs);
+        phases.queued.push(stamps.queuedMs - stamps.openerFinishedMs);
+        phases.claimFirst.push(stamps.firstClaimedMs - stamps.openerFinishedMs);
+        phases.claimLast.push(stamps.lastClaimedMs - stamps.openerFinishedMs);
         await sleep(100);
       }
+      await recording?.stop();
 
       progress(`fanout: baseline, ${repetitions} × ${FANOUT} direct spawns at once`);
       const direct = (
@@ -85,14 +108,56 @@ async function runFanout(context: ScenarioContext): Promise<void> {
       });
       report.diagnostic(`fanout_${FANOUT}_all_started_p99_ms`, percentile(samples, 99));
       report.diagnostic(`fanout_${FANOUT}_first_started_p50_ms`, median(firstStarted));
+      // Where the time goes, database clock after the stamp: the stage-1 job's step → its job finished → stage 2 queued → its first and last claims.
+      report.diagnostic(`fanout_${FANOUT}_phase_step_to_job_finished_p50_ms`, median(phases.finish));
+      report.diagnostic(`fanout_${FANOUT}_phase_finished_to_queued_p50_ms`, median(phases.queued));
+      report.diagnostic(`fanout_${FANOUT}_phase_finished_to_first_claimed_p50_ms`, median(phases.claimFirst));
+      report.diagnostic(`fanout_${FANOUT}_phase_finished_to_last_claimed_p50_ms`, median(phases.claimLast));
       report.detail(`fanout_${FANOUT}_all_started_ms`, samples);
       report.detail(`fanout_${FANOUT}_direct_ms`, direct);
+      if (recording) await reportFanoutPerf(context, farm, recording, windows);
     },
   );
 }
 
+/** What the machine's CPUs did between each measured run's stage-1 timestamp and its last stage-2 one. */
+async function reportFanoutPerf(
+  context: ScenarioContext,
+  farm: Farm,
+  recording: PerfRecording,
+  windows: WallWindow[],
+): Promise<void> {
+  const roles = new Map([[farm.controller.pid, 'controller'], ...farm.agents.map((a) => [a.pid, 'agents'] as const)]);
+  progress('fanout: reading the perf recording');
+  const jobs = windows.length * FANOUT;
+  const summary = await summarizePerf(recording.dataFile, roles, jobs, windows);
+  removePerfMaps(roles.keys());
+  const totalMs = summary.reduce((sum, role) => sum + role.msPerJob, 0);
+  const idleMs = summary.find((role) => role.role === 'idle')?.msPerJob ?? 0;
+  context.report.diagnostic(
+    `fanout_${FANOUT}_window_cpu_busy_percent`,
+    totalMs > 0 ? (100 * (totalMs - idleMs)) / totalMs : Number.NaN,
+  );
+  context.report.detail('fanout_perf', summary);
+  progress(
+    `fanout: CPU per stage-2 job between the stage-1 timestamp and the last stage-2 one, ${windows.length} runs (perf)\n${formatPerf(summary)}`,
+  );
+}
+
+interface FanoutStamps {
+  /** The stage-1 step's timestamp, and the first and last of the stage-2 ones (ns, host clock). */
+  opened: bigint;
+  first: bigint;
+  last: bigint;
+  /** Database clock (ms): the stage-1 job finished, stage 2's first job queued, its first and last claims. */
+  openerFinishedMs: number;
+  queuedMs: number;
+  firstClaimedMs: number;
+  lastClaimedMs: number;
+}
+
 /** Waits for run `id` and reads the stage-1 timestamp and the first and last stage-2 ones from the logs. */
-async function fanoutStamps(farm: Farm, id: string): Promise<{ opened: bigint; first: bigint; last: bigint }> {
+async function fanoutStamps(farm: Farm, id: string): Promise<FanoutStamps> {
   const run = await farm.waitRun(id, { firstDelayMs: 50, intervalMs: 20, timeoutMs: 60_000 });
   const [open, fan] = run.stages;
   const opener = open?.jobs[0];
@@ -106,5 +171,14 @@ async function fanoutStamps(farm: Farm, id: string): Promise<{ opened: bigint; f
     started.push(stamp);
   }
   started.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return { opened, first: started[0] as bigint, last: started[FANOUT - 1] as bigint };
+  const claimed = fan.jobs.map((job) => isoMs(job.startedAt)).sort((a, b) => a - b);
+  return {
+    opened,
+    first: started[0] as bigint,
+    last: started[FANOUT - 1] as bigint,
+    openerFinishedMs: isoMs(opener.finishedAt),
+    queuedMs: Math.min(...fan.jobs.map((job) => isoMs(job.queuedAt))),
+    firstClaimedMs: claimed[0] as number,
+    lastClaimedMs: claimed[FANOUT - 1] as number,
+  };
 }
