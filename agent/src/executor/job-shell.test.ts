@@ -330,6 +330,21 @@ describe.each(modes)('JobShell ($mode)', ({ dieWithAgent }) => {
     expect(started.text()).toBe('running\n');
   });
 
+  it('reads 137 for a step killed from outside while its shell is told to kill it (bash loses that status)', async () => {
+    // A helper outside the step's group SIGKILLs the group, then sends the shell the agent's kill
+    // signal: the shell's wait, interrupted by that trap after the step died, gets no status back.
+    // Before the shell said so, its report read -1, which is not a status: the step hung.
+    const helper = `setsid bash -c 'kill -KILL -- "-$1"; kill -USR1 "$2"' helper $$ $PPID & wait`;
+    for (let round = 0; round < 8; round++) {
+      const shell = new JobShell({ cwd, env, dieWithAgent });
+      const sink = collectingSink();
+      const outcome = await shell.runStep({ command: helper, sink });
+      expect(outcome.exitCode).toBe(137);
+      await shell.close();
+      expect(sink.text()).toBe('');
+    }
+  });
+
   it('kill() kills at once a step that outlives a stop’s SIGTERM, without waiting for the grace', async () => {
     const shell = new JobShell({ cwd, env, dieWithAgent, killGraceMs: 3_600_000 });
     const cancel = new AbortController();

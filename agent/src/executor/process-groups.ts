@@ -4,7 +4,7 @@
  * whose pid 1 does not wait), a killed background process stays a zombie
  * forever, and kill(-pgid, 0) alone would say the group lives on.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 
 /** Sends a signal to a whole process group; false if the group is gone (or empty). */
 export function signalGroup(pgid: number, signalName: NodeJS.Signals | 0): boolean {
@@ -27,10 +27,23 @@ interface ProcStat {
   sid: number;
 }
 
+/**
+ * Where every /proc/PID/stat is read: one line of about 300 bytes (52 numbers
+ * and a name of at most 15 bytes). readFileSync would allocate 64 KiB per file,
+ * a size /proc does not report, and the page faults on that memory cost a
+ * scan of a busy host's /proc several milliseconds.
+ */
+const statBuffer = Buffer.alloc(4096);
+
 function readProcStat(pid: string): ProcStat | undefined {
   let stat: string;
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const fd = openSync(`/proc/${pid}/stat`, 'r');
+    try {
+      stat = statBuffer.toString('latin1', 0, readSync(fd, statBuffer, 0, statBuffer.length, null));
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return undefined; // gone meanwhile
   }

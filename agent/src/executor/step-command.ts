@@ -39,7 +39,8 @@
  * starts with default dispositions. A step's `cd` or variables end with it.
  * A stopped step is not taken for a finished one (`wait -f` would do that,
  * but bash 5.2 can spin forever in it when the step dies of SIGINT); a signal
- * death reads 128+N.
+ * death reads 128+N, and a status bash lost (see the loop) reads as the stop's:
+ * 137 after SIGUSR1, 143 after SIGTERM, else 255.
  *
  * Stopping: SIGTERM to the shell forwards SIGTERM to the running step's group,
  * SIGUSR1 sends it SIGKILL; both are sticky (a stop ends the attempt): a step
@@ -193,6 +194,11 @@ while IFS= read -r -d '' -u 3 kind; do
       # Stopped, not finished (with job control, wait returns then too): wait on.
       sleep 0.05
     done
+    # A wait interrupted by a stop's trap after the step had died, killed from outside as well,
+    # loses its status: bash 5.2 answers the next wait with -1. The stop is what killed it.
+    if [ "$rc" -lt 0 ] || [ "$rc" -gt 255 ]; then
+      if [ -n "$killed" ]; then rc=137; elif [ -n "$term" ]; then rc=143; else rc=255; fi
+    fi
     step=
     # Left behind in the step's group: SIGTERM now (unless a stop sent it already); the agent does the rest.
     if [ -z "$termed" ] && [ -z "$killed" ]; then kill -TERM -- "-$pg" && left=1
