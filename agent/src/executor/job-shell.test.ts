@@ -417,6 +417,38 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
     }
   });
 
+  it('starts a used-up shell’s successor at replenish(), so that the next attempt forks nothing', async () => {
+    const own = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, channelsPerShell: 2 });
+    try {
+      own.replenish(); // not kept warm yet: nothing to keep
+      expect(own.idleShells).toBe(0);
+      own.prewarm(1);
+      expect(own.idleShells).toBe(1);
+      const first = await attempt({}, ['echo 1'], cwd, own);
+      const second = await attempt({}, ['echo 2'], cwd, own);
+      expect(second.pid).toBe(first.pid);
+      // Used up, retired: nothing idle until the agent asks for the successor.
+      expect(own.idleShells).toBe(0);
+      own.replenish();
+      own.replenish(); // one successor, however often asked
+      expect(own.idleShells).toBe(1);
+      const shell = new JobShell({ cwd, env: { PATH: process.env.PATH ?? '' }, dieWithAgent, pool: own });
+      const sink = collectingSink();
+      const running = shell.runStep({ command: 'echo 3', sink });
+      // The attempt took the successor started ahead rather than starting one.
+      expect(own.idleShells).toBe(0);
+      expect((await running).exitCode).toBe(0);
+      expect(shell.pid).not.toBe(first.pid);
+      await shell.close();
+      expect(sink.text()).toBe('3\n');
+      // Given back with a channel left: still one shell, no successor wanted.
+      own.replenish();
+      expect(own.idleShells).toBe(1);
+    } finally {
+      own.close();
+    }
+  });
+
   it('closes the pipes of the channels a shell never used once it ends', async () => {
     // The FIFOs this process has open, by name (each is unique, then " (deleted)").
     const fifosOpen = () =>

@@ -229,7 +229,8 @@ export class JobShell {
         await this.#waitClosed(true);
         return;
       }
-      shell.end();
+      if (this.#pooled && pool) pool.retire(shell);
+      else shell.end();
       await this.#waitClosed(false);
     })();
     return this.#closing;

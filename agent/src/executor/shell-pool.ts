@@ -7,7 +7,9 @@
  * which every attempt it serves has as well) and gives each attempt an output channel of its
  * own; it serves `channelsPerShell` attempts, then a fresh one is started. A
  * shell that was told to stop a step, died, or could not start is never
- * handed out again.
+ * handed out again. A pool kept warm (prewarm) starts the successor of a
+ * shell it retired when told to (replenish), between attempts, not when the
+ * next attempt needs one: the fork is not on that attempt's way to its step.
  */
 import { exportable } from './exportable-variables.js';
 import { SlotShell } from './slot-shell.js';
@@ -45,6 +47,10 @@ export function poolEnvironment(env: Readonly<Record<string, string | undefined>
 export class ShellPool {
   readonly #options: ShellPoolOptions;
   readonly #idle: SlotShell[] = [];
+  /** Shells handed out and not yet given back or retired. */
+  #inUse = 0;
+  /** How many shells prewarm() asked for: retired ones are replaced up to that. */
+  #warm = 0;
   #closed = false;
 
   constructor(options: ShellPoolOptions) {
@@ -56,16 +62,24 @@ export class ShellPool {
     return this.#options.environment ?? {};
   }
 
+  /** Idle shells, ready to serve an attempt. */
+  get idleShells(): number {
+    return this.#idle.length;
+  }
+
   /** An idle shell able to serve an attempt, or a new one. Throws as SlotShell's constructor does. */
   acquire(): SlotShell {
     for (let shell = this.#idle.pop(); shell; shell = this.#idle.pop()) {
       if (shell.reusable) {
         shell.setIdle(false);
+        this.#inUse++;
         return shell;
       }
       shell.end();
     }
-    return this.#start();
+    const shell = this.#start();
+    this.#inUse++;
+    return shell;
   }
 
   #start(): SlotShell {
@@ -80,23 +94,50 @@ export class ShellPool {
     });
   }
 
-  /** Takes a shell back after its attempt detached; ends it if it cannot serve another. */
+  /** Takes a shell back after its attempt detached; retires it if it cannot serve another. */
   release(shell: SlotShell): void {
     if (this.#closed || !shell.reusable) {
-      shell.end();
+      this.retire(shell);
       return;
     }
+    this.#inUse--;
     shell.setIdle(true);
     this.#idle.push(shell);
   }
 
-  /** Starts `count` shells ahead of the first attempts (fan-out of a stage: no fork then). */
-  prewarm(count: number): void {
-    for (let started = this.#idle.length; started < count && !this.#closed; started++) {
-      const shell = this.#start();
-      shell.setIdle(true);
-      this.#idle.unshift(shell);
+  /**
+   * Ends a shell handed out that must serve no other attempt (used up,
+   * stopped, dead). A pool kept warm starts its successor at replenish().
+   */
+  retire(shell: SlotShell): void {
+    this.#inUse--;
+    shell.end();
+  }
+
+  /**
+   * Starts the successors of the shells retired since, up to the count
+   * prewarm() asked for. The agent calls it once an attempt is reported
+   * finished: the fork then delays neither that report nor the next attempt.
+   */
+  replenish(): void {
+    while (!this.#closed && this.#idle.length + this.#inUse < this.#warm) {
+      try {
+        this.#keepIdle(this.#start());
+      } catch {
+        return; // refused before a process existed: the next acquire() tries again and reports it
+      }
     }
+  }
+
+  /** Starts shells until `count` are idle, ahead of the first attempts (fan-out of a stage: no fork then); keeps as many from then on. */
+  prewarm(count: number): void {
+    this.#warm = Math.max(this.#warm, count);
+    for (let started = this.#idle.length; started < count && !this.#closed; started++) this.#keepIdle(this.#start());
+  }
+
+  #keepIdle(shell: SlotShell): void {
+    shell.setIdle(true);
+    this.#idle.unshift(shell);
   }
 
   /** Ends the idle shells; shells released later are ended too. */

@@ -361,6 +361,8 @@ export class JobRunner {
       streamer.abort();
     } finally {
       this.#options.onEnded?.(ending);
+      // The successor of a job shell this attempt used up, started now rather than by the next attempt.
+      this.#shells.replenish();
       clearTimeout(timeout);
       keeper.stop();
       steps.stop();
