@@ -28,10 +28,11 @@ interface ProcStat {
 }
 
 /**
- * Where every /proc/PID/stat is read: one line of about 300 bytes (52 numbers
- * and a name of at most 15 bytes). readFileSync would allocate 64 KiB per file,
- * a size /proc does not report, and the page faults on that memory cost a
- * scan of a busy host's /proc several milliseconds.
+ * Where every /proc/PID/stat is read: one line of a few hundred bytes (52
+ * numbers and the command's name, at most 64 bytes even for a kernel thread).
+ * readFileSync would allocate 64 KiB per file, a size /proc does not report,
+ * and the page faults on that memory cost a scan of a busy host's /proc
+ * several milliseconds.
  */
 const statBuffer = Buffer.alloc(4096);
 
