@@ -82,6 +82,11 @@ export async function connectNats(
       if (connection.isClosed()) throw new NatsUnavailableError('connection closed');
       await connection.flush();
     },
-    close: () => connection.drain(),
+    // drain() needs the server: with it gone (stopped first, or down) drain() returns with the
+    // client still reconnecting, which would keep the controller's process alive for good.
+    close: async () => {
+      await connection.drain().catch(() => {});
+      if (!connection.isClosed()) await connection.close();
+    },
   };
 }

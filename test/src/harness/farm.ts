@@ -47,6 +47,8 @@ export interface ControllerProcess {
   restart(): Promise<void>;
   /** Everything it printed, across restarts (bounded). */
   logs(): string;
+  /** Why the current process exited (`code 0`, `signal SIGKILL`), or undefined while it runs. */
+  exitReason(): string | undefined;
 }
 
 /** Starts `gantry controller` on free ports and resolves once GET /healthz answers 200. */
@@ -91,6 +93,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
       current = await launch();
     },
     logs: () => output.text(),
+    exitReason: () => current.exitReason(),
   };
 }
 
