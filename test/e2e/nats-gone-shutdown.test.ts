@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { freshDatabase, type NatsServer, startController, startNats } from '../src/harness/index.js';
 
 let nats: NatsServer;
@@ -30,6 +30,8 @@ it('exits on SIGTERM when its NATS server is gone, rather than reconnecting unti
     adminToken: `admin-${randomBytes(12).toString('hex')}`,
     agentToken: `agent-${randomBytes(12).toString('hex')}`,
   });
+  // Answering /healthz comes before the CLI takes SIGTERM over: wait for the line that says it has.
+  await vi.waitFor(() => expect(controller.logs()).toContain('controller ready'), { timeout: 30_000, interval: 50 });
   await nats.kill9();
   // SIGTERM; the harness sends SIGKILL only if the process is still there after its grace period.
   await controller.stop();

@@ -44,7 +44,11 @@ async function runController(overrides: ReturnType<typeof configOverrides>, io: 
   if (controller.adminToken.created) {
     io.stderr(`admin token (saved in ${controller.adminToken.path}): ${controller.adminToken.token}\n`);
   }
-  await waitForShutdownSignal();
+  // From this line on a SIGTERM or SIGINT stops the controller gracefully (one sent earlier, while it
+  // was starting, would have ended it at once).
+  const shutdown = waitForShutdownSignal();
+  log.info('controller ready: SIGTERM or SIGINT stops it');
+  await shutdown;
   log.info('shutting down');
   await controller.stop();
   return 0;
