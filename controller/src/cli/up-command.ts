@@ -4,6 +4,7 @@
  * set), the controller, and N agent processes. Ctrl-C / SIGTERM drains agents,
  * then stops the controller and nats-server.
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NatsServerNotFoundError, type NatsServerProcess, startNatsServer } from '@gantry/common';
 import pino from 'pino';
@@ -114,25 +115,35 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
     await controller?.stop();
     await nats?.stop();
   };
+  // Ctrl-C or SIGTERM stops the farm from here on. During start-up the step under way (nats-server,
+  // the controller, an agent) is let finish, then whatever has started is stopped: a Ctrl-C, which
+  // the children in this process group get too, never leaves a half-started farm or its data behind.
+  let stopSignal: NodeJS.Signals | undefined;
+  const shutdown = waitForShutdownSignal().then((signal) => {
+    stopSignal = signal;
+  });
+  const stopIfAsked = () => {
+    if (stopSignal) throw new StartupInterrupted(stopSignal);
+  };
 
   try {
     if (!io.env.GANTRY_NATS_URL) {
-      say(`starting nats-server (JetStream) on 127.0.0.1:${natsPort}…`);
+      say(`starting nats-server (JetStream) on ${natsPort ? `127.0.0.1:${natsPort}` : 'a free port of 127.0.0.1'}…`);
       // Users in the data dir: the controller alone may publish offers and control messages.
       const users = await writeNatsAuthorization(join(dataDir, 'nats-users'), [{ user: agentNatsUser }]);
       nats = await startNatsServer({ storeDir: join(dataDir, 'nats'), port: natsPort, configFile: users.configFile });
+      stopIfAsked();
       config.natsUrl = nats.url;
       config.natsUser = users.controller.user;
       config.natsPassword = users.controller.password;
       agentNats = users.agents[0];
     }
-    say(
-      `starting controller (${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${join(dataDir, 'pglite')}`})…`,
-    );
+    say(`starting controller (${config.databaseUrl ? 'PostgreSQL' : describePglite(join(dataDir, 'pglite'))})…`);
     controller = await startController(config, values.logs ? log : fileLog, {
       localRepositoriesByDefault: true,
       secretKeyInDataDir: true,
     });
+    stopIfAsked();
     const grpcAddress = `127.0.0.1:${controller.grpcPort}`;
     const jobUser = agentCount > 0 ? await chooseJobUser(io.env, dataDir) : ({ kind: 'operator' } as const);
     if (jobUser.kind === 'agent-user' && jobUser.warning) io.stderr(`gantry up: warning: ${jobUser.warning}\n`);
@@ -154,6 +165,7 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
           ...(values.logs ? { onLine: (line: string) => say(line) } : {}),
         }),
       );
+      stopIfAsked();
     }
     for (const agent of agents) {
       void agent.child.exited.then(() => {
@@ -161,6 +173,14 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
       });
     }
   } catch (error) {
+    // A start-up step that failed because the stop's signal reached a child (nats-server) is a stop too.
+    if (stopSignal) {
+      stopping = true;
+      say(`${stopSignal} during start-up: stopping what has started…`);
+      await stopAll();
+      say('stopped.');
+      return 0;
+    }
     if (error instanceof NatsServerNotFoundError) io.stderr(`gantry up: ${error.message}\n`);
     else io.stderr(`gantry up: ${(error as Error).message}\n`);
     await stopAll();
@@ -192,10 +212,24 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
   say('  npx gantry trigger --repo "$(examples/webapp/init-repo.sh)" --ref main --follow');
   say('Press Ctrl-C to stop.');
 
-  await waitForShutdownSignal();
+  await shutdown;
   stopping = true;
   say('stopping: draining agents, then controller and nats-server…');
   await stopAll();
   say('stopped.');
   return 0;
+}
+
+/** Where the embedded database is, and whether this start creates it (which takes several seconds). */
+function describePglite(dir: string): string {
+  const created = existsSync(join(dir, 'PG_VERSION'));
+  return `embedded PGlite in ${dir}${created ? '' : '; creating it, which takes several seconds the first time'}`;
+}
+
+/** A stop signal arrived while the farm was starting. */
+class StartupInterrupted extends Error {
+  override readonly name = 'StartupInterrupted';
+  constructor(signal: NodeJS.Signals) {
+    super(`${signal} during start-up`);
+  }
 }
