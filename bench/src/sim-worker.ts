@@ -2,8 +2,9 @@
  * The working mode of a simulated agent (bench/src/sim-agents.ts --work): it
  * takes jobs the way the real agent does (agent/src/queue/job-consumer.ts,
  * runner/offer-handler.ts, runner/job-runner.ts) but runs no process.
- * One pull loop per agent on the queue's durable consumer, `max_messages: 1`
- * per pull, a pull outstanding only while a slot is free; per offer: ClaimJob
+ * One pull loop per agent on the queue's durable consumer, asking each pull
+ * for as many offers as the agent has free slots, a pull outstanding only
+ * while a slot is free; per offer: ClaimJob
  * (ack when granted, term when denied, nak after 2 s when the call failed),
  * then the calls a one-step no-op job costs the controller: FinishJob with
  * the step's report and its one short log chunk. A controller that does not
@@ -87,12 +88,14 @@ export async function workJobs(options: WorkerOptions): Promise<void> {
   const waitForFree = () =>
     running.size < options.slots ? Promise.resolve() : new Promise<void>((resolve) => (freed = resolve));
   const js = nats.jetstream();
+  let consumer: Awaited<ReturnType<typeof js.consumers.get>> | undefined;
   while (!signal.aborted) {
     await waitForFree();
     if (signal.aborted) break;
     try {
-      const consumer = await js.consumers.get(natsTopology.jobsStream, natsTopology.jobsConsumer(queue));
-      const messages = await consumer.fetch({ max_messages: 1, expires: pullExpiresMs });
+      consumer ??= await js.consumers.get(natsTopology.jobsStream, natsTopology.jobsConsumer(queue));
+      // As many offers as there are free slots, as the real agent asks: a burst's jobs come on one pull.
+      const messages = await consumer.fetch({ max_messages: options.slots - running.size, expires: pullExpiresMs });
       const stop = () => messages.stop();
       signal.addEventListener('abort', stop, { once: true });
       if (signal.aborted) stop(); // aborted while the pull was being set up
@@ -118,6 +121,7 @@ export async function workJobs(options: WorkerOptions): Promise<void> {
       }
     } catch {
       if (signal.aborted) break;
+      consumer = undefined;
       counters.pullErrors++;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
