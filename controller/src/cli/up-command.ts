@@ -2,7 +2,8 @@
  * `gantry up`: a whole farm on one machine with embedded defaults — PGlite in
  * the data directory, a nats-server child process (unless GANTRY_NATS_URL is
  * set), the controller, and N agent processes. Ctrl-C / SIGTERM drains agents,
- * then stops the controller and nats-server.
+ * then stops the controller and nats-server; during start-up, it stops what
+ * has started once the step under way is done.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
