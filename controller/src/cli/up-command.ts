@@ -5,7 +5,6 @@
  * then stops the controller and nats-server; during start-up, it stops what
  * has started once the step under way is done.
  */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NatsServerNotFoundError, type NatsServerProcess, startNatsServer } from '@gantry/common';
 import pino from 'pino';
@@ -95,6 +94,7 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
   const logDestination = values.logs ? 1 : join(dataDir, 'logs', 'controller.log');
   // The controller itself is loaded only by the commands that run it: the client commands start in a fraction of the time.
   const { createLogger, startController } = await import('../main.js');
+  const { hasPgliteCluster } = await import('../store/pglite-cluster.js');
   const log = createLogger(config.logLevel);
   const fileLog = createLogger(
     config.logLevel,
@@ -139,7 +139,10 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
       config.natsPassword = users.controller.password;
       agentNats = users.agents[0];
     }
-    say(`starting controller (${config.databaseUrl ? 'PostgreSQL' : describePglite(join(dataDir, 'pglite'))})…`);
+    const pgliteDir = join(dataDir, 'pglite');
+    say(
+      `starting controller (${config.databaseUrl ? 'PostgreSQL' : describePglite(pgliteDir, hasPgliteCluster(pgliteDir))})…`,
+    );
     controller = await startController(config, values.logs ? log : fileLog, {
       localRepositoriesByDefault: true,
       secretKeyInDataDir: true,
@@ -222,8 +225,7 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
 }
 
 /** Where the embedded database is, and whether this start creates it (which takes several seconds). */
-function describePglite(dir: string): string {
-  const created = existsSync(join(dir, 'PG_VERSION'));
+function describePglite(dir: string, created: boolean): string {
   return `embedded PGlite in ${dir}${created ? '' : '; creating it, which takes several seconds the first time'}`;
 }
 

@@ -35,13 +35,18 @@ const createTimeoutMs = 300_000;
  */
 const staging = '.creating';
 
+/** Whether `dir` holds a cluster (made whole: see `staging`). */
+export function hasPgliteCluster(dir: string): boolean {
+  return existsSync(join(dir, 'PG_VERSION'));
+}
+
 /**
  * Resolves once `dir` holds a cluster, made by a child process if it held
  * none. A `dir` without `PG_VERSION` holds no cluster, only what an interrupted
  * creation left: it is emptied first.
  */
 export async function ensurePgliteCluster(dir: string): Promise<void> {
-  if (existsSync(join(dir, 'PG_VERSION'))) return;
+  if (hasPgliteCluster(dir)) return;
   const create = `const { PGlite } = require(process.argv[1]);
 PGlite.create(process.argv[2]).then((db) => db.close()).catch((error) => {
   process.stderr.write(String(error?.message ?? error));
