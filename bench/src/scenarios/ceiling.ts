@@ -31,8 +31,8 @@ const JOBS_PER_RUN = 50;
 const SIM_AGENTS = 16;
 const SIM_SLOTS = 8;
 const DISPATCH_P99_LIMIT_MS = 100;
-const FULL_RATES = [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1600, 2000];
-const QUICK_RATES = [50, 100, 200, 300, 400, 500, 600, 800];
+const FULL_RATES = [50, 100, 200, 250, 300, 350, 400, 500, 600, 800, 1000, 1200, 1600, 2000];
+const QUICK_RATES = [50, 100, 200, 250, 300, 350, 400, 500, 600, 800];
 /** The warm-up's steady rate: well under what the farm sustains, so that it measures cost, not queueing. */
 const WARMUP_JOBS_PER_SECOND = 100;
 
