@@ -225,8 +225,8 @@ async function runUp(values: UpOptions, io: CliIo): Promise<number> {
 }
 
 /** Where the embedded database is, and whether this start creates it (which takes several seconds). */
-function describePglite(dir: string, created: boolean): string {
-  return `embedded PGlite in ${dir}${created ? '' : '; creating it, which takes several seconds the first time'}`;
+function describePglite(dir: string, exists: boolean): string {
+  return `embedded PGlite in ${dir}${exists ? '' : '; creating it, which takes several seconds the first time'}`;
 }
 
 /** A stop signal arrived while the farm was starting. */
