@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { connect, StringCodec } from 'nats';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
+import { findFreePort } from './src/harness/free-port.js';
 import { createGitRepo, freshDatabase } from './src/harness/index.js';
 
 const execFileAsync = promisify(execFile);
@@ -18,6 +21,22 @@ describe('integration harness', () => {
       expect(rows).toEqual([{ one: 1 }]);
     } finally {
       await client.end();
+    }
+  });
+
+  it('hands out listening ports outside the ephemeral range, none twice, skipping one in use', async () => {
+    const [ephemeralLow] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/);
+    const first = await findFreePort();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(first + 1, '127.0.0.1', resolve));
+    try {
+      const next = await Promise.all([findFreePort(), findFreePort(), findFreePort()]);
+      const ports = [first, ...next];
+      expect(new Set(ports).size).toBe(ports.length);
+      expect(ports).not.toContain(first + 1);
+      for (const port of ports) expect(port).toBeLessThan(Number(ephemeralLow));
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
     }
   });
 

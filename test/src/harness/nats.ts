@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type NatsClusterMembership, type NatsServerProcess, startNatsServer } from '@gantry/common';
+import { findFreePort } from './free-port.js';
 
 const gantryBin = fileURLToPath(new URL('../../../bin/gantry.mjs', import.meta.url));
 
@@ -54,6 +55,7 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
   await writeFile(configFile, parts.join('\n'));
   const server = await startNatsServer({
     storeDir,
+    port: await findFreePort(),
     ...(options.cluster ? { cluster: options.cluster } : {}),
     ...(auth || options.tls ? { configFile } : {}),
   });
