@@ -1,8 +1,10 @@
 /**
  * 1. Dispatch latency on an idle farm: POST /api/runs returning → the first
  * step's process running (`date +%s%N` inside the step, read back from the job
- * log through the API). Sequential one-stage one-job runs of one sha. Baseline:
- * the same step spawned directly with bash from this process.
+ * log through the API). Sequential one-stage one-job runs of the branch's head,
+ * as a push triggers them (the sha given is the head's, so the ref's lookup
+ * answers alone). Baseline: the same step spawned directly with bash from this
+ * process.
  *
  * Stage-to-stage latency: a two-stage pipeline whose stage-1 job prints its
  * timestamp as its last action and whose stage-2 job prints one as its first.
@@ -79,8 +81,8 @@ async function runDispatch(context: ScenarioContext, database: 'postgres' | 'pgl
       profileDir: context.profileDir,
     },
     async (farm) => {
+      // Each run is triggered at the branch's head, as a push is: the two-stage pipeline is committed after.
       const oneJobSha = farm.repo.sha;
-      const twoStageSha = stageRuns > 0 ? await farm.commit({ '.gantry.yml': twoStages }) : '';
 
       progress(`${prefix}: ${CONTROLLER_WARMUP_RUNS} warm-up runs, then ${runs} measured`);
       const latencies: number[] = [];
@@ -178,7 +180,7 @@ async function runDispatch(context: ScenarioContext, database: 'postgres' | 'pgl
       report.detail(`${prefix}_latencies_ms`, latencies);
       report.detail(`${prefix}_baseline_ms`, direct);
 
-      if (stageRuns > 0) await stageToStage(context, farm, twoStageSha, stageRuns);
+      if (stageRuns > 0) await stageToStage(context, farm, await farm.commit({ '.gantry.yml': twoStages }), stageRuns);
     },
   );
 }
