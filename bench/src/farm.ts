@@ -73,6 +73,14 @@ export class Farm {
     private readonly dirs: string[],
   ) {}
 
+  /** The farm's Node processes by pid, as perf summaries name them: the controller, and the agents together. */
+  perfRoles(): Map<number, string> {
+    return new Map([
+      [this.controller.pid, 'controller'],
+      ...this.agents.map((agent) => [agent.pid, 'agents'] as const),
+    ]);
+  }
+
   static async start(options: FarmOptions): Promise<Farm> {
     const dirs: string[] = [];
     const nats = await startNats();

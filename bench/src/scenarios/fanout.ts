@@ -127,7 +127,7 @@ async function reportFanoutPerf(
   recording: PerfRecording,
   windows: WallWindow[],
 ): Promise<void> {
-  const roles = new Map([[farm.controller.pid, 'controller'], ...farm.agents.map((a) => [a.pid, 'agents'] as const)]);
+  const roles = farm.perfRoles();
   progress('fanout: reading the perf recording');
   const jobs = windows.length * FANOUT;
   const summary = await summarizePerf(recording.dataFile, roles, jobs, windows);

@@ -148,7 +148,7 @@ async function runThroughput(context: ScenarioContext): Promise<void> {
       report.diagnostic('throughput_db_transactions_per_job', (after.xacts - before.xacts) / jobs);
       report.diagnostic('throughput_controller_peak_rss_mib', controllerRssPeak);
       if (recording) {
-        const roles = new Map([[controllerPid, 'controller'], ...farm.agents.map((a) => [a.pid, 'agents'] as const)]);
+        const roles = farm.perfRoles();
         progress('throughput: reading the perf recording');
         const summary = await summarizePerf(recording.dataFile, roles, jobs);
         removePerfMaps(roles.keys());
