@@ -36,7 +36,8 @@ describe('ensurePgliteCluster', () => {
     });
     try {
       await ensurePgliteCluster(dir);
-      await vi.waitFor(() => expect(appeared).toContain('PG_VERSION'));
+      // The watcher's events are queued by now; a loaded machine may be slow to deliver them.
+      await vi.waitFor(() => expect(appeared).toContain('PG_VERSION'), { timeout: 10_000, interval: 20 });
     } finally {
       watcher.close();
     }
