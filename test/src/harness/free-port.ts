@@ -8,7 +8,8 @@ import { createServer } from 'node:net';
  * a server restarts on it. Below the range only listeners compete, and the
  * harness's own listeners do not: each vitest worker (`VITEST_POOL_ID`, 1 to
  * maxWorkers; 0 outside a worker) draws from its own block of ports and hands
- * none out twice until the block wraps.
+ * none out twice until the block wraps. There are 12 blocks: a thirteenth
+ * worker would share the first worker's.
  */
 const FIRST_PORT = 20_000;
 const BLOCK_SIZE = 1_000;

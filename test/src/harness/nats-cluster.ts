@@ -20,11 +20,9 @@ const READY_TIMEOUT_MS = 60_000;
 
 export async function startNatsCluster(size: number): Promise<NatsCluster> {
   const name = `gantry-${randomBytes(3).toString('hex')}`;
+  // findFreePort() never hands out a port twice, so the route ports are distinct.
   const routePorts: number[] = [];
-  while (routePorts.length < size) {
-    const port = await findFreePort();
-    if (!routePorts.includes(port)) routePorts.push(port);
-  }
+  for (let node = 0; node < size; node++) routePorts.push(await findFreePort());
   const routes = routePorts.map((port) => `nats://127.0.0.1:${port}`);
   const started = await Promise.allSettled(
     routePorts.map((port, index) => startNats({ cluster: { name, serverName: `${name}-${index + 1}`, port, routes } })),
