@@ -1,7 +1,8 @@
 /**
  * 2. Throughput: a burst of no-op jobs (runs of one stage with a 100-cell
  * matrix of `true`) on 4 agents × 4 slots, trigger → every run succeeded, and
- * the controller's and the agents' own CPU time per job from /proc. Baseline:
+ * the controller's and the agents' own CPU time per job from /proc, measured
+ * after a warm-up burst of as many jobs (its figures are diagnostics). Baseline:
  * the same number of `bash -eo pipefail -c true` spawned directly, 16 at a
  * time (for CPU: what that Node process spent per spawn).
  */
@@ -9,9 +10,17 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { msBetween, wallNs } from '../clock.js';
 import { runDirect, runXargs } from '../direct.js';
-import { isoMs, noopMatrixPipeline, type RunSummary, sleep, terminalRunStatuses, withFarm } from '../farm.js';
+import {
+  type Farm,
+  isoMs,
+  noopMatrixPipeline,
+  type RunSummary,
+  sleep,
+  terminalRunStatuses,
+  withFarm,
+} from '../farm.js';
 import { formatPerf, PerfRecording, removePerfMaps, summarizePerf } from '../perf.js';
-import { cpuTimes, findPostmaster, peakRssMiB, treeCpuMs } from '../proc.js';
+import { type CpuTimes, cpuTimes, findPostmaster, peakRssMiB, treeCpuMs } from '../proc.js';
 import { progress } from '../report.js';
 import type { Scenario, ScenarioContext } from './types.js';
 
@@ -43,52 +52,40 @@ async function runThroughput(context: ScenarioContext): Promise<void> {
       perfMaps: context.perfDir !== undefined,
     },
     async (farm) => {
-      progress(`throughput: warm-up run of ${JOBS_PER_RUN} jobs`);
-      const warm = await farm.trigger();
-      await farm.waitRun(warm.id, { intervalMs: 200, timeoutMs: 180_000 });
-      await sleep(1000);
-
       const postmaster = findPostmaster(Number(new URL(context.postgres.url).port));
-      const controllerPid = farm.controller.pid;
-      const before = {
-        controller: cpuTimes(controllerPid),
-        agents: farm.agents.map((agent) => cpuTimes(agent.pid)),
-        postgres: postmaster ? treeCpuMs(postmaster) : Number.NaN,
-        nats: cpuTimes(farm.nats.pid).selfMs,
-        xacts: await transactions(farm.databaseUrl),
-      };
+      const readings = () => farmCpu(farm, postmaster);
 
+      // The warm-up: a burst as large as the measured one (see bench/README.md).
+      progress(`throughput: warm-up burst of ${runs} runs × ${JOBS_PER_RUN} jobs = ${jobs} jobs`);
+      const beforeWarmup = await readings();
+      const warmup = await runBurst(farm, runs, quick);
+      await sleep(1500); // the warm-up's background work (workspace removal, statistics) ends outside the burst
+      const afterWarmup = await readings();
+      report.diagnostic('throughput_warmup_jobs', jobs);
+      report.diagnostic('throughput_warmup_jobs_per_s', (jobs / warmup.elapsedMs) * 1000);
+      report.diagnostic(
+        'throughput_warmup_controller_cpu_ms_per_job',
+        (afterWarmup.controller.selfMs - beforeWarmup.controller.selfMs) / jobs,
+      );
+      report.diagnostic(
+        'throughput_warmup_agent_cpu_ms_per_job',
+        (agentsCpuMs(afterWarmup, 'selfMs') - agentsCpuMs(beforeWarmup, 'selfMs')) / jobs,
+      );
+      report.diagnostic(
+        'throughput_warmup_postgres_cpu_ms_per_job',
+        (afterWarmup.postgres - beforeWarmup.postgres) / jobs,
+      );
+
+      const before = afterWarmup;
       const recording = context.perfDir
         ? await PerfRecording.start(join(context.perfDir, 'throughput.perf.data'))
         : undefined;
       progress(`throughput: burst of ${runs} runs × ${JOBS_PER_RUN} jobs = ${jobs} jobs`);
-      const startNs = wallNs();
-      const ids: string[] = [];
-      for (let i = 0; i < runs; i++) ids.push((await farm.trigger()).id);
-      const triggeredMs = msBetween(startNs, wallNs());
-      const deadline = Date.now() + (quick ? 180_000 : 600_000);
-      let finished: RunSummary[] = [];
-      for (;;) {
-        const list = await farm.listRuns(Math.min(500, runs + 10));
-        finished = list.filter((run) => ids.includes(run.id) && terminalRunStatuses.has(run.status));
-        if (finished.length === ids.length) break;
-        if (Date.now() > deadline) throw new Error(`only ${finished.length} of ${ids.length} runs finished in time`);
-        await sleep(250);
-      }
-      const failed = finished.filter((run) => run.status !== 'succeeded');
-      if (failed.length > 0) throw new Error(`${failed.length} burst runs did not succeed (first: ${failed[0]?.id})`);
+      const { elapsedMs, triggeredMs } = await runBurst(farm, runs, quick);
       await recording?.stop();
-      const lastFinishedMs = Math.max(...finished.map((run) => isoMs(run.finishedAt)));
-      const elapsedMs = lastFinishedMs - Number(startNs / 1_000_000n);
       await sleep(1500); // let the statistics collector catch up
-      const after = {
-        controller: cpuTimes(controllerPid),
-        agents: farm.agents.map((agent) => cpuTimes(agent.pid)),
-        postgres: postmaster ? treeCpuMs(postmaster) : Number.NaN,
-        nats: cpuTimes(farm.nats.pid).selfMs,
-        xacts: await transactions(farm.databaseUrl),
-      };
-      const controllerRssPeak = peakRssMiB(controllerPid);
+      const after = await readings();
+      const controllerRssPeak = peakRssMiB(farm.controller.pid);
 
       progress(`throughput: baseline, ${jobs} direct bash -c true, 16 at a time`);
       const direct = await runDirect({ mode: 'concurrent', command: 'true', count: jobs, concurrency: AGENTS * SLOTS });
@@ -127,11 +124,8 @@ async function runThroughput(context: ScenarioContext): Promise<void> {
         'throughput_controller_children_cpu_ms_per_job',
         (after.controller.childrenMs - before.controller.childrenMs) / jobs,
       );
-      const agentsMs = after.agents.reduce((sum, times, i) => sum + times.selfMs - (before.agents[i]?.selfMs ?? 0), 0);
-      const stepsMs = after.agents.reduce(
-        (sum, times, i) => sum + times.childrenMs - (before.agents[i]?.childrenMs ?? 0),
-        0,
-      );
+      const agentsMs = agentsCpuMs(after, 'selfMs') - agentsCpuMs(before, 'selfMs');
+      const stepsMs = agentsCpuMs(after, 'childrenMs') - agentsCpuMs(before, 'childrenMs');
       report.figure({
         name: 'throughput_agent_cpu_ms_per_job',
         unit: 'ms',
@@ -157,6 +151,57 @@ async function runThroughput(context: ScenarioContext): Promise<void> {
       }
     },
   );
+}
+
+interface FarmCpu {
+  controller: CpuTimes;
+  agents: CpuTimes[];
+  postgres: number;
+  nats: number;
+  xacts: number;
+}
+
+/** The farm's CPU times so far (PostgreSQL: its whole process tree) and its database's committed transactions. */
+async function farmCpu(farm: Farm, postmaster: number | undefined): Promise<FarmCpu> {
+  return {
+    controller: cpuTimes(farm.controller.pid),
+    agents: farm.agents.map((agent) => cpuTimes(agent.pid)),
+    postgres: postmaster ? treeCpuMs(postmaster) : Number.NaN,
+    nats: cpuTimes(farm.nats.pid).selfMs,
+    xacts: await transactions(farm.databaseUrl),
+  };
+}
+
+/** The agents' CPU ms so far, added up: their own (`selfMs`) or their steps' (`childrenMs`). */
+function agentsCpuMs(reading: FarmCpu, which: keyof CpuTimes): number {
+  return reading.agents.reduce((sum, times) => sum + times[which], 0);
+}
+
+/**
+ * Triggers `runs` runs of the no-op matrix back to back and waits until all
+ * of them ended (every one must succeed). Elapsed: first trigger → the last
+ * run's `finishedAt`. The runs list is polled once a second: each poll costs
+ * the controller a couple of milliseconds of CPU, which the burst's figures
+ * would count.
+ */
+async function runBurst(farm: Farm, runs: number, quick: boolean): Promise<{ elapsedMs: number; triggeredMs: number }> {
+  const startNs = wallNs();
+  const ids: string[] = [];
+  for (let i = 0; i < runs; i++) ids.push((await farm.trigger()).id);
+  const triggeredMs = msBetween(startNs, wallNs());
+  const deadline = Date.now() + (quick ? 180_000 : 600_000);
+  let finished: RunSummary[] = [];
+  for (;;) {
+    const list = await farm.listRuns(Math.min(500, runs + 10));
+    finished = list.filter((run) => ids.includes(run.id) && terminalRunStatuses.has(run.status));
+    if (finished.length === ids.length) break;
+    if (Date.now() > deadline) throw new Error(`only ${finished.length} of ${ids.length} runs finished in time`);
+    await sleep(1000);
+  }
+  const failed = finished.filter((run) => run.status !== 'succeeded');
+  if (failed.length > 0) throw new Error(`${failed.length} burst runs did not succeed (first: ${failed[0]?.id})`);
+  const lastFinishedMs = Math.max(...finished.map((run) => isoMs(run.finishedAt)));
+  return { elapsedMs: lastFinishedMs - Number(startNs / 1_000_000n), triggeredMs };
 }
 
 /** Committed transactions of the database so far (pg_stat_database; every statement outside BEGIN counts as one). */
