@@ -5,20 +5,29 @@
  * exits 2; a refused registration or a lost NATS connection exits 1.
  */
 import { redactError, redactedLogPaths, redactionCensor } from '@gantry/common';
-import { pino, stdSerializers } from 'pino';
+import { destination, pino, stdSerializers } from 'pino';
 import { parseAgentArguments } from './cli-arguments.js';
 import { type AgentConfig, resolveAgentConfig } from './config.js';
 import { type AgentHandle, startAgent } from './main.js';
 
-/** The agent's logger: tokens and failed-query values never reach it (see @gantry/common log-redaction). */
+/**
+ * The agent's logger: tokens and failed-query values never reach it (see
+ * @gantry/common log-redaction). Each line is written to stdout at once, by
+ * the main thread: pino's default hands every line to libuv's thread pool,
+ * which costs a worker's wake-up and the main thread's for each (a no-op job
+ * logs two lines at info), and loses what is still queued if the process dies.
+ */
 export function createAgentLogger(config: Pick<AgentConfig, 'logLevel' | 'name'>) {
   const redactErr = (error: unknown) => redactError(error, stdSerializers.err);
-  return pino({
-    level: config.logLevel,
-    base: { service: 'gantry-agent', agent: config.name, pid: process.pid },
-    redact: { paths: redactedLogPaths, censor: redactionCensor },
-    serializers: { err: redactErr, error: redactErr },
-  });
+  return pino(
+    {
+      level: config.logLevel,
+      base: { service: 'gantry-agent', agent: config.name, pid: process.pid },
+      redact: { paths: redactedLogPaths, censor: redactionCensor },
+      serializers: { err: redactErr, error: redactErr },
+    },
+    destination({ dest: 1, sync: true }),
+  );
 }
 
 /** Runs the agent until it is shut down; resolves with the process exit code. */

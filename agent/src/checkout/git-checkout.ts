@@ -309,11 +309,14 @@ export class GitCheckout {
    * spare copy is made in the background (prepareSpare()) and the workspace
    * stays for the caller to remove. One lstat per entry, like a checkout's
    * verification; a job that changed anything only loses the shortcut.
+   * Returns true when the workspace became a spare (nothing is left at it).
    */
-  release(repoUrl: string, sha: string, workspace: string): void {
+  release(repoUrl: string, sha: string, workspace: string): boolean {
     const given = this.#givenSpares.get(workspace);
     this.#givenSpares.delete(workspace);
-    if (!given || !this.#respare(given, workspace)) this.prepareSpare(repoUrl, sha);
+    if (given && this.#respare(given, workspace)) return true;
+    this.prepareSpare(repoUrl, sha);
+    return false;
   }
 
   /** Forgets what checkout() knew of `workspace` (its job ended without release()). */

@@ -296,6 +296,8 @@ export class JobRunner {
     keeper.start();
     log.info({ name: job.name, sha: job.sha, steps: job.steps.length }, 'job started');
     let ending: JobEnding = 'error';
+    /** release() made the workspace a spare again: nothing is left at its path to remove. */
+    let workspaceGone = false;
     try {
       let outcome = await this.#execute(job, lease, { workspace, tmpDir }, secrets, streamer, running, steps, caches);
       clearTimeout(timeout);
@@ -353,7 +355,7 @@ export class JobRunner {
       // copy made in the background. Checking the workspace costs an lstat per entry, so it waits for
       // FinishJob's answer instead of delaying the call (and the next stage); a claim this agent makes
       // next is answered after that answer, so the workspace is a spare again by then.
-      this.#options.checkout.release(job.repoUrl, job.sha, workspace);
+      workspaceGone = this.#options.checkout.release(job.repoUrl, job.sha, workspace);
       ending = finished ? outcome.result : 'lease_lost';
       log.info({ ...outcome, reported: finished }, 'job finished');
     } catch (error) {
@@ -369,7 +371,8 @@ export class JobRunner {
       this.#running.delete(key);
       this.#options.checkout.forget(workspace);
       // Off the slot's critical path: the next job need not wait for the unlinks.
-      const cleanup = Promise.all([removeTree(workspace, { background: true }), this.#scratch.release(tmpDir)])
+      const removal = workspaceGone ? undefined : removeTree(workspace, { background: true });
+      const cleanup = Promise.all([removal, this.#scratch.release(tmpDir)])
         .then(() => {})
         .catch((error: Error) => log.warn({ workspace, err: error.message }, 'cannot remove workspace'))
         .finally(() => this.#cleanups.delete(cleanup));

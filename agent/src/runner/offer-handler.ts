@@ -118,7 +118,8 @@ export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise
       .catch(() => {});
     return;
   }
-  log.info('job claimed');
+  // At debug: run() logs `job started` with the job's name next.
+  log.debug('job claimed');
   await runner.run(lease, claim.job, {
     maxLogBytes: claim.maxLogBytes,
     secrets: claim.secrets,
