@@ -449,6 +449,24 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
     }
   });
 
+  it('gives the next attempt a live shell when the idle one died', async () => {
+    const own = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, channelsPerShell: 4 });
+    try {
+      own.prewarm(1);
+      const idle = own.acquire();
+      own.release(idle);
+      expect(own.idleShells).toBe(1);
+      process.kill(idle.pid, 'SIGKILL');
+      // Its unused channels end when it dies, which Node may report before the shell's exit.
+      await vi.waitFor(() => expect(idle.reusable).toBe(false), { timeout: 20_000, interval: 5 });
+      const next = await attempt({}, ['echo alive'], cwd, own);
+      expect(next.pid).not.toBe(idle.pid);
+      expect(next.outputs).toEqual(['0:alive\n']);
+    } finally {
+      own.close();
+    }
+  });
+
   it('closes the pipes of the channels a shell never used once it ends', async () => {
     // The FIFOs this process has open, by name (each is unique, then " (deleted)").
     const fifosOpen = () =>
