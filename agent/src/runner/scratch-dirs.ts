@@ -57,7 +57,8 @@ export class ScratchDirs {
     const { reuse, maxIdle = 64 } = this.#options;
     if (reuse && this.#idle.length < maxIdle) {
       try {
-        await emptyTree(path);
+        // Most attempts leave their TMPDIR empty: one listing here costs less than a trip through the thread pool.
+        if (readdirSync(path).length > 0) await emptyTree(path);
         this.#idle.push(path);
         return;
       } catch {
