@@ -23,9 +23,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
-import { constants, gzip } from 'node:zlib';
-import { sleep } from '@gantry/common';
+import { gzipLogMember, sleep } from '@gantry/common';
 import type { Logger } from 'pino';
 import type { Database } from '../store/database.js';
 import {
@@ -54,8 +52,6 @@ export interface LogArchiverDeps {
 
 /** Attempts handled per sweep. */
 const batchSize = 50;
-
-const gzipAsync = promisify(gzip);
 
 export class LogArchiver {
   constructor(private readonly deps: LogArchiverDeps) {}
@@ -206,7 +202,7 @@ async function* gzipMembers(
   let runBytes = 0;
   let members = 0;
   const compressRun = async () => {
-    const member = await gzipAsync(Buffer.concat(run), { level: constants.Z_BEST_SPEED });
+    const member = await gzipLogMember(Buffer.concat(run));
     run = [];
     runBytes = 0;
     members++;
