@@ -18,11 +18,13 @@ export const logGzipFromBytes = 16 * 1024;
 const worthItRatio = 0.9;
 
 const gzipAsync = promisify(gzip);
+/** Every gzip member of a log is made at the fastest level. */
+const fastest = { level: constants.Z_BEST_SPEED };
 
 /** `data` as one gzip member when it is long and shrinks enough, else null. Runs on the thread pool. */
 export async function gzipLogOutput(data: Uint8Array): Promise<Buffer | null> {
   if (data.length < logGzipFromBytes) return null;
-  const compressed = await gzipAsync(data, { level: constants.Z_BEST_SPEED });
+  const compressed = await gzipAsync(data, fastest);
   return compressed.length > data.length * worthItRatio ? null : compressed;
 }
 
@@ -34,6 +36,5 @@ export async function gzipLogOutput(data: Uint8Array): Promise<Buffer | null> {
  * one-line log takes. Longer output goes to the thread pool, off the event loop.
  */
 export async function gzipLogMember(data: Uint8Array): Promise<Buffer> {
-  const options = { level: constants.Z_BEST_SPEED };
-  return data.length < logGzipFromBytes ? gzipSync(data, options) : gzipAsync(data, options);
+  return data.length < logGzipFromBytes ? gzipSync(data, fastest) : gzipAsync(data, fastest);
 }
