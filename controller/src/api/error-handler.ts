@@ -12,6 +12,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import { isDatabaseUnavailable } from '../store/database-unavailable.js';
+import { sqlStateOf } from '../store/sql-state.js';
 import type { RequestIdVariables } from './request-id.js';
 
 const statusOf: Record<string, ContentfulStatusCode> = {
@@ -104,10 +105,6 @@ export function createErrorHandler(log: Logger) {
 
 /** True when `error`, or an error in its cause chain (drizzle wraps the database's), is the database refusing NUL text. */
 function isNulTextRefusal(error: unknown): boolean {
-  for (let current = error, depth = 0; current instanceof Error && depth < 8; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && nulTextStates.has(code)) return true;
-    current = current.cause;
-  }
-  return false;
+  const state = sqlStateOf(error);
+  return state !== undefined && nulTextStates.has(state);
 }

@@ -15,7 +15,6 @@ import type { Database } from '../store/database.js';
 import { queueJobs, setJobStatus } from '../store/jobs-repository.js';
 import {
   type ClaimOutcome,
-  claimJob,
   type FinishedJob,
   finishAttempt,
   type HeldLease,
@@ -32,6 +31,7 @@ import { lockRun, lockRunOfAttemptClaimedBy, lockRunOfJob } from '../store/runs-
 import { recordStepsFenced, stepReportsUpsert } from '../store/steps-repository.js';
 import { transactionWithTrailingWrites, withNoTrailingWrites } from '../store/trailing-writes.js';
 import { type AdvanceOutcome, advanceRun, sendRunAdvance } from './advance-run.js';
+import { ClaimBatcher } from './claim-batcher.js';
 import { capLogChunks, plainAcrossCap } from './log-cap.js';
 import type { Scheduler } from './scheduler.js';
 import { mergeStepReports, type StepReportInput, type StepReportMessage } from './step-reports.js';
@@ -52,8 +52,11 @@ export interface JobLifecycleDeps {
 export class JobLifecycle {
   /** Output stored per attempt; agents are told it with each claim. */
   readonly maxLogBytesPerJob: number;
+  /** Claims that arrive together share a statement (see claim-batcher.ts). */
+  readonly #claims: ClaimBatcher;
 
   constructor(private readonly deps: JobLifecycleDeps) {
+    this.#claims = new ClaimBatcher(deps.db);
     this.maxLogBytesPerJob = deps.maxLogBytesPerJob ?? defaultMaxLogBytesPerJob;
   }
 
@@ -67,7 +70,7 @@ export class JobLifecycle {
     attempt: number,
     options: { caller?: CallerCredential; claimId?: string } = {},
   ): Promise<ClaimOutcome> {
-    const outcome = await claimJob(this.deps.db, {
+    const outcome = await this.#claims.claim({
       jobId,
       attempt,
       agentId,

@@ -14,5 +14,10 @@ export interface CallerCredential {
 }
 
 export function callerIs(caller: CallerCredential): SQL {
-  return sql`a.credential_hash = ${caller.credentialHash} and a.revoked_at is null`;
+  return credentialHashIs(sql`${caller.credentialHash}`);
+}
+
+/** callerIs for a hash the statement itself holds (a column of a batch's rows). */
+export function credentialHashIs(hash: SQL): SQL {
+  return sql`a.credential_hash = ${hash} and a.revoked_at is null`;
 }

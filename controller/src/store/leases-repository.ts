@@ -9,11 +9,12 @@ import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Job } from '../domain/run.js';
 import type { JobResult } from '../domain/states.js';
 import type { JobDefinition } from '../pipeline/model.js';
-import { type CallerCredential, callerIs } from './caller-check.js';
+import { type CallerCredential, callerIs, credentialHashIs } from './caller-check.js';
 import { type Queryable, queryRows } from './database.js';
 import { toJob } from './mappers.js';
 import { runStagesJson, type StageSnapshotRow } from './run-snapshot.js';
 import { agents, jobAttempts, jobs } from './schema.js';
+import { sqlStateOf } from './sql-state.js';
 
 /** What an agent needs to run a claimed attempt. */
 export interface ClaimedJob {
@@ -89,26 +90,75 @@ interface ClaimedRow {
  * idle agent this way even when the drain's NATS message was lost.
  */
 export async function claimJob(db: Queryable, input: ClaimInput): Promise<ClaimOutcome> {
-  const leaseToken = input.claimId ?? randomUUID();
-  const callerHolds = callerHoldsJob(input);
-  const rows = await queryRows<ClaimedRow>(
+  const [outcome] = await claimJobs(db, [input]);
+  return outcome as ClaimOutcome;
+}
+
+/** Claims in one statement, at most (a bound on its size and on the row locks it takes at once). */
+export const maxClaimsPerStatement = 64;
+
+/**
+ * Several claims (claimJob each, same answers in the same order) in one
+ * statement: each row of the batch is its own conditional claim, so two
+ * claims of one attempt still grant it once. A refused claim is explained
+ * by statements of its own (the rare path). When the statement fails, see
+ * failsOnlyTogether.
+ */
+export async function claimJobs(db: Queryable, inputs: readonly ClaimInput[]): Promise<ClaimOutcome[]> {
+  if (inputs.length > maxClaimsPerStatement) throw new RangeError(`at most ${maxClaimsPerStatement} claims at once`);
+  const wanted = inputs.map((input, index) => ({
+    i: index,
+    job_id: input.jobId,
+    attempt: input.attempt,
+    agent_id: input.agentId,
+    lease_token: input.claimId ?? randomUUID(),
+    ttl_secs: input.leaseTtlMs / 1000,
+    credential_hash: input.caller?.credentialHash ?? null,
+  }));
+  const rows = await queryRows<ClaimedRow & { i: number }>(
     db,
     sql`
     with claimed as (
-      update jobs set status = 'running', agent_id = ${input.agentId}, lease_token = ${leaseToken},
-        lease_expires_at = now() + make_interval(secs => ${input.leaseTtlMs / 1000}),
-        started_at = coalesce(started_at, now())
-      where id = ${input.jobId} and attempt = ${input.attempt} and status = 'queued' ${callerHolds}
-        and not exists (select 1 from agents d where d.id = ${input.agentId} and d.drain_requested)
-      returning id, run_id, stage_id, attempt, name, spec, queue, queued_at
+      update jobs set status = 'running', agent_id = w.agent_id, lease_token = w.lease_token,
+        lease_expires_at = now() + make_interval(secs => w.ttl_secs),
+        started_at = coalesce(jobs.started_at, now())
+      from json_to_recordset(${JSON.stringify(wanted)}::json)
+        as w(i int, job_id text, attempt int, agent_id text, lease_token text, ttl_secs float8, credential_hash text)
+      where jobs.id = w.job_id and jobs.attempt = w.attempt and jobs.status = 'queued'
+        and (w.credential_hash is null or exists (select 1 from agents a where a.id = w.agent_id
+          and ${credentialHashIs(sql`w.credential_hash`)} and a.queues ? jobs.queue))
+        and not exists (select 1 from agents d where d.id = w.agent_id and d.drain_requested)
+      returning w.i, jobs.id, jobs.run_id, jobs.stage_id, jobs.attempt, jobs.name, jobs.spec, jobs.queue,
+        jobs.queued_at, w.agent_id, w.lease_token
     ), recorded as (
       insert into job_attempts (job_id, attempt, status, agent_id, lease_token)
-      select id, attempt, 'running', ${input.agentId}, ${leaseToken} from claimed
+      select id, attempt, 'running', agent_id, lease_token from claimed
     )
-    ${selectClaimed}`,
+    ${selectClaimedWith(sql`claimed.i,`)}`,
   );
-  const row = rows[0];
-  if (row) return { granted: true, leaseToken, job: claimedJobOf(row) };
+  const granted = new Map(rows.map((row) => [row.i, row]));
+  return Promise.all(
+    inputs.map(async (input, index): Promise<ClaimOutcome> => {
+      const row = granted.get(index);
+      const leaseToken = wanted[index]?.lease_token as string;
+      return row ? { granted: true, leaseToken, job: claimedJobOf(row) } : refusedClaim(db, input);
+    }),
+  );
+}
+
+/**
+ * A batch of claims failed in a way its claims need not fail alone: a
+ * deadlock with another batch, or a value one claim carried that the
+ * statement cannot take (SQLSTATE class 22, an attempt beyond a 32-bit
+ * integer, say). Made again one by one, only that claim fails.
+ */
+export function failsOnlyTogether(error: unknown): boolean {
+  const state = sqlStateOf(error);
+  return state !== undefined && (state === '40P01' || state.startsWith('22'));
+}
+
+/** Why a claim the statement did not grant was refused, or the claim granted again to a retry of it. */
+async function refusedClaim(db: Queryable, input: ClaimInput): Promise<ClaimOutcome> {
   if (input.claimId) {
     const again = await claimAgain(db, input, input.claimId);
     if (again) return again;
@@ -139,11 +189,16 @@ function callerHoldsJob(input: ClaimInput): SQL {
 }
 
 /** What the agent needs of the job row `claimed` (a CTE of the statement) names. */
-const selectClaimed = sql`
-    select claimed.id, claimed.run_id, claimed.attempt, claimed.name, claimed.spec, claimed.queue,
+const selectClaimed = selectClaimedWith(sql``);
+
+/** selectClaimed with more columns of `claimed` first (each followed by a comma). */
+function selectClaimedWith(columns: SQL): SQL {
+  return sql`
+    select ${columns} claimed.id, claimed.run_id, claimed.attempt, claimed.name, claimed.spec, claimed.queue,
       extract(epoch from now() - claimed.queued_at)::float8 as queued_seconds,
       stages.name as stage_name, runs.repo, runs.ref, runs.full_ref, runs.sha, runs.pipeline_name
     from claimed join runs on runs.id = claimed.run_id join stages on stages.id = claimed.stage_id`;
+}
 
 /**
  * The claim `claimId` of this agent again, while its attempt runs under it:
