@@ -11,8 +11,8 @@
  * Every claim still gets its own answer, exactly what claimJob would answer
  * (each row of a batch is its own conditional claim). A statement that fails
  * fails the claims it carried, as each would have failed alone (the database
- * away, say); one that failed because of one claim, or in a deadlock with
- * another batch, is made again one claim at a time.
+ * away, say); one that failed because of one claim (failsOnlyTogether) is
+ * made again one claim at a time.
  */
 import type { Queryable } from '../store/database.js';
 import {
@@ -82,7 +82,7 @@ export class ClaimBatcher {
               for (const waiting of batch) waiting.reject(error);
               return;
             }
-            // One claim spoiled the statement (or it met another in a deadlock): each alone, so only that one fails.
+            // One claim spoiled the statement: each alone, so only that one fails.
             await Promise.allSettled(
               batch.map((waiting) => claimJob(this.#db, waiting.input).then(waiting.resolve, waiting.reject)),
             );

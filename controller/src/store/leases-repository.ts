@@ -100,9 +100,14 @@ export const maxClaimsPerStatement = 64;
 /**
  * Several claims (claimJob each, same answers in the same order) in one
  * statement: each row of the batch is its own conditional claim, so two
- * claims of one attempt still grant it once. A refused claim is explained
- * by statements of its own (the rare path). When the statement fails, see
- * failsOnlyTogether.
+ * claims of one attempt still grant it once. A batch never waits for a job
+ * row another transaction holds (a run's cancel, the reaper, another
+ * replica's claims): it skips it, and that claim is made alone afterwards,
+ * waiting its turn. A statement that waited while holding the rows it had
+ * claimed could deadlock with one that locks the same jobs in another
+ * order; a single claim holds one row and cannot. A claim the batch did not
+ * grant, for whatever reason, is made alone the same way, which also
+ * explains a refusal. When the statement fails, see failsOnlyTogether.
  */
 export async function claimJobs(db: Queryable, inputs: readonly ClaimInput[]): Promise<ClaimOutcome[]> {
   if (inputs.length > maxClaimsPerStatement) throw new RangeError(`at most ${maxClaimsPerStatement} claims at once`);
@@ -115,16 +120,24 @@ export async function claimJobs(db: Queryable, inputs: readonly ClaimInput[]): P
     ttl_secs: input.leaseTtlMs / 1000,
     credential_hash: input.caller?.credentialHash ?? null,
   }));
+  const alone = inputs.length === 1;
+  // A lone claim waits for a held row, as every claim used to; a batch takes only the rows it can lock now.
+  const lockable = alone
+    ? sql`true`
+    : sql`jobs.id in (select j.id from jobs j join wanted on j.id = wanted.job_id
+        where j.status = 'queued' for update of j skip locked)`;
   const rows = await queryRows<ClaimedRow & { i: number }>(
     db,
     sql`
-    with claimed as (
+    with wanted as (
+      select * from json_to_recordset(${JSON.stringify(wanted)}::json)
+        as w(i int, job_id text, attempt int, agent_id text, lease_token text, ttl_secs float8, credential_hash text)
+    ), claimed as (
       update jobs set status = 'running', agent_id = w.agent_id, lease_token = w.lease_token,
         lease_expires_at = now() + make_interval(secs => w.ttl_secs),
         started_at = coalesce(jobs.started_at, now())
-      from json_to_recordset(${JSON.stringify(wanted)}::json)
-        as w(i int, job_id text, attempt int, agent_id text, lease_token text, ttl_secs float8, credential_hash text)
-      where jobs.id = w.job_id and jobs.attempt = w.attempt and jobs.status = 'queued'
+      from wanted w
+      where jobs.id = w.job_id and jobs.attempt = w.attempt and jobs.status = 'queued' and ${lockable}
         and (w.credential_hash is null or exists (select 1 from agents a where a.id = w.agent_id
           and ${credentialHashIs(sql`w.credential_hash`)} and a.queues ? jobs.queue))
         and not exists (select 1 from agents d where d.id = w.agent_id and d.drain_requested)
@@ -137,20 +150,23 @@ export async function claimJobs(db: Queryable, inputs: readonly ClaimInput[]): P
     ${selectClaimedWith(sql`claimed.i,`)}`,
   );
   const granted = new Map(rows.map((row) => [row.i, row]));
-  return Promise.all(
-    inputs.map(async (input, index): Promise<ClaimOutcome> => {
-      const row = granted.get(index);
-      const leaseToken = wanted[index]?.lease_token as string;
-      return row ? { granted: true, leaseToken, job: claimedJobOf(row) } : refusedClaim(db, input);
-    }),
-  );
+  const outcomes: ClaimOutcome[] = [];
+  for (const [index, input] of inputs.entries()) {
+    const row = granted.get(index);
+    const leaseToken = wanted[index]?.lease_token as string;
+    if (row) outcomes.push({ granted: true, leaseToken, job: claimedJobOf(row) });
+    // One at a time: two of them may be claims of the same attempt.
+    else outcomes.push(alone ? await refusedClaim(db, input) : await claimJob(db, input));
+  }
+  return outcomes;
 }
 
 /**
- * A batch of claims failed in a way its claims need not fail alone: a
- * deadlock with another batch, or a value one claim carried that the
- * statement cannot take (SQLSTATE class 22, an attempt beyond a 32-bit
- * integer, say). Made again one by one, only that claim fails.
+ * A batch of claims failed in a way its claims need not fail alone: a value
+ * one claim carried that the statement cannot take (SQLSTATE class 22, an
+ * attempt beyond a 32-bit integer, say), or a deadlock (which a batch, never
+ * waiting for a row, should not meet). Made again one by one, only that
+ * claim fails.
  */
 export function failsOnlyTogether(error: unknown): boolean {
   const state = sqlStateOf(error);
