@@ -82,6 +82,7 @@ describe('GET /metrics', () => {
       'gantry_queue_depth',
       'gantry_queue_oldest_age_seconds',
       'gantry_dispatch_queued_to_claimed_seconds',
+      'gantry_claims_per_statement',
       'gantry_dispatch_claimed_to_first_step_seconds',
       'gantry_job_duration_seconds',
       'gantry_agents_connected',
@@ -102,6 +103,9 @@ describe('GET /metrics', () => {
     expect(text).not.toContain('gantry_db_pool_connections');
     expect(text).toContain('gantry_runs{status="running"} 1');
 
+    // The one claim went alone.
+    expect(await seriesValue(testApp, 'gantry_claims_per_statement_count')).toBe(1);
+    expect(await seriesValue(testApp, 'gantry_claims_per_statement_sum')).toBe(1);
     expect(await seriesValue(testApp, 'gantry_jobs', { status: 'succeeded' })).toBe(1);
     expect(await seriesValue(testApp, 'gantry_jobs', { status: 'queued' })).toBe(1);
     expect(await seriesValue(testApp, 'gantry_queue_depth', { queue: 'linux' })).toBe(1);

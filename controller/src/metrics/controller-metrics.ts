@@ -26,6 +26,12 @@ export class ControllerMetrics {
     buckets: queueWaitSecondsBuckets,
     registers: [this.registry],
   });
+  readonly #claimsPerStatement = new Histogram({
+    name: 'gantry_claims_per_statement',
+    help: 'Claims sent in each claim statement: claims that arrive while two are out leave together, up to 64.',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
   readonly #claimedToFirstStep = new Histogram({
     name: 'gantry_dispatch_claimed_to_first_step_seconds',
     help: 'Time from a claim to its first step starting (checkout included), by the start time the agent reported, observed by the controller that granted the claim.',
@@ -74,6 +80,11 @@ export class ControllerMetrics {
   claimGranted(leaseToken: string, queue: string, queuedSeconds: number): void {
     this.#queuedToClaimed.observe({ queue }, queuedSeconds);
     this.#claims.start(leaseToken, queue);
+  }
+
+  /** A claim statement was sent carrying `claims` claims. */
+  claimStatementSent(claims: number): void {
+    this.#claimsPerStatement.observe(claims);
   }
 
   /**

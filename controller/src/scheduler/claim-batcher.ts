@@ -33,7 +33,7 @@ interface WaitingClaim {
 export interface ClaimBatcherOptions {
   /** Claim statements out at once (the pooled connections claims may hold). Default 2. */
   maxStatements?: number;
-  /** Observes each statement's number of claims (tests). */
+  /** Observes each statement's number of claims (the controller's metrics, tests). */
   onStatement?: (claims: number) => void;
 }
 

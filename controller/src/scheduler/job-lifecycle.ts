@@ -56,7 +56,7 @@ export class JobLifecycle {
   readonly #claims: ClaimBatcher;
 
   constructor(private readonly deps: JobLifecycleDeps) {
-    this.#claims = new ClaimBatcher(deps.db);
+    this.#claims = new ClaimBatcher(deps.db, { onStatement: (claims) => deps.metrics?.claimStatementSent(claims) });
     this.maxLogBytesPerJob = deps.maxLogBytesPerJob ?? defaultMaxLogBytesPerJob;
   }
 
