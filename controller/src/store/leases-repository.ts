@@ -162,15 +162,13 @@ export async function claimJobs(db: Queryable, inputs: readonly ClaimInput[]): P
 }
 
 /**
- * A batch of claims failed in a way its claims need not fail alone: a value
- * one claim carried that the statement cannot take (SQLSTATE class 22, an
- * attempt beyond a 32-bit integer, say), or a deadlock (which a batch, never
- * waiting for a row, should not meet). Made again one by one, only that
- * claim fails.
+ * A batch of claims failed because of a value one claim carried that the
+ * statement cannot take (SQLSTATE class 22: an attempt beyond a 32-bit
+ * integer, text PostgreSQL refuses). Made again one by one, only that claim
+ * fails. (A batch never waits for a row, so it cannot meet a deadlock.)
  */
 export function failsOnlyTogether(error: unknown): boolean {
-  const state = sqlStateOf(error);
-  return state !== undefined && (state === '40P01' || state.startsWith('22'));
+  return sqlStateOf(error)?.startsWith('22') === true;
 }
 
 /** Why a claim the statement did not grant was refused, or the claim granted again to a retry of it. */
