@@ -493,6 +493,21 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
     });
   });
 
+  it('gives a step no descriptor but its standard ones, on a shell’s first attempt and on a later one', async () => {
+    const own = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, channelsPerShell: 4 });
+    try {
+      // The step's bash ($$) while ls, a child of it (not the last command: bash forks it), lists its descriptors.
+      const list = 'ls /proc/$$/fd; true';
+      const first = await attempt({}, [list], cwd, own);
+      await attempt({}, ['true'], cwd, own);
+      const third = await attempt({}, [list, list], cwd, own);
+      expect(third.pid).toBe(first.pid);
+      expect([...first.outputs, ...third.outputs]).toEqual(Array(3).fill('0:0\n1\n2\n'));
+    } finally {
+      own.close();
+    }
+  });
+
   it('serves attempts one after another, each with only its own variables and directory', async () => {
     const other = mkdtempSync(join(tmpdir(), 'gantry-executor-other-'));
     const first = await attempt({ ONLY_FIRST: 'one two\nthree' }, ['printf "%s|" "$ONLY_FIRST" "$PWD"']);

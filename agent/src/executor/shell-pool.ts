@@ -22,7 +22,12 @@ export interface ShellPoolOptions {
   user?: { uid: number; gid: number };
   /** Default: whenever the host supports it (see step-command.ts). */
   dieWithAgent?: boolean;
-  /** Attempts one shell serves before it is replaced. Default 16. */
+  /**
+   * Attempts one shell serves before it is replaced. Default 64: starting a
+   * shell forks the agent, which costs the agent some 20 ms of CPU on these
+   * small virtual machines (the fork, then a copy-on-write fault for each
+   * page of its heap it writes afterwards).
+   */
   channelsPerShell?: number;
   /**
    * Variables every pooled shell exports to its steps (see poolEnvironment()):
@@ -83,7 +88,7 @@ export class ShellPool {
   }
 
   #start(): SlotShell {
-    const { searchPath, user, dieWithAgent = parentDeathGuardAvailable(), channelsPerShell = 16 } = this.#options;
+    const { searchPath, user, dieWithAgent = parentDeathGuardAvailable(), channelsPerShell = 64 } = this.#options;
     return new SlotShell({
       env: { ...this.environment, ...(searchPath === '' ? {} : { PATH: searchPath }) },
       cwd: '/',

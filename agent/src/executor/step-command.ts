@@ -130,7 +130,8 @@ trap on_kill USR1
 # reach of the variables exported (a job's \`cmd\` is its own, not the step's command).
 run_step() {
   exec >&"$out" 3<&- </dev/null
-  for ((fd = 4; fd < 4 + channels; fd++)); do exec {fd}>&-; done
+  # Channels are used in order and closed at detach: those before this attempt's are closed already.
+  for ((fd = out; fd < 4 + channels; fd++)); do exec {fd}>&-; done
   cd -- "$dir" || { printf 'cannot enter the working directory %s\\n' "$dir"; exit 1; }
   unset OLDPWD
   set -- "$cmd" "\${exports[@]}"
@@ -215,6 +216,12 @@ umask 022
 exec 2>/dev/null
 step= starting= term= termed= killed= interrupted= out= mark= dir= cmd= pg=0 left=0 rc= kind=
 channels=$1 exports=() fields=()
+# What the agent was given without close-on-exec by whatever started it, and so passed on, stops here:
+# a step gets its standard descriptors only. (Node dup2()s fd 3 and the channels over anything inherited there.)
+for fd in /proc/$$/fd/*; do
+  fd=\${fd##*/}
+  case $fd in '' | *[!0-9]*) ;; *) [ "$fd" -le $((3 + channels)) ] || exec {fd}>&- ;; esac
+done
 case \${LC_ALL:-\${LC_CTYPE:-$LANG}} in '' | C | POSIX) c_locale=1 ;; *) c_locale= ;; esac`;
 
 const guard = `agent=$2
