@@ -24,9 +24,9 @@ export interface ShellPoolOptions {
   dieWithAgent?: boolean;
   /**
    * Attempts one shell serves before it is replaced. Default 64: starting a
-   * shell forks the agent, which costs the agent some 20 ms of CPU on these
-   * small virtual machines (the fork, then a copy-on-write fault for each
-   * page of its heap it writes afterwards).
+   * shell forks the agent (the fork, then a copy-on-write fault for each page
+   * of its heap the agent writes afterwards) and ending one looks through
+   * /proc, several milliseconds of the agent's CPU on a small virtual machine.
    */
   channelsPerShell?: number;
   /**

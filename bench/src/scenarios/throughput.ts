@@ -4,7 +4,9 @@
  * the controller's and the agents' own CPU time per job from /proc, measured
  * after a warm-up burst of as many jobs (its figures are diagnostics). Baseline:
  * the same number of `bash -eo pipefail -c true` spawned directly, 16 at a
- * time (for CPU: what that Node process spent per spawn).
+ * time (for CPU: what that Node process spent per spawn). Then, as
+ * diagnostics, the CPU per job at a steady load well below saturation
+ * (measurePaced).
  */
 import { join } from 'node:path';
 import pg from 'pg';
@@ -19,6 +21,7 @@ import {
   terminalRunStatuses,
   withFarm,
 } from '../farm.js';
+import { runLoadStep } from '../load-step.js';
 import { formatPerf, PerfRecording, removePerfMaps, summarizePerf } from '../perf.js';
 import { type CpuTimes, cpuTimes, findPostmaster, peakRssMiB, treeCpuMs } from '../proc.js';
 import { progress } from '../report.js';
@@ -141,6 +144,7 @@ async function runThroughput(context: ScenarioContext): Promise<void> {
       report.diagnostic('throughput_nats_cpu_ms_per_job', (after.nats - before.nats) / jobs);
       report.diagnostic('throughput_db_transactions_per_job', (after.xacts - before.xacts) / jobs);
       report.diagnostic('throughput_controller_peak_rss_mib', controllerRssPeak);
+      await measurePaced(farm, readings, context);
       if (recording) {
         const roles = farm.perfRoles();
         progress('throughput: reading the perf recording');
@@ -175,6 +179,75 @@ async function farmCpu(farm: Farm, postmaster: number | undefined): Promise<Farm
 /** The agents' CPU ms so far, added up: their own (`selfMs`) or their steps' (`childrenMs`). */
 function agentsCpuMs(reading: FarmCpu, which: keyof CpuTimes): number {
   return reading.agents.reduce((sum, times) => sum + times[which], 0);
+}
+
+const PACED_JOBS_PER_SECOND = 20;
+const PACED_JOBS_PER_RUN = 10;
+
+/**
+ * The farm's CPU per job at a steady 20 jobs/s, well below what it sustains,
+ * the same no-op jobs in runs of 10, with what the farm spends idle over as
+ * long subtracted (heartbeats, pulls that expire): whether a burst's CPU per
+ * job comes from the work or from two saturated cores. Diagnostics only.
+ */
+async function measurePaced(
+  farm: Farm,
+  readings: () => Promise<FarmCpu>,
+  { report, quick }: ScenarioContext,
+): Promise<void> {
+  const holdMs = quick ? 10_000 : 20_000;
+  const sha = await farm.commit({ '.gantry.yml': noopMatrixPipeline('bench-paced', PACED_JOBS_PER_RUN) });
+  const db = new pg.Client({ connectionString: farm.databaseUrl });
+  await db.connect();
+  try {
+    const step = (jobsPerSecond: number, ms: number) =>
+      runLoadStep(farm, db, {
+        jobsPerSecond,
+        jobsPerRun: PACED_JOBS_PER_RUN,
+        holdMs: ms,
+        sha,
+        maxInFlight: 64,
+        drainTimeoutMs: 120_000,
+      });
+    progress(`throughput: idle, then ${PACED_JOBS_PER_SECOND} jobs/s for ${holdMs / 1000} s`);
+    await step(PACED_JOBS_PER_SECOND, 2000); // the new commit's snapshot, built outside the measurement
+    await sleep(1500);
+    const idleStart = await readings();
+    const idleStartMs = Date.now();
+    await sleep(holdMs);
+    const idleEnd = await readings();
+    const idleMs = Date.now() - idleStartMs;
+    const pacedStartMs = Date.now();
+    const paced = await step(PACED_JOBS_PER_SECOND, holdMs);
+    const pacedEnd = await readings();
+    const pacedMs = Date.now() - pacedStartMs;
+    if (paced.failedJobs > 0) throw new Error(`${paced.failedJobs} paced jobs did not succeed`);
+    // CPU ms per job beyond what the same stretch of time costs idle.
+    const perJob = (idle: number, busy: number) => (busy - (idle / idleMs) * pacedMs) / paced.jobs;
+    const prefix = `throughput_paced_${PACED_JOBS_PER_SECOND}`;
+    report.diagnostic(`${prefix}_jobs_per_s`, paced.completedJobsPerSecond);
+    report.diagnostic(
+      `${prefix}_agent_cpu_ms_per_job`,
+      perJob(
+        agentsCpuMs(idleEnd, 'selfMs') - agentsCpuMs(idleStart, 'selfMs'),
+        agentsCpuMs(pacedEnd, 'selfMs') - agentsCpuMs(idleEnd, 'selfMs'),
+      ),
+    );
+    report.diagnostic(
+      `${prefix}_controller_cpu_ms_per_job`,
+      perJob(
+        idleEnd.controller.selfMs - idleStart.controller.selfMs,
+        pacedEnd.controller.selfMs - idleEnd.controller.selfMs,
+      ),
+    );
+    report.diagnostic(
+      `${prefix}_postgres_cpu_ms_per_job`,
+      perJob(idleEnd.postgres - idleStart.postgres, pacedEnd.postgres - idleEnd.postgres),
+    );
+    report.diagnostic(`${prefix}_dispatch_p50_ms`, paced.dispatchP50Ms);
+  } finally {
+    await db.end();
+  }
 }
 
 /**
