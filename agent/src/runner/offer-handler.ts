@@ -73,10 +73,13 @@ export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise
   const claimSeconds = () => (performance.now() - claimStartedAt) / 1000;
   // One id for the claim and its retries: a claim granted whose answer was lost is granted again.
   const claimId = randomUUID();
+  // Not AbortSignal.timeout(): its timer outlives the claim, and firing builds a DOMException, for every job.
+  const retryWindow = new AbortController();
+  const windowTimer = setTimeout(() => retryWindow.abort('claim retry window over'), claimRetryWindowMs);
   try {
     claim = await retry(() => controller.claimJob(deps.agentId(), jobId, attempt, claimId), {
       ...claimRetries,
-      signal: AbortSignal.timeout(claimRetryWindowMs),
+      signal: retryWindow.signal,
       shouldRetry: isTransientCallError,
       onRetry: (error, failures, delayMs) =>
         log.warn({ err: (error as Error).message, failures, delayMs }, 'claim not answered, asking again'),
@@ -96,6 +99,8 @@ export async function handleOffer(message: JobMessage, deps: OfferDeps): Promise
     log.warn({ err: err.message, delayMs: claimRetryDelayMs }, 'claim failed, offer returned');
     if (err.code === 'UNAUTHENTICATED' || err.code === 'NOT_FOUND') deps.onUnknownAgent(err);
     return;
+  } finally {
+    clearTimeout(windowTimer);
   }
   if (!claim.granted && claim.reason === 'draining') {
     // The job is still to run: another agent takes the offer at once.
