@@ -27,8 +27,8 @@ export interface ShellPoolOptions {
    * the agent (the fork, then a copy-on-write fault for each page of its heap
    * the agent writes afterwards) and ending one looks through /proc: several
    * milliseconds of the agent's CPU on a small virtual machine, shared by the
-   * attempts served. But each step closes the channels not used yet, about
-   * 15 µs each in bash there. Default 32, between the two.
+   * attempts served. But each step closes the channels not used yet, 15-30 µs
+   * each in bash there. Default 32, between the two.
    */
   channelsPerShell?: number;
   /**
