@@ -5,6 +5,7 @@
  * into FAILED_PRECONDITION so the agent kills the attempt.
  */
 
+import { KeyedLock } from '@gantry/common';
 import { StaleLeaseError } from '../domain/errors.js';
 import type { JobResult } from '../domain/states.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
@@ -39,6 +40,9 @@ import { mergeStepReports, type StepReportInput, type StepReportMessage } from '
 /** GANTRY_MAX_LOG_BYTES_PER_JOB's default. */
 export const defaultMaxLogBytesPerJob = 512 * 1024 * 1024;
 
+/** Attempts whose run a controller remembers (see JobLifecycle.finish); the oldest is forgotten first. */
+const maxRememberedAttempts = 100_000;
+
 export interface JobLifecycleDeps {
   db: Database;
   scheduler: Scheduler;
@@ -54,6 +58,10 @@ export class JobLifecycle {
   readonly maxLogBytesPerJob: number;
   /** Claims that arrive together share a statement (see claim-batcher.ts). */
   readonly #claims: ClaimBatcher;
+  /** The run of each attempt this controller granted and has not seen end, by `jobId:attempt`. */
+  readonly #runOfAttempt = new Map<string, string>();
+  /** Endings of one run's attempts, one at a time (see finish()). */
+  readonly #endingsOfRun = new KeyedLock();
 
   constructor(private readonly deps: JobLifecycleDeps) {
     this.#claims = new ClaimBatcher(deps.db, { onStatement: (claims) => deps.metrics?.claimStatementSent(claims) });
@@ -78,11 +86,35 @@ export class JobLifecycle {
       ...(options.caller ? { caller: options.caller } : {}),
       ...(options.claimId ? { claimId: options.claimId } : {}),
     });
+    if (outcome.granted) this.#rememberRun(jobId, attempt, outcome.job.runId);
     if (outcome.granted && !outcome.repeated) {
       this.deps.metrics?.claimGranted(outcome.leaseToken, outcome.job.queue, outcome.job.queuedSeconds);
       this.deps.scheduler.afterCommit(outcome.job.runId, [], 1);
     }
     return outcome;
+  }
+
+  #rememberRun(jobId: string, attempt: number, runId: string): void {
+    const key = attemptKey(jobId, attempt);
+    this.#runOfAttempt.delete(key);
+    this.#runOfAttempt.set(key, runId);
+    if (this.#runOfAttempt.size > maxRememberedAttempts) {
+      const oldest = this.#runOfAttempt.keys().next().value;
+      if (oldest !== undefined) this.#runOfAttempt.delete(oldest);
+    }
+  }
+
+  /**
+   * Runs `end` (a transaction that locks `runId`'s row) after the endings of
+   * the same run this controller started before it. They would wait for the
+   * run's lock in PostgreSQL otherwise, each holding a pooled connection: the
+   * finishes of a matrix stage's jobs, which come together, took every
+   * connection of the pool, and claims and planning waited behind them.
+   * Waiting here holds none. `runId` undefined (an attempt another replica
+   * granted): at once, as before.
+   */
+  #oneEndingOfRunAtATime<T>(runId: string | undefined, end: () => Promise<T>): Promise<T> {
+    return runId === undefined ? end() : this.#endingsOfRun.run(runId, end);
   }
 
   /**
@@ -167,9 +199,10 @@ export class JobLifecycle {
     };
     const { caller } = options;
     type Finished = { runId: string; queued: OutboxMessage[]; job: FinishedJob; advanced: AdvanceOutcome | undefined };
-    const outcome = await transactionWithTrailingWrites<Finished | 'not_the_caller' | null>(
-      this.deps.db,
-      async (tx) => {
+    const key = attemptKey(lease.jobId, lease.attempt);
+    const runOfAttempt = this.#runOfAttempt.get(key);
+    const outcome = await this.#oneEndingOfRunAtATime(runOfAttempt, () =>
+      transactionWithTrailingWrites<Finished | 'not_the_caller' | null>(this.deps.db, async (tx) => {
         // With a caller: not its attempt (or no such job) takes no lock, and the usual way names the refusal.
         const run = caller ? await lockRunOfAttemptClaimedBy(tx, lease, caller) : await lockRunOfJob(tx, lease.jobId);
         if (!run) return withNoTrailingWrites(caller ? ('not_the_caller' as const) : null);
@@ -190,9 +223,11 @@ export class JobLifecycle {
         const snapshot = job.runStages ? toRunSnapshot(run, job.runStages) : undefined;
         const advanced = await sendRunAdvance(tx, runId, { run, ...(snapshot ? { snapshot } : {}) });
         return { value: { runId, queued, job, advanced: advanced.value }, trailing: advanced.trailing };
-      },
+      }),
     );
     if (outcome === 'not_the_caller') return outcome;
+    // Ended (by this call or an earlier one) or not this controller's to end: forgotten either way.
+    this.#runOfAttempt.delete(key);
     if (!outcome) {
       if (await wasFinishedBy(this.deps.db, lease, result.status)) return 'finished';
       throw new StaleLeaseError(lease.jobId, lease.attempt);
@@ -221,8 +256,8 @@ export class JobLifecycle {
     options: { onlyIfAgentGoneMs?: number } = {},
   ): Promise<boolean> {
     const graceMs = options.onlyIfAgentGoneMs;
-    const outcome = await this.deps.db
-      .transaction(async (tx) => {
+    const outcome = await this.#oneEndingOfRunAtATime(lease.runId, () =>
+      this.deps.db.transaction(async (tx) => {
         await lockRun(tx, lease.runId);
         const job = await markAttemptLost(tx, lease, reason);
         if (!job) return null;
@@ -238,16 +273,21 @@ export class JobLifecycle {
         }
         const advanced = await advanceRun(tx, lease.runId);
         return { queued: [...queued, ...advanced.offers], retried: queued.length > 0, advanced };
-      })
-      .catch((error: unknown) => {
-        if (error instanceof AgentCameBack) return null;
-        throw error;
-      });
+      }),
+    ).catch((error: unknown) => {
+      if (error instanceof AgentCameBack) return null;
+      throw error;
+    });
     if (!outcome) return false;
+    this.#runOfAttempt.delete(attemptKey(lease.jobId, lease.attempt));
     this.deps.metrics?.attemptAbandoned(lease.leaseToken);
     this.deps.scheduler.afterCommit(lease.runId, outcome.queued, 1, outcome.advanced);
     return true;
   }
+}
+
+function attemptKey(jobId: string, attempt: number): string {
+  return `${jobId}:${attempt}`;
 }
 
 /** Rolls back the ending of an attempt whose agent came back meanwhile. */

@@ -1,0 +1,95 @@
+/**
+ * The endings of one run's attempts go to the database one at a time: the
+ * finishes of a stage's jobs, which come together, do not each hold a
+ * connection while they wait for the run's lock. Endings of other runs are
+ * not held back, and every ending still counts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../store/database.js';
+import { findRunDetail } from '../store/runs-repository.js';
+import { openTestApp, type TestApp, triggerTestRun } from '../testing/api-test-app.js';
+
+const cells = 8;
+const pipeline = `name: fan-out
+stages:
+  - name: burst
+    jobs:
+      - name: noop
+        matrix: { i: [${Array.from({ length: cells }, (_, index) => index + 1).join(', ')}] }
+        steps: ["true"]
+`;
+
+/** Counts the transactions open at once on `db` (from the call until it settles). */
+function countOpenTransactions(db: Database): { most: () => number; restore: () => void } {
+  const transaction = db.transaction.bind(db);
+  let open = 0;
+  let most = 0;
+  db.transaction = ((...args: Parameters<typeof transaction>) => {
+    open++;
+    most = Math.max(most, open);
+    return transaction(...args).finally(() => open--);
+  }) as typeof db.transaction;
+  return {
+    most: () => most,
+    restore: () => {
+      db.transaction = transaction;
+    },
+  };
+}
+
+describe('endings of one run', { timeout: 60_000 }, () => {
+  let testApp: TestApp;
+  beforeAll(async () => {
+    testApp = await openTestApp({ pipeline });
+  }, 60_000);
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  /** Triggers a run and claims all its jobs; returns the run and the leases. */
+  async function claimedRun() {
+    const runId = await triggerTestRun(testApp);
+    const jobs = (await findRunDetail(testApp.database.db, runId))?.stages[0]?.jobs ?? [];
+    expect(jobs).toHaveLength(cells);
+    const leases = await Promise.all(
+      jobs.map(async (job) => {
+        const claim = await testApp.lifecycle.claim('agent-1', job.id, job.attempt);
+        if (!claim.granted) throw new Error(`claim refused: ${claim.reason}`);
+        return { jobId: job.id, attempt: job.attempt, leaseToken: claim.leaseToken };
+      }),
+    );
+    return { runId, leases };
+  }
+
+  it('finishes the jobs of one run one transaction at a time, and each run as soon as its own are done', async () => {
+    const first = await claimedRun();
+    const second = await claimedRun();
+    const open = countOpenTransactions(testApp.database.db);
+    try {
+      const succeeded = { status: 'succeeded' as const, exitCode: 0, message: null };
+      // Both runs' finishes at once: at most one transaction of each run is open at a time.
+      const finishes = [...first.leases, ...second.leases].map((lease) => testApp.lifecycle.finish(lease, succeeded));
+      expect(await Promise.all(finishes)).toEqual(Array(2 * cells).fill('finished'));
+      expect(open.most()).toBe(2);
+    } finally {
+      open.restore();
+    }
+    await testApp.scheduler.settle();
+    for (const { runId } of [first, second]) {
+      const run = await findRunDetail(testApp.database.db, runId);
+      expect(run?.status).toBe('succeeded');
+      expect(run?.stages[0]?.jobs.map((job) => job.status)).toEqual(Array(cells).fill('succeeded'));
+    }
+  });
+
+  it('answers a repeated finish as before, once the attempt is forgotten', async () => {
+    const { runId, leases } = await claimedRun();
+    const failed = { status: 'failed' as const, exitCode: 1, message: 'boom' };
+    const lease = leases[0];
+    if (!lease) throw new Error('no lease');
+    expect(await testApp.lifecycle.finish(lease, failed)).toBe('finished');
+    expect(await testApp.lifecycle.finish(lease, failed)).toBe('finished');
+    const job = (await findRunDetail(testApp.database.db, runId))?.stages[0]?.jobs.find((j) => j.id === lease.jobId);
+    expect(job?.status).toBe('failed');
+  });
+});
