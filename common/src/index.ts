@@ -1,6 +1,5 @@
 export { type Child, type ChildOptions, startChild } from './child-process.js';
 export { killOnExit } from './exit-cleanup.js';
-export { KeyedLock } from './keyed-lock.js';
 export { gzipLogMember, gzipLogOutput, logGzipFromBytes } from './log-gzip.js';
 export { redactError, redactedLogPaths, redactionCensor } from './log-redaction.js';
 export {

@@ -5,16 +5,16 @@
  * into FAILED_PRECONDITION so the agent kills the attempt.
  */
 
-import { KeyedLock } from '@gantry/common';
 import { StaleLeaseError } from '../domain/errors.js';
 import type { JobResult } from '../domain/states.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { isAgentGone } from '../store/agents-repository.js';
 import { countAttempts } from '../store/attempts-repository.js';
 import type { CallerCredential } from '../store/caller-check.js';
-import type { Database } from '../store/database.js';
+import type { Database, Transaction } from '../store/database.js';
 import { queueJobs, setJobStatus } from '../store/jobs-repository.js';
 import {
+  type CarriedWrites,
   type ClaimOutcome,
   type FinishedJob,
   finishAttempt,
@@ -30,10 +30,15 @@ import type { OutboxMessage } from '../store/outbox-repository.js';
 import { toRunSnapshot } from '../store/run-snapshot.js';
 import { lockRun, lockRunOfAttemptClaimedBy, lockRunOfJob } from '../store/runs-repository.js';
 import { recordStepsFenced, stepReportsUpsert } from '../store/steps-repository.js';
-import { transactionWithTrailingWrites, withNoTrailingWrites } from '../store/trailing-writes.js';
+import {
+  type SentWithTrailingWrites,
+  transactionWithTrailingWrites,
+  withNoTrailingWrites,
+} from '../store/trailing-writes.js';
 import { type AdvanceOutcome, advanceRun, sendRunAdvance } from './advance-run.js';
 import { ClaimBatcher } from './claim-batcher.js';
 import { capLogChunks, plainAcrossCap } from './log-cap.js';
+import { RunEndings } from './run-endings.js';
 import type { Scheduler } from './scheduler.js';
 import { mergeStepReports, type StepReportInput, type StepReportMessage } from './step-reports.js';
 
@@ -60,8 +65,8 @@ export class JobLifecycle {
   readonly #claims: ClaimBatcher;
   /** The run of each attempt this controller granted and has not seen end, by `jobId:attempt`. */
   readonly #runOfAttempt = new Map<string, string>();
-  /** Endings of one run's attempts, one at a time (see finish()). */
-  readonly #endingsOfRun = new KeyedLock();
+  /** Endings of one run's attempts, one transaction at a time (see run-endings.ts). */
+  readonly #endings = new RunEndings<PreparedFinish, FinishOutcome>((finishes) => this.#finishTogether(finishes));
 
   constructor(private readonly deps: JobLifecycleDeps) {
     this.#claims = new ClaimBatcher(deps.db, { onStatement: (claims) => deps.metrics?.claimStatementSent(claims) });
@@ -102,19 +107,6 @@ export class JobLifecycle {
       const oldest = this.#runOfAttempt.keys().next().value;
       if (oldest !== undefined) this.#runOfAttempt.delete(oldest);
     }
-  }
-
-  /**
-   * Runs `end` (a transaction that locks `runId`'s row) after the endings of
-   * the same run this controller started before it. They would wait for the
-   * run's lock in PostgreSQL otherwise, each holding a pooled connection: the
-   * finishes of a matrix stage's jobs, which come together, took every
-   * connection of the pool, and claims and planning waited behind them.
-   * Waiting here holds none. `runId` undefined (an attempt another replica
-   * granted): at once, as before.
-   */
-  #oneEndingOfRunAtATime<T>(runId: string | undefined, end: () => Promise<T>): Promise<T> {
-    return runId === undefined ? end() : this.#endingsOfRun.run(runId, end);
   }
 
   /**
@@ -197,34 +189,19 @@ export class JobLifecycle {
       ],
       stepIndexes: steps.map((step) => step.stepIndex),
     };
-    const { caller } = options;
-    type Finished = { runId: string; queued: OutboxMessage[]; job: FinishedJob; advanced: AdvanceOutcome | undefined };
+    const finish: PreparedFinish = {
+      lease,
+      result,
+      retry: options.retry !== false,
+      carried,
+      ...(options.caller ? { caller: options.caller } : {}),
+    };
     const key = attemptKey(lease.jobId, lease.attempt);
     const runOfAttempt = this.#runOfAttempt.get(key);
-    const outcome = await this.#oneEndingOfRunAtATime(runOfAttempt, () =>
-      transactionWithTrailingWrites<Finished | 'not_the_caller' | null>(this.deps.db, async (tx) => {
-        // With a caller: not its attempt (or no such job) takes no lock, and the usual way names the refusal.
-        const run = caller ? await lockRunOfAttemptClaimedBy(tx, lease, caller) : await lockRunOfJob(tx, lease.jobId);
-        if (!run) return withNoTrailingWrites(caller ? ('not_the_caller' as const) : null);
-        const runId = run.id;
-        const job = await finishAttempt(tx, lease, result, carried);
-        if (!job) return withNoTrailingWrites(null);
-        let queued: OutboxMessage[] = [];
-        const retryable = (result.status === 'failed' || result.status === 'timed_out') && options.retry !== false;
-        if (retryable && !job.cancelRequested) {
-          const failures = (await countAttempts(tx, job.id, 'failed')) + (await countAttempts(tx, job.id, 'timed_out'));
-          if (failures <= job.spec.retry.failed) queued = await queueJobs(tx, [job.id]);
-        }
-        // Most finishes leave siblings running: then the run cannot change, and reading it is wasted work.
-        if (queued.length > 0 || job.othersUnfinished)
-          return withNoTrailingWrites({ runId, queued, job, advanced: undefined });
-        // Nothing above changed the run's own row (the lock read it), nor its stages or other jobs since the
-        // finish read them. The run's transitions are the last writes: the COMMIT follows them at once.
-        const snapshot = job.runStages ? toRunSnapshot(run, job.runStages) : undefined;
-        const advanced = await sendRunAdvance(tx, runId, { run, ...(snapshot ? { snapshot } : {}) });
-        return { value: { runId, queued, job, advanced: advanced.value }, trailing: advanced.trailing };
-      }),
-    );
+    const outcome =
+      runOfAttempt === undefined
+        ? ((await this.#finishTogether([finish]))[0] ?? null)
+        : await this.#endings.finish(runOfAttempt, finish);
     if (outcome === 'not_the_caller') return outcome;
     // Ended (by this call or an earlier one) or not this controller's to end: forgotten either way.
     this.#runOfAttempt.delete(key);
@@ -238,6 +215,62 @@ export class JobLifecycle {
     const offers = [...outcome.queued, ...(outcome.advanced?.offers ?? [])];
     this.deps.scheduler.afterCommit(outcome.runId, offers, 1, outcome.advanced);
     return 'finished';
+  }
+
+  /**
+   * Ends `finishes` (attempts of one run, or a single one) in one
+   * transaction, in order; answers for those it ended, from the first. The
+   * finish whose run it advances is the last: the transaction's last writes
+   * are the run's transitions, and its COMMIT follows them at once.
+   */
+  async #finishTogether(finishes: readonly PreparedFinish[]): Promise<FinishOutcome[]> {
+    const outcomes: FinishOutcome[] = [];
+    await transactionWithTrailingWrites(this.deps.db, async (tx) => {
+      outcomes.length = 0;
+      for (const finish of finishes) {
+        const { sent, advancedRun } = await this.#finishIn(tx, finish);
+        outcomes.push(sent.value);
+        if (advancedRun) return { value: undefined, trailing: sent.trailing };
+      }
+      return withNoTrailingWrites(undefined);
+    });
+    return outcomes;
+  }
+
+  /**
+   * One finish's writes in `tx` (see finish()); outcome null: no such lease
+   * held (ended, or another's). `advancedRun`: its last writes, the run's
+   * transitions, are sent and not yet answered, and must be the transaction's last.
+   */
+  async #finishIn(
+    tx: Transaction,
+    finish: PreparedFinish,
+  ): Promise<{ sent: SentWithTrailingWrites<FinishOutcome>; advancedRun: boolean }> {
+    const notAdvanced = (outcome: FinishOutcome) => ({ sent: withNoTrailingWrites(outcome), advancedRun: false });
+    const { lease, result, caller } = finish;
+    // With a caller: not its attempt (or no such job) takes no lock, and the usual way names the refusal.
+    const run = caller ? await lockRunOfAttemptClaimedBy(tx, lease, caller) : await lockRunOfJob(tx, lease.jobId);
+    if (!run) return notAdvanced(caller ? 'not_the_caller' : null);
+    const runId = run.id;
+    const job = await finishAttempt(tx, lease, result, finish.carried);
+    if (!job) return notAdvanced(null);
+    let queued: OutboxMessage[] = [];
+    const retryable = (result.status === 'failed' || result.status === 'timed_out') && finish.retry;
+    if (retryable && !job.cancelRequested) {
+      const failures = (await countAttempts(tx, job.id, 'failed')) + (await countAttempts(tx, job.id, 'timed_out'));
+      if (failures <= job.spec.retry.failed) queued = await queueJobs(tx, [job.id]);
+    }
+    // Most finishes leave siblings running: then the run cannot change, and reading it is wasted work.
+    if (queued.length > 0 || job.othersUnfinished) return notAdvanced({ runId, queued, job, advanced: undefined });
+    // Nothing above changed the run's own row (the lock read it; a finish before this one in the same
+    // transaction left its siblings running, so it did not either), nor its stages or other jobs since the
+    // finish read them.
+    const snapshot = job.runStages ? toRunSnapshot(run, job.runStages) : undefined;
+    const advanced = await sendRunAdvance(tx, runId, { run, ...(snapshot ? { snapshot } : {}) });
+    return {
+      sent: { value: { runId, queued, job, advanced: advanced.value }, trailing: advanced.trailing },
+      advancedRun: true,
+    };
   }
 
   /**
@@ -256,28 +289,35 @@ export class JobLifecycle {
     options: { onlyIfAgentGoneMs?: number } = {},
   ): Promise<boolean> {
     const graceMs = options.onlyIfAgentGoneMs;
-    const outcome = await this.#oneEndingOfRunAtATime(lease.runId, () =>
-      this.deps.db.transaction(async (tx) => {
-        await lockRun(tx, lease.runId);
-        const job = await markAttemptLost(tx, lease, reason);
-        if (!job) return null;
-        if (graceMs !== undefined && !(await isAgentGone(tx, lease.agentId ?? '', graceMs, { lock: true }))) {
-          throw new AgentCameBack();
-        }
-        let queued: OutboxMessage[] = [];
-        if (job.cancelRequested) await setJobStatus(tx, job.id, 'canceled', 'canceled; its agent was lost');
-        else if ((await countAttempts(tx, job.id, 'lost')) <= job.spec.retry.lost) {
-          queued = await queueJobs(tx, [job.id]);
-        } else {
-          await setJobStatus(tx, job.id, 'failed', `${reason}; no retries left (retry.lost = ${job.spec.retry.lost})`);
-        }
-        const advanced = await advanceRun(tx, lease.runId);
-        return { queued: [...queued, ...advanced.offers], retried: queued.length > 0, advanced };
-      }),
-    ).catch((error: unknown) => {
-      if (error instanceof AgentCameBack) return null;
-      throw error;
-    });
+    const outcome = await this.#endings
+      .alone(lease.runId, () =>
+        this.deps.db.transaction(async (tx) => {
+          await lockRun(tx, lease.runId);
+          const job = await markAttemptLost(tx, lease, reason);
+          if (!job) return null;
+          if (graceMs !== undefined && !(await isAgentGone(tx, lease.agentId ?? '', graceMs, { lock: true }))) {
+            throw new AgentCameBack();
+          }
+          let queued: OutboxMessage[] = [];
+          if (job.cancelRequested) await setJobStatus(tx, job.id, 'canceled', 'canceled; its agent was lost');
+          else if ((await countAttempts(tx, job.id, 'lost')) <= job.spec.retry.lost) {
+            queued = await queueJobs(tx, [job.id]);
+          } else {
+            await setJobStatus(
+              tx,
+              job.id,
+              'failed',
+              `${reason}; no retries left (retry.lost = ${job.spec.retry.lost})`,
+            );
+          }
+          const advanced = await advanceRun(tx, lease.runId);
+          return { queued: [...queued, ...advanced.offers], retried: queued.length > 0, advanced };
+        }),
+      )
+      .catch((error: unknown) => {
+        if (error instanceof AgentCameBack) return null;
+        throw error;
+      });
     if (!outcome) return false;
     this.#runOfAttempt.delete(attemptKey(lease.jobId, lease.attempt));
     this.deps.metrics?.attemptAbandoned(lease.leaseToken);
@@ -285,6 +325,22 @@ export class JobLifecycle {
     return true;
   }
 }
+
+/** A finish ready for its transaction: what finish() was given, checked and encoded. */
+interface PreparedFinish {
+  lease: LeaseKey;
+  result: { status: JobResult; exitCode: number | null; message: string | null };
+  /** Within the job's `retry.failed` budget, a failure queues the next attempt. */
+  retry: boolean;
+  carried: CarriedWrites;
+  caller?: CallerCredential;
+}
+
+/** What a finish did: the run's id, what it queued and how it advanced the run; see #finishIn for the others. */
+type FinishOutcome =
+  | { runId: string; queued: OutboxMessage[]; job: FinishedJob; advanced: AdvanceOutcome | undefined }
+  | 'not_the_caller'
+  | null;
 
 function attemptKey(jobId: string, attempt: number): string {
   return `${jobId}:${attempt}`;
