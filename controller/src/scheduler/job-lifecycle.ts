@@ -170,7 +170,9 @@ export class JobLifecycle {
    * log chunks stored there as a StreamLogs call would (up to the log cap).
    * `caller`: finish only if the attempt was claimed by that credential's
    * agent, unrevoked; else (or when there is no such job) nothing is locked
-   * or written and it answers `not_the_caller`.
+   * or written and it answers `not_the_caller`. An attempt this controller
+   * granted ends after the earlier endings of its run, possibly in one
+   * transaction with other finishes of the run (see run-endings.ts).
    */
   async finish(
     lease: LeaseKey,

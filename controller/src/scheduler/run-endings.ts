@@ -86,7 +86,10 @@ export class RunEndings<F, R> {
       // One of them may have spoiled the transaction for all: each alone, so only that one fails.
       for (const waiting of batch) {
         await this.#together([waiting.finish]).then(
-          (alone) => waiting.resolve(alone[0] as R),
+          (alone) =>
+            alone.length === 1
+              ? waiting.resolve(alone[0] as R)
+              : waiting.reject(new Error(`ended ${alone.length} of 1 finish`)),
           (aloneError: unknown) => waiting.reject(aloneError),
         );
       }
