@@ -13,17 +13,11 @@ import { findRunDetail } from '../store/runs-repository.js';
 import { sqlStateOf } from '../store/sql-state.js';
 import { openTestApp, type TestApp, triggerTestRun } from '../testing/api-test-app.js';
 import { enrolTestAgent } from '../testing/enrolled-agent.js';
+import { fanOutPipeline } from '../testing/pipeline-repo.js';
 import { ClaimBatcher } from './claim-batcher.js';
 
 const cells = 12;
-const pipeline = `name: fan-out
-stages:
-  - name: burst
-    jobs:
-      - name: noop
-        matrix: { i: [${Array.from({ length: cells }, (_, index) => index + 1).join(', ')}] }
-        steps: ["true"]
-`;
+const pipeline = fanOutPipeline(cells);
 
 describe('claims made at once', { timeout: 60_000 }, () => {
   let testApp: TestApp;

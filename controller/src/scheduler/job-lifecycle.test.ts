@@ -9,16 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../store/database.js';
 import { findRunDetail } from '../store/runs-repository.js';
 import { openTestApp, type TestApp, triggerTestRun } from '../testing/api-test-app.js';
+import { fanOutPipeline } from '../testing/pipeline-repo.js';
 
 const cells = 8;
-const pipeline = `name: fan-out
-stages:
-  - name: burst
-    jobs:
-      - name: noop
-        matrix: { i: [${Array.from({ length: cells }, (_, index) => index + 1).join(', ')}] }
-        steps: ["true"]
-`;
+const pipeline = fanOutPipeline(cells);
 
 /** Counts the transactions made on `db`, and those open at once (from the call until it settles). */
 function countTransactions(db: Database): { made: () => number; most: () => number; restore: () => void } {

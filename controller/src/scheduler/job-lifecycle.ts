@@ -228,7 +228,6 @@ export class JobLifecycle {
   async #finishTogether(finishes: readonly PreparedFinish[]): Promise<FinishOutcome[]> {
     const outcomes: FinishOutcome[] = [];
     await transactionWithTrailingWrites(this.deps.db, async (tx) => {
-      outcomes.length = 0;
       for (const finish of finishes) {
         const { sent, advancedRun } = await this.#finishIn(tx, finish);
         outcomes.push(sent.value);
