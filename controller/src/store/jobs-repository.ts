@@ -16,7 +16,8 @@ import { jobs, outbox } from './schema.js';
 /**
  * Moves jobs to `queued` as their next attempt and writes one outbox row per
  * job, in the caller's transaction and in one statement per 1,000 jobs (each
- * sent without waiting for the one before). Returns the offers as written:
+ * sent without waiting for the one before; the ids go as one array, so the
+ * statement's text is the same for any number of jobs and is prepared once). Returns the offers as written:
  * hand them to the relay once the transaction committed
  * (Scheduler.afterCommit).
  */
@@ -28,7 +29,7 @@ export async function queueJobs(tx: Queryable, jobIds: string[]): Promise<Outbox
         update jobs set status = 'queued', attempt = attempt + 1, queued_at = now(), offers = 1,
           last_offered_at = now(), cancel_requested = false, agent_id = null, lease_token = null,
           lease_expires_at = null, exit_code = null, message = null, finished_at = null
-        where ${inArray(jobs.id, batch)}
+        where id = any(${sql.param(batch)}::text[])
         returning id, attempt, run_id, queue
       )
       insert into outbox (subject, msg_id, payload)

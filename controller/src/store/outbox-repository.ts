@@ -4,7 +4,7 @@
  * handed right after the commit, and those it takes from the table) and marks
  * them sent.
  */
-import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
+import { asc, isNull, sql } from 'drizzle-orm';
 import { type Queryable, queryRows } from './database.js';
 import { outbox } from './schema.js';
 
@@ -29,13 +29,15 @@ export async function takeUnpublished(tx: Queryable, limit: number): Promise<Out
     .for('update', { skipLocked: true });
 }
 
-/** Marks rows sent; a row marked already keeps its first time. */
+/**
+ * Marks rows sent; a row marked already keeps its first time. The ids go as
+ * one array: one statement text for any number of rows, prepared once.
+ */
 export async function markPublished(tx: Queryable, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
-  await tx
-    .update(outbox)
-    .set({ publishedAt: sql`now()` })
-    .where(and(inArray(outbox.id, ids), isNull(outbox.publishedAt)));
+  await tx.execute(
+    sql`update outbox set published_at = now() where id = any(${sql.param(ids)}::bigint[]) and published_at is null`,
+  );
 }
 
 /** Age in ms (by database time) of the oldest row the relay has not published yet; null when none waits. */
