@@ -10,7 +10,7 @@
  * can go: two cores give at most 2 ms of CPU per millisecond.
  */
 import type { Farm } from './farm.js';
-import { cpuTimes, treeCpuMs } from './proc.js';
+import { cpuTimes, cpuWithDescendants, treeCpuMs } from './proc.js';
 
 const parts = [
   'controller_main_thread',
@@ -27,7 +27,7 @@ export type FarmCpuReading = Record<(typeof parts)[number], number>;
 
 /** `postmaster`: null for a farm on PGlite (inside the controller). */
 export function readFarmCpu(farm: Farm, postmaster: number | null | undefined): FarmCpuReading {
-  const controller = cpuTimes(farm.controller.pid);
+  const controller = cpuWithDescendants(farm.controller.pid);
   // The main thread's id is the process's (its other threads: V8's compiler and GC, libuv's pool).
   const controllerMain = cpuTimes(farm.controller.pid, farm.controller.pid).selfMs;
   const agentsSelf = farm.agents.reduce((sum, agent) => sum + cpuTimes(agent.pid).selfMs, 0);

@@ -89,6 +89,16 @@ export function findPostmaster(port: number): number | undefined {
   return undefined;
 }
 
+/**
+ * A process's CPU times with `childrenMs` counting its live descendants too
+ * (a child that serves for long, as the controller's git helper or an agent's
+ * job shell, accounts for what it ran only once it is reaped itself).
+ */
+export function cpuWithDescendants(pid: number): CpuTimes {
+  const { selfMs } = cpuTimes(pid);
+  return { selfMs, childrenMs: treeCpuMs(pid) - selfMs };
+}
+
 /** CPU ms of a process and all its live descendants, plus the reaped children it accounted for. */
 export function treeCpuMs(root: number): number {
   const children = new Map<number, number[]>();

@@ -22,7 +22,7 @@ import pg from 'pg';
 import { noopMatrixPipeline, sleep, withFarm } from '../farm.js';
 import { measureInfraRate } from '../infra-baseline.js';
 import { type LoadStep, runLoadStep } from '../load-step.js';
-import { cpuTimes, findPostmaster, treeCpuMs } from '../proc.js';
+import { cpuTimes, cpuWithDescendants, findPostmaster, treeCpuMs } from '../proc.js';
 import { progress } from '../report.js';
 import { type SimAgents, startSimAgents, stopSimAgents } from '../sim-process.js';
 import type { Scenario, ScenarioContext } from './types.js';
@@ -71,7 +71,7 @@ async function runCeiling(context: ScenarioContext): Promise<void> {
 
         const postmaster = findPostmaster(Number(new URL(context.postgres.url).port));
         const snapshot = () => ({
-          controller: cpuTimes(farm.controller.pid),
+          controller: cpuWithDescendants(farm.controller.pid),
           postgres: postmaster ? treeCpuMs(postmaster) : Number.NaN,
           nats: cpuTimes(farm.nats.pid).selfMs,
           sim: cpuTimes((sim as SimAgents).child.pid).selfMs,

@@ -23,7 +23,7 @@ import {
 } from '../farm.js';
 import { runLoadStep } from '../load-step.js';
 import { formatPerf, PerfRecording, removePerfMaps, summarizePerf } from '../perf.js';
-import { type CpuTimes, cpuTimes, findPostmaster, peakRssMiB, treeCpuMs } from '../proc.js';
+import { type CpuTimes, cpuTimes, cpuWithDescendants, findPostmaster, peakRssMiB, treeCpuMs } from '../proc.js';
 import { progress } from '../report.js';
 import type { Scenario, ScenarioContext } from './types.js';
 
@@ -168,8 +168,8 @@ interface FarmCpu {
 /** The farm's CPU times so far (PostgreSQL: its whole process tree) and its database's committed transactions. */
 async function farmCpu(farm: Farm, postmaster: number | undefined): Promise<FarmCpu> {
   return {
-    controller: cpuTimes(farm.controller.pid),
-    agents: farm.agents.map((agent) => cpuTimes(agent.pid)),
+    controller: cpuWithDescendants(farm.controller.pid),
+    agents: farm.agents.map((agent) => cpuWithDescendants(agent.pid)),
     postgres: postmaster ? treeCpuMs(postmaster) : Number.NaN,
     nats: cpuTimes(farm.nats.pid).selfMs,
     xacts: await transactions(farm.databaseUrl),

@@ -3,7 +3,7 @@
  * timeout, English messages, and blind to repository-locating variables the
  * controller may have inherited (a hook's GIT_DIR must not redirect it).
  */
-import { spawn } from 'node:child_process';
+import { type GitAnswer, GitRunner } from './git-runner.js';
 import { allowedGitProtocols } from './repository-allow-list.js';
 
 export class GitProcessError extends Error {
@@ -39,37 +39,30 @@ export function gitEnvironment(): NodeJS.ProcessEnv {
   return env;
 }
 
+const runner = new GitRunner();
+
 /**
  * Resolves with the exit code (callers decide what a non-zero exit means);
  * rejects with GitProcessError when git cannot start or outlives `timeoutMs`.
+ * git is started by the controller's helper process (git-runner.ts).
  */
-export function runGit(args: string[], options: { timeoutMs: number; stdin?: string }): Promise<GitOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, {
+export async function runGit(args: string[], options: { timeoutMs: number; stdin?: string }): Promise<GitOutcome> {
+  let answer: GitAnswer;
+  try {
+    answer = await runner.run({
+      args,
       env: gitEnvironment(),
-      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      timeout: options.timeoutMs,
+      timeoutMs: options.timeoutMs,
+      ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
     });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
-    child.once('error', (error) => reject(new GitProcessError(`cannot run git: ${error.message}`, { cause: error })));
-    child.once('close', (code, signal) => {
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (code === null) {
-        reject(new GitProcessError(`git did not finish within ${options.timeoutMs} ms (${signal})`));
-        return;
-      }
-      resolve({ exitCode: code, stdout: Buffer.concat(out).toString('utf8'), stderr });
-    });
-    if (options.stdin !== undefined) {
-      child.stdin?.on('error', () => {
-        // git exited before reading everything; 'close' reports why.
-      });
-      child.stdin?.end(options.stdin);
-    }
-  });
+  } catch (error) {
+    throw new GitProcessError(`cannot run git: ${(error as Error).message}`, { cause: error });
+  }
+  if ('error' in answer) throw new GitProcessError(`cannot run git: ${answer.error}`);
+  if (answer.code === null) {
+    throw new GitProcessError(`git did not finish within ${options.timeoutMs} ms (${answer.signal})`);
+  }
+  return { exitCode: answer.code, stdout: answer.stdout, stderr: answer.stderr };
 }
 
 /** Like runGit, but a non-zero exit rejects with the reason git gave. */
