@@ -1,10 +1,11 @@
 /**
- * Reads one file at a commit with a single `git cat-file --batch` process
- * (instead of one process per question): first `<wanted>^{commit}`, then
- * `<sha>:<path>`, both over stdin. `wanted` is a commit id the caller checked.
+ * Reads one file at a commit with two git processes, both started by the
+ * controller's git helper (git-runner.ts): `git cat-file --batch-check` says
+ * what `<wanted>^{commit}` and its `<path>` are and how big, then, unless the
+ * file is missing, no file or too large, `git cat-file --batch` reads the
+ * commit and the file. `wanted` is a commit id the caller checked.
  */
-import { spawn } from 'node:child_process';
-import { GitProcessError, gitEnvironment, gitReason } from './git-command.js';
+import { GitProcessError, gitReason, runGit, runGitForBytes } from './git-command.js';
 
 export type CommitFile =
   | { found: 'file'; sha: string; text: string; people: CommitPeople }
@@ -13,73 +14,46 @@ export type CommitFile =
   | { found: 'nothing' };
 
 /** `gitArgs` select the repository: `['-C', path]` or `['--git-dir', dir]`. */
-export function readCommitFile(
+export async function readCommitFile(
   gitArgs: string[],
   wanted: string,
   path: string,
   timeoutMs: number,
-  /** A bigger file is answered `too-large` without being read into memory. */
+  /** A bigger file is answered `too-large` without being read. */
   maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<CommitFile> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', [...gitArgs, 'cat-file', '--batch'], {
-      env: gitEnvironment(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-    });
-    let buffered = Buffer.alloc(0);
-    let stderr = '';
-    const answers: Answer[] = [];
-    let settled = false;
-    const settle = (outcome: CommitFile | Error) => {
-      if (settled) return;
-      settled = true;
-      child.stdin.end();
-      if (outcome instanceof Error) reject(outcome);
-      else resolve(outcome);
-    };
-
-    const onAnswer = (answer: Answer) => {
-      answers.push(answer);
-      const [commit, file] = answers;
-      if (answers.length === 1) {
-        if (!commit || commit.missing) return settle({ found: 'nothing' });
-        child.stdin.write(`${commit.sha}:${path}\n`);
-        return;
-      }
-      if (!commit || commit.missing) return settle({ found: 'nothing' });
-      if (!file || file.missing || file.type !== 'blob') return settle({ found: 'commit-only', sha: commit.sha });
-      const people = commitPeople(commit.content);
-      settle({ found: 'file', sha: commit.sha, text: file.content.toString('utf8'), people });
-    };
-
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      const commit = answers[0];
-      const declared = answers.length === 1 && commit ? declaredBlobBytes(buffered) : undefined;
-      if (commit && declared !== undefined && declared > maxBytes) {
-        child.kill();
-        return settle({ found: 'too-large', sha: commit.sha, bytes: declared });
-      }
-      for (;;) {
-        const parsed = parseAnswer(buffered);
-        if (!parsed) break;
-        buffered = buffered.subarray(parsed.consumed);
-        onAnswer(parsed.answer);
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', (error) => settle(new GitProcessError(`cannot run git: ${error.message}`, { cause: error })));
-    child.on('close', (code) => {
-      settle(new GitProcessError(gitReason(stderr) || `git cat-file exited with ${code ?? 'a signal'}`));
-    });
-    child.stdin.on('error', () => {
-      // git exited early (not a repository); 'close' reports why.
-    });
-    child.stdin.write(`${wanted}^{commit}\n`);
+  const sizes = await runGit([...gitArgs, 'cat-file', '--batch-check'], {
+    timeoutMs,
+    stdin: `${wanted}^{commit}\n${wanted}^{commit}:${path}\n`,
   });
+  if (sizes.exitCode !== 0) throw catFileFailed(sizes);
+  const [commit, file] = sizes.stdout.split('\n').map(describedObject);
+  if (commit?.type !== 'commit') return { found: 'nothing' };
+  if (file?.type !== 'blob') return { found: 'commit-only', sha: commit.sha };
+  if (file.size > maxBytes) return { found: 'too-large', sha: commit.sha, bytes: file.size };
+  const objects = await runGitForBytes([...gitArgs, 'cat-file', '--batch'], {
+    timeoutMs,
+    stdin: `${commit.sha}\n${file.sha}\n`,
+  });
+  if (objects.exitCode !== 0) throw catFileFailed(objects);
+  const commitObject = parseAnswer(objects.stdout);
+  const fileObject = commitObject && parseAnswer(objects.stdout.subarray(commitObject.consumed));
+  if (!commitObject || commitObject.answer.missing || !fileObject || fileObject.answer.missing) {
+    throw new GitProcessError(`git cat-file did not give ${commit.sha} and ${file.sha} back`);
+  }
+  const people = commitPeople(commitObject.answer.content);
+  return { found: 'file', sha: commit.sha, text: fileObject.answer.content.toString('utf8'), people };
+}
+
+function catFileFailed(outcome: { exitCode: number; stderr: string }): GitProcessError {
+  return new GitProcessError(gitReason(outcome.stderr) || `git cat-file exited with ${outcome.exitCode}`);
+}
+
+/** A `--batch-check` line: `<sha> <type> <size>`, or undefined for `<name> missing` / `ambiguous` (or no line). */
+function describedObject(line: string | undefined): { sha: string; type: string; size: number } | undefined {
+  const [sha = '', type = '', sizeText = '', ...rest] = (line ?? '').split(' ');
+  if (rest.length > 0 || !/^[0-9a-f]{40,64}$/.test(sha) || !/^\d+$/.test(sizeText)) return undefined;
+  return { sha, type, size: Number(sizeText) };
 }
 
 /** Who wrote and committed a commit (null when the header has none), and its subject line. */
@@ -117,14 +91,6 @@ interface Answer {
   type: string;
   missing: boolean;
   content: Buffer;
-}
-
-/** The size a blob answer's header announces, once the header is complete. */
-function declaredBlobBytes(buffer: Buffer): number | undefined {
-  const newline = buffer.indexOf(10);
-  if (newline < 0) return undefined;
-  const [, type, sizeText] = buffer.subarray(0, newline).toString('utf8').split(' ');
-  return type === 'blob' ? Number(sizeText) : undefined;
 }
 
 /** One `<sha> <type> <size>\n<content>\n` or `<name> missing\n` record, if complete. */

@@ -47,6 +47,15 @@ const runner = new GitRunner();
  * git is started by the controller's helper process (git-runner.ts).
  */
 export async function runGit(args: string[], options: { timeoutMs: number; stdin?: string }): Promise<GitOutcome> {
+  const outcome = await runGitForBytes(args, options);
+  return { ...outcome, stdout: outcome.stdout.toString('utf8') };
+}
+
+/** runGit with git's output as it wrote it, for a caller that counts its bytes. */
+export async function runGitForBytes(
+  args: string[],
+  options: { timeoutMs: number; stdin?: string },
+): Promise<{ exitCode: number; stdout: Buffer; stderr: string }> {
   let answer: GitAnswer;
   try {
     answer = await runner.run({
@@ -62,7 +71,8 @@ export async function runGit(args: string[], options: { timeoutMs: number; stdin
   if (answer.code === null) {
     throw new GitProcessError(`git did not finish within ${options.timeoutMs} ms (${answer.signal})`);
   }
-  return { exitCode: answer.code, stdout: answer.stdout, stderr: answer.stderr };
+  const stdout = Buffer.from(answer.stdout.buffer, answer.stdout.byteOffset, answer.stdout.byteLength);
+  return { exitCode: answer.code, stdout, stderr: answer.stderr };
 }
 
 /** Like runGit, but a non-zero exit rejects with the reason git gave. */

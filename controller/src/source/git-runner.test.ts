@@ -11,7 +11,7 @@ const request = (args: string[], options: { stdin?: string; timeoutMs?: number }
 
 function exited(answer: GitAnswer) {
   if ('error' in answer) throw new Error(`git did not start: ${answer.error}`);
-  return answer;
+  return { ...answer, stdout: Buffer.from(answer.stdout).toString('utf8') };
 }
 
 describe('GitRunner', () => {

@@ -30,8 +30,8 @@ export interface GitRequest {
 }
 
 export type GitAnswer =
-  | { code: number | null; signal: string | null; stdout: string; stderr: string }
-  | { error: string };
+  /** `stdout` as git wrote it (bytes: a caller may need to count them); `stderr` as text. */
+  { code: number | null; signal: string | null; stdout: Uint8Array; stderr: string } | { error: string };
 
 type Reply = GitAnswer & { id: number };
 
@@ -57,7 +57,7 @@ process.on('message', ({ id, args, env, stdin, timeoutMs }) => {
   child.stdout.on('data', (chunk) => out.push(chunk));
   child.stderr.on('data', (chunk) => err.push(chunk));
   const exited = (code, signal) =>
-    answer({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    answer({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });
   child.once('error', (error) => answer({ error: String(error && error.message) }));
   // Killed (its timeout): answered at once, not when whatever it started lets go of its output as well.
   child.once('exit', (code, signal) => code === null && exited(code, signal));

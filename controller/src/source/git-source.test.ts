@@ -121,6 +121,19 @@ describe('a repository on the controller host', () => {
     });
   });
 
+  it('reads a pipeline file and a subject beyond ASCII exactly as committed', async () => {
+    const wide = join(dir, 'wide');
+    execFileSync('git', ['init', '-q', '-b', 'main', wide]);
+    const text = 'name: café ✓ 構築\n# 🚀 deploy\n';
+    writeFileSync(join(wide, '.gantry.yml'), text);
+    git(wide, 'add', '.');
+    execFileSync('git', ['-C', wide, 'commit', '-qm', 'déploie ✓', '--author', 'Zoë <zoe@example.com>'], {
+      env: { ...process.env, GIT_COMMITTER_NAME: 'Carl', GIT_COMMITTER_EMAIL: 'carl@example.com' },
+    });
+    const read = await source.readPipelineFile(wide, git(wide, 'rev-parse', 'HEAD'));
+    expect(read).toMatchObject({ text, authorName: 'Zoë', subject: 'déploie ✓' });
+  });
+
   it('accepts a sha on the ref (an ancestor, abbreviated or not) and gives its full id', async () => {
     expect(await source.resolveCommit(repo, 'main', first)).toBe(first);
     expect(await source.resolveCommit(repo, 'main', first.slice(0, 8))).toBe(first);
