@@ -99,9 +99,8 @@ export class GitRunner {
   }
 
   #start(): ChildProcess {
-    const env = { ...process.env };
     // The controller's own preloads (profilers, loaders) are not the helper's.
-    delete env.NODE_OPTIONS;
+    const { NODE_OPTIONS: _controllersPreloads, ...env } = process.env;
     const child = spawn(process.execPath, ['-e', helperScript], {
       env,
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
