@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { IdempotencyKeyReusedError } from '../domain/errors.js';
-import type { Run, RunDetail, Stage } from '../domain/run.js';
+import type { Job, Run, RunDetail, Stage } from '../domain/run.js';
 import type { RunStatus, StageStatus } from '../domain/states.js';
-import type { JobDefinition, PipelineDefinition } from '../pipeline/model.js';
+import type { PipelineDefinition } from '../pipeline/model.js';
 import type { RunSnapshot } from '../scheduler/transitions.js';
 import { listAttempts } from './attempts-repository.js';
 import { inBatches } from './batches.js';
@@ -374,16 +374,7 @@ export function sendPlan(tx: Queryable, run: Run, commit: PlannedCommit, pipelin
   return { written: Promise.all(writes).then(() => {}), run: planned, snapshot };
 }
 
-interface NewJobRow {
-  id: string;
-  runId: string;
-  stageId: string;
-  position: number;
-  name: string;
-  queue: string;
-  status: 'pending';
-  spec: JobDefinition;
-}
+type NewJobRow = Pick<Job, 'id' | 'runId' | 'stageId' | 'position' | 'name' | 'queue' | 'spec'> & { status: 'pending' };
 
 /**
  * Inserts new jobs in one statement whose text is the same whatever the number
