@@ -6,7 +6,6 @@ import { natsTopology } from '@gantry/proto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Job } from '../domain/run.js';
 import type { JobStatus } from '../domain/states.js';
-import { inBatches } from './batches.js';
 import { type Queryable, queryRows } from './database.js';
 import { type HeldLease, heldLeaseColumns, toHeldLeases } from './leases-repository.js';
 import { toJob } from './mappers.js';
@@ -15,33 +14,29 @@ import { jobs, outbox } from './schema.js';
 
 /**
  * Moves jobs to `queued` as their next attempt and writes one outbox row per
- * job, in the caller's transaction and in one statement per 1,000 jobs (each
- * sent without waiting for the one before; the ids go as one array, so the
- * statement's text is the same for any number of jobs and is prepared once). Returns the offers as written:
- * hand them to the relay once the transaction committed
- * (Scheduler.afterCommit).
+ * job, in the caller's transaction and in one statement (the ids go as one
+ * array, so its text is the same for any number of jobs and is prepared
+ * once). Returns the offers as written: hand them to the relay once the
+ * transaction committed (Scheduler.afterCommit).
  */
 export async function queueJobs(tx: Queryable, jobIds: string[]): Promise<OutboxMessage[]> {
-  const batches = [...inBatches(jobIds)].map((batch) =>
-    queryRows<{ id: number | string; subject: string; msg_id: string; payload: unknown }>(
-      tx,
-      sql`with queued as (
-        update jobs set status = 'queued', attempt = attempt + 1, queued_at = now(), offers = 1,
-          last_offered_at = now(), cancel_requested = false, agent_id = null, lease_token = null,
-          lease_expires_at = null, exit_code = null, message = null, finished_at = null
-        where id = any(${sql.param(batch)}::text[])
-        returning id, attempt, run_id, queue
-      )
-      insert into outbox (subject, msg_id, payload)
-      select ${natsTopology.jobsSubjectPrefix} || queue, id || '.' || attempt,
-        jsonb_build_object('jobId', id, 'attempt', attempt, 'runId', run_id)
-      from queued
-      returning id, subject, msg_id, payload`,
-    ),
+  if (jobIds.length === 0) return [];
+  const rows = await queryRows<{ id: number | string; subject: string; msg_id: string; payload: unknown }>(
+    tx,
+    sql`with queued as (
+      update jobs set status = 'queued', attempt = attempt + 1, queued_at = now(), offers = 1,
+        last_offered_at = now(), cancel_requested = false, agent_id = null, lease_token = null,
+        lease_expires_at = null, exit_code = null, message = null, finished_at = null
+      where id = any(${sql.param(jobIds)}::text[])
+      returning id, attempt, run_id, queue
+    )
+    insert into outbox (subject, msg_id, payload)
+    select ${natsTopology.jobsSubjectPrefix} || queue, id || '.' || attempt,
+      jsonb_build_object('jobId', id, 'attempt', attempt, 'runId', run_id)
+    from queued
+    returning id, subject, msg_id, payload`,
   );
-  return (await Promise.all(batches))
-    .flat()
-    .map((row) => ({ id: Number(row.id), subject: row.subject, msgId: row.msg_id, payload: row.payload }));
+  return rows.map((row) => ({ id: Number(row.id), subject: row.subject, msgId: row.msg_id, payload: row.payload }));
 }
 
 export async function findJobOfRun(db: Queryable, runId: string, jobId: string): Promise<Job | null> {
