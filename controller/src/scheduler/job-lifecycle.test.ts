@@ -6,9 +6,11 @@
  * ending still counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashAgentSecret } from '../domain/agent-secrets.js';
 import type { Database } from '../store/database.js';
 import { findRunDetail } from '../store/runs-repository.js';
 import { openTestApp, type TestApp, triggerTestRun } from '../testing/api-test-app.js';
+import { enrolTestAgent } from '../testing/enrolled-agent.js';
 import { fanOutPipeline } from '../testing/pipeline-repo.js';
 
 const cells = 8;
@@ -44,14 +46,14 @@ describe('endings of one run', { timeout: 60_000 }, () => {
     await testApp?.close();
   });
 
-  /** Triggers a run and claims all its jobs; returns the run and the leases. */
-  async function claimedRun() {
+  /** Triggers a run and claims all its jobs (as `agentId`); returns the run and the leases. */
+  async function claimedRun(agentId = 'agent-1') {
     const runId = await triggerTestRun(testApp);
     const jobs = (await findRunDetail(testApp.database.db, runId))?.stages[0]?.jobs ?? [];
     expect(jobs).toHaveLength(cells);
     const leases = await Promise.all(
       jobs.map(async (job) => {
-        const claim = await testApp.lifecycle.claim('agent-1', job.id, job.attempt);
+        const claim = await testApp.lifecycle.claim(agentId, job.id, job.attempt);
         if (!claim.granted) throw new Error(`claim refused: ${claim.reason}`);
         return { jobId: job.id, attempt: job.attempt, leaseToken: claim.leaseToken };
       }),
@@ -91,5 +93,36 @@ describe('endings of one run', { timeout: 60_000 }, () => {
     expect(await testApp.lifecycle.finish(lease, failed)).toBe('finished');
     const job = (await findRunDetail(testApp.database.db, runId))?.stages[0]?.jobs.find((j) => j.id === lease.jobId);
     expect(job?.status).toBe('failed');
+  });
+
+  it('refuses the finishes another agent sends for an attempt, first in a transaction or behind others, and writes nothing for them', async () => {
+    const owner = await enrolTestAgent(testApp.database.db, { name: 'owner' });
+    const stranger = await enrolTestAgent(testApp.database.db, { name: 'stranger' });
+    const { runId, leases } = await claimedRun(owner.agentId);
+    const asOwner = { caller: { credentialHash: hashAgentSecret(owner.credential) } };
+    const asStranger = { caller: { credentialHash: hashAgentSecret(stranger.credential) } };
+    const succeeded = { status: 'succeeded' as const, exitCode: 0, message: null };
+    // The first finish leaves alone and takes the run's lock itself; the rest wait and leave together,
+    // where the third is checked under a lock an earlier finish of its transaction took.
+    const refused = new Set([0, 3]);
+    const answers = await Promise.all(
+      leases.map((lease, index) =>
+        testApp.lifecycle.finish(lease, succeeded, refused.has(index) ? asStranger : asOwner),
+      ),
+    );
+    expect(answers).toEqual(leases.map((_, index) => (refused.has(index) ? 'not_the_caller' : 'finished')));
+    const statuses = async () =>
+      (await findRunDetail(testApp.database.db, runId))?.stages[0]?.jobs.map((job) => job.status) ?? [];
+    expect(await statuses()).toEqual(leases.map((_, index) => (refused.has(index) ? 'running' : 'succeeded')));
+
+    // The owner's own finishes of those two still count, and end the run.
+    for (const index of refused) {
+      expect(await testApp.lifecycle.finish(leases[index] as (typeof leases)[number], succeeded, asOwner)).toBe(
+        'finished',
+      );
+    }
+    await testApp.scheduler.settle();
+    expect(await statuses()).toEqual(Array(cells).fill('succeeded'));
+    expect((await findRunDetail(testApp.database.db, runId))?.status).toBe('succeeded');
   });
 });

@@ -6,6 +6,7 @@
  */
 
 import { StaleLeaseError } from '../domain/errors.js';
+import type { Run } from '../domain/run.js';
 import type { JobResult } from '../domain/states.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import { isAgentGone } from '../store/agents-repository.js';
@@ -19,6 +20,7 @@ import {
   type FinishedJob,
   finishAttempt,
   type HeldLease,
+  isAttemptClaimedBy,
   type LeaseKey,
   markAttemptLost,
   type RenewedLease,
@@ -191,15 +193,16 @@ export class JobLifecycle {
       ],
       stepIndexes: steps.map((step) => step.stepIndex),
     };
+    const key = attemptKey(lease.jobId, lease.attempt);
+    const runOfAttempt = this.#runOfAttempt.get(key);
     const finish: PreparedFinish = {
       lease,
+      ...(runOfAttempt !== undefined ? { runId: runOfAttempt } : {}),
       result,
       retry: options.retry !== false,
       carried,
       ...(options.caller ? { caller: options.caller } : {}),
     };
-    const key = attemptKey(lease.jobId, lease.attempt);
-    const runOfAttempt = this.#runOfAttempt.get(key);
     const outcome =
       runOfAttempt === undefined
         ? ((await this.#finishTogether([finish]))[0] ?? null)
@@ -228,8 +231,10 @@ export class JobLifecycle {
   async #finishTogether(finishes: readonly PreparedFinish[]): Promise<FinishOutcome[]> {
     const outcomes: FinishOutcome[] = [];
     await transactionWithTrailingWrites(this.deps.db, async (tx) => {
+      let locked: Run | undefined;
       for (const finish of finishes) {
-        const { sent, advancedRun } = await this.#finishIn(tx, finish);
+        const { sent, advancedRun, run } = await this.#finishIn(tx, finish, locked);
+        locked ??= run;
         outcomes.push(sent.value);
         if (advancedRun) return { value: undefined, trailing: sent.trailing };
       }
@@ -242,19 +247,38 @@ export class JobLifecycle {
    * One finish's writes in `tx` (see finish()); outcome null: no such lease
    * held (ended, or another's). `advancedRun`: its last writes, the run's
    * transitions, are sent and not yet answered, and must be the transaction's last.
+   * `locked`: the run this transaction locked already (an earlier finish of
+   * the batch); `run`: the run locked, if any, once this finish is done.
    */
   async #finishIn(
     tx: Transaction,
     finish: PreparedFinish,
-  ): Promise<{ sent: SentWithTrailingWrites<FinishOutcome>; advancedRun: boolean }> {
-    const notAdvanced = (outcome: FinishOutcome) => ({ sent: withNoTrailingWrites(outcome), advancedRun: false });
+    locked: Run | undefined,
+  ): Promise<{ sent: SentWithTrailingWrites<FinishOutcome>; advancedRun: boolean; run: Run | undefined }> {
     const { lease, result, caller } = finish;
-    // With a caller: not its attempt (or no such job) takes no lock, and the usual way names the refusal.
-    const run = caller ? await lockRunOfAttemptClaimedBy(tx, lease, caller) : await lockRunOfJob(tx, lease.jobId);
+    const lockHeld = locked !== undefined && finish.runId === locked.id;
+    // The lock and the finish leave in one round trip: PostgreSQL runs the finish once the lock is held, on a
+    // snapshot taken then. The finish is fenced by the caller itself, so that it writes nothing where the lock
+    // refused the caller; under a lock held already, by the run as well.
+    const [run, job] = await Promise.all([
+      lockHeld ? locked : caller ? lockRunOfAttemptClaimedBy(tx, lease, caller) : lockRunOfJob(tx, lease.jobId),
+      finishAttempt(tx, lease, result, finish.carried, { caller, ...(lockHeld ? { runId: locked.id } : {}) }),
+    ]);
+    const notAdvanced = (outcome: FinishOutcome) => ({
+      sent: withNoTrailingWrites(outcome),
+      advancedRun: false,
+      run: run ?? undefined,
+    });
+    // The claim behind a lease commits before the lease is handed out: the finish cannot see a claim the lock did not.
+    if (!run && job)
+      throw new Error(`finish of job ${lease.jobId} attempt ${lease.attempt} wrote without its run lock`);
+    // With a caller: not its attempt (or no such job) took no lock, and the usual way names the refusal.
     if (!run) return notAdvanced(caller ? 'not_the_caller' : null);
     const runId = run.id;
-    const job = await finishAttempt(tx, lease, result, finish.carried);
-    if (!job) return notAdvanced(null);
+    if (!job) {
+      const refused = caller !== undefined && lockHeld && !(await isAttemptClaimedBy(tx, lease, caller));
+      return notAdvanced(refused ? 'not_the_caller' : null);
+    }
     let queued: OutboxMessage[] = [];
     const retryable = (result.status === 'failed' || result.status === 'timed_out') && finish.retry;
     if (retryable && !job.cancelRequested) {
@@ -263,14 +287,15 @@ export class JobLifecycle {
     }
     // Most finishes leave siblings running: then the run cannot change, and reading it is wasted work.
     if (queued.length > 0 || job.othersUnfinished) return notAdvanced({ runId, queued, job, advanced: undefined });
-    // Nothing above changed the run's own row (the lock read it; a finish before this one in the same
-    // transaction left its siblings running, so it did not either), nor its stages or other jobs since the
-    // finish read them.
+    // Nothing changed the run's own row since the lock read it (this finish's lock, or the first of the
+    // transaction's: a finish before this one in the transaction left its siblings running, so it did not
+    // change it), nor its stages or other jobs since the finish read them.
     const snapshot = job.runStages ? toRunSnapshot(run, job.runStages) : undefined;
     const advanced = await sendRunAdvance(tx, runId, { run, ...(snapshot ? { snapshot } : {}) });
     return {
       sent: { value: { runId, queued, job, advanced: advanced.value }, trailing: advanced.trailing },
       advancedRun: true,
+      run,
     };
   }
 
@@ -330,6 +355,8 @@ export class JobLifecycle {
 /** A finish ready for its transaction: what finish() was given, checked and encoded. */
 interface PreparedFinish {
   lease: LeaseKey;
+  /** The attempt's run, when this controller granted it (and so remembers it). */
+  runId?: string;
   result: { status: JobResult; exitCode: number | null; message: string | null };
   /** Within the job's `retry.failed` budget, a failure queues the next attempt. */
   retry: boolean;

@@ -21,3 +21,9 @@ export function callerIs(caller: CallerCredential): SQL {
 export function credentialHashIs(hash: SQL): SQL {
   return sql`a.credential_hash = ${hash} and a.revoked_at is null`;
 }
+
+/** The attempt was claimed by the agent whose credential the call presents, not revoked. */
+export function attemptClaimedBy(attempt: { jobId: string; attempt: number }, caller: CallerCredential): SQL {
+  return sql`exists (select 1 from job_attempts ja join agents a on a.id = ja.agent_id
+    where ja.job_id = ${attempt.jobId} and ja.attempt = ${attempt.attempt} and ${callerIs(caller)})`;
+}

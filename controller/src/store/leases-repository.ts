@@ -9,7 +9,7 @@ import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Job } from '../domain/run.js';
 import type { JobResult } from '../domain/states.js';
 import type { JobDefinition } from '../pipeline/model.js';
-import { type CallerCredential, callerIs, credentialHashIs } from './caller-check.js';
+import { attemptClaimedBy, type CallerCredential, callerIs, credentialHashIs } from './caller-check.js';
 import { type Queryable, queryRows } from './database.js';
 import { toJob } from './mappers.js';
 import { runStagesJson, type StageSnapshotRow } from './run-snapshot.js';
@@ -340,13 +340,19 @@ export interface CarriedWrites {
  * step still `running` (a cancel or timeout stopped it, or its last report
  * never came) ends with the attempt's result. Returns the job, or null if the
  * lease is not held — including a repeat of a finish already applied (see
- * `wasFinishedBy`); then nothing is written. Caller holds the run lock.
+ * `wasFinishedBy`); then nothing is written. `fence` narrows it further: it
+ * also writes nothing unless the attempt was claimed by `caller`'s agent,
+ * unrevoked, and the job is of run `runId`. Caller holds the run lock, or
+ * sent the statement that takes it just before this one in the same
+ * transaction: PostgreSQL starts this one, and takes its snapshot, once the
+ * lock is held.
  */
 export async function finishAttempt(
   tx: Queryable,
   lease: LeaseKey,
   result: { status: JobResult; exitCode: number | null; message: string | null },
   carried: CarriedWrites = { writes: [], stepIndexes: [] },
+  fence: { caller?: CallerCredential | undefined; runId?: string | undefined } = {},
 ): Promise<FinishedJob | null> {
   // The carried writes see `lease` as the finish's own row: they happen exactly when the finish does.
   const carriedWrites = carried.writes.map((write, index) => sql`, ${sql.raw(`carried_${index}`)} as (${write})`);
@@ -374,6 +380,8 @@ export async function finishAttempt(
       update jobs set status = ${result.status}, exit_code = ${result.exitCode}::int, message = ${result.message},
         lease_token = null, lease_expires_at = null, finished_at = now()
       where id = ${lease.jobId} and attempt = ${lease.attempt} and lease_token = ${lease.leaseToken} and status = 'running'
+        ${fence.caller ? sql`and ${attemptClaimedBy(lease, fence.caller)}` : sql``}
+        ${fence.runId !== undefined ? sql`and run_id = ${fence.runId}` : sql``}
       returning id, run_id, stage_id, spec, cancel_requested, queue
     ), lease as (select 1 from finished)${sql.join(carriedWrites)}, recorded as (
       update job_attempts set status = ${result.status}, exit_code = ${result.exitCode}::int, message = ${result.message},
@@ -405,6 +413,16 @@ export async function finishAttempt(
     othersUnfinished: row.others_unfinished,
     runStages: row.run_stages,
   };
+}
+
+/** Whether the attempt was claimed by `caller`'s agent, unrevoked (a finish fenced by it wrote nothing: why). */
+export async function isAttemptClaimedBy(
+  db: Queryable,
+  attempt: { jobId: string; attempt: number },
+  caller: CallerCredential,
+): Promise<boolean> {
+  const rows = await queryRows<{ claimed: boolean }>(db, sql`select ${attemptClaimedBy(attempt, caller)} as claimed`);
+  return rows[0]?.claimed === true;
 }
 
 /**

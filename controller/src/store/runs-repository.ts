@@ -8,7 +8,7 @@ import type { PipelineDefinition } from '../pipeline/model.js';
 import type { RunSnapshot } from '../scheduler/transitions.js';
 import { listAttempts } from './attempts-repository.js';
 import { inBatches } from './batches.js';
-import { type CallerCredential, callerIs } from './caller-check.js';
+import { attemptClaimedBy, type CallerCredential } from './caller-check.js';
 import { findHolders } from './concurrency-repository.js';
 import { type Database, type Queryable, queryRows } from './database.js';
 import { toApproval, toJob, toRun, toStage } from './mappers.js';
@@ -201,9 +201,7 @@ export async function lockRunOfAttemptClaimedBy(
 ): Promise<Run | null> {
   return lockRunWhere(
     tx,
-    sql`id = (select run_id from jobs where id = ${attempt.jobId})
-      and exists (select 1 from job_attempts ja join agents a on a.id = ja.agent_id
-        where ja.job_id = ${attempt.jobId} and ja.attempt = ${attempt.attempt} and ${callerIs(caller)})`,
+    sql`id = (select run_id from jobs where id = ${attempt.jobId}) and ${attemptClaimedBy(attempt, caller)}`,
   );
 }
 
