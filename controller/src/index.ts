@@ -9,5 +9,5 @@ export type { JobStatus, RunStatus, StageStatus } from './domain/states.js';
 export { type ControllerHandle, createLogger, startController } from './main.js';
 export { parsePipeline } from './pipeline/index.js';
 export { type OpenDatabase, openDatabase } from './store/database.js';
-export { claimJobs } from './store/leases-repository.js';
+export { claimJobs, lockRunAndFinishAttempt } from './store/leases-repository.js';
 export { answersInOrder, transactionWithTrailingWrites } from './store/trailing-writes.js';

@@ -18,10 +18,9 @@ import {
   type CarriedWrites,
   type ClaimOutcome,
   type FinishedJob,
-  finishAttempt,
   type HeldLease,
-  isAttemptClaimedBy,
   type LeaseKey,
+  lockRunAndFinishAttempt,
   markAttemptLost,
   type RenewedLease,
   renewLease,
@@ -30,7 +29,7 @@ import {
 import { appendLogChunksFenced, type LogChunkInput, logChunksInsert } from '../store/logs-repository.js';
 import type { OutboxMessage } from '../store/outbox-repository.js';
 import { toRunSnapshot } from '../store/run-snapshot.js';
-import { lockRun, lockRunOfAttemptClaimedBy, lockRunOfJob } from '../store/runs-repository.js';
+import { lockRun } from '../store/runs-repository.js';
 import { recordStepsFenced, stepReportsUpsert } from '../store/steps-repository.js';
 import {
   type SentWithTrailingWrites,
@@ -256,29 +255,20 @@ export class JobLifecycle {
     locked: Run | undefined,
   ): Promise<{ sent: SentWithTrailingWrites<FinishOutcome>; advancedRun: boolean; run: Run | undefined }> {
     const { lease, result, caller } = finish;
-    const lockHeld = locked !== undefined && finish.runId === locked.id;
-    // The lock and the finish leave in one round trip: PostgreSQL runs the finish once the lock is held, on a
-    // snapshot taken then. The finish is fenced by the caller itself, so that it writes nothing where the lock
-    // refused the caller; under a lock held already, by the run as well.
-    const [run, job] = await Promise.all([
-      lockHeld ? locked : caller ? lockRunOfAttemptClaimedBy(tx, lease, caller) : lockRunOfJob(tx, lease.jobId),
-      finishAttempt(tx, lease, result, finish.carried, { caller, ...(lockHeld ? { runId: locked.id } : {}) }),
-    ]);
+    const { run, job, refused } = await lockRunAndFinishAttempt(tx, lease, result, finish.carried, {
+      caller,
+      runId: finish.runId,
+      locked,
+    });
     const notAdvanced = (outcome: FinishOutcome) => ({
       sent: withNoTrailingWrites(outcome),
       advancedRun: false,
       run: run ?? undefined,
     });
-    // The claim behind a lease commits before the lease is handed out: the finish cannot see a claim the lock did not.
-    if (!run && job)
-      throw new Error(`finish of job ${lease.jobId} attempt ${lease.attempt} wrote without its run lock`);
-    // With a caller: not its attempt (or no such job) took no lock, and the usual way names the refusal.
-    if (!run) return notAdvanced(caller ? 'not_the_caller' : null);
+    // Refused: the usual way (grpc/agent-identity.ts) names the refusal.
+    if (refused) return notAdvanced('not_the_caller');
+    if (!run || !job) return notAdvanced(null);
     const runId = run.id;
-    if (!job) {
-      const refused = caller !== undefined && lockHeld && !(await isAttemptClaimedBy(tx, lease, caller));
-      return notAdvanced(refused ? 'not_the_caller' : null);
-    }
     let queued: OutboxMessage[] = [];
     const retryable = (result.status === 'failed' || result.status === 'timed_out') && finish.retry;
     if (retryable && !job.cancelRequested) {

@@ -6,13 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
-import type { Job } from '../domain/run.js';
+import type { Job, Run } from '../domain/run.js';
 import type { JobResult } from '../domain/states.js';
 import type { JobDefinition } from '../pipeline/model.js';
 import { attemptClaimedBy, type CallerCredential, callerIs, credentialHashIs } from './caller-check.js';
 import { type Queryable, queryRows } from './database.js';
 import { toJob } from './mappers.js';
 import { runStagesJson, type StageSnapshotRow } from './run-snapshot.js';
+import { lockRunOfAttemptClaimedBy, lockRunOfJob } from './runs-repository.js';
 import { agents, jobAttempts, jobs } from './schema.js';
 import { sqlStateOf } from './sql-state.js';
 
@@ -413,6 +414,48 @@ export async function finishAttempt(
     othersUnfinished: row.others_unfinished,
     runStages: row.run_stages,
   };
+}
+
+/** What lockRunAndFinishAttempt did. */
+export interface LockedFinish {
+  /** The run locked (now or by an earlier finish of the transaction); null: nothing locked or written. */
+  run: Run | null;
+  /** The job ended, or null when nothing was written. */
+  job: FinishedJob | null;
+  /** Nothing was written because `caller` did not claim the attempt (or, with a caller, there is no such job). */
+  refused: boolean;
+}
+
+/**
+ * Locks the attempt's run and ends the attempt (finishAttempt) in one round
+ * trip: the locking statement and the finish leave together, and PostgreSQL
+ * starts the finish, and takes its snapshot, once the lock is held, so the
+ * finish reads what every earlier holder of the lock committed. The finish
+ * is fenced by `caller` itself, so that it writes nothing where the locking
+ * statement refuses the caller. `locked`: the run this transaction holds
+ * the lock of already (an earlier finish of the same transaction); an
+ * attempt of that run is then ended without locking again, fenced by the
+ * run's id as well. With `caller`, no such job or another agent's attempt
+ * locks nothing and answers `refused`.
+ */
+export async function lockRunAndFinishAttempt(
+  tx: Queryable,
+  lease: LeaseKey,
+  result: { status: JobResult; exitCode: number | null; message: string | null },
+  carried: CarriedWrites,
+  options: { caller?: CallerCredential | undefined; runId?: string | undefined; locked?: Run | undefined } = {},
+): Promise<LockedFinish> {
+  const { caller, locked } = options;
+  const lockHeld = locked !== undefined && options.runId === locked.id;
+  const [run, job] = await Promise.all([
+    lockHeld ? locked : caller ? lockRunOfAttemptClaimedBy(tx, lease, caller) : lockRunOfJob(tx, lease.jobId),
+    finishAttempt(tx, lease, result, carried, { caller, ...(lockHeld ? { runId: locked.id } : {}) }),
+  ]);
+  // A lease is handed out once its claim committed: the finish cannot see a claim the lock statement did not.
+  if (!run && job) throw new Error(`finish of job ${lease.jobId} attempt ${lease.attempt} wrote without its run lock`);
+  if (!run) return { run: null, job: null, refused: caller !== undefined };
+  const refused = !job && caller !== undefined && lockHeld && !(await isAttemptClaimedBy(tx, lease, caller));
+  return { run, job, refused };
 }
 
 /** Whether the attempt was claimed by `caller`'s agent, unrevoked (a finish fenced by it wrote nothing: why). */
