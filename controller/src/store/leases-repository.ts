@@ -459,7 +459,7 @@ export async function lockRunAndFinishAttempt(
 }
 
 /** Whether the attempt was claimed by `caller`'s agent, unrevoked (a finish fenced by it wrote nothing: why). */
-export async function isAttemptClaimedBy(
+async function isAttemptClaimedBy(
   db: Queryable,
   attempt: { jobId: string; attempt: number },
   caller: CallerCredential,
