@@ -2,7 +2,9 @@
  * Composition root of the agent: config → controller client → Register →
  * NATS (consumers, control subject) → pull loops feeding the job runner.
  */
+
 import { readFile } from 'node:fs/promises';
+import { natsAgentInboxPrefix } from '@gantry/common';
 import type { Logger } from 'pino';
 import { GitCheckout } from './checkout/git-checkout.js';
 import type { AgentConfig } from './config.js';
@@ -209,6 +211,7 @@ export async function startAgent(
       queue,
       slots,
       logger,
+      inboxPrefix: config.natsUser ? natsAgentInboxPrefix(config.natsUser) : undefined,
       signal: fetching.signal,
       onMessage: (message) => {
         // handleOffer never rejects by contract; should it all the same, the agent logs it and lives on.

@@ -17,7 +17,7 @@
  * per simulated agent), as unary calls to a controller without it.
  */
 
-import { WorkChannel } from '@gantry/agent';
+import { PullInbox, WorkChannel } from '@gantry/agent';
 import {
   type AgentServiceClient,
   type ClaimJobResponse__Output,
@@ -87,44 +87,42 @@ export async function workJobs(options: WorkerOptions): Promise<void> {
   let freed: (() => void) | undefined;
   const waitForFree = () =>
     running.size < options.slots ? Promise.resolve() : new Promise<void>((resolve) => (freed = resolve));
-  const js = nats.jetstream();
-  let consumer: Awaited<ReturnType<typeof js.consumers.get>> | undefined;
-  while (!signal.aborted) {
-    await waitForFree();
-    if (signal.aborted) break;
-    try {
-      consumer ??= await js.consumers.get(natsTopology.jobsStream, natsTopology.jobsConsumer(queue));
-      // As many offers as there are free slots, as the real agent asks: a burst's jobs come on one pull.
-      const messages = await consumer.fetch({ max_messages: options.slots - running.size, expires: pullExpiresMs });
-      const stop = () => messages.stop();
-      signal.addEventListener('abort', stop, { once: true });
-      if (signal.aborted) stop(); // aborted while the pull was being set up
-      try {
-        for await (const message of messages) {
-          if (signal.aborted || running.size >= options.slots) {
-            message.nak();
-            continue;
-          }
-          const job = workOne(options, work, message.data, {
-            ack: () => message.ack(),
-            term: () => message.term(),
-            nak: (delayMs) => message.nak(delayMs),
-          }).finally(() => {
-            running.delete(job);
-            freed?.();
-            freed = undefined;
-          });
-          running.add(job);
-        }
-      } finally {
-        signal.removeEventListener('abort', stop);
+  // The real agent's pull requests, on one inbox kept from pull to pull.
+  const inbox = new PullInbox({
+    nc: nats,
+    stream: natsTopology.jobsStream,
+    consumer: natsTopology.jobsConsumer(queue),
+    onMessage: (message) => {
+      if (signal.aborted || running.size >= options.slots) {
+        message.nak();
+        return;
       }
-    } catch {
+      const job = workOne(options, work, message.data, message).finally(() => {
+        running.delete(job);
+        freed?.();
+        freed = undefined;
+      });
+      running.add(job);
+    },
+  });
+  const withdraw = () => inbox.withdraw();
+  signal.addEventListener('abort', withdraw, { once: true });
+  try {
+    while (!signal.aborted) {
+      await waitForFree();
       if (signal.aborted) break;
-      consumer = undefined;
-      counters.pullErrors++;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      try {
+        // As many offers as there are free slots, as the real agent asks: a burst's jobs come on one pull.
+        await inbox.pull(options.slots - running.size, pullExpiresMs);
+      } catch {
+        if (signal.aborted) break;
+        counters.pullErrors++;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     }
+  } finally {
+    signal.removeEventListener('abort', withdraw);
+    inbox.close();
   }
   await Promise.all(running);
 }

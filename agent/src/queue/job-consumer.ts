@@ -13,9 +13,10 @@
 
 import { backoffDelayMs } from '@gantry/common';
 import { natsTopology } from '@gantry/proto';
-import { AckPolicy, DeliverPolicy, type JsMsg, type NatsConnection, nanos, type Status } from 'nats';
+import { AckPolicy, DeliverPolicy, type NatsConnection, nanos, type Status } from 'nats';
 import type { Logger } from 'pino';
 import { sleep } from '../sleep.js';
+import { type PulledMessage, PullInbox, PullRefusedError, PullUnansweredError } from './pull-inbox.js';
 
 /** What the loop needs from the agent's slot pool (runner/slot-pool.ts). */
 export interface SlotGate {
@@ -29,23 +30,18 @@ export interface SlotGate {
   onFull(listener: () => void): () => void;
 }
 
-/** One delivered offer, stripped of NATS types. Each settle method is called at most once. */
-export interface JobMessage {
-  readonly data: Uint8Array;
+/** One delivered offer of a queue, stripped of NATS types. Each settle method is called at most once. */
+export interface JobMessage extends PulledMessage {
   readonly queue: string;
-  readonly deliveryCount: number;
-  ack(): void;
-  /** Redeliver after `delayMs` (to any agent). */
-  nak(delayMs?: number): void;
-  /** Never redeliver. */
-  term(): void;
 }
 
 export const consumerAckWaitMs = 30_000;
 /**
- * Lifetime of one outstanding pull. The server sends idle heartbeats every
- * half of it; two missed ones make the client check that the consumer still
- * exists, so a consumer lost under an idle agent is noticed within this time.
+ * Lifetime of one outstanding pull. The server answers an expired pull with a
+ * 408; a pull that outlives its expiry unanswered (a server restarted, a
+ * consumer lost with its server's store, an outage) fails, and the consumer
+ * is looked up (added again if missing) before the next pull, so a consumer
+ * lost under an idle agent is noticed within about this time.
  */
 const pullExpiresMs = 10_000;
 
@@ -100,6 +96,8 @@ export interface PullJobsOptions {
   queue: string;
   slots: SlotGate;
   logger: Logger;
+  /** Prefix of the agent's inboxes (with NATS users, the only subjects it may subscribe to). */
+  inboxPrefix?: string | undefined;
   /** Aborting stops pulling; a message that arrives afterwards is nak'ed at once. */
   signal: AbortSignal;
   /** Called with a slot already taken for the message; the callee releases it. */
@@ -108,59 +106,57 @@ export interface PullJobsOptions {
 
 /** The pull loop of one queue. Resolves when the signal aborts. */
 export async function pullJobs(options: PullJobsOptions): Promise<void> {
-  const reconnects = watchReconnects(options.nc);
+  const { nc, queue, slots, signal, onMessage } = options;
+  const reconnects = watchReconnects(nc);
+  const inbox = new PullInbox({
+    nc,
+    stream: natsTopology.jobsStream,
+    consumer: natsTopology.jobsConsumer(queue),
+    inboxPrefix: options.inboxPrefix,
+    onMessage: (msg) => {
+      if (signal.aborted || !slots.tryAcquire()) msg.nak();
+      else onMessage({ ...msg, queue });
+    },
+  });
   try {
-    await pullLoop(options, reconnects);
+    await pullLoop(options, inbox, reconnects);
   } finally {
+    inbox.close();
     reconnects.stop();
   }
 }
 
-async function pullLoop(options: PullJobsOptions, reconnects: ReconnectWatch): Promise<void> {
-  const { nc, queue, slots, logger, signal, onMessage } = options;
-  const js = nc.jetstream();
+async function pullLoop(options: PullJobsOptions, inbox: PullInbox, reconnects: ReconnectWatch): Promise<void> {
+  const { nc, queue, slots, logger, signal } = options;
   let failures = 0;
-  let consumer: Awaited<ReturnType<typeof js.consumers.get>> | undefined;
   while (!signal.aborted) {
     if (!(await slots.waitForFree(signal))) break;
+    // Withdraw the pull when the agent is full or stops, so no message waits in a busy agent;
+    // and after a reconnect, when the server may have forgotten it (restart): then pull again at once.
+    const withdraw = () => inbox.withdraw();
+    const unsubscribe = slots.onFull(withdraw);
+    signal.addEventListener('abort', withdraw, { once: true });
+    reconnects.onReconnect = withdraw;
     try {
-      consumer ??= await js.consumers.get(natsTopology.jobsStream, natsTopology.jobsConsumer(queue));
       // As many offers as there are free slots: a stage's jobs arrive on one pull, not one pull each.
-      const messages = await consumer.fetch({ max_messages: Math.max(1, slots.free), expires: pullExpiresMs });
-      // Withdraw the pull when the agent is full or stops, so no message waits in a busy agent;
-      // and after a reconnect, when the server may have forgotten it (restart): then pull again at once.
-      const stop = () => messages.stop();
-      const unsubscribe = slots.onFull(stop);
-      signal.addEventListener('abort', stop, { once: true });
-      reconnects.onReconnect = stop;
-      let delivered = 0;
-      try {
-        for await (const msg of messages) {
-          failures = 0;
-          delivered++;
-          if (signal.aborted || !slots.tryAcquire()) {
-            msg.nak();
-            continue;
-          }
-          onMessage(toJobMessage(msg, queue));
-        }
-      } finally {
-        reconnects.onReconnect = undefined;
-        unsubscribe();
-        signal.removeEventListener('abort', stop);
-      }
+      const { delivered } = await inbox.pull(Math.max(1, slots.free), pullExpiresMs);
+      failures = 0;
       if (delivered === 0 && !signal.aborted) logger.debug({ queue }, 'job pull ended empty, pulling again');
     } catch (error) {
       if (signal.aborted) break;
-      consumer = undefined;
       failures++;
       const err = (error as Error).message;
-      const missing = isMissingResource(error);
+      // Unanswered: the consumer may be gone with no one to say so (a server that lost its store).
+      const recreate = isMissingResource(error) || error instanceof PullUnansweredError || failures >= 3;
       const delayMs = backoffDelayMs(failures, { initialDelayMs: 250, maxDelayMs: 5000 });
-      logger.warn({ queue, delayMs, err, recreate: missing || failures >= 3 }, 'job pull failed, retrying');
+      logger.warn({ queue, delayMs, err, recreate }, 'job pull failed, retrying');
       await sleep(delayMs, signal).catch(() => {});
-      // Resolves once the consumer exists again (waiting for the stream if need be), or on abort.
-      if (missing || failures >= 3) await ensureJobConsumer(nc, queue, logger, signal).catch(() => {});
+      // Resolves once the consumer exists (added again if need be, waiting for the stream), or on abort.
+      if (recreate) await ensureJobConsumer(nc, queue, logger, signal).catch(() => {});
+    } finally {
+      reconnects.onReconnect = undefined;
+      unsubscribe();
+      signal.removeEventListener('abort', withdraw);
     }
   }
 }
@@ -182,6 +178,7 @@ function watchReconnects(nc: NatsConnection): ReconnectWatch {
 
 /** The consumer or its stream is gone (deleted, or a server that lost its store). */
 function isMissingResource(error: unknown): boolean {
+  if (error instanceof PullRefusedError) return error.code === 503 || error.message === 'consumer deleted';
   const err = error as Error & { code?: string; api_error?: { err_code?: number } };
   return (
     err.message === 'consumer not found' ||
@@ -191,15 +188,4 @@ function isMissingResource(error: unknown): boolean {
     err.api_error?.err_code === 10014 ||
     err.api_error?.err_code === 10059
   );
-}
-
-function toJobMessage(msg: JsMsg, queue: string): JobMessage {
-  return {
-    data: msg.data,
-    queue,
-    deliveryCount: msg.info.redeliveryCount,
-    ack: () => msg.ack(),
-    nak: (delayMs) => msg.nak(delayMs),
-    term: () => msg.term(),
-  };
 }

@@ -35,7 +35,7 @@ function messageOfClosedConnection(body: unknown): JobMessage {
   const closed = () => {
     throw new Error('CONNECTION_CLOSED');
   };
-  return { data: bytes(body), queue: 'default', deliveryCount: 0, ack: closed, nak: closed, term: closed };
+  return { data: bytes(body), queue: 'default', ack: closed, nak: closed, term: closed };
 }
 
 /** A message of job j1's first attempt that records how it was settled in `settled`. */
@@ -43,7 +43,6 @@ function recordingMessage(settled: string[]): JobMessage {
   return {
     data: bytes({ jobId: 'j1', attempt: 1, runId: 'r1' }),
     queue: 'default',
-    deliveryCount: 0,
     ack: () => settled.push('ack'),
     nak: () => settled.push('nak'),
     term: () => settled.push('term'),
