@@ -3,37 +3,20 @@
  * agent's own slot pool: a full agent holds no offer, and one queue's jobs
  * one after another keep a single inbox.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type NatsServerProcess, startNatsServer } from '@gantry/common';
 import { natsTopology } from '@gantry/proto';
-import { connect, type JetStreamManager, type NatsConnection, RetentionPolicy, StorageType } from 'nats';
+import { RetentionPolicy, StorageType } from 'nats';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SlotPool } from '../runner/slot-pool.js';
+import { useNatsServer } from '../testing/nats-fixture.js';
 import { ensureJobConsumer, type JobMessage, pullJobs } from './job-consumer.js';
 
-const storeDir = mkdtempSync(join(tmpdir(), 'gantry-job-consumer-'));
 const logger = pino({ level: 'silent' });
-let server: NatsServerProcess;
-let nc: NatsConnection;
-let jsm: JetStreamManager;
-
-beforeAll(async () => {
-  server = await startNatsServer({ storeDir });
-  nc = await connect({ servers: server.url });
-  jsm = await nc.jetstreamManager();
-});
-afterAll(async () => {
-  await nc?.close();
-  await server?.stop();
-  rmSync(storeDir, { recursive: true, force: true });
-});
+const nats = useNatsServer();
 
 let stop: AbortController;
 beforeEach(async () => {
-  await jsm.streams.add({
+  await nats.jsm.streams.add({
     name: natsTopology.jobsStream,
     subjects: ['gantry.jobs.>'],
     retention: RetentionPolicy.Workqueue,
@@ -43,17 +26,17 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   stop.abort();
-  await jsm.streams.delete(natsTopology.jobsStream);
+  await nats.jsm.streams.delete(natsTopology.jobsStream);
 });
 
 /** Pull loops for `queues` sharing `slots`; every offer is acked and kept (with its slot) in `taken`. */
 async function startLoops(queues: string[], slots: SlotPool) {
   const taken: JobMessage[] = [];
   const arrivals: Array<() => void> = [];
-  for (const queue of queues) await ensureJobConsumer(nc, queue, logger, stop.signal);
+  for (const queue of queues) await ensureJobConsumer(nats.nc, queue, logger, stop.signal);
   const loops = queues.map((queue) =>
     pullJobs({
-      nc,
+      nc: nats.nc,
       queue,
       slots,
       logger,
@@ -73,11 +56,11 @@ async function startLoops(queues: string[], slots: SlotPool) {
 }
 
 async function offer(queue: string, body: string): Promise<void> {
-  await nc.jetstream().publish(natsTopology.jobsSubject(queue), body);
+  await nats.nc.jetstream().publish(natsTopology.jobsSubject(queue), body);
 }
 
 async function consumerInfo(queue: string) {
-  return jsm.consumers.info(natsTopology.jobsStream, natsTopology.jobsConsumer(queue));
+  return nats.jsm.consumers.info(natsTopology.jobsStream, natsTopology.jobsConsumer(queue));
 }
 
 /** Resolves once `queue`'s consumer holds `count` waiting pulls. */
@@ -108,7 +91,7 @@ describe('pullJobs', { timeout: 20_000 }, () => {
   });
 
   it('takes one queue’s jobs one after another on a single inbox', async () => {
-    const subscribe = vi.spyOn(nc, 'subscribe');
+    const subscribe = vi.spyOn(nats.nc, 'subscribe');
     try {
       const slots = new SlotPool(1);
       const { takenCount } = await startLoops(['build'], slots);

@@ -3,57 +3,32 @@
  * ends, when its inbox is kept and when it is given up, and how offers are
  * settled.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type NatsServerProcess, startNatsServer } from '@gantry/common';
-import {
-  AckPolicy,
-  type ConsumerInfo,
-  connect,
-  type JetStreamManager,
-  type NatsConnection,
-  RetentionPolicy,
-  StorageType,
-} from 'nats';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AckPolicy, type ConsumerInfo, RetentionPolicy, StorageType } from 'nats';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { useNatsServer } from '../testing/nats-fixture.js';
 import { type PulledMessage, PullInbox, PullRefusedError, PullUnansweredError } from './pull-inbox.js';
 
 const stream = 'PULL_TEST';
 const consumer = 'pullers';
 const subject = 'pull.test';
 
-const storeDir = mkdtempSync(join(tmpdir(), 'gantry-pull-inbox-'));
-let server: NatsServerProcess;
-let nc: NatsConnection;
-let jsm: JetStreamManager;
-
-beforeAll(async () => {
-  server = await startNatsServer({ storeDir });
-  nc = await connect({ servers: server.url });
-  jsm = await nc.jetstreamManager();
-});
-afterAll(async () => {
-  await nc?.close();
-  await server?.stop();
-  rmSync(storeDir, { recursive: true, force: true });
-});
+const nats = useNatsServer();
 
 beforeEach(async () => {
-  await jsm.streams.add({
+  await nats.jsm.streams.add({
     name: stream,
     subjects: [subject],
     retention: RetentionPolicy.Workqueue,
     storage: StorageType.Memory,
   });
-  await jsm.consumers.add(stream, { durable_name: consumer, ack_policy: AckPolicy.Explicit, ack_wait: 30e9 });
+  await nats.jsm.consumers.add(stream, { durable_name: consumer, ack_policy: AckPolicy.Explicit, ack_wait: 30e9 });
 });
 afterEach(async () => {
-  await jsm.streams.delete(stream);
+  await nats.jsm.streams.delete(stream);
 });
 
 async function publish(...bodies: string[]): Promise<void> {
-  const js = nc.jetstream();
+  const js = nats.nc.jetstream();
   for (const body of bodies) await js.publish(subject, body);
 }
 
@@ -61,7 +36,7 @@ async function publish(...bodies: string[]): Promise<void> {
 function collectingInbox(settle: (message: PulledMessage) => void = (message) => message.ack()) {
   const received: string[] = [];
   const inbox = new PullInbox({
-    nc,
+    nc: nats.nc,
     stream,
     consumer,
     onMessage: (message) => {
@@ -74,7 +49,7 @@ function collectingInbox(settle: (message: PulledMessage) => void = (message) =>
 
 /** Resolves once the consumer's state satisfies `ready` (the server settles acks in the background). */
 async function consumerState(ready: (info: ConsumerInfo) => boolean): Promise<void> {
-  while (!ready(await jsm.consumers.info(stream, consumer))) {
+  while (!ready(await nats.jsm.consumers.info(stream, consumer))) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -84,7 +59,7 @@ const waitingPulls = (count: number) => consumerState((info) => info.num_waiting
 
 describe('PullInbox', { timeout: 20_000 }, () => {
   it('delivers a batch in order and keeps its inbox for the next pulls', async () => {
-    const subscribe = vi.spyOn(nc, 'subscribe');
+    const subscribe = vi.spyOn(nats.nc, 'subscribe');
     const { inbox, received } = collectingInbox();
     try {
       await publish('a', 'b', 'c');
@@ -97,7 +72,7 @@ describe('PullInbox', { timeout: 20_000 }, () => {
       expect(received).toEqual(['a', 'b', 'c', 'd']);
       // One subscription served all three pulls.
       expect(subscribe).toHaveBeenCalledTimes(1);
-      expect((await jsm.streams.info(stream)).state.messages).toBe(0);
+      expect((await nats.jsm.streams.info(stream)).state.messages).toBe(0);
     } finally {
       inbox.close();
       subscribe.mockRestore();
@@ -117,7 +92,7 @@ describe('PullInbox', { timeout: 20_000 }, () => {
   });
 
   it('withdraws a pull: nothing more arrives for it, and the next pull uses a new inbox', async () => {
-    const subscribe = vi.spyOn(nc, 'subscribe');
+    const subscribe = vi.spyOn(nats.nc, 'subscribe');
     const { inbox, received } = collectingInbox();
     try {
       const pending = inbox.pull(2, 5_000);
@@ -127,7 +102,7 @@ describe('PullInbox', { timeout: 20_000 }, () => {
       await publish('later');
       // The server forgot the withdrawn request with its inbox: the message waits for the next pull.
       await waitingPulls(0);
-      expect((await jsm.consumers.info(stream, consumer)).num_pending).toBe(1);
+      expect((await nats.jsm.consumers.info(stream, consumer)).num_pending).toBe(1);
       expect(await inbox.pull(1, 5_000)).toEqual({ delivered: 1 });
       expect(received).toEqual(['later']);
       expect(subscribe).toHaveBeenCalledTimes(2);
@@ -154,7 +129,7 @@ describe('PullInbox', { timeout: 20_000 }, () => {
     try {
       const pending = inbox.pull(1, 5_000).catch((error: unknown) => error);
       await waitingPulls(1);
-      await jsm.consumers.delete(stream, consumer);
+      await nats.jsm.consumers.delete(stream, consumer);
       const deleted = await pending;
       expect(deleted).toBeInstanceOf(PullRefusedError);
       expect(deleted).toMatchObject({ code: 409, message: 'consumer deleted' });
