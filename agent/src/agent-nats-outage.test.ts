@@ -78,8 +78,10 @@ describe('agent under NATS faults', { timeout: 60_000 }, () => {
     await idlePulling();
     await server.kill9();
     await logLine({ msg: 'nats disconnected' });
-    // The outage lasts until the agent's pull has gone unanswered past its expiry.
-    await logLine({ msg: 'job pull failed, retrying', err: 'pull not answered by its expiry', recreate: true });
+    // The outage lasts until the agent has renewed its pull while the server was away.
+    const renewal = { msg: 'job pull ended empty, pulling again' };
+    const before = f.logs.filter((l) => l.msg === renewal.msg).length;
+    await f.logLines(renewal, before + 1);
     await server.restart();
     await natsBack();
     const jobId = await offer(['echo after the outage']);

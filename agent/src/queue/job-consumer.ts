@@ -38,10 +38,11 @@ export interface JobMessage extends PulledMessage {
 export const consumerAckWaitMs = 30_000;
 /**
  * Lifetime of one outstanding pull. The server answers an expired pull with a
- * 408; a pull that outlives its expiry unanswered (a server restarted, a
- * consumer lost with its server's store, an outage) fails, and the consumer
- * is looked up (added again if missing) before the next pull, so a consumer
- * lost under an idle agent is noticed within about this time.
+ * 408. A pull that outlives its expiry unanswered while the connection is up
+ * (a consumer lost with its server's store) fails, and the consumer is looked
+ * up (added again if missing) before the next pull, so a consumer lost under
+ * an idle agent is noticed within about this time; during an outage the pull
+ * is simply made again.
  */
 const pullExpiresMs = 10_000;
 
@@ -144,6 +145,11 @@ async function pullLoop(options: PullJobsOptions, inbox: PullInbox, reconnects: 
       if (delivered === 0 && !signal.aborted) logger.debug({ queue }, 'job pull ended empty, pulling again');
     } catch (error) {
       if (signal.aborted) break;
+      if (error instanceof PullUnansweredError && !reconnects.connected) {
+        // No server to answer: the pull is made again (and sent once the connection is back, which also withdraws it).
+        logger.debug({ queue }, 'job pull ended empty, pulling again');
+        continue;
+      }
       failures++;
       const err = (error as Error).message;
       // Unanswered: the consumer may be gone with no one to say so (a server that lost its store).
@@ -164,14 +170,29 @@ async function pullLoop(options: PullJobsOptions, inbox: PullInbox, reconnects: 
 interface ReconnectWatch {
   /** Called after each reconnect of the connection. */
   onReconnect: (() => void) | undefined;
+  /** False from a disconnect until the reconnect. */
+  readonly connected: boolean;
   stop(): void;
 }
 
 function watchReconnects(nc: NatsConnection): ReconnectWatch {
   const statuses = nc.status() as AsyncIterable<Status> & { stop(): void };
-  const watch: ReconnectWatch = { onReconnect: undefined, stop: () => statuses.stop() };
+  let connected = true;
+  const watch: ReconnectWatch = {
+    onReconnect: undefined,
+    get connected() {
+      return connected;
+    },
+    stop: () => statuses.stop(),
+  };
   void (async () => {
-    for await (const status of statuses) if (status.type === 'reconnect') watch.onReconnect?.();
+    for await (const status of statuses) {
+      if (status.type === 'disconnect') connected = false;
+      else if (status.type === 'reconnect') {
+        connected = true;
+        watch.onReconnect?.();
+      }
+    }
   })();
   return watch;
 }
