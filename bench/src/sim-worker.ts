@@ -17,7 +17,7 @@
  * per simulated agent), as unary calls to a controller without it.
  */
 
-import { PullInbox, WorkChannel } from '@gantry/agent';
+import { type PulledMessage, PullInbox, WorkChannel } from '@gantry/agent';
 import {
   type AgentServiceClient,
   type ClaimJobResponse__Output,
@@ -127,14 +127,13 @@ export async function workJobs(options: WorkerOptions): Promise<void> {
   await Promise.all(running);
 }
 
-interface Settle {
-  ack(): void;
-  term(): void;
-  nak(delayMs: number): void;
-}
-
 /** One offer to its end. Never rejects. */
-async function workOne(options: WorkerOptions, work: WorkChannel, data: Uint8Array, settle: Settle): Promise<void> {
+async function workOne(
+  options: WorkerOptions,
+  work: WorkChannel,
+  data: Uint8Array,
+  settle: PulledMessage,
+): Promise<void> {
   const { client, agentId, counters } = options;
   let offer: { jobId: string; attempt: number };
   try {
