@@ -4,6 +4,7 @@ export { gzipLogMember, gzipLogOutput, logGzipFromBytes } from './log-gzip.js';
 export { redactError, redactedLogPaths, redactionCensor } from './log-redaction.js';
 export {
   generateNatsPassword,
+  jetStreamPullSubject,
   type NatsAgentUser,
   type NatsAuthorization,
   NatsAuthorizationError,

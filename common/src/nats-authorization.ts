@@ -47,6 +47,15 @@ export function natsAgentInboxPrefix(user: string): string {
   return `_GANTRY_INBOX.${user}`;
 }
 
+/**
+ * The subject a pull request for `consumer` of `stream` is published to
+ * (JetStream's `CONSUMER.MSG.NEXT` API); `*` in either part names every one.
+ * Agents pull on it, and their NATS permissions allow exactly it.
+ */
+export function jetStreamPullSubject(stream: string, consumer: string): string {
+  return `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`;
+}
+
 /** A password for a generated user: 32 random bytes, base64url (nothing the config format must escape). */
 export function generateNatsPassword(): string {
   return randomBytes(32).toString('base64url');
@@ -103,7 +112,7 @@ function agentPermissions(agent: NatsAgentUser, topology: NatsAuthorizationTopol
     publish: {
       allow: consumers.flatMap((consumer) => [
         `$JS.API.CONSUMER.INFO.${stream}.${consumer}`,
-        `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`,
+        jetStreamPullSubject(stream, consumer),
         `$JS.ACK.${stream}.${consumer}.>`,
       ]),
     },

@@ -17,6 +17,7 @@
  * At most one pull is outstanding at a time (pull() refuses a second), so
  * every status on the inbox belongs to it.
  */
+import { jetStreamPullSubject } from '@gantry/common';
 import { createInbox, type Msg, type NatsConnection, nanos, type Subscription } from 'nats';
 
 /** An offer delivered by a pull; each settle method publishes to its reply subject. */
@@ -83,7 +84,7 @@ export class PullInbox {
 
   constructor(options: PullInboxOptions) {
     this.#options = options;
-    this.#nextSubject = `$JS.API.CONSUMER.MSG.NEXT.${options.stream}.${options.consumer}`;
+    this.#nextSubject = jetStreamPullSubject(options.stream, options.consumer);
   }
 
   /**
