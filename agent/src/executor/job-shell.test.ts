@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { exportable } from './exportable-variables.js';
 import { JobShell, type OutputSink, runStep, type StepOptions } from './job-shell.js';
 import { poolEnvironment, ShellPool } from './shell-pool.js';
@@ -45,6 +45,34 @@ async function untilGone(pgid: number): Promise<number[]> {
   }
 }
 
+/** The processes whose parent is `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // After the command's name (which may hold spaces and parentheses): state, parent.
+    const [, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(parent) === pid) children.push(Number(entry));
+  }
+  return children;
+}
+
+/** Polls until `pid` has exactly one child and returns it (for at most 10 s). */
+async function untilChildOf(pid: number): Promise<number> {
+  for (let polls = 0; ; polls++) {
+    const children = childrenOf(pid);
+    if (children.length === 1) return children[0] as number;
+    if (polls >= 500) throw new Error(`process ${pid} has children ${JSON.stringify(children)}, not one`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 // Every behaviour holds both with the parent-death guard (setpriv wrapper) and without it.
 const modes = parentDeathGuardAvailable()
   ? [
@@ -53,10 +81,22 @@ const modes = parentDeathGuardAvailable()
     ]
   : [{ mode: 'unguarded', dieWithAgent: false }];
 
-describe.each(modes)('runStep ($mode)', ({ dieWithAgent }) => {
+// A step runs the same in a shell of its own (a process forked for it) and in a pooled shell (a process started ahead).
+const shellKinds = modes.flatMap((mode) => [
+  { ...mode, shell: 'a shell of its own', pooled: false },
+  { ...mode, shell: 'a pooled shell', pooled: true },
+]);
+
+describe.each(shellKinds)('runStep ($mode, $shell)', ({ dieWithAgent, pooled }) => {
+  const pool = pooled ? new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent }) : undefined;
+  // As the agent does after each attempt: every step here runs in a process started ahead.
+  afterEach(() => pool?.startAhead());
+  afterAll(() => pool?.close());
+  const shellOptions = { dieWithAgent, ...(pool ? { pool } : {}) };
+
   function run(command: string, extra: Partial<StepOptions> = {}) {
     const sink = collectingSink();
-    return runStep({ command, cwd, env: { PATH: process.env.PATH ?? '' }, sink, dieWithAgent, ...extra }).then(
+    return runStep({ command, cwd, env: { PATH: process.env.PATH ?? '' }, sink, ...shellOptions, ...extra }).then(
       (outcome) => ({
         ...outcome,
         output: sink.text(),
@@ -134,7 +174,7 @@ describe.each(modes)('runStep ($mode)', ({ dieWithAgent }) => {
       env: { PATH: '/usr/bin:/bin' },
       sink,
       signal: controller.signal,
-      dieWithAgent,
+      ...shellOptions,
     });
     expect(outcome).toMatchObject({ stopped: 'canceled' });
     expect(await untilGone(escaped)).toEqual([]);
@@ -161,7 +201,7 @@ describe.each(modes)('runStep ($mode)', ({ dieWithAgent }) => {
         sink,
         timeoutMs: 50,
         killGraceMs: 60_000,
-        dieWithAgent,
+        ...shellOptions,
       });
       expect(outcome).toMatchObject({ stopped: 'timed_out', stoppedBy: 'timeout', exitCode: 143 });
       expect(liveMembers(outcome.pid)).toEqual([]);
@@ -183,7 +223,7 @@ describe.each(modes)('runStep ($mode)', ({ dieWithAgent }) => {
       sink,
       signal: cancel.signal,
       killGraceMs: 100,
-      dieWithAgent,
+      ...shellOptions,
     });
     expect(outcome).toMatchObject({ stopped: 'canceled', stoppedBy: 'signal', exitCode: 137 });
     expect(liveMembers(outcome.pid)).toEqual([]);
@@ -201,7 +241,7 @@ describe.each(modes)('runStep ($mode)', ({ dieWithAgent }) => {
       sink,
       signal: cancel.signal,
       killGraceMs: 3_600_000,
-      dieWithAgent,
+      ...shellOptions,
     });
     expect(outcome).toMatchObject({ stopped: 'canceled', exitCode: 7 });
     expect(sink.text()).toBe('ready\ncleaning up\n');
@@ -220,7 +260,7 @@ describe.each(modes)('runStep ($mode)', ({ dieWithAgent }) => {
       sink,
       signal: stop.signal,
       killGraceMs: 3_600_000,
-      dieWithAgent,
+      ...shellOptions,
     });
     expect(outcome).toMatchObject({ stopped: 'killed', exitCode: 137 });
   });
@@ -241,7 +281,7 @@ describe.each(modes)('runStep ($mode)', ({ dieWithAgent }) => {
       cwd,
       env: { PATH: process.env.PATH ?? '' },
       sink,
-      dieWithAgent,
+      ...shellOptions,
     });
     expect(outcome.exitCode).toBe(0);
     const expected = Buffer.from(Array.from({ length: 400_000 }, (_, n) => `${n + 1}\n`).join(''));
@@ -395,15 +435,92 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
   async function attempt(env: Record<string, string>, commands: string[], dir = cwd, from = pool) {
     const shell = new JobShell({ cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, dieWithAgent, pool: from });
     const outputs: string[] = [];
-    for (const command of commands) {
+    // As the job runner does: the steps after the first are announced, and so started ahead.
+    for (const [index, command] of commands.entries()) {
       const sink = collectingSink();
-      const outcome = await shell.runStep({ command, sink, timeoutMs: 60_000 });
+      const outcome = await shell.runStep({ command, sink, timeoutMs: 60_000, more: index < commands.length - 1 });
       outputs.push(`${outcome.exitCode}:${sink.text()}`);
     }
     const pid = shell.pid;
     await shell.close();
     return { outputs, pid };
   }
+
+  it('runs each step in a process started ahead of it: for an attempt’s first step, and for one announced', async () => {
+    const own = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, channelsPerShell: 4 });
+    try {
+      const first = await attempt({}, ['true'], cwd, own);
+      expect(childrenOf(first.pid)).toEqual([]);
+      // As the agent does shortly after an attempt was reported finished: idle shells start their next first step's process.
+      own.startAhead();
+      const waiting = await untilChildOf(first.pid);
+      const shell = new JobShell({ cwd, env: { PATH: process.env.PATH ?? '' }, dieWithAgent, pool: own });
+      const pids = collectingSink();
+      expect(await shell.runStep({ command: 'echo $$', sink: pids, more: true })).toMatchObject({ exitCode: 0 });
+      expect(shell.pid).toBe(first.pid);
+      // The step announced: its process is started once the one before it ended.
+      const announced = await untilChildOf(shell.pid);
+      expect(await shell.runStep({ command: 'echo $$', sink: pids })).toMatchObject({ exitCode: 0 });
+      await shell.close();
+      expect(pids.text()).toBe(`${waiting}\n${announced}\n`);
+    } finally {
+      own.close();
+    }
+  });
+
+  it('runs a step started ahead as `bash -eo pipefail -c STEP` would', async () => {
+    // Its shell's own state, as the step sees it (ls, not the last command, is a child of the step's bash).
+    const command = [
+      'printf "%s|" "$_" "$0" "$#" "$-" "$LINENO" "$BASH_EXECUTION_STRING" "$SHLVL" "$PWD"; echo',
+      'declare -p OLDPWD; shopt -p; set -o; trap -p; ls /proc/$$/fd; umask',
+      'false',
+      'echo not reached',
+    ].join('\n');
+    const sink = collectingSink();
+    const own = await runStep({ command, cwd, env: { PATH: process.env.PATH ?? '' }, sink, dieWithAgent });
+    pool.startAhead(); // the first step too
+    const pooled = await attempt({}, [command, command]);
+    expect(own.exitCode).toBe(1);
+    expect(sink.text()).toContain(`|${cwd}|\ndeclare -x OLDPWD\n`);
+    expect(pooled.outputs).toEqual(Array(2).fill(`1:${sink.text()}`));
+  });
+
+  it('hands out the shell whose process ahead was asked for first, not the one just released', async () => {
+    const own = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, channelsPerShell: 4 });
+    try {
+      own.prewarm(2);
+      const pids: number[] = [];
+      for (let index = 0; index < 4; index++) {
+        pids.push((await attempt({}, ['true'], cwd, own)).pid);
+        own.startAhead();
+      }
+      // Each released shell starts its process ahead after the other's: the two take turns.
+      expect(new Set(pids).size).toBe(2);
+      expect(pids[2]).toBe(pids[0]);
+      expect(pids[3]).toBe(pids[1]);
+    } finally {
+      own.close();
+    }
+  });
+
+  it('ends a step’s process started ahead, unused, when its attempt ends before that step', async () => {
+    const own = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, channelsPerShell: 4 });
+    try {
+      const shell = new JobShell({ cwd, env: { PATH: process.env.PATH ?? '' }, dieWithAgent, pool: own });
+      const failed = await shell.runStep({ command: 'exit 3', sink: collectingSink(), more: true });
+      expect(failed.exitCode).toBe(3);
+      const unused = await untilChildOf(shell.pid);
+      await shell.close();
+      own.startAhead();
+      const next = await attempt({}, ['echo $$; echo next'], cwd, own);
+      expect(next.pid).toBe(shell.pid);
+      expect(next.outputs[0]).toMatch(/^0:\d+\nnext\n$/);
+      expect(next.outputs[0]).not.toContain(`${unused}\n`);
+      expect(await untilGone(unused)).toEqual([]);
+    } finally {
+      own.close();
+    }
+  });
 
   it('lets the steps of a pooled shell’s attempts open /dev/stdout and /dev/stderr', async () => {
     const own = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, channelsPerShell: 2 });
@@ -553,11 +670,18 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
     // Each wait is bounded (~20 s), so that a failing run leaves no process behind.
     const waitFor = (file: string) => `for _ in {1..2000}; do [ -e ${file} ] && break; sleep 0.01; done`;
     const escaping = `setsid bash -c 'trap "" PIPE; touch ${ready}; ${waitFor(gate)}; echo leaked; touch ${written}' & ${waitFor(ready)}`;
-    const first = await attempt({}, [escaping, 'echo first']);
-    const second = await attempt({}, [`touch ${gate}; ${waitFor(written)}; echo second`]);
-    expect(second.pid).toBe(first.pid);
-    expect(first.outputs).toEqual(['0:', '0:first\n']);
-    expect(second.outputs).toEqual(['0:second\n']);
+    // A pool of its own: the second attempt gets the first one's shell.
+    const own = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, channelsPerShell: 2 });
+    try {
+      const first = await attempt({}, [escaping, 'echo first'], cwd, own);
+      own.startAhead();
+      const second = await attempt({}, [`touch ${gate}; ${waitFor(written)}; echo second`], cwd, own);
+      expect(second.pid).toBe(first.pid);
+      expect(first.outputs).toEqual(['0:', '0:first\n']);
+      expect(second.outputs).toEqual(['0:second\n']);
+    } finally {
+      own.close();
+    }
   });
 
   it('does not let a step that signals its shell fail the next attempt', async () => {

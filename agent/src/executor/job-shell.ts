@@ -94,6 +94,11 @@ export interface JobStepOptions {
   signal?: AbortSignal;
   /** 0 or absent = no timeout. Expiry stops the step with reason "timed_out". */
   timeoutMs?: number;
+  /**
+   * Another step of the attempt may follow: a pooled shell starts that step's
+   * process once this one ends (see step-command.ts). Default false.
+   */
+  more?: boolean;
 }
 
 /** After SIGKILL was asked for, how long the job shell may take to report before it is given up. */
@@ -153,7 +158,7 @@ export class JobShell {
    * Rejects with StepSpawnError when the shell cannot be started.
    */
   runStep(options: JobStepOptions): Promise<StepOutcome> {
-    const { command, sink, signal, timeoutMs = 0 } = options;
+    const { command, sink, signal, timeoutMs = 0, more = false } = options;
     if (this.#step) return Promise.reject(new Error('a step is already running'));
     if (signal?.aborted) {
       return Promise.resolve({
@@ -194,7 +199,7 @@ export class JobShell {
       if (timeoutMs > 0) {
         step.timeoutTimer = setTimeout(() => this.#stop(step, 'timed_out', 'timeout'), Math.min(timeoutMs, maxTimerMs));
       }
-      shell.runCommand(command);
+      shell.runCommand(command, more);
     });
   }
 

@@ -53,7 +53,7 @@ export function poolEnvironment(env: Readonly<Record<string, string | undefined>
 
 export class ShellPool {
   readonly #options: ShellPoolOptions;
-  readonly #idle: SlotShell[] = [];
+  #idle: SlotShell[] = [];
   /** Shells handed out and not yet given back or retired. */
   #inUse = 0;
   /** How many shells prewarm() asked for: retired ones are replaced up to that. */
@@ -74,19 +74,31 @@ export class ShellPool {
     return this.#idle.length;
   }
 
-  /** An idle shell able to serve an attempt, or a new one. Throws as SlotShell's constructor does. */
+  /**
+   * An idle shell able to serve an attempt, or a new one. Throws as
+   * SlotShell's constructor does. Preferred: of the shells told to start
+   * their next first step's process, the one told first (the process most
+   * likely up: the shell just released may be starting it as the next
+   * attempt comes).
+   */
   acquire(): SlotShell {
-    for (let shell = this.#idle.pop(); shell; shell = this.#idle.pop()) {
-      if (shell.reusable) {
-        shell.setIdle(false);
-        this.#inUse++;
-        return shell;
-      }
-      shell.end();
-    }
-    const shell = this.#start();
+    for (const shell of this.#idle.filter((idle) => !idle.reusable)) shell.end();
+    this.#idle = this.#idle.filter((idle) => idle.reusable);
+    const ready = this.#oldestAhead();
+    const shell = (ready >= 0 ? this.#idle.splice(ready, 1)[0] : this.#idle.pop()) ?? this.#start();
+    shell.setIdle(false);
     this.#inUse++;
     return shell;
+  }
+
+  /** The index of the idle shell told first to start its next first step's process; -1 when none was. */
+  #oldestAhead(): number {
+    let oldest = -1;
+    for (const [index, shell] of this.#idle.entries()) {
+      if (shell.readyAhead && (oldest < 0 || shell.aheadOrder < (this.#idle[oldest] as SlotShell).aheadOrder))
+        oldest = index;
+    }
+    return oldest;
   }
 
   #start(): SlotShell {
@@ -134,6 +146,11 @@ export class ShellPool {
         return; // refused before a process existed: the next acquire() tries again and reports it
       }
     }
+  }
+
+  /** Has each idle shell start its next attempt's first step's process (SlotShell.startAhead), if it has none. */
+  startAhead(): void {
+    for (const shell of this.#idle) shell.startAhead();
   }
 
   /** Starts shells until `count` are idle, ahead of the first attempts (fan-out of a stage: no fork then); keeps as many from then on. */

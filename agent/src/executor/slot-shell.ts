@@ -31,6 +31,9 @@ export interface AttemptRecord {
   exports: readonly string[];
 }
 
+/** Shells told to start a step's process ahead so far, in this agent (see SlotShell.aheadOrder). */
+let aheadCount = 0;
+
 /** A handle whose hold on the event loop can be dropped while the shell idles. */
 interface Reffable {
   ref(): void;
@@ -51,12 +54,19 @@ export class SlotShell {
   startError: Error | undefined;
   /** Told to stop a step (signals are sticky in the shell) or ended: never serves another attempt. */
   spent = false;
+  /** A pooled shell has its next attempt's first step's process started (see step-command.ts). */
+  #ahead: boolean;
+  /** When #ahead became true, in the order of all shells' (see aheadOrder). */
+  #aheadOrder = 0;
 
   /** Throws when Node refuses the spawn before a process exists (e.g. a NUL byte in the environment). */
   constructor(options: SlotShellOptions) {
     const { file, args } = jobShellCommand(options.dieWithAgent, options.channels, options.pooled);
     this.file = file;
     this.pooled = options.pooled;
+    // A pooled shell starts one as it starts.
+    this.#ahead = options.pooled;
+    this.#aheadOrder = ++aheadCount;
     // Real pipes where the host can make them (see output-pipes.ts), else Node's socketpairs.
     const pipes = openOutputPipes(options.channels);
     // detached = setsid(): the shell leads a new session and process group.
@@ -118,8 +128,27 @@ export class SlotShell {
     );
   }
 
+  /** A pooled shell whose next attempt's first step will find its process started. */
+  get readyAhead(): boolean {
+    return this.#ahead;
+  }
+
+  /** Orders the shells by when they were told to start their process ahead: lower, earlier. */
+  get aheadOrder(): number {
+    return this.#aheadOrder;
+  }
+
+  /** Between attempts: a pooled shell starts the next attempt's first step's process now (a fork and an exec of bash). */
+  startAhead(): void {
+    if (!this.pooled || this.#ahead || !this.reusable) return;
+    this.#ahead = true;
+    this.#aheadOrder = ++aheadCount;
+    this.commands.write('ahead\0');
+  }
+
   /** Starts an attempt on the next unused channel and returns the channel to read its output from. */
   openAttempt(record: AttemptRecord): Readable {
+    this.#ahead = false;
     const index = this.#nextChannel++;
     const channel = this.#channels[index];
     if (!channel) throw new Error('job shell has no output channel left');
@@ -131,8 +160,9 @@ export class SlotShell {
     return channel;
   }
 
-  runCommand(command: string): void {
-    this.commands.write(framedRecord('step', [command]));
+  /** Runs a step of the attempt; `more`: another may follow (a pooled shell then starts its process ahead). */
+  runCommand(command: string, more: boolean): void {
+    this.commands.write(framedRecord('step', [command, more ? '1' : '']));
   }
 
   /** The attempt is over: the shell closes its channel (what still holds it was left behind by the attempt). */

@@ -12,8 +12,8 @@
  * only, never in the shell (the shell itself exports only its pool's locale
  * and time zone, which an attempt it serves has too, see shell-pool.ts).
  *
- * Protocol, on the shell's fd 3: records `attempt`, `step`, `detach`, each
- * a NUL-terminated kind. `attempt` and `step` carry fields, framed so that
+ * Protocol, on the shell's fd 3: records `attempt`, `step`, `detach`, `ahead`,
+ * each a NUL-terminated kind. `attempt` and `step` carry fields, framed so that
  * bash reads them in bulk (`read -N`; a delimited read takes one system call
  * per byte, thousands for an attempt's environment): the byte length of the
  * frame, NUL-terminated, then the frame: the fields' byte lengths separated
@@ -21,7 +21,9 @@
  * NUL byte). `attempt`'s fields: the channel's fd, the step-end marker
  * (random per attempt, never in the environment or on a command line), the
  * working directory and the `NAME=value` variables to export; `step`'s: its
- * command. `detach` (the shell closes the attempt's channel) comes before
+ * command, and `1` when another step of the attempt may follow (else empty:
+ * a pooled shell then starts that step's process ahead, see below). `detach`
+ * (the shell closes the attempt's channel) comes before
  * the next attempt; EOF ends the shell. On the channel, shared with the steps: after each step,
  * `<marker><exit status> <step pgid> <left>\n`, where left = 1 when processes
  * outlived the step's shell in its group (the shell has sent them SIGTERM,
@@ -41,6 +43,20 @@
  * but bash 5.2 can spin forever in it when the step dies of SIGINT); a signal
  * death reads 128+N, and a status bash lost (see the loop) reads as the stop's:
  * 137 after SIGUSR1, 143 after SIGTERM, else 255.
+ *
+ * In a pooled shell a step's process is started ahead: when the shell
+ * starts, on `ahead` between attempts (for the next attempt's first step; a
+ * shell of its own ignores it), and after a step that announced another. It
+ * is a `bash -c` in a process group of its own that waits on a pipe from the
+ * shell; the shell hands it the step (channel, directory, command, variables)
+ * and waits on it as on any step. It sets itself up as above, then runs the
+ * step with `-eo pipefail` and `eval`, with `$0`, `$#`, `$-`, `$_`,
+ * `$BASH_EXECUTION_STRING`, `$SHLVL`, line numbers and descriptors as `bash
+ * -eo pipefail -c STEP` has them; only a syntax error in the step reads
+ * `bash: eval: line N:` instead of `bash: -c: line N:`. The step's way then
+ * holds no fork of the shell, exec of bash or start-up of bash; but bash
+ * forks a step's last command, which `-c` would have exec'd. A process left
+ * unused (its attempt ended early) is killed at the detach.
  *
  * Stopping: SIGTERM to the shell forwards SIGTERM to the running step's group,
  * SIGUSR1 sends it SIGKILL; both are sticky (a stop ends the attempt): a step
@@ -103,6 +119,11 @@ export const jobShellVariables: readonly string[] = [
   'kind',
   'fd',
   'agent',
+  'more',
+  'ready',
+  'ready_in',
+  'ahead',
+  'ahead_PID',
 ];
 
 // Runs in the job shell; $1 = how many output channels it has (fd 4 and up), $2 = the agent's pid when guarded.
@@ -172,8 +193,9 @@ while IFS= read -r -d '' -u 3 kind; do
     # fail this one.
     term= termed= killed= interrupted=
     continue ;;
-  detach) exec {out}>&-; out= mark=; continue ;;
-  step) read_fields && [ "\${#fields[@]}" -eq 1 ] || exit 125; cmd=\${fields[0]} ;;
+  detach) exec {out}>&-; out= mark=; after_detach; continue ;;
+  ahead) after_idle; continue ;;
+  step) read_fields && [ "\${#fields[@]}" -eq 2 ] || exit 125; cmd=\${fields[0]} more=\${fields[1]} ;;
   *) exit 125 ;;
   esac
   [ -n "$out" ] || exit 125
@@ -182,8 +204,14 @@ while IFS= read -r -d '' -u 3 kind; do
   elif [ -n "$term" ]; then rc=143
   else
     starting=1
-    run_step &
-    step=$! pg=$! termed= starting=
+    if [ -n "$ready" ]; then
+      hand_over
+      step=$ready ready=
+    else
+      run_step &
+      step=$!
+    fi
+    pg=$step termed= starting=
     [ -z "$term" ] || { termed=1; kill -TERM -- "-$step"; }
     [ -z "$killed" ] || kill -KILL -- "-$step"
     while :; do
@@ -207,6 +235,7 @@ while IFS= read -r -d '' -u 3 kind; do
     fi
   fi
   printf '%s%d %d %d\\n' "$mark" "$rc" "$pg" "$left" >&"$out"
+  [ -z "$more" ] || after_step
 done`;
 
 // umask 022: steps create files as a login shell would, whatever umask the
@@ -214,7 +243,7 @@ done`;
 const prelude = `set -m
 umask 022
 exec 2>/dev/null
-step= starting= term= termed= killed= interrupted= out= mark= dir= cmd= pg=0 left=0 rc= kind=
+step= starting= term= termed= killed= interrupted= out= mark= dir= cmd= pg=0 left=0 rc= kind= more= ready= ready_in=
 channels=$1 exports=() fields=()
 # What the agent was given without close-on-exec by whatever started it, and so passed on, stops here:
 # a step gets its standard descriptors only. (Node dup2()s fd 3 and the channels over anything inherited there.)
@@ -254,8 +283,88 @@ kill_all() {
 trap on_agent_gone ${parentDeathSignal}
 [ "$PPID" = "$agent" ] || exit 125`;
 
-const guardedScript = `${prelude}\n${guard}\n${stepLoop}`;
-const unguardedScript = `${prelude}\n${stepLoop}`;
+// What a step's process started ahead runs (pooled shells, see `ahead`): `bash -c` with LC_ALL=C in its
+// environment, so that it reads the frame in bytes. All on one line: bash numbers the lines of an eval'd
+// string after the eval's own line, and the step's are to read as its own (line 1 up).
+const readyScript = [
+  `IFS= read -r -d '' bytes || exit 0`,
+  `case $bytes in '' | *[!0-9]* | ??????????*) exit 125 ;; esac`,
+  `IFS= read -r -N "$bytes" frame && [ "\${#frame}" -eq "$bytes" ] || exit 125`,
+  `lengths=\${frame%%$'\\n'*} frame=\${frame#*$'\\n'} offset=0 fields=()`,
+  `for length in $lengths; do fields+=("\${frame:offset:length}"); offset=$((offset + length)); done`,
+  `[ "$offset" -eq "\${#frame}" ] && [ "\${#fields[@]}" -ge 3 ] || exit 125`,
+  `exec </dev/null >&"\${fields[0]}"`,
+  // Every descriptor but the standard ones: the pipe it was handed the step on, the shell's other channels.
+  `for fd in /proc/$$/fd/*; do fd=\${fd##*/}; case $fd in '' | *[!0-9]*) ;; *) [ "$fd" -le 2 ] || exec {fd}>&- ;; esac; done`,
+  `cd -- "\${fields[1]}" || { printf 'cannot enter the working directory %s\\n' "\${fields[1]}"; exit 1; }`,
+  // As in \`bash -c STEP\`: the string is the step, OLDPWD an exported variable without a value.
+  `BASH_EXECUTION_STRING=\${fields[2]}`,
+  `set -- "\${fields[@]:3}"`,
+  `unset OLDPWD bytes frame lengths offset fields length fd LC_ALL`,
+  `declare -x OLDPWD`,
+  `[ "$#" -eq 0 ] || export -- "$@"`,
+  `set --`,
+  `exec 2>&1`,
+  `set -eo pipefail`,
+  // \`$_\` as the step's bash has it: \`_\` in its environment, set by the shell's \`exec bash\`.
+  `: bash`,
+  `eval "$BASH_EXECUTION_STRING"`,
+].join('; ');
+
+/** `text` as one bash word, quoted. */
+function shellQuoted(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+// Pooled shells: a step's process started ahead (see the protocol above). It is a coprocess: a job
+// (set -m: a process group of its own) whose stdin is a pipe from the shell. Started when the shell
+// starts, after a step that announced another, and on `ahead` between attempts; the agent sends that
+// once the attempt before was reported finished, so that the fork competes with neither that report
+// nor the next stage's dispatch. The process holds the shell's open channels until it is handed its
+// step: one left unused when its attempt detaches is killed, so that it holds that channel no longer.
+const ahead = `start_ready() {
+  # (bash lowers SHLVL for an exec from an asynchronous subshell, as the steps' own do, but not from a coprocess.)
+  coproc ahead { exec 3<&-; SHLVL=$((SHLVL - 1)) LC_ALL=C exec bash -c ${shellQuoted(readyScript)}; }
+  ready=$ahead_PID ready_in=\${ahead[1]}
+  local fd=\${ahead[0]}
+  exec {fd}<&-
+}
+# The channel, directory, command and variables, framed as the agent frames records (the shell's locale is C: bytes).
+# A write to a process gone (killed from outside) fails rather than killing the shell; children do not inherit the trap.
+hand_over() {
+  local lengths= field frame
+  for field in "$out" "$dir" "$cmd" "\${exports[@]}"; do lengths+="\${lengths:+ }\${#field}"; done
+  printf -v frame '%s\\n' "$lengths"
+  printf -v field '%s' "$out" "$dir" "$cmd" "\${exports[@]}"
+  trap : PIPE
+  printf '%s\\0%s%s' "$((\${#frame} + \${#field}))" "$frame" "$field" >&"$ready_in"
+  trap - PIPE
+  exec {ready_in}>&-
+}
+after_step() {
+  [ -z "$ready" ] && [ -z "$term" ] && [ -z "$killed" ] || return 0
+  start_ready
+}
+after_detach() {
+  [ -n "$ready" ] || return 0
+  exec {ready_in}>&-
+  kill -KILL "$ready"
+  ready=
+}
+after_idle() {
+  [ -z "$ready" ] && [ -z "$out" ] && [ -z "$term" ] && [ -z "$killed" ] || return 0
+  start_ready
+}
+start_ready`;
+
+const notAhead = `after_step() { :; }
+after_detach() { :; }
+after_idle() { :; }`;
+
+/** The job shell's script: `guarded` with the parent-death guard, `pooled` with steps' processes started ahead. */
+function jobShellScript(guarded: boolean, pooled: boolean): string {
+  return [prelude, ...(guarded ? [guard] : []), pooled ? ahead : notAhead, stepLoop].join('\n');
+}
 
 /**
  * The program and arguments that start a job shell with `channels` output
@@ -266,19 +375,11 @@ const unguardedScript = `${prelude}\n${stepLoop}`;
  */
 export function jobShellCommand(guarded: boolean, channels: number, pooled = false): StepCommand {
   const prefix = pooled ? 'export -n PATH\nLC_ALL=C\n' : '';
-  if (!guarded) return { file: 'bash', args: ['-c', `${prefix}${unguardedScript}`, 'gantry-job', String(channels)] };
+  const script = `${prefix}${jobShellScript(guarded, pooled)}`;
+  if (!guarded) return { file: 'bash', args: ['-c', script, 'gantry-job', String(channels)] };
   return {
     file: 'setpriv',
-    args: [
-      '--pdeathsig',
-      parentDeathSignal,
-      'bash',
-      '-c',
-      `${prefix}${guardedScript}`,
-      'gantry-job',
-      String(channels),
-      String(process.pid),
-    ],
+    args: ['--pdeathsig', parentDeathSignal, 'bash', '-c', script, 'gantry-job', String(channels), String(process.pid)],
   };
 }
 

@@ -93,6 +93,9 @@ const stepReportIntervalMs = 100;
 /** How much of a job's first log may wait to travel with FinishJob (a short job's whole log). */
 const finishLogHoldLimits = { maxChunks: FINISH_LOG_CHUNKS_MAX, maxBytes: FINISH_LOG_BYTES_MAX };
 
+/** How long after an attempt was reported finished idle job shells start their next first step's process. */
+const startAheadDelayMs = 50;
+
 /** What a granted claim set for its attempt besides the job itself. */
 export interface ClaimTerms {
   /** The controller's cap on the attempt's output (0 = none). */
@@ -144,6 +147,7 @@ export class JobRunner {
   /** The attempts' TMPDIRs (kept for the next attempt unless steps run as another user). */
   readonly #scratch: ScratchDirs;
   #killed = false;
+  #aheadTimer: NodeJS.Timeout | undefined;
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
@@ -186,12 +190,14 @@ export class JobRunner {
 
   /** Ends the idle job shells (agent stop); shells of attempts still running end with them. */
   closeShells(): void {
+    clearTimeout(this.#aheadTimer);
     this.#shells.close();
   }
 
   /** Kills every running attempt at once without reporting (agent stop); their leases lapse. */
   killAll(): void {
     this.#killed = true;
+    clearTimeout(this.#aheadTimer);
     this.#shells.close();
     for (const running of this.#running.values()) running.kill();
   }
@@ -365,6 +371,7 @@ export class JobRunner {
       this.#options.onEnded?.(ending);
       // The successor of a job shell this attempt used up, started now rather than by the next attempt.
       this.#shells.replenish();
+      this.#startAheadSoon();
       clearTimeout(timeout);
       keeper.stop();
       steps.stop();
@@ -486,6 +493,21 @@ export class JobRunner {
     }
   }
 
+  /**
+   * Has the idle job shells start their next first step's process (a fork
+   * and an exec of bash each) a moment after an attempt was reported
+   * finished: by then the next stage's jobs, when its run has one, have
+   * started, and the forks do not compete with them for the cores.
+   */
+  #startAheadSoon(): void {
+    if (this.#aheadTimer) return;
+    this.#aheadTimer = setTimeout(() => {
+      this.#aheadTimer = undefined;
+      this.#shells.startAhead();
+    }, startAheadDelayMs);
+    this.#aheadTimer.unref();
+  }
+
   async #runSteps(
     job: JobSpec__Output,
     lease: Lease,
@@ -556,6 +578,7 @@ export class JobRunner {
           sink: { write: (data) => streamer.write(data, stepIndex), drain: () => streamer.drain() },
           signal,
           timeoutMs: stepTimeoutMs,
+          more: stepIndex < job.steps.length - 1,
         });
         // What the masker held back of the step's output goes out now, not with the next step.
         streamer.endStep();
