@@ -63,6 +63,17 @@ function childrenOf(pid: number): number[] {
   return children;
 }
 
+/** Polls until the state letter of `pid` (from /proc, R S T Z…) passes `wanted` (for at most 10 s). */
+async function untilState(pid: number, wanted: (state: string) => boolean): Promise<void> {
+  for (let polls = 0; ; polls++) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '';
+    if (wanted(state)) return;
+    if (polls >= 500) throw new Error(`process ${pid} stayed in state ${state}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Polls until `pid` has exactly one child and returns it (for at most 10 s). */
 async function untilChildOf(pid: number): Promise<number> {
   for (let polls = 0; ; polls++) {
@@ -483,6 +494,33 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
     expect(own.exitCode).toBe(1);
     expect(sink.text()).toContain(`|${cwd}|\ndeclare -x OLDPWD\n`);
     expect(pooled.outputs).toEqual(Array(2).fill(`1:${sink.text()}`));
+  });
+
+  it('runs a step in its process started ahead that was stopped and continued while it waited, or forks one for a killed one', async () => {
+    const own = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, channelsPerShell: 4 });
+    try {
+      const first = await attempt({}, ['true'], cwd, own);
+      own.startAhead();
+      const paused = await untilChildOf(first.pid);
+      // The shell hears of the stop before the next attempt comes (the kernel tells it as the process stops).
+      process.kill(paused, 'SIGSTOP');
+      await untilState(paused, (state) => state === 'T');
+      process.kill(paused, 'SIGCONT');
+      await untilState(paused, (state) => state !== 'T');
+      const second = await attempt({}, ['echo "$$ two"; sleep 0.1; echo three'], cwd, own);
+      expect(second.pid).toBe(first.pid);
+      expect(second.outputs).toEqual([`0:${paused} two\nthree\n`]);
+      own.startAhead();
+      const killed = await untilChildOf(first.pid);
+      process.kill(killed, 'SIGKILL');
+      expect(await untilGone(killed)).toEqual([]);
+      const third = await attempt({}, ['echo "$$ four"'], cwd, own);
+      expect(third.pid).toBe(first.pid);
+      expect(third.outputs).toEqual([expect.stringMatching(/^0:\d+ four\n$/)]);
+      expect(third.outputs[0]).not.toContain(`${killed} four`);
+    } finally {
+      own.close();
+    }
   });
 
   it('hands out the shell whose process ahead was asked for first, not the one just released', async () => {

@@ -204,8 +204,7 @@ while IFS= read -r -d '' -u 3 kind; do
   elif [ -n "$term" ]; then rc=143
   else
     starting=1
-    if [ -n "$ready" ]; then
-      hand_over
+    if [ -n "$ready" ] && hand_over; then
       step=$ready ready=
     else
       run_step &
@@ -325,21 +324,31 @@ function shellQuoted(text: string): string {
 const ahead = `start_ready() {
   # (bash lowers SHLVL for an exec from an asynchronous subshell, as the steps' own do, but not from a coprocess.)
   coproc ahead { exec 3<&-; SHLVL=$((SHLVL - 1)) LC_ALL=C exec bash -c ${shellQuoted(readyScript)}; }
-  ready=$ahead_PID ready_in=\${ahead[1]}
+  ready=$ahead_PID
+  # bash closes a coprocess's descriptors once it takes the process for ended, which it does when the
+  # process is merely stopped (SIGSTOP, then SIGCONT): the shell writes to a copy of its own.
+  exec {ready_in}>&"\${ahead[1]}"
   local fd=\${ahead[0]}
   exec {fd}<&-
+  fd=\${ahead[1]}
+  exec {fd}>&-
 }
 # The channel, directory, command and variables, framed as the agent frames records (the shell's locale is C: bytes).
-# A write to a process gone (killed from outside) fails rather than killing the shell; children do not inherit the trap.
+# Fails when the process cannot take them (killed from outside): the write fails rather than killing the shell
+# (children do not inherit the trap), the process is killed, and the step is forked as in a shell of its own.
 hand_over() {
-  local lengths= field frame
+  local lengths= field frame sent=1
   for field in "$out" "$dir" "$cmd" "\${exports[@]}"; do lengths+="\${lengths:+ }\${#field}"; done
   printf -v frame '%s\\n' "$lengths"
   printf -v field '%s' "$out" "$dir" "$cmd" "\${exports[@]}"
   trap : PIPE
-  printf '%s\\0%s%s' "$((\${#frame} + \${#field}))" "$frame" "$field" >&"$ready_in"
+  printf '%s\\0%s%s' "$((\${#frame} + \${#field}))" "$frame" "$field" >&"$ready_in" || sent=
   trap - PIPE
   exec {ready_in}>&-
+  [ -z "$sent" ] || return 0
+  kill -KILL "$ready"
+  ready=
+  return 1
 }
 after_step() {
   [ -z "$ready" ] && [ -z "$term" ] && [ -z "$killed" ] || return 0
