@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { childrenOf, untilChildOf, untilState } from '../testing/process-polls.js';
 import { exportable } from './exportable-variables.js';
 import { JobShell, type OutputSink, runStep, type StepOptions } from './job-shell.js';
 import { poolEnvironment, ShellPool } from './shell-pool.js';
@@ -41,45 +42,6 @@ async function untilGone(pgid: number): Promise<number[]> {
   for (let polls = 0; ; polls++) {
     const left = liveMembers(pgid);
     if (left.length === 0 || polls >= 500) return left;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** The processes whose parent is `pid` (from /proc). */
-function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // gone meanwhile
-    }
-    // After the command's name (which may hold spaces and parentheses): state, parent.
-    const [, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(parent) === pid) children.push(Number(entry));
-  }
-  return children;
-}
-
-/** Polls until the state letter of `pid` (from /proc, R S T Z…) passes `wanted` (for at most 10 s). */
-async function untilState(pid: number, wanted: (state: string) => boolean): Promise<void> {
-  for (let polls = 0; ; polls++) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '';
-    if (wanted(state)) return;
-    if (polls >= 500) throw new Error(`process ${pid} stayed in state ${state}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Polls until `pid` has exactly one child and returns it (for at most 10 s). */
-async function untilChildOf(pid: number): Promise<number> {
-  for (let polls = 0; ; polls++) {
-    const children = childrenOf(pid);
-    if (children.length === 1) return children[0] as number;
-    if (polls >= 500) throw new Error(`process ${pid} has children ${JSON.stringify(children)}, not one`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -56,7 +56,8 @@
  * `bash: eval: line N:` instead of `bash: -c: line N:`. The step's way then
  * holds no fork of the shell, exec of bash or start-up of bash; but bash
  * forks a step's last command, which `-c` would have exec'd. A process left
- * unused (its attempt ended early) is killed at the detach.
+ * unused (its attempt ended early) is killed at the detach; when one cannot
+ * take its step (killed from outside), the step is forked as above.
  *
  * Stopping: SIGTERM to the shell forwards SIGTERM to the running step's group,
  * SIGUSR1 sends it SIGKILL; both are sticky (a stop ends the attempt): a step

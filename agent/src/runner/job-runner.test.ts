@@ -12,6 +12,7 @@ import type { GitCheckout } from '../checkout/git-checkout.js';
 import { ControllerCallError, type ControllerClient } from '../controller-client.js';
 import { groupAlive, signalGroup } from '../executor/process-groups.js';
 import type { LogChunkSender, OutgoingLogChunk } from '../logs/log-streamer.js';
+import { untilChildOf } from '../testing/process-polls.js';
 import { JobRunner } from './job-runner.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gantry-runner-'));
@@ -128,6 +129,24 @@ describe('JobRunner', () => {
     expect(calls.slice(calls.indexOf('FinishJob succeeded'))).toEqual(['FinishJob succeeded']);
     expect(lines.some((l) => l.msg === 'lease lost, killing job')).toBe(false);
     expect(lines.find((l) => l.msg === 'job finished')).toMatchObject({ result: 'succeeded', reported: true });
+  });
+
+  it('runs the next job’s first step in a bash its job shell started after the job before was reported finished', async () => {
+    const workDir = join(root, 'ahead');
+    const { client, calls, chunks } = fakeController();
+    const { runner } = newRunner(client, workDir);
+    try {
+      await runner.run(lease, jobSpec(['echo "shell=$PPID"']));
+      const shell = Number(/shell=(\d+)/.exec(chunks.map((chunk) => chunk.data).join(''))?.[1]);
+      expect(calls.at(-1)).toBe('FinishJob succeeded');
+      // A moment after the finish, the idle shell starts the bash of its next attempt's first step.
+      const waiting = await untilChildOf(shell);
+      chunks.length = 0;
+      await runner.run({ ...lease, jobId: 'job-2' }, jobSpec(['echo "step=$$ shell=$PPID"']));
+      expect(chunks.map((chunk) => chunk.data).join('')).toContain(`\nstep=${waiting} shell=${shell}\n`);
+    } finally {
+      runner.closeShells();
+    }
   });
 
   it('runs every step in one job shell: each step starts where the job started, with its own variables', async () => {
