@@ -21,10 +21,12 @@
  * NUL byte). `attempt`'s fields: the channel's fd, the step-end marker
  * (random per attempt, never in the environment or on a command line), the
  * working directory and the `NAME=value` variables to export; `step`'s: its
- * command, and `1` when another step of the attempt may follow (else empty:
+ * command, and `1` when another step of the attempt may follow (else empty;
  * a pooled shell then starts that step's process ahead, see below). `detach`
- * (the shell closes the attempt's channel) comes before
- * the next attempt; EOF ends the shell. On the channel, shared with the steps: after each step,
+ * (the shell closes the attempt's channel) comes before the next attempt;
+ * `ahead` (no fields) asks a pooled shell between attempts to start the next
+ * attempt's first step's process; EOF ends the shell. On the channel, shared
+ * with the steps: after each step,
  * `<marker><exit status> <step pgid> <left>\n`, where left = 1 when processes
  * outlived the step's shell in its group (the shell has sent them SIGTERM,
  * unless a stop did already).
