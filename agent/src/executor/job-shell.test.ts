@@ -402,6 +402,8 @@ describe.each(modes)('JobShell ($mode)', ({ dieWithAgent }) => {
 
 describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
   const pool = new ShellPool({ searchPath: process.env.PATH ?? '', dieWithAgent, channelsPerShell: 3 });
+  // As the agent does after each attempt: an attempt's first step runs in a process started ahead.
+  afterEach(() => pool.startAhead());
   afterAll(() => pool.close());
 
   /** Runs one attempt's steps in a pooled shell; returns each step's output, and the shell's pid. */
