@@ -82,8 +82,12 @@ export class ShellPool {
    * attempt comes).
    */
   acquire(): SlotShell {
-    for (const shell of this.#idle.filter((idle) => !idle.reusable)) shell.end();
-    this.#idle = this.#idle.filter((idle) => idle.reusable);
+    const usable = [];
+    for (const idle of this.#idle) {
+      if (idle.reusable) usable.push(idle);
+      else idle.end();
+    }
+    this.#idle = usable;
     const ready = this.#oldestAhead();
     const shell = (ready >= 0 ? this.#idle.splice(ready, 1)[0] : this.#idle.pop()) ?? this.#start();
     shell.setIdle(false);

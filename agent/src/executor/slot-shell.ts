@@ -54,9 +54,10 @@ export class SlotShell {
   startError: Error | undefined;
   /** Told to stop a step (signals are sticky in the shell) or ended: never serves another attempt. */
   spent = false;
-  /** A pooled shell has its next attempt's first step's process started (see step-command.ts). */
-  #ahead: boolean;
-  /** When #ahead became true, in the order of all shells' (see aheadOrder). */
+  /**
+   * 0, or when this pooled shell was told to start its next attempt's first
+   * step's process (see step-command.ts), in the order of all shells'.
+   */
   #aheadOrder = 0;
 
   /** Throws when Node refuses the spawn before a process exists (e.g. a NUL byte in the environment). */
@@ -65,8 +66,7 @@ export class SlotShell {
     this.file = file;
     this.pooled = options.pooled;
     // A pooled shell starts one as it starts.
-    this.#ahead = options.pooled;
-    this.#aheadOrder = ++aheadCount;
+    if (options.pooled) this.#aheadOrder = ++aheadCount;
     // Real pipes where the host can make them (see output-pipes.ts), else Node's socketpairs.
     const pipes = openOutputPipes(options.channels);
     // detached = setsid(): the shell leads a new session and process group.
@@ -130,25 +130,24 @@ export class SlotShell {
 
   /** A pooled shell whose next attempt's first step will find its process started. */
   get readyAhead(): boolean {
-    return this.#ahead;
+    return this.#aheadOrder > 0;
   }
 
-  /** Orders the shells by when they were told to start their process ahead: lower, earlier. */
+  /** Orders the shells told to start their process ahead by when they were told: lower, earlier. */
   get aheadOrder(): number {
     return this.#aheadOrder;
   }
 
   /** Between attempts: a pooled shell starts the next attempt's first step's process now (a fork and an exec of bash). */
   startAhead(): void {
-    if (!this.pooled || this.#ahead || !this.reusable) return;
-    this.#ahead = true;
+    if (!this.pooled || this.readyAhead || !this.reusable) return;
     this.#aheadOrder = ++aheadCount;
     this.commands.write('ahead\0');
   }
 
   /** Starts an attempt on the next unused channel and returns the channel to read its output from. */
   openAttempt(record: AttemptRecord): Readable {
-    this.#ahead = false;
+    this.#aheadOrder = 0;
     const index = this.#nextChannel++;
     const channel = this.#channels[index];
     if (!channel) throw new Error('job shell has no output channel left');
