@@ -125,6 +125,8 @@ export const jobShellVariables: readonly string[] = [
   'more',
   'ready',
   'ready_in',
+  'ready_out',
+  'next_out',
   'ahead',
   'ahead_PID',
 ];
@@ -189,7 +191,7 @@ while IFS= read -r -d '' -u 3 kind; do
   case $kind in
   attempt)
     read_fields && [ "\${#fields[@]}" -ge 3 ] || exit 125
-    out=\${fields[0]} mark=\${fields[1]} dir=\${fields[2]}
+    out=\${fields[0]} mark=\${fields[1]} dir=\${fields[2]} next_out=$((out + 1))
     exports=("\${fields[@]:3}")
     # The agent never serves an attempt on a shell it told to stop: a stop noted
     # now came from a step of an earlier attempt signalling its shell, and must not
@@ -246,7 +248,7 @@ const prelude = `set -m
 umask 022
 exec 2>/dev/null
 step= starting= term= termed= killed= interrupted= out= mark= dir= cmd= pg=0 left=0 rc= kind= more= ready= ready_in=
-channels=$1 exports=() fields=()
+ready_out= next_out=4 channels=$1 exports=() fields=()
 # What the agent was given without close-on-exec by whatever started it, and so passed on, stops here:
 # a step gets its standard descriptors only. (Node dup2()s fd 3 and the channels over anything inherited there.)
 for fd in /proc/$$/fd/*; do
@@ -285,24 +287,28 @@ kill_all() {
 trap on_agent_gone ${parentDeathSignal}
 [ "$PPID" = "$agent" ] || exit 125`;
 
-// What a step's process started ahead runs (pooled shells, see `ahead`): `bash -c` with LC_ALL=C in its
-// environment, so that it reads the frame in bytes. All on one line: bash numbers the lines of an eval'd
-// string after the eval's own line, and the step's are to read as its own (line 1 up).
+// What a step's process started ahead runs (pooled shells, see `ahead`): `bash -c SCRIPT bash FD`, FD the
+// channel its step will have (the shell hands it over only then). It starts in the locale the shell exports
+// (which every attempt the shell serves has), so that only switching back from C, in which it reads the
+// frame in bytes, is left for the step's way; so is every descriptor but the standard ones and FD, closed
+// before it waits. All on one line: bash numbers the lines of an eval'd string after the eval's own line, and
+// the step's are to read as its own (line 1 up).
 const readyScript = [
+  `keep=$1 LC_ALL=C`,
+  // The pipe it is handed the step on is its stdin; the shell's other channels go.
+  `for fd in /proc/$$/fd/*; do fd=\${fd##*/}; case $fd in '' | *[!0-9]*) ;; *) [ "$fd" -le 2 ] || [ "$fd" = "$keep" ] || exec {fd}>&- ;; esac; done`,
   `IFS= read -r -d '' bytes || exit 0`,
   `case $bytes in '' | *[!0-9]* | ??????????*) exit 125 ;; esac`,
   `IFS= read -r -N "$bytes" frame && [ "\${#frame}" -eq "$bytes" ] || exit 125`,
   `lengths=\${frame%%$'\\n'*} frame=\${frame#*$'\\n'} offset=0 fields=()`,
   `for length in $lengths; do fields+=("\${frame:offset:length}"); offset=$((offset + length)); done`,
-  `[ "$offset" -eq "\${#frame}" ] && [ "\${#fields[@]}" -ge 3 ] || exit 125`,
-  `exec </dev/null >&"\${fields[0]}"`,
-  // Every descriptor but the standard ones: the pipe it was handed the step on, the shell's other channels.
-  `for fd in /proc/$$/fd/*; do fd=\${fd##*/}; case $fd in '' | *[!0-9]*) ;; *) [ "$fd" -le 2 ] || exec {fd}>&- ;; esac; done`,
+  `[ "$offset" -eq "\${#frame}" ] && [ "\${#fields[@]}" -ge 3 ] && [ "\${fields[0]}" = "$keep" ] || exit 125`,
+  `exec </dev/null >&"$keep" {keep}>&-`,
   `cd -- "\${fields[1]}" || { printf 'cannot enter the working directory %s\\n' "\${fields[1]}"; exit 1; }`,
   // As in \`bash -c STEP\`: the string is the step, OLDPWD an exported variable without a value.
   `BASH_EXECUTION_STRING=\${fields[2]}`,
   `set -- "\${fields[@]:3}"`,
-  `unset OLDPWD bytes frame lengths offset fields length fd LC_ALL`,
+  `unset OLDPWD bytes frame lengths offset fields length fd keep LC_ALL`,
   `declare -x OLDPWD`,
   `[ "$#" -eq 0 ] || export -- "$@"`,
   `set --`,
@@ -322,12 +328,14 @@ function shellQuoted(text: string): string {
 // (set -m: a process group of its own) whose stdin is a pipe from the shell. Started when the shell
 // starts, after a step that announced another, and on `ahead` between attempts; the agent sends that
 // once the attempt before was reported finished, so that the fork competes with neither that report
-// nor the next stage's dispatch. The process holds the shell's open channels until it is handed its
-// step: one left unused when its attempt detaches is killed, so that it holds that channel no longer.
+// nor the next stage's dispatch. It keeps one channel, the one its step will have: the attempt's own
+// after a step, the next unused one otherwise (channels are used in order; `next_out`). One left unused
+// when its attempt detaches is killed, so that it holds that channel no longer; one that kept another
+// channel than the attempt's is killed and the step forked.
 const ahead = `start_ready() {
   # (bash lowers SHLVL for an exec from an asynchronous subshell, as the steps' own do, but not from a coprocess.)
-  coproc ahead { exec 3<&-; SHLVL=$((SHLVL - 1)) LC_ALL=C exec bash -c ${shellQuoted(readyScript)}; }
-  ready=$ahead_PID
+  coproc ahead { exec 3<&-; SHLVL=$((SHLVL - 1)) exec bash -c ${shellQuoted(readyScript)} bash "$1"; }
+  ready=$ahead_PID ready_out=$1
   # bash closes a coprocess's descriptors once it takes the process for ended, which it does when the
   # process is merely stopped (SIGSTOP, then SIGCONT): the shell writes to a copy of its own.
   exec {ready_in}>&"\${ahead[1]}"
@@ -337,15 +345,17 @@ const ahead = `start_ready() {
   exec {fd}>&-
 }
 # The channel, directory, command and variables, framed as the agent frames records (the shell's locale is C: bytes).
-# Fails when the process cannot take them (killed from outside): the write fails rather than killing the shell
-# (children do not inherit the trap), the process is killed, and the step is forked as in a shell of its own.
+# Fails when the process cannot take them (killed from outside: the write fails rather than killing the shell,
+# children do not inherit the trap; or it kept another channel than the attempt's): the process is killed, and
+# the step is forked as in a shell of its own.
 hand_over() {
-  local lengths= field frame sent=1
+  local lengths= field frame sent=
+  [ "$out" = "$ready_out" ] && sent=1
   for field in "$out" "$dir" "$cmd" "\${exports[@]}"; do lengths+="\${lengths:+ }\${#field}"; done
   printf -v frame '%s\\n' "$lengths"
   printf -v field '%s' "$out" "$dir" "$cmd" "\${exports[@]}"
   trap : PIPE
-  printf '%s\\0%s%s' "$((\${#frame} + \${#field}))" "$frame" "$field" >&"$ready_in" || sent=
+  [ -z "$sent" ] || printf '%s\\0%s%s' "$((\${#frame} + \${#field}))" "$frame" "$field" >&"$ready_in" || sent=
   trap - PIPE
   exec {ready_in}>&-
   [ -z "$sent" ] || return 0
@@ -355,7 +365,7 @@ hand_over() {
 }
 after_step() {
   [ -z "$ready" ] && [ -z "$term" ] && [ -z "$killed" ] || return 0
-  start_ready
+  start_ready "$out"
 }
 after_detach() {
   [ -n "$ready" ] || return 0
@@ -365,9 +375,9 @@ after_detach() {
 }
 after_idle() {
   [ -z "$ready" ] && [ -z "$out" ] && [ -z "$term" ] && [ -z "$killed" ] || return 0
-  start_ready
+  start_ready "$next_out"
 }
-start_ready`;
+start_ready "$next_out"`;
 
 const notAhead = `after_step() { :; }
 after_detach() { :; }
