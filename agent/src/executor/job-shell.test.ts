@@ -7,7 +7,7 @@ import { childrenOf, untilChildOf, untilState } from '../testing/process-polls.j
 import { exportable } from './exportable-variables.js';
 import { JobShell, type OutputSink, runStep, type StepOptions } from './job-shell.js';
 import { poolEnvironment, ShellPool } from './shell-pool.js';
-import { jobShellVariables, parentDeathGuardAvailable } from './step-command.js';
+import { exportWords, jobShellVariables, parentDeathGuardAvailable } from './step-command.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'gantry-executor-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -653,6 +653,21 @@ describe.each(modes)('JobShell from a pool ($mode)', ({ dieWithAgent }) => {
     expect(`${own.exitCode}:${sink.text()}`).toBe(`0:${value}|C.UTF-8|naïve ✓|`);
   });
 
+  it('exports every character of a variable exactly, its name and the variables after it too', async () => {
+    // Every code point up to 255 (bytes and two-byte UTF-8), quotes, backslashes, a three-byte one.
+    const value = `${Array.from({ length: 255 }, (_, index) => String.fromCharCode(index + 1)).join('')}'\\✓`;
+    const command = `printf %s "$ALL" | od -An -v -tx1 | tr -d " \\n"; printf "|%s|%s" "$AFTER" "\${#LAST}"`;
+    const env = { ALL: value, AFTER: "it's", LAST: 'x'.repeat(5000) };
+    const expected = `0:${Buffer.from(value).toString('hex')}|it's|5000`;
+    for (const locale of ['C', 'C.UTF-8']) {
+      const pooled = await attempt({ ...env, LC_ALL: locale }, [command, command]);
+      expect(pooled.outputs).toEqual([expected, expected]);
+    }
+    const sink = collectingSink();
+    const own = await runStep({ command, cwd, env: { PATH: process.env.PATH ?? '', ...env }, sink, dieWithAgent });
+    expect(`${own.exitCode}:${sink.text()}`).toBe(expected);
+  });
+
   it('gives a step exactly the environment a shell of its own would', async () => {
     const env = { PATH: process.env.PATH ?? '', HOME: '/nowhere', WITH_SPACE: ' a  b ', MULTI: 'x\ny', EMPTY: '' };
     const command = 'env -0 | sort -z | tr "\\0" "|"';
@@ -783,5 +798,12 @@ describe('exportable', () => {
     ['_', false],
   ])('%s → %s', (name, expected) => {
     expect(exportable(name)).toBe(expected);
+  });
+});
+
+describe('exportWords', () => {
+  it('makes bash words in ASCII of the variables, whatever their bytes', () => {
+    expect(exportWords(["A=it's", 'B=\\ ✓\n', 'C='])).toBe("$'A=it\\x27s' $'B=\\x5c \\xe2\\x9c\\x93\\x0a' $'C='");
+    expect(exportWords([])).toBe('');
   });
 });

@@ -9,7 +9,7 @@ import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { closeWriteEnds, openOutputPipes } from './output-pipes.js';
 import { killSession } from './process-groups.js';
-import { jobShellCommand } from './step-command.js';
+import { exportWords, jobShellCommand } from './step-command.js';
 
 export interface SlotShellOptions {
   /** The shell's own environment: the attempt's (one attempt), or PATH to find the programs and the pool's exported variables (pooled). */
@@ -155,7 +155,9 @@ export class SlotShell {
     // The first step's command follows in the same tick: one write to the shell for both.
     this.commands.cork();
     process.nextTick(() => this.commands.uncork());
-    this.commands.write(framedRecord('attempt', [String(4 + index), record.marker, record.cwd, ...record.exports]));
+    this.commands.write(
+      framedRecord('attempt', [String(4 + index), record.marker, record.cwd, exportWords(record.exports)]),
+    );
     return channel;
   }
 

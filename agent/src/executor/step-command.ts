@@ -20,7 +20,9 @@
  * by spaces, a newline, and the fields one after the other (no field holds a
  * NUL byte). `attempt`'s fields: the channel's fd, the step-end marker
  * (random per attempt, never in the environment or on a command line), the
- * working directory and the `NAME=value` variables to export; `step`'s: its
+ * working directory and the variables to export, as bash words (see
+ * exportWords: one field, which neither the shell nor a step's process
+ * takes apart field by field, at about 25 us a field in bash); `step`'s: its
  * command, and `1` when another step of the attempt may follow (else empty;
  * a pooled shell then starts that step's process ahead, see below). `detach`
  * (the shell closes the attempt's channel) comes before the next attempt;
@@ -160,7 +162,7 @@ run_step() {
   for ((fd = out; fd < 4 + channels; fd++)); do exec {fd}>&-; done
   cd -- "$dir" || { printf 'cannot enter the working directory %s\\n' "$dir"; exit 1; }
   unset OLDPWD
-  set -- "$cmd" "\${exports[@]}"
+  eval "set -- \\"\\$cmd\\" $exports"
   unset ${jobShellVariables.join(' ')}
   [ "$#" -eq 1 ] || export -- "\${@:2}"
   exec bash -eo pipefail -c "$1" 2>&1
@@ -190,9 +192,8 @@ read_frame() {
 while IFS= read -r -d '' -u 3 kind; do
   case $kind in
   attempt)
-    read_fields && [ "\${#fields[@]}" -ge 3 ] || exit 125
-    out=\${fields[0]} mark=\${fields[1]} dir=\${fields[2]} next_out=$((out + 1))
-    exports=("\${fields[@]:3}")
+    read_fields && [ "\${#fields[@]}" -eq 4 ] || exit 125
+    out=\${fields[0]} mark=\${fields[1]} dir=\${fields[2]} exports=\${fields[3]} next_out=$((out + 1))
     # The agent never serves an attempt on a shell it told to stop: a stop noted
     # now came from a step of an earlier attempt signalling its shell, and must not
     # fail this one.
@@ -248,7 +249,7 @@ const prelude = `set -m
 umask 022
 exec 2>/dev/null
 step= starting= term= termed= killed= interrupted= out= mark= dir= cmd= pg=0 left=0 rc= kind= more= ready= ready_in=
-ready_out= next_out=4 channels=$1 exports=() fields=()
+ready_out= next_out=4 channels=$1 exports= fields=()
 # What the agent was given without close-on-exec by whatever started it, and so passed on, stops here:
 # a step gets its standard descriptors only. (Node dup2()s fd 3 and the channels over anything inherited there.)
 for fd in /proc/$$/fd/*; do
@@ -302,15 +303,15 @@ const readyScript = [
   `IFS= read -r -N "$bytes" frame && [ "\${#frame}" -eq "$bytes" ] || exit 125`,
   `lengths=\${frame%%$'\\n'*} frame=\${frame#*$'\\n'} offset=0 fields=()`,
   `for length in $lengths; do fields+=("\${frame:offset:length}"); offset=$((offset + length)); done`,
-  `[ "$offset" -eq "\${#frame}" ] && [ "\${#fields[@]}" -ge 3 ] && [ "\${fields[0]}" = "$keep" ] || exit 125`,
+  `[ "$offset" -eq "\${#frame}" ] && [ "\${#fields[@]}" -eq 4 ] && [ "\${fields[0]}" = "$keep" ] || exit 125`,
   `exec </dev/null >&"$keep" {keep}>&-`,
   `cd -- "\${fields[1]}" || { printf 'cannot enter the working directory %s\\n' "\${fields[1]}"; exit 1; }`,
   // As in \`bash -c STEP\`: the string is the step, OLDPWD an exported variable without a value.
   `BASH_EXECUTION_STRING=\${fields[2]}`,
-  `set -- "\${fields[@]:3}"`,
+  `set -- "\${fields[3]}"`,
   `unset OLDPWD bytes frame lengths offset fields length fd keep LC_ALL`,
   `declare -x OLDPWD`,
-  `[ "$#" -eq 0 ] || export -- "$@"`,
+  `[ -z "$1" ] || eval "export -- $1"`,
   `set --`,
   `exec 2>&1`,
   `set -eo pipefail`,
@@ -318,6 +319,30 @@ const readyScript = [
   `: bash`,
   `eval "$BASH_EXECUTION_STRING"`,
 ].join('; ');
+
+/** Each byte's form inside \`$'...'\`: printable ASCII as is, but for the backslash and the quote. */
+const ansiCQuoted = Array.from({ length: 256 }, (_, byte) =>
+  byte >= 0x20 && byte < 0x7f && byte !== 0x5c && byte !== 0x27
+    ? String.fromCharCode(byte)
+    : `\\x${byte.toString(16).padStart(2, '0')}`,
+);
+
+/**
+ * `NAME=value` entries as bash words, one \`$'...'\` each, separated by
+ * spaces: every byte that is not printable ASCII, and the backslash and the
+ * quote, as \`\\xHH\`. The text is ASCII whatever the bytes, so bash parses it
+ * alike in any locale, and \`eval "export -- $words"\` exports exactly the
+ * bytes given (none may be NUL).
+ */
+export function exportWords(entries: readonly string[]): string {
+  const words: string[] = [];
+  for (const entry of entries) {
+    let word = "$'";
+    for (const byte of Buffer.from(entry)) word += ansiCQuoted[byte];
+    words.push(`${word}'`);
+  }
+  return words.join(' ');
+}
 
 /** `text` as one bash word, quoted. */
 function shellQuoted(text: string): string {
@@ -349,11 +374,10 @@ const ahead = `start_ready() {
 # children do not inherit the trap; or it kept another channel than the attempt's): the process is killed, and
 # the step is forked as in a shell of its own.
 hand_over() {
-  local lengths= field frame sent=
+  local field frame sent=
   [ "$out" = "$ready_out" ] && sent=1
-  for field in "$out" "$dir" "$cmd" "\${exports[@]}"; do lengths+="\${lengths:+ }\${#field}"; done
-  printf -v frame '%s\\n' "$lengths"
-  printf -v field '%s' "$out" "$dir" "$cmd" "\${exports[@]}"
+  printf -v frame '%s %s %s %s\\n' "\${#out}" "\${#dir}" "\${#cmd}" "\${#exports}"
+  printf -v field '%s' "$out" "$dir" "$cmd" "$exports"
   trap : PIPE
   [ -z "$sent" ] || printf '%s\\0%s%s' "$((\${#frame} + \${#field}))" "$frame" "$field" >&"$ready_in" || sent=
   trap - PIPE
