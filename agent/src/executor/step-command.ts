@@ -337,12 +337,19 @@ const ansiCQuoted = Array.from({ length: 256 }, (_, byte) =>
 export function exportWords(entries: readonly string[]): string {
   const words: string[] = [];
   for (const entry of entries) {
+    if (printableAscii.test(entry)) {
+      words.push(`$'${entry}'`);
+      continue;
+    }
     let word = "$'";
     for (const byte of Buffer.from(entry)) word += ansiCQuoted[byte];
     words.push(`${word}'`);
   }
   return words.join(' ');
 }
+
+/** Text that goes into \`$'...'\` as it is (see ansiCQuoted). */
+const printableAscii = /^[\x20-\x26\x28-\x5b\x5d-\x7e]*$/;
 
 /** `text` as one bash word, quoted. */
 function shellQuoted(text: string): string {
