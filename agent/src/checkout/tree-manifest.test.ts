@@ -2,7 +2,16 @@
  * Tree manifests: a settled manifest (nothing racy) still catches every
  * change, though it reads no directory listing but the root's.
  */
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +26,7 @@ import {
 const root = mkdtempSync(join(tmpdir(), 'gantry-manifest-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+const wholeSecond = 1_000_000_000;
 let trees = 0;
 function newTree(): string {
   const tree = join(root, `tree-${trees++}`);
@@ -24,6 +34,8 @@ function newTree(): string {
   writeFileSync(join(tree, 'README'), 'read me\n');
   writeFileSync(join(tree, 'src', 'main.c'), 'int main() { return 0; }\n');
   writeFileSync(join(tree, 'src', 'deep', 'util.c'), 'int util;\n');
+  // Whole seconds, which utimes can set back exactly.
+  utimesSync(join(tree, 'src', 'deep', 'util.c'), wholeSecond, wholeSecond);
   return tree;
 }
 
@@ -35,6 +47,15 @@ describe('tree manifests', () => {
     [
       'rewrites a file',
       (tree) => writeFileSync(join(tree, 'src', 'deep', 'util.c'), 'int utiL;\n'),
+      'changed: src/deep/util.c',
+    ],
+    [
+      'rewrites a file as long as it was and sets its times back (only its ctime tells)',
+      (tree) => {
+        const file = join(tree, 'src', 'deep', 'util.c');
+        writeFileSync(file, 'int utiL;\n');
+        utimesSync(file, wholeSecond, wholeSecond);
+      },
       'changed: src/deep/util.c',
     ],
     [

@@ -44,7 +44,7 @@ import { sleep } from '../sleep.js';
 
 export interface TreeManifest {
   /** Relative path ('' = the root) → fingerprint; parents before their entries. */
-  readonly entries: ReadonlyMap<string, string>;
+  readonly entries: ReadonlyMap<string, Fingerprint>;
   /** Relative paths of racy files → SHA-256 of their content. */
   readonly racyDigests: ReadonlyMap<string, string>;
   /** Directories whose listing a verification reads: the root and the racy ones. */
@@ -74,7 +74,8 @@ export function rerecordTreeManifest(root: string, previous: TreeManifest): Tree
   if (stats.size !== previous.entries.size) return undefined;
   const entries = fingerprintsOf(root, stats);
   for (const [relative, print] of entries) {
-    if (previous.entries.get(relative) !== print) return undefined;
+    const before = previous.entries.get(relative);
+    if (!before || !samePrint(before, print)) return undefined;
   }
   if (racyContentProblem(root, previous) !== undefined) return undefined;
   return manifestOf(root, stats, entries);
@@ -114,8 +115,8 @@ function statTree(root: string): Map<string, BigIntStats> {
   return stats;
 }
 
-function fingerprintsOf(root: string, stats: ReadonlyMap<string, BigIntStats>): Map<string, string> {
-  const entries = new Map<string, string>();
+function fingerprintsOf(root: string, stats: ReadonlyMap<string, BigIntStats>): Map<string, Fingerprint> {
+  const entries = new Map<string, Fingerprint>();
   for (const [relative, stat] of stats) entries.set(relative, fingerprint(root, relative, stat));
   return entries;
 }
@@ -158,7 +159,7 @@ export function verifyTreeManifest(
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return `missing: ${relative || '.'}`;
         throw error;
       }
-      if (expected !== fingerprint(root, relative, stat)) return `changed: ${relative || '.'}`;
+      if (!samePrint(expected, fingerprint(root, relative, stat))) return `changed: ${relative || '.'}`;
     }
     for (const dir of manifest.listedDirs) {
       for (const name of readdirSync(join(root, dir))) {
@@ -195,12 +196,47 @@ function walk(root: string, visit: (relative: string, stat: BigIntStats) => bool
   }
 }
 
-function fingerprint(root: string, relative: string, stat: BigIntStats): string {
+/**
+ * What a verification compares of an entry: its type, mode, owner, size and
+ * inode, and but for the root (renaming a tree changes its times) its link
+ * count, mtime, ctime and a symbolic link's target. Fields, not a string: a
+ * job's workspace is verified twice per attempt, and formatting nine BigInts
+ * per entry cost more than the lstat.
+ */
+export interface Fingerprint {
+  readonly kind: 'f' | 'd' | 'l' | 'o';
+  readonly mode: bigint;
+  readonly uid: bigint;
+  readonly gid: bigint;
+  readonly size: bigint;
+  readonly ino: bigint;
+  readonly nlink: bigint;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+  readonly link: string;
+}
+
+function fingerprint(root: string, relative: string, stat: BigIntStats): Fingerprint {
   const kind = stat.isFile() ? 'f' : stat.isDirectory() ? 'd' : stat.isSymbolicLink() ? 'l' : 'o';
-  const common = `${kind}:${stat.mode}:${stat.uid}:${stat.gid}:${stat.size}:${stat.ino}`;
-  if (relative === '') return common;
-  const link = kind === 'l' ? `:${readlinkSync(join(root, relative))}` : '';
-  return `${common}:${stat.nlink}:${stat.mtimeNs}:${stat.ctimeNs}${link}`;
+  const { mode, uid, gid, size, ino } = stat;
+  if (relative === '') return { kind, mode, uid, gid, size, ino, nlink: 0n, mtimeNs: 0n, ctimeNs: 0n, link: '' };
+  const link = kind === 'l' ? readlinkSync(join(root, relative)) : '';
+  return { kind, mode, uid, gid, size, ino, nlink: stat.nlink, mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs, link };
+}
+
+function samePrint(a: Fingerprint, b: Fingerprint): boolean {
+  return (
+    a.ctimeNs === b.ctimeNs &&
+    a.ino === b.ino &&
+    a.mtimeNs === b.mtimeNs &&
+    a.size === b.size &&
+    a.mode === b.mode &&
+    a.kind === b.kind &&
+    a.uid === b.uid &&
+    a.gid === b.gid &&
+    a.nlink === b.nlink &&
+    a.link === b.link
+  );
 }
 
 /** The file system's current time, as it would stamp a change made now (ns). */
