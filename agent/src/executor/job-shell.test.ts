@@ -1,13 +1,15 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { childrenOf, untilChildOf, untilState } from '../testing/process-polls.js';
+import { childrenOf, untilChildOf, untilEnded, untilState } from '../testing/process-polls.js';
 import { exportable } from './exportable-variables.js';
 import { JobShell, type OutputSink, runStep, type StepOptions } from './job-shell.js';
 import { poolEnvironment, ShellPool } from './shell-pool.js';
-import { exportWords, jobShellVariables, parentDeathGuardAvailable } from './step-command.js';
+import { framedRecord } from './slot-shell.js';
+import { exportWords, jobShellCommand, jobShellVariables, parentDeathGuardAvailable } from './step-command.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'gantry-executor-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -805,5 +807,43 @@ describe('exportWords', () => {
   it('makes bash words in ASCII of the variables, whatever their bytes', () => {
     expect(exportWords(["A=it's", 'B=\\ ✓\n', 'C='])).toBe("$'A=it\\x27s' $'B=\\x5c \\xe2\\x9c\\x93\\x0a' $'C='");
     expect(exportWords([])).toBe('');
+  });
+});
+
+describe('a pooled job shell, on its own protocol', () => {
+  it('forks the step when its bash started ahead kept another channel than the attempt’s', async () => {
+    // The agent uses a shell's channels in order; here the first attempt takes the second channel (fd 5),
+    // while the bash started with the shell kept the first (fd 4) for it.
+    const { file, args } = jobShellCommand(false, 2, true);
+    const shell = spawn(file, args, {
+      cwd,
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    try {
+      const records = shell.stdio[3] as Writable;
+      const channel = (shell.stdio as unknown as Readable[])[5] as Readable;
+      const waiting = await untilChildOf(shell.pid ?? 0);
+      const marker = '\x1egantry-step-end:test:';
+      let output = '';
+      // The step's output, then the marker line: `<marker><status> <pgid> <left>\n`.
+      const ended = new Promise<void>((resolve) => {
+        channel.on('data', (data: Buffer) => {
+          output += data.toString();
+          if (output.split(marker)[1]?.endsWith('\n')) resolve();
+        });
+      });
+      records.write(framedRecord('attempt', ['5', marker, cwd, exportWords(['STEP_VAR=set'])]));
+      records.write(framedRecord('step', ['echo "$$ $STEP_VAR"', '']));
+      await ended;
+      const [printed, end] = output.split(marker) as [string, string];
+      const [pid, variable] = printed.trim().split(' ');
+      expect(variable).toBe('set');
+      expect(end.split(' ')[0]).toBe('0');
+      expect(Number(pid)).not.toBe(waiting);
+      await untilEnded(waiting);
+    } finally {
+      shell.kill('SIGKILL');
+    }
   });
 });

@@ -42,3 +42,19 @@ export async function untilChildOf(pid: number): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Polls until `pid` has ended: gone, or a zombie its parent has not reaped yet (for at most 10 s). */
+export async function untilEnded(pid: number): Promise<void> {
+  for (let polls = 0; ; polls++) {
+    let state: string;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '';
+    } catch {
+      return; // gone
+    }
+    if (state === 'Z') return;
+    if (polls >= 500) throw new Error(`process ${pid} is still running (state ${state})`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
