@@ -21,6 +21,7 @@ export {
   NatsServerStartError,
   startNatsServer,
 } from './nats-server.js';
+export { RequestAbort } from './request-abort.js';
 export {
   type BackoffPolicy,
   backoffDelayMs,

@@ -8,7 +8,7 @@
  * opened the gate and returns at once.
  */
 import { createHmac } from 'node:crypto';
-import { type BackoffPolicy, retry } from '@gantry/common';
+import { type BackoffPolicy, RequestAbort, retry } from '@gantry/common';
 import type { Logger } from 'pino';
 import type { Database } from '../store/database.js';
 import { readApprovalRequest } from './approval-request.js';
@@ -92,18 +92,24 @@ export class ApprovalWebhook {
   }
 
   private async post(body: string, headers: Record<string, string>): Promise<number> {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 5_000);
-    const response = await fetch(this.options.url, {
-      method: 'POST',
-      headers,
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.any([timeout, this.stopping.signal]),
-    });
-    // The answer's body is not needed; reading it to the end frees the connection.
-    await response.arrayBuffer().catch(() => undefined);
-    if (response.status < 200 || response.status >= 300) throw new WebhookAnswerError(response.status);
-    return response.status;
+    const abort = new RequestAbort(this.stopping.signal);
+    abort.arm(this.options.timeoutMs ?? 5_000);
+    try {
+      const posting = fetch(this.options.url, {
+        method: 'POST',
+        headers,
+        body,
+        redirect: 'manual',
+        signal: abort.signal,
+      });
+      const response = await abort.race(posting, (late) => void late.body?.cancel().catch(() => {}));
+      // The answer's body is not needed; reading it to the end frees the connection.
+      await abort.race(response.arrayBuffer()).catch(() => undefined);
+      if (response.status < 200 || response.status >= 300) throw new WebhookAnswerError(response.status);
+      return response.status;
+    } finally {
+      abort.release();
+    }
   }
 }
 

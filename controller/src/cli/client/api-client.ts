@@ -3,6 +3,7 @@
  * timeout on every request (body included), with the bearer token, and API
  * error bodies and network failures turned into the errors command.ts reports.
  */
+
 import {
   type AddRepositoryRequest,
   type AuditAction,
@@ -19,6 +20,7 @@ import {
   type TriggerRequest,
   unwrap,
 } from '@gantry/client';
+import { RequestAbort } from '@gantry/common';
 
 /** The API answered with an error status (its body is `{ error: { code, message, issues? } }`). */
 export { GantryApiError as ApiError } from '@gantry/client';
@@ -262,17 +264,11 @@ export class ApiClient {
     options: { idleTimeout: boolean },
   ): Promise<void> {
     const what = `GET /api/runs/${log.runId}/jobs/${log.jobId}/log`;
-    const timer = new AbortController();
-    let timerHandle: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timerHandle);
-      timerHandle = setTimeout(() => timer.abort(), this.#timeoutMs);
-    };
-    const signal = this.#signal ? AbortSignal.any([this.#signal, timer.signal]) : timer.signal;
+    const abort = new RequestAbort(this.#signal);
     const failed = (error: unknown, when: string) => {
       if (error instanceof GantryApiError) return error;
       if (this.#signal?.aborted) return this.#signal.reason;
-      if (timer.signal.aborted) {
+      if (abort.timedOut) {
         return new ApiUnreachableError(
           'timeout',
           this.baseUrl,
@@ -284,30 +280,37 @@ export class ApiClient {
       }
       return new ApiUnreachableError('unreachable', this.baseUrl, describeNetworkError(error), { cause: error });
     };
-    arm();
+    abort.arm(this.#timeoutMs);
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     try {
       let body: ReadableStream<Uint8Array>;
       try {
-        body = await openJobLog(this.#client, { ...log, signal });
+        const opening = openJobLog(this.#client, { ...log, signal: abort.signal });
+        body = await abort.race(opening, (late) => void late.cancel().catch(() => {}));
       } catch (error) {
         throw failed(error, 'for the answer');
       }
-      const reader = body.getReader();
+      reader = body.getReader();
       for (;;) {
-        if (options.idleTimeout) arm();
-        else clearTimeout(timerHandle);
+        if (options.idleTimeout) abort.arm(this.#timeoutMs);
+        else abort.disarm();
         let next: Awaited<ReturnType<typeof reader.read>>;
         try {
-          next = await reader.read();
+          next = await abort.race(reader.read());
         } catch (error) {
           throw failed(error, 'between two parts of the answer');
         }
-        if (next.done) return;
-        clearTimeout(timerHandle);
+        if (next.done) {
+          reader = undefined;
+          return;
+        }
+        abort.disarm();
         await write(next.value);
       }
     } finally {
-      clearTimeout(timerHandle);
+      abort.release();
+      // Given up early: the answer's rest is not wanted, and its connection goes.
+      reader?.cancel().catch(() => {});
     }
   }
 
@@ -318,14 +321,14 @@ export class ApiClient {
 
   /** Runs `send` under the timeout and the caller's signal; network failures become ApiUnreachableError. */
   async #send<T>(what: string, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = this.#signal ? AbortSignal.any([this.#signal, timeout]) : timeout;
+    const abort = new RequestAbort(this.#signal);
+    abort.arm(this.#timeoutMs);
     try {
-      return await send(signal);
+      return await abort.race(send(abort.signal));
     } catch (error) {
       if (error instanceof GantryApiError) throw error;
       if (this.#signal?.aborted) throw this.#signal.reason;
-      if (timeout.aborted) {
+      if (abort.timedOut) {
         throw new ApiUnreachableError('timeout', this.baseUrl, `no answer to ${what} within ${this.#timeoutMs} ms`, {
           cause: error,
         });
@@ -334,6 +337,8 @@ export class ApiClient {
         throw new GantryApiError(0, 'INVALID_RESPONSE', `${what} did not answer JSON`, [], { cause: error });
       }
       throw new ApiUnreachableError('unreachable', this.baseUrl, describeNetworkError(error), { cause: error });
+    } finally {
+      abort.release();
     }
   }
 }
