@@ -3,7 +3,6 @@
  * timeout on every request (body included), with the bearer token, and API
  * error bodies and network failures turned into the errors command.ts reports.
  */
-
 import {
   type AddRepositoryRequest,
   type AuditAction,
