@@ -22,11 +22,22 @@ export function childrenOf(pid: number): number[] {
   return children;
 }
 
+/** The state letter of `pid` (from /proc: R S T Z…), undefined once it is gone. */
+function stateOf(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '';
+}
+
 /** Polls until the state letter of `pid` (from /proc, R S T Z…) passes `wanted` (for at most 10 s). */
 export async function untilState(pid: number, wanted: (state: string) => boolean): Promise<void> {
   for (let polls = 0; ; polls++) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '';
+    const state = stateOf(pid);
+    if (state === undefined) throw new Error(`process ${pid} is gone`);
     if (wanted(state)) return;
     if (polls >= 500) throw new Error(`process ${pid} stayed in state ${state}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -46,14 +57,8 @@ export async function untilChildOf(pid: number): Promise<number> {
 /** Polls until `pid` has ended: gone, or a zombie its parent has not reaped yet (for at most 10 s). */
 export async function untilEnded(pid: number): Promise<void> {
   for (let polls = 0; ; polls++) {
-    let state: string;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '';
-    } catch {
-      return; // gone
-    }
-    if (state === 'Z') return;
+    const state = stateOf(pid);
+    if (state === undefined || state === 'Z') return;
     if (polls >= 500) throw new Error(`process ${pid} is still running (state ${state})`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
