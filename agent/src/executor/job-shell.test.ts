@@ -10,6 +10,7 @@ import { JobShell, type OutputSink, runStep, type StepOptions } from './job-shel
 import { poolEnvironment, ShellPool } from './shell-pool.js';
 import { framedRecord } from './slot-shell.js';
 import { exportWords, jobShellCommand, jobShellVariables, parentDeathGuardAvailable } from './step-command.js';
+import { type StepEnd, StepMarkerParser } from './step-markers.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'gantry-executor-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -826,20 +827,21 @@ describe('a pooled job shell, on its own protocol', () => {
       const waiting = await untilChildOf(shell.pid ?? 0);
       const marker = '\x1egantry-step-end:test:';
       let output = '';
-      // The step's output, then the marker line: `<marker><status> <pgid> <left>\n`.
-      const ended = new Promise<void>((resolve) => {
-        channel.on('data', (data: Buffer) => {
-          output += data.toString();
-          if (output.split(marker)[1]?.endsWith('\n')) resolve();
+      const ended = new Promise<StepEnd>((resolve) => {
+        const parser = new StepMarkerParser(marker, {
+          output: (data) => {
+            output += data.toString();
+          },
+          stepEnd: resolve,
         });
+        channel.on('data', (data: Buffer) => parser.push(data));
       });
       records.write(framedRecord('attempt', ['5', marker, cwd, exportWords(['STEP_VAR=set'])]));
       records.write(framedRecord('step', ['echo "$$ $STEP_VAR"', '']));
-      await ended;
-      const [printed, end] = output.split(marker) as [string, string];
-      const [pid, variable] = printed.trim().split(' ');
+      const end = await ended;
+      const [pid, variable] = output.trim().split(' ');
       expect(variable).toBe('set');
-      expect(end.split(' ')[0]).toBe('0');
+      expect(end.exitCode).toBe(0);
       expect(Number(pid)).not.toBe(waiting);
       await untilEnded(waiting);
     } finally {
